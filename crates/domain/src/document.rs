@@ -1,0 +1,199 @@
+//! Records as automerge documents: create, load, change, merge, save, with errors that name the
+//! record. A document that cannot be read or does not fit its schema is an error, never a panic.
+
+use automerge::{ActorId, AutoCommit, ChangeHash};
+use autosurgeon::{hydrate, reconcile, Hydrate, Reconcile};
+
+use crate::child::Child;
+use crate::validation::labelled_enum;
+use crate::visit::Visit;
+
+labelled_enum! {
+    /// Which schema a document follows.
+    pub enum RecordKind {
+        /// A child's face sheet.
+        Child = ("child", "フェイスシート", "face sheet"),
+        /// A visit.
+        Visit = ("visit", "訪問記録", "visit record"),
+    }
+}
+
+/// A Rust type stored as one automerge document per record.
+pub trait Record: Reconcile + Hydrate + Clone {
+    /// The schema.
+    const KIND: RecordKind;
+    /// The record's id as text (the document's name in stores and on the wire).
+    fn record_id(&self) -> String;
+}
+
+impl Record for Child {
+    const KIND: RecordKind = RecordKind::Child;
+    fn record_id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl Record for Visit {
+    const KIND: RecordKind = RecordKind::Visit;
+    fn record_id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+/// Why a document could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocError {
+    /// The bytes are not an automerge document (corrupt or truncated).
+    #[error("{kind} record {id}: the stored document is corrupt or truncated ({reason})")]
+    Corrupt {
+        /// Which schema was expected.
+        kind: RecordKind,
+        /// The record.
+        id: String,
+        /// What automerge said.
+        reason: String,
+    },
+    /// The document does not fit the schema.
+    #[error("{kind} record {id}: the document does not fit the {kind} schema ({reason})")]
+    Schema {
+        /// Which schema.
+        kind: RecordKind,
+        /// The record.
+        id: String,
+        /// What did not fit.
+        reason: String,
+    },
+    /// The document holds a different record than its name says.
+    #[error("{kind} record {id}: the document holds record {found}")]
+    IdMismatch {
+        /// Which schema.
+        kind: RecordKind,
+        /// The name it was stored under.
+        id: String,
+        /// The id inside.
+        found: String,
+    },
+}
+
+/// A record's document with its hydrated value kept alongside.
+#[derive(Debug)]
+pub struct RecordDoc<T: Record> {
+    doc: AutoCommit,
+    value: T,
+}
+
+impl<T: Record> RecordDoc<T> {
+    /// A new document holding `value`, changed by `actor`.
+    pub fn create(value: T, actor: ActorId) -> Self {
+        let mut doc = AutoCommit::new().with_actor(actor);
+        reconcile(&mut doc, &value).expect("reconciling into a fresh document cannot conflict");
+        doc.commit();
+        RecordDoc { doc, value }
+    }
+
+    /// Reads stored bytes of the record named `id`.
+    pub fn load(id: &str, bytes: &[u8], actor: ActorId) -> Result<Self, DocError> {
+        let doc = AutoCommit::load(bytes).map_err(|e| DocError::Corrupt { kind: T::KIND, id: id.to_string(), reason: e.to_string() })?;
+        Self::from_doc(id, doc.with_actor(actor))
+    }
+
+    fn from_doc(id: &str, doc: AutoCommit) -> Result<Self, DocError> {
+        let value: T = hydrate(&doc).map_err(|e| DocError::Schema { kind: T::KIND, id: id.to_string(), reason: e.to_string() })?;
+        if value.record_id() != id {
+            return Err(DocError::IdMismatch { kind: T::KIND, id: id.to_string(), found: value.record_id() });
+        }
+        Ok(RecordDoc { doc, value })
+    }
+
+    /// The current value.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// Makes the document hold `value`, as a minimal change (autosurgeon diffs it).
+    pub fn replace(&mut self, value: T) {
+        reconcile(&mut self.doc, &value).expect("reconciling a hydrated value cannot fail");
+        self.doc.commit();
+        self.value = value;
+    }
+
+    /// Changes the value with `f` and records the change.
+    pub fn change(&mut self, f: impl FnOnce(&mut T)) {
+        let mut v = self.value.clone();
+        f(&mut v);
+        self.replace(v);
+    }
+
+    /// Merges another replica's bytes (a whole document or changes). If the merged document does
+    /// not fit the schema, nothing changes and the error says why.
+    pub fn merge_bytes(&mut self, bytes: &[u8]) -> Result<(), DocError> {
+        let id = self.value.record_id();
+        let actor = self.doc.get_actor().clone();
+        let mut candidate = self.doc.fork().with_actor(actor);
+        candidate.load_incremental(bytes).map_err(|e| DocError::Corrupt { kind: T::KIND, id: id.clone(), reason: e.to_string() })?;
+        *self = Self::from_doc(&id, candidate)?;
+        Ok(())
+    }
+
+    /// Merges another in-memory replica.
+    pub fn merge(&mut self, other: &mut RecordDoc<T>) -> Result<(), DocError> {
+        let bytes = other.save();
+        self.merge_bytes(&bytes)
+    }
+
+    /// The compact document bytes.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The current heads (identify this exact version).
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// The underlying automerge document.
+    pub fn automerge(&mut self) -> &mut AutoCommit {
+        &mut self.doc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::visit::tests::respite;
+
+    #[test]
+    fn a_saved_visit_loads_back_equal() {
+        let v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        let mut d = RecordDoc::create(v.clone(), ActorId::random());
+        let bytes = d.save();
+        let back = RecordDoc::<Visit>::load(&v.id.to_string(), &bytes, ActorId::random()).unwrap();
+        assert_eq!(back.value(), &v);
+    }
+
+    #[test]
+    fn truncated_bytes_name_the_record() {
+        let v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        let bytes = RecordDoc::create(v.clone(), ActorId::random()).save();
+        let err = RecordDoc::<Visit>::load("rec-1", &bytes[..bytes.len() / 2], ActorId::random()).unwrap_err();
+        assert!(matches!(&err, DocError::Corrupt { id, .. } if id == "rec-1"), "{err}");
+        assert!(err.to_string().contains("rec-1"));
+    }
+
+    #[test]
+    fn a_document_of_another_shape_is_a_schema_error() {
+        let mut doc = AutoCommit::new();
+        use automerge::transaction::Transactable;
+        doc.put(automerge::ROOT, "id", "not-a-uuid").unwrap();
+        let err = RecordDoc::<Visit>::load("x", &doc.save(), ActorId::random()).unwrap_err();
+        assert!(matches!(err, DocError::Schema { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_document_stored_under_another_name_is_refused() {
+        let v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        let bytes = RecordDoc::create(v, ActorId::random()).save();
+        let other = crate::ids::VisitId::random().to_string();
+        assert!(matches!(RecordDoc::<Visit>::load(&other, &bytes, ActorId::random()), Err(DocError::IdMismatch { .. })));
+    }
+}

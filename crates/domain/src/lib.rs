@@ -1,0 +1,73 @@
+//! Carebook's domain: the children, visits and rules of home care for children who need medical
+//! care (医療的ケア児) in Tokyo, and the automerge document schemas that carry them.
+//!
+//! This crate does no IO: no runtime, database or HTTP crate is a dependency, so every rule here
+//! is a pure function that tests can call directly.
+//!
+//! # The model
+//! - A [`Child`] (face sheet) and each [`Visit`] are one automerge document apiece
+//!   ([`RecordDoc`]); concurrent edits on two tablets merge.
+//! - [`MunicipalityRules`] hold each municipality's respite settings (cap 144 h by default,
+//!   288 h in Bunkyo; 2–4 h per use in 30-minute units; fees by income tier).
+//! - [`respite_ledger`] turns a child's counted uses into remaining hours, which may go negative
+//!   when offline devices together passed the cap, naming the sessions past it.
+//! - Validation returns every [`Problem`] with its field and a message in Japanese and English.
+//!
+//! # Example
+//! ```
+//! use carebook_domain::*;
+//!
+//! let rules = MunicipalityRules::builtin("13105"); // Bunkyo: 288 h a year
+//! let child = ChildId::random();
+//! let mut visit = Visit::new(child, VisitKind::Respite, Station { id: "st1".into(), name: "架空訪問看護ステーション".into() });
+//! visit.actual_start = Some("2026-05-01T09:00".parse().unwrap());
+//! visit.actual_end = Some("2026-05-01T12:00".parse().unwrap());
+//! visit.staff.push(StaffMember { id: "n1".into(), name: "架空 看護師".into(), profession: Profession::Nurse, role: StaffRole::Lead, station_id: "st1".into() });
+//!
+//! let ctx = VisitContext { rules: &rules, templates: &builtin_templates(), child_score: None };
+//! assert!(visit.validate(ctx).is_empty());
+//!
+//! let summary = visit.summary(&rules);
+//! let use_ = RespiteUse { visit_id: visit.id, start: summary.start.unwrap(), billable_minutes: summary.billable_minutes, uses: summary.uses };
+//! let fy = FiscalYear(2026);
+//! let ledger = respite_ledger(fy, rules.cap_minutes(fy, None), vec![use_]);
+//! assert_eq!(ledger.remaining_minutes, 285 * 60);
+//! assert_eq!(fy.japanese_label(), "令和8年度");
+//!
+//! // The record is an automerge document: fork it, edit on two devices, merge.
+//! let mut a = RecordDoc::create(visit, automerge::ActorId::random());
+//! let mut b = RecordDoc::<Visit>::load(&a.value().id.to_string(), &a.save(), automerge::ActorId::random()).unwrap();
+//! a.change(|v| v.note.subjective.update("よく眠れていた"));
+//! b.change(|v| v.place = "学校".into());
+//! a.merge(&mut b).unwrap();
+//! assert_eq!(a.value().place, "学校");
+//! assert_eq!(a.value().note.subjective.as_str(), "よく眠れていた");
+//! ```
+#![deny(rustdoc::broken_intra_doc_links)]
+#![warn(missing_docs)]
+
+pub mod calendar;
+pub mod checklist;
+pub mod child;
+pub mod document;
+pub mod ids;
+pub mod rules;
+pub mod score;
+pub mod validation;
+pub mod visit;
+
+pub use calendar::{CalendarError, Date, DateTime, FiscalYear, TimeOfDay, YearMonth};
+pub use checklist::{builtin_templates, validate_template, CheckEntry, CheckStatus, Checklist, ChecklistTemplate, TemplateItem};
+pub use child::{Child, Contact, DoctorInstruction, InstructionState};
+pub use document::{DocError, Record, RecordDoc, RecordKind};
+pub use ids::{ChildId, IdError, VisitId};
+pub use rules::{
+    check_daytime_care, coordinator_ledger, daytime_care_fee, hours_minutes_ja, respite_ledger, CoordinatorLedger, Fee, IncomeTier,
+    MunicipalityRules, ProRating, RespiteLedger, RespiteUse,
+};
+pub use score::{medical_care_score, validate_score, CareItem, Score, ScoreEntry, Watch};
+pub use validation::{Label, Problem, Problems, UnknownName};
+pub use visit::{
+    CareGiven, GuardianConfirmation, Handover, HandoverTopic, Outcome, Profession, SignOff, SoapNote, StaffMember, StaffRole, Station, Visit,
+    VisitContext, VisitKind, VisitStatus, VisitSummary, VitalReading,
+};

@@ -1,0 +1,181 @@
+//! Validation results: every problem, with the field it concerns and a message in Japanese and
+//! English. Validation never panics and never stops at the first problem.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// One thing wrong with a record or an input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// The field, as a path: `actual_end`, `vitals[2].spo2`, `handover.to_station`.
+    pub field: String,
+    /// A stable machine-readable code, e.g. `respite_unit`.
+    pub code: String,
+    /// The message in Japanese.
+    pub ja: String,
+    /// The message in English (lowercase, names the bad value, no trailing period).
+    pub en: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} / {}", self.field, self.ja, self.en)
+    }
+}
+
+/// All the problems found, in the order found. Empty means valid.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    /// No problems yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Records a problem.
+    pub fn push(&mut self, field: impl Into<String>, code: &str, ja: impl Into<String>, en: impl Into<String>) {
+        self.0.push(Problem { field: field.into(), code: code.to_string(), ja: ja.into(), en: en.into() });
+    }
+    /// Adds all problems of `other`, with `prefix.` before each field.
+    pub fn extend_prefixed(&mut self, prefix: &str, other: Problems) {
+        for mut p in other.0 {
+            p.field = format!("{prefix}.{}", p.field);
+            self.0.push(p);
+        }
+    }
+    /// Whether nothing is wrong.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// `Ok(())` when empty, otherwise `Err(self)`.
+    pub fn into_result(self) -> Result<(), Problems> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+    /// Whether some problem concerns `field`.
+    pub fn has_field(&self, field: &str) -> bool {
+        self.0.iter().any(|p| p.field == field)
+    }
+    /// Whether some problem has `code`.
+    pub fn has_code(&self, code: &str) -> bool {
+        self.0.iter().any(|p| p.code == code)
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+/// A label in both languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Label {
+    /// Japanese.
+    pub ja: &'static str,
+    /// English.
+    pub en: &'static str,
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.ja, self.en)
+    }
+}
+
+/// Declares a unit-only enum that is stored and serialised by a stable snake_case name, with a
+/// bilingual label per variant, `ALL`, `name()` and `FromStr`.
+macro_rules! labelled_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = ($key:literal, $ja:literal, $en:literal) ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant ),+
+        }
+        impl $name {
+            /// Every variant, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The stable name used in documents, JSON and the CLI.
+            pub fn name(self) -> &'static str {
+                match self { $($name::$variant => $key),+ }
+            }
+            /// The bilingual label shown to people.
+            pub fn label(self) -> $crate::validation::Label {
+                match self { $($name::$variant => $crate::validation::Label { ja: $ja, en: $en }),+ }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+        impl std::str::FromStr for $name {
+            type Err = $crate::validation::UnknownName;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($key => Ok($name::$variant),)+
+                    _ => Err($crate::validation::UnknownName {
+                        what: stringify!($name),
+                        value: s.to_string(),
+                        expected: vec![$($key),+],
+                    }),
+                }
+            }
+        }
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.name())
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+        impl autosurgeon::Reconcile for $name {
+            type Key<'a> = autosurgeon::reconcile::NoKey;
+            fn reconcile<R: autosurgeon::Reconciler>(&self, mut r: R) -> Result<(), R::Error> {
+                r.str(self.name())
+            }
+        }
+        impl autosurgeon::Hydrate for $name {
+            fn hydrate_string(s: &'_ str) -> Result<Self, autosurgeon::HydrateError> {
+                s.parse().map_err(|e: $crate::validation::UnknownName| {
+                    autosurgeon::HydrateError::unexpected(stringify!($name), e.to_string())
+                })
+            }
+        }
+    };
+}
+pub(crate) use labelled_enum;
+
+/// A name that is not one of an enum's variants.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {value:?}: expected one of {}", expected.join(", "))]
+pub struct UnknownName {
+    /// Which kind of thing.
+    pub what: &'static str,
+    /// What was given.
+    pub value: String,
+    /// The names that would have been accepted.
+    pub expected: Vec<&'static str>,
+}

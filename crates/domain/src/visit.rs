@@ -1,0 +1,696 @@
+//! A visit record (訪問看護記録書II): one automerge document per visit.
+//!
+//! Lists whose items two nurses may add at the same time (staff, vitals, care given, handover
+//! topics) are keyed by an id, checklist entries by their template item, and the SOAP note is
+//! automerge text, so concurrent edits on two tablets all survive a merge. Everything that could
+//! be created concurrently (checklist, note, handover section) exists from the first change.
+
+use autosurgeon::{Hydrate, Reconcile, Text};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{Date, DateTime, FiscalYear};
+use crate::checklist::{Checklist, ChecklistTemplate};
+use crate::ids::{ChildId, VisitId};
+use crate::rules::{check_daytime_care, MunicipalityRules};
+use crate::score::CareItem;
+use crate::validation::{labelled_enum, Problems};
+
+labelled_enum! {
+    /// What kind of visit.
+    pub enum VisitKind {
+        /// 訪問看護.
+        Nursing = ("nursing", "訪問看護", "nursing visit"),
+        /// 在宅レスパイト.
+        Respite = ("respite", "在宅レスパイト", "respite"),
+        /// 同行訪問（引継ぎ）.
+        Handover = ("handover", "同行訪問（引継ぎ）", "accompanied handover visit"),
+        /// 日中預かり.
+        Daytime = ("daytime", "日中預かり", "daytime care"),
+    }
+}
+
+labelled_enum! {
+    /// How the visit ended.
+    pub enum Outcome {
+        /// 実施.
+        Done = ("done", "実施", "done"),
+        /// 不在.
+        Absent = ("absent", "不在", "client absent"),
+        /// キャンセル.
+        Cancelled = ("cancelled", "キャンセル", "cancelled"),
+    }
+}
+
+labelled_enum! {
+    /// Where the record is in its life.
+    pub enum VisitStatus {
+        /// 下書き.
+        Draft = ("draft", "下書き", "draft"),
+        /// 提出済み.
+        Submitted = ("submitted", "提出済み", "submitted"),
+        /// 承認済み.
+        Approved = ("approved", "承認済み", "approved"),
+    }
+}
+
+labelled_enum! {
+    /// A staff member's role on this visit.
+    pub enum StaffRole {
+        /// 担当（主）.
+        Lead = ("lead", "担当", "lead"),
+        /// 同行.
+        Accompanying = ("accompanying", "同行", "accompanying"),
+    }
+}
+
+labelled_enum! {
+    /// Profession (職種).
+    pub enum Profession {
+        /// 看護師.
+        Nurse = ("nurse", "看護師", "nurse"),
+        /// 准看護師.
+        AssociateNurse = ("associate_nurse", "准看護師", "associate nurse"),
+        /// 保健師.
+        PublicHealthNurse = ("public_health_nurse", "保健師", "public health nurse"),
+        /// 理学療法士.
+        Physiotherapist = ("physiotherapist", "理学療法士", "physiotherapist"),
+        /// 作業療法士.
+        OccupationalTherapist = ("occupational_therapist", "作業療法士", "occupational therapist"),
+        /// 言語聴覚士.
+        SpeechTherapist = ("speech_therapist", "言語聴覚士", "speech therapist"),
+        /// 介護福祉士.
+        CareWorker = ("care_worker", "介護福祉士", "care worker"),
+        /// その他.
+        Other = ("other", "その他", "other"),
+    }
+}
+
+/// A visiting-nurse station (訪問看護ステーション).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Station {
+    /// Station code.
+    pub id: String,
+    /// Name.
+    pub name: String,
+}
+
+/// Someone present on the visit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct StaffMember {
+    /// Staff code (the merge key).
+    #[key]
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Profession.
+    pub profession: Profession,
+    /// Role on this visit.
+    pub role: StaffRole,
+    /// The station they belong to.
+    pub station_id: String,
+}
+
+/// One set of vital signs; for children measured respiration → pulse → temperature → BP, SpO₂.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct VitalReading {
+    /// Merge key.
+    #[key]
+    pub id: String,
+    /// When measured.
+    pub at: Option<DateTime>,
+    /// Breaths per minute.
+    pub respiration: Option<u32>,
+    /// Beats per minute.
+    pub pulse: Option<u32>,
+    /// °C.
+    pub temperature_c: Option<f64>,
+    /// SpO₂ %.
+    pub spo2: Option<u32>,
+    /// Systolic mmHg.
+    pub bp_systolic: Option<u32>,
+    /// Diastolic mmHg.
+    pub bp_diastolic: Option<u32>,
+}
+
+/// Care actually given, from the score items.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct CareGiven {
+    /// Merge key.
+    #[key]
+    pub id: String,
+    /// The item.
+    pub item: CareItem,
+    /// How many times (suction count …).
+    pub count: Option<u32>,
+    /// Volume, mL (feeding).
+    pub amount_ml: Option<u32>,
+    /// Pump rate, mL/h.
+    pub rate_ml_per_h: Option<u32>,
+    /// Oxygen, L/min.
+    pub oxygen_l_per_min: Option<f64>,
+    /// Free text: secretions, ventilator settings and alarms …
+    pub note: String,
+}
+
+/// The SOAP note; each part is automerge text so two people typing both keep their words.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
+pub struct SoapNote {
+    /// S: what the family or child said.
+    pub subjective: Text,
+    /// O: what was observed.
+    pub objective: Text,
+    /// A: assessment.
+    pub assessment: Text,
+    /// P: plan.
+    pub plan: Text,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SoapPlain {
+    subjective: String,
+    objective: String,
+    assessment: String,
+    plan: String,
+}
+
+impl Serialize for SoapNote {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        SoapPlain {
+            subjective: self.subjective.as_str().to_string(),
+            objective: self.objective.as_str().to_string(),
+            assessment: self.assessment.as_str().to_string(),
+            plan: self.plan.as_str().to_string(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SoapNote {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let p = SoapPlain::deserialize(d)?;
+        Ok(SoapNote { subjective: p.subjective.into(), objective: p.objective.into(), assessment: p.assessment.into(), plan: p.plan.into() })
+    }
+}
+
+/// A topic handed over on an accompanied visit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct HandoverTopic {
+    /// Merge key.
+    #[key]
+    pub id: String,
+    /// What: 吸引の手順, 抱っこの仕方, 緊急時対応 …
+    pub topic: String,
+    /// Details.
+    pub detail: String,
+}
+
+/// A nurse's sign-off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct SignOff {
+    /// Staff code.
+    pub staff_id: String,
+    /// Name.
+    pub name: String,
+    /// When.
+    pub at: DateTime,
+}
+
+/// The handover section of an accompanied visit (同行訪問): both stations, what was handed over,
+/// and both nurses' sign-off.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Handover {
+    /// The experienced station handing the child over.
+    pub from_station: Station,
+    /// The station taking the child over.
+    pub to_station: Station,
+    /// Topics handed over.
+    pub topics: Vec<HandoverTopic>,
+    /// Sign-off by the nurse of the station handing over.
+    pub from_sign_off: Option<SignOff>,
+    /// Sign-off by the nurse of the station taking over.
+    pub to_sign_off: Option<SignOff>,
+}
+
+/// The family's confirmation (保護者確認), or why there is none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GuardianConfirmation {
+    /// Confirmed by a guardian.
+    Confirmed {
+        /// Guardian's name.
+        name: String,
+        /// When.
+        at: DateTime,
+        /// The drawn signature as SVG path data (may be empty).
+        signature: String,
+    },
+    /// No confirmation.
+    NotConfirmed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A visit record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Visit {
+    /// Id.
+    pub id: VisitId,
+    /// The child.
+    pub child_id: ChildId,
+    /// The station providing the visit.
+    pub station: Station,
+    /// Kind.
+    pub kind: VisitKind,
+    /// Place: 自宅, 学校 …
+    pub place: String,
+    /// Planned start.
+    pub scheduled_start: Option<DateTime>,
+    /// Planned end.
+    pub scheduled_end: Option<DateTime>,
+    /// Actual start.
+    pub actual_start: Option<DateTime>,
+    /// Actual end.
+    pub actual_end: Option<DateTime>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Who was there.
+    pub staff: Vec<StaffMember>,
+    /// Vital signs.
+    pub vitals: Vec<VitalReading>,
+    /// Care given.
+    pub care: Vec<CareGiven>,
+    /// SOAP note.
+    pub note: SoapNote,
+    /// Equipment checklist (template id empty when none was used).
+    pub checklist: Checklist,
+    /// Handover section (accompanied visits only).
+    pub handover: Option<Handover>,
+    /// Guardian confirmation.
+    pub guardian: Option<GuardianConfirmation>,
+    /// Draft → submitted → approved.
+    pub status: VisitStatus,
+}
+
+/// What a visit is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct VisitContext<'a> {
+    /// The child's municipality's rules.
+    pub rules: &'a MunicipalityRules,
+    /// The checklist templates known to the device.
+    pub templates: &'a [ChecklistTemplate],
+    /// The child's medical-care score, when known (daytime-care eligibility).
+    pub child_score: Option<u32>,
+}
+
+/// The plain columns the store indexes for lists and sums; always derived from the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitSummary {
+    /// Id.
+    pub id: VisitId,
+    /// The child.
+    pub child_id: ChildId,
+    /// Kind.
+    pub kind: VisitKind,
+    /// Station code.
+    pub station_id: String,
+    /// The day it took place (actual start, else scheduled start).
+    pub date: Option<Date>,
+    /// Start (actual, else scheduled), for ordering.
+    pub start: Option<DateTime>,
+    /// The fiscal year of `date`.
+    pub fiscal_year: Option<FiscalYear>,
+    /// Actual length, minutes (0 when not done).
+    pub duration_minutes: u32,
+    /// Minutes counted against the respite cap (respite, done): whole units × nurses sent.
+    pub billable_minutes: u32,
+    /// Uses it counts as (respite: the number of lead nurses sent).
+    pub uses: u32,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Status.
+    pub status: VisitStatus,
+}
+
+fn vital_range(p: &mut Problems, field: String, value: Option<f64>, lo: f64, hi: f64, ja: &str) {
+    if let Some(v) = value {
+        if !(lo..=hi).contains(&v) || v.is_nan() {
+            p.push(field.clone(), "vital_range", format!("{ja} {v} は範囲外です（{lo}〜{hi}）"), format!("{} {v} is outside {lo}–{hi}", field.rsplit('.').next().unwrap_or(&field)));
+        }
+    }
+}
+
+impl Visit {
+    /// A new draft with the sections that must exist from the first change.
+    pub fn new(child_id: ChildId, kind: VisitKind, station: Station) -> Visit {
+        Visit {
+            id: VisitId::random(),
+            child_id,
+            station,
+            kind,
+            place: "自宅".into(),
+            scheduled_start: None,
+            scheduled_end: None,
+            actual_start: None,
+            actual_end: None,
+            outcome: Outcome::Done,
+            staff: vec![],
+            vitals: vec![],
+            care: vec![],
+            note: SoapNote::default(),
+            checklist: Checklist::default(),
+            handover: (kind == VisitKind::Handover).then(Handover::default),
+            guardian: None,
+            status: VisitStatus::Draft,
+        }
+    }
+
+    /// Actual length in minutes, when both ends are recorded.
+    pub fn duration_minutes(&self) -> Option<i64> {
+        Some(self.actual_start?.minutes_until(self.actual_end?))
+    }
+
+    /// The number of uses a respite visit counts as: each lead nurse sent is one use.
+    pub fn uses(&self) -> u32 {
+        match self.kind {
+            VisitKind::Respite => (self.staff.iter().filter(|s| s.role == StaffRole::Lead).count() as u32).max(1),
+            _ => 1,
+        }
+    }
+
+    /// The index row.
+    pub fn summary(&self, rules: &MunicipalityRules) -> VisitSummary {
+        let start = self.actual_start.or(self.scheduled_start);
+        let date = start.map(|s| s.date);
+        let done = self.outcome == Outcome::Done;
+        let duration = if done { self.duration_minutes().unwrap_or(0).clamp(0, 24 * 60) as u32 } else { 0 };
+        let unit = rules.unit_minutes.max(1);
+        let billable = if self.kind == VisitKind::Respite && done { duration / unit * unit * self.uses() } else { 0 };
+        VisitSummary {
+            id: self.id,
+            child_id: self.child_id,
+            kind: self.kind,
+            station_id: self.station.id.clone(),
+            date,
+            start,
+            fiscal_year: date.map(Date::fiscal_year),
+            duration_minutes: duration,
+            billable_minutes: billable,
+            uses: self.uses(),
+            outcome: self.outcome,
+            status: self.status,
+        }
+    }
+
+    /// Every problem with the record. Drafts may be incomplete; a submitted or approved record
+    /// must also carry the sign-offs and the guardian confirmation.
+    pub fn validate(&self, ctx: VisitContext<'_>) -> Problems {
+        let mut p = Problems::new();
+        self.check_times(&mut p, ctx);
+        self.check_staff(&mut p);
+        self.check_vitals(&mut p);
+        for (i, c) in self.care.iter().enumerate() {
+            if let Some(o2) = c.oxygen_l_per_min {
+                vital_range(&mut p, format!("care[{i}].oxygen_l_per_min"), Some(o2), 0.0, 15.0, "酸素流量");
+            }
+            if c.id.is_empty() {
+                p.push(format!("care[{i}].id"), "required", "ケア項目のIDがありません", "a care entry has no id");
+            }
+        }
+        if !self.checklist.template_id.is_empty() || !self.checklist.items.is_empty() {
+            p.extend_prefixed("checklist", self.checklist.validate_against(ctx.templates));
+        }
+        self.check_handover(&mut p);
+        self.check_guardian(&mut p);
+        p
+    }
+
+    fn check_times(&self, p: &mut Problems, ctx: VisitContext<'_>) {
+        if let (Some(s), Some(e)) = (self.scheduled_start, self.scheduled_end) {
+            if e <= s {
+                p.push("scheduled_end", "time_order", format!("予定終了 {e} が予定開始 {s} 以前です"), format!("scheduled end {e} is not after scheduled start {s}"));
+            }
+        }
+        if self.actual_start.is_none() && self.scheduled_start.is_none() {
+            p.push("actual_start", "required", "訪問日時（予定または実績）を入力してください", "the visit has neither an actual nor a scheduled start");
+        }
+        if self.outcome != Outcome::Done {
+            return;
+        }
+        let (Some(s), Some(e)) = (self.actual_start, self.actual_end) else {
+            let field = if self.actual_start.is_none() { "actual_start" } else { "actual_end" };
+            if self.status != VisitStatus::Draft {
+                p.push(field, "required", "実施した訪問には開始・終了時刻が必要です", format!("a visit that took place needs its {field}"));
+            }
+            return;
+        };
+        let minutes = s.minutes_until(e);
+        if minutes <= 0 {
+            p.push("actual_end", "time_order", format!("終了 {e} が開始 {s} 以前です"), format!("actual end {e} is not after actual start {s}"));
+            return;
+        }
+        if minutes > 24 * 60 {
+            p.push("actual_end", "too_long", format!("訪問が24時間を超えています（{s}〜{e}）"), format!("a visit from {s} to {e} is longer than 24 hours"));
+        }
+        match self.kind {
+            VisitKind::Respite => p.0.extend(ctx.rules.check_use_length(minutes, "actual_end").0),
+            VisitKind::Daytime => {
+                let mut d = check_daytime_care(ctx.child_score.unwrap_or(0), minutes);
+                if ctx.child_score.is_none() {
+                    d.0.retain(|x| x.code != "daytime_score");
+                }
+                p.0.extend(d.0);
+            }
+            _ => {}
+        }
+    }
+
+    fn check_staff(&self, p: &mut Problems) {
+        if self.staff.is_empty() {
+            p.push("staff", "required", "訪問者を1人以上入力してください", "no staff member is recorded");
+        } else if !self.staff.iter().any(|s| s.role == StaffRole::Lead) {
+            p.push("staff", "lead_required", "担当の看護師がいません", "no staff member has the lead role");
+        }
+        for (i, s) in self.staff.iter().enumerate() {
+            if s.id.trim().is_empty() || s.name.trim().is_empty() {
+                p.push(format!("staff[{i}]"), "required", "訪問者のIDと氏名を入力してください", format!("staff member {i} lacks an id or a name"));
+            }
+            if self.staff[..i].iter().any(|o| o.id == s.id) {
+                p.push(format!("staff[{i}].id"), "duplicate", format!("訪問者「{}」が2回入力されています", s.id), format!("staff member {:?} is listed twice", s.id));
+            }
+        }
+    }
+
+    fn check_vitals(&self, p: &mut Problems) {
+        for (i, v) in self.vitals.iter().enumerate() {
+            let f = |n: &str| format!("vitals[{i}].{n}");
+            vital_range(p, f("respiration"), v.respiration.map(f64::from), 5.0, 120.0, "呼吸数");
+            vital_range(p, f("pulse"), v.pulse.map(f64::from), 30.0, 250.0, "脈拍");
+            vital_range(p, f("temperature_c"), v.temperature_c, 30.0, 43.0, "体温");
+            vital_range(p, f("spo2"), v.spo2.map(f64::from), 50.0, 100.0, "SpO2");
+            vital_range(p, f("bp_systolic"), v.bp_systolic.map(f64::from), 40.0, 250.0, "収縮期血圧");
+            vital_range(p, f("bp_diastolic"), v.bp_diastolic.map(f64::from), 20.0, 180.0, "拡張期血圧");
+            if let (Some(s), Some(d)) = (v.bp_systolic, v.bp_diastolic) {
+                if d >= s {
+                    p.push(f("bp_diastolic"), "bp_order", format!("拡張期血圧 {d} が収縮期血圧 {s} 以上です"), format!("diastolic {d} is not below systolic {s}"));
+                }
+            }
+        }
+    }
+
+    fn check_handover(&self, p: &mut Problems) {
+        let Some(h) = &self.handover else {
+            if self.kind == VisitKind::Handover {
+                p.push("handover", "required", "同行訪問には引継ぎ欄が必要です", "an accompanied visit needs a handover section");
+            }
+            return;
+        };
+        if self.kind != VisitKind::Handover {
+            p.push("handover", "not_handover", "引継ぎ欄は同行訪問にのみ使えます", format!("a {} visit cannot have a handover section", self.kind));
+            return;
+        }
+        for (field, st) in [("handover.from_station", &h.from_station), ("handover.to_station", &h.to_station)] {
+            if st.id.trim().is_empty() {
+                p.push(field, "required", "ステーションを入力してください", format!("{field} is empty"));
+            }
+        }
+        if !h.from_station.id.is_empty() && h.from_station.id == h.to_station.id {
+            p.push("handover.to_station", "same_station", "引継ぎ元と引継ぎ先が同じステーションです", format!("handover from and to the same station {:?}", h.to_station.id));
+        }
+        for (field, st) in [("handover.from_station", &h.from_station), ("handover.to_station", &h.to_station)] {
+            if !st.id.is_empty() && !self.staff.iter().any(|s| s.station_id == st.id) {
+                p.push(field, "station_staff", format!("ステーション「{}」の訪問者がいません", st.name), format!("no staff member from station {:?} is present", st.id));
+            }
+        }
+        if h.topics.iter().all(|t| t.topic.trim().is_empty()) {
+            p.push("handover.topics", "required", "引継ぎ内容を1つ以上入力してください", "no handover topic is recorded");
+        }
+        if self.status != VisitStatus::Draft {
+            for (field, sign, st) in [("handover.from_sign_off", &h.from_sign_off, &h.from_station), ("handover.to_sign_off", &h.to_sign_off, &h.to_station)] {
+                match sign {
+                    None => p.push(field, "sign_off", format!("「{}」の看護師の確認（サイン）がありません", st.name), format!("{field} is missing")),
+                    Some(s) if !self.staff.iter().any(|m| m.id == s.staff_id && m.station_id == st.id) => p.push(
+                        field,
+                        "sign_off_staff",
+                        format!("サインした「{}」はこのステーションの訪問者ではありません", s.name),
+                        format!("{field} by {:?} who is not present from station {:?}", s.staff_id, st.id),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+
+    fn check_guardian(&self, p: &mut Problems) {
+        match &self.guardian {
+            Some(GuardianConfirmation::Confirmed { name, .. }) if name.trim().is_empty() => {
+                p.push("guardian.name", "required", "確認した保護者の氏名を入力してください", "the confirming guardian's name is empty");
+            }
+            Some(GuardianConfirmation::NotConfirmed { reason }) if reason.trim().is_empty() => {
+                p.push("guardian.reason", "required", "保護者確認がない理由を入力してください", "the reason for no guardian confirmation is empty");
+            }
+            None if self.status != VisitStatus::Draft && self.outcome == Outcome::Done => {
+                p.push("guardian", "required", "保護者確認（サインまたは確認できない理由）が必要です", "a visit that took place needs the guardian's confirmation or the reason there is none");
+            }
+            _ => {}
+        }
+    }
+
+    /// Moves the record on: draft → submitted → approved. Going back is not allowed.
+    pub fn transition(&mut self, to: VisitStatus, ctx: VisitContext<'_>) -> Result<(), Problems> {
+        let allowed = matches!((self.status, to), (VisitStatus::Draft, VisitStatus::Submitted) | (VisitStatus::Submitted, VisitStatus::Approved));
+        if !allowed {
+            let mut p = Problems::new();
+            p.push("status", "transition", format!("「{}」から「{}」には変更できません", self.status.label().ja, to.label().ja), format!("cannot move a record from {} to {}", self.status, to));
+            return Err(p);
+        }
+        let mut next = self.clone();
+        next.status = to;
+        next.validate(ctx).into_result()?;
+        *self = next;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::checklist::builtin_templates;
+
+    pub(crate) fn staff(id: &str, role: StaffRole, station: &str) -> StaffMember {
+        StaffMember { id: id.into(), name: format!("看護師{id}"), profession: Profession::Nurse, role, station_id: station.into() }
+    }
+
+    pub(crate) fn respite(start: &str, end: &str) -> Visit {
+        let mut v = Visit::new(ChildId::random(), VisitKind::Respite, Station { id: "st1".into(), name: "架空ステーション".into() });
+        v.actual_start = Some(start.parse().unwrap());
+        v.actual_end = Some(end.parse().unwrap());
+        v.staff.push(staff("n1", StaffRole::Lead, "st1"));
+        v
+    }
+
+    fn check(v: &Visit) -> Problems {
+        let rules = MunicipalityRules::builtin("13105");
+        let templates = builtin_templates();
+        v.validate(VisitContext { rules: &rules, templates: &templates, child_score: Some(10) })
+    }
+
+    #[test]
+    fn a_three_hour_respite_is_valid_and_bills_six_units() {
+        let v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        assert!(check(&v).is_empty(), "{}", check(&v));
+        let s = v.summary(&MunicipalityRules::builtin("13105"));
+        assert_eq!((s.billable_minutes, s.uses, s.fiscal_year), (180, 1, Some(FiscalYear(2026))));
+    }
+
+    #[test]
+    fn respite_of_two_hours_ten_is_rejected_on_the_end_time() {
+        let p = check(&respite("2026-05-01T09:00", "2026-05-01T11:10"));
+        assert!(p.has_field("actual_end") && p.has_code("respite_unit"), "{p}");
+        assert!(check(&respite("2026-05-01T09:00", "2026-05-01T10:30")).has_code("respite_length"));
+        assert!(check(&respite("2026-05-01T09:00", "2026-05-01T13:30")).has_code("respite_length"));
+    }
+
+    #[test]
+    fn a_night_respite_across_midnight_counts_its_real_length() {
+        let v = respite("2026-05-01T22:00", "2026-05-02T02:00");
+        assert!(check(&v).is_empty());
+        assert_eq!(v.duration_minutes(), Some(240));
+    }
+
+    #[test]
+    fn two_nurses_sent_at_once_count_as_two_uses() {
+        let mut v = respite("2026-05-01T09:00", "2026-05-01T11:00");
+        v.staff.push(staff("n2", StaffRole::Lead, "st1"));
+        v.staff.push(staff("t1", StaffRole::Accompanying, "st1"));
+        let s = v.summary(&MunicipalityRules::builtin("13105"));
+        assert_eq!((s.uses, s.billable_minutes), (2, 240));
+    }
+
+    #[test]
+    fn absent_and_cancelled_visits_bill_nothing() {
+        let mut v = respite("2026-05-01T09:00", "2026-05-01T11:00");
+        v.outcome = Outcome::Absent;
+        assert_eq!(v.summary(&MunicipalityRules::builtin("13105")).billable_minutes, 0);
+    }
+
+    #[test]
+    fn impossible_vitals_are_reported_per_reading() {
+        let mut v = respite("2026-05-01T09:00", "2026-05-01T11:00");
+        v.vitals.push(VitalReading { id: "a".into(), spo2: Some(140), bp_systolic: Some(80), bp_diastolic: Some(90), temperature_c: Some(36.8), ..Default::default() });
+        let p = check(&v);
+        assert!(p.has_field("vitals[0].spo2") && p.has_field("vitals[0].bp_diastolic"), "{p}");
+        assert!(!p.has_field("vitals[0].temperature_c"));
+        assert!(p.0.iter().any(|x| x.en.contains("140")));
+    }
+
+    #[test]
+    fn a_handover_needs_both_stations_topics_and_both_sign_offs_to_submit() {
+        let mut v = Visit::new(ChildId::random(), VisitKind::Handover, Station { id: "stA".into(), name: "A".into() });
+        v.actual_start = Some("2026-10-01T10:00".parse().unwrap());
+        v.actual_end = Some("2026-10-01T11:30".parse().unwrap());
+        v.staff = vec![staff("a1", StaffRole::Lead, "stA")];
+        v.status = VisitStatus::Submitted;
+        let p = check(&v);
+        for f in ["handover.from_station", "handover.to_station", "handover.topics", "handover.from_sign_off", "handover.to_sign_off", "guardian"] {
+            assert!(p.has_field(f), "{f} not in {p}");
+        }
+        let h = v.handover.as_mut().unwrap();
+        h.from_station = Station { id: "stA".into(), name: "A".into() };
+        h.to_station = Station { id: "stB".into(), name: "B".into() };
+        h.topics.push(HandoverTopic { id: "t1".into(), topic: "吸引の手順".into(), detail: String::new() });
+        h.from_sign_off = Some(SignOff { staff_id: "a1".into(), name: "A1".into(), at: "2026-10-01T11:30".parse().unwrap() });
+        h.to_sign_off = Some(SignOff { staff_id: "b1".into(), name: "B1".into(), at: "2026-10-01T11:30".parse().unwrap() });
+        v.guardian = Some(GuardianConfirmation::Confirmed { name: "保護者".into(), at: "2026-10-01T11:30".parse().unwrap(), signature: String::new() });
+        // b1 signed but is not on the visit.
+        let p = check(&v);
+        assert!(p.has_code("station_staff") && p.has_code("sign_off_staff"), "{p}");
+        v.staff.push(staff("b1", StaffRole::Accompanying, "stB"));
+        assert!(check(&v).is_empty(), "{}", check(&v));
+    }
+
+    #[test]
+    fn status_only_moves_forward_and_only_when_complete() {
+        let rules = MunicipalityRules::builtin("13105");
+        let templates = builtin_templates();
+        let ctx = VisitContext { rules: &rules, templates: &templates, child_score: None };
+        let mut v = respite("2026-05-01T09:00", "2026-05-01T11:00");
+        let err = v.transition(VisitStatus::Submitted, ctx).unwrap_err();
+        assert!(err.has_field("guardian"));
+        assert_eq!(v.status, VisitStatus::Draft, "a failed transition changes nothing");
+        v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "保護者不在のため後日確認".into() });
+        v.transition(VisitStatus::Submitted, ctx).unwrap();
+        assert!(v.transition(VisitStatus::Draft, ctx).unwrap_err().has_code("transition"));
+        v.transition(VisitStatus::Approved, ctx).unwrap();
+        assert_eq!(v.status, VisitStatus::Approved);
+    }
+
+    #[test]
+    fn daytime_care_checks_the_childs_score_and_eight_hours() {
+        let rules = MunicipalityRules::builtin("13105");
+        let mut v = respite("2026-05-01T09:00", "2026-05-01T16:00");
+        v.kind = VisitKind::Daytime;
+        let p = v.validate(VisitContext { rules: &rules, templates: &[], child_score: Some(20) });
+        assert!(p.has_code("daytime_score") && p.has_code("daytime_length"), "{p}");
+    }
+}

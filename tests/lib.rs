@@ -1,0 +1,1 @@
+//! End-to-end stories live in `stories.rs`; this library is empty.
