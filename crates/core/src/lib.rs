@@ -1,1 +1,202 @@
+//! Carebook's device side: the local store and the use cases that the CLI (and later the app)
+//! call. Every write validates first; invalid input writes nothing.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), carebook_core::CoreError> {
+//! let app = carebook_core::Carebook::open(std::path::Path::new("/tmp/carebook-demo")).await?;
+//! for child in app.children().await? {
+//!     let report = app.respite_remaining(child.id, None).await?;
+//!     println!("{} {} h", child.name, report.ledger.remaining_minutes as f64 / 60.0);
+//! }
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
 
+pub mod clock;
+pub mod error;
+pub mod store;
+
+use std::path::Path;
+
+use carebook_domain::{
+    respite_ledger, ChecklistTemplate, Child, ChildId, FiscalYear, Problems, RecordDoc, RecordKind, RespiteLedger, Visit, VisitContext,
+    VisitId, VisitStatus, VisitSummary,
+};
+use serde::Serialize;
+
+pub use error::CoreError;
+pub use store::{ChildRow, RebuildReport, Store, VisitFilter};
+
+/// The device's use cases over its store.
+#[derive(Debug, Clone)]
+pub struct Carebook {
+    store: Store,
+}
+
+/// A child's remaining respite hours in a fiscal year.
+#[derive(Debug, Clone, Serialize)]
+pub struct RespiteReport {
+    /// The child.
+    pub child_id: ChildId,
+    /// Name.
+    pub child_name: String,
+    /// Municipality code.
+    pub municipality: String,
+    /// Municipality name (Japanese), empty if unknown.
+    pub municipality_name: String,
+    /// `令和8年度`.
+    pub fiscal_year_label: String,
+    /// The numbers and sessions.
+    pub ledger: RespiteLedger,
+}
+
+impl Carebook {
+    /// Opens the store in `data_dir`.
+    pub async fn open(data_dir: &Path) -> Result<Carebook, CoreError> {
+        Ok(Carebook { store: Store::open(data_dir).await? })
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Adds a child's face sheet.
+    pub async fn add_child(&self, child: Child) -> Result<Child, CoreError> {
+        child.validate(clock::today_jst()).into_result()?;
+        let mut doc = RecordDoc::create(child, self.store.actor().clone());
+        self.store.save(&mut doc).await?;
+        Ok(doc.value().clone())
+    }
+
+    /// The children on this device.
+    pub async fn children(&self) -> Result<Vec<ChildRow>, CoreError> {
+        self.store.children().await
+    }
+
+    /// A child's face sheet.
+    pub async fn child(&self, id: ChildId) -> Result<Child, CoreError> {
+        Ok(self.store.load::<Child>(&id.to_string()).await?.value().clone())
+    }
+
+    async fn check_visit(&self, visit: &Visit) -> Result<(), CoreError> {
+        let child = match self.store.child_row(visit.child_id).await {
+            Ok(c) => c,
+            Err(CoreError::NotFound { .. }) => {
+                let mut p = Problems::new();
+                p.push(
+                    "child_id",
+                    "unknown_child",
+                    format!("児童 {} はこの端末に登録されていません", visit.child_id),
+                    format!("child {} is not on this device", visit.child_id),
+                );
+                return Err(p.into());
+            }
+            Err(e) => return Err(e),
+        };
+        let rules = self.store.rules(&child.municipality).await?;
+        let templates = self.store.templates().await?;
+        visit.validate(VisitContext { rules: &rules, templates: &templates, child_score: Some(child.score_total) }).into_result()?;
+        Ok(())
+    }
+
+    /// Records a new visit. Invalid visits are refused with every problem; nothing is written.
+    pub async fn record_visit(&self, visit: Visit) -> Result<VisitSummary, CoreError> {
+        self.check_visit(&visit).await?;
+        let mut doc = RecordDoc::create(visit, self.store.actor().clone());
+        self.store.save(&mut doc).await?;
+        self.visit_summary(doc.value().id).await
+    }
+
+    /// Changes a visit. Approved visits are locked; a change that would make the record invalid
+    /// is refused and nothing is written.
+    pub async fn update_visit(&self, id: VisitId, change: impl FnOnce(&mut Visit)) -> Result<Visit, CoreError> {
+        let mut doc = self.store.load::<Visit>(&id.to_string()).await?;
+        if doc.value().status == VisitStatus::Approved {
+            return Err(CoreError::Locked { id: id.to_string() });
+        }
+        let mut next = doc.value().clone();
+        change(&mut next);
+        next.id = id;
+        self.check_visit(&next).await?;
+        doc.replace(next);
+        self.store.save(&mut doc).await?;
+        Ok(doc.value().clone())
+    }
+
+    /// Moves a visit to the next status (submit, approve).
+    pub async fn set_visit_status(&self, id: VisitId, to: VisitStatus) -> Result<Visit, CoreError> {
+        let mut doc = self.store.load::<Visit>(&id.to_string()).await?;
+        let mut next = doc.value().clone();
+        let child = self.store.child_row(next.child_id).await?;
+        let rules = self.store.rules(&child.municipality).await?;
+        let templates = self.store.templates().await?;
+        next.transition(to, VisitContext { rules: &rules, templates: &templates, child_score: Some(child.score_total) })?;
+        doc.replace(next);
+        self.store.save(&mut doc).await?;
+        Ok(doc.value().clone())
+    }
+
+    /// A visit record.
+    pub async fn visit(&self, id: VisitId) -> Result<Visit, CoreError> {
+        Ok(self.store.load::<Visit>(&id.to_string()).await?.value().clone())
+    }
+
+    async fn visit_summary(&self, id: VisitId) -> Result<VisitSummary, CoreError> {
+        let all = self.store.visits(&VisitFilter::default()).await?;
+        all.into_iter().find(|s| s.id == id).ok_or_else(|| CoreError::NotFound { kind: RecordKind::Visit, id: id.to_string() })
+    }
+
+    /// Visits from the index.
+    pub async fn visits(&self, filter: &VisitFilter) -> Result<Vec<VisitSummary>, CoreError> {
+        self.store.visits(filter).await
+    }
+
+    /// A child's respite hours in a fiscal year (this one by default), from the index only.
+    pub async fn respite_remaining(&self, child: ChildId, fy: Option<FiscalYear>) -> Result<RespiteReport, CoreError> {
+        let row = self.store.child_row(child).await?;
+        let fy = fy.unwrap_or_else(|| clock::today_jst().fiscal_year());
+        let rules = self.store.rules(&row.municipality).await?;
+        let enrolled = row.respite_enrolled_on.as_deref().and_then(|d| d.parse().ok());
+        let uses = self.store.respite_uses(child, fy).await?;
+        Ok(RespiteReport {
+            child_id: child,
+            child_name: row.name,
+            municipality: row.municipality,
+            municipality_name: rules.name_ja.clone(),
+            fiscal_year_label: fy.japanese_label(),
+            ledger: respite_ledger(fy, rules.cap_minutes(fy, enrolled), uses),
+        })
+    }
+
+    /// Checklist templates.
+    pub async fn templates(&self) -> Result<Vec<ChecklistTemplate>, CoreError> {
+        self.store.templates().await
+    }
+
+    /// Re-derives the index from the documents.
+    pub async fn rebuild_index(&self) -> Result<RebuildReport, CoreError> {
+        self.store.rebuild_index().await
+    }
+
+    /// A visit's document bytes, to hand to another device.
+    pub async fn export_visit(&self, id: VisitId) -> Result<Vec<u8>, CoreError> {
+        self.store.bytes(RecordKind::Visit, &id.to_string()).await?.ok_or_else(|| CoreError::NotFound { kind: RecordKind::Visit, id: id.to_string() })
+    }
+
+    /// Merges a visit document from another device. Concurrent edits all survive; a merged
+    /// result that does not fit the schema is refused and nothing is written.
+    pub async fn import_visit(&self, id: VisitId, bytes: &[u8]) -> Result<Visit, CoreError> {
+        Ok(self.store.merge::<Visit>(&id.to_string(), bytes).await?.value().clone())
+    }
+
+    /// A child's document bytes.
+    pub async fn export_child(&self, id: ChildId) -> Result<Vec<u8>, CoreError> {
+        self.store.bytes(RecordKind::Child, &id.to_string()).await?.ok_or_else(|| CoreError::NotFound { kind: RecordKind::Child, id: id.to_string() })
+    }
+
+    /// Merges a child document from another device.
+    pub async fn import_child(&self, id: ChildId, bytes: &[u8]) -> Result<Child, CoreError> {
+        Ok(self.store.merge::<Child>(&id.to_string(), bytes).await?.value().clone())
+    }
+}

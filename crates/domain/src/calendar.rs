@@ -52,10 +52,7 @@ pub fn days_in_month(year: i32, month: u8) -> u8 {
 impl Date {
     /// A date, if it exists.
     pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
-        let valid = (1..=9999).contains(&year)
-            && (1..=12).contains(&month)
-            && day >= 1
-            && day <= days_in_month(year, month);
+        let valid = (1..=9999).contains(&year) && (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month);
         valid.then_some(Date { year, month, day })
     }
     /// The year.
@@ -136,11 +133,8 @@ impl FromStr for Date {
         if y.len() != 4 || m.len() != 2 || d.len() != 2 {
             return Err(err());
         }
-        let (y, m, d) = (
-            parse_fixed_digits(y).ok_or_else(err)?,
-            parse_fixed_digits(m).ok_or_else(err)?,
-            parse_fixed_digits(d).ok_or_else(err)?,
-        );
+        let (y, m, d) =
+            (parse_fixed_digits(y).ok_or_else(err)?, parse_fixed_digits(m).ok_or_else(err)?, parse_fixed_digits(d).ok_or_else(err)?);
         Date::new(y as i32, m as u8, d as u8).ok_or_else(err)
     }
 }

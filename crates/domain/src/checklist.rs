@@ -111,7 +111,12 @@ pub fn validate_template(t: &ChecklistTemplate) -> Problems {
     let mut p = Problems::new();
     let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if !plain(&t.id) {
-        p.push("id", "template_id", format!("テンプレートID「{}」は英小文字・数字・_ で入力してください", t.id), format!("template id {:?} must be lowercase letters, digits and _", t.id));
+        p.push(
+            "id",
+            "template_id",
+            format!("テンプレートID「{}」は英小文字・数字・_ で入力してください", t.id),
+            format!("template id {:?} must be lowercase letters, digits and _", t.id),
+        );
     }
     if t.title_ja.trim().is_empty() {
         p.push("title_ja", "required", "タイトル（日本語）を入力してください", "the japanese title is empty");
@@ -121,12 +126,27 @@ pub fn validate_template(t: &ChecklistTemplate) -> Problems {
     }
     for (i, item) in t.items.iter().enumerate() {
         if !plain(&item.id) {
-            p.push(format!("items[{i}].id"), "item_id", format!("項目ID「{}」は英小文字・数字・_ で入力してください", item.id), format!("item id {:?} must be lowercase letters, digits and _", item.id));
+            p.push(
+                format!("items[{i}].id"),
+                "item_id",
+                format!("項目ID「{}」は英小文字・数字・_ で入力してください", item.id),
+                format!("item id {:?} must be lowercase letters, digits and _", item.id),
+            );
         } else if t.items[..i].iter().any(|o| o.id == item.id) {
-            p.push(format!("items[{i}].id"), "item_duplicate", format!("項目ID「{}」が重複しています", item.id), format!("item id {:?} appears twice", item.id));
+            p.push(
+                format!("items[{i}].id"),
+                "item_duplicate",
+                format!("項目ID「{}」が重複しています", item.id),
+                format!("item id {:?} appears twice", item.id),
+            );
         }
         if item.ja.trim().is_empty() {
-            p.push(format!("items[{i}].ja"), "required", "項目名（日本語）を入力してください", format!("item {:?} has no japanese name", item.id));
+            p.push(
+                format!("items[{i}].ja"),
+                "required",
+                "項目名（日本語）を入力してください",
+                format!("item {:?} has no japanese name", item.id),
+            );
         }
     }
     p
@@ -168,15 +188,30 @@ impl Checklist {
     pub fn validate_against(&self, templates: &[ChecklistTemplate]) -> Problems {
         let mut p = Problems::new();
         let Some(t) = templates.iter().find(|t| t.id == self.template_id) else {
-            p.push("template_id", "unknown_template", format!("チェックリスト「{}」がありません", self.template_id), format!("unknown checklist template {:?}", self.template_id));
+            p.push(
+                "template_id",
+                "unknown_template",
+                format!("チェックリスト「{}」がありません", self.template_id),
+                format!("unknown checklist template {:?}", self.template_id),
+            );
             return p;
         };
         for (id, entry) in &self.items {
             if !t.items.iter().any(|i| &i.id == id) {
-                p.push(format!("items.{id}"), "unknown_item", format!("「{}」に項目「{id}」はありません", t.title_ja), format!("template {} has no item {id:?}", t.id));
+                p.push(
+                    format!("items.{id}"),
+                    "unknown_item",
+                    format!("「{}」に項目「{id}」はありません", t.title_ja),
+                    format!("template {} has no item {id:?}", t.id),
+                );
             }
             if entry.status == CheckStatus::Problem && entry.note.trim().is_empty() {
-                p.push(format!("items.{id}.note"), "problem_note", "「問題あり」の項目には内容を書いてください", format!("item {id:?} is marked problem without a note"));
+                p.push(
+                    format!("items.{id}.note"),
+                    "problem_note",
+                    "「問題あり」の項目には内容を書いてください",
+                    format!("item {id:?} is marked problem without a note"),
+                );
             }
         }
         p

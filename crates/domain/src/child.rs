@@ -116,22 +116,46 @@ impl Child {
         if self.kana.trim().is_empty() {
             p.push("kana", "required", "ふりがなを入力してください", "the kana is empty");
         } else if !self.kana.chars().all(is_kana_or_space) {
-            p.push("kana", "kana", format!("ふりがな「{}」はひらがな・カタカナで入力してください", self.kana), format!("kana {:?} must be hiragana or katakana", self.kana));
+            p.push(
+                "kana",
+                "kana",
+                format!("ふりがな「{}」はひらがな・カタカナで入力してください", self.kana),
+                format!("kana {:?} must be hiragana or katakana", self.kana),
+            );
         }
         if self.birth_date > today {
-            p.push("birth_date", "future", format!("生年月日 {} が未来の日付です", self.birth_date), format!("birth date {} is in the future", self.birth_date));
+            p.push(
+                "birth_date",
+                "future",
+                format!("生年月日 {} が未来の日付です", self.birth_date),
+                format!("birth date {} is in the future", self.birth_date),
+            );
         }
         if self.municipality.len() != 5 || !self.municipality.bytes().all(|b| b.is_ascii_digit()) {
-            p.push("municipality", "municipality_code", format!("自治体コード「{}」は5桁の数字で入力してください（例: 文京区 13105）", self.municipality), format!("municipality code {:?} must be 5 digits (e.g. 13105 for Bunkyo)", self.municipality));
+            p.push(
+                "municipality",
+                "municipality_code",
+                format!("自治体コード「{}」は5桁の数字で入力してください（例: 文京区 13105）", self.municipality),
+                format!("municipality code {:?} must be 5 digits (e.g. 13105 for Bunkyo)", self.municipality),
+            );
         }
         if let Some(i) = &self.doctor_instruction {
             if i.valid_until < i.valid_from {
-                p.push("doctor_instruction.valid_until", "date_order", format!("指示書の有効期限 {} が開始日 {} より前です", i.valid_until, i.valid_from), format!("instruction valid until {} is before its start {}", i.valid_until, i.valid_from));
+                p.push(
+                    "doctor_instruction.valid_until",
+                    "date_order",
+                    format!("指示書の有効期限 {} が開始日 {} より前です", i.valid_until, i.valid_from),
+                    format!("instruction valid until {} is before its start {}", i.valid_until, i.valid_from),
+                );
             }
         }
         for (i, c) in self.guardians.iter().chain(&self.emergency_contacts).enumerate() {
             if c.name.trim().is_empty() {
-                let field = if i < self.guardians.len() { format!("guardians[{i}].name") } else { format!("emergency_contacts[{}].name", i - self.guardians.len()) };
+                let field = if i < self.guardians.len() {
+                    format!("guardians[{i}].name")
+                } else {
+                    format!("emergency_contacts[{}].name", i - self.guardians.len())
+                };
                 p.push(field, "required", "連絡先の氏名を入力してください", "a contact has no name");
             }
         }
@@ -162,7 +186,12 @@ mod tests {
             guardians: vec![Contact { name: "見本 母".into(), relation: "母".into(), phone: "000-0000-0000".into() }],
             devices: vec!["人工呼吸器".into()],
             score: vec![ScoreEntry { item: CareItem::Ventilator, watch: Watch::High }],
-            doctor_instruction: Some(DoctorInstruction { doctor: "架空 医師".into(), institution: "架空病院".into(), valid_from: "2026-04-01".parse().unwrap(), valid_until: "2026-09-30".parse().unwrap() }),
+            doctor_instruction: Some(DoctorInstruction {
+                doctor: "架空 医師".into(),
+                institution: "架空病院".into(),
+                valid_from: "2026-04-01".parse().unwrap(),
+                valid_until: "2026-09-30".parse().unwrap(),
+            }),
             emergency_contacts: vec![],
         }
     }

@@ -88,7 +88,7 @@ impl<T: Record> RecordDoc<T> {
         let mut doc = AutoCommit::new().with_actor(actor);
         reconcile(&mut doc, &value).expect("reconciling into a fresh document cannot conflict");
         doc.commit();
-        RecordDoc { doc, value }
+        RecordDoc { value: hydrate(&doc).expect("a document just reconciled from a value hydrates"), doc }
     }
 
     /// Reads stored bytes of the record named `id`.
@@ -114,7 +114,7 @@ impl<T: Record> RecordDoc<T> {
     pub fn replace(&mut self, value: T) {
         reconcile(&mut self.doc, &value).expect("reconciling a hydrated value cannot fail");
         self.doc.commit();
-        self.value = value;
+        self.value = hydrate(&self.doc).expect("a document just reconciled from a value hydrates");
     }
 
     /// Changes the value with `f` and records the change.

@@ -55,6 +55,7 @@ pub mod rules;
 pub mod score;
 pub mod validation;
 pub mod visit;
+pub mod wire;
 
 pub use calendar::{CalendarError, Date, DateTime, FiscalYear, TimeOfDay, YearMonth};
 pub use checklist::{builtin_templates, validate_template, CheckEntry, CheckStatus, Checklist, ChecklistTemplate, TemplateItem};
@@ -68,6 +69,7 @@ pub use rules::{
 pub use score::{medical_care_score, validate_score, CareItem, Score, ScoreEntry, Watch};
 pub use validation::{Label, Problem, Problems, UnknownName};
 pub use visit::{
-    CareGiven, GuardianConfirmation, Handover, HandoverTopic, Outcome, Profession, SignOff, SoapNote, StaffMember, StaffRole, Station, Visit,
-    VisitContext, VisitKind, VisitStatus, VisitSummary, VitalReading,
+    CareGiven, GuardianConfirmation, Handover, HandoverTopic, Outcome, Profession, SignOff, SoapNote, StaffMember, StaffRole, Station,
+    Visit, VisitContext, VisitKind, VisitStatus, VisitSummary, VitalReading,
 };
+pub use wire::ErrorBody;

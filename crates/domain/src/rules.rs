@@ -92,14 +92,8 @@ impl MunicipalityRules {
     /// Settings known from municipal pages (2024–2025); every other code gets the Tokyo default.
     pub fn builtin(code: &str) -> Self {
         match code {
-            "13103" => MunicipalityRules {
-                pro_rating: ProRating::ProportionalMonths,
-                ..Self::tokyo_default(code, "港区", "Minato")
-            },
-            "13105" => MunicipalityRules {
-                annual_cap_minutes: 288 * 60,
-                ..Self::tokyo_default(code, "文京区", "Bunkyo")
-            },
+            "13103" => MunicipalityRules { pro_rating: ProRating::ProportionalMonths, ..Self::tokyo_default(code, "港区", "Minato") },
+            "13105" => MunicipalityRules { annual_cap_minutes: 288 * 60, ..Self::tokyo_default(code, "文京区", "Bunkyo") },
             "13121" => Self::tokyo_default(code, "足立区", "Adachi"),
             _ => Self::tokyo_default(code, "", ""),
         }
@@ -112,16 +106,39 @@ impl MunicipalityRules {
     pub fn validate(&self) -> Problems {
         let mut p = Problems::new();
         if self.code.len() != 5 || !self.code.bytes().all(|b| b.is_ascii_digit()) {
-            p.push("code", "municipality_code", format!("自治体コード「{}」は5桁の数字ではありません", self.code), format!("municipality code {:?} is not 5 digits", self.code));
+            p.push(
+                "code",
+                "municipality_code",
+                format!("自治体コード「{}」は5桁の数字ではありません", self.code),
+                format!("municipality code {:?} is not 5 digits", self.code),
+            );
         }
-        if self.unit_minutes == 0 || self.min_use_minutes % self.unit_minutes.max(1) != 0 || self.max_use_minutes % self.unit_minutes.max(1) != 0 {
-            p.push("unit_minutes", "unit", "利用時間の上下限が単位の倍数ではありません", format!("min and max use must be multiples of the unit {} min", self.unit_minutes));
+        if self.unit_minutes == 0
+            || self.min_use_minutes % self.unit_minutes.max(1) != 0
+            || self.max_use_minutes % self.unit_minutes.max(1) != 0
+        {
+            p.push(
+                "unit_minutes",
+                "unit",
+                "利用時間の上下限が単位の倍数ではありません",
+                format!("min and max use must be multiples of the unit {} min", self.unit_minutes),
+            );
         }
         if self.min_use_minutes > self.max_use_minutes {
-            p.push("min_use_minutes", "use_range", "最短利用時間が最長利用時間を超えています", format!("shortest use {} min is longer than the longest {} min", self.min_use_minutes, self.max_use_minutes));
+            p.push(
+                "min_use_minutes",
+                "use_range",
+                "最短利用時間が最長利用時間を超えています",
+                format!("shortest use {} min is longer than the longest {} min", self.min_use_minutes, self.max_use_minutes),
+            );
         }
         if self.tokyo_share_percent > 100 {
-            p.push("tokyo_share_percent", "share", "都の負担割合は100%以下です", format!("tokyo share {}% is over 100%", self.tokyo_share_percent));
+            p.push(
+                "tokyo_share_percent",
+                "share",
+                "都の負担割合は100%以下です",
+                format!("tokyo share {}% is over 100%", self.tokyo_share_percent),
+            );
         }
         p
     }
@@ -152,7 +169,12 @@ impl MunicipalityRules {
             p.push(
                 field,
                 "respite_length",
-                format!("レスパイトの1回の利用は{}〜{}です（{}でした）", hours_minutes_ja(self.min_use_minutes.into()), hours_minutes_ja(self.max_use_minutes.into()), hm),
+                format!(
+                    "レスパイトの1回の利用は{}〜{}です（{}でした）",
+                    hours_minutes_ja(self.min_use_minutes.into()),
+                    hours_minutes_ja(self.max_use_minutes.into()),
+                    hm
+                ),
                 format!("a respite use must last {} to {} minutes, not {minutes}", self.min_use_minutes, self.max_use_minutes),
             );
         }
@@ -273,10 +295,20 @@ pub const DAYTIME_CARE_SCORE_LIMIT: u32 = 16;
 pub fn check_daytime_care(score_total: u32, continuous_minutes: i64) -> Problems {
     let mut p = Problems::new();
     if score_total >= DAYTIME_CARE_SCORE_LIMIT {
-        p.push("child.score", "daytime_score", format!("日中預かりは医療的ケア判定スコア16点未満の児が対象です（{score_total}点）"), format!("daytime care is for a medical-care score under 16, not {score_total}"));
+        p.push(
+            "child.score",
+            "daytime_score",
+            format!("日中預かりは医療的ケア判定スコア16点未満の児が対象です（{score_total}点）"),
+            format!("daytime care is for a medical-care score under 16, not {score_total}"),
+        );
     }
     if continuous_minutes < i64::from(DAYTIME_CARE_MIN_MINUTES) {
-        p.push("actual_end", "daytime_length", format!("日中預かりは連続8時間以上です（{}でした）", hours_minutes_ja(continuous_minutes)), format!("daytime care must last at least 480 continuous minutes, not {continuous_minutes}"));
+        p.push(
+            "actual_end",
+            "daytime_length",
+            format!("日中預かりは連続8時間以上です（{}でした）", hours_minutes_ja(continuous_minutes)),
+            format!("daytime care must last at least 480 continuous minutes, not {continuous_minutes}"),
+        );
     }
     p
 }
@@ -304,7 +336,11 @@ pub struct CoordinatorLedger {
 /// Sums the coordinator's work entries (minutes each) for one child.
 pub fn coordinator_ledger(entries: &[u32]) -> CoordinatorLedger {
     let used: u32 = entries.iter().sum();
-    CoordinatorLedger { cap_minutes: COORDINATOR_CAP_MINUTES, used_minutes: used, remaining_minutes: i64::from(COORDINATOR_CAP_MINUTES) - i64::from(used) }
+    CoordinatorLedger {
+        cap_minutes: COORDINATOR_CAP_MINUTES,
+        used_minutes: used,
+        remaining_minutes: i64::from(COORDINATOR_CAP_MINUTES) - i64::from(used),
+    }
 }
 
 #[cfg(test)]
@@ -409,11 +445,20 @@ mod tests {
         let l = respite_ledger(
             FiscalYear(2026),
             600,
-            vec![session(3, "2026-06-01T09:00", 120), session(1, "2026-04-02T09:00", 240), session(2, "2026-05-01T09:00", 240), session(4, "2026-05-01T09:00", 0)],
+            vec![
+                session(3, "2026-06-01T09:00", 120),
+                session(1, "2026-04-02T09:00", 240),
+                session(2, "2026-05-01T09:00", 240),
+                session(4, "2026-05-01T09:00", 0),
+            ],
         );
         assert_eq!(l.used_minutes, 600);
         assert_eq!(l.remaining_minutes, 0);
-        let l = respite_ledger(FiscalYear(2026), 600, vec![session(3, "2026-06-01T09:00", 180), session(1, "2026-04-02T09:00", 240), session(2, "2026-05-01T09:00", 240)]);
+        let l = respite_ledger(
+            FiscalYear(2026),
+            600,
+            vec![session(3, "2026-06-01T09:00", 180), session(1, "2026-04-02T09:00", 240), session(2, "2026-05-01T09:00", 240)],
+        );
         assert_eq!(l.remaining_minutes, -60);
         assert_eq!(l.over_cap, vec![VisitId(uuid::Uuid::from_u128(3))]);
         let order: Vec<_> = l.sessions.iter().map(|s| s.visit_id.0.as_u128()).collect();
@@ -440,7 +485,8 @@ mod tests {
 
     #[test]
     fn settings_with_bad_values_name_them() {
-        let bad = MunicipalityRules { code: "1310".into(), min_use_minutes: 300, unit_minutes: 45, tokyo_share_percent: 120, ..default_rules() };
+        let bad =
+            MunicipalityRules { code: "1310".into(), min_use_minutes: 300, unit_minutes: 45, tokyo_share_percent: 120, ..default_rules() };
         let p = bad.validate();
         for f in ["code", "unit_minutes", "min_use_minutes", "tokyo_share_percent"] {
             assert!(p.has_field(f), "{f}: {p}");

@@ -80,8 +80,15 @@ impl CareItem {
         let (high, medium) = match self {
             Ventilator => (2, Some(1)),
             Tracheostomy | TubeFeeding | CentralVenousCatheter | Dialysis | SeizureCare => (2, None),
-            NasopharyngealAirway | Oxygen | Suction | FeedingPump | SubcutaneousInjection | SubcutaneousPump
-            | BloodGlucose | ContinuousUrinaryDrainage | Stoma => (1, None),
+            NasopharyngealAirway
+            | Oxygen
+            | Suction
+            | FeedingPump
+            | SubcutaneousInjection
+            | SubcutaneousPump
+            | BloodGlucose
+            | ContinuousUrinaryDrainage
+            | Stoma => (1, None),
             Nebulizer | IntermittentCatheterisation | Disimpaction | Enema => (0, None),
         };
         match watch {

@@ -188,7 +188,12 @@ impl Serialize for SoapNote {
 impl<'de> Deserialize<'de> for SoapNote {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let p = SoapPlain::deserialize(d)?;
-        Ok(SoapNote { subjective: p.subjective.into(), objective: p.objective.into(), assessment: p.assessment.into(), plan: p.plan.into() })
+        Ok(SoapNote {
+            subjective: p.subjective.into(),
+            objective: p.objective.into(),
+            assessment: p.assessment.into(),
+            plan: p.plan.into(),
+        })
     }
 }
 
@@ -335,7 +340,12 @@ pub struct VisitSummary {
 fn vital_range(p: &mut Problems, field: String, value: Option<f64>, lo: f64, hi: f64, ja: &str) {
     if let Some(v) = value {
         if !(lo..=hi).contains(&v) || v.is_nan() {
-            p.push(field.clone(), "vital_range", format!("{ja} {v} は範囲外です（{lo}〜{hi}）"), format!("{} {v} is outside {lo}–{hi}", field.rsplit('.').next().unwrap_or(&field)));
+            p.push(
+                field.clone(),
+                "vital_range",
+                format!("{ja} {v} は範囲外です（{lo}〜{hi}）"),
+                format!("{} {v} is outside {lo}–{hi}", field.rsplit('.').next().unwrap_or(&field)),
+            );
         }
     }
 }
@@ -428,11 +438,21 @@ impl Visit {
     fn check_times(&self, p: &mut Problems, ctx: VisitContext<'_>) {
         if let (Some(s), Some(e)) = (self.scheduled_start, self.scheduled_end) {
             if e <= s {
-                p.push("scheduled_end", "time_order", format!("予定終了 {e} が予定開始 {s} 以前です"), format!("scheduled end {e} is not after scheduled start {s}"));
+                p.push(
+                    "scheduled_end",
+                    "time_order",
+                    format!("予定終了 {e} が予定開始 {s} 以前です"),
+                    format!("scheduled end {e} is not after scheduled start {s}"),
+                );
             }
         }
         if self.actual_start.is_none() && self.scheduled_start.is_none() {
-            p.push("actual_start", "required", "訪問日時（予定または実績）を入力してください", "the visit has neither an actual nor a scheduled start");
+            p.push(
+                "actual_start",
+                "required",
+                "訪問日時（予定または実績）を入力してください",
+                "the visit has neither an actual nor a scheduled start",
+            );
         }
         if self.outcome != Outcome::Done {
             return;
@@ -446,11 +466,21 @@ impl Visit {
         };
         let minutes = s.minutes_until(e);
         if minutes <= 0 {
-            p.push("actual_end", "time_order", format!("終了 {e} が開始 {s} 以前です"), format!("actual end {e} is not after actual start {s}"));
+            p.push(
+                "actual_end",
+                "time_order",
+                format!("終了 {e} が開始 {s} 以前です"),
+                format!("actual end {e} is not after actual start {s}"),
+            );
             return;
         }
         if minutes > 24 * 60 {
-            p.push("actual_end", "too_long", format!("訪問が24時間を超えています（{s}〜{e}）"), format!("a visit from {s} to {e} is longer than 24 hours"));
+            p.push(
+                "actual_end",
+                "too_long",
+                format!("訪問が24時間を超えています（{s}〜{e}）"),
+                format!("a visit from {s} to {e} is longer than 24 hours"),
+            );
         }
         match self.kind {
             VisitKind::Respite => p.0.extend(ctx.rules.check_use_length(minutes, "actual_end").0),
@@ -473,10 +503,20 @@ impl Visit {
         }
         for (i, s) in self.staff.iter().enumerate() {
             if s.id.trim().is_empty() || s.name.trim().is_empty() {
-                p.push(format!("staff[{i}]"), "required", "訪問者のIDと氏名を入力してください", format!("staff member {i} lacks an id or a name"));
+                p.push(
+                    format!("staff[{i}]"),
+                    "required",
+                    "訪問者のIDと氏名を入力してください",
+                    format!("staff member {i} lacks an id or a name"),
+                );
             }
             if self.staff[..i].iter().any(|o| o.id == s.id) {
-                p.push(format!("staff[{i}].id"), "duplicate", format!("訪問者「{}」が2回入力されています", s.id), format!("staff member {:?} is listed twice", s.id));
+                p.push(
+                    format!("staff[{i}].id"),
+                    "duplicate",
+                    format!("訪問者「{}」が2回入力されています", s.id),
+                    format!("staff member {:?} is listed twice", s.id),
+                );
             }
         }
     }
@@ -492,7 +532,12 @@ impl Visit {
             vital_range(p, f("bp_diastolic"), v.bp_diastolic.map(f64::from), 20.0, 180.0, "拡張期血圧");
             if let (Some(s), Some(d)) = (v.bp_systolic, v.bp_diastolic) {
                 if d >= s {
-                    p.push(f("bp_diastolic"), "bp_order", format!("拡張期血圧 {d} が収縮期血圧 {s} 以上です"), format!("diastolic {d} is not below systolic {s}"));
+                    p.push(
+                        f("bp_diastolic"),
+                        "bp_order",
+                        format!("拡張期血圧 {d} が収縮期血圧 {s} 以上です"),
+                        format!("diastolic {d} is not below systolic {s}"),
+                    );
                 }
             }
         }
@@ -506,7 +551,12 @@ impl Visit {
             return;
         };
         if self.kind != VisitKind::Handover {
-            p.push("handover", "not_handover", "引継ぎ欄は同行訪問にのみ使えます", format!("a {} visit cannot have a handover section", self.kind));
+            p.push(
+                "handover",
+                "not_handover",
+                "引継ぎ欄は同行訪問にのみ使えます",
+                format!("a {} visit cannot have a handover section", self.kind),
+            );
             return;
         }
         for (field, st) in [("handover.from_station", &h.from_station), ("handover.to_station", &h.to_station)] {
@@ -515,20 +565,37 @@ impl Visit {
             }
         }
         if !h.from_station.id.is_empty() && h.from_station.id == h.to_station.id {
-            p.push("handover.to_station", "same_station", "引継ぎ元と引継ぎ先が同じステーションです", format!("handover from and to the same station {:?}", h.to_station.id));
+            p.push(
+                "handover.to_station",
+                "same_station",
+                "引継ぎ元と引継ぎ先が同じステーションです",
+                format!("handover from and to the same station {:?}", h.to_station.id),
+            );
         }
         for (field, st) in [("handover.from_station", &h.from_station), ("handover.to_station", &h.to_station)] {
             if !st.id.is_empty() && !self.staff.iter().any(|s| s.station_id == st.id) {
-                p.push(field, "station_staff", format!("ステーション「{}」の訪問者がいません", st.name), format!("no staff member from station {:?} is present", st.id));
+                p.push(
+                    field,
+                    "station_staff",
+                    format!("ステーション「{}」の訪問者がいません", st.name),
+                    format!("no staff member from station {:?} is present", st.id),
+                );
             }
         }
         if h.topics.iter().all(|t| t.topic.trim().is_empty()) {
             p.push("handover.topics", "required", "引継ぎ内容を1つ以上入力してください", "no handover topic is recorded");
         }
         if self.status != VisitStatus::Draft {
-            for (field, sign, st) in [("handover.from_sign_off", &h.from_sign_off, &h.from_station), ("handover.to_sign_off", &h.to_sign_off, &h.to_station)] {
+            for (field, sign, st) in
+                [("handover.from_sign_off", &h.from_sign_off, &h.from_station), ("handover.to_sign_off", &h.to_sign_off, &h.to_station)]
+            {
                 match sign {
-                    None => p.push(field, "sign_off", format!("「{}」の看護師の確認（サイン）がありません", st.name), format!("{field} is missing")),
+                    None => p.push(
+                        field,
+                        "sign_off",
+                        format!("「{}」の看護師の確認（サイン）がありません", st.name),
+                        format!("{field} is missing"),
+                    ),
                     Some(s) if !self.staff.iter().any(|m| m.id == s.staff_id && m.station_id == st.id) => p.push(
                         field,
                         "sign_off_staff",
@@ -547,10 +614,20 @@ impl Visit {
                 p.push("guardian.name", "required", "確認した保護者の氏名を入力してください", "the confirming guardian's name is empty");
             }
             Some(GuardianConfirmation::NotConfirmed { reason }) if reason.trim().is_empty() => {
-                p.push("guardian.reason", "required", "保護者確認がない理由を入力してください", "the reason for no guardian confirmation is empty");
+                p.push(
+                    "guardian.reason",
+                    "required",
+                    "保護者確認がない理由を入力してください",
+                    "the reason for no guardian confirmation is empty",
+                );
             }
             None if self.status != VisitStatus::Draft && self.outcome == Outcome::Done => {
-                p.push("guardian", "required", "保護者確認（サインまたは確認できない理由）が必要です", "a visit that took place needs the guardian's confirmation or the reason there is none");
+                p.push(
+                    "guardian",
+                    "required",
+                    "保護者確認（サインまたは確認できない理由）が必要です",
+                    "a visit that took place needs the guardian's confirmation or the reason there is none",
+                );
             }
             _ => {}
         }
@@ -558,10 +635,16 @@ impl Visit {
 
     /// Moves the record on: draft → submitted → approved. Going back is not allowed.
     pub fn transition(&mut self, to: VisitStatus, ctx: VisitContext<'_>) -> Result<(), Problems> {
-        let allowed = matches!((self.status, to), (VisitStatus::Draft, VisitStatus::Submitted) | (VisitStatus::Submitted, VisitStatus::Approved));
+        let allowed =
+            matches!((self.status, to), (VisitStatus::Draft, VisitStatus::Submitted) | (VisitStatus::Submitted, VisitStatus::Approved));
         if !allowed {
             let mut p = Problems::new();
-            p.push("status", "transition", format!("「{}」から「{}」には変更できません", self.status.label().ja, to.label().ja), format!("cannot move a record from {} to {}", self.status, to));
+            p.push(
+                "status",
+                "transition",
+                format!("「{}」から「{}」には変更できません", self.status.label().ja, to.label().ja),
+                format!("cannot move a record from {} to {}", self.status, to),
+            );
             return Err(p);
         }
         let mut next = self.clone();
@@ -637,7 +720,14 @@ pub(crate) mod tests {
     #[test]
     fn impossible_vitals_are_reported_per_reading() {
         let mut v = respite("2026-05-01T09:00", "2026-05-01T11:00");
-        v.vitals.push(VitalReading { id: "a".into(), spo2: Some(140), bp_systolic: Some(80), bp_diastolic: Some(90), temperature_c: Some(36.8), ..Default::default() });
+        v.vitals.push(VitalReading {
+            id: "a".into(),
+            spo2: Some(140),
+            bp_systolic: Some(80),
+            bp_diastolic: Some(90),
+            temperature_c: Some(36.8),
+            ..Default::default()
+        });
         let p = check(&v);
         assert!(p.has_field("vitals[0].spo2") && p.has_field("vitals[0].bp_diastolic"), "{p}");
         assert!(!p.has_field("vitals[0].temperature_c"));
@@ -652,7 +742,14 @@ pub(crate) mod tests {
         v.staff = vec![staff("a1", StaffRole::Lead, "stA")];
         v.status = VisitStatus::Submitted;
         let p = check(&v);
-        for f in ["handover.from_station", "handover.to_station", "handover.topics", "handover.from_sign_off", "handover.to_sign_off", "guardian"] {
+        for f in [
+            "handover.from_station",
+            "handover.to_station",
+            "handover.topics",
+            "handover.from_sign_off",
+            "handover.to_sign_off",
+            "guardian",
+        ] {
             assert!(p.has_field(f), "{f} not in {p}");
         }
         let h = v.handover.as_mut().unwrap();
@@ -661,7 +758,11 @@ pub(crate) mod tests {
         h.topics.push(HandoverTopic { id: "t1".into(), topic: "吸引の手順".into(), detail: String::new() });
         h.from_sign_off = Some(SignOff { staff_id: "a1".into(), name: "A1".into(), at: "2026-10-01T11:30".parse().unwrap() });
         h.to_sign_off = Some(SignOff { staff_id: "b1".into(), name: "B1".into(), at: "2026-10-01T11:30".parse().unwrap() });
-        v.guardian = Some(GuardianConfirmation::Confirmed { name: "保護者".into(), at: "2026-10-01T11:30".parse().unwrap(), signature: String::new() });
+        v.guardian = Some(GuardianConfirmation::Confirmed {
+            name: "保護者".into(),
+            at: "2026-10-01T11:30".parse().unwrap(),
+            signature: String::new(),
+        });
         // b1 signed but is not on the visit.
         let p = check(&v);
         assert!(p.has_code("station_staff") && p.has_code("sign_off_staff"), "{p}");

@@ -1,0 +1,490 @@
+//! The device's SQLite store: each record's automerge bytes plus an index of plain columns,
+//! written in one transaction. The index is derived and can be rebuilt from the documents.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use automerge::ActorId;
+use carebook_domain::{
+    ChecklistTemplate, Child, ChildId, DateTime, DocError, FiscalYear, MunicipalityRules, Record, RecordDoc, RecordKind, RespiteUse, Visit,
+    VisitId, VisitKind, VisitStatus, VisitSummary, YearMonth,
+};
+use serde::Serialize;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+
+use crate::clock;
+use crate::error::CoreError;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/device");
+
+/// The store's file inside a data directory.
+pub const DB_FILE: &str = "carebook.sqlite";
+
+/// The device store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    actor: ActorId,
+    path: PathBuf,
+}
+
+/// A record that has index columns.
+pub trait Indexed: Record {
+    /// Writes the index row for this value (replacing any earlier one).
+    fn write_index<'t>(
+        &'t self,
+        tx: &'t mut Transaction<'static, Sqlite>,
+    ) -> impl std::future::Future<Output = Result<(), CoreError>> + Send + 't;
+}
+
+/// The result of rebuilding the index.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RebuildReport {
+    /// Records indexed.
+    pub indexed: usize,
+    /// Records whose documents could not be read, with the reason.
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// One row of the children index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChildRow {
+    /// Id.
+    pub id: ChildId,
+    /// Name.
+    pub name: String,
+    /// Kana.
+    pub kana: String,
+    /// Birth date.
+    pub birth_date: String,
+    /// Municipality code.
+    pub municipality: String,
+    /// Income tier name.
+    pub income_tier: String,
+    /// Respite enrolment day if mid-year.
+    pub respite_enrolled_on: Option<String>,
+    /// Medical-care score.
+    pub score_total: u32,
+    /// Last valid day of the doctor's instruction.
+    pub instruction_until: Option<String>,
+}
+
+/// Filters for the visit list; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct VisitFilter {
+    /// Only this child.
+    pub child: Option<ChildId>,
+    /// Only this month.
+    pub month: Option<YearMonth>,
+    /// Only this kind.
+    pub kind: Option<VisitKind>,
+    /// Only this status.
+    pub status: Option<VisitStatus>,
+}
+
+fn storage(e: sqlx::Error) -> CoreError {
+    CoreError::Storage(e.to_string())
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir`, in WAL mode, and brings its schema up
+    /// to date. An existing store is copied to `carebook.sqlite.bak-<version>` before a migration
+    /// changes it.
+    pub async fn open(data_dir: &Path) -> Result<Store, CoreError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| CoreError::Storage(format!("cannot create data directory {}: {e}", data_dir.display())))?;
+        let path = data_dir.join(DB_FILE);
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(storage)?;
+        backup_before_migration(&pool, &path).await?;
+        MIGRATOR.run(&pool).await.map_err(|e| CoreError::Storage(format!("migrating the device store failed: {e}")))?;
+        let actor = device_actor(&pool).await?;
+        Ok(Store { pool, actor, path })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// This device's automerge actor.
+    pub fn actor(&self) -> &ActorId {
+        &self.actor
+    }
+
+    /// The connection pool (for tests and maintenance).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Closes the pool, checkpointing the WAL.
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    /// Stores a record's document and its index row in one transaction.
+    pub async fn save<T: Indexed>(&self, doc: &mut RecordDoc<T>) -> Result<(), CoreError> {
+        let bytes = doc.save();
+        let mut tx = self.pool.begin().await.map_err(storage)?;
+        sqlx::query(
+            "INSERT INTO documents (id, kind, bytes, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, updated_at = excluded.updated_at",
+        )
+        .bind(doc.value().record_id())
+        .bind(T::KIND.name())
+        .bind(bytes)
+        .bind(clock::now_jst().to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        doc.value().write_index(&mut tx).await?;
+        tx.commit().await.map_err(storage)
+    }
+
+    /// The raw document bytes of a record, if present.
+    pub async fn bytes(&self, kind: RecordKind, id: &str) -> Result<Option<Vec<u8>>, CoreError> {
+        sqlx::query_scalar("SELECT bytes FROM documents WHERE id = ?1 AND kind = ?2")
+            .bind(id)
+            .bind(kind.name())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)
+    }
+
+    /// Loads a record's document.
+    pub async fn load<T: Record>(&self, id: &str) -> Result<RecordDoc<T>, CoreError> {
+        let bytes = self.bytes(T::KIND, id).await?.ok_or_else(|| CoreError::NotFound { kind: T::KIND, id: id.to_string() })?;
+        Ok(RecordDoc::load(id, &bytes, self.actor.clone())?)
+    }
+
+    /// Merges a document from another device into the local copy (or stores it if new) and
+    /// re-indexes it. If the merged result would not fit the schema, nothing is written.
+    pub async fn merge<T: Indexed>(&self, id: &str, bytes: &[u8]) -> Result<RecordDoc<T>, CoreError> {
+        let mut doc = match self.bytes(T::KIND, id).await? {
+            Some(local) => {
+                let mut doc = RecordDoc::<T>::load(id, &local, self.actor.clone())?;
+                doc.merge_bytes(bytes)?;
+                doc
+            }
+            None => RecordDoc::<T>::load(id, bytes, self.actor.clone())?,
+        };
+        self.save(&mut doc).await?;
+        Ok(doc)
+    }
+
+    /// Drops the whole index and derives it again from the documents. Unreadable documents are
+    /// reported and left out; everything else is indexed.
+    pub async fn rebuild_index(&self) -> Result<RebuildReport, CoreError> {
+        let mut tx = self.pool.begin().await.map_err(storage)?;
+        sqlx::query("DELETE FROM visits").execute(&mut *tx).await.map_err(storage)?;
+        sqlx::query("DELETE FROM children").execute(&mut *tx).await.map_err(storage)?;
+        let mut report = RebuildReport::default();
+        // Children first: a visit's billable minutes depend on its child's municipality.
+        for kind in [RecordKind::Child, RecordKind::Visit] {
+            let rows = sqlx::query("SELECT id, bytes FROM documents WHERE kind = ?1 ORDER BY id")
+                .bind(kind.name())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(storage)?;
+            for row in rows {
+                let id: String = row.get(0);
+                let bytes: Vec<u8> = row.get(1);
+                let indexed = match kind {
+                    RecordKind::Child => index_bytes::<Child>(&id, &bytes, &self.actor, &mut tx).await,
+                    RecordKind::Visit => index_bytes::<Visit>(&id, &bytes, &self.actor, &mut tx).await,
+                };
+                match indexed {
+                    Ok(()) => report.indexed += 1,
+                    Err(CoreError::Document(e)) => report.unreadable.push((id, e.to_string())),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        tx.commit().await.map_err(storage)?;
+        Ok(report)
+    }
+
+    /// The children index.
+    pub async fn children(&self) -> Result<Vec<ChildRow>, CoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, kana, birth_date, municipality, income_tier, respite_enrolled_on, score_total, instruction_until
+             FROM children ORDER BY kana, id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        rows.into_iter().map(child_row).collect()
+    }
+
+    /// One child's index row.
+    pub async fn child_row(&self, id: ChildId) -> Result<ChildRow, CoreError> {
+        let row = sqlx::query(
+            "SELECT id, name, kana, birth_date, municipality, income_tier, respite_enrolled_on, score_total, instruction_until
+             FROM children WHERE id = ?1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(storage)?
+        .ok_or_else(|| CoreError::NotFound { kind: RecordKind::Child, id: id.to_string() })?;
+        child_row(row)
+    }
+
+    /// Visits from the index, in time order.
+    pub async fn visits(&self, filter: &VisitFilter) -> Result<Vec<VisitSummary>, CoreError> {
+        let rows = sqlx::query(
+            "SELECT id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status
+             FROM visits
+             WHERE (?1 IS NULL OR child_id = ?1) AND (?2 IS NULL OR month = ?2)
+               AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR status = ?4)
+             ORDER BY start, id",
+        )
+        .bind(filter.child.map(|c| c.to_string()))
+        .bind(filter.month.map(|m| m.to_string()))
+        .bind(filter.kind.map(|k| k.name()))
+        .bind(filter.status.map(|s| s.name()))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        rows.into_iter().map(visit_row).collect()
+    }
+
+    /// A child's counted respite uses in a fiscal year, from the index only.
+    pub async fn respite_uses(&self, child: ChildId, fy: FiscalYear) -> Result<Vec<RespiteUse>, CoreError> {
+        let rows = sqlx::query(
+            "SELECT id, start, billable_minutes, uses FROM visits
+             WHERE child_id = ?1 AND fiscal_year = ?2 AND kind = 'respite' AND billable_minutes > 0",
+        )
+        .bind(child.to_string())
+        .bind(fy.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(RespiteUse {
+                    visit_id: parse_col(&r, 0)?,
+                    start: parse_col::<DateTime>(&r, 1)?,
+                    billable_minutes: r.get::<i64, _>(2) as u32,
+                    uses: r.get::<i64, _>(3) as u32,
+                })
+            })
+            .collect()
+    }
+
+    /// A municipality's rules: the office's own row, else the built-in settings.
+    pub async fn rules(&self, code: &str) -> Result<MunicipalityRules, CoreError> {
+        rules_in(&self.pool, code).await
+    }
+
+    /// Saves a municipality's rules and re-derives the index (billable minutes depend on them).
+    pub async fn set_rules(&self, rules: &MunicipalityRules) -> Result<(), CoreError> {
+        rules.validate().into_result()?;
+        let json = serde_json::to_string(rules).map_err(|e| CoreError::Storage(e.to_string()))?;
+        sqlx::query("INSERT INTO municipality_rules (code, rules_json) VALUES (?1, ?2) ON CONFLICT (code) DO UPDATE SET rules_json = excluded.rules_json")
+            .bind(&rules.code)
+            .bind(json)
+            .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        self.rebuild_index().await?;
+        Ok(())
+    }
+
+    /// Checklist templates: built-in ones, then the office's own.
+    pub async fn templates(&self) -> Result<Vec<ChecklistTemplate>, CoreError> {
+        let mut all = carebook_domain::builtin_templates();
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT template_json FROM checklist_templates ORDER BY id").fetch_all(&self.pool).await.map_err(storage)?;
+        for json in rows {
+            let t: ChecklistTemplate = serde_json::from_str(&json).map_err(|e| CoreError::Storage(format!("stored checklist template: {e}")))?;
+            all.retain(|b| b.id != t.id);
+            all.push(t);
+        }
+        Ok(all)
+    }
+
+    /// Adds or replaces an office template.
+    pub async fn put_template(&self, t: &ChecklistTemplate) -> Result<(), CoreError> {
+        carebook_domain::validate_template(t).into_result()?;
+        let json = serde_json::to_string(t).map_err(|e| CoreError::Storage(e.to_string()))?;
+        sqlx::query("INSERT INTO checklist_templates (id, template_json) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET template_json = excluded.template_json")
+            .bind(&t.id)
+            .bind(json)
+            .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        Ok(())
+    }
+}
+
+async fn rules_in<'e, E: sqlx::Executor<'e, Database = Sqlite>>(ex: E, code: &str) -> Result<MunicipalityRules, CoreError> {
+    let json: Option<String> =
+        sqlx::query_scalar("SELECT rules_json FROM municipality_rules WHERE code = ?1").bind(code).fetch_optional(ex).await.map_err(storage)?;
+    match json {
+        Some(j) => serde_json::from_str(&j).map_err(|e| CoreError::Storage(format!("stored rules for {code}: {e}"))),
+        None => Ok(MunicipalityRules::builtin(code)),
+    }
+}
+
+async fn index_bytes<T: Indexed>(id: &str, bytes: &[u8], actor: &ActorId, tx: &mut Transaction<'static, Sqlite>) -> Result<(), CoreError> {
+    let doc = RecordDoc::<T>::load(id, bytes, actor.clone()).map_err(CoreError::Document)?;
+    doc.value().write_index(tx).await
+}
+
+impl Indexed for Child {
+    async fn write_index(&self, tx: &mut Transaction<'static, Sqlite>) -> Result<(), CoreError> {
+        sqlx::query(
+            "INSERT OR REPLACE INTO children (id, name, kana, birth_date, municipality, income_tier, respite_enrolled_on, score_total, instruction_until)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .bind(self.id.to_string())
+        .bind(&self.name)
+        .bind(&self.kana)
+        .bind(self.birth_date.to_string())
+        .bind(&self.municipality)
+        .bind(self.income_tier.name())
+        .bind(self.respite_enrolled_on.map(|d| d.to_string()))
+        .bind(i64::from(self.score().total()))
+        .bind(self.doctor_instruction.as_ref().map(|i| i.valid_until.to_string()))
+        .execute(&mut **tx)
+        .await
+        .map_err(storage)?;
+        Ok(())
+    }
+}
+
+impl Indexed for Visit {
+    async fn write_index(&self, tx: &mut Transaction<'static, Sqlite>) -> Result<(), CoreError> {
+        let municipality: Option<String> = sqlx::query_scalar("SELECT municipality FROM children WHERE id = ?1")
+            .bind(self.child_id.to_string())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(storage)?;
+        let rules = match municipality {
+            Some(code) => rules_in(&mut **tx, &code).await?,
+            None => MunicipalityRules::tokyo_default("00000", "", ""),
+        };
+        let s = self.summary(&rules);
+        sqlx::query(
+            "INSERT OR REPLACE INTO visits (id, child_id, kind, station_id, date, start, month, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )
+        .bind(s.id.to_string())
+        .bind(s.child_id.to_string())
+        .bind(s.kind.name())
+        .bind(&s.station_id)
+        .bind(s.date.map(|d| d.to_string()))
+        .bind(s.start.map(|d| d.to_string()))
+        .bind(s.date.map(|d| d.year_month().to_string()))
+        .bind(s.fiscal_year.map(|f| f.0))
+        .bind(i64::from(s.duration_minutes))
+        .bind(i64::from(s.billable_minutes))
+        .bind(i64::from(s.uses))
+        .bind(s.outcome.name())
+        .bind(s.status.name())
+        .execute(&mut **tx)
+        .await
+        .map_err(storage)?;
+        Ok(())
+    }
+}
+
+fn parse_col<T: FromStr>(row: &sqlx::sqlite::SqliteRow, i: usize) -> Result<T, CoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    let s: String = row.get(i);
+    s.parse().map_err(|e: T::Err| CoreError::Storage(format!("index column {i} holds {s:?}: {e}")))
+}
+
+fn parse_opt<T: FromStr>(row: &sqlx::sqlite::SqliteRow, i: usize) -> Result<Option<T>, CoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    let s: Option<String> = row.get(i);
+    s.map(|s| s.parse().map_err(|e: T::Err| CoreError::Storage(format!("index column {i} holds {s:?}: {e}")))).transpose()
+}
+
+fn child_row(r: sqlx::sqlite::SqliteRow) -> Result<ChildRow, CoreError> {
+    Ok(ChildRow {
+        id: parse_col(&r, 0)?,
+        name: r.get(1),
+        kana: r.get(2),
+        birth_date: r.get(3),
+        municipality: r.get(4),
+        income_tier: r.get(5),
+        respite_enrolled_on: r.get(6),
+        score_total: r.get::<i64, _>(7) as u32,
+        instruction_until: r.get(8),
+    })
+}
+
+fn visit_row(r: sqlx::sqlite::SqliteRow) -> Result<VisitSummary, CoreError> {
+    Ok(VisitSummary {
+        id: parse_col::<VisitId>(&r, 0)?,
+        child_id: parse_col(&r, 1)?,
+        kind: parse_col(&r, 2)?,
+        station_id: r.get(3),
+        date: parse_opt(&r, 4)?,
+        start: parse_opt(&r, 5)?,
+        fiscal_year: r.get::<Option<i64>, _>(6).map(|y| FiscalYear(y as i32)),
+        duration_minutes: r.get::<i64, _>(7) as u32,
+        billable_minutes: r.get::<i64, _>(8) as u32,
+        uses: r.get::<i64, _>(9) as u32,
+        outcome: parse_col(&r, 10)?,
+        status: parse_col(&r, 11)?,
+    })
+}
+
+async fn device_actor(pool: &SqlitePool) -> Result<ActorId, CoreError> {
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT value FROM device WHERE key = 'actor'").fetch_optional(pool).await.map_err(storage)?;
+    if let Some(hex) = existing {
+        return ActorId::from_str(&hex).map_err(|e| CoreError::Storage(format!("stored device actor {hex:?}: {e}")));
+    }
+    let actor = ActorId::random();
+    sqlx::query("INSERT INTO device (key, value) VALUES ('actor', ?1)").bind(actor.to_hex_string()).execute(pool).await.map_err(storage)?;
+    Ok(actor)
+}
+
+/// Copies an existing store aside before a pending migration changes it.
+async fn backup_before_migration(pool: &SqlitePool, path: &Path) -> Result<(), CoreError> {
+    let has_table: Option<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
+        .fetch_optional(pool)
+        .await
+        .map_err(storage)?;
+    if has_table.is_none() {
+        return Ok(()); // a new store: nothing to keep
+    }
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1").fetch_all(pool).await.map_err(storage)?;
+    let pending = MIGRATOR.iter().filter(|m| m.migration_type.is_up_migration() && !applied.contains(&m.version)).count();
+    if pending == 0 {
+        return Ok(());
+    }
+    let last = applied.iter().max().copied().unwrap_or(0);
+    let backup = path.with_extension(format!("sqlite.bak-{last}"));
+    if !backup.exists() {
+        sqlx::query("VACUUM INTO ?1")
+            .bind(backup.to_string_lossy().to_string())
+            .execute(pool)
+            .await
+            .map_err(|e| CoreError::Storage(format!("backing up the store before migrating failed: {e}")))?;
+    }
+    Ok(())
+}
+
+impl From<DocError> for CoreError {
+    fn from(e: DocError) -> Self {
+        CoreError::Document(e)
+    }
+}

@@ -1,0 +1,229 @@
+//! The device store and its use cases, on real SQLite files in temporary directories.
+
+use carebook_core::{CoreError, VisitFilter};
+use carebook_domain::{FiscalYear, MunicipalityRules, StaffRole, VisitStatus};
+use carebook_testkit::{child, nurse, respite, TempDevice};
+
+async fn doc_count(dev: &TempDevice) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM documents").fetch_one(dev.app.store().pool()).await.unwrap()
+}
+
+async fn corrupt(dev: &TempDevice, id: &str) {
+    sqlx::query("UPDATE documents SET bytes = substr(bytes, 1, 20) WHERE id = ?1").bind(id).execute(dev.app.store().pool()).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_recorded_respite_session_is_stored_with_its_index_row() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let s = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:30")).await.unwrap();
+    assert_eq!((s.billable_minutes, s.uses, s.fiscal_year), (210, 1, Some(FiscalYear(2026))));
+    let back = dev.app.visit(s.id).await.unwrap();
+    assert_eq!(back.actual_end.unwrap().to_string(), "2026-05-01T12:30");
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(dev.app.store().pool()).await.unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[tokio::test]
+async fn an_invalid_visit_is_refused_with_its_field_and_nothing_is_written() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let before = doc_count(&dev).await;
+    let err = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T11:10")).await.unwrap_err();
+    let CoreError::Invalid(p) = &err else { panic!("expected invalid, got {err}") };
+    assert!(p.has_field("actual_end") && p.has_code("respite_unit"), "{p}");
+    assert_eq!(err.to_body().code, "invalid");
+    assert_eq!(doc_count(&dev).await, before);
+    assert!(dev.app.visits(&VisitFilter::default()).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_visit_for_a_child_not_on_the_device_is_refused() {
+    let dev = TempDevice::new().await.unwrap();
+    let stranger = child("13105");
+    let err = dev.app.record_visit(respite(stranger.id, "2026-05-01T09:00", "2026-05-01T11:00")).await.unwrap_err();
+    assert!(matches!(&err, CoreError::Invalid(p) if p.has_code("unknown_child")), "{err}");
+    assert_eq!(doc_count(&dev).await, 0);
+}
+
+#[tokio::test]
+async fn an_invalid_face_sheet_is_refused_and_nothing_is_written() {
+    let dev = TempDevice::new().await.unwrap();
+    let mut c = child("13105");
+    c.municipality = "Bunkyo".into();
+    c.kana = "hana".into();
+    let err = dev.app.add_child(c).await.unwrap_err();
+    assert!(matches!(&err, CoreError::Invalid(p) if p.has_field("municipality") && p.has_field("kana")), "{err}");
+    assert!(dev.app.children().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn remaining_hours_follow_the_municipality_cap_and_the_fiscal_year_boundary() {
+    let dev = TempDevice::new().await.unwrap();
+    let bunkyo = dev.app.add_child(child("13105")).await.unwrap();
+    let chiyoda = dev.app.add_child(child("13101")).await.unwrap();
+    // 31 March belongs to FY2026, 1 April to FY2027.
+    dev.app.record_visit(respite(bunkyo.id, "2027-03-31T09:00", "2027-03-31T13:00")).await.unwrap();
+    dev.app.record_visit(respite(bunkyo.id, "2027-04-01T09:00", "2027-04-01T11:00")).await.unwrap();
+    dev.app.record_visit(respite(chiyoda.id, "2026-06-01T09:00", "2026-06-01T12:00")).await.unwrap();
+
+    let fy26 = dev.app.respite_remaining(bunkyo.id, Some(FiscalYear(2026))).await.unwrap();
+    assert_eq!((fy26.ledger.cap_minutes, fy26.ledger.used_minutes, fy26.ledger.remaining_minutes), (288 * 60, 240, 288 * 60 - 240));
+    assert_eq!(fy26.fiscal_year_label, "令和8年度");
+    let fy27 = dev.app.respite_remaining(bunkyo.id, Some(FiscalYear(2027))).await.unwrap();
+    assert_eq!(fy27.ledger.used_minutes, 120);
+    assert_eq!(fy27.fiscal_year_label, "令和9年度");
+    let other = dev.app.respite_remaining(chiyoda.id, Some(FiscalYear(2026))).await.unwrap();
+    assert_eq!((other.ledger.cap_minutes, other.ledger.remaining_minutes), (144 * 60, 144 * 60 - 180));
+}
+
+#[tokio::test]
+async fn two_nurses_at_once_count_twice_against_the_cap() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13121")).await.unwrap();
+    let mut v = respite(c.id, "2026-07-01T09:00", "2026-07-01T11:00");
+    v.staff.push(nurse("n2", StaffRole::Lead));
+    dev.app.record_visit(v).await.unwrap();
+    let r = dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap();
+    assert_eq!(r.ledger.used_minutes, 240);
+    assert_eq!(r.ledger.sessions[0].uses, 2);
+}
+
+#[tokio::test]
+async fn remaining_hours_are_read_from_the_index_without_opening_documents() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let s = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
+    // Break the document: a reader that opened it would fail; the sum still comes from the index.
+    corrupt(&dev, &s.id.to_string()).await;
+    let r = dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap();
+    assert_eq!(r.ledger.used_minutes, 180);
+}
+
+#[tokio::test]
+async fn corrupt_bytes_name_the_record_and_the_other_records_stay_readable() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let bad = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
+    let good = dev.app.record_visit(respite(c.id, "2026-05-02T09:00", "2026-05-02T11:00")).await.unwrap();
+    corrupt(&dev, &bad.id.to_string()).await;
+
+    let err = dev.app.visit(bad.id).await.unwrap_err();
+    assert_eq!(err.code(), "corrupt_record");
+    assert!(err.to_string().contains(&bad.id.to_string()), "{err}");
+    assert_eq!(dev.app.visit(good.id).await.unwrap().id, good.id);
+    assert_eq!(dev.app.visits(&VisitFilter::default()).await.unwrap().len(), 2);
+
+    let report = dev.app.rebuild_index().await.unwrap();
+    assert_eq!(report.indexed, 2); // the child and the good visit
+    assert_eq!(report.unreadable.len(), 1);
+    assert_eq!(report.unreadable[0].0, bad.id.to_string());
+    let listed = dev.app.visits(&VisitFilter::default()).await.unwrap();
+    assert_eq!(listed.iter().map(|v| v.id).collect::<Vec<_>>(), vec![good.id]);
+}
+
+#[tokio::test]
+async fn the_index_rebuilt_from_documents_equals_the_index_written_on_save() {
+    let dev = TempDevice::new().await.unwrap();
+    let a = dev.app.add_child(child("13105")).await.unwrap();
+    let b = dev.app.add_child(child("13103")).await.unwrap();
+    for (c, day, end) in [(a.id, "05-01", "12:00"), (a.id, "06-10", "11:30"), (b.id, "07-07", "13:00"), (b.id, "08-08", "11:00")] {
+        dev.app.record_visit(respite(c, &format!("2026-{day}T09:00"), &format!("2026-{day}T{end}"))).await.unwrap();
+    }
+    let visits = dev.app.visits(&VisitFilter::default()).await.unwrap();
+    let children = dev.app.children().await.unwrap();
+    assert_eq!(visits.len(), 4);
+
+    // Damage the index every way: wrong sums, missing rows.
+    let pool = dev.app.store().pool();
+    sqlx::query("UPDATE visits SET billable_minutes = 999, status = 'approved'").execute(pool).await.unwrap();
+    sqlx::query("DELETE FROM children WHERE id = ?1").bind(b.id.to_string()).execute(pool).await.unwrap();
+    assert_ne!(dev.app.visits(&VisitFilter::default()).await.unwrap(), visits);
+
+    let report = dev.app.rebuild_index().await.unwrap();
+    assert_eq!((report.indexed, report.unreadable.len()), (6, 0));
+    assert_eq!(dev.app.visits(&VisitFilter::default()).await.unwrap(), visits);
+    assert_eq!(dev.app.children().await.unwrap(), children);
+}
+
+#[tokio::test]
+async fn the_visit_list_filters_by_child_month_and_status() {
+    let dev = TempDevice::new().await.unwrap();
+    let a = dev.app.add_child(child("13105")).await.unwrap();
+    let b = dev.app.add_child(child("13105")).await.unwrap();
+    dev.app.record_visit(respite(a.id, "2026-05-01T09:00", "2026-05-01T11:00")).await.unwrap();
+    dev.app.record_visit(respite(a.id, "2026-06-01T09:00", "2026-06-01T11:00")).await.unwrap();
+    dev.app.record_visit(respite(b.id, "2026-05-20T09:00", "2026-05-20T11:00")).await.unwrap();
+    let may = VisitFilter { month: Some("2026-05".parse().unwrap()), ..Default::default() };
+    assert_eq!(dev.app.visits(&may).await.unwrap().len(), 2);
+    let a_may = VisitFilter { child: Some(a.id), ..may.clone() };
+    assert_eq!(dev.app.visits(&a_may).await.unwrap().len(), 1);
+    let submitted = VisitFilter { status: Some(VisitStatus::Submitted), ..Default::default() };
+    assert!(dev.app.visits(&submitted).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_approved_visit_is_locked_against_edits() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let mut v = respite(c.id, "2026-05-01T09:00", "2026-05-01T11:00");
+    v.guardian = Some(carebook_domain::GuardianConfirmation::NotConfirmed { reason: "保護者就寝中のため翌日確認".into() });
+    let s = dev.app.record_visit(v).await.unwrap();
+    dev.app.set_visit_status(s.id, VisitStatus::Submitted).await.unwrap();
+    dev.app.set_visit_status(s.id, VisitStatus::Approved).await.unwrap();
+    let err = dev.app.update_visit(s.id, |v| v.place = "学校".into()).await.unwrap_err();
+    assert_eq!(err.code(), "locked");
+    assert_eq!(dev.app.visit(s.id).await.unwrap().place, "自宅");
+}
+
+#[tokio::test]
+async fn an_edit_that_would_break_the_record_is_refused_and_the_stored_record_is_unchanged() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let s = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T11:00")).await.unwrap();
+    let err = dev.app.update_visit(s.id, |v| v.actual_end = Some("2026-05-01T13:30".parse().unwrap())).await.unwrap_err();
+    assert!(matches!(&err, CoreError::Invalid(p) if p.has_code("respite_length")), "{err}");
+    assert_eq!(dev.app.visit(s.id).await.unwrap().actual_end.unwrap().to_string(), "2026-05-01T11:00");
+    assert_eq!(dev.app.visits(&VisitFilter::default()).await.unwrap()[0].billable_minutes, 120);
+}
+
+#[tokio::test]
+async fn a_municipality_setting_changes_the_cap_and_re_derives_billable_minutes() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
+    let rules = MunicipalityRules { annual_cap_minutes: 100 * 60, ..MunicipalityRules::builtin("13105") };
+    dev.app.store().set_rules(&rules).await.unwrap();
+    let r = dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap();
+    assert_eq!((r.ledger.cap_minutes, r.ledger.remaining_minutes), (6000, 6000 - 180));
+    let bad = MunicipalityRules { code: "x".into(), ..rules };
+    assert!(matches!(dev.app.store().set_rules(&bad).await, Err(CoreError::Invalid(_))));
+}
+
+#[tokio::test]
+async fn the_device_keeps_its_actor_and_records_across_a_restart() {
+    let dev = TempDevice::new().await.unwrap();
+    let actor = dev.app.store().actor().clone();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let dev = dev.reopen().await.unwrap();
+    assert_eq!(dev.app.store().actor(), &actor);
+    assert_eq!(dev.app.child(c.id).await.unwrap().name, c.name);
+}
+
+#[tokio::test]
+async fn a_store_is_backed_up_before_a_pending_migration_runs() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    // Make the store look as if it predated the schema: the migration is pending again.
+    let pool = dev.app.store().pool();
+    for t in ["visits", "children", "documents", "device", "municipality_rules", "checklist_templates"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE {t}"))).execute(pool).await.unwrap();
+    }
+    sqlx::query("DELETE FROM _sqlx_migrations").execute(pool).await.unwrap();
+    let backup = dev.dir.path().join("carebook.sqlite.bak-0");
+    assert!(!backup.exists());
+    let dev = dev.reopen().await.unwrap();
+    assert!(backup.exists(), "backup file missing");
+    assert!(dev.app.children().await.unwrap().is_empty());
+    let _ = c;
+}

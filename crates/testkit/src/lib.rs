@@ -1,0 +1,77 @@
+//! Dev-only helpers for tests: temporary device stores and builders for records. All names are
+//! obviously fictional (見本, 架空).
+#![warn(missing_docs)]
+
+use carebook_core::{Carebook, CoreError};
+use carebook_domain::{
+    Child, ChildId, Contact, DoctorInstruction, IncomeTier, Profession, ScoreEntry, StaffMember, StaffRole, Station, Visit, VisitKind,
+};
+
+/// A device store in a temporary directory, removed when dropped.
+#[derive(Debug)]
+pub struct TempDevice {
+    /// The use cases.
+    pub app: Carebook,
+    /// The directory (kept alive as long as the device).
+    pub dir: tempfile::TempDir,
+}
+
+impl TempDevice {
+    /// A fresh, empty device.
+    pub async fn new() -> Result<TempDevice, CoreError> {
+        let dir = tempfile::tempdir().map_err(|e| CoreError::Storage(e.to_string()))?;
+        let app = Carebook::open(dir.path()).await?;
+        Ok(TempDevice { app, dir })
+    }
+
+    /// Reopens the same directory (as after an app restart).
+    pub async fn reopen(self) -> Result<TempDevice, CoreError> {
+        let TempDevice { app, dir } = self;
+        app.store().clone().close().await;
+        let app = Carebook::open(dir.path()).await?;
+        Ok(TempDevice { app, dir })
+    }
+}
+
+/// The fictional station used by builders.
+pub fn station() -> Station {
+    Station { id: "st-kakuu".into(), name: "架空訪問看護ステーション".into() }
+}
+
+/// A valid child in `municipality`, with a ventilator score and a doctor's instruction for FY2026.
+pub fn child(municipality: &str) -> Child {
+    Child {
+        id: ChildId::random(),
+        name: "見本 はな".into(),
+        kana: "みほん はな".into(),
+        birth_date: "2019-06-01".parse().expect("date"),
+        municipality: municipality.into(),
+        income_tier: IncomeTier::TaxExempt,
+        respite_enrolled_on: None,
+        diagnosis: "（架空の診断名）".into(),
+        guardians: vec![Contact { name: "見本 保護者".into(), relation: "母".into(), phone: "000-0000-0000".into() }],
+        devices: vec!["人工呼吸器".into(), "吸引器".into()],
+        score: vec![ScoreEntry { item: carebook_domain::CareItem::Ventilator, watch: carebook_domain::Watch::High }],
+        doctor_instruction: Some(DoctorInstruction {
+            doctor: "架空 医師".into(),
+            institution: "架空病院".into(),
+            valid_from: "2026-04-01".parse().expect("date"),
+            valid_until: "2027-03-31".parse().expect("date"),
+        }),
+        emergency_contacts: vec![],
+    }
+}
+
+/// A nurse of the fictional station.
+pub fn nurse(id: &str, role: StaffRole) -> StaffMember {
+    StaffMember { id: id.into(), name: format!("架空 看護師{id}"), profession: Profession::Nurse, role, station_id: station().id }
+}
+
+/// A done respite visit from `start` to `end` (`YYYY-MM-DDTHH:MM`) with one lead nurse.
+pub fn respite(child: ChildId, start: &str, end: &str) -> Visit {
+    let mut v = Visit::new(child, VisitKind::Respite, station());
+    v.actual_start = Some(start.parse().expect("start"));
+    v.actual_end = Some(end.parse().expect("end"));
+    v.staff.push(nurse("n1", StaffRole::Lead));
+    v
+}
