@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every check CI runs: formatting, clippy with warnings denied, all tests, doc tests, docs.
+# Safe to run again and again on a fresh Debian machine: it installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+ensure_rust_tools
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (warnings denied)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests (cargo nextest)"
+cargo nextest run --workspace --locked --no-fail-fast
+
+step "doc tests"
+cargo test --workspace --doc --locked
+
+step "cargo doc (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+
+step "all checks passed"
