@@ -181,7 +181,10 @@ impl Carebook {
 
     /// A visit's document bytes, to hand to another device.
     pub async fn export_visit(&self, id: VisitId) -> Result<Vec<u8>, CoreError> {
-        self.store.bytes(RecordKind::Visit, &id.to_string()).await?.ok_or_else(|| CoreError::NotFound { kind: RecordKind::Visit, id: id.to_string() })
+        self.store
+            .bytes(RecordKind::Visit, &id.to_string())
+            .await?
+            .ok_or_else(|| CoreError::NotFound { kind: RecordKind::Visit, id: id.to_string() })
     }
 
     /// Merges a visit document from another device. Concurrent edits all survive; a merged
@@ -192,7 +195,10 @@ impl Carebook {
 
     /// A child's document bytes.
     pub async fn export_child(&self, id: ChildId) -> Result<Vec<u8>, CoreError> {
-        self.store.bytes(RecordKind::Child, &id.to_string()).await?.ok_or_else(|| CoreError::NotFound { kind: RecordKind::Child, id: id.to_string() })
+        self.store
+            .bytes(RecordKind::Child, &id.to_string())
+            .await?
+            .ok_or_else(|| CoreError::NotFound { kind: RecordKind::Child, id: id.to_string() })
     }
 
     /// Merges a child document from another device.

@@ -305,7 +305,8 @@ impl Store {
         let rows: Vec<String> =
             sqlx::query_scalar("SELECT template_json FROM checklist_templates ORDER BY id").fetch_all(&self.pool).await.map_err(storage)?;
         for json in rows {
-            let t: ChecklistTemplate = serde_json::from_str(&json).map_err(|e| CoreError::Storage(format!("stored checklist template: {e}")))?;
+            let t: ChecklistTemplate =
+                serde_json::from_str(&json).map_err(|e| CoreError::Storage(format!("stored checklist template: {e}")))?;
             all.retain(|b| b.id != t.id);
             all.push(t);
         }
@@ -327,8 +328,11 @@ impl Store {
 }
 
 async fn rules_in<'e, E: sqlx::Executor<'e, Database = Sqlite>>(ex: E, code: &str) -> Result<MunicipalityRules, CoreError> {
-    let json: Option<String> =
-        sqlx::query_scalar("SELECT rules_json FROM municipality_rules WHERE code = ?1").bind(code).fetch_optional(ex).await.map_err(storage)?;
+    let json: Option<String> = sqlx::query_scalar("SELECT rules_json FROM municipality_rules WHERE code = ?1")
+        .bind(code)
+        .fetch_optional(ex)
+        .await
+        .map_err(storage)?;
     match json {
         Some(j) => serde_json::from_str(&j).map_err(|e| CoreError::Storage(format!("stored rules for {code}: {e}"))),
         None => Ok(MunicipalityRules::builtin(code)),

@@ -72,4 +72,7 @@ pub use visit::{
     CareGiven, GuardianConfirmation, Handover, HandoverTopic, Outcome, Profession, SignOff, SoapNote, StaffMember, StaffRole, Station,
     Visit, VisitContext, VisitKind, VisitStatus, VisitSummary, VitalReading,
 };
-pub use wire::ErrorBody;
+pub use wire::{
+    ChangedDoc, ChangesResponse, DocPayload, ErrorBody, LoginRequest, LoginResponse, PushOutcome, PushRequest, PushResponse, PushResult,
+    Role, UserInfo,
+};

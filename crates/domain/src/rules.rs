@@ -114,8 +114,8 @@ impl MunicipalityRules {
             );
         }
         if self.unit_minutes == 0
-            || self.min_use_minutes % self.unit_minutes.max(1) != 0
-            || self.max_use_minutes % self.unit_minutes.max(1) != 0
+            || !self.min_use_minutes.is_multiple_of(self.unit_minutes)
+            || !self.max_use_minutes.is_multiple_of(self.unit_minutes)
         {
             p.push(
                 "unit_minutes",
