@@ -19,3 +19,33 @@ ensure_rust_tools() {
   cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
   cargo nextest --version >/dev/null 2>&1 || cargo install --locked cargo-nextest
 }
+
+# A throwaway PostgreSQL cluster for the tests on 127.0.0.1 (port CAREBOOK_PG_PORT, default 55432),
+# trust auth, fsync off. Exports CAREBOOK_TEST_PG_URL. Reuses a cluster that is already running.
+pg_start() {
+  apt_ensure postgresql
+  local bindir; bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  local port="${CAREBOOK_PG_PORT:-55432}"
+  local dir="${CAREBOOK_PG_DIR:-/tmp/carebook-test-pg-$port}"
+  local as=()
+  if [ "$(id -u)" -eq 0 ]; then as=(runuser -u postgres --); fi
+  if ! "${as[@]}" "$bindir/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    step "starting PostgreSQL on 127.0.0.1:$port"
+    rm -rf "$dir"; mkdir -p "$dir"
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
+    "${as[@]}" "$bindir/initdb" -D "$dir" -U carebook --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    "${as[@]}" "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+  fi
+  export CAREBOOK_TEST_PG_URL="postgres://carebook@127.0.0.1:$port/postgres"
+  export CAREBOOK_REQUIRE_PG=1
+}
+
+pg_stop() {
+  local bindir; bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  local port="${CAREBOOK_PG_PORT:-55432}"
+  local dir="${CAREBOOK_PG_DIR:-/tmp/carebook-test-pg-$port}"
+  local as=()
+  if [ "$(id -u)" -eq 0 ]; then as=(runuser -u postgres --); fi
+  [ -n "$bindir" ] && "${as[@]}" "$bindir/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
+}

@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_rust_tools
+pg_start
+# Stop the test cluster when done, unless a developer keeps it running between runs.
+[ "${CAREBOOK_KEEP_PG:-}" = 1 ] || trap pg_stop EXIT
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
