@@ -1,1 +1,180 @@
-fn main() {}
+//! `carebook`: the command-line client over the device store.
+//!
+//! Every read command takes `--json`. Human output is Japanese first, then English. Bad input
+//! exits non-zero and writes nothing: clap's usage errors exit 2, validation and runtime errors
+//! exit 1 with every problem on its own line (`field: ja / en`); with `--json` the error's
+//! `ErrorBody` is printed on stdout as well.
+
+/// `println!` that ends the program quietly when stdout is closed (`carebook … | head`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("stdout: {e}");
+            std::process::exit(1);
+        }
+    }};
+}
+
+mod args;
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use carebook_core::{Carebook, CoreError};
+use carebook_domain::ErrorBody;
+use clap::{Parser, Subcommand};
+
+use commands::{checklist, child, demo, index, municipality, respite, visit};
+
+/// Carebook: records for visiting nurses caring for children who need medical care at home.
+/// Carebook（医療的ケア児の訪問看護記録）.
+#[derive(Debug, Parser)]
+#[command(name = "carebook", version, propagate_version = true)]
+struct Cli {
+    /// データ保存先 / data directory (default: $XDG_DATA_HOME/carebook or ~/.local/share/carebook).
+    #[arg(long, global = true, env = "CAREBOOK_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// JSON で出力 / print JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// 児童（フェイスシート） / children's face sheets.
+    #[command(subcommand)]
+    Child(child::ChildCmd),
+    /// 訪問記録 / visit records.
+    #[command(subcommand)]
+    Visit(visit::VisitCmd),
+    /// レスパイト残り時間 / respite hours.
+    #[command(subcommand)]
+    Respite(respite::RespiteCmd),
+    /// 物品チェックリスト / equipment checklists.
+    #[command(subcommand)]
+    Checklist(checklist::ChecklistCmd),
+    /// 自治体ごとの設定 / municipality settings.
+    #[command(subcommand)]
+    Municipality(municipality::MunicipalityCmd),
+    /// 索引の保守 / index maintenance (support tooling).
+    #[command(subcommand)]
+    Index(index::IndexCmd),
+    /// 架空の見本データを入れる / seed obviously fictional demo data.
+    Demo,
+}
+
+/// What every command gets: where the data is and how to print.
+#[derive(Debug)]
+pub struct Env {
+    data_dir: PathBuf,
+    /// Print JSON.
+    pub json: bool,
+}
+
+impl Env {
+    /// Opens the device store.
+    pub async fn open(&self) -> anyhow::Result<Carebook> {
+        Ok(Carebook::open(&self.data_dir).await?)
+    }
+}
+
+fn default_data_dir() -> anyhow::Result<PathBuf> {
+    let non_empty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(xdg) = non_empty("XDG_DATA_HOME") {
+        return Ok(xdg.join("carebook"));
+    }
+    non_empty("HOME").map(|h| h.join(".local").join("share").join("carebook")).context(
+        "データ保存先がわかりません。--data-dir か CAREBOOK_DATA_DIR を指定してください / \
+         no data directory: pass --data-dir or set CAREBOOK_DATA_DIR",
+    )
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let data_dir = match cli.data_dir {
+        Some(d) => d,
+        None => default_data_dir()?,
+    };
+    let env = Env { data_dir, json: cli.json };
+    match cli.command {
+        Command::Child(c) => child::run(&env, c).await,
+        Command::Visit(c) => visit::run(&env, c).await,
+        Command::Respite(c) => respite::run(&env, c).await,
+        Command::Checklist(c) => checklist::run(&env, c).await,
+        Command::Municipality(c) => municipality::run(&env, c).await,
+        Command::Index(c) => index::run(&env, c).await,
+        Command::Demo => demo::run(&env).await,
+    }
+}
+
+/// Prints an error: text on stderr, and with `--json` the `ErrorBody` on stdout.
+fn report(err: &anyhow::Error, json: bool) {
+    let body = match err.downcast_ref::<CoreError>() {
+        Some(core) => core.to_body(),
+        None => ErrorBody { code: "error".into(), message: format!("{err:#}"), problems: vec![] },
+    };
+    eprintln!("エラー error: {}", body.message);
+    if json {
+        match serde_json::to_string_pretty(&body) {
+            Ok(s) => out!("{s}"),
+            Err(e) => eprintln!("エラー error: {e}"),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let informational = matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            );
+            if !informational && std::env::args_os().any(|a| a == "--json") {
+                let rendered = e.render().to_string();
+                let first = rendered.split("\n\n").next().unwrap_or_default().trim();
+                let message = first.strip_prefix("error: ").unwrap_or(first).to_string();
+                let body = ErrorBody { code: "usage".into(), message, problems: vec![] };
+                if let Ok(s) = serde_json::to_string_pretty(&body) {
+                    out!("{s}");
+                }
+            }
+            e.exit();
+        }
+    };
+    let json = cli.json;
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            report(&anyhow::Error::new(e).context("starting the runtime failed"), json);
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e, json);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

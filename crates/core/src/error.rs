@@ -25,6 +25,26 @@ pub enum CoreError {
         /// The record.
         id: String,
     },
+    /// The server cannot be reached (no signal, server down). Nothing is lost: records wait.
+    #[error("サーバーに接続できません。記録は端末に保存されています / cannot reach the server; records are kept on this device ({0})")]
+    Offline(String),
+    /// The server answered with an error.
+    #[error("{}", .body.message)]
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// The server's error.
+        body: ErrorBody,
+    },
+    /// Sync needs a login first.
+    #[error("ログインしていません / not logged in: run `carebook login` first")]
+    NotLoggedIn,
+    /// The server revoked this device; its records were removed from it.
+    #[error("この端末は無効化されました。端末内の記録 {removed} 件を削除しました / this device was revoked; {removed} records were removed from it")]
+    DeviceRevoked {
+        /// How many records were removed.
+        removed: u64,
+    },
     /// The local database failed.
     #[error("端末内の保存に失敗しました / device storage failed: {0}")]
     Storage(String),
@@ -38,7 +58,7 @@ fn doc_id(e: &DocError) -> &str {
 
 impl CoreError {
     /// The stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             CoreError::Invalid(_) => "invalid",
             CoreError::NotFound { .. } => "not_found",
@@ -46,16 +66,20 @@ impl CoreError {
             CoreError::Document(_) => "schema_mismatch",
             CoreError::Locked { .. } => "locked",
             CoreError::Storage(_) => "storage",
+            CoreError::Offline(_) => "offline",
+            CoreError::Server { body, .. } => &body.code,
+            CoreError::NotLoggedIn => "not_logged_in",
+            CoreError::DeviceRevoked { .. } => "device_revoked",
         }
     }
 
     /// The wire shape.
     pub fn to_body(&self) -> ErrorBody {
-        let problems = match self {
-            CoreError::Invalid(p) => p.0.clone(),
-            _ => vec![],
-        };
-        ErrorBody { code: self.code().to_string(), message: self.to_string(), problems }
+        match self {
+            CoreError::Server { body, .. } => body.clone(),
+            CoreError::Invalid(p) => ErrorBody { code: self.code().to_string(), message: self.to_string(), problems: p.0.clone() },
+            _ => ErrorBody { code: self.code().to_string(), message: self.to_string(), problems: vec![] },
+        }
     }
 }
 

@@ -15,6 +15,7 @@
 pub mod clock;
 pub mod error;
 pub mod store;
+pub mod sync;
 
 use std::path::Path;
 
@@ -25,7 +26,8 @@ use carebook_domain::{
 use serde::Serialize;
 
 pub use error::CoreError;
-pub use store::{ChildRow, RebuildReport, Store, VisitFilter};
+pub use store::{ChildRow, Origin, RebuildReport, RejectedDoc, Store, VisitFilter};
+pub use sync::{Session, SyncLoop, SyncPhase, SyncProgress, SyncReport, SyncStatus};
 
 /// The device's use cases over its store.
 #[derive(Debug, Clone)]
@@ -143,8 +145,7 @@ impl Carebook {
     }
 
     async fn visit_summary(&self, id: VisitId) -> Result<VisitSummary, CoreError> {
-        let all = self.store.visits(&VisitFilter::default()).await?;
-        all.into_iter().find(|s| s.id == id).ok_or_else(|| CoreError::NotFound { kind: RecordKind::Visit, id: id.to_string() })
+        self.store.visit_summary(id).await
     }
 
     /// Visits from the index.
@@ -190,7 +191,7 @@ impl Carebook {
     /// Merges a visit document from another device. Concurrent edits all survive; a merged
     /// result that does not fit the schema is refused and nothing is written.
     pub async fn import_visit(&self, id: VisitId, bytes: &[u8]) -> Result<Visit, CoreError> {
-        Ok(self.store.merge::<Visit>(&id.to_string(), bytes).await?.value().clone())
+        Ok(self.store.merge::<Visit>(&id.to_string(), bytes, store::Origin::Local).await?.value().clone())
     }
 
     /// A child's document bytes.
@@ -203,6 +204,6 @@ impl Carebook {
 
     /// Merges a child document from another device.
     pub async fn import_child(&self, id: ChildId, bytes: &[u8]) -> Result<Child, CoreError> {
-        Ok(self.store.merge::<Child>(&id.to_string(), bytes).await?.value().clone())
+        Ok(self.store.merge::<Child>(&id.to_string(), bytes, store::Origin::Local).await?.value().clone())
     }
 }

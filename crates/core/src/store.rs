@@ -19,6 +19,15 @@ use crate::error::CoreError;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/device");
 
+/// Where a change to a stored document came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Made on this device (or imported by hand): it must be pushed.
+    Local,
+    /// Pulled from the server: nothing to push unless local changes are also in it.
+    Server,
+}
+
 /// The store's file inside a data directory.
 pub const DB_FILE: &str = "carebook.sqlite";
 
@@ -130,21 +139,36 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Stores a record's document and its index row in one transaction.
+    /// Stores a record's document, changed on this device, and its index row in one
+    /// transaction. The record is then waiting to sync.
     pub async fn save<T: Indexed>(&self, doc: &mut RecordDoc<T>) -> Result<(), CoreError> {
+        self.save_from(doc, Origin::Local).await
+    }
+
+    /// Stores a document and its index row in one transaction. A local change bumps the
+    /// record's local version (it waits to sync); a document from the server does not.
+    pub async fn save_from<T: Indexed>(&self, doc: &mut RecordDoc<T>, origin: Origin) -> Result<(), CoreError> {
         let bytes = doc.save();
         let mut tx = self.pool.begin().await.map_err(storage)?;
-        sqlx::query(
-            "INSERT INTO documents (id, kind, bytes, updated_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, updated_at = excluded.updated_at",
-        )
-        .bind(doc.value().record_id())
-        .bind(T::KIND.name())
-        .bind(bytes)
-        .bind(clock::now_jst().to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(storage)?;
+        let sql = match origin {
+            Origin::Local => {
+                "INSERT INTO documents (id, kind, bytes, updated_at, local_version, synced_version) VALUES (?1, ?2, ?3, ?4, 1, 0)
+                 ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, updated_at = excluded.updated_at,
+                     local_version = documents.local_version + 1"
+            }
+            Origin::Server => {
+                "INSERT INTO documents (id, kind, bytes, updated_at, local_version, synced_version) VALUES (?1, ?2, ?3, ?4, 1, 1)
+                 ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, updated_at = excluded.updated_at"
+            }
+        };
+        sqlx::query(sql)
+            .bind(doc.value().record_id())
+            .bind(T::KIND.name())
+            .bind(bytes)
+            .bind(clock::now_jst().to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
         doc.value().write_index(&mut tx).await?;
         tx.commit().await.map_err(storage)
     }
@@ -167,7 +191,7 @@ impl Store {
 
     /// Merges a document from another device into the local copy (or stores it if new) and
     /// re-indexes it. If the merged result would not fit the schema, nothing is written.
-    pub async fn merge<T: Indexed>(&self, id: &str, bytes: &[u8]) -> Result<RecordDoc<T>, CoreError> {
+    pub async fn merge<T: Indexed>(&self, id: &str, bytes: &[u8], origin: Origin) -> Result<RecordDoc<T>, CoreError> {
         let mut doc = match self.bytes(T::KIND, id).await? {
             Some(local) => {
                 let mut doc = RecordDoc::<T>::load(id, &local, self.actor.clone())?;
@@ -176,7 +200,7 @@ impl Store {
             }
             None => RecordDoc::<T>::load(id, bytes, self.actor.clone())?,
         };
-        self.save(&mut doc).await?;
+        self.save_from(&mut doc, origin).await?;
         Ok(doc)
     }
 
@@ -257,6 +281,20 @@ impl Store {
         rows.into_iter().map(visit_row).collect()
     }
 
+    /// One visit's index row.
+    pub async fn visit_summary(&self, id: VisitId) -> Result<VisitSummary, CoreError> {
+        let row = sqlx::query(
+            "SELECT id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status
+             FROM visits WHERE id = ?1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(storage)?
+        .ok_or_else(|| CoreError::NotFound { kind: RecordKind::Visit, id: id.to_string() })?;
+        visit_row(row)
+    }
+
     /// A child's counted respite uses in a fiscal year, from the index only.
     pub async fn respite_uses(&self, child: ChildId, fy: FiscalYear) -> Result<Vec<RespiteUse>, CoreError> {
         let rows = sqlx::query(
@@ -324,6 +362,131 @@ impl Store {
             .await
             .map_err(storage)?;
         Ok(())
+    }
+}
+
+/// A record waiting to be pushed.
+#[derive(Debug, Clone)]
+pub struct PendingDoc {
+    /// Record id.
+    pub id: String,
+    /// Schema.
+    pub kind: RecordKind,
+    /// Current bytes.
+    pub bytes: Vec<u8>,
+    /// The local version these bytes are.
+    pub version: i64,
+}
+
+/// A record the server refused, kept on the device with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedDoc {
+    /// Record id.
+    pub id: String,
+    /// Schema name.
+    pub kind: String,
+    /// The server's code (`forbidden`, `locked`, `invalid` …).
+    pub code: String,
+    /// The server's reason.
+    pub reason: String,
+}
+
+impl Store {
+    /// Records changed here and not yet accepted by the server (rejected ones excluded until
+    /// changed again), oldest first.
+    pub async fn pending(&self, limit: i64) -> Result<Vec<PendingDoc>, CoreError> {
+        let rows = sqlx::query(
+            "SELECT id, kind, bytes, local_version FROM documents
+             WHERE local_version > synced_version ORDER BY kind = 'visit', updated_at, id LIMIT ?1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        rows.into_iter().map(|r| Ok(PendingDoc { id: r.get(0), kind: parse_col(&r, 1)?, bytes: r.get(2), version: r.get(3) })).collect()
+    }
+
+    /// How many records wait to sync.
+    pub async fn pending_count(&self) -> Result<i64, CoreError> {
+        sqlx::query_scalar("SELECT count(*) FROM documents WHERE local_version > synced_version")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(storage)
+    }
+
+    /// The server accepted `version` of a record.
+    pub async fn mark_synced(&self, id: &str, version: i64) -> Result<(), CoreError> {
+        sqlx::query(
+            "UPDATE documents SET synced_version = max(synced_version, ?2), rejected_code = NULL, rejected_reason = NULL WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(version)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(())
+    }
+
+    /// The server refused `version` of a record: keep it, marked, and stop pushing it until it
+    /// changes again.
+    pub async fn mark_rejected(&self, id: &str, version: i64, code: &str, reason: &str) -> Result<(), CoreError> {
+        sqlx::query(
+            "UPDATE documents SET synced_version = max(synced_version, ?2), rejected_code = ?3, rejected_reason = ?4 WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(version)
+        .bind(code)
+        .bind(reason)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(())
+    }
+
+    /// Records the server refused.
+    pub async fn rejected(&self) -> Result<Vec<RejectedDoc>, CoreError> {
+        let rows = sqlx::query(
+            "SELECT id, kind, rejected_code, COALESCE(rejected_reason, '') FROM documents WHERE rejected_code IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(rows.into_iter().map(|r| RejectedDoc { id: r.get(0), kind: r.get(1), code: r.get(2), reason: r.get(3) }).collect())
+    }
+
+    /// A device setting.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, CoreError> {
+        sqlx::query_scalar("SELECT value FROM device WHERE key = ?1").bind(key).fetch_optional(&self.pool).await.map_err(storage)
+    }
+
+    /// Sets a device setting.
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), CoreError> {
+        sqlx::query("INSERT INTO device (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    /// Removes device settings.
+    pub async fn remove_settings(&self, keys: &[&str]) -> Result<(), CoreError> {
+        for key in keys {
+            sqlx::query("DELETE FROM device WHERE key = ?1").bind(key).execute(&self.pool).await.map_err(storage)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes every record on the device (a revoked device), index included.
+    pub async fn wipe_records(&self) -> Result<u64, CoreError> {
+        let mut tx = self.pool.begin().await.map_err(storage)?;
+        sqlx::query("DELETE FROM visits").execute(&mut *tx).await.map_err(storage)?;
+        sqlx::query("DELETE FROM children").execute(&mut *tx).await.map_err(storage)?;
+        let n = sqlx::query("DELETE FROM documents").execute(&mut *tx).await.map_err(storage)?.rows_affected();
+        tx.commit().await.map_err(storage)?;
+        sqlx::query("VACUUM").execute(&self.pool).await.map_err(storage)?;
+        Ok(n)
     }
 }
 

@@ -1,0 +1,212 @@
+//! `carebook child add|list|show`.
+
+use carebook_core::clock;
+use carebook_domain::{Child, ChildId, Date, IncomeTier, InstructionState};
+use clap::{Args, Subcommand};
+
+use crate::args::{ContactArg, InstructionArg, ScoreArg};
+use crate::output::{municipality, print_json};
+use crate::Env;
+
+#[derive(Debug, Subcommand)]
+pub enum ChildCmd {
+    /// 児童を登録 / add a child's face sheet; prints the new id.
+    Add(Box<AddArgs>),
+    /// 児童の一覧 / list the children on this device.
+    List,
+    /// フェイスシートを表示 / show a child's face sheet.
+    Show {
+        /// 児童ID / child id.
+        id: ChildId,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// 氏名 / name.
+    #[arg(long)]
+    name: String,
+    /// ふりがな / name in kana.
+    #[arg(long)]
+    kana: String,
+    /// 生年月日 / birth date.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    birth: Date,
+    /// 自治体コード / municipality code (5 digits, e.g. 13105 文京区).
+    #[arg(long, value_name = "CODE")]
+    municipality: String,
+    /// 世帯区分 / household income tier: public_assistance | tax_exempt | taxed.
+    #[arg(long, value_name = "TIER")]
+    tier: IncomeTier,
+    /// 年度途中の利用開始日 / respite enrolment day, if mid-year.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    enrolled_on: Option<Date>,
+    /// 診断名 / diagnosis.
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    diagnosis: String,
+    /// 保護者 / guardian "name:relation:phone" (repeatable).
+    #[arg(long, value_name = "NAME:RELATION:PHONE")]
+    guardian: Vec<ContactArg>,
+    /// 医療機器 / device at home (repeatable).
+    #[arg(long, value_name = "TEXT")]
+    device: Vec<String>,
+    /// 判定スコア項目 / score item "item[:high|medium|none]" (repeatable), e.g. ventilator:high.
+    #[arg(long, value_name = "ITEM[:WATCH]")]
+    score: Vec<ScoreArg>,
+    /// 医師指示書 / doctor's instruction "doctor:institution:FROM:UNTIL".
+    #[arg(long, value_name = "DOCTOR:INSTITUTION:FROM:UNTIL")]
+    instruction: Option<InstructionArg>,
+    /// 緊急連絡先 / emergency contact "name:relation:phone" (repeatable).
+    #[arg(long, value_name = "NAME:RELATION:PHONE")]
+    contact: Vec<ContactArg>,
+}
+
+pub async fn run(env: &Env, cmd: ChildCmd) -> anyhow::Result<()> {
+    match cmd {
+        ChildCmd::Add(a) => add(env, *a).await,
+        ChildCmd::List => list(env).await,
+        ChildCmd::Show { id } => show(env, id).await,
+    }
+}
+
+async fn add(env: &Env, a: AddArgs) -> anyhow::Result<()> {
+    let child = Child {
+        id: ChildId::random(),
+        name: a.name,
+        kana: a.kana,
+        birth_date: a.birth,
+        municipality: a.municipality,
+        income_tier: a.tier,
+        respite_enrolled_on: a.enrolled_on,
+        diagnosis: a.diagnosis,
+        guardians: a.guardian.into_iter().map(|c| c.0).collect(),
+        devices: a.device,
+        score: a.score.into_iter().map(|s| s.0).collect(),
+        doctor_instruction: a.instruction.map(|i| i.0),
+        emergency_contacts: a.contact.into_iter().map(|c| c.0).collect(),
+    };
+    let app = env.open().await?;
+    let child = app.add_child(child).await?;
+    if env.json {
+        print_json(&serde_json::json!({ "id": child.id }))
+    } else {
+        eprintln!("児童を登録しました / child added");
+        out!("{}", child.id);
+        Ok(())
+    }
+}
+
+async fn list(env: &Env) -> anyhow::Result<()> {
+    let app = env.open().await?;
+    let rows = app.children().await?;
+    if env.json {
+        return print_json(&rows);
+    }
+    if rows.is_empty() {
+        out!("児童は登録されていません / no children on this device");
+        return Ok(());
+    }
+    out!("児童 children: {}", rows.len());
+    for r in rows {
+        let tier = r.income_tier.parse::<IncomeTier>().map(|t| t.label().ja).unwrap_or(r.income_tier.as_str());
+        let until = r.instruction_until.as_deref().map(|d| format!("〜{d}")).unwrap_or_else(|| "未登録 missing".into());
+        out!(
+            "  {}（{}） 生年月日 born {}  自治体 {}  {tier}  スコア score {}  指示書 instruction {until}  {}",
+            r.name,
+            r.kana,
+            r.birth_date,
+            r.municipality,
+            r.score_total,
+            r.id
+        );
+    }
+    Ok(())
+}
+
+async fn show(env: &Env, id: ChildId) -> anyhow::Result<()> {
+    let app = env.open().await?;
+    let child = app.child(id).await?;
+    let today = clock::today_jst();
+    let state = child.instruction_state(today);
+    let score = child.score();
+    let rules = app.store().rules(&child.municipality).await?;
+    if env.json {
+        let mut v = serde_json::to_value(&child)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("municipality_name".into(), rules.name_ja.clone().into());
+            o.insert("score_total".into(), score.total().into());
+            o.insert("score_points".into(), serde_json::to_value(score)?);
+            o.insert("instruction_state".into(), state.name().into());
+        }
+        return print_json(&v);
+    }
+    out!("{}（{}）", child.name, child.kana);
+    out!("  ID: {}", child.id);
+    out!("  生年月日 birth date: {}", child.birth_date);
+    out!("  自治体 municipality: {}{}", municipality(&child.municipality, &rules.name_ja), en_name(&rules.name_en));
+    out!("  世帯区分 income tier: {}", child.income_tier.label());
+    if let Some(d) = child.respite_enrolled_on {
+        out!("  利用開始 respite enrolled on: {d}");
+    }
+    out!("  診断名 diagnosis: {}", child.diagnosis);
+    out!("  保護者 guardians:");
+    for g in &child.guardians {
+        out!("    {}（{}） {}", g.name, g.relation, g.phone);
+    }
+    out!("  医療機器 devices: {}", child.devices.join("、"));
+    out!(
+        "  医療的ケア判定スコア medical-care score: {} 点 points（基本 base {} + 見守り watch {}）",
+        score.total(),
+        score.base,
+        score.watch
+    );
+    for e in &child.score {
+        out!("    {} / {}: {}", e.item.label().ja, e.item.label().en, e.watch.label());
+    }
+    match &child.doctor_instruction {
+        Some(i) => out!(
+            "  医師指示書 doctor's instruction: {}（{}） {}〜{} — {}",
+            i.doctor,
+            i.institution,
+            i.valid_from,
+            i.valid_until,
+            state.label()
+        ),
+        None => out!("  医師指示書 doctor's instruction: {}", state.label()),
+    }
+    if let Some(w) = instruction_warning(&child, today, state) {
+        out!("  {w}");
+    }
+    out!("  緊急連絡先 emergency contacts:");
+    for c in &child.emergency_contacts {
+        out!("    {}（{}） {}", c.name, c.relation, c.phone);
+    }
+    Ok(())
+}
+
+fn en_name(en: &str) -> String {
+    if en.is_empty() {
+        String::new()
+    } else {
+        format!(" ({en})")
+    }
+}
+
+/// The warning line for an expired or expiring doctor's instruction.
+fn instruction_warning(child: &Child, today: Date, state: InstructionState) -> Option<String> {
+    let i = child.doctor_instruction.as_ref()?;
+    match state {
+        InstructionState::Expired => Some(format!(
+            "⚠ 医師指示書の有効期限（{}）が切れています。新しい指示書を受け取ってください。 / the doctor's instruction expired on {}; get a new one",
+            i.valid_until, i.valid_until
+        )),
+        InstructionState::ExpiringSoon => {
+            let days = i.valid_until.days_since_epoch() - today.days_since_epoch();
+            Some(format!(
+                "⚠ 医師指示書の有効期限（{}）まであと{days}日です。 / the doctor's instruction expires on {} ({days} days left)",
+                i.valid_until, i.valid_until
+            ))
+        }
+        _ => None,
+    }
+}

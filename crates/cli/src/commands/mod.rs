@@ -1,0 +1,9 @@
+//! One module per top-level subcommand.
+
+pub mod checklist;
+pub mod child;
+pub mod demo;
+pub mod index;
+pub mod municipality;
+pub mod respite;
+pub mod visit;

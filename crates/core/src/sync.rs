@@ -1,0 +1,382 @@
+//! The device's side of sync: log in, push what changed here, pull what changed on the server
+//! since the device's cursor, and a background loop with back-off for the app.
+//!
+//! A push sends whole documents in batches; the server merges them (idempotently) and answers
+//! per document. A pull asks for documents with a server sequence number above the cursor, page
+//! by page, so a sync where one record changed moves about one record, however many the server
+//! holds. A rejected record stays on the device, marked with the reason. A revoked device
+//! deletes the records it holds.
+
+use std::io::Write;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use carebook_domain::{
+    ChangesResponse, Child, DateTime, DocPayload, ErrorBody, LoginRequest, LoginResponse, PushOutcome, PushRequest, PushResponse,
+    RecordKind, UserInfo, Visit,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{watch, Notify};
+
+use crate::store::Origin;
+use crate::{clock, Carebook, CoreError};
+
+const SESSION: &str = "session";
+const CURSOR: &str = "cursor";
+const LAST_SYNC: &str = "last_sync_at";
+/// Documents per push request.
+pub const PUSH_BATCH: i64 = 100;
+/// Documents per pull page.
+pub const PULL_PAGE: i64 = 500;
+
+/// The device's login: server, token, account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Base URL, e.g. `http://127.0.0.1:8080`.
+    pub server_url: String,
+    /// The device's bearer token.
+    pub token: String,
+    /// The device's id on the server.
+    pub device_id: String,
+    /// Unix seconds when the token expires.
+    pub expires_at: i64,
+    /// The account.
+    pub user: UserInfo,
+}
+
+/// Which half of a sync is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    /// Sending local changes.
+    Push,
+    /// Receiving the server's changes.
+    Pull,
+}
+
+/// Progress within a sync: `done` of `total` documents in the current phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SyncProgress {
+    /// Phase.
+    pub phase: SyncPhase,
+    /// Documents handled so far.
+    pub done: u64,
+    /// Documents in this phase (for pull, grows as the server reports what remains).
+    pub total: u64,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// Documents sent.
+    pub sent: u64,
+    /// Of those, accepted.
+    pub accepted: u64,
+    /// Of those, rejected (kept on the device, marked).
+    pub rejected: u64,
+    /// Documents received.
+    pub received: u64,
+    /// Push requests made.
+    pub push_requests: u64,
+    /// Pull requests made.
+    pub pull_requests: u64,
+    /// The cursor after the sync.
+    pub cursor: i64,
+}
+
+/// The device's sync state, for the status line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    /// Logged-in account, if any.
+    pub user: Option<UserInfo>,
+    /// Server URL, if logged in.
+    pub server_url: Option<String>,
+    /// Records waiting to sync.
+    pub pending: i64,
+    /// Records the server refused.
+    pub rejected: Vec<crate::store::RejectedDoc>,
+    /// Last successful sync (JST).
+    pub last_sync_at: Option<String>,
+    /// The change cursor.
+    pub cursor: i64,
+}
+
+fn http() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        // One process-wide TLS provider; another crate may have installed one already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .user_agent(concat!("carebook/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("building the HTTP client")
+    })
+}
+
+fn offline(e: reqwest::Error) -> CoreError {
+    CoreError::Offline(e.without_url().to_string())
+}
+
+/// Sends a request and turns a non-success answer into the server's `ErrorBody`.
+async fn send<T: for<'de> Deserialize<'de>>(req: reqwest::RequestBuilder) -> Result<T, CoreError> {
+    let resp = req.send().await.map_err(offline)?;
+    let status = resp.status();
+    if status.is_success() {
+        return resp.json::<T>().await.map_err(offline);
+    }
+    let text = resp.text().await.unwrap_or_default();
+    let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
+        code: "http_error".into(),
+        message: format!("サーバーエラー / server answered {status}"),
+        problems: vec![],
+    });
+    Err(CoreError::Server { status: status.as_u16(), body })
+}
+
+fn gzip_json<T: Serialize>(value: &T) -> Result<Vec<u8>, CoreError> {
+    let json = serde_json::to_vec(value).map_err(|e| CoreError::Storage(e.to_string()))?;
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(json.len() / 3), flate2::Compression::fast());
+    enc.write_all(&json).and_then(|_| enc.finish()).map_err(|e| CoreError::Storage(e.to_string()))
+}
+
+impl Carebook {
+    /// Logs this device in. The password is sent once; the device keeps only its own token.
+    pub async fn login(&self, server_url: &str, username: &str, password: &str, device_name: &str) -> Result<Session, CoreError> {
+        let base = server_url.trim_end_matches('/').to_string();
+        let req = LoginRequest { username: username.into(), password: password.into(), device_name: device_name.into() };
+        let resp: LoginResponse = send(http().post(format!("{base}/api/v1/login")).json(&req)).await?;
+        let session =
+            Session { server_url: base, token: resp.token, device_id: resp.device_id, expires_at: resp.expires_at, user: resp.user };
+        let json = serde_json::to_string(&session).map_err(|e| CoreError::Storage(e.to_string()))?;
+        self.store.set_setting(SESSION, &json).await?;
+        Ok(session)
+    }
+
+    /// The current login, if any.
+    pub async fn session(&self) -> Result<Option<Session>, CoreError> {
+        match self.store.setting(SESSION).await? {
+            Some(json) => serde_json::from_str(&json).map(Some).map_err(|e| CoreError::Storage(format!("stored session: {e}"))),
+            None => Ok(None),
+        }
+    }
+
+    /// The sync status line: account, waiting, rejected, last success.
+    pub async fn sync_status(&self) -> Result<SyncStatus, CoreError> {
+        let session = self.session().await?;
+        Ok(SyncStatus {
+            server_url: session.as_ref().map(|s| s.server_url.clone()),
+            user: session.map(|s| s.user),
+            pending: self.store.pending_count().await?,
+            rejected: self.store.rejected().await?,
+            last_sync_at: self.store.setting(LAST_SYNC).await?,
+            cursor: self.cursor().await?,
+        })
+    }
+
+    async fn cursor(&self) -> Result<i64, CoreError> {
+        Ok(self.store.setting(CURSOR).await?.and_then(|c| c.parse().ok()).unwrap_or(0))
+    }
+
+    /// Pushes every waiting record, then pulls everything new, reporting progress.
+    pub async fn sync(&self, progress: &mut (dyn FnMut(SyncProgress) + Send)) -> Result<SyncReport, CoreError> {
+        let session = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
+        match self.sync_with(&session, progress).await {
+            Err(CoreError::Server { status: 401, body }) if body.code == "device_revoked" => {
+                let removed = self.store.wipe_records().await?;
+                self.store.remove_settings(&[SESSION, CURSOR, LAST_SYNC]).await?;
+                Err(CoreError::DeviceRevoked { removed })
+            }
+            other => other,
+        }
+    }
+
+    async fn sync_with(&self, s: &Session, progress: &mut (dyn FnMut(SyncProgress) + Send)) -> Result<SyncReport, CoreError> {
+        let mut report = SyncReport::default();
+        let auth = format!("Bearer {}", s.token);
+
+        // Push: every waiting record, in batches.
+        let total = self.store.pending_count().await?.max(0) as u64;
+        progress(SyncProgress { phase: SyncPhase::Push, done: 0, total });
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            // Pushed records leave the pending set (accepted or rejected); one changed again
+            // during this sync waits for the next one.
+            let batch: Vec<_> = self.store.pending(PUSH_BATCH).await?.into_iter().filter(|d| !seen.contains(&d.id)).collect();
+            if batch.is_empty() {
+                break;
+            }
+            let body = PushRequest {
+                documents: batch.iter().map(|d| DocPayload { id: d.id.clone(), kind: d.kind, bytes: d.bytes.clone() }).collect(),
+            };
+            let req = http()
+                .post(format!("{}/api/v1/push", s.server_url))
+                .header("authorization", &auth)
+                .header("content-type", "application/json")
+                .header("content-encoding", "gzip")
+                .body(gzip_json(&body)?);
+            let resp: PushResponse = send(req).await?;
+            report.push_requests += 1;
+            for (doc, result) in batch.iter().zip(resp.results) {
+                seen.insert(doc.id.clone());
+                report.sent += 1;
+                match result.outcome {
+                    PushOutcome::Accepted => {
+                        report.accepted += 1;
+                        self.store.mark_synced(&doc.id, doc.version).await?;
+                    }
+                    PushOutcome::Rejected => {
+                        report.rejected += 1;
+                        let code = result.code.unwrap_or_else(|| "rejected".into());
+                        self.store.mark_rejected(&doc.id, doc.version, &code, result.reason.as_deref().unwrap_or("")).await?;
+                    }
+                }
+            }
+            progress(SyncProgress { phase: SyncPhase::Push, done: report.sent, total: total.max(report.sent) });
+        }
+
+        // Pull: every readable document that changed after the cursor, page by page.
+        let mut cursor = self.cursor().await?;
+        loop {
+            let req = http()
+                .get(format!("{}/api/v1/changes", s.server_url))
+                .header("authorization", &auth)
+                .query(&[("since", cursor), ("limit", PULL_PAGE)]);
+            let page: ChangesResponse = send(req).await?;
+            report.pull_requests += 1;
+            for doc in &page.documents {
+                let merged = match doc.kind {
+                    RecordKind::Child => self.store.merge::<Child>(&doc.id, &doc.bytes, Origin::Server).await.map(|_| ()),
+                    RecordKind::Visit => self.store.merge::<Visit>(&doc.id, &doc.bytes, Origin::Server).await.map(|_| ()),
+                };
+                match merged {
+                    Ok(()) => {}
+                    // A server copy that cannot merge with local edits: keep the local record
+                    // as it is (nothing lost); the next local change pushes it for the server to judge.
+                    Err(CoreError::Document(e)) => tracing::warn!(record = %doc.id, error = %e, "server document not merged"),
+                    Err(e) => return Err(e),
+                }
+                report.received += 1;
+            }
+            cursor = page.cursor;
+            self.store.set_setting(CURSOR, &cursor.to_string()).await?;
+            let total = report.received + page.remaining.max(0) as u64;
+            progress(SyncProgress { phase: SyncPhase::Pull, done: report.received, total });
+            if page.remaining <= 0 || page.documents.is_empty() {
+                break;
+            }
+        }
+        report.cursor = cursor;
+        self.store.set_setting(LAST_SYNC, &clock::now_jst().to_string()).await?;
+        Ok(report)
+    }
+}
+
+/// What the background loop last did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LoopStatus {
+    /// A sync is running.
+    pub syncing: bool,
+    /// Progress of the running sync.
+    pub progress: Option<SyncProgress>,
+    /// Last successful sync (JST).
+    pub last_success_at: Option<DateTime>,
+    /// The last sync's report.
+    pub last_report: Option<SyncReport>,
+    /// The last failure (offline, server error), cleared by a success.
+    pub last_error: Option<ErrorBody>,
+    /// Failures in a row.
+    pub failures: u32,
+}
+
+/// The wait before the next attempt: `every` after a success, doubling per failure up to `max`.
+pub fn backoff(every: Duration, failures: u32, max: Duration) -> Duration {
+    every.saturating_mul(1u32 << failures.min(16)).min(max)
+}
+
+/// The app's background sync.
+#[derive(Debug)]
+pub struct SyncLoop {
+    status: watch::Receiver<LoopStatus>,
+    wake: std::sync::Arc<Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SyncLoop {
+    /// Starts syncing now and then every `every` (backing off up to 5 minutes while failing).
+    pub fn spawn(app: Carebook, every: Duration) -> SyncLoop {
+        let (tx, rx) = watch::channel(LoopStatus::default());
+        let wake = std::sync::Arc::new(Notify::new());
+        let woken = wake.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                tx.send_modify(|s| s.syncing = true);
+                let progress_tx = tx.clone();
+                let mut on_progress = move |p: SyncProgress| progress_tx.send_modify(|s| s.progress = Some(p));
+                let result = app.sync(&mut on_progress).await;
+                let stop = matches!(result, Err(CoreError::NotLoggedIn | CoreError::DeviceRevoked { .. }));
+                tx.send_modify(|s| {
+                    s.syncing = false;
+                    s.progress = None;
+                    match &result {
+                        Ok(report) => {
+                            s.failures = 0;
+                            s.last_error = None;
+                            s.last_success_at = Some(clock::now_jst());
+                            s.last_report = Some(report.clone());
+                        }
+                        Err(e) => {
+                            s.failures = s.failures.saturating_add(1);
+                            s.last_error = Some(e.to_body());
+                        }
+                    }
+                });
+                if stop {
+                    break;
+                }
+                let wait = backoff(every, tx.borrow().failures, Duration::from_secs(300));
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = woken.notified() => {}
+                }
+            }
+        });
+        SyncLoop { status: rx, wake, task }
+    }
+
+    /// The latest status.
+    pub fn status(&self) -> LoopStatus {
+        self.status.borrow().clone()
+    }
+
+    /// A receiver that sees every status change.
+    pub fn watch(&self) -> watch::Receiver<LoopStatus> {
+        self.status.clone()
+    }
+
+    /// Syncs now instead of waiting (after a local change, or when the network returns).
+    pub fn sync_now(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Stops the loop.
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_per_failure_and_stops_at_the_maximum() {
+        let s = Duration::from_secs;
+        assert_eq!(backoff(s(30), 0, s(300)), s(30));
+        assert_eq!(backoff(s(30), 1, s(300)), s(60));
+        assert_eq!(backoff(s(30), 3, s(300)), s(240));
+        assert_eq!(backoff(s(30), 4, s(300)), s(300));
+        assert_eq!(backoff(s(30), 40, s(300)), s(300));
+    }
+}
