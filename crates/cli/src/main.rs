@@ -31,7 +31,7 @@ use carebook_core::{Carebook, CoreError};
 use carebook_domain::ErrorBody;
 use clap::{Parser, Subcommand};
 
-use commands::{checklist, child, demo, index, municipality, respite, visit};
+use commands::{checklist, child, demo, index, municipality, respite, sync, visit};
 
 /// Carebook: records for visiting nurses caring for children who need medical care at home.
 /// Carebook（医療的ケア児の訪問看護記録）.
@@ -70,6 +70,10 @@ enum Command {
     Index(index::IndexCmd),
     /// 架空の見本データを入れる / seed obviously fictional demo data.
     Demo,
+    /// サーバーにログイン（パスワードは標準入力） / log this device in (password from stdin).
+    Login(sync::LoginArgs),
+    /// サーバーと同期 / sync with the server (progress on stderr).
+    Sync(sync::SyncArgs),
 }
 
 /// What every command gets: where the data is and how to print.
@@ -112,6 +116,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Municipality(c) => municipality::run(&env, c).await,
         Command::Index(c) => index::run(&env, c).await,
         Command::Demo => demo::run(&env).await,
+        Command::Login(a) => sync::login(&env, a).await,
+        Command::Sync(a) => sync::sync(&env, a).await,
     }
 }
 
@@ -152,7 +158,7 @@ fn main() -> ExitCode {
         }
     };
     let json = cli.json;
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             report(&anyhow::Error::new(e).context("starting the runtime failed"), json);

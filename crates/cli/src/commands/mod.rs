@@ -6,4 +6,5 @@ pub mod demo;
 pub mod index;
 pub mod municipality;
 pub mod respite;
+pub mod sync;
 pub mod visit;

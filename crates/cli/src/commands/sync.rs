@@ -1,0 +1,110 @@
+//! `carebook login` and `carebook sync`: the device side of sync.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::Context as _;
+use carebook_core::{SyncPhase, SyncProgress};
+use clap::Args;
+
+use crate::output::print_json;
+use crate::Env;
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// サーバーのアドレス / server address, e.g. http://127.0.0.1:8080.
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    /// ユーザー名 / account name (the password is read from standard input).
+    #[arg(long, value_name = "USER")]
+    pub user: String,
+    /// この端末の名前 / a name for this device (default: the host name).
+    #[arg(long, value_name = "NAME")]
+    pub device_name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// 同期せず状態だけ表示 / show the sync status without syncing.
+    #[arg(long)]
+    pub status: bool,
+}
+
+/// Reads one line (the password) from standard input, without echoing a prompt into pipes.
+pub fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("パスワード password: ");
+        std::io::stderr().flush().ok();
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    anyhow::ensure!(!password.is_empty(), "パスワードが空です / the password on standard input is empty");
+    Ok(password)
+}
+
+pub async fn login(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
+    let password = read_password()?;
+    let app = env.open().await?;
+    let device = args.device_name.unwrap_or_else(|| std::env::var("HOSTNAME").unwrap_or_else(|_| "carebook-cli".into()));
+    let session = app.login(&args.server, &args.user, &password, &device).await?;
+    if env.json {
+        return print_json(&serde_json::json!({ "user": session.user, "device_id": session.device_id, "expires_at": session.expires_at }));
+    }
+    out!(
+        "ログインしました / logged in: {} ({} / {}), 端末 device {}",
+        session.user.username,
+        session.user.role.label().ja,
+        session.user.role.name(),
+        session.device_id
+    );
+    Ok(())
+}
+
+fn show_progress(p: SyncProgress) {
+    let what = match p.phase {
+        SyncPhase::Push => "送信 sent",
+        SyncPhase::Pull => "受信 received",
+    };
+    eprintln!("{what}: {}/{}", p.done, p.total);
+}
+
+pub async fn sync(env: &Env, args: SyncArgs) -> anyhow::Result<()> {
+    let app = env.open().await?;
+    if !args.status {
+        let mut progress = |p: SyncProgress| {
+            if !env.json {
+                show_progress(p)
+            }
+        };
+        let report = app.sync(&mut progress).await?;
+        if env.json {
+            return print_json(&report);
+        }
+        out!(
+            "同期しました / synced: 送信 sent {} (受理 accepted {}, 差し戻し rejected {}), 受信 received {}",
+            report.sent,
+            report.accepted,
+            report.rejected,
+            report.received
+        );
+    }
+    let status = app.sync_status().await?;
+    if env.json && args.status {
+        return print_json(&status);
+    }
+    if env.json {
+        return Ok(());
+    }
+    match &status.user {
+        Some(u) => out!("アカウント account: {} ({}) @ {}", u.username, u.role.name(), status.server_url.as_deref().unwrap_or("")),
+        None => out!("ログインしていません / not logged in"),
+    }
+    out!("最終同期 last sync: {}", status.last_sync_at.as_deref().unwrap_or("—"));
+    out!("未送信 waiting to sync: {}", status.pending);
+    out!("差し戻し rejected by the server: {}", status.rejected.len());
+    for r in &status.rejected {
+        out!("  {} {} [{}] {}", r.kind, r.id, r.code, r.reason);
+    }
+    Ok(())
+}
