@@ -89,3 +89,344 @@ async fn concurrent_edits_of_one_visit_on_two_tablets_all_survive_and_both_table
     assert_eq!(on_a.note.subjective.as_str(), "夜はよく眠れた");
     assert_eq!(on_a.note.plan.as_str(), "吸引器の点検を依頼");
 }
+
+// ---- devices and a real server ----------------------------------------------------------------
+//
+// Each story runs twice: the server on an embedded SQLite file, and on a real PostgreSQL server
+// (`CAREBOOK_TEST_PG_URL`, started by scripts/test.sh). Devices are real stores on temp SQLite
+// files talking real HTTP on loopback.
+
+mod server_stories {
+    use std::sync::Arc;
+
+    use carebook_core::{CoreError, SyncPhase, SyncProgress, SyncReport};
+    use carebook_domain::{
+        CheckEntry, CheckStatus, FiscalYear, GuardianConfirmation, MunicipalityRules, QuarantineEntry, Role, Visit, VisitStatus,
+        VitalReading,
+    };
+    use carebook_server::{launch_with_listener, open_storage, Config, OrgKind, ServerHandle, Storage};
+    use carebook_testkit::{child, respite, Db, TempDevice, TestDb};
+
+    const PASSWORD: &str = "kakuu-password-1";
+
+    struct World {
+        db: TestDb,
+        storage: Storage,
+        server: Option<ServerHandle>,
+        url: String,
+    }
+
+    impl World {
+        async fn start(db: Db) -> Option<World> {
+            let db = TestDb::create(db).await?;
+            let storage = open_storage(&db.url).await.unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let server =
+                launch_with_listener(Config { data_dir: db.dir.path().into(), ..Config::default() }, storage.clone(), listener).unwrap();
+            let url = server.base_url();
+            Some(World { db, storage, server: Some(server), url })
+        }
+
+        async fn user(&self, name: &str, role: Role, org: &str) {
+            self.storage.add_user(name, PASSWORD, role, org, OrgKind::Station).await.unwrap();
+        }
+
+        async fn device(&self, user: &str) -> TempDevice {
+            let dev = TempDevice::new().await.unwrap();
+            dev.app.login(&self.url, user, PASSWORD, &format!("{user}-tablet")).await.unwrap();
+            dev
+        }
+
+        /// Stops the server (requests in flight finish) and starts it again on the same address.
+        async fn restart(&mut self) {
+            let addr = self.server.take().unwrap().local_addr();
+            let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+            self.server = Some(launch_with_listener(Config::default(), self.storage.clone(), listener).unwrap());
+        }
+
+        async fn finish(mut self) {
+            if let Some(s) = self.server.take() {
+                s.shutdown().await.unwrap();
+            }
+            self.storage.close().await;
+            self.db.drop_database().await;
+        }
+    }
+
+    async fn sync(dev: &TempDevice) -> SyncReport {
+        dev.app.sync(&mut |_| {}).await.unwrap()
+    }
+
+    async fn visit_ids(dev: &TempDevice) -> Vec<carebook_domain::VisitId> {
+        let mut ids: Vec<_> = dev.app.visits(&Default::default()).await.unwrap().into_iter().map(|v| v.id).collect();
+        ids.sort();
+        ids
+    }
+
+    macro_rules! on_both_backends {
+        ($($story:ident),* $(,)?) => {$(
+            mod $story {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn on_sqlite() {
+                    super::$story(carebook_testkit::Db::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn on_postgres() {
+                    super::$story(carebook_testkit::Db::Postgres).await
+                }
+            }
+        )*};
+    }
+
+    on_both_backends!(
+        two_devices_offline_for_one_child_sync_to_the_same_records_with_merged_edits_and_both_sessions_over_the_cap,
+        a_sync_after_one_change_moves_one_record_however_many_the_server_holds,
+        a_parent_sees_only_their_child_and_an_edit_beyond_the_confirmation_stays_on_the_device_marked,
+        an_approved_visit_refuses_a_nurses_offline_edit_which_stays_on_the_device_and_in_quarantine,
+        a_revoked_device_removes_its_records_at_its_next_sync,
+        a_server_stopped_mid_sync_and_restarted_loses_nothing_and_the_next_sync_completes,
+    );
+
+    async fn two_devices_offline_for_one_child_sync_to_the_same_records_with_merged_edits_and_both_sessions_over_the_cap(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        w.user("nurse-b", Role::Nurse, "st-kakuu").await;
+        let a = w.device("nurse-a").await;
+        let b = w.device("nurse-b").await;
+        // The municipality's cap, set on both tablets: 10 h a year keeps the sums readable.
+        let rules = MunicipalityRules { annual_cap_minutes: 600, ..MunicipalityRules::builtin("13105") };
+        a.app.store().set_rules(&rules).await.unwrap();
+        b.app.store().set_rules(&rules).await.unwrap();
+
+        let kid = a.app.add_child(child("13105")).await.unwrap();
+        a.app.record_visit(respite(kid.id, "2026-05-01T09:00", "2026-05-01T13:00")).await.unwrap();
+        let shared = a.app.record_visit(respite(kid.id, "2026-05-08T09:00", "2026-05-08T13:00")).await.unwrap().id;
+        let first = sync(&a).await;
+        assert_eq!((first.sent, first.accepted, first.rejected), (3, 3, 0));
+        assert_eq!(sync(&b).await.received, 3);
+
+        // Offline: each records a session (2 h were left) and edits the same visit.
+        let on_a = a.app.record_visit(respite(kid.id, "2026-05-15T09:00", "2026-05-15T13:00")).await.unwrap().id;
+        let on_b = b.app.record_visit(respite(kid.id, "2026-05-15T14:00", "2026-05-15T17:00")).await.unwrap().id;
+        a.app
+            .update_visit(shared, |v| v.vitals.push(VitalReading { id: "a".into(), pulse: Some(112), ..Default::default() }))
+            .await
+            .unwrap();
+        b.app
+            .update_visit(shared, |v| {
+                v.checklist.template_id = "home_devices".into();
+                v.checklist.items.insert("ventilator".into(), CheckEntry { status: CheckStatus::Ok, note: String::new() });
+                v.note.objective.update("胸郭の動き良好");
+            })
+            .await
+            .unwrap();
+
+        sync(&a).await;
+        sync(&b).await;
+        sync(&a).await;
+
+        assert_eq!(visit_ids(&a).await, visit_ids(&b).await);
+        assert_eq!(visit_ids(&a).await.len(), 4);
+        let (va, vb) = (a.app.visit(shared).await.unwrap(), b.app.visit(shared).await.unwrap());
+        assert_eq!(va, vb);
+        assert_eq!(va.vitals.len(), 1);
+        assert!(va.checklist.items.contains_key("ventilator"));
+        assert_eq!(va.note.objective.as_str(), "胸郭の動き良好");
+        for dev in [&a, &b] {
+            let r = dev.app.respite_remaining(kid.id, Some(FiscalYear(2026))).await.unwrap();
+            assert_eq!((r.ledger.used_minutes, r.ledger.remaining_minutes), (900, -300));
+            assert_eq!(r.ledger.over_cap, vec![on_a, on_b]);
+            assert_eq!(dev.app.sync_status().await.unwrap().pending, 0);
+        }
+        w.finish().await;
+    }
+
+    async fn a_sync_after_one_change_moves_one_record_however_many_the_server_holds(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        w.user("nurse-b", Role::Nurse, "st-kakuu").await;
+        let a = w.device("nurse-a").await;
+        let kid = a.app.add_child(child("13105")).await.unwrap();
+        let mut ids = vec![];
+        for day in 0..150u32 {
+            let date = carebook_domain::Date::from_days_since_epoch(
+                carebook_domain::Date::new(2026, 4, 1).unwrap().days_since_epoch() + i64::from(day),
+            );
+            ids.push(a.app.record_visit(respite(kid.id, &format!("{date}T09:00"), &format!("{date}T11:00"))).await.unwrap().id);
+        }
+        let pushed = sync(&a).await;
+        // 151 records in batches of 100.
+        assert_eq!((pushed.sent, pushed.accepted, pushed.push_requests), (151, 151, 2));
+
+        let b = w.device("nurse-b").await;
+        let initial = sync(&b).await;
+        assert_eq!((initial.received, initial.sent), (151, 0));
+
+        a.app.update_visit(ids[77], |v| v.place = "祖父母宅".into()).await.unwrap();
+        let one_up = sync(&a).await;
+        assert_eq!((one_up.sent, one_up.received), (1, 1)); // its own accepted change comes back once
+        let one_down = sync(&b).await;
+        assert_eq!((one_down.received, one_down.pull_requests, one_down.sent), (1, 1, 0));
+        assert_eq!(b.app.visit(ids[77]).await.unwrap().place, "祖父母宅");
+        let nothing = sync(&b).await;
+        assert_eq!((nothing.received, nothing.sent), (0, 0));
+        w.finish().await;
+    }
+
+    async fn a_parent_sees_only_their_child_and_an_edit_beyond_the_confirmation_stays_on_the_device_marked(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        w.user("parent-hana", Role::Parent, "family-mihon").await;
+        let nurse = w.device("nurse-a").await;
+        let hana = nurse.app.add_child(child("13105")).await.unwrap();
+        let other = nurse.app.add_child(child("13105")).await.unwrap();
+        let visit = nurse.app.record_visit(respite(hana.id, "2026-06-01T09:00", "2026-06-01T12:00")).await.unwrap().id;
+        nurse.app.record_visit(respite(other.id, "2026-06-02T09:00", "2026-06-02T12:00")).await.unwrap();
+        sync(&nurse).await;
+        w.storage.assign("parent-hana", hana.id).await.unwrap();
+
+        let parent = w.device("parent-hana").await;
+        let got = sync(&parent).await;
+        assert_eq!(got.received, 2, "the child's face sheet and its one visit");
+        assert_eq!(visit_ids(&parent).await, vec![visit]);
+        assert!(parent.app.child(other.id).await.is_err());
+
+        // Confirming the session is allowed …
+        parent
+            .app
+            .update_visit(visit, |v| {
+                v.guardian = Some(GuardianConfirmation::Confirmed {
+                    name: "見本 保護者".into(),
+                    at: "2026-06-01T12:05".parse().unwrap(),
+                    signature: String::new(),
+                })
+            })
+            .await
+            .unwrap();
+        let ok = sync(&parent).await;
+        assert_eq!((ok.accepted, ok.rejected), (1, 0));
+        // … changing anything else is not, and the edit stays on the device, marked.
+        parent.app.update_visit(visit, |v| v.place = "病院".into()).await.unwrap();
+        let refused = sync(&parent).await;
+        assert_eq!(refused.rejected, 1);
+        let status = parent.app.sync_status().await.unwrap();
+        assert_eq!(status.rejected.len(), 1);
+        assert_eq!((status.rejected[0].id.as_str(), status.rejected[0].code.as_str()), (visit.to_string().as_str(), "forbidden"));
+        assert_eq!(parent.app.visit(visit).await.unwrap().place, "病院");
+
+        sync(&nurse).await;
+        let on_nurse = nurse.app.visit(visit).await.unwrap();
+        assert!(matches!(on_nurse.guardian, Some(GuardianConfirmation::Confirmed { .. })));
+        assert_eq!(on_nurse.place, "自宅");
+        w.finish().await;
+    }
+
+    async fn quarantine(w: &World, dev: &TempDevice) -> Vec<QuarantineEntry> {
+        let token = dev.app.session().await.unwrap().unwrap().token;
+        let resp = reqwest::Client::new().get(format!("{}/api/v1/quarantine", w.url)).bearer_auth(token).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.json().await.unwrap()
+    }
+
+    async fn an_approved_visit_refuses_a_nurses_offline_edit_which_stays_on_the_device_and_in_quarantine(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        w.user("office-a", Role::Office, "st-kakuu").await;
+        let nurse = w.device("nurse-a").await;
+        let kid = nurse.app.add_child(child("13105")).await.unwrap();
+        let mut v = respite(kid.id, "2026-06-01T09:00", "2026-06-01T12:00");
+        v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "保護者就寝中".into() });
+        let id = nurse.app.record_visit(v).await.unwrap().id;
+        nurse.app.set_visit_status(id, VisitStatus::Submitted).await.unwrap();
+        sync(&nurse).await;
+
+        let office = w.device("office-a").await;
+        sync(&office).await;
+        office.app.set_visit_status(id, VisitStatus::Approved).await.unwrap();
+        assert_eq!(sync(&office).await.accepted, 1);
+
+        // The nurse, offline, has not seen the approval and edits the record.
+        nurse.app.update_visit(id, |v: &mut Visit| v.note.plan.update("次回は入浴介助")).await.unwrap();
+        let r = sync(&nurse).await;
+        assert_eq!(r.rejected, 1);
+        let status = nurse.app.sync_status().await.unwrap();
+        assert_eq!(status.rejected[0].code, "locked");
+        let kept = nurse.app.visit(id).await.unwrap();
+        assert_eq!(kept.note.plan.as_str(), "次回は入浴介助", "the edit is kept on the device");
+        assert_eq!(kept.status, VisitStatus::Approved, "the approval arrived too");
+
+        let q = quarantine(&w, &office).await;
+        assert!(q.iter().any(|e| e.record_id == id.to_string() && e.code == "locked" && e.username == "nurse-a"), "{q:?}");
+        sync(&office).await;
+        assert_eq!(office.app.visit(id).await.unwrap().note.plan.as_str(), "", "the server copy is unchanged");
+        w.finish().await;
+    }
+
+    async fn a_revoked_device_removes_its_records_at_its_next_sync(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        let dev = w.device("nurse-a").await;
+        let kid = dev.app.add_child(child("13105")).await.unwrap();
+        dev.app.record_visit(respite(kid.id, "2026-06-01T09:00", "2026-06-01T12:00")).await.unwrap();
+        sync(&dev).await;
+        let device_id = dev.app.session().await.unwrap().unwrap().device_id;
+        w.storage.revoke_device(&device_id).await.unwrap();
+
+        let err = dev.app.sync(&mut |_| {}).await.unwrap_err();
+        assert!(matches!(err, CoreError::DeviceRevoked { removed: 2 }), "{err}");
+        assert!(dev.app.children().await.unwrap().is_empty());
+        assert!(dev.app.visits(&Default::default()).await.unwrap().is_empty());
+        assert!(dev.app.session().await.unwrap().is_none());
+        assert!(matches!(dev.app.sync(&mut |_| {}).await, Err(CoreError::NotLoggedIn)));
+        w.finish().await;
+    }
+
+    async fn a_server_stopped_mid_sync_and_restarted_loses_nothing_and_the_next_sync_completes(db: Db) {
+        let Some(mut w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        let dev = w.device("nurse-a").await;
+        let kid = dev.app.add_child(child("13105")).await.unwrap();
+        for day in 1..=30u8 {
+            for (start, end) in [("09:00", "11:00"), ("13:00", "15:00"), ("16:00", "18:00"), ("19:00", "21:00"), ("21:30", "23:30")] {
+                let d = format!("2026-06-{day:02}");
+                dev.app.record_visit(respite(kid.id, &format!("{d}T{start}"), &format!("{d}T{end}"))).await.unwrap();
+            }
+        }
+        // 151 records: two push batches. Stop the server as soon as the first batch is answered.
+        let server = Arc::new(std::sync::Mutex::new(w.server.take()));
+        let stopper = server.clone();
+        let mut progress = move |p: SyncProgress| {
+            if p.phase == SyncPhase::Push && p.done > 0 {
+                if let Some(s) = stopper.lock().unwrap().take() {
+                    // Block this worker until the server is down, so the next batch meets a closed port.
+                    let rt = tokio::runtime::Handle::current();
+                    std::thread::scope(|t| {
+                        t.spawn(|| rt.block_on(s.shutdown()).unwrap());
+                    });
+                }
+            }
+        };
+        let err = dev.app.sync(&mut progress).await.unwrap_err();
+        assert_eq!(err.code(), "offline", "{err}");
+        let waiting = dev.app.sync_status().await.unwrap().pending;
+        assert_eq!(waiting, 51, "the first batch of 100 was accepted; the rest waits");
+
+        let addr = {
+            let url = w.url.trim_start_matches("http://").to_string();
+            url.parse::<std::net::SocketAddr>().unwrap()
+        };
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        w.server = Some(launch_with_listener(Config::default(), w.storage.clone(), listener).unwrap());
+        let r = sync(&dev).await;
+        assert_eq!((r.sent, r.accepted), (51, 51));
+        assert_eq!(dev.app.sync_status().await.unwrap().pending, 0);
+
+        // A fresh device gets every record from the restarted server.
+        let other = w.device("nurse-a").await;
+        assert_eq!(sync(&other).await.received, 151);
+        let _ = &mut w;
+        w.restart().await;
+        assert_eq!(sync(&other).await.received, 0);
+        w.finish().await;
+    }
+}

@@ -31,7 +31,7 @@ use carebook_core::{Carebook, CoreError};
 use carebook_domain::ErrorBody;
 use clap::{Parser, Subcommand};
 
-use commands::{checklist, child, demo, index, municipality, respite, sync, visit};
+use commands::{checklist, child, demo, index, municipality, respite, server, sync, visit};
 
 /// Carebook: records for visiting nurses caring for children who need medical care at home.
 /// Carebook（医療的ケア児の訪問看護記録）.
@@ -74,6 +74,9 @@ enum Command {
     Login(sync::LoginArgs),
     /// サーバーと同期 / sync with the server (progress on stderr).
     Sync(sync::SyncArgs),
+    /// 中央サーバー（運用者向け） / the central server and its operator commands.
+    #[command(subcommand)]
+    Server(server::ServerCmd),
 }
 
 /// What every command gets: where the data is and how to print.
@@ -118,6 +121,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo => demo::run(&env).await,
         Command::Login(a) => sync::login(&env, a).await,
         Command::Sync(a) => sync::sync(&env, a).await,
+        Command::Server(c) => server::run(&env, c).await,
     }
 }
 

@@ -73,6 +73,6 @@ pub use visit::{
     Visit, VisitContext, VisitKind, VisitStatus, VisitSummary, VitalReading,
 };
 pub use wire::{
-    ChangedDoc, ChangesResponse, DocPayload, ErrorBody, LoginRequest, LoginResponse, PushOutcome, PushRequest, PushResponse, PushResult,
-    Role, UserInfo,
+    AuditEntry, ChangedDoc, ChangesResponse, DocPayload, ErrorBody, LoginRequest, LoginResponse, PushOutcome, PushRequest, PushResponse,
+    PushResult, QuarantineEntry, Role, UserInfo,
 };

@@ -2,6 +2,9 @@
 //! obviously fictional (見本, 架空).
 #![warn(missing_docs)]
 
+pub mod db;
+pub use db::{Db, TestDb};
+
 use carebook_core::{Carebook, CoreError};
 use carebook_domain::{
     Child, ChildId, Contact, DoctorInstruction, IncomeTier, Profession, ScoreEntry, StaffMember, StaffRole, Station, Visit, VisitKind,

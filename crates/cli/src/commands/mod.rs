@@ -6,5 +6,6 @@ pub mod demo;
 pub mod index;
 pub mod municipality;
 pub mod respite;
+pub mod server;
 pub mod sync;
 pub mod visit;

@@ -1,0 +1,166 @@
+//! Device-side benchmarks on real SQLite files in temporary directories:
+//! `cargo bench -p carebook-bench` (the whole suite, about 4 minutes the first time, when the
+//! 1k/10k/100k stores are seeded and cached under `target/carebook-bench/`).
+//!
+//! Filter with criterion's usual argument, e.g. `cargo bench -p carebook-bench -- respite`.
+
+use std::cell::OnceCell;
+use std::hint::black_box;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use automerge::ActorId;
+use carebook_bench::{child_id, copy_store, realistic_respite, runtime, seeded_store, BENCH_FY};
+use carebook_core::{Carebook, VisitFilter};
+use carebook_domain::{RecordDoc, Visit, VisitKind, VisitStatus, YearMonth};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
+
+static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(runtime);
+
+/// A device opened on a copy of a seeded store, in a temporary directory.
+struct Device {
+    app: Carebook,
+    _dir: tempfile::TempDir,
+}
+
+impl Device {
+    /// A copy of the cached store of `n` seeded visits (seeded first if needed).
+    fn seeded(n: usize) -> Device {
+        let cached = seeded_store(n).expect("seeding the store");
+        let dir = copy_store(&cached).expect("copying the seeded store");
+        let app = RT.block_on(Carebook::open(dir.path())).expect("opening the store");
+        Device { app, _dir: dir }
+    }
+}
+
+/// 1. Create and store a realistic visit: document and index row in one transaction, on a device
+///    that already holds 10k visits.
+fn store_visit(c: &mut Criterion) {
+    let device = OnceCell::new();
+    let device = || device.get_or_init(|| Device::seeded(10_000));
+    let child = child_id(0);
+    let mut g = c.benchmark_group("store_visit");
+    g.bench_function("record_visit (validate + document + index + summary)", |b| {
+        let app = &device().app;
+        b.iter_batched(
+            || realistic_respite(child),
+            |v| RT.block_on(app.record_visit(v)).expect("recording a valid visit"),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("create document + Store::save (one transaction)", |b| {
+        let app = &device().app;
+        let actor = app.store().actor().clone();
+        b.iter_batched(
+            || realistic_respite(child),
+            |v| {
+                let mut doc = RecordDoc::create(v, actor.clone());
+                RT.block_on(app.store().save(&mut doc)).expect("saving");
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("create document + save() bytes, in memory", |b| {
+        let actor = ActorId::random();
+        b.iter_batched(|| realistic_respite(child), |v| RecordDoc::create(v, actor.clone()).save(), BatchSize::SmallInput)
+    });
+    g.finish();
+}
+
+/// 2. Open a visit: read the bytes, load the automerge document, hydrate the `Visit`.
+fn open_visit(c: &mut Criterion) {
+    let state = OnceCell::new();
+    let state = || {
+        state.get_or_init(|| {
+            let device = Device::seeded(10_000);
+            let visit = RT.block_on(device.app.record_visit(realistic_respite(child_id(0)))).expect("recording").id;
+            let bytes = RT.block_on(device.app.export_visit(visit)).expect("bytes");
+            (device, visit, bytes)
+        })
+    };
+    let mut g = c.benchmark_group("open_visit");
+    g.bench_function("Carebook::visit (SQLite read + load + hydrate)", |b| {
+        let (device, id, _) = state();
+        b.iter(|| RT.block_on(device.app.visit(black_box(*id))).expect("opening"))
+    });
+    g.bench_function("RecordDoc::load + hydrate, in memory", |b| {
+        let (_, id, bytes) = state();
+        let (name, actor) = (id.to_string(), ActorId::random());
+        b.iter(|| RecordDoc::<Visit>::load(&name, black_box(bytes), actor.clone()).expect("loading"))
+    });
+    g.finish();
+}
+
+/// 3. Remaining respite hours for one child, from the index, as the store grows.
+fn respite_remaining(c: &mut Criterion) {
+    let mut g = c.benchmark_group("respite_remaining");
+    for n in [1_000, 10_000, 100_000] {
+        let device = OnceCell::new();
+        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
+            let device: &Device = device.get_or_init(|| {
+                let d = Device::seeded(n);
+                let r = RT.block_on(d.app.respite_remaining(child_id(0), Some(BENCH_FY))).expect("ledger");
+                eprintln!("  [{n} visits: child 0 has {} counted respite uses in {}]", r.ledger.sessions.len(), BENCH_FY.english_label());
+                d
+            });
+            b.iter(|| RT.block_on(device.app.respite_remaining(black_box(child_id(0)), Some(BENCH_FY))).expect("ledger"))
+        });
+    }
+    g.finish();
+}
+
+/// 4. The office's review list at 100k: one month, one kind, one status.
+fn office_list(c: &mut Criterion) {
+    let device = OnceCell::new();
+    let device = || device.get_or_init(|| Device::seeded(100_000));
+    let month: YearMonth = "2026-06".parse().expect("a month");
+    let filters = [
+        (
+            "month + kind + status (respite, submitted)",
+            VisitFilter { month: Some(month), kind: Some(VisitKind::Respite), status: Some(VisitStatus::Submitted), child: None },
+        ),
+        ("month only", VisitFilter { month: Some(month), ..VisitFilter::default() }),
+    ];
+    let mut g = c.benchmark_group("office_list_100k");
+    for (name, filter) in filters {
+        let counted = std::cell::Cell::new(false);
+        g.bench_function(name, |b| {
+            let app = &device().app;
+            if !counted.replace(true) {
+                let rows = RT.block_on(app.visits(&filter)).expect("list").len();
+                eprintln!("  [{name}: {rows} rows]");
+            }
+            b.iter(|| RT.block_on(app.visits(black_box(&filter))).expect("list"))
+        });
+    }
+    g.finish();
+}
+
+/// 5. Rebuilding the whole index from the documents at 10k visits (+ 200 children).
+fn rebuild_index(c: &mut Criterion) {
+    let device = OnceCell::new();
+    let device = || device.get_or_init(|| Device::seeded(10_000));
+    let mut g = c.benchmark_group("rebuild_index");
+    g.sampling_mode(SamplingMode::Flat).sample_size(10).measurement_time(Duration::from_secs(20));
+    g.throughput(Throughput::Elements(10_000 + carebook_bench::CHILDREN as u64));
+    g.bench_function("10000", |b| {
+        let app = &device().app;
+        b.iter(|| {
+            let report = RT.block_on(app.rebuild_index()).expect("rebuilding");
+            assert!(report.unreadable.is_empty());
+            report.indexed
+        })
+    });
+    g.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3)).sample_size(30)
+}
+
+criterion_group! {
+    name = device;
+    config = config();
+    targets = store_visit, open_visit, respite_remaining, office_list, rebuild_index
+}
+criterion_main!(device);

@@ -1,0 +1,322 @@
+//! Ad-hoc measurements behind the recommendations in BENCHMARKS.md (not part of the criterion
+//! suite): `cargo run --release -p carebook-bench --bin probe -- <what>` with `what` one of
+//! `split` (where the automerge time of creating and opening a visit goes), `hydrate` (only
+//! hydrating, for callgrind), `roundtrip` (one
+//! SQLite statement through sqlx), `list` (the office list as written vs. with only the filters
+//! given), `rebuild` (where `rebuild_index` spends its time, and a batched prototype that writes
+//! the same index). Each prints wall and CPU time.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use automerge::{ActorId, AutoCommit, ReadDoc};
+use carebook_bench::{child_id, copy_store, realistic_respite, runtime, seeded_store};
+use carebook_core::store::Indexed;
+use carebook_core::{Carebook, VisitFilter};
+use carebook_domain::{MunicipalityRules, RecordDoc, Visit, VisitKind, VisitStatus, YearMonth};
+use sqlx::Row;
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// CPU seconds used by this process so far (all threads), from /proc/self/stat.
+fn cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 =
+        f.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0) + f.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
+fn report(what: &str, n: usize, wall: Duration, cpu_s: f64) {
+    println!(
+        "{what:<58} {:>10.1} µs/op  (cpu {:>5.0} %, n = {n})",
+        wall.as_secs_f64() * 1e6 / n as f64,
+        100.0 * cpu_s / wall.as_secs_f64().max(1e-9)
+    );
+}
+
+fn timed<T>(what: &str, n: usize, mut f: impl FnMut() -> T) -> T {
+    let mut last = None;
+    let (t, c) = (Instant::now(), cpu());
+    for _ in 0..n {
+        last = Some(std::hint::black_box(f()));
+    }
+    report(what, n, t.elapsed(), cpu() - c);
+    last.expect("n > 0")
+}
+
+fn split() {
+    let v = realistic_respite(child_id(0));
+    let actor = ActorId::random();
+    let n = 2000;
+    timed("create: reconcile + commit (AutoCommit)", n, || {
+        let mut d = AutoCommit::new().with_actor(actor.clone());
+        autosurgeon::reconcile(&mut d, &v).expect("reconcile");
+        d.commit();
+        d
+    });
+    let mut d = AutoCommit::new().with_actor(actor.clone());
+    autosurgeon::reconcile(&mut d, &v).expect("reconcile");
+    d.commit();
+    timed("create: hydrate the value back (RecordDoc::create does)", n, || autosurgeon::hydrate::<_, Visit>(&d).expect("hydrate"));
+    let bytes = timed("save(): encode + deflate", n, || d.save());
+    timed("RecordDoc::create (all of the above but save)", n, || RecordDoc::create(v.clone(), actor.clone()));
+    let loaded = timed("open: AutoCommit::load (rebuild op set, verify heads)", n, || AutoCommit::load(&bytes).expect("load"));
+    timed("open: hydrate Visit", n, || autosurgeon::hydrate::<_, Visit>(&loaded).expect("hydrate"));
+    let id = v.id.to_string();
+    timed("open: RecordDoc::load (load + hydrate + id check)", n, || RecordDoc::<Visit>::load(&id, &bytes, actor.clone()).expect("load"));
+    println!("(document: {} bytes, {} ops)", bytes.len(), loaded.stats().num_ops);
+}
+
+fn roundtrip() -> Res<()> {
+    for (name, rt) in [
+        ("current-thread runtime", runtime()),
+        ("multi-thread runtime (2 workers)", tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?),
+    ] {
+        rt.block_on(async {
+            let dir = tempfile::tempdir()?;
+            let app = Carebook::open(dir.path()).await?;
+            let pool = app.store().pool().clone();
+            let n = 5000;
+            let (t, c) = (Instant::now(), cpu());
+            for _ in 0..n {
+                let _: i64 = sqlx::query_scalar("SELECT 1").fetch_one(&pool).await?;
+            }
+            report(&format!("SELECT 1 through the pool, {name}"), n, t.elapsed(), cpu() - c);
+            let (t, c) = (Instant::now(), cpu());
+            for _ in 0..n / 5 {
+                let mut tx = pool.begin().await?;
+                sqlx::query("INSERT OR REPLACE INTO device (key, value) VALUES ('probe', 'x')").execute(&mut *tx).await?;
+                tx.commit().await?;
+            }
+            report(&format!("BEGIN + one INSERT + COMMIT, {name}"), n / 5, t.elapsed(), cpu() - c);
+            app.store().clone().close().await;
+            Ok::<_, Box<dyn std::error::Error>>(())
+        })?;
+    }
+    Ok(())
+}
+
+const LIST_COLUMNS: &str =
+    "SELECT id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status FROM visits";
+
+fn list() -> Res<()> {
+    let dir = copy_store(&seeded_store(100_000)?)?;
+    let rt = runtime();
+    rt.block_on(async {
+        let app = Carebook::open(dir.path()).await?;
+        let pool = app.store().pool().clone();
+        let month: YearMonth = "2026-06".parse()?;
+        let filter = VisitFilter { month: Some(month), kind: Some(VisitKind::Respite), status: Some(VisitStatus::Submitted), child: None };
+        let current = "WHERE (?1 IS NULL OR child_id = ?1) AND (?2 IS NULL OR month = ?2) AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR status = ?4) ORDER BY start, id";
+        let plan = |sql: String, binds: Vec<Option<String>>| {
+            let pool = pool.clone();
+            async move {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
+                for b in binds {
+                    q = q.bind(b);
+                }
+                let rows = q.fetch_all(&pool).await?;
+                Ok::<_, sqlx::Error>(rows.iter().map(|r| r.get::<String, _>(3)).collect::<Vec<_>>().join(" / "))
+            }
+        };
+        let binds = vec![None, Some("2026-06".to_string()), Some("respite".to_string()), Some("submitted".to_string())];
+        println!("plan as written:        {}", plan(format!("{LIST_COLUMNS} {current}"), binds.clone()).await?);
+        let only = "WHERE month = ?1 AND kind = ?2 AND status = ?3 ORDER BY start, id";
+        let only_binds = vec![Some("2026-06".to_string()), Some("respite".to_string()), Some("submitted".to_string())];
+        println!("plan with given filters: {}", plan(format!("{LIST_COLUMNS} {only}"), only_binds.clone()).await?);
+        let n = 200;
+        let (t, c) = (Instant::now(), cpu());
+        let mut rows = 0;
+        for _ in 0..n {
+            rows = app.visits(&filter).await?.len();
+        }
+        report(&format!("Carebook::visits as written ({rows} rows)"), n, t.elapsed(), cpu() - c);
+        for (name, sql, binds) in [
+            ("raw query as written, no decoding", format!("{LIST_COLUMNS} {current}"), binds.clone()),
+            ("raw query, only the filters given, no decoding", format!("{LIST_COLUMNS} {only}"), only_binds.clone()),
+        ] {
+            let (t, c) = (Instant::now(), cpu());
+            for _ in 0..n {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                for b in &binds {
+                    q = q.bind(b.clone());
+                }
+                rows = q.fetch_all(&pool).await?.len();
+            }
+            report(&format!("{name} ({rows} rows)"), n, t.elapsed(), cpu() - c);
+        }
+        let month_only = "WHERE month = ?1 ORDER BY start, id";
+        let (t, c) = (Instant::now(), cpu());
+        for _ in 0..n / 4 {
+            rows = app.visits(&VisitFilter { month: Some(month), ..VisitFilter::default() }).await?.len();
+        }
+        report(&format!("Carebook::visits month only, as written ({rows} rows)"), n / 4, t.elapsed(), cpu() - c);
+        let (t, c) = (Instant::now(), cpu());
+        for _ in 0..n / 4 {
+            rows = sqlx::query(sqlx::AssertSqlSafe(format!("{LIST_COLUMNS} {month_only}"))).bind("2026-06").fetch_all(&pool).await?.len();
+        }
+        report(&format!("raw month-only query with month = ?1, no decoding ({rows} rows)"), n / 4, t.elapsed(), cpu() - c);
+        app.store().clone().close().await;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })
+}
+
+/// The visits index as rows of text, to compare two rebuilds.
+async fn index_fingerprint(pool: &sqlx::SqlitePool) -> Result<(i64, String), sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id || '|' || child_id || '|' || kind || '|' || station_id || '|' || coalesce(date, '') || '|' || coalesce(start, '') || '|' ||
+                coalesce(month, '') || '|' || coalesce(fiscal_year, '') || '|' || duration_minutes || '|' || billable_minutes || '|' || uses || '|' ||
+                outcome || '|' || status FROM visits ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut h = 0xcbf2_9ce4_8422_2325_u64;
+    for r in &rows {
+        for b in r.get::<String, _>(0).bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    Ok((rows.len() as i64, format!("{h:016x}")))
+}
+
+fn rebuild() -> Res<()> {
+    let cached = seeded_store(10_000)?;
+    let rt = runtime();
+    // 1. The real rebuild.
+    let dir = copy_store(&cached)?;
+    let reference = rt.block_on(async {
+        let app = Carebook::open(dir.path()).await?;
+        let (t, c) = (Instant::now(), cpu());
+        let r = app.rebuild_index().await?;
+        report(&format!("Store::rebuild_index, per record ({} records)", r.indexed), r.indexed, t.elapsed(), cpu() - c);
+        let fp = index_fingerprint(app.store().pool()).await?;
+        app.store().clone().close().await;
+        Ok::<_, Box<dyn std::error::Error>>(fp)
+    })?;
+
+    // 2. Where it goes: the same steps one at a time, with the real `Indexed::write_index`.
+    let dir = copy_store(&cached)?;
+    rt.block_on(async {
+        let app = Carebook::open(dir.path()).await?;
+        let pool = app.store().pool().clone();
+        let actor = app.store().actor().clone();
+        let (t, c) = (Instant::now(), cpu());
+        let rows = sqlx::query("SELECT id, bytes FROM documents WHERE kind = 'visit' ORDER BY id").fetch_all(&pool).await?;
+        let n = rows.len();
+        report("  fetch all visit documents (per record)", n, t.elapsed(), cpu() - c);
+        let (t, c) = (Instant::now(), cpu());
+        let docs: Vec<RecordDoc<Visit>> = rows
+            .iter()
+            .map(|r| RecordDoc::<Visit>::load(r.get::<&str, _>(0), r.get::<&[u8], _>(1), actor.clone()))
+            .collect::<Result<_, _>>()?;
+        report("  RecordDoc::load + hydrate, one thread (per record)", n, t.elapsed(), cpu() - c);
+        let mut tx = pool.begin().await?;
+        sqlx::query("DELETE FROM visits").execute(&mut *tx).await?;
+        let (t, c) = (Instant::now(), cpu());
+        for d in &docs {
+            d.value().write_index(&mut tx).await?;
+        }
+        report("  Indexed::write_index: 2 SELECTs + INSERT (per record)", n, t.elapsed(), cpu() - c);
+        tx.commit().await?;
+        app.store().clone().close().await;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })?;
+
+    // 3. A batched prototype: documents loaded on all cores, rules read once per municipality,
+    //    rows inserted 100 at a time; it must give the same index.
+    let dir = copy_store(&cached)?;
+    let fp = rt.block_on(async {
+        let app = Carebook::open(dir.path()).await?;
+        let pool = app.store().pool().clone();
+        let actor = app.store().actor().clone();
+        let (t, c) = (Instant::now(), cpu());
+        let mut tx = pool.begin().await?;
+        sqlx::query("DELETE FROM visits").execute(&mut *tx).await?;
+        let rows = sqlx::query("SELECT id, bytes FROM documents WHERE kind = 'visit' ORDER BY id").fetch_all(&mut *tx).await?;
+        let docs: Vec<(String, Vec<u8>)> = rows.into_iter().map(|r| (r.get(0), r.get(1))).collect();
+        let workers = std::thread::available_parallelism().map_or(1, |p| p.get());
+        let chunk = docs.len().div_ceil(workers).max(1);
+        let visits: Vec<Visit> = std::thread::scope(|s| {
+            let handles: Vec<_> = docs
+                .chunks(chunk)
+                .map(|part| {
+                    let actor = actor.clone();
+                    s.spawn(move || {
+                        part.iter().map(|(id, b)| RecordDoc::<Visit>::load(id, b, actor.clone()).map(|d| d.value().clone())).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().expect("a loader thread")).collect::<Result<Vec<_>, _>>()
+        })?;
+        let municipality: HashMap<String, String> =
+            sqlx::query("SELECT id, municipality FROM children").fetch_all(&mut *tx).await?.into_iter().map(|r| (r.get(0), r.get(1))).collect();
+        let mut rules: HashMap<String, MunicipalityRules> = HashMap::new();
+        for code in municipality.values() {
+            if !rules.contains_key(code) {
+                let r = app.store().rules(code).await?;
+                rules.insert(code.clone(), r);
+            }
+        }
+        let fallback = MunicipalityRules::tokyo_default("00000", "", "");
+        for batch in visits.chunks(100) {
+            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT OR REPLACE INTO visits (id, child_id, kind, station_id, date, start, month, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status) ",
+            );
+            qb.push_values(batch, |mut b, v| {
+                let r = municipality.get(&v.child_id.to_string()).and_then(|m| rules.get(m)).unwrap_or(&fallback);
+                let s = v.summary(r);
+                b.push_bind(s.id.to_string())
+                    .push_bind(s.child_id.to_string())
+                    .push_bind(s.kind.name())
+                    .push_bind(s.station_id)
+                    .push_bind(s.date.map(|d| d.to_string()))
+                    .push_bind(s.start.map(|d| d.to_string()))
+                    .push_bind(s.date.map(|d| d.year_month().to_string()))
+                    .push_bind(s.fiscal_year.map(|f| f.0))
+                    .push_bind(i64::from(s.duration_minutes))
+                    .push_bind(i64::from(s.billable_minutes))
+                    .push_bind(i64::from(s.uses))
+                    .push_bind(s.outcome.name())
+                    .push_bind(s.status.name());
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        report(&format!("batched prototype (visits only), per record, {workers} loader threads"), visits.len(), t.elapsed(), cpu() - c);
+        let fp = index_fingerprint(&pool).await?;
+        app.store().clone().close().await;
+        Ok::<_, Box<dyn std::error::Error>>(fp)
+    })?;
+    println!(
+        "index after the real rebuild: {} rows, fingerprint {}; after the prototype: {} rows, fingerprint {} ({})",
+        reference.0,
+        reference.1,
+        fp.0,
+        fp.1,
+        if reference == fp { "identical" } else { "DIFFERENT" }
+    );
+    Ok(())
+}
+
+fn main() -> Res<()> {
+    let what = std::env::args().nth(1).unwrap_or_default();
+    match what.as_str() {
+        "split" => split(),
+        "hydrate" => {
+            // For callgrind: only hydrating a loaded realistic visit, 200 times.
+            let bytes = RecordDoc::create(realistic_respite(child_id(0)), ActorId::random()).save();
+            let doc = AutoCommit::load(&bytes)?;
+            timed("hydrate Visit", 200, || autosurgeon::hydrate::<_, Visit>(&doc).expect("hydrate"));
+        }
+        "roundtrip" => roundtrip()?,
+        "list" => list()?,
+        "rebuild" => rebuild()?,
+        _ => {
+            eprintln!("usage: probe split|roundtrip|list|rebuild");
+            std::process::exit(2);
+        }
+    }
+    Ok(())
+}

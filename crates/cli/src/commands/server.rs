@@ -1,0 +1,180 @@
+//! `carebook server …`: the central server and its operator commands.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use carebook_domain::{ChildId, Role};
+use carebook_server::{open_storage, Config, OrgKind, Storage};
+use clap::{Args, Subcommand};
+
+use crate::commands::sync::read_password;
+use crate::output::print_json;
+use crate::Env;
+
+/// Where the server's configuration and database come from.
+#[derive(Debug, Args)]
+pub struct ServerOpts {
+    /// 設定ファイル / TOML config file (then CAREBOOK_* environment variables, then these flags).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// データベース / database URL: sqlite://FILE (default, in the data folder) or postgres://…
+    #[arg(long, value_name = "URL", global = true)]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServerCmd {
+    /// サーバーを起動 / start the server (stops gracefully on SIGTERM or Ctrl-C).
+    Start {
+        /// 待ち受けアドレス / address to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
+    /// アカウント / accounts.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// 端末 / devices.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// アカウントを追加（パスワードは標準入力） / add an account (password from stdin).
+    Add {
+        /// ユーザー名 / account name.
+        #[arg(long)]
+        username: String,
+        /// 役割 / role: nurse, parent, office, admin.
+        #[arg(long)]
+        role: Role,
+        /// 所属 / organisation id (created if new).
+        #[arg(long)]
+        org: String,
+        /// 所属の種類 / organisation kind: station or municipality.
+        #[arg(long, default_value = "station")]
+        org_kind: OrgKind,
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
+    /// 担当児童を割り当て / assign a child to a nurse, or a parent's own child.
+    Assign {
+        /// ユーザー名 / account name.
+        #[arg(long)]
+        user: String,
+        /// 児童ID / child id.
+        #[arg(long)]
+        child: ChildId,
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
+    /// アカウント一覧 / list accounts.
+    List {
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCmd {
+    /// 端末一覧 / list devices.
+    List {
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
+    /// 端末を無効化 / revoke a device's token (it removes its records at its next sync).
+    Revoke {
+        /// 端末ID / device id.
+        id: String,
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
+}
+
+fn config(opts: &ServerOpts) -> anyhow::Result<Config> {
+    let mut config = Config::load(opts.config.as_deref())?;
+    if let Some(url) = &opts.database {
+        config.database_url = Some(url.clone());
+    }
+    Ok(config)
+}
+
+async fn storage(opts: &ServerOpts) -> anyhow::Result<Storage> {
+    let config = config(opts)?;
+    let url = config.database_url();
+    open_storage(&url).await.with_context(|| format!("opening the server database {}", redact(&url)))
+}
+
+/// The URL without a password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
+    match cmd {
+        ServerCmd::Start { listen, opts } => {
+            let mut config = config(&opts)?;
+            if let Some(l) = listen {
+                config.listen = l;
+            }
+            let _ = tracing_subscriber::fmt().with_target(false).with_writer(std::io::stderr).try_init();
+            eprintln!("Carebook サーバー server: http://{} ({})", config.listen, redact(&config.database_url()));
+            carebook_server::run(config).await?;
+            Ok(())
+        }
+        ServerCmd::User(UserCmd::Add { username, role, org, org_kind, opts }) => {
+            let password = read_password()?;
+            let user = storage(&opts).await?.add_user(&username, &password, role, &org, org_kind).await?;
+            if env.json {
+                return print_json(&user);
+            }
+            out!("アカウントを追加しました / account added: {} ({}) {} {}", user.username, user.role.label().ja, user.org_id, user.id);
+            Ok(())
+        }
+        ServerCmd::User(UserCmd::Assign { user, child, opts }) => {
+            storage(&opts).await?.assign(&user, child).await?;
+            out!("割り当てました / assigned: {user} → {child}");
+            Ok(())
+        }
+        ServerCmd::User(UserCmd::List { opts }) => {
+            let users = storage(&opts).await?.list_users().await?;
+            if env.json {
+                return print_json(&users);
+            }
+            for u in users {
+                out!("{}  {}  {}  {}  {}", u.username, u.role.name(), u.org_id, u.org_kind, u.children.join(","));
+            }
+            Ok(())
+        }
+        ServerCmd::Device(DeviceCmd::List { opts }) => {
+            let devices = storage(&opts).await?.list_devices().await?;
+            if env.json {
+                return print_json(&devices);
+            }
+            for d in devices {
+                let state = if d.revoked_at.is_some() { "無効 revoked" } else { "有効 active" };
+                out!("{}  {}  {}  {}", d.id, d.username, d.name, state);
+            }
+            Ok(())
+        }
+        ServerCmd::Device(DeviceCmd::Revoke { id, opts }) => {
+            storage(&opts).await?.revoke_device(&id).await?;
+            out!("端末を無効化しました / device revoked: {id}");
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_database_password_is_not_printed() {
+        assert_eq!(super::redact("postgres://carebook:secret@db:5432/cb"), "postgres://…@db:5432/cb");
+        assert_eq!(super::redact("sqlite:///tmp/x.sqlite"), "sqlite:///tmp/x.sqlite");
+    }
+}

@@ -1,0 +1,236 @@
+//! The HTTP API of `carebook_domain::wire`: routes, the one error shape, body limits and gzip.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use carebook_domain::wire::{AuditEntry, QuarantineEntry};
+use carebook_domain::{ChangesResponse, ErrorBody, LoginRequest, LoginResponse, PushRequest, PushResponse, Role};
+use serde::Deserialize;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::access::{self, Caller};
+use crate::config::Config;
+use crate::error::Error;
+use crate::storage::Storage;
+use crate::{auth, push};
+
+/// The most quarantine entries one answer lists.
+const QUARANTINE_LIST_LIMIT: i64 = 1000;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub storage: Storage,
+    pub config: Arc<Config>,
+}
+
+/// An error answer: a status and an [`ErrorBody`]. Internals are logged, never sent.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    retry_after_secs: Option<i64>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into(), retry_after_secs: None }
+    }
+
+    pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub(crate) fn unauthorized(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    pub(crate) fn forbidden() -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "この操作の権限がありません / you may not do this")
+    }
+
+    fn too_large() -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "送信データが大きすぎます / the request body is too large")
+    }
+
+    pub(crate) fn too_many_attempts(wait_ms: i64) -> ApiError {
+        let secs = (wait_ms + 999) / 1000;
+        ApiError {
+            retry_after_secs: Some(secs.max(1)),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!("ログインの失敗が続いたため {secs} 秒待ってください / too many failed logins; try again in {secs} s"),
+            )
+        }
+    }
+
+    fn internal() -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "サーバー内部のエラーです / internal server error")
+    }
+
+    fn from_json(rejection: JsonRejection) -> ApiError {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::too_large();
+        }
+        ApiError::bad_request(format!("リクエストが読めません / {}", rejection.body_text()))
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        tracing::error!(error = %e, "request failed");
+        ApiError::internal()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody { code: self.code.into(), message: self.message, problems: vec![] };
+        let mut res = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+/// The router with its layers: body limit (after decompression, so a small gzip body cannot
+/// grow past it), gzip both ways, JSON for every error, request tracing (no bodies).
+pub(crate) fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .route("/health", get(health))
+        .route("/api/v1/login", post(login))
+        .route("/api/v1/push", post(push_documents))
+        .route("/api/v1/changes", get(changes))
+        .route("/api/v1/records/{id}/history", get(history))
+        .route("/api/v1/quarantine", get(quarantine))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(RequestDecompressionLayer::new())
+        .layer(axum::middleware::map_response(json_errors))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Gives error answers made below the handlers (body limit, unsupported encoding, wrong method)
+/// the [`ErrorBody`] shape.
+async fn json_errors(res: Response) -> Response {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let is_json = res.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return res;
+    }
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(),
+        StatusCode::NOT_FOUND => not_found_error(),
+        StatusCode::UNAUTHORIZED => ApiError::unauthorized("unauthorized", "認証されていません / unauthorized"),
+        StatusCode::FORBIDDEN => ApiError::forbidden(),
+        s if s.is_server_error() => {
+            tracing::error!(status = %s, "error answer from a layer");
+            ApiError::internal()
+        }
+        s => ApiError::new(s, "bad_request", format!("リクエストが正しくありません / bad request ({s})")),
+    }
+    .into_response()
+}
+
+fn not_found_error() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "そのURLはありません / no such endpoint")
+}
+
+async fn not_found() -> ApiError {
+    not_found_error()
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn login(State(state): State<AppState>, body: Result<Json<LoginRequest>, JsonRejection>) -> Result<Json<LoginResponse>, ApiError> {
+    let Json(req) = body.map_err(ApiError::from_json)?;
+    Ok(Json(auth::login(&state.storage, state.config.token_ttl_days, req).await?))
+}
+
+async fn push_documents(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<PushRequest>, JsonRejection>,
+) -> Result<Json<PushResponse>, ApiError> {
+    let Json(req) = body.map_err(ApiError::from_json)?;
+    let results = push::push(&state.storage, &caller, &req.documents).await?;
+    Ok(Json(PushResponse { results }))
+}
+
+#[derive(Debug, Deserialize)]
+struct ChangesParams {
+    since: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Result<Query<ChangesParams>, QueryRejection>,
+) -> Result<Json<ChangesResponse>, ApiError> {
+    let Query(params) = params.map_err(|e| ApiError::bad_request(format!("クエリが正しくありません / {}", e.body_text())))?;
+    let since = params.since.unwrap_or(0);
+    if since < 0 {
+        return Err(ApiError::bad_request(format!("since は 0 以上です / since {since} must not be negative")));
+    }
+    let cap = state.config.changes_page_limit;
+    let limit = match params.limit {
+        None => cap,
+        Some(n) if n >= 1 => n.min(cap),
+        Some(n) => return Err(ApiError::bad_request(format!("limit は 1 以上です / limit {n} must be at least 1"))),
+    };
+    Ok(Json(state.storage.changes(&caller, since, limit).await?))
+}
+
+async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    let Path(id) = id.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    if !matches!(caller.role, Role::Office | Role::Admin) {
+        return Err(ApiError::forbidden());
+    }
+    // Unknown records and records of other organisations get the same answer.
+    let Some(child) = state.storage.document_child(&id).await? else {
+        return Err(ApiError::forbidden());
+    };
+    let facts = state.storage.child_facts(&child, &caller.user_id).await?;
+    if !access::may_access(&caller, &facts) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(Json(state.storage.history(&id).await?))
+}
+
+async fn quarantine(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<QuarantineEntry>>, ApiError> {
+    let org = match caller.role {
+        Role::Admin => None,
+        Role::Office => Some(caller.org_id.as_str()),
+        Role::Nurse | Role::Parent => return Err(ApiError::forbidden()),
+    };
+    Ok(Json(state.storage.quarantine_entries(org, QUARANTINE_LIST_LIMIT).await?))
+}

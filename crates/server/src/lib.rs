@@ -1,0 +1,157 @@
+//! Carebook's central server: where the records of every device meet.
+//!
+//! # The model
+//! - Each record (a child's face sheet, a visit) is an automerge document. Devices push whole
+//!   documents or changes; the server **merges** them into its copy and stores the merged bytes.
+//!   It never authors a change itself.
+//! - **The server never trusts a device.** Every request carries a device's bearer token; every
+//!   pushed document is checked against the caller's rights (by the child it concerns, read from
+//!   the document and from the stored copy), merged, hydrated and validated before anything is
+//!   stored. See [`access`](crate#access-rules) below.
+//! - **Nothing is lost.** A refused document is answered `rejected` with a code (`forbidden`,
+//!   `locked`, `invalid`, `corrupt_record`, `schema_mismatch`) and its bytes go to quarantine for
+//!   the office; the device keeps it marked.
+//! - **Sync costs what changed.** Every accepted change takes the next number of one server-wide
+//!   sequence; `GET /api/v1/changes?since=N` returns the readable documents with a higher number,
+//!   so a device that missed one change fetches one document whatever the store's size. Pushing
+//!   the same bytes again is accepted without a new number or audit row.
+//! - Every accepted change leaves an audit row (who, which device, when, the new heads).
+//!
+//! # Access rules
+//! A child is owned by the organisation of whoever first stored its face sheet; users are
+//! assigned children (`carebook server user assign`). Nurses reach children assigned to them or
+//! owned by their station; parents read their own child's records and may only add the guardian
+//! confirmation to an existing visit; office staff reach everything their organisation owns and
+//! approve; administrators reach everything. An approved visit is locked for nurses and parents.
+//! A record the caller may not reach is answered `forbidden` whether or not it exists.
+//!
+//! # Storage
+//! One [`Storage`] over `sqlx::Any`: SQLite (a file, WAL) or PostgreSQL, chosen by the URL's
+//! scheme, each with its own embedded migrations (`migrations/server-sqlite`,
+//! `migrations/server-postgres`).
+//!
+//! # Example
+//! ```no_run
+//! # async fn demo() -> Result<(), carebook_server::Error> {
+//! use carebook_server::{launch_with_listener, open_storage, Config, OrgKind};
+//! use carebook_domain::Role;
+//!
+//! let config = Config::load(None)?;
+//! let storage = open_storage(&config.database_url()).await?;
+//! storage.add_user("office1", "correct horse battery", Role::Office, "st-kakuu", OrgKind::Station).await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let server = launch_with_listener(config, storage, listener)?;
+//! println!("listening on {}", server.base_url());
+//! server.shutdown().await?;
+//! # Ok(()) }
+//! ```
+#![deny(rustdoc::broken_intra_doc_links)]
+#![warn(missing_docs)]
+
+mod access;
+mod auth;
+mod config;
+mod error;
+mod http;
+mod push;
+mod storage;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{Config, ConfigError};
+pub use error::{Error, Result};
+pub use storage::{open_storage, Backend, DeviceSummary, OrgKind, Storage, UserSummary};
+
+/// A running server.
+///
+/// Dropping the handle also starts a graceful shutdown; [`ServerHandle::shutdown`] waits for it.
+#[derive(Debug)]
+pub struct ServerHandle {
+    local_addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl ServerHandle {
+    /// The address the server listens on (the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://<local address>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and waits until it has.
+    pub async fn shutdown(mut self) -> Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await??;
+        Ok(())
+    }
+}
+
+/// Serves the API on `listener` in a background task (call within a Tokio runtime).
+pub fn launch_with_listener(config: Config, storage: Storage, listener: TcpListener) -> Result<ServerHandle> {
+    config.check()?;
+    let local_addr = listener.local_addr()?;
+    let app = http::router(http::AppState { storage, config: Arc::new(config) });
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(ServerHandle { local_addr, stop: Some(stop), task })
+}
+
+/// Opens the database, listens on `config.listen`, and serves until SIGTERM or Ctrl-C, then
+/// shuts down gracefully. Setting up a `tracing` subscriber is the caller's part.
+pub async fn run(config: Config) -> Result<()> {
+    config.check()?;
+    let storage = open_storage(&config.database_url()).await?;
+    let listener = TcpListener::bind(&config.listen).await.map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
+    let server = launch_with_listener(config, storage.clone(), listener)?;
+    tracing::info!(addr = %server.local_addr(), backend = ?storage.backend(), "carebook server listening");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.shutdown().await?;
+    storage.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

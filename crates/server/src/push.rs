@@ -1,0 +1,329 @@
+//! A push, one document at a time, each in its own transaction:
+//!
+//! 1. the bytes must be automerge at all (`corrupt_record`), the same answer whether or not the
+//!    record exists;
+//! 2. an existing record's stored child must be the caller's to touch (`forbidden`);
+//! 3. the bytes are merged into the stored copy and the result hydrated (`schema_mismatch`);
+//!    a merge that adds nothing is accepted as it is (idempotent replay);
+//! 4. the merged record's child must be the caller's too, and the role's limits hold:
+//!    parents change only the guardian confirmation of an existing visit, nurses do not approve,
+//!    approved records are locked for nurses and parents (`forbidden`, `locked`);
+//! 5. the merged record must validate (`invalid`);
+//! 6. bytes, sequence number and audit row are written in one transaction, which retries the
+//!    merge when another push changed the record in between.
+//!
+//! A rejection stores nothing of the record: the pushed bytes go to quarantine.
+
+use automerge::{ActorId, AutoCommit};
+use carebook_domain::{
+    builtin_templates, Child, ChildId, Date, DocError, DocPayload, MunicipalityRules, Problems, PushOutcome, PushResult, Record, RecordDoc,
+    RecordKind, Visit, VisitContext, VisitStatus,
+};
+
+use crate::access::{self, Caller, ChildFacts};
+use crate::error::{Error, Result};
+use crate::storage::{unix_now, FaceSheet, NewQuarantine, NewVersion, Storage, StoredDoc};
+
+/// The municipality whose rules apply when the server has no face sheet for the child.
+pub(crate) const DEFAULT_MUNICIPALITY: &str = "13101";
+
+/// How often a document is merged again after losing a race with a concurrent push.
+const ATTEMPTS: usize = 8;
+
+/// Why one document was refused.
+#[derive(Debug)]
+struct Reject {
+    code: &'static str,
+    reason: String,
+    /// The child the document concerns, when it could be told.
+    child: Option<String>,
+}
+
+impl Reject {
+    fn forbidden(child: Option<String>) -> Reject {
+        Reject {
+            code: "forbidden",
+            reason: "この記録を読み書きする権限がありません / you may not read or change this record".into(),
+            child,
+        }
+    }
+
+    fn from_doc(e: DocError, child: Option<String>) -> Reject {
+        match e {
+            DocError::Corrupt { .. } => {
+                Reject { code: "corrupt_record", reason: format!("記録のデータが壊れています / {e}"), child }
+            }
+            DocError::Schema { .. } | DocError::IdMismatch { .. } => {
+                Reject { code: "schema_mismatch", reason: format!("記録の形式が合いません / {e}"), child }
+            }
+        }
+    }
+}
+
+enum Step {
+    Accepted(i64),
+    Rejected(Reject),
+    /// Another push changed the record between reading and writing: merge again.
+    Raced,
+}
+
+/// What a record type needs beyond [`Record`] for the server's checks.
+trait Guarded: Record + PartialEq {
+    /// The child the record concerns.
+    fn child(&self) -> ChildId;
+    /// A visit's status.
+    fn status(&self) -> Option<VisitStatus> {
+        None
+    }
+    /// Whether a parent may go from `before` to `after`.
+    fn parent_may_change(_before: &Self, _after: &Self) -> bool {
+        false
+    }
+    /// Every problem with the record.
+    fn problems(&self, municipality: &str, today: Date) -> Problems;
+    /// The municipality a face sheet sets for its child.
+    fn face_sheet_municipality(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl Guarded for Child {
+    fn child(&self) -> ChildId {
+        self.id
+    }
+    fn problems(&self, _municipality: &str, today: Date) -> Problems {
+        self.validate(today)
+    }
+    fn face_sheet_municipality(&self) -> Option<&str> {
+        Some(&self.municipality)
+    }
+}
+
+impl Guarded for Visit {
+    fn child(&self) -> ChildId {
+        self.child_id
+    }
+    fn status(&self) -> Option<VisitStatus> {
+        Some(self.status)
+    }
+    fn parent_may_change(before: &Self, after: &Self) -> bool {
+        access::only_guardian_changed(before, after)
+    }
+    fn problems(&self, municipality: &str, _today: Date) -> Problems {
+        let rules = MunicipalityRules::builtin(municipality);
+        let templates = builtin_templates();
+        self.validate(VisitContext { rules: &rules, templates: &templates, child_score: None })
+    }
+}
+
+/// Today in Japan (UTC+9, no daylight saving).
+pub(crate) fn today_jst(unix_secs: i64) -> Date {
+    Date::from_days_since_epoch((unix_secs + 9 * 3600).div_euclid(86_400))
+}
+
+/// Merges, checks and stores each document; one result per document, in request order.
+///
+/// Face sheets are handled before visits, so a new child and its first visits can arrive in one
+/// request in any order (the visits need the child's owner, which the face sheet sets).
+pub(crate) async fn push(storage: &Storage, caller: &Caller, documents: &[DocPayload]) -> Result<Vec<PushResult>> {
+    let mut order: Vec<usize> = (0..documents.len()).collect();
+    order.sort_by_key(|&i| documents[i].kind != RecordKind::Child);
+    let mut results: Vec<Option<PushResult>> = vec![None; documents.len()];
+    for i in order {
+        results[i] = Some(push_one(storage, caller, &documents[i]).await?);
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+async fn push_one(storage: &Storage, caller: &Caller, p: &DocPayload) -> Result<PushResult> {
+    for _ in 0..ATTEMPTS {
+        match attempt(storage, caller, p).await? {
+            Step::Accepted(seq) => {
+                return Ok(PushResult { id: p.id.clone(), outcome: PushOutcome::Accepted, code: None, reason: None, seq: Some(seq) });
+            }
+            Step::Rejected(r) => {
+                // Codes only: reasons can quote record contents.
+                tracing::info!(record = %p.id, kind = %p.kind, code = r.code, user = %caller.username, device = %caller.device_id, "push rejected");
+                storage
+                    .quarantine(&NewQuarantine {
+                        record_id: &p.id,
+                        kind: p.kind,
+                        child_id: r.child.as_deref(),
+                        caller,
+                        code: r.code,
+                        reason: &r.reason,
+                        bytes: &p.bytes,
+                        now: unix_now(),
+                    })
+                    .await?;
+                return Ok(PushResult {
+                    id: p.id.clone(),
+                    outcome: PushOutcome::Rejected,
+                    code: Some(r.code.into()),
+                    reason: Some(r.reason),
+                    seq: None,
+                });
+            }
+            Step::Raced => tracing::debug!(record = %p.id, "record changed during the push; merging again"),
+        }
+    }
+    Err(Error::Contended(p.id.clone()))
+}
+
+async fn attempt(storage: &Storage, caller: &Caller, p: &DocPayload) -> Result<Step> {
+    // Unreadable bytes are refused before anything is looked up, so the answer cannot tell
+    // whether the record exists.
+    if let Err(e) = AutoCommit::new().load_incremental(&p.bytes) {
+        let e = DocError::Corrupt { kind: p.kind, id: p.id.clone(), reason: e.to_string() };
+        return Ok(Step::Rejected(Reject::from_doc(e, None)));
+    }
+    let stored = storage.document(&p.id).await?;
+    let stored_facts = match &stored {
+        Some(s) => {
+            let facts = storage.child_facts(&s.child_id, &caller.user_id).await?;
+            if !access::may_access(caller, &facts) {
+                return Ok(Step::Rejected(Reject::forbidden(Some(s.child_id.clone()))));
+            }
+            if s.kind != p.kind {
+                let reason =
+                    format!("記録 {} は{}です / record {} is a {} record, not a {} record", p.id, s.kind.label().ja, p.id, s.kind, p.kind);
+                return Ok(Step::Rejected(Reject { code: "schema_mismatch", reason, child: Some(s.child_id.clone()) }));
+            }
+            Some(facts)
+        }
+        None => None,
+    };
+    match p.kind {
+        RecordKind::Child => attempt_as::<Child>(storage, caller, p, stored, stored_facts).await,
+        RecordKind::Visit => attempt_as::<Visit>(storage, caller, p, stored, stored_facts).await,
+    }
+}
+
+async fn attempt_as<T: Guarded>(
+    storage: &Storage,
+    caller: &Caller,
+    p: &DocPayload,
+    stored: Option<StoredDoc>,
+    stored_facts: Option<ChildFacts>,
+) -> Result<Step> {
+    // The server never authors a change, so any actor will do.
+    let actor = ActorId::random();
+    let stored_child = stored.as_ref().map(|s| s.child_id.clone());
+    let (mut doc, before) = match &stored {
+        Some(s) => {
+            let mut doc = match RecordDoc::<T>::load(&p.id, &s.bytes, actor) {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::error!(record = %p.id, error = %e, "the stored copy of a record is unreadable");
+                    let reason = format!("サーバーの記録が読めません / the server's copy of record {} is unreadable", p.id);
+                    return Ok(Step::Rejected(Reject { code: "corrupt_record", reason, child: stored_child }));
+                }
+            };
+            let mut heads = doc.heads();
+            heads.sort();
+            let value = doc.value().clone();
+            if let Err(e) = doc.merge_bytes(&p.bytes) {
+                return Ok(Step::Rejected(Reject::from_doc(e, stored_child)));
+            }
+            (doc, Some((value, heads, s.seq)))
+        }
+        None => match RecordDoc::<T>::load(&p.id, &p.bytes, actor) {
+            Ok(d) => (d, None),
+            Err(e) => return Ok(Step::Rejected(Reject::from_doc(e, None))),
+        },
+    };
+    let mut heads = doc.heads();
+    heads.sort();
+    if let Some((_, stored_heads, seq)) = &before {
+        if &heads == stored_heads {
+            return Ok(Step::Accepted(*seq));
+        }
+    }
+
+    let child = doc.value().child().to_string();
+    let facts = match stored_facts {
+        Some(f) if stored_child.as_deref() == Some(child.as_str()) => f,
+        _ => storage.child_facts(&child, &caller.user_id).await?,
+    };
+    let claiming = T::KIND == RecordKind::Child && before.is_none() && facts.owner.is_none();
+    let allowed = if claiming {
+        access::may_claim(caller, &facts, storage.child_has_documents(&child).await?)
+    } else {
+        access::may_access(caller, &facts)
+    };
+    if !allowed {
+        return Ok(Step::Rejected(Reject::forbidden(Some(child))));
+    }
+
+    let stored_status = before.as_ref().and_then(|(v, _, _)| v.status());
+    let merged_status = doc.value().status();
+    if stored_status == Some(VisitStatus::Approved) && access::locked_for(caller) {
+        let reason = "承認済みの記録は変更できません / the record is approved and locked".into();
+        return Ok(Step::Rejected(Reject { code: "locked", reason, child: Some(child) }));
+    }
+    if merged_status == Some(VisitStatus::Approved) && stored_status != Some(VisitStatus::Approved) && !access::may_approve(caller) {
+        let reason = "記録を承認できるのは事務・管理者だけです / only office staff or an administrator may approve a record".into();
+        return Ok(Step::Rejected(Reject { code: "forbidden", reason, child: Some(child) }));
+    }
+    if caller.role == carebook_domain::Role::Parent {
+        let may = before.as_ref().is_some_and(|(old, _, _)| T::parent_may_change(old, doc.value()));
+        if !may {
+            let reason = "保護者が変更できるのは訪問記録の保護者確認だけです / a parent may only confirm an existing visit".into();
+            return Ok(Step::Rejected(Reject { code: "forbidden", reason, child: Some(child) }));
+        }
+    }
+    if let (Some(from), Some(to)) = (stored_status, merged_status) {
+        if access::status_rank(to) < access::status_rank(from) {
+            let reason = format!(
+                "status: 「{}」から「{}」には戻せません / cannot move a record back from {} to {}",
+                from.label().ja,
+                to.label().ja,
+                from,
+                to
+            );
+            return Ok(Step::Rejected(Reject { code: "invalid", reason, child: Some(child) }));
+        }
+    }
+
+    let now = unix_now();
+    let municipality = facts.municipality.as_deref().unwrap_or(DEFAULT_MUNICIPALITY);
+    let problems = doc.value().problems(municipality, today_jst(now));
+    if !problems.is_empty() {
+        return Ok(Step::Rejected(Reject { code: "invalid", reason: problems.to_string(), child: Some(child) }));
+    }
+
+    let heads_hex = heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",");
+    let bytes = doc.save();
+    let version = NewVersion {
+        id: &p.id,
+        kind: T::KIND,
+        child_id: &child,
+        bytes: &bytes,
+        expected_seq: before.as_ref().map(|(_, _, seq)| *seq),
+        face_sheet: doc.value().face_sheet_municipality().map(|m| FaceSheet { org_id: &caller.org_id, municipality: m }),
+        user_id: &caller.user_id,
+        device_id: &caller.device_id,
+        heads: &heads_hex,
+        now,
+    };
+    Ok(match storage.write_version(&version).await? {
+        Some(seq) => {
+            tracing::debug!(record = %p.id, kind = %T::KIND, seq, user = %caller.username, "record stored");
+            Step::Accepted(seq)
+        }
+        None => Step::Raced,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn today_in_japan_turns_at_three_in_the_afternoon_utc() {
+        // 2026-05-01T14:59:59Z is 23:59:59 JST; a second later it is 2 May in Tokyo.
+        let t = 1_777_647_599;
+        assert_eq!(today_jst(t).to_string(), "2026-05-01");
+        assert_eq!(today_jst(t + 1).to_string(), "2026-05-02");
+    }
+}

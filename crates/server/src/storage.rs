@@ -1,0 +1,842 @@
+//! Where the server keeps everything: one [`Storage`] over `sqlx::Any`, so the SQL is written once
+//! (`$1` placeholders, BIGINT integers, BLOB/BYTEA bytes, unix-second BIGINT times, no booleans)
+//! and runs on SQLite or PostgreSQL, chosen by the URL's scheme. Each backend has its own
+//! migrations folder, embedded at build time.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use carebook_domain::wire::{AuditEntry, QuarantineEntry};
+use carebook_domain::{ChangedDoc, ChangesResponse, ChildId, RecordKind, Role, UserInfo};
+use serde::{Deserialize, Serialize};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, AssertSqlSafe, Row};
+
+use crate::access::{Caller, ChildFacts};
+use crate::auth;
+use crate::error::{Error, Result};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/server-sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/server-postgres");
+
+/// Which database a [`Storage`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// A SQLite file (the default; WAL mode).
+    Sqlite,
+    /// A PostgreSQL database.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names by its scheme.
+    pub fn from_url(url: &str) -> Result<Backend> {
+        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default();
+        match scheme.as_str() {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(Error::UnsupportedUrl(redact(url))),
+        }
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// What an organisation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgKind {
+    /// 訪問看護ステーション.
+    Station,
+    /// 区市町村 (a municipality office).
+    Municipality,
+}
+
+impl OrgKind {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OrgKind::Station => "station",
+            OrgKind::Municipality => "municipality",
+        }
+    }
+}
+
+impl fmt::Display for OrgKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for OrgKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "station" => Ok(OrgKind::Station),
+            "municipality" => Ok(OrgKind::Municipality),
+            _ => Err(Error::Invalid { what: "organisation kind", value: s.to_string(), reason: "expected station or municipality" }),
+        }
+    }
+}
+
+/// An account, as `user list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserSummary {
+    /// Account id.
+    pub id: String,
+    /// Account name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Organisation.
+    pub org_id: String,
+    /// What the organisation is.
+    pub org_kind: OrgKind,
+    /// Children assigned (a nurse's) or their own (a parent's), sorted.
+    pub children: Vec<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// A device, as `device list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceSummary {
+    /// Device id.
+    pub id: String,
+    /// Its account.
+    pub username: String,
+    /// The name given at login.
+    pub name: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds after which its token stops working.
+    pub expires_at: i64,
+    /// Unix seconds of its last authenticated request (to the minute).
+    pub last_seen: Option<i64>,
+    /// Unix seconds it was revoked, if it was.
+    pub revoked_at: Option<i64>,
+}
+
+/// The central server's database.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Opens (creating a SQLite file if missing) and migrates the database at `url`.
+pub async fn open_storage(url: &str) -> Result<Storage> {
+    Storage::open(url).await
+}
+
+/// An account as login needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct LoginUser {
+    pub id: String,
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub org_id: String,
+}
+
+/// A device found by its token hash.
+#[derive(Debug, Clone)]
+pub(crate) struct DeviceAuth {
+    pub device_id: String,
+    pub user_id: String,
+    pub username: String,
+    pub role: Role,
+    pub org_id: String,
+    pub expires_at: i64,
+    pub last_seen: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// Failed logins of one username; times in unix milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Failures {
+    pub failures: i64,
+    pub first_ms: i64,
+    pub last_ms: i64,
+}
+
+/// A stored record.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredDoc {
+    pub kind: RecordKind,
+    pub child_id: String,
+    pub seq: i64,
+    pub bytes: Vec<u8>,
+}
+
+/// A face sheet being stored: claims the child for `org_id` if nobody owns it yet.
+#[derive(Debug, Clone)]
+pub(crate) struct FaceSheet<'a> {
+    pub org_id: &'a str,
+    pub municipality: &'a str,
+}
+
+/// A new version of a record, written with its sequence number and audit row in one transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct NewVersion<'a> {
+    pub id: &'a str,
+    pub kind: RecordKind,
+    pub child_id: &'a str,
+    pub bytes: &'a [u8],
+    /// The `seq` the stored row had when it was read (`None`: the record is new).
+    pub expected_seq: Option<i64>,
+    pub face_sheet: Option<FaceSheet<'a>>,
+    pub user_id: &'a str,
+    pub device_id: &'a str,
+    pub heads: &'a str,
+    pub now: i64,
+}
+
+/// A rejected push.
+#[derive(Debug, Clone)]
+pub(crate) struct NewQuarantine<'a> {
+    pub record_id: &'a str,
+    pub kind: RecordKind,
+    pub child_id: Option<&'a str>,
+    pub caller: &'a Caller,
+    pub code: &'a str,
+    pub reason: &'a str,
+    pub bytes: &'a [u8],
+    pub now: i64,
+}
+
+fn role_of(s: String) -> Result<Role> {
+    s.parse().map_err(|_| Error::Stored { what: "role", value: s })
+}
+
+fn kind_of(s: String) -> Result<RecordKind> {
+    s.parse().map_err(|_| Error::Stored { what: "record kind", value: s })
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// The SQL condition (over `documents d`) for "the caller may read this record", and the values
+/// it binds, numbered from `$first`.
+fn readable(caller: &Caller, first: usize) -> (String, Vec<String>) {
+    let owned = |n: usize| format!("EXISTS (SELECT 1 FROM children c WHERE c.child_id = d.child_id AND c.org_id = ${n})");
+    let assigned = |n: usize| format!("EXISTS (SELECT 1 FROM assignments a WHERE a.child_id = d.child_id AND a.user_id = ${n})");
+    match caller.role {
+        Role::Admin => ("1 = 1".into(), vec![]),
+        Role::Office => (owned(first), vec![caller.org_id.clone()]),
+        Role::Parent => (assigned(first), vec![caller.user_id.clone()]),
+        Role::Nurse => (format!("({} OR {})", owned(first), assigned(first + 1)), vec![caller.org_id.clone(), caller.user_id.clone()]),
+    }
+}
+
+impl Storage {
+    /// Opens (creating a SQLite file and its directory if missing) and migrates the database at
+    /// `url`: `sqlite://path/to/file.sqlite` or `postgres://user@host/db`.
+    pub async fn open(url: &str) -> Result<Storage> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                let url = prepare_sqlite_url(url)?;
+                let pool = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::query("PRAGMA busy_timeout = 15000").execute(&mut *conn).await?;
+                            sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                            sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?;
+                sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+                pool
+            }
+            Backend::Postgres => AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).connect(url).await?,
+        };
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        Ok(Storage { pool, backend })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection (waits for those in use).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // ---- administration -------------------------------------------------------------------
+
+    /// Creates an account in `org_id` (creating the organisation if missing), with an Argon2id
+    /// hash of `password` under a random salt.
+    pub async fn add_user(&self, username: &str, password: &str, role: Role, org_id: &str, org_kind: OrgKind) -> Result<UserInfo> {
+        let username = username.trim();
+        if username.is_empty() || username.len() > 64 || username.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Error::Invalid { what: "username", value: username.into(), reason: "1–64 characters without spaces" });
+        }
+        if password.chars().count() < 8 {
+            return Err(Error::Invalid { what: "password", value: "***".into(), reason: "at least 8 characters" });
+        }
+        let org_id = org_id.trim();
+        if org_id.is_empty() || org_id.len() > 64 {
+            return Err(Error::Invalid { what: "organisation id", value: org_id.into(), reason: "1–64 characters" });
+        }
+        let hash = auth::hash_password(password.to_string()).await?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = unix_now();
+
+        let mut tx = self.pool.begin().await?;
+        // A write first, so a SQLite transaction takes the write lock before it reads.
+        sqlx::query("INSERT INTO orgs (id, kind, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+            .bind(org_id)
+            .bind(org_kind.name())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let existing: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = $1").bind(org_id).fetch_one(&mut *tx).await?;
+        let existing: OrgKind = existing.parse().map_err(|_| Error::Stored { what: "organisation kind", value: existing })?;
+        if existing != org_kind {
+            return Err(Error::OrgKindMismatch { org: org_id.into(), existing, requested: org_kind });
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO users (id, username, password_hash, role, org_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(username)
+        .bind(&hash)
+        .bind(role.name())
+        .bind(org_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { Error::UsernameTaken(username.into()) } else { e.into() })?;
+        if inserted.rows_affected() != 1 {
+            return Err(Error::UsernameTaken(username.into()));
+        }
+        tx.commit().await?;
+        Ok(UserInfo { id, username: username.into(), role, org_id: org_id.into() })
+    }
+
+    /// Assigns `child_id` to `username`: a nurse's assigned child, or a parent's own child.
+    /// Assigning twice is harmless.
+    pub async fn assign(&self, username: &str, child_id: ChildId) -> Result<()> {
+        let user_id: Option<String> =
+            sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(username.trim()).fetch_optional(&self.pool).await?;
+        let user_id = user_id.ok_or_else(|| Error::UnknownUser(username.into()))?;
+        sqlx::query(
+            "INSERT INTO assignments (user_id, child_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, child_id) DO NOTHING",
+        )
+        .bind(&user_id)
+        .bind(child_id.to_string())
+        .bind(unix_now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every account with its organisation and children, by name.
+    pub async fn list_users(&self) -> Result<Vec<UserSummary>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.username, u.role, u.org_id, o.kind, u.created_at FROM users u JOIN orgs o ON o.id = u.org_id ORDER BY u.username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let assignments = sqlx::query("SELECT user_id, child_id FROM assignments ORDER BY user_id, child_id").fetch_all(&self.pool).await?;
+        let mut users = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: String = r.try_get("id")?;
+            let kind: String = r.try_get("kind")?;
+            let children = assignments
+                .iter()
+                .filter(|a| a.try_get::<String, _>("user_id").is_ok_and(|u| u == id))
+                .map(|a| a.try_get::<String, _>("child_id"))
+                .collect::<Result<Vec<_>, _>>()?;
+            users.push(UserSummary {
+                username: r.try_get("username")?,
+                role: role_of(r.try_get("role")?)?,
+                org_id: r.try_get("org_id")?,
+                org_kind: kind.parse().map_err(|_| Error::Stored { what: "organisation kind", value: kind })?,
+                created_at: r.try_get("created_at")?,
+                children,
+                id,
+            });
+        }
+        Ok(users)
+    }
+
+    /// Every device, newest first.
+    pub async fn list_devices(&self) -> Result<Vec<DeviceSummary>> {
+        let rows = sqlx::query(
+            "SELECT d.id, u.username, d.name, d.created_at, d.expires_at, d.last_seen, d.revoked_at \
+             FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.created_at DESC, d.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DeviceSummary {
+                    id: r.try_get("id")?,
+                    username: r.try_get("username")?,
+                    name: r.try_get("name")?,
+                    created_at: r.try_get("created_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                    last_seen: r.try_get("last_seen")?,
+                    revoked_at: r.try_get("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Stops a device's token from working (for a lost tablet). Revoking twice keeps the first time.
+    pub async fn revoke_device(&self, device_id: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE devices SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
+            .bind(unix_now())
+            .bind(device_id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::UnknownDevice(device_id.into()));
+        }
+        Ok(())
+    }
+
+    /// Sets when a device's token stops working (operators shortening a token's life; tests).
+    pub async fn set_device_expiry(&self, device_id: &str, expires_at: i64) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE devices SET expires_at = $1 WHERE id = $2").bind(expires_at).bind(device_id).execute(&self.pool).await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::UnknownDevice(device_id.into()));
+        }
+        Ok(())
+    }
+
+    // ---- accounts and devices -------------------------------------------------------------
+
+    pub(crate) async fn user_for_login(&self, username: &str) -> Result<Option<LoginUser>> {
+        let row = sqlx::query("SELECT id, username, password_hash, role, org_id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(LoginUser {
+                id: r.try_get("id")?,
+                username: r.try_get("username")?,
+                password_hash: r.try_get("password_hash")?,
+                role: role_of(r.try_get("role")?)?,
+                org_id: r.try_get("org_id")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub(crate) async fn create_device(&self, user_id: &str, name: &str, token_hash: &[u8], now: i64, expires_at: i64) -> Result<String> {
+        let id = uuid::Uuid::new_v4().to_string();
+        sqlx::query("INSERT INTO devices (id, user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&id)
+            .bind(user_id)
+            .bind(name)
+            .bind(token_hash)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(id)
+    }
+
+    pub(crate) async fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceAuth>> {
+        let row = sqlx::query(
+            "SELECT d.id, d.user_id, u.username, u.role, u.org_id, d.expires_at, d.last_seen, d.revoked_at \
+             FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(DeviceAuth {
+                device_id: r.try_get("id")?,
+                user_id: r.try_get("user_id")?,
+                username: r.try_get("username")?,
+                role: role_of(r.try_get("role")?)?,
+                org_id: r.try_get("org_id")?,
+                expires_at: r.try_get("expires_at")?,
+                last_seen: r.try_get("last_seen")?,
+                revoked_at: r.try_get("revoked_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub(crate) async fn touch_device(&self, device_id: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE devices SET last_seen = $1 WHERE id = $2").bind(now).bind(device_id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub(crate) async fn login_failures(&self, username: &str) -> Result<Option<Failures>> {
+        let row = sqlx::query("SELECT failures, first_at, last_at FROM login_failures WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok(Failures { failures: r.try_get("failures")?, first_ms: r.try_get("first_at")?, last_ms: r.try_get("last_at")? }))
+            .transpose()
+    }
+
+    pub(crate) async fn set_login_failures(&self, username: &str, f: Failures) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO login_failures (username, failures, first_at, last_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, first_at = excluded.first_at, last_at = excluded.last_at",
+        )
+        .bind(username)
+        .bind(f.failures)
+        .bind(f.first_ms)
+        .bind(f.last_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets failures older than `before_ms` (the table holds at most one window's worth).
+    pub(crate) async fn prune_login_failures(&self, before_ms: i64) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE last_at < $1").bind(before_ms).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub(crate) async fn clear_login_failures(&self, username: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(username).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    // ---- records --------------------------------------------------------------------------
+
+    pub(crate) async fn document(&self, id: &str) -> Result<Option<StoredDoc>> {
+        let row = sqlx::query("SELECT kind, child_id, seq, bytes FROM documents WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        row.map(|r| {
+            Ok(StoredDoc {
+                kind: kind_of(r.try_get("kind")?)?,
+                child_id: r.try_get("child_id")?,
+                seq: r.try_get("seq")?,
+                bytes: r.try_get("bytes")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The child of a stored record, if the record exists.
+    pub(crate) async fn document_child(&self, id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT child_id FROM documents WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
+    }
+
+    /// Who owns `child_id`, its municipality, and whether it is assigned to `user_id`.
+    pub(crate) async fn child_facts(&self, child_id: &str, user_id: &str) -> Result<ChildFacts> {
+        let owner =
+            sqlx::query("SELECT org_id, municipality FROM children WHERE child_id = $1").bind(child_id).fetch_optional(&self.pool).await?;
+        let assigned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM assignments WHERE child_id = $1 AND user_id = $2")
+            .bind(child_id)
+            .bind(user_id)
+            .fetch_one(&self.pool)
+            .await?;
+        let (owner, municipality) = match owner {
+            Some(r) => (Some(r.try_get("org_id")?), Some(r.try_get("municipality")?)),
+            None => (None, None),
+        };
+        Ok(ChildFacts { owner, municipality, assigned: assigned > 0 })
+    }
+
+    /// Whether any record of `child_id` is stored.
+    pub(crate) async fn child_has_documents(&self, child_id: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 AS one FROM documents WHERE child_id = $1 LIMIT 1) found")
+            .bind(child_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Stores a new version with the next sequence number and its audit row, in one transaction.
+    /// `None` when another push changed the record since it was read (the caller merges again).
+    pub(crate) async fn write_version(&self, v: &NewVersion<'_>) -> Result<Option<i64>> {
+        let mut tx = self.pool.begin().await?;
+        // The counter row's lock orders commits by seq on PostgreSQL, so a reader's cursor never
+        // passes a seq that is still to commit; on SQLite this first write takes the write lock.
+        let seq: i64 =
+            sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value").fetch_one(&mut *tx).await?;
+        let written = match v.expected_seq {
+            Some(old) => {
+                sqlx::query("UPDATE documents SET bytes = $1, child_id = $2, seq = $3, updated_at = $4 WHERE id = $5 AND seq = $6")
+                    .bind(v.bytes)
+                    .bind(v.child_id)
+                    .bind(seq)
+                    .bind(v.now)
+                    .bind(v.id)
+                    .bind(old)
+                    .execute(&mut *tx)
+                    .await?
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO documents (id, kind, child_id, seq, bytes, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(v.id)
+                .bind(v.kind.name())
+                .bind(v.child_id)
+                .bind(seq)
+                .bind(v.bytes)
+                .bind(v.now)
+                .execute(&mut *tx)
+                .await?
+            }
+        };
+        if written.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        if let Some(f) = &v.face_sheet {
+            sqlx::query(
+                "INSERT INTO children (child_id, org_id, municipality, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (child_id) DO UPDATE SET municipality = excluded.municipality",
+            )
+            .bind(v.child_id)
+            .bind(f.org_id)
+            .bind(f.municipality)
+            .bind(v.now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("INSERT INTO audit (record_id, user_id, device_id, at, change_hash, action) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(v.id)
+            .bind(v.user_id)
+            .bind(v.device_id)
+            .bind(v.now)
+            .bind(v.heads)
+            .bind(if v.expected_seq.is_some() { "changed" } else { "created" })
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(seq))
+    }
+
+    /// Keeps a rejected push; the same bytes rejected the same way from the same device are kept once.
+    pub(crate) async fn quarantine(&self, q: &NewQuarantine<'_>) -> Result<()> {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(q.bytes).to_vec();
+        let seen: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM quarantine WHERE record_id = $1 AND device_id = $2 AND code = $3 AND bytes_sha256 = $4",
+        )
+        .bind(q.record_id)
+        .bind(&q.caller.device_id)
+        .bind(q.code)
+        .bind(&digest)
+        .fetch_one(&self.pool)
+        .await?;
+        if seen > 0 {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO quarantine (record_id, kind, child_id, org_id, user_id, device_id, at, code, reason, bytes, size, bytes_sha256) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(q.record_id)
+        .bind(q.kind.name())
+        .bind(q.child_id)
+        .bind(&q.caller.org_id)
+        .bind(&q.caller.user_id)
+        .bind(&q.caller.device_id)
+        .bind(q.now)
+        .bind(q.code)
+        .bind(q.reason)
+        .bind(q.bytes)
+        .bind(q.bytes.len() as i64)
+        .bind(&digest)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The records `caller` may read with `seq > since`, oldest first, at most `limit`.
+    ///
+    /// The readability filter is part of the SQL and the scan walks `documents(seq)` from the
+    /// cursor, so the cost follows what changed, not how much is stored. The page is bounded by
+    /// the highest seq committed when the request began: every smaller seq is already committed
+    /// (commits happen in seq order), so when the page is not full the cursor can move to that
+    /// bound and the caller does not rescan records it may not read.
+    pub(crate) async fn changes(&self, caller: &Caller, since: i64, limit: i64) -> Result<ChangesResponse> {
+        let high: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM documents").fetch_one(&self.pool).await?;
+        if high <= since {
+            return Ok(ChangesResponse { documents: vec![], cursor: since, remaining: 0 });
+        }
+        let (filter, binds) = readable(caller, 4);
+        let sql = format!(
+            "SELECT d.id, d.kind, d.seq, d.bytes FROM documents d WHERE d.seq > $1 AND d.seq <= $2 AND {filter} ORDER BY d.seq LIMIT $3"
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(since).bind(high).bind(limit);
+        for b in &binds {
+            query = query.bind(b.clone());
+        }
+        let rows: Vec<AnyRow> = query.fetch_all(&self.pool).await?;
+        let documents = rows
+            .iter()
+            .map(|r| {
+                Ok(ChangedDoc {
+                    id: r.try_get("id")?,
+                    kind: kind_of(r.try_get("kind")?)?,
+                    seq: r.try_get("seq")?,
+                    bytes: r.try_get("bytes")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let full = documents.len() as i64 >= limit;
+        let cursor = match documents.last() {
+            Some(last) if full => last.seq,
+            _ => high,
+        };
+        let remaining = if full {
+            let (filter, binds) = readable(caller, 3);
+            let sql = format!("SELECT COUNT(*) FROM documents d WHERE d.seq > $1 AND d.seq <= $2 AND {filter}");
+            let mut query = sqlx::query_scalar(AssertSqlSafe(sql)).bind(cursor).bind(high);
+            for b in &binds {
+                query = query.bind(b.clone());
+            }
+            query.fetch_one(&self.pool).await?
+        } else {
+            0
+        };
+        Ok(ChangesResponse { documents, cursor, remaining })
+    }
+
+    /// The accepted changes of a record, oldest first.
+    pub(crate) async fn history(&self, record_id: &str) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT a.record_id, u.username, a.device_id, a.at, a.change_hash, a.action \
+             FROM audit a JOIN users u ON u.id = a.user_id WHERE a.record_id = $1 ORDER BY a.id",
+        )
+        .bind(record_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    record_id: r.try_get("record_id")?,
+                    username: r.try_get("username")?,
+                    device_id: r.try_get("device_id")?,
+                    at: r.try_get("at")?,
+                    change_hash: r.try_get("change_hash")?,
+                    action: r.try_get("action")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Rejected pushes, newest first: all of them (`org: None`), or those whose child belongs to
+    /// `org` (or, when the child is unknown, that someone of `org` pushed).
+    pub(crate) async fn quarantine_entries(&self, org: Option<&str>, limit: i64) -> Result<Vec<QuarantineEntry>> {
+        const COLUMNS: &str = "SELECT q.id, q.record_id, q.kind, u.username, q.device_id, q.at, q.code, q.reason, q.size \
+                               FROM quarantine q JOIN users u ON u.id = q.user_id";
+        let rows = match org {
+            None => sqlx::query(AssertSqlSafe(format!("{COLUMNS} ORDER BY q.id DESC LIMIT $1"))).bind(limit).fetch_all(&self.pool).await?,
+            Some(org) => {
+                sqlx::query(AssertSqlSafe(format!(
+                    "{COLUMNS} LEFT JOIN children c ON c.child_id = q.child_id \
+                     WHERE c.org_id = $1 OR (c.org_id IS NULL AND q.org_id = $1) ORDER BY q.id DESC LIMIT $2"
+                )))
+                .bind(org)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter()
+            .map(|r| {
+                Ok(QuarantineEntry {
+                    id: r.try_get("id")?,
+                    record_id: r.try_get("record_id")?,
+                    kind: r.try_get("kind")?,
+                    username: r.try_get("username")?,
+                    device_id: r.try_get("device_id")?,
+                    at: r.try_get("at")?,
+                    code: r.try_get("code")?,
+                    reason: r.try_get("reason")?,
+                    size: r.try_get("size")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Makes sure a SQLite URL creates its file, and that the file's directory exists.
+fn prepare_sqlite_url(url: &str) -> Result<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    if path.is_empty() || path.contains(":memory:") {
+        return Err(Error::UnsupportedUrl(format!("{url} (the server needs a SQLite file, not an in-memory database)")));
+    }
+    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| Error::DataDir { path: dir.into(), source })?;
+    }
+    Ok(match query {
+        Some(q) if q.split('&').any(|kv| kv.starts_with("mode=")) => url.to_string(),
+        Some(_) => format!("{url}&mode=rwc"),
+        None => format!("{url}?mode=rwc"),
+    })
+}
+
+/// Now, in unix seconds.
+pub(crate) fn unix_now() -> i64 {
+    unix_now_ms().div_euclid(1000)
+}
+
+/// Now, in unix milliseconds.
+pub(crate) fn unix_now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_picks_the_backend() {
+        assert_eq!(Backend::from_url("sqlite://data/server.sqlite").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::from_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
+        let err = Backend::from_url("mysql://root:secret@h/db").unwrap_err().to_string();
+        assert!(err.contains("mysql://root:***@h/db") && !err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn a_sqlite_url_is_made_to_create_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("nested/server.sqlite");
+        let url = prepare_sqlite_url(&format!("sqlite://{}", file.display())).unwrap();
+        assert!(url.ends_with("server.sqlite?mode=rwc"), "{url}");
+        assert!(file.parent().unwrap().is_dir());
+        assert!(prepare_sqlite_url("sqlite::memory:").is_err());
+    }
+}

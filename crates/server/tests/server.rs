@@ -1,0 +1,1013 @@
+//! Stories against the real HTTP API: a server on 127.0.0.1:0, reqwest, documents built with
+//! carebook-domain. Every story runs on SQLite (a temp dir) and on PostgreSQL when
+//! `CAREBOOK_TEST_PG_URL` is set (a fresh database per test); with `CAREBOOK_REQUIRE_PG=1` a
+//! missing URL fails the PostgreSQL runs instead of skipping them.
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use automerge::ActorId;
+use carebook_domain::wire::{AuditEntry, QuarantineEntry};
+use carebook_domain::{
+    ChangesResponse, Child, ChildId, DocPayload, ErrorBody, GuardianConfirmation, LoginResponse, PushOutcome, PushRequest, PushResponse,
+    PushResult, Record, RecordDoc, RecordKind, Role, Visit, VisitStatus, VitalReading,
+};
+use carebook_server::{launch_with_listener, open_storage, Config, OrgKind, ServerHandle, Storage};
+use reqwest::StatusCode;
+use sqlx::{AssertSqlSafe, Connection};
+
+const PASSWORD: &str = "kakuu-password-1";
+
+// ---- harness ------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy)]
+enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// A throwaway PostgreSQL database, dropped by [`Harness::finish`].
+struct PgDb {
+    admin_url: String,
+    name: String,
+}
+
+struct Harness {
+    storage: Storage,
+    server: ServerHandle,
+    base: String,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+    pg: Option<PgDb>,
+}
+
+/// `url` with its database name replaced by `db`.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{db}?{q}"),
+        None => format!("{root}/{db}"),
+    }
+}
+
+impl Harness {
+    async fn start(db: Db) -> Option<Harness> {
+        Harness::start_with(db, |_| {}).await
+    }
+
+    /// A server on port 0 over a fresh database, or `None` when PostgreSQL is not configured.
+    async fn start_with(db: Db, tweak: impl FnOnce(&mut Config)) -> Option<Harness> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = tempfile::tempdir().unwrap();
+        let (url, pg) = match db {
+            Db::Sqlite => (format!("sqlite://{}", dir.path().join("server.sqlite").display()), None),
+            Db::Postgres => {
+                let Some(admin_url) = std::env::var("CAREBOOK_TEST_PG_URL").ok().filter(|u| !u.is_empty()) else {
+                    if std::env::var("CAREBOOK_REQUIRE_PG").as_deref() == Ok("1") {
+                        panic!("CAREBOOK_REQUIRE_PG=1 but CAREBOOK_TEST_PG_URL is not set");
+                    }
+                    eprintln!("skipped: set CAREBOOK_TEST_PG_URL to run this story on PostgreSQL");
+                    return None;
+                };
+                sqlx::any::install_default_drivers();
+                let name = format!("carebook_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = sqlx::AnyConnection::connect(&admin_url).await.expect("connect to CAREBOOK_TEST_PG_URL");
+                sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
+                admin.close().await.unwrap();
+                (with_database(&admin_url, &name), Some(PgDb { admin_url, name }))
+            }
+        };
+        let storage = open_storage(&url).await.unwrap();
+        let mut config = Config { data_dir: dir.path().into(), ..Config::default() };
+        tweak(&mut config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = launch_with_listener(config, storage.clone(), listener).unwrap();
+        let base = server.base_url();
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        Some(Harness { storage, server, base, http, _dir: dir, pg })
+    }
+
+    async fn finish(self) {
+        self.server.shutdown().await.unwrap();
+        self.storage.close().await;
+        if let Some(pg) = self.pg {
+            let mut admin = sqlx::AnyConnection::connect(&pg.admin_url).await.unwrap();
+            sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.name))).execute(&mut admin).await.unwrap();
+            admin.close().await.unwrap();
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn add(&self, username: &str, role: Role, org: &str) {
+        self.storage.add_user(username, PASSWORD, role, org, OrgKind::Station).await.unwrap();
+    }
+
+    async fn login_as(&self, username: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/v1/login"))
+            .json(&serde_json::json!({"username": username, "password": password, "device_name": "架空タブレット"}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn login(&self, username: &str) -> LoginResponse {
+        let res = self.login_as(username, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::OK, "login {username}");
+        res.json().await.unwrap()
+    }
+
+    async fn token(&self, username: &str) -> String {
+        self.login(username).await.token
+    }
+
+    async fn push_raw(&self, token: &str, documents: Vec<DocPayload>) -> reqwest::Response {
+        self.http.post(self.url("/api/v1/push")).bearer_auth(token).json(&PushRequest { documents }).send().await.unwrap()
+    }
+
+    async fn push(&self, token: &str, documents: Vec<DocPayload>) -> Vec<PushResult> {
+        let res = self.push_raw(token, documents).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json::<PushResponse>().await.unwrap().results
+    }
+
+    async fn push_one(&self, token: &str, doc: DocPayload) -> PushResult {
+        self.push(token, vec![doc]).await.remove(0)
+    }
+
+    async fn get(&self, token: &str, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+    }
+
+    async fn changes(&self, token: &str, since: i64, limit: Option<i64>) -> ChangesResponse {
+        let path = match limit {
+            Some(l) => format!("/api/v1/changes?since={since}&limit={l}"),
+            None => format!("/api/v1/changes?since={since}"),
+        };
+        let res = self.get(token, &path).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    async fn history(&self, token: &str, id: &str) -> reqwest::Response {
+        self.get(token, &format!("/api/v1/records/{id}/history")).await
+    }
+
+    async fn quarantine(&self, token: &str) -> Vec<QuarantineEntry> {
+        let res = self.get(token, "/api/v1/quarantine").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    /// Two stations (st-a, st-b) with a nurse and an office each, a second nurse at st-a, a
+    /// parent, and an administrator.
+    async fn world(&self) {
+        self.add("nurse-a", Role::Nurse, "st-a").await;
+        self.add("nurse-a2", Role::Nurse, "st-a").await;
+        self.add("office-a", Role::Office, "st-a").await;
+        self.add("nurse-b", Role::Nurse, "st-b").await;
+        self.add("office-b", Role::Office, "st-b").await;
+        self.add("parent", Role::Parent, "st-a").await;
+        self.storage.add_user("admin", PASSWORD, Role::Admin, "tokyo-13105", OrgKind::Municipality).await.unwrap();
+    }
+}
+
+async fn error_body(res: reqwest::Response) -> ErrorBody {
+    assert_eq!(res.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/json"), "error answers are JSON");
+    res.json().await.unwrap()
+}
+
+// ---- documents ----------------------------------------------------------------------------
+
+fn payload<T: Record>(doc: &mut RecordDoc<T>) -> DocPayload {
+    DocPayload { id: doc.value().record_id(), kind: T::KIND, bytes: doc.save() }
+}
+
+fn new_child() -> RecordDoc<Child> {
+    RecordDoc::create(carebook_testkit::child("13105"), ActorId::random())
+}
+
+fn new_visit(child: ChildId) -> RecordDoc<Visit> {
+    RecordDoc::create(carebook_testkit::respite(child, "2026-05-01T09:00", "2026-05-01T12:00"), ActorId::random())
+}
+
+/// Another device's replica of `doc`.
+fn fork<T: Record>(doc: &mut RecordDoc<T>) -> RecordDoc<T> {
+    RecordDoc::load(&doc.value().record_id(), &doc.save(), ActorId::random()).unwrap()
+}
+
+/// A replica of what the server holds, from a `/changes` answer.
+fn from_changes<T: Record>(changes: &ChangesResponse, id: &str) -> RecordDoc<T> {
+    let doc = changes.documents.iter().find(|d| d.id == id).expect("document in changes");
+    RecordDoc::load(id, &doc.bytes, ActorId::random()).unwrap()
+}
+
+fn accepted(r: &PushResult) -> i64 {
+    assert_eq!(r.outcome, PushOutcome::Accepted, "{r:?}");
+    r.seq.expect("an accepted push has a seq")
+}
+
+fn rejected(r: &PushResult, code: &str) {
+    assert_eq!((r.outcome, r.code.as_deref()), (PushOutcome::Rejected, Some(code)), "{r:?}");
+}
+
+/// Stores a child of st-a (by nurse-a) with one visit; returns the token, both documents.
+async fn station_a_child(h: &Harness) -> (String, RecordDoc<Child>, RecordDoc<Visit>) {
+    let token = h.token("nurse-a").await;
+    let mut child = new_child();
+    let mut visit = new_visit(child.value().id);
+    let results = h.push(&token, vec![payload(&mut child), payload(&mut visit)]).await;
+    accepted(&results[0]);
+    accepted(&results[1]);
+    (token, child, visit)
+}
+
+macro_rules! on_both_backends {
+    ($($story:ident),* $(,)?) => {$(
+        mod $story {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                super::$story(super::Db::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                super::$story(super::Db::Postgres).await
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    health_answers_ok_and_unknown_routes_answer_json,
+    login_with_the_right_password_gives_the_device_a_token,
+    a_wrong_password_or_unknown_user_is_unauthorized,
+    five_failed_logins_slow_down_the_next_and_a_success_resets,
+    requests_without_a_known_token_are_unauthorized,
+    an_expired_token_is_refused,
+    a_revoked_device_is_refused_and_listed_as_revoked,
+    a_nurse_stores_a_child_and_a_visit_and_reads_them_back,
+    a_nurse_of_another_station_can_neither_read_nor_write_nor_tell_what_exists,
+    a_nurse_assigned_to_a_child_of_another_station_may_work_on_it,
+    a_child_whose_records_another_station_keeps_cannot_be_claimed,
+    a_visit_pushed_before_its_face_sheet_in_one_request_is_accepted,
+    a_parent_reads_their_child_and_may_only_confirm_a_visit,
+    a_nurse_cannot_approve_and_an_approved_record_is_locked_and_quarantined,
+    corrupt_bytes_are_rejected_and_kept_in_quarantine,
+    a_merge_that_breaks_the_schema_or_the_rules_is_rejected_and_not_stored,
+    an_oversized_body_is_refused_with_a_json_413,
+    replaying_a_push_is_accepted_without_a_new_seq_or_audit_row,
+    changes_come_in_pages_with_a_cursor_and_a_remaining_count,
+    after_one_change_the_previous_cursor_yields_exactly_that_document,
+    history_shows_who_changed_what,
+    concurrent_pushes_to_one_record_all_survive,
+    responses_are_gzipped_and_gzipped_requests_are_read,
+    admin_operations_refuse_duplicates_and_unknown_names,
+);
+
+// ---- stories ------------------------------------------------------------------------------
+
+async fn health_answers_ok_and_unknown_routes_answer_json(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    let res = h.http.get(h.url("/health")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap(), serde_json::json!({"status": "ok"}));
+
+    let res = h.http.get(h.url("/api/v1/nothing-here")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_body(res).await.code, "not_found");
+    let res = h.http.get(h.url("/api/v1/login")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(error_body(res).await.code, "bad_request");
+    let res = h.http.post(h.url("/api/v1/login")).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_body(res).await.code, "bad_request");
+    h.finish().await;
+}
+
+async fn login_with_the_right_password_gives_the_device_a_token(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let login = h.login("nurse-a").await;
+    assert_eq!((login.user.username.as_str(), login.user.role, login.user.org_id.as_str()), ("nurse-a", Role::Nurse, "st-a"));
+    assert_eq!(login.token.len(), 43, "32 random bytes, base64url");
+    let ttl = login.expires_at - before;
+    assert!((30 * 86_400 - 5..=30 * 86_400 + 5).contains(&ttl), "30 days, got {ttl} s");
+
+    let again = h.login("nurse-a").await;
+    assert_ne!(
+        (again.token.as_str(), again.device_id.as_str()),
+        (login.token.as_str(), login.device_id.as_str()),
+        "each login is a device"
+    );
+    let devices = h.storage.list_devices().await.unwrap();
+    assert_eq!(devices.len(), 2);
+    assert!(devices.iter().all(|d| d.username == "nurse-a" && d.name == "架空タブレット" && d.revoked_at.is_none()));
+
+    // The token works, and the device is seen.
+    assert_eq!(h.get(&login.token, "/api/v1/changes").await.status(), StatusCode::OK);
+    let seen = h.storage.list_devices().await.unwrap().into_iter().find(|d| d.id == login.device_id).unwrap();
+    assert!(seen.last_seen.is_some());
+    h.finish().await;
+}
+
+async fn a_wrong_password_or_unknown_user_is_unauthorized(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let res = h.login_as("nurse-a", "not-the-password").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let wrong = error_body(res).await;
+    assert_eq!(wrong.code, "unauthorized");
+    let res = h.login_as("nobody", "not-the-password").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_body(res).await, wrong, "an unknown user gets the same answer");
+    assert!(h.storage.list_devices().await.unwrap().is_empty());
+    h.finish().await;
+}
+
+async fn five_failed_logins_slow_down_the_next_and_a_success_resets(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    for _ in 0..5 {
+        assert_eq!(h.login_as("nurse-a", "wrong").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password is refused while the back-off runs.
+    let res = h.login_as("nurse-a", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert_eq!(retry, 1);
+    assert_eq!(error_body(res).await.code, "too_many_attempts");
+    // Other accounts are not affected.
+    assert_eq!(h.login_as("nurse-b", PASSWORD).await.status(), StatusCode::OK);
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(h.login_as("nurse-a", "wrong").await.status(), StatusCode::UNAUTHORIZED);
+    let res = h.login_as("nurse-a", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert_eq!(retry, 2, "the back-off doubles");
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(h.login_as("nurse-a", PASSWORD).await.status(), StatusCode::OK);
+    // A success forgets the failures.
+    assert_eq!(h.login_as("nurse-a", "wrong").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(h.login_as("nurse-a", PASSWORD).await.status(), StatusCode::OK);
+    h.finish().await;
+}
+
+async fn requests_without_a_known_token_are_unauthorized(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    let res = h.http.get(h.url("/api/v1/changes")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_body(res).await.code, "unauthorized");
+    for path in ["/api/v1/changes", "/api/v1/quarantine", "/api/v1/records/x/history"] {
+        let res = h.get("bm90LWEtcmVhbC10b2tlbg", path).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(error_body(res).await.code, "unauthorized");
+    }
+    let res = h.push_raw("bm90LWEtcmVhbC10b2tlbg", vec![]).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    h.finish().await;
+}
+
+async fn an_expired_token_is_refused(db: Db) {
+    let Some(h) = Harness::start_with(db, |c| c.token_ttl_days = 0).await else { return };
+    h.world().await;
+    let login = h.login("nurse-a").await;
+    let res = h.get(&login.token, "/api/v1/changes").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_body(res).await.code, "token_expired");
+    // An operator can also cut a token's life short.
+    h.finish().await;
+
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let login = h.login("nurse-a").await;
+    assert_eq!(h.get(&login.token, "/api/v1/changes").await.status(), StatusCode::OK);
+    h.storage.set_device_expiry(&login.device_id, 1_000_000).await.unwrap();
+    let res = h.get(&login.token, "/api/v1/changes").await;
+    assert_eq!(error_body(res).await.code, "token_expired");
+    h.finish().await;
+}
+
+async fn a_revoked_device_is_refused_and_listed_as_revoked(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let lost = h.login("nurse-a").await;
+    let other = h.login("nurse-a").await;
+    h.storage.revoke_device(&lost.device_id).await.unwrap();
+    let res = h.get(&lost.token, "/api/v1/changes").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_body(res).await.code, "device_revoked");
+    let mut child = new_child();
+    let res = h.push_raw(&lost.token, vec![payload(&mut child)]).await;
+    assert_eq!(error_body(res).await.code, "device_revoked");
+    assert_eq!(h.get(&other.token, "/api/v1/changes").await.status(), StatusCode::OK, "the account's other device still works");
+    let devices = h.storage.list_devices().await.unwrap();
+    let listed = devices.iter().find(|d| d.id == lost.device_id).unwrap();
+    assert!(listed.revoked_at.is_some());
+    assert!(matches!(h.storage.revoke_device("no-such-device").await, Err(carebook_server::Error::UnknownDevice(_))));
+    h.finish().await;
+}
+
+async fn a_nurse_stores_a_child_and_a_visit_and_reads_them_back(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (token, mut child, mut visit) = station_a_child(&h).await;
+    let changes = h.changes(&token, 0, None).await;
+    assert_eq!(changes.documents.len(), 2);
+    assert_eq!((changes.documents[0].kind, changes.documents[1].kind), (RecordKind::Child, RecordKind::Visit));
+    assert_eq!(changes.cursor, changes.documents[1].seq);
+    assert_eq!(changes.remaining, 0);
+    let back: RecordDoc<Visit> = from_changes(&changes, &visit.value().id.to_string());
+    assert_eq!(back.value(), visit.value());
+    let back: RecordDoc<Child> = from_changes(&changes, &child.value().id.to_string());
+    assert_eq!(back.value(), child.value());
+
+    // Another nurse and the office of the same station see them; the other station does not.
+    let a2 = h.token("nurse-a2").await;
+    assert_eq!(h.changes(&a2, 0, None).await.documents.len(), 2);
+    let office = h.token("office-a").await;
+    assert_eq!(h.changes(&office, 0, None).await.documents.len(), 2);
+    let admin = h.token("admin").await;
+    assert_eq!(h.changes(&admin, 0, None).await.documents.len(), 2);
+    let b = h.token("office-b").await;
+    let nothing = h.changes(&b, 0, None).await;
+    assert!(nothing.documents.is_empty());
+    assert_eq!(nothing.remaining, 0);
+
+    // A change by the second nurse merges with the first nurse's concurrent one.
+    let mut other = fork(&mut visit);
+    visit.change(|v| v.place = "学校".into());
+    other.change(|v| v.note.subjective.update("よく眠れていた"));
+    accepted(&h.push_one(&token, payload(&mut visit)).await);
+    accepted(&h.push_one(&a2, payload(&mut other)).await);
+    let merged: RecordDoc<Visit> = from_changes(&h.changes(&token, changes.cursor, None).await, &visit.value().id.to_string());
+    assert_eq!(merged.value().place, "学校");
+    assert_eq!(merged.value().note.subjective.as_str(), "よく眠れていた");
+    let _ = payload(&mut child);
+    h.finish().await;
+}
+
+async fn a_nurse_of_another_station_can_neither_read_nor_write_nor_tell_what_exists(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (_, mut child, mut visit) = station_a_child(&h).await;
+    let b = h.token("nurse-b").await;
+
+    // An edit of an existing visit, a new visit for the child, an edit of the face sheet.
+    let mut edit = fork(&mut visit);
+    edit.change(|v| v.place = "病院".into());
+    rejected(&h.push_one(&b, payload(&mut edit)).await, "forbidden");
+    let mut new = new_visit(child.value().id);
+    let for_new = h.push_one(&b, payload(&mut new)).await;
+    rejected(&for_new, "forbidden");
+    let mut sheet = fork(&mut child);
+    sheet.change(|c| c.diagnosis = "（書き換え）".into());
+    let for_existing = h.push_one(&b, payload(&mut sheet)).await;
+    rejected(&for_existing, "forbidden");
+    assert_eq!(for_new.reason, for_existing.reason, "existing or not, the answer is the same");
+    // Replaying the untouched bytes of someone else's record is refused too.
+    rejected(&h.push_one(&b, payload(&mut visit)).await, "forbidden");
+
+    assert!(h.changes(&b, 0, None).await.documents.is_empty());
+    let a = h.token("nurse-a").await;
+    let changes = h.changes(&a, 0, None).await;
+    let stored: RecordDoc<Visit> = from_changes(&changes, &visit.value().id.to_string());
+    assert_eq!(stored.value().place, "自宅", "nothing of the refused edit was stored");
+    assert_eq!(changes.documents.len(), 2, "the refused new visit was not stored");
+
+    // Station B's office can neither write the records nor see their history; an administrator
+    // can do both.
+    let office_b = h.token("office-b").await;
+    rejected(&h.push_one(&office_b, payload(&mut edit)).await, "forbidden");
+    assert_eq!(h.history(&office_b, &visit.value().id.to_string()).await.status(), StatusCode::FORBIDDEN);
+    let admin = h.token("admin").await;
+    accepted(&h.push_one(&admin, payload(&mut edit)).await);
+    assert_eq!(h.history(&admin, &visit.value().id.to_string()).await.status(), StatusCode::OK);
+    h.finish().await;
+}
+
+async fn a_nurse_assigned_to_a_child_of_another_station_may_work_on_it(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (_, child, mut visit) = station_a_child(&h).await;
+    h.storage.assign("nurse-b", child.value().id).await.unwrap();
+    let b = h.token("nurse-b").await;
+    let changes = h.changes(&b, 0, None).await;
+    assert_eq!(changes.documents.len(), 2);
+    let mut edit = fork(&mut visit);
+    edit.change(|v| v.place = "学校".into());
+    accepted(&h.push_one(&b, payload(&mut edit)).await);
+    let mut new = new_visit(child.value().id);
+    accepted(&h.push_one(&b, payload(&mut new)).await);
+    // The child still belongs to station A: its office sees nurse B's visit.
+    let office_a = h.token("office-a").await;
+    assert_eq!(h.changes(&office_a, 0, None).await.documents.len(), 3);
+    h.finish().await;
+}
+
+async fn a_child_whose_records_another_station_keeps_cannot_be_claimed(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    // Nurse B is assigned to a child whose face sheet is not on the server yet and records a visit.
+    let mut child = new_child();
+    h.storage.assign("nurse-b", child.value().id).await.unwrap();
+    let b = h.token("nurse-b").await;
+    accepted(&h.push_one(&b, payload(&mut new_visit(child.value().id))).await);
+    // Station A cannot take the child over by pushing a face sheet first.
+    let a = h.token("nurse-a").await;
+    rejected(&h.push_one(&a, payload(&mut child)).await, "forbidden");
+    assert!(h.changes(&a, 0, None).await.documents.is_empty());
+    // Nurse B can, and the child then belongs to station B.
+    accepted(&h.push_one(&b, payload(&mut child)).await);
+    assert_eq!(h.changes(&h.token("office-b").await, 0, None).await.documents.len(), 2);
+    assert!(h.changes(&h.token("office-a").await, 0, None).await.documents.is_empty());
+    h.finish().await;
+}
+
+async fn a_visit_pushed_before_its_face_sheet_in_one_request_is_accepted(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let nurse = h.token("nurse-a").await;
+    let mut child = new_child();
+    let mut visit = new_visit(child.value().id);
+    let results = h.push(&nurse, vec![payload(&mut visit), payload(&mut child)]).await;
+    assert_eq!(results.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), vec![visit.value().id.to_string(), child.value().id.to_string()]);
+    assert!(accepted(&results[1]) < accepted(&results[0]), "the face sheet was stored first");
+    h.finish().await;
+}
+
+async fn a_parent_reads_their_child_and_may_only_confirm_a_visit(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (_, mut child, visit) = station_a_child(&h).await;
+    let (_, _, mut other_visit) = station_a_child(&h).await; // another child of the same station
+    h.storage.assign("parent", child.value().id).await.unwrap();
+    let parent = h.token("parent").await;
+
+    let changes = h.changes(&parent, 0, None).await;
+    let ids: Vec<_> = changes.documents.iter().map(|d| d.id.clone()).collect();
+    assert_eq!(ids, vec![child.value().id.to_string(), visit.value().id.to_string()], "only their own child's records");
+
+    // Confirming the visit is the one thing a parent may write.
+    let mut mine: RecordDoc<Visit> = from_changes(&changes, &visit.value().id.to_string());
+    mine.change(|v| {
+        v.guardian = Some(GuardianConfirmation::Confirmed {
+            name: "見本 保護者".into(),
+            at: "2026-05-01T12:00".parse().unwrap(),
+            signature: String::new(),
+        })
+    });
+    accepted(&h.push_one(&parent, payload(&mut mine)).await);
+
+    // Anything else is refused.
+    let mut place = fork(&mut mine);
+    place.change(|v| v.place = "公園".into());
+    rejected(&h.push_one(&parent, payload(&mut place)).await, "forbidden");
+    let mut both = fork(&mut mine);
+    both.change(|v| {
+        v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "不在".into() });
+        v.vitals.push(VitalReading { id: "p1".into(), pulse: Some(100), ..Default::default() });
+    });
+    rejected(&h.push_one(&parent, payload(&mut both)).await, "forbidden");
+    let mut sheet: RecordDoc<Child> = from_changes(&changes, &child.value().id.to_string());
+    sheet.change(|c| c.guardians[0].phone = "000-1111-2222".into());
+    rejected(&h.push_one(&parent, payload(&mut sheet)).await, "forbidden");
+    let mut created = new_visit(child.value().id);
+    rejected(&h.push_one(&parent, payload(&mut created)).await, "forbidden");
+    let mut created_child = new_child();
+    rejected(&h.push_one(&parent, payload(&mut created_child)).await, "forbidden");
+    let mut not_mine = fork(&mut other_visit);
+    not_mine.change(|v| v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "不在".into() }));
+    rejected(&h.push_one(&parent, payload(&mut not_mine)).await, "forbidden");
+
+    let office = h.token("office-a").await;
+    let stored: RecordDoc<Visit> = from_changes(&h.changes(&office, 0, None).await, &visit.value().id.to_string());
+    assert!(matches!(stored.value().guardian, Some(GuardianConfirmation::Confirmed { .. })));
+    assert_eq!(stored.value().place, "自宅");
+    let _ = payload(&mut child);
+    h.finish().await;
+}
+
+async fn a_nurse_cannot_approve_and_an_approved_record_is_locked_and_quarantined(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (nurse, child, mut visit) = station_a_child(&h).await;
+    h.storage.assign("parent", child.value().id).await.unwrap();
+    visit.change(|v| {
+        v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "保護者不在のため後日確認".into() });
+        v.status = VisitStatus::Submitted;
+    });
+    accepted(&h.push_one(&nurse, payload(&mut visit)).await);
+
+    let mut approve = fork(&mut visit);
+    approve.change(|v| v.status = VisitStatus::Approved);
+    rejected(&h.push_one(&nurse, payload(&mut approve)).await, "forbidden");
+    let office = h.token("office-a").await;
+    accepted(&h.push_one(&office, payload(&mut approve)).await);
+
+    // Locked for the nurse and the parent; the office may still correct it.
+    let mut late = fork(&mut approve);
+    late.change(|v| v.place = "学校".into());
+    let r = h.push_one(&nurse, payload(&mut late)).await;
+    rejected(&r, "locked");
+    let parent = h.token("parent").await;
+    let mut confirm = fork(&mut approve);
+    confirm.change(|v| v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "確認済み（電話）".into() }));
+    rejected(&h.push_one(&parent, payload(&mut confirm)).await, "locked");
+    // Nor can it go back to draft.
+    let mut back = fork(&mut approve);
+    back.change(|v| v.status = VisitStatus::Draft);
+    rejected(&h.push_one(&office, payload(&mut back)).await, "invalid");
+    let mut fix = fork(&mut approve);
+    fix.change(|v| v.place = "自宅（2階）".into());
+    accepted(&h.push_one(&office, payload(&mut fix)).await);
+
+    let entries = h.quarantine(&office).await;
+    let codes: Vec<_> = entries.iter().map(|e| (e.code.as_str(), e.username.as_str())).collect();
+    assert_eq!(codes, vec![("invalid", "office-a"), ("locked", "parent"), ("locked", "nurse-a"), ("forbidden", "nurse-a")], "newest first");
+    let locked = &entries[2];
+    assert_eq!(locked.record_id, visit.value().id.to_string());
+    assert_eq!(locked.kind, "visit");
+    assert!(locked.size > 0 && locked.reason.contains("locked"));
+    assert!(h.quarantine(&h.token("office-b").await).await.is_empty(), "another station's office sees none of it");
+    assert_eq!(h.quarantine(&h.token("admin").await).await.len(), 4);
+    let res = h.get(&nurse, "/api/v1/quarantine").await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_body(res).await.code, "forbidden");
+    h.finish().await;
+}
+
+async fn corrupt_bytes_are_rejected_and_kept_in_quarantine(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (nurse, _, mut visit) = station_a_child(&h).await;
+    let garbage = b"\x85o\x4a\x83 not an automerge document".to_vec();
+    let mut truncated = payload(&mut visit);
+    truncated.bytes.truncate(truncated.bytes.len() / 2);
+    let results = h
+        .push(
+            &nurse,
+            vec![
+                DocPayload { id: uuid::Uuid::new_v4().to_string(), kind: RecordKind::Visit, bytes: garbage.clone() },
+                DocPayload { id: visit.value().id.to_string(), kind: RecordKind::Visit, bytes: garbage.clone() },
+                truncated,
+            ],
+        )
+        .await;
+    for r in &results {
+        rejected(r, "corrupt_record");
+    }
+    let stranger = h.token("nurse-b").await;
+    rejected(
+        &h.push_one(&stranger, DocPayload { id: visit.value().id.to_string(), kind: RecordKind::Visit, bytes: garbage.clone() }).await,
+        "corrupt_record",
+    );
+
+    let entries = h.quarantine(&h.token("office-a").await).await;
+    assert_eq!(entries.len(), 3, "kept for the station whose nurse pushed them: {entries:?}");
+    assert!(entries.iter().all(|e| e.code == "corrupt_record" && e.size > 0));
+    assert!(entries.iter().any(|e| e.size == garbage.len() as i64));
+    // The stored visit is untouched.
+    let stored: RecordDoc<Visit> = from_changes(&h.changes(&nurse, 0, None).await, &visit.value().id.to_string());
+    assert_eq!(stored.value(), visit.value());
+    h.finish().await;
+}
+
+async fn a_merge_that_breaks_the_schema_or_the_rules_is_rejected_and_not_stored(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (nurse, mut child, mut visit) = station_a_child(&h).await;
+    let before = h.changes(&nurse, 0, None).await;
+
+    // Two hours ten is not a whole number of 30-minute units.
+    let mut odd = fork(&mut visit);
+    odd.change(|v| v.actual_end = Some("2026-05-01T11:10".parse().unwrap()));
+    let r = h.push_one(&nurse, payload(&mut odd)).await;
+    rejected(&r, "invalid");
+    let reason = r.reason.unwrap();
+    assert!(reason.contains("actual_end"), "{reason}");
+    let mut new_bad = new_visit(child.value().id);
+    new_bad.change(|v| v.vitals.push(VitalReading { id: "v1".into(), spo2: Some(140), ..Default::default() }));
+    rejected(&h.push_one(&nurse, payload(&mut new_bad)).await, "invalid");
+    let mut bad_sheet = fork(&mut child);
+    bad_sheet.change(|c| c.municipality = "Bunkyo".into());
+    rejected(&h.push_one(&nurse, payload(&mut bad_sheet)).await, "invalid");
+
+    // A face sheet pushed as a visit, a visit under another record's name, a new record of the
+    // wrong shape.
+    let sheet_as_visit = DocPayload { id: child.value().id.to_string(), kind: RecordKind::Visit, bytes: child.save() };
+    rejected(&h.push_one(&nurse, sheet_as_visit).await, "schema_mismatch");
+    let misnamed = DocPayload { id: uuid::Uuid::new_v4().to_string(), kind: RecordKind::Visit, bytes: visit.save() };
+    rejected(&h.push_one(&nurse, misnamed).await, "schema_mismatch");
+    let wrong_shape = DocPayload { id: uuid::Uuid::new_v4().to_string(), kind: RecordKind::Visit, bytes: new_child().save() };
+    rejected(&h.push_one(&nurse, wrong_shape).await, "schema_mismatch");
+
+    let after = h.changes(&nurse, 0, None).await;
+    assert_eq!(after, before, "nothing was stored");
+    assert_eq!(h.quarantine(&h.token("office-a").await).await.len(), 6);
+    h.finish().await;
+}
+
+async fn an_oversized_body_is_refused_with_a_json_413(db: Db) {
+    let Some(h) = Harness::start_with(db, |c| c.max_body_bytes = 64 * 1024).await else { return };
+    h.world().await;
+    let nurse = h.token("nurse-a").await;
+    let big = DocPayload { id: uuid::Uuid::new_v4().to_string(), kind: RecordKind::Visit, bytes: vec![7; 100 * 1024] };
+    let res = h.push_raw(&nurse, vec![big.clone()]).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_body(res).await.code, "too_large");
+
+    // Without a length up front (chunked), the limit still holds.
+    let body = serde_json::to_vec(&PushRequest { documents: vec![big] }).unwrap();
+    let (status, answer) = post_chunked(&h, "/api/v1/push", &nurse, &body).await;
+    assert_eq!(status, 413, "{answer}");
+    assert!(answer.contains(r#""code":"too_large""#), "{answer}");
+
+    // A small gzip body that inflates past the limit.
+    let inflated =
+        serde_json::to_vec(&serde_json::json!({"documents": [{"id": "x", "kind": "visit", "bytes": "A".repeat(200 * 1024)}]})).unwrap();
+    let res = h
+        .http
+        .post(h.url("/api/v1/push"))
+        .bearer_auth(&nurse)
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(gzip(&inflated))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_body(res).await.code, "too_large");
+
+    // Within the limit all is well.
+    let (_, _, _) = station_a_child(&h).await;
+    h.finish().await;
+}
+
+/// A POST with a chunked body (no Content-Length), spoken by hand over TCP; the status and the
+/// answer's text.
+async fn post_chunked(h: &Harness, path: &str, token: &str, body: &[u8]) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(h.server.local_addr()).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: carebook\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    for chunk in body.chunks(8 * 1024) {
+        // The server may answer and close before the whole body is sent.
+        if tcp.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await.is_err()
+            || tcp.write_all(chunk).await.is_err()
+            || tcp.write_all(b"\r\n").await.is_err()
+        {
+            break;
+        }
+    }
+    let _ = tcp.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = tcp.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, answer)
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+async fn replaying_a_push_is_accepted_without_a_new_seq_or_audit_row(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let nurse = h.token("nurse-a").await;
+    let mut child = new_child();
+    let mut visit = new_visit(child.value().id);
+    let first = h.push(&nurse, vec![payload(&mut child), payload(&mut visit)]).await;
+    let cursor = h.changes(&nurse, 0, None).await.cursor;
+    let again = h.push(&nurse, vec![payload(&mut child), payload(&mut visit)]).await;
+    assert_eq!(again, first, "same answer, same seq");
+    assert_eq!(accepted(&again[1]), accepted(&first[1]));
+    assert!(h.changes(&nurse, cursor, None).await.documents.is_empty(), "nothing new to fetch");
+    let office = h.token("office-a").await;
+    let history: Vec<AuditEntry> = h.history(&office, &visit.value().id.to_string()).await.json().await.unwrap();
+    assert_eq!(history.len(), 1);
+    // A replay from a device that has since fetched the record is the same.
+    let mut fetched: RecordDoc<Visit> = from_changes(&h.changes(&nurse, 0, None).await, &visit.value().id.to_string());
+    assert_eq!(accepted(&h.push_one(&nurse, payload(&mut fetched)).await), accepted(&first[1]));
+    h.finish().await;
+}
+
+async fn changes_come_in_pages_with_a_cursor_and_a_remaining_count(db: Db) {
+    let Some(h) = Harness::start_with(db, |c| c.changes_page_limit = 4).await else { return };
+    h.world().await;
+    let nurse = h.token("nurse-a").await;
+    let mut child = new_child();
+    let mut docs = vec![payload(&mut child)];
+    for _ in 0..6 {
+        docs.push(payload(&mut new_visit(child.value().id)));
+    }
+    // Another station's records in between are skipped, not counted.
+    let b = h.token("nurse-b").await;
+    let mut other = new_child();
+    accepted(&h.push_one(&b, payload(&mut other)).await);
+    let seqs: Vec<i64> = h.push(&nurse, docs.clone()).await.iter().map(accepted).collect();
+    accepted(&h.push_one(&b, payload(&mut new_visit(other.value().id))).await);
+
+    let page1 = h.changes(&nurse, 0, Some(3)).await;
+    assert_eq!(page1.documents.iter().map(|d| d.seq).collect::<Vec<_>>(), seqs[..3]);
+    assert_eq!((page1.cursor, page1.remaining), (seqs[2], 4));
+    let page2 = h.changes(&nurse, page1.cursor, Some(100)).await;
+    assert_eq!(page2.documents.iter().map(|d| d.seq).collect::<Vec<_>>(), seqs[3..], "the limit is capped at 4 by the config");
+    assert_eq!((page2.cursor, page2.remaining), (seqs[6], 0));
+    let page3 = h.changes(&nurse, page2.cursor, Some(3)).await;
+    assert!(page3.documents.is_empty());
+    assert_eq!(page3.remaining, 0);
+    assert!(page3.cursor > seqs[6], "the cursor moves past records the caller may not read");
+    assert!(h.changes(&nurse, page3.cursor, None).await.documents.is_empty());
+
+    for bad in ["/api/v1/changes?since=-1", "/api/v1/changes?limit=0", "/api/v1/changes?since=abc"] {
+        let res = h.get(&nurse, bad).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(error_body(res).await.code, "bad_request");
+    }
+    h.finish().await;
+}
+
+async fn after_one_change_the_previous_cursor_yields_exactly_that_document(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let nurse = h.token("nurse-a").await;
+    let mut child = new_child();
+    let mut visits: Vec<RecordDoc<Visit>> = (0..60).map(|_| new_visit(child.value().id)).collect();
+    let mut docs = vec![payload(&mut child)];
+    docs.extend(visits.iter_mut().map(payload));
+    for batch in docs.chunks(20) {
+        h.push(&nurse, batch.to_vec()).await.iter().for_each(|r| {
+            accepted(r);
+        });
+    }
+    let mut cursor = 0;
+    loop {
+        let page = h.changes(&nurse, cursor, Some(25)).await;
+        cursor = page.cursor;
+        if page.remaining == 0 {
+            break;
+        }
+    }
+    visits[37].change(|v| v.place = "学校".into());
+    let seq = accepted(&h.push_one(&nurse, payload(&mut visits[37])).await);
+    let changed = h.changes(&nurse, cursor, None).await;
+    assert_eq!(changed.documents.len(), 1);
+    assert_eq!(changed.documents[0].id, visits[37].value().id.to_string());
+    assert_eq!((changed.cursor, changed.remaining, changed.documents[0].seq), (seq, 0, seq));
+    h.finish().await;
+}
+
+async fn history_shows_who_changed_what(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let a = h.login("nurse-a").await;
+    let mut child = new_child();
+    let mut visit = new_visit(child.value().id);
+    h.push(&a.token, vec![payload(&mut child), payload(&mut visit)]).await;
+    let created_heads = visit.heads();
+
+    let a2 = h.login("nurse-a2").await;
+    let mut second = fork(&mut visit);
+    second.change(|v| {
+        v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "保護者不在のため後日確認".into() });
+        v.status = VisitStatus::Submitted;
+    });
+    accepted(&h.push_one(&a2.token, payload(&mut second)).await);
+    let office = h.login("office-a").await;
+    let mut approve = fork(&mut second);
+    approve.change(|v| v.status = VisitStatus::Approved);
+    accepted(&h.push_one(&office.token, payload(&mut approve)).await);
+
+    let res = h.history(&office.token, &visit.value().id.to_string()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let history: Vec<AuditEntry> = res.json().await.unwrap();
+    let who: Vec<_> = history.iter().map(|e| (e.username.as_str(), e.action.as_str(), e.device_id.as_str())).collect();
+    assert_eq!(
+        who,
+        vec![
+            ("nurse-a", "created", a.device_id.as_str()),
+            ("nurse-a2", "changed", a2.device_id.as_str()),
+            ("office-a", "changed", office.device_id.as_str()),
+        ]
+    );
+    let hex = |heads: Vec<automerge::ChangeHash>| heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",");
+    assert_eq!(history[0].change_hash, hex(created_heads));
+    assert_eq!(history[2].change_hash, hex(approve.heads()));
+    assert!(history.windows(2).all(|w| w[0].at <= w[1].at));
+    let admin = h.token("admin").await;
+    assert_eq!(h.history(&admin, &visit.value().id.to_string()).await.json::<Vec<AuditEntry>>().await.unwrap(), history);
+
+    // Nurses, other organisations and unknown ids all get the same 403.
+    for (token, id) in [
+        (a.token.clone(), visit.value().id.to_string()),
+        (h.token("office-b").await, visit.value().id.to_string()),
+        (office.token.clone(), uuid::Uuid::new_v4().to_string()),
+    ] {
+        let res = h.history(&token, &id).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        assert_eq!(error_body(res).await.code, "forbidden");
+    }
+    h.finish().await;
+}
+
+async fn concurrent_pushes_to_one_record_all_survive(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (nurse, _, mut visit) = station_a_child(&h).await;
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let mut replica = fork(&mut visit);
+        replica.change(|v| v.vitals.push(VitalReading { id: format!("r{i}"), pulse: Some(100 + i), ..Default::default() }));
+        let (http, url, token, doc) = (h.http.clone(), h.url("/api/v1/push"), nurse.clone(), payload(&mut replica));
+        tasks.push(tokio::spawn(async move {
+            let res = http.post(url).bearer_auth(token).json(&PushRequest { documents: vec![doc] }).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            res.json::<PushResponse>().await.unwrap().results.remove(0)
+        }));
+    }
+    let mut seqs = Vec::new();
+    for t in tasks {
+        seqs.push(accepted(&t.await.unwrap()));
+    }
+    seqs.sort();
+    seqs.dedup();
+    assert_eq!(seqs.len(), 6, "each push took its own seq");
+    let stored: RecordDoc<Visit> = from_changes(&h.changes(&nurse, 0, None).await, &visit.value().id.to_string());
+    let mut ids: Vec<_> = stored.value().vitals.iter().map(|v| v.id.clone()).collect();
+    ids.sort();
+    assert_eq!(ids, vec!["r0", "r1", "r2", "r3", "r4", "r5"]);
+    h.finish().await;
+}
+
+async fn responses_are_gzipped_and_gzipped_requests_are_read(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (nurse, mut child, _) = station_a_child(&h).await;
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let res = raw.get(h.url("/api/v1/changes")).bearer_auth(&nurse).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some("gzip"));
+    let mut json = String::new();
+    flate2::read::GzDecoder::new(&res.bytes().await.unwrap()[..]).read_to_string(&mut json).unwrap();
+    let changes: ChangesResponse = serde_json::from_str(&json).unwrap();
+    assert_eq!(changes.documents.len(), 2);
+
+    child.change(|c| c.diagnosis = "（架空の診断名・更新）".into());
+    let body = serde_json::to_vec(&PushRequest { documents: vec![payload(&mut child)] }).unwrap();
+    let res = raw
+        .post(h.url("/api/v1/push"))
+        .bearer_auth(&nurse)
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(gzip(&body))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    accepted(&res.json::<PushResponse>().await.unwrap().results[0]);
+    h.finish().await;
+}
+
+async fn admin_operations_refuse_duplicates_and_unknown_names(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    use carebook_server::Error;
+    let s = &h.storage;
+    assert!(matches!(s.add_user("nurse-a", PASSWORD, Role::Nurse, "st-a", OrgKind::Station).await, Err(Error::UsernameTaken(_))));
+    assert!(matches!(s.add_user("new", PASSWORD, Role::Nurse, "st-a", OrgKind::Municipality).await, Err(Error::OrgKindMismatch { .. })));
+    assert!(matches!(s.add_user("short", "1234", Role::Nurse, "st-a", OrgKind::Station).await, Err(Error::Invalid { .. })));
+    assert!(matches!(s.add_user("has space", PASSWORD, Role::Nurse, "st-a", OrgKind::Station).await, Err(Error::Invalid { .. })));
+    assert!(matches!(s.assign("nobody", ChildId::random()).await, Err(Error::UnknownUser(_))));
+    let child = ChildId::random();
+    s.assign("parent", child).await.unwrap();
+    s.assign("parent", child).await.unwrap();
+    let users = s.list_users().await.unwrap();
+    assert_eq!(users.len(), 7);
+    let parent = users.iter().find(|u| u.username == "parent").unwrap();
+    assert_eq!((parent.role, parent.org_kind, parent.children.clone()), (Role::Parent, OrgKind::Station, vec![child.to_string()]));
+    let admin = users.iter().find(|u| u.username == "admin").unwrap();
+    assert_eq!((admin.org_id.as_str(), admin.org_kind), ("tokyo-13105", OrgKind::Municipality));
+    // Passwords are stored as Argon2id hashes: the account logs in, the password is nowhere.
+    assert_eq!(h.login_as("parent", PASSWORD).await.status(), StatusCode::OK);
+    h.finish().await;
+}
