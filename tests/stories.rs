@@ -185,6 +185,7 @@ mod server_stories {
         an_approved_visit_refuses_a_nurses_offline_edit_which_stays_on_the_device_and_in_quarantine,
         a_revoked_device_removes_its_records_at_its_next_sync,
         a_server_stopped_mid_sync_and_restarted_loses_nothing_and_the_next_sync_completes,
+        the_background_loop_syncs_reports_its_last_success_and_backs_off_while_the_server_is_down,
     );
 
     async fn two_devices_offline_for_one_child_sync_to_the_same_records_with_merged_edits_and_both_sessions_over_the_cap(db: Db) {
@@ -427,6 +428,61 @@ mod server_stories {
         let _ = &mut w;
         w.restart().await;
         assert_eq!(sync(&other).await.received, 0);
+        w.finish().await;
+    }
+
+    async fn wait_until_synced(dev: &TempDevice) {
+        for _ in 0..300 {
+            if dev.app.sync_status().await.unwrap().pending == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the loop did not sync the waiting record");
+    }
+
+    async fn wait_for(
+        rx: &mut tokio::sync::watch::Receiver<carebook_core::sync::LoopStatus>,
+        what: impl Fn(&carebook_core::sync::LoopStatus) -> bool,
+    ) {
+        tokio::time::timeout(std::time::Duration::from_secs(30), rx.wait_for(|s| what(s))).await.expect("loop status in time").unwrap();
+    }
+
+    async fn the_background_loop_syncs_reports_its_last_success_and_backs_off_while_the_server_is_down(db: Db) {
+        let Some(mut w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        let dev = w.device("nurse-a").await;
+        let kid = dev.app.add_child(child("13105")).await.unwrap();
+        let sync_loop = carebook_core::SyncLoop::spawn(dev.app.clone(), std::time::Duration::from_millis(200));
+        let mut rx = sync_loop.watch();
+        wait_for(&mut rx, |s| s.last_success_at.is_some() && !s.syncing).await;
+        assert_eq!(dev.app.sync_status().await.unwrap().pending, 0);
+
+        // A visit recorded while online goes up on the next round.
+        dev.app.record_visit(respite(kid.id, "2026-06-01T09:00", "2026-06-01T12:00")).await.unwrap();
+        sync_loop.sync_now();
+        wait_until_synced(&dev).await;
+
+        // Server down: failures are counted with the reason, nothing is lost, and it recovers.
+        w.server.take().unwrap().shutdown().await.unwrap();
+        dev.app.record_visit(respite(kid.id, "2026-06-02T09:00", "2026-06-02T12:00")).await.unwrap();
+        sync_loop.sync_now();
+        wait_for(&mut rx, |s| s.failures >= 2).await;
+        let st = sync_loop.status();
+        assert_eq!(st.last_error.as_ref().map(|e| e.code.as_str()), Some("offline"));
+        assert_eq!(dev.app.sync_status().await.unwrap().pending, 1);
+        assert!(
+            carebook_core::sync::backoff(std::time::Duration::from_millis(200), st.failures, std::time::Duration::from_secs(300))
+                > std::time::Duration::from_millis(200)
+        );
+
+        let addr: std::net::SocketAddr = w.url.trim_start_matches("http://").parse().unwrap();
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        w.server = Some(launch_with_listener(Config::default(), w.storage.clone(), listener).unwrap());
+        sync_loop.sync_now();
+        wait_for(&mut rx, |s| s.failures == 0 && s.last_error.is_none()).await;
+        assert_eq!(dev.app.sync_status().await.unwrap().pending, 0);
+        sync_loop.stop();
         w.finish().await;
     }
 }

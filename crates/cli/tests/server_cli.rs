@@ -1,0 +1,165 @@
+//! The real `carebook` binary as server, operator tool and device: a server process on a free
+//! loopback port, an account made with `server user add`, a device that logs in and syncs, and
+//! a revocation that empties the device.
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn carebook(data: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_carebook"));
+    cmd.arg("--data-dir").arg(data).args(args).env_remove("CAREBOOK_DATA_DIR").env_remove("CAREBOOK_DATABASE_URL");
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("the binary runs");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn ok(data: &std::path::Path, args: &[&str], stdin: Option<&str>) -> String {
+    let out = carebook(data, args, stdin);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{args:?} failed:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    text
+}
+
+fn json(data: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Value {
+    let mut args = args.to_vec();
+    args.push("--json");
+    serde_json::from_str(&ok(data, &args, stdin)).unwrap()
+}
+
+struct Server {
+    process: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(data: &std::path::Path, db_url: &str) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let listen = format!("127.0.0.1:{port}");
+        let process = Command::new(env!("CARGO_BIN_EXE_carebook"))
+            .arg("--data-dir")
+            .arg(data)
+            .args(["server", "start", "--listen", &listen, "--database", db_url])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(&listen).is_err() {
+            assert!(Instant::now() < deadline, "server did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Server { process, port }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// SIGTERM, then the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        Command::new("kill").args(["-TERM", &self.process.id().to_string()]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.process.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn an_account_made_by_the_operator_logs_a_device_in_which_syncs_until_it_is_revoked() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let device_dir = tempfile::tempdir().unwrap();
+    let (srv, dev) = (server_dir.path(), device_dir.path());
+    let db = format!("sqlite://{}", srv.join("server.sqlite").display());
+
+    ok(
+        srv,
+        &["server", "user", "add", "--username", "nurse-a", "--role", "nurse", "--org", "st-kakuu", "--database", &db],
+        Some("pw-kakuu-1\n"),
+    );
+    let users = json(srv, &["server", "user", "list", "--database", &db], None);
+    assert_eq!(users[0]["username"], "nurse-a");
+    assert_eq!(users[0]["role"], "nurse");
+
+    let server = Server::start(srv, &db);
+    let child = ok(
+        dev,
+        &[
+            "child",
+            "add",
+            "--name",
+            "見本 はな",
+            "--kana",
+            "みほん はな",
+            "--birth",
+            "2019-06-01",
+            "--municipality",
+            "13105",
+            "--tier",
+            "tax_exempt",
+        ],
+        None,
+    );
+    let child = child.lines().last().unwrap().trim().to_string();
+    ok(
+        dev,
+        &[
+            "visit",
+            "record",
+            "--child",
+            &child,
+            "--kind",
+            "respite",
+            "--station",
+            "st-kakuu:架空ステーション",
+            "--date",
+            "2026-06-01",
+            "--start",
+            "09:00",
+            "--end",
+            "12:00",
+            "--staff",
+            "n1:架空 看護師:lead:nurse",
+        ],
+        None,
+    );
+
+    // A wrong password is refused and nothing is stored.
+    let bad = carebook(dev, &["login", "--server", &server.url(), "--user", "nurse-a"], Some("wrong\n"));
+    assert_eq!(bad.status.code(), Some(1));
+    ok(dev, &["login", "--server", &server.url(), "--user", "nurse-a", "--device-name", "tablet-1"], Some("pw-kakuu-1\n"));
+
+    let sync = carebook(dev, &["sync"], None);
+    assert!(sync.status.success());
+    let progress = String::from_utf8_lossy(&sync.stderr);
+    assert!(progress.contains("送信 sent: 2/2"), "progress shows sent of total: {progress}");
+    let status = json(dev, &["sync", "--status"], None);
+    assert_eq!(status["pending"], 0);
+    assert!(status["last_sync_at"].is_string());
+
+    let devices = json(srv, &["server", "device", "list", "--database", &db], None);
+    assert_eq!(devices.as_array().unwrap().len(), 1);
+    assert_eq!(devices[0]["name"], "tablet-1");
+    let device_id = devices[0]["id"].as_str().unwrap().to_string();
+    ok(srv, &["server", "device", "revoke", &device_id, "--database", &db], None);
+
+    let revoked = carebook(dev, &["sync"], None);
+    assert_eq!(revoked.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&revoked.stderr).contains("revoked"), "{}", String::from_utf8_lossy(&revoked.stderr));
+    assert_eq!(json(dev, &["child", "list"], None).as_array().unwrap().len(), 0);
+
+    let status = server.terminate();
+    assert!(status.success(), "graceful shutdown on SIGTERM exits 0, got {status:?}");
+}
