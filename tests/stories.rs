@@ -139,7 +139,9 @@ mod server_stories {
 
         /// Stops the server (requests in flight finish) and starts it again on the same address.
         async fn restart(&mut self) {
-            let addr = self.server.take().unwrap().local_addr();
+            let server = self.server.take().unwrap();
+            let addr = server.local_addr();
+            server.shutdown().await.unwrap();
             let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
             self.server = Some(launch_with_listener(Config::default(), self.storage.clone(), listener).unwrap());
         }

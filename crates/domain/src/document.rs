@@ -75,6 +75,17 @@ pub enum DocError {
     },
 }
 
+/// Whether `bytes` are whole, well-formed automerge chunks (a document or changes). Changes whose
+/// ancestors are elsewhere are fine here; [`RecordDoc::merge_bytes`] checks they arrive.
+pub fn check_bytes(bytes: &[u8]) -> Result<(), String> {
+    use automerge::{Automerge, AutomergeError, LoadOptions, OnPartialLoad, VerificationMode};
+    let strict = LoadOptions::new().on_partial_load(OnPartialLoad::Error).verification_mode(VerificationMode::Check);
+    match Automerge::load_with_options(bytes, strict) {
+        Ok(_) | Err(AutomergeError::MissingDeps) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// A record's document with its hydrated value kept alongside.
 #[derive(Debug)]
 pub struct RecordDoc<T: Record> {
@@ -128,9 +139,15 @@ impl<T: Record> RecordDoc<T> {
     /// not fit the schema, nothing changes and the error says why.
     pub fn merge_bytes(&mut self, bytes: &[u8]) -> Result<(), DocError> {
         let id = self.value.record_id();
+        let corrupt = |reason: String| DocError::Corrupt { kind: T::KIND, id: id.clone(), reason };
+        // automerge's incremental load skips a truncated or garbled tail; refuse it instead.
+        check_bytes(bytes).map_err(corrupt)?;
         let actor = self.doc.get_actor().clone();
         let mut candidate = self.doc.fork().with_actor(actor);
-        candidate.load_incremental(bytes).map_err(|e| DocError::Corrupt { kind: T::KIND, id: id.clone(), reason: e.to_string() })?;
+        candidate.load_incremental(bytes).map_err(|e| corrupt(e.to_string()))?;
+        if !candidate.get_missing_deps(&[]).is_empty() {
+            return Err(corrupt("the changes build on changes this copy does not have; send the whole document".into()));
+        }
         *self = Self::from_doc(&id, candidate)?;
         Ok(())
     }
@@ -178,6 +195,36 @@ mod tests {
         let err = RecordDoc::<Visit>::load("rec-1", &bytes[..bytes.len() / 2], ActorId::random()).unwrap_err();
         assert!(matches!(&err, DocError::Corrupt { id, .. } if id == "rec-1"), "{err}");
         assert!(err.to_string().contains("rec-1"));
+    }
+
+    #[test]
+    fn merging_truncated_bytes_is_refused_and_changes_nothing() {
+        let v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        let mut a = RecordDoc::create(v.clone(), ActorId::random());
+        let mut b = RecordDoc::<Visit>::load(&v.id.to_string(), &a.save(), ActorId::random()).unwrap();
+        b.change(|v| v.place = "学校".into());
+        b.change(|v| v.note.plan.update("次回も同じ時間"));
+        let whole = b.save();
+        let before = a.heads();
+        let err = a.merge_bytes(&whole[..whole.len() - 7]).unwrap_err();
+        assert!(matches!(err, DocError::Corrupt { .. }), "{err}");
+        assert_eq!(a.heads(), before);
+        assert_eq!(a.value().place, "自宅");
+    }
+
+    #[test]
+    fn changes_whose_ancestors_are_missing_are_refused() {
+        let v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        let mut a = RecordDoc::create(v.clone(), ActorId::random());
+        let mut b = RecordDoc::<Visit>::load(&v.id.to_string(), &a.save(), ActorId::random()).unwrap();
+        b.change(|v| v.place = "学校".into());
+        let middle = b.heads();
+        b.change(|v| v.place = "病院".into());
+        // Only the last change, without the one it builds on.
+        let tail = b.automerge().save_after(&middle);
+        let err = a.merge_bytes(&tail).unwrap_err();
+        assert!(err.to_string().contains("build on"), "{err}");
+        assert_eq!(a.value().place, "自宅");
     }
 
     #[test]

@@ -1,20 +1,22 @@
 //! A push, one document at a time, each in its own transaction:
 //!
-//! 1. the bytes must be automerge at all (`corrupt_record`), the same answer whether or not the
-//!    record exists;
-//! 2. an existing record's stored child must be the caller's to touch (`forbidden`);
-//! 3. the bytes are merged into the stored copy and the result hydrated (`schema_mismatch`);
-//!    a merge that adds nothing is accepted as it is (idempotent replay);
-//! 4. the merged record's child must be the caller's too, and the role's limits hold:
+//! 1. the bytes must be whole automerge chunks (`corrupt_record`), the same answer whether or
+//!    not the record exists; an existing record's stored child must be the caller's to touch,
+//!    and the kind must match (`forbidden`, `schema_mismatch`);
+//! 2. the bytes are merged into the stored copy and the result hydrated (`schema_mismatch`;
+//!    changes whose ancestors the server lacks: `corrupt_record`); a merge that adds nothing is
+//!    accepted as it is (idempotent replay);
+//! 3. the merged record's child must be the caller's too, and the role's limits hold:
 //!    parents change only the guardian confirmation of an existing visit, nurses do not approve,
-//!    approved records are locked for nurses and parents (`forbidden`, `locked`);
-//! 5. the merged record must validate (`invalid`);
-//! 6. bytes, sequence number and audit row are written in one transaction, which retries the
-//!    merge when another push changed the record in between.
+//!    approved records are locked for nurses and parents, a visit's status never goes back
+//!    (`forbidden`, `locked`, `invalid`);
+//! 4. the merged record must validate (`invalid`, every problem in the reason);
+//! 5. bytes, sequence number and audit row are written in one transaction, which merges again
+//!    when another push changed the record in between.
 //!
 //! A rejection stores nothing of the record: the pushed bytes go to quarantine.
 
-use automerge::{ActorId, AutoCommit};
+use automerge::ActorId;
 use carebook_domain::{
     builtin_templates, Child, ChildId, Date, DocError, DocPayload, MunicipalityRules, Problems, PushOutcome, PushResult, Record, RecordDoc,
     RecordKind, Visit, VisitContext, VisitStatus,
@@ -68,7 +70,7 @@ enum Step {
 }
 
 /// What a record type needs beyond [`Record`] for the server's checks.
-trait Guarded: Record + PartialEq {
+trait Guarded: Record {
     /// The child the record concerns.
     fn child(&self) -> ChildId;
     /// A visit's status.
@@ -173,8 +175,8 @@ async fn push_one(storage: &Storage, caller: &Caller, p: &DocPayload) -> Result<
 async fn attempt(storage: &Storage, caller: &Caller, p: &DocPayload) -> Result<Step> {
     // Unreadable bytes are refused before anything is looked up, so the answer cannot tell
     // whether the record exists.
-    if let Err(e) = AutoCommit::new().load_incremental(&p.bytes) {
-        let e = DocError::Corrupt { kind: p.kind, id: p.id.clone(), reason: e.to_string() };
+    if let Err(reason) = carebook_domain::document::check_bytes(&p.bytes) {
+        let e = DocError::Corrupt { kind: p.kind, id: p.id.clone(), reason };
         return Ok(Step::Rejected(Reject::from_doc(e, None)));
     }
     let stored = storage.document(&p.id).await?;
@@ -214,7 +216,13 @@ async fn attempt_as<T: Guarded>(
             let mut doc = match RecordDoc::<T>::load(&p.id, &s.bytes, actor) {
                 Ok(d) => d,
                 Err(e) => {
-                    tracing::error!(record = %p.id, error = %e, "the stored copy of a record is unreadable");
+                    // Automerge's reason is structural; a schema error could quote contents.
+                    match &e {
+                        DocError::Corrupt { reason, .. } => {
+                            tracing::error!(record = %p.id, reason, "the stored copy of a record is corrupt")
+                        }
+                        _ => tracing::error!(record = %p.id, "the stored copy of a record does not fit its schema"),
+                    }
                     let reason = format!("サーバーの記録が読めません / the server's copy of record {} is unreadable", p.id);
                     return Ok(Step::Rejected(Reject { code: "corrupt_record", reason, child: stored_child }));
                 }
@@ -232,6 +240,13 @@ async fn attempt_as<T: Guarded>(
             Err(e) => return Ok(Step::Rejected(Reject::from_doc(e, None))),
         },
     };
+    if !doc.automerge().get_missing_deps(&[]).is_empty() {
+        let reason = format!(
+            "記録 {} の変更の前提となる変更がサーバーにありません / the changes to record {} build on changes the server does not have; push the whole document",
+            p.id, p.id
+        );
+        return Ok(Step::Rejected(Reject { code: "corrupt_record", reason, child: stored_child }));
+    }
     let mut heads = doc.heads();
     heads.sort();
     if let Some((_, stored_heads, seq)) = &before {
