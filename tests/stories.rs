@@ -324,13 +324,6 @@ mod server_stories {
         w.finish().await;
     }
 
-    async fn quarantine(w: &World, dev: &TempDevice) -> Vec<QuarantineEntry> {
-        let token = dev.app.session().await.unwrap().unwrap().token;
-        let resp = reqwest::Client::new().get(format!("{}/api/v1/quarantine", w.url)).bearer_auth(token).send().await.unwrap();
-        assert_eq!(resp.status(), 200);
-        resp.json().await.unwrap()
-    }
-
     async fn an_approved_visit_refuses_a_nurses_offline_edit_which_stays_on_the_device_and_in_quarantine(db: Db) {
         let Some(w) = World::start(db).await else { return };
         w.user("nurse-a", Role::Nurse, "st-kakuu").await;
@@ -358,8 +351,14 @@ mod server_stories {
         assert_eq!(kept.note.plan.as_str(), "次回は入浴介助", "the edit is kept on the device");
         assert_eq!(kept.status, VisitStatus::Approved, "the approval arrived too");
 
-        let q = quarantine(&w, &office).await;
+        let q: Vec<QuarantineEntry> = office.app.quarantine().await.unwrap();
         assert!(q.iter().any(|e| e.record_id == id.to_string() && e.code == "locked" && e.username == "nurse-a"), "{q:?}");
+        // The record's history: created and submitted by the nurse, approved by the office.
+        let history = office.app.record_history(&id.to_string()).await.unwrap();
+        let who: Vec<(&str, &str)> = history.iter().map(|h| (h.username.as_str(), h.action.as_str())).collect();
+        assert_eq!(who, [("nurse-a", "created"), ("office-a", "changed")]);
+        // The nurse may not read the history.
+        assert!(matches!(nurse.app.record_history(&id.to_string()).await, Err(CoreError::Server { status: 403, .. })));
         sync(&office).await;
         assert_eq!(office.app.visit(id).await.unwrap().note.plan.as_str(), "", "the server copy is unchanged");
         w.finish().await;

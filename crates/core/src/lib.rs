@@ -14,6 +14,7 @@
 
 pub mod clock;
 pub mod error;
+pub mod office;
 pub mod store;
 pub mod sync;
 

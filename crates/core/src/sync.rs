@@ -101,7 +101,7 @@ pub struct SyncStatus {
     pub cursor: i64,
 }
 
-fn http() -> &'static reqwest::Client {
+pub(crate) fn http() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
         // One process-wide TLS provider; another crate may have installed one already.
@@ -120,7 +120,7 @@ fn offline(e: reqwest::Error) -> CoreError {
 }
 
 /// Sends a request and turns a non-success answer into the server's `ErrorBody`.
-async fn send<T: for<'de> Deserialize<'de>>(req: reqwest::RequestBuilder) -> Result<T, CoreError> {
+pub(crate) async fn send<T: for<'de> Deserialize<'de>>(req: reqwest::RequestBuilder) -> Result<T, CoreError> {
     let resp = req.send().await.map_err(offline)?;
     let status = resp.status();
     if status.is_success() {

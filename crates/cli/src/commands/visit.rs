@@ -24,6 +24,13 @@ pub enum VisitCmd {
     },
     /// 訪問の一覧 / list visits.
     List(ListArgs),
+    /// サーバー上の変更履歴（事務） / who changed the record and when, from the server (office).
+    History {
+        /// 訪問記録ID / visit id.
+        id: VisitId,
+    },
+    /// サーバーが受け付けなかった変更の一覧（事務） / pushes the server refused (office).
+    Quarantine,
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +142,8 @@ pub async fn run(env: &Env, cmd: VisitCmd) -> anyhow::Result<()> {
         VisitCmd::Record(a) => record(env, *a).await,
         VisitCmd::Show { id } => show(env, id).await,
         VisitCmd::List(a) => list(env, a).await,
+        VisitCmd::History { id } => history(env, id).await,
+        VisitCmd::Quarantine => quarantine(env).await,
     }
 }
 
@@ -494,4 +503,36 @@ async fn list(env: &Env, a: ListArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+async fn history(env: &Env, id: VisitId) -> anyhow::Result<()> {
+    let entries = env.open().await?.record_history(&id.to_string()).await?;
+    if env.json {
+        return print_json(&entries);
+    }
+    out!("変更履歴 history: {id}");
+    for e in entries {
+        out!("  {}  {}  {}  端末 device {}  {}", unix_jst(e.at), e.action, e.username, e.device_id, e.change_hash);
+    }
+    Ok(())
+}
+
+async fn quarantine(env: &Env) -> anyhow::Result<()> {
+    let entries = env.open().await?.quarantine().await?;
+    if env.json {
+        return print_json(&entries);
+    }
+    out!("差し戻し quarantined pushes: {}", entries.len());
+    for e in entries {
+        out!("  {}  {} {}  [{}] {}  {}", unix_jst(e.at), e.kind, e.record_id, e.code, e.username, e.reason);
+    }
+    Ok(())
+}
+
+/// Unix seconds as `2026-06-01T09:00` in Japan time.
+fn unix_jst(secs: i64) -> String {
+    let minutes = secs.div_euclid(60) + 9 * 60;
+    let date = carebook_domain::Date::from_days_since_epoch(minutes.div_euclid(1440));
+    let m = minutes.rem_euclid(1440);
+    format!("{date}T{:02}:{:02}", m / 60, m % 60)
 }
