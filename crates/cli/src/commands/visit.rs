@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use carebook_core::{Carebook, CoreError, RespiteReport, VisitFilter};
+use carebook_core::{CoreError, RespiteReport, VisitFilter};
 use carebook_domain::{
     CareGiven, CheckEntry, Checklist, ChildId, Date, DateTime, GuardianConfirmation, HandoverTopic, Outcome, Problems, SignOff,
-    StaffMember, TimeOfDay, Visit, VisitContext, VisitId, VisitKind, VisitStatus, VisitSummary, VitalReading, YearMonth,
+    StaffMember, TimeOfDay, Visit, VisitId, VisitKind, VisitStatus, VisitSummary, VitalReading, YearMonth,
 };
 use clap::{Args, Subcommand};
 
@@ -284,33 +284,15 @@ fn build_visit(a: RecordArgs) -> Result<(Visit, bool), Problems> {
     p.into_result().map(|()| (v, a.submit))
 }
 
-/// Checks that the visit could be submitted, before anything is written.
-async fn check_submittable(app: &Carebook, v: &Visit) -> anyhow::Result<()> {
-    let row = match app.store().child_row(v.child_id).await {
-        Ok(row) => row,
-        // Recording will refuse it with the unknown child named.
-        Err(CoreError::NotFound { .. }) => return Ok(()),
-        Err(e) => return Err(e.into()),
-    };
-    let rules = app.store().rules(&row.municipality).await?;
-    let templates = app.templates().await?;
-    let ctx = VisitContext { rules: &rules, templates: &templates, child_score: Some(row.score_total) };
-    v.clone().transition(VisitStatus::Submitted, ctx).map_err(CoreError::Invalid)?;
-    Ok(())
-}
-
 async fn record(env: &Env, a: RecordArgs) -> anyhow::Result<()> {
-    let (visit, submit) = build_visit(a).map_err(CoreError::Invalid)?;
+    let (mut visit, submit) = build_visit(a).map_err(CoreError::Invalid)?;
     let when = span(&visit);
     let app = env.open().await?;
     if submit {
-        check_submittable(&app, &visit).await?;
+        // Recorded as submitted in one step: validation then requires what submitting requires.
+        visit.status = VisitStatus::Submitted;
     }
-    let mut summary = app.record_visit(visit).await?;
-    if submit {
-        let v = app.set_visit_status(summary.id, VisitStatus::Submitted).await?;
-        summary.status = v.status;
-    }
+    let summary = app.record_visit(visit).await?;
     let report = match (summary.kind, summary.fiscal_year) {
         (VisitKind::Respite, Some(fy)) => Some(app.respite_remaining(summary.child_id, Some(fy)).await?),
         _ => None,
