@@ -1,8 +1,9 @@
 //! Device-side benchmarks on real SQLite files in temporary directories:
-//! `cargo bench -p carebook-bench` (the whole suite, about 4 minutes the first time, when the
+//! `cargo bench -p carebook-bench --bench device` (the whole suite: about 2.5 minutes, 4 the first time, when the
 //! 1k/10k/100k stores are seeded and cached under `target/carebook-bench/`).
 //!
-//! Filter with criterion's usual argument, e.g. `cargo bench -p carebook-bench -- respite`.
+//! Filter with criterion's usual argument, e.g. `cargo bench -p carebook-bench --bench device -- respite`.
+//! Results and the targets are in BENCHMARKS.md.
 
 use std::cell::OnceCell;
 use std::hint::black_box;
@@ -122,6 +123,7 @@ fn office_list(c: &mut Criterion) {
         ("month only", VisitFilter { month: Some(month), ..VisitFilter::default() }),
     ];
     let mut g = c.benchmark_group("office_list_100k");
+    g.sampling_mode(SamplingMode::Flat).sample_size(20).measurement_time(Duration::from_secs(4));
     for (name, filter) in filters {
         let counted = std::cell::Cell::new(false);
         g.bench_function(name, |b| {
@@ -141,7 +143,8 @@ fn rebuild_index(c: &mut Criterion) {
     let device = OnceCell::new();
     let device = || device.get_or_init(|| Device::seeded(10_000));
     let mut g = c.benchmark_group("rebuild_index");
-    g.sampling_mode(SamplingMode::Flat).sample_size(10).measurement_time(Duration::from_secs(20));
+    // One rebuild takes seconds: 10 single-iteration samples, no warm-up beyond one pass.
+    g.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(1)).measurement_time(Duration::from_secs(60));
     g.throughput(Throughput::Elements(10_000 + carebook_bench::CHILDREN as u64));
     g.bench_function("10000", |b| {
         let app = &device().app;

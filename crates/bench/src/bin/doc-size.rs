@@ -12,6 +12,9 @@ use carebook_domain::{ChildId, GuardianConfirmation, RecordDoc, SoapNote, Visit,
 
 const TARGET: usize = 3072;
 
+/// One save in a visit's life: what happened, and the change.
+type Step = (&'static str, Box<dyn Fn(&mut Visit)>);
+
 fn saved(v: &Visit) -> usize {
     RecordDoc::create(v.clone(), ActorId::random()).save().len()
 }
@@ -72,48 +75,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("  {} bytes", saved(&short));
 
+    let signature = svg_signature(120);
     println!("\na realistic life: scheduled, then filled in over several saves, submitted, approved:");
-    let start = full.actual_start.expect("a start");
-    let end = full.actual_end.expect("an end");
-    let mut life = Visit::new(child, full.kind, full.station.clone());
-    life.scheduled_start = full.scheduled_start;
-    life.scheduled_end = full.scheduled_end;
-    life.staff = full.staff.clone();
-    let mut d = RecordDoc::create(life, ActorId::random());
-    println!("  {:<44} {:>6} bytes", "scheduled draft", d.save().len());
-    let steps: Vec<(&str, Box<dyn Fn(&mut Visit)>)> = vec![
-        (
-            "arrived: actual start, first vitals",
-            Box::new(move |v| {
-                v.actual_start = Some(start);
-                v.vitals = vital_readings(start, end)[..1].to_vec();
-            }),
-        ),
-        (
-            "care items and checklist",
-            Box::new(|v| {
-                v.care = care_items();
-                v.checklist = home_devices_checklist();
-            }),
-        ),
-        ("two more vitals", Box::new(move |v| v.vitals.extend(vital_readings(start, end)[1..].to_vec()))),
-        ("SOAP note typed", Box::new(|v| v.note = soap_note())),
-        (
-            "end time, guardian confirms, submitted",
-            Box::new(move |v| {
-                v.actual_end = Some(end);
-                v.guardian = Some(GuardianConfirmation::Confirmed { name: "見本 保護者".into(), at: end, signature: String::new() });
-                v.status = VisitStatus::Submitted;
-            }),
-        ),
-        ("approved at the office", Box::new(|v| v.status = VisitStatus::Approved)),
-    ];
-    for (what, step) in steps {
-        d.change(|v| step(v));
-        println!("  {what:<44} {:>6} bytes", d.save().len());
+    println!("  {:<44} {:>14} {:>24}", "", "no signature", "drawn signature (SVG)");
+    let plain = life(child, &full, "");
+    let signed_life = life(child, &full, &signature);
+    for ((what, a), (_, b)) in plain.iter().zip(&signed_life) {
+        println!("  {what:<44} {a:>8} bytes {b:>18} bytes");
     }
 
-    let signature = svg_signature(120);
+    let start = full.actual_start.expect("a start");
     let mut signed = full.clone();
     signed.guardian = Some(GuardianConfirmation::Confirmed { name: "見本 保護者".into(), at: add_minutes(start, 180), signature });
     println!(
@@ -152,6 +123,53 @@ async fn sqlx_avg(app: &carebook_core::Carebook) -> Result<(f64, i64), carebook_
     let max =
         carebook_bench::scalar_f64(app.store(), "SELECT CAST(max(length(bytes)) AS REAL) FROM documents WHERE kind = 'visit'").await?;
     Ok((avg, max as i64))
+}
+
+/// The sizes of a visit's document over a realistic life of seven saves; the guardian signs
+/// with `signature` (SVG path data, may be empty).
+fn life(child: ChildId, full: &Visit, signature: &str) -> Vec<(&'static str, usize)> {
+    let start = full.actual_start.expect("a start");
+    let end = full.actual_end.expect("an end");
+    let mut first = Visit::new(child, full.kind, full.station.clone());
+    first.scheduled_start = full.scheduled_start;
+    first.scheduled_end = full.scheduled_end;
+    first.staff = full.staff.clone();
+    let mut d = RecordDoc::create(first, ActorId::random());
+    let mut sizes = vec![("scheduled draft", d.save().len())];
+    let signature = signature.to_string();
+    let steps: Vec<Step> = vec![
+        (
+            "arrived: actual start, first vitals",
+            Box::new(move |v| {
+                v.actual_start = Some(start);
+                v.vitals = vital_readings(start, end)[..1].to_vec();
+            }),
+        ),
+        (
+            "care items and checklist",
+            Box::new(|v| {
+                v.care = care_items();
+                v.checklist = home_devices_checklist();
+            }),
+        ),
+        ("two more vitals", Box::new(move |v| v.vitals.extend(vital_readings(start, end)[1..].to_vec()))),
+        ("SOAP note typed", Box::new(|v| v.note = soap_note())),
+        (
+            "end time, guardian confirms, submitted",
+            Box::new(move |v| {
+                v.actual_end = Some(end);
+                v.guardian =
+                    Some(GuardianConfirmation::Confirmed { name: "見本 保護者".into(), at: end, signature: signature.clone() });
+                v.status = VisitStatus::Submitted;
+            }),
+        ),
+        ("approved at the office", Box::new(|v| v.status = VisitStatus::Approved)),
+    ];
+    for (what, step) in steps {
+        d.change(|v| step(v));
+        sizes.push((what, d.save().len()));
+    }
+    sizes
 }
 
 /// A plausible drawn signature: `points` points of an SVG path.
