@@ -52,7 +52,7 @@ pub enum CoreError {
 
 fn doc_id(e: &DocError) -> &str {
     match e {
-        DocError::Corrupt { id, .. } | DocError::Schema { id, .. } | DocError::IdMismatch { id, .. } => id,
+        DocError::Corrupt { id, .. } | DocError::Schema { id, .. } | DocError::IdMismatch { id, .. } | DocError::Stale { id, .. } => id,
     }
 }
 
@@ -63,6 +63,7 @@ impl CoreError {
             CoreError::Invalid(_) => "invalid",
             CoreError::NotFound { .. } => "not_found",
             CoreError::Document(DocError::Corrupt { .. }) => "corrupt_record",
+            CoreError::Document(DocError::Stale { .. }) => "stale",
             CoreError::Document(_) => "schema_mismatch",
             CoreError::Locked { .. } => "locked",
             CoreError::Storage(_) => "storage",

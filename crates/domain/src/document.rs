@@ -73,6 +73,17 @@ pub enum DocError {
         /// The id inside.
         found: String,
     },
+    /// A value to store was read before the document last changed (its text fields point at an
+    /// older version); read the record again and re-apply the edit.
+    #[error("{kind} record {id}: the edit was made on an older copy of the record ({reason})")]
+    Stale {
+        /// Which schema.
+        kind: RecordKind,
+        /// The record.
+        id: String,
+        /// What autosurgeon said.
+        reason: String,
+    },
 }
 
 /// Whether `bytes` are whole, well-formed automerge chunks (a document or changes). Changes whose
@@ -122,17 +133,26 @@ impl<T: Record> RecordDoc<T> {
     }
 
     /// Makes the document hold `value`, as a minimal change (autosurgeon diffs it).
-    pub fn replace(&mut self, value: T) {
-        reconcile(&mut self.doc, &value).expect("reconciling a hydrated value cannot fail");
+    ///
+    /// `value` must come from this document's current [`value`](Self::value) (text fields remember
+    /// the version they were read at); a value read before a merge is refused as
+    /// [`DocError::Stale`] and nothing changes.
+    pub fn replace(&mut self, value: T) -> Result<(), DocError> {
+        if let Err(e) = reconcile(&mut self.doc, &value) {
+            // Drop whatever the failed reconcile had applied: the document stays as it was.
+            self.doc.rollback();
+            return Err(DocError::Stale { kind: T::KIND, id: value.record_id(), reason: e.to_string() });
+        }
         self.doc.commit();
         self.value = hydrate(&self.doc).expect("a document just reconciled from a value hydrates");
+        Ok(())
     }
 
-    /// Changes the value with `f` and records the change.
+    /// Changes the current value with `f` and records the change.
     pub fn change(&mut self, f: impl FnOnce(&mut T)) {
         let mut v = self.value.clone();
         f(&mut v);
-        self.replace(v);
+        self.replace(v).expect("a value cloned from the current document is never stale");
     }
 
     /// Merges another replica's bytes (a whole document or changes). If the merged document does
@@ -195,6 +215,23 @@ mod tests {
         let err = RecordDoc::<Visit>::load("rec-1", &bytes[..bytes.len() / 2], ActorId::random()).unwrap_err();
         assert!(matches!(&err, DocError::Corrupt { id, .. } if id == "rec-1"), "{err}");
         assert!(err.to_string().contains("rec-1"));
+    }
+
+    #[test]
+    fn a_value_read_before_a_merge_is_refused_as_stale_and_changes_nothing() {
+        let v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        let mut a = RecordDoc::create(v.clone(), ActorId::random());
+        let mut b = RecordDoc::<Visit>::load(&v.id.to_string(), &a.save(), ActorId::random()).unwrap();
+        let old = a.value().clone();
+        b.change(|v| v.note.subjective.update("朝から機嫌が良い"));
+        a.merge(&mut b).unwrap();
+        let heads = a.heads();
+        let mut edited = old;
+        edited.note.subjective.update("別の内容");
+        let err = a.replace(edited).unwrap_err();
+        assert!(matches!(err, DocError::Stale { .. }), "{err}");
+        assert_eq!(a.heads(), heads);
+        assert_eq!(a.value().note.subjective.as_str(), "朝から機嫌が良い");
     }
 
     #[test]

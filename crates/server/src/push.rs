@@ -55,7 +55,7 @@ impl Reject {
             DocError::Corrupt { .. } => {
                 Reject { code: "corrupt_record", reason: format!("記録のデータが壊れています / {e}"), child }
             }
-            DocError::Schema { .. } | DocError::IdMismatch { .. } => {
+            DocError::Schema { .. } | DocError::IdMismatch { .. } | DocError::Stale { .. } => {
                 Reject { code: "schema_mismatch", reason: format!("記録の形式が合いません / {e}"), child }
             }
         }
