@@ -12,13 +12,11 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use carebook_domain::{
-    ChangesResponse, Child, DateTime, DocPayload, ErrorBody, LoginRequest, LoginResponse, PushOutcome, PushRequest, PushResponse,
-    RecordKind, UserInfo, Visit,
+    ChangesResponse, DateTime, DocPayload, ErrorBody, LoginRequest, LoginResponse, PushOutcome, PushRequest, PushResponse, UserInfo,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Notify};
 
-use crate::store::Origin;
 use crate::{clock, Carebook, CoreError};
 
 const SESSION: &str = "session";
@@ -141,6 +139,16 @@ fn gzip_json<T: Serialize>(value: &T) -> Result<Vec<u8>, CoreError> {
     enc.write_all(&json).and_then(|_| enc.finish()).map_err(|e| CoreError::Storage(e.to_string()))
 }
 
+async fn join_fetch(task: tokio::task::JoinHandle<Result<ChangesResponse, CoreError>>) -> Result<ChangesResponse, CoreError> {
+    task.await.map_err(|e| CoreError::Storage(format!("the pull task failed: {e}")))?
+}
+
+/// One page of `/changes` after `since`.
+async fn fetch_page(base: String, auth: String, since: i64) -> Result<ChangesResponse, CoreError> {
+    let req = http().get(format!("{base}/api/v1/changes")).header("authorization", auth).query(&[("since", since), ("limit", PULL_PAGE)]);
+    send(req).await
+}
+
 impl Carebook {
     /// Logs this device in. The password is sent once; the device keeps only its own token.
     pub async fn login(&self, server_url: &str, username: &str, password: &str, device_name: &str) -> Result<Session, CoreError> {
@@ -236,35 +244,60 @@ impl Carebook {
             progress(SyncProgress { phase: SyncPhase::Push, done: report.sent, total: total.max(report.sent) });
         }
 
-        // Pull: every readable document that changed after the cursor, page by page.
+        // Pull: every readable document that changed after the cursor, page by page, as a
+        // pipeline: the next page is asked for while this one is decoded, and decoded while
+        // this one is written. Each page and the cursor after it are written in one transaction.
         let mut cursor = self.cursor().await?;
+        let fetch = |since: i64| tokio::spawn(fetch_page(s.server_url.clone(), auth.clone(), since));
+        let page = join_fetch(fetch(cursor)).await?;
+        let mut next = (page.remaining > 0 && !page.documents.is_empty()).then(|| fetch(page.cursor));
+        let mut current = (self.store.prepare_server_page(page.documents).await?, page.cursor, page.remaining);
+        report.pull_requests += 1;
         loop {
-            let req = http()
-                .get(format!("{}/api/v1/changes", s.server_url))
-                .header("authorization", &auth)
-                .query(&[("since", cursor), ("limit", PULL_PAGE)]);
-            let page: ChangesResponse = send(req).await?;
-            report.pull_requests += 1;
-            for doc in &page.documents {
-                let merged = match doc.kind {
-                    RecordKind::Child => self.store.merge::<Child>(&doc.id, &doc.bytes, Origin::Server).await.map(|_| ()),
-                    RecordKind::Visit => self.store.merge::<Visit>(&doc.id, &doc.bytes, Origin::Server).await.map(|_| ()),
-                };
-                match merged {
-                    Ok(()) => {}
-                    // A server copy that cannot merge with local edits: keep the local record
-                    // as it is (nothing lost); the next local change pushes it for the server to judge.
-                    Err(CoreError::Document(e)) => tracing::warn!(record = %doc.id, error = %e, "server document not merged"),
-                    Err(e) => return Err(e),
+            let (prepared, page_cursor, remaining) = current;
+            let received = prepared.len() as u64;
+            let cursor_text = page_cursor.to_string();
+            let settings = [(CURSOR, cursor_text.as_str())];
+            let (written, following) = match next.take() {
+                Some(task) => {
+                    let page = match join_fetch(task).await {
+                        Ok(p) => p,
+                        Err(e) => {
+                            // Keep what arrived before the failure.
+                            self.store.write_server_page(prepared, &settings).await?;
+                            return Err(e);
+                        }
+                    };
+                    report.pull_requests += 1;
+                    next = (page.remaining > 0 && !page.documents.is_empty()).then(|| fetch(page.cursor));
+                    let (cursor, remaining) = (page.cursor, page.remaining);
+                    let (written, decoded) =
+                        tokio::join!(self.store.write_server_page(prepared, &settings), self.store.prepare_server_page(page.documents));
+                    (written, Some(decoded.map(|d| (d, cursor, remaining))))
                 }
-                report.received += 1;
+                None => (self.store.write_server_page(prepared, &settings).await, None),
+            };
+            let merged = match written {
+                Ok(m) => m,
+                Err(e) => {
+                    if let Some(task) = next.take() {
+                        task.abort();
+                    }
+                    return Err(e);
+                }
+            };
+            // A server copy that cannot merge with local edits: keep the local record as it is
+            // (nothing lost); the next local change pushes it for the server to judge.
+            for (id, e) in &merged.refused {
+                tracing::warn!(record = %id, error = %e, "server document not merged");
             }
-            cursor = page.cursor;
-            self.store.set_setting(CURSOR, &cursor.to_string()).await?;
-            let total = report.received + page.remaining.max(0) as u64;
+            report.received += received;
+            cursor = page_cursor;
+            let total = report.received + remaining.max(0) as u64;
             progress(SyncProgress { phase: SyncPhase::Pull, done: report.received, total });
-            if page.remaining <= 0 || page.documents.is_empty() {
-                break;
+            match following {
+                Some(f) => current = f?,
+                None => break,
             }
         }
         report.cursor = cursor;

@@ -6,7 +6,7 @@ use autosurgeon::{hydrate, reconcile, Hydrate, Reconcile};
 
 use crate::child::Child;
 use crate::validation::labelled_enum;
-use crate::visit::Visit;
+use crate::visit::{Visit, VisitIndexView};
 
 labelled_enum! {
     /// Which schema a document follows.
@@ -95,6 +95,19 @@ pub fn check_bytes(bytes: &[u8]) -> Result<(), String> {
         Ok(_) | Err(AutomergeError::MissingDeps) => Ok(()),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// Reads only what a visit's index row is derived from ([`VisitIndexView`]) from document bytes:
+/// a device storing a visit it received needs no more. Unreadable bytes, fields that do not fit
+/// and a document holding another record are the same errors as [`RecordDoc::load`] gives.
+pub fn load_visit_index(id: &str, bytes: &[u8]) -> Result<VisitIndexView, DocError> {
+    let kind = RecordKind::Visit;
+    let doc = automerge::Automerge::load(bytes).map_err(|e| DocError::Corrupt { kind, id: id.to_string(), reason: e.to_string() })?;
+    let view: VisitIndexView = hydrate(&doc).map_err(|e| DocError::Schema { kind, id: id.to_string(), reason: e.to_string() })?;
+    if view.id.to_string() != id {
+        return Err(DocError::IdMismatch { kind, id: id.to_string(), found: view.id.to_string() });
+    }
+    Ok(view)
 }
 
 /// A record's document with its hydrated value kept alongside.
@@ -206,6 +219,20 @@ mod tests {
         let bytes = d.save();
         let back = RecordDoc::<Visit>::load(&v.id.to_string(), &bytes, ActorId::random()).unwrap();
         assert_eq!(back.value(), &v);
+    }
+
+    #[test]
+    fn the_index_view_read_from_bytes_gives_the_same_index_row_as_the_whole_visit() {
+        let mut v = respite("2026-05-01T09:00", "2026-05-01T13:00");
+        v.staff.push(crate::visit::StaffMember { role: crate::visit::StaffRole::Lead, id: "n9".into(), ..v.staff[0].clone() });
+        let bytes = RecordDoc::create(v.clone(), ActorId::random()).save();
+        let view = load_visit_index(&v.id.to_string(), &bytes).unwrap();
+        let rules = crate::rules::MunicipalityRules::builtin("13105");
+        assert_eq!(view, v.index_view());
+        assert_eq!(view.summary(&rules), v.summary(&rules));
+        assert_eq!(view.summary(&rules).uses, 2);
+        assert!(matches!(load_visit_index("other", &bytes), Err(DocError::IdMismatch { .. })));
+        assert!(matches!(load_visit_index(&v.id.to_string(), &bytes[..bytes.len() / 2]), Err(DocError::Corrupt { .. })));
     }
 
     #[test]

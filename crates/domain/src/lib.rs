@@ -60,7 +60,7 @@ pub mod wire;
 pub use calendar::{CalendarError, Date, DateTime, FiscalYear, TimeOfDay, YearMonth};
 pub use checklist::{builtin_templates, validate_template, CheckEntry, CheckStatus, Checklist, ChecklistTemplate, TemplateItem};
 pub use child::{Child, Contact, DoctorInstruction, InstructionState};
-pub use document::{DocError, Record, RecordDoc, RecordKind};
+pub use document::{load_visit_index, DocError, Record, RecordDoc, RecordKind};
 pub use ids::{ChildId, IdError, VisitId};
 pub use rules::{
     check_daytime_care, coordinator_ledger, daytime_care_fee, hours_minutes_ja, respite_ledger, CoordinatorLedger, Fee, IncomeTier,
@@ -69,8 +69,8 @@ pub use rules::{
 pub use score::{medical_care_score, validate_score, CareItem, Score, ScoreEntry, Watch};
 pub use validation::{Label, Problem, Problems, UnknownName};
 pub use visit::{
-    CareGiven, GuardianConfirmation, Handover, HandoverTopic, Outcome, Profession, SignOff, SoapNote, StaffMember, StaffRole, Station,
-    Visit, VisitContext, VisitKind, VisitStatus, VisitSummary, VitalReading,
+    CareGiven, GuardianConfirmation, Handover, HandoverTopic, Outcome, Profession, SignOff, SoapNote, StaffMember, StaffRole, StaffRoleRef,
+    Station, StationRef, Visit, VisitContext, VisitIndexView, VisitKind, VisitStatus, VisitSummary, VitalReading,
 };
 pub use wire::{
     AuditEntry, ChangedDoc, ChangesResponse, DocPayload, ErrorBody, LoginRequest, LoginResponse, PushOutcome, PushRequest, PushResponse,

@@ -1,0 +1,341 @@
+//! A fresh device's initial sync, incremental syncs, two offline weeks, a cold restart and the
+//! server's memory, for one store size on one backend.
+
+use std::time::{Duration, Instant};
+
+use carebook_bench::{realistic_visit, CHILDREN};
+use carebook_core::{Carebook, SyncReport, VisitFilter};
+use carebook_domain::{DocPayload, RecordDoc, RecordKind, Role, VisitKind, VisitStatus};
+use carebook_testkit::TestDb;
+
+use crate::infra::{self, add_users, edited, seed_server, Backend, Proxy, RawDevice, Res, ServerProcess, ORG, PASSWORD};
+use crate::report::Report;
+
+/// One backend, one server process, `n` records on the server, a proxy in front.
+pub struct World {
+    pub backend: Backend,
+    pub n: usize,
+    pub db: TestDb,
+    pub server: Option<ServerProcess>,
+    pub proxy: Proxy,
+    /// Another device (office) that changes records on the server, directly (not via the proxy).
+    pub other: RawDevice,
+    /// Document bytes pushed while seeding.
+    pub seeded_bytes: u64,
+}
+
+/// A device store that synced through the proxy.
+pub struct Device {
+    pub app: Carebook,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Measured {
+    pub secs: f64,
+    pub up: u64,
+    pub down: u64,
+    pub report: SyncReport,
+}
+
+impl Measured {
+    pub fn requests(&self) -> u64 {
+        self.report.push_requests + self.report.pull_requests
+    }
+}
+
+impl World {
+    /// A fresh database with `n` records pushed by an office device, then a cold server
+    /// process (so its peak memory covers only what follows).
+    pub async fn start(backend: Backend, n: usize, out: &mut Report) -> Res<World> {
+        let db = backend.fresh().await?;
+        add_users(&db.url, &[("office-seed", Role::Office, ORG), ("office-edit", Role::Office, ORG), ("nurse-a", Role::Nurse, ORG)])
+            .await?;
+        let server = ServerProcess::spawn(&db.url)?;
+        let base = format!("http://{}", server.addr);
+        let (secs, seeded_bytes) = seed_server(&base, n).await?;
+        let seed_hwm = server.hwm_mib();
+        out.info(
+            backend,
+            &format!("seeding: push {n} records"),
+            format!(
+                "{secs:.1} s ({:.0} records/s, {:.1} MiB of documents); server peak {seed_hwm:.0} MiB",
+                n as f64 / secs,
+                seeded_bytes as f64 / 1048576.0
+            ),
+        );
+        server.stop()?;
+        let server = ServerProcess::spawn(&db.url)?;
+        let proxy = Proxy::start(server.addr)?;
+        let other = RawDevice::login(&format!("http://{}", server.addr), "office-edit", "office-pc").await?;
+        Ok(World { backend, n, db, server: Some(server), proxy, other, seeded_bytes })
+    }
+
+    pub fn server(&self) -> &ServerProcess {
+        self.server.as_ref().expect("a running server")
+    }
+
+    /// A new, empty device logged in through the proxy.
+    pub async fn device(&self, user: &str) -> Res<Device> {
+        let dir = tempfile::tempdir()?;
+        let app = Carebook::open(dir.path()).await?;
+        app.login(&self.proxy.url(), user, PASSWORD, "bench-tablet").await?;
+        Ok(Device { app, _dir: dir })
+    }
+
+    /// One sync of `dev`, timed, with the bytes through the proxy.
+    pub async fn sync(&self, dev: &Device) -> Res<Measured> {
+        self.proxy.reset();
+        let t0 = Instant::now();
+        let report = dev.app.sync(&mut |_| {}).await?;
+        let secs = t0.elapsed().as_secs_f64();
+        let (up, down) = self.proxy.bytes();
+        Ok(Measured { secs, up, down, report })
+    }
+
+    /// Another device changes `count` visits (round `round`), pushing them in batches of 100;
+    /// it starts from `dev`'s copies, so its edits build on everything already synced.
+    pub async fn change_on_server(&self, dev: &Device, count: usize, round: usize) -> Res<Vec<String>> {
+        let visits = self.n - CHILDREN;
+        let mut docs = Vec::with_capacity(count);
+        for i in 0..count {
+            // Spread over the whole set, a different visit each round.
+            let j = (round * 7919 + i * 104_729) % visits;
+            let id = infra::visit_id(j).to_string();
+            let bytes = dev.app.store().bytes(RecordKind::Visit, &id).await?.ok_or_else(|| format!("{id} is not on the device"))?;
+            docs.push(DocPayload { id: id.clone(), kind: RecordKind::Visit, bytes: edited(&id, &bytes, round)? });
+        }
+        let ids = docs.iter().map(|d| d.id.clone()).collect();
+        for batch in docs.chunks(100) {
+            self.other.push_all_accepted(batch.to_vec()).await?;
+        }
+        Ok(ids)
+    }
+
+    pub async fn finish(mut self) -> Res<()> {
+        if let Some(s) = self.server.take() {
+            s.stop()?;
+        }
+        self.db.drop_database().await;
+        Ok(())
+    }
+}
+
+fn kib(b: u64) -> String {
+    if b >= 10 * 1024 * 1024 {
+        format!("{:.1} MiB", b as f64 / 1048576.0)
+    } else {
+        format!("{:.1} KiB", b as f64 / 1024.0)
+    }
+}
+
+fn ms(s: f64) -> String {
+    if s >= 10.0 {
+        format!("{s:.1} s")
+    } else if s >= 1.0 {
+        format!("{s:.2} s")
+    } else {
+        format!("{:.1} ms", s * 1000.0)
+    }
+}
+
+pub fn describe(m: &Measured) -> String {
+    format!(
+        "{}  ↑{} ↓{}  {} req (sent {}, received {})",
+        ms(m.secs),
+        kib(m.up),
+        kib(m.down),
+        m.requests(),
+        m.report.sent,
+        m.report.received
+    )
+}
+
+/// What a size run measured, for the cross-size ratio.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SizeResult {
+    pub n: usize,
+    pub one_change_secs: f64,
+}
+
+pub struct SizeOptions {
+    pub reps_one: usize,
+    pub reps_hundred: usize,
+    pub offline: bool,
+    pub restart: bool,
+    pub initial_target: Option<f64>,
+}
+
+/// Initial sync, incremental syncs after 0, 1 and 100 changes, optionally two offline weeks
+/// and a cold restart, and the server's memory, for `n` records.
+pub async fn size_run(backend: Backend, n: usize, opts: &SizeOptions, out: &mut Report) -> Res<SizeResult> {
+    let w = World::start(backend, n, out).await?;
+    let dev = w.device("nurse-a").await?;
+
+    let initial = w.sync(&dev).await?;
+    if initial.report.received != n as u64 {
+        out.fail(backend, &format!("initial sync {n}"), format!("received {} of {n} records", initial.report.received));
+    }
+    let name = format!("initial sync, fresh device, {n} records");
+    match opts.initial_target {
+        Some(t) => out.target(backend, &name, describe(&initial), format!("≤ {t:.0} s"), initial.secs <= t),
+        None => out.info(backend, &name, describe(&initial)),
+    }
+    let hwm = w.server().hwm_mib();
+    let rss = infra::vm_rss_mib(w.server().pid());
+    out.info(
+        backend,
+        &format!("server memory, {n} records stored"),
+        format!(
+            "peak {hwm:.0} MiB (VmHWM of the server process; now {rss:.0} MiB) vs {:.0} MiB of stored documents",
+            w.seeded_bytes as f64 / 1048576.0
+        ),
+    );
+
+    // Nothing changed.
+    let mut none = Vec::new();
+    for _ in 0..opts.reps_one {
+        none.push(w.sync(&dev).await?);
+    }
+    let mid = median_by_time(none);
+    out.info(backend, &format!("sync, nothing changed, {n} records"), describe(&mid));
+
+    // One record changed elsewhere.
+    let mut one = Vec::new();
+    for r in 0..opts.reps_one {
+        w.change_on_server(&dev, 1, r + 1).await?;
+        let m = w.sync(&dev).await?;
+        if m.report.received != 1 {
+            out.fail(backend, &format!("1 changed, {n}"), format!("received {} records, not 1", m.report.received));
+        }
+        one.push(m);
+    }
+    let one = median_by_time(one);
+    out.info(backend, &format!("sync after 1 changed record, {n} records"), describe(&one));
+
+    // A hundred changed elsewhere.
+    let mut hundred = Vec::new();
+    for r in 0..opts.reps_hundred {
+        w.change_on_server(&dev, 100, 1000 + r).await?;
+        let m = w.sync(&dev).await?;
+        if m.report.received != 100 {
+            out.fail(backend, &format!("100 changed, {n}"), format!("received {} records, not 100", m.report.received));
+        }
+        hundred.push(m);
+    }
+    let hundred = median_by_time(hundred);
+    out.info(backend, &format!("sync after 100 changed records, {n} records"), describe(&hundred));
+
+    // One edit made on this device (push 1; its accepted change comes back once).
+    // Daytime-care drafts of the seed belong to children whose score the device's own check refuses.
+    let mut drafts = dev.app.visits(&VisitFilter { status: Some(VisitStatus::Draft), ..Default::default() }).await?;
+    drafts.retain(|d| d.kind != VisitKind::Daytime);
+    let mut local = Vec::new();
+    for (r, d) in drafts.iter().take(opts.reps_one).enumerate() {
+        dev.app.update_visit(d.id, |v| v.place = format!("学校 {r}")).await?;
+        local.push(w.sync(&dev).await?);
+    }
+    if !local.is_empty() {
+        let local = median_by_time(local);
+        out.info(backend, &format!("sync after 1 edit on the device, {n} records"), describe(&local));
+    }
+
+    if opts.offline {
+        offline_weeks(&w, &dev, &drafts[opts.reps_one.min(drafts.len())..], out).await?;
+    }
+    let mut w = w;
+    if opts.restart {
+        cold_restart(&mut w, &dev, out).await?;
+    }
+    let result = SizeResult { n, one_change_secs: one.secs };
+    dev.app.store().clone().close().await;
+    w.finish().await?;
+    Ok(result)
+}
+
+fn median_by_time(mut ms: Vec<Measured>) -> Measured {
+    ms.sort_by(|a, b| a.secs.total_cmp(&b.secs));
+    let i = ms.len() / 2;
+    ms.swap_remove(i)
+}
+
+/// Two weeks offline: the device records 50 visits and edits 20; meanwhile other devices add
+/// 50 and edit 20 on the server. Then one sync.
+async fn offline_weeks(w: &World, dev: &Device, drafts: &[carebook_domain::VisitSummary], out: &mut Report) -> Res<()> {
+    let first = carebook_domain::Date::new(2026, 7, 1).expect("a date").days_since_epoch();
+    for i in 0..50 {
+        let day = carebook_domain::Date::from_days_since_epoch(first + (i / 4) as i64);
+        let start = carebook_domain::DateTime::new(day, carebook_domain::TimeOfDay::new(9 + 2 * (i % 4) as u8, 0).expect("a time"));
+        dev.app.record_visit(realistic_visit(infra::seeded_child(i), VisitKind::Nursing, start, 90)).await?;
+    }
+    for (r, d) in drafts.iter().take(20).enumerate() {
+        dev.app.update_visit(d.id, |v| v.note.plan.update(format!("{}（2週間後に再確認 {r}）", v.note.plan.as_str()))).await?;
+    }
+    // Other devices: 50 new visits and 20 edits.
+    let actor = automerge::ActorId::from(b"carebook-bench-o".as_slice());
+    let mut docs = Vec::new();
+    for i in 0..50 {
+        let day = carebook_domain::Date::from_days_since_epoch(first + (i / 4) as i64);
+        let start = carebook_domain::DateTime::new(day, carebook_domain::TimeOfDay::new(14, 0).expect("a time"));
+        let mut doc = RecordDoc::create(realistic_visit(infra::seeded_child(i + 7), VisitKind::Respite, start, 180), actor.clone());
+        docs.push(DocPayload { id: doc.value().id.to_string(), kind: RecordKind::Visit, bytes: doc.save() });
+    }
+    w.other.push_all_accepted(docs).await?;
+    w.change_on_server(dev, 20, 5000).await?;
+    let m = w.sync(dev).await?;
+    if (m.report.sent, m.report.accepted) != (70, 70) || m.report.received < 140 {
+        out.fail(
+            w.backend,
+            "offline weeks",
+            format!("sent {} accepted {} received {}", m.report.sent, m.report.accepted, m.report.received),
+        );
+    }
+    out.info(
+        w.backend,
+        &format!("sync after two offline weeks (device 50 new + 20 edited; others 50 + 20), {} records", w.n),
+        describe(&m),
+    );
+    Ok(())
+}
+
+/// Stops the server process and starts it again on the same database: how long until it
+/// listens, and until the device's first sync is answered.
+async fn cold_restart(w: &mut World, dev: &Device, out: &mut Report) -> Res<()> {
+    w.server.take().expect("a server").stop()?;
+    let t0 = Instant::now();
+    let server = ServerProcess::spawn(&w.db.url)?;
+    w.proxy.retarget(server.addr);
+    let listening = server.started_in;
+    w.server = Some(server);
+    // The device's pooled connection went with the old process; the first try may meet it closed.
+    let mut tries = 0;
+    let m = loop {
+        match w.sync(dev).await {
+            Ok(m) => break m,
+            Err(e) if tries < 3 => {
+                tries += 1;
+                eprintln!("sync-bench: first sync after restart: {e}; retrying");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let first = t0.elapsed().as_secs_f64();
+    out.info(
+        w.backend,
+        &format!("cold server restart, {} records", w.n),
+        format!("listening after {}, first sync answered after {} (that sync: {})", ms(listening.as_secs_f64()), ms(first), ms(m.secs)),
+    );
+    Ok(())
+}
+
+/// The 100k/1k (or largest/smallest) ratio of the one-change sync.
+pub fn ratio(out: &mut Report, backend: Backend, small: SizeResult, large: SizeResult, target: f64) {
+    let r = large.one_change_secs / small.one_change_secs;
+    out.target(
+        backend,
+        &format!("incremental sync of 1 record: {} vs {} records", large.n, small.n),
+        format!("{:.2} ({:.1} ms vs {:.1} ms)", r, large.one_change_secs * 1000.0, small.one_change_secs * 1000.0),
+        format!("≤ {target}"),
+        r <= target,
+    );
+}
