@@ -19,6 +19,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests (cargo nextest)"
 cargo nextest run --workspace --locked --no-fail-fast
 
+step "sync benchmark, short bounded run (asserts 0 errors, 0 lost, flat incremental cost; both backends)"
+cargo run --quiet --locked -p carebook-bench --bin sync-bench -- --quick
+
 step "doc tests"
 cargo test --workspace --doc --locked
 
