@@ -5,6 +5,9 @@
 //! exit 1 with every problem on its own line (`field: ja / en`); with `--json` the error's
 //! `ErrorBody` is printed on stdout as well.
 
+// Argument help comes from doc comments, where `[:note]` means "optional", not a doc link.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 /// `println!` that ends the program quietly when stdout is closed (`carebook … | head`).
 macro_rules! out {
     ($($arg:tt)*) => {{

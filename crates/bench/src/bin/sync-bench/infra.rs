@@ -79,7 +79,7 @@ pub fn records(n: usize) -> Vec<(String, RecordKind, Vec<u8>)> {
 
 // ---- process measurements ----------------------------------------------------------------
 
-/// `VmHWM` (peak resident set) of a process, in MiB, from /proc/<pid>/status.
+/// `VmHWM` (peak resident set) of a process, in MiB, from `/proc/<pid>/status`.
 pub fn vm_hwm_mib(pid: u32) -> f64 {
     proc_status_kb(pid, "VmHWM:") as f64 / 1024.0
 }
