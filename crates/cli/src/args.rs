@@ -5,7 +5,8 @@
 use std::str::FromStr;
 
 use carebook_domain::{
-    CareItem, CheckStatus, Contact, Date, DateTime, DoctorInstruction, Profession, ScoreEntry, StaffRole, Station, TimeOfDay, Watch,
+    CareGiven, CareItem, CheckStatus, Contact, Date, DateTime, DoctorInstruction, Profession, ScoreEntry, StaffRole, Station, TimeOfDay,
+    Watch,
 };
 
 fn parse<T: FromStr>(what: &str, value: &str, whole: &str) -> Result<T, String>
@@ -131,21 +132,23 @@ impl FromStr for VitalArg {
 
 /// `--care "suction:count=6"`, `"tube_feeding:ml=200,rate=100"`, `"oxygen:lpm=1.5"`; a `note=`
 /// key takes the rest of the value, commas included.
+/// The care entry itself, its id left empty for the caller to fill.
 #[derive(Debug, Clone)]
-pub struct CareArg {
-    pub item: CareItem,
-    pub count: Option<u32>,
-    pub amount_ml: Option<u32>,
-    pub rate_ml_per_h: Option<u32>,
-    pub oxygen_l_per_min: Option<f64>,
-    pub note: String,
+pub struct CareArg(pub CareGiven);
+
+impl std::ops::Deref for CareArg {
+    type Target = CareGiven;
+    fn deref(&self) -> &CareGiven {
+        &self.0
+    }
 }
 
 impl FromStr for CareArg {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let (item, rest) = s.split_once(':').unwrap_or((s, ""));
-        let mut c = CareArg {
+        let mut c = CareGiven {
+            id: String::new(),
             item: parse("care item", item, s)?,
             count: None,
             amount_ml: None,
@@ -177,7 +180,7 @@ impl FromStr for CareArg {
                 other => return Err(format!("care {s:?}: unknown key {other:?} (keys: count, ml, rate, lpm, note)")),
             }
         }
-        Ok(c)
+        Ok(CareArg(c))
     }
 }
 

@@ -206,19 +206,7 @@ fn build_visit(a: RecordArgs) -> Result<(Visit, bool), Problems> {
             bp_diastolic: r.bp.map(|b| b.1),
         })
         .collect();
-    v.care = a
-        .care
-        .into_iter()
-        .map(|c| CareGiven {
-            id: new_id(),
-            item: c.item,
-            count: c.count,
-            amount_ml: c.amount_ml,
-            rate_ml_per_h: c.rate_ml_per_h,
-            oxygen_l_per_min: c.oxygen_l_per_min,
-            note: c.note,
-        })
-        .collect();
+    v.care = a.care.into_iter().map(|c| CareGiven { id: new_id(), ..c.0 }).collect();
     if let Some(s) = a.subjective {
         v.note.subjective = s.into();
     }
