@@ -45,6 +45,9 @@ pub enum CoreError {
         /// How many records were removed.
         removed: u64,
     },
+    /// The app is locked: the PIN opens it.
+    #[error("アプリはロックされています。PIN を入力してください / the app is locked: enter the PIN")]
+    AppLocked,
     /// The local database failed.
     #[error("端末内の保存に失敗しました / device storage failed: {0}")]
     Storage(String),
@@ -71,6 +74,7 @@ impl CoreError {
             CoreError::Server { body, .. } => &body.code,
             CoreError::NotLoggedIn => "not_logged_in",
             CoreError::DeviceRevoked { .. } => "device_revoked",
+            CoreError::AppLocked => "app_locked",
         }
     }
 

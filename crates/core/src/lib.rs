@@ -12,8 +12,10 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod clock;
 pub mod error;
+pub mod lock;
 pub mod office;
 pub mod store;
 pub mod sync;
@@ -28,7 +30,7 @@ use serde::Serialize;
 
 pub use error::CoreError;
 pub use store::{ChildRow, Origin, RebuildReport, RejectedDoc, Store, VisitFilter};
-pub use sync::{Session, SyncLoop, SyncPhase, SyncProgress, SyncReport, SyncStatus};
+pub use sync::{LoopStatus, Session, SyncLoop, SyncPhase, SyncProgress, SyncReport, SyncStatus};
 
 /// The device's use cases over its store.
 #[derive(Debug, Clone)]
@@ -37,7 +39,8 @@ pub struct Carebook {
 }
 
 /// A child's remaining respite hours in a fiscal year.
-#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RespiteReport {
     /// The child.
     pub child_id: ChildId,

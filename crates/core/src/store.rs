@@ -513,6 +513,7 @@ pub struct PendingDoc {
 }
 
 /// A record the server refused, kept on the device with the reason.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RejectedDoc {
     /// Record id.
@@ -651,6 +652,14 @@ impl Store {
     pub async fn pending_count(&self) -> Result<i64, CoreError> {
         sqlx::query_scalar("SELECT count(*) FROM documents WHERE local_version > synced_version")
             .fetch_one(&self.pool)
+            .await
+            .map_err(storage)
+    }
+
+    /// Ids of the records waiting to sync.
+    pub async fn pending_ids(&self) -> Result<Vec<String>, CoreError> {
+        sqlx::query_scalar("SELECT id FROM documents WHERE local_version > synced_version")
+            .fetch_all(&self.pool)
             .await
             .map_err(storage)
     }

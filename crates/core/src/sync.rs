@@ -43,6 +43,7 @@ pub struct Session {
 }
 
 /// Which half of a sync is running.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncPhase {
@@ -53,6 +54,7 @@ pub enum SyncPhase {
 }
 
 /// Progress within a sync: `done` of `total` documents in the current phase.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SyncProgress {
     /// Phase.
@@ -64,6 +66,7 @@ pub struct SyncProgress {
 }
 
 /// What one sync did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncReport {
     /// Documents sent.
@@ -83,6 +86,7 @@ pub struct SyncReport {
 }
 
 /// The device's sync state, for the status line.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncStatus {
     /// Logged-in account, if any.
@@ -307,6 +311,7 @@ impl Carebook {
 }
 
 /// What the background loop last did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LoopStatus {
     /// A sync is running.

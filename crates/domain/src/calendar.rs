@@ -10,6 +10,7 @@ use std::str::FromStr;
 use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 
 /// A calendar date in Japan (no time zone needed: JST has no daylight saving).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
     year: i32,
@@ -140,6 +141,7 @@ impl FromStr for Date {
 }
 
 /// A time of day, minutes since midnight (0–1439).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TimeOfDay(u16);
 
@@ -174,6 +176,7 @@ impl FromStr for TimeOfDay {
 }
 
 /// A local date and time of day (JST).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DateTime {
     /// The day.
@@ -213,6 +216,7 @@ impl FromStr for DateTime {
 }
 
 /// A calendar month, `YYYY-MM`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct YearMonth {
     /// The year.
@@ -258,6 +262,7 @@ impl FromStr for YearMonth {
 /// `FiscalYear(2026)` is 令和8年度, 2026-04-01 … 2027-03-31.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "number"))]
 pub struct FiscalYear(pub i32);
 
 impl FiscalYear {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::validation::{labelled_enum, Problems};
 
 /// One line of a template.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateItem {
     /// Stable id within the template, e.g. `pulse_oximeter`.
@@ -21,6 +22,7 @@ pub struct TemplateItem {
 }
 
 /// A checklist template.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChecklistTemplate {
     /// Stable id, e.g. `first_visit_equipment`.
@@ -165,6 +167,7 @@ labelled_enum! {
 }
 
 /// One checked item on a visit.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct CheckEntry {
     /// Ok / problem / absent.
@@ -175,6 +178,7 @@ pub struct CheckEntry {
 
 /// A checklist filled in on a visit: items keyed by template item id, so two nurses ticking
 /// different items at the same time both keep their ticks.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct Checklist {
     /// The template it was filled from.

@@ -12,6 +12,7 @@ use crate::score::{medical_care_score, validate_score, Score, ScoreEntry};
 use crate::validation::{labelled_enum, Problems};
 
 /// A person to call: guardian, doctor, hospital.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct Contact {
     /// Name.
@@ -23,6 +24,7 @@ pub struct Contact {
 }
 
 /// The doctor's instruction document (医師指示書) and how long it is valid.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct DoctorInstruction {
     /// The doctor.
@@ -55,6 +57,7 @@ labelled_enum! {
 pub const INSTRUCTION_WARNING_DAYS: i64 = 14;
 
 /// A child's face sheet. One automerge document per child.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct Child {
     /// Id.

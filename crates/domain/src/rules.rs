@@ -23,6 +23,7 @@ labelled_enum! {
 }
 
 /// How a child who enrols mid-year gets a smaller cap.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProRating {
@@ -39,6 +40,7 @@ pub enum ProRating {
 
 /// One municipality's respite settings. 144 h a year is only the Tokyo default: each
 /// municipality sets its own (Bunkyo: 288 h).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MunicipalityRules {
     /// Local-government code (全国地方公共団体コード, 5 digits), e.g. `13105` for Bunkyo.
@@ -209,6 +211,7 @@ pub fn hours_minutes_ja(minutes: i64) -> String {
 }
 
 /// A fee and who pays it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fee {
     /// Total, yen.
@@ -228,6 +231,7 @@ impl Fee {
 }
 
 /// One counted respite use, as the ledger sees it (read from the index, not the document).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RespiteUse {
     /// The visit.
@@ -241,6 +245,7 @@ pub struct RespiteUse {
 }
 
 /// A child's respite hours in a fiscal year.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RespiteLedger {
     /// The fiscal year.

@@ -101,6 +101,7 @@ impl CareItem {
 }
 
 /// One line of a child's score: an item the child needs and how much watching it needs.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct ScoreEntry {
     /// The item (the key: one entry per item).
@@ -111,6 +112,7 @@ pub struct ScoreEntry {
 }
 
 /// The computed score.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Score {
     /// Sum of base points.

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// One thing wrong with a record or an input.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// The field, as a path: `actual_end`, `vitals[2].spo2`, `handover.to_station`.
@@ -25,6 +26,7 @@ impl fmt::Display for Problem {
 }
 
 /// All the problems found, in the order found. Empty means valid.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Problems(pub Vec<Problem>);
@@ -107,8 +109,9 @@ macro_rules! labelled_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         pub enum $name {
-            $( $(#[$vmeta])* $variant ),+
+            $( $(#[$vmeta])* #[cfg_attr(feature = "ts", ts(rename = $key))] $variant ),+
         }
         impl $name {
             /// Every variant, in display order.

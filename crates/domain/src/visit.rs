@@ -86,6 +86,7 @@ labelled_enum! {
 }
 
 /// A visiting-nurse station (訪問看護ステーション).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct Station {
     /// Station code.
@@ -95,6 +96,7 @@ pub struct Station {
 }
 
 /// Someone present on the visit.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct StaffMember {
     /// Staff code (the merge key).
@@ -111,6 +113,7 @@ pub struct StaffMember {
 }
 
 /// One set of vital signs; for children measured respiration → pulse → temperature → BP, SpO₂.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct VitalReading {
     /// Merge key.
@@ -133,6 +136,7 @@ pub struct VitalReading {
 }
 
 /// Care actually given, from the score items.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct CareGiven {
     /// Merge key.
@@ -154,6 +158,7 @@ pub struct CareGiven {
 
 /// The SOAP note; each part is automerge text so two people typing both keep their words.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(as = "SoapPlain"))]
 pub struct SoapNote {
     /// S: what the family or child said.
     pub subjective: Text,
@@ -166,6 +171,7 @@ pub struct SoapNote {
 }
 
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "SoapNote"))]
 struct SoapPlain {
     subjective: String,
     objective: String,
@@ -198,6 +204,7 @@ impl<'de> Deserialize<'de> for SoapNote {
 }
 
 /// A topic handed over on an accompanied visit.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct HandoverTopic {
     /// Merge key.
@@ -210,6 +217,7 @@ pub struct HandoverTopic {
 }
 
 /// A nurse's sign-off.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct SignOff {
     /// Staff code.
@@ -222,6 +230,7 @@ pub struct SignOff {
 
 /// The handover section of an accompanied visit (同行訪問): both stations, what was handed over,
 /// and both nurses' sign-off.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct Handover {
     /// The experienced station handing the child over.
@@ -237,6 +246,7 @@ pub struct Handover {
 }
 
 /// The family's confirmation (保護者確認), or why there is none.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum GuardianConfirmation {
@@ -257,6 +267,7 @@ pub enum GuardianConfirmation {
 }
 
 /// A visit record.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
 pub struct Visit {
     /// Id.
@@ -389,6 +400,7 @@ pub struct VisitContext<'a> {
 }
 
 /// The plain columns the store indexes for lists and sums; always derived from the document.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitSummary {
     /// Id.

@@ -22,6 +22,7 @@ use crate::validation::{labelled_enum, Problem};
 
 /// `{code, message, problems}`: a stable code, a message for people (Japanese, then English),
 /// and, for invalid input, every problem with its field.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// Stable machine-readable code: `invalid`, `not_found`, `locked`, `corrupt_record` …
@@ -59,6 +60,7 @@ pub struct LoginRequest {
 }
 
 /// Who is logged in.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserInfo {
     /// Account id.
@@ -164,6 +166,7 @@ pub struct ChangesResponse {
 }
 
 /// One accepted change in a record's history.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// Record id.
@@ -181,6 +184,7 @@ pub struct AuditEntry {
 }
 
 /// A rejected push kept for the office.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuarantineEntry {
     /// Entry id.

@@ -1,0 +1,640 @@
+//! The use cases behind the tablet app's screens, composed from the store and the domain so that
+//! the Tauri shell stays a list of one-line commands. Each view carries what one screen shows
+//! (the face sheet, the review table, a respite preview, the parent's gauge); none holds a rule of
+//! its own: rules come from `carebook_domain`, numbers from the index.
+
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
+use carebook_domain::{
+    respite_ledger, AuditEntry, Child, ChildId, Date, DateTime, ErrorBody, FiscalYear, GuardianConfirmation, InstructionState, Problem,
+    Problems, RespiteLedger, RespiteUse, Score, StaffMember, StaffRole, Station, UserInfo, Visit, VisitContext, VisitId, VisitKind,
+    VisitStatus, VisitSummary, YearMonth,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::store::{RejectedDoc, VisitFilter};
+use crate::{clock, Carebook, CoreError, RespiteReport};
+
+/// A child on the nurse's list.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChildCard {
+    /// Id.
+    pub id: ChildId,
+    /// Name.
+    pub name: String,
+    /// Kana.
+    pub kana: String,
+    /// Municipality code.
+    pub municipality: String,
+    /// Medical-care score.
+    pub score_total: u32,
+    /// The doctor's instruction today.
+    pub instruction_state: InstructionState,
+    /// Respite minutes left this fiscal year (negative past the cap).
+    pub remaining_minutes: i64,
+    /// This fiscal year's cap, minutes.
+    pub cap_minutes: u32,
+}
+
+/// A child's face sheet with what is derived from it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChildSheet {
+    /// The face sheet.
+    pub child: Child,
+    /// The medical-care score.
+    pub score: Score,
+    /// The doctor's instruction today (warns when expired or expiring).
+    pub instruction_state: InstructionState,
+    /// Respite hours this fiscal year.
+    pub respite: RespiteReport,
+    /// Age in whole years today.
+    pub age_years: u32,
+}
+
+/// Marks the review table filters on.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct VisitFlags {
+    /// A respite session that took the child past the cap (or came after it).
+    pub over_cap: bool,
+    /// The server refused the last push of this record.
+    pub rejected: bool,
+    /// No guardian confirmation (or one recorded as not confirmed).
+    pub unconfirmed: bool,
+    /// The doctor's instruction was not valid on the visit's day.
+    pub instruction_expired: bool,
+    /// Changed on this device and not yet accepted by the server.
+    pub pending_sync: bool,
+}
+
+/// One row of a visit list.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VisitRow {
+    /// The index row.
+    pub summary: VisitSummary,
+    /// The child's name.
+    pub child_name: String,
+    /// Staff names, lead first.
+    pub staff: Vec<String>,
+    /// Flags.
+    pub flags: VisitFlags,
+    /// The server's reason when it refused the record.
+    pub rejected_reason: Option<String>,
+}
+
+/// The office's review filters; every field narrows the list, `false` flags do not.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReviewFilter {
+    /// Month.
+    pub month: Option<YearMonth>,
+    /// Child.
+    pub child: Option<ChildId>,
+    /// Station code.
+    pub station: Option<String>,
+    /// Kind.
+    pub kind: Option<VisitKind>,
+    /// Status.
+    pub status: Option<VisitStatus>,
+    /// Only sessions past the cap.
+    pub over_cap: bool,
+    /// Only records the server refused.
+    pub rejected: bool,
+    /// Only records without a guardian confirmation.
+    pub unconfirmed: bool,
+    /// Only visits on a day the doctor's instruction was not valid.
+    pub expired_instruction: bool,
+}
+
+/// A visit with its row and, when the server can be asked, its history.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VisitDetail {
+    /// The record.
+    pub visit: Visit,
+    /// Its row (flags).
+    pub row: VisitRow,
+    /// Who changed what, when (from the server), oldest first.
+    pub history: Vec<AuditEntry>,
+    /// Why the history could not be read (offline, not logged in), if so.
+    pub history_error: Option<ErrorBody>,
+}
+
+/// What a respite session would do to the child's hours, before it is saved.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RespitePreview {
+    /// Remaining minutes before this session.
+    pub before_remaining_minutes: i64,
+    /// Remaining minutes after it (negative past the cap).
+    pub after_remaining_minutes: i64,
+    /// The cap, minutes.
+    pub cap_minutes: u32,
+    /// Minutes this session counts (whole units × lead nurses).
+    pub billable_minutes: u32,
+    /// It takes the child past the cap: a warning, not a block.
+    pub passes_cap: bool,
+    /// What breaks the 2–4 h / 30-minute rules (empty when fine).
+    pub problems: Vec<Problem>,
+}
+
+/// One respite session as the parent sees it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RespiteSession {
+    /// The visit.
+    pub visit_id: VisitId,
+    /// Start.
+    pub start: DateTime,
+    /// Minutes counted.
+    pub billable_minutes: u32,
+    /// Uses (two nurses = two).
+    pub uses: u32,
+    /// The nurses (lead first).
+    pub nurses: Vec<String>,
+    /// Past the cap.
+    pub over_cap: bool,
+    /// Confirmed by a guardian.
+    pub confirmed: bool,
+    /// Status.
+    pub status: VisitStatus,
+}
+
+/// A child's respite year for the parent: the gauge's numbers and every session.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RespiteYear {
+    /// The numbers.
+    pub report: RespiteReport,
+    /// Sessions, newest first.
+    pub sessions: Vec<RespiteSession>,
+}
+
+/// One child's respite in a month, for the office.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthRespiteRow {
+    /// The child.
+    pub child_id: ChildId,
+    /// Name.
+    pub child_name: String,
+    /// Municipality name.
+    pub municipality_name: String,
+    /// Sessions in the month.
+    pub sessions: u32,
+    /// Uses in the month.
+    pub uses: u32,
+    /// Minutes counted in the month.
+    pub month_minutes: u32,
+    /// Minutes used in the fiscal year up to the end of the month.
+    pub year_used_minutes: u32,
+    /// The fiscal year's cap.
+    pub cap_minutes: u32,
+    /// Cap minus used up to the end of the month.
+    pub remaining_minutes: i64,
+    /// Past the cap by the end of the month.
+    pub over_cap: bool,
+}
+
+/// The outcome of approving one record.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApproveResult {
+    /// The record.
+    pub id: VisitId,
+    /// Why it was not approved, if so.
+    pub error: Option<ErrorBody>,
+}
+
+/// Today on the device, for the screens' headers.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Today {
+    /// Date (JST).
+    pub date: Date,
+    /// Now (JST).
+    pub now: DateTime,
+    /// The fiscal year.
+    pub fiscal_year: FiscalYear,
+    /// `令和8年度`.
+    pub fiscal_year_ja: String,
+    /// `FY2026`.
+    pub fiscal_year_en: String,
+}
+
+impl Today {
+    /// Now.
+    pub fn now() -> Today {
+        let now = clock::now_jst();
+        let fy = now.date.fiscal_year();
+        Today { date: now.date, now, fiscal_year: fy, fiscal_year_ja: fy.japanese_label(), fiscal_year_en: fy.english_label() }
+    }
+}
+
+fn age_on(birth: Date, today: Date) -> u32 {
+    let mut age = today.year() - birth.year();
+    if (today.month(), today.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    age.max(0) as u32
+}
+
+fn staff_names(staff: &[StaffMember]) -> Vec<String> {
+    let mut s: Vec<&StaffMember> = staff.iter().collect();
+    s.sort_by_key(|m| m.role != StaffRole::Lead);
+    s.into_iter().map(|m| m.name.clone()).collect()
+}
+
+fn confirmed(v: &Visit) -> bool {
+    matches!(v.guardian, Some(GuardianConfirmation::Confirmed { .. }))
+}
+
+impl Carebook {
+    /// The children on this device with this year's remaining respite hours.
+    pub async fn child_cards(&self) -> Result<Vec<ChildCard>, CoreError> {
+        let today = clock::today_jst();
+        let mut out = Vec::new();
+        for row in self.children().await? {
+            let child = self.child(row.id).await?;
+            let report = self.respite_remaining(row.id, None).await?;
+            out.push(ChildCard {
+                id: row.id,
+                name: row.name,
+                kana: row.kana,
+                municipality: row.municipality,
+                score_total: row.score_total,
+                instruction_state: child.instruction_state(today),
+                remaining_minutes: report.ledger.remaining_minutes,
+                cap_minutes: report.ledger.cap_minutes,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A child's face sheet, score, instruction state and respite hours.
+    pub async fn child_sheet(&self, id: ChildId) -> Result<ChildSheet, CoreError> {
+        let today = clock::today_jst();
+        let child = self.child(id).await?;
+        Ok(ChildSheet {
+            score: child.score(),
+            instruction_state: child.instruction_state(today),
+            respite: self.respite_remaining(id, None).await?,
+            age_years: age_on(child.birth_date, today),
+            child,
+        })
+    }
+
+    /// A new draft visit for `child` by the logged-in account's station, with the account as lead.
+    pub async fn new_visit(&self, child: ChildId, kind: VisitKind) -> Result<Visit, CoreError> {
+        let user = self.session().await?.map(|s| s.user);
+        let station = match &user {
+            Some(u) => Station { id: u.org_id.clone(), name: self.station_name(&u.org_id).await? },
+            None => Station::default(),
+        };
+        let mut visit = Visit::new(child, kind, station);
+        if let Some(u) = user {
+            visit.staff.push(lead_of(&u));
+        }
+        Ok(visit)
+    }
+
+    /// The name a station was last recorded under on this device, else its code.
+    async fn station_name(&self, id: &str) -> Result<String, CoreError> {
+        let filter = VisitFilter::default();
+        let last = self.visits(&filter).await?.into_iter().rev().find(|s| s.station_id == id);
+        match last {
+            Some(s) => Ok(self.visit(s.id).await?.station.name),
+            None => Ok(id.to_string()),
+        }
+    }
+
+    /// Saves a visit from the app: a new one is recorded, a known one replaced (locked when
+    /// approved). Invalid input is refused with every problem and nothing is written.
+    pub async fn save_visit(&self, visit: Visit) -> Result<VisitRow, CoreError> {
+        let id = visit.id;
+        match self.store().visit_summary(id).await {
+            Ok(_) => {
+                self.update_visit(id, |v| *v = visit).await?;
+            }
+            Err(CoreError::NotFound { .. }) => {
+                self.record_visit(visit).await?;
+            }
+            Err(e) => return Err(e),
+        }
+        self.visit_row(id).await
+    }
+
+    /// Records the guardian's confirmation (or why there is none) on a visit.
+    pub async fn confirm_visit(&self, id: VisitId, confirmation: GuardianConfirmation) -> Result<VisitRow, CoreError> {
+        self.update_visit(id, |v| v.guardian = Some(confirmation)).await?;
+        self.visit_row(id).await
+    }
+
+    /// What a respite session from `start` to `end` with `lead_nurses` would do to the child's
+    /// hours. A session that passes the cap is allowed (a warning), broken length rules are named.
+    pub async fn respite_preview(
+        &self,
+        child: ChildId,
+        visit_id: Option<VisitId>,
+        start: DateTime,
+        end: DateTime,
+        lead_nurses: u32,
+    ) -> Result<RespitePreview, CoreError> {
+        let row = self.store().child_row(child).await?;
+        let rules = self.store().rules(&row.municipality).await?;
+        let fy = start.date.fiscal_year();
+        let enrolled = row.respite_enrolled_on.as_deref().and_then(|d| d.parse().ok());
+        let cap = rules.cap_minutes(fy, enrolled);
+        let mut uses: Vec<RespiteUse> = self.store().respite_uses(child, fy).await?;
+        if let Some(id) = visit_id {
+            uses.retain(|u| u.visit_id != id);
+        }
+        let before = respite_ledger(fy, cap, uses.clone());
+        let minutes = start.minutes_until(end);
+        let problems = rules.check_use_length(minutes, "actual_end");
+        let unit = rules.unit_minutes.max(1);
+        let billable = if problems.is_empty() { (minutes.max(0) as u32) / unit * unit * lead_nurses.max(1) } else { 0 };
+        let after = before.remaining_minutes - i64::from(billable);
+        Ok(RespitePreview {
+            before_remaining_minutes: before.remaining_minutes,
+            after_remaining_minutes: after,
+            cap_minutes: cap,
+            billable_minutes: billable,
+            passes_cap: billable > 0 && after < 0,
+            problems: problems.0,
+        })
+    }
+
+    /// A child's respite year for the parent's gauge: numbers and every session with its nurses.
+    pub async fn respite_year(&self, child: ChildId, fy: Option<FiscalYear>) -> Result<RespiteYear, CoreError> {
+        let report = self.respite_remaining(child, fy).await?;
+        let over: HashSet<VisitId> = report.ledger.over_cap.iter().copied().collect();
+        let mut sessions = Vec::with_capacity(report.ledger.sessions.len());
+        for u in report.ledger.sessions.iter().rev() {
+            let v = self.visit(u.visit_id).await?;
+            sessions.push(RespiteSession {
+                visit_id: u.visit_id,
+                start: u.start,
+                billable_minutes: u.billable_minutes,
+                uses: u.uses,
+                nurses: staff_names(&v.staff),
+                over_cap: over.contains(&u.visit_id),
+                confirmed: confirmed(&v),
+                status: v.status,
+            });
+        }
+        Ok(RespiteYear { report, sessions })
+    }
+
+    /// Visits for the lists and the office's review table, with their flags.
+    pub async fn review(&self, filter: &ReviewFilter) -> Result<Vec<VisitRow>, CoreError> {
+        let summaries = self
+            .visits(&VisitFilter { child: filter.child, month: filter.month, kind: filter.kind, status: filter.status })
+            .await?;
+        let mut ctx = RowContext::new(self).await?;
+        let mut out = Vec::new();
+        for s in summaries {
+            if filter.station.as_deref().is_some_and(|st| st != s.station_id) {
+                continue;
+            }
+            let row = ctx.row(self, s).await?;
+            let f = row.flags;
+            if (filter.over_cap && !f.over_cap)
+                || (filter.rejected && !f.rejected)
+                || (filter.unconfirmed && !f.unconfirmed)
+                || (filter.expired_instruction && !f.instruction_expired)
+            {
+                continue;
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+
+    /// One visit's row with its flags.
+    pub async fn visit_row(&self, id: VisitId) -> Result<VisitRow, CoreError> {
+        let summary = self.store().visit_summary(id).await?;
+        RowContext::new(self).await?.row(self, summary).await
+    }
+
+    /// A visit, its flags and its history on the server (the history is left empty with the
+    /// reason when the server cannot be asked).
+    pub async fn visit_detail(&self, id: VisitId) -> Result<VisitDetail, CoreError> {
+        let visit = self.visit(id).await?;
+        let row = self.visit_row(id).await?;
+        let (history, history_error) = match self.record_history(&id.to_string()).await {
+            Ok(h) => (h, None),
+            Err(e) => (Vec::new(), Some(e.to_body())),
+        };
+        Ok(VisitDetail { visit, row, history, history_error })
+    }
+
+    /// Approves each visit (office); one that cannot be approved says why and the others go on.
+    pub async fn approve_visits(&self, ids: &[VisitId]) -> Result<Vec<ApproveResult>, CoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let error = match self.set_visit_status(id, VisitStatus::Approved).await {
+                Ok(_) => None,
+                Err(e @ (CoreError::Storage(_) | CoreError::Document(_))) => return Err(e),
+                Err(e) => Some(e.to_body()),
+            };
+            out.push(ApproveResult { id, error });
+        }
+        Ok(out)
+    }
+
+    /// Submits a draft visit (nurse), checked in full first.
+    pub async fn submit_visit(&self, id: VisitId) -> Result<VisitRow, CoreError> {
+        self.set_visit_status(id, VisitStatus::Submitted).await?;
+        self.visit_row(id).await
+    }
+
+    /// Each child's respite in a month: sessions, minutes, and the year's numbers up to the
+    /// month's end.
+    pub async fn respite_month(&self, month: YearMonth) -> Result<Vec<MonthRespiteRow>, CoreError> {
+        let fy = month.first_day().fiscal_year();
+        let end = month.last_day();
+        let mut out = Vec::new();
+        for row in self.children().await? {
+            let report = self.respite_remaining(row.id, Some(fy)).await?;
+            let upto: Vec<RespiteUse> = report.ledger.sessions.iter().filter(|u| u.start.date <= end).copied().collect();
+            let in_month: Vec<&RespiteUse> = upto.iter().filter(|u| u.start.date.year_month() == month).collect();
+            let ledger: RespiteLedger = respite_ledger(fy, report.ledger.cap_minutes, upto.clone());
+            out.push(MonthRespiteRow {
+                child_id: row.id,
+                child_name: row.name,
+                municipality_name: report.municipality_name,
+                sessions: in_month.len() as u32,
+                uses: in_month.iter().map(|u| u.uses).sum(),
+                month_minutes: in_month.iter().map(|u| u.billable_minutes).sum(),
+                year_used_minutes: ledger.used_minutes,
+                cap_minutes: ledger.cap_minutes,
+                remaining_minutes: ledger.remaining_minutes,
+                over_cap: ledger.is_over_cap(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The account as the lead nurse of a visit.
+fn lead_of(u: &UserInfo) -> StaffMember {
+    StaffMember {
+        id: u.id.clone(),
+        name: u.username.clone(),
+        profession: carebook_domain::Profession::Nurse,
+        role: StaffRole::Lead,
+        station_id: u.org_id.clone(),
+    }
+}
+
+/// What rows share: refused records, records waiting to sync, each child's over-cap sessions and
+/// face sheet, read once per list.
+struct RowContext {
+    rejected: HashMap<String, RejectedDoc>,
+    pending: HashSet<String>,
+    over_cap: HashMap<(ChildId, FiscalYear), HashSet<VisitId>>,
+    children: HashMap<ChildId, Child>,
+}
+
+impl RowContext {
+    async fn new(app: &Carebook) -> Result<RowContext, CoreError> {
+        let rejected = app.store().rejected().await?.into_iter().map(|r| (r.id.clone(), r)).collect();
+        let pending = app.store().pending_ids().await?.into_iter().collect();
+        Ok(RowContext { rejected, pending, over_cap: HashMap::new(), children: HashMap::new() })
+    }
+
+    async fn row(&mut self, app: &Carebook, summary: VisitSummary) -> Result<VisitRow, CoreError> {
+        let visit = app.visit(summary.id).await?;
+        if let Entry::Vacant(e) = self.children.entry(summary.child_id) {
+            e.insert(app.child(summary.child_id).await?);
+        }
+        let child = &self.children[&summary.child_id];
+        let over_cap = match summary.fiscal_year {
+            Some(fy) if summary.kind == VisitKind::Respite => {
+                if let Entry::Vacant(e) = self.over_cap.entry((summary.child_id, fy)) {
+                    e.insert(app.respite_remaining(summary.child_id, Some(fy)).await?.ledger.over_cap.into_iter().collect());
+                }
+                self.over_cap[&(summary.child_id, fy)].contains(&summary.id)
+            }
+            _ => false,
+        };
+        let instruction_expired = summary
+            .date
+            .is_some_and(|d| matches!(child.instruction_state(d), InstructionState::Expired | InstructionState::Missing | InstructionState::NotYetValid));
+        let key = summary.id.to_string();
+        let rejected = self.rejected.get(&key);
+        Ok(VisitRow {
+            child_name: child.name.clone(),
+            staff: staff_names(&visit.staff),
+            flags: VisitFlags {
+                over_cap,
+                rejected: rejected.is_some(),
+                unconfirmed: !confirmed(&visit),
+                instruction_expired,
+                pending_sync: self.pending.contains(&key),
+            },
+            rejected_reason: rejected.map(|r| r.reason.clone()),
+            summary,
+        })
+    }
+}
+
+/// Checks a visit as it stands, without saving: every problem, for the form to show.
+impl Carebook {
+    /// Every problem with `visit` (empty when it can be saved).
+    pub async fn check_visit_problems(&self, visit: &Visit) -> Result<Vec<Problem>, CoreError> {
+        let child = self.store().child_row(visit.child_id).await?;
+        let rules = self.store().rules(&child.municipality).await?;
+        let templates = self.store().templates().await?;
+        let p: Problems = visit.validate(VisitContext { rules: &rules, templates: &templates, child_score: Some(child.score_total) });
+        Ok(p.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn age_counts_whole_years_up_to_the_birthday() {
+        let d = |y, m, dd| Date::new(y, m, dd).unwrap();
+        assert_eq!(age_on(d(2020, 5, 10), d(2026, 5, 9)), 5);
+        assert_eq!(age_on(d(2020, 5, 10), d(2026, 5, 10)), 6);
+        assert_eq!(age_on(d(2020, 2, 29), d(2026, 2, 28)), 5);
+    }
+}
+
+/// One enum value with its labels.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LabelEntry {
+    /// The stable name (what records and commands use).
+    pub name: String,
+    /// Japanese.
+    pub ja: String,
+    /// English.
+    pub en: String,
+}
+
+/// The bilingual labels of every choice the screens offer, from the domain's one source.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Labels {
+    /// Visit kinds.
+    pub visit_kind: Vec<LabelEntry>,
+    /// Outcomes.
+    pub outcome: Vec<LabelEntry>,
+    /// Statuses.
+    pub status: Vec<LabelEntry>,
+    /// Professions.
+    pub profession: Vec<LabelEntry>,
+    /// Roles on a visit.
+    pub staff_role: Vec<LabelEntry>,
+    /// The score's care items.
+    pub care_item: Vec<LabelEntry>,
+    /// Watch levels.
+    pub watch: Vec<LabelEntry>,
+    /// Doctor's instruction states.
+    pub instruction_state: Vec<LabelEntry>,
+    /// Checklist answers.
+    pub check_status: Vec<LabelEntry>,
+    /// Account roles.
+    pub role: Vec<LabelEntry>,
+    /// Household income tiers.
+    pub income_tier: Vec<LabelEntry>,
+}
+
+macro_rules! entries {
+    ($ty:ty) => {
+        <$ty>::ALL
+            .iter()
+            .map(|v| LabelEntry { name: v.name().to_string(), ja: v.label().ja.to_string(), en: v.label().en.to_string() })
+            .collect()
+    };
+}
+
+impl Labels {
+    /// Every label.
+    pub fn all() -> Labels {
+        use carebook_domain::{CareItem, CheckStatus, IncomeTier, Outcome, Profession, Role, Watch};
+        Labels {
+            visit_kind: entries!(VisitKind),
+            outcome: entries!(Outcome),
+            status: entries!(VisitStatus),
+            profession: entries!(Profession),
+            staff_role: entries!(StaffRole),
+            care_item: entries!(CareItem),
+            watch: entries!(Watch),
+            instruction_state: entries!(InstructionState),
+            check_status: entries!(CheckStatus),
+            role: entries!(Role),
+            income_tier: entries!(IncomeTier),
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! The app's local lock: a PIN (4–8 digits) or a passphrase (8 characters or more) that reopens
+//! the app on this device. Only an Argon2id hash is kept, in the device settings; the PIN never
+//! leaves the device and is never logged.
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+use carebook_domain::Problems;
+
+use crate::{Carebook, CoreError};
+
+const PIN_HASH: &str = "pin_hash";
+
+/// Every problem with a new PIN or passphrase.
+pub fn check_pin(pin: &str) -> Problems {
+    let mut p = Problems::new();
+    let n = pin.chars().count();
+    let digits = pin.chars().all(|c| c.is_ascii_digit());
+    if pin.trim() != pin {
+        p.push("pin", "pin_spaces", "前後に空白は使えません", "a PIN cannot start or end with a space");
+    } else if digits && !(4..=8).contains(&n) {
+        p.push("pin", "pin_length", format!("PIN は 4〜8 桁の数字です（{n} 桁）"), format!("a PIN has 4–8 digits, not {n}"));
+    } else if !digits && n < 8 {
+        p.push(
+            "pin",
+            "passphrase_length",
+            format!("パスフレーズは 8 文字以上です（{n} 文字）"),
+            format!("a passphrase has at least 8 characters, not {n}"),
+        );
+    }
+    p
+}
+
+impl Carebook {
+    /// Whether a PIN is set on this device.
+    pub async fn pin_is_set(&self) -> Result<bool, CoreError> {
+        Ok(self.store().setting(PIN_HASH).await?.is_some())
+    }
+
+    /// Sets (or changes) the PIN. A PIN that breaks the rules is refused and nothing is written.
+    pub async fn set_pin(&self, pin: &str) -> Result<(), CoreError> {
+        check_pin(pin).into_result()?;
+        let pin = pin.to_string();
+        let hash = tokio::task::spawn_blocking(move || Argon2::default().hash_password(pin.as_bytes()).map(|h| h.to_string()))
+            .await
+            .map_err(|e| CoreError::Storage(e.to_string()))?
+            .map_err(|e| CoreError::Storage(format!("PIN hash: {e}")))?;
+        self.store().set_setting(PIN_HASH, &hash).await
+    }
+
+    /// Checks the PIN; a wrong one is `invalid` with the problem on `pin`.
+    pub async fn verify_pin(&self, pin: &str) -> Result<(), CoreError> {
+        let Some(hash) = self.store().setting(PIN_HASH).await? else {
+            return Ok(());
+        };
+        let pin = pin.to_string();
+        let ok = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
+        })
+        .await
+        .map_err(|e| CoreError::Storage(e.to_string()))?;
+        if ok {
+            return Ok(());
+        }
+        let mut p = Problems::new();
+        p.push("pin", "wrong_pin", "PIN が違います", "wrong PIN");
+        Err(p.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_are_4_to_8_digits_and_passphrases_8_characters_or_more() {
+        for ok in ["1234", "12345678", "たんぽぽの見本です", "correct horse"] {
+            assert!(check_pin(ok).is_empty(), "{ok}");
+        }
+        assert!(check_pin("123").has_code("pin_length"));
+        assert!(check_pin("123456789").has_code("pin_length"));
+        assert!(check_pin("abc1234").has_code("passphrase_length"));
+        assert!(check_pin(" 1234").has_code("pin_spaces"));
+    }
+}

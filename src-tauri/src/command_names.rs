@@ -1,0 +1,26 @@
+// The app's commands, in one list read by build.rs (to generate an `allow-<command>` permission
+// for each) and checked against the commands the shell defines by a unit test.
+pub const COMMANDS: &[&str] = &[
+    "app_status",
+    "login",
+    "set_pin",
+    "unlock",
+    "lock",
+    "sync_view",
+    "sync_now",
+    "labels",
+    "templates",
+    "children",
+    "child_sheet",
+    "visits",
+    "visit_detail",
+    "new_visit",
+    "check_visit",
+    "save_visit",
+    "submit_visit",
+    "confirm_visit",
+    "respite_preview",
+    "respite_year",
+    "respite_month",
+    "approve_visits",
+];

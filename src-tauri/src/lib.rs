@@ -1,0 +1,245 @@
+//! Carebook's tablet app: a thin Tauri v2 shell over `carebook-core`.
+//!
+//! Every command is one call into a core use case; errors reach the web view as the wire's
+//! `{code, message, problems}`. The window may call only the commands in
+//! `capabilities/main.json` (permissions generated from `src/command_names.rs`). The TypeScript
+//! types for the commands and records in `ui/src/bindings.ts` are generated from these Rust
+//! types by `cargo test -p carebook-app` (see [`typescript`]).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use carebook_core::app::{
+    ApproveResult, ChildCard, ChildSheet, Labels, MonthRespiteRow, RespitePreview, RespiteYear, ReviewFilter, Today, VisitDetail, VisitRow,
+};
+use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
+use carebook_domain::{
+    ChecklistTemplate, ChildId, DateTime, ErrorBody, GuardianConfirmation, Problem, UserInfo, Visit, VisitId, VisitKind, YearMonth,
+};
+use serde::Serialize;
+use tauri::Manager;
+
+#[macro_use]
+mod macros;
+#[cfg(test)]
+mod bindings;
+#[cfg(test)]
+mod command_names;
+#[cfg(test)]
+mod tests;
+
+/// How often the background sync runs while it succeeds.
+const SYNC_EVERY: Duration = Duration::from_secs(60);
+
+/// What the shell holds: the device's use cases, the background sync, and whether the PIN has
+/// opened the app in this run.
+#[derive(Debug)]
+pub struct Shell {
+    core: Carebook,
+    sync: Mutex<Option<SyncLoop>>,
+    unlocked: AtomicBool,
+    default_server_url: Option<String>,
+    demo_hint: Option<String>,
+}
+
+/// Where the app stands: logged in or not, locked or not, and today.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct AppStatus {
+    /// The account, once logged in.
+    pub user: Option<UserInfo>,
+    /// The server, once logged in.
+    pub server_url: Option<String>,
+    /// The server address to offer on first run.
+    pub default_server_url: Option<String>,
+    /// A PIN is set on this device.
+    pub pin_set: bool,
+    /// The PIN has opened the app in this run (always true when no PIN is set yet).
+    pub unlocked: bool,
+    /// Today (JST) and the fiscal year.
+    pub today: Today,
+    /// How to log in as the demo's other people (demo runs only).
+    pub demo_hint: Option<String>,
+}
+
+/// The sync line: online, progress, waiting and refused records.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncView {
+    /// The last attempt reached the server (false while offline or before the first attempt).
+    pub online: bool,
+    /// The background loop and the stored status.
+    pub status: SyncStatus,
+    /// The loop: syncing now, progress, last error.
+    pub run: LoopStatus,
+}
+
+impl Shell {
+    /// Opens the store in `data_dir` and starts the background sync if logged in.
+    pub async fn open(data_dir: PathBuf, default_server_url: Option<String>, demo_hint: Option<String>) -> Result<Shell, CoreError> {
+        let core = Carebook::open(&data_dir).await?;
+        let pin_set = core.pin_is_set().await?;
+        let shell = Shell { core, sync: Mutex::new(None), unlocked: AtomicBool::new(!pin_set), default_server_url, demo_hint };
+        if shell.core.session().await?.is_some() {
+            shell.start_sync();
+        }
+        Ok(shell)
+    }
+
+    fn start_sync(&self) {
+        let mut guard = self.sync.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(old) = guard.take() {
+            old.stop();
+        }
+        *guard = Some(SyncLoop::spawn(self.core.clone(), SYNC_EVERY));
+    }
+
+    fn sync_now(&self) {
+        if let Some(l) = self.sync.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            l.sync_now();
+        }
+    }
+
+    /// The use cases, once the PIN has opened the app.
+    fn open_core(&self) -> Result<&Carebook, CoreError> {
+        if self.unlocked.load(Ordering::SeqCst) {
+            Ok(&self.core)
+        } else {
+            Err(CoreError::AppLocked)
+        }
+    }
+
+    /// Passes a write's result on, asking the background loop to push the change when it worked.
+    async fn changed<T>(&self, r: Result<T, CoreError>) -> Result<T, CoreError> {
+        if r.is_ok() {
+            self.sync_now();
+        }
+        r
+    }
+
+    async fn status(&self) -> Result<AppStatus, CoreError> {
+        let session = self.core.session().await?;
+        Ok(AppStatus {
+            server_url: session.as_ref().map(|s| s.server_url.clone()),
+            user: session.map(|s| s.user),
+            default_server_url: self.default_server_url.clone(),
+            pin_set: self.core.pin_is_set().await?,
+            unlocked: self.unlocked.load(Ordering::SeqCst),
+            today: Today::now(),
+            demo_hint: self.demo_hint.clone(),
+        })
+    }
+
+    async fn login(&self, server_url: &str, username: &str, password: &str) -> Result<AppStatus, CoreError> {
+        let device = format!("Carebook app ({})", std::env::consts::OS);
+        self.core.login(server_url.trim(), username.trim(), password, &device).await?;
+        self.start_sync();
+        self.status().await
+    }
+
+    async fn set_pin(&self, pin: &str) -> Result<AppStatus, CoreError> {
+        if self.core.pin_is_set().await? && !self.unlocked.load(Ordering::SeqCst) {
+            return Err(CoreError::AppLocked);
+        }
+        self.core.set_pin(pin).await?;
+        self.unlocked.store(true, Ordering::SeqCst);
+        self.status().await
+    }
+
+    async fn unlock(&self, pin: &str) -> Result<AppStatus, CoreError> {
+        self.core.verify_pin(pin).await?;
+        self.unlocked.store(true, Ordering::SeqCst);
+        self.status().await
+    }
+
+    async fn lock(&self) -> Result<AppStatus, CoreError> {
+        if self.core.pin_is_set().await? {
+            self.unlocked.store(false, Ordering::SeqCst);
+        }
+        self.status().await
+    }
+
+    async fn sync_view(&self) -> Result<SyncView, CoreError> {
+        let run = self.sync.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map(SyncLoop::status).unwrap_or_default();
+        let online = run.last_success_at.is_some() && run.last_error.as_ref().is_none_or(|e| e.code != "offline");
+        Ok(SyncView { online, status: self.core.sync_status().await?, run })
+    }
+}
+
+commands! {
+    /// Where the app stands.
+    fn app_status(s) -> AppStatus { s.status().await }
+    /// Logs in to a server; the role comes from the account.
+    fn login(s, server_url: String, username: String, password: String) -> AppStatus { s.login(&server_url, &username, &password).await }
+    /// Sets the PIN (first run, or changing it while open).
+    fn set_pin(s, pin: String) -> AppStatus { s.set_pin(&pin).await }
+    /// Opens the app with the PIN.
+    fn unlock(s, pin: String) -> AppStatus { s.unlock(&pin).await }
+    /// Locks the app.
+    fn lock(s) -> AppStatus { s.lock().await }
+    /// The sync line.
+    fn sync_view(s) -> SyncView { s.open_core()?; s.sync_view().await }
+    /// Syncs now.
+    fn sync_now(s) -> SyncView { s.open_core()?; s.sync_now(); s.sync_view().await }
+    /// Every choice's labels in both languages.
+    fn labels(s) -> Labels { s.open_core().map(|_| Labels::all()) }
+    /// Checklist templates.
+    fn templates(s) -> Vec<ChecklistTemplate> { s.open_core()?.templates().await }
+    /// The children on this device.
+    fn children(s) -> Vec<ChildCard> { s.open_core()?.child_cards().await }
+    /// A child's face sheet.
+    fn child_sheet(s, id: ChildId) -> ChildSheet { s.open_core()?.child_sheet(id).await }
+    /// Visits with their flags (lists and the review table).
+    fn visits(s, filter: ReviewFilter) -> Vec<VisitRow> { s.open_core()?.review(&filter).await }
+    /// A visit with its history.
+    fn visit_detail(s, id: VisitId) -> VisitDetail { s.open_core()?.visit_detail(id).await }
+    /// A new draft visit.
+    fn new_visit(s, child_id: ChildId, kind: VisitKind) -> Visit { s.open_core()?.new_visit(child_id, kind).await }
+    /// Every problem with a visit as it stands.
+    fn check_visit(s, visit: Visit) -> Vec<Problem> { s.open_core()?.check_visit_problems(&visit).await }
+    /// Saves a visit (new or changed).
+    fn save_visit(s, visit: Visit) -> VisitRow { s.changed(s.open_core()?.save_visit(visit).await).await }
+    /// Submits a visit.
+    fn submit_visit(s, id: VisitId) -> VisitRow { s.changed(s.open_core()?.submit_visit(id).await).await }
+    /// Records the guardian's confirmation.
+    fn confirm_visit(s, id: VisitId, confirmation: GuardianConfirmation) -> VisitRow {
+        s.changed(s.open_core()?.confirm_visit(id, confirmation).await).await
+    }
+    /// What a respite session would do to the child's hours.
+    fn respite_preview(s, child_id: ChildId, visit_id: Option<VisitId>, start: DateTime, end: DateTime, lead_nurses: u32) -> RespitePreview {
+        s.open_core()?.respite_preview(child_id, visit_id, start, end, lead_nurses).await
+    }
+    /// A child's respite year (the parent's gauge).
+    fn respite_year(s, child_id: ChildId) -> RespiteYear { s.open_core()?.respite_year(child_id, None).await }
+    /// A month's respite per child (office).
+    fn respite_month(s, month: YearMonth) -> Vec<MonthRespiteRow> { s.open_core()?.respite_month(month).await }
+    /// Approves visits (office).
+    fn approve_visits(s, ids: Vec<VisitId>) -> Vec<ApproveResult> { s.changed(s.open_core()?.approve_visits(&ids).await).await }
+}
+
+/// Where the app keeps its store: `CAREBOOK_DATA_DIR`, else the platform's app data folder.
+fn data_dir(app: &tauri::App) -> PathBuf {
+    match std::env::var_os("CAREBOOK_DATA_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => app.path().app_data_dir().unwrap_or_else(|_| PathBuf::from("carebook-data")),
+    }
+}
+
+/// Starts the app.
+pub fn run() {
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).try_init();
+    tauri::Builder::default()
+        .setup(|app| {
+            let dir = data_dir(app);
+            let server = std::env::var("CAREBOOK_SERVER_URL").ok().filter(|s| !s.is_empty());
+            let hint = std::env::var("CAREBOOK_DEMO_HINT").ok().filter(|s| !s.is_empty());
+            let shell = tauri::async_runtime::block_on(Shell::open(dir, server, hint))?;
+            app.manage(shell);
+            Ok(())
+        })
+        .invoke_handler(invoke_handler())
+        .run(tauri::generate_context!())
+        .expect("Carebook could not start");
+}

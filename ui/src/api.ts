@@ -1,0 +1,52 @@
+// The one door to the Rust side. Command names, arguments and results are the generated
+// `Commands` map (bindings.ts, from the Rust types), so a renamed field fails `tsc`.
+import { invoke } from "@tauri-apps/api/core";
+import type { Commands, ErrorBody, Problem } from "./bindings";
+import { lang } from "./i18n";
+
+export type Cmd = keyof Commands;
+
+/** Calls a command; failures throw an `ApiError` carrying the wire's `{code, message, problems}`. */
+export async function call<K extends Cmd>(cmd: K, args: Commands[K]["args"]): Promise<Commands[K]["result"]> {
+  try {
+    return (await invoke(cmd, args as Record<string, unknown>)) as Commands[K]["result"];
+  } catch (e) {
+    throw ApiError.from(e);
+  }
+}
+
+export class ApiError extends Error {
+  constructor(readonly body: ErrorBody) {
+    super(body.message);
+  }
+  static from(e: unknown): ApiError {
+    if (e instanceof ApiError) return e;
+    if (e && typeof e === "object" && "code" in e && "message" in e) {
+      const b = e as ErrorBody;
+      return new ApiError({ code: b.code, message: b.message, problems: b.problems ?? [] });
+    }
+    return new ApiError({ code: "internal", message: String(e), problems: [] });
+  }
+  get code(): string {
+    return this.body.code;
+  }
+  /** The message in the current language (the core writes `日本語 / English`). */
+  text(): string {
+    return pickLang(this.body.message);
+  }
+  problems(): Problem[] {
+    return this.body.problems ?? [];
+  }
+}
+
+/** `日本語 / English` → the half for the current language (the whole text when there is no split). */
+export function pickLang(message: string): string {
+  const i = message.indexOf(" / ");
+  if (i < 0) return message;
+  return lang.value === "ja" ? message.slice(0, i) : message.slice(i + 3);
+}
+
+/** A problem's message in the current language. */
+export function problemText(p: Problem): string {
+  return lang.value === "ja" ? p.ja : p.en;
+}

@@ -1,0 +1,76 @@
+// The frame: first run (server, login, PIN), the lock, then the screens of the account's role
+// under a header with the sync line and the language switch.
+import { useEffect, useState } from "preact/hooks";
+import type { AppStatus, Labels } from "./bindings";
+import { call } from "./api";
+import { lang, onLangChange, setLang, t, label } from "./i18n";
+import { ErrorBox } from "./ui";
+import { LoginScreen, PinScreen, UnlockScreen } from "./screens/setup";
+import { SyncBar } from "./screens/sync";
+import { NurseApp } from "./screens/nurse";
+import { ParentApp } from "./screens/parent";
+import { OfficeApp } from "./screens/office";
+import { AppContext } from "./context";
+
+export function App() {
+  const [, setTick] = useState(0);
+  const [status, setStatus] = useState<AppStatus | null>(null);
+  const [labels, setLabels] = useState<Labels | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => onLangChange(() => setTick((n) => n + 1)), []);
+  useEffect(() => {
+    document.documentElement.lang = lang.value;
+    call("app_status", {}).then(setStatus, setError);
+  }, []);
+  const ready = !!status?.user && status.pin_set && status.unlocked;
+  useEffect(() => {
+    if (ready && !labels) call("labels", {}).then(setLabels, setError);
+  }, [ready]);
+
+  let body;
+  if (error) body = <ErrorBox error={error} />;
+  else if (!status) body = <p class="muted">{t("loading")}</p>;
+  else if (!status.user) body = <LoginScreen status={status} onDone={setStatus} />;
+  else if (!status.pin_set) body = <PinScreen onDone={setStatus} />;
+  else if (!status.unlocked) body = <UnlockScreen onDone={setStatus} />;
+  else if (!labels) body = <p class="muted">{t("loading")}</p>;
+  else {
+    const role = status.user.role;
+    body = (
+      <AppContext.Provider value={{ status, labels }}>
+        {role === "nurse" ? <NurseApp /> : role === "parent" ? <ParentApp /> : <OfficeApp />}
+      </AppContext.Provider>
+    );
+  }
+
+  return (
+    <div class="frame">
+      <header class="top">
+        <span class="brand">{t("app_name")}</span>
+        {status && <span class="fy" data-testid="fy-label">{lang.value === "ja" ? status.today.fiscal_year_ja : status.today.fiscal_year_en}</span>}
+        {status?.user && labels && (
+          <span class="who" data-testid="who">
+            {t("logged_in_as", { name: status.user.username, role: label(labels.role, status.user.role) })}
+          </span>
+        )}
+        <span class="spacer" />
+        <div class="lang" role="group" aria-label={t("language")}>
+          <button class={lang.value === "ja" ? "on" : ""} onClick={() => setLang("ja")} data-testid="lang-ja">
+            {t("lang_ja")}
+          </button>
+          <button class={lang.value === "en" ? "on" : ""} onClick={() => setLang("en")} data-testid="lang-en">
+            {t("lang_en")}
+          </button>
+        </div>
+        {ready && status.pin_set && (
+          <button onClick={() => call("lock", {}).then(setStatus, setError)} data-testid="lock">
+            {t("lock")}
+          </button>
+        )}
+      </header>
+      {ready && <SyncBar />}
+      <main>{body}</main>
+    </div>
+  );
+}

@@ -1,0 +1,1177 @@
+// Generated from the Rust types by `cargo test -p carebook-app` (src-tauri/src/bindings.rs).
+// Do not edit: change the Rust types and run the tests again.
+
+export type AppStatus = { 
+/**
+ * The account, once logged in.
+ */
+user: UserInfo | null, 
+/**
+ * The server, once logged in.
+ */
+server_url: string | null, 
+/**
+ * The server address to offer on first run.
+ */
+default_server_url: string | null, 
+/**
+ * A PIN is set on this device.
+ */
+pin_set: boolean, 
+/**
+ * The PIN has opened the app in this run (always true when no PIN is set yet).
+ */
+unlocked: boolean, 
+/**
+ * Today (JST) and the fiscal year.
+ */
+today: Today, 
+/**
+ * How to log in as the demo's other people (demo runs only).
+ */
+demo_hint: string | null, };
+
+export type ApproveResult = { 
+/**
+ * The record.
+ */
+id: VisitId, 
+/**
+ * Why it was not approved, if so.
+ */
+error: ErrorBody | null, };
+
+export type AuditEntry = { 
+/**
+ * Record id.
+ */
+record_id: string, 
+/**
+ * Account name.
+ */
+username: string, 
+/**
+ * Device id.
+ */
+device_id: string, 
+/**
+ * Unix seconds.
+ */
+at: number, 
+/**
+ * The document's heads after the change (hex change hashes, comma-separated).
+ */
+change_hash: string, 
+/**
+ * `created` or `changed`.
+ */
+action: string, };
+
+export type CareGiven = { 
+/**
+ * Merge key.
+ */
+id: string, 
+/**
+ * The item.
+ */
+item: CareItem, 
+/**
+ * How many times (suction count …).
+ */
+count: number | null, 
+/**
+ * Volume, mL (feeding).
+ */
+amount_ml: number | null, 
+/**
+ * Pump rate, mL/h.
+ */
+rate_ml_per_h: number | null, 
+/**
+ * Oxygen, L/min.
+ */
+oxygen_l_per_min: number | null, 
+/**
+ * Free text: secretions, ventilator settings and alarms …
+ */
+note: string, };
+
+export type CareItem = "ventilator" | "tracheostomy" | "nasopharyngeal_airway" | "oxygen" | "suction" | "nebulizer" | "tube_feeding" | "feeding_pump" | "central_venous_catheter" | "subcutaneous_injection" | "subcutaneous_pump" | "blood_glucose" | "dialysis" | "intermittent_catheterisation" | "continuous_urinary_drainage" | "stoma" | "disimpaction" | "enema" | "seizure_care";
+
+export type CheckEntry = { 
+/**
+ * Ok / problem / absent.
+ */
+status: CheckStatus, 
+/**
+ * A note (what the problem is).
+ */
+note: string, };
+
+export type CheckStatus = "ok" | "problem" | "absent";
+
+export type Checklist = { 
+/**
+ * The template it was filled from.
+ */
+template_id: string, 
+/**
+ * Item id → entry.
+ */
+items: { [key in string]: CheckEntry }, };
+
+export type ChecklistTemplate = { 
+/**
+ * Stable id, e.g. `first_visit_equipment`.
+ */
+id: string, 
+/**
+ * Title in Japanese.
+ */
+title_ja: string, 
+/**
+ * Title in English.
+ */
+title_en: string, 
+/**
+ * The items, in display order.
+ */
+items: Array<TemplateItem>, };
+
+export type Child = { 
+/**
+ * Id.
+ */
+id: ChildId, 
+/**
+ * Name (氏名).
+ */
+name: string, 
+/**
+ * Name in kana (ふりがな).
+ */
+kana: string, 
+/**
+ * Birth date.
+ */
+birth_date: Date, 
+/**
+ * Municipality code (5 digits), which sets the respite rules.
+ */
+municipality: string, 
+/**
+ * Household income tier (世帯区分).
+ */
+income_tier: IncomeTier, 
+/**
+ * When the child enrolled in respite, if mid-year (for pro-rating).
+ */
+respite_enrolled_on: Date | null, 
+/**
+ * Diagnosis.
+ */
+diagnosis: string, 
+/**
+ * Guardians (保護者).
+ */
+guardians: Array<Contact>, 
+/**
+ * Devices at home: 人工呼吸器, 吸引器 …
+ */
+devices: Array<string>, 
+/**
+ * Medical-care score items.
+ */
+score: Array<ScoreEntry>, 
+/**
+ * The doctor's instruction.
+ */
+doctor_instruction: DoctorInstruction | null, 
+/**
+ * Emergency contacts (doctor, family, hospital).
+ */
+emergency_contacts: Array<Contact>, };
+
+export type ChildCard = { 
+/**
+ * Id.
+ */
+id: ChildId, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Kana.
+ */
+kana: string, 
+/**
+ * Municipality code.
+ */
+municipality: string, 
+/**
+ * Medical-care score.
+ */
+score_total: number, 
+/**
+ * The doctor's instruction today.
+ */
+instruction_state: InstructionState, 
+/**
+ * Respite minutes left this fiscal year (negative past the cap).
+ */
+remaining_minutes: number, 
+/**
+ * This fiscal year's cap, minutes.
+ */
+cap_minutes: number, };
+
+export type ChildId = string;
+
+export type ChildSheet = { 
+/**
+ * The face sheet.
+ */
+child: Child, 
+/**
+ * The medical-care score.
+ */
+score: Score, 
+/**
+ * The doctor's instruction today (warns when expired or expiring).
+ */
+instruction_state: InstructionState, 
+/**
+ * Respite hours this fiscal year.
+ */
+respite: RespiteReport, 
+/**
+ * Age in whole years today.
+ */
+age_years: number, };
+
+export type Contact = { 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Relation or role: 母, 父, 主治医, 訪問看護ステーション …
+ */
+relation: string, 
+/**
+ * Phone number.
+ */
+phone: string, };
+
+export type Date = string;
+
+export type DateTime = string;
+
+export type DoctorInstruction = { 
+/**
+ * The doctor.
+ */
+doctor: string, 
+/**
+ * The hospital or clinic.
+ */
+institution: string, 
+/**
+ * First valid day.
+ */
+valid_from: Date, 
+/**
+ * Last valid day.
+ */
+valid_until: Date, };
+
+export type ErrorBody = { 
+/**
+ * Stable machine-readable code: `invalid`, `not_found`, `locked`, `corrupt_record` …
+ */
+code: string, 
+/**
+ * What went wrong, for people.
+ */
+message: string, 
+/**
+ * Field-level problems (empty unless `code` is `invalid`).
+ */
+problems?: Array<Problem>, };
+
+export type FiscalYear = number;
+
+export type GuardianConfirmation = { "kind": "confirmed", 
+/**
+ * Guardian's name.
+ */
+name: string, 
+/**
+ * When.
+ */
+at: DateTime, 
+/**
+ * The drawn signature as SVG path data (may be empty).
+ */
+signature: string, } | { "kind": "not_confirmed", 
+/**
+ * Why.
+ */
+reason: string, };
+
+export type Handover = { 
+/**
+ * The experienced station handing the child over.
+ */
+from_station: Station, 
+/**
+ * The station taking the child over.
+ */
+to_station: Station, 
+/**
+ * Topics handed over.
+ */
+topics: Array<HandoverTopic>, 
+/**
+ * Sign-off by the nurse of the station handing over.
+ */
+from_sign_off: SignOff | null, 
+/**
+ * Sign-off by the nurse of the station taking over.
+ */
+to_sign_off: SignOff | null, };
+
+export type HandoverTopic = { 
+/**
+ * Merge key.
+ */
+id: string, 
+/**
+ * What: 吸引の手順, 抱っこの仕方, 緊急時対応 …
+ */
+topic: string, 
+/**
+ * Details.
+ */
+detail: string, };
+
+export type IncomeTier = "public_assistance" | "tax_exempt" | "taxed";
+
+export type InstructionState = "valid" | "expiring_soon" | "expired" | "not_yet_valid" | "missing";
+
+export type LabelEntry = { 
+/**
+ * The stable name (what records and commands use).
+ */
+name: string, 
+/**
+ * Japanese.
+ */
+ja: string, 
+/**
+ * English.
+ */
+en: string, };
+
+export type Labels = { 
+/**
+ * Visit kinds.
+ */
+visit_kind: Array<LabelEntry>, 
+/**
+ * Outcomes.
+ */
+outcome: Array<LabelEntry>, 
+/**
+ * Statuses.
+ */
+status: Array<LabelEntry>, 
+/**
+ * Professions.
+ */
+profession: Array<LabelEntry>, 
+/**
+ * Roles on a visit.
+ */
+staff_role: Array<LabelEntry>, 
+/**
+ * The score's care items.
+ */
+care_item: Array<LabelEntry>, 
+/**
+ * Watch levels.
+ */
+watch: Array<LabelEntry>, 
+/**
+ * Doctor's instruction states.
+ */
+instruction_state: Array<LabelEntry>, 
+/**
+ * Checklist answers.
+ */
+check_status: Array<LabelEntry>, 
+/**
+ * Account roles.
+ */
+role: Array<LabelEntry>, 
+/**
+ * Household income tiers.
+ */
+income_tier: Array<LabelEntry>, };
+
+export type LoopStatus = { 
+/**
+ * A sync is running.
+ */
+syncing: boolean, 
+/**
+ * Progress of the running sync.
+ */
+progress: SyncProgress | null, 
+/**
+ * Last successful sync (JST).
+ */
+last_success_at: DateTime | null, 
+/**
+ * The last sync's report.
+ */
+last_report: SyncReport | null, 
+/**
+ * The last failure (offline, server error), cleared by a success.
+ */
+last_error: ErrorBody | null, 
+/**
+ * Failures in a row.
+ */
+failures: number, };
+
+export type MonthRespiteRow = { 
+/**
+ * The child.
+ */
+child_id: ChildId, 
+/**
+ * Name.
+ */
+child_name: string, 
+/**
+ * Municipality name.
+ */
+municipality_name: string, 
+/**
+ * Sessions in the month.
+ */
+sessions: number, 
+/**
+ * Uses in the month.
+ */
+uses: number, 
+/**
+ * Minutes counted in the month.
+ */
+month_minutes: number, 
+/**
+ * Minutes used in the fiscal year up to the end of the month.
+ */
+year_used_minutes: number, 
+/**
+ * The fiscal year's cap.
+ */
+cap_minutes: number, 
+/**
+ * Cap minus used up to the end of the month.
+ */
+remaining_minutes: number, 
+/**
+ * Past the cap by the end of the month.
+ */
+over_cap: boolean, };
+
+export type Outcome = "done" | "absent" | "cancelled";
+
+export type Problem = { 
+/**
+ * The field, as a path: `actual_end`, `vitals[2].spo2`, `handover.to_station`.
+ */
+field: string, 
+/**
+ * A stable machine-readable code, e.g. `respite_unit`.
+ */
+code: string, 
+/**
+ * The message in Japanese.
+ */
+ja: string, 
+/**
+ * The message in English (lowercase, names the bad value, no trailing period).
+ */
+en: string, };
+
+export type Profession = "nurse" | "associate_nurse" | "public_health_nurse" | "physiotherapist" | "occupational_therapist" | "speech_therapist" | "care_worker" | "other";
+
+export type RejectedDoc = { 
+/**
+ * Record id.
+ */
+id: string, 
+/**
+ * Schema name.
+ */
+kind: string, 
+/**
+ * The server's code (`forbidden`, `locked`, `invalid` …).
+ */
+code: string, 
+/**
+ * The server's reason.
+ */
+reason: string, };
+
+export type RespiteLedger = { 
+/**
+ * The fiscal year.
+ */
+fiscal_year: FiscalYear, 
+/**
+ * Cap, minutes (after pro-rating).
+ */
+cap_minutes: number, 
+/**
+ * Used, minutes.
+ */
+used_minutes: number, 
+/**
+ * Cap minus used; negative when devices recorded past the cap offline.
+ */
+remaining_minutes: number, 
+/**
+ * Every counted use, in time order.
+ */
+sessions: Array<RespiteUse>, 
+/**
+ * The sessions that took the child past the cap: in time order, the one that crossed it
+ * and every one after it. Empty when within the cap (reaching it exactly is within).
+ */
+over_cap: Array<VisitId>, };
+
+export type RespitePreview = { 
+/**
+ * Remaining minutes before this session.
+ */
+before_remaining_minutes: number, 
+/**
+ * Remaining minutes after it (negative past the cap).
+ */
+after_remaining_minutes: number, 
+/**
+ * The cap, minutes.
+ */
+cap_minutes: number, 
+/**
+ * Minutes this session counts (whole units × lead nurses).
+ */
+billable_minutes: number, 
+/**
+ * It takes the child past the cap: a warning, not a block.
+ */
+passes_cap: boolean, 
+/**
+ * What breaks the 2–4 h / 30-minute rules (empty when fine).
+ */
+problems: Array<Problem>, };
+
+export type RespiteReport = { 
+/**
+ * The child.
+ */
+child_id: ChildId, 
+/**
+ * Name.
+ */
+child_name: string, 
+/**
+ * Municipality code.
+ */
+municipality: string, 
+/**
+ * Municipality name (Japanese), empty if unknown.
+ */
+municipality_name: string, 
+/**
+ * `令和8年度`.
+ */
+fiscal_year_label: string, 
+/**
+ * The numbers and sessions.
+ */
+ledger: RespiteLedger, };
+
+export type RespiteSession = { 
+/**
+ * The visit.
+ */
+visit_id: VisitId, 
+/**
+ * Start.
+ */
+start: DateTime, 
+/**
+ * Minutes counted.
+ */
+billable_minutes: number, 
+/**
+ * Uses (two nurses = two).
+ */
+uses: number, 
+/**
+ * The nurses (lead first).
+ */
+nurses: Array<string>, 
+/**
+ * Past the cap.
+ */
+over_cap: boolean, 
+/**
+ * Confirmed by a guardian.
+ */
+confirmed: boolean, 
+/**
+ * Status.
+ */
+status: VisitStatus, };
+
+export type RespiteUse = { 
+/**
+ * The visit.
+ */
+visit_id: VisitId, 
+/**
+ * When it started.
+ */
+start: DateTime, 
+/**
+ * Minutes counted against the cap (length × nurses sent).
+ */
+billable_minutes: number, 
+/**
+ * Number of uses it counts as (two nurses at once = two uses).
+ */
+uses: number, };
+
+export type RespiteYear = { 
+/**
+ * The numbers.
+ */
+report: RespiteReport, 
+/**
+ * Sessions, newest first.
+ */
+sessions: Array<RespiteSession>, };
+
+export type ReviewFilter = { 
+/**
+ * Month.
+ */
+month: YearMonth | null, 
+/**
+ * Child.
+ */
+child: ChildId | null, 
+/**
+ * Station code.
+ */
+station: string | null, 
+/**
+ * Kind.
+ */
+kind: VisitKind | null, 
+/**
+ * Status.
+ */
+status: VisitStatus | null, 
+/**
+ * Only sessions past the cap.
+ */
+over_cap: boolean, 
+/**
+ * Only records the server refused.
+ */
+rejected: boolean, 
+/**
+ * Only records without a guardian confirmation.
+ */
+unconfirmed: boolean, 
+/**
+ * Only visits on a day the doctor's instruction was not valid.
+ */
+expired_instruction: boolean, };
+
+export type Role = "nurse" | "parent" | "office" | "admin";
+
+export type Score = { 
+/**
+ * Sum of base points.
+ */
+base: number, 
+/**
+ * Sum of watch points (tracheostomy's dropped when a ventilator is counted).
+ */
+watch: number, };
+
+export type ScoreEntry = { 
+/**
+ * The item (the key: one entry per item).
+ */
+item: CareItem, 
+/**
+ * The watch level.
+ */
+watch: Watch, };
+
+export type SignOff = { 
+/**
+ * Staff code.
+ */
+staff_id: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * When.
+ */
+at: DateTime, };
+
+export type SoapNote = { subjective: string, objective: string, assessment: string, plan: string, };
+
+export type StaffMember = { 
+/**
+ * Staff code (the merge key).
+ */
+id: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Profession.
+ */
+profession: Profession, 
+/**
+ * Role on this visit.
+ */
+role: StaffRole, 
+/**
+ * The station they belong to.
+ */
+station_id: string, };
+
+export type StaffRole = "lead" | "accompanying";
+
+export type Station = { 
+/**
+ * Station code.
+ */
+id: string, 
+/**
+ * Name.
+ */
+name: string, };
+
+export type SyncPhase = "push" | "pull";
+
+export type SyncProgress = { 
+/**
+ * Phase.
+ */
+phase: SyncPhase, 
+/**
+ * Documents handled so far.
+ */
+done: number, 
+/**
+ * Documents in this phase (for pull, grows as the server reports what remains).
+ */
+total: number, };
+
+export type SyncReport = { 
+/**
+ * Documents sent.
+ */
+sent: number, 
+/**
+ * Of those, accepted.
+ */
+accepted: number, 
+/**
+ * Of those, rejected (kept on the device, marked).
+ */
+rejected: number, 
+/**
+ * Documents received.
+ */
+received: number, 
+/**
+ * Push requests made.
+ */
+push_requests: number, 
+/**
+ * Pull requests made.
+ */
+pull_requests: number, 
+/**
+ * The cursor after the sync.
+ */
+cursor: number, };
+
+export type SyncStatus = { 
+/**
+ * Logged-in account, if any.
+ */
+user: UserInfo | null, 
+/**
+ * Server URL, if logged in.
+ */
+server_url: string | null, 
+/**
+ * Records waiting to sync.
+ */
+pending: number, 
+/**
+ * Records the server refused.
+ */
+rejected: Array<RejectedDoc>, 
+/**
+ * Last successful sync (JST).
+ */
+last_sync_at: string | null, 
+/**
+ * The change cursor.
+ */
+cursor: number, };
+
+export type SyncView = { 
+/**
+ * The last attempt reached the server (false while offline or before the first attempt).
+ */
+online: boolean, 
+/**
+ * The background loop and the stored status.
+ */
+status: SyncStatus, 
+/**
+ * The loop: syncing now, progress, last error.
+ */
+run: LoopStatus, };
+
+export type TemplateItem = { 
+/**
+ * Stable id within the template, e.g. `pulse_oximeter`.
+ */
+id: string, 
+/**
+ * Japanese name.
+ */
+ja: string, 
+/**
+ * English name.
+ */
+en: string, };
+
+export type Today = { 
+/**
+ * Date (JST).
+ */
+date: Date, 
+/**
+ * Now (JST).
+ */
+now: DateTime, 
+/**
+ * The fiscal year.
+ */
+fiscal_year: FiscalYear, 
+/**
+ * `令和8年度`.
+ */
+fiscal_year_ja: string, 
+/**
+ * `FY2026`.
+ */
+fiscal_year_en: string, };
+
+export type UserInfo = { 
+/**
+ * Account id.
+ */
+id: string, 
+/**
+ * Account name.
+ */
+username: string, 
+/**
+ * Role.
+ */
+role: Role, 
+/**
+ * Organisation (station or municipality office) id.
+ */
+org_id: string, };
+
+export type Visit = { 
+/**
+ * Id.
+ */
+id: VisitId, 
+/**
+ * The child.
+ */
+child_id: ChildId, 
+/**
+ * The station providing the visit.
+ */
+station: Station, 
+/**
+ * Kind.
+ */
+kind: VisitKind, 
+/**
+ * Place: 自宅, 学校 …
+ */
+place: string, 
+/**
+ * Planned start.
+ */
+scheduled_start: DateTime | null, 
+/**
+ * Planned end.
+ */
+scheduled_end: DateTime | null, 
+/**
+ * Actual start.
+ */
+actual_start: DateTime | null, 
+/**
+ * Actual end.
+ */
+actual_end: DateTime | null, 
+/**
+ * How it ended.
+ */
+outcome: Outcome, 
+/**
+ * Who was there.
+ */
+staff: Array<StaffMember>, 
+/**
+ * Vital signs.
+ */
+vitals: Array<VitalReading>, 
+/**
+ * Care given.
+ */
+care: Array<CareGiven>, 
+/**
+ * SOAP note.
+ */
+note: SoapNote, 
+/**
+ * Equipment checklist (template id empty when none was used).
+ */
+checklist: Checklist, 
+/**
+ * Handover section (accompanied visits only).
+ */
+handover: Handover | null, 
+/**
+ * Guardian confirmation.
+ */
+guardian: GuardianConfirmation | null, 
+/**
+ * Draft → submitted → approved.
+ */
+status: VisitStatus, };
+
+export type VisitDetail = { 
+/**
+ * The record.
+ */
+visit: Visit, 
+/**
+ * Its row (flags).
+ */
+row: VisitRow, 
+/**
+ * Who changed what, when (from the server), oldest first.
+ */
+history: Array<AuditEntry>, 
+/**
+ * Why the history could not be read (offline, not logged in), if so.
+ */
+history_error: ErrorBody | null, };
+
+export type VisitFlags = { 
+/**
+ * A respite session that took the child past the cap (or came after it).
+ */
+over_cap: boolean, 
+/**
+ * The server refused the last push of this record.
+ */
+rejected: boolean, 
+/**
+ * No guardian confirmation (or one recorded as not confirmed).
+ */
+unconfirmed: boolean, 
+/**
+ * The doctor's instruction was not valid on the visit's day.
+ */
+instruction_expired: boolean, 
+/**
+ * Changed on this device and not yet accepted by the server.
+ */
+pending_sync: boolean, };
+
+export type VisitId = string;
+
+export type VisitKind = "nursing" | "respite" | "handover" | "daytime";
+
+export type VisitRow = { 
+/**
+ * The index row.
+ */
+summary: VisitSummary, 
+/**
+ * The child's name.
+ */
+child_name: string, 
+/**
+ * Staff names, lead first.
+ */
+staff: Array<string>, 
+/**
+ * Flags.
+ */
+flags: VisitFlags, 
+/**
+ * The server's reason when it refused the record.
+ */
+rejected_reason: string | null, };
+
+export type VisitStatus = "draft" | "submitted" | "approved";
+
+export type VisitSummary = { 
+/**
+ * Id.
+ */
+id: VisitId, 
+/**
+ * The child.
+ */
+child_id: ChildId, 
+/**
+ * Kind.
+ */
+kind: VisitKind, 
+/**
+ * Station code.
+ */
+station_id: string, 
+/**
+ * The day it took place (actual start, else scheduled start).
+ */
+date: Date | null, 
+/**
+ * Start (actual, else scheduled), for ordering.
+ */
+start: DateTime | null, 
+/**
+ * The fiscal year of `date`.
+ */
+fiscal_year: FiscalYear | null, 
+/**
+ * Actual length, minutes (0 when not done).
+ */
+duration_minutes: number, 
+/**
+ * Minutes counted against the respite cap (respite, done): whole units × nurses sent.
+ */
+billable_minutes: number, 
+/**
+ * Uses it counts as (respite: the number of lead nurses sent).
+ */
+uses: number, 
+/**
+ * Outcome.
+ */
+outcome: Outcome, 
+/**
+ * Status.
+ */
+status: VisitStatus, };
+
+export type VitalReading = { 
+/**
+ * Merge key.
+ */
+id: string, 
+/**
+ * When measured.
+ */
+at: DateTime | null, 
+/**
+ * Breaths per minute.
+ */
+respiration: number | null, 
+/**
+ * Beats per minute.
+ */
+pulse: number | null, 
+/**
+ * °C.
+ */
+temperature_c: number | null, 
+/**
+ * SpO₂ %.
+ */
+spo2: number | null, 
+/**
+ * Systolic mmHg.
+ */
+bp_systolic: number | null, 
+/**
+ * Diastolic mmHg.
+ */
+bp_diastolic: number | null, };
+
+export type Watch = "high" | "medium" | "none";
+
+export type YearMonth = string;
+
+/** Every command: its arguments as `invoke` sends them, and its result. */
+export type Commands = {
+  app_status: { args: {  }; result: AppStatus };
+  login: { args: { serverUrl: string; username: string; password: string }; result: AppStatus };
+  set_pin: { args: { pin: string }; result: AppStatus };
+  unlock: { args: { pin: string }; result: AppStatus };
+  lock: { args: {  }; result: AppStatus };
+  sync_view: { args: {  }; result: SyncView };
+  sync_now: { args: {  }; result: SyncView };
+  labels: { args: {  }; result: Labels };
+  templates: { args: {  }; result: Array<ChecklistTemplate> };
+  children: { args: {  }; result: Array<ChildCard> };
+  child_sheet: { args: { id: ChildId }; result: ChildSheet };
+  visits: { args: { filter: ReviewFilter }; result: Array<VisitRow> };
+  visit_detail: { args: { id: VisitId }; result: VisitDetail };
+  new_visit: { args: { childId: ChildId; kind: VisitKind }; result: Visit };
+  check_visit: { args: { visit: Visit }; result: Array<Problem> };
+  save_visit: { args: { visit: Visit }; result: VisitRow };
+  submit_visit: { args: { id: VisitId }; result: VisitRow };
+  confirm_visit: { args: { id: VisitId; confirmation: GuardianConfirmation }; result: VisitRow };
+  respite_preview: { args: { childId: ChildId; visitId: VisitId | null; start: DateTime; end: DateTime; leadNurses: number }; result: RespitePreview };
+  respite_year: { args: { childId: ChildId }; result: RespiteYear };
+  respite_month: { args: { month: YearMonth }; result: Array<MonthRespiteRow> };
+  approve_visits: { args: { ids: Array<VisitId> }; result: Array<ApproveResult> };
+};

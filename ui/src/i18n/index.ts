@@ -1,0 +1,108 @@
+// Japanese first, English selectable. Each area keeps its own dictionary (common, nurse, parent,
+// office); `t` looks a key up in all of them. Labels of choices (visit kinds, care items …) are
+// not here: they come from the Rust domain through the `labels` command.
+import type { LabelEntry } from "../bindings";
+import { common } from "./common";
+import { nurse } from "./nurse";
+import { parent } from "./parent";
+import { office } from "./office";
+
+export type Lang = "ja" | "en";
+
+const STORAGE_KEY = "carebook.lang";
+const listeners = new Set<() => void>();
+
+function initial(): Lang {
+  try {
+    return localStorage.getItem(STORAGE_KEY) === "en" ? "en" : "ja";
+  } catch {
+    return "ja";
+  }
+}
+
+export const lang = { value: initial() as Lang };
+
+export function setLang(l: Lang) {
+  lang.value = l;
+  try {
+    localStorage.setItem(STORAGE_KEY, l);
+  } catch {
+    /* private mode: the choice lasts for this run */
+  }
+  document.documentElement.lang = l;
+  listeners.forEach((f) => f());
+}
+
+export function onLangChange(f: () => void): () => void {
+  listeners.add(f);
+  return () => listeners.delete(f);
+}
+
+const dicts = { ja: { ...common.ja, ...nurse.ja, ...parent.ja, ...office.ja }, en: { ...common.en, ...nurse.en, ...parent.en, ...office.en } };
+export type Key = keyof typeof dicts.ja;
+
+/** The text for `key`, with `{name}` placeholders filled from `vars`. */
+export function t(key: Key, vars?: Record<string, string | number>): string {
+  let s: string = dicts[lang.value][key] ?? dicts.ja[key] ?? key;
+  if (vars) for (const [k, v] of Object.entries(vars)) s = s.split(`{${k}}`).join(String(v));
+  return s;
+}
+
+/** The label of a choice in the current language (the name itself when unknown). */
+export function label(entries: LabelEntry[] | undefined, name: string): string {
+  const e = entries?.find((x) => x.name === name);
+  return e ? (lang.value === "ja" ? e.ja : e.en) : name;
+}
+
+/** 210 → `3時間30分` / `3 h 30 min`; negative values keep their sign. */
+export function fmtMinutes(minutes: number): string {
+  const sign = minutes < 0 ? "−" : "";
+  const m = Math.abs(Math.trunc(minutes));
+  const h = Math.floor(m / 60);
+  const r = m % 60;
+  if (lang.value === "ja") return sign + (h ? `${h}時間` : "") + (r || !h ? `${r}分` : "");
+  return sign + [h ? `${h} h` : "", r || !h ? `${r} min` : ""].filter(Boolean).join(" ");
+}
+
+/** Hours with one decimal: 210 → `3.5`. */
+export function fmtHours(minutes: number): string {
+  return (Math.round((minutes / 60) * 10) / 10).toString();
+}
+
+const WEEK_JA = ["日", "月", "火", "水", "木", "金", "土"];
+const WEEK_EN = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTH_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** `2026-05-01` → `2026年5月1日(金)` / `Fri 1 May 2026`. */
+export function fmtDate(date: string | null | undefined): string {
+  if (!date) return "—";
+  const [y, m, d] = date.slice(0, 10).split("-").map(Number);
+  const wd = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+  return lang.value === "ja" ? `${y}年${m}月${d}日(${WEEK_JA[wd]})` : `${WEEK_EN[wd]} ${d} ${MONTH_EN[m - 1]} ${y}`;
+}
+
+/** `2026-05-01T09:30` → date and `9:30`. */
+export function fmtDateTime(dt: string | null | undefined): string {
+  if (!dt) return "—";
+  return `${fmtDate(dt)} ${fmtTime(dt)}`;
+}
+
+/** `2026-05-01T09:30` → `9:30`. */
+export function fmtTime(dt: string | null | undefined): string {
+  if (!dt || dt.length < 16) return "—";
+  const [h, mi] = dt.slice(11, 16).split(":");
+  return `${Number(h)}:${mi}`;
+}
+
+/** `2026-05` → `2026年5月` / `May 2026`. */
+export function fmtMonth(ym: string): string {
+  const [y, m] = ym.split("-").map(Number);
+  return lang.value === "ja" ? `${y}年${m}月` : `${MONTH_EN[m - 1]} ${y}`;
+}
+
+/** Unix seconds → local date and time. */
+export function fmtUnix(secs: number): string {
+  const d = new Date(secs * 1000 + 9 * 3600 * 1000);
+  const iso = d.toISOString();
+  return fmtDateTime(`${iso.slice(0, 10)}T${iso.slice(11, 16)}`);
+}

@@ -1,0 +1,113 @@
+// First run: server address and login (the role comes from the account), then a PIN; later runs
+// open with the PIN.
+import { useState } from "preact/hooks";
+import type { AppStatus } from "../bindings";
+import { call } from "../api";
+import { t } from "../i18n";
+import { ErrorBox, Field } from "../ui";
+
+export function LoginScreen({ status, onDone }: { status: AppStatus; onDone: (s: AppStatus) => void }) {
+  const [serverUrl, setServerUrl] = useState(status.default_server_url ?? "");
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await call("login", { serverUrl, username, password }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="card narrow" onSubmit={submit} data-testid="login-form">
+      <h1>{t("setup_title")}</h1>
+      <p>{t("setup_lead")}</p>
+      <Field label={t("server_url")}>
+        <input name="server" type="url" inputMode="url" value={serverUrl} onInput={(e) => setServerUrl(e.currentTarget.value)} required />
+      </Field>
+      <Field label={t("username")}>
+        <input name="username" autoComplete="username" value={username} onInput={(e) => setUsername(e.currentTarget.value)} required />
+      </Field>
+      <Field label={t("password")}>
+        <input name="password" type="password" autoComplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
+      </Field>
+      <ErrorBox error={error} />
+      <button class="primary" type="submit" disabled={busy} data-testid="login-submit">
+        {busy ? t("logging_in") : t("login")}
+      </button>
+      {status.demo_hint && <p class="hint" data-testid="demo-hint">{status.demo_hint}</p>}
+    </form>
+  );
+}
+
+export function PinScreen({ onDone }: { onDone: (s: AppStatus) => void }) {
+  const [pin, setPin] = useState("");
+  const [again, setAgain] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [mismatch, setMismatch] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    if (pin !== again) return setMismatch(true);
+    setMismatch(false);
+    try {
+      onDone(await call("set_pin", { pin }));
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form class="card narrow" onSubmit={submit} data-testid="pin-form">
+      <h1>{t("pin_title")}</h1>
+      <p>{t("pin_lead")}</p>
+      <Field label={t("pin")}>
+        <input name="pin" type="password" value={pin} onInput={(e) => setPin(e.currentTarget.value)} required />
+      </Field>
+      <Field label={t("pin_again")}>
+        <input name="pin-again" type="password" value={again} onInput={(e) => setAgain(e.currentTarget.value)} required />
+      </Field>
+      {mismatch && (
+        <div class="error" role="alert" data-testid="pin-mismatch">
+          {t("pin_mismatch")}
+        </div>
+      )}
+      <ErrorBox error={error} />
+      <button class="primary" type="submit" data-testid="pin-submit">
+        {t("pin_set")}
+      </button>
+    </form>
+  );
+}
+
+export function UnlockScreen({ onDone }: { onDone: (s: AppStatus) => void }) {
+  const [pin, setPin] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      onDone(await call("unlock", { pin }));
+    } catch (err) {
+      setError(err);
+      setPin("");
+    }
+  };
+  return (
+    <form class="card narrow" onSubmit={submit} data-testid="unlock-form">
+      <h1>{t("unlock_title")}</h1>
+      <Field label={t("unlock_lead")}>
+        <input name="pin" type="password" value={pin} onInput={(e) => setPin(e.currentTarget.value)} autoFocus required />
+      </Field>
+      <ErrorBox error={error} />
+      <button class="primary" type="submit" data-testid="unlock-submit">
+        {t("unlock")}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,70 @@
+// The sync line on every screen: online/offline, last synced, a progress bar while syncing,
+// records waiting, and the records the server refused with its reason.
+import { useEffect, useState } from "preact/hooks";
+import type { SyncView } from "../bindings";
+import { call, pickLang } from "../api";
+import { fmtDateTime, t } from "../i18n";
+
+export function SyncBar() {
+  const [view, setView] = useState<SyncView | null>(null);
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout>;
+    const poll = async () => {
+      try {
+        const v = await call("sync_view", {});
+        if (!live) return;
+        setView(v);
+        timer = setTimeout(poll, v.run.syncing ? 500 : 3000);
+      } catch {
+        if (live) timer = setTimeout(poll, 5000);
+      }
+    };
+    poll();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, []);
+  if (!view) return null;
+  const p = view.run.progress;
+  const rejected = view.status.rejected;
+  return (
+    <div class={`sync ${view.online ? "online" : "offline"}`} data-testid="sync-bar">
+      <span class="dot" aria-hidden="true" />
+      <span data-testid="sync-online">{view.online ? t("sync_online") : t("sync_offline")}</span>
+      <span data-testid="sync-last">{view.status.last_sync_at ? t("sync_last", { time: fmtDateTime(view.status.last_sync_at) }) : t("sync_never")}</span>
+      {view.status.pending > 0 && <span class="badge" data-testid="sync-pending">{t("sync_pending", { n: view.status.pending })}</span>}
+      {rejected.length > 0 && (
+        <button class="badge warn" onClick={() => setOpen(!open)} data-testid="sync-rejected">
+          {t("sync_rejected", { n: rejected.length })}
+        </button>
+      )}
+      {view.run.syncing && (
+        <span class="progress" data-testid="sync-progress">
+          <progress max={p?.total || 1} value={p?.done ?? 0} />
+          {p && t("sync_syncing", { done: p.done, total: p.total })} {p && (p.phase === "push" ? t("sync_push") : t("sync_pull"))}
+        </span>
+      )}
+      {!view.online && view.run.last_error && <span class="muted" data-testid="sync-error">{pickLang(view.run.last_error.message)}</span>}
+      <span class="spacer" />
+      <button onClick={() => call("sync_now", {}).then(setView)} disabled={view.run.syncing} data-testid="sync-now">
+        {t("sync_now")}
+      </button>
+      {open && (
+        <div class="rejected-list" data-testid="rejected-list">
+          <strong>{t("sync_rejected_title")}</strong>
+          <p>{t("sync_rejected_lead")}</p>
+          <ul>
+            {rejected.map((r) => (
+              <li data-id={r.id}>
+                <code>{r.id.slice(0, 8)}</code> {r.code}: {pickLang(r.reason)}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}
