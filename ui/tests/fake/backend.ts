@@ -1,0 +1,101 @@
+// An in-memory stand-in for the Rust side, for UI tests only. It answers each command with data
+// shaped by the generated bindings; the numbers it returns are the scenario's, worked out by hand
+// in tests/fake/scenario.ts, not by the app's rules. Each area adds its commands in its own file.
+import type { Commands, ErrorBody } from "../../src/bindings";
+import labels from "../fixtures/labels.json";
+import templates from "../fixtures/templates.json";
+import { baseScenario, type Scenario } from "./scenario";
+import { nurseCommands } from "./nurse";
+import { parentCommands } from "./parent";
+import { officeCommands } from "./office";
+import { sharedCommands } from "./shared";
+
+export type { Scenario };
+type Cmd = keyof Commands;
+export type Handlers = { [K in Cmd]?: (b: FakeBackend, args: Commands[K]["args"]) => Commands[K]["result"] | Promise<Commands[K]["result"]> };
+
+/** Throws the wire's error shape, as a failing Rust command does. */
+export function fail(code: string, message: string, problems: ErrorBody["problems"] = []): never {
+  throw { code, message, problems } satisfies ErrorBody;
+}
+
+const commonCommands: Handlers = {
+  app_status: (b) => b.status(),
+  login: (b, a) => {
+    const account = b.s.accounts.find((x) => x.user.username === a.username && x.password === a.password);
+    if (!a.serverUrl.startsWith("http")) fail("invalid", `サーバーのアドレスが正しくありません / invalid server address ${a.serverUrl}`);
+    if (!account) fail("bad_credentials", "ユーザー名またはパスワードが違います / wrong username or password");
+    b.s.user = account.user;
+    b.s.serverUrl = a.serverUrl;
+    return b.status();
+  },
+  set_pin: (b, a) => {
+    if (!/^\d{4,8}$/.test(a.pin) && a.pin.length < 8)
+      fail("invalid", "入力内容に問題があります / the input is invalid", [
+        { field: "pin", code: "pin_length", ja: "PIN は 4〜8 桁の数字です", en: "a PIN has 4–8 digits" },
+      ]);
+    b.s.pin = a.pin;
+    b.s.unlocked = true;
+    return b.status();
+  },
+  unlock: (b, a) => {
+    if (a.pin !== b.s.pin) fail("invalid", "入力内容に問題があります / the input is invalid", [{ field: "pin", code: "wrong_pin", ja: "PIN が違います", en: "wrong PIN" }]);
+    b.s.unlocked = true;
+    return b.status();
+  },
+  lock: (b) => {
+    b.s.unlocked = false;
+    return b.status();
+  },
+  sync_view: (b) => b.syncView(),
+  sync_now: (b) => {
+    b.s.sync.pending = 0;
+    b.s.sync.lastSyncAt = b.s.today.now;
+    return b.syncView();
+  },
+  labels: () => labels as Commands["labels"]["result"],
+  templates: () => templates as Commands["templates"]["result"],
+};
+
+export class FakeBackend {
+  s: Scenario;
+  private handlers: Handlers;
+  constructor(overrides: Partial<Scenario>) {
+    this.s = { ...baseScenario(), ...overrides };
+    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands };
+  }
+
+  async handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
+    const h = this.handlers[cmd as Cmd] as ((b: FakeBackend, a: unknown) => unknown) | undefined;
+    if (!h) fail("not_implemented", `fake backend: no handler for ${cmd}`);
+    return h(this, args);
+  }
+
+  status(): Commands["app_status"]["result"] {
+    return {
+      user: this.s.user,
+      server_url: this.s.serverUrl,
+      default_server_url: "http://127.0.0.1:8080",
+      pin_set: this.s.pin !== null,
+      unlocked: this.s.pin === null || this.s.unlocked,
+      today: this.s.today,
+      demo_hint: null,
+    };
+  }
+
+  syncView(): Commands["sync_view"]["result"] {
+    const sy = this.s.sync;
+    return {
+      online: sy.online,
+      status: { user: this.s.user, server_url: this.s.serverUrl, pending: sy.pending, rejected: sy.rejected, last_sync_at: sy.lastSyncAt, cursor: 0 },
+      run: {
+        syncing: sy.progress !== null,
+        progress: sy.progress,
+        last_success_at: sy.lastSyncAt,
+        last_report: null,
+        last_error: sy.online ? null : { code: "offline", message: "サーバーに接続できません。記録は端末に保存されています / cannot reach the server; records are kept on this device", problems: [] },
+        failures: sy.online ? 0 : 1,
+      },
+    };
+  }
+}
