@@ -49,3 +49,34 @@ pg_stop() {
   if [ "$(id -u)" -eq 0 ]; then as=(runuser -u postgres --); fi
   [ -n "$bindir" ] && "${as[@]}" "$bindir/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
 }
+
+# What the Tauri app needs to build (WebKitGTK and friends) and the UI to build (Node, npm).
+APP_BUILD_PACKAGES=(pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev fonts-noto-cjk)
+# What the UI and app tests need on top: Chromium for Playwright, WebKitWebDriver + Xvfb for the
+# real app window.
+APP_TEST_PACKAGES=(chromium webkit2gtk-driver xvfb xauth)
+
+ensure_node() {
+  command -v npm >/dev/null || apt_ensure nodejs npm
+}
+
+# Installs the UI's npm packages (versions pinned in package.json and package-lock.json) and builds ui/dist, which the app embeds.
+ui_build() {
+  ensure_node
+  step "ui: npm ci and build"
+  (cd ui && npm install --no-audit --no-fund --loglevel=error && npm run build --silent)
+}
+
+ensure_tauri_driver() {
+  command -v tauri-driver >/dev/null || { step "installing tauri-driver"; cargo install --locked tauri-driver; }
+}
+
+# Waits until something listens on 127.0.0.1:$1 (at most 60 s).
+wait_port() {
+  for _ in $(seq 1 600); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing is listening on port $1" >&2
+  return 1
+}

@@ -1,16 +1,66 @@
 #!/usr/bin/env bash
-# Runs Carebook: seeds a data folder with fictional demo data (once) and shows each child's
-# remaining respite hours. Pass a data folder as the first argument to use another one.
+# Runs Carebook: builds the app, starts a local server (embedded SQLite) seeded once with
+# fictional demo data (a station, nurses, a parent, office staff, children, a fiscal year of
+# visits), and opens the app logged in as the demo nurse. `scripts/run.sh parent` or
+# `scripts/run.sh office` opens it as the demo parent or office instead. Data lives in ./demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+role="${1:-nurse}"
+case "$role" in nurse | parent | office) ;; *) echo "usage: scripts/run.sh [nurse|parent|office]" >&2; exit 2 ;; esac
+
 ensure_rust_tools
-data_dir="${1:-$PWD/demo-data}"
-step "building carebook"
-cargo build --quiet --locked -p carebook-cli
-step "demo data in $data_dir"
-./target/debug/carebook --data-dir "$data_dir" demo
+apt_ensure "${APP_BUILD_PACKAGES[@]}"
+ui_build
+step "building carebook and the app"
+cargo build --quiet --locked -p carebook-cli -p carebook-app
+
+cb=./target/debug/carebook
+demo="$PWD/demo"
+db="sqlite://$demo/server/server.sqlite"
+port="${CAREBOOK_DEMO_PORT:-8787}"
+url="http://127.0.0.1:$port"
+mkdir -p "$demo/server"
+
+# Demo accounts (fictional; the password is the account name).
+new_db=0
+# A seeding that did not finish starts again from scratch.
+[ -f "$demo/.seeded" ] || rm -rf "$demo/server" "$demo/seed" "$demo"/app-*
+mkdir -p "$demo/server"
+if [ ! -f "$demo/server/server.sqlite" ]; then
+  new_db=1
+  step "demo accounts"
+  for spec in mihon-nurse:nurse mihon-nurse2:nurse mihon-parent:parent mihon-office:office; do
+    echo "${spec%%:*}" | $cb --data-dir "$demo/server" server user add --username "${spec%%:*}" --role "${spec##*:}" --org demo-st1 --database "$db" >/dev/null
+  done
+fi
+
+step "starting the demo server on $url"
+$cb --data-dir "$demo/server" server start --listen "127.0.0.1:$port" --database "$db" 2>"$demo/server/server.log" &
+server_pid=$!
+trap 'kill -TERM $server_pid 2>/dev/null; wait $server_pid 2>/dev/null || true' EXIT
+wait_port "$port"
+
+if [ "$new_db" = 1 ]; then
+  step "demo records: a fiscal year of visits, sent to the server by the office's device"
+  rm -rf "$demo/seed"
+  $cb --data-dir "$demo/seed" demo >/dev/null
+  echo mihon-office | $cb --data-dir "$demo/seed" login --server "$url" --user mihon-office >/dev/null
+  $cb --data-dir "$demo/seed" sync >/dev/null
+  first_child=$($cb --data-dir "$demo/seed" child list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+  $cb --data-dir "$demo/server" server user assign --user mihon-parent --child "$first_child" --database "$db" >/dev/null
+  touch "$demo/.seeded"
+fi
+
+app_dir="$demo/app-$role"
+if [ ! -f "$app_dir/carebook.sqlite" ]; then
+  echo "mihon-$role" | $cb --data-dir "$app_dir" login --server "$url" --user "mihon-$role" >/dev/null
+fi
+
+hint="見本アカウント（パスワードはアカウント名と同じ）: 看護師 mihon-nurse / 保護者 mihon-parent / 事務 mihon-office。保護者で開く: scripts/run.sh parent、事務で開く: scripts/run.sh office"
 echo
-echo "Try: ./target/debug/carebook --data-dir $data_dir child list"
-echo "     ./target/debug/carebook --data-dir $data_dir visit list --json"
+echo "Carebook を見本の${role}として開きます（初回は PIN を決めてください）。"
+echo "保護者として開く: scripts/run.sh parent    事務として開く: scripts/run.sh office"
+echo "Opening Carebook as the demo $role (first time: choose a PIN). As the parent: scripts/run.sh parent; as the office: scripts/run.sh office."
+CAREBOOK_DATA_DIR="$app_dir" CAREBOOK_SERVER_URL="$url" CAREBOOK_DEMO_HINT="$hint" ./target/debug/carebook-app

@@ -315,13 +315,20 @@ impl Carebook {
 
     /// Saves a visit from the app: a new one is recorded, a known one replaced (locked when
     /// approved). Invalid input is refused with every problem and nothing is written.
-    pub async fn save_visit(&self, visit: Visit) -> Result<VisitRow, CoreError> {
+    /// The status is not the form's to change: a new visit starts as a draft and a saved one
+    /// keeps its stored status (submit and approve move it).
+    pub async fn save_visit(&self, mut visit: Visit) -> Result<VisitRow, CoreError> {
         let id = visit.id;
         match self.store().visit_summary(id).await {
             Ok(_) => {
-                self.update_visit(id, |v| *v = visit).await?;
+                self.update_visit(id, |v| {
+                    visit.status = v.status;
+                    *v = visit;
+                })
+                .await?;
             }
             Err(CoreError::NotFound { .. }) => {
+                visit.status = VisitStatus::Draft;
                 self.record_visit(visit).await?;
             }
             Err(e) => return Err(e),

@@ -1,4 +1,197 @@
-// The fake backend's nurse commands.
-import type { Handlers } from "./backend";
+// The fake backend's nurse commands: a test double, not the app's rules. It answers with data
+// shaped by the bindings; its few checks (respite 2–4 h in 30-minute units, times present) only
+// exist so the screens have problems to show.
+import type { ChildSheet, Problem, Visit, VisitRow } from "../../src/bindings";
+import { fail, type Handlers, type FakeBackend } from "./backend";
+import { CHILD_A, CHILD_B, shared } from "./shared";
 
-export const nurseCommands: Handlers = {};
+type NurseData = { visits: Record<string, Visit>; billed: Record<string, number> };
+
+function data(b: FakeBackend): NurseData {
+  const d = b.s.data as { nurse?: NurseData };
+  if (!d.nurse) d.nurse = { visits: {}, billed: {} };
+  return d.nurse;
+}
+
+const STATION = { id: "ST-MIHON", name: "見本訪問看護ステーション" };
+
+function sheet(b: FakeBackend, id: string): ChildSheet {
+  const card = shared(b).children.find((c) => c.id === id);
+  if (!card) fail("not_found", `お子さんが見つかりません / no child ${id}`);
+  const a = id === CHILD_A;
+  return {
+    child: {
+      id,
+      name: card.name,
+      kana: card.kana,
+      birth_date: a ? "2021-06-15" : "2019-02-03",
+      municipality: card.municipality,
+      income_tier: "taxed",
+      respite_enrolled_on: null,
+      diagnosis: a ? "見本診断（架空）" : "架空診断",
+      guardians: [{ name: a ? "見本 花子" : "架空 一郎", relation: a ? "母" : "父", phone: "090-0000-0001" }],
+      devices: a ? ["人工呼吸器", "吸引器", "パルスオキシメーター"] : ["吸引器"],
+      score: a
+        ? [
+            { item: "ventilator", watch: "high" },
+            { item: "suction", watch: "medium" },
+            { item: "tube_feeding", watch: "none" },
+          ]
+        : [{ item: "suction", watch: "medium" }],
+      doctor_instruction: a
+        ? { doctor: "見本 医師", institution: "見本こども病院", valid_from: "2026-06-01", valid_until: "2026-12-31" }
+        : { doctor: "架空 医師", institution: "架空クリニック", valid_from: "2026-04-01", valid_until: "2026-09-30" },
+      emergency_contacts: [
+        { name: a ? "見本こども病院" : "架空クリニック", relation: "主治医", phone: "03-0000-0000" },
+        { name: a ? "見本 太郎" : "架空 花子", relation: a ? "父" : "母", phone: "080-0000-0002" },
+      ],
+    },
+    score: a ? { base: 22, watch: 10 } : { base: 16, watch: 2 },
+    instruction_state: card.instruction_state,
+    respite: {
+      child_id: id,
+      child_name: card.name,
+      municipality: card.municipality,
+      municipality_name: a ? "中央区" : "文京区",
+      fiscal_year_label: "令和8年度",
+      ledger: {
+        fiscal_year: 2026,
+        cap_minutes: card.cap_minutes,
+        used_minutes: card.cap_minutes - card.remaining_minutes,
+        remaining_minutes: card.remaining_minutes,
+        sessions: [],
+        over_cap: [],
+      },
+    },
+    age_years: a ? 5 : 7,
+  };
+}
+
+const minutes = (s: string, e: string) => (Date.parse(`${e}:00+09:00`) - Date.parse(`${s}:00+09:00`)) / 60000;
+
+function respiteProblems(m: number): Problem[] {
+  const p: Problem[] = [];
+  if (m < 120) p.push({ field: "actual_end", code: "respite_too_short", ja: `1回の利用は2時間以上です（${m}分）`, en: `a respite use lasts at least 2 h (${m} min)` });
+  if (m > 240) p.push({ field: "actual_end", code: "respite_too_long", ja: `1回の利用は4時間までです（${m}分）`, en: `a respite use lasts at most 4 h (${m} min)` });
+  if (m % 30 !== 0) p.push({ field: "actual_end", code: "respite_unit", ja: `30分単位で記録します（${m}分）`, en: `respite is counted in 30-minute units (${m} min)` });
+  return p;
+}
+
+function check(v: Visit): Problem[] {
+  const p: Problem[] = [];
+  if (v.outcome === "done" && (!v.actual_start || !v.actual_end)) p.push({ field: "actual_end", code: "times_missing", ja: "開始と終了の時刻を入れてください", en: "a done visit needs its start and end" });
+  if (v.kind === "respite" && v.actual_start && v.actual_end) p.push(...respiteProblems(minutes(v.actual_start, v.actual_end)));
+  v.vitals.forEach((r, i) => {
+    if (r.spo2 !== null && (r.spo2 < 50 || r.spo2 > 100)) p.push({ field: `vitals[${i}].spo2`, code: "vital_range", ja: `SpO₂ ${r.spo2} は範囲外です`, en: `SpO₂ ${r.spo2} is out of range` });
+  });
+  return p;
+}
+
+const leads = (v: Visit) => v.staff.filter((s) => s.role === "lead").length;
+const billable = (v: Visit) =>
+  v.kind === "respite" && v.outcome === "done" && v.actual_start && v.actual_end ? Math.floor(minutes(v.actual_start, v.actual_end) / 30) * 30 * leads(v) : 0;
+
+function row(b: FakeBackend, v: Visit): VisitRow {
+  const start = v.actual_start ?? v.scheduled_start;
+  const card = shared(b).children.find((c) => c.id === v.child_id);
+  return {
+    summary: {
+      id: v.id,
+      child_id: v.child_id,
+      kind: v.kind,
+      station_id: v.station.id,
+      date: start ? start.slice(0, 10) : null,
+      start,
+      fiscal_year: 2026,
+      duration_minutes: v.actual_start && v.actual_end ? minutes(v.actual_start, v.actual_end) : 0,
+      billable_minutes: billable(v),
+      uses: v.kind === "respite" ? leads(v) : 0,
+      outcome: v.outcome,
+      status: v.status,
+    },
+    child_name: card?.name ?? "",
+    staff: v.staff.map((s) => s.name),
+    flags: { over_cap: !!card && card.remaining_minutes < 0 && billable(v) > 0, rejected: false, unconfirmed: v.guardian?.kind !== "confirmed", instruction_expired: card?.instruction_state === "expired", pending_sync: true },
+    rejected_reason: null,
+  };
+}
+
+function store(b: FakeBackend, v: Visit): VisitRow {
+  const d = data(b);
+  d.visits[v.id] = v;
+  const r = row(b, v);
+  const rows = shared(b).visits;
+  const i = rows.findIndex((x) => x.summary.id === v.id);
+  if (i >= 0) rows[i] = r;
+  else rows.push(r);
+  return r;
+}
+
+export const nurseCommands: Handlers = {
+  child_sheet: (b, a) => sheet(b, a.id),
+  new_visit: (b, a) => {
+    if (![CHILD_A, CHILD_B].includes(a.childId) && !shared(b).children.some((c) => c.id === a.childId)) fail("not_found", `お子さんが見つかりません / no child ${a.childId}`);
+    const u = b.s.user!;
+    return {
+      id: crypto.randomUUID(),
+      child_id: a.childId,
+      station: { ...STATION },
+      kind: a.kind,
+      place: "自宅",
+      scheduled_start: null,
+      scheduled_end: null,
+      actual_start: null,
+      actual_end: null,
+      outcome: "done",
+      staff: [{ id: u.id, name: u.username, profession: "nurse", role: "lead", station_id: STATION.id }],
+      vitals: [],
+      care: [],
+      note: { subjective: "", objective: "", assessment: "", plan: "" },
+      checklist: { template_id: "", items: {} },
+      handover: null,
+      guardian: null,
+      status: "draft",
+    };
+  },
+  check_visit: (_b, a) => check(a.visit),
+  save_visit: (b, a) => {
+    const problems = check(a.visit);
+    if (problems.length) fail("invalid", "入力内容に問題があります / the input is invalid", problems);
+    const d = data(b);
+    const card = shared(b).children.find((c) => c.id === a.visit.child_id);
+    const now = billable(a.visit);
+    if (card) card.remaining_minutes -= now - (d.billed[a.visit.id] ?? 0);
+    d.billed[a.visit.id] = now;
+    return store(b, a.visit);
+  },
+  submit_visit: (b, a) => {
+    const v = data(b).visits[a.id];
+    if (!v) fail("not_found", `記録が見つかりません / no visit ${a.id}`);
+    const problems = check(v);
+    if (problems.length) fail("invalid", "入力内容に問題があります / the input is invalid", problems);
+    v.status = "submitted";
+    return store(b, v);
+  },
+  visit_detail: (b, a) => {
+    const saved = data(b).visits[a.id];
+    const r = shared(b).visits.find((x) => x.summary.id === a.id);
+    if (!saved && !r) fail("not_found", `記録が見つかりません / no visit ${a.id}`);
+    const v: Visit = saved ?? {
+      ...(nurseCommands.new_visit!(b, { childId: r!.summary.child_id, kind: r!.summary.kind }) as Visit),
+      id: a.id,
+      scheduled_start: r!.summary.start,
+      status: r!.summary.status,
+    };
+    return { visit: v, row: row(b, v), history: [], history_error: null };
+  },
+  respite_preview: (b, a) => {
+    const card = shared(b).children.find((c) => c.id === a.childId);
+    if (!card) fail("not_found", `お子さんが見つかりません / no child ${a.childId}`);
+    // The card already counts this visit if it was saved: add it back.
+    const before = card.remaining_minutes + (a.visitId ? (data(b).billed[a.visitId] ?? 0) : 0);
+    const m = minutes(a.start, a.end);
+    const billable_minutes = Math.max(0, Math.floor(m / 30) * 30 * a.leadNurses);
+    const after = before - billable_minutes;
+    return { before_remaining_minutes: before, after_remaining_minutes: after, cap_minutes: card.cap_minutes, billable_minutes, passes_cap: after < 0, problems: respiteProblems(m) };
+  },
+};

@@ -1,0 +1,95 @@
+// Nurse home: today's and upcoming visits, and the children with their remaining respite hours.
+import type { ChildCard, VisitRow } from "../../bindings";
+import { call } from "../../api";
+import { useApp } from "../../context";
+import { fmtDate, fmtMinutes, fmtTime, label, t } from "../../i18n";
+import { ErrorBox, useLoad } from "../../ui";
+import { ALL } from "./util";
+
+export function InstructionWarning({ state }: { state: string }) {
+  const { labels } = useApp();
+  if (state === "valid") return null;
+  return (
+    <div class={state === "expired" || state === "missing" ? "error" : "warning"} data-testid="n-instruction-warning" data-state={state}>
+      ⚠ {t("n_instruction")}: {label(labels.instruction_state, state)}
+    </div>
+  );
+}
+
+function VisitList({ rows, onVisit, testid }: { rows: VisitRow[]; onVisit: (id: string) => void; testid: string }) {
+  const { labels } = useApp();
+  if (!rows.length) return <p class="muted" data-testid={testid}>{t("n_no_visits")}</p>;
+  return (
+    <ul class="n-visits" data-testid={testid}>
+      {rows.map((r) => (
+        <li key={r.summary.id}>
+          <button class="n-visit" onClick={() => onVisit(r.summary.id)} data-testid="n-visit-row" data-id={r.summary.id}>
+            <span class="n-when">
+              {fmtDate(r.summary.date)} {fmtTime(r.summary.start)}
+            </span>
+            <strong>{r.child_name}</strong>
+            <span>{label(labels.visit_kind, r.summary.kind)}</span>
+            <span class="badge">{label(labels.status, r.summary.status)}</span>
+            {r.flags.over_cap && <span class="badge warn">{t("n_over_cap")}</span>}
+            {r.flags.instruction_expired && <span class="badge warn">{t("n_instruction_expired")}</span>}
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function ChildCardView({ c, onChild, onRecord }: { c: ChildCard; onChild: (id: string) => void; onRecord: (id: string) => void }) {
+  return (
+    <div class="card n-child" data-testid="n-child-card" data-id={c.id}>
+      <button class="n-child-open" onClick={() => onChild(c.id)} data-testid="n-child-open">
+        <span class="n-name">{c.name}</span>
+        <span class="muted">{c.kana}</span>
+      </button>
+      <div class="row">
+        <span>
+          {t("n_score")}: <strong>{c.score_total}</strong>
+        </span>
+        <span data-testid="n-remaining" class={c.remaining_minutes < 0 ? "n-neg" : ""}>
+          {t("n_respite_left")}: <strong>{fmtMinutes(c.remaining_minutes)}</strong>
+          <span class="muted"> / {fmtMinutes(c.cap_minutes)}</span>
+        </span>
+      </div>
+      <InstructionWarning state={c.instruction_state} />
+      <button class="primary" onClick={() => onRecord(c.id)} data-testid="n-record">
+        {t("n_record_visit")}
+      </button>
+    </div>
+  );
+}
+
+export function Home({ onChild, onVisit, onRecord }: { onChild: (id: string) => void; onVisit: (id: string) => void; onRecord: (id: string) => void }) {
+  const { status } = useApp();
+  const today = status.today.date;
+  const children = useLoad(() => call("children", {}));
+  const visits = useLoad(() => call("visits", { filter: ALL }));
+  const rows = [...(visits.data ?? [])].sort((a, b) => (a.summary.start ?? "").localeCompare(b.summary.start ?? ""));
+  const todays = rows.filter((r) => r.summary.date === today);
+  const upcoming = rows.filter((r) => (r.summary.date ?? "") > today);
+  return (
+    <div class="n-home" data-testid="n-home-screen">
+      <div class="n-cols">
+        <section>
+          <h2>
+            {t("n_today")} <span class="muted">{fmtDate(today)}</span>
+          </h2>
+          <ErrorBox error={visits.error} />
+          {visits.data && <VisitList rows={todays} onVisit={onVisit} testid="n-today" />}
+          <h2>{t("n_upcoming")}</h2>
+          {visits.data && <VisitList rows={upcoming} onVisit={onVisit} testid="n-upcoming" />}
+        </section>
+        <section>
+          <h2>{t("n_children")}</h2>
+          <ErrorBox error={children.error} />
+          {!children.data && !children.error && <p class="muted">{t("loading")}</p>}
+          {children.data?.map((c) => <ChildCardView key={c.id} c={c} onChild={onChild} onRecord={onRecord} />)}
+        </section>
+      </div>
+    </div>
+  );
+}
