@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Runs every check CI runs: formatting, clippy with warnings denied, all tests, doc tests, docs.
+# Runs every check CI runs: formatting, clippy with warnings denied, all Rust tests, doc tests,
+# docs, the UI tests in Chromium (Playwright) and the end-to-end test of the real app window
+# (tauri-driver + WebKitWebDriver under Xvfb) against a real server.
 # Safe to run again and again on a fresh Debian machine: it installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_rust_tools
+apt_ensure "${APP_BUILD_PACKAGES[@]}" "${APP_TEST_PACKAGES[@]}"
+ensure_tauri_driver
+# The app embeds ui/dist at compile time, so the UI is built before anything Rust.
+ui_build
 pg_start
 # Stop the test cluster when done, unless a developer keeps it running between runs.
 [ "${CAREBOOK_KEEP_PG:-}" = 1 ] || trap pg_stop EXIT
@@ -27,5 +33,12 @@ cargo test --workspace --doc --locked
 
 step "cargo doc (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+
+step "UI tests: Playwright in Chromium against the UI with the Tauri IPC mocked (screenshots in docs/screenshots)"
+(cd ui && npm test)
+
+step "end-to-end: the real app under Xvfb via tauri-driver, against a real server"
+cargo build --quiet --locked -p carebook-cli -p carebook-app
+xvfb-run -a node --test ui/tests/e2e/app.e2e.mjs
 
 step "all checks passed"

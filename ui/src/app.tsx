@@ -17,6 +17,7 @@ export function App() {
   const [status, setStatus] = useState<AppStatus | null>(null);
   const [labels, setLabels] = useState<Labels | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [dataStamp, setDataStamp] = useState<string | null>(null);
 
   useEffect(() => onLangChange(() => setTick((n) => n + 1)), []);
   useEffect(() => {
@@ -38,7 +39,7 @@ export function App() {
   else {
     const role = status.user.role;
     body = (
-      <AppContext.Provider value={{ status, labels }}>
+      <AppContext.Provider value={{ status, labels, dataStamp }}>
         {role === "nurse" ? <NurseApp /> : role === "parent" ? <ParentApp /> : <OfficeApp />}
       </AppContext.Provider>
     );
@@ -69,7 +70,7 @@ export function App() {
           </button>
         )}
       </header>
-      {ready && <SyncBar />}
+      {ready && <SyncBar onData={setDataStamp} />}
       <main>{body}</main>
     </div>
   );

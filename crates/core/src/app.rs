@@ -400,9 +400,8 @@ impl Carebook {
 
     /// Visits for the lists and the office's review table, with their flags.
     pub async fn review(&self, filter: &ReviewFilter) -> Result<Vec<VisitRow>, CoreError> {
-        let summaries = self
-            .visits(&VisitFilter { child: filter.child, month: filter.month, kind: filter.kind, status: filter.status })
-            .await?;
+        let summaries =
+            self.visits(&VisitFilter { child: filter.child, month: filter.month, kind: filter.kind, status: filter.status }).await?;
         let mut ctx = RowContext::new(self).await?;
         let mut out = Vec::new();
         for s in summaries {
@@ -531,9 +530,9 @@ impl RowContext {
             }
             _ => false,
         };
-        let instruction_expired = summary
-            .date
-            .is_some_and(|d| matches!(child.instruction_state(d), InstructionState::Expired | InstructionState::Missing | InstructionState::NotYetValid));
+        let instruction_expired = summary.date.is_some_and(|d| {
+            matches!(child.instruction_state(d), InstructionState::Expired | InstructionState::Missing | InstructionState::NotYetValid)
+        });
         let key = summary.id.to_string();
         let rejected = self.rejected.get(&key);
         Ok(VisitRow {

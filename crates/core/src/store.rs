@@ -658,10 +658,7 @@ impl Store {
 
     /// Ids of the records waiting to sync.
     pub async fn pending_ids(&self) -> Result<Vec<String>, CoreError> {
-        sqlx::query_scalar("SELECT id FROM documents WHERE local_version > synced_version")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(storage)
+        sqlx::query_scalar("SELECT id FROM documents WHERE local_version > synced_version").fetch_all(&self.pool).await.map_err(storage)
     }
 
     /// The server accepted `version` of a record.

@@ -117,10 +117,16 @@ pub fn launch_with_listener(config: Config, storage: Storage, listener: TcpListe
 /// Opens the database, listens on `config.listen`, and serves until SIGTERM or Ctrl-C, then
 /// shuts down gracefully. Setting up a `tracing` subscriber is the caller's part.
 pub async fn run(config: Config) -> Result<()> {
+    run_with(config, |_| {}).await
+}
+
+/// [`run`], telling `on_listen` the address once bound (the real port when asked for port 0).
+pub async fn run_with(config: Config, on_listen: impl FnOnce(SocketAddr)) -> Result<()> {
     config.check()?;
     let storage = open_storage(&config.database_url()).await?;
     let listener = TcpListener::bind(&config.listen).await.map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
     let server = launch_with_listener(config, storage.clone(), listener)?;
+    on_listen(server.local_addr());
     tracing::info!(addr = %server.local_addr(), backend = ?storage.backend(), "carebook server listening");
     shutdown_signal().await;
     tracing::info!("shutting down");

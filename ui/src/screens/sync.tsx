@@ -5,9 +5,15 @@ import type { SyncView } from "../bindings";
 import { call, pickLang } from "../api";
 import { fmtDateTime, t } from "../i18n";
 
-export function SyncBar() {
+/** `onData` hears the time of each finished sync that brought records in. */
+export function SyncBar({ onData }: { onData?: (stamp: string) => void }) {
   const [view, setView] = useState<SyncView | null>(null);
   const [open, setOpen] = useState(false);
+  const stamp = view?.run.last_success_at ?? null;
+  const received = view?.run.last_report?.received ?? 0;
+  useEffect(() => {
+    if (stamp && received > 0) onData?.(`${stamp}#${received}`);
+  }, [stamp, received]);
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout>;

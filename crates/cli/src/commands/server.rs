@@ -123,8 +123,13 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
                 config.listen = l;
             }
             let _ = tracing_subscriber::fmt().with_target(false).with_writer(std::io::stderr).try_init();
-            eprintln!("Carebook サーバー server: http://{} ({})", config.listen, redact(&config.database_url()));
-            carebook_server::run(config).await?;
+            let db = redact(&config.database_url());
+            // One line on standard output once bound, with the real port (also for port 0).
+            carebook_server::run_with(config, |addr| {
+                println!("Carebook サーバー server: http://{addr} ({db})");
+                let _ = std::io::Write::flush(&mut std::io::stdout());
+            })
+            .await?;
             Ok(())
         }
         ServerCmd::User(UserCmd::Add { username, role, org, org_kind, opts }) => {

@@ -64,10 +64,10 @@ export function ChildCardView({ c, onChild, onRecord }: { c: ChildCard; onChild:
 }
 
 export function Home({ onChild, onVisit, onRecord }: { onChild: (id: string) => void; onVisit: (id: string) => void; onRecord: (id: string) => void }) {
-  const { status } = useApp();
+  const { status, dataStamp } = useApp();
   const today = status.today.date;
-  const children = useLoad(() => call("children", {}));
-  const visits = useLoad(() => call("visits", { filter: ALL }));
+  const children = useLoad(() => call("children", {}), [dataStamp]);
+  const visits = useLoad(() => call("visits", { filter: ALL }), [dataStamp]);
   const rows = [...(visits.data ?? [])].sort((a, b) => (a.summary.start ?? "").localeCompare(b.summary.start ?? ""));
   const todays = rows.filter((r) => r.summary.date === today);
   const upcoming = rows.filter((r) => (r.summary.date ?? "") > today);
