@@ -47,5 +47,7 @@ fn typescript_bindings_are_current() {
     for ty in ["export type Visit = ", "export type VisitRow = ", "export type Commands = ", "export type ErrorBody = "] {
         assert!(fresh.contains(ty), "{ty} missing");
     }
-    assert!(fresh.contains("respite_preview: { args: { childId: ChildId; visitId: VisitId | null; start: DateTime; end: DateTime; leadNurses: number }"));
+    assert!(fresh.contains(
+        "respite_preview: { args: { childId: ChildId; visitId: VisitId | null; start: DateTime; end: DateTime; leadNurses: number }"
+    ));
 }
