@@ -52,7 +52,7 @@ function sheet(b: FakeBackend, id: string): ChildSheet {
       child_id: id,
       child_name: card.name,
       municipality: card.municipality,
-      municipality_name: a ? "中央区" : "文京区",
+      municipality_name: a ? "港区" : "文京区",
       fiscal_year_label: "令和8年度",
       ledger: {
         fiscal_year: 2026,

@@ -1,4 +1,92 @@
-// The fake backend's office commands.
-import type { Handlers } from "./backend";
+// The fake backend's office commands: a test double, not the app's rules. Details, histories and
+// the month summary are hand-written fictional fixtures (見本); numbers are worked out below.
+import type { AuditEntry, MonthRespiteRow, Visit, VisitDetail } from "../../src/bindings";
+import { fail, type Handlers, type FakeBackend } from "./backend";
+import { nurseCommands } from "./nurse";
+import { CHILD_A, CHILD_B, shared } from "./shared";
 
-export const officeCommands: Handlers = {};
+const STATION = { id: "ST-MIHON", name: "見本訪問看護ステーション" };
+const NURSE = { id: "u-nurse", name: "見本 看護師", profession: "nurse", role: "lead", station_id: "ST-MIHON" } as const;
+const ID = (n: number) => `a0000000-0000-4000-8000-00000000000${n}`;
+
+/** The one approval the fake refuses, to show a per-record failure. */
+export const REFUSED = ID(3);
+const REFUSED_MESSAGE = "指示書の有効期間外の訪問は承認できません / cannot approve a visit outside the doctor's instruction period";
+
+/** Unix seconds of a JST `YYYY-MM-DDTHH:MM`. */
+const unix = (jst: string) => Date.parse(`${jst}:00+09:00`) / 1000;
+
+const entry = (id: string, username: string, device_id: string, at: string, action: string, change_hash: string): AuditEntry => ({ record_id: id, username, device_id, at: unix(at), action, change_hash });
+
+/** Who changed what, when (oldest first). Visit …3 has none: its history needs the server. */
+const HISTORY: Record<string, AuditEntry[]> = {
+  [ID(1)]: [entry(ID(1), "見本 看護師", "tab-01", "2026-11-10T16:10", "created", "9f1c"), entry(ID(1), "見本 看護師", "tab-01", "2026-11-10T16:30", "changed", "a27d")],
+  [ID(2)]: [entry(ID(2), "見本 看護師", "tab-01", "2026-11-17T11:05", "created", "3b80"), entry(ID(2), "見本 事務", "office-01", "2026-11-18T09:00", "changed", "c4e2")],
+};
+const HISTORY_OFFLINE = { code: "offline", message: "サーバーに接続できないため履歴を読めません / cannot reach the server to read the history", problems: [] };
+
+/** The main fields of the shared visits the fake knows in full. */
+function visitFixture(b: FakeBackend, id: string): Visit | null {
+  const r = shared(b).visits.find((x) => x.summary.id === id);
+  if (!r) return null;
+  const s = r.summary;
+  const end = s.start && s.duration_minutes ? new Date(Date.parse(`${s.start}:00+09:00`) + (s.duration_minutes + 9 * 60) * 60000).toISOString().slice(0, 16) : null;
+  return {
+    id,
+    child_id: s.child_id,
+    station: { ...STATION },
+    kind: s.kind,
+    place: "自宅",
+    scheduled_start: s.start,
+    scheduled_end: end,
+    actual_start: s.duration_minutes ? s.start : null,
+    actual_end: s.duration_minutes ? end : null,
+    outcome: s.outcome,
+    staff: [{ ...NURSE }],
+    vitals: [],
+    care: [],
+    note: { subjective: "", objective: "", assessment: "", plan: "" },
+    checklist: { template_id: "", items: {} },
+    handover: null,
+    guardian: r.flags.unconfirmed ? null : { kind: "confirmed", name: s.child_id === CHILD_A ? "見本 花子" : "架空 一郎", at: s.start ?? "", signature: "" },
+    status: s.status,
+  };
+}
+
+/**
+ * 2026-11, worked out from the parent fixtures (tests/fake/parent.ts):
+ *   見本 はな: 11-03 240 (1 use) + 11-10 180 (1) + 11-21 240 × 2 nurses = 480 (2)
+ *     → 3 sessions, 4 uses, 900 min (15 h); year 6030 (100 h 30 min); 8640 − 6030 = 2610.
+ *   架空 たろう: 11-05 240 + 11-12 180 + 11-19 150, one nurse each
+ *     → 3 sessions, 3 uses, 570 min (9 h 30 min); year 17370 (289 h 30 min); 17280 − 17370 = −90.
+ */
+const MONTHS: Record<string, MonthRespiteRow[]> = {
+  "2026-11": [
+    { child_id: CHILD_A, child_name: "見本 はな", municipality_name: "港区", sessions: 3, uses: 4, month_minutes: 900, year_used_minutes: 6030, cap_minutes: 8640, remaining_minutes: 2610, over_cap: false },
+    { child_id: CHILD_B, child_name: "架空 たろう", municipality_name: "文京区", sessions: 3, uses: 3, month_minutes: 570, year_used_minutes: 17370, cap_minutes: 17280, remaining_minutes: -90, over_cap: true },
+  ],
+};
+
+export const officeCommands: Handlers = {
+  visit_detail: (b, a): VisitDetail => {
+    // Records the nurse screens saved in this run are the nurse fake's: keep its answer.
+    const nurseSaved = (b.s.data as { nurse?: { visits?: Record<string, Visit> } }).nurse?.visits?.[a.id];
+    const visit = nurseSaved ? null : visitFixture(b, a.id);
+    if (!visit) {
+      if (nurseCommands.visit_detail) return nurseCommands.visit_detail(b, a) as VisitDetail;
+      fail("not_found", `記録が見つかりません / no visit ${a.id}`);
+    }
+    const row = shared(b).visits.find((x) => x.summary.id === a.id)!;
+    const history = HISTORY[a.id] ?? [];
+    return { visit, row, history, history_error: a.id === ID(3) ? HISTORY_OFFLINE : null };
+  },
+  approve_visits: (b, a) =>
+    a.ids.map((id) => {
+      const r = shared(b).visits.find((x) => x.summary.id === id);
+      if (!r) return { id, error: { code: "not_found", message: `記録が見つかりません / no visit ${id}`, problems: [] } };
+      if (id === REFUSED) return { id, error: { code: "invalid", message: REFUSED_MESSAGE, problems: [] } };
+      r.summary.status = "approved";
+      return { id, error: null };
+    }),
+  respite_month: (_b, a) => MONTHS[a.month] ?? [],
+};

@@ -1,6 +1,394 @@
-// The office screens (placeholder until built).
-import { t } from "../../i18n";
+// The office screens: review synced records (filters, flags, approve one or many with a result
+// per record), a record's detail with its history, and the month's respite summary per child.
+import { useState } from "preact/hooks";
+import type { ApproveResult, ReviewFilter, VisitDetail, VisitRow } from "../../bindings";
+import { call, pickLang } from "../../api";
+import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, t } from "../../i18n";
+import { useApp } from "../../context";
+import { ErrorBox, Field, useLoad } from "../../ui";
+import "./office.css";
+
+type Tab = "review" | "month";
 
 export function OfficeApp() {
-  return <h1>{t("office_title")}</h1>;
+  const { status } = useApp();
+  const month = status.today.date.slice(0, 7);
+  const [tab, setTab] = useState<Tab>("review");
+  const [detail, setDetail] = useState<string | null>(null);
+  // The filter lives here so it survives opening a record and coming back.
+  const [filter, setFilter] = useState<ReviewFilter>({
+    month,
+    child: null,
+    station: null,
+    kind: null,
+    status: null,
+    over_cap: false,
+    rejected: false,
+    unconfirmed: false,
+    expired_instruction: false,
+  });
+  const [summaryMonth, setSummaryMonth] = useState(month);
+  return (
+    <div class="office">
+      <div class="tabs" role="tablist">
+        <button role="tab" class={tab === "review" ? "on" : ""} aria-selected={tab === "review"} onClick={() => (setTab("review"), setDetail(null))} data-testid="o-tab-review">
+          {t("o_tab_review")}
+        </button>
+        <button role="tab" class={tab === "month" ? "on" : ""} aria-selected={tab === "month"} onClick={() => (setTab("month"), setDetail(null))} data-testid="o-tab-month">
+          {t("o_tab_month")}
+        </button>
+      </div>
+      {tab === "month" ? (
+        <MonthSummary month={summaryMonth} setMonth={setSummaryMonth} />
+      ) : detail ? (
+        <Detail id={detail} onBack={() => setDetail(null)} />
+      ) : (
+        <Review filter={filter} setFilter={setFilter} onOpen={setDetail} />
+      )}
+    </div>
+  );
+}
+
+const FLAGS = [
+  ["over_cap", "o_flag_over_cap"],
+  ["rejected", "o_flag_rejected"],
+  ["unconfirmed", "o_flag_unconfirmed"],
+  ["expired_instruction", "o_flag_expired"],
+] as const;
+
+function Review({ filter, setFilter, onOpen }: { filter: ReviewFilter; setFilter: (f: ReviewFilter) => void; onOpen: (id: string) => void }) {
+  const { labels } = useApp();
+  const kids = useLoad(() => call("children", {}), []);
+  const rows = useLoad(() => call("visits", { filter }), [JSON.stringify(filter)]);
+  const [selected, setSelected] = useState<string[]>([]);
+  const [results, setResults] = useState<{ r: ApproveResult; row?: VisitRow }[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const set = (patch: Partial<ReviewFilter>) => {
+    setSelected([]);
+    setFilter({ ...filter, ...patch });
+  };
+  const list = rows.data ?? [];
+  const selectable = list.filter((r) => r.summary.status !== "approved").map((r) => r.summary.id);
+  const chosen = selected.filter((id) => selectable.includes(id));
+  const allOn = selectable.length > 0 && chosen.length === selectable.length;
+  const toggle = (id: string) => setSelected(chosen.includes(id) ? chosen.filter((x) => x !== id) : [...chosen, id]);
+
+  const approve = () => {
+    const byId = new Map(list.map((r) => [r.summary.id, r]));
+    setBusy(true);
+    setError(null);
+    call("approve_visits", { ids: chosen }).then(
+      (res) => {
+        setBusy(false);
+        setResults(res.map((r) => ({ r, row: byId.get(r.id) })));
+        setSelected([]);
+        rows.reload();
+      },
+      (e) => {
+        setBusy(false);
+        setError(e);
+      },
+    );
+  };
+
+  return (
+    <>
+      <section class="card o-filters" aria-label={t("o_filters")}>
+        <div class="o-filter-grid">
+          <Field label={t("o_month")}>
+            <input type="month" name="month" value={filter.month ?? ""} onChange={(e) => set({ month: (e.target as HTMLInputElement).value || null })} />
+          </Field>
+          <Field label={t("o_child")}>
+            <select name="child" value={filter.child ?? ""} onChange={(e) => set({ child: (e.target as HTMLSelectElement).value || null })}>
+              <option value="">{t("o_all")}</option>
+              {kids.data?.map((c) => (
+                <option value={c.id}>{c.name}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t("o_station")}>
+            <input name="station" value={filter.station ?? ""} placeholder={t("o_station_hint")} onChange={(e) => set({ station: (e.target as HTMLInputElement).value.trim() || null })} />
+          </Field>
+          <Field label={t("o_kind")}>
+            <select name="kind" value={filter.kind ?? ""} onChange={(e) => set({ kind: ((e.target as HTMLSelectElement).value || null) as ReviewFilter["kind"] })}>
+              <option value="">{t("o_all")}</option>
+              {labels.visit_kind.map((k) => (
+                <option value={k.name}>{label(labels.visit_kind, k.name)}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t("o_status")}>
+            <select name="status" value={filter.status ?? ""} onChange={(e) => set({ status: ((e.target as HTMLSelectElement).value || null) as ReviewFilter["status"] })}>
+              <option value="">{t("o_all")}</option>
+              {labels.status.map((k) => (
+                <option value={k.name}>{label(labels.status, k.name)}</option>
+              ))}
+            </select>
+          </Field>
+        </div>
+        <div class="row o-flags">
+          {FLAGS.map(([key, word]) => (
+            <label class="o-check">
+              <input type="checkbox" name={key} checked={filter[key]} onChange={(e) => set({ [key]: (e.target as HTMLInputElement).checked })} />
+              {t(word)}
+            </label>
+          ))}
+        </div>
+      </section>
+
+      <ErrorBox error={rows.error || error} />
+      {results && (
+        <section class="card o-results" data-testid="o-results" aria-live="polite">
+          <div class="row">
+            <h3>{t("o_results")}</h3>
+            <span class="spacer" />
+            <button onClick={() => setResults(null)}>{t("close")}</button>
+          </div>
+          <ul>
+            {results.map(({ r, row }) => (
+              <li data-testid="o-result" data-id={r.id} data-ok={r.error ? "false" : "true"} class={r.error ? "o-fail" : "o-okay"}>
+                <strong>{row ? `${row.child_name} ${fmtDate(row.summary.date)}` : r.id}</strong>{" "}
+                {r.error ? t("o_result_failed", { reason: pickLang(r.error.message) }) : t("o_result_ok")}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      <div class="row o-actions">
+        <span class="muted" data-testid="o-count">
+          {t("o_count", { n: list.length })}
+        </span>
+        <span class="spacer" />
+        <button class="primary" disabled={!chosen.length || busy} onClick={approve} data-testid="o-approve">
+          {busy ? t("o_approving") : t("o_approve", { n: chosen.length })}
+        </button>
+      </div>
+
+      {rows.data && list.length === 0 ? (
+        <p class="muted" data-testid="o-empty">
+          {t("o_no_rows")}
+        </p>
+      ) : (
+        <div class="o-table-wrap">
+          <table class="o-table">
+            <thead>
+              <tr>
+                <th class="o-sel">
+                  <input type="checkbox" aria-label={t("o_select_all")} title={t("o_select_all")} checked={allOn} disabled={!selectable.length} onChange={() => setSelected(allOn ? [] : selectable)} data-testid="o-select-all" />
+                </th>
+                <th>{t("o_col_date")}</th>
+                <th>{t("o_col_child")}</th>
+                <th>{t("o_col_kind")}</th>
+                <th class="o-wide">{t("o_col_staff")}</th>
+                <th>{t("o_col_length")}</th>
+                <th>{t("o_col_status")}</th>
+                <th>{t("o_col_flags")}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((r) => {
+                const s = r.summary;
+                const can = s.status !== "approved";
+                return (
+                  <tr key={s.id} data-testid="o-row" data-id={s.id} class={chosen.includes(s.id) ? "o-chosen" : ""}>
+                    <td class="o-sel">
+                      {can && <input type="checkbox" checked={chosen.includes(s.id)} onChange={() => toggle(s.id)} aria-label={t("o_select_row", { name: r.child_name, date: fmtDate(s.date) })} data-testid="o-select" />}
+                    </td>
+                    <td>
+                      {fmtDate(s.date)} {fmtTime(s.start)}
+                    </td>
+                    <td>{r.child_name}</td>
+                    <td>{label(labels.visit_kind, s.kind)}</td>
+                    <td class="o-wide">{r.staff.join("、")}</td>
+                    <td>{s.duration_minutes ? fmtMinutes(s.duration_minutes) : "—"}</td>
+                    <td data-testid="o-status" data-status={s.status}>
+                      {label(labels.status, s.status)}
+                    </td>
+                    <td>
+                      <Flags row={r} />
+                    </td>
+                    <td>
+                      <button onClick={() => onOpen(s.id)} data-testid="o-open">
+                        {t("o_open")}
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
+function Flags({ row }: { row: VisitRow }) {
+  const f = row.flags;
+  const on: [string, string][] = [];
+  if (f.over_cap) on.push(["over_cap", t("o_flag_over_cap")]);
+  if (f.rejected) on.push(["rejected", t("o_flag_rejected")]);
+  if (f.unconfirmed) on.push(["unconfirmed", t("o_flag_unconfirmed")]);
+  if (f.instruction_expired) on.push(["instruction_expired", t("o_flag_expired")]);
+  if (f.pending_sync) on.push(["pending_sync", t("o_flag_pending")]);
+  return (
+    <span class="o-badges">
+      {on.map(([k, text]) => (
+        <span class={k === "pending_sync" ? "badge" : "badge warn"} data-flag={k}>
+          {text}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+function Detail({ id, onBack }: { id: string; onBack: () => void }) {
+  const d = useLoad(() => call("visit_detail", { id }), [id]);
+  return (
+    <section class="o-detail" data-testid="o-detail">
+      <div class="row">
+        <button onClick={onBack} data-testid="o-back">
+          {t("o_back")}
+        </button>
+        <h2>{t("o_detail_title")}</h2>
+      </div>
+      <ErrorBox error={d.error} />
+      {!d.data && !d.error && <p class="muted">{t("loading")}</p>}
+      {d.data && <DetailBody d={d.data} />}
+    </section>
+  );
+}
+
+function DetailBody({ d }: { d: VisitDetail }) {
+  const { labels } = useApp();
+  const v = d.visit;
+  const s = d.row.summary;
+  const g = v.guardian;
+  const span = (a: string | null, b: string | null) => (a ? `${fmtDateTime(a)} – ${fmtTime(b)}` : "—");
+  const fields: [string, string][] = [
+    [t("o_col_child"), d.row.child_name],
+    [t("o_col_kind"), label(labels.visit_kind, v.kind)],
+    [t("o_col_status"), label(labels.status, v.status)],
+    [t("o_station_name"), v.station.name || v.station.id],
+    [t("o_place"), v.place || "—"],
+    [t("o_scheduled"), span(v.scheduled_start, v.scheduled_end)],
+    [t("o_actual"), span(v.actual_start, v.actual_end)],
+    [t("o_outcome"), label(labels.outcome, v.outcome)],
+    [t("o_staff"), v.staff.map((m) => `${m.name}（${label(labels.staff_role, m.role)}）`).join("、") || "—"],
+    [
+      t("o_guardian"),
+      !g ? t("o_guardian_no") : g.kind === "confirmed" ? t("o_guardian_yes", { name: g.name, at: fmtDateTime(g.at) }) : t("o_guardian_not", { reason: g.reason }),
+    ],
+  ];
+  if (v.kind === "respite") {
+    fields.push([t("o_billable"), fmtMinutes(s.billable_minutes)]);
+    fields.push([t("o_uses"), String(s.uses)]);
+  }
+  return (
+    <>
+      <div class="card">
+        <Flags row={d.row} />
+        {d.row.rejected_reason && (
+          <p class="warning">
+            {t("o_rejected_reason")}: {pickLang(d.row.rejected_reason)}
+          </p>
+        )}
+        <dl class="o-fields">
+          {fields.map(([k, val]) => (
+            <div>
+              <dt>{k}</dt>
+              <dd>{val}</dd>
+            </div>
+          ))}
+        </dl>
+      </div>
+      <div class="card" data-testid="o-history">
+        <h3>{t("o_history")}</h3>
+        {d.history_error ? (
+          <p class="warning" data-testid="o-history-offline">
+            {t("o_history_offline")}: {pickLang(d.history_error.message)}
+          </p>
+        ) : d.history.length === 0 ? (
+          <p class="muted">{t("o_history_none")}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>{t("o_h_when")}</th>
+                <th>{t("o_h_who")}</th>
+                <th>{t("o_h_action")}</th>
+                <th>{t("o_h_device")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.history.map((h) => (
+                <tr data-testid="o-history-entry">
+                  <td>{fmtUnix(h.at)}</td>
+                  <td>{h.username}</td>
+                  <td>{h.action === "created" ? t("o_action_created") : h.action === "changed" ? t("o_action_changed") : h.action}</td>
+                  <td class="muted">{h.device_id}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </>
+  );
+}
+
+function MonthSummary({ month, setMonth }: { month: string; setMonth: (m: string) => void }) {
+  const rows = useLoad(() => call("respite_month", { month }), [month]);
+  return (
+    <section class="card" data-testid="o-month">
+      <div class="row">
+        <h2 class="o-month-title">{t("o_month_title", { month: fmtMonth(month) })}</h2>
+        <span class="spacer" />
+        <label class="row">
+          {t("o_month")}
+          <input type="month" name="summary-month" value={month} onChange={(e) => (e.target as HTMLInputElement).value && setMonth((e.target as HTMLInputElement).value)} class="o-month-input" />
+        </label>
+      </div>
+      <ErrorBox error={rows.error} />
+      {rows.data && rows.data.length === 0 && <p class="muted">{t("o_m_none")}</p>}
+      {rows.data && rows.data.length > 0 && (
+        <div class="o-table-wrap">
+          <table class="o-table">
+            <thead>
+              <tr>
+                <th>{t("o_m_child")}</th>
+                <th class="o-wide">{t("o_m_muni")}</th>
+                <th class="num">{t("o_m_sessions")}</th>
+                <th class="num">{t("o_m_uses")}</th>
+                <th class="num">{t("o_m_month")}</th>
+                <th class="num">{t("o_m_year")}</th>
+                <th class="num">{t("o_m_remaining")}</th>
+                <th class="num">{t("o_m_cap")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.data.map((r) => (
+                <tr data-testid="o-month-row" data-child={r.child_id} class={r.over_cap ? "o-over" : ""}>
+                  <td>{r.child_name}</td>
+                  <td class="o-wide">{r.municipality_name || "—"}</td>
+                  <td class="num" data-k="sessions">{r.sessions}</td>
+                  <td class="num" data-k="uses">{r.uses}</td>
+                  <td class="num" data-k="month">{fmtMinutes(r.month_minutes)}</td>
+                  <td class="num" data-k="year">{fmtMinutes(r.year_used_minutes)}</td>
+                  <td class="num" data-k="remaining">
+                    {r.remaining_minutes < 0 ? <span class="badge warn">{t("o_m_over", { time: fmtMinutes(-r.remaining_minutes) })}</span> : fmtMinutes(r.remaining_minutes)}
+                  </td>
+                  <td class="num" data-k="cap">{fmtMinutes(r.cap_minutes)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
 }

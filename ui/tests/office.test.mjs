@@ -1,0 +1,144 @@
+// Office screens: review with filters and flags, approving (with a per-record failure), a
+// record's detail and history, the month's respite summary; English and portrait.
+// Expected values are worked out by hand from tests/fake/{shared,office}.ts.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { start, stop, openApp, calls, shot, PORTRAIT } from "./harness.mjs";
+
+before(start);
+after(stop);
+
+const OFFICE = { id: "u-office", username: "見本 事務", role: "office", org_id: "ST-MIHON" };
+const V = (n) => `a0000000-0000-4000-8000-00000000000${n}`;
+const HANA = "11111111-1111-4111-8111-111111111111";
+const TARO = "22222222-2222-4222-8222-222222222222";
+const rowIds = (page) => page.getByTestId("o-row").evaluateAll((rs) => rs.map((r) => r.dataset.id));
+const lastFilter = async (page) => (await calls(page, "visits")).at(-1).args.filter;
+const row = (page, n) => page.locator(`[data-testid=o-row][data-id="${V(n)}"]`);
+
+test("office review: the month filter by default, flags as badges, filtering by kind and by a flag", async () => {
+  const page = await openApp({ user: OFFICE });
+  await page.getByTestId("o-row").first().waitFor();
+  assert.deepEqual(await lastFilter(page), { month: "2026-11", child: null, station: null, kind: null, status: null, over_cap: false, rejected: false, unconfirmed: false, expired_instruction: false });
+  assert.deepEqual(await rowIds(page), [V(1), V(2), V(3), V(4), V(5)]);
+  const flags3 = await row(page, 3).locator("[data-flag]").evaluateAll((b) => b.map((x) => x.dataset.flag));
+  assert.deepEqual(flags3, ["unconfirmed", "instruction_expired"]);
+  assert.match(await row(page, 3).innerText(), /架空 たろう\s+訪問看護\s+見本 看護師\s+1時間\s+提出済み\s+保護者未確認\s*指示書期間外/);
+  assert.equal(await row(page, 1).locator("[data-flag]").count(), 0);
+
+  await page.locator("select[name=kind]").selectOption("respite");
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=o-row]").length === 2);
+  assert.equal((await lastFilter(page)).kind, "respite");
+  assert.deepEqual(await rowIds(page), [V(1), V(5)]);
+
+  await page.locator("select[name=kind]").selectOption("");
+  await page.locator("input[name=expired_instruction]").check();
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=o-row]").length === 1);
+  const f = await lastFilter(page);
+  assert.equal(f.kind, null);
+  assert.equal(f.expired_instruction, true);
+  assert.deepEqual(await rowIds(page), [V(3)]);
+
+  await page.locator("input[name=expired_instruction]").uncheck();
+  await page.locator("input[name=month]").fill("2026-10");
+  await page.getByTestId("o-empty").waitFor();
+  assert.equal((await lastFilter(page)).month, "2026-10");
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("office approve: two rows approved together, a refused one shows its reason; select all", async () => {
+  const page = await openApp({ user: OFFICE });
+  await page.getByTestId("o-row").first().waitFor();
+  // Select all takes every row not yet approved: …1, …3, …4, …5 (…2 is approved).
+  await page.getByTestId("o-select-all").check();
+  assert.equal(await page.getByTestId("o-approve").innerText(), "選択した4件を承認");
+  await page.getByTestId("o-select-all").uncheck();
+  assert.ok(await page.getByTestId("o-approve").isDisabled());
+
+  await row(page, 1).getByTestId("o-select").check();
+  await row(page, 5).getByTestId("o-select").check();
+  await page.getByTestId("o-approve").click();
+  await page.getByTestId("o-results").waitFor();
+  assert.deepEqual((await calls(page, "approve_visits")).at(-1).args, { ids: [V(1), V(5)] });
+  assert.equal(await page.getByTestId("o-result").count(), 2);
+  assert.match(await page.getByTestId("o-results").innerText(), /見本 はな 2026年11月10日\(火\) 承認しました/);
+  await row(page, 5).locator("[data-status=approved]").waitFor();
+  assert.equal(await row(page, 1).getByTestId("o-status").innerText(), "承認済み");
+  assert.equal(await row(page, 1).getByTestId("o-select").count(), 0, "approved rows cannot be selected again");
+
+  await row(page, 3).getByTestId("o-select").check();
+  await page.getByTestId("o-approve").click();
+  const failed = page.locator(`[data-testid=o-result][data-id="${V(3)}"]`);
+  await failed.waitFor();
+  assert.equal(await failed.getAttribute("data-ok"), "false");
+  assert.equal(await failed.innerText(), "架空 たろう 2026年11月20日(金) 承認できませんでした: 指示書の有効期間外の訪問は承認できません");
+  assert.equal(await row(page, 3).getByTestId("o-status").innerText(), "提出済み");
+  await shot(page, "office-review");
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("office detail: main fields and history; a history that needs the server says so", async () => {
+  const page = await openApp({ user: OFFICE });
+  await row(page, 1).getByTestId("o-open").click();
+  await page.getByTestId("o-history-entry").first().waitFor();
+  assert.deepEqual((await calls(page, "visit_detail")).at(-1).args, { id: V(1) });
+  const body = await page.getByTestId("o-detail").innerText();
+  assert.match(body, /在宅レスパイト/);
+  assert.match(body, /2026年11月10日\(火\) 13:00 – 16:00/); // 13:00 + 180 min
+  assert.match(body, /見本 看護師（/);
+  assert.match(body, /上限に数える時間\s+3時間/);
+  const h = await page.getByTestId("o-history-entry").allInnerTexts();
+  assert.equal(h.length, 2);
+  assert.match(h[0], /2026年11月10日\(火\) 16:10\s+見本 看護師\s+作成\s+tab-01/);
+  assert.match(h[1], /2026年11月10日\(火\) 16:30\s+見本 看護師\s+変更/);
+  await shot(page, "office-detail");
+
+  await page.getByTestId("o-back").click();
+  await row(page, 3).getByTestId("o-open").click();
+  await page.getByTestId("o-history-offline").waitFor();
+  assert.equal(await page.getByTestId("o-history-offline").innerText(), "履歴を見るにはサーバーへの接続が必要です: サーバーに接続できないため履歴を読めません");
+  assert.equal(await page.getByTestId("error").count(), 0, "the detail itself still shows");
+  assert.match(await page.getByTestId("o-detail").innerText(), /指示書期間外/);
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("office month summary: sessions, uses, hours, year used, remaining (over the cap), cap", async () => {
+  const page = await openApp({ user: OFFICE });
+  await page.getByTestId("o-tab-month").click();
+  await page.getByTestId("o-month-row").first().waitFor();
+  assert.deepEqual((await calls(page, "respite_month")).at(-1).args, { month: "2026-11" });
+  const cells = (id) => page.locator(`[data-testid=o-month-row][data-child="${id}"] [data-k]`).evaluateAll((cs) => Object.fromEntries(cs.map((c) => [c.dataset.k, c.innerText])));
+  assert.deepEqual(await cells(HANA), { sessions: "3", uses: "4", month: "15時間", year: "100時間30分", remaining: "43時間30分", cap: "144時間" });
+  assert.deepEqual(await cells(TARO), { sessions: "3", uses: "3", month: "9時間30分", year: "289時間30分", remaining: "1時間30分超過", cap: "288時間" });
+  assert.match(await page.getByTestId("o-month").innerText(), /2026年11月のレスパイト利用/);
+  await shot(page, "office-month");
+  await page.locator("input[name=summary-month]").fill("2026-10");
+  await page.getByText("この月のレスパイト利用はありません").waitFor();
+  assert.deepEqual((await calls(page, "respite_month")).at(-1).args, { month: "2026-10" });
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("office in English, portrait: labels, a refused approval's reason, history note, month summary", async () => {
+  const page = await openApp({ user: OFFICE }, { lang: "en", viewport: PORTRAIT });
+  await page.getByTestId("o-row").first().waitFor();
+  assert.match(await row(page, 3).innerText(), /Fri 20 Nov 2026 14:00\s+架空 たろう\s+nursing visit\s+1 h\s+submitted\s+Not confirmed by guardian\s*Outside instruction/);
+  await row(page, 3).getByTestId("o-select").check();
+  assert.equal(await page.getByTestId("o-approve").innerText(), "Approve 1 selected");
+  await page.getByTestId("o-approve").click();
+  const failed = page.locator(`[data-testid=o-result][data-id="${V(3)}"]`);
+  await failed.waitFor();
+  assert.match(await failed.innerText(), /Not approved: cannot approve a visit outside the doctor's instruction period$/);
+  // The table still fits: no sideways scroll of the page in portrait.
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+
+  await row(page, 3).getByTestId("o-open").click();
+  await page.getByTestId("o-history-offline").waitFor();
+  assert.equal(await page.getByTestId("o-history-offline").innerText(), "The history needs a connection to the server: cannot reach the server to read the history");
+
+  await page.getByTestId("o-tab-month").click();
+  await page.getByTestId("o-month-row").first().waitFor();
+  assert.match(await page.getByTestId("o-month").innerText(), /Respite in Nov 2026/);
+  assert.equal(await page.locator(`[data-testid=o-month-row][data-child="${TARO}"] [data-k=remaining]`).innerText(), "1 h 30 min over");
+  assert.equal(await page.locator(`[data-testid=o-month-row][data-child="${HANA}"] [data-k=month]`).innerText(), "15 h");
+  assert.deepEqual(page.pageErrors, []);
+});
