@@ -692,6 +692,10 @@ kind: VisitKind | null,
  */
 status: VisitStatus | null, 
 /**
+ * Only visits on or after this day (the nurse's today and upcoming).
+ */
+from: Date | null, 
+/**
  * Only sessions past the cap.
  */
 over_cap: boolean, 

@@ -41,6 +41,8 @@ test("home lists today's and upcoming visits and the children; the face sheet sh
   assert.equal(await card(page, CHILD_A).getByTestId("n-instruction-warning").count(), 0);
   const taro = page.locator("[data-testid=n-child-card]").filter({ hasText: "架空 たろう" });
   assert.match(await taro.getByTestId("n-instruction-warning").innerText(), /期限切れ/);
+  // The home asks the index for today onwards only.
+  assert.equal((await calls(page, "visits"))[0].args.filter.from, "2026-11-24");
   await shot(page, "nurse-home");
 
   await taro.getByTestId("n-child-open").click();

@@ -118,7 +118,13 @@ fn office_list(c: &mut Criterion) {
     let filters = [
         (
             "month + kind + status (respite, submitted)",
-            VisitFilter { month: Some(month), kind: Some(VisitKind::Respite), status: Some(VisitStatus::Submitted), child: None },
+            VisitFilter {
+                month: Some(month),
+                kind: Some(VisitKind::Respite),
+                status: Some(VisitStatus::Submitted),
+                child: None,
+                from: None,
+            },
         ),
         ("month only", VisitFilter { month: Some(month), ..VisitFilter::default() }),
     ];

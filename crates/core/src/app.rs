@@ -101,6 +101,8 @@ pub struct ReviewFilter {
     pub kind: Option<VisitKind>,
     /// Status.
     pub status: Option<VisitStatus>,
+    /// Only visits on or after this day (the nurse's today and upcoming).
+    pub from: Option<Date>,
     /// Only sessions past the cap.
     pub over_cap: bool,
     /// Only records the server refused.
@@ -400,8 +402,9 @@ impl Carebook {
 
     /// Visits for the lists and the office's review table, with their flags.
     pub async fn review(&self, filter: &ReviewFilter) -> Result<Vec<VisitRow>, CoreError> {
-        let summaries =
-            self.visits(&VisitFilter { child: filter.child, month: filter.month, kind: filter.kind, status: filter.status }).await?;
+        let summaries = self
+            .visits(&VisitFilter { child: filter.child, month: filter.month, kind: filter.kind, status: filter.status, from: filter.from })
+            .await?;
         let mut ctx = RowContext::new(self).await?;
         let mut out = Vec::new();
         for s in summaries {

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use automerge::ActorId;
 use carebook_domain::{
-    load_visit_index, ChangedDoc, ChecklistTemplate, Child, ChildId, DateTime, DocError, FiscalYear, MunicipalityRules, Record, RecordDoc,
-    RecordKind, RespiteUse, Visit, VisitId, VisitIndexView, VisitKind, VisitStatus, VisitSummary, YearMonth,
+    load_visit_index, ChangedDoc, ChecklistTemplate, Child, ChildId, Date, DateTime, DocError, FiscalYear, MunicipalityRules, Record,
+    RecordDoc, RecordKind, RespiteUse, Visit, VisitId, VisitIndexView, VisitKind, VisitStatus, VisitSummary, YearMonth,
 };
 use serde::Serialize;
 use sqlx::query_builder::Separated;
@@ -92,6 +92,8 @@ pub struct VisitFilter {
     pub kind: Option<VisitKind>,
     /// Only this status.
     pub status: Option<VisitStatus>,
+    /// Only visits on or after this day.
+    pub from: Option<Date>,
 }
 
 fn storage(e: sqlx::Error) -> CoreError {
@@ -402,13 +404,14 @@ impl Store {
             "SELECT id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status
              FROM visits
              WHERE (?1 IS NULL OR child_id = ?1) AND (?2 IS NULL OR month = ?2)
-               AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR status = ?4)
+               AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR date >= ?5)
              ORDER BY start, id",
         )
         .bind(filter.child.map(|c| c.to_string()))
         .bind(filter.month.map(|m| m.to_string()))
         .bind(filter.kind.map(|k| k.name()))
         .bind(filter.status.map(|s| s.name()))
+        .bind(filter.from.map(|d| d.to_string()))
         .fetch_all(&self.pool)
         .await
         .map_err(storage)?;

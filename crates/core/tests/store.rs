@@ -147,7 +147,7 @@ async fn the_index_rebuilt_from_documents_equals_the_index_written_on_save() {
 }
 
 #[tokio::test]
-async fn the_visit_list_filters_by_child_month_and_status() {
+async fn the_visit_list_filters_by_child_month_status_and_first_day() {
     let dev = TempDevice::new().await.unwrap();
     let a = dev.app.add_child(child("13105")).await.unwrap();
     let b = dev.app.add_child(child("13105")).await.unwrap();
@@ -160,6 +160,10 @@ async fn the_visit_list_filters_by_child_month_and_status() {
     assert_eq!(dev.app.visits(&a_may).await.unwrap().len(), 1);
     let submitted = VisitFilter { status: Some(VisitStatus::Submitted), ..Default::default() };
     assert!(dev.app.visits(&submitted).await.unwrap().is_empty());
+    // From 20 May on: the visit that day and the June one, in time order.
+    let from = VisitFilter { from: Some("2026-05-20".parse().unwrap()), ..Default::default() };
+    let dates: Vec<String> = dev.app.visits(&from).await.unwrap().iter().map(|v| v.date.unwrap().to_string()).collect();
+    assert_eq!(dates, ["2026-05-20", "2026-06-01"]);
 }
 
 #[tokio::test]

@@ -59,7 +59,8 @@ function matches(r: VisitRow, f: ReviewFilter): boolean {
     (!f.over_cap || r.flags.over_cap) &&
     (!f.rejected || r.flags.rejected) &&
     (!f.unconfirmed || r.flags.unconfirmed) &&
-    (!f.expired_instruction || r.flags.instruction_expired)
+    (!f.expired_instruction || r.flags.instruction_expired) &&
+    (!f.from || (s.date ?? "") >= f.from)
   );
 }
 

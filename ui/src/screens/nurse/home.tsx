@@ -67,7 +67,8 @@ export function Home({ onChild, onVisit, onRecord }: { onChild: (id: string) => 
   const { status, dataStamp } = useApp();
   const today = status.today.date;
   const children = useLoad(() => call("children", {}), [dataStamp]);
-  const visits = useLoad(() => call("visits", { filter: ALL }), [dataStamp]);
+  // Today and later only: the index narrows it, however many past visits the tablet holds.
+  const visits = useLoad(() => call("visits", { filter: { ...ALL, from: today } }), [dataStamp, today]);
   const rows = [...(visits.data ?? [])].sort((a, b) => (a.summary.start ?? "").localeCompare(b.summary.start ?? ""));
   const todays = rows.filter((r) => r.summary.date === today);
   const upcoming = rows.filter((r) => (r.summary.date ?? "") > today);

@@ -22,6 +22,7 @@ export const ALL: ReviewFilter = {
   rejected: false,
   unconfirmed: false,
   expired_instruction: false,
+  from: null,
 };
 
 /** "" → null, "36.5" → 36.5. */

@@ -26,6 +26,7 @@ export function OfficeApp() {
     rejected: false,
     unconfirmed: false,
     expired_instruction: false,
+    from: null,
   });
   const [summaryMonth, setSummaryMonth] = useState(month);
   return (
