@@ -1,6 +1,6 @@
 //! The app's local lock: a PIN (4–8 digits) or a passphrase (8 characters or more) that reopens
 //! the app on this device. Only an Argon2id hash is kept, in the device settings; the PIN never
-//! leaves the device and is never logged.
+//! leaves the device and is never logged. Wrong PINs in a row make the next try wait.
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -10,6 +10,23 @@ use carebook_domain::Problems;
 use crate::{Carebook, CoreError};
 
 const PIN_HASH: &str = "pin_hash";
+const PIN_FAILURES: &str = "pin_failures";
+const PIN_WAIT_UNTIL: &str = "pin_wait_until";
+/// Wrong PINs allowed in a row before the app makes the next try wait.
+pub const PIN_FREE_TRIES: u32 = 5;
+
+/// The wait after `failures` wrong PINs in a row: none for the first five, then 30 s doubling
+/// per further failure, at most 15 minutes. A lost tablet cannot be opened by trying every PIN.
+pub fn pin_wait_secs(failures: u32) -> i64 {
+    if failures < PIN_FREE_TRIES {
+        return 0;
+    }
+    (30_i64 << (failures - PIN_FREE_TRIES).min(10)).min(15 * 60)
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
 
 /// Every problem with a new PIN or passphrase.
 pub fn check_pin(pin: &str) -> Problems {
@@ -49,10 +66,25 @@ impl Carebook {
     }
 
     /// Checks the PIN; a wrong one is `invalid` with the problem on `pin`.
+    /// After five wrong PINs in a row each further try must wait ([`pin_wait_secs`]); a try
+    /// during the wait is refused without checking the PIN.
     pub async fn verify_pin(&self, pin: &str) -> Result<(), CoreError> {
         let Some(hash) = self.store().setting(PIN_HASH).await? else {
             return Ok(());
         };
+        let wait_until: i64 = self.store().setting(PIN_WAIT_UNTIL).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let now = unix_now();
+        if now < wait_until {
+            let secs = wait_until - now;
+            let mut p = Problems::new();
+            p.push(
+                "pin",
+                "pin_wait",
+                format!("PIN の誤りが続いたため、{secs} 秒後にもう一度入力してください"),
+                format!("too many wrong PINs: try again in {secs} s"),
+            );
+            return Err(p.into());
+        }
         let pin = pin.to_string();
         let ok = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
@@ -60,7 +92,14 @@ impl Carebook {
         .await
         .map_err(|e| CoreError::Storage(e.to_string()))?;
         if ok {
+            self.store().remove_settings(&[PIN_FAILURES, PIN_WAIT_UNTIL]).await?;
             return Ok(());
+        }
+        let failures = self.store().setting(PIN_FAILURES).await?.and_then(|v| v.parse::<u32>().ok()).unwrap_or(0).saturating_add(1);
+        self.store().set_setting(PIN_FAILURES, &failures.to_string()).await?;
+        let wait = pin_wait_secs(failures);
+        if wait > 0 {
+            self.store().set_setting(PIN_WAIT_UNTIL, &(now + wait).to_string()).await?;
         }
         let mut p = Problems::new();
         p.push("pin", "wrong_pin", "PIN が違います", "wrong PIN");
@@ -71,6 +110,16 @@ impl Carebook {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn five_wrong_pins_are_free_then_the_wait_doubles_up_to_15_minutes() {
+        assert_eq!((0..5).map(pin_wait_secs).collect::<Vec<_>>(), [0, 0, 0, 0, 0]);
+        assert_eq!(pin_wait_secs(5), 30);
+        assert_eq!(pin_wait_secs(6), 60);
+        assert_eq!(pin_wait_secs(9), 480);
+        assert_eq!(pin_wait_secs(10), 900);
+        assert_eq!(pin_wait_secs(40), 900);
+    }
 
     #[test]
     fn pins_are_4_to_8_digits_and_passphrases_8_characters_or_more() {

@@ -575,6 +575,25 @@ async fn a_pin_is_set_verified_kept_across_a_restart_and_a_bad_one_writes_nothin
     dev.app.verify_pin("たんぽぽの見本です").await.unwrap();
 }
 
+#[tokio::test]
+async fn after_five_wrong_pins_even_the_right_one_must_wait_and_the_wait_survives_a_restart() {
+    let dev = TempDevice::new().await.unwrap();
+    dev.app.set_pin("2468").await.unwrap();
+    for _ in 0..4 {
+        assert_eq!(dev.app.verify_pin("0000").await.unwrap_err().to_body().problems[0].code, "wrong_pin");
+    }
+    // A right PIN within the free tries opens the app and clears the count.
+    dev.app.verify_pin("2468").await.unwrap();
+    for _ in 0..5 {
+        assert_eq!(dev.app.verify_pin("0000").await.unwrap_err().to_body().problems[0].code, "wrong_pin");
+    }
+    // The fifth wrong one in a row starts a 30 s wait: now even the right PIN is refused, unchecked.
+    let dev = dev.reopen().await.unwrap();
+    let err = dev.app.verify_pin("2468").await.unwrap_err().to_body();
+    assert_eq!(err.problems[0].code, "pin_wait");
+    assert!(err.problems[0].en.contains("try again in"), "{}", err.problems[0].en);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 8. child_cards and child_sheet
 // ---------------------------------------------------------------------------------------------
