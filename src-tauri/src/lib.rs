@@ -4,7 +4,7 @@
 //! `{code, message, problems}`. The window may call only the commands in
 //! `capabilities/main.json` (permissions generated from `src/command_names.rs`). The TypeScript
 //! types for the commands and records in `ui/src/bindings.ts` are generated from these Rust
-//! types by `cargo test -p carebook-app` (see [`typescript`]).
+//! types by `cargo test -p carebook-app` (`typescript()`, in test builds).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

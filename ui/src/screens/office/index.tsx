@@ -58,9 +58,9 @@ const FLAGS = [
 ] as const;
 
 function Review({ filter, setFilter, onOpen }: { filter: ReviewFilter; setFilter: (f: ReviewFilter) => void; onOpen: (id: string) => void }) {
-  const { labels } = useApp();
-  const kids = useLoad(() => call("children", {}), []);
-  const rows = useLoad(() => call("visits", { filter }), [JSON.stringify(filter)]);
+  const { labels, dataStamp } = useApp();
+  const kids = useLoad(() => call("children", {}), [dataStamp]);
+  const rows = useLoad(() => call("visits", { filter }), [JSON.stringify(filter), dataStamp]);
   const [selected, setSelected] = useState<string[]>([]);
   const [results, setResults] = useState<{ r: ApproveResult; row?: VisitRow }[] | null>(null);
   const [busy, setBusy] = useState(false);
@@ -343,7 +343,8 @@ function DetailBody({ d }: { d: VisitDetail }) {
 }
 
 function MonthSummary({ month, setMonth }: { month: string; setMonth: (m: string) => void }) {
-  const rows = useLoad(() => call("respite_month", { month }), [month]);
+  const { dataStamp } = useApp();
+  const rows = useLoad(() => call("respite_month", { month }), [month, dataStamp]);
   return (
     <section class="card" data-testid="o-month">
       <div class="row">

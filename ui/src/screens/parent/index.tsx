@@ -12,7 +12,8 @@ import "./parent.css";
 const nowJst = () => new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 16);
 
 export function ParentApp() {
-  const kids = useLoad(() => call("children", {}), []);
+  const { dataStamp } = useApp();
+  const kids = useLoad(() => call("children", {}), [dataStamp]);
   return (
     <div class="parent">
       <h1>{t("p_title")}</h1>
@@ -26,7 +27,8 @@ export function ParentApp() {
 }
 
 function ChildRespite({ child }: { child: ChildCard }) {
-  const year = useLoad(() => call("respite_year", { childId: child.id }), [child.id]);
+  const { dataStamp } = useApp();
+  const year = useLoad(() => call("respite_year", { childId: child.id }), [child.id, dataStamp]);
   return (
     <section class="card p-child" data-testid="p-child" data-child={child.id}>
       <h2>{child.name}</h2>
@@ -179,6 +181,11 @@ function Sessions({ sessions, toConfirm, reload }: { sessions: RespiteSession[];
                   {s.confirmed ? (
                     <span class="badge" data-testid="p-confirmed">
                       {t("p_confirmed")}
+                    </span>
+                  ) : s.status === "approved" ? (
+                    // Approved records are locked: nothing left to confirm on the tablet.
+                    <span class="muted" data-testid="p-approved">
+                      {t("p_approved")}
                     </span>
                   ) : (
                     <button class="primary" onClick={() => open(s)} data-testid="p-confirm">
