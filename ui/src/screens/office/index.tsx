@@ -5,6 +5,7 @@ import type { ApproveResult, ReviewFilter, VisitDetail, VisitRow } from "../../b
 import { call, pickLang } from "../../api";
 import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, t } from "../../i18n";
 import { useApp } from "../../context";
+import { ALL } from "../../shared";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import "./office.css";
 
@@ -16,18 +17,7 @@ export function OfficeApp() {
   const [tab, setTab] = useState<Tab>("review");
   const [detail, setDetail] = useState<string | null>(null);
   // The filter lives here so it survives opening a record and coming back.
-  const [filter, setFilter] = useState<ReviewFilter>({
-    month,
-    child: null,
-    station: null,
-    kind: null,
-    status: null,
-    over_cap: false,
-    rejected: false,
-    unconfirmed: false,
-    expired_instruction: false,
-    from: null,
-  });
+  const [filter, setFilter] = useState<ReviewFilter>({ ...ALL, month });
   const [summaryMonth, setSummaryMonth] = useState(month);
   return (
     <div class="office">

@@ -5,11 +5,10 @@ import type { ChildCard, RespiteSession, RespiteYear } from "../../bindings";
 import { call } from "../../api";
 import { fmtDate, fmtDateTime, fmtMinutes, lang, t } from "../../i18n";
 import { useApp } from "../../context";
+import { nowJst } from "../../shared";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import "./parent.css";
 
-/** Now in JST as `YYYY-MM-DDTHH:MM`. */
-const nowJst = () => new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 16);
 
 export function ParentApp() {
   const { dataStamp } = useApp();
