@@ -63,7 +63,7 @@ ensure_node() {
 # Installs the UI's npm packages (versions pinned in package.json and package-lock.json) and builds ui/dist, which the app embeds.
 ui_build() {
   ensure_node
-  step "ui: npm ci and build"
+  step "ui: npm install and build"
   (cd ui && npm install --no-audit --no-fund --loglevel=error && npm run build --silent)
 }
 

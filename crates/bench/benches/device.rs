@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use automerge::ActorId;
 use carebook_bench::{child_id, copy_store, realistic_respite, runtime, seeded_store, BENCH_FY};
-use carebook_core::{Carebook, VisitFilter};
+use carebook_core::app::ReviewFilter;
+use carebook_core::{clock, Carebook, VisitFilter};
 use carebook_domain::{RecordDoc, Visit, VisitKind, VisitStatus, YearMonth};
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
 
@@ -163,6 +164,38 @@ fn rebuild_index(c: &mut Criterion) {
     g.finish();
 }
 
+/// 6. What the app's screens ask for at 10k visits: the office's review table for one month (the
+///    flags read each listed visit's document), the nurse's home (today onwards), the children's
+///    cards, and a parent's respite year.
+fn app_screens(c: &mut Criterion) {
+    let device = OnceCell::new();
+    let device = || device.get_or_init(|| Device::seeded(10_000));
+    let month: YearMonth = "2026-06".parse().expect("a month");
+    let mut g = c.benchmark_group("app_screens_10k");
+    g.sampling_mode(SamplingMode::Flat).sample_size(10).measurement_time(Duration::from_secs(5));
+    let review = ReviewFilter { month: Some(month), ..ReviewFilter::default() };
+    g.bench_function("review (one month, with flags)", |b| {
+        let app = &device().app;
+        eprintln!("  [review: {} rows]", RT.block_on(app.review(&review)).expect("review").len());
+        b.iter(|| RT.block_on(app.review(black_box(&review))).expect("review"))
+    });
+    let home = ReviewFilter { from: Some(clock::today_jst()), ..ReviewFilter::default() };
+    g.bench_function("nurse home visits (today onwards)", |b| {
+        let app = &device().app;
+        b.iter(|| RT.block_on(app.review(black_box(&home))).expect("home"))
+    });
+    g.bench_function("child_cards (all children)", |b| {
+        let app = &device().app;
+        b.iter(|| RT.block_on(app.child_cards()).expect("cards"))
+    });
+    g.bench_function("respite_year (one child)", |b| {
+        let app = &device().app;
+        let child = RT.block_on(app.children()).expect("children")[0].id;
+        b.iter(|| RT.block_on(app.respite_year(black_box(child), None)).expect("year"))
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3)).sample_size(30)
 }
@@ -170,6 +203,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = device;
     config = config();
-    targets = store_visit, open_visit, respite_remaining, office_list, rebuild_index
+    targets = store_visit, open_visit, respite_remaining, office_list, rebuild_index, app_screens
 }
 criterion_main!(device);
