@@ -112,7 +112,7 @@ impl Shell {
     }
 
     /// Passes a write's result on, asking the background loop to push the change when it worked.
-    async fn changed<T>(&self, r: Result<T, CoreError>) -> Result<T, CoreError> {
+    fn changed<T>(&self, r: Result<T, CoreError>) -> Result<T, CoreError> {
         if r.is_ok() {
             self.sync_now();
         }
@@ -200,12 +200,12 @@ commands! {
     /// Every problem with a visit as it stands.
     fn check_visit(s, visit: Visit) -> Vec<Problem> { s.open_core()?.check_visit_problems(&visit).await }
     /// Saves a visit (new or changed).
-    fn save_visit(s, visit: Visit) -> VisitRow { s.changed(s.open_core()?.save_visit(visit).await).await }
+    fn save_visit(s, visit: Visit) -> VisitRow { s.changed(s.open_core()?.save_visit(visit).await) }
     /// Submits a visit.
-    fn submit_visit(s, id: VisitId) -> VisitRow { s.changed(s.open_core()?.submit_visit(id).await).await }
+    fn submit_visit(s, id: VisitId) -> VisitRow { s.changed(s.open_core()?.submit_visit(id).await) }
     /// Records the guardian's confirmation.
     fn confirm_visit(s, id: VisitId, confirmation: GuardianConfirmation) -> VisitRow {
-        s.changed(s.open_core()?.confirm_visit(id, confirmation).await).await
+        s.changed(s.open_core()?.confirm_visit(id, confirmation).await)
     }
     /// What a respite session would do to the child's hours.
     fn respite_preview(s, child_id: ChildId, visit_id: Option<VisitId>, start: DateTime, end: DateTime, lead_nurses: u32) -> RespitePreview {
@@ -216,7 +216,7 @@ commands! {
     /// A month's respite per child (office).
     fn respite_month(s, month: YearMonth) -> Vec<MonthRespiteRow> { s.open_core()?.respite_month(month).await }
     /// Approves visits (office).
-    fn approve_visits(s, ids: Vec<VisitId>) -> Vec<ApproveResult> { s.changed(s.open_core()?.approve_visits(&ids).await).await }
+    fn approve_visits(s, ids: Vec<VisitId>) -> Vec<ApproveResult> { s.changed(s.open_core()?.approve_visits(&ids).await) }
 }
 
 /// Where the app keeps its store: `CAREBOOK_DATA_DIR`, else the platform's app data folder.

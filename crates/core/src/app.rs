@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use carebook_domain::{
     respite_ledger, AuditEntry, Child, ChildId, Date, DateTime, ErrorBody, FiscalYear, GuardianConfirmation, InstructionState, Problem,
-    Problems, RespiteLedger, RespiteUse, Score, StaffMember, StaffRole, Station, UserInfo, Visit, VisitContext, VisitId, VisitKind,
-    VisitStatus, VisitSummary, YearMonth,
+    RespiteLedger, RespiteUse, Score, StaffMember, StaffRole, Station, UserInfo, Visit, VisitId, VisitKind, VisitStatus, VisitSummary,
+    YearMonth,
 };
 use serde::{Deserialize, Serialize};
 
@@ -554,15 +554,14 @@ impl RowContext {
     }
 }
 
-/// Checks a visit as it stands, without saving: every problem, for the form to show.
 impl Carebook {
-    /// Every problem with `visit` (empty when it can be saved).
+    /// Every problem with `visit` (empty when it can be saved): the same check saving runs.
     pub async fn check_visit_problems(&self, visit: &Visit) -> Result<Vec<Problem>, CoreError> {
-        let child = self.store().child_row(visit.child_id).await?;
-        let rules = self.store().rules(&child.municipality).await?;
-        let templates = self.store().templates().await?;
-        let p: Problems = visit.validate(VisitContext { rules: &rules, templates: &templates, child_score: Some(child.score_total) });
-        Ok(p.0)
+        match self.check_visit(visit).await {
+            Ok(()) => Ok(Vec::new()),
+            Err(CoreError::Invalid(p)) => Ok(p.0),
+            Err(e) => Err(e),
+        }
     }
 }
 
