@@ -13,7 +13,7 @@ use carebook_domain::{
 use serde::Serialize;
 use sqlx::query_builder::Separated;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 
 use crate::clock;
 use crate::error::CoreError;
@@ -155,13 +155,13 @@ impl Store {
         let mut tx = self.pool.begin().await.map_err(storage)?;
         let sql = match origin {
             Origin::Local => {
-                "INSERT INTO documents (id, kind, bytes, updated_at, local_version, synced_version) VALUES (?1, ?2, ?3, ?4, 1, 0)
+                "INSERT INTO documents (id, kind, bytes, updated_at, local_version, synced_version, child_id) VALUES (?1, ?2, ?3, ?4, 1, 0, ?5)
                  ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, updated_at = excluded.updated_at,
-                     local_version = documents.local_version + 1"
+                     local_version = documents.local_version + 1, child_id = excluded.child_id"
             }
             Origin::Server => {
-                "INSERT INTO documents (id, kind, bytes, updated_at, local_version, synced_version) VALUES (?1, ?2, ?3, ?4, 1, 1)
-                 ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, updated_at = excluded.updated_at"
+                "INSERT INTO documents (id, kind, bytes, updated_at, local_version, synced_version, child_id) VALUES (?1, ?2, ?3, ?4, 1, 1, ?5)
+                 ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, updated_at = excluded.updated_at, child_id = excluded.child_id"
             }
         };
         sqlx::query(sql)
@@ -169,6 +169,7 @@ impl Store {
             .bind(T::KIND.name())
             .bind(bytes)
             .bind(clock::now_jst().to_string())
+            .bind(doc.value().child_id().to_string())
             .execute(&mut *tx)
             .await
             .map_err(storage)?;
@@ -276,7 +277,9 @@ impl Store {
         let mut written = vec![false; prepared.len()];
         let new: Vec<usize> = (0..prepared.len()).filter(|&i| prepared[i].local_version.is_none()).collect();
         for chunk in new.chunks(100) {
-            let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO documents (id, kind, bytes, updated_at, local_version, synced_version) ");
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO documents (id, kind, bytes, updated_at, local_version, synced_version, child_id) ",
+            );
             qb.push_values(chunk, |mut b, &i| {
                 let w = &prepared[i];
                 b.push_bind(w.id.clone())
@@ -284,7 +287,8 @@ impl Store {
                     .push_bind(w.bytes.clone())
                     .push_bind(now.clone())
                     .push_bind(1)
-                    .push_bind(1);
+                    .push_bind(1)
+                    .push_bind(w.row.child_id().to_string());
             });
             qb.push(" ON CONFLICT (id) DO NOTHING RETURNING id");
             let inserted: std::collections::HashSet<String> =
@@ -314,6 +318,17 @@ impl Store {
             }
         }
         write_visit_rows(&mut tx, &visits).await?;
+        // A child whose records arrive without the device holding its bucket (access changed
+        // while the page was read) is held incomplete: the next sync catches it up or removes it.
+        let children: std::collections::BTreeSet<String> =
+            prepared.iter().zip(&written).filter(|(_, ok)| **ok).map(|(w, _)| w.row.child_id().to_string()).collect();
+        for child in children {
+            sqlx::query("INSERT INTO sync_buckets (child_id, complete) VALUES (?1, 0) ON CONFLICT (child_id) DO NOTHING")
+                .bind(child)
+                .execute(&mut *tx)
+                .await
+                .map_err(storage)?;
+        }
         for (key, value) in settings {
             sqlx::query("INSERT INTO device (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                 .bind(key)
@@ -540,6 +555,48 @@ pub struct PageMerge {
     pub refused: Vec<(String, DocError)>,
 }
 
+/// The children whose records the device holds from the server ([`Store::buckets`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Buckets {
+    /// Held in full up to the cursor, sorted.
+    pub complete: Vec<String>,
+    /// Every child held, in full or not, sorted.
+    pub held: Vec<String>,
+}
+
+/// Records removed from the device because the account may no longer read the child.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessRemoval {
+    /// The child.
+    pub child_id: String,
+    /// The child's name as the device had it, if it had the face sheet.
+    pub child_name: Option<String>,
+    /// Records removed.
+    pub records: i64,
+    /// Of those, edits the server refused: they are in the server's quarantine, not lost.
+    pub quarantined: i64,
+    /// When (JST).
+    pub at: String,
+    /// Why, for people (Japanese / English).
+    pub reason: String,
+}
+
+impl AccessRemoval {
+    fn new(child_id: String, child_name: Option<String>, records: i64, quarantined: i64, at: String) -> AccessRemoval {
+        let mut reason = "このアカウントではこの子どもの記録を読めなくなったため（担当の解除・他ステーションへの移管・役割の変更）、端末から削除しました"
+            .to_string();
+        if quarantined > 0 {
+            reason.push_str(&format!("。サーバーが受け付けなかった変更 {quarantined} 件はサーバーの保留箱にあります"));
+        }
+        reason.push_str(" / removed from this device: this account may no longer read the child's records (unassigned, moved to another station, or role changed)");
+        if quarantined > 0 {
+            reason.push_str(&format!("; {quarantined} edit(s) the server refused are kept in its quarantine"));
+        }
+        AccessRemoval { child_id, child_name, records, quarantined, at, reason }
+    }
+}
+
 /// A pulled page, decoded and ready to write ([`Store::prepare_server_page`]).
 #[derive(Debug)]
 pub struct PreparedPage {
@@ -564,6 +621,15 @@ impl PreparedPage {
 enum IndexRow {
     Child(Box<Child>),
     Visit(VisitIndexView),
+}
+
+impl IndexRow {
+    fn child_id(&self) -> ChildId {
+        match self {
+            IndexRow::Child(c) => c.id,
+            IndexRow::Visit(v) => v.child_id,
+        }
+    }
 }
 
 /// The device's copy of a pulled document: its bytes and local version.
@@ -728,9 +794,122 @@ impl Store {
         Ok(())
     }
 
+    /// The sync buckets the device holds: the children held in full, and every child it holds
+    /// records of from the server (in full or not), both sorted.
+    pub async fn buckets(&self) -> Result<Buckets, CoreError> {
+        let rows =
+            sqlx::query("SELECT child_id, complete FROM sync_buckets ORDER BY child_id").fetch_all(&self.pool).await.map_err(storage)?;
+        let mut b = Buckets::default();
+        for r in rows {
+            let child: String = r.get(0);
+            if r.get::<i64, _>(1) == 1 {
+                b.complete.push(child.clone());
+            }
+            b.held.push(child);
+        }
+        Ok(b)
+    }
+
+    /// Marks children as held in full (their records up to the cursor are on the device).
+    pub async fn set_buckets_complete(&self, children: &[String]) -> Result<(), CoreError> {
+        let mut tx = self.pool.begin().await.map_err(storage)?;
+        for child in children {
+            sqlx::query("INSERT INTO sync_buckets (child_id, complete) VALUES (?1, 1) ON CONFLICT (child_id) DO UPDATE SET complete = 1")
+                .bind(child)
+                .execute(&mut *tx)
+                .await
+                .map_err(storage)?;
+        }
+        tx.commit().await.map_err(storage)
+    }
+
+    /// Records of these children waiting to sync.
+    pub async fn pending_of(&self, children: &[String]) -> Result<Vec<PendingDoc>, CoreError> {
+        let ids = serde_json::to_string(children).map_err(|e| CoreError::Storage(e.to_string()))?;
+        let rows = sqlx::query(
+            "SELECT id, kind, bytes, local_version FROM documents
+             WHERE local_version > synced_version AND child_id IN (SELECT value FROM json_each(?1)) ORDER BY kind = 'visit', id",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        rows.into_iter().map(|r| Ok(PendingDoc { id: r.get(0), kind: parse_col(&r, 1)?, bytes: r.get(2), version: r.get(3) })).collect()
+    }
+
+    /// Removes the records of children the account may no longer read, and notes each removal.
+    /// A record with an edit still waiting to sync stays (with its bucket), for the next sync to
+    /// push first; a record whose edit the server refused goes (the server keeps it in quarantine).
+    pub async fn remove_children(&self, children: &[String]) -> Result<Vec<AccessRemoval>, CoreError> {
+        let at = clock::now_jst().to_string();
+        let mut removals = Vec::new();
+        let mut tx = self.pool.begin().await.map_err(storage)?;
+        for child in children {
+            let name: Option<String> = sqlx::query_scalar("SELECT name FROM children WHERE id = ?1")
+                .bind(child)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(storage)?;
+            let gone = "SELECT id FROM documents WHERE child_id = ?1 AND local_version <= synced_version";
+            let quarantined: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM documents WHERE child_id = ?1 AND local_version <= synced_version AND rejected_code IS NOT NULL",
+            )
+            .bind(child)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(storage)?;
+            for index in ["visits", "children"] {
+                sqlx::query(AssertSqlSafe(format!("DELETE FROM {index} WHERE id IN ({gone})")))
+                    .bind(child)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(storage)?;
+            }
+            let records = sqlx::query("DELETE FROM documents WHERE child_id = ?1 AND local_version <= synced_version")
+                .bind(child)
+                .execute(&mut *tx)
+                .await
+                .map_err(storage)?
+                .rows_affected() as i64;
+            let left: i64 = sqlx::query_scalar("SELECT count(*) FROM documents WHERE child_id = ?1")
+                .bind(child)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(storage)?;
+            if left == 0 {
+                sqlx::query("DELETE FROM sync_buckets WHERE child_id = ?1").bind(child).execute(&mut *tx).await.map_err(storage)?;
+            }
+            if records > 0 {
+                sqlx::query("INSERT INTO access_removals (child_id, child_name, records, quarantined, at) VALUES (?1, ?2, ?3, ?4, ?5)")
+                    .bind(child)
+                    .bind(&name)
+                    .bind(records)
+                    .bind(quarantined)
+                    .bind(&at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(storage)?;
+                removals.push(AccessRemoval::new(child.clone(), name, records, quarantined, at.clone()));
+            }
+        }
+        tx.commit().await.map_err(storage)?;
+        Ok(removals)
+    }
+
+    /// The latest removals of records the account could no longer read, newest first.
+    pub async fn access_removals(&self, limit: i64) -> Result<Vec<AccessRemoval>, CoreError> {
+        let rows = sqlx::query("SELECT child_id, child_name, records, quarantined, at FROM access_removals ORDER BY id DESC LIMIT ?1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(storage)?;
+        Ok(rows.into_iter().map(|r| AccessRemoval::new(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect())
+    }
+
     /// Deletes every record on the device (a revoked device), index included.
     pub async fn wipe_records(&self) -> Result<u64, CoreError> {
         let mut tx = self.pool.begin().await.map_err(storage)?;
+        sqlx::query("DELETE FROM sync_buckets").execute(&mut *tx).await.map_err(storage)?;
         sqlx::query("DELETE FROM visits").execute(&mut *tx).await.map_err(storage)?;
         sqlx::query("DELETE FROM children").execute(&mut *tx).await.map_err(storage)?;
         let n = sqlx::query("DELETE FROM documents").execute(&mut *tx).await.map_err(storage)?.rows_affected();

@@ -6,17 +6,25 @@
 //! by page, so a sync where one record changed moves about one record, however many the server
 //! holds. A rejected record stays on the device, marked with the reason. A revoked device
 //! deletes the records it holds.
+//!
+//! The pull follows access (see `carebook_domain::wire`): the device sends the digest of the
+//! children it holds; when the server's readable set differs, the device removes the children
+//! it may no longer read (after pushing their waiting edits), catches up every record of the
+//! children it may now read, and asks again.
 
 use std::io::Write;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
 use carebook_domain::{
-    ChangesResponse, DateTime, DocPayload, ErrorBody, LoginRequest, LoginResponse, PushOutcome, PushRequest, PushResponse, UserInfo,
+    buckets_digest, CatchUpRequest, CatchUpResponse, ChangesResponse, DateTime, DocPayload, ErrorBody, LoginRequest, LoginResponse,
+    PushOutcome, PushRequest, PushResponse, UserInfo,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Notify};
 
+use crate::store::{AccessRemoval, PendingDoc};
 use crate::{clock, Carebook, CoreError};
 
 const SESSION: &str = "session";
@@ -24,8 +32,13 @@ const CURSOR: &str = "cursor";
 const LAST_SYNC: &str = "last_sync_at";
 /// Documents per push request.
 pub const PUSH_BATCH: i64 = 100;
-/// Documents per pull page.
+/// Documents per pull page (the server may bound pages further, by bytes too).
 pub const PULL_PAGE: i64 = 500;
+/// How often one sync reconciles its buckets with the server before giving up (access that
+/// keeps changing while the device syncs).
+const RECONCILE_ROUNDS: usize = 4;
+/// How many removals `sync_status` lists.
+const REMOVALS_SHOWN: i64 = 20;
 
 /// The device's login: server, token, account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,7 +74,8 @@ pub struct SyncProgress {
     pub phase: SyncPhase,
     /// Documents handled so far.
     pub done: u64,
-    /// Documents in this phase (for pull, grows as the server reports what remains).
+    /// Documents in this phase (for pull, the server's count at the start, growing when access
+    /// to more children arrives during the sync).
     pub total: u64,
 }
 
@@ -81,6 +95,10 @@ pub struct SyncReport {
     pub push_requests: u64,
     /// Pull requests made.
     pub pull_requests: u64,
+    /// Of those received, records of children newly readable (caught up whatever the cursor).
+    pub caught_up: u64,
+    /// Children whose records left the device because the account may no longer read them.
+    pub removed: Vec<AccessRemoval>,
     /// The cursor after the sync.
     pub cursor: i64,
 }
@@ -101,6 +119,8 @@ pub struct SyncStatus {
     pub last_sync_at: Option<String>,
     /// The change cursor.
     pub cursor: i64,
+    /// The latest removals of children the account may no longer read, newest first.
+    pub removed: Vec<AccessRemoval>,
 }
 
 pub(crate) fn http() -> &'static reqwest::Client {
@@ -147,10 +167,37 @@ async fn join_fetch(task: tokio::task::JoinHandle<Result<ChangesResponse, CoreEr
     task.await.map_err(|e| CoreError::Storage(format!("the pull task failed: {e}")))?
 }
 
-/// One page of `/changes` after `since`.
-async fn fetch_page(base: String, auth: String, since: i64) -> Result<ChangesResponse, CoreError> {
-    let req = http().get(format!("{base}/api/v1/changes")).header("authorization", auth).query(&[("since", since), ("limit", PULL_PAGE)]);
+/// One page of `/changes` after `since`, for a device holding the buckets of `digest`.
+async fn fetch_page(base: String, auth: String, since: i64, digest: String, total: bool) -> Result<ChangesResponse, CoreError> {
+    let req = http()
+        .get(format!("{base}/api/v1/changes"))
+        .header("authorization", auth)
+        .query(&[("since", since), ("limit", PULL_PAGE)])
+        .query(&[("buckets", digest.as_str()), ("total", if total { "true" } else { "false" })]);
     send(req).await
+}
+
+/// What the feed ended with.
+enum Feed {
+    /// Everything up to the server's present is on the device.
+    Done,
+    /// The account's readable children changed: reconcile with these, then ask again.
+    AccessChanged(Vec<String>),
+}
+
+/// The running total of a pull's progress.
+#[derive(Debug, Default)]
+struct PullProgress {
+    done: u64,
+    total: u64,
+}
+
+impl PullProgress {
+    fn report(&mut self, received: u64, progress: &mut (dyn FnMut(SyncProgress) + Send)) {
+        self.done += received;
+        self.total = self.total.max(self.done);
+        progress(SyncProgress { phase: SyncPhase::Pull, done: self.done, total: self.total });
+    }
 }
 
 impl Carebook {
@@ -184,6 +231,7 @@ impl Carebook {
             rejected: self.store.rejected().await?,
             last_sync_at: self.store.setting(LAST_SYNC).await?,
             cursor: self.cursor().await?,
+            removed: self.store.access_removals(REMOVALS_SHOWN).await?,
         })
     }
 
@@ -219,46 +267,95 @@ impl Carebook {
             if batch.is_empty() {
                 break;
             }
-            let body = PushRequest {
-                documents: batch.iter().map(|d| DocPayload { id: d.id.clone(), kind: d.kind, bytes: d.bytes.clone() }).collect(),
-            };
-            let req = http()
-                .post(format!("{}/api/v1/push", s.server_url))
-                .header("authorization", &auth)
-                .header("content-type", "application/json")
-                .header("content-encoding", "gzip")
-                .body(gzip_json(&body)?);
-            let resp: PushResponse = send(req).await?;
-            report.push_requests += 1;
-            for (doc, result) in batch.iter().zip(resp.results) {
-                seen.insert(doc.id.clone());
-                report.sent += 1;
-                match result.outcome {
-                    PushOutcome::Accepted => {
-                        report.accepted += 1;
-                        self.store.mark_synced(&doc.id, doc.version).await?;
-                    }
-                    PushOutcome::Rejected => {
-                        report.rejected += 1;
-                        let code = result.code.unwrap_or_else(|| "rejected".into());
-                        self.store.mark_rejected(&doc.id, doc.version, &code, result.reason.as_deref().unwrap_or("")).await?;
-                    }
-                }
-            }
+            seen.extend(batch.iter().map(|d| d.id.clone()));
+            self.push_batch(s, &auth, &batch, &mut report).await?;
             progress(SyncProgress { phase: SyncPhase::Push, done: report.sent, total: total.max(report.sent) });
         }
 
-        // Pull: every readable document that changed after the cursor, page by page, as a
-        // pipeline: the next page is asked for while this one is decoded, and decoded while
-        // this one is written. Each page and the cursor after it are written in one transaction.
-        let mut cursor = self.cursor().await?;
-        let fetch = |since: i64| tokio::spawn(fetch_page(s.server_url.clone(), auth.clone(), since));
-        let page = join_fetch(fetch(cursor)).await?;
-        let mut next = (page.remaining > 0 && !page.documents.is_empty()).then(|| fetch(page.cursor));
-        let mut current = (self.store.prepare_server_page(page.documents).await?, page.cursor, page.remaining);
+        // Pull: the feed, reconciling the buckets whenever the account's access changed.
+        let mut pull = PullProgress::default();
+        let mut rounds = 0;
+        while let Feed::AccessChanged(readable) = self.pull_feed(s, &auth, &mut report, &mut pull, progress).await? {
+            rounds += 1;
+            if rounds > RECONCILE_ROUNDS {
+                return Err(CoreError::Server {
+                    status: 409,
+                    body: ErrorBody {
+                        code: "access_changing".into(),
+                        message: "同期中にアクセス権が変わり続けています。もう一度同期してください / access kept changing during the sync; sync again".into(),
+                        problems: vec![],
+                    },
+                });
+            }
+            self.reconcile(s, &auth, &readable, &mut report, &mut pull, progress).await?;
+        }
+        report.cursor = self.cursor().await?;
+        self.store.set_setting(LAST_SYNC, &clock::now_jst().to_string()).await?;
+        Ok(report)
+    }
+
+    /// Pushes one batch and marks each record accepted or rejected.
+    async fn push_batch(&self, s: &Session, auth: &str, batch: &[PendingDoc], report: &mut SyncReport) -> Result<(), CoreError> {
+        let body = PushRequest {
+            documents: batch.iter().map(|d| DocPayload { id: d.id.clone(), kind: d.kind, bytes: d.bytes.clone() }).collect(),
+        };
+        let req = http()
+            .post(format!("{}/api/v1/push", s.server_url))
+            .header("authorization", auth)
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .body(gzip_json(&body)?);
+        let resp: PushResponse = send(req).await?;
+        report.push_requests += 1;
+        for (doc, result) in batch.iter().zip(resp.results) {
+            report.sent += 1;
+            match result.outcome {
+                PushOutcome::Accepted => {
+                    report.accepted += 1;
+                    self.store.mark_synced(&doc.id, doc.version).await?;
+                }
+                PushOutcome::Rejected => {
+                    report.rejected += 1;
+                    let code = result.code.unwrap_or_else(|| "rejected".into());
+                    self.store.mark_rejected(&doc.id, doc.version, &code, result.reason.as_deref().unwrap_or("")).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every readable document that changed after the cursor, page by page, as a pipeline: the
+    /// next page is asked for while this one is decoded, and decoded while this one is written.
+    /// Each page and the cursor after it are written in one transaction. Stops early when the
+    /// server says the account's readable children are not the ones the device holds.
+    async fn pull_feed(
+        &self,
+        s: &Session,
+        auth: &str,
+        report: &mut SyncReport,
+        pull: &mut PullProgress,
+        progress: &mut (dyn FnMut(SyncProgress) + Send),
+    ) -> Result<Feed, CoreError> {
+        let buckets = self.store.buckets().await?;
+        // A child held in part cannot match any digest the server computes: reconcile first.
+        let digest = if buckets.complete.len() == buckets.held.len() {
+            buckets_digest(buckets.complete.iter().map(String::as_str))
+        } else {
+            "incomplete".to_string()
+        };
+        let cursor = self.cursor().await?;
+        let fetch =
+            |since: i64, total: bool| tokio::spawn(fetch_page(s.server_url.clone(), auth.to_string(), since, digest.clone(), total));
+        let page = join_fetch(fetch(cursor, true)).await?;
         report.pull_requests += 1;
+        if let Some(readable) = page.buckets {
+            return Ok(Feed::AccessChanged(readable));
+        }
+        pull.total += page.total.unwrap_or(0).max(0) as u64;
+        let mut next = (page.more && !page.documents.is_empty()).then(|| fetch(page.cursor, false));
+        let mut current = (self.store.prepare_server_page(page.documents).await?, page.cursor);
         loop {
-            let (prepared, page_cursor, remaining) = current;
+            let (prepared, page_cursor) = current;
             let received = prepared.len() as u64;
             let cursor_text = page_cursor.to_string();
             let settings = [(CURSOR, cursor_text.as_str())];
@@ -273,11 +370,17 @@ impl Carebook {
                         }
                     };
                     report.pull_requests += 1;
-                    next = (page.remaining > 0 && !page.documents.is_empty()).then(|| fetch(page.cursor));
-                    let (cursor, remaining) = (page.cursor, page.remaining);
+                    if let Some(readable) = page.buckets {
+                        self.store.write_server_page(prepared, &settings).await?;
+                        report.received += received;
+                        pull.report(received, progress);
+                        return Ok(Feed::AccessChanged(readable));
+                    }
+                    next = (page.more && !page.documents.is_empty()).then(|| fetch(page.cursor, false));
+                    let cursor = page.cursor;
                     let (written, decoded) =
                         tokio::join!(self.store.write_server_page(prepared, &settings), self.store.prepare_server_page(page.documents));
-                    (written, Some(decoded.map(|d| (d, cursor, remaining))))
+                    (written, Some(decoded.map(|d| (d, cursor))))
                 }
                 None => (self.store.write_server_page(prepared, &settings).await, None),
             };
@@ -290,23 +393,105 @@ impl Carebook {
                     return Err(e);
                 }
             };
-            // A server copy that cannot merge with local edits: keep the local record as it is
-            // (nothing lost); the next local change pushes it for the server to judge.
-            for (id, e) in &merged.refused {
-                tracing::warn!(record = %id, error = %e, "server document not merged");
-            }
+            warn_refused(&merged);
             report.received += received;
-            cursor = page_cursor;
-            let total = report.received + remaining.max(0) as u64;
-            progress(SyncProgress { phase: SyncPhase::Pull, done: report.received, total });
+            pull.report(received, progress);
             match following {
                 Some(f) => current = f?,
-                None => break,
+                None => return Ok(Feed::Done),
             }
         }
-        report.cursor = cursor;
-        self.store.set_setting(LAST_SYNC, &clock::now_jst().to_string()).await?;
-        Ok(report)
+    }
+
+    /// Brings the device's buckets to `readable`: children no longer readable leave the device
+    /// (their waiting edits pushed first: accepted, or refused into the server's quarantine);
+    /// children newly readable get every record up to the cursor.
+    async fn reconcile(
+        &self,
+        s: &Session,
+        auth: &str,
+        readable: &[String],
+        report: &mut SyncReport,
+        pull: &mut PullProgress,
+        progress: &mut (dyn FnMut(SyncProgress) + Send),
+    ) -> Result<(), CoreError> {
+        let buckets = self.store.buckets().await?;
+        let readable_set: std::collections::HashSet<&str> = readable.iter().map(String::as_str).collect();
+        let gone: Vec<String> = buckets.held.iter().filter(|c| !readable_set.contains(c.as_str())).cloned().collect();
+        if !gone.is_empty() {
+            let waiting = self.store.pending_of(&gone).await?;
+            for batch in waiting.chunks(PUSH_BATCH as usize) {
+                self.push_batch(s, auth, batch, report).await?;
+            }
+            let removed = self.store.remove_children(&gone).await?;
+            for r in &removed {
+                tracing::info!(
+                    records = r.records,
+                    quarantined = r.quarantined,
+                    "records of a child the account may no longer read removed"
+                );
+            }
+            report.removed.extend(removed);
+        }
+        let complete: std::collections::HashSet<&str> = buckets.complete.iter().map(String::as_str).collect();
+        let new: Vec<String> = readable.iter().filter(|c| !complete.contains(c.as_str())).cloned().collect();
+        let upto = self.cursor().await?;
+        for children in new.chunks(CATCH_UP_MAX_CHILDREN) {
+            // With the cursor at 0 the feed brings everything anyway.
+            if upto > 0 {
+                self.catch_up(s, auth, children, upto, report, pull, progress).await?;
+            }
+            self.store.set_buckets_complete(children).await?;
+        }
+        Ok(())
+    }
+
+    /// Every record of `children` with a server sequence number up to `upto`, page by page.
+    #[allow(clippy::too_many_arguments)]
+    async fn catch_up(
+        &self,
+        s: &Session,
+        auth: &str,
+        children: &[String],
+        upto: i64,
+        report: &mut SyncReport,
+        pull: &mut PullProgress,
+        progress: &mut (dyn FnMut(SyncProgress) + Send),
+    ) -> Result<(), CoreError> {
+        let mut req =
+            CatchUpRequest { children: children.to_vec(), upto, after: None, limit: Some(PULL_PAGE), max_bytes: None, total: true };
+        loop {
+            let http_req = http()
+                .post(format!("{}/api/v1/changes/catch-up", s.server_url))
+                .header("authorization", auth)
+                .header("content-type", "application/json")
+                .header("content-encoding", "gzip")
+                .body(gzip_json(&req)?);
+            let page: CatchUpResponse = send(http_req).await?;
+            report.pull_requests += 1;
+            pull.total += page.total.unwrap_or(0).max(0) as u64;
+            let received = page.documents.len() as u64;
+            let merged = self.store.merge_server_page(page.documents, &[]).await?;
+            warn_refused(&merged);
+            report.received += received;
+            report.caught_up += received;
+            pull.report(received, progress);
+            match page.next {
+                Some(next) => {
+                    req.after = Some(next);
+                    req.total = false;
+                }
+                None => return Ok(()),
+            }
+        }
+    }
+}
+
+/// A server copy that cannot merge with local edits: the local record stays as it is (nothing
+/// lost); the next local change pushes it for the server to judge.
+fn warn_refused(merged: &crate::store::PageMerge) {
+    for (id, e) in &merged.refused {
+        tracing::warn!(record = %id, error = %e, "server document not merged");
     }
 }
 

@@ -5,6 +5,7 @@ use automerge::{ActorId, AutoCommit, ChangeHash};
 use autosurgeon::{hydrate, reconcile, Hydrate, Reconcile};
 
 use crate::child::Child;
+use crate::ids::ChildId;
 use crate::validation::labelled_enum;
 use crate::visit::{Visit, VisitIndexView};
 
@@ -24,6 +25,8 @@ pub trait Record: Reconcile + Hydrate + Clone {
     const KIND: RecordKind;
     /// The record's id as text (the document's name in stores and on the wire).
     fn record_id(&self) -> String;
+    /// The child the record concerns: access, sync buckets and removal all follow it.
+    fn child_id(&self) -> ChildId;
 }
 
 impl Record for Child {
@@ -31,12 +34,18 @@ impl Record for Child {
     fn record_id(&self) -> String {
         self.id.to_string()
     }
+    fn child_id(&self) -> ChildId {
+        self.id
+    }
 }
 
 impl Record for Visit {
     const KIND: RecordKind = RecordKind::Visit;
     fn record_id(&self) -> String {
         self.id.to_string()
+    }
+    fn child_id(&self) -> ChildId {
+        self.child_id
     }
 }
 

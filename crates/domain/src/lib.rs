@@ -73,6 +73,6 @@ pub use visit::{
     Station, StationRef, Visit, VisitContext, VisitIndexView, VisitKind, VisitStatus, VisitSummary, VitalReading,
 };
 pub use wire::{
-    AuditEntry, ChangedDoc, ChangesResponse, DocPayload, ErrorBody, LoginRequest, LoginResponse, PushOutcome, PushRequest, PushResponse,
-    PushResult, QuarantineEntry, Role, UserInfo,
+    buckets_digest, AuditEntry, CatchUpCursor, CatchUpRequest, CatchUpResponse, ChangedDoc, ChangesResponse, DocPayload, ErrorBody,
+    LoginRequest, LoginResponse, PushOutcome, PushRequest, PushResponse, PushResult, QuarantineEntry, Role, UserInfo,
 };

@@ -7,9 +7,26 @@
 //! | GET | `/health` | → `{"status":"ok"}` |
 //! | POST | `/api/v1/login` | [`LoginRequest`] → [`LoginResponse`] |
 //! | POST | `/api/v1/push` | [`PushRequest`] → [`PushResponse`] (per-document results) |
-//! | GET | `/api/v1/changes?since=N&limit=M` | → [`ChangesResponse`] (documents the caller may read with `seq > N`) |
+//! | GET | `/api/v1/changes?since=N&buckets=D[&limit=M][&max_bytes=B][&total=true]` | → [`ChangesResponse`] (documents the caller may read with `seq > N`, or the caller's buckets when `D` is out of date) |
+//! | POST | `/api/v1/changes/catch-up` | [`CatchUpRequest`] → [`CatchUpResponse`] (every record of newly readable children) |
 //! | GET | `/api/v1/records/{id}/history` | → `Vec<`[`AuditEntry`]`>` (office, admin) |
 //! | GET | `/api/v1/quarantine` | → `Vec<`[`QuarantineEntry`]`>` (office, admin) |
+//!
+//! # The change feed follows access
+//! A device's records are grouped by child: a child's face sheet and visits are one *bucket*
+//! (the unit PowerSync's protocol is built on). The device keeps the set of buckets it holds in
+//! full and sends its digest ([`buckets_digest`]) with every feed request. When the server's
+//! set of children the caller may read has another digest, the answer carries no documents but
+//! that set (`buckets`); the device then
+//! 1. pushes any unsynced edit of a child no longer in the set (a refused push goes to the
+//!    server's quarantine) and removes that child's records;
+//! 2. asks [`CatchUpRequest`] for every record of each child new in the set up to its cursor
+//!    (what came later, the feed brings), and adds them to its set;
+//! 3. asks the feed again with the new digest.
+//!
+//! So whatever the cursor says, a device ends up with exactly the records its account may read,
+//! and a sync where nothing changed costs one small request. Pages are bounded by count and by
+//! bytes (a document larger than the byte bound travels alone).
 //!
 //! Errors are an HTTP status with an [`ErrorBody`]: 400 `bad_request`, 401 `unauthorized` /
 //! `token_expired` / `device_revoked`, 403 `forbidden`, 413 `too_large`, 429 `too_many_attempts`,
@@ -147,6 +164,8 @@ pub struct ChangedDoc {
     pub id: String,
     /// Schema.
     pub kind: RecordKind,
+    /// The child the record concerns (its bucket).
+    pub child_id: String,
     /// The server's sequence number for this version.
     pub seq: i64,
     /// The whole document.
@@ -154,15 +173,85 @@ pub struct ChangedDoc {
     pub bytes: Vec<u8>,
 }
 
-/// Documents the caller may read that changed after its cursor, oldest first.
+/// Documents the caller may read that changed after its cursor, oldest first; or, when the
+/// device's buckets are out of date, no documents and the buckets it should hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangesResponse {
-    /// At most `limit` documents.
+    /// At most `limit` documents and, beyond the first, at most `max_bytes` of them.
     pub documents: Vec<ChangedDoc>,
     /// The cursor to ask from next time (the last `seq` scanned).
     pub cursor: i64,
-    /// How many more readable documents changed after `cursor` (0 when done).
-    pub remaining: i64,
+    /// Whether more documents follow `cursor` (ask again from it).
+    pub more: bool,
+    /// With `total=true`: how many readable documents changed after `since` (for progress).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+    /// When the device's bucket digest does not match: every child the caller may read,
+    /// sorted. `documents` is then empty and `cursor` is `since`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buckets: Option<Vec<String>>,
+}
+
+/// Every record of some children, up to a cursor: what a device missed of children it may
+/// now read (its feed cursor had already passed their records).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatchUpRequest {
+    /// The children (at most [`CATCH_UP_MAX_CHILDREN`]); those the caller may not read bring nothing.
+    pub children: Vec<String>,
+    /// Records with `seq <= upto` (the device's feed cursor).
+    pub upto: i64,
+    /// Where the previous page ended (`None` for the first page).
+    #[serde(default)]
+    pub after: Option<CatchUpCursor>,
+    /// The most documents in the page (the server's limit applies too).
+    #[serde(default)]
+    pub limit: Option<i64>,
+    /// The most bytes of documents in the page (the server's limit applies too).
+    #[serde(default)]
+    pub max_bytes: Option<i64>,
+    /// Count the documents to come (for progress; ask on the first page only).
+    #[serde(default)]
+    pub total: bool,
+}
+
+/// A position in a catch-up: pages run by child, then by `seq`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatchUpCursor {
+    /// The last child of the previous page.
+    pub child_id: String,
+    /// Its last `seq`.
+    pub seq: i64,
+}
+
+/// A page of a catch-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatchUpResponse {
+    /// The documents, by child then `seq`.
+    pub documents: Vec<ChangedDoc>,
+    /// Where to continue (`None`: done).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<CatchUpCursor>,
+    /// With `total`: how many documents the whole catch-up holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+}
+
+/// The most children one [`CatchUpRequest`] may name.
+pub const CATCH_UP_MAX_CHILDREN: usize = 500;
+
+/// The digest of a set of buckets (child ids): SHA-256 over the sorted, distinct ids, each
+/// followed by a newline, in lowercase hex. Device and server compute it the same way.
+pub fn buckets_digest<'a>(children: impl IntoIterator<Item = &'a str>) -> String {
+    use sha2::Digest;
+    let mut ids: Vec<&str> = children.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut h = sha2::Sha256::new();
+    for id in ids {
+        h.update(id.as_bytes());
+        h.update(b"\n");
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// One accepted change in a record's history.
@@ -234,5 +323,16 @@ mod tests {
         assert_eq!(serde_json::from_str::<DocPayload>(&json).unwrap(), p);
         let err = serde_json::from_str::<DocPayload>(r#"{"id":"x","kind":"visit","bytes":"%%%"}"#).unwrap_err();
         assert!(err.to_string().contains("base64"), "{err}");
+    }
+
+    #[test]
+    fn the_bucket_digest_ignores_order_and_repeats_but_not_membership() {
+        // SHA-256 of the empty input and of "a\nb\n", as `printf 'a\nb\n' | sha256sum` gives them.
+        assert_eq!(buckets_digest([]), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(buckets_digest(["b", "a", "b"]), "911169ddaaf146aff539f58c26c489af3b892dff0fe283c1c264c65ae5aa59a2");
+        assert_eq!(buckets_digest(["a", "b"]), buckets_digest(["b", "a"]));
+        assert_ne!(buckets_digest(["a"]), buckets_digest(["a", "b"]));
+        // The separator keeps ["ab"] and ["a", "b"] apart.
+        assert_ne!(buckets_digest(["ab"]), buckets_digest(["a", "b"]));
     }
 }

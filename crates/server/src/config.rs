@@ -22,6 +22,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// The most documents one `/changes` page holds (`CAREBOOK_CHANGES_PAGE_LIMIT`).
     pub changes_page_limit: i64,
+    /// The most bytes of documents one `/changes` page holds (`CAREBOOK_CHANGES_PAGE_BYTES`);
+    /// a single larger document travels alone in its own page.
+    pub changes_page_bytes: i64,
 }
 
 impl Default for Config {
@@ -33,6 +36,7 @@ impl Default for Config {
             token_ttl_days: 30,
             max_body_bytes: 16 * 1024 * 1024,
             changes_page_limit: 500,
+            changes_page_bytes: 4 * 1024 * 1024,
         }
     }
 }
@@ -111,6 +115,9 @@ impl Config {
         if let Some(v) = env("CAREBOOK_CHANGES_PAGE_LIMIT") {
             config.changes_page_limit = parse_env("CAREBOOK_CHANGES_PAGE_LIMIT", v)?;
         }
+        if let Some(v) = env("CAREBOOK_CHANGES_PAGE_BYTES") {
+            config.changes_page_bytes = parse_env("CAREBOOK_CHANGES_PAGE_BYTES", v)?;
+        }
         config.check()?;
         Ok(config)
     }
@@ -132,6 +139,13 @@ impl Config {
                 field: "changes_page_limit",
                 value: self.changes_page_limit.to_string(),
                 reason: "must be at least 1",
+            });
+        }
+        if self.changes_page_bytes < 1024 {
+            return Err(ConfigError::Invalid {
+                field: "changes_page_bytes",
+                value: self.changes_page_bytes.to_string(),
+                reason: "must be at least 1024",
             });
         }
         Ok(())

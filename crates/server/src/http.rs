@@ -9,8 +9,12 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
 use carebook_domain::wire::{AuditEntry, QuarantineEntry};
-use carebook_domain::{ChangesResponse, ErrorBody, LoginRequest, LoginResponse, PushRequest, PushResponse, Role};
+use carebook_domain::{
+    buckets_digest, CatchUpRequest, CatchUpResponse, ChangesResponse, ErrorBody, LoginRequest, LoginResponse, PushRequest, PushResponse,
+    Role,
+};
 use serde::Deserialize;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::decompression::RequestDecompressionLayer;
@@ -20,7 +24,7 @@ use tower_http::trace::TraceLayer;
 use crate::access::{self, Caller};
 use crate::config::Config;
 use crate::error::Error;
-use crate::storage::Storage;
+use crate::storage::{Page, Storage};
 use crate::{auth, push};
 
 /// The most quarantine entries one answer lists.
@@ -117,6 +121,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/login", post(login))
         .route("/api/v1/push", post(push_documents))
         .route("/api/v1/changes", get(changes))
+        .route("/api/v1/changes/catch-up", post(catch_up))
         .route("/api/v1/records/{id}/history", get(history))
         .route("/api/v1/quarantine", get(quarantine))
         .fallback(not_found)
@@ -187,6 +192,25 @@ async fn push_documents(
 struct ChangesParams {
     since: Option<i64>,
     limit: Option<i64>,
+    max_bytes: Option<i64>,
+    buckets: Option<String>,
+    #[serde(default)]
+    total: bool,
+}
+
+/// The page bounds a request asks for, within the server's own.
+fn page_bounds(config: &Config, limit: Option<i64>, max_bytes: Option<i64>) -> Result<Page, ApiError> {
+    let limit = match limit {
+        None => config.changes_page_limit,
+        Some(n) if n >= 1 => n.min(config.changes_page_limit),
+        Some(n) => return Err(ApiError::bad_request(format!("limit は 1 以上です / limit {n} must be at least 1"))),
+    };
+    let max_bytes = match max_bytes {
+        None => config.changes_page_bytes,
+        Some(n) if n >= 1 => n.min(config.changes_page_bytes),
+        Some(n) => return Err(ApiError::bad_request(format!("max_bytes は 1 以上です / max_bytes {n} must be at least 1"))),
+    };
+    Ok(Page { limit, max_bytes })
 }
 
 async fn changes(
@@ -199,13 +223,41 @@ async fn changes(
     if since < 0 {
         return Err(ApiError::bad_request(format!("since は 0 以上です / since {since} must not be negative")));
     }
-    let cap = state.config.changes_page_limit;
-    let limit = match params.limit {
-        None => cap,
-        Some(n) if n >= 1 => n.min(cap),
-        Some(n) => return Err(ApiError::bad_request(format!("limit は 1 以上です / limit {n} must be at least 1"))),
+    let page = page_bounds(&state.config, params.limit, params.max_bytes)?;
+    let Some(held) = params.buckets else {
+        return Err(ApiError::bad_request(
+            "buckets がありません。アプリを更新してください / buckets is missing: the change feed needs the digest of the buckets the device holds (update the app)",
+        ));
     };
-    Ok(Json(state.storage.changes(&caller, since, limit).await?))
+    // The caller's readable set decides what the device should hold; when the device's differs,
+    // it reconciles first (see carebook_domain::wire).
+    let readable = state.storage.readable_children(&caller).await?;
+    if buckets_digest(readable.iter().map(String::as_str)) != held {
+        return Ok(Json(ChangesResponse { documents: vec![], cursor: since, more: true, total: None, buckets: Some(readable) }));
+    }
+    Ok(Json(state.storage.changes(&caller, since, page, params.total).await?))
+}
+
+async fn catch_up(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<CatchUpRequest>, JsonRejection>,
+) -> Result<Json<CatchUpResponse>, ApiError> {
+    let Json(req) = body.map_err(ApiError::from_json)?;
+    if req.children.len() > CATCH_UP_MAX_CHILDREN {
+        return Err(ApiError::bad_request(format!(
+            "children は {CATCH_UP_MAX_CHILDREN} 件までです / children: at most {CATCH_UP_MAX_CHILDREN} per request, got {}",
+            req.children.len()
+        )));
+    }
+    if let Some(bad) = req.children.iter().find(|c| c.is_empty() || c.len() > 64) {
+        return Err(ApiError::bad_request(format!(
+            "children の値が正しくありません / children: expected ids of 1–64 characters, got one of {} characters",
+            bad.len()
+        )));
+    }
+    let page = page_bounds(&state.config, req.limit, req.max_bytes)?;
+    Ok(Json(state.storage.catch_up(&caller, &req, page).await?))
 }
 
 async fn history(

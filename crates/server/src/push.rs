@@ -6,7 +6,8 @@
 //! 2. the bytes are merged into the stored copy and the result hydrated (`schema_mismatch`;
 //!    changes whose ancestors the server lacks: `corrupt_record`); a merge that adds nothing is
 //!    accepted as it is (idempotent replay);
-//! 3. the merged record's child must be the caller's too, and the role's limits hold:
+//! 3. the merged record's child must be the stored one (a record never moves to another child:
+//!    `invalid`) and the caller's, and the role's limits hold:
 //!    parents change only the guardian confirmation of an existing visit, nurses do not approve,
 //!    approved records are locked for nurses and parents, a visit's status never goes back
 //!    (`forbidden`, `locked`, `invalid`);
@@ -18,7 +19,7 @@
 
 use automerge::ActorId;
 use carebook_domain::{
-    builtin_templates, Child, ChildId, Date, DocError, DocPayload, MunicipalityRules, Problems, PushOutcome, PushResult, Record, RecordDoc,
+    builtin_templates, Child, Date, DocError, DocPayload, MunicipalityRules, Problems, PushOutcome, PushResult, Record, RecordDoc,
     RecordKind, Visit, VisitContext, VisitStatus,
 };
 
@@ -71,8 +72,6 @@ enum Step {
 
 /// What a record type needs beyond [`Record`] for the server's checks.
 trait Guarded: Record {
-    /// The child the record concerns.
-    fn child(&self) -> ChildId;
     /// A visit's status.
     fn status(&self) -> Option<VisitStatus> {
         None
@@ -90,9 +89,6 @@ trait Guarded: Record {
 }
 
 impl Guarded for Child {
-    fn child(&self) -> ChildId {
-        self.id
-    }
     fn problems(&self, _municipality: &str, today: Date) -> Problems {
         self.validate(today)
     }
@@ -102,9 +98,6 @@ impl Guarded for Child {
 }
 
 impl Guarded for Visit {
-    fn child(&self) -> ChildId {
-        self.child_id
-    }
     fn status(&self) -> Option<VisitStatus> {
         Some(self.status)
     }
@@ -255,7 +248,15 @@ async fn attempt_as<T: Guarded>(
         }
     }
 
-    let child = doc.value().child().to_string();
+    let child = doc.value().child_id().to_string();
+    if let Some(stored_child) = stored_child.as_deref().filter(|c| *c != child) {
+        // A record belongs to one child for good: moving it would take it from one family's
+        // office and parent and give it to another's.
+        let reason = format!(
+            "child_id: 記録の子どもは変更できません（{stored_child} のまま）/ child_id: a record's child never changes (expected {stored_child}, found {child})"
+        );
+        return Ok(Step::Rejected(Reject { code: "invalid", reason, child: Some(stored_child.to_string()) }));
+    }
     let facts = match stored_facts {
         Some(f) if stored_child.as_deref() == Some(child.as_str()) => f,
         _ => storage.child_facts(&child, &caller.user_id).await?,

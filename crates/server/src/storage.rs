@@ -9,7 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use carebook_domain::wire::{AuditEntry, QuarantineEntry};
-use carebook_domain::{ChangedDoc, ChangesResponse, ChildId, RecordKind, Role, UserInfo};
+use carebook_domain::{CatchUpCursor, CatchUpRequest, CatchUpResponse, ChangedDoc, ChangesResponse, ChildId, RecordKind, Role, UserInfo};
 use serde::{Deserialize, Serialize};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
@@ -110,6 +110,19 @@ pub struct UserSummary {
     pub org_kind: OrgKind,
     /// Children assigned (a nurse's) or their own (a parent's), sorted.
     pub children: Vec<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// An assignment, as `user assignments` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assignment {
+    /// The account.
+    pub username: String,
+    /// Its role.
+    pub role: Role,
+    /// The child.
+    pub child_id: String,
     /// Unix seconds.
     pub created_at: i64,
 }
@@ -346,9 +359,7 @@ impl Storage {
     /// Assigns `child_id` to `username`: a nurse's assigned child, or a parent's own child.
     /// Assigning twice is harmless.
     pub async fn assign(&self, username: &str, child_id: ChildId) -> Result<()> {
-        let user_id: Option<String> =
-            sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(username.trim()).fetch_optional(&self.pool).await?;
-        let user_id = user_id.ok_or_else(|| Error::UnknownUser(username.into()))?;
+        let user_id = self.user_id(username).await?;
         sqlx::query(
             "INSERT INTO assignments (user_id, child_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, child_id) DO NOTHING",
         )
@@ -358,6 +369,88 @@ impl Storage {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Ends `username`'s assignment to `child_id`. Whether there was one; an unknown user is an error.
+    /// The user's devices drop the child's records at their next sync (unless the user may still
+    /// read the child another way, e.g. a nurse of the owning station).
+    pub async fn unassign(&self, username: &str, child_id: ChildId) -> Result<bool> {
+        let user_id = self.user_id(username).await?;
+        let done = sqlx::query("DELETE FROM assignments WHERE user_id = $1 AND child_id = $2")
+            .bind(&user_id)
+            .bind(child_id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Assignments, by user name then child: all, one user's, or one child's.
+    pub async fn assignments(&self, user: Option<&str>, child: Option<ChildId>) -> Result<Vec<Assignment>> {
+        let user_id = match user {
+            Some(u) => Some(self.user_id(u).await?),
+            None => None,
+        };
+        let rows = sqlx::query(
+            "SELECT u.username, u.role, a.child_id, a.created_at FROM assignments a JOIN users u ON u.id = a.user_id \
+             WHERE ($1 = '' OR a.user_id = $1) AND ($2 = '' OR a.child_id = $2) ORDER BY u.username, a.child_id",
+        )
+        .bind(user_id.unwrap_or_default())
+        .bind(child.map(|c| c.to_string()).unwrap_or_default())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Assignment {
+                    username: r.try_get("username")?,
+                    role: role_of(r.try_get("role")?)?,
+                    child_id: r.try_get("child_id")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Changes an account's role and/or organisation (creating the organisation if missing).
+    /// Its devices read what the new role allows from their next sync on.
+    pub async fn change_user(&self, username: &str, role: Option<Role>, org: Option<(&str, OrgKind)>) -> Result<UserInfo> {
+        let user_id = self.user_id(username).await?;
+        let mut tx = self.pool.begin().await?;
+        if let Some((org_id, kind)) = org {
+            let org_id = org_id.trim();
+            if org_id.is_empty() || org_id.len() > 64 {
+                return Err(Error::Invalid { what: "organisation id", value: org_id.into(), reason: "1–64 characters" });
+            }
+            sqlx::query("INSERT INTO orgs (id, kind, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+                .bind(org_id)
+                .bind(kind.name())
+                .bind(unix_now())
+                .execute(&mut *tx)
+                .await?;
+            let existing: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = $1").bind(org_id).fetch_one(&mut *tx).await?;
+            let existing: OrgKind = existing.parse().map_err(|_| Error::Stored { what: "organisation kind", value: existing })?;
+            if existing != kind {
+                return Err(Error::OrgKindMismatch { org: org_id.into(), existing, requested: kind });
+            }
+            sqlx::query("UPDATE users SET org_id = $1 WHERE id = $2").bind(org_id).bind(&user_id).execute(&mut *tx).await?;
+        }
+        if let Some(role) = role {
+            sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.name()).bind(&user_id).execute(&mut *tx).await?;
+        }
+        let r = sqlx::query("SELECT id, username, role, org_id FROM users WHERE id = $1").bind(&user_id).fetch_one(&mut *tx).await?;
+        let info = UserInfo {
+            id: r.try_get("id")?,
+            username: r.try_get("username")?,
+            role: role_of(r.try_get("role")?)?,
+            org_id: r.try_get("org_id")?,
+        };
+        tx.commit().await?;
+        Ok(info)
+    }
+
+    async fn user_id(&self, username: &str) -> Result<String> {
+        let id: Option<String> =
+            sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(username.trim()).fetch_optional(&self.pool).await?;
+        id.ok_or_else(|| Error::UnknownUser(username.into()))
     }
 
     /// Every account with its organisation and children, by name.
@@ -677,55 +770,146 @@ impl Storage {
         Ok(())
     }
 
-    /// The records `caller` may read with `seq > since`, oldest first, at most `limit`.
+    /// Every child `caller` may read, sorted: the buckets its devices should hold. The same
+    /// rule as [`readable`] and [`crate::access::may_access`].
+    pub(crate) async fn readable_children(&self, caller: &Caller) -> Result<Vec<String>> {
+        let q = match caller.role {
+            // Everything: face sheets, assignments, and records of children with no face sheet.
+            Role::Admin => sqlx::query_scalar(
+                "SELECT child_id FROM children UNION SELECT child_id FROM assignments UNION SELECT DISTINCT child_id FROM documents",
+            ),
+            Role::Office => sqlx::query_scalar("SELECT child_id FROM children WHERE org_id = $1").bind(caller.org_id.clone()),
+            Role::Parent => sqlx::query_scalar("SELECT child_id FROM assignments WHERE user_id = $1").bind(caller.user_id.clone()),
+            Role::Nurse => sqlx::query_scalar(
+                "SELECT child_id FROM children WHERE org_id = $1 UNION SELECT child_id FROM assignments WHERE user_id = $2",
+            )
+            .bind(caller.org_id.clone())
+            .bind(caller.user_id.clone()),
+        };
+        let mut ids: Vec<String> = q.fetch_all(&self.pool).await?;
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// The records `caller` may read with `seq > since`, oldest first: at most `page.limit`,
+    /// and no more than `page.max_bytes` of document bytes (the first document always comes,
+    /// however large, so a big record travels alone).
     ///
     /// The readability filter is part of the SQL and the scan walks `documents(seq)` from the
     /// cursor, so the cost follows what changed, not how much is stored. The page is bounded by
     /// the highest seq committed when the request began: every smaller seq is already committed
     /// (commits happen in seq order), so when the page is not full the cursor can move to that
-    /// bound and the caller does not rescan records it may not read.
-    pub(crate) async fn changes(&self, caller: &Caller, since: i64, limit: i64) -> Result<ChangesResponse> {
+    /// bound and the caller does not rescan records it may not read. The sizes are read first
+    /// (without the bytes), so the server holds at most one page of bytes per request.
+    pub(crate) async fn changes(&self, caller: &Caller, since: i64, page: Page, want_total: bool) -> Result<ChangesResponse> {
         let high: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM documents").fetch_one(&self.pool).await?;
         if high <= since {
-            return Ok(ChangesResponse { documents: vec![], cursor: since, remaining: 0 });
+            return Ok(ChangesResponse { documents: vec![], cursor: since, more: false, total: want_total.then_some(0), buckets: None });
         }
+        let total = if want_total {
+            let (filter, binds) = readable(caller, 3);
+            let sql = format!("SELECT COUNT(*) FROM documents d WHERE d.seq > $1 AND d.seq <= $2 AND {filter}");
+            let mut query = sqlx::query_scalar(AssertSqlSafe(sql)).bind(since).bind(high);
+            for b in binds {
+                query = query.bind(b);
+            }
+            Some(query.fetch_one(&self.pool).await?)
+        } else {
+            None
+        };
         let (filter, binds) = readable(caller, 4);
         let sql = format!(
-            "SELECT d.id, d.kind, d.seq, d.bytes FROM documents d WHERE d.seq > $1 AND d.seq <= $2 AND {filter} ORDER BY d.seq LIMIT $3"
+            "SELECT d.seq, CAST(length(d.bytes) AS BIGINT) AS size FROM documents d WHERE d.seq > $1 AND d.seq <= $2 AND {filter} ORDER BY d.seq LIMIT $3"
         );
-        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(since).bind(high).bind(limit);
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(since).bind(high).bind(page.limit);
         for b in &binds {
             query = query.bind(b.clone());
         }
-        let rows: Vec<AnyRow> = query.fetch_all(&self.pool).await?;
-        let documents = rows
-            .iter()
-            .map(|r| {
-                Ok(ChangedDoc {
-                    id: r.try_get("id")?,
-                    kind: kind_of(r.try_get("kind")?)?,
-                    seq: r.try_get("seq")?,
-                    bytes: r.try_get("bytes")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let full = documents.len() as i64 >= limit;
-        let cursor = match documents.last() {
-            Some(last) if full => last.seq,
-            _ => high,
+        let sizes = query.fetch_all(&self.pool).await?;
+        let sizes: Vec<(i64, i64)> = sizes.iter().map(|r| Ok((r.try_get("seq")?, r.try_get("size")?))).collect::<Result<_>>()?;
+        let take = page.fit(sizes.iter().map(|(_, size)| *size));
+        let more = take < sizes.len() || sizes.len() as i64 >= page.limit;
+        let Some(&(last, _)) = sizes.get(take.wrapping_sub(1)) else {
+            return Ok(ChangesResponse { documents: vec![], cursor: high, more: false, total, buckets: None });
         };
-        let remaining = if full {
-            let (filter, binds) = readable(caller, 3);
-            let sql = format!("SELECT COUNT(*) FROM documents d WHERE d.seq > $1 AND d.seq <= $2 AND {filter}");
-            let mut query = sqlx::query_scalar(AssertSqlSafe(sql)).bind(cursor).bind(high);
-            for b in &binds {
-                query = query.bind(b.clone());
+        let (filter, binds) = readable(caller, 3);
+        let sql = format!(
+            "SELECT d.id, d.kind, d.child_id, d.seq, d.bytes FROM documents d WHERE d.seq > $1 AND d.seq <= $2 AND {filter} ORDER BY d.seq"
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(since).bind(last);
+        for b in binds {
+            query = query.bind(b);
+        }
+        let documents = changed_docs(query.fetch_all(&self.pool).await?)?;
+        Ok(ChangesResponse { documents, cursor: if more { last } else { high }, more, total, buckets: None })
+    }
+
+    /// A page of [`CatchUpRequest`]: the records of `children` that `caller` may read with
+    /// `seq <= upto`, by child then seq, from `after`. Walks `documents(child_id, seq)`, so the
+    /// cost follows the children asked for, not the store.
+    pub(crate) async fn catch_up(&self, caller: &Caller, req: &CatchUpRequest, page: Page) -> Result<CatchUpResponse> {
+        if req.children.is_empty() {
+            return Ok(CatchUpResponse { documents: vec![], next: None, total: req.total.then_some(0) });
+        }
+        let (after_child, after_seq) = match &req.after {
+            Some(c) => (c.child_id.clone(), c.seq),
+            None => (String::new(), -1),
+        };
+        // $1 upto, $2 after child, $3 after seq, $4 … the children, then the filter's values.
+        let list: Vec<String> = (0..req.children.len()).map(|i| format!("${}", i + 4)).collect();
+        let first_filter = 4 + req.children.len();
+        let (filter, binds) = readable(caller, first_filter);
+        let scope = format!(
+            "FROM documents d WHERE d.child_id IN ({}) AND d.seq <= $1 AND (d.child_id > $2 OR (d.child_id = $2 AND d.seq > $3)) AND {filter}",
+            list.join(", ")
+        );
+        let bind_all = |sql: String| {
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(req.upto).bind(after_child.clone()).bind(after_seq);
+            for c in &req.children {
+                q = q.bind(c.clone());
             }
-            query.fetch_one(&self.pool).await?
-        } else {
-            0
+            for b in &binds {
+                q = q.bind(b.clone());
+            }
+            q
         };
-        Ok(ChangesResponse { documents, cursor, remaining })
+        let total = if req.total {
+            let r = bind_all(format!("SELECT COUNT(*) AS n {scope}")).fetch_one(&self.pool).await?;
+            Some(r.try_get("n")?)
+        } else {
+            None
+        };
+        let sizes = bind_all(format!(
+            "SELECT d.child_id, d.seq, CAST(length(d.bytes) AS BIGINT) AS size {scope} ORDER BY d.child_id, d.seq LIMIT {}",
+            page.limit
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let sizes: Vec<(String, i64, i64)> =
+            sizes.iter().map(|r| Ok((r.try_get("child_id")?, r.try_get("seq")?, r.try_get("size")?))).collect::<Result<_>>()?;
+        let take = page.fit(sizes.iter().map(|(_, _, size)| *size));
+        let more = take < sizes.len() || sizes.len() as i64 >= page.limit;
+        if take == 0 {
+            return Ok(CatchUpResponse { documents: vec![], next: None, total });
+        }
+        // The chosen rows' bytes, by their (unique) seq, checked against the caller again.
+        let seqs: Vec<String> = (0..take).map(|i| format!("${}", i + 1)).collect();
+        let (filter, binds) = readable(caller, take + 1);
+        let sql = format!(
+            "SELECT d.id, d.kind, d.child_id, d.seq, d.bytes FROM documents d WHERE d.seq IN ({}) AND {filter} ORDER BY d.child_id, d.seq",
+            seqs.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (_, seq, _) in &sizes[..take] {
+            query = query.bind(*seq);
+        }
+        for b in binds {
+            query = query.bind(b);
+        }
+        let documents = changed_docs(query.fetch_all(&self.pool).await?)?;
+        let next = more.then(|| CatchUpCursor { child_id: sizes[take - 1].0.clone(), seq: sizes[take - 1].1 });
+        Ok(CatchUpResponse { documents, next, total })
     }
 
     /// The accepted changes of a record, oldest first.
@@ -787,6 +971,46 @@ impl Storage {
     }
 }
 
+/// How large one page of documents may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Page {
+    /// The most documents.
+    pub limit: i64,
+    /// The most bytes of documents (the first document comes whatever its size).
+    pub max_bytes: i64,
+}
+
+impl Page {
+    /// How many of the documents with these sizes fit: at least one, then while the sum stays
+    /// within `max_bytes`.
+    fn fit(&self, sizes: impl IntoIterator<Item = i64>) -> usize {
+        let mut sum = 0i64;
+        let mut n = 0;
+        for size in sizes {
+            if n > 0 && sum.saturating_add(size) > self.max_bytes {
+                break;
+            }
+            sum = sum.saturating_add(size);
+            n += 1;
+        }
+        n
+    }
+}
+
+fn changed_docs(rows: Vec<AnyRow>) -> Result<Vec<ChangedDoc>> {
+    rows.iter()
+        .map(|r| {
+            Ok(ChangedDoc {
+                id: r.try_get("id")?,
+                kind: kind_of(r.try_get("kind")?)?,
+                child_id: r.try_get("child_id")?,
+                seq: r.try_get("seq")?,
+                bytes: r.try_get("bytes")?,
+            })
+        })
+        .collect()
+}
+
 /// Makes sure a SQLite URL creates its file, and that the file's directory exists.
 fn prepare_sqlite_url(url: &str) -> Result<String> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
@@ -828,6 +1052,16 @@ mod tests {
         assert_eq!(Backend::from_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
         let err = Backend::from_url("mysql://root:secret@h/db").unwrap_err().to_string();
         assert!(err.contains("mysql://root:***@h/db") && !err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn a_page_takes_at_least_one_document_then_stays_within_its_bytes() {
+        let page = Page { limit: 10, max_bytes: 100 };
+        assert_eq!(page.fit([]), 0);
+        assert_eq!(page.fit([500, 1]), 1, "a document larger than the page travels alone");
+        assert_eq!(page.fit([40, 60, 1]), 2, "exactly the limit fits; one byte more does not");
+        assert_eq!(page.fit([40, 61]), 1);
+        assert_eq!(page.fit([10; 5]), 5);
     }
 
     #[test]

@@ -9,8 +9,8 @@ use std::time::Duration;
 use automerge::ActorId;
 use carebook_domain::wire::{AuditEntry, QuarantineEntry};
 use carebook_domain::{
-    ChangesResponse, Child, ChildId, DocPayload, ErrorBody, GuardianConfirmation, LoginResponse, PushOutcome, PushRequest, PushResponse,
-    PushResult, Record, RecordDoc, RecordKind, Role, Visit, VisitStatus, VitalReading,
+    buckets_digest, ChangesResponse, Child, ChildId, DocPayload, ErrorBody, GuardianConfirmation, LoginResponse, PushOutcome, PushRequest,
+    PushResponse, PushResult, Record, RecordDoc, RecordKind, Role, Visit, VisitStatus, VitalReading,
 };
 use carebook_server::{launch_with_listener, open_storage, Config, OrgKind, ServerHandle, Storage};
 use carebook_testkit::{Db, TestDb};
@@ -98,11 +98,22 @@ impl Harness {
         self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap()
     }
 
+    /// One page of the feed with `total=true`, for a device that holds exactly the buckets the
+    /// server says it may read (asked first, with a digest that cannot match).
     async fn changes(&self, token: &str, since: i64, limit: Option<i64>) -> ChangesResponse {
-        let path = match limit {
-            Some(l) => format!("/api/v1/changes?since={since}&limit={l}"),
-            None => format!("/api/v1/changes?since={since}"),
-        };
+        let first = self.changes_holding(token, since, limit, "none").await;
+        let readable = first.buckets.expect("a digest that matches nothing gets the buckets");
+        assert!(first.documents.is_empty() && first.cursor == since);
+        let page = self.changes_holding(token, since, limit, &buckets_digest(readable.iter().map(String::as_str))).await;
+        assert!(page.buckets.is_none(), "the digest of the server's own list matches");
+        page
+    }
+
+    async fn changes_holding(&self, token: &str, since: i64, limit: Option<i64>, digest: &str) -> ChangesResponse {
+        let mut path = format!("/api/v1/changes?since={since}&total=true&buckets={digest}");
+        if let Some(l) = limit {
+            path.push_str(&format!("&limit={l}"));
+        }
         let res = self.get(token, &path).await;
         assert_eq!(res.status(), StatusCode::OK);
         res.json().await.unwrap()
@@ -216,7 +227,7 @@ on_both_backends!(
     changes_alone_merge_but_changes_on_missing_ancestors_are_refused,
     an_oversized_body_is_refused_with_a_json_413,
     replaying_a_push_is_accepted_without_a_new_seq_or_audit_row,
-    changes_come_in_pages_with_a_cursor_and_a_remaining_count,
+    changes_come_in_pages_with_a_cursor_and_a_total,
     after_one_change_the_previous_cursor_yields_exactly_that_document,
     history_shows_who_changed_what,
     concurrent_pushes_to_one_record_all_survive,
@@ -265,7 +276,7 @@ async fn login_with_the_right_password_gives_the_device_a_token(db: Db) {
     assert!(devices.iter().all(|d| d.username == "nurse-a" && d.name == "架空タブレット" && d.revoked_at.is_none()));
 
     // The token works, and the device is seen.
-    assert_eq!(h.get(&login.token, "/api/v1/changes").await.status(), StatusCode::OK);
+    assert_eq!(h.get(&login.token, "/api/v1/changes?buckets=x").await.status(), StatusCode::OK);
     let seen = h.storage.list_devices().await.unwrap().into_iter().find(|d| d.id == login.device_id).unwrap();
     assert!(seen.last_seen.is_some());
     h.finish().await;
@@ -318,10 +329,10 @@ async fn five_failed_logins_slow_down_the_next_and_a_success_resets(db: Db) {
 
 async fn requests_without_a_known_token_are_unauthorized(db: Db) {
     let Some(h) = Harness::start(db).await else { return };
-    let res = h.http.get(h.url("/api/v1/changes")).send().await.unwrap();
+    let res = h.http.get(h.url("/api/v1/changes?buckets=x")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(error_body(res).await.code, "unauthorized");
-    for path in ["/api/v1/changes", "/api/v1/quarantine", "/api/v1/records/x/history"] {
+    for path in ["/api/v1/changes?buckets=x", "/api/v1/quarantine", "/api/v1/records/x/history"] {
         let res = h.get("bm90LWEtcmVhbC10b2tlbg", path).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(error_body(res).await.code, "unauthorized");
@@ -335,7 +346,7 @@ async fn an_expired_token_is_refused(db: Db) {
     let Some(h) = Harness::start_with(db, |c| c.token_ttl_days = 0).await else { return };
     h.world().await;
     let login = h.login("nurse-a").await;
-    let res = h.get(&login.token, "/api/v1/changes").await;
+    let res = h.get(&login.token, "/api/v1/changes?buckets=x").await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(error_body(res).await.code, "token_expired");
     // An operator can also cut a token's life short.
@@ -344,9 +355,9 @@ async fn an_expired_token_is_refused(db: Db) {
     let Some(h) = Harness::start(db).await else { return };
     h.world().await;
     let login = h.login("nurse-a").await;
-    assert_eq!(h.get(&login.token, "/api/v1/changes").await.status(), StatusCode::OK);
+    assert_eq!(h.get(&login.token, "/api/v1/changes?buckets=x").await.status(), StatusCode::OK);
     h.storage.set_device_expiry(&login.device_id, 1_000_000).await.unwrap();
-    let res = h.get(&login.token, "/api/v1/changes").await;
+    let res = h.get(&login.token, "/api/v1/changes?buckets=x").await;
     assert_eq!(error_body(res).await.code, "token_expired");
     h.finish().await;
 }
@@ -357,13 +368,13 @@ async fn a_revoked_device_is_refused_and_listed_as_revoked(db: Db) {
     let lost = h.login("nurse-a").await;
     let other = h.login("nurse-a").await;
     h.storage.revoke_device(&lost.device_id).await.unwrap();
-    let res = h.get(&lost.token, "/api/v1/changes").await;
+    let res = h.get(&lost.token, "/api/v1/changes?buckets=x").await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(error_body(res).await.code, "device_revoked");
     let mut child = new_child();
     let res = h.push_raw(&lost.token, vec![payload(&mut child)]).await;
     assert_eq!(error_body(res).await.code, "device_revoked");
-    assert_eq!(h.get(&other.token, "/api/v1/changes").await.status(), StatusCode::OK, "the account's other device still works");
+    assert_eq!(h.get(&other.token, "/api/v1/changes?buckets=x").await.status(), StatusCode::OK, "the account's other device still works");
     let devices = h.storage.list_devices().await.unwrap();
     let listed = devices.iter().find(|d| d.id == lost.device_id).unwrap();
     assert!(listed.revoked_at.is_some());
@@ -379,7 +390,7 @@ async fn a_nurse_stores_a_child_and_a_visit_and_reads_them_back(db: Db) {
     assert_eq!(changes.documents.len(), 2);
     assert_eq!((changes.documents[0].kind, changes.documents[1].kind), (RecordKind::Child, RecordKind::Visit));
     assert_eq!(changes.cursor, changes.documents[1].seq);
-    assert_eq!(changes.remaining, 0);
+    assert_eq!((changes.more, changes.total), (false, Some(2)));
     let back: RecordDoc<Visit> = from_changes(&changes, &visit.value().id.to_string());
     assert_eq!(back.value(), visit.value());
     let back: RecordDoc<Child> = from_changes(&changes, &child.value().id.to_string());
@@ -395,7 +406,7 @@ async fn a_nurse_stores_a_child_and_a_visit_and_reads_them_back(db: Db) {
     let b = h.token("office-b").await;
     let nothing = h.changes(&b, 0, None).await;
     assert!(nothing.documents.is_empty());
-    assert_eq!(nothing.remaining, 0);
+    assert_eq!((nothing.more, nothing.total), (false, Some(0)));
 
     // A change by the second nurse merges with the first nurse's concurrent one.
     let mut other = fork(&mut visit);
@@ -789,7 +800,7 @@ async fn replaying_a_push_is_accepted_without_a_new_seq_or_audit_row(db: Db) {
     h.finish().await;
 }
 
-async fn changes_come_in_pages_with_a_cursor_and_a_remaining_count(db: Db) {
+async fn changes_come_in_pages_with_a_cursor_and_a_total(db: Db) {
     let Some(h) = Harness::start_with(db, |c| c.changes_page_limit = 4).await else { return };
     h.world().await;
     let nurse = h.token("nurse-a").await;
@@ -807,17 +818,22 @@ async fn changes_come_in_pages_with_a_cursor_and_a_remaining_count(db: Db) {
 
     let page1 = h.changes(&nurse, 0, Some(3)).await;
     assert_eq!(page1.documents.iter().map(|d| d.seq).collect::<Vec<_>>(), seqs[..3]);
-    assert_eq!((page1.cursor, page1.remaining), (seqs[2], 4));
+    // 7 readable records after 0: the child and its 6 visits (the other station's 2 are not counted).
+    assert_eq!((page1.cursor, page1.more, page1.total), (seqs[2], true, Some(7)));
     let page2 = h.changes(&nurse, page1.cursor, Some(100)).await;
     assert_eq!(page2.documents.iter().map(|d| d.seq).collect::<Vec<_>>(), seqs[3..], "the limit is capped at 4 by the config");
-    assert_eq!((page2.cursor, page2.remaining), (seqs[6], 0));
+    assert_eq!((page2.cursor, page2.more, page2.total), (seqs[6], true, Some(4)), "a full page says more may follow");
     let page3 = h.changes(&nurse, page2.cursor, Some(3)).await;
     assert!(page3.documents.is_empty());
-    assert_eq!(page3.remaining, 0);
+    assert_eq!((page3.more, page3.total), (false, Some(0)));
     assert!(page3.cursor > seqs[6], "the cursor moves past records the caller may not read");
     assert!(h.changes(&nurse, page3.cursor, None).await.documents.is_empty());
 
-    for bad in ["/api/v1/changes?since=-1", "/api/v1/changes?limit=0", "/api/v1/changes?since=abc"] {
+    let res = h.get(&nurse, "/api/v1/changes?since=0").await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(error_body(res).await.message.contains("buckets"), "a feed request without the bucket digest names what is missing");
+    for bad in ["/api/v1/changes?since=-1", "/api/v1/changes?limit=0", "/api/v1/changes?since=abc", "/api/v1/changes?max_bytes=0&buckets=x"]
+    {
         let res = h.get(&nurse, bad).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
         assert_eq!(error_body(res).await.code, "bad_request");
@@ -842,7 +858,7 @@ async fn after_one_change_the_previous_cursor_yields_exactly_that_document(db: D
     loop {
         let page = h.changes(&nurse, cursor, Some(25)).await;
         cursor = page.cursor;
-        if page.remaining == 0 {
+        if !page.more {
             break;
         }
     }
@@ -851,7 +867,7 @@ async fn after_one_change_the_previous_cursor_yields_exactly_that_document(db: D
     let changed = h.changes(&nurse, cursor, None).await;
     assert_eq!(changed.documents.len(), 1);
     assert_eq!(changed.documents[0].id, visits[37].value().id.to_string());
-    assert_eq!((changed.cursor, changed.remaining, changed.documents[0].seq), (seq, 0, seq));
+    assert_eq!((changed.cursor, changed.more, changed.documents[0].seq), (seq, false, seq));
     h.finish().await;
 }
 
@@ -942,7 +958,8 @@ async fn responses_are_gzipped_and_gzipped_requests_are_read(db: Db) {
     h.world().await;
     let (nurse, mut child, _) = station_a_child(&h).await;
     let raw = reqwest::Client::builder().no_gzip().build().unwrap();
-    let res = raw.get(h.url("/api/v1/changes")).bearer_auth(&nurse).header("accept-encoding", "gzip").send().await.unwrap();
+    let feed = format!("/api/v1/changes?buckets={}", buckets_digest([child.value().id.to_string().as_str()]));
+    let res = raw.get(h.url(&feed)).bearer_auth(&nurse).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some("gzip"));
     let mut json = String::new();

@@ -70,6 +70,45 @@ pub enum UserCmd {
         #[command(flatten)]
         opts: ServerOpts,
     },
+    /// 担当児童の割り当てを解除 / end an assignment (the user's devices drop the child's records at their next sync).
+    Unassign {
+        /// ユーザー名 / account name.
+        #[arg(long)]
+        user: String,
+        /// 児童ID / child id.
+        #[arg(long)]
+        child: ChildId,
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
+    /// 割り当て一覧 / list assignments: all, one user's, or one child's.
+    Assignments {
+        /// このユーザーのみ / only this account's.
+        #[arg(long)]
+        user: Option<String>,
+        /// この児童のみ / only this child's.
+        #[arg(long)]
+        child: Option<ChildId>,
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
+    /// 役割・所属を変更 / change an account's role or organisation (its devices follow at their next sync).
+    Change {
+        /// ユーザー名 / account name.
+        #[arg(long)]
+        user: String,
+        /// 新しい役割 / new role: nurse, parent, office, admin.
+        #[arg(long)]
+        role: Option<Role>,
+        /// 新しい所属 / new organisation id (created if new).
+        #[arg(long)]
+        org: Option<String>,
+        /// 所属の種類 / organisation kind: station or municipality.
+        #[arg(long, default_value = "station")]
+        org_kind: OrgKind,
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
     /// アカウント一覧 / list accounts.
     List {
         #[command(flatten)]
@@ -144,6 +183,36 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
         ServerCmd::User(UserCmd::Assign { user, child, opts }) => {
             storage(&opts).await?.assign(&user, child).await?;
             out!("割り当てました / assigned: {user} → {child}");
+            Ok(())
+        }
+        ServerCmd::User(UserCmd::Unassign { user, child, opts }) => {
+            if storage(&opts).await?.unassign(&user, child).await? {
+                out!("割り当てを解除しました / unassigned: {user} → {child}");
+            } else {
+                out!("割り当てはありませんでした / there was no such assignment: {user} → {child}");
+            }
+            Ok(())
+        }
+        ServerCmd::User(UserCmd::Assignments { user, child, opts }) => {
+            let list = storage(&opts).await?.assignments(user.as_deref(), child).await?;
+            if env.json {
+                return print_json(&list);
+            }
+            if list.is_empty() {
+                out!("割り当てはありません / no assignments");
+            }
+            for a in list {
+                out!("{}  {}  {}", a.username, a.role.name(), a.child_id);
+            }
+            Ok(())
+        }
+        ServerCmd::User(UserCmd::Change { user, role, org, org_kind, opts }) => {
+            anyhow::ensure!(role.is_some() || org.is_some(), "--role か --org を指定してください / give --role or --org (or both)");
+            let info = storage(&opts).await?.change_user(&user, role, org.as_deref().map(|o| (o, org_kind))).await?;
+            if env.json {
+                return print_json(&info);
+            }
+            out!("変更しました / changed: {} ({} / {}) {}", info.username, info.role.label().ja, info.role.name(), info.org_id);
             Ok(())
         }
         ServerCmd::User(UserCmd::List { opts }) => {

@@ -88,6 +88,9 @@ pub async fn sync(env: &Env, args: SyncArgs) -> anyhow::Result<()> {
             report.rejected,
             report.received
         );
+        if report.caught_up > 0 {
+            out!("新たに読めるようになった子どもの記録 / records of children newly readable: {}", report.caught_up);
+        }
     }
     let status = app.sync_status().await?;
     if env.json && args.status {
@@ -105,6 +108,13 @@ pub async fn sync(env: &Env, args: SyncArgs) -> anyhow::Result<()> {
     out!("差し戻し rejected by the server: {}", status.rejected.len());
     for r in &status.rejected {
         out!("  {} {} [{}] {}", r.kind, r.id, r.code, r.reason);
+    }
+    if !status.removed.is_empty() {
+        out!("端末から削除した記録 removed from this device: {}", status.removed.len());
+        for r in &status.removed {
+            let name = r.child_name.as_deref().unwrap_or("?");
+            out!("  {} {} ({}) 記録 records {}: {}", r.at, name, r.child_id, r.records, r.reason);
+        }
     }
     Ok(())
 }

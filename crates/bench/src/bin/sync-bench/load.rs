@@ -122,7 +122,7 @@ async fn tablet(dev: RawDevice, steps: Vec<Step>, start: Instant, deadline: Inst
                 Ok(page) => {
                     r.pull_ms.push(t.elapsed().as_secs_f64() * 1000.0);
                     cursor = page.cursor;
-                    if page.remaining <= 0 {
+                    if !page.more {
                         break;
                     }
                 }
@@ -223,7 +223,7 @@ pub async fn load_run(backend: Backend, o: &LoadOptions, out: &mut Report) -> Re
         for d in page.documents {
             on_server.insert(d.id, d.bytes);
         }
-        if page.remaining <= 0 {
+        if !page.more {
             break;
         }
     }
