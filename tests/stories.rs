@@ -118,13 +118,30 @@ mod server_stories {
 
     impl World {
         async fn start(db: Db) -> Option<World> {
+            Self::start_with(db, Config::default()).await
+        }
+
+        async fn start_with(db: Db, config: Config) -> Option<World> {
             let db = TestDb::create(db).await?;
             let storage = open_storage(&db.url).await.unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let server =
-                launch_with_listener(Config { data_dir: db.dir.path().into(), ..Config::default() }, storage.clone(), listener).unwrap();
+            let server = launch_with_listener(Config { data_dir: db.dir.path().into(), ..config }, storage.clone(), listener).unwrap();
             let url = server.base_url();
             Some(World { db, storage, server: Some(server), url })
+        }
+
+        /// Another server on the same database, with its own connections (as a second process
+        /// behind a load balancer would be).
+        async fn second_server(&self) -> (ServerHandle, Storage) {
+            let storage = open_storage(&self.db.url).await.unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            (launch_with_listener(Config::default(), storage.clone(), listener).unwrap(), storage)
+        }
+
+        async fn device_on(&self, url: &str, user: &str) -> TempDevice {
+            let dev = TempDevice::new().await.unwrap();
+            dev.app.login(url, user, PASSWORD, &format!("{user}-tablet")).await.unwrap();
+            dev
         }
 
         async fn user(&self, name: &str, role: Role, org: &str) {
@@ -188,7 +205,283 @@ mod server_stories {
         a_revoked_device_removes_its_records_at_its_next_sync,
         a_server_stopped_mid_sync_and_restarted_loses_nothing_and_the_next_sync_completes,
         the_background_loop_syncs_reports_its_last_success_and_backs_off_while_the_server_is_down,
+        a_nurse_assigned_after_her_cursor_passed_a_childs_records_gets_the_face_sheet_and_every_visit_at_her_next_sync,
+        unassigned_the_childs_records_leave_the_device_and_every_edit_is_on_the_server_or_in_its_quarantine,
+        an_office_user_made_a_nurse_of_another_station_holds_exactly_that_stations_children,
+        two_servers_on_one_database_with_devices_split_between_them_converge_to_the_same_records,
+        a_visit_moved_to_another_child_is_refused_and_quarantined_and_stays_with_its_child_on_the_server,
+        documents_larger_than_a_page_travel_alone_and_every_page_stays_within_its_bytes,
     );
+
+    async fn children_of(dev: &TempDevice) -> Vec<carebook_domain::ChildId> {
+        let mut ids: Vec<_> = dev.app.children().await.unwrap().into_iter().map(|c| c.id).collect();
+        ids.sort();
+        ids
+    }
+
+    /// A child of `dev`'s station with `n` respite visits in June 2026, synced.
+    async fn child_with_visits(dev: &TempDevice, n: u32) -> (carebook_domain::ChildId, Vec<carebook_domain::VisitId>) {
+        let kid = dev.app.add_child(child("13105")).await.unwrap();
+        let mut visits = vec![];
+        for day in 1..=n {
+            let d = format!("2026-06-{day:02}");
+            visits.push(dev.app.record_visit(respite(kid.id, &format!("{d}T09:00"), &format!("{d}T11:00"))).await.unwrap().id);
+        }
+        visits.sort();
+        sync(dev).await;
+        (kid.id, visits)
+    }
+
+    async fn a_nurse_assigned_after_her_cursor_passed_a_childs_records_gets_the_face_sheet_and_every_visit_at_her_next_sync(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-b", Role::Nurse, "st-b").await;
+        w.user("nurse-a", Role::Nurse, "st-a").await;
+        let b = w.device("nurse-b").await;
+        let (kid, visits) = child_with_visits(&b, 3).await;
+
+        // Nurse A syncs: her own station's child comes back; station B's records are passed by her cursor.
+        let a = w.device("nurse-a").await;
+        let own = a.app.add_child(child("13105")).await.unwrap();
+        let first = sync(&a).await;
+        assert_eq!((first.sent, first.received, first.caught_up), (1, 1, 0));
+        assert_eq!(children_of(&a).await, vec![own.id]);
+
+        // She covers for a colleague: assigned to the child. Her next sync brings the face
+        // sheet and every visit, whatever her cursor says.
+        w.storage.assign("nurse-a", kid).await.unwrap();
+        let covered = sync(&a).await;
+        assert_eq!((covered.received, covered.caught_up), (4, 4), "the face sheet and 3 visits");
+        let mut expected = vec![own.id, kid];
+        expected.sort();
+        assert_eq!(children_of(&a).await, expected);
+        assert_eq!(visit_ids(&a).await, visits);
+        assert_eq!(a.app.child(kid).await.unwrap().devices, vec!["人工呼吸器", "吸引器"], "the face sheet's devices are there");
+
+        // From then on the feed alone keeps her up to date, one record for one change.
+        b.app.update_visit(visits[1], |v| v.place = "祖父母宅".into()).await.unwrap();
+        sync(&b).await;
+        let next = sync(&a).await;
+        assert_eq!((next.received, next.caught_up, next.pull_requests), (1, 0, 1));
+        assert_eq!(a.app.visit(visits[1]).await.unwrap().place, "祖父母宅");
+        let quiet = sync(&a).await;
+        assert_eq!((quiet.received, quiet.pull_requests), (0, 1));
+        w.finish().await;
+    }
+
+    async fn unassigned_the_childs_records_leave_the_device_and_every_edit_is_on_the_server_or_in_its_quarantine(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-b", Role::Nurse, "st-b").await;
+        w.user("office-b", Role::Office, "st-b").await;
+        w.user("nurse-a", Role::Nurse, "st-a").await;
+        let b = w.device("nurse-b").await;
+        let (kid, visits) = child_with_visits(&b, 2).await;
+        w.storage.assign("nurse-a", kid).await.unwrap();
+        let a = w.device("nurse-a").await;
+        assert_eq!(sync(&a).await.received, 3);
+
+        // An edit synced while she is assigned is on the server.
+        a.app.update_visit(visits[0], |v| v.note.plan.update("架空：次回は吸引の手技を確認")).await.unwrap();
+        assert_eq!(sync(&a).await.accepted, 1);
+        // Offline, she edits the other visit; meanwhile the assignment ends.
+        a.app.update_visit(visits[1], |v| v.note.subjective.update("架空：よく眠れた")).await.unwrap();
+        assert!(w.storage.unassign("nurse-a", kid).await.unwrap());
+        assert!(!w.storage.unassign("nurse-a", kid).await.unwrap(), "ending it twice finds none");
+
+        let r = sync(&a).await;
+        assert_eq!((r.sent, r.accepted, r.rejected), (1, 0, 1), "her waiting edit was pushed first, and refused");
+        assert_eq!(r.removed.len(), 1);
+        let removal = &r.removed[0];
+        assert_eq!((removal.child_id.as_str(), removal.records, removal.quarantined), (kid.to_string().as_str(), 3, 1));
+        assert_eq!(removal.child_name.as_deref(), Some("見本 はな"));
+        assert!(children_of(&a).await.is_empty());
+        assert!(visit_ids(&a).await.is_empty());
+        let status = a.app.sync_status().await.unwrap();
+        assert_eq!((status.pending, status.rejected.len(), status.removed.len()), (0, 0, 1));
+        assert!(status.removed[0].reason.contains("may no longer read") && status.removed[0].reason.contains("quarantine"));
+
+        // Nothing is lost: the accepted edit is on the server, the refused one in its quarantine.
+        let office = w.device("office-b").await;
+        sync(&office).await;
+        assert_eq!(office.app.visit(visits[0]).await.unwrap().note.plan.as_str(), "架空：次回は吸引の手技を確認");
+        assert_eq!(office.app.visit(visits[1]).await.unwrap().note.subjective.as_str(), "", "the refused edit did not reach the record");
+        let q = office.app.quarantine().await.unwrap();
+        assert!(q.iter().any(|e| e.record_id == visits[1].to_string() && e.code == "forbidden" && e.username == "nurse-a"), "{q:?}");
+
+        let after = sync(&a).await;
+        assert_eq!((after.received, after.removed.len()), (0, 0));
+        w.finish().await;
+    }
+
+    async fn an_office_user_made_a_nurse_of_another_station_holds_exactly_that_stations_children(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-a").await;
+        w.user("nurse-b", Role::Nurse, "st-b").await;
+        w.user("staff-x", Role::Office, "st-a").await;
+        let a = w.device("nurse-a").await;
+        let (a1, _) = child_with_visits(&a, 1).await;
+        let (a2, _) = child_with_visits(&a, 1).await;
+        let b = w.device("nurse-b").await;
+        let (b1, b1_visits) = child_with_visits(&b, 2).await;
+
+        let x = w.device("staff-x").await;
+        assert_eq!(sync(&x).await.received, 4);
+        let mut st_a = vec![a1, a2];
+        st_a.sort();
+        assert_eq!(children_of(&x).await, st_a);
+
+        let info = w.storage.change_user("staff-x", Some(Role::Nurse), Some(("st-b", OrgKind::Station))).await.unwrap();
+        assert_eq!((info.role, info.org_id.as_str()), (Role::Nurse, "st-b"));
+        let moved = sync(&x).await;
+        assert_eq!(moved.removed.iter().map(|r| r.records).sum::<i64>(), 4);
+        assert_eq!(moved.caught_up, 3);
+        assert_eq!(children_of(&x).await, vec![b1]);
+        assert_eq!(visit_ids(&x).await, b1_visits);
+        w.finish().await;
+    }
+
+    async fn two_servers_on_one_database_with_devices_split_between_them_converge_to_the_same_records(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        let (second, second_storage) = w.second_server().await;
+        let url2 = second.base_url();
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        w.user("nurse-b", Role::Nurse, "st-kakuu").await;
+        w.user("nurse-c", Role::Nurse, "st-other").await;
+        w.user("office", Role::Office, "st-kakuu").await;
+        let a = w.device("nurse-a").await;
+        let b = w.device_on(&url2, "nurse-b").await;
+        let c = w.device_on(&url2, "nurse-c").await;
+        let office = w.device_on(&url2, "office").await;
+        let (kid, visits) = child_with_visits(&a, 2).await;
+        for dev in [&b, &c, &office] {
+            sync(dev).await;
+        }
+        assert!(children_of(&c).await.is_empty(), "another station's nurse reads nothing yet");
+
+        // Both nurses edit the same visit and record sessions at once, each through her server;
+        // the second server's operator assigns nurse C meanwhile.
+        a.app.update_visit(visits[0], |v| v.note.objective.update("架空：胸郭の動き良好")).await.unwrap();
+        b.app
+            .update_visit(visits[0], |v| v.vitals.push(VitalReading { id: "b".into(), pulse: Some(104), ..Default::default() }))
+            .await
+            .unwrap();
+        for (dev, day) in [(&a, 10u32), (&b, 11)] {
+            dev.app.record_visit(respite(kid, &format!("2026-06-{day}T09:00"), &format!("2026-06-{day}T11:00"))).await.unwrap();
+        }
+        second_storage.assign("nurse-c", kid).await.unwrap();
+        for _ in 0..2 {
+            tokio::join!(sync(&a), sync(&b));
+        }
+        for dev in [&c, &office, &a, &b] {
+            sync(dev).await;
+        }
+        let expected = visit_ids(&office).await;
+        assert_eq!(expected.len(), 4);
+        let merged = office.app.visit(visits[0]).await.unwrap();
+        assert_eq!((merged.note.objective.as_str(), merged.vitals.len()), ("架空：胸郭の動き良好", 1));
+        for dev in [&a, &b, &c] {
+            assert_eq!(visit_ids(dev).await, expected);
+            assert_eq!(dev.app.visit(visits[0]).await.unwrap(), merged);
+            assert_eq!(dev.app.sync_status().await.unwrap().pending, 0);
+        }
+        second.shutdown().await.unwrap();
+        second_storage.close().await;
+        w.finish().await;
+    }
+
+    async fn a_visit_moved_to_another_child_is_refused_and_quarantined_and_stays_with_its_child_on_the_server(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        w.user("office", Role::Office, "st-kakuu").await;
+        let a = w.device("nurse-a").await;
+        let (hana, visits) = child_with_visits(&a, 1).await;
+        let (taro, _) = child_with_visits(&a, 0).await;
+
+        a.app.update_visit(visits[0], |v| v.child_id = taro).await.unwrap();
+        let r = sync(&a).await;
+        assert_eq!((r.sent, r.rejected), (1, 1));
+        let status = a.app.sync_status().await.unwrap();
+        assert_eq!(status.rejected.len(), 1);
+        assert_eq!(status.rejected[0].code, "invalid");
+        assert!(
+            status.rejected[0].reason.contains("child_id") && status.rejected[0].reason.contains(&hana.to_string()),
+            "{}",
+            status.rejected[0].reason
+        );
+        assert_eq!(a.app.visit(visits[0]).await.unwrap().child_id, taro, "the device keeps its edit, marked");
+
+        let office = w.device("office").await;
+        sync(&office).await;
+        assert_eq!(office.app.visit(visits[0]).await.unwrap().child_id, hana, "the server's record stays with its child");
+        let q = office.app.quarantine().await.unwrap();
+        assert!(q.iter().any(|e| e.record_id == visits[0].to_string() && e.code == "invalid"), "{q:?}");
+        w.finish().await;
+    }
+
+    /// Text that automerge cannot compress much: pseudo-random kanji from a fixed seed.
+    fn incompressible_text(chars: usize, seed: u64) -> String {
+        let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (0..chars)
+            .map(|_| {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                char::from_u32(0x4E00 + ((x >> 33) % 0x5000) as u32).unwrap_or('架')
+            })
+            .collect()
+    }
+
+    async fn documents_larger_than_a_page_travel_alone_and_every_page_stays_within_its_bytes(db: Db) {
+        // The smallest page the server allows keeps the documents small enough for a debug build;
+        // the benchmark does the same with 10 MB visits and measures the server's memory.
+        const PAGE: i64 = 1024 * 1024;
+        let Some(w) = World::start_with(db, Config { changes_page_bytes: PAGE, ..Config::default() }).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        let a = w.device("nurse-a").await;
+        let (kid, small) = child_with_visits(&a, 30).await;
+        let mut big = vec![];
+        for i in 0..3u32 {
+            let mut v = respite(kid, &format!("2026-07-0{}T09:00", i + 1), &format!("2026-07-0{}T11:00", i + 1));
+            v.note.subjective.update(&incompressible_text(600_000, u64::from(i)));
+            big.push(a.app.record_visit(v).await.unwrap().id);
+        }
+        assert_eq!(sync(&a).await.accepted, 3);
+
+        // A fresh device gets everything …
+        let fresh = w.device("nurse-a").await;
+        let got = sync(&fresh).await;
+        assert_eq!(got.received as usize, 1 + small.len() + big.len());
+        assert_eq!(fresh.app.visit(big[2]).await.unwrap().note.subjective.as_str().chars().count(), 600_000);
+
+        // … in pages that hold one large document alone, or stay within the byte limit.
+        let token = fresh.app.session().await.unwrap().unwrap().token;
+        let digest = carebook_domain::buckets_digest([kid.to_string().as_str()]);
+        let http = reqwest::Client::new();
+        let (mut cursor, mut pages, mut alone) = (0i64, 0, 0);
+        loop {
+            let page: carebook_domain::ChangesResponse = http
+                .get(format!("{}/api/v1/changes?since={cursor}&buckets={digest}", w.url))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert!(page.buckets.is_none());
+            let bytes: usize = page.documents.iter().map(|d| d.bytes.len()).sum();
+            if page.documents.len() == 1 && bytes as i64 > PAGE {
+                alone += 1;
+            } else {
+                assert!(bytes as i64 <= PAGE, "a page of {} documents holds {bytes} bytes", page.documents.len());
+            }
+            pages += 1;
+            cursor = page.cursor;
+            if !page.more {
+                break;
+            }
+        }
+        assert_eq!(alone, 3, "each large visit travels alone");
+        assert!(pages >= 4, "{pages} pages");
+        w.finish().await;
+    }
 
     async fn two_devices_offline_for_one_child_sync_to_the_same_records_with_merged_edits_and_both_sessions_over_the_cap(db: Db) {
         let Some(w) = World::start(db).await else { return };

@@ -32,6 +32,9 @@ const CURSOR: &str = "cursor";
 const LAST_SYNC: &str = "last_sync_at";
 /// Documents per push request.
 pub const PUSH_BATCH: i64 = 100;
+/// Document bytes per push request (base64 in JSON adds a third; the server's default limit is
+/// 16 MiB after decompression). A larger document goes alone.
+pub const PUSH_BYTES: usize = 8 * 1024 * 1024;
 /// Documents per pull page (the server may bound pages further, by bytes too).
 pub const PULL_PAGE: i64 = 500;
 /// How often one sync reconciles its buckets with the server before giving up (access that
@@ -263,10 +266,11 @@ impl Carebook {
         loop {
             // Pushed records leave the pending set (accepted or rejected); one changed again
             // during this sync waits for the next one.
-            let batch: Vec<_> = self.store.pending(PUSH_BATCH).await?.into_iter().filter(|d| !seen.contains(&d.id)).collect();
+            let mut batch: Vec<_> = self.store.pending(PUSH_BATCH).await?.into_iter().filter(|d| !seen.contains(&d.id)).collect();
             if batch.is_empty() {
                 break;
             }
+            batch.truncate(fit_bytes(batch.iter().map(|d| d.bytes.len()), PUSH_BYTES));
             seen.extend(batch.iter().map(|d| d.id.clone()));
             self.push_batch(s, &auth, &batch, &mut report).await?;
             progress(SyncProgress { phase: SyncPhase::Push, done: report.sent, total: total.max(report.sent) });
@@ -419,9 +423,11 @@ impl Carebook {
         let readable_set: std::collections::HashSet<&str> = readable.iter().map(String::as_str).collect();
         let gone: Vec<String> = buckets.held.iter().filter(|c| !readable_set.contains(c.as_str())).cloned().collect();
         if !gone.is_empty() {
-            let waiting = self.store.pending_of(&gone).await?;
-            for batch in waiting.chunks(PUSH_BATCH as usize) {
-                self.push_batch(s, auth, batch, report).await?;
+            let mut waiting = &self.store.pending_of(&gone).await?[..];
+            while !waiting.is_empty() {
+                let n = fit_bytes(waiting.iter().take(PUSH_BATCH as usize).map(|d| d.bytes.len()), PUSH_BYTES);
+                self.push_batch(s, auth, &waiting[..n], report).await?;
+                waiting = &waiting[n..];
             }
             let removed = self.store.remove_children(&gone).await?;
             for r in &removed {
@@ -485,6 +491,21 @@ impl Carebook {
             }
         }
     }
+}
+
+/// How many of the documents with these sizes make one request: at least one, then while the
+/// sum stays within `max`.
+fn fit_bytes(sizes: impl IntoIterator<Item = usize>, max: usize) -> usize {
+    let mut sum = 0usize;
+    let mut n = 0;
+    for size in sizes {
+        if n > 0 && sum.saturating_add(size) > max {
+            break;
+        }
+        sum = sum.saturating_add(size);
+        n += 1;
+    }
+    n
 }
 
 /// A server copy that cannot merge with local edits: the local record stays as it is (nothing
@@ -592,6 +613,14 @@ impl SyncLoop {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_push_batch_takes_one_document_at_least_then_stays_within_its_bytes() {
+        assert_eq!(fit_bytes([], 10), 0);
+        assert_eq!(fit_bytes([25, 1], 10), 1, "a document larger than a batch goes alone");
+        assert_eq!(fit_bytes([4, 6, 1], 10), 2);
+        assert_eq!(fit_bytes([1; 7], 10), 7);
+    }
 
     #[test]
     fn back_off_doubles_per_failure_and_stops_at_the_maximum() {
