@@ -1,6 +1,32 @@
 // Generated from the Rust types by `cargo test -p carebook-app` (src-tauri/src/bindings.rs).
 // Do not edit: change the Rust types and run the tests again.
 
+export type AccessRemoval = { 
+/**
+ * The child.
+ */
+child_id: string, 
+/**
+ * The child's name as the device had it, if it had the face sheet.
+ */
+child_name: string | null, 
+/**
+ * Records removed.
+ */
+records: number, 
+/**
+ * Of those, edits the server refused: they are in the server's quarantine, not lost.
+ */
+quarantined: number, 
+/**
+ * When (JST).
+ */
+at: string, 
+/**
+ * Why, for people (Japanese / English).
+ */
+reason: string, };
+
 export type AppStatus = { 
 /**
  * The account, once logged in.
@@ -796,7 +822,8 @@ phase: SyncPhase,
  */
 done: number, 
 /**
- * Documents in this phase (for pull, grows as the server reports what remains).
+ * Documents in this phase (for pull, the server's count at the start, growing when access
+ * to more children arrives during the sync).
  */
 total: number, };
 
@@ -826,6 +853,14 @@ push_requests: number,
  */
 pull_requests: number, 
 /**
+ * Of those received, records of children newly readable (caught up whatever the cursor).
+ */
+caught_up: number, 
+/**
+ * Children whose records left the device because the account may no longer read them.
+ */
+removed: Array<AccessRemoval>, 
+/**
  * The cursor after the sync.
  */
 cursor: number, };
@@ -854,7 +889,11 @@ last_sync_at: string | null,
 /**
  * The change cursor.
  */
-cursor: number, };
+cursor: number, 
+/**
+ * Removals of children the account may no longer read in the last two weeks, newest first.
+ */
+removed: Array<AccessRemoval>, };
 
 export type SyncView = { 
 /**

@@ -78,3 +78,31 @@ test("sync line: offline, waiting records, refused records with the reason, prog
   await en.getByTestId("sync-rejected").click();
   assert.match(await en.getByTestId("rejected-list").innerText(), /the visit is approved and locked/);
 });
+
+const baseSync = { online: true, pending: 0, rejected: [], removed: [], lastSyncAt: "2026-11-24T09:55", progress: null };
+
+test("sync line: the records removed because the account may no longer read a child, with the reason from the core", async () => {
+  const removal = {
+    child_id: "c0000000-0000-4000-8000-00000000000f",
+    child_name: "見本 そら",
+    records: 12,
+    quarantined: 1,
+    at: "2026-11-24T09:55",
+    reason: "このアカウントではこの子どもの記録を読めなくなったため、端末から削除しました / removed from this device: this account may no longer read the child's records",
+  };
+  const page = await openApp({ sync: { ...baseSync, removed: [removal] } });
+  assert.equal(await page.getByTestId("sync-removed").innerText(), "担当外になった子ども 1 人の記録を削除");
+  await page.getByTestId("sync-removed").click();
+  const list = await page.getByTestId("removed-list").innerText();
+  assert.match(list, /見本 そら — 12 件/);
+  assert.match(list, /端末から削除しました/);
+  assert.doesNotMatch(list, /removed from this device/, "only the Japanese half in Japanese");
+
+  const en = await openApp({ sync: { ...baseSync, removed: [removal] } }, { lang: "en" });
+  await en.getByTestId("sync-removed").click();
+  assert.match(await en.getByTestId("removed-list").innerText(), /見本 そら — 12 records\s+removed from this device: this account may no longer read/);
+
+  const none = await openApp({ sync: baseSync });
+  await none.getByTestId("sync-bar").waitFor();
+  assert.equal(await none.getByTestId("sync-removed").count(), 0, "no notice without removals");
+});

@@ -163,3 +163,65 @@ fn an_account_made_by_the_operator_logs_a_device_in_which_syncs_until_it_is_revo
     let status = server.terminate();
     assert!(status.success(), "graceful shutdown on SIGTERM exits 0, got {status:?}");
 }
+
+#[test]
+fn the_operator_assigns_lists_and_unassigns_and_the_nurses_device_follows_at_its_next_sync() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let (owner_dir, cover_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (srv, owner, cover) = (server_dir.path(), owner_dir.path(), cover_dir.path());
+    let db = format!("sqlite://{}", srv.join("server.sqlite").display());
+    for (user, org) in [("nurse-b", "st-b"), ("nurse-a", "st-a")] {
+        ok(srv, &["server", "user", "add", "--username", user, "--role", "nurse", "--org", org, "--database", &db], Some("pw-kakuu-1\n"));
+    }
+    let server = Server::start(srv, &db);
+    let add = [
+        "child",
+        "add",
+        "--name",
+        "見本 そら",
+        "--kana",
+        "みほん そら",
+        "--birth",
+        "2020-02-02",
+        "--municipality",
+        "13105",
+        "--tier",
+        "taxed",
+    ];
+    let child = ok(owner, &add, None).lines().last().unwrap().trim().to_string();
+    for dir in [owner, cover] {
+        let user = if dir == owner { "nurse-b" } else { "nurse-a" };
+        ok(dir, &["login", "--server", &server.url(), "--user", user], Some("pw-kakuu-1\n"));
+        ok(dir, &["sync"], None);
+    }
+    assert_eq!(json(cover, &["child", "list"], None).as_array().unwrap().len(), 0, "another station's child");
+
+    ok(srv, &["server", "user", "assign", "--user", "nurse-a", "--child", &child, "--database", &db], None);
+    let listed = json(srv, &["server", "user", "assignments", "--child", &child, "--database", &db], None);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!((listed[0]["username"].as_str(), listed[0]["child_id"].as_str()), (Some("nurse-a"), Some(child.as_str())));
+    let synced = ok(cover, &["sync"], None);
+    assert!(synced.contains("newly readable: 1"), "{synced}");
+    assert_eq!(json(cover, &["child", "list"], None)[0]["name"], "見本 そら");
+
+    let text = ok(srv, &["server", "user", "unassign", "--user", "nurse-a", "--child", &child, "--database", &db], None);
+    assert!(text.contains("unassigned"), "{text}");
+    assert_eq!(json(srv, &["server", "user", "assignments", "--user", "nurse-a", "--database", &db], None).as_array().unwrap().len(), 0);
+    let again = ok(srv, &["server", "user", "unassign", "--user", "nurse-a", "--child", &child, "--database", &db], None);
+    assert!(again.contains("no such assignment"), "{again}");
+    let unknown = carebook(srv, &["server", "user", "unassign", "--user", "nobody", "--child", &child, "--database", &db], None);
+    assert_eq!(unknown.status.code(), Some(1), "an unknown user is an error");
+
+    ok(cover, &["sync"], None);
+    assert_eq!(json(cover, &["child", "list"], None).as_array().unwrap().len(), 0);
+    let status = ok(cover, &["sync", "--status"], None);
+    assert!(status.contains("removed from this device: 1") && status.contains("見本 そら"), "{status}");
+    let status = json(cover, &["sync", "--status"], None);
+    assert_eq!((status["removed"][0]["child_id"].as_str(), status["removed"][0]["records"].as_i64()), (Some(child.as_str()), Some(1)));
+
+    let changed = json(srv, &["server", "user", "change", "--user", "nurse-a", "--org", "st-b", "--database", &db], None);
+    assert_eq!((changed["role"].as_str(), changed["org_id"].as_str()), (Some("nurse"), Some("st-b")));
+    ok(cover, &["sync"], None);
+    assert_eq!(json(cover, &["child", "list"], None).as_array().unwrap().len(), 1, "a nurse of the owning station reads the child again");
+    assert!(server.terminate().success());
+}

@@ -896,13 +896,17 @@ impl Store {
         Ok(removals)
     }
 
-    /// The latest removals of records the account could no longer read, newest first.
-    pub async fn access_removals(&self, limit: i64) -> Result<Vec<AccessRemoval>, CoreError> {
-        let rows = sqlx::query("SELECT child_id, child_name, records, quarantined, at FROM access_removals ORDER BY id DESC LIMIT ?1")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(storage)?;
+    /// The latest removals of records the account could no longer read, on or after `since`,
+    /// newest first.
+    pub async fn access_removals(&self, since: Date, limit: i64) -> Result<Vec<AccessRemoval>, CoreError> {
+        let rows = sqlx::query(
+            "SELECT child_id, child_name, records, quarantined, at FROM access_removals WHERE at >= ?1 ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(since.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
         Ok(rows.into_iter().map(|r| AccessRemoval::new(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect())
     }
 

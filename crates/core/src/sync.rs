@@ -40,8 +40,9 @@ pub const PULL_PAGE: i64 = 500;
 /// How often one sync reconciles its buckets with the server before giving up (access that
 /// keeps changing while the device syncs).
 const RECONCILE_ROUNDS: usize = 4;
-/// How many removals `sync_status` lists.
+/// How many removals `sync_status` lists, and from how many days back.
 const REMOVALS_SHOWN: i64 = 20;
+const REMOVALS_DAYS: i64 = 14;
 
 /// The device's login: server, token, account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,7 +123,7 @@ pub struct SyncStatus {
     pub last_sync_at: Option<String>,
     /// The change cursor.
     pub cursor: i64,
-    /// The latest removals of children the account may no longer read, newest first.
+    /// Removals of children the account may no longer read in the last two weeks, newest first.
     pub removed: Vec<AccessRemoval>,
 }
 
@@ -234,7 +235,7 @@ impl Carebook {
             rejected: self.store.rejected().await?,
             last_sync_at: self.store.setting(LAST_SYNC).await?,
             cursor: self.cursor().await?,
-            removed: self.store.access_removals(REMOVALS_SHOWN).await?,
+            removed: self.store.access_removals(removals_since(clock::today_jst()), REMOVALS_SHOWN).await?,
         })
     }
 
@@ -493,6 +494,11 @@ impl Carebook {
     }
 }
 
+/// The first day whose removals the status still lists.
+fn removals_since(today: carebook_domain::Date) -> carebook_domain::Date {
+    carebook_domain::Date::from_days_since_epoch(today.days_since_epoch() - REMOVALS_DAYS)
+}
+
 /// How many of the documents with these sizes make one request: at least one, then while the
 /// sum stays within `max`.
 fn fit_bytes(sizes: impl IntoIterator<Item = usize>, max: usize) -> usize {
@@ -613,6 +619,15 @@ impl SyncLoop {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn removals_are_listed_for_two_weeks() {
+        let today: carebook_domain::Date = "2026-12-02".parse().unwrap();
+        assert_eq!(removals_since(today).to_string(), "2026-11-18");
+        // A removal stamped at any time on that day sorts after the day itself.
+        assert!("2026-11-18T00:00" >= removals_since(today).to_string().as_str());
+        assert!("2026-11-17T23:59" < removals_since(today).to_string().as_str());
+    }
 
     #[test]
     fn a_push_batch_takes_one_document_at_least_then_stays_within_its_bytes() {

@@ -15,6 +15,11 @@
 //!   sequence; `GET /api/v1/changes?since=N` returns the readable documents with a higher number,
 //!   so a device that missed one change fetches one document whatever the store's size. Pushing
 //!   the same bytes again is accepted without a new number or audit row.
+//! - **Sync follows access.** The feed answers only a device whose digest of the children it
+//!   holds matches the children the caller may read now; otherwise it sends that set, and the
+//!   device removes what it may no longer read and catches up what it may now read
+//!   (`POST /api/v1/changes/catch-up`). Nothing about a device is kept on the server for this,
+//!   so several server processes can share one database.
 //! - Every accepted change leaves an audit row (who, which device, when, the new heads).
 //!
 //! # Access rules

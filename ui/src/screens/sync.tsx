@@ -1,5 +1,6 @@
 // The sync line on every screen: online/offline, last synced, a progress bar while syncing,
-// records waiting, and the records the server refused with its reason.
+// records waiting, the records the server refused with its reason, and the children whose
+// records left the tablet because the account may no longer read them.
 import { useEffect, useState } from "preact/hooks";
 import type { SyncView } from "../bindings";
 import { call, pickLang } from "../api";
@@ -8,7 +9,7 @@ import { fmtDateTime, t } from "../i18n";
 /** `onData` hears the time of each finished sync that brought records in. */
 export function SyncBar({ onData }: { onData?: (stamp: string) => void }) {
   const [view, setView] = useState<SyncView | null>(null);
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState<"rejected" | "removed" | null>(null);
   const stamp = view?.run.last_success_at ?? null;
   const received = view?.run.last_report?.received ?? 0;
   useEffect(() => {
@@ -36,6 +37,8 @@ export function SyncBar({ onData }: { onData?: (stamp: string) => void }) {
   if (!view) return null;
   const p = view.run.progress;
   const rejected = view.status.rejected;
+  const removed = view.status.removed;
+  const toggle = (what: "rejected" | "removed") => setOpen(open === what ? null : what);
   return (
     <div class={`sync ${view.online ? "online" : "offline"}`} data-testid="sync-bar">
       <span class="dot" aria-hidden="true" />
@@ -43,8 +46,13 @@ export function SyncBar({ onData }: { onData?: (stamp: string) => void }) {
       <span data-testid="sync-last">{view.status.last_sync_at ? t("sync_last", { time: fmtDateTime(view.status.last_sync_at) }) : t("sync_never")}</span>
       {view.status.pending > 0 && <span class="badge" data-testid="sync-pending">{t("sync_pending", { n: view.status.pending })}</span>}
       {rejected.length > 0 && (
-        <button class="badge warn" onClick={() => setOpen(!open)} data-testid="sync-rejected">
+        <button class="badge warn" onClick={() => toggle("rejected")} data-testid="sync-rejected">
           {t("sync_rejected", { n: rejected.length })}
+        </button>
+      )}
+      {removed.length > 0 && (
+        <button class="badge" onClick={() => toggle("removed")} data-testid="sync-removed">
+          {t("sync_removed", { n: removed.length })}
         </button>
       )}
       {view.run.syncing && (
@@ -58,7 +66,21 @@ export function SyncBar({ onData }: { onData?: (stamp: string) => void }) {
       <button onClick={() => call("sync_now", {}).then(setView)} disabled={view.run.syncing} data-testid="sync-now">
         {t("sync_now")}
       </button>
-      {open && (
+      {open === "removed" && (
+        <div class="rejected-list" data-testid="removed-list">
+          <strong>{t("sync_removed_title")}</strong>
+          <ul>
+            {removed.map((r) => (
+              <li data-child={r.child_id}>
+                {fmtDateTime(r.at)} {r.child_name ?? t("sync_removed_unnamed")} — {t("sync_removed_records", { n: r.records })}
+                <br />
+                <span class="muted">{pickLang(r.reason)}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {open === "rejected" && (
         <div class="rejected-list" data-testid="rejected-list">
           <strong>{t("sync_rejected_title")}</strong>
           <p>{t("sync_rejected_lead")}</p>

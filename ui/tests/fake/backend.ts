@@ -87,7 +87,7 @@ export class FakeBackend {
     const sy = this.s.sync;
     return {
       online: sy.online,
-      status: { user: this.s.user, server_url: this.s.serverUrl, pending: sy.pending, rejected: sy.rejected, last_sync_at: sy.lastSyncAt, cursor: 0 },
+      status: { user: this.s.user, server_url: this.s.serverUrl, pending: sy.pending, rejected: sy.rejected, last_sync_at: sy.lastSyncAt, cursor: 0, removed: sy.removed ?? [] },
       run: {
         syncing: sy.progress !== null,
         progress: sy.progress,

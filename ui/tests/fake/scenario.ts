@@ -1,6 +1,6 @@
 // The fake backend's data: fictional people (見本), a fixed "today" (2026-11-24, 令和8年度).
 // Tests override parts of it through `window.__SCENARIO__` before the app loads.
-import type { RejectedDoc, SyncProgress, Today, UserInfo } from "../../src/bindings";
+import type { AccessRemoval, RejectedDoc, SyncProgress, Today, UserInfo } from "../../src/bindings";
 
 export type Account = { user: UserInfo; password: string };
 
@@ -11,7 +11,7 @@ export type Scenario = {
   serverUrl: string | null;
   pin: string | null;
   unlocked: boolean;
-  sync: { online: boolean; pending: number; rejected: RejectedDoc[]; lastSyncAt: string | null; progress: SyncProgress | null };
+  sync: { online: boolean; pending: number; rejected: RejectedDoc[]; removed: AccessRemoval[]; lastSyncAt: string | null; progress: SyncProgress | null };
   /** Area data (children, visits …), owned by the area's fake file. */
   data: Record<string, unknown>;
 };
@@ -32,7 +32,7 @@ export function baseScenario(): Scenario {
     serverUrl: "http://127.0.0.1:8080",
     pin: "1234",
     unlocked: true,
-    sync: { online: true, pending: 0, rejected: [], lastSyncAt: "2026-11-24T09:55", progress: null },
+    sync: { online: true, pending: 0, rejected: [], removed: [], lastSyncAt: "2026-11-24T09:55", progress: null },
     data: {},
   };
 }
