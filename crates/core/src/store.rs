@@ -657,13 +657,18 @@ enum Prepared {
 
 /// Decodes one pulled document (CPU only; runs on a blocking thread).
 fn prepare(doc: ChangedDoc, local: Option<LocalCopy>, actor: &ActorId) -> Prepared {
-    let ChangedDoc { id, kind, bytes, .. } = doc;
+    let ChangedDoc { id, kind, bytes, index, .. } = doc;
     let result = match local {
         None => match kind {
             RecordKind::Child => {
                 RecordDoc::<Child>::load(&id, &bytes, actor.clone()).map(|d| Some((None, IndexRow::Child(Box::new(d.value().clone())))))
             }
-            RecordKind::Visit => load_visit_index(&id, &bytes).map(|v| Some((None, IndexRow::Visit(v)))),
+            // The server read the index fields from this very version (it validated the whole
+            // visit when it accepted it); without them, or for another record, load the document.
+            RecordKind::Visit => match index.filter(|v| v.id.to_string() == id) {
+                Some(view) => Ok(Some((None, IndexRow::Visit(view)))),
+                None => load_visit_index(&id, &bytes).map(|v| Some((None, IndexRow::Visit(v)))),
+            },
         },
         Some((mine, version)) => match kind {
             RecordKind::Child => {

@@ -311,8 +311,9 @@ pub struct Visit {
 /// The fields of a visit its index row is derived from, and nothing else. Hydrating this from a
 /// document (autosurgeon reads only these keys) costs a fraction of hydrating the whole visit:
 /// a device storing a visit it received uses it to write the index row without reading the
-/// notes, vitals, care and checklist it does not need for that.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate)]
+/// notes, vitals, care and checklist it does not need for that. The server sends it beside
+/// each visit it sends, so a device storing a visit new to it need not load the document.
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Serialize, Deserialize)]
 pub struct VisitIndexView {
     /// Id.
     pub id: VisitId,
@@ -337,14 +338,14 @@ pub struct VisitIndexView {
 }
 
 /// A station's code, as [`VisitIndexView`] reads it.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Serialize, Deserialize)]
 pub struct StationRef {
     /// Station code.
     pub id: String,
 }
 
 /// A staff member's role, as [`VisitIndexView`] reads it.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Serialize, Deserialize)]
 pub struct StaffRoleRef {
     /// Role on the visit.
     pub role: StaffRole,

@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::RecordKind;
 use crate::validation::{labelled_enum, Problem};
+use crate::visit::VisitIndexView;
 
 /// `{code, message, problems}`: a stable code, a message for people (Japanese, then English),
 /// and, for invalid input, every problem with its field.
@@ -171,6 +172,10 @@ pub struct ChangedDoc {
     /// The whole document.
     #[serde(with = "base64_bytes")]
     pub bytes: Vec<u8>,
+    /// For a visit: the fields its index row is derived from, as the server read them from this
+    /// version (a device storing a visit new to it indexes it from these without loading it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<VisitIndexView>,
 }
 
 /// Documents the caller may read that changed after its cursor, oldest first; or, when the

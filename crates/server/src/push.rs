@@ -86,6 +86,10 @@ trait Guarded: Record {
     fn face_sheet_municipality(&self) -> Option<&str> {
         None
     }
+    /// A visit's index fields, as the feed sends them beside the document.
+    fn index_json(&self) -> Option<String> {
+        None
+    }
 }
 
 impl Guarded for Child {
@@ -103,6 +107,9 @@ impl Guarded for Visit {
     }
     fn parent_may_change(before: &Self, after: &Self) -> bool {
         access::only_guardian_changed(before, after)
+    }
+    fn index_json(&self) -> Option<String> {
+        serde_json::to_string(&self.index_view()).ok()
     }
     fn problems(&self, municipality: &str, _today: Date) -> Problems {
         let rules = MunicipalityRules::builtin(municipality);
@@ -309,7 +316,10 @@ async fn attempt_as<T: Guarded>(
     }
 
     let heads_hex = heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",");
-    let bytes = doc.save();
+    // A new record is stored as it came (its bytes passed the strict check and loaded); a
+    // merged one is saved anew.
+    let bytes = if before.is_none() { p.bytes.clone() } else { doc.save() };
+    let index_json = doc.value().index_json();
     let version = NewVersion {
         id: &p.id,
         kind: T::KIND,
@@ -320,6 +330,7 @@ async fn attempt_as<T: Guarded>(
         user_id: &caller.user_id,
         device_id: &caller.device_id,
         heads: &heads_hex,
+        index_json: index_json.as_deref(),
         now,
     };
     Ok(match storage.write_version(&version).await? {

@@ -218,6 +218,8 @@ pub(crate) struct NewVersion<'a> {
     pub user_id: &'a str,
     pub device_id: &'a str,
     pub heads: &'a str,
+    /// A visit's index fields as JSON (`VisitIndexView`).
+    pub index_json: Option<&'a str>,
     pub now: i64,
 }
 
@@ -677,21 +679,22 @@ impl Storage {
         // passes a seq that is still to commit; on SQLite this first write takes the write lock.
         let seq: i64 =
             sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value").fetch_one(&mut *tx).await?;
-        let written = match v.expected_seq {
-            Some(old) => {
-                sqlx::query("UPDATE documents SET bytes = $1, child_id = $2, seq = $3, updated_at = $4 WHERE id = $5 AND seq = $6")
-                    .bind(v.bytes)
-                    .bind(v.child_id)
-                    .bind(seq)
-                    .bind(v.now)
-                    .bind(v.id)
-                    .bind(old)
-                    .execute(&mut *tx)
-                    .await?
-            }
-            None => {
-                sqlx::query(
-                    "INSERT INTO documents (id, kind, child_id, seq, bytes, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+        let written =
+            match v.expected_seq {
+                Some(old) => sqlx::query(
+                    "UPDATE documents SET bytes = $1, child_id = $2, seq = $3, updated_at = $4, index_json = $5 WHERE id = $6 AND seq = $7",
+                )
+                .bind(v.bytes)
+                .bind(v.child_id)
+                .bind(seq)
+                .bind(v.now)
+                .bind(v.index_json)
+                .bind(v.id)
+                .bind(old)
+                .execute(&mut *tx)
+                .await?,
+                None => sqlx::query(
+                    "INSERT INTO documents (id, kind, child_id, seq, bytes, updated_at, index_json) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                      ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(v.id)
@@ -700,10 +703,10 @@ impl Storage {
                 .bind(seq)
                 .bind(v.bytes)
                 .bind(v.now)
+                .bind(v.index_json)
                 .execute(&mut *tx)
-                .await?
-            }
-        };
+                .await?,
+            };
         if written.rows_affected() != 1 {
             tx.rollback().await?;
             return Ok(None);
@@ -835,7 +838,7 @@ impl Storage {
         };
         let (filter, binds) = readable(caller, 3);
         let sql = format!(
-            "SELECT d.id, d.kind, d.child_id, d.seq, d.bytes FROM documents d WHERE d.seq > $1 AND d.seq <= $2 AND {filter} ORDER BY d.seq"
+            "SELECT d.id, d.kind, d.child_id, d.seq, d.bytes, d.index_json FROM documents d WHERE d.seq > $1 AND d.seq <= $2 AND {filter} ORDER BY d.seq"
         );
         let mut query = sqlx::query(AssertSqlSafe(sql)).bind(since).bind(last);
         for b in binds {
@@ -897,7 +900,7 @@ impl Storage {
         let seqs: Vec<String> = (0..take).map(|i| format!("${}", i + 1)).collect();
         let (filter, binds) = readable(caller, take + 1);
         let sql = format!(
-            "SELECT d.id, d.kind, d.child_id, d.seq, d.bytes FROM documents d WHERE d.seq IN ({}) AND {filter} ORDER BY d.child_id, d.seq",
+            "SELECT d.id, d.kind, d.child_id, d.seq, d.bytes, d.index_json FROM documents d WHERE d.seq IN ({}) AND {filter} ORDER BY d.child_id, d.seq",
             seqs.join(", ")
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -1006,6 +1009,8 @@ fn changed_docs(rows: Vec<AnyRow>) -> Result<Vec<ChangedDoc>> {
                 child_id: r.try_get("child_id")?,
                 seq: r.try_get("seq")?,
                 bytes: r.try_get("bytes")?,
+                // A view that does not parse is left out: the device then loads the document.
+                index: r.try_get::<Option<String>, _>("index_json")?.and_then(|j| serde_json::from_str(&j).ok()),
             })
         })
         .collect()

@@ -395,6 +395,10 @@ async fn a_nurse_stores_a_child_and_a_visit_and_reads_them_back(db: Db) {
     assert_eq!(back.value(), visit.value());
     let back: RecordDoc<Child> = from_changes(&changes, &child.value().id.to_string());
     assert_eq!(back.value(), child.value());
+    // A visit travels with its index fields, read from the stored version; a face sheet without.
+    assert_eq!(changes.documents[1].index.as_ref(), Some(&visit.value().index_view()));
+    assert_eq!(changes.documents[0].index, None);
+    assert_eq!(changes.documents[1].child_id, child.value().id.to_string());
 
     // Another nurse and the office of the same station see them; the other station does not.
     let a2 = h.token("nurse-a2").await;
