@@ -106,6 +106,18 @@ pub fn check_bytes(bytes: &[u8]) -> Result<(), String> {
     }
 }
 
+/// [`check_bytes`] that keeps what it loaded: the document, or `None` when the bytes are
+/// changes that build on changes they do not include (whole chunks, but not a whole document).
+pub fn load_strict(bytes: &[u8]) -> Result<Option<AutoCommit>, String> {
+    use automerge::{AutomergeError, LoadOptions, OnPartialLoad, VerificationMode};
+    let strict = LoadOptions::new().on_partial_load(OnPartialLoad::Error).verification_mode(VerificationMode::Check);
+    match AutoCommit::load_with_options(bytes, strict) {
+        Ok(doc) => Ok(Some(doc)),
+        Err(AutomergeError::MissingDeps) => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Reads only what a visit's index row is derived from ([`VisitIndexView`]) from document bytes:
 /// a device storing a visit it received needs no more. Unreadable bytes, fields that do not fit
 /// and a document holding another record are the same errors as [`RecordDoc::load`] gives.
@@ -138,6 +150,11 @@ impl<T: Record> RecordDoc<T> {
     /// Reads stored bytes of the record named `id`.
     pub fn load(id: &str, bytes: &[u8], actor: ActorId) -> Result<Self, DocError> {
         let doc = AutoCommit::load(bytes).map_err(|e| DocError::Corrupt { kind: T::KIND, id: id.to_string(), reason: e.to_string() })?;
+        Self::from_doc(id, doc.with_actor(actor))
+    }
+
+    /// The record named `id` from a document already loaded (by [`load_strict`]).
+    pub fn from_loaded(id: &str, doc: AutoCommit, actor: ActorId) -> Result<Self, DocError> {
         Self::from_doc(id, doc.with_actor(actor))
     }
 
@@ -194,6 +211,21 @@ impl<T: Record> RecordDoc<T> {
         Ok(())
     }
 
+    /// Merges a whole document already loaded (by [`load_strict`]). If the merged document does
+    /// not fit the schema, nothing changes and the error says why.
+    pub fn merge_loaded(&mut self, other: &mut AutoCommit) -> Result<(), DocError> {
+        let id = self.value.record_id();
+        let corrupt = |reason: String| DocError::Corrupt { kind: T::KIND, id: id.clone(), reason };
+        let actor = self.doc.get_actor().clone();
+        let mut candidate = self.doc.fork().with_actor(actor);
+        candidate.merge(other).map_err(|e| corrupt(e.to_string()))?;
+        if !candidate.get_missing_deps(&[]).is_empty() {
+            return Err(corrupt("the changes build on changes this copy does not have; send the whole document".into()));
+        }
+        *self = Self::from_doc(&id, candidate)?;
+        Ok(())
+    }
+
     /// Merges another in-memory replica.
     pub fn merge(&mut self, other: &mut RecordDoc<T>) -> Result<(), DocError> {
         let bytes = other.save();
@@ -242,6 +274,28 @@ mod tests {
         assert_eq!(view.summary(&rules).uses, 2);
         assert!(matches!(load_visit_index("other", &bytes), Err(DocError::IdMismatch { .. })));
         assert!(matches!(load_visit_index(&v.id.to_string(), &bytes[..bytes.len() / 2]), Err(DocError::Corrupt { .. })));
+    }
+
+    #[test]
+    fn a_strict_load_keeps_the_document_and_merging_it_equals_merging_its_bytes() {
+        let v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        let id = v.id.to_string();
+        let mut a = RecordDoc::create(v, ActorId::random());
+        let mut b = RecordDoc::<Visit>::load(&id, &a.save(), ActorId::random()).unwrap();
+        b.change(|v| v.place = "学校".into());
+        a.change(|v| v.note.plan.update("架空の計画"));
+        let theirs = b.save();
+
+        let mut by_bytes = RecordDoc::<Visit>::load(&id, &a.save(), ActorId::random()).unwrap();
+        by_bytes.merge_bytes(&theirs).unwrap();
+        let mut loaded = load_strict(&theirs).unwrap().expect("a whole document");
+        a.merge_loaded(&mut loaded).unwrap();
+        assert_eq!(a.value(), by_bytes.value());
+        assert_eq!((a.value().place.as_str(), a.value().note.plan.as_str()), ("学校", "架空の計画"));
+
+        let fresh = RecordDoc::<Visit>::from_loaded(&id, load_strict(&theirs).unwrap().unwrap(), ActorId::random()).unwrap();
+        assert_eq!(fresh.value().place, "学校");
+        assert!(load_strict(&theirs[..theirs.len() - 3]).is_err(), "a truncated tail is refused");
     }
 
     #[test]

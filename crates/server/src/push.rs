@@ -17,7 +17,7 @@
 //!
 //! A rejection stores nothing of the record: the pushed bytes go to quarantine.
 
-use automerge::ActorId;
+use automerge::{ActorId, AutoCommit};
 use carebook_domain::{
     builtin_templates, Child, Date, DocError, DocPayload, MunicipalityRules, Problems, PushOutcome, PushResult, Record, RecordDoc,
     RecordKind, Visit, VisitContext, VisitStatus,
@@ -174,11 +174,14 @@ async fn push_one(storage: &Storage, caller: &Caller, p: &DocPayload) -> Result<
 
 async fn attempt(storage: &Storage, caller: &Caller, p: &DocPayload) -> Result<Step> {
     // Unreadable bytes are refused before anything is looked up, so the answer cannot tell
-    // whether the record exists.
-    if let Err(reason) = carebook_domain::document::check_bytes(&p.bytes) {
-        let e = DocError::Corrupt { kind: p.kind, id: p.id.clone(), reason };
-        return Ok(Step::Rejected(Reject::from_doc(e, None)));
-    }
+    // whether the record exists. What loads is kept: merging it costs no second load.
+    let loaded = match carebook_domain::document::load_strict(&p.bytes) {
+        Ok(loaded) => loaded,
+        Err(reason) => {
+            let e = DocError::Corrupt { kind: p.kind, id: p.id.clone(), reason };
+            return Ok(Step::Rejected(Reject::from_doc(e, None)));
+        }
+    };
     let stored = storage.document(&p.id).await?;
     let stored_facts = match &stored {
         Some(s) => {
@@ -196,8 +199,8 @@ async fn attempt(storage: &Storage, caller: &Caller, p: &DocPayload) -> Result<S
         None => None,
     };
     match p.kind {
-        RecordKind::Child => attempt_as::<Child>(storage, caller, p, stored, stored_facts).await,
-        RecordKind::Visit => attempt_as::<Visit>(storage, caller, p, stored, stored_facts).await,
+        RecordKind::Child => attempt_as::<Child>(storage, caller, p, loaded, stored, stored_facts).await,
+        RecordKind::Visit => attempt_as::<Visit>(storage, caller, p, loaded, stored, stored_facts).await,
     }
 }
 
@@ -205,6 +208,7 @@ async fn attempt_as<T: Guarded>(
     storage: &Storage,
     caller: &Caller,
     p: &DocPayload,
+    loaded: Option<AutoCommit>,
     stored: Option<StoredDoc>,
     stored_facts: Option<ChildFacts>,
 ) -> Result<Step> {
@@ -230,15 +234,26 @@ async fn attempt_as<T: Guarded>(
             let mut heads = doc.heads();
             heads.sort();
             let value = doc.value().clone();
-            if let Err(e) = doc.merge_bytes(&p.bytes) {
+            let merged = match loaded {
+                Some(mut theirs) => doc.merge_loaded(&mut theirs),
+                None => doc.merge_bytes(&p.bytes),
+            };
+            if let Err(e) = merged {
                 return Ok(Step::Rejected(Reject::from_doc(e, stored_child)));
             }
             (doc, Some((value, heads, s.seq)))
         }
-        None => match RecordDoc::<T>::load(&p.id, &p.bytes, actor) {
-            Ok(d) => (d, None),
-            Err(e) => return Ok(Step::Rejected(Reject::from_doc(e, None))),
-        },
+        None => {
+            let doc = match loaded {
+                Some(d) => RecordDoc::<T>::from_loaded(&p.id, d, actor),
+                // Changes without the document they build on.
+                None => RecordDoc::<T>::load(&p.id, &p.bytes, actor),
+            };
+            match doc {
+                Ok(d) => (d, None),
+                Err(e) => return Ok(Step::Rejected(Reject::from_doc(e, None))),
+            }
+        }
     };
     if !doc.automerge().get_missing_deps(&[]).is_empty() {
         let reason = format!(

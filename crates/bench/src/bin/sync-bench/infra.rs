@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use automerge::ActorId;
-use carebook_bench::{bench_child, seeded_visit, CHILDREN};
+use carebook_bench::{bench_child, realistic_visit, seeded_visit, CHILDREN};
 use carebook_domain::{
-    ChangesResponse, ChildId, DocPayload, LoginRequest, LoginResponse, PushOutcome, PushRequest, PushResponse, RecordDoc, RecordKind, Role,
-    Visit, VisitId,
+    ChangesResponse, ChildId, DateTime, DocPayload, LoginRequest, LoginResponse, PushOutcome, PushRequest, PushResponse, RecordDoc,
+    RecordKind, Role, Visit, VisitId, VisitKind,
 };
 use carebook_server::{open_storage, OrgKind};
 use carebook_testkit::{Db, TestDb};
@@ -63,6 +63,59 @@ pub fn record(k: usize, n: usize) -> (String, RecordKind, Vec<u8>) {
 /// The id of seeded visit `j`.
 pub fn visit_id(j: usize) -> VisitId {
     VisitId(uuid::Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0000 | (0xb1_u128 << 96) | j as u128))
+}
+
+/// A realistic visit ([`realistic_visit`]) with every id fixed: `id` for the visit and ids
+/// derived from it for its vital readings and care items, so the same arguments give the same
+/// automerge bytes on every run and at every store size.
+pub fn fixed_visit(id: VisitId, child: ChildId, kind: VisitKind, start: DateTime, minutes: i64) -> Visit {
+    let mut v = realistic_visit(child, kind, start, minutes);
+    v.id = id;
+    for (i, r) in v.vitals.iter_mut().enumerate() {
+        r.id = format!("vt-{id}-{i}");
+    }
+    for (i, c) in v.care.iter_mut().enumerate() {
+        c.id = format!("cg-{id}-{i}");
+    }
+    v
+}
+
+/// A document of `value` by the seed actor (the same bytes on every run).
+pub fn fixed_doc<T: carebook_domain::Record>(value: T) -> DocPayload {
+    DocPayload { id: value.record_id(), kind: T::KIND, bytes: RecordDoc::create(value, seed_actor()).save() }
+}
+
+/// Ids outside the seeded set (`tag` tells the sets apart): visits of scenarios other than the
+/// seed, and their children.
+pub fn extra_visit_id(tag: u8, i: usize) -> VisitId {
+    VisitId(uuid::Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0000 | (u128::from(tag) << 96) | i as u128))
+}
+
+/// A child outside the seeded set.
+pub fn extra_child_id(tag: u8) -> ChildId {
+    ChildId(uuid::Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0000 | (0xbf_u128 << 96) | u128::from(tag)))
+}
+
+/// A face sheet of a child outside the seeded set (owned by whoever pushes it first).
+pub fn extra_child(tag: u8, name: &str) -> DocPayload {
+    let mut c = bench_child(tag as usize);
+    c.id = extra_child_id(tag);
+    c.name = name.into();
+    fixed_doc(c)
+}
+
+/// `chars` random CJK ideographs from a fixed seed: free text that compresses about as badly as
+/// Japanese text can (automerge deflates its columns, so repeated text would shrink to nothing).
+pub fn random_cjk(seed: u64, chars: usize) -> String {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut s = String::with_capacity(chars * 3);
+    for _ in 0..chars {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.push(char::from_u32(0x4e00 + (x % 20_992) as u32).expect("a CJK ideograph"));
+    }
+    s
 }
 
 /// Records `0..n` built on every core, in order.
@@ -307,6 +360,18 @@ impl Backend {
     }
 }
 
+/// Assigns (`true`) or unassigns a child to an account, as an operator does (`carebook server
+/// user assign`), on the server's database while the server runs.
+pub async fn set_assigned(url: &str, user: &str, child: ChildId, assigned: bool) -> Res<()> {
+    let storage = open_storage(url).await?;
+    let done = if assigned { storage.assign(user, child).await.map(|_| true) } else { storage.unassign(user, child).await };
+    storage.close().await;
+    if !done? {
+        return Err(format!("{user} was not assigned {child}").into());
+    }
+    Ok(())
+}
+
 /// Creates accounts (before the server starts; the database is shared).
 pub async fn add_users(url: &str, users: &[(&str, Role, &str)]) -> Res<()> {
     let storage = open_storage(url).await?;
@@ -407,10 +472,38 @@ impl RawDevice {
     }
 }
 
+/// Up to this many records, [`seed_server`] builds every document before the clock starts, so
+/// its figure is the server's ingest alone (on 2 cores the builders would take CPU from it).
+pub const PREBUILD_MAX: usize = 20_000;
+
 /// Pushes records `0..n` (children first) in batches of 100, two requests in flight (one per
-/// core); returns the seconds taken and the document bytes pushed.
+/// core); returns the seconds taken and the document bytes pushed. Up to [`PREBUILD_MAX`]
+/// records the documents are built first and only the pushing is timed; above, they are built
+/// while pushing.
 pub async fn seed_server(base: &str, n: usize) -> Res<(f64, u64)> {
     let dev = RawDevice::login(base, "office-seed", "seeder").await?;
+    if n <= PREBUILD_MAX {
+        let all: Vec<DocPayload> =
+            tokio::task::block_in_place(|| records(n)).into_iter().map(|(id, kind, bytes)| DocPayload { id, kind, bytes }).collect();
+        let total = all.iter().map(|d| d.bytes.len() as u64).sum::<u64>();
+        let (children, visits) = all.split_at(CHILDREN.min(n));
+        let t0 = Instant::now();
+        for batch in children.chunks(100) {
+            dev.push_all_accepted(batch.to_vec()).await?;
+        }
+        let mut inflight = tokio::task::JoinSet::new();
+        for batch in visits.chunks(100) {
+            if inflight.len() >= 2 {
+                inflight.join_next().await.expect("a push task")??;
+            }
+            let (dev, batch) = (dev.clone(), batch.to_vec());
+            inflight.spawn(async move { dev.push_all_accepted(batch).await });
+        }
+        while let Some(r) = inflight.join_next().await {
+            r??;
+        }
+        return Ok((t0.elapsed().as_secs_f64(), total));
+    }
     let t0 = Instant::now();
     let mut total = 0u64;
     // Children first, alone: visits need their child's owner.

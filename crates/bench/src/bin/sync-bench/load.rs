@@ -20,7 +20,9 @@ pub struct LoadOptions {
     pub think_ms: u64,
     /// Tablets are spread over this many stations (each with its own nurse account and children).
     pub stations: usize,
-    pub p99_target_ms: f64,
+    /// The full run's latency target (the quick run never fails on a time: errors and lost
+    /// records are its checks).
+    pub p99_target_ms: Option<f64>,
 }
 
 const CHILDREN_PER_STATION: usize = 10;
@@ -265,13 +267,12 @@ pub async fn load_run(backend: Backend, o: &LoadOptions, out: &mut Report) -> Re
             lat.last().copied().unwrap_or(0.0),
         ),
     );
-    out.target(
-        backend,
-        &format!("load p99 per request ({} devices)", o.devices),
-        format!("{p99:.1} ms (p50 {:.1} ms)", quantile(&lat, 0.5)),
-        format!("≤ {:.0} ms", o.p99_target_ms),
-        p99 <= o.p99_target_ms,
-    );
+    let name = format!("load p99 per request ({} devices)", o.devices);
+    let value = format!("{p99:.1} ms (p50 {:.1} ms)", quantile(&lat, 0.5));
+    match o.p99_target_ms {
+        Some(t) => out.target(backend, &name, value, format!("≤ {t:.0} ms"), p99 <= t),
+        None => out.info(backend, &name, value),
+    }
     let errors = all.errors.len();
     if errors > 0 {
         eprintln!("sync-bench: first errors: {:?}", &all.errors[..errors.min(5)]);
