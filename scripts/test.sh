@@ -25,7 +25,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests (cargo nextest)"
 cargo nextest run --workspace --locked --no-fail-fast
 
-step "sync benchmark, short bounded run (asserts 0 errors, 0 lost, flat incremental cost; both backends)"
+step "sync benchmark, short bounded run (gates on counts and bytes only: 1 change = 1 document at every size, access changes, byte-bounded pages, 0 errors, 0 lost; both backends)"
 cargo run --quiet --locked -p carebook-bench --bin sync-bench -- --quick
 
 step "doc tests"

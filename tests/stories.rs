@@ -211,7 +211,38 @@ mod server_stories {
         two_servers_on_one_database_with_devices_split_between_them_converge_to_the_same_records,
         a_visit_moved_to_another_child_is_refused_and_quarantined_and_stays_with_its_child_on_the_server,
         documents_larger_than_a_page_travel_alone_and_every_page_stays_within_its_bytes,
+        a_device_updated_from_the_old_feed_ends_up_with_exactly_what_its_account_may_read,
     );
+
+    async fn a_device_updated_from_the_old_feed_ends_up_with_exactly_what_its_account_may_read(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-b", Role::Nurse, "st-b").await;
+        w.user("nurse-a", Role::Nurse, "st-a").await;
+        let b = w.device("nurse-b").await;
+        let (gone, _) = child_with_visits(&b, 2).await;
+        let a = w.device("nurse-a").await;
+        let (own, own_visits) = child_with_visits(&a, 2).await;
+        w.storage.assign("nurse-a", gone).await.unwrap();
+        sync(&a).await;
+        assert_eq!(children_of(&a).await.len(), 2);
+
+        // The tablet as the old feed left it: a cursor at the top, one of its own station's visits
+        // missing (the old feed could skip records), the other child no longer assigned, and the
+        // buckets as the update's migration marks them (held, not known to be complete).
+        let pool = a.app.store().pool();
+        sqlx::query("DELETE FROM visits WHERE id = ?1").bind(own_visits[1].to_string()).execute(pool).await.unwrap();
+        sqlx::query("DELETE FROM documents WHERE id = ?1").bind(own_visits[1].to_string()).execute(pool).await.unwrap();
+        sqlx::query("UPDATE sync_buckets SET complete = 0").execute(pool).await.unwrap();
+        w.storage.unassign("nurse-a", gone).await.unwrap();
+
+        let r = sync(&a).await;
+        assert_eq!(r.removed.iter().map(|x| x.child_id.clone()).collect::<Vec<_>>(), vec![gone.to_string()]);
+        assert_eq!(r.caught_up, 3, "its own child's face sheet and both visits again, whatever the cursor said");
+        assert_eq!(children_of(&a).await, vec![own]);
+        assert_eq!(visit_ids(&a).await, own_visits);
+        assert_eq!(sync(&a).await.received, 0);
+        w.finish().await;
+    }
 
     async fn children_of(dev: &TempDevice) -> Vec<carebook_domain::ChildId> {
         let mut ids: Vec<_> = dev.app.children().await.unwrap().into_iter().map(|c| c.id).collect();

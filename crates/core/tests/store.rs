@@ -231,3 +231,39 @@ async fn a_store_is_backed_up_before_a_pending_migration_runs() {
     assert!(dev.app.children().await.unwrap().is_empty());
     let _ = c;
 }
+
+#[tokio::test]
+async fn a_store_from_before_sync_buckets_learns_each_records_child_and_holds_what_came_from_the_server_in_part() {
+    let dev = TempDevice::new().await.unwrap();
+    let synced = dev.app.add_child(child("13105")).await.unwrap();
+    let visit = dev.app.record_visit(respite(synced.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
+    let local_only = dev.app.add_child(child("13105")).await.unwrap();
+    let refused = dev.app.add_child(child("13105")).await.unwrap();
+    let store = dev.app.store();
+    // What the server took (or sent) before the update; one face sheet it refused; one never sent.
+    for id in [synced.id.to_string(), visit.id.to_string(), refused.id.to_string()] {
+        store.mark_synced(&id, 1).await.unwrap();
+    }
+    store.mark_rejected(&refused.id.to_string(), 1, "invalid", "架空の理由").await.unwrap();
+    // Back to the schema before the migration.
+    let pool = store.pool();
+    for sql in [
+        "DROP INDEX documents_child",
+        "ALTER TABLE documents DROP COLUMN child_id",
+        "DROP TABLE sync_buckets",
+        "DROP TABLE access_removals",
+        "DELETE FROM _sqlx_migrations WHERE version = 20261202000001",
+    ] {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+    let dev = dev.reopen().await.unwrap();
+    let pool = dev.app.store().pool();
+    let child_of = |id: String| async move {
+        sqlx::query_scalar::<_, Option<String>>("SELECT child_id FROM documents WHERE id = ?1").bind(id).fetch_one(pool).await.unwrap()
+    };
+    assert_eq!(child_of(visit.id.to_string()).await, Some(synced.id.to_string()), "a visit's child comes from its index row");
+    assert_eq!(child_of(local_only.id.to_string()).await, Some(local_only.id.to_string()));
+    let buckets = dev.app.store().buckets().await.unwrap();
+    assert_eq!(buckets.held, vec![synced.id.to_string()], "only what the server accepted or sent, not local or refused records");
+    assert!(buckets.complete.is_empty(), "held in part: the next sync catches it up or removes it");
+}
