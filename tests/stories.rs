@@ -470,7 +470,7 @@ mod server_stories {
         let mut big = vec![];
         for i in 0..3u32 {
             let mut v = respite(kid, &format!("2026-07-0{}T09:00", i + 1), &format!("2026-07-0{}T11:00", i + 1));
-            v.note.subjective.update(&incompressible_text(600_000, u64::from(i)));
+            v.note.subjective.update(incompressible_text(600_000, u64::from(i)));
             big.push(a.app.record_visit(v).await.unwrap().id);
         }
         assert_eq!(sync(&a).await.accepted, 3);

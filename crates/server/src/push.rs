@@ -12,8 +12,9 @@
 //!    approved records are locked for nurses and parents, a visit's status never goes back
 //!    (`forbidden`, `locked`, `invalid`);
 //! 4. the merged record must validate (`invalid`, every problem in the reason);
-//! 5. bytes, sequence number and audit row are written in one transaction, which merges again
-//!    when another push changed the record in between.
+//! 5. bytes, sequence number and audit row are written — every document of the request that
+//!    passed, in one transaction — and a document another push changed in between is merged
+//!    and written again on its own.
 //!
 //! A rejection stores nothing of the record: the pushed bytes go to quarantine.
 
@@ -25,7 +26,7 @@ use carebook_domain::{
 
 use crate::access::{self, Caller, ChildFacts};
 use crate::error::{Error, Result};
-use crate::storage::{unix_now, FaceSheet, NewQuarantine, NewVersion, Storage, StoredDoc};
+use crate::storage::{unix_now, FaceSheet, NewQuarantine, Storage, StoredDoc, Version};
 
 /// The municipality whose rules apply when the server has no face sheet for the child.
 pub(crate) const DEFAULT_MUNICIPALITY: &str = "13101";
@@ -64,10 +65,24 @@ impl Reject {
 }
 
 enum Step {
-    Accepted(i64),
+    /// Checked: to be written (with others of the same request, in one transaction).
+    Ready(Version),
+    /// The server already has every change (a replayed push): accepted at the stored seq.
+    Unchanged(i64),
     Rejected(Reject),
-    /// Another push changed the record between reading and writing: merge again.
-    Raced,
+}
+
+/// The child facts a request has looked up, by child (a request's visits are mostly of a few
+/// children). Cleared once the request's face sheets are written, since they can claim a child.
+type FactsCache = std::collections::HashMap<String, ChildFacts>;
+
+async fn facts_of(storage: &Storage, caller: &Caller, child: &str, cache: &mut FactsCache) -> Result<ChildFacts> {
+    if let Some(f) = cache.get(child) {
+        return Ok(f.clone());
+    }
+    let f = storage.child_facts(child, &caller.user_id).await?;
+    cache.insert(child.to_string(), f.clone());
+    Ok(f)
 }
 
 /// What a record type needs beyond [`Record`] for the server's checks.
@@ -126,53 +141,85 @@ pub(crate) fn today_jst(unix_secs: i64) -> Date {
 /// Merges, checks and stores each document; one result per document, in request order.
 ///
 /// Face sheets are handled before visits, so a new child and its first visits can arrive in one
-/// request in any order (the visits need the child's owner, which the face sheet sets).
+/// request in any order (the visits need the child's owner, which the face sheet sets). Each
+/// group is checked document by document, then what passed is written in one transaction; a
+/// document another push changed in between is merged and written again on its own.
 pub(crate) async fn push(storage: &Storage, caller: &Caller, documents: &[DocPayload]) -> Result<Vec<PushResult>> {
-    let mut order: Vec<usize> = (0..documents.len()).collect();
-    order.sort_by_key(|&i| documents[i].kind != RecordKind::Child);
     let mut results: Vec<Option<PushResult>> = vec![None; documents.len()];
-    for i in order {
-        results[i] = Some(push_one(storage, caller, &documents[i]).await?);
+    let mut cache = FactsCache::new();
+    for kind in [RecordKind::Child, RecordKind::Visit] {
+        let mut ready: Vec<(usize, Version)> = Vec::new();
+        let mut again: Vec<usize> = Vec::new();
+        let mut ids = std::collections::HashSet::new();
+        for (i, p) in documents.iter().enumerate().filter(|(_, p)| p.kind == kind) {
+            // The same record twice in one request: the second merges after the first is written.
+            if !ids.insert(p.id.as_str()) {
+                again.push(i);
+                continue;
+            }
+            match attempt(storage, caller, p, &mut cache).await? {
+                Step::Ready(v) => ready.push((i, v)),
+                Step::Unchanged(seq) => results[i] = Some(accepted(p, seq)),
+                Step::Rejected(r) => results[i] = Some(reject(storage, caller, p, r).await?),
+            }
+        }
+        let versions: Vec<Version> = ready.iter().map(|(_, v)| v.clone()).collect();
+        let seqs = storage.write_versions(&versions, caller, unix_now()).await?;
+        for ((i, _), seq) in ready.into_iter().zip(seqs) {
+            match seq {
+                Some(seq) => results[i] = Some(accepted(&documents[i], seq)),
+                None => again.push(i),
+            }
+        }
+        again.sort_unstable();
+        for i in again {
+            results[i] = Some(push_one(storage, caller, &documents[i], &mut cache).await?);
+        }
+        cache.clear();
     }
     Ok(results.into_iter().flatten().collect())
 }
 
-async fn push_one(storage: &Storage, caller: &Caller, p: &DocPayload) -> Result<PushResult> {
+fn accepted(p: &DocPayload, seq: i64) -> PushResult {
+    tracing::debug!(record = %p.id, kind = %p.kind, seq, "record stored");
+    PushResult { id: p.id.clone(), outcome: PushOutcome::Accepted, code: None, reason: None, seq: Some(seq) }
+}
+
+/// Keeps a refused document in quarantine and says why.
+async fn reject(storage: &Storage, caller: &Caller, p: &DocPayload, r: Reject) -> Result<PushResult> {
+    // Codes only: reasons can quote record contents.
+    tracing::info!(record = %p.id, kind = %p.kind, code = r.code, user = %caller.username, device = %caller.device_id, "push rejected");
+    storage
+        .quarantine(&NewQuarantine {
+            record_id: &p.id,
+            kind: p.kind,
+            child_id: r.child.as_deref(),
+            caller,
+            code: r.code,
+            reason: &r.reason,
+            bytes: &p.bytes,
+            now: unix_now(),
+        })
+        .await?;
+    Ok(PushResult { id: p.id.clone(), outcome: PushOutcome::Rejected, code: Some(r.code.into()), reason: Some(r.reason), seq: None })
+}
+
+/// One document on its own, merged again while other pushes keep changing it.
+async fn push_one(storage: &Storage, caller: &Caller, p: &DocPayload, cache: &mut FactsCache) -> Result<PushResult> {
     for _ in 0..ATTEMPTS {
-        match attempt(storage, caller, p).await? {
-            Step::Accepted(seq) => {
-                return Ok(PushResult { id: p.id.clone(), outcome: PushOutcome::Accepted, code: None, reason: None, seq: Some(seq) });
-            }
-            Step::Rejected(r) => {
-                // Codes only: reasons can quote record contents.
-                tracing::info!(record = %p.id, kind = %p.kind, code = r.code, user = %caller.username, device = %caller.device_id, "push rejected");
-                storage
-                    .quarantine(&NewQuarantine {
-                        record_id: &p.id,
-                        kind: p.kind,
-                        child_id: r.child.as_deref(),
-                        caller,
-                        code: r.code,
-                        reason: &r.reason,
-                        bytes: &p.bytes,
-                        now: unix_now(),
-                    })
-                    .await?;
-                return Ok(PushResult {
-                    id: p.id.clone(),
-                    outcome: PushOutcome::Rejected,
-                    code: Some(r.code.into()),
-                    reason: Some(r.reason),
-                    seq: None,
-                });
-            }
-            Step::Raced => tracing::debug!(record = %p.id, "record changed during the push; merging again"),
+        match attempt(storage, caller, p, cache).await? {
+            Step::Ready(v) => match storage.write_versions(std::slice::from_ref(&v), caller, unix_now()).await?.pop().flatten() {
+                Some(seq) => return Ok(accepted(p, seq)),
+                None => tracing::debug!(record = %p.id, "record changed during the push; merging again"),
+            },
+            Step::Unchanged(seq) => return Ok(accepted(p, seq)),
+            Step::Rejected(r) => return reject(storage, caller, p, r).await,
         }
     }
     Err(Error::Contended(p.id.clone()))
 }
 
-async fn attempt(storage: &Storage, caller: &Caller, p: &DocPayload) -> Result<Step> {
+async fn attempt(storage: &Storage, caller: &Caller, p: &DocPayload, cache: &mut FactsCache) -> Result<Step> {
     // Unreadable bytes are refused before anything is looked up, so the answer cannot tell
     // whether the record exists. What loads is kept: merging it costs no second load.
     let loaded = match carebook_domain::document::load_strict(&p.bytes) {
@@ -185,7 +232,7 @@ async fn attempt(storage: &Storage, caller: &Caller, p: &DocPayload) -> Result<S
     let stored = storage.document(&p.id).await?;
     let stored_facts = match &stored {
         Some(s) => {
-            let facts = storage.child_facts(&s.child_id, &caller.user_id).await?;
+            let facts = facts_of(storage, caller, &s.child_id, cache).await?;
             if !access::may_access(caller, &facts) {
                 return Ok(Step::Rejected(Reject::forbidden(Some(s.child_id.clone()))));
             }
@@ -199,8 +246,8 @@ async fn attempt(storage: &Storage, caller: &Caller, p: &DocPayload) -> Result<S
         None => None,
     };
     match p.kind {
-        RecordKind::Child => attempt_as::<Child>(storage, caller, p, loaded, stored, stored_facts).await,
-        RecordKind::Visit => attempt_as::<Visit>(storage, caller, p, loaded, stored, stored_facts).await,
+        RecordKind::Child => attempt_as::<Child>(storage, caller, p, loaded, stored, stored_facts, cache).await,
+        RecordKind::Visit => attempt_as::<Visit>(storage, caller, p, loaded, stored, stored_facts, cache).await,
     }
 }
 
@@ -211,6 +258,7 @@ async fn attempt_as<T: Guarded>(
     loaded: Option<AutoCommit>,
     stored: Option<StoredDoc>,
     stored_facts: Option<ChildFacts>,
+    cache: &mut FactsCache,
 ) -> Result<Step> {
     // The server never authors a change, so any actor will do.
     let actor = ActorId::random();
@@ -266,7 +314,7 @@ async fn attempt_as<T: Guarded>(
     heads.sort();
     if let Some((_, stored_heads, seq)) = &before {
         if &heads == stored_heads {
-            return Ok(Step::Accepted(*seq));
+            return Ok(Step::Unchanged(*seq));
         }
     }
 
@@ -281,7 +329,7 @@ async fn attempt_as<T: Guarded>(
     }
     let facts = match stored_facts {
         Some(f) if stored_child.as_deref() == Some(child.as_str()) => f,
-        _ => storage.child_facts(&child, &caller.user_id).await?,
+        _ => facts_of(storage, caller, &child, cache).await?,
     };
     let claiming = T::KIND == RecordKind::Child && before.is_none() && facts.owner.is_none();
     let allowed = if claiming {
@@ -330,31 +378,20 @@ async fn attempt_as<T: Guarded>(
         return Ok(Step::Rejected(Reject { code: "invalid", reason: problems.to_string(), child: Some(child) }));
     }
 
-    let heads_hex = heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",");
+    let heads = heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",");
     // A new record is stored as it came (its bytes passed the strict check and loaded); a
     // merged one is saved anew.
     let bytes = if before.is_none() { p.bytes.clone() } else { doc.save() };
-    let index_json = doc.value().index_json();
-    let version = NewVersion {
-        id: &p.id,
+    Ok(Step::Ready(Version {
+        id: p.id.clone(),
         kind: T::KIND,
-        child_id: &child,
-        bytes: &bytes,
+        child_id: child,
+        bytes,
         expected_seq: before.as_ref().map(|(_, _, seq)| *seq),
-        face_sheet: doc.value().face_sheet_municipality().map(|m| FaceSheet { org_id: &caller.org_id, municipality: m }),
-        user_id: &caller.user_id,
-        device_id: &caller.device_id,
-        heads: &heads_hex,
-        index_json: index_json.as_deref(),
-        now,
-    };
-    Ok(match storage.write_version(&version).await? {
-        Some(seq) => {
-            tracing::debug!(record = %p.id, kind = %T::KIND, seq, user = %caller.username, "record stored");
-            Step::Accepted(seq)
-        }
-        None => Step::Raced,
-    })
+        face_sheet: doc.value().face_sheet_municipality().map(|m| FaceSheet { org_id: caller.org_id.clone(), municipality: m.to_string() }),
+        heads,
+        index_json: doc.value().index_json(),
+    }))
 }
 
 #[cfg(test)]

@@ -151,6 +151,10 @@ pub struct DeviceSummary {
 pub struct Storage {
     pool: AnyPool,
     backend: Backend,
+    /// On SQLite, one writing transaction at a time within this process: a second writer would
+    /// otherwise wait in SQLite's busy handler, which sleeps (1 ms and more) instead of waking
+    /// when the lock is free. (Other processes on the same file still meet the busy timeout.)
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Opens (creating a SQLite file if missing) and migrates the database at `url`.
@@ -200,27 +204,25 @@ pub(crate) struct StoredDoc {
 
 /// A face sheet being stored: claims the child for `org_id` if nobody owns it yet.
 #[derive(Debug, Clone)]
-pub(crate) struct FaceSheet<'a> {
-    pub org_id: &'a str,
-    pub municipality: &'a str,
+pub(crate) struct FaceSheet {
+    pub org_id: String,
+    pub municipality: String,
 }
 
-/// A new version of a record, written with its sequence number and audit row in one transaction.
+/// A new version of a record, checked and ready to write with its sequence number and audit row.
 #[derive(Debug, Clone)]
-pub(crate) struct NewVersion<'a> {
-    pub id: &'a str,
+pub(crate) struct Version {
+    pub id: String,
     pub kind: RecordKind,
-    pub child_id: &'a str,
-    pub bytes: &'a [u8],
+    pub child_id: String,
+    pub bytes: Vec<u8>,
     /// The `seq` the stored row had when it was read (`None`: the record is new).
     pub expected_seq: Option<i64>,
-    pub face_sheet: Option<FaceSheet<'a>>,
-    pub user_id: &'a str,
-    pub device_id: &'a str,
-    pub heads: &'a str,
+    pub face_sheet: Option<FaceSheet>,
+    /// The document's heads, hex, comma-separated.
+    pub heads: String,
     /// A visit's index fields as JSON (`VisitIndexView`).
-    pub index_json: Option<&'a str>,
-    pub now: i64,
+    pub index_json: Option<String>,
 }
 
 /// A rejected push.
@@ -292,7 +294,16 @@ impl Storage {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Storage { pool, backend })
+        Ok(Storage { pool, backend, writer: Default::default() })
+    }
+
+    /// This process's turn to write, on SQLite (see [`Storage::writer`]); nothing to wait for on
+    /// PostgreSQL, whose row locks wake waiters themselves.
+    async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.lock().await),
+            Backend::Postgres => None,
+        }
     }
 
     /// Which database this is.
@@ -671,69 +682,80 @@ impl Storage {
         Ok(n > 0)
     }
 
-    /// Stores a new version with the next sequence number and its audit row, in one transaction.
-    /// `None` when another push changed the record since it was read (the caller merges again).
-    pub(crate) async fn write_version(&self, v: &NewVersion<'_>) -> Result<Option<i64>> {
+    /// Stores new versions, each with the next sequence number and an audit row, in one
+    /// transaction. Per version, its seq, or `None` when another push changed the record since it
+    /// was read (the caller merges again); that version's number is left unused.
+    pub(crate) async fn write_versions(&self, versions: &[Version], caller: &Caller, now: i64) -> Result<Vec<Option<i64>>> {
+        if versions.is_empty() {
+            return Ok(vec![]);
+        }
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         // The counter row's lock orders commits by seq on PostgreSQL, so a reader's cursor never
         // passes a seq that is still to commit; on SQLite this first write takes the write lock.
-        let seq: i64 =
-            sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value").fetch_one(&mut *tx).await?;
-        let written =
-            match v.expected_seq {
+        let last: i64 = sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'seq' RETURNING value")
+            .bind(versions.len() as i64)
+            .fetch_one(&mut *tx)
+            .await?;
+        let first = last - versions.len() as i64 + 1;
+        let mut seqs = Vec::with_capacity(versions.len());
+        for (v, seq) in versions.iter().zip(first..) {
+            let written = match v.expected_seq {
                 Some(old) => sqlx::query(
                     "UPDATE documents SET bytes = $1, child_id = $2, seq = $3, updated_at = $4, index_json = $5 WHERE id = $6 AND seq = $7",
                 )
-                .bind(v.bytes)
-                .bind(v.child_id)
+                .bind(&v.bytes)
+                .bind(&v.child_id)
                 .bind(seq)
-                .bind(v.now)
-                .bind(v.index_json)
-                .bind(v.id)
+                .bind(now)
+                .bind(&v.index_json)
+                .bind(&v.id)
                 .bind(old)
                 .execute(&mut *tx)
                 .await?,
                 None => sqlx::query(
                     "INSERT INTO documents (id, kind, child_id, seq, bytes, updated_at, index_json) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                     ON CONFLICT (id) DO NOTHING",
+                         ON CONFLICT (id) DO NOTHING",
                 )
-                .bind(v.id)
+                .bind(&v.id)
                 .bind(v.kind.name())
-                .bind(v.child_id)
+                .bind(&v.child_id)
                 .bind(seq)
-                .bind(v.bytes)
-                .bind(v.now)
-                .bind(v.index_json)
+                .bind(&v.bytes)
+                .bind(now)
+                .bind(&v.index_json)
                 .execute(&mut *tx)
                 .await?,
             };
-        if written.rows_affected() != 1 {
-            tx.rollback().await?;
-            return Ok(None);
+            if written.rows_affected() != 1 {
+                seqs.push(None);
+                continue;
+            }
+            if let Some(f) = &v.face_sheet {
+                sqlx::query(
+                    "INSERT INTO children (child_id, org_id, municipality, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (child_id) DO UPDATE SET municipality = excluded.municipality",
+                )
+                .bind(&v.child_id)
+                .bind(&f.org_id)
+                .bind(&f.municipality)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query("INSERT INTO audit (record_id, user_id, device_id, at, change_hash, action) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(&v.id)
+                .bind(&caller.user_id)
+                .bind(&caller.device_id)
+                .bind(now)
+                .bind(&v.heads)
+                .bind(if v.expected_seq.is_some() { "changed" } else { "created" })
+                .execute(&mut *tx)
+                .await?;
+            seqs.push(Some(seq));
         }
-        if let Some(f) = &v.face_sheet {
-            sqlx::query(
-                "INSERT INTO children (child_id, org_id, municipality, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (child_id) DO UPDATE SET municipality = excluded.municipality",
-            )
-            .bind(v.child_id)
-            .bind(f.org_id)
-            .bind(f.municipality)
-            .bind(v.now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query("INSERT INTO audit (record_id, user_id, device_id, at, change_hash, action) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(v.id)
-            .bind(v.user_id)
-            .bind(v.device_id)
-            .bind(v.now)
-            .bind(v.heads)
-            .bind(if v.expected_seq.is_some() { "changed" } else { "created" })
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
-        Ok(Some(seq))
+        Ok(seqs)
     }
 
     /// Keeps a rejected push; the same bytes rejected the same way from the same device are kept once.

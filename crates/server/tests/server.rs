@@ -231,6 +231,7 @@ on_both_backends!(
     after_one_change_the_previous_cursor_yields_exactly_that_document,
     history_shows_who_changed_what,
     concurrent_pushes_to_one_record_all_survive,
+    requests_of_many_records_each_get_their_own_result_and_a_record_twice_in_one_merges_both,
     responses_are_gzipped_and_gzipped_requests_are_read,
     admin_operations_refuse_duplicates_and_unknown_names,
 );
@@ -925,6 +926,58 @@ async fn history_shows_who_changed_what(db: Db) {
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         assert_eq!(error_body(res).await.code, "forbidden");
     }
+    h.finish().await;
+}
+
+async fn requests_of_many_records_each_get_their_own_result_and_a_record_twice_in_one_merges_both(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (nurse, child, mut visit) = station_a_child(&h).await;
+    let id = visit.value().id.to_string();
+    // Four requests at once; each carries two edits of the shared visit, two new visits and one
+    // visit that breaks the rules.
+    let mut tasks = Vec::new();
+    for i in 0..4u32 {
+        let mut docs = Vec::new();
+        for j in 0..2u32 {
+            let mut replica = fork(&mut visit);
+            let key = format!("r{i}-{j}");
+            replica.change(|v| v.vitals.push(VitalReading { id: key, pulse: Some(100 + i), ..Default::default() }));
+            docs.push(payload(&mut replica));
+        }
+        docs.insert(1, payload(&mut new_visit(child.value().id)));
+        docs.push(payload(&mut new_visit(child.value().id)));
+        let mut bad = new_visit(child.value().id);
+        bad.change(|v| v.staff.clear());
+        docs.push(payload(&mut bad));
+        let (http, url, token) = (h.http.clone(), h.url("/api/v1/push"), nurse.clone());
+        tasks.push(tokio::spawn(async move {
+            let res = http.post(url).bearer_auth(token).json(&PushRequest { documents: docs }).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            res.json::<PushResponse>().await.unwrap().results
+        }));
+    }
+    let mut seqs = Vec::new();
+    for t in tasks {
+        let results = t.await.unwrap();
+        assert_eq!(results.len(), 5, "one result per document, in request order");
+        assert_eq!((results[0].id.as_str(), results[2].id.as_str()), (id.as_str(), id.as_str()));
+        for r in &results[..4] {
+            seqs.push(accepted(r));
+        }
+        rejected(&results[4], "invalid");
+    }
+    let n = seqs.len();
+    seqs.sort();
+    seqs.dedup();
+    assert_eq!(seqs.len(), n, "every accepted version took its own seq");
+    let changes = h.changes(&nurse, 0, None).await;
+    assert_eq!(changes.documents.len(), 2 + 8, "the child, the shared visit and 8 new visits; no refused one");
+    let stored: RecordDoc<Visit> = from_changes(&changes, &id);
+    let mut keys: Vec<_> = stored.value().vitals.iter().map(|v| v.id.clone()).collect();
+    keys.sort();
+    let expected: Vec<String> = (0..4).flat_map(|i| (0..2).map(move |j| format!("r{i}-{j}"))).collect();
+    assert_eq!(keys, expected, "all 8 edits of the shared visit survive");
     h.finish().await;
 }
 
