@@ -167,6 +167,16 @@ fn gzip_json<T: Serialize>(value: &T) -> Result<Vec<u8>, CoreError> {
     enc.write_all(&json).and_then(|_| enc.finish()).map_err(|e| CoreError::Storage(e.to_string()))
 }
 
+/// An authenticated POST of `body` as gzipped JSON.
+fn post_gzip_json<T: Serialize>(s: &Session, auth: &str, path: &str, body: &T) -> Result<reqwest::RequestBuilder, CoreError> {
+    Ok(http()
+        .post(format!("{}{path}", s.server_url))
+        .header("authorization", auth)
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(gzip_json(body)?))
+}
+
 async fn join_fetch(task: tokio::task::JoinHandle<Result<ChangesResponse, CoreError>>) -> Result<ChangesResponse, CoreError> {
     task.await.map_err(|e| CoreError::Storage(format!("the pull task failed: {e}")))?
 }
@@ -304,13 +314,7 @@ impl Carebook {
         let body = PushRequest {
             documents: batch.iter().map(|d| DocPayload { id: d.id.clone(), kind: d.kind, bytes: d.bytes.clone() }).collect(),
         };
-        let req = http()
-            .post(format!("{}/api/v1/push", s.server_url))
-            .header("authorization", auth)
-            .header("content-type", "application/json")
-            .header("content-encoding", "gzip")
-            .body(gzip_json(&body)?);
-        let resp: PushResponse = send(req).await?;
+        let resp: PushResponse = send(post_gzip_json(s, auth, "/api/v1/push", &body)?).await?;
         report.push_requests += 1;
         for (doc, result) in batch.iter().zip(resp.results) {
             report.sent += 1;
@@ -468,13 +472,7 @@ impl Carebook {
         let mut req =
             CatchUpRequest { children: children.to_vec(), upto, after: None, limit: Some(PULL_PAGE), max_bytes: None, total: true };
         loop {
-            let http_req = http()
-                .post(format!("{}/api/v1/changes/catch-up", s.server_url))
-                .header("authorization", auth)
-                .header("content-type", "application/json")
-                .header("content-encoding", "gzip")
-                .body(gzip_json(&req)?);
-            let page: CatchUpResponse = send(http_req).await?;
+            let page: CatchUpResponse = send(post_gzip_json(s, auth, "/api/v1/changes/catch-up", &req)?).await?;
             report.pull_requests += 1;
             pull.total += page.total.unwrap_or(0).max(0) as u64;
             let received = page.documents.len() as u64;

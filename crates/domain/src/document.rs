@@ -197,28 +197,25 @@ impl<T: Record> RecordDoc<T> {
     /// Merges another replica's bytes (a whole document or changes). If the merged document does
     /// not fit the schema, nothing changes and the error says why.
     pub fn merge_bytes(&mut self, bytes: &[u8]) -> Result<(), DocError> {
-        let id = self.value.record_id();
-        let corrupt = |reason: String| DocError::Corrupt { kind: T::KIND, id: id.clone(), reason };
         // automerge's incremental load skips a truncated or garbled tail; refuse it instead.
-        check_bytes(bytes).map_err(corrupt)?;
-        let actor = self.doc.get_actor().clone();
-        let mut candidate = self.doc.fork().with_actor(actor);
-        candidate.load_incremental(bytes).map_err(|e| corrupt(e.to_string()))?;
-        if !candidate.get_missing_deps(&[]).is_empty() {
-            return Err(corrupt("the changes build on changes this copy does not have; send the whole document".into()));
-        }
-        *self = Self::from_doc(&id, candidate)?;
-        Ok(())
+        check_bytes(bytes).map_err(|reason| DocError::Corrupt { kind: T::KIND, id: self.value.record_id(), reason })?;
+        self.merge_into_fork(|candidate| candidate.load_incremental(bytes).map(|_| ()))
     }
 
     /// Merges a whole document already loaded (by [`load_strict`]). If the merged document does
     /// not fit the schema, nothing changes and the error says why.
     pub fn merge_loaded(&mut self, other: &mut AutoCommit) -> Result<(), DocError> {
+        self.merge_into_fork(|candidate| candidate.merge(other).map(|_| ()))
+    }
+
+    /// Applies `merge` to a fork; the fork replaces this document only if it is whole and fits
+    /// the schema.
+    fn merge_into_fork(&mut self, merge: impl FnOnce(&mut AutoCommit) -> Result<(), automerge::AutomergeError>) -> Result<(), DocError> {
         let id = self.value.record_id();
         let corrupt = |reason: String| DocError::Corrupt { kind: T::KIND, id: id.clone(), reason };
         let actor = self.doc.get_actor().clone();
         let mut candidate = self.doc.fork().with_actor(actor);
-        candidate.merge(other).map_err(|e| corrupt(e.to_string()))?;
+        merge(&mut candidate).map_err(|e| corrupt(e.to_string()))?;
         if !candidate.get_missing_deps(&[]).is_empty() {
             return Err(corrupt("the changes build on changes this copy does not have; send the whole document".into()));
         }
