@@ -923,6 +923,8 @@ impl Store {
     pub async fn wipe_records(&self) -> Result<u64, CoreError> {
         let mut tx = self.pool.begin().await.map_err(storage)?;
         sqlx::query("DELETE FROM sync_buckets").execute(&mut *tx).await.map_err(storage)?;
+        // The removal notes name children: they go too.
+        sqlx::query("DELETE FROM access_removals").execute(&mut *tx).await.map_err(storage)?;
         sqlx::query("DELETE FROM visits").execute(&mut *tx).await.map_err(storage)?;
         sqlx::query("DELETE FROM children").execute(&mut *tx).await.map_err(storage)?;
         let n = sqlx::query("DELETE FROM documents").execute(&mut *tx).await.map_err(storage)?.rows_affected();

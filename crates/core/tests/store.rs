@@ -267,3 +267,29 @@ async fn a_store_from_before_sync_buckets_learns_each_records_child_and_holds_wh
     assert_eq!(buckets.held, vec![synced.id.to_string()], "only what the server accepted or sent, not local or refused records");
     assert!(buckets.complete.is_empty(), "held in part: the next sync catches it up or removes it");
 }
+
+#[tokio::test]
+async fn removing_a_child_keeps_a_waiting_edit_notes_the_removal_and_a_wipe_forgets_the_note() {
+    let dev = TempDevice::new().await.unwrap();
+    let store = dev.app.store();
+    let kid = dev.app.add_child(child("13105")).await.unwrap();
+    let done = dev.app.record_visit(respite(kid.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
+    let waiting = dev.app.record_visit(respite(kid.id, "2026-05-02T09:00", "2026-05-02T12:00")).await.unwrap();
+    for id in [kid.id.to_string(), done.id.to_string()] {
+        store.mark_synced(&id, 1).await.unwrap();
+    }
+    let kid_id = kid.id.to_string();
+    store.set_buckets_complete(std::slice::from_ref(&kid_id)).await.unwrap();
+
+    let removed = store.remove_children(std::slice::from_ref(&kid_id)).await.unwrap();
+    assert_eq!((removed.len(), removed[0].records, removed[0].child_name.as_deref()), (1, 2, Some("見本 はな")));
+    assert_eq!(doc_count(&dev).await, 1, "the visit still waiting to sync stays");
+    assert!(dev.app.visit(waiting.id).await.is_ok());
+    assert_eq!(store.buckets().await.unwrap().held, vec![kid_id.clone()], "its bucket stays until the edit has gone up");
+    let since = "2026-01-01".parse().unwrap();
+    assert_eq!(store.access_removals(since, 20).await.unwrap().len(), 1);
+
+    store.wipe_records().await.unwrap();
+    assert!(store.access_removals(since, 20).await.unwrap().is_empty(), "a wiped device keeps no child's name");
+    assert!(store.buckets().await.unwrap().held.is_empty());
+}
