@@ -152,6 +152,10 @@ pub(crate) async fn push(storage: &Storage, caller: &Caller, documents: &[DocPay
         let mut again: Vec<usize> = Vec::new();
         let mut ids = std::collections::HashSet::new();
         for (i, p) in documents.iter().enumerate().filter(|(_, p)| p.kind == kind) {
+            if !is_record_id(&p.id) {
+                results[i] = Some(refuse_id(storage, caller, p).await?);
+                continue;
+            }
             // The same record twice in one request: the second merges after the first is written.
             if !ids.insert(p.id.as_str()) {
                 again.push(i);
@@ -178,6 +182,36 @@ pub(crate) async fn push(storage: &Storage, caller: &Caller, documents: &[DocPay
         cache.clear();
     }
     Ok(results.into_iter().flatten().collect())
+}
+
+/// Whether `id` can name a record: 1–64 ASCII letters, digits, `-` or `_` (records are named by
+/// UUIDs). Anything else is refused before it is looked up, logged or kept.
+fn is_record_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Refuses a document whose id cannot name a record; the quarantine keeps its bytes under a
+/// description of the id, never the id itself (it could be anything: a newline, megabytes).
+async fn refuse_id(storage: &Storage, caller: &Caller, p: &DocPayload) -> Result<PushResult> {
+    let (chars, bytes) = (p.id.chars().count(), p.id.len());
+    tracing::info!(id_bytes = bytes, kind = %p.kind, user = %caller.username, device = %caller.device_id, "push refused: not a record id");
+    let reason = format!(
+        "id: 記録IDは英数字・ハイフン・下線の1〜64文字です（{chars}文字） / id: expected 1–64 letters, digits, '-' or '_' (a record id), got {chars} characters"
+    );
+    let placeholder = format!("(invalid id: {bytes} bytes)");
+    storage
+        .quarantine(&NewQuarantine {
+            record_id: &placeholder,
+            kind: p.kind,
+            child_id: None,
+            caller,
+            code: "invalid",
+            reason: &reason,
+            bytes: &p.bytes,
+            now: unix_now(),
+        })
+        .await?;
+    Ok(PushResult { id: p.id.clone(), outcome: PushOutcome::Rejected, code: Some("invalid".into()), reason: Some(reason), seq: None })
 }
 
 fn accepted(p: &DocPayload, seq: i64) -> PushResult {
@@ -397,6 +431,17 @@ async fn attempt_as<T: Guarded>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_id_is_a_short_plain_name() {
+        assert!(is_record_id("0b7e2c1a-5d34-4f0e-9a51-2f3d8c6b7e10"));
+        assert!(is_record_id("r_1"));
+        assert!(!is_record_id(""));
+        assert!(!is_record_id(&"a".repeat(65)));
+        assert!(!is_record_id("a\nINFO forged log line"));
+        assert!(!is_record_id("子ども"));
+        assert!(!is_record_id("a b"));
+    }
 
     #[test]
     fn today_in_japan_turns_at_three_in_the_afternoon_utc() {

@@ -231,6 +231,7 @@ on_both_backends!(
     after_one_change_the_previous_cursor_yields_exactly_that_document,
     history_shows_who_changed_what,
     concurrent_pushes_to_one_record_all_survive,
+    a_pushed_id_that_cannot_name_a_record_is_refused_and_kept_under_a_description,
     requests_of_many_records_each_get_their_own_result_and_a_record_twice_in_one_merges_both,
     responses_are_gzipped_and_gzipped_requests_are_read,
     admin_operations_refuse_duplicates_and_unknown_names,
@@ -978,6 +979,28 @@ async fn requests_of_many_records_each_get_their_own_result_and_a_record_twice_i
     keys.sort();
     let expected: Vec<String> = (0..4).flat_map(|i| (0..2).map(move |j| format!("r{i}-{j}"))).collect();
     assert_eq!(keys, expected, "all 8 edits of the shared visit survive");
+    h.finish().await;
+}
+
+async fn a_pushed_id_that_cannot_name_a_record_is_refused_and_kept_under_a_description(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (nurse, child, _) = station_a_child(&h).await;
+    let mut visit = new_visit(child.value().id);
+    let mut forged = payload(&mut visit);
+    forged.id = format!("{}\n2026-12-02T00:00:00Z INFO forged line", forged.id);
+    let mut huge = payload(&mut visit);
+    huge.id = "x".repeat(100_000);
+    let results = h.push(&nurse, vec![forged, huge, payload(&mut visit)]).await;
+    rejected(&results[0], "invalid");
+    rejected(&results[1], "invalid");
+    assert!(results[1].reason.as_deref().unwrap().contains("got 100000 characters"), "{:?}", results[1].reason);
+    accepted(&results[2]);
+    let office = h.token("office-a").await;
+    let q = h.quarantine(&office).await;
+    let kept: Vec<&str> = q.iter().filter(|e| e.code == "invalid").map(|e| e.record_id.as_str()).collect();
+    assert!(kept.contains(&"(invalid id: 100000 bytes)"), "{kept:?}");
+    assert!(q.iter().all(|e| !e.record_id.contains('\n') && e.record_id.len() <= 64), "no raw id is kept");
     h.finish().await;
 }
 
