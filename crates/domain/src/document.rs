@@ -118,6 +118,18 @@ pub fn load_strict(bytes: &[u8]) -> Result<Option<AutoCommit>, String> {
     }
 }
 
+/// The record id a document says it holds (its root `id`), if it has one as text.
+pub fn root_id(doc: &AutoCommit) -> Option<String> {
+    use automerge::ReadDoc;
+    match doc.get(automerge::ROOT, "id") {
+        Ok(Some((automerge::Value::Scalar(s), _))) => match s.as_ref() {
+            automerge::ScalarValue::Str(id) => Some(id.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Reads only what a visit's index row is derived from ([`VisitIndexView`]) from document bytes:
 /// a device storing a visit it received needs no more. Unreadable bytes, fields that do not fit
 /// and a document holding another record are the same errors as [`RecordDoc::load`] gives.
@@ -293,6 +305,15 @@ mod tests {
         let fresh = RecordDoc::<Visit>::from_loaded(&id, load_strict(&theirs).unwrap().unwrap(), ActorId::random()).unwrap();
         assert_eq!(fresh.value().place, "学校");
         assert!(load_strict(&theirs[..theirs.len() - 3]).is_err(), "a truncated tail is refused");
+    }
+
+    #[test]
+    fn the_root_id_is_the_records_id() {
+        let v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        let bytes = RecordDoc::create(v.clone(), ActorId::random()).save();
+        let doc = load_strict(&bytes).unwrap().unwrap();
+        assert_eq!(root_id(&doc), Some(v.id.to_string()));
+        assert_eq!(root_id(&AutoCommit::new()), None);
     }
 
     #[test]

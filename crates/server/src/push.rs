@@ -263,6 +263,12 @@ async fn attempt(storage: &Storage, caller: &Caller, p: &DocPayload, cache: &mut
             return Ok(Step::Rejected(Reject::from_doc(e, None)));
         }
     };
+    // A whole document that holds another record than its name says is refused before the
+    // name is looked up, so the answer is the same whether or not that name exists.
+    if let Some(found) = loaded.as_ref().and_then(carebook_domain::document::root_id).filter(|found| *found != p.id) {
+        let e = DocError::IdMismatch { kind: p.kind, id: p.id.clone(), found };
+        return Ok(Step::Rejected(Reject::from_doc(e, None)));
+    }
     let stored = storage.document(&p.id).await?;
     let stored_facts = match &stored {
         Some(s) => {

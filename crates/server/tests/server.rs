@@ -447,6 +447,16 @@ async fn a_nurse_of_another_station_can_neither_read_nor_write_nor_tell_what_exi
     assert_eq!(for_new.reason, for_existing.reason, "existing or not, the answer is the same");
     // Replaying the untouched bytes of someone else's record is refused too.
     rejected(&h.push_one(&b, payload(&mut visit)).await, "forbidden");
+    // Her own face sheet sent under the name of station A's child, or under a name nobody
+    // uses: the same code either way, so it tells nothing of what exists.
+    let mut own = new_child();
+    let mut under_foreign = payload(&mut own);
+    under_foreign.id = child.value().id.to_string();
+    let mut under_unknown = payload(&mut own);
+    under_unknown.id = ChildId::random().to_string();
+    let (foreign, unknown) = (h.push_one(&b, under_foreign).await, h.push_one(&b, under_unknown).await);
+    rejected(&foreign, "schema_mismatch");
+    rejected(&unknown, "schema_mismatch");
 
     assert!(h.changes(&b, 0, None).await.documents.is_empty());
     let a = h.token("nurse-a").await;
