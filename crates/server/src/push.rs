@@ -133,6 +133,28 @@ impl Guarded for Visit {
     }
 }
 
+/// The most operations a parent's confirmation may add to a visit: a name, a time, a reason and
+/// a drawn signature (one string) are a few dozen.
+const PARENT_MAX_OPS: usize = 256;
+
+/// Whether the changes from `before` to `after` touch nothing but the visit's `guardian` key
+/// and what lies under it, and stay small. Checked on the document, not on hydrated values,
+/// which would not see keys the schema does not know (or conflicting values that lose).
+fn only_guardian_ops(doc: &mut AutoCommit, before: &[automerge::ChangeHash], after: &[automerge::ChangeHash]) -> bool {
+    let ops: usize = doc.get_changes(before).iter().map(|c| c.len()).sum();
+    if ops > PARENT_MAX_OPS {
+        return false;
+    }
+    doc.diff(before, after).iter().all(|p| match p.path.first() {
+        Some((_, automerge::Prop::Map(key))) => key == "guardian",
+        Some(_) => false,
+        None => {
+            matches!(&p.action, automerge::PatchAction::PutMap { key, .. } if key == "guardian")
+                || matches!(&p.action, automerge::PatchAction::DeleteMap { key } if key == "guardian")
+        }
+    })
+}
+
 /// Today in Japan (UTC+9, no daylight saving).
 pub(crate) fn today_jst(unix_secs: i64) -> Date {
     Date::from_days_since_epoch((unix_secs + 9 * 3600).div_euclid(86_400))
@@ -392,7 +414,11 @@ async fn attempt_as<T: Guarded>(
         return Ok(Step::Rejected(Reject { code: "forbidden", reason, child: Some(child) }));
     }
     if caller.role == carebook_domain::Role::Parent {
-        let may = before.as_ref().is_some_and(|(old, _, _)| T::parent_may_change(old, doc.value()));
+        // The hydrated values ignore keys the schema does not know; the document's own changes
+        // must stay inside the guardian confirmation too.
+        let may = before.as_ref().is_some_and(|(old, old_heads, _)| {
+            T::parent_may_change(old, doc.value()) && only_guardian_ops(doc.automerge(), old_heads, &heads)
+        });
         if !may {
             let reason = "保護者が変更できるのは訪問記録の保護者確認だけです / a parent may only confirm an existing visit".into();
             return Ok(Step::Rejected(Reject { code: "forbidden", reason, child: Some(child) }));

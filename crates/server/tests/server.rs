@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use automerge::ActorId;
+use automerge::{transaction::Transactable, ActorId, ReadDoc};
 use carebook_domain::wire::{AuditEntry, QuarantineEntry};
 use carebook_domain::{
     buckets_digest, ChangesResponse, Child, ChildId, DocPayload, ErrorBody, GuardianConfirmation, LoginResponse, PushOutcome, PushRequest,
@@ -569,10 +569,34 @@ async fn a_parent_reads_their_child_and_may_only_confirm_a_visit(db: Db) {
     let mut not_mine = fork(&mut other_visit);
     not_mine.change(|v| v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "不在".into() }));
     rejected(&h.push_one(&parent, payload(&mut not_mine)).await, "forbidden");
+    // Keys the schema does not know are invisible to the hydrated values, not to the document:
+    // a confirmation that also writes junk, at the root or inside the visit, is refused.
+    for (at_root, junk) in [(true, 3usize), (false, 3), (true, 1_000)] {
+        let mut sneaky = fork(&mut mine);
+        sneaky.change(|v| v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "就寝中".into() }));
+        let doc = sneaky.automerge();
+        let obj = if at_root {
+            automerge::ROOT
+        } else {
+            match doc.get(automerge::ROOT, "note").unwrap() {
+                Some((_, id)) => id,
+                None => panic!("the visit has a note"),
+            }
+        };
+        for i in 0..junk {
+            doc.put(&obj, format!("junk{i}"), "x").unwrap();
+        }
+        doc.commit();
+        rejected(&h.push_one(&parent, payload(&mut sneaky)).await, "forbidden");
+    }
+    // The confirmation alone, changed again, still goes through.
+    let mut again = fork(&mut mine);
+    again.change(|v| v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "就寝中".into() }));
+    accepted(&h.push_one(&parent, payload(&mut again)).await);
 
     let office = h.token("office-a").await;
     let stored: RecordDoc<Visit> = from_changes(&h.changes(&office, 0, None).await, &visit.value().id.to_string());
-    assert!(matches!(stored.value().guardian, Some(GuardianConfirmation::Confirmed { .. })));
+    assert!(matches!(stored.value().guardian, Some(GuardianConfirmation::NotConfirmed { .. })));
     assert_eq!(stored.value().place, "自宅");
     let _ = payload(&mut child);
     h.finish().await;
