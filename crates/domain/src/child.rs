@@ -23,6 +23,13 @@ pub struct Contact {
     pub phone: String,
 }
 
+/// The most characters of a name, kana, relation, device, doctor or institution.
+pub const NAME_MAX: usize = 100;
+/// The most characters of a phone number.
+pub const PHONE_MAX: usize = 30;
+/// The most characters of the diagnosis.
+pub const NOTE_MAX: usize = 4000;
+
 /// The doctor's instruction document (医師指示書) and how long it is valid.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
@@ -113,11 +120,30 @@ impl Child {
     /// Every problem with the face sheet. `today` is supplied by the caller (no clock here).
     pub fn validate(&self, today: Date) -> Problems {
         let mut p = Problems::new();
-        if self.name.trim().is_empty() {
+        p.text("name", &self.name, NAME_MAX, false);
+        p.text("kana", &self.kana, NAME_MAX, false);
+        p.text("diagnosis", &self.diagnosis, NOTE_MAX, true);
+        for (list, contacts) in [("guardians", &self.guardians), ("emergency_contacts", &self.emergency_contacts)] {
+            for (i, c) in contacts.iter().enumerate() {
+                p.text(&format!("{list}[{i}].name"), &c.name, NAME_MAX, false);
+                p.text(&format!("{list}[{i}].relation"), &c.relation, NAME_MAX, false);
+                p.text(&format!("{list}[{i}].phone"), &c.phone, PHONE_MAX, false);
+            }
+        }
+        for (i, d) in self.devices.iter().enumerate() {
+            p.text(&format!("devices[{i}]"), d, NAME_MAX, false);
+        }
+        if let Some(i) = &self.doctor_instruction {
+            p.text("doctor_instruction.doctor", &i.doctor, NAME_MAX, false);
+            p.text("doctor_instruction.institution", &i.institution, NAME_MAX, false);
+        }
+        if crate::validation::is_blank(&self.name) {
             p.push("name", "required", "氏名を入力してください", "the name is empty");
         }
-        if self.kana.trim().is_empty() {
+        if crate::validation::is_blank(&self.kana) {
             p.push("kana", "required", "ふりがなを入力してください", "the kana is empty");
+        } else if self.kana.chars().count() > NAME_MAX {
+            // Already reported as too long; quoting it would repeat all of it.
         } else if !self.kana.chars().all(is_kana_or_space) {
             p.push(
                 "kana",
@@ -203,6 +229,33 @@ mod tests {
     fn a_complete_face_sheet_is_valid() {
         assert_eq!(sample().validate("2026-05-01".parse().unwrap()), Problems::new());
         assert_eq!(sample().score().total(), 12);
+    }
+
+    #[test]
+    fn text_that_hides_or_floods_is_refused_with_its_field_and_without_being_quoted() {
+        let today = "2026-05-01".parse().unwrap();
+        let codes = |c: &Child| c.validate(today).0.into_iter().map(|p| (p.field, p.code)).collect::<Vec<_>>();
+        let mut c = sample();
+        c.name = "見".repeat(9_000_000 / 3);
+        let problems = c.validate(today);
+        assert_eq!(codes(&c), vec![("name".to_string(), "too_long".to_string())]);
+        assert!(problems.0[0].en.contains("at most 100 characters, got 3000000") && problems.0[0].ja.len() < 200);
+        c.name = "見本\u{0}はな".into();
+        assert_eq!(codes(&c), vec![("name".to_string(), "control_char".to_string())]);
+        c.name = "見本 \u{1b}[31mはな".into();
+        assert_eq!(codes(&c), vec![("name".to_string(), "control_char".to_string())]);
+        c.name = "見本 \u{202E}なは".into();
+        assert_eq!(codes(&c), vec![("name".to_string(), "bidi_control".to_string())]);
+        c.name = "\u{200B}\u{200B} \u{FEFF}".into();
+        assert_eq!(codes(&c), vec![("name".to_string(), "required".to_string())]);
+        // Line breaks belong in a diagnosis, not in a phone number.
+        let mut c = sample();
+        c.diagnosis = "（架空）\n経過観察".into();
+        c.guardians[0].phone = "000\n0000".into();
+        assert_eq!(codes(&c), vec![("guardians[0].phone".to_string(), "control_char".to_string())]);
+        c.guardians[0].phone = "000-0000-0000".into();
+        c.kana = "み".repeat(101);
+        assert_eq!(codes(&c), vec![("kana".to_string(), "too_long".to_string())], "a long kana is named once, not quoted");
     }
 
     #[test]

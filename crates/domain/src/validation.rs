@@ -40,6 +40,38 @@ impl Problems {
     pub fn push(&mut self, field: impl Into<String>, code: &str, ja: impl Into<String>, en: impl Into<String>) {
         self.0.push(Problem { field: field.into(), code: code.to_string(), ja: ja.into(), en: en.into() });
     }
+    /// Checks a piece of free text people will read: at most `max` characters; no control
+    /// characters (tab and line breaks allowed where `multiline`); no bidirectional overrides,
+    /// embeddings or isolates, which make text display other than it is stored. The value is
+    /// never quoted (it may be anything).
+    pub fn text(&mut self, field: &str, value: &str, max: usize, multiline: bool) {
+        let n = value.chars().count();
+        if n > max {
+            self.push(
+                field,
+                "too_long",
+                format!("{max}文字以内で入力してください（{n}文字）"),
+                format!("at most {max} characters, got {n}"),
+            );
+            return;
+        }
+        if let Some(c) = value.chars().find(|&c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
+            self.push(
+                field,
+                "control_char",
+                format!("制御文字（U+{:04X}）は使えません", c as u32),
+                format!("control character U+{:04X} is not allowed", c as u32),
+            );
+        } else if let Some(c) = value.chars().find(|c| is_bidi_control(*c)) {
+            self.push(
+                field,
+                "bidi_control",
+                format!("文字の向きを変える制御文字（U+{:04X}）は使えません", c as u32),
+                format!("bidirectional control character U+{:04X} is not allowed", c as u32),
+            );
+        }
+    }
+
     /// Adds all problems of `other`, with `prefix.` before each field.
     pub fn extend_prefixed(&mut self, prefix: &str, other: Problems) {
         for mut p in other.0 {
@@ -181,4 +213,15 @@ pub struct UnknownName {
     pub value: String,
     /// The names that would have been accepted.
     pub expected: Vec<&'static str>,
+}
+
+/// Characters that reorder how text is displayed (embeddings, overrides, isolates).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether `s` shows nothing: empty, or only spaces and invisible characters (zero-width spaces
+/// and joiners, word joiner, byte-order mark).
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'))
 }
