@@ -16,7 +16,7 @@ use std::io::Write;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
+use carebook_domain::wire::{fit_in_bytes as fit_bytes, CATCH_UP_MAX_CHILDREN};
 use carebook_domain::{
     buckets_digest, CatchUpRequest, CatchUpResponse, ChangesResponse, DateTime, DocPayload, ErrorBody, LoginRequest, LoginResponse,
     PushOutcome, PushRequest, PushResponse, UserInfo,
@@ -495,21 +495,6 @@ impl Carebook {
 /// The first day whose removals the status still lists.
 fn removals_since(today: carebook_domain::Date) -> carebook_domain::Date {
     carebook_domain::Date::from_days_since_epoch(today.days_since_epoch() - REMOVALS_DAYS)
-}
-
-/// How many of the documents with these sizes make one request: at least one, then while the
-/// sum stays within `max`.
-fn fit_bytes(sizes: impl IntoIterator<Item = usize>, max: usize) -> usize {
-    let mut sum = 0usize;
-    let mut n = 0;
-    for size in sizes {
-        if n > 0 && sum.saturating_add(size) > max {
-            break;
-        }
-        sum = sum.saturating_add(size);
-        n += 1;
-    }
-    n
 }
 
 /// A server copy that cannot merge with local edits: the local record stays as it is (nothing

@@ -241,6 +241,22 @@ pub struct CatchUpResponse {
     pub total: Option<i64>,
 }
 
+/// How many of the documents with these sizes make one page or request: at least one (a larger
+/// document travels alone), then while the sum stays within `max`. The server bounds feed pages
+/// with it, the device its pushes.
+pub fn fit_in_bytes(sizes: impl IntoIterator<Item = usize>, max: usize) -> usize {
+    let mut sum = 0usize;
+    let mut n = 0;
+    for size in sizes {
+        if n > 0 && sum.saturating_add(size) > max {
+            break;
+        }
+        sum = sum.saturating_add(size);
+        n += 1;
+    }
+    n
+}
+
 /// The most children one [`CatchUpRequest`] may name.
 pub const CATCH_UP_MAX_CHILDREN: usize = 500;
 

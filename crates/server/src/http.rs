@@ -12,8 +12,7 @@ use axum::{Json, Router};
 use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
 use carebook_domain::wire::{AuditEntry, QuarantineEntry};
 use carebook_domain::{
-    buckets_digest, CatchUpRequest, CatchUpResponse, ChangesResponse, ErrorBody, LoginRequest, LoginResponse, PushRequest, PushResponse,
-    Role,
+    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, ErrorBody, LoginRequest, LoginResponse, PushRequest, PushResponse, Role,
 };
 use serde::Deserialize;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
@@ -237,36 +236,21 @@ async fn changes(
             Json(ChangesResponse { documents: vec![], cursor: since, more: true, total: None, buckets: Some(readable) }).into_response()
         );
     }
-    Ok(page_json(&state.storage.changes(&caller, since, page, params.total).await?))
+    let answer = state.storage.changes(&caller, since, page, params.total).await?;
+    Ok(page_json(&answer, &answer.documents))
 }
 
 /// A page of documents as JSON, written into a buffer sized for it up front (base64 is 4/3 of
 /// the bytes): growing a buffer by doubling would hold up to twice a large page at once.
-fn page_json<T: serde::Serialize + DocBytes>(page: &T) -> Response {
-    let mut body = Vec::with_capacity(page.doc_bytes() / 3 * 4 + 4096);
+fn page_json<T: serde::Serialize>(page: &T, documents: &[ChangedDoc]) -> Response {
+    let bytes: usize = documents.iter().map(|d| d.bytes.len() + 256).sum();
+    let mut body = Vec::with_capacity(bytes / 3 * 4 + 4096);
     match serde_json::to_writer(&mut body, page) {
         Ok(()) => ([(CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "encoding a page failed");
             ApiError::internal().into_response()
         }
-    }
-}
-
-/// How many document bytes a page holds.
-trait DocBytes {
-    fn doc_bytes(&self) -> usize;
-}
-
-impl DocBytes for ChangesResponse {
-    fn doc_bytes(&self) -> usize {
-        self.documents.iter().map(|d| d.bytes.len() + 256).sum()
-    }
-}
-
-impl DocBytes for CatchUpResponse {
-    fn doc_bytes(&self) -> usize {
-        self.documents.iter().map(|d| d.bytes.len() + 256).sum()
     }
 }
 
@@ -289,7 +273,8 @@ async fn catch_up(
         )));
     }
     let page = page_bounds(&state.config, req.limit, req.max_bytes)?;
-    Ok(page_json(&state.storage.catch_up(&caller, &req, page).await?))
+    let answer = state.storage.catch_up(&caller, &req, page).await?;
+    Ok(page_json(&answer, &answer.documents))
 }
 
 async fn history(

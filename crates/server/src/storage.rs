@@ -1006,19 +1006,9 @@ pub(crate) struct Page {
 }
 
 impl Page {
-    /// How many of the documents with these sizes fit: at least one, then while the sum stays
-    /// within `max_bytes`.
+    /// How many of the documents with these sizes fit ([`carebook_domain::wire::fit_in_bytes`]).
     fn fit(&self, sizes: impl IntoIterator<Item = i64>) -> usize {
-        let mut sum = 0i64;
-        let mut n = 0;
-        for size in sizes {
-            if n > 0 && sum.saturating_add(size) > self.max_bytes {
-                break;
-            }
-            sum = sum.saturating_add(size);
-            n += 1;
-        }
-        n
+        carebook_domain::wire::fit_in_bytes(sizes.into_iter().map(|s| s.max(0) as usize), self.max_bytes.max(0) as usize)
     }
 }
 

@@ -60,27 +60,9 @@ pub enum UserCmd {
         opts: ServerOpts,
     },
     /// 担当児童を割り当て / assign a child to a nurse, or a parent's own child.
-    Assign {
-        /// ユーザー名 / account name.
-        #[arg(long)]
-        user: String,
-        /// 児童ID / child id.
-        #[arg(long)]
-        child: ChildId,
-        #[command(flatten)]
-        opts: ServerOpts,
-    },
+    Assign(AssignmentArgs),
     /// 担当児童の割り当てを解除 / end an assignment (the user's devices drop the child's records at their next sync).
-    Unassign {
-        /// ユーザー名 / account name.
-        #[arg(long)]
-        user: String,
-        /// 児童ID / child id.
-        #[arg(long)]
-        child: ChildId,
-        #[command(flatten)]
-        opts: ServerOpts,
-    },
+    Unassign(AssignmentArgs),
     /// 割り当て一覧 / list assignments: all, one user's, or one child's.
     Assignments {
         /// このユーザーのみ / only this account's.
@@ -114,6 +96,19 @@ pub enum UserCmd {
         #[command(flatten)]
         opts: ServerOpts,
     },
+}
+
+/// One account and one child.
+#[derive(Debug, Args)]
+pub struct AssignmentArgs {
+    /// ユーザー名 / account name.
+    #[arg(long)]
+    user: String,
+    /// 児童ID / child id.
+    #[arg(long)]
+    child: ChildId,
+    #[command(flatten)]
+    opts: ServerOpts,
 }
 
 #[derive(Debug, Subcommand)]
@@ -180,12 +175,12 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
             out!("アカウントを追加しました / account added: {} ({}) {} {}", user.username, user.role.label().ja, user.org_id, user.id);
             Ok(())
         }
-        ServerCmd::User(UserCmd::Assign { user, child, opts }) => {
+        ServerCmd::User(UserCmd::Assign(AssignmentArgs { user, child, opts })) => {
             storage(&opts).await?.assign(&user, child).await?;
             out!("割り当てました / assigned: {user} → {child}");
             Ok(())
         }
-        ServerCmd::User(UserCmd::Unassign { user, child, opts }) => {
+        ServerCmd::User(UserCmd::Unassign(AssignmentArgs { user, child, opts })) => {
             if storage(&opts).await?.unassign(&user, child).await? {
                 out!("割り当てを解除しました / unassigned: {user} → {child}");
             } else {
