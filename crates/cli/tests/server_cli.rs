@@ -3,9 +3,9 @@
 //! a revocation that empties the device.
 
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+
+use carebook_testkit::ServerProcess;
 
 use serde_json::Value;
 
@@ -34,47 +34,8 @@ fn json(data: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Value {
     serde_json::from_str(&ok(data, &args, stdin)).unwrap()
 }
 
-struct Server {
-    process: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(data: &std::path::Path, db_url: &str) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let listen = format!("127.0.0.1:{port}");
-        let process = Command::new(env!("CARGO_BIN_EXE_carebook"))
-            .arg("--data-dir")
-            .arg(data)
-            .args(["server", "start", "--listen", &listen, "--database", db_url])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(&listen).is_err() {
-            assert!(Instant::now() < deadline, "server did not start listening");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Server { process, port }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// SIGTERM, then the exit status.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        Command::new("kill").args(["-TERM", &self.process.id().to_string()]).status().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.process.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
+fn start_server(data: &std::path::Path, db_url: &str) -> ServerProcess {
+    ServerProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_carebook")), data, db_url, &[])
 }
 
 #[test]
@@ -93,7 +54,7 @@ fn an_account_made_by_the_operator_logs_a_device_in_which_syncs_until_it_is_revo
     assert_eq!(users[0]["username"], "nurse-a");
     assert_eq!(users[0]["role"], "nurse");
 
-    let server = Server::start(srv, &db);
+    let server = start_server(srv, &db);
     let child = ok(
         dev,
         &[
@@ -173,7 +134,7 @@ fn the_operator_assigns_lists_and_unassigns_and_the_nurses_device_follows_at_its
     for (user, org) in [("nurse-b", "st-b"), ("nurse-a", "st-a")] {
         ok(srv, &["server", "user", "add", "--username", user, "--role", "nurse", "--org", org, "--database", &db], Some("pw-kakuu-1\n"));
     }
-    let server = Server::start(srv, &db);
+    let server = start_server(srv, &db);
     let add = [
         "child",
         "add",

@@ -3,7 +3,9 @@
 #![warn(missing_docs)]
 
 pub mod db;
+pub mod process;
 pub use db::{Db, TestDb};
+pub use process::ServerProcess;
 
 use carebook_core::{Carebook, CoreError};
 use carebook_domain::{
