@@ -200,6 +200,8 @@ impl Store {
     /// Merges a document from another device into the local copy (or stores it if new) and
     /// re-indexes it. If the merged result would not fit the schema, nothing is written.
     pub async fn merge<T: Indexed>(&self, id: &str, bytes: &[u8], origin: Origin) -> Result<RecordDoc<T>, CoreError> {
+        // Bytes from elsewhere are bounded before automerge expands them.
+        within_bounds(T::KIND, id, bytes)?;
         let mut doc = match self.bytes(T::KIND, id).await? {
             Some(local) => {
                 let mut doc = RecordDoc::<T>::load(id, &local, self.actor.clone())?;
@@ -659,9 +661,24 @@ enum Prepared {
     Refused(String, DocError),
 }
 
+/// Refuses bytes from another device or the server that pass the bounds a Carebook server
+/// keeps by default ([`carebook_domain::bounds::Limits::DEFAULT`]), before automerge expands
+/// them: a hostile server or file cannot bomb the tablet.
+fn within_bounds(kind: RecordKind, id: &str, bytes: &[u8]) -> Result<(), DocError> {
+    match carebook_domain::bounds::scan(bytes, &carebook_domain::bounds::Limits::DEFAULT) {
+        Ok(_) => Ok(()),
+        Err(refusal) => Err(DocError::Corrupt { kind, id: id.to_string(), reason: refusal.to_string() }),
+    }
+}
+
 /// Decodes one pulled document (CPU only; runs on a blocking thread).
 fn prepare(doc: ChangedDoc, local: Option<LocalCopy>, actor: &ActorId) -> Prepared {
     let ChangedDoc { id, kind, bytes, index, .. } = doc;
+    // Stored as it came when new (indexed from the fields the server sent): bounded first, so
+    // what the device keeps always loads within the bounds.
+    if let Err(e) = within_bounds(kind, &id, &bytes) {
+        return Prepared::Refused(id, e);
+    }
     let result = match local {
         None => match kind {
             RecordKind::Child => {

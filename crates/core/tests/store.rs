@@ -293,3 +293,33 @@ async fn removing_a_child_keeps_a_waiting_edit_notes_the_removal_and_a_wipe_forg
     assert!(store.access_removals(since, 20).await.unwrap().is_empty(), "a wiped device keeps no child's name");
     assert!(store.buckets().await.unwrap().held.is_empty());
 }
+
+#[tokio::test]
+async fn a_page_from_a_hostile_server_with_bombs_is_refused_before_it_inflates_and_the_rest_is_written() {
+    use carebook_domain::bounds::bombs;
+    use carebook_domain::{ChangedDoc, RecordDoc, RecordKind};
+    let dev = TempDevice::new().await.unwrap();
+    let c = child("13105");
+    let mut good = RecordDoc::create(c.clone(), automerge::ActorId::random());
+    let doc =
+        |id: String, kind: RecordKind, bytes: Vec<u8>| ChangedDoc { id, kind, child_id: c.id.to_string(), seq: 1, bytes, index: None };
+    let bomb_id = carebook_domain::VisitId::random().to_string();
+    let page = vec![
+        doc(c.id.to_string(), RecordKind::Child, good.save()),
+        // A new visit is stored as the server sent it: the bomb would wait in the device's file.
+        doc(bomb_id.clone(), RecordKind::Visit, bombs::compressed_change(2048)),
+        doc(carebook_domain::VisitId::random().to_string(), RecordKind::Visit, bombs::rle_rows(1 << 40)),
+    ];
+    let start = std::time::Instant::now();
+    let merged = dev.app.store().merge_server_page(page, &[]).await.unwrap();
+    assert!(start.elapsed() < std::time::Duration::from_secs(10), "{:?}", start.elapsed());
+    assert_eq!(merged.written, 1);
+    assert_eq!(merged.refused.len(), 2, "{:?}", merged.refused);
+    let reason = merged.refused.iter().find(|(id, _)| *id == bomb_id).unwrap().1.to_string();
+    assert!(reason.contains("expected at most 33554432 bytes once inflated, got more"), "{reason}");
+    assert_eq!(doc_count(&dev).await, 1);
+    assert_eq!(dev.app.child(c.id).await.unwrap().name, c.name);
+    // Another device's file is bounded the same way.
+    let err = dev.app.import_visit(carebook_domain::VisitId::random(), &bombs::document_column(2048)).await.unwrap_err();
+    assert!(matches!(err, CoreError::Document(_)) && err.to_string().contains("once inflated"), "{err}");
+}

@@ -46,6 +46,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
 
+pub mod bounds;
 pub mod calendar;
 pub mod checklist;
 pub mod child;

@@ -25,6 +25,23 @@ pub struct Config {
     /// The most bytes of documents one `/changes` page holds (`CAREBOOK_CHANGES_PAGE_BYTES`);
     /// a single larger document travels alone in its own page.
     pub changes_page_bytes: i64,
+    // Bounded document work (issue 11, findings 1 and 8): checked on the pushed bytes by
+    // `carebook_domain::bounds::scan` before automerge expands anything, and on every merged
+    // document before it is stored.
+    /// The most bytes one pushed document may inflate to (`CAREBOOK_MAX_DOCUMENT_INFLATED_BYTES`).
+    /// Real visits and face sheets are tens of kilobytes; text fields are bounded by the domain.
+    pub max_document_inflated_bytes: u64,
+    /// The most changes one document may hold (`CAREBOOK_MAX_DOCUMENT_CHANGES`). A visit saved
+    /// every ten seconds for a whole day is under 3,000; a face sheet edited for years, hundreds.
+    pub max_document_changes: u64,
+    /// The most operations one document may hold, and the most rows any column of it may claim
+    /// (`CAREBOOK_MAX_DOCUMENT_OPS`). A visit edited all day is a few thousand; a 4,000-character
+    /// note typed and retyped ten times, under 100,000.
+    pub max_document_ops: u64,
+    /// How many documents are loaded, merged, checked and saved at once, each on a blocking
+    /// thread so the async workers keep answering (`CAREBOOK_DOCUMENT_WORKERS`); by default the
+    /// number of cores.
+    pub document_workers: usize,
 }
 
 impl Default for Config {
@@ -37,6 +54,10 @@ impl Default for Config {
             max_body_bytes: 16 * 1024 * 1024,
             changes_page_limit: 500,
             changes_page_bytes: 4 * 1024 * 1024,
+            max_document_inflated_bytes: carebook_domain::bounds::Limits::DEFAULT.inflated_bytes,
+            max_document_changes: carebook_domain::bounds::Limits::DEFAULT.changes,
+            max_document_ops: carebook_domain::bounds::Limits::DEFAULT.ops,
+            document_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
 }
@@ -118,6 +139,18 @@ impl Config {
         if let Some(v) = env("CAREBOOK_CHANGES_PAGE_BYTES") {
             config.changes_page_bytes = parse_env("CAREBOOK_CHANGES_PAGE_BYTES", v)?;
         }
+        if let Some(v) = env("CAREBOOK_MAX_DOCUMENT_INFLATED_BYTES") {
+            config.max_document_inflated_bytes = parse_env("CAREBOOK_MAX_DOCUMENT_INFLATED_BYTES", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_MAX_DOCUMENT_CHANGES") {
+            config.max_document_changes = parse_env("CAREBOOK_MAX_DOCUMENT_CHANGES", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_MAX_DOCUMENT_OPS") {
+            config.max_document_ops = parse_env("CAREBOOK_MAX_DOCUMENT_OPS", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_DOCUMENT_WORKERS") {
+            config.document_workers = parse_env("CAREBOOK_DOCUMENT_WORKERS", v)?;
+        }
         config.check()?;
         Ok(config)
     }
@@ -148,7 +181,32 @@ impl Config {
                 reason: "must be at least 1024",
             });
         }
+        if self.max_document_inflated_bytes < 64 * 1024 {
+            return Err(ConfigError::Invalid {
+                field: "max_document_inflated_bytes",
+                value: self.max_document_inflated_bytes.to_string(),
+                reason: "must be at least 65536",
+            });
+        }
+        if self.max_document_changes < 1 {
+            return Err(ConfigError::Invalid { field: "max_document_changes", value: "0".into(), reason: "must be at least 1" });
+        }
+        if self.max_document_ops < 1 {
+            return Err(ConfigError::Invalid { field: "max_document_ops", value: "0".into(), reason: "must be at least 1" });
+        }
+        if self.document_workers < 1 {
+            return Err(ConfigError::Invalid { field: "document_workers", value: "0".into(), reason: "must be at least 1" });
+        }
         Ok(())
+    }
+
+    /// The bounds every pushed document is scanned against.
+    pub fn document_limits(&self) -> carebook_domain::bounds::Limits {
+        carebook_domain::bounds::Limits {
+            inflated_bytes: self.max_document_inflated_bytes,
+            changes: self.max_document_changes,
+            ops: self.max_document_ops,
+        }
     }
 
     /// The database URL in force: `database_url`, or the SQLite file in `data_dir`.
@@ -177,6 +235,26 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:8080");
         assert_eq!((c.token_ttl_days, c.max_body_bytes, c.changes_page_limit), (30, 16 * 1024 * 1024, 500));
         assert_eq!(c.database_url(), "sqlite://./carebook-server-data/server.sqlite");
+        assert_eq!((c.max_document_inflated_bytes, c.max_document_changes, c.max_document_ops), (32 * 1024 * 1024, 20_000, 500_000));
+        assert!(c.document_workers >= 1);
+    }
+
+    #[test]
+    fn document_limits_come_from_the_environment_and_nonsense_is_refused_by_name() {
+        let env = |k: &str| match k {
+            "CAREBOOK_MAX_DOCUMENT_INFLATED_BYTES" => Some("1048576".to_string()),
+            "CAREBOOK_MAX_DOCUMENT_CHANGES" => Some("100".to_string()),
+            "CAREBOOK_MAX_DOCUMENT_OPS" => Some("5000".to_string()),
+            "CAREBOOK_DOCUMENT_WORKERS" => Some("3".to_string()),
+            _ => None,
+        };
+        let c = Config::load_with_env(None, env).unwrap();
+        let l = c.document_limits();
+        assert_eq!((l.inflated_bytes, l.changes, l.ops, c.document_workers), (1_048_576, 100, 5000, 3));
+        let err = Config::load_with_env(None, |k| (k == "CAREBOOK_DOCUMENT_WORKERS").then(|| "0".to_string())).unwrap_err();
+        assert!(err.to_string().contains("document_workers"), "{err}");
+        let err = Config::load_with_env(None, |k| (k == "CAREBOOK_MAX_DOCUMENT_OPS").then(|| "0".to_string())).unwrap_err();
+        assert!(err.to_string().contains("max_document_ops"), "{err}");
     }
 
     #[test]

@@ -34,6 +34,8 @@ const QUARANTINE_LIST_LIMIT: i64 = 1000;
 pub(crate) struct AppState {
     pub storage: Storage,
     pub config: Arc<Config>,
+    /// The blocking pool and bounds for pushed documents.
+    pub heavy: push::Heavy,
 }
 
 /// An error answer: a status and an [`ErrorBody`]. Internals are logged, never sent.
@@ -183,7 +185,7 @@ async fn push_documents(
     body: Result<Json<PushRequest>, JsonRejection>,
 ) -> Result<Json<PushResponse>, ApiError> {
     let Json(req) = body.map_err(ApiError::from_json)?;
-    let results = push::push(&state.storage, &caller, &req.documents).await?;
+    let results = push::push(&state.storage, &state.heavy, &caller, req.documents).await?;
     Ok(Json(PushResponse { results }))
 }
 

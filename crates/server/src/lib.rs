@@ -107,7 +107,8 @@ impl ServerHandle {
 pub fn launch_with_listener(config: Config, storage: Storage, listener: TcpListener) -> Result<ServerHandle> {
     config.check()?;
     let local_addr = listener.local_addr()?;
-    let app = http::router(http::AppState { storage, config: Arc::new(config) });
+    let heavy = push::Heavy::new(&config);
+    let app = http::router(http::AppState { storage, config: Arc::new(config), heavy });
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -18,7 +18,10 @@
 //!
 //! A rejection stores nothing of the record: the pushed bytes go to quarantine.
 
+use std::sync::Arc;
+
 use automerge::{ActorId, AutoCommit};
+use carebook_domain::bounds::{Limits, Refusal};
 use carebook_domain::{
     builtin_templates, Child, Date, DocError, DocPayload, MunicipalityRules, Problems, PushOutcome, PushResult, Record, RecordDoc,
     RecordKind, Visit, VisitContext, VisitStatus,
@@ -27,6 +30,7 @@ use carebook_domain::{
 use crate::access::{self, Caller, ChildFacts};
 use crate::error::{Error, Result};
 use crate::storage::{unix_now, FaceSheet, NewQuarantine, Storage, StoredDoc, Version};
+use tokio::sync::Semaphore;
 
 /// The municipality whose rules apply when the server has no face sheet for the child.
 pub(crate) const DEFAULT_MUNICIPALITY: &str = "13101";
@@ -166,7 +170,9 @@ pub(crate) fn today_jst(unix_secs: i64) -> Date {
 /// request in any order (the visits need the child's owner, which the face sheet sets). Each
 /// group is checked document by document, then what passed is written in one transaction; a
 /// document another push changed in between is merged and written again on its own.
-pub(crate) async fn push(storage: &Storage, caller: &Caller, documents: &[DocPayload]) -> Result<Vec<PushResult>> {
+pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, documents: Vec<DocPayload>) -> Result<Vec<PushResult>> {
+    // Shared with the blocking threads that load and merge them, without copying the bytes.
+    let documents: Vec<Arc<DocPayload>> = documents.into_iter().map(Arc::new).collect();
     let mut results: Vec<Option<PushResult>> = vec![None; documents.len()];
     let mut cache = FactsCache::new();
     for kind in [RecordKind::Child, RecordKind::Visit] {
@@ -183,7 +189,7 @@ pub(crate) async fn push(storage: &Storage, caller: &Caller, documents: &[DocPay
                 again.push(i);
                 continue;
             }
-            match attempt(storage, caller, p, &mut cache).await? {
+            match attempt(storage, heavy, caller, p, &mut cache).await? {
                 Step::Ready(v) => ready.push((i, v)),
                 Step::Unchanged(seq) => results[i] = Some(accepted(p, seq)),
                 Step::Rejected(r) => results[i] = Some(reject(storage, caller, p, r).await?),
@@ -199,7 +205,7 @@ pub(crate) async fn push(storage: &Storage, caller: &Caller, documents: &[DocPay
         }
         again.sort_unstable();
         for i in again {
-            results[i] = Some(push_one(storage, caller, &documents[i], &mut cache).await?);
+            results[i] = Some(push_one(storage, heavy, caller, &documents[i], &mut cache).await?);
         }
         cache.clear();
     }
@@ -261,9 +267,9 @@ async fn reject(storage: &Storage, caller: &Caller, p: &DocPayload, r: Reject) -
 }
 
 /// One document on its own, merged again while other pushes keep changing it.
-async fn push_one(storage: &Storage, caller: &Caller, p: &DocPayload, cache: &mut FactsCache) -> Result<PushResult> {
+async fn push_one(storage: &Storage, heavy: &Heavy, caller: &Caller, p: &Arc<DocPayload>, cache: &mut FactsCache) -> Result<PushResult> {
     for _ in 0..ATTEMPTS {
-        match attempt(storage, caller, p, cache).await? {
+        match attempt(storage, heavy, caller, p, cache).await? {
             Step::Ready(v) => match storage.write_versions(std::slice::from_ref(&v), caller, unix_now()).await?.pop().flatten() {
                 Some(seq) => return Ok(accepted(p, seq)),
                 None => tracing::debug!(record = %p.id, "record changed during the push; merging again"),
@@ -275,22 +281,70 @@ async fn push_one(storage: &Storage, caller: &Caller, p: &DocPayload, cache: &mu
     Err(Error::Contended(p.id.clone()))
 }
 
-async fn attempt(storage: &Storage, caller: &Caller, p: &DocPayload, cache: &mut FactsCache) -> Result<Step> {
-    // Unreadable bytes are refused before anything is looked up, so the answer cannot tell
-    // whether the record exists. What loads is kept: merging it costs no second load.
+/// The automerge work of pushes, off the async workers: each piece runs on a blocking thread
+/// holding one of `document_workers` permits, so `/health` and other requests keep answering
+/// while heavy documents merge. Also the bounds every pushed document is scanned against.
+#[derive(Debug, Clone)]
+pub(crate) struct Heavy {
+    limits: Limits,
+    permits: Arc<Semaphore>,
+}
+
+impl Heavy {
+    pub(crate) fn new(config: &crate::Config) -> Heavy {
+        Heavy { limits: config.document_limits(), permits: Arc::new(Semaphore::new(config.document_workers)) }
+    }
+
+    /// Runs `f` on a blocking thread once a permit is free; a panic comes back as the error.
+    async fn run<R: Send + 'static>(&self, f: impl FnOnce() -> R + Send + 'static) -> Result<R, tokio::task::JoinError> {
+        let permit = self.permits.clone().acquire_owned().await.expect("the permits are never closed");
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f()
+        })
+        .await
+    }
+}
+
+/// The pushed bytes, checked: within the bounds, whole chunks, naming no other record.
+fn check_pushed(p: &DocPayload, limits: &Limits) -> std::result::Result<Option<AutoCommit>, Reject> {
+    // Bounded before automerge expands anything: a refusal here costs at most the limit.
+    if let Err(refusal) = carebook_domain::bounds::scan(&p.bytes, limits) {
+        return Err(match refusal {
+            Refusal::TooLarge { .. } => Reject { code: "too_large", reason: refusal.to_string(), child: None },
+            Refusal::Malformed(reason) => Reject::from_doc(DocError::Corrupt { kind: p.kind, id: p.id.clone(), reason }, None),
+        });
+    }
     let loaded = match carebook_domain::document::load_strict(&p.bytes) {
         Ok(loaded) => loaded,
-        Err(reason) => {
-            let e = DocError::Corrupt { kind: p.kind, id: p.id.clone(), reason };
-            return Ok(Step::Rejected(Reject::from_doc(e, None)));
-        }
+        Err(reason) => return Err(Reject::from_doc(DocError::Corrupt { kind: p.kind, id: p.id.clone(), reason }, None)),
     };
     // A whole document that holds another record than its name says is refused before the
     // name is looked up, so the answer is the same whether or not that name exists.
     if let Some(found) = loaded.as_ref().and_then(carebook_domain::document::root_id).filter(|found| *found != p.id) {
-        let e = DocError::IdMismatch { kind: p.kind, id: p.id.clone(), found };
-        return Ok(Step::Rejected(Reject::from_doc(e, None)));
+        return Err(Reject::from_doc(DocError::IdMismatch { kind: p.kind, id: p.id.clone(), found }, None));
     }
+    Ok(loaded)
+}
+
+async fn attempt(storage: &Storage, heavy: &Heavy, caller: &Caller, p: &Arc<DocPayload>, cache: &mut FactsCache) -> Result<Step> {
+    // Unreadable or oversized bytes are refused before anything is looked up, so the answer
+    // cannot tell whether the record exists. What loads is kept: merging it costs no second load.
+    let checked = {
+        let (p, limits) = (p.clone(), heavy.limits);
+        heavy.run(move || check_pushed(&p, &limits)).await
+    };
+    let loaded = match checked {
+        Ok(Ok(loaded)) => loaded,
+        Ok(Err(reject)) => return Ok(Step::Rejected(reject)),
+        Err(e) if e.is_panic() => {
+            // Automerge panicked on these bytes: they are refused like any unreadable bytes.
+            tracing::warn!(kind = %p.kind, "loading pushed bytes panicked");
+            let e = DocError::Corrupt { kind: p.kind, id: p.id.clone(), reason: "automerge could not read the bytes".into() };
+            return Ok(Step::Rejected(Reject::from_doc(e, None)));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let stored = storage.document(&p.id).await?;
     let stored_facts = match &stored {
         Some(s) => {
@@ -308,24 +362,29 @@ async fn attempt(storage: &Storage, caller: &Caller, p: &DocPayload, cache: &mut
         None => None,
     };
     match p.kind {
-        RecordKind::Child => attempt_as::<Child>(storage, caller, p, loaded, stored, stored_facts, cache).await,
-        RecordKind::Visit => attempt_as::<Visit>(storage, caller, p, loaded, stored, stored_facts, cache).await,
+        RecordKind::Child => attempt_as::<Child>(storage, heavy, caller, p, loaded, stored, stored_facts, cache).await,
+        RecordKind::Visit => attempt_as::<Visit>(storage, heavy, caller, p, loaded, stored, stored_facts, cache).await,
     }
 }
 
-async fn attempt_as<T: Guarded>(
-    storage: &Storage,
-    caller: &Caller,
+/// A record merged with what the server has: the merged document, the stored value, heads and
+/// seq (when there was a stored copy), and the merged heads.
+struct Merged<T: Record> {
+    doc: RecordDoc<T>,
+    before: Option<(T, Vec<automerge::ChangeHash>, i64)>,
+    heads: Vec<automerge::ChangeHash>,
+}
+
+/// Loads the stored copy, merges the pushed document (or bytes) into it and hydrates the result.
+fn merge<T: Guarded + Send + 'static>(
     p: &DocPayload,
     loaded: Option<AutoCommit>,
-    stored: Option<StoredDoc>,
-    stored_facts: Option<ChildFacts>,
-    cache: &mut FactsCache,
-) -> Result<Step> {
+    stored: Option<&StoredDoc>,
+) -> std::result::Result<Merged<T>, Reject> {
     // The server never authors a change, so any actor will do.
     let actor = ActorId::random();
-    let stored_child = stored.as_ref().map(|s| s.child_id.clone());
-    let (mut doc, before) = match &stored {
+    let stored_child = stored.map(|s| s.child_id.clone());
+    let (mut doc, before) = match stored {
         Some(s) => {
             let mut doc = match RecordDoc::<T>::load(&p.id, &s.bytes, actor) {
                 Ok(d) => d,
@@ -338,7 +397,7 @@ async fn attempt_as<T: Guarded>(
                         _ => tracing::error!(record = %p.id, "the stored copy of a record does not fit its schema"),
                     }
                     let reason = format!("サーバーの記録が読めません / the server's copy of record {} is unreadable", p.id);
-                    return Ok(Step::Rejected(Reject { code: "corrupt_record", reason, child: stored_child }));
+                    return Err(Reject { code: "corrupt_record", reason, child: stored_child });
                 }
             };
             let mut heads = doc.heads();
@@ -349,7 +408,7 @@ async fn attempt_as<T: Guarded>(
                 None => doc.merge_bytes(&p.bytes),
             };
             if let Err(e) = merged {
-                return Ok(Step::Rejected(Reject::from_doc(e, stored_child)));
+                return Err(Reject::from_doc(e, stored_child));
             }
             (doc, Some((value, heads, s.seq)))
         }
@@ -361,7 +420,7 @@ async fn attempt_as<T: Guarded>(
             };
             match doc {
                 Ok(d) => (d, None),
-                Err(e) => return Ok(Step::Rejected(Reject::from_doc(e, None))),
+                Err(e) => return Err(Reject::from_doc(e, None)),
             }
         }
     };
@@ -370,17 +429,103 @@ async fn attempt_as<T: Guarded>(
             "記録 {} の変更の前提となる変更がサーバーにありません / the changes to record {} build on changes the server does not have; push the whole document",
             p.id, p.id
         );
-        return Ok(Step::Rejected(Reject { code: "corrupt_record", reason, child: stored_child }));
+        return Err(Reject { code: "corrupt_record", reason, child: stored_child });
     }
     let mut heads = doc.heads();
     heads.sort();
-    if let Some((_, stored_heads, seq)) = &before {
-        if &heads == stored_heads {
+    Ok(Merged { doc, before, heads })
+}
+
+/// The checks on the merged document itself, then its bytes for storage: the role's status
+/// limits, a parent's change only in the guardian confirmation, validation, and the merged
+/// document within the bounds.
+fn finish<T: Guarded>(
+    p: &DocPayload,
+    caller: &Caller,
+    m: &mut Merged<T>,
+    child: &str,
+    municipality: &str,
+    limits: &Limits,
+) -> std::result::Result<Vec<u8>, Reject> {
+    let child = || Some(child.to_string());
+    let stored_status = m.before.as_ref().and_then(|(v, _, _)| v.status());
+    let merged_status = m.doc.value().status();
+    if stored_status == Some(VisitStatus::Approved) && access::locked_for(caller) {
+        let reason = "承認済みの記録は変更できません / the record is approved and locked".into();
+        return Err(Reject { code: "locked", reason, child: child() });
+    }
+    if merged_status == Some(VisitStatus::Approved) && stored_status != Some(VisitStatus::Approved) && !access::may_approve(caller) {
+        let reason = "記録を承認できるのは事務・管理者だけです / only office staff or an administrator may approve a record".into();
+        return Err(Reject { code: "forbidden", reason, child: child() });
+    }
+    if caller.role == carebook_domain::Role::Parent {
+        // The hydrated values ignore keys the schema does not know; the document's own changes
+        // must stay inside the guardian confirmation too.
+        let may = m.before.as_ref().is_some_and(|(old, old_heads, _)| {
+            T::parent_may_change(old, m.doc.value()) && only_guardian_ops(m.doc.automerge(), old_heads, &m.heads)
+        });
+        if !may {
+            let reason = "保護者が変更できるのは訪問記録の保護者確認だけです / a parent may only confirm an existing visit".into();
+            return Err(Reject { code: "forbidden", reason, child: child() });
+        }
+    }
+    if let (Some(from), Some(to)) = (stored_status, merged_status) {
+        if access::status_rank(to) < access::status_rank(from) {
+            let reason = format!(
+                "status: 「{}」から「{}」には戻せません / cannot move a record back from {} to {}",
+                from.label().ja,
+                to.label().ja,
+                from,
+                to
+            );
+            return Err(Reject { code: "invalid", reason, child: child() });
+        }
+    }
+    let problems = m.doc.value().problems(municipality, today_jst(unix_now()));
+    if !problems.is_empty() {
+        return Err(Reject { code: "invalid", reason: problems.to_string(), child: child() });
+    }
+    // A new record is stored as it came (its bytes passed the bounds and the strict check); a
+    // merged one is saved anew, and must stay within the bounds too: pushes that each pass
+    // cannot together grow a record past them.
+    if m.before.is_none() {
+        return Ok(p.bytes.clone());
+    }
+    let bytes = m.doc.save();
+    if let Err(refusal @ Refusal::TooLarge { .. }) = carebook_domain::bounds::scan(&bytes, limits) {
+        let reason = format!("統合後の記録: {refusal} / once merged with the server's copy");
+        return Err(Reject { code: "too_large", reason, child: child() });
+    }
+    Ok(bytes)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn attempt_as<T: Guarded + Send + 'static>(
+    storage: &Storage,
+    heavy: &Heavy,
+    caller: &Caller,
+    p: &Arc<DocPayload>,
+    loaded: Option<AutoCommit>,
+    stored: Option<StoredDoc>,
+    stored_facts: Option<ChildFacts>,
+    cache: &mut FactsCache,
+) -> Result<Step> {
+    let stored_child = stored.as_ref().map(|s| s.child_id.clone());
+    let merged = {
+        let p = p.clone();
+        heavy.run(move || merge::<T>(&p, loaded, stored.as_ref())).await?
+    };
+    let mut merged = match merged {
+        Ok(m) => m,
+        Err(reject) => return Ok(Step::Rejected(reject)),
+    };
+    if let Some((_, stored_heads, seq)) = &merged.before {
+        if &merged.heads == stored_heads {
             return Ok(Step::Unchanged(*seq));
         }
     }
 
-    let child = doc.value().child_id().to_string();
+    let child = merged.doc.value().child_id().to_string();
     if let Some(stored_child) = stored_child.as_deref().filter(|c| *c != child) {
         // A record belongs to one child for good: moving it would take it from one family's
         // office and parent and give it to another's.
@@ -393,7 +538,7 @@ async fn attempt_as<T: Guarded>(
         Some(f) if stored_child.as_deref() == Some(child.as_str()) => f,
         _ => facts_of(storage, caller, &child, cache).await?,
     };
-    let claiming = T::KIND == RecordKind::Child && before.is_none() && facts.owner.is_none();
+    let claiming = T::KIND == RecordKind::Child && merged.before.is_none() && facts.owner.is_none();
     let allowed = if claiming {
         access::may_claim(caller, &facts, storage.child_has_documents(&child).await?)
     } else {
@@ -403,60 +548,29 @@ async fn attempt_as<T: Guarded>(
         return Ok(Step::Rejected(Reject::forbidden(Some(child))));
     }
 
-    let stored_status = before.as_ref().and_then(|(v, _, _)| v.status());
-    let merged_status = doc.value().status();
-    if stored_status == Some(VisitStatus::Approved) && access::locked_for(caller) {
-        let reason = "承認済みの記録は変更できません / the record is approved and locked".into();
-        return Ok(Step::Rejected(Reject { code: "locked", reason, child: Some(child) }));
-    }
-    if merged_status == Some(VisitStatus::Approved) && stored_status != Some(VisitStatus::Approved) && !access::may_approve(caller) {
-        let reason = "記録を承認できるのは事務・管理者だけです / only office staff or an administrator may approve a record".into();
-        return Ok(Step::Rejected(Reject { code: "forbidden", reason, child: Some(child) }));
-    }
-    if caller.role == carebook_domain::Role::Parent {
-        // The hydrated values ignore keys the schema does not know; the document's own changes
-        // must stay inside the guardian confirmation too.
-        let may = before.as_ref().is_some_and(|(old, old_heads, _)| {
-            T::parent_may_change(old, doc.value()) && only_guardian_ops(doc.automerge(), old_heads, &heads)
-        });
-        if !may {
-            let reason = "保護者が変更できるのは訪問記録の保護者確認だけです / a parent may only confirm an existing visit".into();
-            return Ok(Step::Rejected(Reject { code: "forbidden", reason, child: Some(child) }));
-        }
-    }
-    if let (Some(from), Some(to)) = (stored_status, merged_status) {
-        if access::status_rank(to) < access::status_rank(from) {
-            let reason = format!(
-                "status: 「{}」から「{}」には戻せません / cannot move a record back from {} to {}",
-                from.label().ja,
-                to.label().ja,
-                from,
-                to
-            );
-            return Ok(Step::Rejected(Reject { code: "invalid", reason, child: Some(child) }));
-        }
-    }
-
-    let now = unix_now();
-    let municipality = facts.municipality.as_deref().unwrap_or(DEFAULT_MUNICIPALITY);
-    let problems = doc.value().problems(municipality, today_jst(now));
-    if !problems.is_empty() {
-        return Ok(Step::Rejected(Reject { code: "invalid", reason: problems.to_string(), child: Some(child) }));
-    }
-
-    let heads = heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",");
-    // A new record is stored as it came (its bytes passed the strict check and loaded); a
-    // merged one is saved anew.
-    let bytes = if before.is_none() { p.bytes.clone() } else { doc.save() };
+    let municipality = facts.municipality.clone().unwrap_or_else(|| DEFAULT_MUNICIPALITY.to_string());
+    let (p2, caller2, limits, child2) = (p.clone(), caller.clone(), heavy.limits, child.clone());
+    let (merged, bytes) = heavy
+        .run(move || {
+            let bytes = finish(&p2, &caller2, &mut merged, &child2, &municipality, &limits);
+            (merged, bytes)
+        })
+        .await?;
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(reject) => return Ok(Step::Rejected(reject)),
+    };
+    let heads = merged.heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",");
+    let value = merged.doc.value();
     Ok(Step::Ready(Version {
         id: p.id.clone(),
         kind: T::KIND,
         child_id: child,
         bytes,
-        expected_seq: before.as_ref().map(|(_, _, seq)| *seq),
-        face_sheet: doc.value().face_sheet_municipality().map(|m| FaceSheet { org_id: caller.org_id.clone(), municipality: m.to_string() }),
+        expected_seq: merged.before.as_ref().map(|(_, _, seq)| *seq),
+        face_sheet: value.face_sheet_municipality().map(|m| FaceSheet { org_id: caller.org_id.clone(), municipality: m.to_string() }),
         heads,
-        index_json: doc.value().index_json(),
+        index_json: value.index_json(),
     }))
 }
 

@@ -235,6 +235,8 @@ on_both_backends!(
     requests_of_many_records_each_get_their_own_result_and_a_record_twice_in_one_merges_both,
     responses_are_gzipped_and_gzipped_requests_are_read,
     admin_operations_refuse_duplicates_and_unknown_names,
+    bombs_are_refused_before_they_inflate_with_the_same_answer_whether_or_not_the_record_exists,
+    a_document_past_the_change_limit_is_refused_and_pushes_cannot_grow_one_past_it,
 );
 
 // ---- stories ------------------------------------------------------------------------------
@@ -1118,5 +1120,82 @@ async fn admin_operations_refuse_duplicates_and_unknown_names(db: Db) {
     assert_eq!((admin.org_id.as_str(), admin.org_kind), ("tokyo-13105", OrgKind::Municipality));
     // Passwords are stored as Argon2id hashes: the account logs in, the password is nowhere.
     assert_eq!(h.login_as("parent", PASSWORD).await.status(), StatusCode::OK);
+    h.finish().await;
+}
+
+async fn bombs_are_refused_before_they_inflate_with_the_same_answer_whether_or_not_the_record_exists(db: Db) {
+    use carebook_domain::bounds::bombs;
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (nurse, _, visit) = station_a_child(&h).await;
+    let existing = visit.value().id.to_string();
+    let missing = uuid::Uuid::new_v4().to_string();
+    let parent = h.token("parent").await;
+    let limit = Config::default().max_document_inflated_bytes;
+    assert_eq!(limit, 32 * 1024 * 1024);
+    // Each would inflate to 2 GiB, or claim 2^40 operations, inside automerge.
+    let cases = [
+        (bombs::compressed_change(2048), format!("expected at most {limit} bytes once inflated, got more")),
+        (bombs::document_column(2048), format!("expected at most {limit} bytes once inflated, got more")),
+        (bombs::rle_rows(1 << 40), "expected at most 500000 operations, got more".to_string()),
+    ];
+    for (bytes, expected) in &cases {
+        let results = h
+            .push(
+                &parent,
+                vec![
+                    DocPayload { id: missing.clone(), kind: RecordKind::Visit, bytes: bytes.clone() },
+                    DocPayload { id: existing.clone(), kind: RecordKind::Visit, bytes: bytes.clone() },
+                ],
+            )
+            .await;
+        for r in &results {
+            rejected(r, "too_large");
+            let reason = r.reason.as_deref().unwrap();
+            assert!(reason.starts_with("記録が大きすぎます") && reason.contains(expected.as_str()), "{reason}");
+        }
+        assert_eq!(results[0].reason, results[1].reason, "the same answer whether or not the record exists");
+    }
+    // Kept in quarantine like other refusals; the stored visit is untouched.
+    let entries = h.quarantine(&h.token("office-a").await).await;
+    assert_eq!(entries.iter().filter(|e| e.code == "too_large").count(), 6, "{entries:?}");
+    let stored: RecordDoc<Visit> = from_changes(&h.changes(&nurse, 0, None).await, &existing);
+    assert_eq!(stored.value(), visit.value());
+    h.finish().await;
+}
+
+async fn a_document_past_the_change_limit_is_refused_and_pushes_cannot_grow_one_past_it(db: Db) {
+    let Some(h) = Harness::start_with(db, |c| c.max_document_changes = 5).await else { return };
+    h.world().await;
+    let nurse = h.token("nurse-a").await;
+    let mut child = new_child();
+    accepted(&h.push_one(&nurse, payload(&mut child)).await);
+
+    // Six changes in one document: refused, naming the limit.
+    let mut big = new_visit(child.value().id);
+    for i in 0..5 {
+        big.change(|v| v.place = format!("見本{i}"));
+    }
+    assert_eq!(big.automerge().get_changes(&[]).len(), 6);
+    let r = h.push_one(&nurse, payload(&mut big)).await;
+    rejected(&r, "too_large");
+    assert!(r.reason.as_deref().unwrap().contains("expected at most 5 changes, got more"), "{r:?}");
+
+    // Five changes pass; two more sent as changes alone pass the scan but would make seven.
+    let mut visit = new_visit(child.value().id);
+    for i in 0..4 {
+        visit.change(|v| v.place = format!("架空{i}"));
+    }
+    accepted(&h.push_one(&nurse, payload(&mut visit)).await);
+    let heads = visit.heads();
+    visit.change(|v| v.place = "学校".into());
+    visit.change(|v| v.place = "病院".into());
+    let tail = DocPayload { id: visit.value().id.to_string(), kind: RecordKind::Visit, bytes: visit.automerge().save_after(&heads) };
+    let r = h.push_one(&nurse, tail).await;
+    rejected(&r, "too_large");
+    let reason = r.reason.as_deref().unwrap();
+    assert!(reason.contains("expected at most 5 changes") && reason.contains("once merged"), "{reason}");
+    let stored: RecordDoc<Visit> = from_changes(&h.changes(&nurse, 0, None).await, &visit.value().id.to_string());
+    assert_eq!(stored.value().place, "架空3");
     h.finish().await;
 }
