@@ -95,13 +95,23 @@ pub enum DocError {
     },
 }
 
+/// Runs automerge on bytes from elsewhere. Some malformed chunks make automerge itself panic
+/// (automerge 0.12 unwraps a truncated number in a bundle chunk: found by the `document` fuzz
+/// target, `fuzz/regressions/document/`), so every read of untrusted bytes goes through here
+/// and such bytes are an error like any other corrupt document, never a crash of the server
+/// or the device. `f` works on values it creates (or on a fork) that are dropped on a panic.
+/// The panic's message is not kept: it comes from automerge's internals, not from us.
+fn guarded<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| "automerge failed on the bytes (malformed chunk)".to_string())
+}
+
 /// Whether `bytes` are whole, well-formed automerge chunks (a document or changes). Changes whose
 /// ancestors are elsewhere are fine here; [`RecordDoc::merge_bytes`] checks they arrive.
 pub fn check_bytes(bytes: &[u8]) -> Result<(), String> {
     use automerge::{Automerge, AutomergeError, LoadOptions, OnPartialLoad, VerificationMode};
     let strict = LoadOptions::new().on_partial_load(OnPartialLoad::Error).verification_mode(VerificationMode::Check);
-    match Automerge::load_with_options(bytes, strict) {
-        Ok(_) | Err(AutomergeError::MissingDeps) => Ok(()),
+    match guarded(|| Automerge::load_with_options(bytes, strict).map(drop))? {
+        Ok(()) | Err(AutomergeError::MissingDeps) => Ok(()),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -111,11 +121,27 @@ pub fn check_bytes(bytes: &[u8]) -> Result<(), String> {
 pub fn load_strict(bytes: &[u8]) -> Result<Option<AutoCommit>, String> {
     use automerge::{AutomergeError, LoadOptions, OnPartialLoad, VerificationMode};
     let strict = LoadOptions::new().on_partial_load(OnPartialLoad::Error).verification_mode(VerificationMode::Check);
-    match AutoCommit::load_with_options(bytes, strict) {
+    match guarded(|| AutoCommit::load_with_options(bytes, strict))? {
         Ok(doc) => Ok(Some(doc)),
         Err(AutomergeError::MissingDeps) => Ok(None),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// Untrusted bytes pushed as the record `id` of `kind`, checked before anything is looked up:
+/// whole automerge chunks ([`load_strict`]: [`DocError::Corrupt`]) and, for a whole document,
+/// the record its root `id` names is `id` ([`DocError::IdMismatch`]). Nothing here depends on
+/// whether the record exists, so the answer cannot tell. What loaded is kept for the merge: the
+/// document, or `None` for changes that build on changes they do not include.
+///
+/// Every check of untrusted document bytes that needs no stored state belongs here (the fuzz
+/// targets `document` and `push_body` call this one function).
+pub fn check_pushed(kind: RecordKind, id: &str, bytes: &[u8]) -> Result<Option<AutoCommit>, DocError> {
+    let loaded = load_strict(bytes).map_err(|reason| DocError::Corrupt { kind, id: id.to_string(), reason })?;
+    if let Some(found) = loaded.as_ref().and_then(root_id).filter(|found| found != id) {
+        return Err(DocError::IdMismatch { kind, id: id.to_string(), found });
+    }
+    Ok(loaded)
 }
 
 /// The record id a document says it holds (its root `id`), if it has one as text.
@@ -135,8 +161,10 @@ pub fn root_id(doc: &AutoCommit) -> Option<String> {
 /// and a document holding another record are the same errors as [`RecordDoc::load`] gives.
 pub fn load_visit_index(id: &str, bytes: &[u8]) -> Result<VisitIndexView, DocError> {
     let kind = RecordKind::Visit;
-    let doc = automerge::Automerge::load(bytes).map_err(|e| DocError::Corrupt { kind, id: id.to_string(), reason: e.to_string() })?;
-    let view: VisitIndexView = hydrate(&doc).map_err(|e| DocError::Schema { kind, id: id.to_string(), reason: e.to_string() })?;
+    let corrupt = |reason: String| DocError::Corrupt { kind, id: id.to_string(), reason };
+    let doc = guarded(|| automerge::Automerge::load(bytes)).map_err(corrupt)?.map_err(|e| corrupt(e.to_string()))?;
+    let view: VisitIndexView =
+        guarded(|| hydrate(&doc)).map_err(corrupt)?.map_err(|e| DocError::Schema { kind, id: id.to_string(), reason: e.to_string() })?;
     if view.id.to_string() != id {
         return Err(DocError::IdMismatch { kind, id: id.to_string(), found: view.id.to_string() });
     }
@@ -161,7 +189,8 @@ impl<T: Record> RecordDoc<T> {
 
     /// Reads stored bytes of the record named `id`.
     pub fn load(id: &str, bytes: &[u8], actor: ActorId) -> Result<Self, DocError> {
-        let doc = AutoCommit::load(bytes).map_err(|e| DocError::Corrupt { kind: T::KIND, id: id.to_string(), reason: e.to_string() })?;
+        let corrupt = |reason: String| DocError::Corrupt { kind: T::KIND, id: id.to_string(), reason };
+        let doc = guarded(|| AutoCommit::load(bytes)).map_err(corrupt)?.map_err(|e| corrupt(e.to_string()))?;
         Self::from_doc(id, doc.with_actor(actor))
     }
 
@@ -171,7 +200,9 @@ impl<T: Record> RecordDoc<T> {
     }
 
     fn from_doc(id: &str, doc: AutoCommit) -> Result<Self, DocError> {
-        let value: T = hydrate(&doc).map_err(|e| DocError::Schema { kind: T::KIND, id: id.to_string(), reason: e.to_string() })?;
+        let value: T = guarded(|| hydrate(&doc))
+            .map_err(|reason| DocError::Corrupt { kind: T::KIND, id: id.to_string(), reason })?
+            .map_err(|e| DocError::Schema { kind: T::KIND, id: id.to_string(), reason: e.to_string() })?;
         if value.record_id() != id {
             return Err(DocError::IdMismatch { kind: T::KIND, id: id.to_string(), found: value.record_id() });
         }
@@ -227,8 +258,10 @@ impl<T: Record> RecordDoc<T> {
         let corrupt = |reason: String| DocError::Corrupt { kind: T::KIND, id: id.clone(), reason };
         let actor = self.doc.get_actor().clone();
         let mut candidate = self.doc.fork().with_actor(actor);
-        merge(&mut candidate).map_err(|e| corrupt(e.to_string()))?;
-        if !candidate.get_missing_deps(&[]).is_empty() {
+        let missing = guarded(|| merge(&mut candidate).map(|()| !candidate.get_missing_deps(&[]).is_empty()))
+            .map_err(corrupt)?
+            .map_err(|e| corrupt(e.to_string()))?;
+        if missing {
             return Err(corrupt("the changes build on changes this copy does not have; send the whole document".into()));
         }
         *self = Self::from_doc(&id, candidate)?;
@@ -314,6 +347,25 @@ mod tests {
         let doc = load_strict(&bytes).unwrap().unwrap();
         assert_eq!(root_id(&doc), Some(v.id.to_string()));
         assert_eq!(root_id(&AutoCommit::new()), None);
+    }
+
+    #[test]
+    fn pushed_bytes_are_checked_whole_and_against_their_name() {
+        let v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        let id = v.id.to_string();
+        let mut d = RecordDoc::create(v, ActorId::random());
+        let whole = d.save();
+        let before = d.heads();
+        d.change(|v| v.place = "学校".into());
+        let tail = d.automerge().save_after(&before);
+
+        let loaded = check_pushed(RecordKind::Visit, &id, &whole).unwrap().expect("a whole document");
+        assert_eq!(root_id(&loaded), Some(id.clone()));
+        assert!(check_pushed(RecordKind::Visit, &id, &tail).unwrap().is_none(), "changes without their ancestors load as None");
+        let other = crate::ids::VisitId::random().to_string();
+        assert!(matches!(check_pushed(RecordKind::Visit, &other, &whole), Err(DocError::IdMismatch { found, .. }) if found == id));
+        let err = check_pushed(RecordKind::Child, "rec-1", &whole[..whole.len() - 3]).unwrap_err();
+        assert!(matches!(&err, DocError::Corrupt { kind: RecordKind::Child, id, .. } if id == "rec-1"), "{err}");
     }
 
     #[test]
