@@ -105,12 +105,59 @@ fn guarded<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| "automerge failed on the bytes (malformed chunk)".to_string())
 }
 
+/// The automerge chunks a record may arrive in: a whole document (0), a change (1) or a
+/// compressed change (2). Devices and the server save nothing else; a bundle chunk (3) is
+/// refused before automerge parses it, since its columns are decoded in full as soon as it is
+/// read: an 89-byte bundle claiming a run of billions of values took automerge 0.12 past 8 GiB
+/// (found by the `document` fuzz target, `fuzz/regressions/document/`). Walks the chunk
+/// headers only (magic, checksum, type, length); a length past the end is left to automerge,
+/// which refuses it as truncated.
+fn record_chunks_only(bytes: &[u8]) -> Result<(), String> {
+    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    let mut at = 0usize;
+    while at < bytes.len() {
+        let header = &bytes[at..];
+        if header.len() < 9 || header[..4] != MAGIC {
+            return Ok(()); // not a chunk: automerge names the problem
+        }
+        let kind = header[8];
+        if kind > 2 {
+            return Err(format!("chunk at byte {at}: type {kind} is not a document or a change"));
+        }
+        let (mut len, mut shift, mut i) = (0u64, 0u32, 9usize);
+        loop {
+            let Some(&b) = header.get(i) else { return Ok(()) };
+            i += 1;
+            if shift > 63 {
+                return Ok(());
+            }
+            len |= u64::from(b & 0x7f) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        match usize::try_from(len).ok().and_then(|l| (at + i).checked_add(l)) {
+            Some(next) if next <= bytes.len() => at = next,
+            _ => return Ok(()),
+        }
+    }
+    Ok(())
+}
+
+/// Untrusted bytes read by `f`: record chunks only ([`record_chunks_only`]), and a panic inside
+/// automerge is an error ([`guarded`]).
+fn read_untrusted<R>(bytes: &[u8], f: impl FnOnce() -> R) -> Result<R, String> {
+    record_chunks_only(bytes)?;
+    guarded(f)
+}
+
 /// Whether `bytes` are whole, well-formed automerge chunks (a document or changes). Changes whose
 /// ancestors are elsewhere are fine here; [`RecordDoc::merge_bytes`] checks they arrive.
 pub fn check_bytes(bytes: &[u8]) -> Result<(), String> {
     use automerge::{Automerge, AutomergeError, LoadOptions, OnPartialLoad, VerificationMode};
     let strict = LoadOptions::new().on_partial_load(OnPartialLoad::Error).verification_mode(VerificationMode::Check);
-    match guarded(|| Automerge::load_with_options(bytes, strict).map(drop))? {
+    match read_untrusted(bytes, || Automerge::load_with_options(bytes, strict).map(drop))? {
         Ok(()) | Err(AutomergeError::MissingDeps) => Ok(()),
         Err(e) => Err(e.to_string()),
     }
@@ -121,7 +168,7 @@ pub fn check_bytes(bytes: &[u8]) -> Result<(), String> {
 pub fn load_strict(bytes: &[u8]) -> Result<Option<AutoCommit>, String> {
     use automerge::{AutomergeError, LoadOptions, OnPartialLoad, VerificationMode};
     let strict = LoadOptions::new().on_partial_load(OnPartialLoad::Error).verification_mode(VerificationMode::Check);
-    match guarded(|| AutoCommit::load_with_options(bytes, strict))? {
+    match read_untrusted(bytes, || AutoCommit::load_with_options(bytes, strict))? {
         Ok(doc) => Ok(Some(doc)),
         Err(AutomergeError::MissingDeps) => Ok(None),
         Err(e) => Err(e.to_string()),
@@ -162,7 +209,7 @@ pub fn root_id(doc: &AutoCommit) -> Option<String> {
 pub fn load_visit_index(id: &str, bytes: &[u8]) -> Result<VisitIndexView, DocError> {
     let kind = RecordKind::Visit;
     let corrupt = |reason: String| DocError::Corrupt { kind, id: id.to_string(), reason };
-    let doc = guarded(|| automerge::Automerge::load(bytes)).map_err(corrupt)?.map_err(|e| corrupt(e.to_string()))?;
+    let doc = read_untrusted(bytes, || automerge::Automerge::load(bytes)).map_err(corrupt)?.map_err(|e| corrupt(e.to_string()))?;
     let view: VisitIndexView =
         guarded(|| hydrate(&doc)).map_err(corrupt)?.map_err(|e| DocError::Schema { kind, id: id.to_string(), reason: e.to_string() })?;
     if view.id.to_string() != id {
@@ -190,7 +237,7 @@ impl<T: Record> RecordDoc<T> {
     /// Reads stored bytes of the record named `id`.
     pub fn load(id: &str, bytes: &[u8], actor: ActorId) -> Result<Self, DocError> {
         let corrupt = |reason: String| DocError::Corrupt { kind: T::KIND, id: id.to_string(), reason };
-        let doc = guarded(|| AutoCommit::load(bytes)).map_err(corrupt)?.map_err(|e| corrupt(e.to_string()))?;
+        let doc = read_untrusted(bytes, || AutoCommit::load(bytes)).map_err(corrupt)?.map_err(|e| corrupt(e.to_string()))?;
         Self::from_doc(id, doc.with_actor(actor))
     }
 
@@ -347,6 +394,36 @@ mod tests {
         let doc = load_strict(&bytes).unwrap().unwrap();
         assert_eq!(root_id(&doc), Some(v.id.to_string()));
         assert_eq!(root_id(&AutoCommit::new()), None);
+    }
+
+    #[test]
+    fn a_panic_inside_the_guard_is_an_error_and_what_it_returns_passes_through() {
+        assert_eq!(guarded(|| 7), Ok(7));
+        let err = guarded(|| -> u8 { panic!("見本") }).unwrap_err();
+        assert!(err.contains("automerge failed") && !err.contains("見本"), "{err}");
+    }
+
+    #[test]
+    fn records_arrive_as_documents_and_changes_only() {
+        let v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        let mut d = RecordDoc::create(v, ActorId::random());
+        let whole = d.save();
+        let before = d.heads();
+        d.change(|v| v.place = "学校".into());
+        let changes = d.automerge().save_after(&before);
+        assert_eq!(record_chunks_only(&whole), Ok(()));
+        assert_eq!(record_chunks_only(&[whole.clone(), changes.clone()].concat()), Ok(()));
+        // The same chunk relabelled as a bundle (type 3) or an unknown type.
+        for kind in [3u8, 9] {
+            let mut other = changes.clone();
+            other[8] = kind;
+            let both = [whole.clone(), other].concat();
+            assert_eq!(record_chunks_only(&both), Err(format!("chunk at byte {}: type {kind} is not a document or a change", whole.len())));
+            assert!(check_bytes(&both).is_err());
+        }
+        // Not chunks at all: left to automerge, which refuses them.
+        assert_eq!(record_chunks_only(b"not automerge"), Ok(()));
+        assert!(load_strict(b"not automerge").is_err());
     }
 
     #[test]

@@ -101,31 +101,40 @@ fn regression(target: &str, name: &str) -> Vec<u8> {
     std::fs::read(fuzz_dir().join("regressions").join(target).join(name)).unwrap()
 }
 
-/// Found by the `document` target: a bundle chunk whose number is cut short made automerge
-/// 0.12 panic (an unwrap in hexane) inside the strict load every push runs first, so any
-/// account could crash the request, and a server page could crash the device. Every way the
-/// domain reads bytes now answers `Corrupt`, naming the record.
+/// Found by the `document` target, two bundle chunks (automerge's chunk type 3, which no
+/// device or server saves): one whose number is cut short made automerge 0.12 panic (an unwrap
+/// in hexane) inside the strict load every push runs first, so any account could crash the
+/// request, and a server page could crash the device; one of 89 bytes claiming a run of
+/// billions of values took automerge past 8 GiB in 50 s. Every way the domain reads bytes
+/// refuses a bundle before automerge parses it, as a corrupt record naming it.
 #[test]
-fn bytes_that_make_automerge_panic_are_a_corrupt_record_wherever_they_are_read() {
-    let input = regression("document", "automerge-bundle-leb128-panic");
-    let bytes = &input[1..];
-    assert_eq!(paths::document(&input), Outcome::Rejected("corrupt_record"));
-    let corrupt = |r: Result<(), DocError>| match r {
-        Err(DocError::Corrupt { id, reason, .. }) => {
-            assert_eq!(id, "rec-1");
-            assert!(reason.contains("automerge failed"), "{reason}");
-        }
-        other => panic!("expected a corrupt record, got {other:?}"),
-    };
-    corrupt(check_pushed(RecordKind::Child, "rec-1", bytes).map(drop));
-    corrupt(RecordDoc::<Child>::load("rec-1", bytes, ActorId::random()).map(drop));
-    corrupt(load_visit_index("rec-1", bytes).map(drop));
-    assert!(carebook_domain::document::check_bytes(bytes).is_err());
-    // Merged into a good copy: refused, and the copy is as it was.
-    let mut mine = RecordDoc::<Child>::load(CHILD_ID, paths::STORED_CHILD, ActorId::random()).unwrap();
-    let before = mine.heads();
-    assert!(matches!(mine.merge_bytes(bytes), Err(DocError::Corrupt { .. })));
-    assert_eq!(mine.heads(), before);
+fn a_bundle_chunk_is_a_corrupt_record_wherever_bytes_are_read() {
+    for name in ["automerge-bundle-leb128-panic", "automerge-bundle-run-of-billions-oom"] {
+        let input = regression("document", name);
+        let bytes = &input[1..];
+        assert_eq!(paths::document(&input), Outcome::Rejected("corrupt_record"), "{name}");
+        let corrupt = |r: Result<(), DocError>| match r {
+            Err(DocError::Corrupt { id, reason, .. }) => {
+                assert_eq!(id, "rec-1");
+                assert_eq!(reason, "chunk at byte 0: type 3 is not a document or a change");
+            }
+            other => panic!("{name}: expected a corrupt record, got {other:?}"),
+        };
+        corrupt(check_pushed(RecordKind::Child, "rec-1", bytes).map(drop));
+        corrupt(RecordDoc::<Child>::load("rec-1", bytes, ActorId::random()).map(drop));
+        corrupt(load_visit_index("rec-1", bytes).map(drop));
+        assert!(carebook_domain::document::check_bytes(bytes).is_err());
+        // Merged into a good copy: refused, and the copy is as it was.
+        let mut mine = RecordDoc::<Child>::load(CHILD_ID, paths::STORED_CHILD, ActorId::random()).unwrap();
+        let before = mine.heads();
+        assert!(matches!(mine.merge_bytes(bytes), Err(DocError::Corrupt { .. })));
+        assert_eq!(mine.heads(), before);
+        // After a good document, too.
+        let mut two = paths::STORED_CHILD.to_vec();
+        two.extend_from_slice(bytes);
+        let at = paths::STORED_CHILD.len();
+        assert_eq!(carebook_domain::document::check_bytes(&two), Err(format!("chunk at byte {at}: type 3 is not a document or a change")));
+    }
 }
 
 // ---- the seeds' writer --------------------------------------------------------------------
