@@ -18,6 +18,43 @@ ensure_rust_tools() {
   cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
   cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
   cargo nextest --version >/dev/null 2>&1 || cargo install --locked cargo-nextest
+  cargo fuzz --version >/dev/null 2>&1 || cargo install --locked cargo-fuzz
+}
+
+# The fuzz targets (fuzz/, cargo-fuzz + libFuzzer), each for a bounded time: CAREBOOK_FUZZ_SECONDS
+# (default 20) or CAREBOOK_FUZZ_RUNS inputs (default 1,000,000), whichever comes first. Each run
+# first executes every seed (fuzz/seeds/<target>) and every input that once crashed the target
+# (fuzz/regressions/<target>), then mutates them; what it learns goes to a temporary corpus, so
+# the tree stays clean. A crash, an input slower than 10 s or one needing more than 2 GiB fails
+# the step; libFuzzer leaves the input in fuzz/artifacts/<target>/ (keep it in
+# fuzz/regressions/<target>/ once the cause is fixed).
+# Stable Rust: `--sanitizer none` needs no nightly flag (the code is safe Rust; AddressSanitizer
+# would need RUSTC_BOOTSTRAP=1). The fuzz build takes other flags than the workspace's, so it has
+# its own target dir: $CARGO_TARGET_DIR/fuzz (or target/fuzz).
+fuzz_run() {
+  local target_dir; target_dir="${CARGO_TARGET_DIR:-$PWD/target}/fuzz"
+  local secs="${CAREBOOK_FUZZ_SECONDS:-20}" runs="${CAREBOOK_FUZZ_RUNS:-1000000}"
+  local corpus rc=0; corpus=$(mktemp -d)
+  (
+    cd fuzz
+    export CARGO_TARGET_DIR="$target_dir"
+    cargo fmt --check
+    cargo fuzz build --sanitizer none
+    for t in $(cargo fuzz list); do
+      local dirs=("seeds/$t"); [ -d "regressions/$t" ] && dirs+=("regressions/$t")
+      mkdir -p "$corpus/$t"
+      local start=$SECONDS
+      if ! cargo fuzz run --sanitizer none "$t" "$corpus/$t" "${dirs[@]}" -- \
+        -max_total_time="$secs" -runs="$runs" -timeout=10 -rss_limit_mb=2048 >"$corpus/$t.log" 2>&1; then
+        cat "$corpus/$t.log"
+        echo "fuzz target $t failed: the input is in fuzz/artifacts/$t/" >&2
+        exit 1
+      fi
+      echo "fuzz $t: $(grep -Eo 'Done [0-9]+ runs' "$corpus/$t.log" | tail -n 1) in $((SECONDS - start)) s, no crash"
+    done
+  ) || rc=$?
+  rm -rf "$corpus"
+  return $rc
 }
 
 # A throwaway PostgreSQL cluster for the tests on 127.0.0.1 (port CAREBOOK_PG_PORT, default 55432),

@@ -25,6 +25,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests (cargo nextest)"
 cargo nextest run --workspace --locked --no-fail-fast
 
+step "fuzz targets, bounded runs from the seeds and regression fixtures (cargo-fuzz, libFuzzer)"
+fuzz_run
+
 step "sync benchmark, short bounded run (gates on counts and bytes only: 1 change = 1 document at every size, access changes, byte-bounded pages, 0 errors, 0 lost; both backends)"
 cargo run --quiet --locked -p carebook-bench --bin sync-bench -- --quick
 

@@ -311,9 +311,32 @@ impl FromStr for ProRatingArg {
     }
 }
 
+/// What the `cli_values` fuzz target runs (every parser on one text), shared with it.
+#[cfg(test)]
+#[path = "../../../fuzz/src/cli_values.rs"]
+mod cli_values;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `cli_values` fuzz target's seeds and every input that once crashed it
+    /// (`fuzz/seeds/cli_values/`, `fuzz/regressions/cli_values/`), replayed without cargo-fuzz.
+    #[test]
+    fn every_seed_and_regression_of_the_cli_values_fuzz_target_parses_without_a_panic() {
+        let fuzz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+        let mut accepted = 0;
+        for dir in ["seeds", "regressions"] {
+            let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join("cli_values")) else { continue };
+            for e in entries {
+                let path = e.unwrap().path();
+                eprintln!("{}", path.display());
+                accepted += cli_values::cli_values(&std::fs::read(&path).unwrap());
+            }
+        }
+        // Each seed is a value some parser takes.
+        assert!(accepted >= 18, "{accepted}");
+    }
 
     #[test]
     fn a_staff_value_needs_four_or_five_parts_and_known_names() {

@@ -95,13 +95,70 @@ pub enum DocError {
     },
 }
 
+/// Runs automerge on bytes from elsewhere. Some malformed chunks make automerge itself panic
+/// (automerge 0.12 unwraps a truncated number in a bundle chunk: found by the `document` fuzz
+/// target, `fuzz/regressions/document/`), so every read of untrusted bytes goes through here
+/// and such bytes are an error like any other corrupt document, never a crash of the server
+/// or the device. `f` works on values it creates (or on a fork) that are dropped on a panic.
+/// The panic's message is not kept: it comes from automerge's internals, not from us.
+fn guarded<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| "automerge failed on the bytes (malformed chunk)".to_string())
+}
+
+/// The automerge chunks a record may arrive in: a whole document (0), a change (1) or a
+/// compressed change (2). Devices and the server save nothing else; a bundle chunk (3) is
+/// refused before automerge parses it, since its columns are decoded in full as soon as it is
+/// read: an 89-byte bundle claiming a run of billions of values took automerge 0.12 past 8 GiB
+/// (found by the `document` fuzz target, `fuzz/regressions/document/`). Walks the chunk
+/// headers only (magic, checksum, type, length); a length past the end is left to automerge,
+/// which refuses it as truncated.
+fn record_chunks_only(bytes: &[u8]) -> Result<(), String> {
+    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    let mut at = 0usize;
+    while at < bytes.len() {
+        let header = &bytes[at..];
+        if header.len() < 9 || header[..4] != MAGIC {
+            return Ok(()); // not a chunk: automerge names the problem
+        }
+        let kind = header[8];
+        if kind > 2 {
+            return Err(format!("chunk at byte {at}: type {kind} is not a document or a change"));
+        }
+        let (mut len, mut shift, mut i) = (0u64, 0u32, 9usize);
+        loop {
+            let Some(&b) = header.get(i) else { return Ok(()) };
+            i += 1;
+            if shift > 63 {
+                return Ok(());
+            }
+            len |= u64::from(b & 0x7f) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        match usize::try_from(len).ok().and_then(|l| (at + i).checked_add(l)) {
+            Some(next) if next <= bytes.len() => at = next,
+            _ => return Ok(()),
+        }
+    }
+    Ok(())
+}
+
+/// Untrusted bytes read by `f`: record chunks only ([`record_chunks_only`]), and a panic inside
+/// automerge is an error ([`guarded`]).
+fn read_untrusted<R>(bytes: &[u8], f: impl FnOnce() -> R) -> Result<R, String> {
+    record_chunks_only(bytes)?;
+    guarded(f)
+}
+
 /// Whether `bytes` are whole, well-formed automerge chunks (a document or changes). Changes whose
 /// ancestors are elsewhere are fine here; [`RecordDoc::merge_bytes`] checks they arrive.
 pub fn check_bytes(bytes: &[u8]) -> Result<(), String> {
     use automerge::{Automerge, AutomergeError, LoadOptions, OnPartialLoad, VerificationMode};
     let strict = LoadOptions::new().on_partial_load(OnPartialLoad::Error).verification_mode(VerificationMode::Check);
-    match Automerge::load_with_options(bytes, strict) {
-        Ok(_) | Err(AutomergeError::MissingDeps) => Ok(()),
+    match read_untrusted(bytes, || Automerge::load_with_options(bytes, strict).map(drop))? {
+        Ok(()) | Err(AutomergeError::MissingDeps) => Ok(()),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -111,11 +168,27 @@ pub fn check_bytes(bytes: &[u8]) -> Result<(), String> {
 pub fn load_strict(bytes: &[u8]) -> Result<Option<AutoCommit>, String> {
     use automerge::{AutomergeError, LoadOptions, OnPartialLoad, VerificationMode};
     let strict = LoadOptions::new().on_partial_load(OnPartialLoad::Error).verification_mode(VerificationMode::Check);
-    match AutoCommit::load_with_options(bytes, strict) {
+    match read_untrusted(bytes, || AutoCommit::load_with_options(bytes, strict))? {
         Ok(doc) => Ok(Some(doc)),
         Err(AutomergeError::MissingDeps) => Ok(None),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// Untrusted bytes pushed as the record `id` of `kind`, checked before anything is looked up:
+/// whole automerge chunks ([`load_strict`]: [`DocError::Corrupt`]) and, for a whole document,
+/// the record its root `id` names is `id` ([`DocError::IdMismatch`]). Nothing here depends on
+/// whether the record exists, so the answer cannot tell. What loaded is kept for the merge: the
+/// document, or `None` for changes that build on changes they do not include.
+///
+/// Every check of untrusted document bytes that needs no stored state belongs here (the fuzz
+/// targets `document` and `push_body` call this one function).
+pub fn check_pushed(kind: RecordKind, id: &str, bytes: &[u8]) -> Result<Option<AutoCommit>, DocError> {
+    let loaded = load_strict(bytes).map_err(|reason| DocError::Corrupt { kind, id: id.to_string(), reason })?;
+    if let Some(found) = loaded.as_ref().and_then(root_id).filter(|found| found != id) {
+        return Err(DocError::IdMismatch { kind, id: id.to_string(), found });
+    }
+    Ok(loaded)
 }
 
 /// The record id a document says it holds (its root `id`), if it has one as text.
@@ -135,8 +208,10 @@ pub fn root_id(doc: &AutoCommit) -> Option<String> {
 /// and a document holding another record are the same errors as [`RecordDoc::load`] gives.
 pub fn load_visit_index(id: &str, bytes: &[u8]) -> Result<VisitIndexView, DocError> {
     let kind = RecordKind::Visit;
-    let doc = automerge::Automerge::load(bytes).map_err(|e| DocError::Corrupt { kind, id: id.to_string(), reason: e.to_string() })?;
-    let view: VisitIndexView = hydrate(&doc).map_err(|e| DocError::Schema { kind, id: id.to_string(), reason: e.to_string() })?;
+    let corrupt = |reason: String| DocError::Corrupt { kind, id: id.to_string(), reason };
+    let doc = read_untrusted(bytes, || automerge::Automerge::load(bytes)).map_err(corrupt)?.map_err(|e| corrupt(e.to_string()))?;
+    let view: VisitIndexView =
+        guarded(|| hydrate(&doc)).map_err(corrupt)?.map_err(|e| DocError::Schema { kind, id: id.to_string(), reason: e.to_string() })?;
     if view.id.to_string() != id {
         return Err(DocError::IdMismatch { kind, id: id.to_string(), found: view.id.to_string() });
     }
@@ -161,7 +236,8 @@ impl<T: Record> RecordDoc<T> {
 
     /// Reads stored bytes of the record named `id`.
     pub fn load(id: &str, bytes: &[u8], actor: ActorId) -> Result<Self, DocError> {
-        let doc = AutoCommit::load(bytes).map_err(|e| DocError::Corrupt { kind: T::KIND, id: id.to_string(), reason: e.to_string() })?;
+        let corrupt = |reason: String| DocError::Corrupt { kind: T::KIND, id: id.to_string(), reason };
+        let doc = read_untrusted(bytes, || AutoCommit::load(bytes)).map_err(corrupt)?.map_err(|e| corrupt(e.to_string()))?;
         Self::from_doc(id, doc.with_actor(actor))
     }
 
@@ -171,7 +247,9 @@ impl<T: Record> RecordDoc<T> {
     }
 
     fn from_doc(id: &str, doc: AutoCommit) -> Result<Self, DocError> {
-        let value: T = hydrate(&doc).map_err(|e| DocError::Schema { kind: T::KIND, id: id.to_string(), reason: e.to_string() })?;
+        let value: T = guarded(|| hydrate(&doc))
+            .map_err(|reason| DocError::Corrupt { kind: T::KIND, id: id.to_string(), reason })?
+            .map_err(|e| DocError::Schema { kind: T::KIND, id: id.to_string(), reason: e.to_string() })?;
         if value.record_id() != id {
             return Err(DocError::IdMismatch { kind: T::KIND, id: id.to_string(), found: value.record_id() });
         }
@@ -227,8 +305,10 @@ impl<T: Record> RecordDoc<T> {
         let corrupt = |reason: String| DocError::Corrupt { kind: T::KIND, id: id.clone(), reason };
         let actor = self.doc.get_actor().clone();
         let mut candidate = self.doc.fork().with_actor(actor);
-        merge(&mut candidate).map_err(|e| corrupt(e.to_string()))?;
-        if !candidate.get_missing_deps(&[]).is_empty() {
+        let missing = guarded(|| merge(&mut candidate).map(|()| !candidate.get_missing_deps(&[]).is_empty()))
+            .map_err(corrupt)?
+            .map_err(|e| corrupt(e.to_string()))?;
+        if missing {
             return Err(corrupt("the changes build on changes this copy does not have; send the whole document".into()));
         }
         *self = Self::from_doc(&id, candidate)?;
@@ -314,6 +394,55 @@ mod tests {
         let doc = load_strict(&bytes).unwrap().unwrap();
         assert_eq!(root_id(&doc), Some(v.id.to_string()));
         assert_eq!(root_id(&AutoCommit::new()), None);
+    }
+
+    #[test]
+    fn a_panic_inside_the_guard_is_an_error_and_what_it_returns_passes_through() {
+        assert_eq!(guarded(|| 7), Ok(7));
+        let err = guarded(|| -> u8 { panic!("見本") }).unwrap_err();
+        assert!(err.contains("automerge failed") && !err.contains("見本"), "{err}");
+    }
+
+    #[test]
+    fn records_arrive_as_documents_and_changes_only() {
+        let v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        let mut d = RecordDoc::create(v, ActorId::random());
+        let whole = d.save();
+        let before = d.heads();
+        d.change(|v| v.place = "学校".into());
+        let changes = d.automerge().save_after(&before);
+        assert_eq!(record_chunks_only(&whole), Ok(()));
+        assert_eq!(record_chunks_only(&[whole.clone(), changes.clone()].concat()), Ok(()));
+        // The same chunk relabelled as a bundle (type 3) or an unknown type.
+        for kind in [3u8, 9] {
+            let mut other = changes.clone();
+            other[8] = kind;
+            let both = [whole.clone(), other].concat();
+            assert_eq!(record_chunks_only(&both), Err(format!("chunk at byte {}: type {kind} is not a document or a change", whole.len())));
+            assert!(check_bytes(&both).is_err());
+        }
+        // Not chunks at all: left to automerge, which refuses them.
+        assert_eq!(record_chunks_only(b"not automerge"), Ok(()));
+        assert!(load_strict(b"not automerge").is_err());
+    }
+
+    #[test]
+    fn pushed_bytes_are_checked_whole_and_against_their_name() {
+        let v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        let id = v.id.to_string();
+        let mut d = RecordDoc::create(v, ActorId::random());
+        let whole = d.save();
+        let before = d.heads();
+        d.change(|v| v.place = "学校".into());
+        let tail = d.automerge().save_after(&before);
+
+        let loaded = check_pushed(RecordKind::Visit, &id, &whole).unwrap().expect("a whole document");
+        assert_eq!(root_id(&loaded), Some(id.clone()));
+        assert!(check_pushed(RecordKind::Visit, &id, &tail).unwrap().is_none(), "changes without their ancestors load as None");
+        let other = crate::ids::VisitId::random().to_string();
+        assert!(matches!(check_pushed(RecordKind::Visit, &other, &whole), Err(DocError::IdMismatch { found, .. }) if found == id));
+        let err = check_pushed(RecordKind::Child, "rec-1", &whole[..whole.len() - 3]).unwrap_err();
+        assert!(matches!(&err, DocError::Corrupt { kind: RecordKind::Child, id, .. } if id == "rec-1"), "{err}");
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub mod wire;
 pub use calendar::{CalendarError, Date, DateTime, FiscalYear, TimeOfDay, YearMonth};
 pub use checklist::{builtin_templates, validate_template, CheckEntry, CheckStatus, Checklist, ChecklistTemplate, TemplateItem};
 pub use child::{Child, Contact, DoctorInstruction, InstructionState};
-pub use document::{load_visit_index, DocError, Record, RecordDoc, RecordKind};
+pub use document::{check_pushed, load_visit_index, DocError, Record, RecordDoc, RecordKind};
 pub use ids::{ChildId, IdError, VisitId};
 pub use rules::{
     check_daytime_care, coordinator_ledger, daytime_care_fee, hours_minutes_ja, respite_ledger, CoordinatorLedger, Fee, IncomeTier,
