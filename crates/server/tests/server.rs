@@ -1104,7 +1104,22 @@ async fn admin_operations_refuse_duplicates_and_unknown_names(db: Db) {
     let s = &h.storage;
     assert!(matches!(s.add_user("nurse-a", PASSWORD, Role::Nurse, "st-a", OrgKind::Station).await, Err(Error::UsernameTaken(_))));
     assert!(matches!(s.add_user("new", PASSWORD, Role::Nurse, "st-a", OrgKind::Municipality).await, Err(Error::OrgKindMismatch { .. })));
-    assert!(matches!(s.add_user("short", "1234", Role::Nurse, "st-a", OrgKind::Station).await, Err(Error::Invalid { .. })));
+    // The password rule (carebook_domain::check_password): each refusal names the rule, never the password.
+    for (name, bad, code) in [
+        ("short", "kakuu-hana-1", "too_short"),
+        ("common", "qwertyuiop123", "common"),
+        ("kakuu-nurse-z", "Kakuu-Nurse-Z-2026", "contains_username"),
+    ] {
+        match s.add_user(name, bad, Role::Nurse, "st-a", OrgKind::Station).await {
+            Err(Error::Password(problems)) => {
+                assert!(problems.has_code(code), "{name}: {problems}");
+                let text = Error::Password(problems).to_string();
+                assert!(!text.contains(bad), "{text}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    assert!(!s.list_users().await.unwrap().iter().any(|u| ["short", "common", "kakuu-nurse-z"].contains(&u.username.as_str())));
     assert!(matches!(s.add_user("has space", PASSWORD, Role::Nurse, "st-a", OrgKind::Station).await, Err(Error::Invalid { .. })));
     assert!(matches!(s.assign("nobody", ChildId::random()).await, Err(Error::UnknownUser(_))));
     let child = ChildId::random();
