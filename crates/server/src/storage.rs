@@ -623,14 +623,16 @@ impl Storage {
     /// Counts one login attempt under `key` before its password is checked, in one statement,
     /// so that concurrent attempts cannot all pass: `Ok(None)` when the attempt may go on (it is
     /// now counted), `Ok(Some(ms))` when the key must wait that long first (nothing counted).
-    /// A key quiet since `window_start_ms` starts again from one.
+    /// A key quiet since `window_start_ms` starts again from one. Below `free` nothing is
+    /// locked whatever the times say (a concurrent request may have taken its `now` a moment
+    /// before another that was written first).
     pub(crate) async fn reserve_login_attempt(&self, key: &str, now_ms: i64, window_start_ms: i64, free: i64) -> Result<Option<i64>> {
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
             let n = "CASE WHEN login_attempts.last_at < $3 THEN 1 ELSE login_attempts.failures + 1 END";
             format!(
                 "INSERT INTO login_attempts (key, failures, last_at, locked_until) VALUES ($1, 1, $2, $2 + {first}) \
                  ON CONFLICT (key) DO UPDATE SET failures = {n}, last_at = $2, locked_until = $2 + {next} \
-                 WHERE login_attempts.last_at < $3 OR login_attempts.locked_until <= $2 \
+                 WHERE login_attempts.last_at < $3 OR login_attempts.failures < $4 OR login_attempts.locked_until <= $2 \
                  RETURNING failures",
                 first = auth::backoff_sql("1", "$4"),
                 next = auth::backoff_sql(n, "$4"),
