@@ -212,6 +212,22 @@ mod tests {
     }
 
     #[test]
+    fn the_project_s_own_demo_and_test_passwords_pass() {
+        for (password, username) in [
+            ("kakuu-mihon-2026", "mihon-nurse"), // scripts/run.sh, README (every demo account)
+            ("kakuu-mihon-2026", "mihon-office"),
+            ("kakuu-password-1", "nurse-a"), // crates/server/tests, tests/stories.rs
+            ("kakuu-sora-pw-1", "nurse-a"),  // crates/cli/tests
+            ("kakuu-nurse-pw", "e2e-nurse"), // ui/tests/e2e (kakuu-<role>-pw)
+            ("kakuu-parent-pw", "e2e-parent"),
+            ("bench-password-1", "nurse-load-0"),  // crates/bench
+            ("kakuu-sora-to-umi-2026", "office1"), // the server crate's doc example
+        ] {
+            assert_eq!(check_password(password, username, Strength::PasswordOnly), Ok(()), "{password}");
+        }
+    }
+
+    #[test]
     fn control_characters_and_oversized_passwords_are_refused() {
         assert_eq!(codes("kakuu-hana-12\u{7}", "nurse-a", Strength::PasswordOnly), ["control_char"]);
         let long = "k".repeat(MAX_BYTES) + "-x";
