@@ -239,6 +239,10 @@ pub(crate) async fn login(
     let (free_name, free_address) = (config.login_free_failures, config.login_address_free_failures);
     let now_ms = unix_now_ms();
     let window_start = now_ms - FAILURE_WINDOW_MS;
+    if let Some(wait) = storage.login_wait([(&address_key, free_address), (&name_key, free_name)], now_ms, window_start).await? {
+        tracing::warn!(username, client, "login refused: too many failed attempts");
+        return Err(ApiError::too_many_attempts(wait));
+    }
     if let Some(wait) = storage.reserve_login_attempt(&address_key, now_ms, window_start, free_address).await? {
         tracing::warn!(client, "login refused: too many failed attempts from this address");
         return Err(ApiError::too_many_attempts(wait));

@@ -620,6 +620,27 @@ impl Storage {
         Ok(())
     }
 
+    /// How long the most locked of `keys` must still wait, if any is locked: a read, so that a
+    /// flood of refused attempts costs no writes (on SQLite, writers take turns with pushes).
+    /// [`Storage::reserve_login_attempt`] decides again, atomically, for attempts that pass.
+    pub(crate) async fn login_wait(&self, keys: [(&str, i64); 2], now_ms: i64, window_start_ms: i64) -> Result<Option<i64>> {
+        let rows = sqlx::query("SELECT key, failures, last_at, locked_until FROM login_attempts WHERE key = $1 OR key = $2")
+            .bind(keys[0].0)
+            .bind(keys[1].0)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut wait = None;
+        for r in rows {
+            let key: String = r.try_get("key")?;
+            let free = keys.iter().find(|(k, _)| *k == key).map_or(i64::MAX, |(_, free)| *free);
+            let (failures, last_at, until): (i64, i64, i64) = (r.try_get("failures")?, r.try_get("last_at")?, r.try_get("locked_until")?);
+            if failures >= free && last_at >= window_start_ms && until > now_ms {
+                wait = wait.max(Some(until - now_ms));
+            }
+        }
+        Ok(wait)
+    }
+
     /// Counts one login attempt under `key` before its password is checked, in one statement,
     /// so that concurrent attempts cannot all pass: `Ok(None)` when the attempt may go on (it is
     /// now counted), `Ok(Some(ms))` when the key must wait that long first (nothing counted).
