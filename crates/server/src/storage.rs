@@ -644,19 +644,25 @@ impl Storage {
     /// Counts one login attempt under `key` before its password is checked, in one statement,
     /// so that concurrent attempts cannot all pass: `Ok(None)` when the attempt may go on (it is
     /// now counted), `Ok(Some(ms))` when the key must wait that long first (nothing counted).
-    /// A key quiet since `window_start_ms` starts again from one. Below `free` nothing is
+    /// Failures count within a window from the first; once past `free`, the count keeps growing
+    /// until the key has been quiet a window (`window_start_ms` is now less a window). Below `free` nothing is
     /// locked whatever the times say (a concurrent request may have taken its `now` a moment
     /// before another that was written first).
     pub(crate) async fn reserve_login_attempt(&self, key: &str, now_ms: i64, window_start_ms: i64, free: i64) -> Result<Option<i64>> {
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            let n = "CASE WHEN login_attempts.last_at < $3 THEN 1 ELSE login_attempts.failures + 1 END";
+            // Start again from one when the key has been quiet a window, or when it is not past
+            // its free failures and they began more than a window ago (a failure now and then
+            // never adds up to a lock-out).
+            let reset = "(login_attempts.last_at < $3 OR (login_attempts.failures < $4 AND login_attempts.first_at < $3))";
+            let n = format!("CASE WHEN {reset} THEN 1 ELSE login_attempts.failures + 1 END");
             format!(
-                "INSERT INTO login_attempts (key, failures, last_at, locked_until) VALUES ($1, 1, $2, $2 + {first}) \
-                 ON CONFLICT (key) DO UPDATE SET failures = {n}, last_at = $2, locked_until = $2 + {next} \
+                "INSERT INTO login_attempts (key, failures, first_at, last_at, locked_until) VALUES ($1, 1, $2, $2, $2 + {first}) \
+                 ON CONFLICT (key) DO UPDATE SET failures = {n}, first_at = CASE WHEN {reset} THEN $2 ELSE login_attempts.first_at END, \
+                 last_at = $2, locked_until = $2 + {next} \
                  WHERE login_attempts.last_at < $3 OR login_attempts.failures < $4 OR login_attempts.locked_until <= $2 \
                  RETURNING failures",
                 first = auth::backoff_sql("1", "$4"),
-                next = auth::backoff_sql(n, "$4"),
+                next = auth::backoff_sql(&n, "$4"),
             )
         });
         let counted: Option<i64> = {
@@ -1139,6 +1145,46 @@ pub(crate) fn unix_now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn login_attempts_count_within_a_window_from_the_first_and_lock_past_the_free_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Storage::open(&format!("sqlite://{}", dir.path().join("s.sqlite").display())).await.unwrap();
+        const MIN: i64 = 60 * 1000;
+        let window = auth::FAILURE_WINDOW_MS;
+        let reserve = |key: &'static str, t: i64| {
+            let s = s.clone();
+            async move { s.reserve_login_attempt(key, t, t - window, 5).await.unwrap() }
+        };
+        // A failure every 4 minutes never locks: the count starts again once its first failure
+        // is a window old.
+        for i in 0..12 {
+            assert_eq!(reserve("spread", i * 4 * MIN).await, None, "attempt {i}");
+        }
+        // Five quick ones are free; the sixth waits 1 s from the fifth, and is not counted.
+        for t in 0..5 {
+            assert_eq!(reserve("quick", t).await, None);
+        }
+        assert_eq!(reserve("quick", 10).await, Some(994));
+        assert_eq!(reserve("quick", 1004).await, None, "counted: the sixth");
+        assert_eq!(reserve("quick", 1005).await, Some(1999), "now 2 s from the sixth");
+        // Past the free ones, the count keeps growing even after a window from the first…
+        let t9 = 1004 + 30 * MIN;
+        assert_eq!(reserve("quick", 1004 + 10 * MIN).await, None, "the seventh");
+        assert_eq!(reserve("quick", 1004 + 20 * MIN).await, None, "the eighth");
+        assert_eq!(reserve("quick", t9).await, None, "the ninth");
+        assert_eq!(reserve("quick", t9 + 1).await, Some(15_999), "16 s after the ninth");
+        // …until the key has been quiet a whole window.
+        let later = t9 + window + 1;
+        for t in 0..5 {
+            assert_eq!(reserve("quick", later + t).await, None, "forgiven: {t}");
+        }
+        // A refund gives back the count and the lock that came with it.
+        assert_eq!(reserve("quick", later + 10).await, Some(994));
+        s.refund_login_attempt("quick", 5).await.unwrap();
+        assert_eq!(reserve("quick", later + 11).await, None);
+        s.close().await;
+    }
 
     #[test]
     fn the_scheme_picks_the_backend() {
