@@ -23,16 +23,18 @@ port="${CAREBOOK_DEMO_PORT:-8787}"
 url="http://127.0.0.1:$port"
 mkdir -p "$demo/server"
 
-# Demo accounts (fictional; the password is the account name).
+# Demo accounts (fictional), all with the one demo password: the password rule refuses an
+# account's own name (carebook_domain::password). A demo made before that rule is made again.
+demo_password="kakuu-mihon-2026"
 new_db=0
 # A seeding that did not finish starts again from scratch.
-[ -f "$demo/.seeded" ] || rm -rf "$demo/server" "$demo/seed" "$demo"/app-*
+[ -f "$demo/.seeded-v2" ] || rm -rf "$demo/server" "$demo/seed" "$demo"/app-*
 mkdir -p "$demo/server"
 if [ ! -f "$demo/server/server.sqlite" ]; then
   new_db=1
   step "demo accounts"
   for spec in mihon-nurse:nurse mihon-nurse2:nurse mihon-parent:parent mihon-office:office; do
-    echo "${spec%%:*}" | $cb --data-dir "$demo/server" server user add --username "${spec%%:*}" --role "${spec##*:}" --org demo-st1 --database "$db" >/dev/null
+    echo "$demo_password" | $cb --data-dir "$demo/server" server user add --username "${spec%%:*}" --role "${spec##*:}" --org demo-st1 --database "$db" >/dev/null
   done
 fi
 
@@ -46,19 +48,19 @@ if [ "$new_db" = 1 ]; then
   step "demo records: a fiscal year of visits, sent to the server by the office's device"
   rm -rf "$demo/seed"
   $cb --data-dir "$demo/seed" demo >/dev/null
-  echo mihon-office | $cb --data-dir "$demo/seed" login --server "$url" --user mihon-office >/dev/null
+  echo "$demo_password" | $cb --data-dir "$demo/seed" login --server "$url" --user mihon-office >/dev/null
   $cb --data-dir "$demo/seed" sync >/dev/null
   first_child=$($cb --data-dir "$demo/seed" child list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
   $cb --data-dir "$demo/server" server user assign --user mihon-parent --child "$first_child" --database "$db" >/dev/null
-  touch "$demo/.seeded"
+  touch "$demo/.seeded-v2"
 fi
 
 app_dir="$demo/app-$role"
 if [ ! -f "$app_dir/carebook.sqlite" ]; then
-  echo "mihon-$role" | $cb --data-dir "$app_dir" login --server "$url" --user "mihon-$role" >/dev/null
+  echo "$demo_password" | $cb --data-dir "$app_dir" login --server "$url" --user "mihon-$role" >/dev/null
 fi
 
-hint="見本アカウント（パスワードはアカウント名と同じ）: 看護師 mihon-nurse / 保護者 mihon-parent / 事務 mihon-office。保護者で開く: scripts/run.sh parent、事務で開く: scripts/run.sh office"
+hint="見本アカウント（パスワードはどれも $demo_password）: 看護師 mihon-nurse / 保護者 mihon-parent / 事務 mihon-office。保護者で開く: scripts/run.sh parent、事務で開く: scripts/run.sh office"
 echo
 echo "Carebook を見本の${role}として開きます（初回は PIN を決めてください）。"
 echo "保護者として開く: scripts/run.sh parent    事務として開く: scripts/run.sh office"

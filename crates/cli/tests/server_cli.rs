@@ -48,7 +48,7 @@ fn an_account_made_by_the_operator_logs_a_device_in_which_syncs_until_it_is_revo
     ok(
         srv,
         &["server", "user", "add", "--username", "nurse-a", "--role", "nurse", "--org", "st-kakuu", "--database", &db],
-        Some("pw-kakuu-1\n"),
+        Some("kakuu-sora-pw-1\n"),
     );
     let users = json(srv, &["server", "user", "list", "--database", &db], None);
     assert_eq!(users[0]["username"], "nurse-a");
@@ -100,7 +100,7 @@ fn an_account_made_by_the_operator_logs_a_device_in_which_syncs_until_it_is_revo
     // A wrong password is refused and nothing is stored.
     let bad = carebook(dev, &["login", "--server", &server.url(), "--user", "nurse-a"], Some("wrong\n"));
     assert_eq!(bad.status.code(), Some(1));
-    ok(dev, &["login", "--server", &server.url(), "--user", "nurse-a", "--device-name", "tablet-1"], Some("pw-kakuu-1\n"));
+    ok(dev, &["login", "--server", &server.url(), "--user", "nurse-a", "--device-name", "tablet-1"], Some("kakuu-sora-pw-1\n"));
 
     let sync = carebook(dev, &["sync"], None);
     assert!(sync.status.success());
@@ -132,7 +132,11 @@ fn the_operator_assigns_lists_and_unassigns_and_the_nurses_device_follows_at_its
     let (srv, owner, cover) = (server_dir.path(), owner_dir.path(), cover_dir.path());
     let db = format!("sqlite://{}", srv.join("server.sqlite").display());
     for (user, org) in [("nurse-b", "st-b"), ("nurse-a", "st-a")] {
-        ok(srv, &["server", "user", "add", "--username", user, "--role", "nurse", "--org", org, "--database", &db], Some("pw-kakuu-1\n"));
+        ok(
+            srv,
+            &["server", "user", "add", "--username", user, "--role", "nurse", "--org", org, "--database", &db],
+            Some("kakuu-sora-pw-1\n"),
+        );
     }
     let server = start_server(srv, &db);
     let add = [
@@ -152,7 +156,7 @@ fn the_operator_assigns_lists_and_unassigns_and_the_nurses_device_follows_at_its
     let child = ok(owner, &add, None).lines().last().unwrap().trim().to_string();
     for dir in [owner, cover] {
         let user = if dir == owner { "nurse-b" } else { "nurse-a" };
-        ok(dir, &["login", "--server", &server.url(), "--user", user], Some("pw-kakuu-1\n"));
+        ok(dir, &["login", "--server", &server.url(), "--user", user], Some("kakuu-sora-pw-1\n"));
         ok(dir, &["sync"], None);
     }
     assert_eq!(json(cover, &["child", "list"], None).as_array().unwrap().len(), 0, "another station's child");

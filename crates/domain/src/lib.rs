@@ -52,6 +52,7 @@ pub mod checklist;
 pub mod child;
 pub mod document;
 pub mod ids;
+pub mod password;
 pub mod rules;
 pub mod score;
 pub mod validation;
@@ -63,6 +64,7 @@ pub use checklist::{builtin_templates, validate_template, CheckEntry, CheckStatu
 pub use child::{Child, Contact, DoctorInstruction, InstructionState};
 pub use document::{check_pushed, load_visit_index, DocError, Record, RecordDoc, RecordKind};
 pub use ids::{ChildId, IdError, VisitId};
+pub use password::{check_password, Strength as PasswordStrength};
 pub use rules::{
     check_daytime_care, coordinator_ledger, daytime_care_fee, hours_minutes_ja, respite_ledger, CoordinatorLedger, Fee, IncomeTier,
     MunicipalityRules, ProRating, RespiteLedger, RespiteUse,

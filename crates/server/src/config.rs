@@ -42,6 +42,20 @@ pub struct Config {
     /// thread so the async workers keep answering (`CAREBOOK_DOCUMENT_WORKERS`); by default the
     /// number of cores.
     pub document_workers: usize,
+
+    // ---- login (issue 11, findings 2 and 3) ----
+    /// Failed logins of one user name from one client address allowed before the back-off starts
+    /// (`CAREBOOK_LOGIN_FREE_FAILURES`). An attempt is counted before its password is checked.
+    pub login_free_failures: i64,
+    /// Failed logins from one client address, whatever the user names, allowed before that
+    /// address backs off too (`CAREBOOK_LOGIN_ADDRESS_FREE_FAILURES`).
+    pub login_address_free_failures: i64,
+    /// How many password hashes (Argon2id, 19 MiB each) are computed at once, each on a thread of
+    /// its own off the async workers (`CAREBOOK_HASH_CONCURRENCY`).
+    pub hash_concurrency: usize,
+    /// How many logins may wait for a hashing thread; past that, 503 with `Retry-After`
+    /// (`CAREBOOK_HASH_QUEUE`).
+    pub hash_queue: usize,
 }
 
 impl Default for Config {
@@ -58,6 +72,10 @@ impl Default for Config {
             max_document_changes: carebook_domain::bounds::Limits::DEFAULT.changes,
             max_document_ops: carebook_domain::bounds::Limits::DEFAULT.ops,
             document_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            login_free_failures: 5,
+            login_address_free_failures: 20,
+            hash_concurrency: 2,
+            hash_queue: 32,
         }
     }
 }
@@ -151,6 +169,18 @@ impl Config {
         if let Some(v) = env("CAREBOOK_DOCUMENT_WORKERS") {
             config.document_workers = parse_env("CAREBOOK_DOCUMENT_WORKERS", v)?;
         }
+        if let Some(v) = env("CAREBOOK_LOGIN_FREE_FAILURES") {
+            config.login_free_failures = parse_env("CAREBOOK_LOGIN_FREE_FAILURES", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_LOGIN_ADDRESS_FREE_FAILURES") {
+            config.login_address_free_failures = parse_env("CAREBOOK_LOGIN_ADDRESS_FREE_FAILURES", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_HASH_CONCURRENCY") {
+            config.hash_concurrency = parse_env("CAREBOOK_HASH_CONCURRENCY", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_HASH_QUEUE") {
+            config.hash_queue = parse_env("CAREBOOK_HASH_QUEUE", v)?;
+        }
         config.check()?;
         Ok(config)
     }
@@ -196,6 +226,30 @@ impl Config {
         }
         if self.document_workers < 1 {
             return Err(ConfigError::Invalid { field: "document_workers", value: "0".into(), reason: "must be at least 1" });
+        }
+        if !(1..=1000).contains(&self.login_free_failures) {
+            return Err(ConfigError::Invalid {
+                field: "login_free_failures",
+                value: self.login_free_failures.to_string(),
+                reason: "must be 1 to 1000",
+            });
+        }
+        if !(1..=100_000).contains(&self.login_address_free_failures) {
+            return Err(ConfigError::Invalid {
+                field: "login_address_free_failures",
+                value: self.login_address_free_failures.to_string(),
+                reason: "must be 1 to 100000",
+            });
+        }
+        if !(1..=64).contains(&self.hash_concurrency) {
+            return Err(ConfigError::Invalid {
+                field: "hash_concurrency",
+                value: self.hash_concurrency.to_string(),
+                reason: "must be 1 to 64 (each hash holds 19 MiB)",
+            });
+        }
+        if !(1..=100_000).contains(&self.hash_queue) {
+            return Err(ConfigError::Invalid { field: "hash_queue", value: self.hash_queue.to_string(), reason: "must be 1 to 100000" });
         }
         Ok(())
     }
@@ -274,6 +328,25 @@ mod tests {
         let c = Config::load_with_env(Some(&path), env).unwrap();
         assert_eq!((c.listen.as_str(), c.token_ttl_days), ("0.0.0.0:9000", 1));
         assert_eq!(c.database_url(), "postgres://carebook@db/carebook");
+    }
+
+    #[test]
+    fn login_limits_come_from_the_environment_and_are_checked() {
+        let c = Config::load_with_env(None, |_| None).unwrap();
+        assert_eq!((c.login_free_failures, c.login_address_free_failures, c.hash_concurrency, c.hash_queue), (5, 20, 2, 32));
+        let env = |k: &str| match k {
+            "CAREBOOK_LOGIN_FREE_FAILURES" => Some("3".to_string()),
+            "CAREBOOK_LOGIN_ADDRESS_FREE_FAILURES" => Some("40".to_string()),
+            "CAREBOOK_HASH_CONCURRENCY" => Some("1".to_string()),
+            "CAREBOOK_HASH_QUEUE" => Some("8".to_string()),
+            _ => None,
+        };
+        let c = Config::load_with_env(None, env).unwrap();
+        assert_eq!((c.login_free_failures, c.login_address_free_failures, c.hash_concurrency, c.hash_queue), (3, 40, 1, 8));
+        for (var, bad) in [("CAREBOOK_HASH_CONCURRENCY", "0"), ("CAREBOOK_HASH_QUEUE", "0"), ("CAREBOOK_LOGIN_FREE_FAILURES", "0")] {
+            let err = Config::load_with_env(None, |k| (k == var).then(|| bad.to_string())).unwrap_err();
+            assert!(matches!(err, ConfigError::Invalid { .. }), "{var}: {err}");
+        }
     }
 
     #[test]

@@ -57,6 +57,9 @@ pub enum Error {
         /// Why.
         reason: &'static str,
     },
+    /// A new password breaks the password rule (every problem; the password is never quoted).
+    #[error("パスワードが使えません / the password was refused:\n{0}")]
+    Password(carebook_domain::Problems),
     /// Hashing a password failed.
     #[error("password hashing failed: {0}")]
     PasswordHash(String),

@@ -1,11 +1,12 @@
 //! The HTTP API of `carebook_domain::wire`: routes, the one error shape, body limits and gzip.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{Extensions, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -36,6 +37,8 @@ pub(crate) struct AppState {
     pub config: Arc<Config>,
     /// The blocking pool and bounds for pushed documents.
     pub heavy: push::Heavy,
+    /// The password checks of logins, on threads of their own.
+    pub hasher: auth::Hasher,
 }
 
 /// An error answer: a status and an [`ErrorBody`]. Internals are logged, never sent.
@@ -76,6 +79,20 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_attempts",
                 format!("ログインの失敗が続いたため {secs} 秒待ってください / too many failed logins; try again in {secs} s"),
+            )
+        }
+    }
+
+    /// Too many logins are waiting for a password check: try again shortly.
+    pub(crate) fn busy(retry_after_secs: i64) -> ApiError {
+        ApiError {
+            retry_after_secs: Some(retry_after_secs.max(1)),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!(
+                    "ログインが混み合っています。{retry_after_secs} 秒後にもう一度お試しください / too many logins are being checked; try again in {retry_after_secs} s"
+                ),
             )
         }
     }
@@ -174,9 +191,16 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-async fn login(State(state): State<AppState>, body: Result<Json<LoginRequest>, JsonRejection>) -> Result<Json<LoginResponse>, ApiError> {
+/// The client's address comes from the connection (`ConnectInfo`, set by the server's serve
+/// loop); it keys the login back-off.
+async fn login(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Json<LoginResponse>, ApiError> {
     let Json(req) = body.map_err(ApiError::from_json)?;
-    Ok(Json(auth::login(&state.storage, state.config.token_ttl_days, req).await?))
+    let client = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    Ok(Json(auth::login(&state.storage, &state.hasher, &state.config, client, req).await?))
 }
 
 async fn push_documents(

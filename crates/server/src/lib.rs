@@ -43,7 +43,7 @@
 //!
 //! let config = Config::load(None)?;
 //! let storage = open_storage(&config.database_url()).await?;
-//! storage.add_user("office1", "correct horse battery", Role::Office, "st-kakuu", OrgKind::Station).await?;
+//! storage.add_user("office1", "kakuu-sora-to-umi-2026", Role::Office, "st-kakuu", OrgKind::Station).await?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let server = launch_with_listener(config, storage, listener)?;
 //! println!("listening on {}", server.base_url());
@@ -108,10 +108,12 @@ pub fn launch_with_listener(config: Config, storage: Storage, listener: TcpListe
     config.check()?;
     let local_addr = listener.local_addr()?;
     let heavy = push::Heavy::new(&config);
-    let app = http::router(http::AppState { storage, config: Arc::new(config), heavy });
+    let hasher = auth::Hasher::start(config.hash_concurrency, config.hash_queue);
+    let app = http::router(http::AppState { storage, config: Arc::new(config), heavy, hasher });
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        // The client's address reaches the handlers (the login back-off is keyed by it).
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
             })

@@ -9,7 +9,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use carebook_domain::wire::{AuditEntry, QuarantineEntry};
-use carebook_domain::{CatchUpCursor, CatchUpRequest, CatchUpResponse, ChangedDoc, ChangesResponse, ChildId, RecordKind, Role, UserInfo};
+use carebook_domain::{
+    check_password, CatchUpCursor, CatchUpRequest, CatchUpResponse, ChangedDoc, ChangesResponse, ChildId, PasswordStrength, RecordKind,
+    Role, UserInfo,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
@@ -185,14 +188,6 @@ pub(crate) struct DeviceAuth {
     pub revoked_at: Option<i64>,
 }
 
-/// Failed logins of one username; times in unix milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Failures {
-    pub failures: i64,
-    pub first_ms: i64,
-    pub last_ms: i64,
-}
-
 /// A stored record.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredDoc {
@@ -319,15 +314,14 @@ impl Storage {
     // ---- administration -------------------------------------------------------------------
 
     /// Creates an account in `org_id` (creating the organisation if missing), with an Argon2id
-    /// hash of `password` under a random salt.
+    /// hash of `password` under a random salt. The password must pass
+    /// [`carebook_domain::check_password`] (at least 13 characters, not the user name, not common).
     pub async fn add_user(&self, username: &str, password: &str, role: Role, org_id: &str, org_kind: OrgKind) -> Result<UserInfo> {
         let username = username.trim();
         if username.is_empty() || username.len() > 64 || username.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(Error::Invalid { what: "username", value: username.into(), reason: "1–64 characters without spaces" });
         }
-        if password.chars().count() < 8 {
-            return Err(Error::Invalid { what: "password", value: "***".into(), reason: "at least 8 characters" });
-        }
+        check_password(password, username, PasswordStrength::PasswordOnly).map_err(Error::Password)?;
         let org_id = org_id.trim();
         if org_id.is_empty() || org_id.len() > 64 {
             return Err(Error::Invalid { what: "organisation id", value: org_id.into(), reason: "1–64 characters" });
@@ -458,6 +452,29 @@ impl Storage {
         };
         tx.commit().await?;
         Ok(info)
+    }
+
+    /// Sets a new password for `username` (the same rule as [`Storage::add_user`]) and ends the
+    /// account's sessions: every device of the account that is not revoked has its token expire
+    /// now, so it must log in again with the new password. Its records stay on it (an expired
+    /// token, unlike a revoked device, removes nothing), and edits waiting there are pushed after
+    /// that login. Returns how many devices were logged out.
+    pub async fn set_password(&self, username: &str, password: &str) -> Result<u64> {
+        let username = username.trim();
+        check_password(password, username, PasswordStrength::PasswordOnly).map_err(Error::Password)?;
+        let user_id = self.user_id(username).await?;
+        let hash = auth::hash_password(password.to_string()).await?;
+        let now = unix_now();
+        let _turn = self.write_turn().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(&hash).bind(&user_id).execute(&mut *tx).await?;
+        let ended = sqlx::query("UPDATE devices SET expires_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1")
+            .bind(now)
+            .bind(&user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ended.rows_affected())
     }
 
     async fn user_id(&self, username: &str) -> Result<String> {
@@ -603,37 +620,103 @@ impl Storage {
         Ok(())
     }
 
-    pub(crate) async fn login_failures(&self, username: &str) -> Result<Option<Failures>> {
-        let row = sqlx::query("SELECT failures, first_at, last_at FROM login_failures WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
+    /// How long the most locked of `keys` must still wait, if any is locked: a read, so that a
+    /// flood of refused attempts costs no writes (on SQLite, writers take turns with pushes).
+    /// [`Storage::reserve_login_attempt`] decides again, atomically, for attempts that pass.
+    pub(crate) async fn login_wait(&self, keys: [(&str, i64); 2], now_ms: i64, window_start_ms: i64) -> Result<Option<i64>> {
+        let rows = sqlx::query("SELECT key, failures, last_at, locked_until FROM login_attempts WHERE key = $1 OR key = $2")
+            .bind(keys[0].0)
+            .bind(keys[1].0)
+            .fetch_all(&self.pool)
             .await?;
-        row.map(|r| Ok(Failures { failures: r.try_get("failures")?, first_ms: r.try_get("first_at")?, last_ms: r.try_get("last_at")? }))
-            .transpose()
+        let mut wait = None;
+        for r in rows {
+            let key: String = r.try_get("key")?;
+            let free = keys.iter().find(|(k, _)| *k == key).map_or(i64::MAX, |(_, free)| *free);
+            let (failures, last_at, until): (i64, i64, i64) = (r.try_get("failures")?, r.try_get("last_at")?, r.try_get("locked_until")?);
+            if failures >= free && last_at >= window_start_ms && until > now_ms {
+                wait = wait.max(Some(until - now_ms));
+            }
+        }
+        Ok(wait)
     }
 
-    pub(crate) async fn set_login_failures(&self, username: &str, f: Failures) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO login_failures (username, failures, first_at, last_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, first_at = excluded.first_at, last_at = excluded.last_at",
-        )
-        .bind(username)
-        .bind(f.failures)
-        .bind(f.first_ms)
-        .bind(f.last_ms)
-        .execute(&self.pool)
-        .await?;
+    /// Counts one login attempt under `key` before its password is checked, in one statement,
+    /// so that concurrent attempts cannot all pass: `Ok(None)` when the attempt may go on (it is
+    /// now counted), `Ok(Some(ms))` when the key must wait that long first (nothing counted).
+    /// Failures count within a window from the first; once past `free`, the count keeps growing
+    /// until the key has been quiet a window (`window_start_ms` is now less a window). Below `free` nothing is
+    /// locked whatever the times say (a concurrent request may have taken its `now` a moment
+    /// before another that was written first).
+    pub(crate) async fn reserve_login_attempt(&self, key: &str, now_ms: i64, window_start_ms: i64, free: i64) -> Result<Option<i64>> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            // Start again from one when the key has been quiet a window, or when it is not past
+            // its free failures and they began more than a window ago (a failure now and then
+            // never adds up to a lock-out).
+            let reset = "(login_attempts.last_at < $3 OR (login_attempts.failures < $4 AND login_attempts.first_at < $3))";
+            let n = format!("CASE WHEN {reset} THEN 1 ELSE login_attempts.failures + 1 END");
+            format!(
+                "INSERT INTO login_attempts (key, failures, first_at, last_at, locked_until) VALUES ($1, 1, $2, $2, $2 + {first}) \
+                 ON CONFLICT (key) DO UPDATE SET failures = {n}, first_at = CASE WHEN {reset} THEN $2 ELSE login_attempts.first_at END, \
+                 last_at = $2, locked_until = $2 + {next} \
+                 WHERE login_attempts.last_at < $3 OR login_attempts.failures < $4 OR login_attempts.locked_until <= $2 \
+                 RETURNING failures",
+                first = auth::backoff_sql("1", "$4"),
+                next = auth::backoff_sql(&n, "$4"),
+            )
+        });
+        let counted: Option<i64> = {
+            let _turn = self.write_turn().await;
+            sqlx::query_scalar(SQL.as_str()).bind(key).bind(now_ms).bind(window_start_ms).bind(free).fetch_optional(&self.pool).await?
+        };
+        if counted.is_some() {
+            return Ok(None);
+        }
+        let until: Option<i64> =
+            sqlx::query_scalar("SELECT locked_until FROM login_attempts WHERE key = $1").bind(key).fetch_optional(&self.pool).await?;
+        Ok(Some(until.map_or(1, |u| (u - now_ms).max(1))))
+    }
+
+    /// Takes back one attempt counted under `key` (its password was never checked, or it was
+    /// right and the key is an address shared by every user name).
+    pub(crate) async fn refund_login_attempt(&self, key: &str, free: i64) -> Result<()> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "UPDATE login_attempts SET failures = failures - 1, locked_until = last_at + {} WHERE key = $1 AND failures > 0",
+                auth::backoff_sql("(failures - 1)", "$2")
+            )
+        });
+        let _turn = self.write_turn().await;
+        sqlx::query(SQL.as_str()).bind(key).bind(free).execute(&self.pool).await?;
         Ok(())
     }
 
-    /// Forgets failures older than `before_ms` (the table holds at most one window's worth).
-    pub(crate) async fn prune_login_failures(&self, before_ms: i64) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE last_at < $1").bind(before_ms).execute(&self.pool).await?;
+    /// A counted attempt under `key` failed at `now_ms`: its back-off runs from now (not only
+    /// from when it was counted, which was before the password check took its time).
+    pub(crate) async fn restart_login_backoff(&self, key: &str, now_ms: i64, free: i64) -> Result<()> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            let until = format!("$2 + {}", auth::backoff_sql("failures", "$3"));
+            format!(
+                "UPDATE login_attempts SET last_at = $2, locked_until = CASE WHEN locked_until < {until} THEN {until} ELSE locked_until END \
+                 WHERE key = $1"
+            )
+        });
+        let _turn = self.write_turn().await;
+        sqlx::query(SQL.as_str()).bind(key).bind(now_ms).bind(free).execute(&self.pool).await?;
         Ok(())
     }
 
-    pub(crate) async fn clear_login_failures(&self, username: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(username).execute(&self.pool).await?;
+    /// Forgets the attempts under `key` (a right password for that user name from that address).
+    pub(crate) async fn clear_login_attempts(&self, key: &str) -> Result<()> {
+        let _turn = self.write_turn().await;
+        sqlx::query("DELETE FROM login_attempts WHERE key = $1").bind(key).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Forgets keys quiet since `before_ms` (the table holds at most one window's worth).
+    pub(crate) async fn prune_login_attempts(&self, before_ms: i64) -> Result<()> {
+        let _turn = self.write_turn().await;
+        sqlx::query("DELETE FROM login_attempts WHERE last_at < $1").bind(before_ms).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -1062,6 +1145,46 @@ pub(crate) fn unix_now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn login_attempts_count_within_a_window_from_the_first_and_lock_past_the_free_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Storage::open(&format!("sqlite://{}", dir.path().join("s.sqlite").display())).await.unwrap();
+        const MIN: i64 = 60 * 1000;
+        let window = auth::FAILURE_WINDOW_MS;
+        let reserve = |key: &'static str, t: i64| {
+            let s = s.clone();
+            async move { s.reserve_login_attempt(key, t, t - window, 5).await.unwrap() }
+        };
+        // A failure every 4 minutes never locks: the count starts again once its first failure
+        // is a window old.
+        for i in 0..12 {
+            assert_eq!(reserve("spread", i * 4 * MIN).await, None, "attempt {i}");
+        }
+        // Five quick ones are free; the sixth waits 1 s from the fifth, and is not counted.
+        for t in 0..5 {
+            assert_eq!(reserve("quick", t).await, None);
+        }
+        assert_eq!(reserve("quick", 10).await, Some(994));
+        assert_eq!(reserve("quick", 1004).await, None, "counted: the sixth");
+        assert_eq!(reserve("quick", 1005).await, Some(1999), "now 2 s from the sixth");
+        // Past the free ones, the count keeps growing even after a window from the first…
+        let t9 = 1004 + 30 * MIN;
+        assert_eq!(reserve("quick", 1004 + 10 * MIN).await, None, "the seventh");
+        assert_eq!(reserve("quick", 1004 + 20 * MIN).await, None, "the eighth");
+        assert_eq!(reserve("quick", t9).await, None, "the ninth");
+        assert_eq!(reserve("quick", t9 + 1).await, Some(15_999), "16 s after the ninth");
+        // …until the key has been quiet a whole window.
+        let later = t9 + window + 1;
+        for t in 0..5 {
+            assert_eq!(reserve("quick", later + t).await, None, "forgiven: {t}");
+        }
+        // A refund gives back the count and the lock that came with it.
+        assert_eq!(reserve("quick", later + 10).await, Some(994));
+        s.refund_login_attempt("quick", 5).await.unwrap();
+        assert_eq!(reserve("quick", later + 11).await, None);
+        s.close().await;
+    }
 
     #[test]
     fn the_scheme_picks_the_backend() {

@@ -70,6 +70,20 @@ impl Harness {
             .unwrap()
     }
 
+    /// A login from the loopback address `127.0.0.N` (each N is another client).
+    async fn login_from(&self, n: u8, username: &str, password: &str) -> reqwest::Response {
+        let http = reqwest::Client::builder()
+            .local_address(std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, n)))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        http.post(self.url("/api/v1/login"))
+            .json(&serde_json::json!({"username": username, "password": password, "device_name": "架空タブレット"}))
+            .send()
+            .await
+            .unwrap()
+    }
+
     async fn login(&self, username: &str) -> LoginResponse {
         let res = self.login_as(username, PASSWORD).await;
         assert_eq!(res.status(), StatusCode::OK, "login {username}");
@@ -212,6 +226,9 @@ on_both_backends!(
     login_with_the_right_password_gives_the_device_a_token,
     a_wrong_password_or_unknown_user_is_unauthorized,
     five_failed_logins_slow_down_the_next_and_a_success_resets,
+    concurrent_guesses_are_counted_before_any_password_is_checked,
+    the_back_off_is_kept_per_address_and_name_and_per_address_for_every_name,
+    a_full_hashing_queue_answers_503_and_counts_nothing,
     requests_without_a_known_token_are_unauthorized,
     an_expired_token_is_refused,
     a_revoked_device_is_refused_and_listed_as_revoked,
@@ -328,6 +345,119 @@ async fn five_failed_logins_slow_down_the_next_and_a_success_resets(db: Db) {
     // A success forgets the failures.
     assert_eq!(h.login_as("nurse-a", "wrong").await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(h.login_as("nurse-a", PASSWORD).await.status(), StatusCode::OK);
+    h.finish().await;
+}
+
+async fn concurrent_guesses_are_counted_before_any_password_is_checked(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let h = std::sync::Arc::new(h);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    for i in 0..30 {
+        let (h, tx) = (h.clone(), tx.clone());
+        tokio::spawn(async move {
+            let status = h.login_from(2, "nurse-a", &format!("wrong-guess-{i:02}")).await.status();
+            drop(h);
+            let _ = tx.send(status);
+        });
+    }
+    drop(tx);
+    // The right password joins as soon as one guess has been refused.
+    let (mut statuses, mut right) = (Vec::new(), None);
+    while let Some(status) = rx.recv().await {
+        statuses.push(status);
+        if status == StatusCode::TOO_MANY_REQUESTS && right.is_none() {
+            right = Some(h.login_from(2, "nurse-a", PASSWORD).await.status());
+        }
+    }
+    let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(checked + refused, 30, "{statuses:?}");
+    assert!((1..=5).contains(&checked), "at most the 5 free guesses are checked: {checked}");
+    assert_eq!(right, Some(StatusCode::TOO_MANY_REQUESTS), "the right password waits like any guess");
+    assert!(h.storage.list_devices().await.unwrap().is_empty());
+    let Ok(h) = std::sync::Arc::try_unwrap(h) else { panic!("the harness is still shared") };
+    h.finish().await;
+}
+
+async fn the_back_off_is_kept_per_address_and_name_and_per_address_for_every_name(db: Db) {
+    let Some(h) = Harness::start_with(db, |c| c.login_address_free_failures = 8).await else { return };
+    h.world().await;
+    // A guesser at 127.0.0.2 backs off; the nurse at 127.0.0.3 does not.
+    for _ in 0..5 {
+        assert_eq!(h.login_from(2, "nurse-a", "wrong").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(h.login_from(2, "nurse-a", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(h.login_from(3, "nurse-a", PASSWORD).await.status(), StatusCode::OK);
+    // A right password forgets that name's failures from that address only: the guesser still waits.
+    assert_eq!(h.login_from(3, "nurse-a", "wrong").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(h.login_from(2, "nurse-a", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // 127.0.0.4 tries many names: after 8 failures (the address's free ones) every name waits
+    // there, including a real account with its right password; elsewhere that account is fine.
+    for i in 0..8 {
+        assert_eq!(h.login_from(4, &format!("kakuu-{i}"), "wrong").await.status(), StatusCode::UNAUTHORIZED, "guess {i}");
+    }
+    let res = h.login_from(4, "nurse-b", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"));
+    assert_eq!(h.login_from(5, "nurse-b", PASSWORD).await.status(), StatusCode::OK);
+
+    // Successes never use up an address's free failures: an office behind one address logs in
+    // more often than that.
+    for _ in 0..12 {
+        assert_eq!(h.login_from(6, "nurse-b", PASSWORD).await.status(), StatusCode::OK);
+    }
+    h.finish().await;
+}
+
+async fn a_full_hashing_queue_answers_503_and_counts_nothing(db: Db) {
+    let Some(h) = Harness::start_with(db, |c| {
+        c.hash_concurrency = 1;
+        c.hash_queue = 1;
+        c.login_address_free_failures = 5;
+    })
+    .await
+    else {
+        return;
+    };
+    h.world().await;
+    let h = std::sync::Arc::new(h);
+    // Five names at once from one address: one hashing thread and one place in its queue.
+    let tasks: Vec<_> = (0..5)
+        .map(|i| {
+            let h = h.clone();
+            tokio::spawn(async move {
+                let res = h.login_from(10, &format!("kakuu-{i}"), "wrong").await;
+                let retry = res.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+                (res.status(), retry, res.json::<ErrorBody>().await.unwrap())
+            })
+        })
+        .collect();
+    let (mut checked, mut busy) = (0, 0);
+    for t in tasks {
+        let (status, retry, body) = t.await.unwrap();
+        match status {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                busy += 1;
+                assert_eq!(body.code, "busy");
+                assert!(retry.is_some_and(|r| r.parse::<u64>().unwrap() >= 1));
+                assert!(body.message.contains(" / "), "Japanese, then English: {}", body.message);
+            }
+            other => panic!("{other}: {body:?}"),
+        }
+    }
+    assert!(busy >= 1, "a queue of one cannot hold five at once");
+    // Only the checked ones count against the address's five free failures.
+    let mut more = 0;
+    for i in 0..6 {
+        if h.login_from(10, &format!("kakuu-more-{i}"), "wrong").await.status() == StatusCode::UNAUTHORIZED {
+            more += 1;
+        }
+    }
+    assert_eq!(checked + more, 5, "{checked} checked at once, then {more}");
+    let Ok(h) = std::sync::Arc::try_unwrap(h) else { panic!("the harness is still shared") };
     h.finish().await;
 }
 
@@ -1106,7 +1236,22 @@ async fn admin_operations_refuse_duplicates_and_unknown_names(db: Db) {
     let s = &h.storage;
     assert!(matches!(s.add_user("nurse-a", PASSWORD, Role::Nurse, "st-a", OrgKind::Station).await, Err(Error::UsernameTaken(_))));
     assert!(matches!(s.add_user("new", PASSWORD, Role::Nurse, "st-a", OrgKind::Municipality).await, Err(Error::OrgKindMismatch { .. })));
-    assert!(matches!(s.add_user("short", "1234", Role::Nurse, "st-a", OrgKind::Station).await, Err(Error::Invalid { .. })));
+    // The password rule (carebook_domain::check_password): each refusal names the rule, never the password.
+    for (name, bad, code) in [
+        ("short", "kakuu-hana-1", "too_short"),
+        ("common", "qwertyuiop123", "common"),
+        ("kakuu-nurse-z", "Kakuu-Nurse-Z-2026", "contains_username"),
+    ] {
+        match s.add_user(name, bad, Role::Nurse, "st-a", OrgKind::Station).await {
+            Err(Error::Password(problems)) => {
+                assert!(problems.has_code(code), "{name}: {problems}");
+                let text = Error::Password(problems).to_string();
+                assert!(!text.contains(bad), "{text}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    assert!(!s.list_users().await.unwrap().iter().any(|u| ["short", "common", "kakuu-nurse-z"].contains(&u.username.as_str())));
     assert!(matches!(s.add_user("has space", PASSWORD, Role::Nurse, "st-a", OrgKind::Station).await, Err(Error::Invalid { .. })));
     assert!(matches!(s.assign("nobody", ChildId::random()).await, Err(Error::UnknownUser(_))));
     let child = ChildId::random();

@@ -42,7 +42,8 @@ pub enum ServerCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCmd {
-    /// アカウントを追加（パスワードは標準入力） / add an account (password from stdin).
+    /// アカウントを追加（パスワードは標準入力。13文字以上、ユーザー名を含まない、よく使われるものでない）
+    /// / add an account (password from stdin: at least 13 characters, not containing the user name, not a common one).
     Add {
         /// ユーザー名 / account name.
         #[arg(long)]
@@ -88,6 +89,15 @@ pub enum UserCmd {
         /// 所属の種類 / organisation kind: station or municipality.
         #[arg(long, default_value = "station")]
         org_kind: OrgKind,
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
+    /// パスワードを変更（新しいパスワードは標準入力）。その利用者の端末はすべて再ログインが必要になります（記録は端末に残ります）
+    /// / set a new password (from stdin); every device of the account must log in again (its records stay on it).
+    Password {
+        /// ユーザー名 / account name.
+        #[arg(long)]
+        user: String,
         #[command(flatten)]
         opts: ServerOpts,
     },
@@ -208,6 +218,15 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
                 return print_json(&info);
             }
             out!("変更しました / changed: {} ({} / {}) {}", info.username, info.role.label().ja, info.role.name(), info.org_id);
+            Ok(())
+        }
+        ServerCmd::User(UserCmd::Password { user, opts }) => {
+            let password = read_password()?;
+            let ended = storage(&opts).await?.set_password(&user, &password).await?;
+            if env.json {
+                return print_json(&serde_json::json!({ "username": user.trim(), "devices_logged_out": ended }));
+            }
+            out!("パスワードを変更しました。端末 {ended} 台は再ログインが必要です / password changed; {ended} device(s) must log in again: {}", user.trim());
             Ok(())
         }
         ServerCmd::User(UserCmd::List { opts }) => {
