@@ -32,11 +32,14 @@ pub struct Config {
     /// Real visits and face sheets are tens of kilobytes; text fields are bounded by the domain.
     pub max_document_inflated_bytes: u64,
     /// The most changes one document may hold (`CAREBOOK_MAX_DOCUMENT_CHANGES`). A visit saved
-    /// every ten seconds for a whole day is under 3,000; a face sheet edited for years, hundreds.
+    /// every ten seconds for an eight-hour day is under 3,000; a face sheet edited for years,
+    /// hundreds.
     pub max_document_changes: u64,
     /// The most operations one document may hold, and the most rows any column of it may claim
-    /// (`CAREBOOK_MAX_DOCUMENT_OPS`). A visit edited all day is a few thousand; a 4,000-character
-    /// note typed and retyped ten times, under 100,000.
+    /// (`CAREBOOK_MAX_DOCUMENT_OPS`). Every character typed is one: a visit edited all day is a
+    /// few thousand, its notes typed and corrected several times over some tens of thousands.
+    /// Loading and merging costs some hundreds of bytes per operation, so the default keeps one
+    /// document near 50 MiB of server memory.
     pub max_document_ops: u64,
     /// How many documents are loaded, merged, checked and saved at once, each on a blocking
     /// thread so the async workers keep answering (`CAREBOOK_DOCUMENT_WORKERS`); by default the
@@ -235,7 +238,7 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:8080");
         assert_eq!((c.token_ttl_days, c.max_body_bytes, c.changes_page_limit), (30, 16 * 1024 * 1024, 500));
         assert_eq!(c.database_url(), "sqlite://./carebook-server-data/server.sqlite");
-        assert_eq!((c.max_document_inflated_bytes, c.max_document_changes, c.max_document_ops), (32 * 1024 * 1024, 20_000, 500_000));
+        assert_eq!((c.max_document_inflated_bytes, c.max_document_changes, c.max_document_ops), (32 * 1024 * 1024, 10_000, 100_000));
         assert!(c.document_workers >= 1);
     }
 
