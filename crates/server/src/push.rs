@@ -1,7 +1,8 @@
 //! A push, one document at a time, each in its own transaction:
 //!
-//! 1. the bytes must be whole automerge chunks (`corrupt_record`), the same answer whether or
-//!    not the record exists; an existing record's stored child must be the caller's to touch,
+//! 1. the bytes must stay within the configured bounds, checked by `bounds::scan` before
+//!    automerge expands anything (`too_large`), and be whole automerge chunks (`corrupt_record`),
+//!    the same answer whether or not the record exists; an existing record's stored child must be the caller's to touch,
 //!    and the kind must match (`forbidden`, `schema_mismatch`);
 //! 2. the bytes are merged into the stored copy and the result hydrated (`schema_mismatch`;
 //!    changes whose ancestors the server lacks: `corrupt_record`); a merge that adds nothing is
@@ -17,6 +18,9 @@
 //!    and written again on its own.
 //!
 //! A rejection stores nothing of the record: the pushed bytes go to quarantine.
+//!
+//! The automerge work (load, merge, hydrate, checks, save) runs on blocking threads behind a
+//! semaphore ([`Heavy`]); the storage calls between them stay async.
 
 use std::sync::Arc;
 
