@@ -101,7 +101,20 @@ fn too_large_text(measure: Measure, limit: u64) -> String {
 /// count passes `limits` or the structure is not what Carebook writes. No IO, no allocation
 /// proportional to what the bytes claim; inflating streams through a fixed buffer.
 pub fn scan(bytes: &[u8], limits: &Limits) -> Result<Counts, Refusal> {
-    let mut s = Scanner { limits: *limits, counts: Counts::default() };
+    scan_metered(bytes, limits, &mut 0)
+}
+
+/// [`scan`] that adds to `work` the bytes it read and inflated, whether or not it refused the
+/// bytes: a caller bounding the work of a whole request (many documents) counts each one's cost.
+pub fn scan_metered(bytes: &[u8], limits: &Limits, work: &mut u64) -> Result<Counts, Refusal> {
+    let inflated = std::cell::Cell::new(0);
+    let result = scan_inner(bytes, limits, &inflated);
+    *work = work.saturating_add(bytes.len() as u64).saturating_add(inflated.get());
+    result
+}
+
+fn scan_inner(bytes: &[u8], limits: &Limits, inflated: &std::cell::Cell<u64>) -> Result<Counts, Refusal> {
+    let mut s = Scanner { limits: *limits, counts: Counts::default(), inflated };
     let mut pos = 0;
     while pos < bytes.len() {
         let chunk = s.counts.chunks + 1;
@@ -132,7 +145,8 @@ pub fn scan(bytes: &[u8], limits: &Limits) -> Result<Counts, Refusal> {
             }
             2 => {
                 s.add(Measure::InflatedBytes, head.pos as u64)?;
-                let mut inflate = Inflate::new(data, s.limits.inflated_bytes - s.counts.inflated_bytes, s.limits.inflated_bytes);
+                let mut inflate =
+                    Inflate::new(data, s.limits.inflated_bytes - s.counts.inflated_bytes, s.limits.inflated_bytes, s.inflated);
                 s.change(&mut inflate)?;
                 inflate.finish()?;
                 s.add(Measure::InflatedBytes, inflate.produced)?;
@@ -253,19 +267,13 @@ struct Inflate<'a> {
     produced: u64,
     allowance: u64,
     limit: u64,
+    total: &'a std::cell::Cell<u64>,
 }
 
 impl<'a> Inflate<'a> {
-    fn new(compressed: &'a [u8], allowance: u64, limit: u64) -> Self {
-        Inflate {
-            decoder: flate2::bufread::DeflateDecoder::new(compressed),
-            buf: vec![0; 16 * 1024],
-            pos: 0,
-            len: 0,
-            produced: 0,
-            allowance,
-            limit,
-        }
+    fn new(compressed: &'a [u8], allowance: u64, limit: u64, total: &'a std::cell::Cell<u64>) -> Self {
+        let decoder = flate2::bufread::DeflateDecoder::new(compressed);
+        Inflate { decoder, buf: vec![0; 16 * 1024], pos: 0, len: 0, produced: 0, allowance, limit, total }
     }
     /// Reads what is left (automerge reads the stream to its end).
     fn finish(&mut self) -> Result<(), Refusal> {
@@ -284,6 +292,7 @@ impl Source for Inflate<'_> {
                 return Ok(None);
             }
             self.produced += n as u64;
+            self.total.set(self.total.get() + n as u64);
             if self.produced > self.allowance {
                 return Err(Refusal::TooLarge { measure: Measure::InflatedBytes, limit: self.limit });
             }
@@ -398,12 +407,14 @@ enum Values<'v> {
     Delta(&'v mut Vec<u64>),
 }
 
-struct Scanner {
+struct Scanner<'c> {
     limits: Limits,
     counts: Counts,
+    /// Every byte inflated so far, refused or not.
+    inflated: &'c std::cell::Cell<u64>,
 }
 
-impl Scanner {
+impl Scanner<'_> {
     fn add(&mut self, measure: Measure, n: u64) -> Result<(), Refusal> {
         let (count, limit) = match measure {
             Measure::Changes => (&mut self.counts.changes, self.limits.changes),
@@ -538,7 +549,8 @@ impl Scanner {
             self.add(Measure::InflatedBytes, data.len() as u64)?;
             return self.rows(&mut Slice::new(data), col, values);
         }
-        let mut inflate = Inflate::new(data, self.limits.inflated_bytes - self.counts.inflated_bytes, self.limits.inflated_bytes);
+        let mut inflate =
+            Inflate::new(data, self.limits.inflated_bytes - self.counts.inflated_bytes, self.limits.inflated_bytes, self.inflated);
         let rows = self.rows(&mut inflate, col, values)?;
         inflate.finish()?;
         self.add(Measure::InflatedBytes, inflate.produced)?;
@@ -914,6 +926,21 @@ mod tests {
         // metadata, then the column.
         assert!(small.len() < 16_384);
         assert_eq!(scan(&small, &Limits::DEFAULT).unwrap().inflated_bytes, 4 + 4 + 1 + 2 + 28 + 1024 * 1024);
+    }
+
+    #[test]
+    fn the_metered_scan_counts_what_a_refused_bomb_cost() {
+        let bomb = bombs::compressed_change(64);
+        let mut work = 0;
+        let limits = Limits { inflated_bytes: 4 * 1024 * 1024, ..Limits::DEFAULT };
+        assert!(scan_metered(&bomb, &limits, &mut work).is_err());
+        // The input, and at most one buffer past the 4 MiB allowance.
+        assert!((4 * 1024 * 1024..4 * 1024 * 1024 + 16 * 1024 + 2 * bomb.len() as u64).contains(&work), "{work}");
+        let fine = bombs::compressed_change(1);
+        let before = work;
+        let counts = scan_metered(&fine, &limits, &mut work).unwrap();
+        assert_eq!(work - before, fine.len() as u64 + 28 + 1024 * 1024);
+        assert_eq!(counts.inflated_bytes, 4 + 4 + 1 + 2 + 28 + 1024 * 1024);
     }
 
     #[test]

@@ -45,6 +45,12 @@ pub struct Config {
     /// thread so the async workers keep answering (`CAREBOOK_DOCUMENT_WORKERS`); by default the
     /// number of cores.
     pub document_workers: usize,
+    /// The most bytes all documents of one push may read and inflate together, refused ones
+    /// included (`CAREBOOK_MAX_PUSH_INFLATED_BYTES`); documents past it are refused as
+    /// `too_large`, asking for smaller batches. A device's batch (at most 100 documents, 8 MiB,
+    /// 64 MiB inflated) stays well under it; without it, a 16 MiB body of small bombs would make
+    /// one request inflate hundreds of gigabytes, 32 MiB at a time.
+    pub max_push_inflated_bytes: u64,
 }
 
 impl Default for Config {
@@ -61,6 +67,7 @@ impl Default for Config {
             max_document_changes: carebook_domain::bounds::Limits::DEFAULT.changes,
             max_document_ops: carebook_domain::bounds::Limits::DEFAULT.ops,
             document_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            max_push_inflated_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -151,6 +158,9 @@ impl Config {
         if let Some(v) = env("CAREBOOK_MAX_DOCUMENT_OPS") {
             config.max_document_ops = parse_env("CAREBOOK_MAX_DOCUMENT_OPS", v)?;
         }
+        if let Some(v) = env("CAREBOOK_MAX_PUSH_INFLATED_BYTES") {
+            config.max_push_inflated_bytes = parse_env("CAREBOOK_MAX_PUSH_INFLATED_BYTES", v)?;
+        }
         if let Some(v) = env("CAREBOOK_DOCUMENT_WORKERS") {
             config.document_workers = parse_env("CAREBOOK_DOCUMENT_WORKERS", v)?;
         }
@@ -197,6 +207,13 @@ impl Config {
         if self.max_document_ops < 1 {
             return Err(ConfigError::Invalid { field: "max_document_ops", value: "0".into(), reason: "must be at least 1" });
         }
+        if self.max_push_inflated_bytes < self.max_document_inflated_bytes {
+            return Err(ConfigError::Invalid {
+                field: "max_push_inflated_bytes",
+                value: self.max_push_inflated_bytes.to_string(),
+                reason: "must be at least max_document_inflated_bytes",
+            });
+        }
         if self.document_workers < 1 {
             return Err(ConfigError::Invalid { field: "document_workers", value: "0".into(), reason: "must be at least 1" });
         }
@@ -240,6 +257,7 @@ mod tests {
         assert_eq!(c.database_url(), "sqlite://./carebook-server-data/server.sqlite");
         assert_eq!((c.max_document_inflated_bytes, c.max_document_changes, c.max_document_ops), (32 * 1024 * 1024, 10_000, 100_000));
         assert!(c.document_workers >= 1);
+        assert_eq!(c.max_push_inflated_bytes, 256 * 1024 * 1024);
     }
 
     #[test]
@@ -256,6 +274,8 @@ mod tests {
         assert_eq!((l.inflated_bytes, l.changes, l.ops, c.document_workers), (1_048_576, 100, 5000, 3));
         let err = Config::load_with_env(None, |k| (k == "CAREBOOK_DOCUMENT_WORKERS").then(|| "0".to_string())).unwrap_err();
         assert!(err.to_string().contains("document_workers"), "{err}");
+        let err = Config::load_with_env(None, |k| (k == "CAREBOOK_MAX_PUSH_INFLATED_BYTES").then(|| "1000000".to_string())).unwrap_err();
+        assert!(err.to_string().contains("max_push_inflated_bytes"), "{err}");
         let err = Config::load_with_env(None, |k| (k == "CAREBOOK_MAX_DOCUMENT_OPS").then(|| "0".to_string())).unwrap_err();
         assert!(err.to_string().contains("max_document_ops"), "{err}");
     }
