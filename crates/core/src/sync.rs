@@ -35,6 +35,21 @@ pub const PUSH_BATCH: i64 = 100;
 /// Document bytes per push request (base64 in JSON adds a third; the server's default limit is
 /// 16 MiB after decompression). A larger document goes alone.
 pub const PUSH_BYTES: usize = 8 * 1024 * 1024;
+/// Document bytes once inflated per push request, well under the server's default budget for
+/// one push (256 MiB). A larger document goes alone.
+pub const PUSH_INFLATED_BYTES: usize = 64 * 1024 * 1024;
+
+/// How many documents from the front of `batch` make one push: within [`PUSH_BYTES`] as sent
+/// and [`PUSH_INFLATED_BYTES`] once inflated (at least one).
+fn batch_len(batch: &[PendingDoc]) -> usize {
+    let batch = &batch[..batch.len().min(PUSH_BATCH as usize)];
+    let n = fit_bytes(batch.iter().map(|d| d.bytes.len()), PUSH_BYTES);
+    let inflated = |d: &PendingDoc| {
+        let limits = carebook_domain::bounds::Limits::DEFAULT;
+        carebook_domain::bounds::scan(&d.bytes, &limits).map_or(d.bytes.len(), |c| c.inflated_bytes as usize)
+    };
+    fit_bytes(batch[..n].iter().map(inflated), PUSH_INFLATED_BYTES)
+}
 /// Documents per pull page (the server may bound pages further, by bytes too).
 pub const PULL_PAGE: i64 = 500;
 /// How often one sync reconciles its buckets with the server before giving up (access that
@@ -281,7 +296,7 @@ impl Carebook {
             if batch.is_empty() {
                 break;
             }
-            batch.truncate(fit_bytes(batch.iter().map(|d| d.bytes.len()), PUSH_BYTES));
+            batch.truncate(batch_len(&batch));
             seen.extend(batch.iter().map(|d| d.id.clone()));
             self.push_batch(s, &auth, &batch, &mut report).await?;
             progress(SyncProgress { phase: SyncPhase::Push, done: report.sent, total: total.max(report.sent) });
@@ -430,7 +445,7 @@ impl Carebook {
         if !gone.is_empty() {
             let mut waiting = &self.store.pending_of(&gone).await?[..];
             while !waiting.is_empty() {
-                let n = fit_bytes(waiting.iter().take(PUSH_BATCH as usize).map(|d| d.bytes.len()), PUSH_BYTES);
+                let n = batch_len(waiting);
                 self.push_batch(s, auth, &waiting[..n], report).await?;
                 waiting = &waiting[n..];
             }
@@ -618,6 +633,21 @@ mod tests {
         assert_eq!(fit_bytes([25, 1], 10), 1, "a document larger than a batch goes alone");
         assert_eq!(fit_bytes([4, 6, 1], 10), 2);
         assert_eq!(fit_bytes([1; 7], 10), 7);
+    }
+
+    #[test]
+    fn a_push_batch_stays_within_its_inflated_bytes_too() {
+        let doc = |mib| PendingDoc {
+            id: "x".into(),
+            kind: carebook_domain::RecordKind::Visit,
+            bytes: carebook_domain::bounds::bombs::compressed_change(mib),
+            version: 1,
+        };
+        // 30 KiB or so as sent, 20 MiB each once inflated: three fit in 64 MiB, not four.
+        let batch: Vec<PendingDoc> = (0..5).map(|_| doc(20)).collect();
+        assert!(batch.iter().map(|d| d.bytes.len()).sum::<usize>() < 200_000);
+        assert_eq!(batch_len(&batch), 3);
+        assert_eq!(batch_len(&batch[..1]), 1);
     }
 
     #[test]

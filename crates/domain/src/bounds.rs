@@ -31,8 +31,10 @@ pub struct Limits {
 
 impl Limits {
     /// Defaults with room well above real records: a visit edited all day is a few thousand
-    /// changes and operations, a face sheet edited for years a few hundred changes.
-    pub const DEFAULT: Limits = Limits { inflated_bytes: 32 * 1024 * 1024, changes: 20_000, ops: 500_000 };
+    /// changes and operations (every character typed is one), a face sheet edited for years a
+    /// few hundred changes. Loading and merging a document costs the server some hundreds of
+    /// bytes per operation, so 100,000 operations stay near 50 MiB.
+    pub const DEFAULT: Limits = Limits { inflated_bytes: 32 * 1024 * 1024, changes: 10_000, ops: 100_000 };
 }
 
 impl Default for Limits {
@@ -99,7 +101,20 @@ fn too_large_text(measure: Measure, limit: u64) -> String {
 /// count passes `limits` or the structure is not what Carebook writes. No IO, no allocation
 /// proportional to what the bytes claim; inflating streams through a fixed buffer.
 pub fn scan(bytes: &[u8], limits: &Limits) -> Result<Counts, Refusal> {
-    let mut s = Scanner { limits: *limits, counts: Counts::default() };
+    scan_metered(bytes, limits, &mut 0)
+}
+
+/// [`scan`] that adds to `work` the bytes it read and inflated, whether or not it refused the
+/// bytes: a caller bounding the work of a whole request (many documents) counts each one's cost.
+pub fn scan_metered(bytes: &[u8], limits: &Limits, work: &mut u64) -> Result<Counts, Refusal> {
+    let inflated = std::cell::Cell::new(0);
+    let result = scan_inner(bytes, limits, &inflated);
+    *work = work.saturating_add(bytes.len() as u64).saturating_add(inflated.get());
+    result
+}
+
+fn scan_inner(bytes: &[u8], limits: &Limits, inflated: &std::cell::Cell<u64>) -> Result<Counts, Refusal> {
+    let mut s = Scanner { limits: *limits, counts: Counts::default(), inflated };
     let mut pos = 0;
     while pos < bytes.len() {
         let chunk = s.counts.chunks + 1;
@@ -130,7 +145,8 @@ pub fn scan(bytes: &[u8], limits: &Limits) -> Result<Counts, Refusal> {
             }
             2 => {
                 s.add(Measure::InflatedBytes, head.pos as u64)?;
-                let mut inflate = Inflate::new(data, s.limits.inflated_bytes - s.counts.inflated_bytes, s.limits.inflated_bytes);
+                let mut inflate =
+                    Inflate::new(data, s.limits.inflated_bytes - s.counts.inflated_bytes, s.limits.inflated_bytes, s.inflated);
                 s.change(&mut inflate)?;
                 inflate.finish()?;
                 s.add(Measure::InflatedBytes, inflate.produced)?;
@@ -251,19 +267,13 @@ struct Inflate<'a> {
     produced: u64,
     allowance: u64,
     limit: u64,
+    total: &'a std::cell::Cell<u64>,
 }
 
 impl<'a> Inflate<'a> {
-    fn new(compressed: &'a [u8], allowance: u64, limit: u64) -> Self {
-        Inflate {
-            decoder: flate2::bufread::DeflateDecoder::new(compressed),
-            buf: vec![0; 16 * 1024],
-            pos: 0,
-            len: 0,
-            produced: 0,
-            allowance,
-            limit,
-        }
+    fn new(compressed: &'a [u8], allowance: u64, limit: u64, total: &'a std::cell::Cell<u64>) -> Self {
+        let decoder = flate2::bufread::DeflateDecoder::new(compressed);
+        Inflate { decoder, buf: vec![0; 16 * 1024], pos: 0, len: 0, produced: 0, allowance, limit, total }
     }
     /// Reads what is left (automerge reads the stream to its end).
     fn finish(&mut self) -> Result<(), Refusal> {
@@ -282,6 +292,7 @@ impl Source for Inflate<'_> {
                 return Ok(None);
             }
             self.produced += n as u64;
+            self.total.set(self.total.get() + n as u64);
             if self.produced > self.allowance {
                 return Err(Refusal::TooLarge { measure: Measure::InflatedBytes, limit: self.limit });
             }
@@ -396,12 +407,14 @@ enum Values<'v> {
     Delta(&'v mut Vec<u64>),
 }
 
-struct Scanner {
+struct Scanner<'c> {
     limits: Limits,
     counts: Counts,
+    /// Every byte inflated so far, refused or not.
+    inflated: &'c std::cell::Cell<u64>,
 }
 
-impl Scanner {
+impl Scanner<'_> {
     fn add(&mut self, measure: Measure, n: u64) -> Result<(), Refusal> {
         let (count, limit) = match measure {
             Measure::Changes => (&mut self.counts.changes, self.limits.changes),
@@ -536,7 +549,8 @@ impl Scanner {
             self.add(Measure::InflatedBytes, data.len() as u64)?;
             return self.rows(&mut Slice::new(data), col, values);
         }
-        let mut inflate = Inflate::new(data, self.limits.inflated_bytes - self.counts.inflated_bytes, self.limits.inflated_bytes);
+        let mut inflate =
+            Inflate::new(data, self.limits.inflated_bytes - self.counts.inflated_bytes, self.limits.inflated_bytes, self.inflated);
         let rows = self.rows(&mut inflate, col, values)?;
         inflate.finish()?;
         self.add(Measure::InflatedBytes, inflate.produced)?;
@@ -858,7 +872,7 @@ mod tests {
             prop_assert_eq!(scan(&saved, &Limits { inflated_bytes: saved_inflated, ..exact }).map(|c| c.ops), Ok(ops));
             let fewer = Limits { changes: changes - 1, ..exact };
             prop_assert_eq!(scan(&as_changes, &fewer).unwrap_err(), Refusal::TooLarge { measure: Measure::Changes, limit: changes - 1 });
-            let fewer = Limits { ops: ops - 1, ..exact };
+            let fewer = Limits { ops: ops - 1, inflated_bytes: saved_inflated, ..exact };
             prop_assert_eq!(scan(&saved, &fewer).unwrap_err(), Refusal::TooLarge { measure: Measure::Ops, limit: ops - 1 });
         }
     }
@@ -915,6 +929,21 @@ mod tests {
     }
 
     #[test]
+    fn the_metered_scan_counts_what_a_refused_bomb_cost() {
+        let bomb = bombs::compressed_change(64);
+        let mut work = 0;
+        let limits = Limits { inflated_bytes: 4 * 1024 * 1024, ..Limits::DEFAULT };
+        assert!(scan_metered(&bomb, &limits, &mut work).is_err());
+        // The input, and at most one buffer past the 4 MiB allowance.
+        assert!((4 * 1024 * 1024..4 * 1024 * 1024 + 16 * 1024 + 2 * bomb.len() as u64).contains(&work), "{work}");
+        let fine = bombs::compressed_change(1);
+        let before = work;
+        let counts = scan_metered(&fine, &limits, &mut work).unwrap();
+        assert_eq!(work - before, fine.len() as u64 + 28 + 1024 * 1024);
+        assert_eq!(counts.inflated_bytes, 4 + 4 + 1 + 2 + 28 + 1024 * 1024);
+    }
+
+    #[test]
     fn a_document_with_a_deflated_column_bomb_is_refused_at_the_byte_limit() {
         let bomb = bombs::document_column(2048);
         let err = quickly(|| scan(&bomb, &Limits::DEFAULT)).unwrap_err();
@@ -926,8 +955,8 @@ mod tests {
         let bomb = bombs::rle_rows(1 << 40);
         assert!(bomb.len() < 200, "{} bytes", bomb.len());
         let err = quickly(|| scan(&bomb, &Limits::DEFAULT)).unwrap_err();
-        assert_eq!(err, Refusal::TooLarge { measure: Measure::Ops, limit: 500_000 });
-        assert!(err.to_string().contains("expected at most 500000 operations, got more"), "{err}");
+        assert_eq!(err, Refusal::TooLarge { measure: Measure::Ops, limit: 100_000 });
+        assert!(err.to_string().contains("expected at most 100000 operations, got more"), "{err}");
         // The same shape under the limit counts its rows as operations.
         let fine = bombs::rle_rows(1000);
         assert_eq!(scan(&fine, &Limits::DEFAULT).unwrap().ops, 1000);
@@ -945,7 +974,7 @@ mod tests {
         let doc = automerge::Automerge::load(&saved).unwrap();
         assert_eq!(doc.get_changes(&[]).len(), 1);
         let claimed = rewrite_max_op(&saved, 10_000_000);
-        assert_eq!(scan(&claimed, &Limits::DEFAULT).unwrap_err(), Refusal::TooLarge { measure: Measure::Ops, limit: 500_000 });
+        assert_eq!(scan(&claimed, &Limits::DEFAULT).unwrap_err(), Refusal::TooLarge { measure: Measure::Ops, limit: 100_000 });
         let err = scan(&rewrite_max_op(&saved, ops - 1), &Limits::DEFAULT).unwrap_err();
         assert!(matches!(&err, Refusal::Malformed(m) if m.contains("claim")), "{err}");
         assert_eq!(scan(&rewrite_max_op(&saved, ops), &Limits::DEFAULT).unwrap().ops, ops);

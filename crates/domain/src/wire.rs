@@ -140,7 +140,8 @@ pub struct PushResult {
     pub id: String,
     /// Accepted or rejected.
     pub outcome: PushOutcome,
-    /// Why it was rejected: `forbidden`, `locked`, `invalid`, `corrupt_record`, `schema_mismatch`.
+    /// Why it was rejected: `forbidden`, `locked`, `invalid`, `corrupt_record`, `schema_mismatch`,
+    /// `too_large` (past the server's document bounds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The reason in words (Japanese / English).

@@ -32,11 +32,14 @@ pub struct Config {
     /// Real visits and face sheets are tens of kilobytes; text fields are bounded by the domain.
     pub max_document_inflated_bytes: u64,
     /// The most changes one document may hold (`CAREBOOK_MAX_DOCUMENT_CHANGES`). A visit saved
-    /// every ten seconds for a whole day is under 3,000; a face sheet edited for years, hundreds.
+    /// every ten seconds for an eight-hour day is under 3,000; a face sheet edited for years,
+    /// hundreds.
     pub max_document_changes: u64,
     /// The most operations one document may hold, and the most rows any column of it may claim
-    /// (`CAREBOOK_MAX_DOCUMENT_OPS`). A visit edited all day is a few thousand; a 4,000-character
-    /// note typed and retyped ten times, under 100,000.
+    /// (`CAREBOOK_MAX_DOCUMENT_OPS`). Every character typed is one: a visit edited all day is a
+    /// few thousand, its notes typed and corrected several times over some tens of thousands.
+    /// Loading and merging costs some hundreds of bytes per operation, so the default keeps one
+    /// document near 50 MiB of server memory.
     pub max_document_ops: u64,
     /// How many documents are loaded, merged, checked and saved at once, each on a blocking
     /// thread so the async workers keep answering (`CAREBOOK_DOCUMENT_WORKERS`); by default the
@@ -56,6 +59,12 @@ pub struct Config {
     /// How many logins may wait for a hashing thread; past that, 503 with `Retry-After`
     /// (`CAREBOOK_HASH_QUEUE`).
     pub hash_queue: usize,
+    /// The most bytes all documents of one push may read and inflate together, refused ones
+    /// included (`CAREBOOK_MAX_PUSH_INFLATED_BYTES`); documents past it are refused as
+    /// `too_large`, asking for smaller batches. A device's batch (at most 100 documents, 8 MiB,
+    /// 64 MiB inflated) stays well under it; without it, a 16 MiB body of small bombs would make
+    /// one request inflate hundreds of gigabytes, 32 MiB at a time.
+    pub max_push_inflated_bytes: u64,
 }
 
 impl Default for Config {
@@ -76,6 +85,7 @@ impl Default for Config {
             login_address_free_failures: 20,
             hash_concurrency: 2,
             hash_queue: 32,
+            max_push_inflated_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -166,6 +176,9 @@ impl Config {
         if let Some(v) = env("CAREBOOK_MAX_DOCUMENT_OPS") {
             config.max_document_ops = parse_env("CAREBOOK_MAX_DOCUMENT_OPS", v)?;
         }
+        if let Some(v) = env("CAREBOOK_MAX_PUSH_INFLATED_BYTES") {
+            config.max_push_inflated_bytes = parse_env("CAREBOOK_MAX_PUSH_INFLATED_BYTES", v)?;
+        }
         if let Some(v) = env("CAREBOOK_DOCUMENT_WORKERS") {
             config.document_workers = parse_env("CAREBOOK_DOCUMENT_WORKERS", v)?;
         }
@@ -223,6 +236,13 @@ impl Config {
         }
         if self.max_document_ops < 1 {
             return Err(ConfigError::Invalid { field: "max_document_ops", value: "0".into(), reason: "must be at least 1" });
+        }
+        if self.max_push_inflated_bytes < self.max_document_inflated_bytes {
+            return Err(ConfigError::Invalid {
+                field: "max_push_inflated_bytes",
+                value: self.max_push_inflated_bytes.to_string(),
+                reason: "must be at least max_document_inflated_bytes",
+            });
         }
         if self.document_workers < 1 {
             return Err(ConfigError::Invalid { field: "document_workers", value: "0".into(), reason: "must be at least 1" });
@@ -289,8 +309,9 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:8080");
         assert_eq!((c.token_ttl_days, c.max_body_bytes, c.changes_page_limit), (30, 16 * 1024 * 1024, 500));
         assert_eq!(c.database_url(), "sqlite://./carebook-server-data/server.sqlite");
-        assert_eq!((c.max_document_inflated_bytes, c.max_document_changes, c.max_document_ops), (32 * 1024 * 1024, 20_000, 500_000));
+        assert_eq!((c.max_document_inflated_bytes, c.max_document_changes, c.max_document_ops), (32 * 1024 * 1024, 10_000, 100_000));
         assert!(c.document_workers >= 1);
+        assert_eq!(c.max_push_inflated_bytes, 256 * 1024 * 1024);
     }
 
     #[test]
@@ -307,6 +328,8 @@ mod tests {
         assert_eq!((l.inflated_bytes, l.changes, l.ops, c.document_workers), (1_048_576, 100, 5000, 3));
         let err = Config::load_with_env(None, |k| (k == "CAREBOOK_DOCUMENT_WORKERS").then(|| "0".to_string())).unwrap_err();
         assert!(err.to_string().contains("document_workers"), "{err}");
+        let err = Config::load_with_env(None, |k| (k == "CAREBOOK_MAX_PUSH_INFLATED_BYTES").then(|| "1000000".to_string())).unwrap_err();
+        assert!(err.to_string().contains("max_push_inflated_bytes"), "{err}");
         let err = Config::load_with_env(None, |k| (k == "CAREBOOK_MAX_DOCUMENT_OPS").then(|| "0".to_string())).unwrap_err();
         assert!(err.to_string().contains("max_document_ops"), "{err}");
     }

@@ -1,7 +1,8 @@
 //! A push, one document at a time, each in its own transaction:
 //!
-//! 1. the bytes must be whole automerge chunks (`corrupt_record`), the same answer whether or
-//!    not the record exists; an existing record's stored child must be the caller's to touch,
+//! 1. the bytes must stay within the configured bounds, checked by `bounds::scan` before
+//!    automerge expands anything (`too_large`), and be whole automerge chunks (`corrupt_record`),
+//!    the same answer whether or not the record exists; an existing record's stored child must be the caller's to touch,
 //!    and the kind must match (`forbidden`, `schema_mismatch`);
 //! 2. the bytes are merged into the stored copy and the result hydrated (`schema_mismatch`;
 //!    changes whose ancestors the server lacks: `corrupt_record`); a merge that adds nothing is
@@ -17,6 +18,9 @@
 //!    and written again on its own.
 //!
 //! A rejection stores nothing of the record: the pushed bytes go to quarantine.
+//!
+//! The automerge work (load, merge, hydrate, checks, save) runs on blocking threads behind a
+//! semaphore ([`Heavy`]); the storage calls between them stay async.
 
 use std::sync::Arc;
 
@@ -175,6 +179,7 @@ pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, docu
     let documents: Vec<Arc<DocPayload>> = documents.into_iter().map(Arc::new).collect();
     let mut results: Vec<Option<PushResult>> = vec![None; documents.len()];
     let mut cache = FactsCache::new();
+    let mut spent = 0;
     for kind in [RecordKind::Child, RecordKind::Visit] {
         let mut ready: Vec<(usize, Version)> = Vec::new();
         let mut again: Vec<usize> = Vec::new();
@@ -189,7 +194,7 @@ pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, docu
                 again.push(i);
                 continue;
             }
-            match attempt(storage, heavy, caller, p, &mut cache).await? {
+            match attempt(storage, heavy, caller, p, &mut cache, &mut spent).await? {
                 Step::Ready(v) => ready.push((i, v)),
                 Step::Unchanged(seq) => results[i] = Some(accepted(p, seq)),
                 Step::Rejected(r) => results[i] = Some(reject(storage, caller, p, r).await?),
@@ -205,7 +210,7 @@ pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, docu
         }
         again.sort_unstable();
         for i in again {
-            results[i] = Some(push_one(storage, heavy, caller, &documents[i], &mut cache).await?);
+            results[i] = Some(push_one(storage, heavy, caller, &documents[i], &mut cache, &mut spent).await?);
         }
         cache.clear();
     }
@@ -267,9 +272,16 @@ async fn reject(storage: &Storage, caller: &Caller, p: &DocPayload, r: Reject) -
 }
 
 /// One document on its own, merged again while other pushes keep changing it.
-async fn push_one(storage: &Storage, heavy: &Heavy, caller: &Caller, p: &Arc<DocPayload>, cache: &mut FactsCache) -> Result<PushResult> {
+async fn push_one(
+    storage: &Storage,
+    heavy: &Heavy,
+    caller: &Caller,
+    p: &Arc<DocPayload>,
+    cache: &mut FactsCache,
+    spent: &mut u64,
+) -> Result<PushResult> {
     for _ in 0..ATTEMPTS {
-        match attempt(storage, heavy, caller, p, cache).await? {
+        match attempt(storage, heavy, caller, p, cache, spent).await? {
             Step::Ready(v) => match storage.write_versions(std::slice::from_ref(&v), caller, unix_now()).await?.pop().flatten() {
                 Some(seq) => return Ok(accepted(p, seq)),
                 None => tracing::debug!(record = %p.id, "record changed during the push; merging again"),
@@ -287,12 +299,18 @@ async fn push_one(storage: &Storage, heavy: &Heavy, caller: &Caller, p: &Arc<Doc
 #[derive(Debug, Clone)]
 pub(crate) struct Heavy {
     limits: Limits,
+    /// The most bytes all documents of one push may read and inflate together.
+    push_budget: u64,
     permits: Arc<Semaphore>,
 }
 
 impl Heavy {
     pub(crate) fn new(config: &crate::Config) -> Heavy {
-        Heavy { limits: config.document_limits(), permits: Arc::new(Semaphore::new(config.document_workers)) }
+        Heavy {
+            limits: config.document_limits(),
+            push_budget: config.max_push_inflated_bytes,
+            permits: Arc::new(Semaphore::new(config.document_workers)),
+        }
     }
 
     /// Runs `f` on a blocking thread once a permit is free; a panic comes back as the error.
@@ -306,13 +324,24 @@ impl Heavy {
     }
 }
 
-/// The pushed bytes, checked: within the bounds, whole chunks, naming no other record.
-fn check_pushed(p: &DocPayload, limits: &Limits) -> std::result::Result<Option<AutoCommit>, Reject> {
+/// Why a document past the push's budget is refused.
+fn push_too_large(budget: u64) -> Reject {
+    let reason = format!(
+        "1回の送信の記録は合わせて展開後 {budget} バイトまでです。分けて送ってください / the documents of one push may inflate to at most {budget} bytes together; push them in smaller batches"
+    );
+    Reject { code: "too_large", reason, child: None }
+}
+
+/// The pushed bytes, checked: within the bounds, whole chunks, naming no other record. `work`
+/// gets the bytes read and inflated; `budget` is the push's whole budget when what is left of
+/// it, not the document limit, is `limits.inflated_bytes`.
+fn check_pushed(p: &DocPayload, limits: &Limits, budget: Option<u64>, work: &mut u64) -> std::result::Result<Option<AutoCommit>, Reject> {
     // Bounded before automerge expands anything: a refusal here costs at most the limit.
-    if let Err(refusal) = carebook_domain::bounds::scan(&p.bytes, limits) {
-        return Err(match refusal {
-            Refusal::TooLarge { .. } => Reject { code: "too_large", reason: refusal.to_string(), child: None },
-            Refusal::Malformed(reason) => Reject::from_doc(DocError::Corrupt { kind: p.kind, id: p.id.clone(), reason }, None),
+    if let Err(refusal) = carebook_domain::bounds::scan_metered(&p.bytes, limits, work) {
+        return Err(match (refusal, budget) {
+            (Refusal::TooLarge { measure: carebook_domain::bounds::Measure::InflatedBytes, .. }, Some(budget)) => push_too_large(budget),
+            (refusal @ Refusal::TooLarge { .. }, _) => Reject { code: "too_large", reason: refusal.to_string(), child: None },
+            (Refusal::Malformed(reason), _) => Reject::from_doc(DocError::Corrupt { kind: p.kind, id: p.id.clone(), reason }, None),
         });
     }
     let loaded = match carebook_domain::document::load_strict(&p.bytes) {
@@ -327,13 +356,38 @@ fn check_pushed(p: &DocPayload, limits: &Limits) -> std::result::Result<Option<A
     Ok(loaded)
 }
 
-async fn attempt(storage: &Storage, heavy: &Heavy, caller: &Caller, p: &Arc<DocPayload>, cache: &mut FactsCache) -> Result<Step> {
+async fn attempt(
+    storage: &Storage,
+    heavy: &Heavy,
+    caller: &Caller,
+    p: &Arc<DocPayload>,
+    cache: &mut FactsCache,
+    spent: &mut u64,
+) -> Result<Step> {
     // Unreadable or oversized bytes are refused before anything is looked up, so the answer
     // cannot tell whether the record exists. What loads is kept: merging it costs no second load.
+    // The documents of one push share a budget of bytes read and inflated, refused or not.
+    let left = heavy.push_budget.saturating_sub(*spent);
+    if left == 0 {
+        return Ok(Step::Rejected(push_too_large(heavy.push_budget)));
+    }
+    let mut limits = heavy.limits;
+    let budget = (left < limits.inflated_bytes).then_some(heavy.push_budget);
+    limits.inflated_bytes = limits.inflated_bytes.min(left);
     let checked = {
-        let (p, limits) = (p.clone(), heavy.limits);
-        heavy.run(move || check_pushed(&p, &limits)).await
+        let p = p.clone();
+        heavy
+            .run(move || {
+                let mut work = 0;
+                let checked = check_pushed(&p, &limits, budget, &mut work);
+                (checked, work)
+            })
+            .await
     };
+    let checked = checked.map(|(checked, work)| {
+        *spent = spent.saturating_add(work);
+        checked
+    });
     let loaded = match checked {
         Ok(Ok(loaded)) => loaded,
         Ok(Err(reject)) => return Ok(Step::Rejected(reject)),

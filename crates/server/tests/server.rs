@@ -254,6 +254,7 @@ on_both_backends!(
     admin_operations_refuse_duplicates_and_unknown_names,
     bombs_are_refused_before_they_inflate_with_the_same_answer_whether_or_not_the_record_exists,
     a_document_past_the_change_limit_is_refused_and_pushes_cannot_grow_one_past_it,
+    the_documents_of_one_push_share_a_budget_of_inflated_bytes,
 );
 
 // ---- stories ------------------------------------------------------------------------------
@@ -1282,7 +1283,7 @@ async fn bombs_are_refused_before_they_inflate_with_the_same_answer_whether_or_n
     let cases = [
         (bombs::compressed_change(2048), format!("expected at most {limit} bytes once inflated, got more")),
         (bombs::document_column(2048), format!("expected at most {limit} bytes once inflated, got more")),
-        (bombs::rle_rows(1 << 40), "expected at most 500000 operations, got more".to_string()),
+        (bombs::rle_rows(1 << 40), "expected at most 100000 operations, got more".to_string()),
     ];
     for (bytes, expected) in &cases {
         let results = h
@@ -1342,5 +1343,36 @@ async fn a_document_past_the_change_limit_is_refused_and_pushes_cannot_grow_one_
     assert!(reason.contains("expected at most 5 changes") && reason.contains("once merged"), "{reason}");
     let stored: RecordDoc<Visit> = from_changes(&h.changes(&nurse, 0, None).await, &visit.value().id.to_string());
     assert_eq!(stored.value().place, "架空3");
+    h.finish().await;
+}
+
+async fn the_documents_of_one_push_share_a_budget_of_inflated_bytes(db: Db) {
+    use carebook_domain::bounds::bombs;
+    let budget = 80 * 1024 * 1024;
+    let Some(h) = Harness::start_with(db, |c| c.max_push_inflated_bytes = budget).await else { return };
+    h.world().await;
+    let nurse = h.token("nurse-a").await;
+    let mut child = new_child();
+    accepted(&h.push_one(&nurse, payload(&mut child)).await);
+    let bomb = |_| DocPayload { id: uuid::Uuid::new_v4().to_string(), kind: RecordKind::Visit, bytes: bombs::compressed_change(40) };
+    // Each bomb costs its 32 MiB allowance and a little: two of them, then a third that only has
+    // what is left of 80 MiB, then a real visit once nothing is left.
+    let mut visit = new_visit(child.value().id);
+    let mut documents: Vec<DocPayload> = (0..3).map(bomb).collect();
+    documents.push(payload(&mut visit));
+    let results = h.push(&nurse, documents).await;
+    for r in &results[..2] {
+        rejected(r, "too_large");
+        assert!(r.reason.as_deref().unwrap().contains("expected at most 33554432 bytes once inflated"), "{r:?}");
+    }
+    for r in &results[2..] {
+        rejected(r, "too_large");
+        assert!(
+            r.reason.as_deref().unwrap().contains(&format!("the documents of one push may inflate to at most {budget} bytes together")),
+            "{r:?}"
+        );
+    }
+    // The next push has its own budget.
+    accepted(&h.push_one(&nurse, payload(&mut visit)).await);
     h.finish().await;
 }
