@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every check CI runs: formatting, clippy with warnings denied, all Rust tests, doc tests,
-# docs, the UI tests in Chromium (Playwright) and the end-to-end test of the real app window
-# (tauri-driver + WebKitWebDriver under Xvfb) against a real server.
+# Runs every check CI runs: formatting, clippy with warnings denied, all Rust tests, a bounded run
+# of each fuzz target (fuzz/), doc tests, docs, the UI tests in Chromium (Playwright) and the
+# end-to-end test of the real app window (tauri-driver + WebKitWebDriver under Xvfb) against a
+# real server.
 # Safe to run again and again on a fresh Debian machine: it installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
