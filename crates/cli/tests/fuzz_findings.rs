@@ -99,7 +99,8 @@ fn bundle_chunks_found_by_fuzzing_are_refused_as_corrupt_records_without_memory_
     for r in results {
         assert_eq!(r["outcome"], "rejected", "{r}");
         assert_eq!(r["code"], "corrupt_record", "{r}");
-        assert!(r["reason"].as_str().unwrap().contains("type 3 is not a document or a change"), "{r}");
+        // Refused by the bounds scan before automerge, naming the chunk type.
+        assert!(r["reason"].as_str().unwrap().contains("bundle"), "{r}");
     }
     let peak = server.peak_mib();
     assert!(peak < 256, "peak resident memory {peak} MiB");

@@ -344,16 +344,9 @@ fn check_pushed(p: &DocPayload, limits: &Limits, budget: Option<u64>, work: &mut
             (Refusal::Malformed(reason), _) => Reject::from_doc(DocError::Corrupt { kind: p.kind, id: p.id.clone(), reason }, None),
         });
     }
-    let loaded = match carebook_domain::document::load_strict(&p.bytes) {
-        Ok(loaded) => loaded,
-        Err(reason) => return Err(Reject::from_doc(DocError::Corrupt { kind: p.kind, id: p.id.clone(), reason }, None)),
-    };
-    // A whole document that holds another record than its name says is refused before the
-    // name is looked up, so the answer is the same whether or not that name exists.
-    if let Some(found) = loaded.as_ref().and_then(carebook_domain::document::root_id).filter(|found| *found != p.id) {
-        return Err(Reject::from_doc(DocError::IdMismatch { kind: p.kind, id: p.id.clone(), found }, None));
-    }
-    Ok(loaded)
+    // Whole chunks naming no other record, refused before the name is looked up, so the answer
+    // is the same whether or not that name exists.
+    carebook_domain::check_pushed(p.kind, &p.id, &p.bytes).map_err(|e| Reject::from_doc(e, None))
 }
 
 async fn attempt(
