@@ -25,6 +25,22 @@ pub struct Config {
     /// The most bytes of documents one `/changes` page holds (`CAREBOOK_CHANGES_PAGE_BYTES`);
     /// a single larger document travels alone in its own page.
     pub changes_page_bytes: i64,
+
+    // ---- connections and storage faults (issue 11, findings 4 and 12) ----------------------
+    /// Seconds a connection may take to send a whole request head (`CAREBOOK_HEADER_TIMEOUT_SECS`),
+    /// counted from when it starts waiting for one: a new connection, or a kept-alive one after
+    /// its last answer. So this is also the keep-alive idle timeout; then the server closes it.
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may take to arrive in full, from its head
+    /// (`CAREBOOK_BODY_TIMEOUT_SECS`); past it the request is answered 408 and the connection closed.
+    pub body_timeout_secs: u64,
+    /// The most connections served at once (`CAREBOOK_MAX_CONNECTIONS`). At the limit a new
+    /// connection takes the place of the oldest one waiting for a request; lowered at start to
+    /// what the process's descriptor limit (RLIMIT_NOFILE) leaves room for, with a warning.
+    pub max_connections: usize,
+    /// Seconds a request waits for a database connection before it is answered 503 with
+    /// `Retry-After` (`CAREBOOK_DATABASE_TIMEOUT_SECS`); also how long `/health` waits for the database.
+    pub database_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -37,6 +53,10 @@ impl Default for Config {
             max_body_bytes: 16 * 1024 * 1024,
             changes_page_limit: 500,
             changes_page_bytes: 4 * 1024 * 1024,
+            header_timeout_secs: 10,
+            body_timeout_secs: 60,
+            max_connections: 1024,
+            database_timeout_secs: 5,
         }
     }
 }
@@ -118,6 +138,18 @@ impl Config {
         if let Some(v) = env("CAREBOOK_CHANGES_PAGE_BYTES") {
             config.changes_page_bytes = parse_env("CAREBOOK_CHANGES_PAGE_BYTES", v)?;
         }
+        if let Some(v) = env("CAREBOOK_HEADER_TIMEOUT_SECS") {
+            config.header_timeout_secs = parse_env("CAREBOOK_HEADER_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_BODY_TIMEOUT_SECS") {
+            config.body_timeout_secs = parse_env("CAREBOOK_BODY_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_MAX_CONNECTIONS") {
+            config.max_connections = parse_env("CAREBOOK_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_DATABASE_TIMEOUT_SECS") {
+            config.database_timeout_secs = parse_env("CAREBOOK_DATABASE_TIMEOUT_SECS", v)?;
+        }
         config.check()?;
         Ok(config)
     }
@@ -147,6 +179,22 @@ impl Config {
                 value: self.changes_page_bytes.to_string(),
                 reason: "must be at least 1024",
             });
+        }
+        for (field, value, max) in [
+            ("header_timeout_secs", self.header_timeout_secs, 3600),
+            ("body_timeout_secs", self.body_timeout_secs, 3600),
+            ("database_timeout_secs", self.database_timeout_secs, 600),
+        ] {
+            if value == 0 || value > max {
+                return Err(ConfigError::Invalid {
+                    field,
+                    value: value.to_string(),
+                    reason: if value == 0 { "must be at least 1 second" } else { "must be at most an hour (database: 10 minutes)" },
+                });
+            }
+        }
+        if self.max_connections < 1 {
+            return Err(ConfigError::Invalid { field: "max_connections", value: "0".into(), reason: "must be at least 1" });
         }
         Ok(())
     }
@@ -196,6 +244,21 @@ mod tests {
         let c = Config::load_with_env(Some(&path), env).unwrap();
         assert_eq!((c.listen.as_str(), c.token_ttl_days), ("0.0.0.0:9000", 1));
         assert_eq!(c.database_url(), "postgres://carebook@db/carebook");
+    }
+
+    #[test]
+    fn connection_and_database_timeouts_have_defaults_and_refuse_zero() {
+        let c = Config::load_with_env(None, |_| None).unwrap();
+        assert_eq!((c.header_timeout_secs, c.body_timeout_secs, c.max_connections, c.database_timeout_secs), (10, 60, 1024, 5));
+        let env = |k: &str| (k == "CAREBOOK_HEADER_TIMEOUT_SECS").then(|| "2".to_string());
+        assert_eq!(Config::load_with_env(None, env).unwrap().header_timeout_secs, 2);
+        for var in
+            ["CAREBOOK_HEADER_TIMEOUT_SECS", "CAREBOOK_BODY_TIMEOUT_SECS", "CAREBOOK_MAX_CONNECTIONS", "CAREBOOK_DATABASE_TIMEOUT_SECS"]
+        {
+            let err = Config::load_with_env(None, |k| (k == var).then(|| "0".to_string())).unwrap_err().to_string();
+            let field = var.trim_start_matches("CAREBOOK_").to_ascii_lowercase();
+            assert!(err.contains(&field), "{var}: {err}");
+        }
     }
 
     #[test]

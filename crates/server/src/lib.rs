@@ -59,6 +59,7 @@ mod config;
 mod error;
 mod http;
 mod push;
+mod serve;
 mod storage;
 
 use std::net::SocketAddr;
@@ -70,7 +71,7 @@ use tokio::task::JoinHandle;
 
 pub use config::{Config, ConfigError};
 pub use error::{Error, Result};
-pub use storage::{open_storage, Backend, DeviceSummary, OrgKind, Storage, UserSummary};
+pub use storage::{open_storage, Backend, DeviceSummary, Health, OrgKind, Storage, UserSummary};
 
 /// A running server.
 ///
@@ -103,19 +104,21 @@ impl ServerHandle {
     }
 }
 
-/// Serves the API on `listener` in a background task (call within a Tokio runtime).
+/// Serves the API on `listener` in a background task (call within a Tokio runtime): hyper's
+/// HTTP/1 with the configured header and body timeouts and connection limit; every request
+/// carries `axum::extract::ConnectInfo<SocketAddr>`.
 pub fn launch_with_listener(config: Config, storage: Storage, listener: TcpListener) -> Result<ServerHandle> {
     config.check()?;
     let local_addr = listener.local_addr()?;
+    let limits = serve::Limits {
+        header_timeout: std::time::Duration::from_secs(config.header_timeout_secs),
+        max_connections: serve::connection_limit(config.max_connections),
+    };
     let app = http::router(http::AppState { storage, config: Arc::new(config) });
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(serve::serve(listener, app, limits, async move {
+        let _ = stopped.await;
+    }));
     Ok(ServerHandle { local_addr, stop: Some(stop), task })
 }
 
@@ -128,7 +131,7 @@ pub async fn run(config: Config) -> Result<()> {
 /// [`run`], telling `on_listen` the address once bound (the real port when asked for port 0).
 pub async fn run_with(config: Config, on_listen: impl FnOnce(SocketAddr)) -> Result<()> {
     config.check()?;
-    let storage = open_storage(&config.database_url()).await?;
+    let storage = Storage::open_with(&config.database_url(), std::time::Duration::from_secs(config.database_timeout_secs)).await?;
     let listener = TcpListener::bind(&config.listen).await.map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
     let server = launch_with_listener(config, storage.clone(), listener)?;
     on_listen(server.local_addr());
