@@ -35,6 +35,14 @@
 //! scheme, each with its own embedded migrations (`migrations/server-sqlite`,
 //! `migrations/server-postgres`).
 //!
+//! # Faults
+//! A connection never goes back to the pool inside a transaction (a transaction SQLite ended by
+//! itself on a full disk would otherwise keep the write lock), so the server heals by itself
+//! once the disk has room again. A database that cannot serve now is answered 503 with
+//! `Retry-After` (code `unavailable`), and `/health` checks the database and the disk and names
+//! the part that is unwell. Connections have a header timeout (also the keep-alive idle time), a
+//! body deadline and a limit kept under the process's descriptor limit (see `Config`).
+//!
 //! # Example
 //! ```no_run
 //! # async fn demo() -> Result<(), carebook_server::Error> {
