@@ -141,3 +141,30 @@ fn idle_sockets_past_the_descriptor_limit_do_not_keep_health_out() {
     assert!(server.log().contains("descriptor limit"), "the server warns that ulimit -n is below its connection limit:\n{}", server.log());
     drop(idle);
 }
+
+#[test]
+fn with_very_few_descriptors_accept_runs_out_and_the_server_still_answers_health() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("server.sqlite").display());
+    // 64 descriptors: the connection limit becomes 32, and the database, the runtime and the
+    // logs take most of the rest, so accept() itself fails with EMFILE while sockets pile up.
+    let server = ServerProcess::start_with_nofile(binary(), dir.path(), &db, &[], 64);
+    let mut idle = Vec::new();
+    for _ in 0..150 {
+        if let Ok(s) = TcpStream::connect_timeout(&server.addr().parse().unwrap(), Duration::from_secs(2)) {
+            idle.push(s);
+        }
+    }
+    for round in 0..5 {
+        let answer = server.health(Duration::from_secs(1));
+        assert!(
+            matches!(answer, Some((200, _))),
+            "round {round}: /health answered {answer:?} with {} idle sockets open\n{}",
+            idle.len(),
+            server.log()
+        );
+    }
+    assert!(server.open_fds() <= 64, "the server holds {} descriptors", server.open_fds());
+    assert!(server.log().contains("out of descriptors"), "accept met EMFILE and went on:\n{}", server.log());
+    drop(idle);
+}
