@@ -636,8 +636,11 @@ impl Storage {
         .transpose()
     }
 
+    /// Stores a new device and its token hash; returns only once the row is committed (a login
+    /// answers success only then).
     pub(crate) async fn create_device(&self, user_id: &str, name: &str, token_hash: &[u8], now: i64, expires_at: i64) -> Result<String> {
         let id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO devices (id, user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&id)
             .bind(user_id)
@@ -645,8 +648,9 @@ impl Storage {
             .bind(token_hash)
             .bind(now)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(id)
     }
 
