@@ -134,6 +134,9 @@ pub(crate) fn http() -> &'static reqwest::Client {
         let _ = rustls::crypto::ring::default_provider().install_default();
         reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
+            // The server closes a connection idle for its header timeout (10 s by default); a
+            // pooled one is let go first, so a request is not sent on a closing connection.
+            .pool_idle_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(120))
             .user_agent(concat!("carebook/", env!("CARGO_PKG_VERSION")))
             .build()
