@@ -166,7 +166,7 @@ pub struct Storage {
 pub struct Health {
     /// `ok`, or `unavailable` when no answer to `SELECT 1` came within the timeout.
     pub database: &'static str,
-    /// `ok`, `full` (less than [`DISK_FREE_MIN`] free where the SQLite file lives), or
+    /// `ok`, `full` (less than 1 MiB free where the SQLite file lives), or
     /// `not_checked` (PostgreSQL keeps its own disk).
     pub disk: &'static str,
 }
@@ -179,10 +179,10 @@ impl Health {
 }
 
 /// Below this much free space where the SQLite file lives, `/health` says the disk is full.
-pub const DISK_FREE_MIN: u64 = 1024 * 1024;
+pub(crate) const DISK_FREE_MIN: u64 = 1024 * 1024;
 
 /// How long a request waits for a database connection unless told otherwise.
-pub const DEFAULT_DATABASE_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_DATABASE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Opens (creating a SQLite file if missing) and migrates the database at `url`.
 pub async fn open_storage(url: &str) -> Result<Storage> {
