@@ -28,6 +28,15 @@ pub enum CoreError {
     /// The server cannot be reached (no signal, server down). Nothing is lost: records wait.
     #[error("サーバーに接続できません。記録は端末に保存されています / cannot reach the server; records are kept on this device ({0})")]
     Offline(String),
+    /// The server cannot serve now (503: its database is down, its disk full) and said when to
+    /// try again. Nothing is lost: records wait on the device, and the sync loop retries then.
+    #[error("{} (記録は端末に保存されています。{retry_after_secs} 秒後に再試行します / records are kept on this device; retrying in {retry_after_secs} s)", .body.message)]
+    Unavailable {
+        /// Seconds the server asked to wait (`Retry-After`; 30 when it did not say).
+        retry_after_secs: u64,
+        /// The server's error.
+        body: ErrorBody,
+    },
     /// The server answered with an error.
     #[error("{}", .body.message)]
     Server {
@@ -71,7 +80,7 @@ impl CoreError {
             CoreError::Locked { .. } => "locked",
             CoreError::Storage(_) => "storage",
             CoreError::Offline(_) => "offline",
-            CoreError::Server { body, .. } => &body.code,
+            CoreError::Server { body, .. } | CoreError::Unavailable { body, .. } => &body.code,
             CoreError::NotLoggedIn => "not_logged_in",
             CoreError::DeviceRevoked { .. } => "device_revoked",
             CoreError::AppLocked => "app_locked",

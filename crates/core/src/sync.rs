@@ -149,6 +149,9 @@ pub(crate) fn http() -> &'static reqwest::Client {
         let _ = rustls::crypto::ring::default_provider().install_default();
         reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
+            // The server closes a connection idle for its header timeout (10 s by default); a
+            // pooled one is let go first, so a request is not sent on a closing connection.
+            .pool_idle_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(120))
             .user_agent(concat!("carebook/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -167,14 +170,22 @@ pub(crate) async fn send<T: for<'de> Deserialize<'de>>(req: reqwest::RequestBuil
     if status.is_success() {
         return resp.json::<T>().await.map_err(offline);
     }
+    let retry_after =
+        resp.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let text = resp.text().await.unwrap_or_default();
     let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
         code: "http_error".into(),
         message: format!("サーバーエラー / server answered {status}"),
         problems: vec![],
     });
+    if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+        return Err(CoreError::Unavailable { retry_after_secs: retry_after.unwrap_or(UNAVAILABLE_RETRY_SECS).clamp(1, 300), body });
+    }
     Err(CoreError::Server { status: status.as_u16(), body })
 }
+
+/// How long to wait after a 503 that did not say (`Retry-After`).
+const UNAVAILABLE_RETRY_SECS: u64 = 30;
 
 fn gzip_json<T: Serialize>(value: &T) -> Result<Vec<u8>, CoreError> {
     let json = serde_json::to_vec(value).map_err(|e| CoreError::Storage(e.to_string()))?;
@@ -583,7 +594,12 @@ impl SyncLoop {
                 if stop {
                     break;
                 }
-                let wait = backoff(every, tx.borrow().failures, Duration::from_secs(300));
+                // A server that is unavailable for now (503) says when to come back: the loop
+                // waits that long rather than the growing back-off; the records wait meanwhile.
+                let wait = match &result {
+                    Err(CoreError::Unavailable { retry_after_secs, .. }) => Duration::from_secs(*retry_after_secs),
+                    _ => backoff(every, tx.borrow().failures, Duration::from_secs(300)),
+                };
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = woken.notified() => {}

@@ -4,7 +4,7 @@
 //! # Endpoints (all JSON; authenticated ones take `Authorization: Bearer <token>`)
 //! | method | path | body → answer |
 //! |---|---|---|
-//! | GET | `/health` | → `{"status":"ok"}` |
+//! | GET | `/health` | → `{"status":"ok","database":"ok","disk":"ok"}`; 503 `"unwell"` naming the part (`database`: `unavailable`, `disk`: `full`) |
 //! | POST | `/api/v1/login` | [`LoginRequest`] → [`LoginResponse`] |
 //! | POST | `/api/v1/push` | [`PushRequest`] → [`PushResponse`] (per-document results) |
 //! | GET | `/api/v1/changes?since=N&buckets=D[&limit=M][&max_bytes=B][&total=true]` | → [`ChangesResponse`] (documents the caller may read with `seq > N`, or the caller's buckets when `D` is out of date) |

@@ -65,6 +65,22 @@ pub struct Config {
     /// 64 MiB inflated) stays well under it; without it, a 16 MiB body of small bombs would make
     /// one request inflate hundreds of gigabytes, 32 MiB at a time.
     pub max_push_inflated_bytes: u64,
+
+    // ---- connections and storage faults (issue 11, findings 4 and 12) ----------------------
+    /// Seconds a connection may take to send a whole request head (`CAREBOOK_HEADER_TIMEOUT_SECS`),
+    /// counted from when it starts waiting for one: a new connection, or a kept-alive one after
+    /// its last answer. So this is also the keep-alive idle timeout; then the server closes it.
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may take to arrive in full, from its head
+    /// (`CAREBOOK_BODY_TIMEOUT_SECS`); past it the request is answered 408 and the connection closed.
+    pub body_timeout_secs: u64,
+    /// The most connections served at once (`CAREBOOK_MAX_CONNECTIONS`). At the limit a new
+    /// connection takes the place of the oldest one waiting for a request; lowered at start to
+    /// what the process's descriptor limit (RLIMIT_NOFILE) leaves room for, with a warning.
+    pub max_connections: usize,
+    /// Seconds a request waits for a database connection before it is answered 503 with
+    /// `Retry-After` (`CAREBOOK_DATABASE_TIMEOUT_SECS`); also how long `/health` waits for the database.
+    pub database_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -86,6 +102,10 @@ impl Default for Config {
             hash_concurrency: 2,
             hash_queue: 32,
             max_push_inflated_bytes: 256 * 1024 * 1024,
+            header_timeout_secs: 10,
+            body_timeout_secs: 60,
+            max_connections: 1024,
+            database_timeout_secs: 5,
         }
     }
 }
@@ -194,6 +214,18 @@ impl Config {
         if let Some(v) = env("CAREBOOK_HASH_QUEUE") {
             config.hash_queue = parse_env("CAREBOOK_HASH_QUEUE", v)?;
         }
+        if let Some(v) = env("CAREBOOK_HEADER_TIMEOUT_SECS") {
+            config.header_timeout_secs = parse_env("CAREBOOK_HEADER_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_BODY_TIMEOUT_SECS") {
+            config.body_timeout_secs = parse_env("CAREBOOK_BODY_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_MAX_CONNECTIONS") {
+            config.max_connections = parse_env("CAREBOOK_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_DATABASE_TIMEOUT_SECS") {
+            config.database_timeout_secs = parse_env("CAREBOOK_DATABASE_TIMEOUT_SECS", v)?;
+        }
         config.check()?;
         Ok(config)
     }
@@ -270,6 +302,22 @@ impl Config {
         }
         if !(1..=100_000).contains(&self.hash_queue) {
             return Err(ConfigError::Invalid { field: "hash_queue", value: self.hash_queue.to_string(), reason: "must be 1 to 100000" });
+        }
+        for (field, value, max) in [
+            ("header_timeout_secs", self.header_timeout_secs, 3600),
+            ("body_timeout_secs", self.body_timeout_secs, 3600),
+            ("database_timeout_secs", self.database_timeout_secs, 600),
+        ] {
+            if value == 0 || value > max {
+                return Err(ConfigError::Invalid {
+                    field,
+                    value: value.to_string(),
+                    reason: if value == 0 { "must be at least 1 second" } else { "must be at most an hour (database: 10 minutes)" },
+                });
+            }
+        }
+        if self.max_connections < 1 {
+            return Err(ConfigError::Invalid { field: "max_connections", value: "0".into(), reason: "must be at least 1" });
         }
         Ok(())
     }
@@ -369,6 +417,21 @@ mod tests {
         for (var, bad) in [("CAREBOOK_HASH_CONCURRENCY", "0"), ("CAREBOOK_HASH_QUEUE", "0"), ("CAREBOOK_LOGIN_FREE_FAILURES", "0")] {
             let err = Config::load_with_env(None, |k| (k == var).then(|| bad.to_string())).unwrap_err();
             assert!(matches!(err, ConfigError::Invalid { .. }), "{var}: {err}");
+        }
+    }
+
+    #[test]
+    fn connection_and_database_timeouts_have_defaults_and_refuse_zero() {
+        let c = Config::load_with_env(None, |_| None).unwrap();
+        assert_eq!((c.header_timeout_secs, c.body_timeout_secs, c.max_connections, c.database_timeout_secs), (10, 60, 1024, 5));
+        let env = |k: &str| (k == "CAREBOOK_HEADER_TIMEOUT_SECS").then(|| "2".to_string());
+        assert_eq!(Config::load_with_env(None, env).unwrap().header_timeout_secs, 2);
+        for var in
+            ["CAREBOOK_HEADER_TIMEOUT_SECS", "CAREBOOK_BODY_TIMEOUT_SECS", "CAREBOOK_MAX_CONNECTIONS", "CAREBOOK_DATABASE_TIMEOUT_SECS"]
+        {
+            let err = Config::load_with_env(None, |k| (k == var).then(|| "0".to_string())).unwrap_err().to_string();
+            let field = var.trim_start_matches("CAREBOOK_").to_ascii_lowercase();
+            assert!(err.contains(&field), "{var}: {err}");
         }
     }
 

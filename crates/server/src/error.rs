@@ -92,3 +92,68 @@ pub enum Error {
 
 /// The library's result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why the database cannot serve a request now, when waiting may help (answered 503 with
+/// `Retry-After`; every other error stays a 500).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unavailable {
+    /// No connection could be had in time: the database is down, unreachable or saturated.
+    Database,
+    /// The database's disk is full.
+    StorageFull,
+    /// Another writer held the database past the busy timeout.
+    Busy,
+}
+
+impl Error {
+    /// Whether this error is the database being unavailable for now, and how.
+    pub(crate) fn unavailable(&self) -> Option<Unavailable> {
+        match self {
+            Error::Database(e) => unavailable(e),
+            Error::Migrate(sqlx::migrate::MigrateError::Execute(e)) => unavailable(e),
+            _ => None,
+        }
+    }
+}
+
+fn unavailable(e: &sqlx::Error) -> Option<Unavailable> {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => {
+            Some(Unavailable::Database)
+        }
+        sqlx::Error::Database(db) => {
+            let code = db.code()?;
+            match code.parse::<i32>() {
+                // SQLite: the primary result code is the low byte of the extended one.
+                Ok(n) => match n & 0xff {
+                    13 => Some(Unavailable::StorageFull),   // SQLITE_FULL
+                    5 | 6 => Some(Unavailable::Busy),       // SQLITE_BUSY, SQLITE_LOCKED
+                    10 | 14 => Some(Unavailable::Database), // SQLITE_IOERR, SQLITE_CANTOPEN
+                    _ => None,
+                },
+                // PostgreSQL's SQLSTATE: connection exceptions, shutting down, out of resources.
+                Err(_) => match code.as_ref() {
+                    "53100" => Some(Unavailable::StorageFull),
+                    c if c.starts_with("08") || c.starts_with("57P") || c.starts_with("53") => Some(Unavailable::Database),
+                    "40001" | "40P01" | "55P03" => Some(Unavailable::Busy),
+                    _ => None,
+                },
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pool_that_cannot_connect_is_unavailable_and_a_bad_query_is_not() {
+        assert_eq!(Error::Database(sqlx::Error::PoolTimedOut).unavailable(), Some(Unavailable::Database));
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        assert_eq!(Error::Database(sqlx::Error::Io(io)).unavailable(), Some(Unavailable::Database));
+        assert_eq!(Error::Database(sqlx::Error::RowNotFound).unavailable(), None);
+        assert_eq!(Error::Contended("x".into()).unavailable(), None);
+    }
+}

@@ -19,13 +19,17 @@ use serde::Deserialize;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::{RequestBodyDeadlineLayer, TimeoutError};
 use tower_http::trace::TraceLayer;
 
 use crate::access::{self, Caller};
 use crate::config::Config;
-use crate::error::Error;
+use crate::error::{Error, Unavailable};
 use crate::storage::{Page, Storage};
 use crate::{auth, push};
+
+/// What a 503 asks a device to wait, in seconds.
+const RETRY_AFTER_SECS: i64 = 5;
 
 /// The most quarantine entries one answer lists.
 const QUARANTINE_LIST_LIMIT: i64 = 1000;
@@ -97,6 +101,29 @@ impl ApiError {
         }
     }
 
+    /// The database cannot serve now: 503, and when to try again.
+    fn unavailable(kind: Unavailable) -> ApiError {
+        let message = match kind {
+            Unavailable::Database => {
+                "データベースに接続できません。しばらくしてから再試行してください / the database is unavailable; try again later"
+            }
+            Unavailable::StorageFull => {
+                "サーバーの保存領域が足りません。しばらくしてから再試行してください / the server's storage is full; try again later"
+            }
+            Unavailable::Busy => "サーバーが混み合っています。しばらくしてから再試行してください / the database is busy; try again later",
+        };
+        ApiError { retry_after_secs: Some(RETRY_AFTER_SECS), ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message) }
+    }
+
+    /// The request body did not arrive within `body_timeout_secs`.
+    fn body_timeout() -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "送信データの到着が遅すぎます / the request body did not arrive within the server's time limit",
+        )
+    }
+
     fn internal() -> ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "サーバー内部のエラーです / internal server error")
     }
@@ -105,12 +132,23 @@ impl ApiError {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             return ApiError::too_large();
         }
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&rejection);
+        while let Some(e) = cause {
+            if e.is::<TimeoutError>() {
+                return ApiError::body_timeout();
+            }
+            cause = e.source();
+        }
         ApiError::bad_request(format!("リクエストが読めません / {}", rejection.body_text()))
     }
 }
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
+        if let Some(kind) = e.unavailable() {
+            tracing::warn!(error = %e, "request failed: the database is unavailable");
+            return ApiError::unavailable(kind);
+        }
         tracing::error!(error = %e, "request failed");
         ApiError::internal()
     }
@@ -131,9 +169,12 @@ impl IntoResponse for ApiError {
 }
 
 /// The router with its layers: body limit (after decompression, so a small gzip body cannot
-/// grow past it), gzip both ways, JSON for every error, request tracing (no bodies).
+/// grow past it), the body's deadline (`body_timeout_secs` from the request head; a body still
+/// arriving then is answered 408 and its connection closed), gzip both ways, JSON for every
+/// error, request tracing (no bodies).
 pub(crate) fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
+    let body_deadline = std::time::Duration::from_secs(state.config.body_timeout_secs);
     Router::new()
         .route("/health", get(health))
         .route("/api/v1/login", post(login))
@@ -147,6 +188,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(RequestDecompressionLayer::new())
+        .layer(RequestBodyDeadlineLayer::new(body_deadline))
         .layer(axum::middleware::map_response(json_errors))
         // Answers are mostly base64 of automerge bytes (already compact): level 2 gets back
         // almost all that the default level does (the base64 expansion) at half its CPU.
@@ -187,8 +229,17 @@ async fn not_found() -> ApiError {
     not_found_error()
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
+/// `{"status": "ok", "database": "ok", "disk": "ok"}`, or 503 with `"status": "unwell"` and the
+/// part that is not ok (`database`: `unavailable`; `disk`: `full`), with `Retry-After`.
+async fn health(State(state): State<AppState>) -> Response {
+    let h = state.storage.health().await;
+    let body = serde_json::json!({ "status": if h.ok() { "ok" } else { "unwell" }, "database": h.database, "disk": h.disk });
+    if h.ok() {
+        return Json(body).into_response();
+    }
+    let mut res = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+    res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+    res
 }
 
 /// The client's address comes from the connection (`ConnectInfo`, set by the server's serve

@@ -35,6 +35,14 @@
 //! scheme, each with its own embedded migrations (`migrations/server-sqlite`,
 //! `migrations/server-postgres`).
 //!
+//! # Faults
+//! A connection never goes back to the pool inside a transaction (a transaction SQLite ended by
+//! itself on a full disk would otherwise keep the write lock), so the server heals by itself
+//! once the disk has room again. A database that cannot serve now is answered 503 with
+//! `Retry-After` (code `unavailable`), and `/health` checks the database and the disk and names
+//! the part that is unwell. Connections have a header timeout (also the keep-alive idle time), a
+//! body deadline and a limit kept under the process's descriptor limit (see `Config`).
+//!
 //! # Example
 //! ```no_run
 //! # async fn demo() -> Result<(), carebook_server::Error> {
@@ -59,6 +67,7 @@ mod config;
 mod error;
 mod http;
 mod push;
+mod serve;
 mod storage;
 
 use std::net::SocketAddr;
@@ -70,7 +79,7 @@ use tokio::task::JoinHandle;
 
 pub use config::{Config, ConfigError};
 pub use error::{Error, Result};
-pub use storage::{open_storage, Backend, DeviceSummary, OrgKind, Storage, UserSummary};
+pub use storage::{open_storage, Backend, DeviceSummary, Health, OrgKind, Storage, UserSummary};
 
 /// A running server.
 ///
@@ -103,22 +112,23 @@ impl ServerHandle {
     }
 }
 
-/// Serves the API on `listener` in a background task (call within a Tokio runtime).
+/// Serves the API on `listener` in a background task (call within a Tokio runtime): hyper's
+/// HTTP/1 with the configured header and body timeouts and connection limit; every request
+/// carries `axum::extract::ConnectInfo<SocketAddr>`.
 pub fn launch_with_listener(config: Config, storage: Storage, listener: TcpListener) -> Result<ServerHandle> {
     config.check()?;
     let local_addr = listener.local_addr()?;
+    let limits = serve::Limits {
+        header_timeout: std::time::Duration::from_secs(config.header_timeout_secs),
+        max_connections: serve::connection_limit(config.max_connections),
+    };
     let heavy = push::Heavy::new(&config);
     let hasher = auth::Hasher::start(config.hash_concurrency, config.hash_queue);
     let app = http::router(http::AppState { storage, config: Arc::new(config), heavy, hasher });
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        // The client's address reaches the handlers (the login back-off is keyed by it).
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(serve::serve(listener, app, limits, async move {
+        let _ = stopped.await;
+    }));
     Ok(ServerHandle { local_addr, stop: Some(stop), task })
 }
 
@@ -131,7 +141,7 @@ pub async fn run(config: Config) -> Result<()> {
 /// [`run`], telling `on_listen` the address once bound (the real port when asked for port 0).
 pub async fn run_with(config: Config, on_listen: impl FnOnce(SocketAddr)) -> Result<()> {
     config.check()?;
-    let storage = open_storage(&config.database_url()).await?;
+    let storage = Storage::open_with(&config.database_url(), std::time::Duration::from_secs(config.database_timeout_secs)).await?;
     let listener = TcpListener::bind(&config.listen).await.map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
     let server = launch_with_listener(config, storage.clone(), listener)?;
     on_listen(server.local_addr());

@@ -158,7 +158,34 @@ pub struct Storage {
     /// otherwise wait in SQLite's busy handler, which sleeps (1 ms and more) instead of waking
     /// when the lock is free. (Other processes on the same file still meet the busy timeout.)
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The SQLite file (its folder's free space is part of [`Storage::health`]).
+    sqlite_file: Option<std::path::PathBuf>,
+    /// How long a request waits for a connection (and `/health` for the database).
+    timeout: Duration,
 }
+
+/// What [`Storage::health`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Health {
+    /// `ok`, or `unavailable` when no answer to `SELECT 1` came within the timeout.
+    pub database: &'static str,
+    /// `ok`, `full` (less than 1 MiB free where the SQLite file lives), or
+    /// `not_checked` (PostgreSQL keeps its own disk).
+    pub disk: &'static str,
+}
+
+impl Health {
+    /// Whether every part is well.
+    pub fn ok(&self) -> bool {
+        self.database == "ok" && self.disk != "full"
+    }
+}
+
+/// Below this much free space where the SQLite file lives, `/health` says the disk is full.
+pub(crate) const DISK_FREE_MIN: u64 = 1024 * 1024;
+
+/// How long a request waits for a database connection unless told otherwise.
+pub(crate) const DEFAULT_DATABASE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Opens (creating a SQLite file if missing) and migrates the database at `url`.
 pub async fn open_storage(url: &str) -> Result<Storage> {
@@ -262,14 +289,23 @@ impl Storage {
     /// Opens (creating a SQLite file and its directory if missing) and migrates the database at
     /// `url`: `sqlite://path/to/file.sqlite` or `postgres://user@host/db`.
     pub async fn open(url: &str) -> Result<Storage> {
+        Self::open_with(url, DEFAULT_DATABASE_TIMEOUT).await
+    }
+
+    /// [`Storage::open`], with requests waiting at most `timeout` for a connection (then the
+    /// error is [`sqlx::Error::PoolTimedOut`], answered 503).
+    pub async fn open_with(url: &str, timeout: Duration) -> Result<Storage> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
+        let mut sqlite_file = None;
         let pool = match backend {
             Backend::Sqlite => {
                 let url = prepare_sqlite_url(url)?;
+                sqlite_file = Some(sqlite_path(&url).into());
                 let pool = AnyPoolOptions::new()
                     .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(30))
+                    .acquire_timeout(timeout)
+                    .after_release(|conn, _| Box::pin(left_clean(conn)))
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             sqlx::query("PRAGMA busy_timeout = 15000").execute(&mut *conn).await?;
@@ -283,13 +319,52 @@ impl Storage {
                 sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
                 pool
             }
-            Backend::Postgres => AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).connect(url).await?,
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(timeout)
+                    .after_release(|conn, _| Box::pin(left_clean(conn)))
+                    .connect(url)
+                    .await?
+            }
         };
         match backend {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Storage { pool, backend, writer: Default::default() })
+        Ok(Storage { pool, backend, writer: Default::default(), sqlite_file, timeout })
+    }
+
+    /// Whether the database answers within the timeout, and (SQLite) whether its disk has room.
+    pub async fn health(&self) -> Health {
+        let query = sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.pool);
+        let database = match tokio::time::timeout(self.timeout, query).await {
+            Ok(Ok(1)) => "ok",
+            Ok(Ok(_)) => "unavailable",
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "health: the database did not answer");
+                "unavailable"
+            }
+            Err(_) => {
+                tracing::warn!(timeout_secs = self.timeout.as_secs(), "health: the database did not answer in time");
+                "unavailable"
+            }
+        };
+        let disk = match self.sqlite_file.as_deref().and_then(Path::parent) {
+            None => "not_checked",
+            Some(dir) => {
+                let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+                match rustix::fs::statvfs(dir) {
+                    Ok(fs) if fs.f_bavail.saturating_mul(fs.f_frsize) < DISK_FREE_MIN => "full",
+                    Ok(_) => "ok",
+                    Err(e) => {
+                        tracing::warn!(error = %e, "health: cannot read the free space of the data folder");
+                        "not_checked"
+                    }
+                }
+            }
+        };
+        Health { database, disk }
     }
 
     /// This process's turn to write, on SQLite (see [`Storage::writer`]); nothing to wait for on
@@ -578,8 +653,11 @@ impl Storage {
         .transpose()
     }
 
+    /// Stores a new device and its token hash; returns only once the row is committed (a login
+    /// answers success only then).
     pub(crate) async fn create_device(&self, user_id: &str, name: &str, token_hash: &[u8], now: i64, expires_at: i64) -> Result<String> {
         let id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO devices (id, user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&id)
             .bind(user_id)
@@ -587,8 +665,9 @@ impl Storage {
             .bind(token_hash)
             .bind(now)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -1110,6 +1189,40 @@ fn changed_docs(rows: Vec<AnyRow>) -> Result<Vec<ChangedDoc>> {
             })
         })
         .collect()
+}
+
+/// Whether a connection going back to the pool is outside any transaction; if not, the pool
+/// closes it and opens a fresh one.
+///
+/// SQLite ends a transaction by itself on some errors (`SQLITE_FULL`, `SQLITE_IOERR`,
+/// `SQLITE_BUSY`, `SQLITE_NOMEM`); sqlx's count of open transactions then stays behind (its
+/// `ROLLBACK` fails), its next transaction on that connection becomes a savepoint, and when that
+/// one fails too, `ROLLBACK TO` leaves a real transaction open holding the write lock: every
+/// other writer waits out the busy timeout ("database is locked"), and whatever runs on that
+/// connection afterwards is never committed. So a connection is checked on its way back: sqlx
+/// must count no transaction (the queued rollback of a dropped one has run by then: the probe
+/// below goes through the same queue), and on SQLite, `BEGIN` must succeed (it fails inside a
+/// transaction).
+async fn left_clean(conn: &mut sqlx::AnyConnection) -> std::result::Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    if conn.backend_name() == "SQLite" {
+        if sqlx::raw_sql("BEGIN").execute(&mut *conn).await.is_err() {
+            tracing::warn!("a database connection was left inside a transaction: closing it");
+            return Ok(false);
+        }
+        sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await?;
+    }
+    if conn.is_in_transaction() {
+        tracing::warn!("a database connection's transaction count is out of step: closing it");
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// The file of a prepared SQLite URL.
+fn sqlite_path(url: &str) -> &str {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    rest.split_once('?').map_or(rest, |(path, _)| path)
 }
 
 /// Makes sure a SQLite URL creates its file, and that the file's directory exists.

@@ -263,7 +263,9 @@ async fn health_answers_ok_and_unknown_routes_answer_json(db: Db) {
     let Some(h) = Harness::start(db).await else { return };
     let res = h.http.get(h.url("/health")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.json::<serde_json::Value>().await.unwrap(), serde_json::json!({"status": "ok"}));
+    let body = res.json::<serde_json::Value>().await.unwrap();
+    let disk = if h.storage.backend() == carebook_server::Backend::Sqlite { "ok" } else { "not_checked" };
+    assert_eq!(body, serde_json::json!({"status": "ok", "database": "ok", "disk": disk}));
 
     let res = h.http.get(h.url("/api/v1/nothing-here")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
