@@ -25,6 +25,14 @@ pub struct Config {
     /// The most bytes of documents one `/changes` page holds (`CAREBOOK_CHANGES_PAGE_BYTES`);
     /// a single larger document travels alone in its own page.
     pub changes_page_bytes: i64,
+    /// The most one device's refused pushes may take in the quarantine, bytes
+    /// (`CAREBOOK_QUARANTINE_DEVICE_BYTES`; each entry counts its bytes, reason and record id and
+    /// 1 KiB). Past it a refused push is answered `quarantine_full` and not kept; the device
+    /// keeps its copy. Room for one largest push, not for a flood.
+    pub quarantine_device_bytes: i64,
+    /// The most all refused pushes together may take in the quarantine, bytes
+    /// (`CAREBOOK_QUARANTINE_TOTAL_BYTES`); at least `quarantine_device_bytes`.
+    pub quarantine_total_bytes: i64,
 }
 
 impl Default for Config {
@@ -37,6 +45,8 @@ impl Default for Config {
             max_body_bytes: 16 * 1024 * 1024,
             changes_page_limit: 500,
             changes_page_bytes: 4 * 1024 * 1024,
+            quarantine_device_bytes: 24 * 1024 * 1024,
+            quarantine_total_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -118,6 +128,12 @@ impl Config {
         if let Some(v) = env("CAREBOOK_CHANGES_PAGE_BYTES") {
             config.changes_page_bytes = parse_env("CAREBOOK_CHANGES_PAGE_BYTES", v)?;
         }
+        if let Some(v) = env("CAREBOOK_QUARANTINE_DEVICE_BYTES") {
+            config.quarantine_device_bytes = parse_env("CAREBOOK_QUARANTINE_DEVICE_BYTES", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_QUARANTINE_TOTAL_BYTES") {
+            config.quarantine_total_bytes = parse_env("CAREBOOK_QUARANTINE_TOTAL_BYTES", v)?;
+        }
         config.check()?;
         Ok(config)
     }
@@ -148,7 +164,26 @@ impl Config {
                 reason: "must be at least 1024",
             });
         }
+        if self.quarantine_device_bytes < 64 * 1024 {
+            return Err(ConfigError::Invalid {
+                field: "quarantine_device_bytes",
+                value: self.quarantine_device_bytes.to_string(),
+                reason: "must be at least 65536",
+            });
+        }
+        if self.quarantine_total_bytes < self.quarantine_device_bytes {
+            return Err(ConfigError::Invalid {
+                field: "quarantine_total_bytes",
+                value: self.quarantine_total_bytes.to_string(),
+                reason: "must be at least quarantine_device_bytes",
+            });
+        }
         Ok(())
+    }
+
+    /// The quarantine's bounds.
+    pub fn quarantine_quota(&self) -> crate::storage::QuarantineQuota {
+        crate::storage::QuarantineQuota { per_device: self.quarantine_device_bytes, total: self.quarantine_total_bytes }
     }
 
     /// The database URL in force: `database_url`, or the SQLite file in `data_dir`.
@@ -196,6 +231,22 @@ mod tests {
         let c = Config::load_with_env(Some(&path), env).unwrap();
         assert_eq!((c.listen.as_str(), c.token_ttl_days), ("0.0.0.0:9000", 1));
         assert_eq!(c.database_url(), "postgres://carebook@db/carebook");
+    }
+
+    #[test]
+    fn the_quarantine_is_bounded_per_device_and_in_total() {
+        let c = Config::load_with_env(None, |_| None).unwrap();
+        assert_eq!((c.quarantine_device_bytes, c.quarantine_total_bytes), (24 << 20, 1 << 30));
+        let env = |k: &str| match k {
+            "CAREBOOK_QUARANTINE_DEVICE_BYTES" => Some("1048576".to_string()),
+            "CAREBOOK_QUARANTINE_TOTAL_BYTES" => Some("8388608".to_string()),
+            _ => None,
+        };
+        let c = Config::load_with_env(None, env).unwrap();
+        assert_eq!((c.quarantine_quota().per_device, c.quarantine_quota().total), (1 << 20, 8 << 20));
+        let smaller_total = |k: &str| (k == "CAREBOOK_QUARANTINE_TOTAL_BYTES").then(|| "100000".to_string());
+        let err = Config::load_with_env(None, smaller_total).unwrap_err();
+        assert!(err.to_string().contains("quarantine_total_bytes"), "{err}");
     }
 
     #[test]

@@ -70,7 +70,7 @@ use tokio::task::JoinHandle;
 
 pub use config::{Config, ConfigError};
 pub use error::{Error, Result};
-pub use storage::{open_storage, Backend, DeviceSummary, OrgKind, Storage, UserSummary};
+pub use storage::{open_storage, Backend, DeviceSummary, OrgKind, QuarantineQuota, Storage, UserSummary};
 
 /// A running server.
 ///
@@ -107,6 +107,7 @@ impl ServerHandle {
 pub fn launch_with_listener(config: Config, storage: Storage, listener: TcpListener) -> Result<ServerHandle> {
     config.check()?;
     let local_addr = listener.local_addr()?;
+    let storage = storage.with_quarantine_quota(config.quarantine_quota());
     let app = http::router(http::AppState { storage, config: Arc::new(config) });
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
