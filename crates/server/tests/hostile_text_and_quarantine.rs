@@ -1,6 +1,7 @@
-//! The quarantine is bounded per device and in total (issue 11, finding 6), against the real
-//! HTTP API on both backends: a server on 127.0.0.1:0 over a fresh database (SQLite in a temp
-//! dir, PostgreSQL when `CAREBOOK_TEST_PG_URL` is set).
+//! The quarantine is bounded per device and in total (issue 11, finding 6), and a visit's text
+//! is bounded and plain (finding 7), against the real HTTP API on both backends: a server on
+//! 127.0.0.1:0 over a fresh database (SQLite in a temp dir, PostgreSQL when
+//! `CAREBOOK_TEST_PG_URL` is set).
 
 use std::time::Duration;
 
@@ -128,7 +129,76 @@ macro_rules! on_both_backends {
 on_both_backends!(
     a_parents_pushes_of_random_bytes_stop_at_the_device_quota_and_other_devices_are_kept_until_the_total,
     a_flood_of_small_refusals_is_bounded_and_counted_on_one_row,
+    a_visit_with_flooding_or_hidden_text_is_refused_as_invalid_naming_each_field_and_nothing_is_stored,
 );
+
+/// The finding's text, on a visit: megabytes in a note, NUL and an escape sequence in a name, a
+/// right-to-left override in the place, a guardian name of zero-width spaces. Each is named by
+/// its field; the reason never repeats the values; the stored visit stays as it was.
+async fn a_visit_with_flooding_or_hidden_text_is_refused_as_invalid_naming_each_field_and_nothing_is_stored(db: Db) {
+    use automerge::ActorId;
+    use carebook_domain::{GuardianConfirmation, Record, RecordDoc};
+    let Some(h) = Harness::start_with(db, |_| {}).await else { return };
+    let nurse = h.device("nurse").await;
+    let mut child = RecordDoc::create(carebook_testkit::child("13105"), ActorId::random());
+    let mut visit =
+        RecordDoc::create(carebook_testkit::respite(child.value().id, "2026-05-01T09:00", "2026-05-01T12:00"), ActorId::random());
+    let pay = |id: String, kind, bytes| DocPayload { id, kind, bytes };
+    let results = h
+        .push(
+            &nurse,
+            vec![
+                pay(child.value().record_id(), RecordKind::Child, child.save()),
+                pay(visit.value().record_id(), RecordKind::Visit, visit.save()),
+            ],
+        )
+        .await;
+    assert!(results.iter().all(|r| r.outcome == PushOutcome::Accepted), "{results:?}");
+    let clean = visit.save();
+
+    visit.change(|v| {
+        // 9 MB in one string (one operation); the SOAP note is text, one operation a character.
+        v.care.push(carebook_domain::CareGiven {
+            id: "c1".into(),
+            item: carebook_domain::CareItem::Suction,
+            count: None,
+            amount_ml: None,
+            rate_ml_per_h: None,
+            oxygen_l_per_min: None,
+            note: "見".repeat(3_000_000),
+        });
+        v.note.subjective = "見".repeat(10_001).into();
+        v.staff[0].name = "看護\u{0}師\u{1b}[31m".into();
+        v.place = "自宅\u{202E}校学".into();
+        v.guardian = Some(GuardianConfirmation::Confirmed {
+            name: "\u{200B}\u{200B}".into(),
+            at: "2026-05-01T12:00".parse().unwrap(),
+            signature: "M 1 2 <script>".into(),
+        });
+    });
+    let r = h.push_one(&nurse, pay(visit.value().record_id(), RecordKind::Visit, visit.save())).await;
+    assert_eq!(refused_as(&r), "invalid");
+    let reason = r.reason.unwrap();
+    for field in ["care[0].note", "note.subjective", "staff[0].name", "place", "guardian.name", "guardian.signature"] {
+        assert!(reason.contains(field), "{field} not named in {reason}");
+    }
+    assert!(reason.contains("at most 4000 characters, got 3000000"), "{reason}");
+    assert!(reason.contains("at most 10000 characters, got 10001"), "{reason}");
+    assert!(
+        !reason.contains("見見") && !reason.contains('\u{1b}') && !reason.contains('\u{202E}') && !reason.contains("script"),
+        "{reason}"
+    );
+    assert!(reason.len() < 4000, "{} bytes", reason.len());
+    // What the server holds is the clean visit: a new device gets exactly it.
+    let reader = h.device("nurse").await;
+    let digest = carebook_domain::buckets_digest([child.value().id.to_string().as_str()]);
+    let page: carebook_domain::ChangesResponse = h.get(&reader, &format!("/api/v1/changes?since=0&buckets={digest}")).await;
+    let stored = page.documents.iter().find(|d| d.id == visit.value().record_id()).unwrap();
+    let stored: RecordDoc<carebook_domain::Visit> = RecordDoc::load(&stored.id, &stored.bytes, ActorId::random()).unwrap();
+    let clean: RecordDoc<carebook_domain::Visit> = RecordDoc::load(&visit.value().record_id(), &clean, ActorId::random()).unwrap();
+    assert_eq!(stored.value(), clean.value());
+    h.finish().await;
+}
 
 /// Three 11 MiB pushes of random bytes from a parent's device (the finding): with the default
 /// 24 MiB per device, two are kept and the third is refused, naming the quota, and not stored.
