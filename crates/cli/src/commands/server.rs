@@ -8,7 +8,7 @@ use carebook_server::{open_storage, Config, OrgKind, Storage};
 use clap::{Args, Subcommand};
 
 use crate::commands::sync::read_password;
-use crate::output::print_json;
+use crate::output::{print_json, shown};
 use crate::Env;
 
 /// Where the server's configuration and database come from.
@@ -197,7 +197,7 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
                 out!("割り当てはありません / no assignments");
             }
             for a in list {
-                out!("{}  {}  {}", a.username, a.role.name(), a.child_id);
+                out!("{}  {}  {}", shown(&a.username), a.role.name(), a.child_id);
             }
             Ok(())
         }
@@ -216,7 +216,7 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
                 return print_json(&users);
             }
             for u in users {
-                out!("{}  {}  {}  {}  {}", u.username, u.role.name(), u.org_id, u.org_kind, u.children.join(","));
+                out!("{}  {}  {}  {}  {}", shown(&u.username), u.role.name(), shown(&u.org_id), u.org_kind, shown(&u.children.join(",")));
             }
             Ok(())
         }
@@ -227,7 +227,7 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
             }
             for d in devices {
                 let state = if d.revoked_at.is_some() { "無効 revoked" } else { "有効 active" };
-                out!("{}  {}  {}  {}", d.id, d.username, d.name, state);
+                out!("{}  {}  {}  {}", d.id, shown(&d.username), shown(&d.name), state);
             }
             Ok(())
         }
