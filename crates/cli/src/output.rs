@@ -94,6 +94,14 @@ pub fn respite_json(report: &RespiteReport) -> anyhow::Result<serde_json::Value>
     Ok(v)
 }
 
+/// Unix seconds as `2026-06-01T09:00` in Japan time.
+pub fn unix_jst(secs: i64) -> String {
+    let minutes = secs.div_euclid(60) + 9 * 60;
+    let date = carebook_domain::Date::from_days_since_epoch(minutes.div_euclid(1440));
+    let m = minutes.rem_euclid(1440);
+    format!("{date}T{:02}:{:02}", m / 60, m % 60)
+}
+
 /// `2026-05-01 09:00`.
 pub fn when(s: &RespiteUse) -> String {
     format!("{} {}", s.start.date, s.start.time)

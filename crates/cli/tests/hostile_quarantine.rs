@@ -91,3 +91,84 @@ async fn record_text_with_escape_sequences_and_bidirectional_overrides_is_printe
     let json: serde_json::Value = serde_json::from_str(&run(dir, &["child", "list", "--json"])).unwrap();
     assert_eq!(json[0]["name"], NAME);
 }
+
+/// The quarantine quota against the real server process: a hostile device (a nurse of another
+/// station, pushing visits for a child she may not touch) fills its 64 KiB there; the rest is
+/// refused as `quarantine_full`, stays on her device marked, and the operator's
+/// `carebook server quarantine` shows the device's entries and refusals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_past_its_quarantine_quota_is_refused_and_the_operator_sees_it() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let srv = server_dir.path();
+    let db = format!("sqlite://{}", srv.join("server.sqlite").display());
+    const PW: &str = "kakuu-password-long-1";
+    for (user, role, org) in [("nurse-a", "nurse", "st-a"), ("nurse-b", "nurse", "st-b")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_carebook"))
+            .arg("--data-dir")
+            .arg(srv)
+            .args(["server", "user", "add", "--username", user, "--role", role, "--org", org, "--database", &db])
+            .env_remove("CAREBOOK_DATABASE_URL")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(format!("{PW}\n").as_bytes())?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        assert!(out.status.success());
+    }
+    let server = carebook_testkit::ServerProcess::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_carebook")),
+        srv,
+        &db,
+        &[("CAREBOOK_QUARANTINE_DEVICE_BYTES", "65536")],
+    );
+    let a = TempDevice::new().await.unwrap();
+    a.app.login(&server.url(), "nurse-a", PW, "a-tablet").await.unwrap();
+    let kid = a.app.add_child(child("13105")).await.unwrap();
+    a.app.sync(&mut |_| {}).await.unwrap();
+
+    let b = TempDevice::new().await.unwrap();
+    b.app.login(&server.url(), "nurse-b", PW, "b-tablet").await.unwrap();
+    for n in 0..60 {
+        let (month, day) = (6 + n / 28, 1 + n % 28);
+        let v = respite(kid.id, &format!("2026-{month:02}-{day:02}T09:00"), &format!("2026-{month:02}-{day:02}T11:00"));
+        let id = v.id;
+        b.app.import_visit(id, &RecordDoc::create(v, ActorId::random()).save()).await.unwrap();
+    }
+    let r = b.app.sync(&mut |_| {}).await.unwrap();
+    assert_eq!((r.sent, r.rejected), (60, 60));
+    let status = b.app.sync_status().await.unwrap();
+    let full = status.rejected.iter().filter(|x| x.code == "quarantine_full").count();
+    let forbidden = status.rejected.iter().filter(|x| x.code == "forbidden").count();
+    assert_eq!(full + forbidden, 60, "each stays on the device, marked");
+    assert!(full > 0 && forbidden > 0, "{forbidden} kept, {full} refused for the quota");
+    assert_eq!(b.app.visits(&Default::default()).await.unwrap().len(), 60);
+
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_carebook"))
+            .arg("--data-dir")
+            .arg(srv)
+            .args(args)
+            .args(["--database", &db])
+            .env_remove("CAREBOOK_DATABASE_URL")
+            .env("CAREBOOK_QUARANTINE_DEVICE_BYTES", "65536")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let devices: serde_json::Value = serde_json::from_str(&run(&["server", "quarantine", "--json"])).unwrap();
+    let d = &devices[0];
+    assert_eq!(
+        (d["username"].as_str(), d["entries"].as_i64(), d["refused"].as_i64()),
+        (Some("nurse-b"), Some(forbidden as i64), Some(full as i64))
+    );
+    assert_eq!(d["quota_bytes"], 65536);
+    assert!(d["bytes"].as_i64().unwrap() <= 65536);
+    let human = run(&["server", "quarantine"]);
+    assert!(human.contains("nurse-b") && human.contains(&format!("refused for the quota: {full}")), "{human}");
+    drop(server);
+}

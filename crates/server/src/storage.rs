@@ -912,7 +912,7 @@ impl Storage {
     /// What each device's refused pushes take in the quarantine and how many were refused for
     /// the quota, those with refusals first: every device (`org: None`) or those of `org`'s
     /// accounts.
-    pub(crate) async fn quarantine_devices(&self, org: Option<&str>, limit: i64) -> Result<Vec<QuarantineDevice>> {
+    pub async fn quarantine_devices(&self, org: Option<&str>, limit: i64) -> Result<Vec<QuarantineDevice>> {
         const COLUMNS: &str = "SELECT q.device_id, d.name, u.username, q.entries, q.bytes, q.refused, q.refused_since, q.refused_last \
                                FROM quarantine_usage q JOIN devices d ON d.id = q.device_id JOIN users u ON u.id = q.user_id";
         const ORDER: &str = "ORDER BY q.refused DESC, q.bytes DESC, q.device_id";

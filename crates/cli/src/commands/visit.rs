@@ -10,7 +10,7 @@ use carebook_domain::{
 use clap::{Args, Subcommand};
 
 use crate::args::{CareArg, CheckArg, StaffArg, StationArg, TopicArg, VitalArg, VitalTime};
-use crate::output::{hours, over_cap_warning, print_json, respite_json, shown, shown_lines};
+use crate::output::{hours, over_cap_warning, print_json, respite_json, shown, shown_lines, unix_jst};
 use crate::Env;
 
 #[derive(Debug, Subcommand)]
@@ -556,12 +556,4 @@ async fn quarantine(env: &Env, only_devices: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// Unix seconds as `2026-06-01T09:00` in Japan time.
-fn unix_jst(secs: i64) -> String {
-    let minutes = secs.div_euclid(60) + 9 * 60;
-    let date = carebook_domain::Date::from_days_since_epoch(minutes.div_euclid(1440));
-    let m = minutes.rem_euclid(1440);
-    format!("{date}T{:02}:{:02}", m / 60, m % 60)
 }
