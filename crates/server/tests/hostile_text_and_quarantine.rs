@@ -129,6 +129,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     a_parents_pushes_of_random_bytes_stop_at_the_device_quota_and_other_devices_are_kept_until_the_total,
     a_flood_of_small_refusals_is_bounded_and_counted_on_one_row,
+    concurrent_refusals_from_one_device_cannot_pass_its_quota_together,
     a_visit_with_flooding_or_hidden_text_is_refused_as_invalid_naming_each_field_and_nothing_is_stored,
 );
 
@@ -291,6 +292,31 @@ async fn a_flood_of_small_refusals_is_bounded_and_counted_on_one_row(db: Db) {
     assert_eq!((d.entries, d.refused), (kept as i64, full as i64));
     assert!(d.bytes <= 64 * 1024);
     h.finish().await;
+}
+
+/// Six 5 MiB refusals from one device at once against a 12 MiB quota: the reservations are
+/// made one at a time by the database, so exactly two are kept, whatever the interleaving.
+async fn concurrent_refusals_from_one_device_cannot_pass_its_quota_together(db: Db) {
+    let Some(h) = Harness::start_with(db, |c| c.quarantine_device_bytes = 12 * MIB as i64).await else { return };
+    let parent = h.device("parent").await;
+    let office = h.device("office").await;
+    let h = std::sync::Arc::new(h);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..6 {
+        let (h, parent) = (h.clone(), parent.clone());
+        tasks.spawn(async move { h.push_one(&parent, junk(random_bytes(5 * MIB, 100 + i))).await });
+    }
+    let mut codes = vec![];
+    while let Some(r) = tasks.join_next().await {
+        codes.push(refused_as(&r.unwrap()).to_string());
+    }
+    codes.sort();
+    assert_eq!(codes, ["corrupt_record", "corrupt_record", QUARANTINE_FULL, QUARANTINE_FULL, QUARANTINE_FULL, QUARANTINE_FULL]);
+    assert_eq!(h.entries(&office).await.len(), 2);
+    assert_eq!(sqlx_sum(&h).await, 10 * MIB as i64);
+    let d = h.devices(&office).await.remove(0);
+    assert_eq!((d.entries, d.refused), (2, 4));
+    std::sync::Arc::into_inner(h).expect("every push finished").finish().await;
 }
 
 /// What the quarantine table holds in bytes, read from the database itself.
