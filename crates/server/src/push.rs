@@ -507,6 +507,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_refusals_reason_is_cut_at_16_kib_on_a_character_boundary_saying_how_much_was_left_out() {
+        let short = "invalid: place: 100文字以内 / at most 100 characters".to_string();
+        assert_eq!(bounded_reason(short.clone()), short);
+        // Every problem of a visit with thousands of bad entries: megabytes of reason.
+        let long = "staff[0].name: 制御文字は使えません / control character U+001B is not allowed\n".repeat(40_000);
+        let cut = bounded_reason(long.clone());
+        assert!(cut.len() <= REASON_MAX_BYTES + 100, "{}", cut.len());
+        assert!(long.starts_with(cut.split(" …（以下").next().unwrap()));
+        let left_out = long.len() - cut.split(" …（以下").next().unwrap().len();
+        assert!(cut.ends_with(&format!("… ({left_out} more bytes left out)")), "{}", &cut[cut.len() - 80..]);
+    }
+
+    #[test]
     fn a_record_id_is_a_short_plain_name() {
         assert!(is_record_id("0b7e2c1a-5d34-4f0e-9a51-2f3d8c6b7e10"));
         assert!(is_record_id("r_1"));
