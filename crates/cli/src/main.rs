@@ -8,11 +8,15 @@
 // Argument help comes from doc comments, where `[:note]` means "optional", not a doc link.
 #![allow(rustdoc::broken_intra_doc_links)]
 
-/// `println!` that ends the program quietly when stdout is closed (`carebook … | head`).
+/// `println!` that ends the program quietly when stdout is closed (`carebook … | head`). The
+/// line is made safe for a terminal: any control or bidirectional character in it but a line
+/// break is written escaped ([`output::escaped`]); record text goes through
+/// [`output::shown`] first, which escapes line breaks too.
 macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+        let line = format!($($arg)*);
+        if let Err(e) = writeln!(std::io::stdout(), "{}", $crate::output::escaped(&line, true)) {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 std::process::exit(0);
             }
@@ -134,10 +138,11 @@ fn report(err: &anyhow::Error, json: bool) {
         Some(core) => core.to_body(),
         None => ErrorBody { code: "error".into(), message: format!("{err:#}"), problems: vec![] },
     };
-    eprintln!("エラー error: {}", body.message);
+    // The message may quote a server's answer or a record: shown escaped, its lines kept.
+    eprintln!("エラー error: {}", output::escaped(&body.message, true));
     if json {
         match serde_json::to_string_pretty(&body) {
-            Ok(s) => out!("{s}"),
+            Ok(s) => out!("{}", output::json_safe(&s)),
             Err(e) => eprintln!("エラー error: {e}"),
         }
     }

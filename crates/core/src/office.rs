@@ -1,7 +1,7 @@
 //! Office reads that go to the server: a record's history (who changed what, when) and the
 //! quarantine of refused pushes. Both need a login with the office or admin role.
 
-use carebook_domain::{AuditEntry, QuarantineEntry};
+use carebook_domain::{AuditEntry, QuarantineDevice, QuarantineEntry};
 
 use crate::sync::{http, send};
 use crate::{Carebook, CoreError};
@@ -17,5 +17,12 @@ impl Carebook {
     pub async fn quarantine(&self) -> Result<Vec<QuarantineEntry>, CoreError> {
         let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
         send(http().get(format!("{}/api/v1/quarantine", s.server_url)).bearer_auth(&s.token)).await
+    }
+
+    /// What each device's refused pushes take in the server's quarantine, and how many were
+    /// refused because its quota was full (the office's own organisation).
+    pub async fn quarantine_devices(&self) -> Result<Vec<QuarantineDevice>, CoreError> {
+        let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
+        send(http().get(format!("{}/api/v1/quarantine/devices", s.server_url)).bearer_auth(&s.token)).await
     }
 }

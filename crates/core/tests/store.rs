@@ -181,6 +181,43 @@ async fn an_approved_visit_is_locked_against_edits() {
 }
 
 #[tokio::test]
+async fn a_visit_with_flooding_or_hidden_text_is_refused_on_the_device_naming_the_field_and_nothing_is_written() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let before = doc_count(&dev).await;
+    let mut v = respite(c.id, "2026-05-01T09:00", "2026-05-01T11:00");
+    v.note.objective = "見".repeat(carebook_domain::visit::SOAP_MAX + 1).into();
+    v.place = "自宅\u{1b}[2J".into();
+    let err = dev.app.record_visit(v).await.unwrap_err();
+    let CoreError::Invalid(p) = &err else { panic!("expected invalid, got {err}") };
+    assert!(p.0.iter().any(|x| x.field == "note.objective" && x.code == "too_long"), "{p}");
+    assert!(p.0.iter().any(|x| x.field == "place" && x.code == "control_char"), "{p}");
+    assert!(!err.to_body().message.contains('\u{1b}') && err.to_body().message.len() < 1000);
+    assert_eq!(doc_count(&dev).await, before);
+    // An edit that adds a right-to-left override to a stored visit is refused; the record stays.
+    let s = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T11:00")).await.unwrap();
+    let err = dev
+        .app
+        .update_visit(s.id, |v| {
+            v.care.push(carebook_domain::CareGiven {
+                id: "c1".into(),
+                item: carebook_domain::CareItem::Suction,
+                count: Some(2),
+                amount_ml: None,
+                rate_ml_per_h: None,
+                oxygen_l_per_min: None,
+                note: "痰\u{202E}多め".into(),
+            })
+        })
+        .await;
+    match err {
+        Err(CoreError::Invalid(p)) => assert!(p.has_field("care[0].note") && p.has_code("bidi_control"), "{p}"),
+        other => panic!("expected invalid, got {other:?}"),
+    }
+    assert!(dev.app.visit(s.id).await.unwrap().care.is_empty());
+}
+
+#[tokio::test]
 async fn an_edit_that_would_break_the_record_is_refused_and_the_stored_record_is_unchanged() {
     let dev = TempDevice::new().await.unwrap();
     let c = dev.app.add_child(child("13105")).await.unwrap();

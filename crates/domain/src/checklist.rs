@@ -7,7 +7,19 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
-use crate::validation::{labelled_enum, Problems};
+use crate::validation::{excerpt, is_blank, labelled_enum, Problems};
+
+/// The most characters of a template or item id.
+pub const ID_MAX: usize = 64;
+/// The most characters of a template's title or an item's name.
+pub const TITLE_MAX: usize = 200;
+/// The most characters of a checked item's note (line breaks allowed).
+pub const NOTE_MAX: usize = 1_000;
+
+/// Whether `s` is a plain id: 1–[`ID_MAX`] lowercase ASCII letters, digits or `_`.
+fn plain_id(s: &str) -> bool {
+    (1..=ID_MAX).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
 
 /// One line of a template.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -111,28 +123,32 @@ pub fn builtin_templates() -> Vec<ChecklistTemplate> {
 /// Checks an office's template: ids present, unique and plain, names given.
 pub fn validate_template(t: &ChecklistTemplate) -> Problems {
     let mut p = Problems::new();
-    let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    let plain = plain_id;
+    p.text("title_ja", &t.title_ja, TITLE_MAX, false);
+    p.text("title_en", &t.title_en, TITLE_MAX, false);
     if !plain(&t.id) {
         p.push(
             "id",
             "template_id",
-            format!("テンプレートID「{}」は英小文字・数字・_ で入力してください", t.id),
-            format!("template id {:?} must be lowercase letters, digits and _", t.id),
+            format!("テンプレートID「{}」は英小文字・数字・_ の{ID_MAX}文字以内で入力してください", excerpt(&t.id)),
+            format!("template id \"{}\" must be 1–{ID_MAX} lowercase letters, digits and _", excerpt(&t.id)),
         );
     }
-    if t.title_ja.trim().is_empty() {
+    if is_blank(&t.title_ja) {
         p.push("title_ja", "required", "タイトル（日本語）を入力してください", "the japanese title is empty");
     }
     if t.items.is_empty() {
         p.push("items", "required", "項目が1つもありません", "the template has no items");
     }
     for (i, item) in t.items.iter().enumerate() {
+        p.text(&format!("items[{i}].ja"), &item.ja, TITLE_MAX, false);
+        p.text(&format!("items[{i}].en"), &item.en, TITLE_MAX, false);
         if !plain(&item.id) {
             p.push(
                 format!("items[{i}].id"),
                 "item_id",
-                format!("項目ID「{}」は英小文字・数字・_ で入力してください", item.id),
-                format!("item id {:?} must be lowercase letters, digits and _", item.id),
+                format!("項目ID「{}」は英小文字・数字・_ の{ID_MAX}文字以内で入力してください", excerpt(&item.id)),
+                format!("item id \"{}\" must be 1–{ID_MAX} lowercase letters, digits and _", excerpt(&item.id)),
             );
         } else if t.items[..i].iter().any(|o| o.id == item.id) {
             p.push(
@@ -142,12 +158,12 @@ pub fn validate_template(t: &ChecklistTemplate) -> Problems {
                 format!("item id {:?} appears twice", item.id),
             );
         }
-        if item.ja.trim().is_empty() {
+        if is_blank(&item.ja) {
             p.push(
                 format!("items[{i}].ja"),
                 "required",
                 "項目名（日本語）を入力してください",
-                format!("item {:?} has no japanese name", item.id),
+                format!("item \"{}\" has no japanese name", excerpt(&item.id)),
             );
         }
     }
@@ -191,6 +207,16 @@ impl Checklist {
     /// Checks the entries against the template they claim to come from.
     pub fn validate_against(&self, templates: &[ChecklistTemplate]) -> Problems {
         let mut p = Problems::new();
+        // Ids are quoted in fields and messages only once they are known to be plain.
+        if !plain_id(&self.template_id) {
+            p.push(
+                "template_id",
+                "unknown_template",
+                format!("チェックリストのIDは英小文字・数字・_ の{ID_MAX}文字以内です"),
+                format!("a checklist template id is 1–{ID_MAX} lowercase letters, digits and _"),
+            );
+            return p;
+        }
         let Some(t) = templates.iter().find(|t| t.id == self.template_id) else {
             p.push(
                 "template_id",
@@ -200,7 +226,16 @@ impl Checklist {
             );
             return p;
         };
-        for (id, entry) in &self.items {
+        for (n, (id, entry)) in self.items.iter().enumerate() {
+            if !plain_id(id) {
+                p.push(
+                    format!("items[{n}]"),
+                    "unknown_item",
+                    format!("「{}」の{}番目の項目IDは英小文字・数字・_ の{ID_MAX}文字以内ではありません", t.title_ja, n + 1),
+                    format!("item {} of template {} has an id that is not 1–{ID_MAX} lowercase letters, digits and _", n + 1, t.id),
+                );
+                continue;
+            }
             if !t.items.iter().any(|i| &i.id == id) {
                 p.push(
                     format!("items.{id}"),
@@ -209,7 +244,8 @@ impl Checklist {
                     format!("template {} has no item {id:?}", t.id),
                 );
             }
-            if entry.status == CheckStatus::Problem && entry.note.trim().is_empty() {
+            p.text(&format!("items.{id}.note"), &entry.note, NOTE_MAX, true);
+            if entry.status == CheckStatus::Problem && is_blank(&entry.note) {
                 p.push(
                     format!("items.{id}.note"),
                     "problem_note",

@@ -148,8 +148,8 @@ impl Child {
             p.push(
                 "kana",
                 "kana",
-                format!("ふりがな「{}」はひらがな・カタカナで入力してください", self.kana),
-                format!("kana {:?} must be hiragana or katakana", self.kana),
+                format!("ふりがな「{}」はひらがな・カタカナで入力してください", crate::validation::excerpt(&self.kana)),
+                format!("kana \"{}\" must be hiragana or katakana", crate::validation::excerpt(&self.kana)),
             );
         }
         if self.birth_date > today {
@@ -164,8 +164,14 @@ impl Child {
             p.push(
                 "municipality",
                 "municipality_code",
-                format!("自治体コード「{}」は5桁の数字で入力してください（例: 文京区 13105）", self.municipality),
-                format!("municipality code {:?} must be 5 digits (e.g. 13105 for Bunkyo)", self.municipality),
+                format!(
+                    "自治体コード「{}」は5桁の数字で入力してください（例: 文京区 13105）",
+                    crate::validation::excerpt(&self.municipality)
+                ),
+                format!(
+                    "municipality code \"{}\" must be 5 digits (e.g. 13105 for Bunkyo)",
+                    crate::validation::excerpt(&self.municipality)
+                ),
             );
         }
         if let Some(i) = &self.doctor_instruction {

@@ -41,7 +41,7 @@ impl Problems {
         self.0.push(Problem { field: field.into(), code: code.to_string(), ja: ja.into(), en: en.into() });
     }
     /// Checks a piece of free text people will read: at most `max` characters; no control
-    /// characters (tab and line breaks allowed where `multiline`); no bidirectional overrides,
+    /// characters (tab and line breaks — also U+2028/U+2029 — allowed only where `multiline`); no bidirectional overrides,
     /// embeddings or isolates, which make text display other than it is stored. The value is
     /// never quoted (it may be anything).
     pub fn text(&mut self, field: &str, value: &str, max: usize, multiline: bool) {
@@ -55,7 +55,8 @@ impl Problems {
             );
             return;
         }
-        if let Some(c) = value.chars().find(|&c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
+        let breaks_line = |c: char| matches!(c, '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}');
+        if let Some(c) = value.chars().find(|&c| (c.is_control() || breaks_line(c)) && !(multiline && breaks_line(c))) {
             self.push(
                 field,
                 "control_char",
@@ -215,13 +216,60 @@ pub struct UnknownName {
     pub expected: Vec<&'static str>,
 }
 
+/// A short, printable rendering of a value for a message: control and bidirectional characters
+/// escaped (`\u{1b}`), at most 40 characters, `…` when cut. For messages that name a value
+/// (a duplicate id, a station) which may itself be anything.
+pub fn excerpt(s: &str) -> String {
+    const MAX: usize = 40;
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || is_bidi_control(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Characters that reorder how text is displayed (embeddings, overrides, isolates).
-fn is_bidi_control(c: char) -> bool {
+pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Whether `s` shows nothing: empty, or only spaces and invisible characters (zero-width spaces
-/// and joiners, word joiner, byte-order mark).
+/// Whether `s` shows nothing: empty, or only spaces and invisible characters (zero-width spaces,
+/// joiners and direction marks, word joiner and invisible operators, soft hyphen, fillers,
+/// variation selectors, tags, byte-order mark).
 pub fn is_blank(s: &str) -> bool {
-    s.chars().all(|c| c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'))
+    s.chars().all(|c| c.is_whitespace() || c.is_control() || is_invisible(c))
+}
+
+/// Characters that show nothing by themselves (Unicode's default-ignorable code points, and the
+/// blank fillers that render as a space).
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
 }

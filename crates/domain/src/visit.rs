@@ -13,7 +13,22 @@ use crate::checklist::{Checklist, ChecklistTemplate};
 use crate::ids::{ChildId, VisitId};
 use crate::rules::{check_daytime_care, MunicipalityRules};
 use crate::score::CareItem;
-use crate::validation::{labelled_enum, Problems};
+use crate::validation::{excerpt, is_blank, labelled_enum, Problems};
+
+/// The most characters of a code: a station or staff code, a list entry's merge key.
+pub const CODE_MAX: usize = 64;
+/// The most characters of a name (staff, station, guardian, sign-off) or of the place.
+pub const NAME_MAX: usize = crate::child::NAME_MAX;
+/// The most characters of each SOAP section (line breaks allowed).
+pub const SOAP_MAX: usize = 10_000;
+/// The most characters of a care entry's note or a handover topic's details (line breaks allowed).
+pub const NOTE_MAX: usize = 4_000;
+/// The most characters of a handover topic's title.
+pub const TOPIC_MAX: usize = 200;
+/// The most characters of the reason there is no guardian confirmation (line breaks allowed).
+pub const REASON_MAX: usize = 1_000;
+/// The most characters of a drawn signature's SVG path data (about 10,000 points).
+pub const SIGNATURE_MAX: usize = 100_000;
 
 labelled_enum! {
     /// What kind of visit.
@@ -443,6 +458,27 @@ fn vital_range(p: &mut Problems, field: String, value: Option<f64>, lo: f64, hi:
     }
 }
 
+/// A drawn signature is SVG path data: at most [`SIGNATURE_MAX`] characters of path commands,
+/// numbers, spaces and commas (what the signature pad writes: `M 12 30 L 14 31 …`).
+fn check_signature(p: &mut Problems, path: &str) {
+    let n = path.chars().count();
+    if n > SIGNATURE_MAX {
+        p.push(
+            "guardian.signature",
+            "too_long",
+            format!("サインのデータが大きすぎます（{SIGNATURE_MAX}文字以内、{n}文字）"),
+            format!("the drawn signature's path data must be at most {SIGNATURE_MAX} characters, got {n}"),
+        );
+    } else if let Some(c) = path.chars().find(|c| !(c.is_ascii_digit() || " ,.+-eE".contains(*c) || "MmLlHhVvCcSsQqTtAaZz".contains(*c))) {
+        p.push(
+            "guardian.signature",
+            "signature_path",
+            format!("サインのデータは SVG のパス（M・L などの命令と数字）のみです（U+{:04X} は使えません）", c as u32),
+            format!("the drawn signature must be SVG path data (commands such as M and L, numbers), not U+{:04X}", c as u32),
+        );
+    }
+}
+
 impl Visit {
     /// A new draft with the sections that must exist from the first change.
     pub fn new(child_id: ChildId, kind: VisitKind, station: Station) -> Visit {
@@ -503,6 +539,7 @@ impl Visit {
     /// must also carry the sign-offs and the guardian confirmation.
     pub fn validate(&self, ctx: VisitContext<'_>) -> Problems {
         let mut p = Problems::new();
+        self.check_text(&mut p);
         self.check_times(&mut p, ctx);
         self.check_staff(&mut p);
         self.check_vitals(&mut p);
@@ -520,6 +557,59 @@ impl Visit {
         self.check_handover(&mut p);
         self.check_guardian(&mut p);
         p
+    }
+
+    /// Every free-text field: bounded, no control characters (line breaks only in notes), no
+    /// bidirectional overrides. The checklist's own text is checked with the checklist.
+    fn check_text(&self, p: &mut Problems) {
+        p.text("station.id", &self.station.id, CODE_MAX, false);
+        p.text("station.name", &self.station.name, NAME_MAX, false);
+        p.text("place", &self.place, NAME_MAX, false);
+        for (i, s) in self.staff.iter().enumerate() {
+            p.text(&format!("staff[{i}].id"), &s.id, CODE_MAX, false);
+            p.text(&format!("staff[{i}].name"), &s.name, NAME_MAX, false);
+            p.text(&format!("staff[{i}].station_id"), &s.station_id, CODE_MAX, false);
+        }
+        for (i, v) in self.vitals.iter().enumerate() {
+            p.text(&format!("vitals[{i}].id"), &v.id, CODE_MAX, false);
+        }
+        for (i, c) in self.care.iter().enumerate() {
+            p.text(&format!("care[{i}].id"), &c.id, CODE_MAX, false);
+            p.text(&format!("care[{i}].note"), &c.note, NOTE_MAX, true);
+        }
+        for (section, text) in [
+            ("subjective", &self.note.subjective),
+            ("objective", &self.note.objective),
+            ("assessment", &self.note.assessment),
+            ("plan", &self.note.plan),
+        ] {
+            p.text(&format!("note.{section}"), text.as_str(), SOAP_MAX, true);
+        }
+        if let Some(h) = &self.handover {
+            for (field, st) in [("handover.from_station", &h.from_station), ("handover.to_station", &h.to_station)] {
+                p.text(&format!("{field}.id"), &st.id, CODE_MAX, false);
+                p.text(&format!("{field}.name"), &st.name, NAME_MAX, false);
+            }
+            for (i, t) in h.topics.iter().enumerate() {
+                p.text(&format!("handover.topics[{i}].id"), &t.id, CODE_MAX, false);
+                p.text(&format!("handover.topics[{i}].topic"), &t.topic, TOPIC_MAX, false);
+                p.text(&format!("handover.topics[{i}].detail"), &t.detail, NOTE_MAX, true);
+            }
+            for (field, sign) in [("handover.from_sign_off", &h.from_sign_off), ("handover.to_sign_off", &h.to_sign_off)] {
+                if let Some(s) = sign {
+                    p.text(&format!("{field}.staff_id"), &s.staff_id, CODE_MAX, false);
+                    p.text(&format!("{field}.name"), &s.name, NAME_MAX, false);
+                }
+            }
+        }
+        match &self.guardian {
+            Some(GuardianConfirmation::Confirmed { name, signature, .. }) => {
+                p.text("guardian.name", name, NAME_MAX, false);
+                check_signature(p, signature);
+            }
+            Some(GuardianConfirmation::NotConfirmed { reason }) => p.text("guardian.reason", reason, REASON_MAX, true),
+            None => {}
+        }
     }
 
     fn check_times(&self, p: &mut Problems, ctx: VisitContext<'_>) {
@@ -589,7 +679,7 @@ impl Visit {
             p.push("staff", "lead_required", "担当の看護師がいません", "no staff member has the lead role");
         }
         for (i, s) in self.staff.iter().enumerate() {
-            if s.id.trim().is_empty() || s.name.trim().is_empty() {
+            if is_blank(&s.id) || is_blank(&s.name) {
                 p.push(
                     format!("staff[{i}]"),
                     "required",
@@ -601,8 +691,8 @@ impl Visit {
                 p.push(
                     format!("staff[{i}].id"),
                     "duplicate",
-                    format!("訪問者「{}」が2回入力されています", s.id),
-                    format!("staff member {:?} is listed twice", s.id),
+                    format!("訪問者「{}」が2回入力されています", excerpt(&s.id)),
+                    format!("staff member \"{}\" is listed twice", excerpt(&s.id)),
                 );
             }
         }
@@ -647,7 +737,7 @@ impl Visit {
             return;
         }
         for (field, st) in [("handover.from_station", &h.from_station), ("handover.to_station", &h.to_station)] {
-            if st.id.trim().is_empty() {
+            if is_blank(&st.id) {
                 p.push(field, "required", "ステーションを入力してください", format!("{field} is empty"));
             }
         }
@@ -656,7 +746,7 @@ impl Visit {
                 "handover.to_station",
                 "same_station",
                 "引継ぎ元と引継ぎ先が同じステーションです",
-                format!("handover from and to the same station {:?}", h.to_station.id),
+                format!("handover from and to the same station \"{}\"", excerpt(&h.to_station.id)),
             );
         }
         for (field, st) in [("handover.from_station", &h.from_station), ("handover.to_station", &h.to_station)] {
@@ -664,12 +754,12 @@ impl Visit {
                 p.push(
                     field,
                     "station_staff",
-                    format!("ステーション「{}」の訪問者がいません", st.name),
-                    format!("no staff member from station {:?} is present", st.id),
+                    format!("ステーション「{}」の訪問者がいません", excerpt(&st.name)),
+                    format!("no staff member from station \"{}\" is present", excerpt(&st.id)),
                 );
             }
         }
-        if h.topics.iter().all(|t| t.topic.trim().is_empty()) {
+        if h.topics.iter().all(|t| is_blank(&t.topic)) {
             p.push("handover.topics", "required", "引継ぎ内容を1つ以上入力してください", "no handover topic is recorded");
         }
         if self.status != VisitStatus::Draft {
@@ -680,14 +770,14 @@ impl Visit {
                     None => p.push(
                         field,
                         "sign_off",
-                        format!("「{}」の看護師の確認（サイン）がありません", st.name),
+                        format!("「{}」の看護師の確認（サイン）がありません", excerpt(&st.name)),
                         format!("{field} is missing"),
                     ),
                     Some(s) if !self.staff.iter().any(|m| m.id == s.staff_id && m.station_id == st.id) => p.push(
                         field,
                         "sign_off_staff",
-                        format!("サインした「{}」はこのステーションの訪問者ではありません", s.name),
-                        format!("{field} by {:?} who is not present from station {:?}", s.staff_id, st.id),
+                        format!("サインした「{}」はこのステーションの訪問者ではありません", excerpt(&s.name)),
+                        format!("{field} by \"{}\" who is not present from station \"{}\"", excerpt(&s.staff_id), excerpt(&st.id)),
                     ),
                     Some(_) => {}
                 }
@@ -697,10 +787,10 @@ impl Visit {
 
     fn check_guardian(&self, p: &mut Problems) {
         match &self.guardian {
-            Some(GuardianConfirmation::Confirmed { name, .. }) if name.trim().is_empty() => {
+            Some(GuardianConfirmation::Confirmed { name, .. }) if is_blank(name) => {
                 p.push("guardian.name", "required", "確認した保護者の氏名を入力してください", "the confirming guardian's name is empty");
             }
-            Some(GuardianConfirmation::NotConfirmed { reason }) if reason.trim().is_empty() => {
+            Some(GuardianConfirmation::NotConfirmed { reason }) if is_blank(reason) => {
                 p.push(
                     "guardian.reason",
                     "required",
@@ -871,6 +961,209 @@ pub(crate) mod tests {
         assert!(v.transition(VisitStatus::Draft, ctx).unwrap_err().has_code("transition"));
         v.transition(VisitStatus::Approved, ctx).unwrap();
         assert_eq!(v.status, VisitStatus::Approved);
+    }
+
+    /// A handover visit with every free-text field filled in, valid as it is.
+    fn full_text_visit() -> Visit {
+        let mut v = Visit::new(ChildId::random(), VisitKind::Handover, Station { id: "stA".into(), name: "架空ステーションA".into() });
+        v.actual_start = Some("2026-10-01T10:00".parse().unwrap());
+        v.actual_end = Some("2026-10-01T11:30".parse().unwrap());
+        v.staff = vec![staff("a1", StaffRole::Lead, "stA"), staff("b1", StaffRole::Accompanying, "stB")];
+        v.vitals.push(VitalReading { id: "vt1".into(), spo2: Some(98), ..Default::default() });
+        v.care.push(CareGiven {
+            id: "c1".into(),
+            item: CareItem::Suction,
+            count: Some(3),
+            amount_ml: None,
+            rate_ml_per_h: None,
+            oxygen_l_per_min: None,
+            note: "白色痰（架空）\n少量".into(),
+        });
+        v.note.subjective = "（見本）よく眠れた\nとのこと".into();
+        v.note.plan = "経過観察".into();
+        let h = v.handover.as_mut().unwrap();
+        h.from_station = Station { id: "stA".into(), name: "A".into() };
+        h.to_station = Station { id: "stB".into(), name: "B".into() };
+        h.topics.push(HandoverTopic { id: "t1".into(), topic: "吸引の手順".into(), detail: "1. 手洗い\n2. 吸引".into() });
+        h.from_sign_off = Some(SignOff { staff_id: "a1".into(), name: "看護師a1".into(), at: "2026-10-01T11:30".parse().unwrap() });
+        h.to_sign_off = Some(SignOff { staff_id: "b1".into(), name: "看護師b1".into(), at: "2026-10-01T11:30".parse().unwrap() });
+        v.guardian = Some(GuardianConfirmation::Confirmed {
+            name: "見本 花子".into(),
+            at: "2026-10-01T11:30".parse().unwrap(),
+            signature: "M 10 20 L 11 22 L 13 25".into(),
+        });
+        v.checklist.template_id = "home_devices".into();
+        v.checklist.items.insert(
+            "ventilator".into(),
+            crate::checklist::CheckEntry { status: crate::checklist::CheckStatus::Problem, note: "回路に水滴\n交換済み".into() },
+        );
+        v
+    }
+
+    fn fields_and_codes(v: &Visit) -> Vec<(String, String)> {
+        check(v).0.into_iter().map(|p| (p.field, p.code)).collect()
+    }
+
+    fn one(field: &str, code: &str) -> Vec<(String, String)> {
+        vec![(field.to_string(), code.to_string())]
+    }
+
+    /// Sets one text field of `full_text_visit()` by its problem path.
+    fn set(v: &mut Visit, field: &str, value: &str) {
+        let value = value.to_string();
+        match field {
+            "station.name" => v.station.name = value,
+            "place" => v.place = value,
+            "staff[0].name" => v.staff[0].name = value,
+            "staff[1].id" => v.staff[1].id = value,
+            "vitals[0].id" => v.vitals[0].id = value,
+            "care[0].note" => v.care[0].note = value,
+            "note.subjective" => v.note.subjective = value.into(),
+            "note.assessment" => v.note.assessment = value.into(),
+            "handover.to_station.name" => v.handover.as_mut().unwrap().to_station.name = value,
+            "handover.topics[0].topic" => v.handover.as_mut().unwrap().topics[0].topic = value,
+            "handover.topics[0].detail" => v.handover.as_mut().unwrap().topics[0].detail = value,
+            "handover.from_sign_off.name" => v.handover.as_mut().unwrap().from_sign_off.as_mut().unwrap().name = value,
+            "guardian.name" => {
+                if let Some(GuardianConfirmation::Confirmed { name, .. }) = &mut v.guardian {
+                    *name = value
+                }
+            }
+            "guardian.reason" => v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: value }),
+            "checklist.items.ventilator.note" => v.checklist.items.get_mut("ventilator").unwrap().note = value,
+            other => panic!("no setter for {other}"),
+        }
+    }
+
+    #[test]
+    fn a_visit_with_every_text_field_filled_plainly_is_valid() {
+        let v = full_text_visit();
+        assert!(check(&v).is_empty(), "{}", check(&v));
+    }
+
+    #[test]
+    fn every_visit_text_field_has_its_limit_named_in_both_languages_and_the_value_is_never_quoted() {
+        for (field, max, multiline) in [
+            ("station.name", NAME_MAX, false),
+            ("place", NAME_MAX, false),
+            ("staff[0].name", NAME_MAX, false),
+            ("staff[1].id", CODE_MAX, false),
+            ("vitals[0].id", CODE_MAX, false),
+            ("care[0].note", NOTE_MAX, true),
+            ("note.subjective", SOAP_MAX, true),
+            ("note.assessment", SOAP_MAX, true),
+            ("handover.to_station.name", NAME_MAX, false),
+            ("handover.topics[0].topic", TOPIC_MAX, false),
+            ("handover.topics[0].detail", NOTE_MAX, true),
+            ("handover.from_sign_off.name", NAME_MAX, false),
+            ("guardian.name", NAME_MAX, false),
+            ("guardian.reason", REASON_MAX, true),
+            ("checklist.items.ventilator.note", crate::checklist::NOTE_MAX, true),
+        ] {
+            // At the limit: fine. One past it: too long, with the limit and the length.
+            let mut v = full_text_visit();
+            set(&mut v, field, &"あ".repeat(max));
+            let p = check(&v);
+            assert!(!p.has_field(field), "{field} at {max}: {p}");
+            let mut v = full_text_visit();
+            set(&mut v, field, &"秘".repeat(max + 1));
+            let p = check(&v);
+            let problem = p.0.iter().find(|x| x.field == field).unwrap_or_else(|| panic!("{field}: {p}"));
+            assert_eq!(problem.code, "too_long", "{field}");
+            assert!(problem.en.contains(&format!("at most {max} characters, got {}", max + 1)), "{field}: {}", problem.en);
+            assert!(problem.ja.contains(&format!("{max}文字以内")), "{field}: {}", problem.ja);
+            assert!(p.0.iter().all(|x| !x.ja.contains("秘秘") && !x.en.contains("秘秘")), "{field}: the value is quoted in {p}");
+            // ESC, NUL and a right-to-left override are refused everywhere, and not quoted.
+            for (bad, code) in [("見本\u{1b}[31m", "control_char"), ("見本\u{0}", "control_char"), ("見本\u{202E}本見", "bidi_control")]
+            {
+                let mut v = full_text_visit();
+                set(&mut v, field, bad);
+                let p = check(&v);
+                assert!(p.0.iter().any(|x| x.field == field && x.code == code), "{field} {bad:?}: {p}");
+                assert!(p.0.iter().all(|x| !x.en.contains('\u{1b}') && !x.en.contains('\u{202E}')), "{field}: {p}");
+            }
+            // Line breaks only where text is multi-line.
+            let mut v = full_text_visit();
+            set(&mut v, field, "一行目\n二行目");
+            assert_eq!(check(&v).has_field(field), !multiline, "{field}: {}", check(&v));
+            let mut v = full_text_visit();
+            set(&mut v, field, "一行目\u{2028}二行目");
+            assert_eq!(check(&v).has_field(field), !multiline, "{field} with U+2028: {}", check(&v));
+        }
+    }
+
+    #[test]
+    fn names_of_only_invisible_characters_are_empty() {
+        for (field, what) in [("guardian.name", "guardian.name"), ("guardian.reason", "guardian.reason"), ("staff[0].name", "staff[0]")] {
+            for blank in ["\u{200B}\u{200B}", " \u{3000}\u{FEFF}", "\u{2060}\u{00AD}\u{3164}", "\u{E0020}\u{FE0F}"] {
+                let mut v = full_text_visit();
+                set(&mut v, field, blank);
+                assert_eq!(fields_and_codes(&v), one(what, "required"), "{field} = {blank:?}");
+            }
+        }
+        let mut v = full_text_visit();
+        set(&mut v, "handover.topics[0].topic", "\u{200B}");
+        assert_eq!(fields_and_codes(&v), one("handover.topics", "required"));
+        let mut v = full_text_visit();
+        set(&mut v, "checklist.items.ventilator.note", "\u{200D} ");
+        assert_eq!(fields_and_codes(&v), one("checklist.items.ventilator.note", "problem_note"));
+    }
+
+    #[test]
+    fn a_drawn_signature_is_bounded_svg_path_data() {
+        let with_signature = |sig: String| {
+            let mut v = full_text_visit();
+            if let Some(GuardianConfirmation::Confirmed { signature, .. }) = &mut v.guardian {
+                *signature = sig;
+            }
+            v
+        };
+        // What the pad writes: "M x y L x y …", up to the limit.
+        let mut path = String::from("M 1 2");
+        while path.len() + 8 <= SIGNATURE_MAX {
+            path.push_str(" L 599 9");
+        }
+        assert!(check(&with_signature(path.clone())).is_empty());
+        assert!(check(&with_signature("m1.5,2e1 c-1,2 3,4 5,6 z".into())).is_empty(), "relative commands, decimals and exponents");
+        path.push_str(&" L 1 1".repeat(2));
+        let p = check(&with_signature(path));
+        assert_eq!(p.0.iter().map(|x| (x.field.as_str(), x.code.as_str())).collect::<Vec<_>>(), vec![("guardian.signature", "too_long")]);
+        assert!(p.0[0].en.contains(&SIGNATURE_MAX.to_string()));
+        for bad in ["M 1 2 <script>", "M 1 2\u{1b}[2J", "M 1 2\nL 3 4", "M １ ２"] {
+            let p = check(&with_signature(bad.into()));
+            assert_eq!(p.0.iter().map(|x| x.code.as_str()).collect::<Vec<_>>(), vec!["signature_path"], "{bad:?}");
+            assert!(!p.0[0].en.contains("script") && !p.0[0].en.contains('\u{1b}'));
+        }
+    }
+
+    #[test]
+    fn codes_and_keys_are_bounded_and_a_hostile_one_is_never_quoted_raw_in_another_problem() {
+        let mut v = full_text_visit();
+        let hostile = format!("\u{1b}[2J{}", "x".repeat(200));
+        v.staff[1].id = hostile.clone();
+        v.staff.push(StaffMember { id: hostile.clone(), ..v.staff[1].clone() });
+        let p = check(&v);
+        assert!(p.0.iter().any(|x| x.field == "staff[1].id" && x.code == "too_long"), "{p}");
+        assert!(p.has_code("duplicate"), "{p}");
+        for x in &p.0 {
+            assert!(!x.ja.contains('\u{1b}') && !x.en.contains('\u{1b}') && x.en.len() < 300, "{x}");
+        }
+        // A checklist key that is not an id is named by its position, not quoted.
+        let mut v = full_text_visit();
+        v.checklist.items.insert(
+            format!("\u{202E}{}", "k".repeat(10_000)),
+            crate::checklist::CheckEntry { status: crate::checklist::CheckStatus::Ok, note: String::new() },
+        );
+        let p = check(&v);
+        assert_eq!(
+            p.0.iter().map(|x| (x.field.as_str(), x.code.as_str())).collect::<Vec<_>>(),
+            vec![("checklist.items[1]", "unknown_item")]
+        );
+        assert!(p.0[0].en.len() < 200);
+        let mut v = full_text_visit();
+        v.checklist.template_id = "\u{1b}".repeat(100);
+        let p = check(&v);
+        assert!(p.has_code("unknown_template") && !p.0.iter().any(|x| x.en.contains('\u{1b}')), "{p}");
     }
 
     #[test]

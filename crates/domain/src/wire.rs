@@ -318,6 +318,36 @@ pub struct QuarantineEntry {
     pub size: i64,
 }
 
+/// The code of a push refused because the quarantine has no room for it: nothing of it is
+/// stored, and the device keeps its copy, marked.
+pub const QUARANTINE_FULL: &str = "quarantine_full";
+
+/// What one device's refused pushes take in the server's quarantine, and how many were refused
+/// outright because its quota (or the total) was full. One per device that has had a push
+/// refused.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantineDevice {
+    /// Device id.
+    pub device_id: String,
+    /// The device's name.
+    pub device_name: String,
+    /// Account name.
+    pub username: String,
+    /// Entries kept.
+    pub entries: i64,
+    /// Bytes they take (document bytes, reason and record id, 1 KiB per entry).
+    pub bytes: i64,
+    /// The device's quota, bytes.
+    pub quota_bytes: i64,
+    /// Pushes refused with [`QUARANTINE_FULL`] (not kept).
+    pub refused: i64,
+    /// Unix seconds of the first such refusal.
+    pub refused_since: Option<i64>,
+    /// Unix seconds of the latest.
+    pub refused_last: Option<i64>,
+}
+
 mod base64_bytes {
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine;

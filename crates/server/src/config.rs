@@ -81,6 +81,14 @@ pub struct Config {
     /// Seconds a request waits for a database connection before it is answered 503 with
     /// `Retry-After` (`CAREBOOK_DATABASE_TIMEOUT_SECS`); also how long `/health` waits for the database.
     pub database_timeout_secs: u64,
+    /// The most one device's refused pushes may take in the quarantine, bytes
+    /// (`CAREBOOK_QUARANTINE_DEVICE_BYTES`; each entry counts its bytes, reason and record id and
+    /// 1 KiB). Past it a refused push is answered `quarantine_full` and not kept; the device
+    /// keeps its copy. Room for one largest push, not for a flood.
+    pub quarantine_device_bytes: i64,
+    /// The most all refused pushes together may take in the quarantine, bytes
+    /// (`CAREBOOK_QUARANTINE_TOTAL_BYTES`); at least `quarantine_device_bytes`.
+    pub quarantine_total_bytes: i64,
 }
 
 impl Default for Config {
@@ -106,6 +114,8 @@ impl Default for Config {
             body_timeout_secs: 60,
             max_connections: 1024,
             database_timeout_secs: 5,
+            quarantine_device_bytes: 24 * 1024 * 1024,
+            quarantine_total_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -226,6 +236,12 @@ impl Config {
         if let Some(v) = env("CAREBOOK_DATABASE_TIMEOUT_SECS") {
             config.database_timeout_secs = parse_env("CAREBOOK_DATABASE_TIMEOUT_SECS", v)?;
         }
+        if let Some(v) = env("CAREBOOK_QUARANTINE_DEVICE_BYTES") {
+            config.quarantine_device_bytes = parse_env("CAREBOOK_QUARANTINE_DEVICE_BYTES", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_QUARANTINE_TOTAL_BYTES") {
+            config.quarantine_total_bytes = parse_env("CAREBOOK_QUARANTINE_TOTAL_BYTES", v)?;
+        }
         config.check()?;
         Ok(config)
     }
@@ -319,7 +335,26 @@ impl Config {
         if self.max_connections < 1 {
             return Err(ConfigError::Invalid { field: "max_connections", value: "0".into(), reason: "must be at least 1" });
         }
+        if self.quarantine_device_bytes < 64 * 1024 {
+            return Err(ConfigError::Invalid {
+                field: "quarantine_device_bytes",
+                value: self.quarantine_device_bytes.to_string(),
+                reason: "must be at least 65536",
+            });
+        }
+        if self.quarantine_total_bytes < self.quarantine_device_bytes {
+            return Err(ConfigError::Invalid {
+                field: "quarantine_total_bytes",
+                value: self.quarantine_total_bytes.to_string(),
+                reason: "must be at least quarantine_device_bytes",
+            });
+        }
         Ok(())
+    }
+
+    /// The quarantine's bounds.
+    pub fn quarantine_quota(&self) -> crate::storage::QuarantineQuota {
+        crate::storage::QuarantineQuota { per_device: self.quarantine_device_bytes, total: self.quarantine_total_bytes }
     }
 
     /// The bounds every pushed document is scanned against.
@@ -433,6 +468,22 @@ mod tests {
             let field = var.trim_start_matches("CAREBOOK_").to_ascii_lowercase();
             assert!(err.contains(&field), "{var}: {err}");
         }
+    }
+
+    #[test]
+    fn the_quarantine_is_bounded_per_device_and_in_total() {
+        let c = Config::load_with_env(None, |_| None).unwrap();
+        assert_eq!((c.quarantine_device_bytes, c.quarantine_total_bytes), (24 << 20, 1 << 30));
+        let env = |k: &str| match k {
+            "CAREBOOK_QUARANTINE_DEVICE_BYTES" => Some("1048576".to_string()),
+            "CAREBOOK_QUARANTINE_TOTAL_BYTES" => Some("8388608".to_string()),
+            _ => None,
+        };
+        let c = Config::load_with_env(None, env).unwrap();
+        assert_eq!((c.quarantine_quota().per_device, c.quarantine_quota().total), (1 << 20, 8 << 20));
+        let smaller_total = |k: &str| (k == "CAREBOOK_QUARANTINE_TOTAL_BYTES").then(|| "100000".to_string());
+        let err = Config::load_with_env(None, smaller_total).unwrap_err();
+        assert!(err.to_string().contains("quarantine_total_bytes"), "{err}");
     }
 
     #[test]

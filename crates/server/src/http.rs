@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
-use carebook_domain::wire::{AuditEntry, QuarantineEntry};
+use carebook_domain::wire::{AuditEntry, QuarantineDevice, QuarantineEntry};
 use carebook_domain::{
     buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, ErrorBody, LoginRequest, LoginResponse, PushRequest, PushResponse, Role,
 };
@@ -183,6 +183,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/changes/catch-up", post(catch_up))
         .route("/api/v1/records/{id}/history", get(history))
         .route("/api/v1/quarantine", get(quarantine))
+        .route("/api/v1/quarantine/devices", get(quarantine_devices))
         .fallback(not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::disable())
@@ -372,6 +373,17 @@ async fn history(
         return Err(ApiError::forbidden());
     }
     Ok(Json(state.storage.history(&id).await?))
+}
+
+/// What each device's refused pushes take in the quarantine, and how many were refused for its
+/// quota: the office sees its organisation's devices, an administrator every device.
+async fn quarantine_devices(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<QuarantineDevice>>, ApiError> {
+    let org = match caller.role {
+        Role::Admin => None,
+        Role::Office => Some(caller.org_id.as_str()),
+        Role::Nurse | Role::Parent => return Err(ApiError::forbidden()),
+    };
+    Ok(Json(state.storage.quarantine_devices(org, QUARANTINE_LIST_LIMIT).await?))
 }
 
 async fn quarantine(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<QuarantineEntry>>, ApiError> {

@@ -10,7 +10,9 @@
 //!   stored. See [`access`](crate#access-rules) below.
 //! - **Nothing is lost.** A refused document is answered `rejected` with a code (`forbidden`,
 //!   `locked`, `invalid`, `corrupt_record`, `schema_mismatch`) and its bytes go to quarantine for
-//!   the office; the device keeps it marked.
+//!   the office; the device keeps it marked. The quarantine is bounded per device and in total:
+//!   past its quota the answer is `quarantine_full` and nothing is kept (the device still keeps
+//!   its copy), counted on the device's row for the office (`GET /api/v1/quarantine/devices`).
 //! - **Sync costs what changed.** Every accepted change takes the next number of one server-wide
 //!   sequence; `GET /api/v1/changes?since=N` returns the readable documents with a higher number,
 //!   so a device that missed one change fetches one document whatever the store's size. Pushing
@@ -79,7 +81,7 @@ use tokio::task::JoinHandle;
 
 pub use config::{Config, ConfigError};
 pub use error::{Error, Result};
-pub use storage::{open_storage, Backend, DeviceSummary, Health, OrgKind, Storage, UserSummary};
+pub use storage::{open_storage, Backend, DeviceSummary, Health, OrgKind, QuarantineQuota, Storage, UserSummary};
 
 /// A running server.
 ///
@@ -122,6 +124,7 @@ pub fn launch_with_listener(config: Config, storage: Storage, listener: TcpListe
         header_timeout: std::time::Duration::from_secs(config.header_timeout_secs),
         max_connections: serve::connection_limit(config.max_connections),
     };
+    let storage = storage.with_quarantine_quota(config.quarantine_quota());
     let heavy = push::Heavy::new(&config);
     let hasher = auth::Hasher::start(config.hash_concurrency, config.hash_queue);
     let app = http::router(http::AppState { storage, config: Arc::new(config), heavy, hasher });

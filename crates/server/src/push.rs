@@ -17,7 +17,9 @@
 //!    passed, in one transaction — and a document another push changed in between is merged
 //!    and written again on its own.
 //!
-//! A rejection stores nothing of the record: the pushed bytes go to quarantine.
+//! A rejection stores nothing of the record: the pushed bytes go to quarantine, within its quota
+//! per device and in total; past it they are not kept either, and the answer is
+//! `quarantine_full` (the device keeps its copy).
 //!
 //! The automerge work (load, merge, hydrate, checks, save) runs on blocking threads behind a
 //! semaphore ([`Heavy`]); the storage calls between them stay async.
@@ -33,7 +35,7 @@ use carebook_domain::{
 
 use crate::access::{self, Caller, ChildFacts};
 use crate::error::{Error, Result};
-use crate::storage::{unix_now, FaceSheet, NewQuarantine, Storage, StoredDoc, Version};
+use crate::storage::{unix_now, FaceSheet, Kept, NewQuarantine, QuotaHit, Storage, StoredDoc, Version};
 use tokio::sync::Semaphore;
 
 /// The municipality whose rules apply when the server has no face sheet for the child.
@@ -232,19 +234,59 @@ async fn refuse_id(storage: &Storage, caller: &Caller, p: &DocPayload) -> Result
         "id: 記録IDは英数字・ハイフン・下線の1〜64文字です（{chars}文字） / id: expected 1–64 letters, digits, '-' or '_' (a record id), got {chars} characters"
     );
     let placeholder = format!("(invalid id: {bytes} bytes)");
-    storage
-        .quarantine(&NewQuarantine {
-            record_id: &placeholder,
-            kind: p.kind,
-            child_id: None,
-            caller,
-            code: "invalid",
-            reason: &reason,
-            bytes: &p.bytes,
-            now: unix_now(),
-        })
-        .await?;
-    Ok(PushResult { id: p.id.clone(), outcome: PushOutcome::Rejected, code: Some("invalid".into()), reason: Some(reason), seq: None })
+    let q = NewQuarantine {
+        record_id: &placeholder,
+        kind: p.kind,
+        child_id: None,
+        caller,
+        code: "invalid",
+        reason: &reason,
+        bytes: &p.bytes,
+        now: unix_now(),
+    };
+    let (code, reason) = keep(storage, &q).await?;
+    Ok(PushResult { id: p.id.clone(), outcome: PushOutcome::Rejected, code: Some(code), reason: Some(reason), seq: None })
+}
+
+/// The most bytes of a refusal's reason (every problem of a visit with thousands of entries
+/// would be megabytes): longer ones are cut, saying how much was left out.
+const REASON_MAX_BYTES: usize = 16 * 1024;
+
+fn bounded_reason(mut reason: String) -> String {
+    if reason.len() > REASON_MAX_BYTES {
+        let mut cut = REASON_MAX_BYTES;
+        while !reason.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let left_out = reason.len() - cut;
+        reason.truncate(cut);
+        reason.push_str(&format!(" …（以下 {left_out} バイト省略） / … ({left_out} more bytes left out)"));
+    }
+    reason
+}
+
+/// Offers a refused document to the quarantine; the code and reason the device gets. When the
+/// quarantine has no room for it (the device's quota or the total), nothing is kept and the
+/// answer is `quarantine_full`, naming the quota and the original code.
+async fn keep(storage: &Storage, q: &NewQuarantine<'_>) -> Result<(String, String)> {
+    let hit = match storage.quarantine(q).await? {
+        Kept::Stored | Kept::Before => return Ok((q.code.to_string(), q.reason.to_string())),
+        Kept::Full(hit) => hit,
+    };
+    tracing::warn!(kind = %q.kind, code = q.code, user = %q.caller.username, device = %q.caller.device_id, quota = ?hit, "quarantine full: push refused and not kept");
+    let mib = |b: i64| format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0));
+    let (ja, en) = match hit {
+        QuotaHit::Device(b) => (format!("この端末の保留箱の上限（{}）", mib(b)), format!("this device's quarantine quota ({})", mib(b))),
+        QuotaHit::Total(b) => {
+            (format!("サーバーの保留箱全体の上限（{}）", mib(b)), format!("the server's total quarantine quota ({})", mib(b)))
+        }
+    };
+    let reason = format!(
+        "{ja}に達したため、受け付けられず保留箱にも保存されていません。記録は端末に残ります（拒否の理由: {code}）。事務所に連絡してください / \
+         refused and not kept: {en} is full; the record stays on this device (refused as {code}); tell the office",
+        code = q.code
+    );
+    Ok((carebook_domain::QUARANTINE_FULL.to_string(), reason))
 }
 
 fn accepted(p: &DocPayload, seq: i64) -> PushResult {
@@ -256,19 +298,19 @@ fn accepted(p: &DocPayload, seq: i64) -> PushResult {
 async fn reject(storage: &Storage, caller: &Caller, p: &DocPayload, r: Reject) -> Result<PushResult> {
     // Codes only: reasons can quote record contents.
     tracing::info!(record = %p.id, kind = %p.kind, code = r.code, user = %caller.username, device = %caller.device_id, "push rejected");
-    storage
-        .quarantine(&NewQuarantine {
-            record_id: &p.id,
-            kind: p.kind,
-            child_id: r.child.as_deref(),
-            caller,
-            code: r.code,
-            reason: &r.reason,
-            bytes: &p.bytes,
-            now: unix_now(),
-        })
-        .await?;
-    Ok(PushResult { id: p.id.clone(), outcome: PushOutcome::Rejected, code: Some(r.code.into()), reason: Some(r.reason), seq: None })
+    let reason = bounded_reason(r.reason);
+    let q = NewQuarantine {
+        record_id: &p.id,
+        kind: p.kind,
+        child_id: r.child.as_deref(),
+        caller,
+        code: r.code,
+        reason: &reason,
+        bytes: &p.bytes,
+        now: unix_now(),
+    };
+    let (code, reason) = keep(storage, &q).await?;
+    Ok(PushResult { id: p.id.clone(), outcome: PushOutcome::Rejected, code: Some(code), reason: Some(reason), seq: None })
 }
 
 /// One document on its own, merged again while other pushes keep changing it.
@@ -624,6 +666,19 @@ async fn attempt_as<T: Guarded + Send + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusals_reason_is_cut_at_16_kib_on_a_character_boundary_saying_how_much_was_left_out() {
+        let short = "invalid: place: 100文字以内 / at most 100 characters".to_string();
+        assert_eq!(bounded_reason(short.clone()), short);
+        // Every problem of a visit with thousands of bad entries: megabytes of reason.
+        let long = "staff[0].name: 制御文字は使えません / control character U+001B is not allowed\n".repeat(40_000);
+        let cut = bounded_reason(long.clone());
+        assert!(cut.len() <= REASON_MAX_BYTES + 100, "{}", cut.len());
+        assert!(long.starts_with(cut.split(" …（以下").next().unwrap()));
+        let left_out = long.len() - cut.split(" …（以下").next().unwrap().len();
+        assert!(cut.ends_with(&format!("… ({left_out} more bytes left out)")), "{}", &cut[cut.len() - 80..]);
+    }
 
     #[test]
     fn a_record_id_is_a_short_plain_name() {

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use carebook_domain::wire::{AuditEntry, QuarantineEntry};
+use carebook_domain::wire::{AuditEntry, QuarantineDevice, QuarantineEntry};
 use carebook_domain::{
     check_password, CatchUpCursor, CatchUpRequest, CatchUpResponse, ChangedDoc, ChangesResponse, ChildId, PasswordStrength, RecordKind,
     Role, UserInfo,
@@ -162,6 +162,51 @@ pub struct Storage {
     sqlite_file: Option<std::path::PathBuf>,
     /// How long a request waits for a connection (and `/health` for the database).
     timeout: Duration,
+    /// How much the quarantine may keep (the server sets it from its configuration).
+    quota: QuarantineQuota,
+}
+
+/// How much the quarantine keeps: per device and in total, in bytes as [`quarantine_charge`]
+/// counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuarantineQuota {
+    /// The most one device's kept entries take.
+    pub per_device: i64,
+    /// The most all kept entries take.
+    pub total: i64,
+}
+
+impl Default for QuarantineQuota {
+    fn default() -> Self {
+        let c = crate::Config::default();
+        QuarantineQuota { per_device: c.quarantine_device_bytes, total: c.quarantine_total_bytes }
+    }
+}
+
+/// What one kept entry is counted as: its bytes, reason and record id, and 1 KiB for the row
+/// (so that a flood of empty refusals is bounded too).
+pub(crate) fn quarantine_charge(bytes: usize, reason: &str, record_id: &str) -> i64 {
+    (bytes + reason.len() + record_id.len() + 1024) as i64
+}
+
+/// What became of a refused push offered to the quarantine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kept {
+    /// Kept.
+    Stored,
+    /// Kept before: the same bytes from the same device, refused the same way.
+    Before,
+    /// Not kept: the device's quota, or the total, has no room for it. Counted on the device.
+    Full(QuotaHit),
+}
+
+/// Which quota was full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QuotaHit {
+    /// The device's own.
+    Device(i64),
+    /// The server's total.
+    Total(i64),
 }
 
 /// What [`Storage::health`] found.
@@ -332,7 +377,7 @@ impl Storage {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Storage { pool, backend, writer: Default::default(), sqlite_file, timeout })
+        Ok(Storage { pool, backend, writer: Default::default(), sqlite_file, timeout, quota: QuarantineQuota::default() })
     }
 
     /// Whether the database answers within the timeout, and (SQLite) whether its disk has room.
@@ -374,6 +419,12 @@ impl Storage {
             Backend::Sqlite => Some(self.writer.lock().await),
             Backend::Postgres => None,
         }
+    }
+
+    /// The same storage with the quarantine bounded by `quota`.
+    pub fn with_quarantine_quota(mut self, quota: QuarantineQuota) -> Storage {
+        self.quota = quota;
+        self
     }
 
     /// Which database this is.
@@ -920,21 +971,78 @@ impl Storage {
         Ok(seqs)
     }
 
-    /// Keeps a rejected push; the same bytes rejected the same way from the same device are kept once.
-    pub(crate) async fn quarantine(&self, q: &NewQuarantine<'_>) -> Result<()> {
+    /// Keeps a rejected push, within the quota: the device's kept entries and all kept entries
+    /// together stay within [`QuarantineQuota`] (reserved by conditional updates of the
+    /// device's usage row and of the `quarantine_bytes` counter, in one transaction, so
+    /// concurrent pushes cannot pass it together). Past it nothing is kept and the refusal is
+    /// counted on the device's row. The same bytes from the same device are stored once: refused
+    /// the same way again, nothing is added; under another record id or code, the entry is
+    /// added without its bytes (found by `bytes_sha256` in the earlier entry).
+    pub(crate) async fn quarantine(&self, q: &NewQuarantine<'_>) -> Result<Kept> {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(q.bytes).to_vec();
-        let seen: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM quarantine WHERE record_id = $1 AND device_id = $2 AND code = $3 AND bytes_sha256 = $4",
+        let device = &q.caller.device_id;
+        let _turn = self.write_turn().await;
+        let mut tx = self.pool.begin().await?;
+        // Refused the same way before: nothing new to keep. The same bytes under another id or
+        // code: a new entry, its bytes not stored again (`size` and `bytes_sha256` name them).
+        let same: Vec<(String, String)> =
+            sqlx::query_as("SELECT record_id, code FROM quarantine WHERE device_id = $1 AND bytes_sha256 = $2 ORDER BY id LIMIT 1000")
+                .bind(device)
+                .bind(&digest)
+                .fetch_all(&mut *tx)
+                .await?;
+        if same.iter().any(|(id, code)| id == q.record_id && code == q.code) {
+            tx.rollback().await?;
+            return Ok(Kept::Before);
+        }
+        let bytes: &[u8] = if same.is_empty() { q.bytes } else { &[] };
+        let charge = quarantine_charge(bytes.len(), q.reason, q.record_id);
+        sqlx::query(
+            "INSERT INTO quarantine_usage (device_id, user_id, bytes, entries, refused) VALUES ($1, $2, 0, 0, 0) \
+             ON CONFLICT (device_id) DO NOTHING",
         )
-        .bind(q.record_id)
-        .bind(&q.caller.device_id)
-        .bind(q.code)
-        .bind(&digest)
-        .fetch_one(&self.pool)
+        .bind(device)
+        .bind(&q.caller.user_id)
+        .execute(&mut *tx)
         .await?;
-        if seen > 0 {
-            return Ok(());
+        let device_room =
+            sqlx::query("UPDATE quarantine_usage SET bytes = bytes + $1, entries = entries + 1 WHERE device_id = $2 AND bytes + $1 <= $3")
+                .bind(charge)
+                .bind(device)
+                .bind(self.quota.per_device)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+        let hit = if !device_room {
+            Some(QuotaHit::Device(self.quota.per_device))
+        } else {
+            let total_room = sqlx::query("UPDATE counters SET value = value + $1 WHERE name = 'quarantine_bytes' AND value + $1 <= $2")
+                .bind(charge)
+                .bind(self.quota.total)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            (!total_room).then_some(QuotaHit::Total(self.quota.total))
+        };
+        if let Some(hit) = hit {
+            // Undo the device's reservation (if made) and count the refusal instead.
+            let undo = if matches!(hit, QuotaHit::Total(_)) { charge } else { 0 };
+            sqlx::query(
+                "UPDATE quarantine_usage SET bytes = bytes - $1, entries = entries - $2, refused = refused + 1, \
+                 refused_since = COALESCE(refused_since, $3), refused_last = $3, refused_code = $4 WHERE device_id = $5",
+            )
+            .bind(undo)
+            .bind(i64::from(undo > 0))
+            .bind(q.now)
+            .bind(q.code)
+            .bind(device)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(Kept::Full(hit));
         }
         sqlx::query(
             "INSERT INTO quarantine (record_id, kind, child_id, org_id, user_id, device_id, at, code, reason, bytes, size, bytes_sha256) \
@@ -945,16 +1053,56 @@ impl Storage {
         .bind(q.child_id)
         .bind(&q.caller.org_id)
         .bind(&q.caller.user_id)
-        .bind(&q.caller.device_id)
+        .bind(device)
         .bind(q.now)
         .bind(q.code)
         .bind(q.reason)
-        .bind(q.bytes)
+        .bind(bytes)
         .bind(q.bytes.len() as i64)
         .bind(&digest)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(Kept::Stored)
+    }
+
+    /// The bytes of refused documents the quarantine holds (each stored once per device).
+    pub async fn quarantine_stored_bytes(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT CAST(COALESCE(SUM(LENGTH(bytes)), 0) AS BIGINT) FROM quarantine").fetch_one(&self.pool).await?)
+    }
+
+    /// What each device's refused pushes take in the quarantine and how many were refused for
+    /// the quota, those with refusals first: every device (`org: None`) or those of `org`'s
+    /// accounts.
+    pub async fn quarantine_devices(&self, org: Option<&str>, limit: i64) -> Result<Vec<QuarantineDevice>> {
+        const COLUMNS: &str = "SELECT q.device_id, d.name, u.username, q.entries, q.bytes, q.refused, q.refused_since, q.refused_last \
+                               FROM quarantine_usage q JOIN devices d ON d.id = q.device_id JOIN users u ON u.id = q.user_id";
+        const ORDER: &str = "ORDER BY q.refused DESC, q.bytes DESC, q.device_id";
+        let rows = match org {
+            None => sqlx::query(AssertSqlSafe(format!("{COLUMNS} {ORDER} LIMIT $1"))).bind(limit).fetch_all(&self.pool).await?,
+            Some(org) => {
+                sqlx::query(AssertSqlSafe(format!("{COLUMNS} WHERE u.org_id = $1 {ORDER} LIMIT $2")))
+                    .bind(org)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter()
+            .map(|r| {
+                Ok(QuarantineDevice {
+                    device_id: r.try_get("device_id")?,
+                    device_name: r.try_get("name")?,
+                    username: r.try_get("username")?,
+                    entries: r.try_get("entries")?,
+                    bytes: r.try_get("bytes")?,
+                    quota_bytes: self.quota.per_device,
+                    refused: r.try_get("refused")?,
+                    refused_since: r.try_get("refused_since")?,
+                    refused_last: r.try_get("refused_last")?,
+                })
+            })
+            .collect()
     }
 
     /// Every child `caller` may read, sorted: the buckets its devices should hold. The same

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use crate::output::print_json;
+use crate::output::{print_json, shown};
 use crate::Env;
 
 #[derive(Debug, Subcommand)]
@@ -20,9 +20,9 @@ pub async fn run(env: &Env, cmd: ChecklistCmd) -> anyhow::Result<()> {
                 return print_json(&templates);
             }
             for t in templates {
-                out!("{}  {} / {}（{}項目 items）", t.id, t.title_ja, t.title_en, t.items.len());
+                out!("{}  {} / {}（{}項目 items）", shown(&t.id), shown(&t.title_ja), shown(&t.title_en), t.items.len());
                 for i in &t.items {
-                    out!("    {}  {} / {}", i.id, i.ja, i.en);
+                    out!("    {}  {} / {}", shown(&i.id), shown(&i.ja), shown(&i.en));
                 }
             }
             Ok(())

@@ -5,7 +5,7 @@ use carebook_domain::{Child, ChildId, Date, IncomeTier, InstructionState};
 use clap::{Args, Subcommand};
 
 use crate::args::{ContactArg, InstructionArg, ScoreArg};
-use crate::output::{municipality, print_json};
+use crate::output::{municipality, print_json, shown, shown_lines};
 use crate::Env;
 
 #[derive(Debug, Subcommand)]
@@ -112,10 +112,10 @@ async fn list(env: &Env) -> anyhow::Result<()> {
         let until = r.instruction_until.as_deref().map(|d| format!("〜{d}")).unwrap_or_else(|| "未登録 missing".into());
         out!(
             "  {}（{}） 生年月日 born {}  自治体 {}  {tier}  スコア score {}  指示書 instruction {until}  {}",
-            r.name,
-            r.kana,
+            shown(&r.name),
+            shown(&r.kana),
             r.birth_date,
-            r.municipality,
+            shown(&r.municipality),
             r.score_total,
             r.id
         );
@@ -140,20 +140,20 @@ async fn show(env: &Env, id: ChildId) -> anyhow::Result<()> {
         }
         return print_json(&v);
     }
-    out!("{}（{}）", child.name, child.kana);
+    out!("{}（{}）", shown(&child.name), shown(&child.kana));
     out!("  ID: {}", child.id);
     out!("  生年月日 birth date: {}", child.birth_date);
-    out!("  自治体 municipality: {}{}", municipality(&child.municipality, &rules.name_ja), en_name(&rules.name_en));
+    out!("  自治体 municipality: {}{}", municipality(&shown(&child.municipality).to_string(), &rules.name_ja), en_name(&rules.name_en));
     out!("  世帯区分 income tier: {}", child.income_tier.label());
     if let Some(d) = child.respite_enrolled_on {
         out!("  利用開始 respite enrolled on: {d}");
     }
-    out!("  診断名 diagnosis: {}", child.diagnosis);
+    out!("  診断名 diagnosis: {}", shown_lines(&child.diagnosis, "    "));
     out!("  保護者 guardians:");
     for g in &child.guardians {
-        out!("    {}（{}） {}", g.name, g.relation, g.phone);
+        out!("    {}（{}） {}", shown(&g.name), shown(&g.relation), shown(&g.phone));
     }
-    out!("  医療機器 devices: {}", child.devices.join("、"));
+    out!("  医療機器 devices: {}", child.devices.iter().map(|d| shown(d).to_string()).collect::<Vec<_>>().join("、"));
     out!(
         "  医療的ケア判定スコア medical-care score: {} 点 points（基本 base {} + 見守り watch {}）",
         score.total(),
@@ -166,8 +166,8 @@ async fn show(env: &Env, id: ChildId) -> anyhow::Result<()> {
     match &child.doctor_instruction {
         Some(i) => out!(
             "  医師指示書 doctor's instruction: {}（{}） {}〜{} — {}",
-            i.doctor,
-            i.institution,
+            shown(&i.doctor),
+            shown(&i.institution),
             i.valid_from,
             i.valid_until,
             state.label()
@@ -179,7 +179,7 @@ async fn show(env: &Env, id: ChildId) -> anyhow::Result<()> {
     }
     out!("  緊急連絡先 emergency contacts:");
     for c in &child.emergency_contacts {
-        out!("    {}（{}） {}", c.name, c.relation, c.phone);
+        out!("    {}（{}） {}", shown(&c.name), shown(&c.relation), shown(&c.phone));
     }
     Ok(())
 }

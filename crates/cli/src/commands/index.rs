@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use crate::output::print_json;
+use crate::output::{print_json, shown};
 use crate::Env;
 
 #[derive(Debug, Subcommand)]
@@ -22,7 +22,7 @@ pub async fn run(env: &Env, cmd: IndexCmd) -> anyhow::Result<()> {
             out!("索引を作り直しました / index rebuilt: {}件 records indexed", report.indexed);
             out!("読めない記録 unreadable records: {}", report.unreadable.len());
             for (id, reason) in &report.unreadable {
-                out!("  {id}: {reason}");
+                out!("  {}: {}", shown(id), shown(reason));
             }
             Ok(())
         }

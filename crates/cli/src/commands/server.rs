@@ -8,7 +8,7 @@ use carebook_server::{open_storage, Config, OrgKind, Storage};
 use clap::{Args, Subcommand};
 
 use crate::commands::sync::read_password;
-use crate::output::print_json;
+use crate::output::{print_json, shown, unix_jst};
 use crate::Env;
 
 /// Where the server's configuration and database come from.
@@ -38,6 +38,12 @@ pub enum ServerCmd {
     /// 端末 / devices.
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// 保留箱の端末ごとの使用量と上限超過 / what each device's refused pushes take in the
+    /// quarantine, and how many were refused for its quota, since when.
+    Quarantine {
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,7 +154,8 @@ fn config(opts: &ServerOpts) -> anyhow::Result<Config> {
 async fn storage(opts: &ServerOpts) -> anyhow::Result<Storage> {
     let config = config(opts)?;
     let url = config.database_url();
-    open_storage(&url).await.with_context(|| format!("opening the server database {}", redact(&url)))
+    let storage = open_storage(&url).await.with_context(|| format!("opening the server database {}", redact(&url)))?;
+    Ok(storage.with_quarantine_quota(config.quarantine_quota()))
 }
 
 /// The URL without a password, for messages.
@@ -207,7 +214,7 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
                 out!("割り当てはありません / no assignments");
             }
             for a in list {
-                out!("{}  {}  {}", a.username, a.role.name(), a.child_id);
+                out!("{}  {}  {}", shown(&a.username), a.role.name(), a.child_id);
             }
             Ok(())
         }
@@ -235,7 +242,7 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
                 return print_json(&users);
             }
             for u in users {
-                out!("{}  {}  {}  {}  {}", u.username, u.role.name(), u.org_id, u.org_kind, u.children.join(","));
+                out!("{}  {}  {}  {}  {}", shown(&u.username), u.role.name(), shown(&u.org_id), u.org_kind, shown(&u.children.join(",")));
             }
             Ok(())
         }
@@ -246,13 +253,40 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
             }
             for d in devices {
                 let state = if d.revoked_at.is_some() { "無効 revoked" } else { "有効 active" };
-                out!("{}  {}  {}  {}", d.id, d.username, d.name, state);
+                out!("{}  {}  {}  {}", d.id, shown(&d.username), shown(&d.name), state);
             }
             Ok(())
         }
         ServerCmd::Device(DeviceCmd::Revoke { id, opts }) => {
             storage(&opts).await?.revoke_device(&id).await?;
             out!("端末を無効化しました / device revoked: {id}");
+            Ok(())
+        }
+        ServerCmd::Quarantine { opts } => {
+            let storage = storage(&opts).await?;
+            let devices = storage.quarantine_devices(None, 10_000).await?;
+            if env.json {
+                return print_json(&devices);
+            }
+            let mib = |b: i64| format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0));
+            out!("保留箱 quarantine: {} stored", mib(storage.quarantine_stored_bytes().await?));
+            for d in devices {
+                let refused = match d.refused_since {
+                    Some(since) if d.refused > 0 => {
+                        format!("  ⚠ 上限超過 refused for the quota: {} (since {})", d.refused, unix_jst(since))
+                    }
+                    _ => String::new(),
+                };
+                out!(
+                    "{}  {}  {}  {} entries  {} / {}{refused}",
+                    d.device_id,
+                    shown(&d.username),
+                    shown(&d.device_name),
+                    d.entries,
+                    mib(d.bytes),
+                    mib(d.quota_bytes)
+                );
+            }
             Ok(())
         }
     }

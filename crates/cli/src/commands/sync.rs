@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use carebook_core::{SyncPhase, SyncProgress};
 use clap::Args;
 
-use crate::output::print_json;
+use crate::output::{print_json, shown};
 use crate::Env;
 
 #[derive(Debug, Args)]
@@ -100,20 +100,22 @@ pub async fn sync(env: &Env, args: SyncArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     match &status.user {
-        Some(u) => out!("アカウント account: {} ({}) @ {}", u.username, u.role.name(), status.server_url.as_deref().unwrap_or("")),
+        Some(u) => {
+            out!("アカウント account: {} ({}) @ {}", shown(&u.username), u.role.name(), shown(status.server_url.as_deref().unwrap_or("")))
+        }
         None => out!("ログインしていません / not logged in"),
     }
     out!("最終同期 last sync: {}", status.last_sync_at.as_deref().unwrap_or("—"));
     out!("未送信 waiting to sync: {}", status.pending);
     out!("差し戻し rejected by the server: {}", status.rejected.len());
     for r in &status.rejected {
-        out!("  {} {} [{}] {}", r.kind, r.id, r.code, r.reason);
+        out!("  {} {} [{}] {}", r.kind, shown(&r.id), shown(&r.code), shown(&r.reason));
     }
     if !status.removed.is_empty() {
         out!("端末から削除した記録 removed from this device: {}", status.removed.len());
         for r in &status.removed {
-            let name = r.child_name.as_deref().unwrap_or("?");
-            out!("  {} {} ({}) 記録 records {}: {}", r.at, name, r.child_id, r.records, r.reason);
+            let name = shown(r.child_name.as_deref().unwrap_or("?"));
+            out!("  {} {} ({}) 記録 records {}: {}", shown(&r.at), name, shown(&r.child_id), r.records, shown(&r.reason));
         }
     }
     Ok(())

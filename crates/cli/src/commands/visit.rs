@@ -10,7 +10,7 @@ use carebook_domain::{
 use clap::{Args, Subcommand};
 
 use crate::args::{CareArg, CheckArg, StaffArg, StationArg, TopicArg, VitalArg, VitalTime};
-use crate::output::{hours, over_cap_warning, print_json, respite_json};
+use crate::output::{hours, over_cap_warning, print_json, respite_json, shown, shown_lines, unix_jst};
 use crate::Env;
 
 #[derive(Debug, Subcommand)]
@@ -29,8 +29,14 @@ pub enum VisitCmd {
         /// 訪問記録ID / visit id.
         id: VisitId,
     },
-    /// サーバーが受け付けなかった変更の一覧（事務） / pushes the server refused (office).
-    Quarantine,
+    /// サーバーが受け付けなかった変更の一覧と端末ごとの保留箱の使用量（事務） / pushes the server
+    /// refused, and what each device's take in the quarantine (office).
+    Quarantine {
+        /// 端末ごとの使用量と上限超過だけを表示 / show only each device's use and quota refusals
+        /// (with --json: those instead of the entries).
+        #[arg(long)]
+        devices: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -143,7 +149,7 @@ pub async fn run(env: &Env, cmd: VisitCmd) -> anyhow::Result<()> {
         VisitCmd::Show { id } => show(env, id).await,
         VisitCmd::List(a) => list(env, a).await,
         VisitCmd::History { id } => history(env, id).await,
-        VisitCmd::Quarantine => quarantine(env).await,
+        VisitCmd::Quarantine { devices } => quarantine(env, devices).await,
     }
 }
 
@@ -333,11 +339,11 @@ async fn show(env: &Env, id: VisitId) -> anyhow::Result<()> {
     }
     let child_name = app.store().child_row(v.child_id).await.map(|r| r.name).unwrap_or_else(|_| v.child_id.to_string());
     let templates = app.templates().await?;
-    out!("{} — {}", v.kind.label(), child_name);
+    out!("{} — {}", v.kind.label(), shown(&child_name));
     out!("  ID: {}", v.id);
-    out!("  児童 child: {} ({})", child_name, v.child_id);
-    out!("  ステーション station: {} ({})", v.station.name, v.station.id);
-    out!("  場所 place: {}", v.place);
+    out!("  児童 child: {} ({})", shown(&child_name), v.child_id);
+    out!("  ステーション station: {} ({})", shown(&v.station.name), shown(&v.station.id));
+    out!("  場所 place: {}", shown(&v.place));
     if let (Some(a), Some(b)) = (v.scheduled_start, v.scheduled_end) {
         out!("  予定 scheduled: {} {}–{} {}", a.date, a.time, b.date, b.time);
     }
@@ -347,7 +353,7 @@ async fn show(env: &Env, id: VisitId) -> anyhow::Result<()> {
     out!("  訪問者 staff:");
     for s in &v.staff {
         let (role, prof) = (s.role.label(), s.profession.label());
-        out!("    {} {}（{} {}・{} {}） {}", s.id, s.name, role.ja, role.en, prof.ja, prof.en, s.station_id);
+        out!("    {} {}（{} {}・{} {}） {}", shown(&s.id), shown(&s.name), role.ja, role.en, prof.ja, prof.en, shown(&s.station_id));
     }
     if !v.vitals.is_empty() {
         out!("  バイタル vitals:");
@@ -389,7 +395,7 @@ async fn show(env: &Env, id: VisitId) -> anyhow::Result<()> {
                 parts.push(format!("{x} L/min"));
             }
             if !c.note.is_empty() {
-                parts.push(c.note.clone());
+                parts.push(shown(&c.note).to_string());
             }
             out!("    {}", parts.join("  "));
         }
@@ -401,12 +407,14 @@ async fn show(env: &Env, id: VisitId) -> anyhow::Result<()> {
         ("P 計画 plan", &v.note.plan),
     ] {
         if !text.as_str().is_empty() {
-            out!("  {label}: {}", text.as_str());
+            out!("  {label}: {}", shown_lines(text.as_str(), "    "));
         }
     }
     if !v.checklist.template_id.is_empty() {
         let t = templates.iter().find(|t| t.id == v.checklist.template_id);
-        let title = t.map(|t| format!("{} / {}", t.title_ja, t.title_en)).unwrap_or_else(|| v.checklist.template_id.clone());
+        let title = t
+            .map(|t| format!("{} / {}", shown(&t.title_ja), shown(&t.title_en)))
+            .unwrap_or_else(|| shown(&v.checklist.template_id).to_string());
         out!("  物品チェックリスト checklist: {title}");
         // In the template's order; items the template does not know last.
         let position = |item: &str| t.and_then(|t| t.items.iter().position(|i| i.id == item)).unwrap_or(usize::MAX);
@@ -414,29 +422,37 @@ async fn show(env: &Env, id: VisitId) -> anyhow::Result<()> {
         entries.sort_by_key(|(item, _)| position(item));
         for (item, e) in entries {
             let name = t.and_then(|t| t.items.iter().find(|i| &i.id == item)).map(|i| i.ja.as_str()).unwrap_or(item);
-            let note = if e.note.is_empty() { String::new() } else { format!(" — {}", e.note) };
-            out!("    {name} ({item}): {}{note}", e.status.label());
+            let note = if e.note.is_empty() { String::new() } else { format!(" — {}", shown(&e.note)) };
+            out!("    {} ({}): {}{note}", shown(name), shown(item), e.status.label());
         }
     }
     if let Some(h) = &v.handover {
-        out!("  引継ぎ handover: {} ({}) → {} ({})", h.from_station.name, h.from_station.id, h.to_station.name, h.to_station.id);
+        out!(
+            "  引継ぎ handover: {} ({}) → {} ({})",
+            shown(&h.from_station.name),
+            shown(&h.from_station.id),
+            shown(&h.to_station.name),
+            shown(&h.to_station.id)
+        );
         for t in &h.topics {
-            let detail = if t.detail.is_empty() { String::new() } else { format!(": {}", t.detail) };
-            out!("    - {}{detail}", t.topic);
+            let detail = if t.detail.is_empty() { String::new() } else { format!(": {}", shown_lines(&t.detail, "      ")) };
+            out!("    - {}{detail}", shown(&t.topic));
         }
         for (label, s) in [("引継ぎ元サイン from sign-off", &h.from_sign_off), ("引継ぎ先サイン to sign-off", &h.to_sign_off)]
         {
             match s {
-                Some(s) => out!("    {label}: {} ({}) {} {}", s.name, s.staff_id, s.at.date, s.at.time),
+                Some(s) => out!("    {label}: {} ({}) {} {}", shown(&s.name), shown(&s.staff_id), s.at.date, s.at.time),
                 None => out!("    {label}: なし none"),
             }
         }
     }
     match &v.guardian {
         Some(GuardianConfirmation::Confirmed { name, at, .. }) => {
-            out!("  保護者確認 guardian confirmation: {name} {} {}", at.date, at.time)
+            out!("  保護者確認 guardian confirmation: {} {} {}", shown(name), at.date, at.time)
         }
-        Some(GuardianConfirmation::NotConfirmed { reason }) => out!("  保護者確認 guardian confirmation: なし none — {reason}"),
+        Some(GuardianConfirmation::NotConfirmed { reason }) => {
+            out!("  保護者確認 guardian confirmation: なし none — {}", shown_lines(reason, "    "))
+        }
         None => out!("  保護者確認 guardian confirmation: 未入力 not yet given"),
     }
     Ok(())
@@ -457,7 +473,7 @@ async fn list(env: &Env, a: ListArgs) -> anyhow::Result<()> {
     out!("訪問 visits: {}", rows.len());
     for s in rows {
         let when = s.start.map(|d| format!("{} {}", d.date, d.time)).unwrap_or_else(|| "----------- -----".into());
-        let name = names.get(&s.child_id).map(String::as_str).unwrap_or("?");
+        let name = shown(names.get(&s.child_id).map(String::as_str).unwrap_or("?"));
         let billable =
             if s.kind == VisitKind::Respite { format!("  請求 billable {}", hours(s.billable_minutes.into())) } else { String::new() };
         out!(
@@ -482,27 +498,62 @@ async fn history(env: &Env, id: VisitId) -> anyhow::Result<()> {
     }
     out!("変更履歴 history: {id}");
     for e in entries {
-        out!("  {}  {}  {}  端末 device {}  {}", unix_jst(e.at), e.action, e.username, e.device_id, e.change_hash);
+        out!(
+            "  {}  {}  {}  端末 device {}  {}",
+            unix_jst(e.at),
+            shown(&e.action),
+            shown(&e.username),
+            shown(&e.device_id),
+            shown(&e.change_hash)
+        );
     }
     Ok(())
 }
 
-async fn quarantine(env: &Env) -> anyhow::Result<()> {
-    let entries = env.open().await?.quarantine().await?;
+async fn quarantine(env: &Env, only_devices: bool) -> anyhow::Result<()> {
+    let app = env.open().await?;
     if env.json {
-        return print_json(&entries);
+        return if only_devices { print_json(&app.quarantine_devices().await?) } else { print_json(&app.quarantine().await?) };
     }
-    out!("差し戻し quarantined pushes: {}", entries.len());
-    for e in entries {
-        out!("  {}  {} {}  [{}] {}  {}", unix_jst(e.at), e.kind, e.record_id, e.code, e.username, e.reason);
+    if !only_devices {
+        let entries = app.quarantine().await?;
+        out!("差し戻し quarantined pushes: {}", entries.len());
+        for e in entries {
+            out!(
+                "  {}  {} {}  [{}] {}  {}",
+                unix_jst(e.at),
+                shown(&e.kind),
+                shown(&e.record_id),
+                shown(&e.code),
+                shown(&e.username),
+                shown(&e.reason)
+            );
+        }
+    }
+    let devices = app.quarantine_devices().await?;
+    out!("保留箱の使用量（端末ごと） quarantine use per device: {}", devices.len());
+    let mib = |b: i64| format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0));
+    for d in devices {
+        let refused = match d.refused_since {
+            Some(since) if d.refused > 0 => format!(
+                "  ⚠ 上限のため受け付けなかった変更 {} 件（{} から、最新 {}） / {} push(es) refused for the quota since {}",
+                d.refused,
+                unix_jst(since),
+                d.refused_last.map(unix_jst).unwrap_or_default(),
+                d.refused,
+                unix_jst(since)
+            ),
+            _ => String::new(),
+        };
+        out!(
+            "  {} {}（{}）  {} 件 entries  {} / {}{refused}",
+            shown(&d.username),
+            shown(&d.device_name),
+            shown(&d.device_id),
+            d.entries,
+            mib(d.bytes),
+            mib(d.quota_bytes)
+        );
     }
     Ok(())
-}
-
-/// Unix seconds as `2026-06-01T09:00` in Japan time.
-fn unix_jst(secs: i64) -> String {
-    let minutes = secs.div_euclid(60) + 9 * 60;
-    let date = carebook_domain::Date::from_days_since_epoch(minutes.div_euclid(1440));
-    let m = minutes.rem_euclid(1440);
-    format!("{date}T{:02}:{:02}", m / 60, m % 60)
 }

@@ -1,5 +1,6 @@
-//! Big records: visits of several MB (a care note of random CJK text, which automerge's column
-//! compression cannot shrink) between visits of about 1.5 MB. Once 8 visits of 10 MB made one
+//! Big records: visits of several MB (care notes of random CJK text, which automerge's column
+//! compression cannot shrink; each note within the text limit, so many care entries) between
+//! visits of about 1.5 MB. Once 8 visits of 10 MB made one
 //! 85 MB `/changes` answer and a 224 MB server peak (4 devices at once: 611 MB); pages are now
 //! bounded by bytes, a document larger than the bound travelling alone. Measured: how a fresh
 //! device pulls them (requests, bytes, the server's peak memory), every page's document bytes,
@@ -26,12 +27,25 @@ pub struct BigOptions {
 
 const TAG: u8 = 0xb9;
 
-/// Visit `i` of the scenario with a care note of `chars` random ideographs.
+/// Visit `i` of the scenario with `chars` random ideographs of care notes: each note within its
+/// limit ([`carebook_domain::visit::NOTE_MAX`]), as many care entries as it takes (one
+/// operation a note, a dozen an entry: a 10 MB visit is some 1,400 entries and 20,000
+/// operations in one change, far from any bound on operations per document).
 fn big_visit(i: usize, chars: usize) -> Visit {
     let first = Date::new(2026, 10, 1).expect("a date").days_since_epoch();
     let start = DateTime::new(Date::from_days_since_epoch(first + i as i64), TimeOfDay::new(10, 0).expect("a time"));
     let mut v = infra::fixed_visit(infra::extra_visit_id(TAG, i), infra::extra_child_id(TAG), VisitKind::Nursing, start, 90);
-    v.care[0].note = infra::random_cjk(i as u64 + 1, chars);
+    let template = v.care[0].clone();
+    let text = infra::random_cjk(i as u64 + 1, chars);
+    let notes: Vec<String> =
+        text.chars().collect::<Vec<_>>().chunks(carebook_domain::visit::NOTE_MAX).map(|c| c.iter().collect()).collect();
+    for (n, note) in notes.into_iter().enumerate() {
+        if n == 0 {
+            v.care[0].note = note;
+        } else {
+            v.care.push(carebook_domain::CareGiven { id: format!("cg-{}-big-{n}", v.id), note, ..template.clone() });
+        }
+    }
     v
 }
 
