@@ -162,7 +162,7 @@ async fn two_hundred_concurrent_logins_stay_under_256_mib_and_health_answers_wit
             let mut checks = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let start = Instant::now();
-                let ok = health(&server_addr, Duration::from_secs(1));
+                let ok = carebook_testkit::process::health(&server_addr, Duration::from_secs(1)).map(|(code, _)| code);
                 assert_eq!(ok, Some(200), "/health did not answer 200 within 1 s during the storm (after {checks} checks)");
                 slowest = slowest.max(start.elapsed());
                 checks += 1;
@@ -213,19 +213,6 @@ async fn two_hundred_concurrent_logins_stay_under_256_mib_and_health_answers_wit
     let (status, _, body) = login(&client_from(250), &url, "nurse-a", PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     drop(w);
-}
-
-/// `GET /health` on a fresh connection within `limit`: the status code.
-fn health(addr: &str, limit: Duration) -> Option<u16> {
-    use std::io::Read;
-    let mut s = std::net::TcpStream::connect_timeout(&addr.parse().ok()?, limit).ok()?;
-    s.set_read_timeout(Some(limit)).ok()?;
-    let start = Instant::now();
-    write!(s, "GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
-    let mut answer = Vec::new();
-    s.read_to_end(&mut answer).ok()?;
-    (start.elapsed() <= limit).then_some(())?;
-    String::from_utf8_lossy(&answer).strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

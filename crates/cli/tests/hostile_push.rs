@@ -93,7 +93,7 @@ fn watch_health(server: &ServerProcess, stop: Arc<AtomicBool>) -> std::thread::J
         let mut polls = 0;
         let mut slowest = Duration::ZERO;
         while !stop.load(Ordering::Relaxed) {
-            let answer = health(&addr, Duration::from_secs(1));
+            let answer = carebook_testkit::process::health(&addr, Duration::from_secs(1));
             let (code, took) = answer.unwrap_or_else(|| panic!("/health gave no answer within 1 s (poll {polls})"));
             assert_eq!(code, 200);
             slowest = slowest.max(took);
@@ -102,19 +102,6 @@ fn watch_health(server: &ServerProcess, stop: Arc<AtomicBool>) -> std::thread::J
         }
         (polls, slowest)
     })
-}
-
-fn health(addr: &str, limit: Duration) -> Option<(u16, Duration)> {
-    use std::io::Read;
-    let start = std::time::Instant::now();
-    let mut s = std::net::TcpStream::connect_timeout(&addr.parse().ok()?, limit).ok()?;
-    s.set_read_timeout(Some(limit)).ok()?;
-    write!(s, "GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
-    let mut answer = Vec::new();
-    s.read_to_end(&mut answer).ok()?;
-    let code = String::from_utf8_lossy(&answer).strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()?;
-    let took = start.elapsed();
-    (took <= limit).then_some((code, took))
 }
 
 /// A stored child of st-a with a visit, both pushed by the nurse.
@@ -128,19 +115,14 @@ async fn child_and_visit(s: &Setup, nurse: &str) -> (RecordDoc<carebook_domain::
     (child, visit)
 }
 
-/// `bytes` (a visit) with `n` more changes made by one device: each sets the place and, when
-/// `typing`, types four characters into the subjective note and deletes them again (9
-/// operations; the note stays as it was).
-fn with_changes(bytes: &[u8], n: usize, typing: bool) -> Vec<u8> {
-    use automerge::ReadDoc;
+/// `bytes` (a visit) with `n` more changes made by one device: each sets the place once, or,
+/// when `heavy`, nine times over (9 operations; the last value stays).
+fn with_changes(bytes: &[u8], n: usize, heavy: bool) -> Vec<u8> {
     let mut doc = automerge::AutoCommit::load(bytes).unwrap().with_actor(ActorId::random());
-    let (_, note) = doc.get(automerge::ROOT, "note").unwrap().expect("a note");
-    let (_, subjective) = doc.get(&note, "subjective").unwrap().expect("a subjective note");
+    let puts = if heavy { 9 } else { 1 };
     for i in 0..n {
-        doc.put(automerge::ROOT, "place", format!("見本の場所{}", i % 7)).unwrap();
-        if typing {
-            doc.splice_text(&subjective, 0, 0, "見本の文").unwrap();
-            doc.splice_text(&subjective, 0, 4, "").unwrap();
+        for j in 0..puts {
+            doc.put(automerge::ROOT, "place", format!("見本の場所{}", (i + j) % 7)).unwrap();
         }
         doc.commit();
     }

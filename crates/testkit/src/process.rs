@@ -103,20 +103,9 @@ impl ServerProcess {
         std::fs::read_dir(format!("/proc/{}/fd", self.pid())).map(|d| d.count()).unwrap_or(0)
     }
 
-    /// `GET /health` on a fresh connection: the status code and the time it took, or `None`
-    /// when no whole answer came within `limit`.
+    /// `GET /health` on a fresh connection ([`health`]).
     pub fn health(&self, limit: Duration) -> Option<(u16, Duration)> {
-        let start = Instant::now();
-        let mut s = TcpStream::connect_timeout(&self.addr.parse().ok()?, limit).ok()?;
-        s.set_read_timeout(Some(limit)).ok()?;
-        s.set_write_timeout(Some(limit)).ok()?;
-        write!(s, "GET /health HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr).ok()?;
-        let mut answer = Vec::new();
-        s.read_to_end(&mut answer).ok()?;
-        let text = String::from_utf8_lossy(&answer);
-        let code = text.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()?;
-        let took = start.elapsed();
-        (took <= limit).then_some((code, took))
+        health(&self.addr, limit)
     }
 
     /// What the server wrote to standard error so far (its log).
@@ -148,4 +137,20 @@ impl Drop for ServerProcess {
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
+}
+
+/// `GET /health` of the server at `addr` on a fresh connection: the status code and the time it
+/// took, or `None` when no whole answer came within `limit` (usable from a watcher thread).
+pub fn health(addr: &str, limit: Duration) -> Option<(u16, Duration)> {
+    let start = Instant::now();
+    let mut s = TcpStream::connect_timeout(&addr.parse().ok()?, limit).ok()?;
+    s.set_read_timeout(Some(limit)).ok()?;
+    s.set_write_timeout(Some(limit)).ok()?;
+    write!(s, "GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).ok()?;
+    let text = String::from_utf8_lossy(&answer);
+    let code = text.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()?;
+    let took = start.elapsed();
+    (took <= limit).then_some((code, took))
 }
