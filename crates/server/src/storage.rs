@@ -166,8 +166,8 @@ pub struct Storage {
     quota: QuarantineQuota,
 }
 
-/// How much the quarantine keeps: per device and in total, in bytes as [`quarantine_charge`]
-/// counts them.
+/// How much the quarantine keeps: per device and in total, in bytes, each entry counted as its
+/// bytes, reason and record id and 1 KiB for the row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuarantineQuota {
     /// The most one device's kept entries take.
