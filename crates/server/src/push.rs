@@ -95,6 +95,16 @@ async fn facts_of(storage: &Storage, caller: &Caller, child: &str, cache: &mut F
     Ok(f)
 }
 
+/// What the documents of one push share: who pushes, the blocking pool and its bounds, the child
+/// facts looked up so far, and the bytes read and inflated so far (against the push's budget).
+struct Request<'a> {
+    storage: &'a Storage,
+    heavy: &'a Heavy,
+    caller: &'a Caller,
+    cache: FactsCache,
+    spent: u64,
+}
+
 /// What a record type needs beyond [`Record`] for the server's checks.
 trait Guarded: Record {
     /// A visit's status.
@@ -180,8 +190,7 @@ pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, docu
     // Shared with the blocking threads that load and merge them, without copying the bytes.
     let documents: Vec<Arc<DocPayload>> = documents.into_iter().map(Arc::new).collect();
     let mut results: Vec<Option<PushResult>> = vec![None; documents.len()];
-    let mut cache = FactsCache::new();
-    let mut spent = 0;
+    let mut req = Request { storage, heavy, caller, cache: FactsCache::new(), spent: 0 };
     for kind in [RecordKind::Child, RecordKind::Visit] {
         let mut ready: Vec<(usize, Version)> = Vec::new();
         let mut again: Vec<usize> = Vec::new();
@@ -196,7 +205,7 @@ pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, docu
                 again.push(i);
                 continue;
             }
-            match attempt(storage, heavy, caller, p, &mut cache, &mut spent).await? {
+            match attempt(&mut req, p).await? {
                 Step::Ready(v) => ready.push((i, v)),
                 Step::Unchanged(seq) => results[i] = Some(accepted(p, seq)),
                 Step::Rejected(r) => results[i] = Some(reject(storage, caller, p, r).await?),
@@ -212,9 +221,9 @@ pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, docu
         }
         again.sort_unstable();
         for i in again {
-            results[i] = Some(push_one(storage, heavy, caller, &documents[i], &mut cache, &mut spent).await?);
+            results[i] = Some(push_one(&mut req, &documents[i]).await?);
         }
-        cache.clear();
+        req.cache.clear();
     }
     Ok(results.into_iter().flatten().collect())
 }
@@ -314,16 +323,10 @@ async fn reject(storage: &Storage, caller: &Caller, p: &DocPayload, r: Reject) -
 }
 
 /// One document on its own, merged again while other pushes keep changing it.
-async fn push_one(
-    storage: &Storage,
-    heavy: &Heavy,
-    caller: &Caller,
-    p: &Arc<DocPayload>,
-    cache: &mut FactsCache,
-    spent: &mut u64,
-) -> Result<PushResult> {
+async fn push_one(req: &mut Request<'_>, p: &Arc<DocPayload>) -> Result<PushResult> {
+    let Request { storage, caller, .. } = *req;
     for _ in 0..ATTEMPTS {
-        match attempt(storage, heavy, caller, p, cache, spent).await? {
+        match attempt(req, p).await? {
             Step::Ready(v) => match storage.write_versions(std::slice::from_ref(&v), caller, unix_now()).await?.pop().flatten() {
                 Some(seq) => return Ok(accepted(p, seq)),
                 None => tracing::debug!(record = %p.id, "record changed during the push; merging again"),
@@ -391,18 +394,12 @@ fn check_pushed(p: &DocPayload, limits: &Limits, budget: Option<u64>, work: &mut
     carebook_domain::check_pushed(p.kind, &p.id, &p.bytes).map_err(|e| Reject::from_doc(e, None))
 }
 
-async fn attempt(
-    storage: &Storage,
-    heavy: &Heavy,
-    caller: &Caller,
-    p: &Arc<DocPayload>,
-    cache: &mut FactsCache,
-    spent: &mut u64,
-) -> Result<Step> {
+async fn attempt(req: &mut Request<'_>, p: &Arc<DocPayload>) -> Result<Step> {
+    let Request { storage, heavy, caller, .. } = *req;
     // Unreadable or oversized bytes are refused before anything is looked up, so the answer
     // cannot tell whether the record exists. What loads is kept: merging it costs no second load.
     // The documents of one push share a budget of bytes read and inflated, refused or not.
-    let left = heavy.push_budget.saturating_sub(*spent);
+    let left = heavy.push_budget.saturating_sub(req.spent);
     if left == 0 {
         return Ok(Step::Rejected(push_too_large(heavy.push_budget)));
     }
@@ -420,7 +417,7 @@ async fn attempt(
             .await
     };
     let checked = checked.map(|(checked, work)| {
-        *spent = spent.saturating_add(work);
+        req.spent = req.spent.saturating_add(work);
         checked
     });
     let loaded = match checked {
@@ -437,7 +434,7 @@ async fn attempt(
     let stored = storage.document(&p.id).await?;
     let stored_facts = match &stored {
         Some(s) => {
-            let facts = facts_of(storage, caller, &s.child_id, cache).await?;
+            let facts = facts_of(storage, caller, &s.child_id, &mut req.cache).await?;
             if !access::may_access(caller, &facts) {
                 return Ok(Step::Rejected(Reject::forbidden(Some(s.child_id.clone()))));
             }
@@ -451,8 +448,8 @@ async fn attempt(
         None => None,
     };
     match p.kind {
-        RecordKind::Child => attempt_as::<Child>(storage, heavy, caller, p, loaded, stored, stored_facts, cache).await,
-        RecordKind::Visit => attempt_as::<Visit>(storage, heavy, caller, p, loaded, stored, stored_facts, cache).await,
+        RecordKind::Child => attempt_as::<Child>(req, p, loaded, stored, stored_facts).await,
+        RecordKind::Visit => attempt_as::<Visit>(req, p, loaded, stored, stored_facts).await,
     }
 }
 
@@ -588,17 +585,14 @@ fn finish<T: Guarded>(
     Ok(bytes)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn attempt_as<T: Guarded + Send + 'static>(
-    storage: &Storage,
-    heavy: &Heavy,
-    caller: &Caller,
+    req: &mut Request<'_>,
     p: &Arc<DocPayload>,
     loaded: Option<AutoCommit>,
     stored: Option<StoredDoc>,
     stored_facts: Option<ChildFacts>,
-    cache: &mut FactsCache,
 ) -> Result<Step> {
+    let Request { storage, heavy, caller, .. } = *req;
     let stored_child = stored.as_ref().map(|s| s.child_id.clone());
     let merged = {
         let p = p.clone();
@@ -625,7 +619,7 @@ async fn attempt_as<T: Guarded + Send + 'static>(
     }
     let facts = match stored_facts {
         Some(f) if stored_child.as_deref() == Some(child.as_str()) => f,
-        _ => facts_of(storage, caller, &child, cache).await?,
+        _ => facts_of(storage, caller, &child, &mut req.cache).await?,
     };
     let claiming = T::KIND == RecordKind::Child && merged.before.is_none() && facts.owner.is_none();
     let allowed = if claiming {
