@@ -46,11 +46,13 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
 
+pub mod backoff;
 pub mod bounds;
 pub mod calendar;
 pub mod checklist;
 pub mod child;
 pub mod document;
+pub mod hashing;
 pub mod ids;
 pub mod password;
 pub mod rules;
