@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
-use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,11 +23,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::{RequestBodyDeadlineLayer, TimeoutError};
 use tower_http::trace::TraceLayer;
 
-use crate::access::{self, Caller};
-use crate::config::Config;
-use crate::error::{Error, Unavailable};
+use crate::model::{Caller, Config, Error, Unavailable};
+use crate::password::Hasher;
 use crate::storage::{Page, Storage};
-use crate::{auth, push};
+use crate::{access, auth, push};
 
 /// What a 503 asks a device to wait, in seconds.
 const RETRY_AFTER_SECS: i64 = 5;
@@ -42,7 +42,7 @@ pub(crate) struct AppState {
     /// The blocking pool and bounds for pushed documents.
     pub heavy: push::Heavy,
     /// The password checks of logins, on threads of their own.
-    pub hasher: auth::Hasher,
+    pub hasher: Hasher,
 }
 
 /// An error answer: a status and an [`ErrorBody`]. Internals are logged, never sent.
@@ -73,32 +73,6 @@ impl ApiError {
 
     fn too_large() -> ApiError {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "送信データが大きすぎます / the request body is too large")
-    }
-
-    pub(crate) fn too_many_attempts(wait_ms: i64) -> ApiError {
-        let secs = (wait_ms + 999) / 1000;
-        ApiError {
-            retry_after_secs: Some(secs.max(1)),
-            ..ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_attempts",
-                format!("ログインの失敗が続いたため {secs} 秒待ってください / too many failed logins; try again in {secs} s"),
-            )
-        }
-    }
-
-    /// Too many logins are waiting for a password check: try again shortly.
-    pub(crate) fn busy(retry_after_secs: i64) -> ApiError {
-        ApiError {
-            retry_after_secs: Some(retry_after_secs.max(1)),
-            ..ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                format!(
-                    "ログインが混み合っています。{retry_after_secs} 秒後にもう一度お試しください / too many logins are being checked; try again in {retry_after_secs} s"
-                ),
-            )
-        }
     }
 
     /// The database cannot serve now: 503, and when to try again.
@@ -143,8 +117,30 @@ impl ApiError {
     }
 }
 
+/// Each [`Error`] as an answer: the refusals of the use cases by their status and code (their
+/// message is the error's own), the database being unavailable as 503, everything else logged
+/// and answered `internal`.
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
+        match e {
+            Error::BadRequest(message) => return ApiError::bad_request(message),
+            Error::WrongPassword | Error::UnknownToken => return ApiError::unauthorized("unauthorized", e.to_string()),
+            Error::DeviceRevoked => return ApiError::unauthorized("device_revoked", e.to_string()),
+            Error::TokenExpired => return ApiError::unauthorized("token_expired", e.to_string()),
+            Error::TooManyAttempts { secs } => {
+                return ApiError {
+                    retry_after_secs: Some(secs.max(1)),
+                    ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", e.to_string())
+                }
+            }
+            Error::Busy { retry_after_secs } => {
+                return ApiError {
+                    retry_after_secs: Some(retry_after_secs.max(1)),
+                    ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
+                }
+            }
+            _ => {}
+        }
         if let Some(kind) = e.unavailable() {
             tracing::warn!(error = %e, "request failed: the database is unavailable");
             return ApiError::unavailable(kind);
@@ -165,6 +161,22 @@ impl IntoResponse for ApiError {
             res.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         res
+    }
+}
+
+/// Every `/api` route but login knows its caller from the bearer token ([`auth::authenticate`]).
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .unwrap_or_default();
+        Ok(auth::authenticate(&state.storage, token).await?)
     }
 }
 
