@@ -162,3 +162,72 @@ pub(super) async fn json_errors(res: Response) -> Response {
 pub(super) fn not_found_error() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "そのURLはありません / no such endpoint")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(e: Error) -> (StatusCode, &'static str, String, Option<i64>) {
+        let a = ApiError::from(e);
+        (a.status, a.code, a.message, a.retry_after_secs)
+    }
+
+    #[test]
+    fn each_refusal_of_login_and_tokens_keeps_its_status_code_message_and_wait() {
+        let unauthorized = StatusCode::UNAUTHORIZED;
+        assert_eq!(
+            answer(Error::WrongPassword),
+            (unauthorized, "unauthorized", "ユーザー名またはパスワードが違います / wrong username or password".into(), None)
+        );
+        assert_eq!(
+            answer(Error::UnknownToken),
+            (unauthorized, "unauthorized", "認証されていません / unknown or missing token".into(), None)
+        );
+        assert_eq!(
+            answer(Error::DeviceRevoked),
+            (unauthorized, "device_revoked", "この端末は無効にされています / this device has been revoked".into(), None)
+        );
+        assert_eq!(
+            answer(Error::TokenExpired),
+            (
+                unauthorized,
+                "token_expired",
+                "ログインの有効期限が切れました。もう一度ログインしてください / the token has expired; log in again".into(),
+                None
+            )
+        );
+        // 1,001 ms is 2 s rounded up; no wait at all still asks for 1 s.
+        assert_eq!(
+            answer(Error::too_many_attempts(1001)),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                "ログインの失敗が続いたため 2 秒待ってください / too many failed logins; try again in 2 s".into(),
+                Some(2)
+            )
+        );
+        assert_eq!(answer(Error::too_many_attempts(0)).3, Some(1));
+        assert_eq!(
+            answer(Error::Busy { retry_after_secs: 2 }),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "ログインが混み合っています。2 秒後にもう一度お試しください / too many logins are being checked; try again in 2 s".into(),
+                Some(2)
+            )
+        );
+        assert_eq!(
+            answer(Error::BadRequest("見本 / sample".into())),
+            (StatusCode::BAD_REQUEST, "bad_request", "見本 / sample".into(), None)
+        );
+    }
+
+    #[test]
+    fn internals_are_not_sent_and_an_unavailable_database_asks_to_wait() {
+        let (status, code, message, wait) = answer(Error::Contended("kakuu-record".into()));
+        assert_eq!((status, code, wait), (StatusCode::INTERNAL_SERVER_ERROR, "internal", None));
+        assert!(!message.contains("kakuu-record"), "{message}");
+        let (status, code, _, wait) = answer(Error::Database(sqlx::Error::PoolTimedOut));
+        assert_eq!((status, code, wait), (StatusCode::SERVICE_UNAVAILABLE, "unavailable", Some(5)));
+    }
+}
