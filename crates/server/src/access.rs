@@ -1,7 +1,7 @@
 //! Who may read and write which records. Pure decisions over facts the storage looks up; the
 //! push path and the change feed call them (the feed's SQL filter says the same as
-//! [`may_access`]: the property test at the end of this file holds the two together on a real
-//! SQLite database).
+//! [`may_access`]: the property test at the end of this file holds the two together on real
+//! SQLite and PostgreSQL databases).
 //!
 //! A record belongs to a child: a face sheet to itself, a visit to its `child_id`. A child is
 //! owned by the organisation of whoever first stored its face sheet; users are assigned children.
@@ -120,12 +120,13 @@ mod tests {
 /// `catch_up`) answer the same for random worlds on a real SQLite database: organisations of
 /// both kinds, users of every role moved between them, children owned by random stations (or
 /// by nobody: visits stored before any face sheet), nurses' assignments and parents' own
-/// children.
+/// children. On SQLite and, when the test cluster is set up, on PostgreSQL.
 #[cfg(test)]
 mod agrees_with_the_sql {
     use std::cell::Cell;
 
     use carebook_domain::{CatchUpRequest, ChildId, RecordKind, Role};
+    use carebook_testkit::{Db, TestDb};
     use proptest::prelude::*;
     use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
@@ -269,20 +270,31 @@ mod agrees_with_the_sql {
         Ok(())
     }
 
-    #[test]
-    fn the_sql_readable_set_and_may_access_agree_for_random_callers_and_children() {
+    /// Runs the property on a fresh database of `db`'s kind (`None`: PostgreSQL is not set up).
+    fn agree_on(db: Db) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let storage = rt.block_on(Storage::open(&format!("sqlite://{}", dir.path().join("s.sqlite").display()))).unwrap();
+        let Some(test_db) = rt.block_on(TestDb::create(db)) else { return };
+        let storage = rt.block_on(Storage::open(&test_db.url)).unwrap();
         let accounts = rt.block_on(accounts(&storage));
         let seen = [Cell::new(0), Cell::new(0)];
         let mut runner = TestRunner::new(Config { cases: 48, failure_persistence: None, ..Config::default() });
         let result = runner.run(&world(), |world| rt.block_on(check(&storage, &accounts, &world, &seen)));
+        rt.block_on(storage.close());
+        rt.block_on(test_db.drop_database());
         if let Err(e) = result {
             panic!("{e}");
         }
         let (denied, allowed) = (seen[0].get(), seen[1].get());
         assert!(denied > 20 && allowed > 20, "both answers were tried: {denied} denied, {allowed} allowed");
-        rt.block_on(storage.close());
+    }
+
+    #[test]
+    fn the_sql_readable_set_and_may_access_agree_for_random_callers_and_children_on_sqlite() {
+        agree_on(Db::Sqlite);
+    }
+
+    #[test]
+    fn the_sql_readable_set_and_may_access_agree_for_random_callers_and_children_on_postgres() {
+        agree_on(Db::Postgres);
     }
 }
