@@ -33,9 +33,9 @@ use carebook_domain::{
     RecordKind, Visit, VisitContext, VisitStatus,
 };
 
-use crate::access::{self, Caller, ChildFacts};
-use crate::error::{Error, Result};
-use crate::storage::{unix_now, FaceSheet, Kept, NewQuarantine, QuotaHit, Storage, StoredDoc, Version};
+use crate::access;
+use crate::model::{unix_now, Caller, ChildFacts, Config, Error, Result};
+use crate::storage::{FaceSheet, Kept, NewQuarantine, QuotaHit, Storage, StoredDoc, Version};
 use tokio::sync::Semaphore;
 
 /// The municipality whose rules apply when the server has no face sheet for the child.
@@ -350,7 +350,7 @@ pub(crate) struct Heavy {
 }
 
 impl Heavy {
-    pub(crate) fn new(config: &crate::Config) -> Heavy {
+    pub(crate) fn new(config: &Config) -> Heavy {
         Heavy {
             limits: config.document_limits(),
             push_budget: config.max_push_inflated_bytes,
