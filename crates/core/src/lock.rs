@@ -56,7 +56,7 @@ impl Carebook {
         let pin = pin.to_string();
         let hash = tokio::task::spawn_blocking(move || Argon2::default().hash_password(pin.as_bytes()).map(|h| h.to_string()))
             .await?
-            .map_err(|e| CoreError::step("PIN hash", e.to_string()))?;
+            .map_err(|e| CoreError::step("PIN hash", e))?;
         self.store().set_setting(PIN_HASH, &hash).await
     }
 

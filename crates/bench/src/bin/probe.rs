@@ -3,7 +3,8 @@
 //! `split` (where the automerge time of creating and opening a visit goes), `hydrate` (only
 //! hydrating, for callgrind), `roundtrip` (one
 //! SQLite statement through sqlx), `respite` (remaining hours at 100k, its queries apart), `list` (the office list as written vs. with only the filters
-//! given), `rebuild` (where `rebuild_index` spends its time, and a batched prototype that writes
+//! given), `rebuild` (where `rebuild_index` spends its time, and documents loaded on every core
+//! then written by the store's own batched writer, `store::write_visit_rows`, which must give
 //! the same index). Each prints wall and CPU time.
 
 use std::time::{Duration, Instant};
@@ -332,13 +333,18 @@ fn rebuild() -> Res<()> {
         let views: Vec<VisitIndexView> = visits.iter().map(Visit::index_view).collect();
         write_visit_rows(&mut tx, &views.iter().collect::<Vec<_>>()).await?;
         tx.commit().await?;
-        report(&format!("batched prototype (visits only), per record, {workers} loader threads"), visits.len(), t.elapsed(), cpu() - c);
+        report(
+            &format!("batched: loaded on all cores + store::write_visit_rows (visits only), per record, {workers} loader threads"),
+            visits.len(),
+            t.elapsed(),
+            cpu() - c,
+        );
         let fp = index_fingerprint(&pool).await?;
         app.store().clone().close().await;
         Ok::<_, Box<dyn std::error::Error>>(fp)
     })?;
     println!(
-        "index after the real rebuild: {} rows, fingerprint {}; after the prototype: {} rows, fingerprint {} ({})",
+        "index after the real rebuild: {} rows, fingerprint {}; after the batched write: {} rows, fingerprint {} ({})",
         reference.0,
         reference.1,
         fp.0,

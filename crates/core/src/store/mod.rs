@@ -100,7 +100,7 @@ impl Store {
 async fn device_actor(pool: &SqlitePool) -> Result<ActorId, CoreError> {
     let existing: Option<String> = sqlx::query_scalar("SELECT value FROM device WHERE key = 'actor'").fetch_optional(pool).await?;
     if let Some(hex) = existing {
-        return ActorId::from_str(&hex).map_err(|e| CoreError::step(format!("stored device actor {hex:?}"), e.to_string()));
+        return ActorId::from_str(&hex).map_err(|e| CoreError::step(format!("stored device actor {hex:?}"), e));
     }
     let actor = ActorId::random();
     sqlx::query("INSERT INTO device (key, value) VALUES ('actor', ?1)").bind(actor.to_hex_string()).execute(pool).await?;
