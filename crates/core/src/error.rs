@@ -122,15 +122,8 @@ impl CoreError {
     /// Whether the device's own storage failed (code `storage`), as opposed to the input, the
     /// record or the server.
     pub fn is_storage(&self) -> bool {
-        matches!(
-            self,
-            CoreError::Storage(_)
-                | CoreError::Migrate(_)
-                | CoreError::Json(_)
-                | CoreError::Task(_)
-                | CoreError::Io(_)
-                | CoreError::Step { .. }
-        )
+        // `code()` is the one exhaustive list; a server's own error body never counts.
+        !matches!(self, CoreError::Server { .. } | CoreError::Unavailable { .. }) && self.code() == "storage"
     }
 
     /// The wire shape.

@@ -426,3 +426,15 @@ async fn a_bad_value_in_the_visits_index_is_an_error_naming_the_column_not_a_pan
     let err = dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap_err();
     assert!(err.to_string().contains("column \"uses\""), "{err}");
 }
+
+#[tokio::test]
+async fn unreadable_stored_rules_name_the_municipality_and_keep_the_json_error_as_their_source() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let dev = write_into_store_file(dev, "INSERT INTO municipality_rules (code, rules_json) VALUES ('13105', '{not json')").await;
+    let err = dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap_err();
+    assert_eq!(err.to_body().code, "storage");
+    assert!(err.to_string().starts_with("端末内の保存に失敗しました / device storage failed: stored rules for 13105: "), "{err}");
+    let source = std::error::Error::source(&err).expect("a source");
+    assert!(source.downcast_ref::<serde_json::Error>().is_some_and(|e| e.is_syntax()), "{source:?}");
+}
