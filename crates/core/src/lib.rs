@@ -162,7 +162,7 @@ impl Carebook {
         let row = self.store.child_row(child).await?;
         let fy = fy.unwrap_or_else(|| clock::today_jst().fiscal_year());
         let rules = self.store.rules(&row.municipality).await?;
-        let enrolled = row.respite_enrolled_on.as_deref().and_then(|d| d.parse().ok());
+        let enrolled = row.respite_enrolled_on;
         let uses = self.store.respite_uses(child, fy).await?;
         Ok(RespiteReport {
             child_id: child,

@@ -360,3 +360,81 @@ async fn a_page_from_a_hostile_server_with_bombs_is_refused_before_it_inflates_a
     let err = dev.app.import_visit(carebook_domain::VisitId::random(), &bombs::document_column(2048)).await.unwrap_err();
     assert!(matches!(err, CoreError::Document(_)) && err.to_string().contains("once inflated"), "{err}");
 }
+
+/// Closes the device's store, runs `sql` on its file through a connection of its own (as
+/// another program or a damaged disk would change it), and opens the device again.
+async fn write_into_store_file(dev: TempDevice, sql: &str) -> TempDevice {
+    use sqlx::{ConnectOptions, Connection};
+    let TempDevice { app, dir } = dev;
+    app.store().clone().close().await;
+    let mut conn =
+        sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join(carebook_core::store::DB_FILE)).connect().await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    let app = carebook_core::Carebook::open(dir.path()).await.unwrap();
+    TempDevice { app, dir }
+}
+
+#[tokio::test]
+async fn a_failing_statement_keeps_the_sqlx_error_as_its_source_and_still_answers_storage() {
+    let dev = TempDevice::new().await.unwrap();
+    sqlx::query("DROP TABLE visits").execute(dev.app.store().pool()).await.unwrap();
+    let err = dev.app.visits(&VisitFilter::default()).await.unwrap_err();
+    assert_eq!(err.code(), "storage");
+    assert!(err.is_storage());
+    let body = err.to_body();
+    assert_eq!(body.code, "storage");
+    assert!(body.message.starts_with("端末内の保存に失敗しました / device storage failed: "), "{}", body.message);
+    assert!(body.message.contains("no such table: visits"), "{}", body.message);
+    // The cause is the real sqlx error, reachable through `source()`, not only its text.
+    let source = std::error::Error::source(&err).expect("a source");
+    let sqlx_err = source.downcast_ref::<sqlx::Error>().expect("the source is sqlx's error");
+    assert!(matches!(sqlx_err, sqlx::Error::Database(d) if d.message().contains("no such table: visits")), "{sqlx_err:?}");
+}
+
+#[tokio::test]
+async fn a_bad_date_written_into_the_store_file_is_an_error_naming_the_column_not_a_silent_none() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    assert_eq!(dev.app.children().await.unwrap()[0].birth_date, "2019-06-01".parse().unwrap());
+    // 30 February is no day: before, this enrolment date was read as "none" and the full
+    // year's cap was silently applied.
+    let dev = write_into_store_file(dev, "UPDATE children SET respite_enrolled_on = '2026-02-30'").await;
+    let err = dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap_err();
+    assert_eq!(err.code(), "storage");
+    assert!(err.to_string().contains("column \"respite_enrolled_on\""), "{err}");
+    assert!(err.to_string().contains("expected YYYY-MM-DD"), "{err}");
+    assert!(matches!(&err, CoreError::Storage(sqlx::Error::ColumnDecode { index, .. }) if index == "\"respite_enrolled_on\""), "{err:?}");
+    assert!(dev.app.children().await.is_err());
+}
+
+#[tokio::test]
+async fn a_bad_value_in_the_visits_index_is_an_error_naming_the_column_not_a_panic() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let s = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:30")).await.unwrap();
+    assert_eq!(dev.app.store().visit_summary(s.id).await.unwrap(), s);
+    let dev = write_into_store_file(dev, "UPDATE visits SET kind = 'teleport'").await;
+    let err = dev.app.visits(&VisitFilter::default()).await.unwrap_err();
+    assert_eq!(err.code(), "storage");
+    assert!(err.to_string().contains("column \"kind\""), "{err}");
+    // A negative count (the table is STRICT, so only an integer fits): an error, where a
+    // cast used to wrap it to 4,294,967,295 uses.
+    let dev = write_into_store_file(dev, "UPDATE visits SET kind = 'respite', uses = -1").await;
+    let err = dev.app.store().visit_summary(s.id).await.unwrap_err();
+    assert!(err.to_string().contains("column \"uses\""), "{err}");
+    let err = dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap_err();
+    assert!(err.to_string().contains("column \"uses\""), "{err}");
+}
+
+#[tokio::test]
+async fn unreadable_stored_rules_name_the_municipality_and_keep_the_json_error_as_their_source() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let dev = write_into_store_file(dev, "INSERT INTO municipality_rules (code, rules_json) VALUES ('13105', '{not json')").await;
+    let err = dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap_err();
+    assert_eq!(err.to_body().code, "storage");
+    assert!(err.to_string().starts_with("端末内の保存に失敗しました / device storage failed: stored rules for 13105: "), "{err}");
+    let source = std::error::Error::source(&err).expect("a source");
+    assert!(source.downcast_ref::<serde_json::Error>().is_some_and(|e| e.is_syntax()), "{source:?}");
+}

@@ -55,6 +55,8 @@ pub mod ids;
 pub mod password;
 pub mod rules;
 pub mod score;
+#[cfg(feature = "sqlx")]
+pub mod sql;
 pub mod validation;
 pub mod visit;
 pub mod wire;

@@ -24,7 +24,7 @@ pub struct TempDevice {
 impl TempDevice {
     /// A fresh, empty device.
     pub async fn new() -> Result<TempDevice, CoreError> {
-        let dir = tempfile::tempdir().map_err(|e| CoreError::Storage(e.to_string()))?;
+        let dir = tempfile::tempdir()?;
         let app = Carebook::open(dir.path()).await?;
         Ok(TempDevice { app, dir })
     }

@@ -108,8 +108,8 @@ async fn list(env: &Env) -> anyhow::Result<()> {
     }
     out!("児童 children: {}", rows.len());
     for r in rows {
-        let tier = r.income_tier.parse::<IncomeTier>().map(|t| t.label().ja).unwrap_or(r.income_tier.as_str());
-        let until = r.instruction_until.as_deref().map(|d| format!("〜{d}")).unwrap_or_else(|| "未登録 missing".into());
+        let tier = r.income_tier.label().ja;
+        let until = r.instruction_until.map(|d| format!("〜{d}")).unwrap_or_else(|| "未登録 missing".into());
         out!(
             "  {}（{}） 生年月日 born {}  自治体 {}  {tier}  スコア score {}  指示書 instruction {until}  {}",
             shown(&r.name),
