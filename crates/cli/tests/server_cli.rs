@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use carebook_testkit::cli::VisitArgs;
 use carebook_testkit::ServerProcess;
 
 use serde_json::Value;
@@ -74,28 +75,7 @@ fn an_account_made_by_the_operator_logs_a_device_in_which_syncs_until_it_is_revo
         None,
     );
     let child = child.lines().last().unwrap().trim().to_string();
-    ok(
-        dev,
-        &[
-            "visit",
-            "record",
-            "--child",
-            &child,
-            "--kind",
-            "respite",
-            "--station",
-            "st-kakuu:架空ステーション",
-            "--date",
-            "2026-06-01",
-            "--start",
-            "09:00",
-            "--end",
-            "12:00",
-            "--staff",
-            "n1:架空 看護師:lead:nurse",
-        ],
-        None,
-    );
+    ok(dev, &VisitArgs::respite(&child).station("st-kakuu:架空ステーション").date("2026-06-01").args(), None);
 
     // A wrong password is refused and nothing is stored.
     let bad = carebook(dev, &["login", "--server", &server.url(), "--user", "nurse-a"], Some("wrong\n"));
