@@ -160,7 +160,7 @@ impl Shell {
 }
 
 /// The app opened by the PIN (or with no PIN set yet): what every command that may not run while
-/// locked gets, derefing to the core. Only [`Shell::open_core`] makes one.
+/// locked gets, derefing to the core. Only `Shell::open_core` makes one.
 #[derive(Debug, Clone, Copy)]
 pub struct Open<'a> {
     shell: &'a Shell,
