@@ -215,12 +215,11 @@ fn new_id() -> String {
 
 /// Builds a new visit from `visit record`'s arguments. Problems the core cannot see (a
 /// sign-off by someone not on the staff list, an item checked twice) are returned as problems.
-fn build_visit(a: RecordArgs) -> Result<(Visit, bool), Problems> {
+fn build_visit(a: RecordArgs) -> Result<Visit, Problems> {
     // Required by clap (`mut_arg` on RecordArgs).
     let station = a.fields.station.clone().expect("--station is required").0;
     let mut v = Visit::new(a.child, a.kind, station);
-    let submit = a.fields.submit;
-    apply(&mut v, a.fields, &Lists::default()).map(|()| (v, submit))
+    apply(&mut v, a.fields, &Lists::default()).map(|()| v)
 }
 
 /// Which lists `visit edit` empties before adding what its options give.
@@ -446,7 +445,7 @@ fn apply(v: &mut Visit, f: VisitFields, clear: &Lists) -> Result<(), Problems> {
 }
 
 async fn record(env: &Env, a: RecordArgs) -> anyhow::Result<()> {
-    let (visit, _) = build_visit(a).map_err(CoreError::Invalid)?;
+    let visit = build_visit(a).map_err(CoreError::Invalid)?;
     let when = span(&visit);
     let app = env.open().await?;
     let summary = app.record_visit(visit).await?;
