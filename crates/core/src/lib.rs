@@ -85,6 +85,20 @@ impl Carebook {
         Ok(self.store.load::<Child>(&id.to_string()).await?.value().clone())
     }
 
+    /// Changes a child's face sheet. The change is validated as a new face sheet is (nothing is
+    /// written on a problem), the id stays, and only what changed is written to the document, so
+    /// another device's concurrent edits of other fields merge. The record waits to sync.
+    pub async fn update_child(&self, id: ChildId, change: impl FnOnce(&mut Child)) -> Result<Child, CoreError> {
+        let mut doc = self.store.load::<Child>(&id.to_string()).await?;
+        let mut next = doc.value().clone();
+        change(&mut next);
+        next.id = id;
+        next.validate(clock::today_jst()).into_result()?;
+        doc.replace(next)?;
+        self.store.save(&mut doc).await?;
+        Ok(doc.value().clone())
+    }
+
     async fn check_visit(&self, visit: &Visit) -> Result<(), CoreError> {
         let child = match self.store.child_row(visit.child_id).await {
             Ok(c) => c,

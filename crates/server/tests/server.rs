@@ -206,22 +206,7 @@ async fn station_a_child(h: &Harness) -> (String, RecordDoc<Child>, RecordDoc<Vi
     (token, child, visit)
 }
 
-macro_rules! on_both_backends {
-    ($($story:ident),* $(,)?) => {$(
-        mod $story {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                super::$story(super::Db::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgres() {
-                super::$story(super::Db::Postgres).await
-            }
-        }
-    )*};
-}
-
-on_both_backends!(
+carebook_testkit::on_both_backends!(
     health_answers_ok_and_unknown_routes_answer_json,
     login_with_the_right_password_gives_the_device_a_token,
     a_wrong_password_or_unknown_user_is_unauthorized,
