@@ -4,9 +4,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use carebook_domain::{Date, DateTime, TimeOfDay};
 
+/// Now, in unix seconds (what a record's changes are stamped with).
+pub fn unix_secs() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
 /// Now, in JST, to the minute.
 pub fn now_jst() -> DateTime {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let secs = unix_secs();
     let minutes = secs / 60 + 9 * 60;
     let date = Date::from_days_since_epoch(minutes.div_euclid(1440));
     let m = minutes.rem_euclid(1440);

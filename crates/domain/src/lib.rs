@@ -54,6 +54,7 @@ pub mod document;
 pub mod ids;
 pub mod password;
 pub mod rules;
+pub mod schema;
 pub mod score;
 pub mod validation;
 pub mod visit;

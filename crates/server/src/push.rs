@@ -70,6 +70,12 @@ impl Reject {
             DocError::Schema { .. } | DocError::IdMismatch { .. } | DocError::Stale { .. } => {
                 Reject { code: "schema_mismatch", reason: format!("記録の形式が合いません / {e}"), child }
             }
+            // Written by a newer app than this server knows: not corrupt; the server is updated.
+            DocError::TooNew { .. } => {
+                Reject {
+                    code: "schema_too_new", reason: format!("この記録はサーバーより新しい版のアプリで作られています / {e}"), child
+                }
+            }
         }
     }
 }
