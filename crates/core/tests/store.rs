@@ -360,3 +360,25 @@ async fn a_page_from_a_hostile_server_with_bombs_is_refused_before_it_inflates_a
     let err = dev.app.import_visit(carebook_domain::VisitId::random(), &bombs::document_column(2048)).await.unwrap_err();
     assert!(matches!(err, CoreError::Document(_)) && err.to_string().contains("once inflated"), "{err}");
 }
+
+#[tokio::test]
+async fn every_change_a_device_saves_carries_the_time_it_was_made() {
+    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let dev = TempDevice::new().await.unwrap();
+    let before = now();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let s = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
+    dev.app.update_visit(s.id, |v| v.place = "学校".into()).await.unwrap();
+    let after = now();
+    let stamps = |bytes: Vec<u8>| -> Vec<(i64, String)> {
+        let mut doc = automerge::AutoCommit::load(&bytes).unwrap();
+        doc.get_changes(&[]).iter().map(|c| (c.timestamp(), c.message().unwrap_or_default().to_string())).collect()
+    };
+    let child_changes = stamps(dev.app.export_child(c.id).await.unwrap());
+    let visit_changes = stamps(dev.app.export_visit(s.id).await.unwrap());
+    assert_eq!(child_changes.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), ["create child"]);
+    assert_eq!(visit_changes.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), ["create visit", "edit visit"]);
+    for (at, what) in child_changes.iter().chain(&visit_changes) {
+        assert!((before..=after).contains(at), "{what} at {at}, not between {before} and {after}");
+    }
+}

@@ -100,7 +100,7 @@ pub enum DocError {
         known: u64,
     },
     /// The document holds a different record than its name says.
-    #[error("{kind} record {id}: the document holds record {found}")]
+    #[error("{kind} record {id}: the document holds record {found} (id: expected {id}, found {found})")]
     IdMismatch {
         /// Which schema.
         kind: RecordKind,
