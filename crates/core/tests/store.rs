@@ -382,3 +382,19 @@ async fn every_change_a_device_saves_carries_the_time_it_was_made() {
         assert!((before..=after).contains(at), "{what} at {at}, not between {before} and {after}");
     }
 }
+
+#[tokio::test]
+async fn a_record_of_a_newer_schema_version_is_reported_as_such_and_the_stored_copy_stays() {
+    use automerge::transaction::Transactable;
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let s = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
+    let mut newer = automerge::AutoCommit::load(&dev.app.export_visit(s.id).await.unwrap()).unwrap();
+    newer.put(automerge::ROOT, "schema_version", automerge::ScalarValue::Uint(3)).unwrap();
+    newer.put(automerge::ROOT, "place", "学校").unwrap();
+    newer.commit();
+    let err = dev.app.import_visit(s.id, &newer.save()).await.unwrap_err();
+    assert_eq!(err.code(), "schema_too_new", "{err}");
+    assert!(err.to_string().contains("アプリを更新してください") && err.to_string().contains("update the app"), "{err}");
+    assert_eq!(dev.app.visit(s.id).await.unwrap().place, "自宅");
+}

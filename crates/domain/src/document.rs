@@ -2,8 +2,8 @@
 //! record. A document that cannot be read or does not fit its schema is an error, never a panic;
 //! a schema error names the field path and the type expected ([`crate::schema`]).
 //!
-//! Every document says what it is at its root: [`KIND_KEY`](crate::schema::KIND_KEY) (`"child"`
-//! or `"visit"`) and [`VERSION_KEY`](crate::schema::VERSION_KEY) (the schema version, a uint;
+//! Every document says what it is at its root: [`crate::schema::KIND_KEY`] (`"child"`
+//! or `"visit"`) and [`crate::schema::VERSION_KEY`] (the schema version, a uint;
 //! absent in documents stored before it was kept, which are version 1). Creating and changing a
 //! record writes both; a document of a newer version than this code knows is
 //! [`DocError::TooNew`], not corrupt.

@@ -1,7 +1,7 @@
 //! The record schemas as data: which automerge type each field of a child or visit document
 //! has, so a mismatch names its field path and the type expected
 //! (`vitals[2].pulse: expected uint, found int`), and so the schema can be published for other
-//! programs (`docs/schema/`, written by [`markdown`] and [`json`]).
+//! programs (`docs/schema/`, written from [`published`] and [`markdown`]).
 //!
 //! # Where the description comes from
 //! Every type stored in a record implements [`Described`], and the description follows the
@@ -11,7 +11,7 @@
 //! - every `labelled_enum!` gets its allowed names from the same list as its `FromStr`, the ids
 //!   (`id_type!`) and the calendar's string types (`string_repr!`) from their own macros, with
 //!   the parser as the check of the string's form;
-//! - each struct through [`described!`], which lists its fields: the type of each field is taken
+//! - each struct through `described!`, which lists its fields: the type of each field is taken
 //!   from the struct itself (a field accessor, so a wrong type cannot be written down), and the
 //!   macro destructures the struct without `..`, so a field added to the struct and not to the
 //!   list does not compile;
