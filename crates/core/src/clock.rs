@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use carebook_domain::{Date, DateTime, TimeOfDay};
 
 /// Seconds since the Unix epoch (0 if the clock is before it): the device's one reading of the
-/// system clock.
+/// system clock (a record's changes are stamped with it).
 pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }

@@ -85,9 +85,7 @@ pub enum CoreError {
 }
 
 fn doc_id(e: &DocError) -> &str {
-    match e {
-        DocError::Corrupt { id, .. } | DocError::Schema { id, .. } | DocError::IdMismatch { id, .. } | DocError::Stale { id, .. } => id,
-    }
+    e.id()
 }
 
 impl CoreError {
@@ -96,9 +94,7 @@ impl CoreError {
         match self {
             CoreError::Invalid(_) => "invalid",
             CoreError::NotFound { .. } => "not_found",
-            CoreError::Document(DocError::Corrupt { .. }) => "corrupt_record",
-            CoreError::Document(DocError::Stale { .. }) => "stale",
-            CoreError::Document(_) => "schema_mismatch",
+            CoreError::Document(e) => e.code(),
             CoreError::Locked { .. } => "locked",
             CoreError::Storage(_)
             | CoreError::Migrate(_)

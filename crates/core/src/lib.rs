@@ -70,7 +70,7 @@ impl Carebook {
     /// Adds a child's face sheet.
     pub async fn add_child(&self, child: Child) -> Result<Child, CoreError> {
         child.validate(clock::today_jst()).into_result()?;
-        let mut doc = RecordDoc::create(child, self.store.actor().clone());
+        let mut doc = RecordDoc::create_at(child, self.store.actor().clone(), clock::unix_now());
         self.store.save(&mut doc).await?;
         Ok(doc.value().clone())
     }
@@ -123,7 +123,7 @@ impl Carebook {
     /// Records a new visit. Invalid visits are refused with every problem; nothing is written.
     pub async fn record_visit(&self, visit: Visit) -> Result<VisitSummary, CoreError> {
         self.check_visit(&visit).await?;
-        let mut doc = RecordDoc::create(visit, self.store.actor().clone());
+        let mut doc = RecordDoc::create_at(visit, self.store.actor().clone(), clock::unix_now());
         self.store.save(&mut doc).await?;
         self.visit_summary(doc.value().id).await
     }
@@ -139,7 +139,7 @@ impl Carebook {
         change(&mut next);
         next.id = id;
         self.check_visit(&next).await?;
-        doc.replace(next)?;
+        doc.at(clock::unix_now()).replace(next)?;
         self.store.save(&mut doc).await?;
         Ok(doc.value().clone())
     }
@@ -152,7 +152,7 @@ impl Carebook {
         let rules = self.store.rules(&child.municipality).await?;
         let templates = self.store.templates().await?;
         next.transition(to, VisitContext { rules: &rules, templates: &templates, child_score: Some(child.score_total) })?;
-        doc.replace(next)?;
+        doc.at(clock::unix_now()).replace(next)?;
         self.store.save(&mut doc).await?;
         Ok(doc.value().clone())
     }

@@ -437,4 +437,40 @@ async fn unreadable_stored_rules_name_the_municipality_and_keep_the_json_error_a
     assert!(err.to_string().starts_with("端末内の保存に失敗しました / device storage failed: stored rules for 13105: "), "{err}");
     let source = std::error::Error::source(&err).expect("a source");
     assert!(source.downcast_ref::<serde_json::Error>().is_some_and(|e| e.is_syntax()), "{source:?}");
+#[tokio::test]
+async fn every_change_a_device_saves_carries_the_time_it_was_made() {
+    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let dev = TempDevice::new().await.unwrap();
+    let before = now();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let s = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
+    dev.app.update_visit(s.id, |v| v.place = "学校".into()).await.unwrap();
+    let after = now();
+    let stamps = |bytes: Vec<u8>| -> Vec<(i64, String)> {
+        let mut doc = automerge::AutoCommit::load(&bytes).unwrap();
+        doc.get_changes(&[]).iter().map(|c| (c.timestamp(), c.message().unwrap_or_default().to_string())).collect()
+    };
+    let child_changes = stamps(dev.app.export_child(c.id).await.unwrap());
+    let visit_changes = stamps(dev.app.export_visit(s.id).await.unwrap());
+    assert_eq!(child_changes.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), ["create child"]);
+    assert_eq!(visit_changes.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), ["create visit", "edit visit"]);
+    for (at, what) in child_changes.iter().chain(&visit_changes) {
+        assert!((before..=after).contains(at), "{what} at {at}, not between {before} and {after}");
+    }
+}
+
+#[tokio::test]
+async fn a_record_of_a_newer_schema_version_is_reported_as_such_and_the_stored_copy_stays() {
+    use automerge::transaction::Transactable;
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let s = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
+    let mut newer = automerge::AutoCommit::load(&dev.app.export_visit(s.id).await.unwrap()).unwrap();
+    newer.put(automerge::ROOT, "schema_version", automerge::ScalarValue::Uint(3)).unwrap();
+    newer.put(automerge::ROOT, "place", "学校").unwrap();
+    newer.commit();
+    let err = dev.app.import_visit(s.id, &newer.save()).await.unwrap_err();
+    assert_eq!(err.code(), "schema_too_new", "{err}");
+    assert!(err.to_string().contains("アプリを更新してください") && err.to_string().contains("update the app"), "{err}");
+    assert_eq!(dev.app.visit(s.id).await.unwrap().place, "自宅");
 }
