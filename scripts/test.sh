@@ -13,6 +13,8 @@ apt_ensure "${APP_BUILD_PACKAGES[@]}" "${APP_TEST_PACKAGES[@]}"
 ensure_tauri_driver
 # The app embeds ui/dist at compile time, so the UI is built before anything Rust.
 ui_build
+step "examples/js: npm ci (the JavaScript client that crates/cli/tests/js_client.rs runs against a real server)"
+(cd examples/js && npm ci --no-audit --no-fund --loglevel=error)
 pg_start
 # Stop the test cluster when done, unless a developer keeps it running between runs.
 [ "${CAREBOOK_KEEP_PG:-}" = 1 ] || trap pg_stop EXIT

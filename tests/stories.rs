@@ -182,22 +182,7 @@ mod server_stories {
         ids
     }
 
-    macro_rules! on_both_backends {
-        ($($story:ident),* $(,)?) => {$(
-            mod $story {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn on_sqlite() {
-                    super::$story(carebook_testkit::Db::Sqlite).await
-                }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn on_postgres() {
-                    super::$story(carebook_testkit::Db::Postgres).await
-                }
-            }
-        )*};
-    }
-
-    on_both_backends!(
+    carebook_testkit::on_both_backends!(
         two_devices_offline_for_one_child_sync_to_the_same_records_with_merged_edits_and_both_sessions_over_the_cap,
         a_sync_after_one_change_moves_one_record_however_many_the_server_holds,
         a_parent_sees_only_their_child_and_an_edit_beyond_the_confirmation_stays_on_the_device_marked,

@@ -75,6 +75,7 @@ fn code(e: &DocError) -> &'static str {
     match e {
         DocError::Corrupt { .. } => "corrupt_record",
         DocError::Schema { .. } | DocError::IdMismatch { .. } | DocError::Stale { .. } => "schema_mismatch",
+        DocError::TooNew { .. } => "schema_too_new",
     }
 }
 

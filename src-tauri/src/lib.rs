@@ -102,21 +102,14 @@ impl Shell {
         }
     }
 
-    /// The use cases, once the PIN has opened the app.
-    fn open_core(&self) -> Result<&Carebook, CoreError> {
+    /// The app, once the PIN has opened it: every command but those that run while locked gets
+    /// it through this check (`commands!`).
+    fn open_core(&self) -> Result<Open<'_>, CoreError> {
         if self.unlocked.load(Ordering::SeqCst) {
-            Ok(&self.core)
+            Ok(Open { shell: self })
         } else {
             Err(CoreError::AppLocked)
         }
-    }
-
-    /// Passes a write's result on, asking the background loop to push the change when it worked.
-    fn changed<T>(&self, r: Result<T, CoreError>) -> Result<T, CoreError> {
-        if r.is_ok() {
-            self.sync_now();
-        }
-        r
     }
 
     async fn status(&self) -> Result<AppStatus, CoreError> {
@@ -139,10 +132,8 @@ impl Shell {
         self.status().await
     }
 
+    /// Sets the PIN. Only open (`commands!`): with no PIN set yet the app is open.
     async fn set_pin(&self, pin: &str) -> Result<AppStatus, CoreError> {
-        if self.core.pin_is_set().await? && !self.unlocked.load(Ordering::SeqCst) {
-            return Err(CoreError::AppLocked);
-        }
         self.core.set_pin(pin).await?;
         self.unlocked.store(true, Ordering::SeqCst);
         self.status().await
@@ -168,55 +159,82 @@ impl Shell {
     }
 }
 
+/// The app opened by the PIN (or with no PIN set yet): what every command that may not run while
+/// locked gets, derefing to the core. Only `Shell::open_core` makes one.
+#[derive(Debug, Clone, Copy)]
+pub struct Open<'a> {
+    shell: &'a Shell,
+}
+
+impl std::ops::Deref for Open<'_> {
+    type Target = Carebook;
+    fn deref(&self) -> &Carebook {
+        &self.shell.core
+    }
+}
+
+impl Open<'_> {
+    /// Passes a write's result on, asking the background loop to push the change when it worked.
+    fn changed<T>(&self, r: Result<T, CoreError>) -> Result<T, CoreError> {
+        if r.is_ok() {
+            self.shell.sync_now();
+        }
+        r
+    }
+}
+
 commands! {
     /// Where the app stands.
-    fn app_status(s) -> AppStatus { s.status().await }
-    /// Logs in to a server; the role comes from the account.
-    fn login(s, server_url: String, username: String, password: String) -> AppStatus { s.login(&server_url, &username, &password).await }
+    [while_locked] fn app_status(s) -> AppStatus { s.status().await }
+    /// Logs in to a server; the role comes from the account. Runs while locked: with no account
+    /// on the device (first run, or after a revocation) the login screen comes before the PIN.
+    [while_locked] fn login(s, server_url: String, username: String, password: String) -> AppStatus {
+        s.login(&server_url, &username, &password).await
+    }
     /// Sets the PIN (first run, or changing it while open).
-    fn set_pin(s, pin: String) -> AppStatus { s.set_pin(&pin).await }
+    fn set_pin(s, pin: String) -> AppStatus { s.shell.set_pin(&pin).await }
     /// Opens the app with the PIN.
-    fn unlock(s, pin: String) -> AppStatus { s.unlock(&pin).await }
-    /// Locks the app.
-    fn lock(s) -> AppStatus { s.lock().await }
+    [while_locked] fn unlock(s, pin: String) -> AppStatus { s.unlock(&pin).await }
+    /// Locks the app (locking a locked app changes nothing).
+    [while_locked] fn lock(s) -> AppStatus { s.lock().await }
     /// The sync line.
-    fn sync_view(s) -> SyncView { s.open_core()?; s.sync_view().await }
+    fn sync_view(s) -> SyncView { s.shell.sync_view().await }
     /// Syncs now.
-    fn sync_now(s) -> SyncView { s.open_core()?; s.sync_now(); s.sync_view().await }
+    fn sync_now(s) -> SyncView { s.shell.sync_now(); s.shell.sync_view().await }
     /// Every choice's labels in both languages.
-    fn labels(s) -> Labels { s.open_core().map(|_| Labels::all()) }
+    fn labels(_s) -> Labels { Ok(Labels::all()) }
     /// Checklist templates.
-    fn templates(s) -> Vec<ChecklistTemplate> { s.open_core()?.templates().await }
+    fn templates(s) -> Vec<ChecklistTemplate> { s.templates().await }
     /// The children on this device.
-    fn children(s) -> Vec<ChildCard> { s.open_core()?.child_cards().await }
+    fn children(s) -> Vec<ChildCard> { s.child_cards().await }
     /// A child's face sheet.
-    fn child_sheet(s, id: ChildId) -> ChildSheet { s.open_core()?.child_sheet(id).await }
+    fn child_sheet(s, id: ChildId) -> ChildSheet { s.child_sheet(id).await }
     /// Visits with their flags (lists and the review table).
-    fn visits(s, filter: ReviewFilter) -> Vec<VisitRow> { s.open_core()?.review(&filter).await }
+    fn visits(s, filter: ReviewFilter) -> Vec<VisitRow> { s.review(&filter).await }
     /// A visit with its history.
-    fn visit_detail(s, id: VisitId) -> VisitDetail { s.open_core()?.visit_detail(id).await }
+    fn visit_detail(s, id: VisitId) -> VisitDetail { s.visit_detail(id).await }
     /// A new draft visit.
-    fn new_visit(s, child_id: ChildId, kind: VisitKind) -> Visit { s.open_core()?.new_visit(child_id, kind).await }
+    fn new_visit(s, child_id: ChildId, kind: VisitKind) -> Visit { s.new_visit(child_id, kind).await }
     /// Every problem with a visit as it stands.
-    fn check_visit(s, visit: Visit) -> Vec<Problem> { s.open_core()?.check_visit_problems(&visit).await }
+    fn check_visit(s, visit: Visit) -> Vec<Problem> { s.check_visit_problems(&visit).await }
     /// Saves a visit (new or changed).
-    fn save_visit(s, visit: Visit) -> VisitRow { s.changed(s.open_core()?.save_visit(visit).await) }
+    fn save_visit(s, visit: Visit) -> VisitRow { s.changed(s.save_visit(visit).await) }
     /// Submits a visit.
-    fn submit_visit(s, id: VisitId) -> VisitRow { s.changed(s.open_core()?.submit_visit(id).await) }
+    fn submit_visit(s, id: VisitId) -> VisitRow { s.changed(s.submit_visit(id).await) }
     /// Records the guardian's confirmation.
     fn confirm_visit(s, id: VisitId, confirmation: GuardianConfirmation) -> VisitRow {
-        s.changed(s.open_core()?.confirm_visit(id, confirmation).await)
+        s.changed(s.confirm_visit(id, confirmation).await)
     }
     /// What a respite session would do to the child's hours.
     fn respite_preview(s, child_id: ChildId, visit_id: Option<VisitId>, start: DateTime, end: DateTime, lead_nurses: u32) -> RespitePreview {
-        s.open_core()?.respite_preview(child_id, visit_id, start, end, lead_nurses).await
+        s.respite_preview(child_id, visit_id, start, end, lead_nurses).await
     }
     /// A child's respite year (the parent's gauge).
-    fn respite_year(s, child_id: ChildId) -> RespiteYear { s.open_core()?.respite_year(child_id, None).await }
+    fn respite_year(s, child_id: ChildId) -> RespiteYear { s.respite_year(child_id, None).await }
     /// A month's respite per child (office).
-    fn respite_month(s, month: YearMonth) -> Vec<MonthRespiteRow> { s.open_core()?.respite_month(month).await }
+    fn respite_month(s, month: YearMonth) -> Vec<MonthRespiteRow> { s.respite_month(month).await }
     /// Approves visits (office).
-    fn approve_visits(s, ids: Vec<VisitId>) -> Vec<ApproveResult> { s.changed(s.open_core()?.approve_visits(&ids).await) }
+    fn approve_visits(s, ids: Vec<VisitId>) -> Vec<ApproveResult> { s.changed(s.approve_visits(&ids).await) }
 }
 
 /// Where the app keeps its store: `CAREBOOK_DATA_DIR`, else the platform's app data folder.

@@ -51,3 +51,113 @@ fn typescript_bindings_are_current() {
         "respite_preview: { args: { childId: ChildId; visitId: VisitId | null; start: DateTime; end: DateTime; leadNurses: number }"
     ));
 }
+
+/// A value of each type a command takes, for calling every command in a test. A command taking
+/// a new type fails to compile here until it gets a sample.
+pub trait Sample {
+    /// Any value of the type (the lock is checked before it is looked at).
+    fn sample() -> Self;
+}
+
+impl Sample for String {
+    fn sample() -> Self {
+        "0000".into()
+    }
+}
+impl Sample for u32 {
+    fn sample() -> Self {
+        1
+    }
+}
+impl Sample for ChildId {
+    fn sample() -> Self {
+        ChildId::random()
+    }
+}
+impl Sample for VisitId {
+    fn sample() -> Self {
+        VisitId::random()
+    }
+}
+impl<T: Sample> Sample for Option<T> {
+    fn sample() -> Self {
+        Some(T::sample())
+    }
+}
+impl<T: Sample> Sample for Vec<T> {
+    fn sample() -> Self {
+        vec![T::sample()]
+    }
+}
+impl Sample for VisitKind {
+    fn sample() -> Self {
+        VisitKind::Respite
+    }
+}
+impl Sample for Visit {
+    fn sample() -> Self {
+        carebook_testkit::respite(ChildId::random(), "2026-05-01T09:00", "2026-05-01T12:00")
+    }
+}
+impl Sample for ReviewFilter {
+    fn sample() -> Self {
+        ReviewFilter::default()
+    }
+}
+impl Sample for GuardianConfirmation {
+    fn sample() -> Self {
+        GuardianConfirmation::NotConfirmed { reason: "（架空）保護者不在".into() }
+    }
+}
+impl Sample for DateTime {
+    fn sample() -> Self {
+        "2026-05-01T09:00".parse().unwrap()
+    }
+}
+impl Sample for YearMonth {
+    fn sample() -> Self {
+        "2026-05".parse().unwrap()
+    }
+}
+
+/// A shell on a fresh store with a PIN set, then locked (as after a restart).
+async fn locked_shell() -> (Shell, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let shell = Shell::open(dir.path().into(), None, None).await.unwrap();
+    cmd::set_pin::call(&shell, "2468".into()).await.unwrap();
+    let status = cmd::lock::call(&shell).await.unwrap();
+    assert!(status.pin_set && !status.unlocked, "{status:?}");
+    (shell, dir)
+}
+
+#[tokio::test]
+async fn while_locked_every_command_but_status_login_unlock_and_lock_answers_app_locked() {
+    let (shell, _dir) = locked_shell().await;
+    let results = call_every_locked_command(&shell).await;
+    let called: Vec<&str> = results.iter().map(|(name, _)| *name).collect();
+    let expected: Vec<&str> = DEFINED_COMMANDS.iter().copied().filter(|c| !WHILE_LOCKED.contains(c)).collect();
+    assert_eq!(called, expected, "every command not marked [while_locked] is called");
+    for (name, err) in results {
+        let code = err.as_ref().map(|e| e.to_body().code);
+        assert_eq!(code.as_deref(), Some("app_locked"), "{name} answered {err:?} while locked");
+    }
+    // Deciding that a command may run while locked is a change this test shows.
+    assert_eq!(WHILE_LOCKED, ["app_status", "login", "unlock", "lock"]);
+    // The lock held: the PIN is still the one set, and nothing opened the app.
+    assert!(!cmd::app_status::call(&shell).await.unwrap().unlocked);
+}
+
+#[tokio::test]
+async fn once_unlocked_the_same_commands_run_and_a_wrong_pin_keeps_the_app_locked() {
+    let (shell, _dir) = locked_shell().await;
+    let wrong = cmd::unlock::call(&shell, "1357".into()).await.unwrap_err();
+    assert_ne!(wrong.to_body().code, "app_locked");
+    assert!(cmd::templates::call(&shell).await.is_err_and(|e| e.to_body().code == "app_locked"));
+    assert!(cmd::unlock::call(&shell, "2468".into()).await.unwrap().unlocked);
+    let templates = cmd::templates::call(&shell).await.unwrap();
+    assert_eq!(templates.len(), carebook_domain::builtin_templates().len());
+    for (name, err) in call_every_locked_command(&shell).await {
+        let code = err.as_ref().map(|e| e.to_body().code);
+        assert_ne!(code.as_deref(), Some("app_locked"), "{name} is still locked after unlocking");
+    }
+}

@@ -277,10 +277,6 @@ pub fn seeded_visit(k: usize, n: usize) -> Visit {
 /// The seeded fiscal year the benchmarks ask about.
 pub const BENCH_FY: FiscalYear = FiscalYear(2026);
 
-fn storage(e: impl std::fmt::Display) -> CoreError {
-    CoreError::Storage(e.to_string())
-}
-
 /// The workspace's target directory (the nearest ancestor of this executable holding
 /// `CACHEDIR.TAG`), or `CAREBOOK_BENCH_CACHE` if set.
 pub fn cache_root() -> PathBuf {
@@ -318,8 +314,8 @@ pub fn seeded_store(n: usize) -> Result<PathBuf, CoreError> {
     if dir.join(carebook_core::store::DB_FILE).exists() {
         return Ok(dir);
     }
-    std::fs::create_dir_all(&root).map_err(storage)?;
-    let work = tempfile::Builder::new().prefix("seeding-").tempdir_in(&root).map_err(storage)?;
+    std::fs::create_dir_all(&root)?;
+    let work = tempfile::Builder::new().prefix("seeding-").tempdir_in(&root)?;
     let started = Instant::now();
     eprintln!("carebook-bench: seeding {n} visits over {CHILDREN} children in {} (cached for later runs)", dir.display());
     runtime().block_on(seed(work.path(), n))?;
@@ -328,7 +324,7 @@ pub fn seeded_store(n: usize) -> Result<PathBuf, CoreError> {
         return Ok(dir); // another run seeded it meanwhile; ours is dropped with `work`
     }
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::rename(work.keep(), &dir).map_err(storage)?;
+    std::fs::rename(work.keep(), &dir)?;
     Ok(dir)
 }
 
@@ -366,7 +362,7 @@ pub async fn seed(dir: &Path, n: usize) -> Result<(), CoreError> {
         }
     }
     for h in handles {
-        h.join().map_err(|_| storage("a seeding thread panicked"))?;
+        h.join().map_err(|_| CoreError::step("seeding", "a seeding thread panicked"))?;
     }
     app.store().clone().close().await;
     Ok(())
@@ -374,11 +370,11 @@ pub async fn seed(dir: &Path, n: usize) -> Result<(), CoreError> {
 
 /// Copies a (closed) store directory into a new temporary directory.
 pub fn copy_store(from: &Path) -> Result<tempfile::TempDir, CoreError> {
-    let to = tempfile::Builder::new().prefix("carebook-bench-").tempdir().map_err(storage)?;
-    for entry in std::fs::read_dir(from).map_err(storage)? {
-        let entry = entry.map_err(storage)?;
-        if entry.file_type().map_err(storage)?.is_file() {
-            std::fs::copy(entry.path(), to.path().join(entry.file_name())).map_err(storage)?;
+    let to = tempfile::Builder::new().prefix("carebook-bench-").tempdir()?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            std::fs::copy(entry.path(), to.path().join(entry.file_name()))?;
         }
     }
     Ok(to)
@@ -386,7 +382,7 @@ pub fn copy_store(from: &Path) -> Result<tempfile::TempDir, CoreError> {
 
 /// Runs a scalar query returning a number on the store (for reports, not benchmarks).
 pub async fn scalar_f64(store: &carebook_core::Store, sql: &'static str) -> Result<f64, CoreError> {
-    let v: Option<f64> = sqlx::query_scalar(sql).fetch_one(store.pool()).await.map_err(storage)?;
+    let v: Option<f64> = sqlx::query_scalar(sql).fetch_one(store.pool()).await?;
     Ok(v.unwrap_or(0.0))
 }
 

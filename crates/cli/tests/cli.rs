@@ -2,11 +2,9 @@
 
 use std::process::{Command, Output};
 
+use carebook_testkit::cli::VisitArgs;
 use serde_json::Value;
 use tempfile::TempDir;
-
-const NURSE: &str = "n1:架空 看護師:lead:nurse";
-const STATION: &str = "st1:架空訪問看護ステーション";
 
 /// A temporary data directory and the binary run against it.
 struct Carebook {
@@ -70,24 +68,7 @@ impl Carebook {
 
     /// Records a done respite visit and returns the whole output.
     fn respite(&self, child: &str, date: &str, start: &str, end: &str) -> Output {
-        self.run(&[
-            "visit",
-            "record",
-            "--child",
-            child,
-            "--kind",
-            "respite",
-            "--station",
-            STATION,
-            "--date",
-            date,
-            "--start",
-            start,
-            "--end",
-            end,
-            "--staff",
-            NURSE,
-        ])
+        self.run(&VisitArgs::respite(child).date(date).start(start).end(end).args())
     }
 
     fn visit_count(&self) -> usize {
@@ -150,27 +131,7 @@ fn a_respite_of_two_hours_ten_is_rejected_on_actual_end_and_nothing_is_written()
 fn a_failing_command_with_json_prints_the_error_body_on_stdout() {
     let cb = Carebook::new();
     let child = cb.add_child("13105");
-    let out = cb.run(&[
-        "visit",
-        "record",
-        "--child",
-        &child,
-        "--kind",
-        "respite",
-        "--station",
-        STATION,
-        "--date",
-        "2026-05-01",
-        "--start",
-        "09:00",
-        "--end",
-        "11:10",
-        "--staff",
-        NURSE,
-        "--vital",
-        "09:30,spo2=140",
-        "--json",
-    ]);
+    let out = cb.run(&VisitArgs::respite(&child).end("11:10").vital("09:30,spo2=140").flag("--json").args());
     assert_eq!(out.status.code(), Some(1));
     let body: Value = serde_json::from_str(&stdout(&out)).expect("an ErrorBody");
     assert_eq!(body["code"], "invalid");
@@ -207,21 +168,15 @@ fn an_impossible_birth_date_is_rejected_naming_the_value() {
 fn unknown_names_and_malformed_staff_are_rejected_naming_the_value() {
     let cb = Carebook::new();
     let child = cb.add_child("13105");
-    let base = ["visit", "record", "--child", &child, "--station", STATION, "--date", "2026-05-01", "--start", "09:00", "--end", "12:00"];
-    let with = |extra: &[&str]| {
-        let mut a = base.to_vec();
-        a.extend_from_slice(extra);
-        cb.run(&a)
-    };
-    let out = with(&["--kind", "sleepover", "--staff", NURSE]);
+    let out = cb.run(&VisitArgs::record(&child, "sleepover").args());
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("sleepover") && stderr(&out).contains("respite"), "{}", stderr(&out));
-    let out = with(&["--kind", "respite", "--staff", "n1:架空 看護師:lead"]);
+    let out = cb.run(&VisitArgs::respite(&child).staff("n1:架空 看護師:lead").args());
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("n1:架空 看護師:lead") && stderr(&out).contains("id:name:role:profession"), "{}", stderr(&out));
-    let out = with(&["--kind", "respite", "--staff", "n1:架空 看護師:lead:doctor"]);
+    let out = cb.run(&VisitArgs::respite(&child).staff("n1:架空 看護師:lead:doctor").args());
     assert!(stderr(&out).contains("\"doctor\""), "{}", stderr(&out));
-    let out = with(&["--kind", "respite", "--staff", NURSE, "--care", "suction:count=many"]);
+    let out = cb.run(&VisitArgs::respite(&child).care("suction:count=many").args());
     assert!(stderr(&out).contains("many"), "{}", stderr(&out));
     let out = cb.run(&[
         "child",
@@ -250,27 +205,10 @@ fn visit_list_filters_by_month_kind_and_status() {
     let child = cb.add_child("13105");
     let may = recorded_id(&cb.respite(&child, "2026-05-31", "09:00", "12:00"));
     let june = recorded_id(&cb.respite(&child, "2026-06-01", "09:00", "11:00"));
-    let nursing = recorded_id(&cb.run(&[
-        "visit",
-        "record",
-        "--child",
-        &child,
-        "--kind",
-        "nursing",
-        "--station",
-        STATION,
-        "--date",
-        "2026-05-15",
-        "--start",
-        "10:00",
-        "--end",
-        "11:00",
-        "--staff",
-        NURSE,
-        "--guardian-name",
-        "見本 母",
-        "--submit",
-    ]));
+    let nursing =
+        recorded_id(&cb.run(
+            &VisitArgs::nursing(&child).date("2026-05-15").start("10:00").end("11:00").set("--guardian-name", "見本 母").submit().args(),
+        ));
     let ids = |v: Value| v.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
     assert_eq!(ids(cb.json(&["visit", "list", "--month", "2026-05"])), vec![nursing.clone(), may.clone()]);
     assert_eq!(ids(cb.json(&["visit", "list", "--month", "2026-06"])), vec![june.clone()]);
@@ -356,41 +294,23 @@ fn demo_run_twice_seeds_the_children_once() {
 fn a_nursing_visit_keeps_vitals_care_note_and_checklist() {
     let cb = Carebook::new();
     let child = cb.add_child("13105");
-    let id = recorded_id(&cb.run(&[
-        "visit",
-        "record",
-        "--child",
-        &child,
-        "--kind",
-        "nursing",
-        "--station",
-        STATION,
-        "--date",
-        "2026-05-01",
-        "--start",
-        "10:00",
-        "--end",
-        "11:30",
-        "--staff",
-        NURSE,
-        "--vital",
-        "10:05,rr=30,pulse=120,temp=36.8,spo2=98,bp=100/60",
-        "--care",
-        "suction:count=6,note=白色, 少量",
-        "--care",
-        "tube_feeding:ml=200,rate=100",
-        "--subjective",
-        "よく眠れていた",
-        "--checklist",
-        "home_devices",
-        "--check",
-        "ventilator=ok",
-        "--check",
-        "feeding_pump=problem:チューブ交換",
-        "--no-guardian-reason",
-        "保護者不在",
-        "--submit",
-    ]));
+    let id = recorded_id(
+        &cb.run(
+            &VisitArgs::nursing(&child)
+                .start("10:00")
+                .end("11:30")
+                .vital("10:05,rr=30,pulse=120,temp=36.8,spo2=98,bp=100/60")
+                .care("suction:count=6,note=白色, 少量")
+                .care("tube_feeding:ml=200,rate=100")
+                .set("--subjective", "よく眠れていた")
+                .set("--checklist", "home_devices")
+                .check("ventilator=ok")
+                .check("feeding_pump=problem:チューブ交換")
+                .set("--no-guardian-reason", "保護者不在")
+                .submit()
+                .args(),
+        ),
+    );
     let v = cb.json(&["visit", "show", &id]);
     assert_eq!(v["status"], "submitted");
     assert_eq!(v["vitals"][0]["at"], "2026-05-01T10:05");
@@ -410,26 +330,7 @@ fn a_nursing_visit_keeps_vitals_care_note_and_checklist() {
 fn a_checked_item_without_a_template_is_a_usage_error() {
     let cb = Carebook::new();
     let child = cb.add_child("13105");
-    let out = cb.run(&[
-        "visit",
-        "record",
-        "--child",
-        &child,
-        "--kind",
-        "nursing",
-        "--station",
-        STATION,
-        "--date",
-        "2026-05-01",
-        "--start",
-        "10:00",
-        "--end",
-        "11:00",
-        "--staff",
-        NURSE,
-        "--check",
-        "ventilator=ok",
-    ]);
+    let out = cb.run(&VisitArgs::nursing(&child).start("10:00").end("11:00").check("ventilator=ok").args());
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--checklist"), "{}", stderr(&out));
 }
@@ -438,25 +339,7 @@ fn a_checked_item_without_a_template_is_a_usage_error() {
 fn submitting_without_guardian_confirmation_writes_nothing() {
     let cb = Carebook::new();
     let child = cb.add_child("13105");
-    let out = cb.run(&[
-        "visit",
-        "record",
-        "--child",
-        &child,
-        "--kind",
-        "respite",
-        "--station",
-        STATION,
-        "--date",
-        "2026-05-01",
-        "--start",
-        "09:00",
-        "--end",
-        "12:00",
-        "--staff",
-        NURSE,
-        "--submit",
-    ]);
+    let out = cb.run(&VisitArgs::respite(&child).submit().args());
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("guardian: "), "{}", stderr(&out));
     assert_eq!(cb.visit_count(), 0);
@@ -467,41 +350,24 @@ fn a_handover_visit_with_both_sign_offs_is_submitted() {
     let cb = Carebook::new();
     let child = cb.add_child("13105");
     let handover = |sign_to: &str| {
-        cb.run(&[
-            "visit",
-            "record",
-            "--child",
-            &child,
-            "--kind",
-            "handover",
-            "--station",
-            "stA:架空A",
-            "--date",
-            "2026-10-01",
-            "--start",
-            "10:00",
-            "--end",
-            "11:30",
-            "--staff",
-            "a1:架空 看護師A:lead:nurse",
-            "--staff",
-            "b1:架空 看護師B:accompanying:nurse:stB",
-            "--from-station",
-            "stA:架空A",
-            "--to-station",
-            "stB:架空B",
-            "--topic",
-            "吸引の手順:口腔から",
-            "--topic",
-            "緊急時対応",
-            "--sign-from",
-            "a1",
-            "--sign-to",
-            sign_to,
-            "--guardian-name",
-            "見本 母",
-            "--submit",
-        ])
+        cb.run(
+            &VisitArgs::record(&child, "handover")
+                .station("stA:架空A")
+                .date("2026-10-01")
+                .start("10:00")
+                .end("11:30")
+                .staff("a1:架空 看護師A:lead:nurse")
+                .staff("b1:架空 看護師B:accompanying:nurse:stB")
+                .set("--from-station", "stA:架空A")
+                .set("--to-station", "stB:架空B")
+                .topic("吸引の手順:口腔から")
+                .topic("緊急時対応")
+                .set("--sign-from", "a1")
+                .set("--sign-to", sign_to)
+                .set("--guardian-name", "見本 母")
+                .submit()
+                .args(),
+        )
     };
     let bad = handover("zz9");
     assert_eq!(bad.status.code(), Some(1));
@@ -521,29 +387,8 @@ fn a_handover_visit_with_both_sign_offs_is_submitted() {
 fn a_night_respite_across_midnight_counts_its_real_length() {
     let cb = Carebook::new();
     let child = cb.add_child("13105");
-    let out = cb.run(&[
-        "visit",
-        "record",
-        "--child",
-        &child,
-        "--kind",
-        "respite",
-        "--station",
-        STATION,
-        "--date",
-        "2026-05-01",
-        "--start",
-        "22:00",
-        "--end",
-        "02:00",
-        "--end-date",
-        "2026-05-02",
-        "--staff",
-        NURSE,
-        "--vital",
-        "01:00,rr=24",
-        "--json",
-    ]);
+    let out =
+        cb.run(&VisitArgs::respite(&child).start("22:00").end("02:00").end_date("2026-05-02").vital("01:00,rr=24").flag("--json").args());
     assert!(out.status.success(), "{}", stderr(&out));
     let r: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(r["summary"]["billable_minutes"], 240);
@@ -624,4 +469,413 @@ fn the_data_dir_comes_from_the_environment_when_not_given() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(dir.path().join("carebook.sqlite").exists());
+}
+
+// ---- editing records --------------------------------------------------------------------------
+
+impl Carebook {
+    /// The stored document bytes of a visit (what a write would change), read with the core.
+    fn visit_bytes(&self, id: &str) -> Vec<u8> {
+        let id = id.parse().unwrap();
+        runtime().block_on(async { carebook_core::Carebook::open(self.dir.path()).await.unwrap().export_visit(id).await.unwrap() })
+    }
+
+    /// The stored document bytes of a child's face sheet.
+    fn child_bytes(&self, id: &str) -> Vec<u8> {
+        let id = id.parse().unwrap();
+        runtime().block_on(async { carebook_core::Carebook::open(self.dir.path()).await.unwrap().export_child(id).await.unwrap() })
+    }
+
+    /// Runs an edit that must fail with exit code 1 and `--json`; returns the error body and stderr.
+    fn refused(&self, args: &[&str]) -> (Value, String) {
+        let mut args = args.to_vec();
+        args.push("--json");
+        let out = self.run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}\n{}", stdout(&out), stderr(&out));
+        (serde_json::from_str(&stdout(&out)).expect("an ErrorBody"), stderr(&out))
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+/// A nursing visit on 2026-05-01, 10:00–11:30, with one reading, one care entry, a subjective
+/// note and one checked item; returns its id.
+fn nursing_visit(cb: &Carebook, child: &str) -> String {
+    recorded_id(
+        &cb.run(
+            &VisitArgs::nursing(child)
+                .start("10:00")
+                .end("11:30")
+                .vital("10:05,rr=30,spo2=98")
+                .care("suction:count=6")
+                .set("--subjective", "よく眠れていた")
+                .set("--checklist", "home_devices")
+                .check("ventilator=ok")
+                .args(),
+        ),
+    )
+}
+
+#[test]
+fn each_visit_edit_option_changes_its_field_and_nothing_else() {
+    let cb = Carebook::new();
+    let child = cb.add_child("13105");
+    let id = nursing_visit(&cb, &child);
+    // Each case: the options, and what they change in `visit show --json` (worked out by hand).
+    type Change = fn(&mut Value, &Value);
+    let cases: Vec<(Vec<&str>, Change)> = vec![
+        (vec!["--place", "祖父母宅（架空）"], |v, _| v["place"] = "祖父母宅（架空）".into()),
+        (vec!["--start", "10:30"], |v, _| v["actual_start"] = "2026-05-01T10:30".into()),
+        (vec!["--end", "12:00"], |v, _| v["actual_end"] = "2026-05-01T12:00".into()),
+        (vec!["--date", "2026-05-02"], |v, _| {
+            v["actual_start"] = "2026-05-02T10:30".into();
+            v["actual_end"] = "2026-05-02T12:00".into();
+        }),
+        (vec!["--end", "01:00", "--end-date", "2026-05-03"], |v, _| v["actual_end"] = "2026-05-03T01:00".into()),
+        (vec!["--end", "08:00"], |v, _| v["actual_end"] = "2026-05-03T08:00".into()),
+        (vec!["--end", "13:00", "--end-date", "2026-05-02"], |v, _| v["actual_end"] = "2026-05-02T13:00".into()),
+        (vec!["--scheduled-start", "2026-05-02T10:00", "--scheduled-end", "2026-05-02T12:00"], |v, _| {
+            v["scheduled_start"] = "2026-05-02T10:00".into();
+            v["scheduled_end"] = "2026-05-02T12:00".into();
+        }),
+        (vec!["--station", "st1:架空訪問看護ステーション本店"], |v, _| {
+            v["station"]["name"] = "架空訪問看護ステーション本店".into()
+        }),
+        (vec!["--staff", "n2:架空 看護師二:accompanying:nurse"], |v, _| {
+            v["staff"].as_array_mut().unwrap().push(serde_json::json!({
+                "id": "n2", "name": "架空 看護師二", "profession": "nurse", "role": "accompanying", "station_id": "st1"
+            }))
+        }),
+        (vec!["--staff", "n1:架空 看護師改:lead:nurse"], |v, _| v["staff"][0]["name"] = "架空 看護師改".into()),
+        (vec!["--vital", "11:00,pulse=110"], |v, after| {
+            let id = after["vitals"][1]["id"].clone();
+            v["vitals"].as_array_mut().unwrap().push(serde_json::json!({
+                "id": id, "at": "2026-05-02T11:00", "respiration": null, "pulse": 110, "temperature_c": null,
+                "spo2": null, "bp_systolic": null, "bp_diastolic": null
+            }))
+        }),
+        (vec!["--clear-vitals", "--vital", "10:40,spo2=97"], |v, after| {
+            v["vitals"] = serde_json::json!([{
+                "id": after["vitals"][0]["id"], "at": "2026-05-02T10:40", "respiration": null, "pulse": null,
+                "temperature_c": null, "spo2": 97, "bp_systolic": null, "bp_diastolic": null
+            }])
+        }),
+        (vec!["--care", "oxygen:lpm=1.5"], |v, after| {
+            v["care"].as_array_mut().unwrap().push(serde_json::json!({
+                "id": after["care"][1]["id"], "item": "oxygen", "count": null, "amount_ml": null, "rate_ml_per_h": null,
+                "oxygen_l_per_min": 1.5, "note": ""
+            }))
+        }),
+        (vec!["--clear-care"], |v, _| v["care"] = serde_json::json!([])),
+        (vec!["--subjective", "夜間は2回覚醒（架空）"], |v, _| v["note"]["subjective"] = "夜間は2回覚醒（架空）".into()),
+        (vec!["--objective", "胸郭の動き良好"], |v, _| v["note"]["objective"] = "胸郭の動き良好".into()),
+        (vec!["--assessment", "安定"], |v, _| v["note"]["assessment"] = "安定".into()),
+        (vec!["--plan", "次回も吸引"], |v, _| v["note"]["plan"] = "次回も吸引".into()),
+        (vec!["--check", "feeding_pump=problem:チューブ交換"], |v, _| {
+            v["checklist"]["items"]["feeding_pump"] = serde_json::json!({"status": "problem", "note": "チューブ交換"})
+        }),
+        (vec!["--check", "ventilator=absent"], |v, _| {
+            v["checklist"]["items"]["ventilator"] = serde_json::json!({"status": "absent", "note": ""})
+        }),
+        (vec!["--clear-checks"], |v, _| v["checklist"]["items"] = serde_json::json!({})),
+        (vec!["--checklist", "first_visit_equipment", "--check", "autoclave=ok"], |v, _| {
+            v["checklist"] =
+                serde_json::json!({"template_id": "first_visit_equipment", "items": {"autoclave": {"status": "ok", "note": ""}}})
+        }),
+        (vec!["--outcome", "absent"], |v, _| v["outcome"] = "absent".into()),
+        (vec!["--outcome", "done", "--no-guardian-reason", "保護者不在（架空）"], |v, after| {
+            v["outcome"] = "done".into();
+            assert_eq!(after["guardian"]["kind"], "not_confirmed");
+            assert_eq!(after["guardian"]["reason"], "保護者不在（架空）");
+            v["guardian"] = after["guardian"].clone();
+        }),
+        (vec!["--guardian-name", "見本 母"], |v, after| {
+            assert_eq!(after["guardian"]["kind"], "confirmed");
+            assert_eq!((&after["guardian"]["name"], &after["guardian"]["at"]), (&"見本 母".into(), &"2026-05-02T13:00".into()));
+            v["guardian"] = after["guardian"].clone();
+        }),
+        (vec!["--submit"], |v, _| v["status"] = "submitted".into()),
+    ];
+    for (options, change) in cases {
+        let before = cb.json(&["visit", "show", &id]);
+        let mut args = vec!["visit", "edit", &id];
+        args.extend(&options);
+        cb.ok(&args);
+        let after = cb.json(&["visit", "show", &id]);
+        let mut expected = before.clone();
+        change(&mut expected, &after);
+        assert_eq!(after, expected, "{options:?}");
+    }
+    let line = cb.json(&["visit", "list"])[0].clone();
+    assert_eq!((line["duration_minutes"].as_i64(), line["status"].as_str()), (Some(150), Some("submitted")));
+}
+
+#[test]
+fn visit_edit_kind_and_handover_options_change_their_fields_and_json_prints_the_summary() {
+    let cb = Carebook::new();
+    let child = cb.add_child("13105");
+    let respite = recorded_id(&cb.respite(&child, "2026-05-01", "09:00", "12:00"));
+    let edited = cb.json(&["visit", "edit", &respite, "--kind", "nursing"]);
+    assert_eq!((edited["id"].as_str(), edited["summary"]["kind"].as_str()), (Some(respite.as_str()), Some("nursing")));
+    assert_eq!(edited["respite"], Value::Null, "no respite hours for a nursing visit");
+    let r = cb.json(&["respite", "remaining", "--child", &child, "--fy", "2026"]);
+    assert_eq!(r["ledger"]["used_minutes"], 0, "the hours come back with the kind");
+    let edited = cb.json(&["visit", "edit", &respite, "--kind", "respite", "--end", "11:00"]);
+    assert_eq!(edited["respite"]["ledger"]["remaining_minutes"], 288 * 60 - 120);
+    let human = cb.ok(&["visit", "edit", &respite, "--place", "病院（架空）"]);
+    assert!(human.contains("訪問記録を修正しました / visit changed") && human.ends_with(&format!("{respite}\n")), "{human}");
+
+    let handover = recorded_id(
+        &cb.run(
+            &VisitArgs::record(&child, "handover")
+                .station("stA:架空A")
+                .staff("a1:架空 看護師A:lead:nurse")
+                .staff("b1:架空 看護師B:accompanying:nurse:stB")
+                .set("--from-station", "stA:架空A")
+                .set("--to-station", "stB:架空B")
+                .topic("吸引の手順:口腔から")
+                .set("--sign-from", "a1")
+                .args(),
+        ),
+    );
+    cb.ok(&["visit", "edit", &handover, "--topic", "緊急時対応", "--sign-to", "b1", "--end", "12:30"]);
+    let v = cb.json(&["visit", "show", &handover]);
+    let topics: Vec<&str> = v["handover"]["topics"].as_array().unwrap().iter().map(|t| t["topic"].as_str().unwrap()).collect();
+    assert_eq!(topics, ["吸引の手順", "緊急時対応"]);
+    assert_eq!(v["handover"]["from_sign_off"]["at"], "2026-05-01T12:00", "the sign-off given before keeps its time");
+    assert_eq!(
+        (&v["handover"]["to_sign_off"]["name"], &v["handover"]["to_sign_off"]["at"]),
+        (&"架空 看護師B".into(), &"2026-05-01T12:30".into())
+    );
+    cb.ok(&[
+        "visit",
+        "edit",
+        &handover,
+        "--clear-topics",
+        "--topic",
+        "物品の確認",
+        "--from-station",
+        "stB:架空B",
+        "--to-station",
+        "stA:架空A",
+    ]);
+    let v = cb.json(&["visit", "show", &handover]);
+    assert_eq!(v["handover"]["topics"].as_array().unwrap().len(), 1);
+    assert_eq!((v["handover"]["from_station"]["id"].as_str(), v["handover"]["to_station"]["id"].as_str()), (Some("stB"), Some("stA")));
+}
+
+#[test]
+fn a_visit_edit_with_a_problem_names_the_field_and_writes_nothing() {
+    let cb = Carebook::new();
+    let child = cb.add_child("13105");
+    let id = nursing_visit(&cb, &child);
+    let stored = cb.visit_bytes(&id);
+    for (options, field, code) in [
+        (vec!["--vital", "10:30,spo2=140"], "vitals[1].spo2", "invalid"),
+        (vec!["--end", "09:00"], "actual_end", "invalid"),
+        (vec!["--staff", "n1:架空 看護師:accompanying:nurse"], "staff", "invalid"),
+        (vec!["--place", "自宅\u{202e}"], "place", "invalid"),
+        (vec!["--check", "ventilator=ok", "--check", "ventilator=problem"], "checklist.items.ventilator", "invalid"),
+        (vec!["--kind", "handover"], "handover.from_station", "invalid"),
+        (vec!["--sign-from", "zz9"], "handover.from_sign_off", "invalid"),
+    ] {
+        let mut args = vec!["visit", "edit", &id];
+        args.extend(&options);
+        let (body, err) = cb.refused(&args);
+        assert_eq!(body["code"], code, "{options:?}: {body}");
+        let fields: Vec<&str> = body["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+        assert!(fields.contains(&field), "{options:?}: {fields:?}");
+        assert!(err.contains(&format!("{field}: ")), "{options:?}: {err}");
+        assert_eq!(cb.visit_bytes(&id), stored, "{options:?} wrote nothing");
+    }
+    let out = cb.run(&["visit", "edit", &id, "--child", &child]);
+    assert_eq!(out.status.code(), Some(2), "a record never changes child");
+    let out = cb.run(&["visit", "edit", &id, "--vital", "10:30,weight=3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("weight"), "{}", stderr(&out));
+    let (body, _) = cb.refused(&["visit", "edit", "0b7e2c1a-5d34-4f0e-9a51-2f3d8c6b7e10", "--place", "病院"]);
+    assert_eq!(body["code"], "not_found");
+    assert_eq!(cb.visit_bytes(&id), stored);
+}
+
+#[test]
+fn an_approved_visit_is_locked_against_edits() {
+    let cb = Carebook::new();
+    let child = cb.add_child("13105");
+    let id = recorded_id(&cb.run(&VisitArgs::nursing(&child).set("--guardian-name", "見本 母").submit().args()));
+    runtime().block_on(async {
+        let app = carebook_core::Carebook::open(cb.dir.path()).await.unwrap();
+        app.set_visit_status(id.parse().unwrap(), carebook_domain::VisitStatus::Approved).await.unwrap();
+    });
+    let stored = cb.visit_bytes(&id);
+    for options in [vec!["--place", "病院（架空）"], vec!["--vital", "10:30,spo2=140"]] {
+        let mut args = vec!["visit", "edit", &id];
+        args.extend(&options);
+        let (body, err) = cb.refused(&args);
+        assert_eq!(body["code"], "locked", "{options:?}: {body}");
+        assert!(err.contains(&id), "{err}");
+    }
+    assert_eq!(cb.visit_bytes(&id), stored);
+}
+
+#[test]
+fn concurrent_cli_edits_on_two_devices_merge_and_both_survive() {
+    let (a, b) = (Carebook::new(), Carebook::new());
+    let child = a.add_child("13105");
+    let id = nursing_visit(&a, &child);
+    let copy = |from: &Carebook, to: &Carebook| {
+        runtime().block_on(async {
+            let (src, dst) = (
+                carebook_core::Carebook::open(from.dir.path()).await.unwrap(),
+                carebook_core::Carebook::open(to.dir.path()).await.unwrap(),
+            );
+            let child_id = child.parse().unwrap();
+            dst.import_child(child_id, &src.export_child(child_id).await.unwrap()).await.unwrap();
+            let visit_id = id.parse().unwrap();
+            dst.import_visit(visit_id, &src.export_visit(visit_id).await.unwrap()).await.unwrap();
+        })
+    };
+    copy(&a, &b);
+    a.ok(&[
+        "visit",
+        "edit",
+        &id,
+        "--place",
+        "祖父母宅（架空）",
+        "--subjective",
+        "よく眠れていた。朝は機嫌が良い",
+        "--vital",
+        "11:00,pulse=110",
+    ]);
+    b.ok(&[
+        "visit",
+        "edit",
+        &id,
+        "--plan",
+        "吸引器の点検を依頼",
+        "--staff",
+        "n2:架空 看護師二:accompanying:nurse",
+        "--vital",
+        "11:10,rr=28",
+    ]);
+    b.ok(&["child", "edit", &child, "--device", "加湿器"]);
+    a.ok(&["child", "edit", &child, "--name", "見本 はなこ"]);
+    copy(&a, &b);
+    copy(&b, &a);
+    let (on_a, on_b) = (a.json(&["visit", "show", &id]), b.json(&["visit", "show", &id]));
+    assert_eq!(on_a, on_b);
+    assert_eq!(on_a["place"], "祖父母宅（架空）");
+    assert_eq!(on_a["note"]["subjective"], "よく眠れていた。朝は機嫌が良い");
+    assert_eq!(on_a["note"]["plan"], "吸引器の点検を依頼");
+    assert_eq!(on_a["staff"].as_array().unwrap().len(), 2);
+    let mut readings: Vec<&str> = on_a["vitals"].as_array().unwrap().iter().map(|v| v["at"].as_str().unwrap()).collect();
+    readings.sort_unstable();
+    assert_eq!(readings, ["2026-05-01T10:05", "2026-05-01T11:00", "2026-05-01T11:10"]);
+    let sheet = a.json(&["child", "show", &child]);
+    assert_eq!(sheet, b.json(&["child", "show", &child]));
+    assert_eq!(sheet["name"], "見本 はなこ");
+    assert_eq!(sheet["devices"], serde_json::json!(["加湿器"]));
+}
+
+#[test]
+fn each_child_edit_option_changes_its_field_and_nothing_else() {
+    let cb = Carebook::new();
+    let id = cb.add_child("13105");
+    type Change = fn(&mut Value);
+    let cases: Vec<(Vec<&str>, Change)> = vec![
+        (vec!["--name", "見本 はなこ"], |v| v["name"] = "見本 はなこ".into()),
+        (vec!["--kana", "みほん はなこ"], |v| v["kana"] = "みほん はなこ".into()),
+        (vec!["--birth", "2019-07-01"], |v| v["birth_date"] = "2019-07-01".into()),
+        (vec!["--tier", "taxed"], |v| v["income_tier"] = "taxed".into()),
+        (vec!["--enrolled-on", "2026-06-01"], |v| v["respite_enrolled_on"] = "2026-06-01".into()),
+        (vec!["--diagnosis", "（架空の診断名）\n2行目"], |v| v["diagnosis"] = "（架空の診断名）\n2行目".into()),
+        (vec!["--guardian", "見本 父:父:000-0000-0001"], |v| {
+            v["guardians"].as_array_mut().unwrap().push(serde_json::json!({"name": "見本 父", "relation": "父", "phone": "000-0000-0001"}))
+        }),
+        (vec!["--clear-guardians", "--guardian", "見本 祖母:祖母:000-0000-0002"], |v| {
+            v["guardians"] = serde_json::json!([{"name": "見本 祖母", "relation": "祖母", "phone": "000-0000-0002"}])
+        }),
+        (vec!["--device", "吸引器"], |v| v["devices"] = serde_json::json!(["吸引器"])),
+        (vec!["--device", "パルスオキシメーター"], |v| v["devices"] = serde_json::json!(["吸引器", "パルスオキシメーター"])),
+        (vec!["--clear-devices"], |v| v["devices"] = serde_json::json!([])),
+        (vec!["--score", "ventilator:medium"], |v| v["score"][0]["watch"] = "medium".into()),
+        (vec!["--score", "oxygen:high"], |v| {
+            v["score"].as_array_mut().unwrap().push(serde_json::json!({"item": "oxygen", "watch": "high"}))
+        }),
+        (vec!["--clear-score", "--score", "suction"], |v| v["score"] = serde_json::json!([{"item": "suction", "watch": "none"}])),
+        (vec!["--instruction", "架空 医師:架空病院:2026-04-01:2027-03-31"], |v| {
+            v["doctor_instruction"] = serde_json::json!({
+                "doctor": "架空 医師", "institution": "架空病院", "valid_from": "2026-04-01", "valid_until": "2027-03-31"
+            })
+        }),
+        (vec!["--contact", "架空 訪問看護:事業所:000-0000-0003"], |v| {
+            v["emergency_contacts"] = serde_json::json!([{"name": "架空 訪問看護", "relation": "事業所", "phone": "000-0000-0003"}])
+        }),
+        (vec!["--clear-contacts"], |v| v["emergency_contacts"] = serde_json::json!([])),
+    ];
+    // `child show --json` adds derived fields; compare the face sheet itself.
+    let sheet = |cb: &Carebook| {
+        let mut v = cb.json(&["child", "show", &id]);
+        for derived in ["municipality_name", "score_total", "score_points", "instruction_state"] {
+            v.as_object_mut().unwrap().remove(derived);
+        }
+        v
+    };
+    for (options, change) in cases {
+        let before = sheet(&cb);
+        let mut args = vec!["child", "edit", &id];
+        args.extend(&options);
+        cb.ok(&args);
+        let mut expected = before;
+        change(&mut expected);
+        assert_eq!(sheet(&cb), expected, "{options:?}");
+    }
+    let edited = cb.json(&["child", "edit", &id, "--municipality", "13103"]);
+    assert_eq!((edited["id"].as_str(), edited["child"]["municipality"].as_str()), (Some(id.as_str()), Some("13103")));
+    assert_eq!(cb.json(&["child", "list"])[0]["municipality"], "13103", "the index follows");
+    let r = cb.json(&["respite", "remaining", "--child", &id, "--fy", "2026"]);
+    assert_eq!(r["municipality_name"], "港区");
+}
+
+#[test]
+fn a_child_edit_with_a_problem_names_the_field_and_writes_nothing() {
+    let cb = Carebook::new();
+    let id = cb.add_child("13105");
+    let stored = cb.child_bytes(&id);
+    for (options, field) in [
+        (vec!["--kana", "Mihon"], "kana"),
+        (vec!["--municipality", "Bunkyo"], "municipality"),
+        (vec!["--name", ""], "name"),
+        (vec!["--guardian", "見本\u{1b}[31m:母:000"], "guardians[1].name"),
+    ] {
+        let mut args = vec!["child", "edit", &id];
+        args.extend(&options);
+        let (body, err) = cb.refused(&args);
+        assert_eq!(body["code"], "invalid", "{options:?}: {body}");
+        let fields: Vec<&str> = body["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+        assert!(fields.contains(&field), "{options:?}: {fields:?}");
+        assert!(err.contains(&format!("{field}: ")), "{options:?}: {err}");
+        assert_eq!(cb.child_bytes(&id), stored, "{options:?} wrote nothing");
+    }
+    let out = cb.run(&["child", "edit", &id, "--birth", "2026-02-30"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("2026-02-30"), "{}", stderr(&out));
+    assert_eq!(cb.child_bytes(&id), stored);
+}
+
+#[test]
+fn edit_help_says_which_options_add_and_how_to_empty_a_list() {
+    let cb = Carebook::new();
+    let help = cb.ok(&["visit", "edit", "--help"]);
+    for text in ["each option given replaces its field", "--clear-vitals", "adds a reading", "approved visit is locked"] {
+        assert!(help.contains(text), "{text:?} missing in:\n{help}");
+    }
+    let help = cb.ok(&["child", "edit", "--help"]);
+    for text in ["each option given replaces its field", "--clear-guardians", "adds one"] {
+        assert!(help.contains(text), "{text:?} missing in:\n{help}");
+    }
+    let help = cb.ok(&["visit", "record", "--help"]);
+    assert!(help.contains("--staff <ID:NAME:ROLE:PROFESSION[:STATION]>") && !help.contains("--clear-vitals"), "{help}");
 }

@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use carebook_testkit::cli::VisitArgs;
 use carebook_testkit::ServerProcess;
 
 use serde_json::Value;
@@ -74,28 +75,7 @@ fn an_account_made_by_the_operator_logs_a_device_in_which_syncs_until_it_is_revo
         None,
     );
     let child = child.lines().last().unwrap().trim().to_string();
-    ok(
-        dev,
-        &[
-            "visit",
-            "record",
-            "--child",
-            &child,
-            "--kind",
-            "respite",
-            "--station",
-            "st-kakuu:架空ステーション",
-            "--date",
-            "2026-06-01",
-            "--start",
-            "09:00",
-            "--end",
-            "12:00",
-            "--staff",
-            "n1:架空 看護師:lead:nurse",
-        ],
-        None,
-    );
+    ok(dev, &VisitArgs::respite(&child).station("st-kakuu:架空ステーション").date("2026-06-01").args(), None);
 
     // A wrong password is refused and nothing is stored.
     let bad = carebook(dev, &["login", "--server", &server.url(), "--user", "nurse-a"], Some("wrong\n"));
@@ -188,5 +168,77 @@ fn the_operator_assigns_lists_and_unassigns_and_the_nurses_device_follows_at_its
     assert_eq!((changed["role"].as_str(), changed["org_id"].as_str()), (Some("nurse"), Some("st-b")));
     ok(cover, &["sync"], None);
     assert_eq!(json(cover, &["child", "list"], None).as_array().unwrap().len(), 1, "a nurse of the owning station reads the child again");
+    assert!(server.terminate().success());
+}
+
+/// Two nurses shorten one visit from opposite ends while offline: each edit is valid, the merge
+/// is not (it ends before it starts), so the server refuses the second push. The refused record
+/// stays on her device, marked; she corrects it with `visit edit` and the next sync is accepted.
+#[test]
+fn a_visit_the_server_refused_is_corrected_with_visit_edit_and_accepted_at_the_next_sync() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (srv, a, b) = (server_dir.path(), a_dir.path(), b_dir.path());
+    let db = format!("sqlite://{}", srv.join("server.sqlite").display());
+    for user in ["nurse-a", "nurse-b"] {
+        ok(
+            srv,
+            &["server", "user", "add", "--username", user, "--role", "nurse", "--org", "st-kakuu", "--database", &db],
+            Some("kakuu-sora-pw-1\n"),
+        );
+    }
+    let server = start_server(srv, &db);
+    let child = ok(
+        a,
+        &[
+            "child",
+            "add",
+            "--name",
+            "見本 はな",
+            "--kana",
+            "みほん はな",
+            "--birth",
+            "2019-06-01",
+            "--municipality",
+            "13105",
+            "--tier",
+            "taxed",
+        ],
+        None,
+    );
+    let child = child.lines().last().unwrap().trim().to_string();
+    let visit = json(a, &VisitArgs::nursing(&child).station("st-kakuu:架空ステーション").date("2026-06-01").args(), None);
+    let id = visit["id"].as_str().unwrap().to_string();
+    for (dir, user) in [(a, "nurse-a"), (b, "nurse-b")] {
+        ok(dir, &["login", "--server", &server.url(), "--user", user], Some("kakuu-sora-pw-1\n"));
+        ok(dir, &["sync"], None);
+    }
+    assert_eq!(json(b, &["visit", "show", &id], None)["actual_end"], "2026-06-01T12:00");
+
+    ok(a, &["visit", "edit", &id, "--end", "10:00"], None);
+    ok(b, &["visit", "edit", &id, "--start", "10:30"], None);
+    let first = json(a, &["sync"], None);
+    assert_eq!((first["sent"].as_u64(), first["accepted"].as_u64()), (Some(1), Some(1)));
+    let refused = json(b, &["sync"], None);
+    assert_eq!((refused["sent"].as_u64(), refused["rejected"].as_u64()), (Some(1), Some(1)), "{refused}");
+    let status = json(b, &["sync", "--status"], None);
+    assert_eq!((status["rejected"][0]["id"].as_str(), status["rejected"][0]["code"].as_str()), (Some(id.as_str()), Some("invalid")));
+    assert!(status["rejected"][0]["reason"].as_str().unwrap().contains("actual_end"), "{status}");
+    assert_eq!(status["pending"], 0, "a refused record waits for a change");
+
+    // Her device now holds both edits, as the server would have merged them: 10:30–10:00.
+    let merged = json(b, &["visit", "show", &id], None);
+    assert_eq!((merged["actual_start"].as_str(), merged["actual_end"].as_str()), (Some("2026-06-01T10:30"), Some("2026-06-01T10:00")));
+    ok(b, &["visit", "edit", &id, "--end", "11:30"], None);
+    assert_eq!(json(b, &["sync", "--status"], None)["pending"], 1, "the corrected record waits to be pushed");
+    let accepted = json(b, &["sync"], None);
+    assert_eq!((accepted["sent"].as_u64(), accepted["accepted"].as_u64(), accepted["rejected"].as_u64()), (Some(1), Some(1), Some(0)));
+    let status = json(b, &["sync", "--status"], None);
+    assert_eq!((status["pending"].as_u64(), status["rejected"].as_array().map(Vec::len)), (Some(0), Some(0)), "{status}");
+
+    ok(a, &["sync"], None);
+    let on_a = json(a, &["visit", "show", &id], None);
+    assert_eq!((on_a["actual_start"].as_str(), on_a["actual_end"].as_str()), (Some("2026-06-01T10:30"), Some("2026-06-01T11:30")));
+    assert_eq!(on_a, json(b, &["visit", "show", &id], None));
     assert!(server.terminate().success());
 }

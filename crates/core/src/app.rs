@@ -357,7 +357,7 @@ impl Carebook {
         let row = self.store().child_row(child).await?;
         let rules = self.store().rules(&row.municipality).await?;
         let fy = start.date.fiscal_year();
-        let enrolled = row.respite_enrolled_on.as_deref().and_then(|d| d.parse().ok());
+        let enrolled = row.respite_enrolled_on;
         let cap = rules.cap_minutes(fy, enrolled);
         let mut uses: Vec<RespiteUse> = self.store().respite_uses(child, fy).await?;
         if let Some(id) = visit_id {
@@ -449,7 +449,8 @@ impl Carebook {
         for &id in ids {
             let error = match self.set_visit_status(id, VisitStatus::Approved).await {
                 Ok(_) => None,
-                Err(e @ (CoreError::Storage(_) | CoreError::Document(_))) => return Err(e),
+                Err(e @ CoreError::Document(_)) => return Err(e),
+                Err(e) if e.is_storage() => return Err(e),
                 Err(e) => Some(e.to_body()),
             };
             out.push(ApproveResult { id, error });

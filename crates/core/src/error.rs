@@ -18,7 +18,7 @@ pub enum CoreError {
     },
     /// A stored or received document cannot be read or does not fit its schema.
     #[error("記録 {id} を読み込めません / {err}", id = doc_id(.0), err = .0)]
-    Document(DocError),
+    Document(#[from] DocError),
     /// The record is approved and locked against edits.
     #[error("承認済みの記録 {id} は変更できません / visit {id} is approved and locked")]
     Locked {
@@ -57,15 +57,35 @@ pub enum CoreError {
     /// The app is locked: the PIN opens it.
     #[error("アプリはロックされています。PIN を入力してください / the app is locked: enter the PIN")]
     AppLocked,
-    /// The local database failed.
+    /// The local database failed (code `storage`, as every variant below).
     #[error("端末内の保存に失敗しました / device storage failed: {0}")]
-    Storage(String),
+    Storage(#[from] sqlx::Error),
+    /// Bringing the store's schema up to date failed.
+    #[error("端末内の保存に失敗しました / device storage failed: migrating the device store failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A value could not be written or read as JSON.
+    #[error("端末内の保存に失敗しました / device storage failed: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A background task (decoding on a blocking thread) panicked or was cancelled.
+    #[error("端末内の保存に失敗しました / device storage failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// A file or directory could not be read or written.
+    #[error("端末内の保存に失敗しました / device storage failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// A step of the store failed and the message says which (the stored rules of a
+    /// municipality, the backup before a migration …); the cause is kept as the source.
+    #[error("端末内の保存に失敗しました / device storage failed: {what}: {source}")]
+    Step {
+        /// What was being done or read.
+        what: String,
+        /// Why it failed.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 fn doc_id(e: &DocError) -> &str {
-    match e {
-        DocError::Corrupt { id, .. } | DocError::Schema { id, .. } | DocError::IdMismatch { id, .. } | DocError::Stale { id, .. } => id,
-    }
+    e.id()
 }
 
 impl CoreError {
@@ -74,17 +94,32 @@ impl CoreError {
         match self {
             CoreError::Invalid(_) => "invalid",
             CoreError::NotFound { .. } => "not_found",
-            CoreError::Document(DocError::Corrupt { .. }) => "corrupt_record",
-            CoreError::Document(DocError::Stale { .. }) => "stale",
-            CoreError::Document(_) => "schema_mismatch",
+            CoreError::Document(e) => e.code(),
             CoreError::Locked { .. } => "locked",
-            CoreError::Storage(_) => "storage",
+            CoreError::Storage(_)
+            | CoreError::Migrate(_)
+            | CoreError::Json(_)
+            | CoreError::Task(_)
+            | CoreError::Io(_)
+            | CoreError::Step { .. } => "storage",
             CoreError::Offline(_) => "offline",
             CoreError::Server { body, .. } | CoreError::Unavailable { body, .. } => &body.code,
             CoreError::NotLoggedIn => "not_logged_in",
             CoreError::DeviceRevoked { .. } => "device_revoked",
             CoreError::AppLocked => "app_locked",
         }
+    }
+
+    /// A storage step that failed, saying which; the cause stays the source.
+    pub fn step(what: impl Into<String>, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> CoreError {
+        CoreError::Step { what: what.into(), source: source.into() }
+    }
+
+    /// Whether the device's own storage failed (code `storage`), as opposed to the input, the
+    /// record or the server.
+    pub fn is_storage(&self) -> bool {
+        // `code()` is the one exhaustive list; a server's own error body never counts.
+        !matches!(self, CoreError::Server { .. } | CoreError::Unavailable { .. }) && self.code() == "storage"
     }
 
     /// The wire shape.

@@ -70,7 +70,7 @@ impl Carebook {
     /// Adds a child's face sheet.
     pub async fn add_child(&self, child: Child) -> Result<Child, CoreError> {
         child.validate(clock::today_jst()).into_result()?;
-        let mut doc = RecordDoc::create(child, self.store.actor().clone());
+        let mut doc = RecordDoc::create_at(child, self.store.actor().clone(), clock::unix_now());
         self.store.save(&mut doc).await?;
         Ok(doc.value().clone())
     }
@@ -83,6 +83,20 @@ impl Carebook {
     /// A child's face sheet.
     pub async fn child(&self, id: ChildId) -> Result<Child, CoreError> {
         Ok(self.store.load::<Child>(&id.to_string()).await?.value().clone())
+    }
+
+    /// Changes a child's face sheet. The change is validated as a new face sheet is (nothing is
+    /// written on a problem), the id stays, and only what changed is written to the document, so
+    /// another device's concurrent edits of other fields merge. The record waits to sync.
+    pub async fn update_child(&self, id: ChildId, change: impl FnOnce(&mut Child)) -> Result<Child, CoreError> {
+        let mut doc = self.store.load::<Child>(&id.to_string()).await?;
+        let mut next = doc.value().clone();
+        change(&mut next);
+        next.id = id;
+        next.validate(clock::today_jst()).into_result()?;
+        doc.replace(next)?;
+        self.store.save(&mut doc).await?;
+        Ok(doc.value().clone())
     }
 
     async fn check_visit(&self, visit: &Visit) -> Result<(), CoreError> {
@@ -109,7 +123,7 @@ impl Carebook {
     /// Records a new visit. Invalid visits are refused with every problem; nothing is written.
     pub async fn record_visit(&self, visit: Visit) -> Result<VisitSummary, CoreError> {
         self.check_visit(&visit).await?;
-        let mut doc = RecordDoc::create(visit, self.store.actor().clone());
+        let mut doc = RecordDoc::create_at(visit, self.store.actor().clone(), clock::unix_now());
         self.store.save(&mut doc).await?;
         self.visit_summary(doc.value().id).await
     }
@@ -125,7 +139,7 @@ impl Carebook {
         change(&mut next);
         next.id = id;
         self.check_visit(&next).await?;
-        doc.replace(next)?;
+        doc.at(clock::unix_now()).replace(next)?;
         self.store.save(&mut doc).await?;
         Ok(doc.value().clone())
     }
@@ -138,7 +152,7 @@ impl Carebook {
         let rules = self.store.rules(&child.municipality).await?;
         let templates = self.store.templates().await?;
         next.transition(to, VisitContext { rules: &rules, templates: &templates, child_score: Some(child.score_total) })?;
-        doc.replace(next)?;
+        doc.at(clock::unix_now()).replace(next)?;
         self.store.save(&mut doc).await?;
         Ok(doc.value().clone())
     }
@@ -162,7 +176,7 @@ impl Carebook {
         let row = self.store.child_row(child).await?;
         let fy = fy.unwrap_or_else(|| clock::today_jst().fiscal_year());
         let rules = self.store.rules(&row.municipality).await?;
-        let enrolled = row.respite_enrolled_on.as_deref().and_then(|d| d.parse().ok());
+        let enrolled = row.respite_enrolled_on;
         let uses = self.store.respite_uses(child, fy).await?;
         Ok(RespiteReport {
             child_id: child,

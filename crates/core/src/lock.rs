@@ -24,10 +24,6 @@ pub fn pin_wait_secs(failures: u32) -> i64 {
     (30_i64 << (failures - PIN_FREE_TRIES).min(10)).min(15 * 60)
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
-
 /// Every problem with a new PIN or passphrase.
 pub fn check_pin(pin: &str) -> Problems {
     let mut p = Problems::new();
@@ -59,9 +55,8 @@ impl Carebook {
         check_pin(pin).into_result()?;
         let pin = pin.to_string();
         let hash = tokio::task::spawn_blocking(move || Argon2::default().hash_password(pin.as_bytes()).map(|h| h.to_string()))
-            .await
-            .map_err(|e| CoreError::Storage(e.to_string()))?
-            .map_err(|e| CoreError::Storage(format!("PIN hash: {e}")))?;
+            .await?
+            .map_err(|e| CoreError::step("PIN hash", e))?;
         self.store().set_setting(PIN_HASH, &hash).await
     }
 
@@ -73,7 +68,7 @@ impl Carebook {
             return Ok(());
         };
         let wait_until: i64 = self.store().setting(PIN_WAIT_UNTIL).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
-        let now = unix_now();
+        let now = crate::clock::unix_now();
         if now < wait_until {
             let secs = wait_until - now;
             let mut p = Problems::new();
@@ -89,8 +84,7 @@ impl Carebook {
         let ok = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
         })
-        .await
-        .map_err(|e| CoreError::Storage(e.to_string()))?;
+        .await?;
         if ok {
             self.store().remove_settings(&[PIN_FAILURES, PIN_WAIT_UNTIL]).await?;
             return Ok(());

@@ -188,9 +188,9 @@ pub(crate) async fn send<T: for<'de> Deserialize<'de>>(req: reqwest::RequestBuil
 const UNAVAILABLE_RETRY_SECS: u64 = 30;
 
 fn gzip_json<T: Serialize>(value: &T) -> Result<Vec<u8>, CoreError> {
-    let json = serde_json::to_vec(value).map_err(|e| CoreError::Storage(e.to_string()))?;
+    let json = serde_json::to_vec(value)?;
     let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(json.len() / 3), flate2::Compression::fast());
-    enc.write_all(&json).and_then(|_| enc.finish()).map_err(|e| CoreError::Storage(e.to_string()))
+    Ok(enc.write_all(&json).and_then(|_| enc.finish())?)
 }
 
 /// An authenticated POST of `body` as gzipped JSON.
@@ -204,7 +204,7 @@ fn post_gzip_json<T: Serialize>(s: &Session, auth: &str, path: &str, body: &T) -
 }
 
 async fn join_fetch(task: tokio::task::JoinHandle<Result<ChangesResponse, CoreError>>) -> Result<ChangesResponse, CoreError> {
-    task.await.map_err(|e| CoreError::Storage(format!("the pull task failed: {e}")))?
+    task.await.map_err(|e| CoreError::step("the pull task failed", e))?
 }
 
 /// One page of `/changes` after `since`, for a device holding the buckets of `digest`.
@@ -248,7 +248,7 @@ impl Carebook {
         let resp: LoginResponse = send(http().post(format!("{base}/api/v1/login")).json(&req)).await?;
         let session =
             Session { server_url: base, token: resp.token, device_id: resp.device_id, expires_at: resp.expires_at, user: resp.user };
-        let json = serde_json::to_string(&session).map_err(|e| CoreError::Storage(e.to_string()))?;
+        let json = serde_json::to_string(&session)?;
         self.store.set_setting(SESSION, &json).await?;
         Ok(session)
     }
@@ -256,7 +256,7 @@ impl Carebook {
     /// The current login, if any.
     pub async fn session(&self) -> Result<Option<Session>, CoreError> {
         match self.store.setting(SESSION).await? {
-            Some(json) => serde_json::from_str(&json).map(Some).map_err(|e| CoreError::Storage(format!("stored session: {e}"))),
+            Some(json) => serde_json::from_str(&json).map(Some).map_err(|e| CoreError::step("stored session", e)),
             None => Ok(None),
         }
     }

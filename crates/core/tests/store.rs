@@ -360,3 +360,117 @@ async fn a_page_from_a_hostile_server_with_bombs_is_refused_before_it_inflates_a
     let err = dev.app.import_visit(carebook_domain::VisitId::random(), &bombs::document_column(2048)).await.unwrap_err();
     assert!(matches!(err, CoreError::Document(_)) && err.to_string().contains("once inflated"), "{err}");
 }
+
+/// Closes the device's store, runs `sql` on its file through a connection of its own (as
+/// another program or a damaged disk would change it), and opens the device again.
+async fn write_into_store_file(dev: TempDevice, sql: &str) -> TempDevice {
+    use sqlx::{ConnectOptions, Connection};
+    let TempDevice { app, dir } = dev;
+    app.store().clone().close().await;
+    let mut conn =
+        sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join(carebook_core::store::DB_FILE)).connect().await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    let app = carebook_core::Carebook::open(dir.path()).await.unwrap();
+    TempDevice { app, dir }
+}
+
+#[tokio::test]
+async fn a_failing_statement_keeps_the_sqlx_error_as_its_source_and_still_answers_storage() {
+    let dev = TempDevice::new().await.unwrap();
+    sqlx::query("DROP TABLE visits").execute(dev.app.store().pool()).await.unwrap();
+    let err = dev.app.visits(&VisitFilter::default()).await.unwrap_err();
+    assert_eq!(err.code(), "storage");
+    assert!(err.is_storage());
+    let body = err.to_body();
+    assert_eq!(body.code, "storage");
+    assert!(body.message.starts_with("端末内の保存に失敗しました / device storage failed: "), "{}", body.message);
+    assert!(body.message.contains("no such table: visits"), "{}", body.message);
+    // The cause is the real sqlx error, reachable through `source()`, not only its text.
+    let source = std::error::Error::source(&err).expect("a source");
+    let sqlx_err = source.downcast_ref::<sqlx::Error>().expect("the source is sqlx's error");
+    assert!(matches!(sqlx_err, sqlx::Error::Database(d) if d.message().contains("no such table: visits")), "{sqlx_err:?}");
+}
+
+#[tokio::test]
+async fn a_bad_date_written_into_the_store_file_is_an_error_naming_the_column_not_a_silent_none() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    assert_eq!(dev.app.children().await.unwrap()[0].birth_date, "2019-06-01".parse().unwrap());
+    // 30 February is no day: before, this enrolment date was read as "none" and the full
+    // year's cap was silently applied.
+    let dev = write_into_store_file(dev, "UPDATE children SET respite_enrolled_on = '2026-02-30'").await;
+    let err = dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap_err();
+    assert_eq!(err.code(), "storage");
+    assert!(err.to_string().contains("column \"respite_enrolled_on\""), "{err}");
+    assert!(err.to_string().contains("expected YYYY-MM-DD"), "{err}");
+    assert!(matches!(&err, CoreError::Storage(sqlx::Error::ColumnDecode { index, .. }) if index == "\"respite_enrolled_on\""), "{err:?}");
+    assert!(dev.app.children().await.is_err());
+}
+
+#[tokio::test]
+async fn a_bad_value_in_the_visits_index_is_an_error_naming_the_column_not_a_panic() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let s = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:30")).await.unwrap();
+    assert_eq!(dev.app.store().visit_summary(s.id).await.unwrap(), s);
+    let dev = write_into_store_file(dev, "UPDATE visits SET kind = 'teleport'").await;
+    let err = dev.app.visits(&VisitFilter::default()).await.unwrap_err();
+    assert_eq!(err.code(), "storage");
+    assert!(err.to_string().contains("column \"kind\""), "{err}");
+    // A negative count (the table is STRICT, so only an integer fits): an error, where a
+    // cast used to wrap it to 4,294,967,295 uses.
+    let dev = write_into_store_file(dev, "UPDATE visits SET kind = 'respite', uses = -1").await;
+    let err = dev.app.store().visit_summary(s.id).await.unwrap_err();
+    assert!(err.to_string().contains("column \"uses\""), "{err}");
+    let err = dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap_err();
+    assert!(err.to_string().contains("column \"uses\""), "{err}");
+}
+
+#[tokio::test]
+async fn unreadable_stored_rules_name_the_municipality_and_keep_the_json_error_as_their_source() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let dev = write_into_store_file(dev, "INSERT INTO municipality_rules (code, rules_json) VALUES ('13105', '{not json')").await;
+    let err = dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap_err();
+    assert_eq!(err.to_body().code, "storage");
+    assert!(err.to_string().starts_with("端末内の保存に失敗しました / device storage failed: stored rules for 13105: "), "{err}");
+    let source = std::error::Error::source(&err).expect("a source");
+    assert!(source.downcast_ref::<serde_json::Error>().is_some_and(|e| e.is_syntax()), "{source:?}");
+#[tokio::test]
+async fn every_change_a_device_saves_carries_the_time_it_was_made() {
+    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let dev = TempDevice::new().await.unwrap();
+    let before = now();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let s = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
+    dev.app.update_visit(s.id, |v| v.place = "学校".into()).await.unwrap();
+    let after = now();
+    let stamps = |bytes: Vec<u8>| -> Vec<(i64, String)> {
+        let mut doc = automerge::AutoCommit::load(&bytes).unwrap();
+        doc.get_changes(&[]).iter().map(|c| (c.timestamp(), c.message().unwrap_or_default().to_string())).collect()
+    };
+    let child_changes = stamps(dev.app.export_child(c.id).await.unwrap());
+    let visit_changes = stamps(dev.app.export_visit(s.id).await.unwrap());
+    assert_eq!(child_changes.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), ["create child"]);
+    assert_eq!(visit_changes.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), ["create visit", "edit visit"]);
+    for (at, what) in child_changes.iter().chain(&visit_changes) {
+        assert!((before..=after).contains(at), "{what} at {at}, not between {before} and {after}");
+    }
+}
+
+#[tokio::test]
+async fn a_record_of_a_newer_schema_version_is_reported_as_such_and_the_stored_copy_stays() {
+    use automerge::transaction::Transactable;
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let s = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
+    let mut newer = automerge::AutoCommit::load(&dev.app.export_visit(s.id).await.unwrap()).unwrap();
+    newer.put(automerge::ROOT, "schema_version", automerge::ScalarValue::Uint(3)).unwrap();
+    newer.put(automerge::ROOT, "place", "学校").unwrap();
+    newer.commit();
+    let err = dev.app.import_visit(s.id, &newer.save()).await.unwrap_err();
+    assert_eq!(err.code(), "schema_too_new", "{err}");
+    assert!(err.to_string().contains("アプリを更新してください") && err.to_string().contains("update the app"), "{err}");
+    assert_eq!(dev.app.visit(s.id).await.unwrap().place, "自宅");
+}

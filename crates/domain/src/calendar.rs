@@ -321,7 +321,16 @@ impl fmt::Display for FiscalYear {
 
 /// Implements serde and autosurgeon for a type with `Display` + `FromStr`, stored as a string.
 macro_rules! string_repr {
-    ($ty:ty, $expecting:literal) => {
+    ($ty:ty, $expecting:literal, $format:literal, $pattern:literal) => {
+        impl $crate::schema::Described for $ty {
+            fn shape() -> $crate::schema::Shape {
+                $crate::schema::Shape::Str(Some($crate::schema::Format {
+                    name: $format,
+                    pattern: $pattern,
+                    valid: |s| s.parse::<$ty>().is_ok(),
+                }))
+            }
+        }
         impl serde::Serialize for $ty {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.collect_str(self)
@@ -347,10 +356,10 @@ macro_rules! string_repr {
     };
 }
 
-string_repr!(Date, "a date YYYY-MM-DD");
-string_repr!(TimeOfDay, "a time HH:MM");
-string_repr!(DateTime, "a date and time YYYY-MM-DDTHH:MM");
-string_repr!(YearMonth, "a month YYYY-MM");
+string_repr!(Date, "a date YYYY-MM-DD", "date", "YYYY-MM-DD");
+string_repr!(TimeOfDay, "a time HH:MM", "time", "HH:MM");
+string_repr!(DateTime, "a date and time YYYY-MM-DDTHH:MM", "datetime", "YYYY-MM-DDTHH:MM");
+string_repr!(YearMonth, "a month YYYY-MM", "month", "YYYY-MM");
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
+use crate::schema::described;
 use crate::validation::{excerpt, is_blank, labelled_enum, Problems};
 
 /// The most characters of a template or item id.
@@ -257,6 +258,10 @@ impl Checklist {
         p
     }
 }
+
+// The checklist's document schema (crate::schema).
+described!(CheckEntry { status, note });
+described!(Checklist { template_id, items });
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Date;
 use crate::ids::ChildId;
 use crate::rules::IncomeTier;
+use crate::schema::described;
 use crate::score::{medical_care_score, validate_score, Score, ScoreEntry};
 use crate::validation::{labelled_enum, Problems};
 
@@ -202,6 +203,25 @@ impl Child {
 fn is_kana_or_space(c: char) -> bool {
     matches!(c, '\u{3040}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}' | ' ' | '\u{3000}')
 }
+
+// The face sheet's document schema (crate::schema): every field listed, types from the struct.
+described!(Contact { name, relation, phone });
+described!(DoctorInstruction { doctor, institution, valid_from, valid_until });
+described!(Child {
+    id,
+    name,
+    kana,
+    birth_date,
+    municipality,
+    income_tier,
+    respite_enrolled_on,
+    diagnosis,
+    guardians,
+    devices,
+    score,
+    doctor_instruction,
+    emergency_contacts,
+});
 
 #[cfg(test)]
 mod tests {

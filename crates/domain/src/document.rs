@@ -1,11 +1,24 @@
 //! Records as automerge documents: create, load, change, merge, save, with errors that name the
-//! record. A document that cannot be read or does not fit its schema is an error, never a panic.
+//! record. A document that cannot be read or does not fit its schema is an error, never a panic;
+//! a schema error names the field path and the type expected ([`crate::schema`]).
+//!
+//! Every document says what it is at its root: [`crate::schema::KIND_KEY`] (`"child"`
+//! or `"visit"`) and [`crate::schema::VERSION_KEY`] (the schema version, a uint;
+//! absent in documents stored before it was kept, which are version 1). Creating and changing a
+//! record writes both; a document of a newer version than this code knows is
+//! [`DocError::TooNew`], not corrupt.
+//!
+//! Each change carries the time it was made (automerge's change timestamp, unix seconds) and a
+//! short message (`create visit`, `edit visit`; never the record's contents). The domain reads
+//! no clock: [`RecordDoc::create_at`] and [`RecordDoc::at`] take the time from the caller;
+//! [`RecordDoc::create`] leaves it 0 (unknown), for tests.
 
-use automerge::{ActorId, AutoCommit, ChangeHash};
-use autosurgeon::{hydrate, reconcile, Hydrate, Reconcile};
+use automerge::{ActorId, AutoCommit, ChangeHash, ReadDoc};
+use autosurgeon::{hydrate, reconcile, Hydrate, HydrateError, Reconcile};
 
 use crate::child::Child;
 use crate::ids::ChildId;
+use crate::schema::{Described, Mismatch, KIND_KEY, SCHEMA_VERSION, VERSION_KEY};
 use crate::validation::labelled_enum;
 use crate::visit::{Visit, VisitIndexView};
 
@@ -20,7 +33,7 @@ labelled_enum! {
 }
 
 /// A Rust type stored as one automerge document per record.
-pub trait Record: Reconcile + Hydrate + Clone {
+pub trait Record: Reconcile + Hydrate + Described + Clone {
     /// The schema.
     const KIND: RecordKind;
     /// The record's id as text (the document's name in stores and on the wire).
@@ -69,11 +82,25 @@ pub enum DocError {
         kind: RecordKind,
         /// The record.
         id: String,
-        /// What did not fit.
+        /// What did not fit: the field path, the type expected and what was found
+        /// (`vitals[2].pulse: expected uint, found int`).
         reason: String,
     },
+    /// The document is of a newer schema version than this code reads: written by a newer app.
+    /// Not corrupt; updating the app reads it.
+    #[error("{kind} record {id}: the document is of schema version {version}, newer than this app reads (up to {known}); update the app / 新しい版のアプリで作られた記録です。アプリを更新してください")]
+    TooNew {
+        /// Which schema.
+        kind: RecordKind,
+        /// The record.
+        id: String,
+        /// The document's version.
+        version: u64,
+        /// The newest version this code reads.
+        known: u64,
+    },
     /// The document holds a different record than its name says.
-    #[error("{kind} record {id}: the document holds record {found}")]
+    #[error("{kind} record {id}: the document holds record {found} (id: expected {id}, found {found})")]
     IdMismatch {
         /// Which schema.
         kind: RecordKind,
@@ -93,6 +120,94 @@ pub enum DocError {
         /// What autosurgeon said.
         reason: String,
     },
+}
+
+impl DocError {
+    /// The stable code: `corrupt_record`, `schema_mismatch` (also a document holding another
+    /// record), `stale`, `schema_too_new`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DocError::Corrupt { .. } => "corrupt_record",
+            DocError::Schema { .. } | DocError::IdMismatch { .. } => "schema_mismatch",
+            DocError::Stale { .. } => "stale",
+            DocError::TooNew { .. } => "schema_too_new",
+        }
+    }
+
+    /// The record the error names.
+    pub fn id(&self) -> &str {
+        match self {
+            DocError::Corrupt { id, .. }
+            | DocError::Schema { id, .. }
+            | DocError::IdMismatch { id, .. }
+            | DocError::Stale { id, .. }
+            | DocError::TooNew { id, .. } => id,
+        }
+    }
+}
+
+/// The schema version a document says it follows, checked before it is hydrated: its
+/// [`KIND_KEY`] (if any) is `kind`, its [`VERSION_KEY`] (if any; else 1) a uint no newer than
+/// [`SCHEMA_VERSION`].
+pub fn schema_version<D: ReadDoc>(doc: &D, kind: RecordKind, id: &str) -> Result<u64, DocError> {
+    use automerge::{ScalarValue, Value};
+    let schema = |m: Mismatch| DocError::Schema { kind, id: id.to_string(), reason: m.to_string() };
+    let found = |v: &Value<'_>| match v {
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(s) => format!("{:?}", crate::validation::excerpt(s)),
+            ScalarValue::Uint(u) => u.to_string(),
+            other => crate::schema::Shape::scalar_type_name(other).to_string(),
+        },
+        Value::Object(t) => crate::schema::Shape::object_type_name(*t).to_string(),
+    };
+    match doc.get(automerge::ROOT, KIND_KEY) {
+        Ok(None) => {}
+        Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Str(k) if k.as_str() == kind.name()) => {}
+        Ok(Some((v, _))) => {
+            return Err(schema(Mismatch { path: KIND_KEY.into(), expected: format!("{:?}", kind.name()), found: found(&v) }));
+        }
+        Err(e) => return Err(DocError::Corrupt { kind, id: id.to_string(), reason: e.to_string() }),
+    }
+    let version = match doc.get(automerge::ROOT, VERSION_KEY) {
+        Ok(None) => 1,
+        Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Uint(_)) => match s.as_ref() {
+            ScalarValue::Uint(v) => *v,
+            _ => unreachable!(),
+        },
+        Ok(Some((v, _))) => {
+            return Err(schema(Mismatch { path: VERSION_KEY.into(), expected: "uint".into(), found: found(&v) }));
+        }
+        Err(e) => return Err(DocError::Corrupt { kind, id: id.to_string(), reason: e.to_string() }),
+    };
+    if version > SCHEMA_VERSION {
+        return Err(DocError::TooNew { kind, id: id.to_string(), version, known: SCHEMA_VERSION });
+    }
+    Ok(version)
+}
+
+/// Writes the record's kind and this code's schema version at the root, where they differ.
+fn stamp_version(doc: &mut AutoCommit, kind: RecordKind) -> Result<(), automerge::AutomergeError> {
+    use automerge::transaction::Transactable;
+    use automerge::{ScalarValue, Value};
+    let same = |doc: &AutoCommit, key: &str, want: &ScalarValue| matches!(doc.get(automerge::ROOT, key), Ok(Some((Value::Scalar(s), _))) if s.as_ref() == want);
+    let name = ScalarValue::Str(kind.name().into());
+    if !same(doc, KIND_KEY, &name) {
+        doc.put(automerge::ROOT, KIND_KEY, name)?;
+    }
+    let version = ScalarValue::Uint(SCHEMA_VERSION);
+    if !same(doc, VERSION_KEY, &version) {
+        doc.put(automerge::ROOT, VERSION_KEY, version)?;
+    }
+    Ok(())
+}
+
+/// Why a document did not hydrate as `S`, with the field path when the schema finds it
+/// ([`crate::schema::check`]), else autosurgeon's words.
+fn explain<S: Described, D: ReadDoc>(doc: &D, e: HydrateError) -> String {
+    match guarded(|| crate::schema::check(doc, &S::shape())) {
+        Ok(Err(m)) => m.to_string(),
+        _ => e.to_string(),
+    }
 }
 
 /// Runs automerge on bytes from elsewhere. Some malformed chunks make automerge itself panic
@@ -210,8 +325,12 @@ pub fn load_visit_index(id: &str, bytes: &[u8]) -> Result<VisitIndexView, DocErr
     let kind = RecordKind::Visit;
     let corrupt = |reason: String| DocError::Corrupt { kind, id: id.to_string(), reason };
     let doc = read_untrusted(bytes, || automerge::Automerge::load(bytes)).map_err(corrupt)?.map_err(|e| corrupt(e.to_string()))?;
-    let view: VisitIndexView =
-        guarded(|| hydrate(&doc)).map_err(corrupt)?.map_err(|e| DocError::Schema { kind, id: id.to_string(), reason: e.to_string() })?;
+    schema_version(&doc, kind, id)?;
+    let view: VisitIndexView = guarded(|| hydrate(&doc)).map_err(corrupt)?.map_err(|e| DocError::Schema {
+        kind,
+        id: id.to_string(),
+        reason: explain::<VisitIndexView, _>(&doc, e),
+    })?;
     if view.id.to_string() != id {
         return Err(DocError::IdMismatch { kind, id: id.to_string(), found: view.id.to_string() });
     }
@@ -223,15 +342,37 @@ pub fn load_visit_index(id: &str, bytes: &[u8]) -> Result<VisitIndexView, DocErr
 pub struct RecordDoc<T: Record> {
     doc: AutoCommit,
     value: T,
+    /// The time the next changes are stamped with (unix seconds; 0: unknown).
+    time: i64,
 }
 
 impl<T: Record> RecordDoc<T> {
-    /// A new document holding `value`, changed by `actor`.
+    /// A new document holding `value`, changed by `actor`, its first change stamped with time 0
+    /// (unknown): tests. Use [`create_at`](Self::create_at) where the time is known.
     pub fn create(value: T, actor: ActorId) -> Self {
+        Self::create_at(value, actor, 0)
+    }
+
+    /// A new document holding `value`, changed by `actor` at `unix_secs` (the time its first
+    /// change carries, and the time of later changes until [`at`](Self::at) says otherwise).
+    pub fn create_at(value: T, actor: ActorId, unix_secs: i64) -> Self {
         let mut doc = AutoCommit::new().with_actor(actor);
         reconcile(&mut doc, &value).expect("reconciling into a fresh document cannot conflict");
-        doc.commit();
-        RecordDoc { value: hydrate(&doc).expect("a document just reconciled from a value hydrates"), doc }
+        stamp_version(&mut doc, T::KIND).expect("writing root keys into a fresh document cannot fail");
+        let message = format!("create {}", T::KIND.name());
+        doc.commit_with(automerge::transaction::CommitOptions::default().with_message(message).with_time(unix_secs));
+        RecordDoc { value: hydrate(&doc).expect("a document just reconciled from a value hydrates"), doc, time: unix_secs }
+    }
+
+    /// Stamps the changes made from now on with `unix_secs` (the caller's clock).
+    pub fn at(&mut self, unix_secs: i64) -> &mut Self {
+        self.time = unix_secs;
+        self
+    }
+
+    fn commit(&mut self, what: &str) {
+        let message = format!("{what} {}", T::KIND.name());
+        self.doc.commit_with(automerge::transaction::CommitOptions::default().with_message(message).with_time(self.time));
     }
 
     /// Reads stored bytes of the record named `id`.
@@ -247,13 +388,14 @@ impl<T: Record> RecordDoc<T> {
     }
 
     fn from_doc(id: &str, doc: AutoCommit) -> Result<Self, DocError> {
+        schema_version(&doc, T::KIND, id)?;
         let value: T = guarded(|| hydrate(&doc))
             .map_err(|reason| DocError::Corrupt { kind: T::KIND, id: id.to_string(), reason })?
-            .map_err(|e| DocError::Schema { kind: T::KIND, id: id.to_string(), reason: e.to_string() })?;
+            .map_err(|e| DocError::Schema { kind: T::KIND, id: id.to_string(), reason: explain::<T, _>(&doc, e) })?;
         if value.record_id() != id {
             return Err(DocError::IdMismatch { kind: T::KIND, id: id.to_string(), found: value.record_id() });
         }
-        Ok(RecordDoc { doc, value })
+        Ok(RecordDoc { doc, value, time: 0 })
     }
 
     /// The current value.
@@ -261,7 +403,8 @@ impl<T: Record> RecordDoc<T> {
         &self.value
     }
 
-    /// Makes the document hold `value`, as a minimal change (autosurgeon diffs it).
+    /// Makes the document hold `value`, as a minimal change (autosurgeon diffs it), written in
+    /// this code's schema version (a version-1 document is upgraded by its next change).
     ///
     /// `value` must come from this document's current [`value`](Self::value) (text fields remember
     /// the version they were read at); a value read before a merge is refused as
@@ -272,7 +415,11 @@ impl<T: Record> RecordDoc<T> {
             self.doc.rollback();
             return Err(DocError::Stale { kind: T::KIND, id: value.record_id(), reason: e.to_string() });
         }
-        self.doc.commit();
+        if let Err(e) = stamp_version(&mut self.doc, T::KIND) {
+            self.doc.rollback();
+            return Err(DocError::Stale { kind: T::KIND, id: value.record_id(), reason: e.to_string() });
+        }
+        self.commit("edit");
         self.value = hydrate(&self.doc).expect("a document just reconciled from a value hydrates");
         Ok(())
     }
@@ -304,6 +451,7 @@ impl<T: Record> RecordDoc<T> {
         let id = self.value.record_id();
         let corrupt = |reason: String| DocError::Corrupt { kind: T::KIND, id: id.clone(), reason };
         let actor = self.doc.get_actor().clone();
+        let time = self.time;
         let mut candidate = self.doc.fork().with_actor(actor);
         let missing = guarded(|| merge(&mut candidate).map(|()| !candidate.get_missing_deps(&[]).is_empty()))
             .map_err(corrupt)?
@@ -312,6 +460,7 @@ impl<T: Record> RecordDoc<T> {
             return Err(corrupt("the changes build on changes this copy does not have; send the whole document".into()));
         }
         *self = Self::from_doc(&id, candidate)?;
+        self.time = time;
         Ok(())
     }
 

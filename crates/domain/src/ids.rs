@@ -47,6 +47,15 @@ macro_rules! id_type {
                 r.str(self.0.to_string())
             }
         }
+        impl $crate::schema::Described for $name {
+            fn shape() -> $crate::schema::Shape {
+                $crate::schema::Shape::Str(Some($crate::schema::Format {
+                    name: "uuid",
+                    pattern: "a UUID such as 0b7e2c1a-5d34-4f0e-9a51-2f3d8c6b7e10",
+                    valid: |s| s.parse::<$name>().is_ok(),
+                }))
+            }
+        }
         impl Hydrate for $name {
             fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
                 s.parse().map_err(|e: IdError| HydrateError::unexpected($what, e.to_string()))

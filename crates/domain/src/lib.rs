@@ -12,6 +12,9 @@
 //! - [`respite_ledger`] turns a child's counted uses into remaining hours, which may go negative
 //!   when offline devices together passed the cap, naming the sessions past it.
 //! - Validation returns every [`Problem`] with its field and a message in Japanese and English.
+//! - [`schema`] describes each record's document (every field's path and automerge type), so a
+//!   document that does not fit is refused naming the field (`vitals[2].pulse: expected null or
+//!   uint, found int`), and the schema is published in `docs/schema/`.
 //!
 //! # Example
 //! ```
@@ -56,7 +59,10 @@ pub mod hashing;
 pub mod ids;
 pub mod password;
 pub mod rules;
+pub mod schema;
 pub mod score;
+#[cfg(feature = "sqlx")]
+pub mod sql;
 pub mod validation;
 pub mod visit;
 pub mod wire;

@@ -4,6 +4,7 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
+use crate::schema::described;
 use crate::validation::{labelled_enum, Problems};
 
 labelled_enum! {
@@ -171,6 +172,9 @@ pub fn medical_care_score(entries: &[ScoreEntry]) -> Score {
     }
     score
 }
+
+// The score entries' document schema (crate::schema): a list keyed by the item.
+described!(ScoreEntry keyed item { item, watch });
 
 #[cfg(test)]
 mod tests {

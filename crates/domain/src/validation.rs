@@ -132,7 +132,8 @@ impl fmt::Display for Label {
 }
 
 /// Declares a unit-only enum that is stored and serialised by a stable snake_case name, with a
-/// bilingual label per variant, `ALL`, `name()` and `FromStr`.
+/// bilingual label per variant, `ALL`, `name()` and `FromStr`; its schema
+/// ([`Described`](crate::schema::Described)) allows exactly those names.
 macro_rules! labelled_enum {
     (
         $(#[$meta:meta])*
@@ -198,6 +199,11 @@ macro_rules! labelled_enum {
                 s.parse().map_err(|e: $crate::validation::UnknownName| {
                     autosurgeon::HydrateError::unexpected(stringify!($name), e.to_string())
                 })
+            }
+        }
+        impl $crate::schema::Described for $name {
+            fn shape() -> $crate::schema::Shape {
+                $crate::schema::Shape::Enum(&[$($key),+])
             }
         }
     };

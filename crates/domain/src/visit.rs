@@ -12,6 +12,7 @@ use crate::calendar::{Date, DateTime, FiscalYear};
 use crate::checklist::{Checklist, ChecklistTemplate};
 use crate::ids::{ChildId, VisitId};
 use crate::rules::{check_daytime_care, MunicipalityRules};
+use crate::schema::described;
 use crate::score::CareItem;
 use crate::validation::{excerpt, is_blank, labelled_enum, Problems};
 
@@ -261,8 +262,13 @@ pub struct Handover {
 }
 
 /// The family's confirmation (保護者確認), or why there is none.
+///
+/// One shape everywhere: in the document, in JSON and in the TypeScript bindings it is a map
+/// whose `kind` names the variant (`confirmed`, `not_confirmed`) beside the variant's fields.
+/// Documents of schema version 1 stored it as autosurgeon's derive does (`{"Confirmed": {…}}`):
+/// those still load, and the next change rewrites it in the one shape.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum GuardianConfirmation {
     /// Confirmed by a guardian.
@@ -279,6 +285,103 @@ pub enum GuardianConfirmation {
         /// Why.
         reason: String,
     },
+}
+
+const CONFIRMED: &str = "confirmed";
+const NOT_CONFIRMED: &str = "not_confirmed";
+
+impl Reconcile for GuardianConfirmation {
+    type Key<'a> = autosurgeon::reconcile::NoKey;
+    fn reconcile<R: autosurgeon::Reconciler>(&self, mut r: R) -> Result<(), R::Error> {
+        use autosurgeon::reconcile::MapReconciler;
+        let mut m = r.map()?;
+        match self {
+            GuardianConfirmation::Confirmed { name, at, signature } => {
+                // Also drops a schema-version-1 `Confirmed`/`NotConfirmed` key.
+                m.retain(|k, _| matches!(k, "kind" | "name" | "at" | "signature"))?;
+                m.put("kind", CONFIRMED)?;
+                m.put("name", name)?;
+                m.put("at", at)?;
+                m.put("signature", signature)?;
+            }
+            GuardianConfirmation::NotConfirmed { reason } => {
+                m.retain(|k, _| matches!(k, "kind" | "reason"))?;
+                m.put("kind", NOT_CONFIRMED)?;
+                m.put("reason", reason)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The fields of `Confirmed` as schema version 1 stored them (under a `Confirmed` key).
+#[derive(Hydrate)]
+struct LegacyConfirmed {
+    name: String,
+    at: DateTime,
+    signature: String,
+}
+
+/// The fields of `NotConfirmed` as schema version 1 stored them (under a `NotConfirmed` key).
+#[derive(Hydrate)]
+struct LegacyNotConfirmed {
+    reason: String,
+}
+
+impl Hydrate for GuardianConfirmation {
+    fn hydrate_map<D: autosurgeon::ReadDoc>(doc: &D, obj: &automerge::ObjId) -> Result<Self, autosurgeon::HydrateError> {
+        use autosurgeon::{hydrate_prop, HydrateError};
+        let has = |key: &str| matches!(doc.get(obj, key), Ok(Some(_)));
+        if has("kind") {
+            let kind: String = hydrate_prop(doc, obj, "kind")?;
+            return match kind.as_str() {
+                CONFIRMED => Ok(GuardianConfirmation::Confirmed {
+                    name: hydrate_prop(doc, obj, "name")?,
+                    at: hydrate_prop(doc, obj, "at")?,
+                    signature: hydrate_prop(doc, obj, "signature")?,
+                }),
+                NOT_CONFIRMED => Ok(GuardianConfirmation::NotConfirmed { reason: hydrate_prop(doc, obj, "reason")? }),
+                other => Err(HydrateError::unexpected("confirmed or not_confirmed", excerpt(other))),
+            };
+        }
+        // Schema version 1.
+        if has("Confirmed") {
+            let LegacyConfirmed { name, at, signature } = hydrate_prop(doc, obj, "Confirmed")?;
+            return Ok(GuardianConfirmation::Confirmed { name, at, signature });
+        }
+        if has("NotConfirmed") {
+            let LegacyNotConfirmed { reason } = hydrate_prop(doc, obj, "NotConfirmed")?;
+            return Ok(GuardianConfirmation::NotConfirmed { reason });
+        }
+        Err(HydrateError::unexpected("a guardian confirmation with a kind", "a map without one".into()))
+    }
+}
+
+impl crate::schema::Described for GuardianConfirmation {
+    fn shape() -> crate::schema::Shape {
+        use crate::schema::{field, Shape, Tagged, Variant};
+        fn every_variant_is_listed(g: &GuardianConfirmation) {
+            match g {
+                GuardianConfirmation::Confirmed { name: _, at: _, signature: _ } | GuardianConfirmation::NotConfirmed { reason: _ } => {}
+            }
+        }
+        let _ = every_variant_is_listed;
+        Shape::Tagged(Tagged {
+            tag: "kind",
+            variants: vec![
+                Variant {
+                    name: CONFIRMED,
+                    legacy: "Confirmed",
+                    fields: vec![
+                        field("name", |v: &LegacyConfirmed| &v.name),
+                        field("at", |v: &LegacyConfirmed| &v.at),
+                        field("signature", |v: &LegacyConfirmed| &v.signature),
+                    ],
+                },
+                Variant { name: NOT_CONFIRMED, legacy: "NotConfirmed", fields: vec![field("reason", |v: &LegacyNotConfirmed| &v.reason)] },
+            ],
+        })
+    }
 }
 
 /// A visit record.
@@ -1175,3 +1278,36 @@ pub(crate) mod tests {
         assert!(p.has_code("daytime_score") && p.has_code("daytime_length"), "{p}");
     }
 }
+
+// The visit's document schema (crate::schema): every field listed, types from the structs.
+described!(Station { id, name });
+described!(StaffMember keyed id { id, name, profession, role, station_id });
+described!(VitalReading keyed id { id, at, respiration, pulse, temperature_c, spo2, bp_systolic, bp_diastolic });
+described!(CareGiven keyed id { id, item, count, amount_ml, rate_ml_per_h, oxygen_l_per_min, note });
+described!(SoapNote { subjective, objective, assessment, plan });
+described!(HandoverTopic keyed id { id, topic, detail });
+described!(SignOff { staff_id, name, at });
+described!(Handover { from_station, to_station, topics, from_sign_off, to_sign_off });
+described!(Visit {
+    id,
+    child_id,
+    station,
+    kind,
+    place,
+    scheduled_start,
+    scheduled_end,
+    actual_start,
+    actual_end,
+    outcome,
+    staff,
+    vitals,
+    care,
+    note,
+    checklist,
+    handover,
+    guardian,
+    status,
+});
+described!(VisitIndexView { id, child_id, station, kind, scheduled_start, actual_start, actual_end, outcome, staff, status });
+described!(StationRef { id });
+described!(StaffRoleRef { role });

@@ -1,6 +1,7 @@
 //! Who may read and write which records. Pure decisions over facts the storage looks up; the
 //! push path and the change feed call them (the feed's SQL filter says the same as
-//! [`may_access`]).
+//! [`may_access`]: the property test at the end of this file holds the two together on real
+//! SQLite and PostgreSQL databases).
 //!
 //! A record belongs to a child: a face sheet to itself, a visit to its `child_id`. A child is
 //! owned by the organisation of whoever first stored its face sheet; users are assigned children.
@@ -14,26 +15,7 @@
 
 use carebook_domain::{Role, Visit, VisitStatus};
 
-/// An authenticated request's account and device.
-#[derive(Debug, Clone)]
-pub(crate) struct Caller {
-    pub user_id: String,
-    pub username: String,
-    pub role: Role,
-    pub org_id: String,
-    pub device_id: String,
-}
-
-/// What the server knows about a child, as seen by one caller.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct ChildFacts {
-    /// The owning organisation, once a face sheet is stored.
-    pub owner: Option<String>,
-    /// The child's municipality code, from the stored face sheet.
-    pub municipality: Option<String>,
-    /// Whether the child is assigned to the caller.
-    pub assigned: bool,
-}
+use crate::model::{Caller, ChildFacts};
 
 /// Whether `caller` may read (and, within their role's limits, write) records of this child.
 pub(crate) fn may_access(caller: &Caller, child: &ChildFacts) -> bool {
@@ -130,5 +112,189 @@ mod tests {
         assert!(only_guardian_changed(&before, &after));
         after.place = "学校".into();
         assert!(!only_guardian_changed(&before, &after));
+    }
+}
+
+/// The rule in Rust ([`may_access`] over the facts `Storage::child_facts` looks up) and the rule
+/// in SQL (the storage's readable set: `readable_children`, and the filter of `changes` and
+/// `catch_up`) answer the same for random worlds on a real SQLite database: organisations of
+/// both kinds, users of every role moved between them, children owned by random stations (or
+/// by nobody: visits stored before any face sheet), nurses' assignments and parents' own
+/// children. On SQLite and, when the test cluster is set up, on PostgreSQL.
+#[cfg(test)]
+mod agrees_with_the_sql {
+    use std::cell::Cell;
+
+    use carebook_domain::{CatchUpRequest, ChildId, RecordKind, Role};
+    use carebook_testkit::{Db, TestDb};
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+    use super::may_access;
+    use crate::model::{unix_now, Caller, OrgKind};
+    use crate::storage::{FaceSheet, Page, Storage, Version};
+
+    /// The organisations: two stations and a municipality office.
+    const ORGS: [(&str, OrgKind); 3] =
+        [("st-kakuu-1", OrgKind::Station), ("st-kakuu-2", OrgKind::Station), ("ku-kakuu", OrgKind::Municipality)];
+    /// The accounts every world re-roles (made once: each costs an Argon2 hash).
+    const USERS: usize = 5;
+
+    #[derive(Debug, Clone)]
+    struct ChildSpec {
+        /// The organisation whose face sheet claimed the child (`None`: no face sheet stored).
+        owner: Option<usize>,
+        /// How many visits are stored.
+        visits: usize,
+        /// Whether it is assigned to each user (a nurse's child, a parent's own).
+        assigned: Vec<bool>,
+    }
+
+    #[derive(Debug, Clone)]
+    struct World {
+        /// Each user's role and organisation.
+        users: Vec<(Role, usize)>,
+        children: Vec<ChildSpec>,
+    }
+
+    fn world() -> impl Strategy<Value = World> {
+        let role = prop_oneof![Just(Role::Admin), Just(Role::Office), Just(Role::Nurse), Just(Role::Parent)];
+        let child = (proptest::option::of(0..ORGS.len()), 0..3usize, proptest::collection::vec(proptest::bool::weighted(0.3), USERS))
+            .prop_map(|(owner, visits, assigned)| ChildSpec { owner, visits, assigned });
+        (proptest::collection::vec((role, 0..ORGS.len()), USERS), proptest::collection::vec(child, 1..6))
+            .prop_map(|(users, children)| World { users, children })
+    }
+
+    struct Account {
+        username: String,
+        device_id: String,
+    }
+
+    async fn accounts(storage: &Storage) -> Vec<Account> {
+        let mut out = Vec::new();
+        for i in 0..USERS {
+            let username = format!("kakuu-user-{i}");
+            let (org, kind) = ORGS[i % ORGS.len()];
+            let info = storage.add_user(&username, "umi-to-sora-no-mihon", Role::Nurse, org, kind).await.unwrap();
+            let token_hash = [i as u8; 32];
+            let device_id = storage.create_device(&info.id, "見本の端末", &token_hash, unix_now(), unix_now() + 86_400).await.unwrap();
+            out.push(Account { username, device_id });
+        }
+        out
+    }
+
+    /// Builds `world` in the storage (its children are new; the accounts are re-roled), then
+    /// compares the two rules for every (user, child) pair. Counts the pairs each way in `seen`.
+    async fn check(storage: &Storage, accounts: &[Account], world: &World, seen: &[Cell<usize>; 2]) -> Result<(), TestCaseError> {
+        let fail = |e: crate::model::Error| TestCaseError::fail(e.to_string());
+        let mut callers = Vec::new();
+        for (account, &(role, org)) in accounts.iter().zip(&world.users) {
+            let info = storage.change_user(&account.username, Some(role), Some(ORGS[org])).await.map_err(fail)?;
+            callers.push(Caller {
+                user_id: info.id,
+                username: info.username,
+                role: info.role,
+                org_id: info.org_id,
+                device_id: account.device_id.clone(),
+            });
+        }
+        let mut ids = Vec::new();
+        let mut since = i64::MAX;
+        for spec in &world.children {
+            let child = ChildId::random();
+            let id = child.to_string();
+            let mut versions = Vec::new();
+            if let Some(org) = spec.owner {
+                versions.push(Version {
+                    id: id.clone(),
+                    kind: RecordKind::Child,
+                    child_id: id.clone(),
+                    bytes: b"mihon".to_vec(),
+                    expected_seq: None,
+                    face_sheet: Some(FaceSheet { org_id: ORGS[org].0.into(), municipality: "13101".into() }),
+                    heads: String::new(),
+                    index_json: None,
+                });
+            }
+            // A child nobody owns and nobody is assigned exists on the server only by its visits.
+            let bare = spec.owner.is_none() && !spec.assigned.contains(&true);
+            for _ in 0..spec.visits.max(usize::from(bare)) {
+                versions.push(Version {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    kind: RecordKind::Visit,
+                    child_id: id.clone(),
+                    bytes: b"mihon".to_vec(),
+                    expected_seq: None,
+                    face_sheet: None,
+                    heads: String::new(),
+                    index_json: None,
+                });
+            }
+            for seq in storage.write_versions(&versions, &callers[0], unix_now()).await.map_err(fail)? {
+                since = since.min(seq.ok_or_else(|| TestCaseError::fail("a new record was not written"))? - 1);
+            }
+            for (account, _) in accounts.iter().zip(&spec.assigned).filter(|(_, a)| **a) {
+                storage.assign(&account.username, child).await.map_err(fail)?;
+            }
+            ids.push((id, !versions.is_empty()));
+        }
+        let page = Page { limit: 1_000_000, max_bytes: i64::MAX };
+        for (caller, &(role, org)) in callers.iter().zip(&world.users) {
+            let buckets = storage.readable_children(caller).await.map_err(fail)?;
+            let feed = storage.changes(caller, since, page, false).await.map_err(fail)?;
+            let request = CatchUpRequest {
+                children: ids.iter().map(|(id, _)| id.clone()).collect(),
+                upto: i64::MAX,
+                after: None,
+                limit: None,
+                max_bytes: None,
+                total: false,
+            };
+            let caught_up = storage.catch_up(caller, &request, page).await.map_err(fail)?;
+            for ((id, has_records), spec) in ids.iter().zip(&world.children) {
+                let facts = storage.child_facts(id, &caller.user_id).await.map_err(fail)?;
+                // The facts are the world as built (else agreeing would prove little).
+                let user = callers.iter().position(|c| c.user_id == caller.user_id).unwrap_or_default();
+                prop_assert_eq!(facts.owner.as_deref(), spec.owner.map(|o| ORGS[o].0));
+                prop_assert_eq!(facts.assigned, spec.assigned[user]);
+                let rust = may_access(caller, &facts);
+                seen[usize::from(rust)].set(seen[usize::from(rust)].get() + 1);
+                let context = format!("{role:?} of {} and child {spec:?}", ORGS[org].0);
+                prop_assert_eq!(rust, buckets.contains(id), "readable_children, {}", context);
+                if *has_records {
+                    prop_assert_eq!(rust, feed.documents.iter().any(|d| &d.child_id == id), "changes, {}", context);
+                    prop_assert_eq!(rust, caught_up.documents.iter().any(|d| &d.child_id == id), "catch_up, {}", context);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the property on a fresh database of `db`'s kind (`None`: PostgreSQL is not set up).
+    fn agree_on(db: Db) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let Some(test_db) = rt.block_on(TestDb::create(db)) else { return };
+        let storage = rt.block_on(Storage::open(&test_db.url)).unwrap();
+        let accounts = rt.block_on(accounts(&storage));
+        let seen = [Cell::new(0), Cell::new(0)];
+        let mut runner = TestRunner::new(Config { cases: 48, failure_persistence: None, ..Config::default() });
+        let result = runner.run(&world(), |world| rt.block_on(check(&storage, &accounts, &world, &seen)));
+        rt.block_on(storage.close());
+        rt.block_on(test_db.drop_database());
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+        let (denied, allowed) = (seen[0].get(), seen[1].get());
+        assert!(denied > 20 && allowed > 20, "both answers were tried: {denied} denied, {allowed} allowed");
+    }
+
+    #[test]
+    fn the_sql_readable_set_and_may_access_agree_for_random_callers_and_children_on_sqlite() {
+        agree_on(Db::Sqlite);
+    }
+
+    #[test]
+    fn the_sql_readable_set_and_may_access_agree_for_random_callers_and_children_on_postgres() {
+        agree_on(Db::Postgres);
     }
 }

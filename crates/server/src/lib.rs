@@ -63,11 +63,13 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
 
+// The layers, each importing only those above it in this list (see `model`; the test
+// `the_layers_import_only_downward` holds them to it).
 mod access;
 mod auth;
-mod config;
-mod error;
 mod http;
+mod model;
+mod password;
 mod push;
 mod serve;
 mod storage;
@@ -79,9 +81,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{Config, ConfigError};
-pub use error::{Error, Result};
-pub use storage::{open_storage, Backend, DeviceSummary, Health, OrgKind, QuarantineQuota, Storage, UserSummary};
+pub use model::{Config, ConfigError, Error, OrgKind, QuarantineQuota, Result};
+pub use storage::{open_storage, Backend, DeviceSummary, Health, Storage, UserSummary};
 
 /// A running server.
 ///
@@ -126,7 +127,7 @@ pub fn launch_with_listener(config: Config, storage: Storage, listener: TcpListe
     };
     let storage = storage.with_quarantine_quota(config.quarantine_quota());
     let heavy = push::Heavy::new(&config);
-    let hasher = auth::Hasher::start(config.hash_concurrency, config.hash_queue);
+    let hasher = password::Hasher::start(config.hash_concurrency, config.hash_queue);
     let app = http::router(http::AppState { storage, config: Arc::new(config), heavy, hasher });
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve::serve(listener, app, limits, async move {
@@ -180,5 +181,100 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {}
         () = terminate => {}
+    }
+}
+
+/// The layers stay a straight line: each module of the crate imports (`crate::…`, outside
+/// comments) only modules of a lower layer, read from the sources themselves.
+#[cfg(test)]
+mod layers {
+    use std::path::Path;
+
+    /// Lowest first. Modules of one layer do not import each other.
+    const LAYERS: &[&[&str]] = &[&["model"], &["password"], &["storage"], &["access"], &["auth", "push"], &["http"], &["serve"]];
+
+    fn layer_of(module: &str) -> Option<usize> {
+        LAYERS.iter().position(|l| l.contains(&module))
+    }
+
+    /// The crate's top-level modules a source names with `crate::`, outside comments.
+    fn imports(source: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for line in source.lines() {
+            let code = line.split("//").next().unwrap_or_default();
+            let mut rest = code;
+            while let Some(at) = rest.find("crate::") {
+                let before = rest[..at].chars().next_back();
+                rest = &rest[at + "crate::".len()..];
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    continue; // `carebook_crate::…` or the like
+                }
+                let names: Vec<&str> = match rest.strip_prefix('{') {
+                    Some(group) => group.split('}').next().unwrap_or_default().split(',').collect(),
+                    None => vec![rest],
+                };
+                for name in names {
+                    let name: String = name.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    if !name.is_empty() {
+                        out.push(name);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Every way `module`'s source breaks the order.
+    fn breaches(module: &str, source: &str) -> Vec<String> {
+        let Some(own) = layer_of(module) else { return vec![format!("{module} is in no layer")] };
+        imports(source)
+            .into_iter()
+            .filter(|m| m != module)
+            .filter_map(|m| match layer_of(&m) {
+                Some(l) if l < own => None,
+                // Items of the crate root (re-exports) sit above every layer.
+                _ => Some(format!("{module} imports crate::{m}")),
+            })
+            .collect()
+    }
+
+    /// Every `.rs` file under `dir`, with the top-level module it belongs to.
+    fn sources(dir: &Path, module: Option<&str>, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+            if path.is_dir() {
+                sources(&path, Some(module.unwrap_or(&stem)), out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let m = module.map_or(stem, str::to_string);
+                if m != "lib" {
+                    out.push((m, std::fs::read_to_string(&path).unwrap()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_layers_import_only_downward() {
+        let mut files = Vec::new();
+        sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), None, &mut files);
+        assert!(files.len() >= 15, "found only {} source files", files.len());
+        let found: Vec<String> = files.iter().flat_map(|(m, s)| breaches(m, s)).collect();
+        assert!(
+            found.is_empty(),
+            "imports against the layer order (model → password → storage → access → auth, push → http → serve):\n{}",
+            found.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_check_sees_an_upward_import_a_sideways_one_and_a_grouped_one() {
+        assert_eq!(breaches("storage", "use crate::auth;\n"), ["storage imports crate::auth"]);
+        assert_eq!(breaches("auth", "use crate::push::Heavy;"), ["auth imports crate::push"]);
+        assert_eq!(breaches("model", "    let c = crate::Config::default();"), ["model imports crate::Config"]);
+        assert_eq!(breaches("access", "use crate::{model, http::ApiError};"), ["access imports crate::http"]);
+        assert!(breaches("http", "use crate::{access, auth, push};\nuse crate::model::Error;").is_empty());
+        assert!(breaches("storage", "/// See [`crate::access::may_access`].\n// crate::http").is_empty(), "comments are not imports");
+        assert_eq!(breaches("newcomer", ""), ["newcomer is in no layer"]);
     }
 }

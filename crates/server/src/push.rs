@@ -28,14 +28,15 @@ use std::sync::Arc;
 
 use automerge::{ActorId, AutoCommit};
 use carebook_domain::bounds::{Limits, Refusal};
+use carebook_domain::schema::{KIND_KEY, VERSION_KEY};
 use carebook_domain::{
     builtin_templates, Child, Date, DocError, DocPayload, MunicipalityRules, Problems, PushOutcome, PushResult, Record, RecordDoc,
     RecordKind, Visit, VisitContext, VisitStatus,
 };
 
-use crate::access::{self, Caller, ChildFacts};
-use crate::error::{Error, Result};
-use crate::storage::{unix_now, FaceSheet, Kept, NewQuarantine, QuotaHit, Storage, StoredDoc, Version};
+use crate::access;
+use crate::model::{unix_now, Caller, ChildFacts, Config, Error, Result};
+use crate::storage::{FaceSheet, Kept, NewQuarantine, QuotaHit, Storage, StoredDoc, Version};
 use tokio::sync::Semaphore;
 
 /// The municipality whose rules apply when the server has no face sheet for the child.
@@ -69,6 +70,12 @@ impl Reject {
             }
             DocError::Schema { .. } | DocError::IdMismatch { .. } | DocError::Stale { .. } => {
                 Reject { code: "schema_mismatch", reason: format!("記録の形式が合いません / {e}"), child }
+            }
+            // Written by a newer app than this server knows: not corrupt; the server is updated.
+            DocError::TooNew { .. } => {
+                Reject {
+                    code: "schema_too_new", reason: format!("この記録はサーバーより新しい版のアプリで作られています / {e}"), child
+                }
             }
         }
     }
@@ -160,6 +167,9 @@ const PARENT_MAX_OPS: usize = 256;
 /// Whether the changes from `before` to `after` touch nothing but the visit's `guardian` key
 /// and what lies under it, and stay small. Checked on the document, not on hydrated values,
 /// which would not see keys the schema does not know (or conflicting values that lose).
+/// The root's record kind and schema version may be written too: a parent's app upgrades a
+/// document of an older schema version with its change (the merged document is then checked,
+/// so another kind or a version newer than the server's is refused).
 fn only_guardian_ops(doc: &mut AutoCommit, before: &[automerge::ChangeHash], after: &[automerge::ChangeHash]) -> bool {
     let ops: usize = doc.get_changes(before).iter().map(|c| c.len()).sum();
     if ops > PARENT_MAX_OPS {
@@ -169,7 +179,7 @@ fn only_guardian_ops(doc: &mut AutoCommit, before: &[automerge::ChangeHash], aft
         Some((_, automerge::Prop::Map(key))) => key == "guardian",
         Some(_) => false,
         None => {
-            matches!(&p.action, automerge::PatchAction::PutMap { key, .. } if key == "guardian")
+            matches!(&p.action, automerge::PatchAction::PutMap { key, .. } if key == "guardian" || key == KIND_KEY || key == VERSION_KEY)
                 || matches!(&p.action, automerge::PatchAction::DeleteMap { key } if key == "guardian")
         }
     })
@@ -350,7 +360,7 @@ pub(crate) struct Heavy {
 }
 
 impl Heavy {
-    pub(crate) fn new(config: &crate::Config) -> Heavy {
+    pub(crate) fn new(config: &Config) -> Heavy {
         Heavy {
             limits: config.document_limits(),
             push_budget: config.max_push_inflated_bytes,
@@ -439,8 +449,16 @@ async fn attempt(req: &mut Request<'_>, p: &Arc<DocPayload>) -> Result<Step> {
                 return Ok(Step::Rejected(Reject::forbidden(Some(s.child_id.clone()))));
             }
             if s.kind != p.kind {
-                let reason =
-                    format!("記録 {} は{}です / record {} is a {} record, not a {} record", p.id, s.kind.label().ja, p.id, s.kind, p.kind);
+                let reason = format!(
+                    "記録 {} は{}です / record {} is a {} record, not a {} record ({KIND_KEY}: expected {:?}, found {:?})",
+                    p.id,
+                    s.kind.label().ja,
+                    p.id,
+                    s.kind,
+                    p.kind,
+                    p.kind.name(),
+                    s.kind.name()
+                );
                 return Ok(Step::Rejected(Reject { code: "schema_mismatch", reason, child: Some(s.child_id.clone()) }));
             }
             Some(facts)

@@ -111,22 +111,7 @@ fn refused_as(r: &PushResult) -> &str {
     r.code.as_deref().unwrap()
 }
 
-macro_rules! on_both_backends {
-    ($($story:ident),* $(,)?) => {$(
-        mod $story {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                super::$story(super::Db::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgres() {
-                super::$story(super::Db::Postgres).await
-            }
-        }
-    )*};
-}
-
-on_both_backends!(
+carebook_testkit::on_both_backends!(
     a_parents_pushes_of_random_bytes_stop_at_the_device_quota_and_other_devices_are_kept_until_the_total,
     a_flood_of_small_refusals_is_bounded_and_counted_on_one_row,
     concurrent_refusals_from_one_device_cannot_pass_its_quota_together,

@@ -206,22 +206,7 @@ async fn station_a_child(h: &Harness) -> (String, RecordDoc<Child>, RecordDoc<Vi
     (token, child, visit)
 }
 
-macro_rules! on_both_backends {
-    ($($story:ident),* $(,)?) => {$(
-        mod $story {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                super::$story(super::Db::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgres() {
-                super::$story(super::Db::Postgres).await
-            }
-        }
-    )*};
-}
-
-on_both_backends!(
+carebook_testkit::on_both_backends!(
     health_answers_ok_and_unknown_routes_answer_json,
     login_with_the_right_password_gives_the_device_a_token,
     a_wrong_password_or_unknown_user_is_unauthorized,
@@ -241,6 +226,7 @@ on_both_backends!(
     a_nurse_cannot_approve_and_an_approved_record_is_locked_and_quarantined,
     corrupt_bytes_are_rejected_and_kept_in_quarantine,
     a_merge_that_breaks_the_schema_or_the_rules_is_rejected_and_not_stored,
+    a_record_of_a_newer_schema_version_is_refused_as_too_new_not_as_corrupt,
     changes_alone_merge_but_changes_on_missing_ancestors_are_refused,
     an_oversized_body_is_refused_with_a_json_413,
     replaying_a_push_is_accepted_without_a_new_seq_or_audit_row,
@@ -588,10 +574,11 @@ async fn a_nurse_of_another_station_can_neither_read_nor_write_nor_tell_what_exi
     let mut under_foreign = payload(&mut own);
     under_foreign.id = child.value().id.to_string();
     let mut under_unknown = payload(&mut own);
-    under_unknown.id = ChildId::random().to_string();
+    let unknown_id = ChildId::random();
+    under_unknown.id = unknown_id.to_string();
     let (foreign, unknown) = (h.push_one(&b, under_foreign).await, h.push_one(&b, under_unknown).await);
-    rejected(&foreign, "schema_mismatch");
-    rejected(&unknown, "schema_mismatch");
+    schema_error(&foreign, &format!("id: expected {}, found {}", child.value().id, own.value().id));
+    schema_error(&unknown, &format!("id: expected {}, found {}", unknown_id, own.value().id));
 
     assert!(h.changes(&b, 0, None).await.documents.is_empty());
     let a = h.token("nurse-a").await;
@@ -729,6 +716,18 @@ async fn a_parent_reads_their_child_and_may_only_confirm_a_visit(db: Db) {
     again.change(|v| v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "就寝中".into() }));
     accepted(&h.push_one(&parent, payload(&mut again)).await);
 
+    // A visit stored by an older app (schema version 1: no version in it): the parent's app
+    // writes the version with the confirmation, and that is still only the confirmation.
+    let nurse = h.token("nurse-a").await;
+    let mut old = new_visit(child.value().id);
+    old.automerge().delete(automerge::ROOT, "schema_version").unwrap();
+    old.automerge().commit();
+    accepted(&h.push_one(&nurse, payload(&mut old)).await);
+    let mut upgraded: RecordDoc<Visit> = from_changes(&h.changes(&parent, 0, None).await, &old.value().id.to_string());
+    upgraded.change(|v| v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "不在（架空）".into() }));
+    assert!(upgraded.automerge().get(automerge::ROOT, "schema_version").unwrap().is_some(), "the change wrote the version");
+    accepted(&h.push_one(&parent, payload(&mut upgraded)).await);
+
     let office = h.token("office-a").await;
     let stored: RecordDoc<Visit> = from_changes(&h.changes(&office, 0, None).await, &visit.value().id.to_string());
     assert!(matches!(stored.value().guardian, Some(GuardianConfirmation::NotConfirmed { .. })));
@@ -850,16 +849,74 @@ async fn a_merge_that_breaks_the_schema_or_the_rules_is_rejected_and_not_stored(
 
     // A face sheet pushed as a visit, a visit under another record's name, a new record of the
     // wrong shape.
+    // Each schema error names the field path and the type expected.
     let sheet_as_visit = DocPayload { id: child.value().id.to_string(), kind: RecordKind::Visit, bytes: child.save() };
-    rejected(&h.push_one(&nurse, sheet_as_visit).await, "schema_mismatch");
-    let misnamed = DocPayload { id: uuid::Uuid::new_v4().to_string(), kind: RecordKind::Visit, bytes: visit.save() };
-    rejected(&h.push_one(&nurse, misnamed).await, "schema_mismatch");
-    let wrong_shape = DocPayload { id: uuid::Uuid::new_v4().to_string(), kind: RecordKind::Visit, bytes: new_child().save() };
-    rejected(&h.push_one(&nurse, wrong_shape).await, "schema_mismatch");
+    schema_error(&h.push_one(&nurse, sheet_as_visit).await, r#"record_kind: expected "visit", found "child""#);
+    let misnamed_id = uuid::Uuid::new_v4().to_string();
+    let misnamed = DocPayload { id: misnamed_id.clone(), kind: RecordKind::Visit, bytes: visit.save() };
+    schema_error(&h.push_one(&nurse, misnamed).await, &format!("id: expected {misnamed_id}, found {}", visit.value().id));
+    let mut sheet = new_child();
+    let wrong_shape = DocPayload { id: sheet.value().id.to_string(), kind: RecordKind::Visit, bytes: sheet.save() };
+    schema_error(&h.push_one(&nurse, wrong_shape).await, r#"record_kind: expected "visit", found "child""#);
+    // What another program writes by mistake: a JavaScript number is an int, the pulse a uint.
+    let mut int_pulse = new_visit(child.value().id);
+    int_pulse.change(|v| v.vitals.push(VitalReading { id: "r1".into(), pulse: Some(110), ..Default::default() }));
+    let doc = int_pulse.automerge();
+    let vitals = match doc.get(automerge::ROOT, "vitals").unwrap() {
+        Some((_, id)) => id,
+        None => panic!("a visit has vitals"),
+    };
+    let first = match doc.get(&vitals, 0).unwrap() {
+        Some((_, id)) => id,
+        None => panic!("one reading"),
+    };
+    doc.put(&first, "pulse", automerge::ScalarValue::Int(110)).unwrap();
+    doc.commit();
+    schema_error(&h.push_one(&nurse, payload(&mut int_pulse)).await, "vitals[0].pulse: expected null or uint, found int");
+    // A place written as text, a guardian left out instead of null.
+    let mut text_place = new_visit(child.value().id);
+    let doc = text_place.automerge();
+    let place = doc.put_object(automerge::ROOT, "place", automerge::ObjType::Text).unwrap();
+    doc.splice_text(&place, 0, 0, "学校").unwrap();
+    doc.delete(automerge::ROOT, "guardian").unwrap();
+    doc.commit();
+    schema_error(&h.push_one(&nurse, payload(&mut text_place)).await, "place: expected str, found text");
+    let mut no_guardian = new_visit(child.value().id);
+    no_guardian.automerge().delete(automerge::ROOT, "guardian").unwrap();
+    no_guardian.automerge().commit();
+    schema_error(&h.push_one(&nurse, payload(&mut no_guardian)).await, "guardian: expected null or map, found nothing");
 
     let after = h.changes(&nurse, 0, None).await;
     assert_eq!(after, before, "nothing was stored");
-    assert_eq!(h.quarantine(&h.token("office-a").await).await.len(), 6);
+    let quarantined = h.quarantine(&h.token("office-a").await).await;
+    assert_eq!(quarantined.len(), 9);
+    assert!(
+        quarantined.iter().any(|q| q.code == "schema_mismatch" && q.reason.contains("vitals[0].pulse: expected null or uint, found int")),
+        "the quarantine keeps the field path: {quarantined:?}"
+    );
+    h.finish().await;
+}
+
+/// A schema refusal whose reason names `what` (a field path and the type expected).
+fn schema_error(r: &PushResult, what: &str) {
+    rejected(r, "schema_mismatch");
+    let reason = r.reason.as_deref().unwrap_or_default();
+    assert!(reason.contains(what), "{what:?} not in {reason:?}");
+}
+
+async fn a_record_of_a_newer_schema_version_is_refused_as_too_new_not_as_corrupt(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (nurse, child, _) = station_a_child(&h).await;
+    let mut newer = new_visit(child.value().id);
+    newer.automerge().put(automerge::ROOT, "schema_version", automerge::ScalarValue::Uint(3)).unwrap();
+    newer.automerge().commit();
+    let r = h.push_one(&nurse, payload(&mut newer)).await;
+    rejected(&r, "schema_too_new");
+    let reason = r.reason.unwrap();
+    assert!(reason.contains("schema version 3") && reason.contains("update the app"), "{reason}");
+    let q = h.quarantine(&h.token("office-a").await).await;
+    assert_eq!(q.iter().map(|q| q.code.as_str()).collect::<Vec<_>>(), ["schema_too_new"]);
     h.finish().await;
 }
 

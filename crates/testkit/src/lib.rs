@@ -2,6 +2,7 @@
 //! obviously fictional (見本, 架空).
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod db;
 pub mod process;
 pub use db::{Db, TestDb};
@@ -24,7 +25,7 @@ pub struct TempDevice {
 impl TempDevice {
     /// A fresh, empty device.
     pub async fn new() -> Result<TempDevice, CoreError> {
-        let dir = tempfile::tempdir().map_err(|e| CoreError::Storage(e.to_string()))?;
+        let dir = tempfile::tempdir()?;
         let app = Carebook::open(dir.path()).await?;
         Ok(TempDevice { app, dir })
     }
@@ -79,4 +80,28 @@ pub fn respite(child: ChildId, start: &str, end: &str) -> Visit {
     v.actual_end = Some(end.parse().expect("end"));
     v.staff.push(nurse("n1", StaffRole::Lead));
     v
+}
+
+/// Runs each story twice, as `<story>::on_sqlite` and `<story>::on_postgres`: every story is an
+/// `async fn story(db: carebook_testkit::Db)` in the calling module, which returns early when
+/// [`TestDb::create`] gives `None` (PostgreSQL not configured). The calling crate needs `tokio`
+/// (with its `macros` and `rt-multi-thread` features) among its dev-dependencies.
+///
+/// ```ignore
+/// carebook_testkit::on_both_backends!(a_nurse_stores_a_child, a_parent_may_only_confirm);
+/// ```
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($story:ident),* $(,)?) => {$(
+        mod $story {
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                super::$story($crate::Db::Sqlite).await
+            }
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                super::$story($crate::Db::Postgres).await
+            }
+        }
+    )*};
 }

@@ -3,17 +3,17 @@
 //! `split` (where the automerge time of creating and opening a visit goes), `hydrate` (only
 //! hydrating, for callgrind), `roundtrip` (one
 //! SQLite statement through sqlx), `respite` (remaining hours at 100k, its queries apart), `list` (the office list as written vs. with only the filters
-//! given), `rebuild` (where `rebuild_index` spends its time, and a batched prototype that writes
+//! given), `rebuild` (where `rebuild_index` spends its time, and documents loaded on every core
+//! then written by the store's own batched writer, `store::write_visit_rows`, which must give
 //! the same index). Each prints wall and CPU time.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use automerge::{ActorId, AutoCommit, ReadDoc};
 use carebook_bench::{child_id, copy_store, realistic_respite, runtime, seeded_store};
-use carebook_core::store::Indexed;
+use carebook_core::store::{write_visit_rows, Indexed};
 use carebook_core::{Carebook, VisitFilter};
-use carebook_domain::{MunicipalityRules, RecordDoc, Visit, VisitKind, VisitStatus, YearMonth};
+use carebook_domain::{RecordDoc, Visit, VisitIndexView, VisitKind, VisitStatus, YearMonth};
 use sqlx::Row;
 
 /// Only what the index needs from a visit (what `Visit::summary` reads).
@@ -300,8 +300,9 @@ fn rebuild() -> Res<()> {
         Ok::<_, Box<dyn std::error::Error>>(())
     })?;
 
-    // 3. A batched prototype: documents loaded on all cores, rules read once per municipality,
-    //    rows inserted 100 at a time; it must give the same index.
+    // 3. Batched: documents loaded on all cores, then the store's own batched writer
+    //    (`store::write_visit_rows`: rules read once per child, rows inserted 100 at a time);
+    //    it must give the same index.
     let dir = copy_store(&cached)?;
     let fp = rt.block_on(async {
         let app = Carebook::open(dir.path()).await?;
@@ -320,53 +321,30 @@ fn rebuild() -> Res<()> {
                 .map(|part| {
                     let actor = actor.clone();
                     s.spawn(move || {
-                        part.iter().map(|(id, b)| RecordDoc::<Visit>::load(id, b, actor.clone()).map(|d| d.value().clone())).collect::<Vec<_>>()
+                        part.iter()
+                            .map(|(id, b)| RecordDoc::<Visit>::load(id, b, actor.clone()).map(|d| d.value().clone()))
+                            .collect::<Vec<_>>()
                     })
                 })
                 .collect();
             handles.into_iter().flat_map(|h| h.join().expect("a loader thread")).collect::<Result<Vec<_>, _>>()
         })?;
-        let municipality: HashMap<String, String> =
-            sqlx::query("SELECT id, municipality FROM children").fetch_all(&mut *tx).await?.into_iter().map(|r| (r.get(0), r.get(1))).collect();
-        let mut rules: HashMap<String, MunicipalityRules> = HashMap::new();
-        for code in municipality.values() {
-            if !rules.contains_key(code) {
-                let r = app.store().rules(code).await?;
-                rules.insert(code.clone(), r);
-            }
-        }
-        let fallback = MunicipalityRules::tokyo_default("00000", "", "");
-        for batch in visits.chunks(100) {
-            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "INSERT OR REPLACE INTO visits (id, child_id, kind, station_id, date, start, month, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status) ",
-            );
-            qb.push_values(batch, |mut b, v| {
-                let r = municipality.get(&v.child_id.to_string()).and_then(|m| rules.get(m)).unwrap_or(&fallback);
-                let s = v.summary(r);
-                b.push_bind(s.id.to_string())
-                    .push_bind(s.child_id.to_string())
-                    .push_bind(s.kind.name())
-                    .push_bind(s.station_id)
-                    .push_bind(s.date.map(|d| d.to_string()))
-                    .push_bind(s.start.map(|d| d.to_string()))
-                    .push_bind(s.date.map(|d| d.year_month().to_string()))
-                    .push_bind(s.fiscal_year.map(|f| f.0))
-                    .push_bind(i64::from(s.duration_minutes))
-                    .push_bind(i64::from(s.billable_minutes))
-                    .push_bind(i64::from(s.uses))
-                    .push_bind(s.outcome.name())
-                    .push_bind(s.status.name());
-            });
-            qb.build().execute(&mut *tx).await?;
-        }
+        // The store's own batched writer: rules read once per child, rows 100 to a statement.
+        let views: Vec<VisitIndexView> = visits.iter().map(Visit::index_view).collect();
+        write_visit_rows(&mut tx, &views.iter().collect::<Vec<_>>()).await?;
         tx.commit().await?;
-        report(&format!("batched prototype (visits only), per record, {workers} loader threads"), visits.len(), t.elapsed(), cpu() - c);
+        report(
+            &format!("batched: loaded on all cores + store::write_visit_rows (visits only), per record, {workers} loader threads"),
+            visits.len(),
+            t.elapsed(),
+            cpu() - c,
+        );
         let fp = index_fingerprint(&pool).await?;
         app.store().clone().close().await;
         Ok::<_, Box<dyn std::error::Error>>(fp)
     })?;
     println!(
-        "index after the real rebuild: {} rows, fingerprint {}; after the prototype: {} rows, fingerprint {} ({})",
+        "index after the real rebuild: {} rows, fingerprint {}; after the batched write: {} rows, fingerprint {} ({})",
         reference.0,
         reference.1,
         fp.0,

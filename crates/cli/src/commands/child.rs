@@ -1,4 +1,4 @@
-//! `carebook child add|list|show`.
+//! `carebook child add|edit|list|show`.
 
 use carebook_core::clock;
 use carebook_domain::{Child, ChildId, Date, IncomeTier, InstructionState};
@@ -12,6 +12,12 @@ use crate::Env;
 pub enum ChildCmd {
     /// 児童を登録 / add a child's face sheet; prints the new id.
     Add(Box<AddArgs>),
+    /// フェイスシートを修正 / edit a child's face sheet: each option given replaces its field,
+    /// the others stay as they are. --guardian, --device, --score and --contact add to their list
+    /// (a score item already there is replaced); --clear-guardians, --clear-devices,
+    /// --clear-score and --clear-contacts empty a list first. Validated as a new face sheet;
+    /// the record is sent at the next sync, also when the server refused it before.
+    Edit(Box<EditArgs>),
     /// 児童の一覧 / list the children on this device.
     List,
     /// フェイスシートを表示 / show a child's face sheet.
@@ -21,76 +27,193 @@ pub enum ChildCmd {
     },
 }
 
+/// `child add`: the face sheet's fields, of which name, kana, birth, municipality and tier are
+/// required.
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("name", |a| a.required(true)),
+    mut_arg("kana", |a| a.required(true)),
+    mut_arg("birth", |a| a.required(true)),
+    mut_arg("municipality", |a| a.required(true)),
+    mut_arg("tier", |a| a.required(true))
+)]
 pub struct AddArgs {
+    #[command(flatten)]
+    fields: ChildFields,
+}
+
+/// `child edit ID`: every option given replaces its field; the rest stay as they are.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// 児童ID / child id.
+    id: ChildId,
+    /// 保護者を空にしてから --guardian を加える / empty the guardians before adding --guardian.
+    #[arg(long)]
+    clear_guardians: bool,
+    /// 医療機器を空にしてから --device を加える / empty the devices before adding --device.
+    #[arg(long)]
+    clear_devices: bool,
+    /// 判定スコア項目を空にしてから --score を加える / empty the score items before adding --score.
+    #[arg(long)]
+    clear_score: bool,
+    /// 緊急連絡先を空にしてから --contact を加える / empty the emergency contacts before adding --contact.
+    #[arg(long)]
+    clear_contacts: bool,
+    #[command(flatten)]
+    fields: ChildFields,
+}
+
+/// A face sheet's fields on the command line, shared by `child add` and `child edit`. Given
+/// options set their field; lists (`--guardian`, `--device`, `--score`, `--contact`) add, a
+/// score item already there being replaced.
+#[derive(Debug, Args)]
+pub struct ChildFields {
     /// 氏名 / name.
     #[arg(long)]
-    name: String,
+    name: Option<String>,
     /// ふりがな / name in kana.
     #[arg(long)]
-    kana: String,
+    kana: Option<String>,
     /// 生年月日 / birth date.
     #[arg(long, value_name = "YYYY-MM-DD")]
-    birth: Date,
+    birth: Option<Date>,
     /// 自治体コード / municipality code (5 digits, e.g. 13105 文京区).
     #[arg(long, value_name = "CODE")]
-    municipality: String,
+    municipality: Option<String>,
     /// 世帯区分 / household income tier: public_assistance | tax_exempt | taxed.
     #[arg(long, value_name = "TIER")]
-    tier: IncomeTier,
+    tier: Option<IncomeTier>,
     /// 年度途中の利用開始日 / respite enrolment day, if mid-year.
     #[arg(long, value_name = "YYYY-MM-DD")]
     enrolled_on: Option<Date>,
     /// 診断名 / diagnosis.
-    #[arg(long, value_name = "TEXT", default_value = "")]
-    diagnosis: String,
-    /// 保護者 / guardian "name:relation:phone" (repeatable).
+    #[arg(long, value_name = "TEXT")]
+    diagnosis: Option<String>,
+    /// 保護者 / guardian "name:relation:phone" (repeatable; adds one).
     #[arg(long, value_name = "NAME:RELATION:PHONE")]
     guardian: Vec<ContactArg>,
-    /// 医療機器 / device at home (repeatable).
+    /// 医療機器 / device at home (repeatable; adds one).
     #[arg(long, value_name = "TEXT")]
     device: Vec<String>,
-    /// 判定スコア項目 / score item "item[:high|medium|none]" (repeatable), e.g. ventilator:high.
+    /// 判定スコア項目 / score item "item[:high|medium|none]" (repeatable), e.g. ventilator:high
+    /// (an item already scored is replaced).
     #[arg(long, value_name = "ITEM[:WATCH]")]
     score: Vec<ScoreArg>,
     /// 医師指示書 / doctor's instruction "doctor:institution:FROM:UNTIL".
     #[arg(long, value_name = "DOCTOR:INSTITUTION:FROM:UNTIL")]
     instruction: Option<InstructionArg>,
-    /// 緊急連絡先 / emergency contact "name:relation:phone" (repeatable).
+    /// 緊急連絡先 / emergency contact "name:relation:phone" (repeatable; adds one).
     #[arg(long, value_name = "NAME:RELATION:PHONE")]
     contact: Vec<ContactArg>,
+}
+
+/// Which lists `child edit` empties before adding what its options give.
+#[derive(Debug, Default)]
+struct Lists {
+    guardians: bool,
+    devices: bool,
+    score: bool,
+    contacts: bool,
+}
+
+/// Applies the given options to a face sheet: each option given replaces its field, list
+/// options add (after the lists named in `clear` are emptied).
+fn apply(c: &mut Child, f: ChildFields, clear: &Lists) {
+    if let Some(v) = f.name {
+        c.name = v;
+    }
+    if let Some(v) = f.kana {
+        c.kana = v;
+    }
+    if let Some(v) = f.birth {
+        c.birth_date = v;
+    }
+    if let Some(v) = f.municipality {
+        c.municipality = v;
+    }
+    if let Some(v) = f.tier {
+        c.income_tier = v;
+    }
+    if f.enrolled_on.is_some() {
+        c.respite_enrolled_on = f.enrolled_on;
+    }
+    if let Some(v) = f.diagnosis {
+        c.diagnosis = v;
+    }
+    if clear.guardians {
+        c.guardians.clear();
+    }
+    c.guardians.extend(f.guardian.into_iter().map(|g| g.0));
+    if clear.devices {
+        c.devices.clear();
+    }
+    c.devices.extend(f.device);
+    if clear.score {
+        c.score.clear();
+    }
+    for ScoreArg(entry) in f.score {
+        match c.score.iter_mut().find(|e| e.item == entry.item) {
+            Some(e) => *e = entry,
+            None => c.score.push(entry),
+        }
+    }
+    if let Some(i) = f.instruction {
+        c.doctor_instruction = Some(i.0);
+    }
+    if clear.contacts {
+        c.emergency_contacts.clear();
+    }
+    c.emergency_contacts.extend(f.contact.into_iter().map(|g| g.0));
 }
 
 pub async fn run(env: &Env, cmd: ChildCmd) -> anyhow::Result<()> {
     match cmd {
         ChildCmd::Add(a) => add(env, *a).await,
+        ChildCmd::Edit(a) => edit(env, *a).await,
         ChildCmd::List => list(env).await,
         ChildCmd::Show { id } => show(env, id).await,
     }
 }
 
 async fn add(env: &Env, a: AddArgs) -> anyhow::Result<()> {
-    let child = Child {
+    // Required by clap (`mut_arg` on AddArgs); the values are replaced by the options.
+    let mut child = Child {
         id: ChildId::random(),
-        name: a.name,
-        kana: a.kana,
-        birth_date: a.birth,
-        municipality: a.municipality,
-        income_tier: a.tier,
-        respite_enrolled_on: a.enrolled_on,
-        diagnosis: a.diagnosis,
-        guardians: a.guardian.into_iter().map(|c| c.0).collect(),
-        devices: a.device,
-        score: a.score.into_iter().map(|s| s.0).collect(),
-        doctor_instruction: a.instruction.map(|i| i.0),
-        emergency_contacts: a.contact.into_iter().map(|c| c.0).collect(),
+        name: String::new(),
+        kana: String::new(),
+        birth_date: a.fields.birth.expect("--birth is required"),
+        municipality: String::new(),
+        income_tier: a.fields.tier.expect("--tier is required"),
+        respite_enrolled_on: None,
+        diagnosis: String::new(),
+        guardians: vec![],
+        devices: vec![],
+        score: vec![],
+        doctor_instruction: None,
+        emergency_contacts: vec![],
     };
+    apply(&mut child, a.fields, &Lists::default());
     let app = env.open().await?;
     let child = app.add_child(child).await?;
     if env.json {
         print_json(&serde_json::json!({ "id": child.id }))
     } else {
         eprintln!("児童を登録しました / child added");
+        out!("{}", child.id);
+        Ok(())
+    }
+}
+
+/// `child edit`: the stored face sheet with the given options applied, validated as a new one
+/// is, written only if it passes; it waits for the next sync.
+async fn edit(env: &Env, a: EditArgs) -> anyhow::Result<()> {
+    let clear = Lists { guardians: a.clear_guardians, devices: a.clear_devices, score: a.clear_score, contacts: a.clear_contacts };
+    let app = env.open().await?;
+    let child = app.update_child(a.id, |c| apply(c, a.fields, &clear)).await?;
+    if env.json {
+        print_json(&serde_json::json!({ "id": child.id, "child": child }))
+    } else {
+        eprintln!("フェイスシートを修正しました / face sheet changed");
         out!("{}", child.id);
         Ok(())
     }
@@ -108,8 +231,8 @@ async fn list(env: &Env) -> anyhow::Result<()> {
     }
     out!("児童 children: {}", rows.len());
     for r in rows {
-        let tier = r.income_tier.parse::<IncomeTier>().map(|t| t.label().ja).unwrap_or(r.income_tier.as_str());
-        let until = r.instruction_until.as_deref().map(|d| format!("〜{d}")).unwrap_or_else(|| "未登録 missing".into());
+        let tier = r.income_tier.label().ja;
+        let until = r.instruction_until.map(|d| format!("〜{d}")).unwrap_or_else(|| "未登録 missing".into());
         out!(
             "  {}（{}） 生年月日 born {}  自治体 {}  {tier}  スコア score {}  指示書 instruction {until}  {}",
             shown(&r.name),

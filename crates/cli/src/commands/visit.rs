@@ -17,6 +17,13 @@ use crate::Env;
 pub enum VisitCmd {
     /// 訪問を記録 / record a visit; prints a summary and the new id.
     Record(Box<RecordArgs>),
+    /// 訪問記録を修正 / edit a visit: each option given replaces its field, the others stay as
+    /// they are. --staff, --vital, --care, --check and --topic add to their list (a staff id or
+    /// checklist item already there is replaced); --clear-staff, --clear-vitals, --clear-care,
+    /// --clear-checks and --clear-topics empty a list first, so --clear-vitals --vital … replaces
+    /// the readings. Validated as a new record; an approved visit is locked. The record is sent
+    /// at the next sync, also when the server refused it before.
+    Edit(Box<EditArgs>),
     /// 訪問記録を表示 / show a visit record.
     Show {
         /// 訪問ID / visit id.
@@ -39,7 +46,17 @@ pub enum VisitCmd {
     },
 }
 
+/// `visit record`: the child and kind, then the visit's fields, of which station, date, start,
+/// end and at least one staff member are required.
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("station", |a| a.required(true)),
+    mut_arg("date", |a| a.required(true)),
+    mut_arg("start", |a| a.required(true)),
+    mut_arg("end", |a| a.required(true)),
+    mut_arg("staff", |a| a.required(true)),
+    mut_arg("check", |a| a.requires("checklist"))
+)]
 pub struct RecordArgs {
     /// 児童ID / child id.
     #[arg(long)]
@@ -47,18 +64,54 @@ pub struct RecordArgs {
     /// 種類 / kind: respite | nursing | handover | daytime.
     #[arg(long)]
     kind: VisitKind,
+    #[command(flatten)]
+    fields: VisitFields,
+}
+
+/// `visit edit ID`: every option given replaces its field; the rest stay as they are.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// 訪問記録ID / visit id.
+    id: VisitId,
+    /// 種類 / kind: respite | nursing | handover | daytime.
+    #[arg(long)]
+    kind: Option<VisitKind>,
+    /// 訪問者を空にしてから --staff を加える / empty the staff list before adding --staff.
+    #[arg(long)]
+    clear_staff: bool,
+    /// バイタルを空にしてから --vital を加える / empty the vital readings before adding --vital.
+    #[arg(long)]
+    clear_vitals: bool,
+    /// 実施したケアを空にしてから --care を加える / empty the care given before adding --care.
+    #[arg(long)]
+    clear_care: bool,
+    /// チェック項目を空にしてから --check を加える / empty the checked items before adding --check.
+    #[arg(long)]
+    clear_checks: bool,
+    /// 引継ぎ内容を空にしてから --topic を加える / empty the handover topics before adding --topic.
+    #[arg(long)]
+    clear_topics: bool,
+    #[command(flatten)]
+    fields: VisitFields,
+}
+
+/// A visit's fields on the command line, shared by `visit record` and `visit edit`. Given
+/// options set their field; lists (`--staff`, `--vital`, `--care`, `--check`, `--topic`) add to
+/// the list, an entry with an id already there (`--staff`, `--check`) replacing that entry.
+#[derive(Debug, Args)]
+pub struct VisitFields {
     /// 訪問するステーション / the station providing the visit "id:name".
     #[arg(long, value_name = "ID:NAME")]
-    station: StationArg,
+    station: Option<StationArg>,
     /// 訪問日 / day of the visit.
     #[arg(long, value_name = "YYYY-MM-DD")]
-    date: Date,
+    date: Option<Date>,
     /// 開始時刻 / actual start.
     #[arg(long, value_name = "HH:MM")]
-    start: TimeOfDay,
+    start: Option<TimeOfDay>,
     /// 終了時刻 / actual end.
     #[arg(long, value_name = "HH:MM")]
-    end: TimeOfDay,
+    end: Option<TimeOfDay>,
     /// 終了日（日をまたぐ夜間の訪問） / end day, for night visits crossing midnight.
     #[arg(long, value_name = "YYYY-MM-DD")]
     end_date: Option<Date>,
@@ -71,16 +124,17 @@ pub struct RecordArgs {
     /// 場所 / place (default 自宅).
     #[arg(long, value_name = "TEXT")]
     place: Option<String>,
-    /// 結果 / outcome: done | absent | cancelled.
-    #[arg(long, default_value = "done")]
-    outcome: Outcome,
-    /// 訪問者 / staff "id:name:role:profession[:station_id]" (repeatable; role lead|accompanying).
-    #[arg(long, required = true, value_name = "ID:NAME:ROLE:PROFESSION[:STATION]")]
+    /// 結果 / outcome: done | absent | cancelled (default done).
+    #[arg(long)]
+    outcome: Option<Outcome>,
+    /// 訪問者 / staff "id:name:role:profession[:station_id]" (repeatable; role lead|accompanying;
+    /// an id already on the visit replaces that member).
+    #[arg(long, value_name = "ID:NAME:ROLE:PROFESSION[:STATION]")]
     staff: Vec<StaffArg>,
-    /// バイタル / vital signs "HH:MM,rr=30,pulse=120,temp=36.8,spo2=98,bp=100/60" (repeatable).
+    /// バイタル / vital signs "HH:MM,rr=30,pulse=120,temp=36.8,spo2=98,bp=100/60" (repeatable; adds a reading).
     #[arg(long, value_name = "HH:MM,KEY=VALUE…")]
     vital: Vec<VitalArg>,
-    /// 実施したケア / care given "item:count=6" | "tube_feeding:ml=200,rate=100" | "oxygen:lpm=1.5" (repeatable; note=… last).
+    /// 実施したケア / care given "item:count=6" | "tube_feeding:ml=200,rate=100" | "oxygen:lpm=1.5" (repeatable; note=… last; adds an entry).
     #[arg(long, value_name = "ITEM[:KEY=VALUE…]")]
     care: Vec<CareArg>,
     /// S（主観） / subjective.
@@ -95,11 +149,12 @@ pub struct RecordArgs {
     /// P（計画） / plan.
     #[arg(long, value_name = "TEXT")]
     plan: Option<String>,
-    /// チェックリストのテンプレートID / checklist template id.
+    /// チェックリストのテンプレートID / checklist template id (another template starts an empty checklist).
     #[arg(long, value_name = "TEMPLATE_ID")]
     checklist: Option<String>,
-    /// チェック項目 / checked item "item_id=ok|problem|absent[:note]" (repeatable).
-    #[arg(long, requires = "checklist", value_name = "ITEM=STATUS[:NOTE]")]
+    /// チェック項目 / checked item "item_id=ok|problem|absent[:note]" (repeatable; an item already
+    /// checked is replaced).
+    #[arg(long, value_name = "ITEM=STATUS[:NOTE]")]
     check: Vec<CheckArg>,
     /// 引継ぎ元ステーション / station handing over "id:name".
     #[arg(long, value_name = "ID:NAME")]
@@ -107,7 +162,7 @@ pub struct RecordArgs {
     /// 引継ぎ先ステーション / station taking over "id:name".
     #[arg(long, value_name = "ID:NAME")]
     to_station: Option<StationArg>,
-    /// 引継ぎ内容 / handover topic "topic[:detail]" (repeatable).
+    /// 引継ぎ内容 / handover topic "topic[:detail]" (repeatable; adds a topic).
     #[arg(long, value_name = "TOPIC[:DETAIL]")]
     topic: Vec<TopicArg>,
     /// 引継ぎ元の看護師のサイン / sign-off by this staff id of the station handing over.
@@ -122,7 +177,7 @@ pub struct RecordArgs {
     /// 保護者確認がない理由 / why there is no guardian confirmation.
     #[arg(long, value_name = "TEXT")]
     no_guardian_reason: Option<String>,
-    /// 記録後に提出 / submit the record (draft → submitted).
+    /// 提出 / submit the record (draft → submitted).
     #[arg(long)]
     submit: bool,
 }
@@ -146,6 +201,7 @@ pub struct ListArgs {
 pub async fn run(env: &Env, cmd: VisitCmd) -> anyhow::Result<()> {
     match cmd {
         VisitCmd::Record(a) => record(env, *a).await,
+        VisitCmd::Edit(a) => edit(env, *a).await,
         VisitCmd::Show { id } => show(env, id).await,
         VisitCmd::List(a) => list(env, a).await,
         VisitCmd::History { id } => history(env, id).await,
@@ -157,136 +213,269 @@ fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Builds the domain visit from the arguments. Problems the core cannot see (a sign-off by
-/// someone not on the staff list, an item checked twice) are returned as problems.
-fn build_visit(a: RecordArgs) -> Result<(Visit, bool), Problems> {
+/// Builds a new visit from `visit record`'s arguments. Problems the core cannot see (a
+/// sign-off by someone not on the staff list, an item checked twice) are returned as problems.
+fn build_visit(a: RecordArgs) -> Result<Visit, Problems> {
+    // Required by clap (`mut_arg` on RecordArgs).
+    let station = a.fields.station.clone().expect("--station is required").0;
+    let mut v = Visit::new(a.child, a.kind, station);
+    apply(&mut v, a.fields, &Lists::default()).map(|()| v)
+}
+
+/// Which lists `visit edit` empties before adding what its options give.
+#[derive(Debug, Default)]
+struct Lists {
+    staff: bool,
+    vitals: bool,
+    care: bool,
+    checks: bool,
+    topics: bool,
+}
+
+/// Applies the given options to a visit: each option given replaces its field, list options add
+/// (after the lists named in `clear` are emptied). Times given alone keep the rest: `--start`
+/// keeps the day, `--date` moves the end day with it. Every problem the core cannot see is
+/// returned; nothing is applied partly then, as the caller drops the visit.
+fn apply(v: &mut Visit, f: VisitFields, clear: &Lists) -> Result<(), Problems> {
     let mut p = Problems::new();
-    let start = DateTime::new(a.date, a.start);
-    let end = DateTime::new(a.end_date.unwrap_or(a.date), a.end);
-    if a.end_date.is_none() && a.end <= a.start {
-        p.push(
-            "actual_end",
-            "time_order",
-            format!("終了 {} が開始 {} 以前です。日をまたぐ夜間の訪問は --end-date を指定してください", a.end, a.start),
-            format!("end {} is not after start {}; for a night visit crossing midnight pass --end-date", a.end, a.start),
-        );
+    if let Some(s) = f.station {
+        v.station = s.0;
     }
-    let mut v = Visit::new(a.child, a.kind, a.station.0.clone());
-    if let Some(place) = a.place {
+    if f.date.is_some() || f.start.is_some() || f.end.is_some() || f.end_date.is_some() {
+        let (old_start, old_end) = (v.actual_start, v.actual_end);
+        let date = f.date.or(old_start.map(|s| s.date));
+        let start = f.start.or(old_start.map(|s| s.time));
+        let end = f.end.or(old_end.map(|e| e.time));
+        // Without --end-date the end stays as many days after the start as it was (same day for a new visit).
+        let days_after = match (old_start, old_end) {
+            (Some(s), Some(e)) => e.date.days_since_epoch() - s.date.days_since_epoch(),
+            _ => 0,
+        };
+        let end_date = f.end_date.or(date.map(|d| Date::from_days_since_epoch(d.days_since_epoch() + days_after)));
+        match (date, start, end, end_date) {
+            (Some(date), Some(start), Some(end), Some(end_date)) => {
+                if f.end_date.is_none() && days_after == 0 && end <= start {
+                    p.push(
+                        "actual_end",
+                        "time_order",
+                        format!("終了 {end} が開始 {start} 以前です。日をまたぐ夜間の訪問は --end-date を指定してください"),
+                        format!("end {end} is not after start {start}; for a night visit crossing midnight pass --end-date"),
+                    );
+                }
+                v.actual_start = Some(DateTime::new(date, start));
+                v.actual_end = Some(DateTime::new(end_date, end));
+            }
+            (date, start, ..) => {
+                let (field, option) = match (date, start) {
+                    (None, _) => ("actual_start", "--date"),
+                    (_, None) => ("actual_start", "--start"),
+                    _ => ("actual_end", "--end"),
+                };
+                p.push(
+                    field,
+                    "required",
+                    format!("この記録には開始・終了時刻がありません。{option} も指定してください"),
+                    format!("the record has no {field} yet: pass {option} too"),
+                );
+            }
+        }
+    }
+    if f.scheduled_start.is_some() {
+        v.scheduled_start = f.scheduled_start;
+    }
+    if f.scheduled_end.is_some() {
+        v.scheduled_end = f.scheduled_end;
+    }
+    if let Some(place) = f.place {
         v.place = place;
     }
-    v.actual_start = Some(start);
-    v.actual_end = Some(end);
-    v.scheduled_start = a.scheduled_start;
-    v.scheduled_end = a.scheduled_end;
-    v.outcome = a.outcome;
-    v.staff = a
-        .staff
-        .into_iter()
-        .map(|s| StaffMember {
+    if let Some(outcome) = f.outcome {
+        v.outcome = outcome;
+    }
+    if clear.staff {
+        v.staff.clear();
+    }
+    for s in f.staff {
+        let member = StaffMember {
+            station_id: s.station_id.unwrap_or_else(|| v.station.id.clone()),
             id: s.id,
             name: s.name,
             profession: s.profession,
             role: s.role,
-            station_id: s.station_id.unwrap_or_else(|| a.station.0.id.clone()),
-        })
-        .collect();
-    v.vitals = a
-        .vital
-        .into_iter()
-        .map(|r| VitalReading {
+        };
+        match v.staff.iter_mut().find(|m| m.id == member.id) {
+            Some(m) => *m = member,
+            None => v.staff.push(member),
+        }
+    }
+    if clear.vitals {
+        v.vitals.clear();
+    }
+    for r in f.vital {
+        let at = match r.at {
+            None => None,
+            Some(VitalTime::At(at)) => Some(at),
+            // A time before the start on a night visit is on the end day.
+            Some(VitalTime::Time(t)) => match (v.actual_start, v.actual_end) {
+                (Some(s), Some(e)) if e.date != s.date && t < s.time => Some(DateTime::new(e.date, t)),
+                (Some(s), _) => Some(DateTime::new(s.date, t)),
+                (None, _) => {
+                    p.push(
+                        format!("vitals[{}].at", v.vitals.len()),
+                        "required",
+                        format!("記録に訪問日がないため、時刻 {t} は日付つき（YYYY-MM-DDTHH:MM）で指定してください"),
+                        format!("the record has no day yet: give the reading's time as YYYY-MM-DDTHH:MM, not {t}"),
+                    );
+                    None
+                }
+            },
+        };
+        v.vitals.push(VitalReading {
             id: new_id(),
-            at: r.at.map(|t| match t {
-                VitalTime::At(at) => at,
-                // A time before the start on a night visit is on the end day.
-                VitalTime::Time(t) => match a.end_date {
-                    Some(d) if t < a.start => DateTime::new(d, t),
-                    _ => DateTime::new(a.date, t),
-                },
-            }),
+            at,
             respiration: r.respiration,
             pulse: r.pulse,
             temperature_c: r.temperature_c,
             spo2: r.spo2,
             bp_systolic: r.bp.map(|b| b.0),
             bp_diastolic: r.bp.map(|b| b.1),
-        })
-        .collect();
-    v.care = a.care.into_iter().map(|c| CareGiven { id: new_id(), ..c.0 }).collect();
-    if let Some(s) = a.subjective {
-        v.note.subjective = s.into();
+        });
     }
-    if let Some(s) = a.objective {
-        v.note.objective = s.into();
+    if clear.care {
+        v.care.clear();
     }
-    if let Some(s) = a.assessment {
-        v.note.assessment = s.into();
-    }
-    if let Some(s) = a.plan {
-        v.note.plan = s.into();
-    }
-    if let Some(template_id) = a.checklist {
-        let mut items = BTreeMap::new();
-        for c in a.check {
-            if items.contains_key(&c.item) {
-                p.push(
-                    format!("checklist.items.{}", c.item),
-                    "duplicate",
-                    format!("チェック項目「{}」が2回入力されています", c.item),
-                    format!("checklist item {:?} is given twice", c.item),
-                );
-            }
-            items.insert(c.item, CheckEntry { status: c.status, note: c.note });
+    v.care.extend(f.care.into_iter().map(|c| CareGiven { id: new_id(), ..c.0 }));
+    for (text, given) in [
+        (&mut v.note.subjective, f.subjective),
+        (&mut v.note.objective, f.objective),
+        (&mut v.note.assessment, f.assessment),
+        (&mut v.note.plan, f.plan),
+    ] {
+        if let Some(given) = given {
+            // A diff of the text, so another device's concurrent typing merges.
+            text.update(given.as_str());
         }
-        v.checklist = Checklist { template_id, items };
     }
-    let handover_given =
-        a.from_station.is_some() || a.to_station.is_some() || !a.topic.is_empty() || a.sign_from.is_some() || a.sign_to.is_some();
-    if a.kind == VisitKind::Handover || handover_given {
+    if let Some(template_id) = f.checklist {
+        if template_id != v.checklist.template_id {
+            v.checklist = Checklist { template_id, items: BTreeMap::new() };
+        }
+    }
+    if clear.checks {
+        v.checklist.items.clear();
+    }
+    let mut checked = std::collections::BTreeSet::new();
+    for c in f.check {
+        if !checked.insert(c.item.clone()) {
+            p.push(
+                format!("checklist.items.{}", c.item),
+                "duplicate",
+                format!("チェック項目「{}」が2回入力されています", c.item),
+                format!("checklist item {:?} is given twice", c.item),
+            );
+        }
+        v.checklist.items.insert(c.item, CheckEntry { status: c.status, note: c.note });
+    }
+    let handover_given = f.from_station.is_some()
+        || f.to_station.is_some()
+        || !f.topic.is_empty()
+        || f.sign_from.is_some()
+        || f.sign_to.is_some()
+        || clear.topics;
+    if (v.kind == VisitKind::Handover && v.handover.is_none()) || handover_given {
+        let end = v.actual_end;
         let mut h = v.handover.take().unwrap_or_default();
-        if let Some(s) = a.from_station {
+        if let Some(s) = f.from_station {
             h.from_station = s.0;
         }
-        if let Some(s) = a.to_station {
+        if let Some(s) = f.to_station {
             h.to_station = s.0;
         }
-        h.topics = a.topic.into_iter().map(|t| HandoverTopic { id: new_id(), topic: t.topic, detail: t.detail }).collect();
-        let mut sign = |field: &str, staff_id: Option<String>| {
-            let staff_id = staff_id?;
-            match v.staff.iter().find(|s| s.id == staff_id) {
-                Some(s) => Some(SignOff { staff_id, name: s.name.clone(), at: end }),
-                None => {
-                    p.push(
-                        field,
-                        "sign_off_staff",
-                        format!("サインした「{staff_id}」は訪問者（--staff）にいません"),
-                        format!("sign-off by {staff_id:?} who is not in the --staff list"),
-                    );
-                    None
-                }
+        if clear.topics {
+            h.topics.clear();
+        }
+        h.topics.extend(f.topic.into_iter().map(|t| HandoverTopic { id: new_id(), topic: t.topic, detail: t.detail }));
+        let mut sign = |field: &str, staff_id: String| match (v.staff.iter().find(|s| s.id == staff_id), end) {
+            (Some(s), Some(at)) => Some(SignOff { staff_id, name: s.name.clone(), at }),
+            (None, _) => {
+                p.push(
+                    field,
+                    "sign_off_staff",
+                    format!("サインした「{staff_id}」は訪問者（--staff）にいません"),
+                    format!("sign-off by {staff_id:?} who is not in the --staff list"),
+                );
+                None
+            }
+            (Some(_), None) => {
+                p.push(
+                    field,
+                    "required",
+                    "サインの時刻になる終了時刻（--end）がありません",
+                    "a sign-off needs the visit's end time (--end), when it is signed",
+                );
+                None
             }
         };
-        h.from_sign_off = sign("handover.from_sign_off", a.sign_from);
-        h.to_sign_off = sign("handover.to_sign_off", a.sign_to);
+        if let Some(id) = f.sign_from {
+            h.from_sign_off = sign("handover.from_sign_off", id);
+        }
+        if let Some(id) = f.sign_to {
+            h.to_sign_off = sign("handover.to_sign_off", id);
+        }
         v.handover = Some(h);
     }
-    v.guardian = match (a.guardian_name, a.no_guardian_reason) {
-        (Some(name), _) => Some(GuardianConfirmation::Confirmed { name, at: end, signature: String::new() }),
-        (None, Some(reason)) => Some(GuardianConfirmation::NotConfirmed { reason }),
-        (None, None) => None,
-    };
-    p.into_result().map(|()| (v, a.submit))
+    match (f.guardian_name, f.no_guardian_reason) {
+        (Some(name), _) => match v.actual_end {
+            Some(at) => v.guardian = Some(GuardianConfirmation::Confirmed { name, at, signature: String::new() }),
+            None => p.push(
+                "guardian",
+                "required",
+                "確認の時刻になる終了時刻（--end）がありません",
+                "a guardian confirmation needs the visit's end time (--end), when it is given",
+            ),
+        },
+        (None, Some(reason)) => v.guardian = Some(GuardianConfirmation::NotConfirmed { reason }),
+        (None, None) => {}
+    }
+    if f.submit && v.status == VisitStatus::Draft {
+        // Validation then requires what submitting requires.
+        v.status = VisitStatus::Submitted;
+    }
+    p.into_result()
 }
 
 async fn record(env: &Env, a: RecordArgs) -> anyhow::Result<()> {
-    let (mut visit, submit) = build_visit(a).map_err(CoreError::Invalid)?;
+    let visit = build_visit(a).map_err(CoreError::Invalid)?;
     let when = span(&visit);
     let app = env.open().await?;
-    if submit {
-        // Recorded as submitted in one step: validation then requires what submitting requires.
-        visit.status = VisitStatus::Submitted;
-    }
     let summary = app.record_visit(visit).await?;
+    print_saved(env, &app, &summary, &when, "訪問を記録しました / visit recorded").await
+}
+
+/// `visit edit`: the stored visit with the given options applied, validated as a new record is,
+/// written only if it passes (an approved visit is locked). The record waits for the next sync;
+/// one the server refused is pushed again.
+async fn edit(env: &Env, a: EditArgs) -> anyhow::Result<()> {
+    let clear = Lists { staff: a.clear_staff, vitals: a.clear_vitals, care: a.clear_care, checks: a.clear_checks, topics: a.clear_topics };
+    let app = env.open().await?;
+    let mut next = app.visit(a.id).await?;
+    let approved = next.status == VisitStatus::Approved;
+    if let Some(kind) = a.kind {
+        next.kind = kind;
+    }
+    match apply(&mut next, a.fields, &clear) {
+        // An approved visit is refused as locked below, whatever the options.
+        Err(p) if !approved => return Err(CoreError::Invalid(p).into()),
+        _ => {}
+    }
+    let visit = app.update_visit(a.id, move |v| *v = next).await?;
+    let summary = app.store().visit_summary(visit.id).await?;
+    print_saved(env, &app, &summary, &span(&visit), "訪問記録を修正しました / visit changed").await
+}
+
+/// Prints a recorded or changed visit: its summary, the child's respite hours for a respite
+/// visit, and its id (with `--json`: `{id, summary, respite}`).
+async fn print_saved(env: &Env, app: &carebook_core::Carebook, summary: &VisitSummary, when: &str, what: &str) -> anyhow::Result<()> {
     let report = match (summary.kind, summary.fiscal_year) {
         (VisitKind::Respite, Some(fy)) => Some(app.respite_remaining(summary.child_id, Some(fy)).await?),
         _ => None,
@@ -295,7 +484,7 @@ async fn record(env: &Env, a: RecordArgs) -> anyhow::Result<()> {
         let respite = report.as_ref().map(respite_json).transpose()?;
         return print_json(&serde_json::json!({ "id": summary.id, "summary": summary, "respite": respite }));
     }
-    print_record_summary(&summary, &when, report.as_ref());
+    print_record_summary(summary, when, report.as_ref(), what);
     out!("{}", summary.id);
     Ok(())
 }
@@ -309,8 +498,8 @@ fn span(v: &Visit) -> String {
     }
 }
 
-fn print_record_summary(s: &VisitSummary, when: &str, report: Option<&RespiteReport>) {
-    out!("訪問を記録しました / visit recorded: {} {when}", s.kind.label());
+fn print_record_summary(s: &VisitSummary, when: &str, report: Option<&RespiteReport>, what: &str) {
+    out!("{what}: {} {when}", s.kind.label());
     out!("  時間 duration: {}分 min  結果 outcome: {}  状態 status: {}", s.duration_minutes, s.outcome.label(), s.status.label());
     if s.kind == VisitKind::Respite {
         out!("  請求対象 billable: {}分 min ({})  {}回 use(s)", s.billable_minutes, hours(s.billable_minutes.into()), s.uses);

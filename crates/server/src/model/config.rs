@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::QuarantineQuota;
+
 /// How the server runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -114,8 +116,8 @@ impl Default for Config {
             body_timeout_secs: 60,
             max_connections: 1024,
             database_timeout_secs: 5,
-            quarantine_device_bytes: 24 * 1024 * 1024,
-            quarantine_total_bytes: 1024 * 1024 * 1024,
+            quarantine_device_bytes: QuarantineQuota::DEFAULT.per_device,
+            quarantine_total_bytes: QuarantineQuota::DEFAULT.total,
         }
     }
 }
@@ -353,8 +355,8 @@ impl Config {
     }
 
     /// The quarantine's bounds.
-    pub fn quarantine_quota(&self) -> crate::storage::QuarantineQuota {
-        crate::storage::QuarantineQuota { per_device: self.quarantine_device_bytes, total: self.quarantine_total_bytes }
+    pub fn quarantine_quota(&self) -> QuarantineQuota {
+        QuarantineQuota { per_device: self.quarantine_device_bytes, total: self.quarantine_total_bytes }
     }
 
     /// The bounds every pushed document is scanned against.

@@ -1,11 +1,13 @@
-//! The HTTP API of `carebook_domain::wire`: routes, the one error shape, body limits and gzip.
+//! The HTTP API of `carebook_domain::wire`: routes, extractors, body limits and gzip; the one
+//! error shape and the mapping from [`Error`](crate::model::Error) to it are in `error.rs`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
-use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -13,23 +15,24 @@ use axum::{Json, Router};
 use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
 use carebook_domain::wire::{AuditEntry, QuarantineDevice, QuarantineEntry};
 use carebook_domain::{
-    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, ErrorBody, LoginRequest, LoginResponse, PushRequest, PushResponse, Role,
+    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, LoginRequest, LoginResponse, PushRequest, PushResponse, Role,
 };
 use serde::Deserialize;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::{RequestBodyDeadlineLayer, TimeoutError};
+use tower_http::timeout::RequestBodyDeadlineLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::access::{self, Caller};
-use crate::config::Config;
-use crate::error::{Error, Unavailable};
+use crate::model::{Caller, Config};
+use crate::password::Hasher;
 use crate::storage::{Page, Storage};
-use crate::{auth, push};
+use crate::{access, auth, push};
 
-/// What a 503 asks a device to wait, in seconds.
-const RETRY_AFTER_SECS: i64 = 5;
+mod error;
+
+pub(crate) use error::ApiError;
+use error::{json_errors, not_found_error, RETRY_AFTER_SECS};
 
 /// The most quarantine entries one answer lists.
 const QUARANTINE_LIST_LIMIT: i64 = 1000;
@@ -42,129 +45,22 @@ pub(crate) struct AppState {
     /// The blocking pool and bounds for pushed documents.
     pub heavy: push::Heavy,
     /// The password checks of logins, on threads of their own.
-    pub hasher: auth::Hasher,
+    pub hasher: Hasher,
 }
 
-/// An error answer: a status and an [`ErrorBody`]. Internals are logged, never sent.
-#[derive(Debug)]
-pub(crate) struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    retry_after_secs: Option<i64>,
-}
+/// Every `/api` route but login knows its caller from the bearer token ([`auth::authenticate`]).
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
 
-impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), retry_after_secs: None }
-    }
-
-    pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
-    }
-
-    pub(crate) fn unauthorized(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, code, message)
-    }
-
-    pub(crate) fn forbidden() -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "この操作の権限がありません / you may not do this")
-    }
-
-    fn too_large() -> ApiError {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "送信データが大きすぎます / the request body is too large")
-    }
-
-    pub(crate) fn too_many_attempts(wait_ms: i64) -> ApiError {
-        let secs = (wait_ms + 999) / 1000;
-        ApiError {
-            retry_after_secs: Some(secs.max(1)),
-            ..ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_attempts",
-                format!("ログインの失敗が続いたため {secs} 秒待ってください / too many failed logins; try again in {secs} s"),
-            )
-        }
-    }
-
-    /// Too many logins are waiting for a password check: try again shortly.
-    pub(crate) fn busy(retry_after_secs: i64) -> ApiError {
-        ApiError {
-            retry_after_secs: Some(retry_after_secs.max(1)),
-            ..ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                format!(
-                    "ログインが混み合っています。{retry_after_secs} 秒後にもう一度お試しください / too many logins are being checked; try again in {retry_after_secs} s"
-                ),
-            )
-        }
-    }
-
-    /// The database cannot serve now: 503, and when to try again.
-    fn unavailable(kind: Unavailable) -> ApiError {
-        let message = match kind {
-            Unavailable::Database => {
-                "データベースに接続できません。しばらくしてから再試行してください / the database is unavailable; try again later"
-            }
-            Unavailable::StorageFull => {
-                "サーバーの保存領域が足りません。しばらくしてから再試行してください / the server's storage is full; try again later"
-            }
-            Unavailable::Busy => "サーバーが混み合っています。しばらくしてから再試行してください / the database is busy; try again later",
-        };
-        ApiError { retry_after_secs: Some(RETRY_AFTER_SECS), ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message) }
-    }
-
-    /// The request body did not arrive within `body_timeout_secs`.
-    fn body_timeout() -> ApiError {
-        ApiError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "request_timeout",
-            "送信データの到着が遅すぎます / the request body did not arrive within the server's time limit",
-        )
-    }
-
-    fn internal() -> ApiError {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "サーバー内部のエラーです / internal server error")
-    }
-
-    fn from_json(rejection: JsonRejection) -> ApiError {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            return ApiError::too_large();
-        }
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&rejection);
-        while let Some(e) = cause {
-            if e.is::<TimeoutError>() {
-                return ApiError::body_timeout();
-            }
-            cause = e.source();
-        }
-        ApiError::bad_request(format!("リクエストが読めません / {}", rejection.body_text()))
-    }
-}
-
-impl From<Error> for ApiError {
-    fn from(e: Error) -> ApiError {
-        if let Some(kind) = e.unavailable() {
-            tracing::warn!(error = %e, "request failed: the database is unavailable");
-            return ApiError::unavailable(kind);
-        }
-        tracing::error!(error = %e, "request failed");
-        ApiError::internal()
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = ErrorBody { code: self.code.into(), message: self.message, problems: vec![] };
-        let mut res = (self.status, Json(body)).into_response();
-        if let Some(secs) = self.retry_after_secs {
-            res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
-        }
-        if self.status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        res
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .unwrap_or_default();
+        Ok(auth::authenticate(&state.storage, token).await?)
     }
 }
 
@@ -195,35 +91,6 @@ pub(crate) fn router(state: AppState) -> Router {
         // almost all that the default level does (the base64 expansion) at half its CPU.
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(2)))
         .layer(TraceLayer::new_for_http())
-}
-
-/// Gives error answers made below the handlers (body limit, unsupported encoding, wrong method)
-/// the [`ErrorBody`] shape.
-async fn json_errors(res: Response) -> Response {
-    let status = res.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return res;
-    }
-    let is_json = res.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json {
-        return res;
-    }
-    match status {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(),
-        StatusCode::NOT_FOUND => not_found_error(),
-        StatusCode::UNAUTHORIZED => ApiError::unauthorized("unauthorized", "認証されていません / unauthorized"),
-        StatusCode::FORBIDDEN => ApiError::forbidden(),
-        s if s.is_server_error() => {
-            tracing::error!(status = %s, "error answer from a layer");
-            ApiError::internal()
-        }
-        s => ApiError::new(s, "bad_request", format!("リクエストが正しくありません / bad request ({s})")),
-    }
-    .into_response()
-}
-
-fn not_found_error() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "そのURLはありません / no such endpoint")
 }
 
 async fn not_found() -> ApiError {

@@ -1,16 +1,17 @@
-//! The library's error type. HTTP answers are made from it in `http`, where internals are logged
-//! and replaced by `internal`.
+//! The library's error type, for every layer: storage, the use cases (access, login, push) and
+//! administration. HTTP answers are made from it in `http` (the status and code of each
+//! variant), where internals are logged and replaced by `internal`.
 
 use std::path::PathBuf;
 
-use crate::storage::OrgKind;
+use super::OrgKind;
 
 /// What went wrong in storage, administration or serving.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The configuration could not be used.
     #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
+    Config(#[from] super::config::ConfigError),
     /// The database URL names no supported backend.
     #[error("unsupported database url {0:?}: expected sqlite://… or postgres://…")]
     UnsupportedUrl(String),
@@ -71,6 +72,36 @@ pub enum Error {
         /// What was found.
         value: String,
     },
+    /// A request that cannot be served as asked (answered `bad_request`); the message says why,
+    /// Japanese first.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A login with a wrong user name or password (answered `unauthorized`).
+    #[error("ユーザー名またはパスワードが違います / wrong username or password")]
+    WrongPassword,
+    /// A request without a device token the server knows (answered `unauthorized`).
+    #[error("認証されていません / unknown or missing token")]
+    UnknownToken,
+    /// A request from a revoked device (answered `device_revoked`).
+    #[error("この端末は無効にされています / this device has been revoked")]
+    DeviceRevoked,
+    /// A request with an expired token (answered `token_expired`).
+    #[error("ログインの有効期限が切れました。もう一度ログインしてください / the token has expired; log in again")]
+    TokenExpired,
+    /// Too many failed logins under one of the attempt's keys (answered `too_many_attempts`).
+    #[error("ログインの失敗が続いたため {secs} 秒待ってください / too many failed logins; try again in {secs} s")]
+    TooManyAttempts {
+        /// How long to wait, whole seconds rounded up.
+        secs: i64,
+    },
+    /// Too many logins are waiting for a password check (answered `busy`).
+    #[error(
+        "ログインが混み合っています。{retry_after_secs} 秒後にもう一度お試しください / too many logins are being checked; try again in {retry_after_secs} s"
+    )]
+    Busy {
+        /// When to try again, seconds.
+        retry_after_secs: i64,
+    },
     /// A document kept changing under concurrent pushes.
     #[error("record {0} kept changing under concurrent pushes; try again")]
     Contended(String),
@@ -106,6 +137,11 @@ pub(crate) enum Unavailable {
 }
 
 impl Error {
+    /// [`Error::TooManyAttempts`] for a wait of `wait_ms` milliseconds.
+    pub(crate) fn too_many_attempts(wait_ms: i64) -> Error {
+        Error::TooManyAttempts { secs: (wait_ms + 999) / 1000 }
+    }
+
     /// Whether this error is the database being unavailable for now, and how.
     pub(crate) fn unavailable(&self) -> Option<Unavailable> {
         match self {

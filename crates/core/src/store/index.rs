@@ -1,0 +1,297 @@
+//! The index: plain columns derived from the documents, its queries and its rebuild. Rows are
+//! read by column name into typed fields (`sqlx::FromRow`; the domain's values decode from
+//! their text, `carebook_domain::sql`): a stored value that does not parse is an error naming
+//! the column.
+
+use std::collections::HashMap;
+
+use automerge::ActorId;
+use carebook_domain::{
+    Child, ChildId, Date, DateTime, FiscalYear, IncomeTier, MunicipalityRules, Outcome, Record, RecordDoc, RecordKind, RespiteUse, Visit,
+    VisitId, VisitIndexView, VisitKind, VisitStatus, VisitSummary, YearMonth,
+};
+use serde::Serialize;
+use sqlx::query_builder::Separated;
+use sqlx::{QueryBuilder, Sqlite, Transaction};
+
+use super::settings::rules_in;
+use super::Store;
+use crate::error::CoreError;
+
+/// A record that has index columns.
+pub trait Indexed: Record {
+    /// Writes the index row for this value (replacing any earlier one).
+    fn write_index<'t>(
+        &'t self,
+        tx: &'t mut Transaction<'static, Sqlite>,
+    ) -> impl std::future::Future<Output = Result<(), CoreError>> + Send + 't;
+}
+
+/// The result of rebuilding the index.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RebuildReport {
+    /// Records indexed.
+    pub indexed: usize,
+    /// Records whose documents could not be read, with the reason.
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// One row of the children index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ChildRow {
+    /// Id.
+    pub id: ChildId,
+    /// Name.
+    pub name: String,
+    /// Kana.
+    pub kana: String,
+    /// Birth date.
+    pub birth_date: Date,
+    /// Municipality code.
+    pub municipality: String,
+    /// Income tier.
+    pub income_tier: IncomeTier,
+    /// Respite enrolment day if mid-year.
+    pub respite_enrolled_on: Option<Date>,
+    /// Medical-care score.
+    pub score_total: u32,
+    /// Last valid day of the doctor's instruction.
+    pub instruction_until: Option<Date>,
+}
+
+/// One row of the visits index, as stored.
+#[derive(sqlx::FromRow)]
+struct VisitRow {
+    id: VisitId,
+    child_id: ChildId,
+    kind: VisitKind,
+    station_id: String,
+    date: Option<Date>,
+    start: Option<DateTime>,
+    fiscal_year: Option<i32>,
+    duration_minutes: u32,
+    billable_minutes: u32,
+    uses: u32,
+    outcome: Outcome,
+    status: VisitStatus,
+}
+
+impl From<VisitRow> for VisitSummary {
+    fn from(r: VisitRow) -> VisitSummary {
+        VisitSummary {
+            id: r.id,
+            child_id: r.child_id,
+            kind: r.kind,
+            station_id: r.station_id,
+            date: r.date,
+            start: r.start,
+            fiscal_year: r.fiscal_year.map(FiscalYear),
+            duration_minutes: r.duration_minutes,
+            billable_minutes: r.billable_minutes,
+            uses: r.uses,
+            outcome: r.outcome,
+            status: r.status,
+        }
+    }
+}
+
+/// A counted respite use, as the index holds it.
+#[derive(sqlx::FromRow)]
+struct RespiteRow {
+    id: VisitId,
+    start: DateTime,
+    billable_minutes: u32,
+    uses: u32,
+}
+
+/// Filters for the visit list; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct VisitFilter {
+    /// Only this child.
+    pub child: Option<ChildId>,
+    /// Only this month.
+    pub month: Option<YearMonth>,
+    /// Only this kind.
+    pub kind: Option<VisitKind>,
+    /// Only this status.
+    pub status: Option<VisitStatus>,
+    /// Only visits on or after this day.
+    pub from: Option<Date>,
+}
+
+impl Store {
+    /// Drops the whole index and derives it again from the documents. Unreadable documents are
+    /// reported and left out; everything else is indexed.
+    pub async fn rebuild_index(&self) -> Result<RebuildReport, CoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM visits").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM children").execute(&mut *tx).await?;
+        let mut report = RebuildReport::default();
+        // Children first: a visit's billable minutes depend on its child's municipality.
+        for kind in [RecordKind::Child, RecordKind::Visit] {
+            let rows: Vec<(String, Vec<u8>)> =
+                sqlx::query_as("SELECT id, bytes FROM documents WHERE kind = ?1 ORDER BY id").bind(kind).fetch_all(&mut *tx).await?;
+            for (id, bytes) in rows {
+                let indexed = match kind {
+                    RecordKind::Child => index_bytes::<Child>(&id, &bytes, &self.actor, &mut tx).await,
+                    RecordKind::Visit => index_bytes::<Visit>(&id, &bytes, &self.actor, &mut tx).await,
+                };
+                match indexed {
+                    Ok(()) => report.indexed += 1,
+                    Err(CoreError::Document(e)) => report.unreadable.push((id, e.to_string())),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// The children index.
+    pub async fn children(&self) -> Result<Vec<ChildRow>, CoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, kana, birth_date, municipality, income_tier, respite_enrolled_on, score_total, instruction_until
+             FROM children ORDER BY kana, id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// One child's index row.
+    pub async fn child_row(&self, id: ChildId) -> Result<ChildRow, CoreError> {
+        sqlx::query_as(
+            "SELECT id, name, kana, birth_date, municipality, income_tier, respite_enrolled_on, score_total, instruction_until
+             FROM children WHERE id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| CoreError::NotFound { kind: RecordKind::Child, id: id.to_string() })
+    }
+
+    /// Visits from the index, in time order.
+    pub async fn visits(&self, filter: &VisitFilter) -> Result<Vec<VisitSummary>, CoreError> {
+        let rows: Vec<VisitRow> = sqlx::query_as(
+            "SELECT id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status
+             FROM visits
+             WHERE (?1 IS NULL OR child_id = ?1) AND (?2 IS NULL OR month = ?2)
+               AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR date >= ?5)
+             ORDER BY start, id",
+        )
+        .bind(filter.child)
+        .bind(filter.month)
+        .bind(filter.kind)
+        .bind(filter.status)
+        .bind(filter.from)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(VisitSummary::from).collect())
+    }
+
+    /// One visit's index row.
+    pub async fn visit_summary(&self, id: VisitId) -> Result<VisitSummary, CoreError> {
+        let row: VisitRow = sqlx::query_as(
+            "SELECT id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status
+             FROM visits WHERE id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| CoreError::NotFound { kind: RecordKind::Visit, id: id.to_string() })?;
+        Ok(row.into())
+    }
+
+    /// A child's counted respite uses in a fiscal year, from the index only.
+    pub async fn respite_uses(&self, child: ChildId, fy: FiscalYear) -> Result<Vec<RespiteUse>, CoreError> {
+        let rows: Vec<RespiteRow> = sqlx::query_as(
+            "SELECT id, start, billable_minutes, uses FROM visits
+             WHERE child_id = ?1 AND fiscal_year = ?2 AND kind = 'respite' AND billable_minutes > 0",
+        )
+        .bind(child)
+        .bind(fy.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| RespiteUse { visit_id: r.id, start: r.start, billable_minutes: r.billable_minutes, uses: r.uses })
+            .collect())
+    }
+}
+
+async fn index_bytes<T: Indexed>(id: &str, bytes: &[u8], actor: &ActorId, tx: &mut Transaction<'static, Sqlite>) -> Result<(), CoreError> {
+    let doc = RecordDoc::<T>::load(id, bytes, actor.clone())?;
+    doc.value().write_index(tx).await
+}
+
+impl Indexed for Child {
+    async fn write_index(&self, tx: &mut Transaction<'static, Sqlite>) -> Result<(), CoreError> {
+        sqlx::query(
+            "INSERT OR REPLACE INTO children (id, name, kana, birth_date, municipality, income_tier, respite_enrolled_on, score_total, instruction_until)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .bind(self.id)
+        .bind(&self.name)
+        .bind(&self.kana)
+        .bind(self.birth_date)
+        .bind(&self.municipality)
+        .bind(self.income_tier)
+        .bind(self.respite_enrolled_on)
+        .bind(i64::from(self.score().total()))
+        .bind(self.doctor_instruction.as_ref().map(|i| i.valid_until))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+impl Indexed for Visit {
+    async fn write_index(&self, tx: &mut Transaction<'static, Sqlite>) -> Result<(), CoreError> {
+        write_visit_rows(tx, &[&self.index_view()]).await
+    }
+}
+
+const VISIT_ROW: &str = "INSERT OR REPLACE INTO visits (id, child_id, kind, station_id, date, start, month, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status) ";
+
+fn push_visit_row(b: &mut Separated<'_, Sqlite, &'static str>, s: VisitSummary) {
+    b.push_bind(s.id)
+        .push_bind(s.child_id)
+        .push_bind(s.kind)
+        .push_bind(s.station_id)
+        .push_bind(s.date)
+        .push_bind(s.start)
+        .push_bind(s.date.map(|d| d.year_month()))
+        .push_bind(s.fiscal_year.map(|f| f.0))
+        .push_bind(i64::from(s.duration_minutes))
+        .push_bind(i64::from(s.billable_minutes))
+        .push_bind(i64::from(s.uses))
+        .push_bind(s.outcome)
+        .push_bind(s.status);
+}
+
+/// Writes (replacing) the index rows of visits, 100 to a statement, with each child's
+/// municipality rules looked up once (the child's row as this transaction sees it).
+///
+/// Public only for the bench probe (`carebook-bench`'s `probe rebuild`), which times it
+/// apart; not an API.
+#[doc(hidden)]
+pub async fn write_visit_rows(tx: &mut Transaction<'static, Sqlite>, visits: &[&VisitIndexView]) -> Result<(), CoreError> {
+    let mut rules: HashMap<ChildId, MunicipalityRules> = HashMap::new();
+    for v in visits {
+        if rules.contains_key(&v.child_id) {
+            continue;
+        }
+        let municipality: Option<String> =
+            sqlx::query_scalar("SELECT municipality FROM children WHERE id = ?1").bind(v.child_id).fetch_optional(&mut **tx).await?;
+        let r = match municipality {
+            Some(code) => rules_in(&mut **tx, &code).await?,
+            None => MunicipalityRules::tokyo_default("00000", "", ""),
+        };
+        rules.insert(v.child_id, r);
+    }
+    for chunk in visits.chunks(100) {
+        let mut qb = QueryBuilder::<Sqlite>::new(VISIT_ROW);
+        qb.push_values(chunk, |mut b, v| push_visit_row(&mut b, v.summary(&rules[&v.child_id])));
+        qb.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}

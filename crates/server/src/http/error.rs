@@ -1,0 +1,233 @@
+//! The one error shape on the wire: [`ApiError`] (a status, a code, a message, maybe
+//! `Retry-After`) answered as an `ErrorBody`, and the mapping from the crate's [`Error`] to it.
+//! Nothing below `http` knows a status.
+
+use axum::extract::rejection::JsonRejection;
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use carebook_domain::ErrorBody;
+use tower_http::timeout::TimeoutError;
+
+use crate::model::{Error, Unavailable};
+
+/// What a 503 asks a device to wait, in seconds.
+pub(super) const RETRY_AFTER_SECS: i64 = 5;
+
+/// An error answer: a status and an [`ErrorBody`]. Internals are logged, never sent.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    retry_after_secs: Option<i64>,
+}
+
+impl ApiError {
+    pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into(), retry_after_secs: None }
+    }
+
+    pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub(crate) fn unauthorized(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    pub(crate) fn forbidden() -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "この操作の権限がありません / you may not do this")
+    }
+
+    pub(super) fn too_large() -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "送信データが大きすぎます / the request body is too large")
+    }
+
+    /// The database cannot serve now: 503, and when to try again.
+    pub(super) fn unavailable(kind: Unavailable) -> ApiError {
+        let message = match kind {
+            Unavailable::Database => {
+                "データベースに接続できません。しばらくしてから再試行してください / the database is unavailable; try again later"
+            }
+            Unavailable::StorageFull => {
+                "サーバーの保存領域が足りません。しばらくしてから再試行してください / the server's storage is full; try again later"
+            }
+            Unavailable::Busy => "サーバーが混み合っています。しばらくしてから再試行してください / the database is busy; try again later",
+        };
+        ApiError { retry_after_secs: Some(RETRY_AFTER_SECS), ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message) }
+    }
+
+    /// The request body did not arrive within `body_timeout_secs`.
+    pub(super) fn body_timeout() -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "送信データの到着が遅すぎます / the request body did not arrive within the server's time limit",
+        )
+    }
+
+    pub(super) fn internal() -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "サーバー内部のエラーです / internal server error")
+    }
+
+    pub(super) fn from_json(rejection: JsonRejection) -> ApiError {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::too_large();
+        }
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&rejection);
+        while let Some(e) = cause {
+            if e.is::<TimeoutError>() {
+                return ApiError::body_timeout();
+            }
+            cause = e.source();
+        }
+        ApiError::bad_request(format!("リクエストが読めません / {}", rejection.body_text()))
+    }
+}
+
+/// Each [`Error`] as an answer: the refusals of the use cases by their status and code (their
+/// message is the error's own), the database being unavailable as 503, everything else logged
+/// and answered `internal`.
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        match e {
+            Error::BadRequest(message) => return ApiError::bad_request(message),
+            Error::WrongPassword | Error::UnknownToken => return ApiError::unauthorized("unauthorized", e.to_string()),
+            Error::DeviceRevoked => return ApiError::unauthorized("device_revoked", e.to_string()),
+            Error::TokenExpired => return ApiError::unauthorized("token_expired", e.to_string()),
+            Error::TooManyAttempts { secs } => {
+                return ApiError {
+                    retry_after_secs: Some(secs.max(1)),
+                    ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", e.to_string())
+                }
+            }
+            Error::Busy { retry_after_secs } => {
+                return ApiError {
+                    retry_after_secs: Some(retry_after_secs.max(1)),
+                    ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
+                }
+            }
+            _ => {}
+        }
+        if let Some(kind) = e.unavailable() {
+            tracing::warn!(error = %e, "request failed: the database is unavailable");
+            return ApiError::unavailable(kind);
+        }
+        tracing::error!(error = %e, "request failed");
+        ApiError::internal()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody { code: self.code.into(), message: self.message, problems: vec![] };
+        let mut res = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+/// Gives error answers made below the handlers (body limit, unsupported encoding, wrong method)
+/// the [`ErrorBody`] shape.
+pub(super) async fn json_errors(res: Response) -> Response {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let is_json = res.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return res;
+    }
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(),
+        StatusCode::NOT_FOUND => not_found_error(),
+        StatusCode::UNAUTHORIZED => ApiError::unauthorized("unauthorized", "認証されていません / unauthorized"),
+        StatusCode::FORBIDDEN => ApiError::forbidden(),
+        s if s.is_server_error() => {
+            tracing::error!(status = %s, "error answer from a layer");
+            ApiError::internal()
+        }
+        s => ApiError::new(s, "bad_request", format!("リクエストが正しくありません / bad request ({s})")),
+    }
+    .into_response()
+}
+
+pub(super) fn not_found_error() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "そのURLはありません / no such endpoint")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(e: Error) -> (StatusCode, &'static str, String, Option<i64>) {
+        let a = ApiError::from(e);
+        (a.status, a.code, a.message, a.retry_after_secs)
+    }
+
+    #[test]
+    fn each_refusal_of_login_and_tokens_keeps_its_status_code_message_and_wait() {
+        let unauthorized = StatusCode::UNAUTHORIZED;
+        assert_eq!(
+            answer(Error::WrongPassword),
+            (unauthorized, "unauthorized", "ユーザー名またはパスワードが違います / wrong username or password".into(), None)
+        );
+        assert_eq!(
+            answer(Error::UnknownToken),
+            (unauthorized, "unauthorized", "認証されていません / unknown or missing token".into(), None)
+        );
+        assert_eq!(
+            answer(Error::DeviceRevoked),
+            (unauthorized, "device_revoked", "この端末は無効にされています / this device has been revoked".into(), None)
+        );
+        assert_eq!(
+            answer(Error::TokenExpired),
+            (
+                unauthorized,
+                "token_expired",
+                "ログインの有効期限が切れました。もう一度ログインしてください / the token has expired; log in again".into(),
+                None
+            )
+        );
+        // 1,001 ms is 2 s rounded up; no wait at all still asks for 1 s.
+        assert_eq!(
+            answer(Error::too_many_attempts(1001)),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                "ログインの失敗が続いたため 2 秒待ってください / too many failed logins; try again in 2 s".into(),
+                Some(2)
+            )
+        );
+        assert_eq!(answer(Error::too_many_attempts(0)).3, Some(1));
+        assert_eq!(
+            answer(Error::Busy { retry_after_secs: 2 }),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "ログインが混み合っています。2 秒後にもう一度お試しください / too many logins are being checked; try again in 2 s".into(),
+                Some(2)
+            )
+        );
+        assert_eq!(
+            answer(Error::BadRequest("見本 / sample".into())),
+            (StatusCode::BAD_REQUEST, "bad_request", "見本 / sample".into(), None)
+        );
+    }
+
+    #[test]
+    fn internals_are_not_sent_and_an_unavailable_database_asks_to_wait() {
+        let (status, code, message, wait) = answer(Error::Contended("kakuu-record".into()));
+        assert_eq!((status, code, wait), (StatusCode::INTERNAL_SERVER_ERROR, "internal", None));
+        assert!(!message.contains("kakuu-record"), "{message}");
+        let (status, code, _, wait) = answer(Error::Database(sqlx::Error::PoolTimedOut));
+        assert_eq!((status, code, wait), (StatusCode::SERVICE_UNAVAILABLE, "unavailable", Some(5)));
+    }
+}

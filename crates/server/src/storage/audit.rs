@@ -1,0 +1,32 @@
+//! The audit trail: who changed a record, from which device, when, and its heads.
+
+use carebook_domain::wire::AuditEntry;
+use sqlx::Row;
+
+use super::Storage;
+use crate::model::Result;
+
+impl Storage {
+    /// The accepted changes of a record, oldest first.
+    pub(crate) async fn history(&self, record_id: &str) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT a.record_id, u.username, a.device_id, a.at, a.change_hash, a.action \
+             FROM audit a JOIN users u ON u.id = a.user_id WHERE a.record_id = $1 ORDER BY a.id",
+        )
+        .bind(record_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    record_id: r.try_get("record_id")?,
+                    username: r.try_get("username")?,
+                    device_id: r.try_get("device_id")?,
+                    at: r.try_get("at")?,
+                    change_hash: r.try_get("change_hash")?,
+                    action: r.try_get("action")?,
+                })
+            })
+            .collect()
+    }
+}
