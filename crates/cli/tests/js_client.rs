@@ -210,7 +210,10 @@ async fn a_pulse_written_as_a_plain_js_number_is_refused_with_the_servers_reason
         stderr.starts_with("サーバーが変更を受け付けませんでした / the server refused the edit: schema_mismatch: "),
         "the code and the server's reason: {stderr}"
     );
-    assert!(stderr.contains("int"), "the reason names the type the script wrote: {stderr}");
+    assert!(
+        stderr.contains("vitals[0].pulse: expected null or uint, found int"),
+        "the reason names the field, the type the schema wants and the type the script wrote: {stderr}"
+    );
     assert!(out.stdout.is_empty());
 
     let after = s.stored_visit(&office).await;

@@ -437,6 +437,8 @@ async fn unreadable_stored_rules_name_the_municipality_and_keep_the_json_error_a
     assert!(err.to_string().starts_with("端末内の保存に失敗しました / device storage failed: stored rules for 13105: "), "{err}");
     let source = std::error::Error::source(&err).expect("a source");
     assert!(source.downcast_ref::<serde_json::Error>().is_some_and(|e| e.is_syntax()), "{source:?}");
+}
+
 #[tokio::test]
 async fn every_change_a_device_saves_carries_the_time_it_was_made() {
     let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
