@@ -2,10 +2,10 @@
 //! the app on this device. Only an Argon2id hash is kept, in the device settings; the PIN never
 //! leaves the device and is never logged. Wrong PINs in a row make the next try wait.
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
-use carebook_domain::Problems;
+use std::time::Duration;
+
+use carebook_domain::backoff::Backoff;
+use carebook_domain::{hashing, Problems};
 
 use crate::{Carebook, CoreError};
 
@@ -18,11 +18,11 @@ pub const PIN_FREE_TRIES: u32 = 5;
 /// The wait after `failures` wrong PINs in a row: none for the first five, then 30 s doubling
 /// per further failure, at most 15 minutes. A lost tablet cannot be opened by trying every PIN.
 pub fn pin_wait_secs(failures: u32) -> i64 {
-    if failures < PIN_FREE_TRIES {
-        return 0;
-    }
-    (30_i64 << (failures - PIN_FREE_TRIES).min(10)).min(15 * 60)
+    PIN_BACKOFF.wait(u64::from(failures)).as_secs() as i64
 }
+
+/// The PIN's back-off, in the one shape every back-off has.
+const PIN_BACKOFF: Backoff = Backoff { free: PIN_FREE_TRIES as u64, first: Duration::from_secs(30), max: Duration::from_secs(15 * 60) };
 
 /// Every problem with a new PIN or passphrase.
 pub fn check_pin(pin: &str) -> Problems {
@@ -54,9 +54,7 @@ impl Carebook {
     pub async fn set_pin(&self, pin: &str) -> Result<(), CoreError> {
         check_pin(pin).into_result()?;
         let pin = pin.to_string();
-        let hash = tokio::task::spawn_blocking(move || Argon2::default().hash_password(pin.as_bytes()).map(|h| h.to_string()))
-            .await?
-            .map_err(|e| CoreError::step("PIN hash", e))?;
+        let hash = tokio::task::spawn_blocking(move || hashing::hash(&pin)).await?.map_err(|e| CoreError::step("PIN hash", e))?;
         self.store().set_setting(PIN_HASH, &hash).await
     }
 
@@ -81,10 +79,7 @@ impl Carebook {
             return Err(p.into());
         }
         let pin = pin.to_string();
-        let ok = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
-        })
-        .await?;
+        let ok = tokio::task::spawn_blocking(move || hashing::verify(&pin, &hash)).await?;
         if ok {
             self.store().remove_settings(&[PIN_FAILURES, PIN_WAIT_UNTIL]).await?;
             return Ok(());

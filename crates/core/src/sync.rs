@@ -549,9 +549,10 @@ pub struct LoopStatus {
     pub failures: u32,
 }
 
-/// The wait before the next attempt: `every` after a success, doubling per failure up to `max`.
+/// The wait before the next attempt: `every` after a success, doubling per failure up to `max`
+/// (the one back-off shape, with no free failures).
 pub fn backoff(every: Duration, failures: u32, max: Duration) -> Duration {
-    every.saturating_mul(1u32 << failures.min(16)).min(max)
+    carebook_domain::backoff::Backoff { free: 0, first: every, max }.wait(u64::from(failures))
 }
 
 /// The app's background sync.

@@ -121,6 +121,23 @@ mod tests {
     }
 
     #[test]
+    fn checks_in_kept_memory_never_allocate_it_again_and_read_other_parameters_from_the_hash() {
+        let h = hash("kakuu-hana-12").unwrap();
+        let mut v = Verifier::new();
+        assert_eq!(v.verify("kakuu-hana-12", &h), Verdict::Match);
+        let kept = v.memory.as_ptr();
+        assert_eq!(v.verify("kakuu-hana-13", &h), Verdict::NoMatch);
+        assert_eq!(v.verify("", &h), Verdict::NoMatch);
+        assert_eq!(v.verify("kakuu-hana-12", &h), Verdict::Match);
+        assert_eq!(v.memory.as_ptr(), kept, "the same memory every time");
+        let light = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(1024, 1, 1, None).unwrap());
+        let light = light.hash_password(b"kakuu-hana-12").unwrap().to_string();
+        assert_eq!(v.verify("kakuu-hana-12", &light), Verdict::Match);
+        assert_eq!(v.verify("kakuu-hana-1", &light), Verdict::NoMatch);
+        assert_eq!(v.memory.len(), 19 * 1024, "a lighter hash uses part of the kept memory");
+    }
+
+    #[test]
     fn a_hash_asking_for_too_much_memory_is_not_computed() {
         let greedy = "$argon2id$v=19$m=4000000,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
         let mut v = Verifier::new();

@@ -1,6 +1,10 @@
 //! The login back-off's arithmetic: how long a key waits after its counted failures, in Rust
 //! ([`backoff_ms`]) and as the SQL the storage counts attempts with ([`backoff_sql`]).
 
+use std::time::Duration;
+
+use carebook_domain::backoff::Backoff;
+
 /// The window failures count in: a key quiet this long starts again from zero.
 pub(crate) const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// The first back-off, doubled with each further failure.
@@ -11,12 +15,14 @@ pub(crate) const MAX_BACKOFF_MS: i64 = 15 * 60 * 1000;
 /// How long the next attempt under a key waits after `failures` counted attempts: nothing
 /// below `free`, then [`FIRST_BACKOFF_MS`], doubling with each further failure, at most
 /// [`MAX_BACKOFF_MS`].
+/// (The one back-off shape, `carebook_domain::backoff`, in milliseconds.)
 pub(crate) fn backoff_ms(failures: i64, free: i64) -> i64 {
-    if failures < free {
-        return 0;
-    }
-    let doublings = (failures - free).min(40) as u32;
-    FIRST_BACKOFF_MS.saturating_mul(1i64 << doublings).min(MAX_BACKOFF_MS)
+    let shape = Backoff {
+        free: free.max(0) as u64,
+        first: Duration::from_millis(FIRST_BACKOFF_MS as u64),
+        max: Duration::from_millis(MAX_BACKOFF_MS as u64),
+    };
+    shape.wait(failures.max(0) as u64).as_millis() as i64
 }
 
 /// [`backoff_ms`] as an SQL expression of the count `n` and the free failures `free` (both SQL
