@@ -139,7 +139,7 @@ impl Carebook {
         change(&mut next);
         next.id = id;
         self.check_visit(&next).await?;
-        doc.at(clock::unix_now()).replace(next)?;
+        doc.replace(next)?;
         self.store.save(&mut doc).await?;
         Ok(doc.value().clone())
     }
@@ -152,7 +152,7 @@ impl Carebook {
         let rules = self.store.rules(&child.municipality).await?;
         let templates = self.store.templates().await?;
         next.transition(to, VisitContext { rules: &rules, templates: &templates, child_score: Some(child.score_total) })?;
-        doc.at(clock::unix_now()).replace(next)?;
+        doc.replace(next)?;
         self.store.save(&mut doc).await?;
         Ok(doc.value().clone())
     }

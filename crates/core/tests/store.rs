@@ -447,6 +447,7 @@ async fn every_change_a_device_saves_carries_the_time_it_was_made() {
     let c = dev.app.add_child(child("13105")).await.unwrap();
     let s = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
     dev.app.update_visit(s.id, |v| v.place = "学校".into()).await.unwrap();
+    dev.app.update_child(c.id, |k| k.diagnosis = "架空の診断名".into()).await.unwrap();
     let after = now();
     let stamps = |bytes: Vec<u8>| -> Vec<(i64, String)> {
         let mut doc = automerge::AutoCommit::load(&bytes).unwrap();
@@ -454,7 +455,7 @@ async fn every_change_a_device_saves_carries_the_time_it_was_made() {
     };
     let child_changes = stamps(dev.app.export_child(c.id).await.unwrap());
     let visit_changes = stamps(dev.app.export_visit(s.id).await.unwrap());
-    assert_eq!(child_changes.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), ["create child"]);
+    assert_eq!(child_changes.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), ["create child", "edit child"]);
     assert_eq!(visit_changes.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(), ["create visit", "edit visit"]);
     for (at, what) in child_changes.iter().chain(&visit_changes) {
         assert!((before..=after).contains(at), "{what} at {at}, not between {before} and {after}");

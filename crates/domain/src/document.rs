@@ -168,14 +168,17 @@ pub fn schema_version<D: ReadDoc>(doc: &D, kind: RecordKind, id: &str) -> Result
         }
         Err(e) => return Err(DocError::Corrupt { kind, id: id.to_string(), reason: e.to_string() }),
     }
+    let uint = |v: &Value<'_>| match v {
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Uint(n) => Some(*n),
+            _ => None,
+        },
+        Value::Object(_) => None,
+    };
     let version = match doc.get(automerge::ROOT, VERSION_KEY) {
         Ok(None) => 1,
-        Ok(Some((Value::Scalar(s), _))) if matches!(s.as_ref(), ScalarValue::Uint(_)) => match s.as_ref() {
-            ScalarValue::Uint(v) => *v,
-            _ => unreachable!(),
-        },
         Ok(Some((v, _))) => {
-            return Err(schema(Mismatch { path: VERSION_KEY.into(), expected: "uint".into(), found: found(&v) }));
+            uint(&v).ok_or_else(|| schema(Mismatch { path: VERSION_KEY.into(), expected: "uint".into(), found: found(&v) }))?
         }
         Err(e) => return Err(DocError::Corrupt { kind, id: id.to_string(), reason: e.to_string() }),
     };

@@ -55,7 +55,11 @@ impl Store {
     /// Loads a record's document.
     pub async fn load<T: Record>(&self, id: &str) -> Result<RecordDoc<T>, CoreError> {
         let bytes = self.bytes(T::KIND, id).await?.ok_or_else(|| CoreError::NotFound { kind: T::KIND, id: id.to_string() })?;
-        Ok(RecordDoc::load(id, &bytes, self.actor.clone())?)
+        let mut doc = RecordDoc::load(id, &bytes, self.actor.clone())?;
+        // Whatever a use case changes next is stamped with the device's clock, so no caller can
+        // forget to (the domain reads no clock).
+        doc.at(clock::unix_now());
+        Ok(doc)
     }
 
     /// Merges a document from another device into the local copy (or stores it if new) and
