@@ -35,6 +35,25 @@ fn json(data: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Value {
     serde_json::from_str(&ok(data, &args, stdin)).unwrap()
 }
 
+/// Adds the fictional child 見本 はな (municipality 13105, income tier `tier`) and returns its id.
+fn add_hana(data: &std::path::Path, tier: &str) -> String {
+    let args = [
+        "child",
+        "add",
+        "--name",
+        "見本 はな",
+        "--kana",
+        "みほん はな",
+        "--birth",
+        "2019-06-01",
+        "--municipality",
+        "13105",
+        "--tier",
+        tier,
+    ];
+    ok(data, &args, None).lines().last().unwrap().trim().to_string()
+}
+
 fn start_server(data: &std::path::Path, db_url: &str) -> ServerProcess {
     ServerProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_carebook")), data, db_url, &[])
 }
@@ -56,25 +75,7 @@ fn an_account_made_by_the_operator_logs_a_device_in_which_syncs_until_it_is_revo
     assert_eq!(users[0]["role"], "nurse");
 
     let server = start_server(srv, &db);
-    let child = ok(
-        dev,
-        &[
-            "child",
-            "add",
-            "--name",
-            "見本 はな",
-            "--kana",
-            "みほん はな",
-            "--birth",
-            "2019-06-01",
-            "--municipality",
-            "13105",
-            "--tier",
-            "tax_exempt",
-        ],
-        None,
-    );
-    let child = child.lines().last().unwrap().trim().to_string();
+    let child = add_hana(dev, "tax_exempt");
     ok(dev, &VisitArgs::respite(&child).station("st-kakuu:架空ステーション").date("2026-06-01").args(), None);
 
     // A wrong password is refused and nothing is stored.
@@ -188,25 +189,7 @@ fn a_visit_the_server_refused_is_corrected_with_visit_edit_and_accepted_at_the_n
         );
     }
     let server = start_server(srv, &db);
-    let child = ok(
-        a,
-        &[
-            "child",
-            "add",
-            "--name",
-            "見本 はな",
-            "--kana",
-            "みほん はな",
-            "--birth",
-            "2019-06-01",
-            "--municipality",
-            "13105",
-            "--tier",
-            "taxed",
-        ],
-        None,
-    );
-    let child = child.lines().last().unwrap().trim().to_string();
+    let child = add_hana(a, "taxed");
     let visit = json(a, &VisitArgs::nursing(&child).station("st-kakuu:架空ステーション").date("2026-06-01").args(), None);
     let id = visit["id"].as_str().unwrap().to_string();
     for (dir, user) in [(a, "nurse-a"), (b, "nurse-b")] {
