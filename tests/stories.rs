@@ -101,8 +101,8 @@ mod server_stories {
 
     use carebook_core::{CoreError, SyncPhase, SyncProgress, SyncReport};
     use carebook_domain::{
-        CheckEntry, CheckStatus, FiscalYear, GuardianConfirmation, MunicipalityRules, QuarantineEntry, Role, Visit, VisitStatus,
-        VitalReading,
+        CheckEntry, CheckStatus, FiscalYear, GuardianConfirmation, MunicipalityRules, NewPerson, Org, Profession, QuarantineEntry, Role,
+        Visit, VisitStatus, VitalReading,
     };
     use carebook_server::{launch_with_listener, open_storage, Config, OrgKind, ServerHandle, Storage};
     use carebook_testkit::{child, respite, Db, TempDevice, TestDb};
@@ -198,7 +198,131 @@ mod server_stories {
         documents_larger_than_a_page_travel_alone_and_every_page_stays_within_its_bytes,
         a_device_updated_from_the_old_feed_ends_up_with_exactly_what_its_account_may_read,
         an_edit_refused_when_the_quarantine_is_full_stays_on_the_device_marked_and_is_pushed_again_once_changed,
+        a_disabled_nurses_tablet_hands_its_unsent_edits_to_the_quarantine_removes_its_records_and_she_cannot_log_in,
+        a_person_added_with_a_one_time_password_sets_her_own_and_her_name_reaches_her_records,
     );
+
+    async fn a_disabled_nurses_tablet_hands_its_unsent_edits_to_the_quarantine_removes_its_records_and_she_cannot_log_in(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        w.user("office-a", Role::Office, "st-kakuu").await;
+        let nurse = w.device("nurse-a").await;
+        let hana = nurse.app.add_child(child("13105")).await.unwrap();
+        let synced = nurse.app.record_visit(respite(hana.id, "2026-06-01T09:00", "2026-06-01T12:00")).await.unwrap().id;
+        sync(&nurse).await;
+        // Offline: an edit of a synced visit and a new visit, neither sent.
+        nurse.app.update_visit(synced, |v: &mut Visit| v.note.plan.update("次回は入浴介助")).await.unwrap();
+        let unsent = nurse.app.record_visit(respite(hana.id, "2026-06-02T09:00", "2026-06-02T12:00")).await.unwrap().id;
+        let second = w.device("nurse-a").await;
+
+        assert_eq!(w.storage.disable_user("nurse-a", None).await.unwrap(), 2, "both of her devices are revoked at once");
+        let err = nurse.app.sync(&mut |_| {}).await.unwrap_err();
+        assert!(matches!(err, CoreError::DeviceRevoked { removed: 3, kept: 0 }), "{err}");
+        assert!(nurse.app.children().await.unwrap().is_empty());
+        assert!(nurse.app.visits(&Default::default()).await.unwrap().is_empty());
+        assert!(matches!(second.app.sync(&mut |_| {}).await, Err(CoreError::DeviceRevoked { kept: 0, .. })));
+
+        // Both unsent records are with the office, not merged: the server copy is unchanged.
+        let office = w.device("office-a").await;
+        sync(&office).await;
+        let handed: Vec<(String, String)> =
+            office.app.quarantine().await.unwrap().into_iter().filter(|e| e.username == "nurse-a").map(|e| (e.record_id, e.code)).collect();
+        let mut expected = vec![(synced.to_string(), "device_revoked".to_string()), (unsent.to_string(), "device_revoked".to_string())];
+        expected.sort();
+        let mut handed = handed;
+        handed.sort();
+        assert_eq!(handed, expected);
+        assert_eq!(office.app.visit(synced).await.unwrap().note.plan.as_str(), "", "a disabled person's edit is not merged");
+        assert!(office.app.visit(unsent).await.is_err());
+
+        // She cannot log in again, with the right password; told why.
+        let again = TempDevice::new().await.unwrap();
+        match again.app.login(&w.url, "nurse-a", PASSWORD, "new").await {
+            Err(CoreError::Server { status: 403, body }) => assert_eq!(body.code, "account_disabled"),
+            other => panic!("expected account_disabled, got {other:?}"),
+        }
+        match again.app.login(&w.url, "nurse-a", "wrong-password-9999", "new").await {
+            Err(CoreError::Server { status: 401, body }) => assert_eq!(body.code, "unauthorized", "a wrong password tells nothing"),
+            other => panic!("expected unauthorized, got {other:?}"),
+        }
+        // Enabled again, she logs in anew and reads the station's records.
+        w.storage.enable_user("nurse-a", None).await.unwrap();
+        again.app.login(&w.url, "nurse-a", PASSWORD, "new").await.unwrap();
+        sync(&again).await;
+        assert_eq!(visit_ids(&again).await, vec![synced]);
+        let events: Vec<String> = w.storage.org_events(Some("nurse-a")).await.unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(events, ["user_added", "user_disabled", "user_enabled"]);
+        w.finish().await;
+    }
+
+    async fn a_person_added_with_a_one_time_password_sets_her_own_and_her_name_reaches_her_records(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        let station =
+            Org { id: "st-kakuu".into(), kind: OrgKind::Station, name: "架空訪問看護ステーション".into(), municipality: None };
+        w.storage.add_org(&station, None).await.unwrap();
+        let new = NewPerson {
+            username: "hanako".into(),
+            role: Role::Nurse,
+            org_id: Some("st-kakuu".into()),
+            name: "見本 花子".into(),
+            kana: "みほん はなこ".into(),
+            profession: Some(Profession::PublicHealthNurse),
+        };
+        let (_, one_time) = w.storage.add_person(&new, None, None, None).await.unwrap();
+        let one_time = one_time.expect("no password given: a one-time one").password;
+        w.user("parent-hana", Role::Parent, "st-kakuu").await;
+
+        let dev = TempDevice::new().await.unwrap();
+        match dev.app.login(&w.url, "hanako", &one_time, "tablet").await {
+            Err(CoreError::Server { status: 403, body }) => assert_eq!(body.code, "password_change_required"),
+            other => panic!("expected password_change_required, got {other:?}"),
+        }
+        match dev.app.login_with(&w.url, "hanako", &one_time, Some("short"), "tablet").await {
+            Err(CoreError::Server { status: 400, body }) => {
+                assert_eq!(body.code, "invalid");
+                assert!(body.problems.iter().all(|p| p.field == "new_password") && !body.problems.is_empty(), "{body:?}");
+            }
+            other => panic!("expected invalid, got {other:?}"),
+        }
+        match dev.app.login_with(&w.url, "hanako", &one_time, Some(&one_time), "tablet").await {
+            Err(CoreError::Server { status: 400, body }) => assert!(body.problems.iter().any(|p| p.code == "same_as_one_time")),
+            other => panic!("expected the one-time password refused as the new one, got {other:?}"),
+        }
+        let own = "kakuu-sora-no-pasuwaado-7";
+        let session = dev.app.login_with(&w.url, "hanako", &one_time, Some(own), "tablet").await.unwrap();
+        assert_eq!((session.user.name.as_str(), session.user.profession), ("見本 花子", Some(Profession::PublicHealthNurse)));
+        // The one-time password is spent; her own works.
+        let other = TempDevice::new().await.unwrap();
+        assert!(matches!(other.app.login(&w.url, "hanako", &one_time, "x").await, Err(CoreError::Server { status: 401, .. })));
+        other.app.login(&w.url, "hanako", own, "x").await.unwrap();
+
+        // After a sync the device knows the organisation: the station's name and her own.
+        sync(&dev).await;
+        let directory = dev.app.directory().await.unwrap();
+        assert_eq!(directory.org("st-kakuu").map(|o| o.name.as_str()), Some("架空訪問看護ステーション"));
+        assert_eq!(directory.person(&session.user.id).map(|p| p.kana.as_str()), Some("みほん はなこ"));
+        assert!(directory.people.iter().all(|p| p.role != Role::Parent), "parents are not listed to staff");
+        let hana = dev.app.add_child(child("13105")).await.unwrap();
+        let visit = dev.app.new_visit(hana.id, carebook_domain::VisitKind::Nursing).await.unwrap();
+        assert_eq!(visit.station.name, "架空訪問看護ステーション");
+        let lead = &visit.staff[0];
+        assert_eq!(
+            (lead.id.as_str(), lead.name.as_str(), lead.profession),
+            (session.user.id.as_str(), "見本 花子", Profession::PublicHealthNurse)
+        );
+
+        // A name changed on the server reaches the device at its next sync, and new records.
+        w.storage.set_profile("hanako", Some("見本 華子"), None, None, None).await.unwrap();
+        sync(&dev).await;
+        assert_eq!(dev.app.new_visit(hana.id, carebook_domain::VisitKind::Nursing).await.unwrap().staff[0].name, "見本 華子");
+        // A parent's directory holds only themselves.
+        w.storage.assign("parent-hana", hana.id).await.unwrap();
+        let parent = w.device("parent-hana").await;
+        sync(&parent).await;
+        let seen: Vec<String> = parent.app.directory().await.unwrap().people.into_iter().map(|p| p.id).collect();
+        assert_eq!(seen, [parent.app.session().await.unwrap().unwrap().user.id]);
+        w.finish().await;
+    }
 
     async fn an_edit_refused_when_the_quarantine_is_full_stays_on_the_device_marked_and_is_pushed_again_once_changed(db: Db) {
         let Some(w) = World::start_with(db, Config { quarantine_device_bytes: 64 * 1024, ..Config::default() }).await else { return };
@@ -741,7 +865,7 @@ mod server_stories {
         w.storage.revoke_device(&device_id).await.unwrap();
 
         let err = dev.app.sync(&mut |_| {}).await.unwrap_err();
-        assert!(matches!(err, CoreError::DeviceRevoked { removed: 2 }), "{err}");
+        assert!(matches!(err, CoreError::DeviceRevoked { removed: 2, kept: 0 }), "{err}");
         assert!(dev.app.children().await.unwrap().is_empty());
         assert!(dev.app.visits(&Default::default()).await.unwrap().is_empty());
         assert!(dev.app.session().await.unwrap().is_none());

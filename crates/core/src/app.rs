@@ -299,14 +299,22 @@ impl Carebook {
             None => Station::default(),
         };
         let mut visit = Visit::new(child, kind, station);
-        if let Some(u) = user {
+        if let Some(mut u) = user {
+            // The name as the directory last synced it (it may have changed since the login).
+            if let Some(me) = self.directory().await?.person(&u.id) {
+                (u.name, u.profession) = (me.name.clone(), me.profession);
+            }
             visit.staff.push(lead_of(&u));
         }
         Ok(visit)
     }
 
-    /// The name a station was last recorded under on this device, else its code.
+    /// The station's name from the organisation's directory; else the name it was last
+    /// recorded under on this device; else its code.
     async fn station_name(&self, id: &str) -> Result<String, CoreError> {
+        if let Some(org) = self.directory().await?.org(id).filter(|o| !o.name.is_empty()) {
+            return Ok(org.name.clone());
+        }
         let filter = VisitFilter::default();
         let last = self.visits(&filter).await?.into_iter().rev().find(|s| s.station_id == id);
         match last {
@@ -493,11 +501,13 @@ impl Carebook {
 }
 
 /// The account as the lead nurse of a visit.
+/// The account as a visit's lead: their name and profession (the account name only while the
+/// server has no name for them).
 fn lead_of(u: &UserInfo) -> StaffMember {
     StaffMember {
         id: u.id.clone(),
-        name: u.username.clone(),
-        profession: carebook_domain::Profession::Nurse,
+        name: if u.name.trim().is_empty() { u.username.clone() } else { u.name.clone() },
+        profession: u.profession.unwrap_or(carebook_domain::Profession::Nurse),
         role: StaffRole::Lead,
         station_id: u.org_id.clone(),
     }

@@ -48,11 +48,19 @@ pub enum CoreError {
     /// Sync needs a login first.
     #[error("ログインしていません / not logged in: run `carebook login` first")]
     NotLoggedIn,
-    /// The server revoked this device; its records were removed from it.
-    #[error("この端末は無効化されました。端末内の記録 {removed} 件を削除しました / this device was revoked; {removed} records were removed from it")]
+    /// The server revoked this device (or disabled its account); its records were removed from
+    /// it, after it handed over what it had not sent. Records the server could not keep
+    /// (`quarantine_full`) stay.
+    #[error(
+        "この端末は無効化されました。端末内の記録 {removed} 件を削除しました{} / this device was revoked; {removed} records were removed from it{}",
+        if *kept > 0 { format!("（事務所に渡せなかった {kept} 件は端末に残しています。事務所に連絡してください）") } else { String::new() },
+        if *kept > 0 { format!(" ({kept} the office could not take stay on it: tell the office)") } else { String::new() }
+    )]
     DeviceRevoked {
         /// How many records were removed.
         removed: u64,
+        /// How many stay: unsent records the server's quarantine had no room for.
+        kept: u64,
     },
     /// The app is locked: the PIN opens it.
     #[error("アプリはロックされています。PIN を入力してください / the app is locked: enter the PIN")]

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use carebook_domain::wire::{fit_in_bytes as fit_bytes, CATCH_UP_MAX_CHILDREN};
 use carebook_domain::{
-    buckets_digest, CatchUpRequest, CatchUpResponse, ChangesResponse, DateTime, DocPayload, ErrorBody, LoginRequest, LoginResponse,
-    PushOutcome, PushRequest, PushResponse, UserInfo,
+    buckets_digest, CatchUpRequest, CatchUpResponse, ChangesResponse, DateTime, Directory, DocPayload, ErrorBody, LoginRequest,
+    LoginResponse, PushOutcome, PushRequest, PushResponse, UserInfo,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Notify};
@@ -30,6 +30,9 @@ use crate::{clock, Carebook, CoreError};
 const SESSION: &str = "session";
 const CURSOR: &str = "cursor";
 const LAST_SYNC: &str = "last_sync_at";
+/// The organisation's directory (names, stations) as the server last sent it, and its ETag.
+const DIRECTORY: &str = "directory";
+const DIRECTORY_ETAG: &str = "directory_etag";
 /// Documents per push request.
 pub const PUSH_BATCH: i64 = 100;
 /// Document bytes per push request (base64 in JSON adds a third; the server's default limit is
@@ -243,8 +246,26 @@ impl PullProgress {
 impl Carebook {
     /// Logs this device in. The password is sent once; the device keeps only its own token.
     pub async fn login(&self, server_url: &str, username: &str, password: &str, device_name: &str) -> Result<Session, CoreError> {
+        self.login_with(server_url, username, password, None, device_name).await
+    }
+
+    /// Logs in, replacing a one-time password (`password`) with `new_password` when one is
+    /// given (the server refuses a one-time password without one: `password_change_required`).
+    pub async fn login_with(
+        &self,
+        server_url: &str,
+        username: &str,
+        password: &str,
+        new_password: Option<&str>,
+        device_name: &str,
+    ) -> Result<Session, CoreError> {
         let base = server_url.trim_end_matches('/').to_string();
-        let req = LoginRequest { username: username.into(), password: password.into(), device_name: device_name.into() };
+        let req = LoginRequest {
+            username: username.into(),
+            password: password.into(),
+            device_name: device_name.into(),
+            new_password: new_password.map(Into::into),
+        };
         let resp: LoginResponse = send(http().post(format!("{base}/api/v1/login")).json(&req)).await?;
         let session =
             Session { server_url: base, token: resp.token, device_id: resp.device_id, expires_at: resp.expires_at, user: resp.user };
@@ -284,9 +305,9 @@ impl Carebook {
         let session = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
         match self.sync_with(&session, progress).await {
             Err(CoreError::Server { status: 401, body }) if body.code == "device_revoked" => {
-                let removed = self.store.wipe_records().await?;
-                self.store.remove_settings(&[SESSION, CURSOR, LAST_SYNC]).await?;
-                Err(CoreError::DeviceRevoked { removed })
+                let wiped = self.store.wipe_records().await?;
+                self.store.remove_settings(&[SESSION, CURSOR, LAST_SYNC, DIRECTORY, DIRECTORY_ETAG]).await?;
+                Err(CoreError::DeviceRevoked { removed: wiped.removed, kept: wiped.kept })
             }
             other => other,
         }
@@ -331,8 +352,43 @@ impl Carebook {
             self.reconcile(s, &auth, &readable, &mut report, &mut pull, progress).await?;
         }
         report.cursor = self.cursor().await?;
+        self.refresh_directory(s, &auth).await?;
         self.store.set_setting(LAST_SYNC, &clock::now_jst().to_string()).await?;
         Ok(report)
+    }
+
+    /// Fetches the organisation's directory when it changed (`If-None-Match` with the ETag of
+    /// the copy held, so an unchanged directory costs an empty answer). A server without one
+    /// (older) or one that fails to send it leaves the copy held: names wait for the next sync.
+    async fn refresh_directory(&self, s: &Session, auth: &str) -> Result<(), CoreError> {
+        let mut req = http().get(format!("{}/api/v1/directory", s.server_url)).header(reqwest::header::AUTHORIZATION, auth);
+        if let Some(etag) = self.store.setting(DIRECTORY_ETAG).await? {
+            req = req.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        let resp = req.send().await.map_err(offline)?;
+        if resp.status() != reqwest::StatusCode::OK {
+            return Ok(());
+        }
+        let etag = resp.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let text = resp.text().await.map_err(offline)?;
+        if serde_json::from_str::<Directory>(&text).is_err() {
+            return Ok(());
+        }
+        self.store.set_setting(DIRECTORY, &text).await?;
+        match etag {
+            Some(etag) => self.store.set_setting(DIRECTORY_ETAG, &etag).await?,
+            None => self.store.remove_settings(&[DIRECTORY_ETAG]).await?,
+        }
+        Ok(())
+    }
+
+    /// The organisation's directory as last synced: every organisation's name and the people
+    /// the account works with (empty before the first sync).
+    pub async fn directory(&self) -> Result<Directory, CoreError> {
+        match self.store.setting(DIRECTORY).await? {
+            Some(json) => serde_json::from_str(&json).map_err(|e| CoreError::step("stored directory", e)),
+            None => Ok(Directory::default()),
+        }
     }
 
     /// Pushes one batch and marks each record accepted or rejected.

@@ -306,6 +306,32 @@ async fn a_store_from_before_sync_buckets_learns_each_records_child_and_holds_wh
 }
 
 #[tokio::test]
+async fn a_wipe_keeps_exactly_the_records_not_handed_over_waiting_or_refused_for_a_full_quarantine() {
+    let dev = TempDevice::new().await.unwrap();
+    let store = dev.app.store();
+    let kid = dev.app.add_child(child("13105")).await.unwrap();
+    let accepted = dev.app.record_visit(respite(kid.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
+    let kept_by_server = dev.app.record_visit(respite(kid.id, "2026-05-02T09:00", "2026-05-02T12:00")).await.unwrap();
+    let not_kept = dev.app.record_visit(respite(kid.id, "2026-05-03T09:00", "2026-05-03T12:00")).await.unwrap();
+    let waiting = dev.app.record_visit(respite(kid.id, "2026-05-04T09:00", "2026-05-04T12:00")).await.unwrap();
+    for id in [kid.id.to_string(), accepted.id.to_string()] {
+        store.mark_synced(&id, 1).await.unwrap();
+    }
+    store.mark_rejected(&kept_by_server.id.to_string(), 1, "device_revoked", "kept in quarantine").await.unwrap();
+    store.mark_rejected(&not_kept.id.to_string(), 1, carebook_domain::QUARANTINE_FULL, "no room").await.unwrap();
+
+    let wiped = store.wipe_records().await.unwrap();
+    assert_eq!((wiped.removed, wiped.kept), (3, 2), "face sheet, accepted and quarantined visits go; two stay");
+    let mut left: Vec<_> = dev.app.visits(&Default::default()).await.unwrap().into_iter().map(|v| v.id).collect();
+    left.sort();
+    let mut expected = vec![not_kept.id, waiting.id];
+    expected.sort();
+    assert_eq!(left, expected, "the index keeps the rows of the records kept");
+    assert_eq!(doc_count(&dev).await, 2);
+    assert!(dev.app.children().await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn removing_a_child_keeps_a_waiting_edit_notes_the_removal_and_a_wipe_forgets_the_note() {
     let dev = TempDevice::new().await.unwrap();
     let store = dev.app.store();

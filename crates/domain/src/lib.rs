@@ -58,6 +58,7 @@ pub mod document;
 pub mod hashing;
 pub mod ids;
 pub mod password;
+pub mod people;
 pub mod rules;
 pub mod schema;
 pub mod score;
@@ -73,6 +74,7 @@ pub use child::{Child, Contact, DoctorInstruction, InstructionState};
 pub use document::{check_pushed, load_visit_index, DocError, Record, RecordDoc, RecordKind};
 pub use ids::{ChildId, IdError, VisitId};
 pub use password::{check_password, Strength as PasswordStrength};
+pub use people::{validate_name, DeviceBrief, Directory, NewPerson, OneTimePassword, Org, OrgKind, Person, PersonChange, PersonDetail};
 pub use rules::{
     check_daytime_care, coordinator_ledger, daytime_care_fee, hours_minutes_ja, respite_ledger, CoordinatorLedger, Fee, IncomeTier,
     MunicipalityRules, ProRating, RespiteLedger, RespiteUse,

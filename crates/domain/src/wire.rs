@@ -75,6 +75,10 @@ pub struct LoginRequest {
     pub password: String,
     /// A name for this device, shown in `device list`.
     pub device_name: String,
+    /// A password of the person's own, replacing the one-time password given as `password`
+    /// (a login with a one-time password and no new one is refused `password_change_required`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_password: Option<String>,
 }
 
 /// Who is logged in.
@@ -89,6 +93,12 @@ pub struct UserInfo {
     pub role: Role,
     /// Organisation (station or municipality office) id.
     pub org_id: String,
+    /// The person's name (漢字); empty when none is set (older servers, accounts without one).
+    #[serde(default)]
+    pub name: String,
+    /// Profession, when the account has one.
+    #[serde(default)]
+    pub profession: Option<crate::Profession>,
 }
 
 /// A successful login.

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use carebook_domain::{password, LoginRequest, LoginResponse, UserInfo};
+use carebook_domain::{check_password, password, LoginRequest, LoginResponse, PasswordStrength, Problems};
 use sha2::{Digest, Sha256};
 
 use crate::model::backoff::FAILURE_WINDOW_MS;
@@ -102,7 +102,7 @@ pub(crate) async fn login(
     }
     let user = storage.user_for_login(username).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = match hasher.verify(req.password, hash).await? {
+    let ok = match hasher.verify(req.password.clone(), hash).await? {
         Ok(ok) => ok && user.is_some(),
         Err(Busy) => {
             storage.refund_login_attempt(&name_key, free_name).await?;
@@ -121,18 +121,42 @@ pub(crate) async fn login(
     };
     storage.clear_login_attempts(&name_key).await?;
     storage.refund_login_attempt(&address_key, free_address).await?;
+    // The password was right: the account's state may now be told.
+    if user.disabled_at.is_some() {
+        tracing::warn!(username = %user.info.username, "login refused: the account is disabled");
+        return Err(Error::AccountDisabled);
+    }
+    if let Some(until) = user.one_time_until {
+        if unix_now() >= until {
+            return Err(Error::OneTimePasswordExpired);
+        }
+        let Some(own) = req.new_password else { return Err(Error::PasswordChangeRequired) };
+        let mut problems = match check_password(&own, &user.info.username, PasswordStrength::PasswordOnly) {
+            Ok(()) => Problems::default(),
+            Err(p) => p,
+        };
+        if own == req.password {
+            problems.push(
+                "password",
+                "same_as_one_time",
+                "仮パスワードとは別のパスワードを設定してください",
+                "choose a password other than the one-time password",
+            );
+        }
+        if !problems.is_empty() {
+            problems.0.iter_mut().for_each(|p| p.field = "new_password".into());
+            return Err(Error::Problems(problems));
+        }
+        let hash = crate::password::hash_password(own).await?;
+        storage.replace_one_time_password(&user.info.id, &user.info.username, &hash).await?;
+    }
     let (token, hash) = new_token()?;
     let now = unix_now();
     let expires_at = now.saturating_add(config.token_ttl_days.saturating_mul(86_400));
     let name = if device_name.is_empty() { "(unnamed)" } else { device_name };
-    let device_id = storage.create_device(&user.id, name, &hash, now, expires_at).await?;
-    tracing::info!(username = %user.username, device_id, "login");
-    Ok(LoginResponse {
-        token,
-        device_id,
-        expires_at,
-        user: UserInfo { id: user.id, username: user.username, role: user.role, org_id: user.org_id },
-    })
+    let device_id = storage.create_device(&user.info.id, name, &hash, now, expires_at).await?;
+    tracing::info!(username = %user.info.username, device_id, "login");
+    Ok(LoginResponse { token, device_id, expires_at, user: user.info })
 }
 
 /// What a login that found the password checks busy is told to wait.
@@ -140,23 +164,40 @@ const LOGIN_BUSY_RETRY_SECS: i64 = 2;
 
 /// The account and device behind a bearer token.
 pub(crate) async fn authenticate(storage: &Storage, token: &str) -> Result<Caller> {
+    match device_caller(storage, token).await? {
+        (caller, Standing::Active) => Ok(caller),
+        (_, Standing::Revoked) => Err(Error::DeviceRevoked),
+    }
+}
+
+/// Whether a device may still act for its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Standing {
+    /// It may.
+    Active,
+    /// The device was revoked, or its account disabled: it may only hand over what it has not
+    /// sent ([`crate::push::hand_over`]), then it removes its records.
+    Revoked,
+}
+
+/// The account and device behind a bearer token that has not expired, revoked or not.
+pub(crate) async fn device_caller(storage: &Storage, token: &str) -> Result<(Caller, Standing)> {
     if token.is_empty() || token.len() > 256 {
         return Err(Error::UnknownToken);
     }
     let Some(d) = storage.device_by_token(&token_hash(token)).await? else {
         return Err(Error::UnknownToken);
     };
-    if d.revoked_at.is_some() {
-        return Err(Error::DeviceRevoked);
-    }
+    let standing = if d.revoked_at.is_some() || d.disabled_at.is_some() { Standing::Revoked } else { Standing::Active };
     let now = unix_now();
     if now >= d.expires_at {
-        return Err(Error::TokenExpired);
+        // A revoked device is told so whatever its token's age: it must remove its records.
+        return Err(if standing == Standing::Revoked { Error::DeviceRevoked } else { Error::TokenExpired });
     }
-    if d.last_seen.is_none_or(|seen| now - seen >= LAST_SEEN_EVERY_SECS) {
+    if standing == Standing::Active && d.last_seen.is_none_or(|seen| now - seen >= LAST_SEEN_EVERY_SECS) {
         storage.touch_device(&d.device_id, now).await?;
     }
-    Ok(Caller { user_id: d.user_id, username: d.username, role: d.role, org_id: d.org_id, device_id: d.device_id })
+    Ok((Caller { user_id: d.user_id, username: d.username, role: d.role, org_id: d.org_id, device_id: d.device_id }, standing))
 }
 
 #[cfg(test)]

@@ -70,6 +70,7 @@ mod auth;
 mod http;
 mod model;
 mod password;
+mod people;
 mod push;
 mod serve;
 mod storage;
@@ -82,7 +83,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use model::{Config, ConfigError, Error, OrgKind, QuarantineQuota, Result};
-pub use storage::{open_storage, Backend, DeviceSummary, Health, Storage, UserSummary};
+pub use storage::{open_storage, Backend, DeviceSummary, Health, OrgEvent, Storage, UserSummary, ONE_TIME_PASSWORD_SECS};
 
 /// A running server.
 ///
@@ -191,7 +192,7 @@ mod layers {
     use std::path::Path;
 
     /// Lowest first. Modules of one layer do not import each other.
-    const LAYERS: &[&[&str]] = &[&["model"], &["password"], &["storage"], &["access"], &["auth", "push"], &["http"], &["serve"]];
+    const LAYERS: &[&[&str]] = &[&["model"], &["password"], &["storage"], &["access"], &["auth", "people", "push"], &["http"], &["serve"]];
 
     fn layer_of(module: &str) -> Option<usize> {
         LAYERS.iter().position(|l| l.contains(&module))

@@ -238,6 +238,26 @@ pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, docu
     Ok(results.into_iter().flatten().collect())
 }
 
+/// A push from a revoked device (or a disabled account's): its last records are not merged —
+/// the person may no longer write — but kept in quarantine for the office (`device_revoked`),
+/// within the device's quota, so that nothing it held unsent is lost. The device removes its
+/// records afterwards, except any the quarantine had no room for (`quarantine_full`).
+pub(crate) async fn hand_over(storage: &Storage, caller: &Caller, documents: Vec<DocPayload>) -> Result<Vec<PushResult>> {
+    let mut results = Vec::with_capacity(documents.len());
+    for p in &documents {
+        if !is_record_id(&p.id) {
+            results.push(refuse_id(storage, caller, p).await?);
+            continue;
+        }
+        let child = storage.document_child(&p.id).await?;
+        let reason = "この端末は無効にされたため、記録は統合されず事務所の保留箱に保管されました / this device was revoked: the record \
+                      was not merged but kept in the office's quarantine"
+            .to_string();
+        results.push(reject(storage, caller, p, Reject { code: "device_revoked", reason, child }).await?);
+    }
+    Ok(results)
+}
+
 /// Whether `id` can name a record: 1–64 ASCII letters, digits, `-` or `_` (records are named by
 /// UUIDs). Anything else is refused before it is looked up, logged or kept.
 fn is_record_id(id: &str) -> bool {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use carebook_domain::{ChildId, Role};
+use carebook_domain::{ChildId, NewPerson, OneTimePassword, Org, PersonDetail, Profession, Role};
 use carebook_server::{open_storage, Config, OrgKind, Storage};
 use clap::{Args, Subcommand};
 
@@ -35,9 +35,20 @@ pub enum ServerCmd {
     /// アカウント / accounts.
     #[command(subcommand)]
     User(UserCmd),
+    /// 所属（ステーション・障害福祉課・運営） / organisations: stations, municipal welfare sections, the operator.
+    #[command(subcommand)]
+    Org(OrgCmd),
     /// 端末 / devices.
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// 利用者・所属の管理の記録（誰が・いつ・何を） / who did what to people and organisations, when.
+    Events {
+        /// このアカウント名・所属IDについてのみ / only about this account name or organisation id.
+        #[arg(long)]
+        subject: Option<String>,
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
     /// 保留箱の端末ごとの使用量と上限超過 / what each device's refused pushes take in the
     /// quarantine, and how many were refused for its quota, since when.
     Quarantine {
@@ -60,12 +71,38 @@ pub enum UserCmd {
         /// 所属 / organisation id (created if new).
         #[arg(long)]
         org: String,
-        /// 所属の種類 / organisation kind: station or municipality.
+        /// 所属の種類 / organisation kind: station, municipality or operator.
         #[arg(long, default_value = "station")]
         org_kind: OrgKind,
         #[command(flatten)]
+        profile: ProfileArgs,
+        /// 仮パスワードを発行（標準入力は読まない。初回ログインで本人が変更） / issue a one-time password
+        /// instead of reading one from stdin (the person sets their own at their first login).
+        #[arg(long)]
+        one_time: bool,
+        #[command(flatten)]
         opts: ServerOpts,
     },
+    /// 氏名・ふりがな・職種を設定 / set a person's name, reading and profession.
+    Profile {
+        /// ユーザー名 / account name.
+        #[arg(long)]
+        user: String,
+        #[command(flatten)]
+        profile: ProfileArgs,
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
+    /// アカウントを無効化（端末はすべて直ちに無効になり、次の同期で未送信の記録を渡して記録を削除）
+    /// / disable an account: every device of it is revoked at once (at its next sync it hands over unsent records and removes its records).
+    Disable(UserArg),
+    /// 無効にしたアカウントを有効に戻す / enable a disabled account (it logs in again on each device).
+    Enable(UserArg),
+    /// 仮パスワードを発行（3日間有効。次のログインで本人が新しいパスワードを設定。端末は再ログインが必要）
+    /// / issue a one-time password (valid 3 days; the next login sets the person's own; every device must log in again).
+    ResetPassword(UserArg),
+    /// 1人の詳細（端末・担当児童） / one person with their devices and assignments.
+    Show(UserArg),
     /// 担当児童を割り当て / assign a child to a nurse, or a parent's own child.
     Assign(AssignmentArgs),
     /// 担当児童の割り当てを解除 / end an assignment (the user's devices drop the child's records at their next sync).
@@ -108,6 +145,56 @@ pub enum UserCmd {
         opts: ServerOpts,
     },
     /// アカウント一覧 / list accounts.
+    List {
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
+}
+
+/// One account.
+#[derive(Debug, Args)]
+pub struct UserArg {
+    /// ユーザー名 / account name.
+    #[arg(long)]
+    user: String,
+    #[command(flatten)]
+    opts: ServerOpts,
+}
+
+/// A person's name, reading and profession.
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// 氏名（漢字） / name, as records show it.
+    #[arg(long)]
+    name: Option<String>,
+    /// ふりがな / reading in kana.
+    #[arg(long)]
+    kana: Option<String>,
+    /// 職種 / profession: nurse, associate_nurse, public_health_nurse, physiotherapist, occupational_therapist, speech_therapist, care_worker, other.
+    #[arg(long)]
+    profession: Option<Profession>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCmd {
+    /// 所属を追加、または名称を変更 / add an organisation, or rename one.
+    Add {
+        /// 所属ID / organisation id, e.g. st-kakuu.
+        #[arg(long)]
+        id: String,
+        /// 種類 / kind: station, municipality or operator.
+        #[arg(long)]
+        kind: OrgKind,
+        /// 名称 / name, e.g. 架空訪問看護ステーション.
+        #[arg(long)]
+        name: String,
+        /// 区市町村コード（障害福祉課のみ） / municipality code, for a welfare section only (e.g. 13101).
+        #[arg(long)]
+        municipality: Option<String>,
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
+    /// 所属一覧 / list organisations.
     List {
         #[command(flatten)]
         opts: ServerOpts,
@@ -183,13 +270,119 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
             .await?;
             Ok(())
         }
-        ServerCmd::User(UserCmd::Add { username, role, org, org_kind, opts }) => {
-            let password = read_password()?;
-            let user = storage(&opts).await?.add_user(&username, &password, role, &org, org_kind).await?;
+        ServerCmd::User(UserCmd::Add { username, role, org, org_kind, profile, one_time, opts }) => {
+            let password = if one_time { None } else { Some(read_password()?) };
+            let storage = storage(&opts).await?;
+            let (user, one_time) = match profile.name {
+                Some(name) => {
+                    let new = NewPerson {
+                        username,
+                        role,
+                        org_id: Some(org),
+                        name,
+                        kana: profile.kana.unwrap_or_default(),
+                        profession: profile.profession,
+                    };
+                    storage.add_person(&new, password.as_deref(), Some(org_kind), None).await?
+                }
+                None => {
+                    anyhow::ensure!(
+                        profile.kana.is_none() && profile.profession.is_none(),
+                        "--kana と --profession には --name が必要です / --kana and --profession need --name"
+                    );
+                    let Some(password) = password else {
+                        anyhow::bail!("--one-time には --name が必要です / --one-time needs --name (the person's name)")
+                    };
+                    (storage.add_user(&username, &password, role, &org, org_kind).await?, None)
+                }
+            };
             if env.json {
-                return print_json(&user);
+                return print_json(&serde_json::json!({ "user": user, "one_time_password": one_time }));
             }
-            out!("アカウントを追加しました / account added: {} ({}) {} {}", user.username, user.role.label().ja, user.org_id, user.id);
+            out!(
+                "アカウントを追加しました / account added: {} {} ({}) {} {}",
+                user.username,
+                shown(&user.name),
+                user.role.label().ja,
+                user.org_id,
+                user.id
+            );
+            if let Some(p) = one_time {
+                print_one_time(&p);
+            }
+            Ok(())
+        }
+        ServerCmd::User(UserCmd::Profile { user, profile, opts }) => {
+            anyhow::ensure!(
+                profile.name.is_some() || profile.kana.is_some() || profile.profession.is_some(),
+                "--name、--kana、--profession のいずれかを指定してください / give --name, --kana or --profession"
+            );
+            let p = storage(&opts)
+                .await?
+                .set_profile(&user, profile.name.as_deref(), profile.kana.as_deref(), profile.profession, None)
+                .await?;
+            if env.json {
+                return print_json(&p);
+            }
+            out!("設定しました / saved: {} {} {}", user.trim(), shown(&p.name), shown(&p.kana));
+            Ok(())
+        }
+        ServerCmd::User(UserCmd::Disable(UserArg { user, opts })) => {
+            let revoked = storage(&opts).await?.disable_user(&user, None).await?;
+            if env.json {
+                return print_json(&serde_json::json!({ "username": user.trim(), "devices_revoked": revoked }));
+            }
+            out!("無効にしました。端末 {revoked} 台を無効化しました / disabled; {revoked} device(s) revoked: {}", user.trim());
+            Ok(())
+        }
+        ServerCmd::User(UserCmd::Enable(UserArg { user, opts })) => {
+            storage(&opts).await?.enable_user(&user, None).await?;
+            out!("有効に戻しました（各端末で再ログインが必要です） / enabled (each device logs in again): {}", user.trim());
+            Ok(())
+        }
+        ServerCmd::User(UserCmd::ResetPassword(UserArg { user, opts })) => {
+            let p = storage(&opts).await?.reset_password(&user, None).await?;
+            if env.json {
+                return print_json(&p);
+            }
+            print_one_time(&p);
+            Ok(())
+        }
+        ServerCmd::User(UserCmd::Show(UserArg { user, opts })) => {
+            let p = storage(&opts).await?.person(&user).await?;
+            if env.json {
+                return print_json(&p);
+            }
+            print_person(&p);
+            Ok(())
+        }
+        ServerCmd::Org(OrgCmd::Add { id, kind, name, municipality, opts }) => {
+            let org = storage(&opts).await?.add_org(&Org { id, kind, name, municipality }, None).await?;
+            if env.json {
+                return print_json(&org);
+            }
+            out!("所属を保存しました / organisation saved: {} {} ({})", org.id, shown(&org.name), org.kind.label().ja);
+            Ok(())
+        }
+        ServerCmd::Org(OrgCmd::List { opts }) => {
+            let orgs = storage(&opts).await?.orgs().await?;
+            if env.json {
+                return print_json(&orgs);
+            }
+            for o in orgs {
+                out!("{}  {}  {}  {}", o.id, o.kind, shown(o.shown_name()), o.municipality.as_deref().unwrap_or("-"));
+            }
+            Ok(())
+        }
+        ServerCmd::Events { subject, opts } => {
+            let events = storage(&opts).await?.org_events(subject.as_deref()).await?;
+            if env.json {
+                return print_json(&events);
+            }
+            for e in events {
+                let actor = e.actor.as_deref().unwrap_or("(operator)");
+                out!("{}  {}  {}  {}  {}", unix_jst(e.at), shown(actor), e.action, shown(&e.subject), shown(&e.detail));
+            }
             Ok(())
         }
         ServerCmd::User(UserCmd::Assign(AssignmentArgs { user, child, opts })) => {
@@ -237,12 +430,12 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
             Ok(())
         }
         ServerCmd::User(UserCmd::List { opts }) => {
-            let users = storage(&opts).await?.list_users().await?;
+            let storage = storage(&opts).await?;
             if env.json {
-                return print_json(&users);
+                return print_json(&storage.list_users().await?);
             }
-            for u in users {
-                out!("{}  {}  {}  {}  {}", shown(&u.username), u.role.name(), shown(&u.org_id), u.org_kind, shown(&u.children.join(",")));
+            for p in storage.people(None).await? {
+                print_person(&p);
             }
             Ok(())
         }
@@ -289,6 +482,44 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+fn print_one_time(p: &OneTimePassword) {
+    out!(
+        "仮パスワード / one-time password for {}: {}\n有効期限 / valid until {}。初回ログインで本人が新しいパスワードを設定します / the person sets their own at their first login.",
+        p.username,
+        p.password,
+        unix_jst(p.expires_at)
+    );
+}
+
+/// One line per person: account, name, role, profession, organisation, state; then their
+/// devices and children.
+fn print_person(p: &PersonDetail) {
+    let state = match (p.disabled_at, p.one_time_until) {
+        (Some(at), _) => format!("無効 disabled {}", unix_jst(at)),
+        (None, Some(until)) => format!("仮パスワード one-time until {}", unix_jst(until)),
+        (None, None) => "有効 active".into(),
+    };
+    let profession = p.person.profession.map_or("-", |pr| pr.label().ja);
+    out!(
+        "{}  {}  {}  {}  {}  {}  {}",
+        shown(&p.username),
+        shown(if p.person.name.is_empty() { "(氏名未設定 no name)" } else { &p.person.name }),
+        shown(&p.person.kana),
+        p.person.role.name(),
+        profession,
+        shown(&p.person.org_id),
+        state
+    );
+    for d in &p.devices {
+        let state = if d.revoked_at.is_some() { "無効 revoked" } else { "有効 active" };
+        let seen = d.last_seen.map_or("-".to_string(), unix_jst);
+        out!("    端末 device {}  {}  {}  last seen {}", d.id, shown(&d.name), state, seen);
+    }
+    if !p.children.is_empty() {
+        out!("    担当 children {}", p.children.join(","));
     }
 }
 

@@ -20,6 +20,10 @@ pub struct LoginArgs {
     /// この端末の名前 / a name for this device (default: the host name).
     #[arg(long, value_name = "NAME")]
     pub device_name: Option<String>,
+    /// 仮パスワードでのログイン：標準入力の2行目を新しいパスワードにする / logging in with a one-time
+    /// password: the second line of standard input is the new password of your own.
+    #[arg(long)]
+    pub new_password: bool,
 }
 
 #[derive(Debug, Args)]
@@ -31,9 +35,14 @@ pub struct SyncArgs {
 
 /// Reads one line (the password) from standard input, without echoing a prompt into pipes.
 pub fn read_password() -> anyhow::Result<String> {
+    read_secret("パスワード password: ")
+}
+
+/// Reads one line from standard input, prompting only on a terminal.
+fn read_secret(prompt: &str) -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("パスワード password: ");
+        eprint!("{prompt}");
         std::io::stderr().flush().ok();
     }
     let mut line = String::new();
@@ -45,15 +54,23 @@ pub fn read_password() -> anyhow::Result<String> {
 
 pub async fn login(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     let password = read_password()?;
+    let new_password = if args.new_password { Some(read_secret("新しいパスワード new password: ")?) } else { None };
     let app = env.open().await?;
     let device = args.device_name.unwrap_or_else(|| std::env::var("HOSTNAME").unwrap_or_else(|_| "carebook-cli".into()));
-    let session = app.login(&args.server, &args.user, &password, &device).await?;
+    let session = match app.login_with(&args.server, &args.user, &password, new_password.as_deref(), &device).await {
+        Err(carebook_core::CoreError::Server { body, .. }) if body.code == "password_change_required" => anyhow::bail!(
+            "{}\n--new-password を付け、標準入力の2行目に新しいパスワードを入れてください / add --new-password and give your new password on the second line of standard input",
+            body.message
+        ),
+        other => other?,
+    };
     if env.json {
         return print_json(&serde_json::json!({ "user": session.user, "device_id": session.device_id, "expires_at": session.expires_at }));
     }
     out!(
-        "ログインしました / logged in: {} ({} / {}), 端末 device {}",
+        "ログインしました / logged in: {} {} ({} / {}), 端末 device {}",
         session.user.username,
+        shown(&session.user.name),
         session.user.role.label().ja,
         session.user.role.name(),
         session.device_id

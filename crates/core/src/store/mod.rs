@@ -26,7 +26,7 @@ use crate::error::CoreError;
 pub use index::write_visit_rows;
 pub use index::{ChildRow, Indexed, RebuildReport, VisitFilter};
 pub use pull::{PageMerge, PreparedPage};
-pub use sync_state::{AccessRemoval, Buckets, PendingDoc, RejectedDoc};
+pub use sync_state::{AccessRemoval, Buckets, PendingDoc, RejectedDoc, Wiped};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/device");
 

@@ -175,19 +175,36 @@ impl Store {
             .collect())
     }
 
-    /// Deletes every record on the device (a revoked device), index included.
-    pub async fn wipe_records(&self) -> Result<u64, CoreError> {
+    /// Deletes the records of a revoked device, index included: every record but those it
+    /// could not hand over — still waiting to be sent, or refused with no room in the server's
+    /// quarantine (`quarantine_full`) — which stay, so nothing is lost.
+    pub async fn wipe_records(&self) -> Result<Wiped, CoreError> {
+        const KEPT: &str = "local_version > synced_version OR COALESCE(rejected_code, '') = 'quarantine_full'";
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM sync_buckets").execute(&mut *tx).await?;
         // The removal notes name children: they go too.
         sqlx::query("DELETE FROM access_removals").execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM visits").execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM children").execute(&mut *tx).await?;
-        let n = sqlx::query("DELETE FROM documents").execute(&mut *tx).await?.rows_affected();
+        for index in ["visits", "children"] {
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM {index} WHERE id NOT IN (SELECT id FROM documents WHERE {KEPT})")))
+                .execute(&mut *tx)
+                .await?;
+        }
+        let removed =
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM documents WHERE NOT ({KEPT})"))).execute(&mut *tx).await?.rows_affected();
+        let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM documents").fetch_one(&mut *tx).await?;
         tx.commit().await?;
         sqlx::query("VACUUM").execute(&self.pool).await?;
-        Ok(n)
+        Ok(Wiped { removed, kept: kept as u64 })
     }
+}
+
+/// What [`Store::wipe_records`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wiped {
+    /// Records removed.
+    pub removed: u64,
+    /// Records kept: not handed over.
+    pub kept: u64,
 }
 
 /// A record waiting to be pushed.

@@ -7,7 +7,7 @@ use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use carebook_domain::ErrorBody;
+use carebook_domain::{ErrorBody, Problem};
 use tower_http::timeout::TimeoutError;
 
 use crate::model::{Error, Unavailable};
@@ -22,11 +22,13 @@ pub(crate) struct ApiError {
     code: &'static str,
     message: String,
     retry_after_secs: Option<i64>,
+    /// For `invalid`: every problem with its field.
+    problems: Vec<Problem>,
 }
 
 impl ApiError {
     pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), retry_after_secs: None }
+        ApiError { status, code, message: message.into(), retry_after_secs: None, problems: vec![] }
     }
 
     pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
@@ -97,6 +99,25 @@ impl From<Error> for ApiError {
             Error::WrongPassword | Error::UnknownToken => return ApiError::unauthorized("unauthorized", e.to_string()),
             Error::DeviceRevoked => return ApiError::unauthorized("device_revoked", e.to_string()),
             Error::TokenExpired => return ApiError::unauthorized("token_expired", e.to_string()),
+            Error::OneTimePasswordExpired => return ApiError::unauthorized("one_time_password_expired", e.to_string()),
+            Error::AccountDisabled => return ApiError::new(StatusCode::FORBIDDEN, "account_disabled", e.to_string()),
+            Error::PasswordChangeRequired => return ApiError::new(StatusCode::FORBIDDEN, "password_change_required", e.to_string()),
+            Error::Forbidden(_) => return ApiError::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            Error::UnknownUser(_) | Error::UnknownOrg(_) | Error::UnknownDevice(_) => {
+                return ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+            }
+            Error::UsernameTaken(_) => return ApiError::new(StatusCode::CONFLICT, "username_taken", e.to_string()),
+            Error::Invalid { .. } | Error::OrgKindMismatch { .. } => return ApiError::bad_request(e.to_string()),
+            Error::Problems(problems) | Error::Password(problems) => {
+                return ApiError {
+                    problems: problems.0,
+                    ..ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid",
+                        "入力に問題があります。各項目を確認してください / the input was refused: see the problems",
+                    )
+                }
+            }
             Error::TooManyAttempts { secs } => {
                 return ApiError {
                     retry_after_secs: Some(secs.max(1)),
@@ -122,7 +143,7 @@ impl From<Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { code: self.code.into(), message: self.message, problems: vec![] };
+        let body = ErrorBody { code: self.code.into(), message: self.message, problems: self.problems };
         let mut res = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after_secs {
             res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));

@@ -6,28 +6,31 @@ use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RETRY_AFTER};
 use axum::http::request::Parts;
-use axum::http::{Extensions, HeaderValue, StatusCode};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
 use carebook_domain::wire::{AuditEntry, QuarantineDevice, QuarantineEntry};
 use carebook_domain::{
-    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, LoginRequest, LoginResponse, PushRequest, PushResponse, Role,
+    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, Directory, LoginRequest, LoginResponse, NewPerson, OneTimePassword,
+    PersonChange, PersonDetail, PushRequest, PushResponse, Role,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::RequestBodyDeadlineLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::Standing;
 use crate::model::{Caller, Config};
 use crate::password::Hasher;
 use crate::storage::{Page, Storage};
-use crate::{access, auth, push};
+use crate::{access, auth, people, push};
 
 mod error;
 
@@ -48,19 +51,35 @@ pub(crate) struct AppState {
     pub hasher: Hasher,
 }
 
+/// The bearer token of a request (empty when there is none).
+fn bearer(parts: &Parts) -> &str {
+    parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .unwrap_or_default()
+}
+
 /// Every `/api` route but login knows its caller from the bearer token ([`auth::authenticate`]).
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .unwrap_or_default();
-        Ok(auth::authenticate(&state.storage, token).await?)
+        Ok(auth::authenticate(&state.storage, bearer(parts)).await?)
+    }
+}
+
+/// Who pushes: a device that may, or a revoked one handing over what it has not sent.
+struct Pusher(Caller, Standing);
+
+impl FromRequestParts<AppState> for Pusher {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (caller, standing) = auth::device_caller(&state.storage, bearer(parts)).await?;
+        Ok(Pusher(caller, standing))
     }
 }
 
@@ -80,6 +99,12 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/records/{id}/history", get(history))
         .route("/api/v1/quarantine", get(quarantine))
         .route("/api/v1/quarantine/devices", get(quarantine_devices))
+        .route("/api/v1/directory", get(directory))
+        .route("/api/v1/people", get(list_people).post(add_person))
+        .route("/api/v1/people/{username}", post(change_person))
+        .route("/api/v1/people/{username}/disable", post(disable_person))
+        .route("/api/v1/people/{username}/enable", post(enable_person))
+        .route("/api/v1/people/{username}/password-reset", post(reset_password))
         .fallback(not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::disable())
@@ -124,12 +149,98 @@ async fn login(
 
 async fn push_documents(
     State(state): State<AppState>,
-    caller: Caller,
+    Pusher(caller, standing): Pusher,
     body: Result<Json<PushRequest>, JsonRejection>,
 ) -> Result<Json<PushResponse>, ApiError> {
     let Json(req) = body.map_err(ApiError::from_json)?;
-    let results = push::push(&state.storage, &state.heavy, &caller, req.documents).await?;
+    let results = match standing {
+        Standing::Active => push::push(&state.storage, &state.heavy, &caller, req.documents).await?,
+        Standing::Revoked => push::hand_over(&state.storage, &caller, req.documents).await?,
+    };
     Ok(Json(PushResponse { results }))
+}
+
+/// Every organisation, and the people the caller works with (staff pickers, names), with an
+/// ETag (the SHA-256 of the answer): a device that holds the same copy (`If-None-Match`) gets
+/// `304 Not Modified` and no body, so syncing it each time costs one small request.
+async fn directory(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> Result<Response, ApiError> {
+    let directory: Directory = state.storage.directory(&caller).await?;
+    let body = serde_json::to_vec(&directory).map_err(|e| {
+        tracing::error!(error = %e, "encoding the directory failed");
+        ApiError::internal()
+    })?;
+    let digest = sha2::Sha256::digest(&body);
+    let etag = format!("\"{}\"", digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let etag = HeaderValue::from_str(&etag).map_err(|_| ApiError::internal())?;
+    if headers.get(IF_NONE_MATCH).is_some_and(|v| v == etag) {
+        return Ok((StatusCode::NOT_MODIFIED, [(ETAG, etag)]).into_response());
+    }
+    Ok(([(CONTENT_TYPE, HeaderValue::from_static("application/json")), (ETAG, etag)], body).into_response())
+}
+
+/// The people the caller manages (an office its organisation's, an administrator everyone).
+async fn list_people(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<PersonDetail>>, ApiError> {
+    Ok(Json(people::list(&state.storage, &caller).await?))
+}
+
+/// A person added, and the one-time password to hand them.
+#[derive(Debug, Serialize)]
+struct Added {
+    person: PersonDetail,
+    one_time_password: OneTimePassword,
+}
+
+async fn add_person(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<NewPerson>, JsonRejection>,
+) -> Result<Json<Added>, ApiError> {
+    let Json(new) = body.map_err(ApiError::from_json)?;
+    let (person, one_time_password) = people::add(&state.storage, &caller, new).await?;
+    Ok(Json(Added { person, one_time_password }))
+}
+
+fn username(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(u)| u).map_err(|e| ApiError::bad_request(e.body_text()))
+}
+
+async fn change_person(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<PersonChange>, JsonRejection>,
+) -> Result<Json<PersonDetail>, ApiError> {
+    let user = username(path)?;
+    let Json(change) = body.map_err(ApiError::from_json)?;
+    Ok(Json(people::change(&state.storage, &caller, &user, change).await?))
+}
+
+async fn disable_person(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let user = username(path)?;
+    let revoked = people::disable(&state.storage, &caller, &user).await?;
+    Ok(Json(serde_json::json!({ "username": user, "devices_revoked": revoked })))
+}
+
+async fn enable_person(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<PersonDetail>, ApiError> {
+    let user = username(path)?;
+    Ok(Json(people::enable(&state.storage, &caller, &user).await?))
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<OneTimePassword>, ApiError> {
+    let user = username(path)?;
+    Ok(Json(people::reset_password(&state.storage, &caller, &user).await?))
 }
 
 #[derive(Debug, Deserialize)]

@@ -35,6 +35,9 @@ pub enum Error {
     /// No account has this name.
     #[error("no user named {0:?}")]
     UnknownUser(String),
+    /// No organisation has this id.
+    #[error("所属 {0:?} はありません / no organisation with id {0:?}")]
+    UnknownOrg(String),
     /// No device has this id.
     #[error("no device with id {0:?}")]
     UnknownDevice(String),
@@ -61,6 +64,9 @@ pub enum Error {
     /// A new password breaks the password rule (every problem; the password is never quoted).
     #[error("パスワードが使えません / the password was refused:\n{0}")]
     Password(carebook_domain::Problems),
+    /// Input was refused (every problem with its field; answered `invalid`).
+    #[error("入力に問題があります / the input was refused:\n{0}")]
+    Problems(carebook_domain::Problems),
     /// Hashing a password failed.
     #[error("password hashing failed: {0}")]
     PasswordHash(String),
@@ -85,6 +91,22 @@ pub enum Error {
     /// A request from a revoked device (answered `device_revoked`).
     #[error("この端末は無効にされています / this device has been revoked")]
     DeviceRevoked,
+    /// A login to a disabled account, with the right password (answered `account_disabled`).
+    #[error(
+        "このアカウントは無効にされています。事業所の事務担当に連絡してください / this account has been disabled; contact your office"
+    )]
+    AccountDisabled,
+    /// A login with a one-time password and no new password (answered `password_change_required`).
+    #[error(
+        "仮パスワードでログインしました。新しいパスワードを設定してください / this is a one-time password: set a new password of your own"
+    )]
+    PasswordChangeRequired,
+    /// A login with a one-time password past its time (answered `one_time_password_expired`).
+    #[error("仮パスワードの有効期限が切れました。事務担当に再発行を依頼してください / the one-time password has expired; ask your office for a new one")]
+    OneTimePasswordExpired,
+    /// The caller's role or organisation does not allow this (answered `forbidden`).
+    #[error("この操作の権限がありません / you may not do this: {0}")]
+    Forbidden(&'static str),
     /// A request with an expired token (answered `token_expired`).
     #[error("ログインの有効期限が切れました。もう一度ログインしてください / the token has expired; log in again")]
     TokenExpired,

@@ -6,11 +6,7 @@
 //! The layers, each importing only those before it (a test in `lib.rs` holds them to it):
 //! `model` → `password` → `storage` → `access` → `auth`, `push` → `http` → `serve`.
 
-use std::fmt;
-use std::str::FromStr;
-
 use carebook_domain::Role;
-use serde::{Deserialize, Serialize};
 
 pub(crate) mod backoff;
 mod config;
@@ -20,42 +16,7 @@ pub use config::{Config, ConfigError};
 pub(crate) use error::Unavailable;
 pub use error::{Error, Result};
 
-/// What an organisation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OrgKind {
-    /// 訪問看護ステーション.
-    Station,
-    /// 区市町村 (a municipality office).
-    Municipality,
-}
-
-impl OrgKind {
-    /// The stored name.
-    pub fn name(self) -> &'static str {
-        match self {
-            OrgKind::Station => "station",
-            OrgKind::Municipality => "municipality",
-        }
-    }
-}
-
-impl fmt::Display for OrgKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for OrgKind {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "station" => Ok(OrgKind::Station),
-            "municipality" => Ok(OrgKind::Municipality),
-            _ => Err(Error::Invalid { what: "organisation kind", value: s.to_string(), reason: "expected station or municipality" }),
-        }
-    }
-}
+pub use carebook_domain::OrgKind;
 
 /// An authenticated request's account and device.
 #[derive(Debug, Clone)]

@@ -1,10 +1,11 @@
 //! Organisations, users and assignments (administration and login), and the login back-off's
 //! attempts, each counted in one statement.
 
-use carebook_domain::{check_password, ChildId, PasswordStrength, Role, UserInfo};
+use carebook_domain::{check_password, ChildId, PasswordStrength, Profession, Role, UserInfo};
 use serde::Serialize;
 use sqlx::Row;
 
+use super::people::event;
 use super::{is_unique_violation, role_of, Storage};
 use crate::model::backoff::backoff_sql;
 use crate::model::{unix_now, Error, OrgKind, Result};
@@ -42,65 +43,109 @@ pub struct Assignment {
     pub created_at: i64,
 }
 
+/// An account to create.
+pub(super) struct NewAccount<'a> {
+    pub username: &'a str,
+    /// The password: the person's own (checked against the rule), or a one-time one.
+    pub password: &'a str,
+    pub role: Role,
+    pub org_id: &'a str,
+    pub org_kind: OrgKind,
+    /// Name, reading, profession.
+    pub profile: Option<(&'a str, &'a str, Option<Profession>)>,
+    /// Set for a one-time password: until when it may be used.
+    pub one_time_until: Option<i64>,
+}
+
 /// An account as login needs it.
 #[derive(Debug, Clone)]
 pub(crate) struct LoginUser {
-    pub id: String,
-    pub username: String,
+    pub info: UserInfo,
     pub password_hash: String,
-    pub role: Role,
-    pub org_id: String,
+    /// Unix seconds the account was disabled, if it is.
+    pub disabled_at: Option<i64>,
+    /// Until when a one-time password may be used, if the password is one.
+    pub one_time_until: Option<i64>,
+}
+
+/// [`UserInfo`] from a row with `id, username, role, org_id, display_name, profession`.
+pub(super) fn user_info(r: &sqlx::any::AnyRow) -> Result<UserInfo> {
+    let profession: Option<String> = r.try_get("profession")?;
+    Ok(UserInfo {
+        id: r.try_get("id")?,
+        username: r.try_get("username")?,
+        role: role_of(r.try_get("role")?)?,
+        org_id: r.try_get("org_id")?,
+        name: r.try_get("display_name")?,
+        profession: profession.map(|p| p.parse().map_err(|_| Error::Stored { what: "profession", value: p })).transpose()?,
+    })
 }
 
 impl Storage {
     /// Creates an account in `org_id` (creating the organisation if missing), with an Argon2id
     /// hash of `password` under a random salt. The password must pass
     /// [`carebook_domain::check_password`] (at least 13 characters, not the user name, not common).
+    /// The account has no name yet ([`Storage::set_profile`]; [`Storage::add_person`] does both).
     pub async fn add_user(&self, username: &str, password: &str, role: Role, org_id: &str, org_kind: OrgKind) -> Result<UserInfo> {
-        let username = username.trim();
+        let user = NewAccount { username, password, role, org_id, org_kind, profile: None, one_time_until: None };
+        self.insert_account(user, None).await
+    }
+
+    /// Creates an account with everything it may start with, in one transaction.
+    pub(super) async fn insert_account(&self, a: NewAccount<'_>, actor: Option<&str>) -> Result<UserInfo> {
+        let username = a.username.trim();
         if username.is_empty() || username.len() > 64 || username.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(Error::Invalid { what: "username", value: username.into(), reason: "1–64 characters without spaces" });
         }
-        check_password(password, username, PasswordStrength::PasswordOnly).map_err(Error::Password)?;
-        let org_id = org_id.trim();
+        if a.one_time_until.is_none() {
+            check_password(a.password, username, PasswordStrength::PasswordOnly).map_err(Error::Password)?;
+        }
+        let org_id = a.org_id.trim();
         if org_id.is_empty() || org_id.len() > 64 {
             return Err(Error::Invalid { what: "organisation id", value: org_id.into(), reason: "1–64 characters" });
         }
-        let hash = password::hash_password(password.to_string()).await?;
+        let hash = password::hash_password(a.password.to_string()).await?;
         let id = uuid::Uuid::new_v4().to_string();
         let now = unix_now();
+        let (name, kana, profession) = a.profile.unwrap_or(("", "", None));
 
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         // A write first, so a SQLite transaction takes the write lock before it reads.
         sqlx::query("INSERT INTO orgs (id, kind, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
             .bind(org_id)
-            .bind(org_kind.name())
+            .bind(a.org_kind.name())
             .bind(now)
             .execute(&mut *tx)
             .await?;
         let existing: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = $1").bind(org_id).fetch_one(&mut *tx).await?;
         let existing: OrgKind = existing.parse().map_err(|_| Error::Stored { what: "organisation kind", value: existing })?;
-        if existing != org_kind {
-            return Err(Error::OrgKindMismatch { org: org_id.into(), existing, requested: org_kind });
+        if existing != a.org_kind {
+            return Err(Error::OrgKindMismatch { org: org_id.into(), existing, requested: a.org_kind });
         }
         let inserted = sqlx::query(
-            "INSERT INTO users (id, username, password_hash, role, org_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (username) DO NOTHING",
+            "INSERT INTO users (id, username, password_hash, role, org_id, created_at, display_name, display_kana, profession, one_time_until) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (username) DO NOTHING",
         )
         .bind(&id)
         .bind(username)
         .bind(&hash)
-        .bind(role.name())
+        .bind(a.role.name())
         .bind(org_id)
         .bind(now)
+        .bind(name)
+        .bind(kana)
+        .bind(profession.map(|p| p.name()))
+        .bind(a.one_time_until)
         .execute(&mut *tx)
         .await
         .map_err(|e| if is_unique_violation(&e) { Error::UsernameTaken(username.into()) } else { e.into() })?;
         if inserted.rows_affected() != 1 {
             return Err(Error::UsernameTaken(username.into()));
         }
+        event(&mut tx, actor, "user_added", username, &format!("{} in {org_id}", a.role.name())).await?;
         tx.commit().await?;
-        Ok(UserInfo { id, username: username.into(), role, org_id: org_id.into() })
+        Ok(UserInfo { id, username: username.into(), role: a.role, org_id: org_id.into(), name: name.into(), profession })
     }
 
     /// Assigns `child_id` to `username`: a nurse's assigned child, or a parent's own child.
@@ -160,7 +205,20 @@ impl Storage {
     /// Changes an account's role and/or organisation (creating the organisation if missing).
     /// Its devices read what the new role allows from their next sync on.
     pub async fn change_user(&self, username: &str, role: Option<Role>, org: Option<(&str, OrgKind)>) -> Result<UserInfo> {
+        self.change_user_by(username, role, org, None).await
+    }
+
+    /// [`Storage::change_user`] by `actor` (an account; `None` for the operator's command line),
+    /// written to the organisation's events.
+    pub(crate) async fn change_user_by(
+        &self,
+        username: &str,
+        role: Option<Role>,
+        org: Option<(&str, OrgKind)>,
+        actor: Option<&str>,
+    ) -> Result<UserInfo> {
         let user_id = self.user_id(username).await?;
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         if let Some((org_id, kind)) = org {
             let org_id = org_id.trim();
@@ -183,13 +241,13 @@ impl Storage {
         if let Some(role) = role {
             sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.name()).bind(&user_id).execute(&mut *tx).await?;
         }
-        let r = sqlx::query("SELECT id, username, role, org_id FROM users WHERE id = $1").bind(&user_id).fetch_one(&mut *tx).await?;
-        let info = UserInfo {
-            id: r.try_get("id")?,
-            username: r.try_get("username")?,
-            role: role_of(r.try_get("role")?)?,
-            org_id: r.try_get("org_id")?,
-        };
+        let r = sqlx::query("SELECT id, username, role, org_id, display_name, profession FROM users WHERE id = $1")
+            .bind(&user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let info = user_info(&r)?;
+        let detail = format!("role {}, organisation {}", info.role.name(), info.org_id);
+        event(&mut tx, actor, "user_changed", &info.username, &detail).await?;
         tx.commit().await?;
         Ok(info)
     }
@@ -217,7 +275,7 @@ impl Storage {
         Ok(ended.rows_affected())
     }
 
-    async fn user_id(&self, username: &str) -> Result<String> {
+    pub(super) async fn user_id(&self, username: &str) -> Result<String> {
         let id: Option<String> =
             sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(username.trim()).fetch_optional(&self.pool).await?;
         id.ok_or_else(|| Error::UnknownUser(username.into()))
@@ -254,17 +312,19 @@ impl Storage {
     }
 
     pub(crate) async fn user_for_login(&self, username: &str) -> Result<Option<LoginUser>> {
-        let row = sqlx::query("SELECT id, username, password_hash, role, org_id FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, username, password_hash, role, org_id, display_name, profession, disabled_at, one_time_until \
+             FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| {
             Ok(LoginUser {
-                id: r.try_get("id")?,
-                username: r.try_get("username")?,
+                info: user_info(&r)?,
                 password_hash: r.try_get("password_hash")?,
-                role: role_of(r.try_get("role")?)?,
-                org_id: r.try_get("org_id")?,
+                disabled_at: r.try_get("disabled_at")?,
+                one_time_until: r.try_get("one_time_until")?,
             })
         })
         .transpose()

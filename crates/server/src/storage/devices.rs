@@ -38,6 +38,8 @@ pub(crate) struct DeviceAuth {
     pub expires_at: i64,
     pub last_seen: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// When the account was disabled, if it is.
+    pub disabled_at: Option<i64>,
 }
 
 impl Storage {
@@ -107,7 +109,7 @@ impl Storage {
 
     pub(crate) async fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceAuth>> {
         let row = sqlx::query(
-            "SELECT d.id, d.user_id, u.username, u.role, u.org_id, d.expires_at, d.last_seen, d.revoked_at \
+            "SELECT d.id, d.user_id, u.username, u.role, u.org_id, d.expires_at, d.last_seen, d.revoked_at, u.disabled_at \
              FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1",
         )
         .bind(token_hash)
@@ -123,6 +125,7 @@ impl Storage {
                 expires_at: r.try_get("expires_at")?,
                 last_seen: r.try_get("last_seen")?,
                 revoked_at: r.try_get("revoked_at")?,
+                disabled_at: r.try_get("disabled_at")?,
             })
         })
         .transpose()

@@ -10,6 +10,8 @@
 //! - `devices`: devices and their token hashes;
 //! - `documents`: the records, their sequence numbers, the change feed, catch-up and the
 //!   readable set (the SQL side of `access::may_access`);
+//! - `people`: organisations' names, people's names and professions, disabling, one-time
+//!   passwords, the directory devices see, and the events of their administration;
 //! - `quarantine`: refused pushes within their quota;
 //! - `audit`: the accepted changes of a record.
 
@@ -29,11 +31,13 @@ mod accounts;
 mod audit;
 mod devices;
 mod documents;
+mod people;
 mod quarantine;
 
 pub use accounts::UserSummary;
 pub use devices::DeviceSummary;
 pub(crate) use documents::{FaceSheet, Page, StoredDoc, Version};
+pub use people::{OrgEvent, ONE_TIME_PASSWORD_SECS};
 pub(crate) use quarantine::{Kept, NewQuarantine, QuotaHit};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/server-sqlite");

@@ -411,7 +411,7 @@ pub fn gzip_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
 impl RawDevice {
     pub async fn login(base: &str, user: &str, device: &str) -> Res<RawDevice> {
         let http = http_client();
-        let req = LoginRequest { username: user.into(), password: PASSWORD.into(), device_name: device.into() };
+        let req = LoginRequest { username: user.into(), password: PASSWORD.into(), device_name: device.into(), new_password: None };
         let resp = http.post(format!("{base}/api/v1/login")).json(&req).send().await?;
         if !resp.status().is_success() {
             return Err(format!("login {user}: {} {}", resp.status(), resp.text().await.unwrap_or_default()).into());
