@@ -241,6 +241,8 @@ carebook_testkit::on_both_backends!(
     bombs_are_refused_before_they_inflate_with_the_same_answer_whether_or_not_the_record_exists,
     a_document_past_the_change_limit_is_refused_and_pushes_cannot_grow_one_past_it,
     the_documents_of_one_push_share_a_budget_of_inflated_bytes,
+    an_office_manages_its_own_people_and_nobody_elses,
+    the_directory_lists_stations_and_staff_by_name_and_answers_304_when_unchanged,
 );
 
 // ---- stories ------------------------------------------------------------------------------
@@ -494,10 +496,15 @@ async fn a_revoked_device_is_refused_and_listed_as_revoked(db: Db) {
     let res = h.get(&lost.token, "/api/v1/changes?buckets=x").await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(error_body(res).await.code, "device_revoked");
+    // What it pushes is handed to the quarantine for the office, never merged.
     let mut child = new_child();
-    let res = h.push_raw(&lost.token, vec![payload(&mut child)]).await;
-    assert_eq!(error_body(res).await.code, "device_revoked");
+    let id = child.value().id.to_string();
+    rejected(&h.push_one(&lost.token, payload(&mut child)).await, "device_revoked");
     assert_eq!(h.get(&other.token, "/api/v1/changes?buckets=x").await.status(), StatusCode::OK, "the account's other device still works");
+    assert!(h.changes(&other.token, 0, None).await.documents.is_empty(), "nothing of the revoked device was stored");
+    let office = h.token("office-a").await;
+    let kept = h.quarantine(&office).await;
+    assert_eq!(kept.iter().map(|e| (e.record_id.as_str(), e.code.as_str())).collect::<Vec<_>>(), [(id.as_str(), "device_revoked")]);
     let devices = h.storage.list_devices().await.unwrap();
     let listed = devices.iter().find(|d| d.id == lost.device_id).unwrap();
     assert!(listed.revoked_at.is_some());
@@ -1433,5 +1440,129 @@ async fn the_documents_of_one_push_share_a_budget_of_inflated_bytes(db: Db) {
     }
     // The next push has its own budget.
     accepted(&h.push_one(&nurse, payload(&mut visit)).await);
+    h.finish().await;
+}
+
+async fn post_json(h: &Harness, token: &str, path: &str, body: serde_json::Value) -> reqwest::Response {
+    h.http.post(h.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
+}
+
+async fn an_office_manages_its_own_people_and_nobody_elses(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let office = h.token("office-a").await;
+    let nurse_token = h.token("nurse-a").await;
+
+    // Adding: a one-time password comes back once; the person belongs to the office's station.
+    let new = serde_json::json!({"username": "mihon-pt", "role": "nurse", "name": "見本 理子", "kana": "みほん りこ", "profession": "physiotherapist"});
+    let res = post_json(&h, &office, "/api/v1/people", new.clone()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let added: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(added["person"]["org_id"], "st-a");
+    assert_eq!(added["person"]["name"], "見本 理子");
+    let one_time = added["one_time_password"]["password"].as_str().unwrap().to_string();
+    assert_eq!(h.login_as("mihon-pt", &one_time).await.status(), StatusCode::FORBIDDEN, "the one-time password must be replaced first");
+    // The same name again, a bad reading, another station, an administrator: refused, nothing added.
+    assert_eq!(post_json(&h, &office, "/api/v1/people", new).await.status(), StatusCode::CONFLICT);
+    let bad = serde_json::json!({"username": "x1", "role": "nurse", "name": "見本", "kana": "mihon"});
+    let body = error_body(post_json(&h, &office, "/api/v1/people", bad).await).await;
+    assert_eq!((body.code.as_str(), body.problems[0].field.as_str()), ("invalid", "kana"));
+    let elsewhere = serde_json::json!({"username": "x2", "role": "nurse", "name": "見本", "kana": "", "org_id": "st-b"});
+    assert_eq!(post_json(&h, &office, "/api/v1/people", elsewhere).await.status(), StatusCode::FORBIDDEN);
+    let admin = serde_json::json!({"username": "x3", "role": "admin", "name": "見本", "kana": ""});
+    assert_eq!(post_json(&h, &office, "/api/v1/people", admin).await.status(), StatusCode::FORBIDDEN);
+    assert!(h.storage.person("x1").await.is_err() && h.storage.person("x2").await.is_err() && h.storage.person("x3").await.is_err());
+
+    // The list is the office's own organisation, with devices.
+    let res = h.get(&office, "/api/v1/people").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let people: Vec<carebook_domain::PersonDetail> = res.json().await.unwrap();
+    let mut names: Vec<&str> = people.iter().map(|p| p.username.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["mihon-pt", "nurse-a", "nurse-a2", "office-a", "parent"]);
+    assert_eq!(people.iter().find(|p| p.username == "nurse-a").unwrap().devices.len(), 1);
+    // Nurses manage nobody.
+    assert_eq!(h.get(&nurse_token, "/api/v1/people").await.status(), StatusCode::FORBIDDEN);
+
+    // Another station's person is as unknown as a name nobody has.
+    for who in ["nurse-b", "nobody-at-all"] {
+        let res = post_json(&h, &office, &format!("/api/v1/people/{who}/disable"), serde_json::json!({})).await;
+        assert_eq!(error_body(res).await.code, "not_found", "{who}");
+    }
+    // Changing: name and profession; not the office's own role; not to administrator.
+    let res = post_json(&h, &office, "/api/v1/people/nurse-a", serde_json::json!({"name": "見本 看子", "profession": "nurse"})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let p: carebook_domain::PersonDetail = res.json().await.unwrap();
+    assert_eq!((p.person.name.as_str(), p.person.profession), ("見本 看子", Some(carebook_domain::Profession::Nurse)));
+    let res = post_json(&h, &office, "/api/v1/people/office-a", serde_json::json!({"role": "nurse"})).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "not yourself");
+    let res = post_json(&h, &office, "/api/v1/people/nurse-a2", serde_json::json!({"role": "admin"})).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = post_json(&h, &office, "/api/v1/people/nurse-a2", serde_json::json!({"org_id": "st-b"})).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "only an administrator moves people");
+
+    // Disabling revokes the nurse's device at once: her next request is refused as revoked.
+    let res = post_json(&h, &office, "/api/v1/people/nurse-a/disable", serde_json::json!({})).await;
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["devices_revoked"], 1);
+    assert_eq!(error_body(h.get(&nurse_token, "/api/v1/directory").await).await.code, "device_revoked");
+    assert_eq!(error_body(h.login_as("nurse-a", PASSWORD).await).await.code, "account_disabled");
+    let res = post_json(&h, &office, "/api/v1/people/nurse-a/enable", serde_json::json!({})).await;
+    assert_eq!(res.json::<carebook_domain::PersonDetail>().await.unwrap().disabled_at, None);
+    assert_eq!(h.login_as("nurse-a", PASSWORD).await.status(), StatusCode::OK);
+    // A reset gives a one-time password; the old password stops working.
+    let res = post_json(&h, &office, "/api/v1/people/nurse-a/password-reset", serde_json::json!({})).await;
+    let reset: carebook_domain::OneTimePassword = res.json().await.unwrap();
+    assert_eq!(h.login_as("nurse-a", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_body(h.login_as("nurse-a", &reset.password).await).await.code, "password_change_required");
+
+    // An administrator moves a person to another station.
+    let admin = h.token("admin").await;
+    let res = post_json(&h, &admin, "/api/v1/people/nurse-a2", serde_json::json!({"org_id": "st-b"})).await;
+    assert_eq!(res.json::<carebook_domain::PersonDetail>().await.unwrap().person.org_id, "st-b");
+    // Every change is in the events, with who made it.
+    let events: Vec<(Option<String>, String)> =
+        h.storage.org_events(Some("nurse-a")).await.unwrap().into_iter().map(|e| (e.actor, e.action)).collect();
+    let office_did = |a: &str| (Some("office-a".to_string()), a.to_string());
+    assert_eq!(
+        events,
+        [
+            (None, "user_added".to_string()),
+            office_did("profile_changed"),
+            office_did("user_disabled"),
+            office_did("user_enabled"),
+            office_did("password_reset")
+        ]
+    );
+    h.finish().await;
+}
+
+async fn the_directory_lists_stations_and_staff_by_name_and_answers_304_when_unchanged(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let org = carebook_domain::Org {
+        id: "st-b".into(), kind: OrgKind::Station, name: "架空第二ステーション".into(), municipality: None
+    };
+    h.storage.add_org(&org, None).await.unwrap();
+    h.storage.set_profile("nurse-b", Some("見本 二郎"), Some("みほん じろう"), None, None).await.unwrap();
+    h.storage.disable_user("nurse-a2", None).await.unwrap();
+    let nurse = h.token("nurse-a").await;
+
+    let res = h.get(&nurse, "/api/v1/directory").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let etag = res.headers().get("etag").expect("an ETag").clone();
+    let dir: carebook_domain::Directory = res.json().await.unwrap();
+    assert_eq!(dir.org("st-b").map(|o| o.name.as_str()), Some("架空第二ステーション"));
+    let b = dir.people.iter().find(|p| p.org_id == "st-b" && p.role == Role::Nurse).expect("the other station's nurse, for handovers");
+    assert_eq!((b.name.as_str(), b.kana.as_str()), ("見本 二郎", "みほん じろう"));
+    let text = serde_json::to_string(&dir).unwrap();
+    assert!(!text.contains("nurse-b") && !text.contains("\"username\""), "account names are not shown to others: {text}");
+    assert_eq!(dir.people.len(), 4, "nurse-a, office-a, nurse-b, office-b: not the disabled, the parent or the administrator");
+
+    let again = h.http.get(h.url("/api/v1/directory")).bearer_auth(&nurse).header("if-none-match", etag.clone()).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(again.bytes().await.unwrap().is_empty());
+    h.storage.set_profile("nurse-b", Some("見本 次郎"), None, None, None).await.unwrap();
+    let changed = h.http.get(h.url("/api/v1/directory")).bearer_auth(&nurse).header("if-none-match", etag).send().await.unwrap();
+    assert_eq!(changed.status(), StatusCode::OK, "a changed name changes the ETag");
     h.finish().await;
 }
