@@ -23,4 +23,11 @@ pub const COMMANDS: &[&str] = &[
     "respite_year",
     "respite_month",
     "approve_visits",
+    "directory",
+    "people",
+    "add_person",
+    "change_person",
+    "disable_person",
+    "enable_person",
+    "reset_person_password",
 ];

@@ -16,7 +16,8 @@ use carebook_core::app::{
 };
 use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
-    ChecklistTemplate, ChildId, DateTime, ErrorBody, GuardianConfirmation, Problem, UserInfo, Visit, VisitId, VisitKind, YearMonth,
+    ChecklistTemplate, ChildId, DateTime, Directory, ErrorBody, GuardianConfirmation, NewPerson, OneTimePassword, PersonAdded,
+    PersonChange, PersonDetail, PersonDisabled, Problem, UserInfo, Visit, VisitId, VisitKind, YearMonth,
 };
 use serde::Serialize;
 use tauri::Manager;
@@ -125,9 +126,9 @@ impl Shell {
         })
     }
 
-    async fn login(&self, server_url: &str, username: &str, password: &str) -> Result<AppStatus, CoreError> {
+    async fn login(&self, server_url: &str, username: &str, password: &str, new_password: Option<&str>) -> Result<AppStatus, CoreError> {
         let device = format!("Carebook app ({})", std::env::consts::OS);
-        self.core.login(server_url.trim(), username.trim(), password, &device).await?;
+        self.core.login_with(server_url.trim(), username.trim(), password, new_password, &device).await?;
         self.start_sync();
         self.status().await
     }
@@ -188,8 +189,9 @@ commands! {
     [while_locked] fn app_status(s) -> AppStatus { s.status().await }
     /// Logs in to a server; the role comes from the account. Runs while locked: with no account
     /// on the device (first run, or after a revocation) the login screen comes before the PIN.
-    [while_locked] fn login(s, server_url: String, username: String, password: String) -> AppStatus {
-        s.login(&server_url, &username, &password).await
+    /// With a one-time password (`password_change_required`), `new_password` is the person's own.
+    [while_locked] fn login(s, server_url: String, username: String, password: String, new_password: Option<String>) -> AppStatus {
+        s.login(&server_url, &username, &password, new_password.as_deref()).await
     }
     /// Sets the PIN (first run, or changing it while open).
     fn set_pin(s, pin: String) -> AppStatus { s.shell.set_pin(&pin).await }
@@ -235,6 +237,20 @@ commands! {
     fn respite_month(s, month: YearMonth) -> Vec<MonthRespiteRow> { s.respite_month(month).await }
     /// Approves visits (office).
     fn approve_visits(s, ids: Vec<VisitId>) -> Vec<ApproveResult> { s.changed(s.approve_visits(&ids).await) }
+    /// The organisation as last synced: stations' names and the people to pick as staff.
+    fn directory(s) -> Directory { s.directory().await }
+    /// The people the account manages (office, admin), from the server.
+    fn people(s) -> Vec<PersonDetail> { s.people().await }
+    /// Adds a person; the answer carries their one-time password.
+    fn add_person(s, person: NewPerson) -> PersonAdded { s.add_person(&person).await }
+    /// Changes a person.
+    fn change_person(s, username: String, change: PersonChange) -> PersonDetail { s.change_person(&username, &change).await }
+    /// Disables a person (every device of theirs is revoked at once).
+    fn disable_person(s, username: String) -> PersonDisabled { s.disable_person(&username).await }
+    /// Enables a disabled person.
+    fn enable_person(s, username: String) -> PersonDetail { s.enable_person(&username).await }
+    /// Gives a person a one-time password.
+    fn reset_person_password(s, username: String) -> OneTimePassword { s.reset_person_password(&username).await }
 }
 
 /// Where the app keeps its store: `CAREBOOK_DATA_DIR`, else the platform's app data folder.

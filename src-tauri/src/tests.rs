@@ -120,6 +120,24 @@ impl Sample for YearMonth {
     }
 }
 
+impl Sample for NewPerson {
+    fn sample() -> Self {
+        NewPerson {
+            username: "mihon".into(),
+            role: carebook_domain::Role::Nurse,
+            org_id: None,
+            name: "見本 花子".into(),
+            kana: "みほん はなこ".into(),
+            profession: None,
+        }
+    }
+}
+impl Sample for PersonChange {
+    fn sample() -> Self {
+        PersonChange { name: Some("見本 花子".into()), ..PersonChange::default() }
+    }
+}
+
 /// A shell on a fresh store with a PIN set, then locked (as after a restart).
 async fn locked_shell() -> (Shell, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();

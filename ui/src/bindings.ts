@@ -295,6 +295,34 @@ export type Date = string;
 
 export type DateTime = string;
 
+export type DeviceBrief = { 
+/**
+ * Device id.
+ */
+id: string, 
+/**
+ * The name given at login.
+ */
+name: string, 
+/**
+ * Unix seconds of its last request (to the minute).
+ */
+last_seen: number | null, 
+/**
+ * Unix seconds it was revoked, if it was.
+ */
+revoked_at: number | null, };
+
+export type Directory = { 
+/**
+ * Organisations, by id.
+ */
+orgs: Array<Org>, 
+/**
+ * People who may log in, by organisation then kana.
+ */
+people: Array<Person>, };
+
 export type DoctorInstruction = { 
 /**
  * The doctor.
@@ -515,7 +543,185 @@ remaining_minutes: number,
  */
 over_cap: boolean, };
 
+export type NewPerson = { 
+/**
+ * Account name.
+ */
+username: string, 
+/**
+ * Role.
+ */
+role: Role, 
+/**
+ * Organisation; an office may only give its own (and may leave it out).
+ */
+org_id: string | null, 
+/**
+ * Name in kanji.
+ */
+name: string, 
+/**
+ * Its reading in kana.
+ */
+kana: string, 
+/**
+ * Profession.
+ */
+profession: Profession | null, };
+
+export type OneTimePassword = { 
+/**
+ * Account name.
+ */
+username: string, 
+/**
+ * The password.
+ */
+password: string, 
+/**
+ * Unix seconds after which it no longer works.
+ */
+expires_at: number, };
+
+export type Org = { 
+/**
+ * Its id (a short code such as `st-kakuu`).
+ */
+id: string, 
+/**
+ * What it is.
+ */
+kind: OrgKind, 
+/**
+ * Its name (empty until set: the id is shown instead).
+ */
+name: string, 
+/**
+ * The municipality code a welfare section pays for (`13101`); `None` for the others.
+ */
+municipality: string | null, };
+
+export type OrgKind = "station" | "municipality" | "operator";
+
 export type Outcome = "done" | "absent" | "cancelled";
+
+export type Person = { 
+/**
+ * Account id: the staff code a visit's staff row keeps.
+ */
+id: string, 
+/**
+ * Name in kanji (漢字), as records show it.
+ */
+name: string, 
+/**
+ * Its reading (かな), for sorting and searching.
+ */
+kana: string, 
+/**
+ * Profession (職種); `None` for parents and others without one.
+ */
+profession: Profession | null, 
+/**
+ * What the account may do.
+ */
+role: Role, 
+/**
+ * The organisation.
+ */
+org_id: string, };
+
+export type PersonAdded = { 
+/**
+ * The person.
+ */
+person: PersonDetail, 
+/**
+ * Their first password.
+ */
+one_time_password: OneTimePassword, };
+
+export type PersonChange = { 
+/**
+ * New role.
+ */
+role: Role | null, 
+/**
+ * New organisation (administrators only).
+ */
+org_id: string | null, 
+/**
+ * New name in kanji.
+ */
+name: string | null, 
+/**
+ * New reading in kana.
+ */
+kana: string | null, 
+/**
+ * New profession.
+ */
+profession: Profession | null, };
+
+export type PersonDetail = { 
+/**
+ * Account name (what they log in with).
+ */
+username: string, 
+/**
+ * Unix seconds the account was disabled, if it is.
+ */
+disabled_at: number | null, 
+/**
+ * Unix seconds until which a one-time password waits to be replaced, if one was issued.
+ */
+one_time_until: number | null, 
+/**
+ * Their devices, newest first.
+ */
+devices: Array<DeviceBrief>, 
+/**
+ * Children assigned (a nurse's) or their own (a parent's), sorted.
+ */
+children: Array<string>, 
+/**
+ * Unix seconds.
+ */
+created_at: number, 
+/**
+ * Account id: the staff code a visit's staff row keeps.
+ */
+id: string, 
+/**
+ * Name in kanji (漢字), as records show it.
+ */
+name: string, 
+/**
+ * Its reading (かな), for sorting and searching.
+ */
+kana: string, 
+/**
+ * Profession (職種); `None` for parents and others without one.
+ */
+profession: Profession | null, 
+/**
+ * What the account may do.
+ */
+role: Role, 
+/**
+ * The organisation.
+ */
+org_id: string, };
+
+export type PersonDisabled = { 
+/**
+ * Account name.
+ */
+username: string, 
+/**
+ * How many of their devices were revoked now.
+ */
+devices_revoked: number, };
 
 export type Problem = { 
 /**
@@ -961,7 +1167,15 @@ role: Role,
 /**
  * Organisation (station or municipality office) id.
  */
-org_id: string, };
+org_id: string, 
+/**
+ * The person's name (漢字); empty when none is set (older servers, accounts without one).
+ */
+name: string, 
+/**
+ * Profession, when the account has one.
+ */
+profession: Profession | null, };
 
 export type Visit = { 
 /**
@@ -1196,7 +1410,7 @@ export type YearMonth = string;
 /** Every command: its arguments as `invoke` sends them, and its result. */
 export type Commands = {
   app_status: { args: {  }; result: AppStatus };
-  login: { args: { serverUrl: string; username: string; password: string }; result: AppStatus };
+  login: { args: { serverUrl: string; username: string; password: string; newPassword: string | null }; result: AppStatus };
   set_pin: { args: { pin: string }; result: AppStatus };
   unlock: { args: { pin: string }; result: AppStatus };
   lock: { args: {  }; result: AppStatus };
@@ -1217,4 +1431,11 @@ export type Commands = {
   respite_year: { args: { childId: ChildId }; result: RespiteYear };
   respite_month: { args: { month: YearMonth }; result: Array<MonthRespiteRow> };
   approve_visits: { args: { ids: Array<VisitId> }; result: Array<ApproveResult> };
+  directory: { args: {  }; result: Directory };
+  people: { args: {  }; result: Array<PersonDetail> };
+  add_person: { args: { person: NewPerson }; result: PersonAdded };
+  change_person: { args: { username: string; change: PersonChange }; result: PersonDetail };
+  disable_person: { args: { username: string }; result: PersonDisabled };
+  enable_person: { args: { username: string }; result: PersonDetail };
+  reset_person_password: { args: { username: string }; result: OneTimePassword };
 };

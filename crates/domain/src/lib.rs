@@ -74,7 +74,10 @@ pub use child::{Child, Contact, DoctorInstruction, InstructionState};
 pub use document::{check_pushed, load_visit_index, DocError, Record, RecordDoc, RecordKind};
 pub use ids::{ChildId, IdError, VisitId};
 pub use password::{check_password, Strength as PasswordStrength};
-pub use people::{validate_name, DeviceBrief, Directory, NewPerson, OneTimePassword, Org, OrgKind, Person, PersonChange, PersonDetail};
+pub use people::{
+    validate_name, DeviceBrief, Directory, NewPerson, OneTimePassword, Org, OrgKind, Person, PersonAdded, PersonChange, PersonDetail,
+    PersonDisabled,
+};
 pub use rules::{
     check_daytime_care, coordinator_ledger, daytime_care_fee, hours_minutes_ja, respite_ledger, CoordinatorLedger, Fee, IncomeTier,
     MunicipalityRules, ProRating, RespiteLedger, RespiteUse,

@@ -195,6 +195,27 @@ pub struct OneTimePassword {
     pub expires_at: i64,
 }
 
+/// A person added, and the one-time password to hand them (shown once).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonAdded {
+    /// The person.
+    pub person: PersonDetail,
+    /// Their first password.
+    pub one_time_password: OneTimePassword,
+}
+
+/// What disabling a person did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonDisabled {
+    /// Account name.
+    pub username: String,
+    /// How many of their devices were revoked now.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub devices_revoked: u64,
+}
+
 /// Problems with a person's name and kana: the name is required, both at most
 /// [`NAME_MAX_CHARS`] characters on one line, and the kana only kana (ひらがな or カタカナ), with
 /// spaces and the long-vowel mark.

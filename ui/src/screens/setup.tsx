@@ -17,7 +17,7 @@ export function LoginScreen({ status, onDone }: { status: AppStatus; onDone: (s:
     setBusy(true);
     setError(null);
     try {
-      onDone(await call("login", { serverUrl, username, password }));
+      onDone(await call("login", { serverUrl, username, password, newPassword: null }));
     } catch (err) {
       setError(err);
     } finally {

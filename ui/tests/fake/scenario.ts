@@ -16,9 +16,9 @@ export type Scenario = {
   data: Record<string, unknown>;
 };
 
-export const NURSE: UserInfo = { id: "u-nurse", username: "見本 看護師", role: "nurse", org_id: "ST-MIHON" };
-export const PARENT: UserInfo = { id: "u-parent", username: "見本 保護者", role: "parent", org_id: "ST-MIHON" };
-export const OFFICE: UserInfo = { id: "u-office", username: "見本 事務", role: "office", org_id: "ST-MIHON" };
+export const NURSE: UserInfo = { id: "u-nurse", username: "見本 看護師", role: "nurse", org_id: "ST-MIHON", name: "見本 看護師", profession: "nurse" };
+export const PARENT: UserInfo = { id: "u-parent", username: "見本 保護者", role: "parent", org_id: "ST-MIHON", name: "見本 保護者", profession: null };
+export const OFFICE: UserInfo = { id: "u-office", username: "見本 事務", role: "office", org_id: "ST-MIHON", name: "見本 事務", profession: null };
 
 export function baseScenario(): Scenario {
   return {

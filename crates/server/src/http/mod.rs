@@ -16,9 +16,9 @@ use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
 use carebook_domain::wire::{AuditEntry, QuarantineDevice, QuarantineEntry};
 use carebook_domain::{
     buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, Directory, LoginRequest, LoginResponse, NewPerson, OneTimePassword,
-    PersonChange, PersonDetail, PushRequest, PushResponse, Role,
+    PersonAdded, PersonChange, PersonDetail, PersonDisabled, PushRequest, PushResponse, Role,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::Digest as _;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::decompression::RequestDecompressionLayer;
@@ -183,21 +183,14 @@ async fn list_people(State(state): State<AppState>, caller: Caller) -> Result<Js
     Ok(Json(people::list(&state.storage, &caller).await?))
 }
 
-/// A person added, and the one-time password to hand them.
-#[derive(Debug, Serialize)]
-struct Added {
-    person: PersonDetail,
-    one_time_password: OneTimePassword,
-}
-
 async fn add_person(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<Json<NewPerson>, JsonRejection>,
-) -> Result<Json<Added>, ApiError> {
+) -> Result<Json<PersonAdded>, ApiError> {
     let Json(new) = body.map_err(ApiError::from_json)?;
     let (person, one_time_password) = people::add(&state.storage, &caller, new).await?;
-    Ok(Json(Added { person, one_time_password }))
+    Ok(Json(PersonAdded { person, one_time_password }))
 }
 
 fn username(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
@@ -219,10 +212,10 @@ async fn disable_person(
     State(state): State<AppState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let user = username(path)?;
-    let revoked = people::disable(&state.storage, &caller, &user).await?;
-    Ok(Json(serde_json::json!({ "username": user, "devices_revoked": revoked })))
+) -> Result<Json<PersonDisabled>, ApiError> {
+    let username = username(path)?;
+    let devices_revoked = people::disable(&state.storage, &caller, &username).await?;
+    Ok(Json(PersonDisabled { username, devices_revoked }))
 }
 
 async fn enable_person(
