@@ -9,7 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use carebook_domain::Role;
+use carebook_domain::{Message, Role};
 use serde::{Deserialize, Serialize};
 
 pub(crate) mod backoff;
@@ -38,6 +38,14 @@ impl OrgKind {
             OrgKind::Municipality => "municipality",
         }
     }
+
+    /// Its name in Japanese, for messages.
+    pub fn ja(self) -> &'static str {
+        match self {
+            OrgKind::Station => "訪問看護ステーション",
+            OrgKind::Municipality => "区市町村",
+        }
+    }
 }
 
 impl fmt::Display for OrgKind {
@@ -52,7 +60,11 @@ impl FromStr for OrgKind {
         match s {
             "station" => Ok(OrgKind::Station),
             "municipality" => Ok(OrgKind::Municipality),
-            _ => Err(Error::Invalid { what: "organisation kind", value: s.to_string(), reason: "expected station or municipality" }),
+            _ => Err(Error::Invalid {
+                what: Message::new("組織の種類", "organisation kind"),
+                value: s.to_string(),
+                reason: Message::new("station か municipality を指定してください", "expected station or municipality"),
+            }),
         }
     }
 }
