@@ -29,15 +29,15 @@ pub enum CoreError {
     Unavailable {
         /// Seconds the server asked to wait (`Retry-After`; 30 when it did not say).
         retry_after_secs: u64,
-        /// The server's error.
-        body: ErrorBody,
+        /// The server's error (boxed: it is large, and errors travel in every `Result`).
+        body: Box<ErrorBody>,
     },
     /// The server answered with an error.
     Server {
         /// HTTP status.
         status: u16,
-        /// The server's error.
-        body: ErrorBody,
+        /// The server's error (boxed: it is large, and errors travel in every `Result`).
+        body: Box<ErrorBody>,
     },
     /// Sync needs a login first.
     NotLoggedIn,
@@ -162,7 +162,7 @@ impl CoreError {
     /// The wire shape.
     pub fn to_body(&self) -> ErrorBody {
         match self {
-            CoreError::Server { body, .. } => body.clone(),
+            CoreError::Server { body, .. } => (**body).clone(),
             CoreError::Invalid(p) => ErrorBody::new(self.code(), self.message()).with_problems(p.0.clone()),
             _ => ErrorBody::new(self.code(), self.message()),
         }
@@ -195,8 +195,8 @@ mod tests {
             CoreError::Document(DocError::Stale { kind: RecordKind::Child, id: "c-1".into(), reason: "old".into() }),
             CoreError::Locked { id: "v-1".into() },
             CoreError::Offline("connection refused".into()),
-            CoreError::Unavailable { retry_after_secs: 30, body: server.clone() },
-            CoreError::Server { status: 409, body: server },
+            CoreError::Unavailable { retry_after_secs: 30, body: Box::new(server.clone()) },
+            CoreError::Server { status: 409, body: Box::new(server) },
             CoreError::NotLoggedIn,
             CoreError::DeviceRevoked { removed: 3 },
             CoreError::AppLocked,

@@ -177,9 +177,12 @@ pub(crate) async fn send<T: for<'de> Deserialize<'de>>(req: reqwest::RequestBuil
         ErrorBody::new("http_error", Message::new(format!("サーバーエラーです（{status}）"), format!("server answered {status}")))
     });
     if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
-        return Err(CoreError::Unavailable { retry_after_secs: retry_after.unwrap_or(UNAVAILABLE_RETRY_SECS).clamp(1, 300), body });
+        return Err(CoreError::Unavailable {
+            retry_after_secs: retry_after.unwrap_or(UNAVAILABLE_RETRY_SECS).clamp(1, 300),
+            body: Box::new(body),
+        });
     }
-    Err(CoreError::Server { status: status.as_u16(), body })
+    Err(CoreError::Server { status: status.as_u16(), body: Box::new(body) })
 }
 
 /// How long to wait after a 503 that did not say (`Retry-After`).
@@ -321,13 +324,13 @@ impl Carebook {
             if rounds > RECONCILE_ROUNDS {
                 return Err(CoreError::Server {
                     status: 409,
-                    body: ErrorBody::new(
+                    body: Box::new(ErrorBody::new(
                         "access_changing",
                         Message::new(
                             "同期中にアクセス権が変わり続けています。もう一度同期してください",
                             "access kept changing during the sync; sync again",
                         ),
-                    ),
+                    )),
                 });
             }
             self.reconcile(s, &auth, &readable, &mut report, &mut pull, progress).await?;
