@@ -5,7 +5,9 @@ import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import * as Automerge from "@automerge/automerge";
 
-/** An error answer of the server: `{code, message}` (and `problems` for invalid input). */
+/** An error answer of the server: `{code, ja, en, message}` (and `problems` for invalid input):
+ * `ja` and `en` are the message in Japanese and in English, `message` both in one string (what
+ * older servers send alone). */
 export class ServerError extends Error {
   constructor(status, body) {
     super(`${body.code ?? status}: ${body.message ?? ""}`);

@@ -6,7 +6,7 @@ import { lang } from "./i18n";
 
 export type Cmd = keyof Commands;
 
-/** Calls a command; failures throw an `ApiError` carrying the wire's `{code, message, problems}`. */
+/** Calls a command; failures throw an `ApiError` carrying the wire's `{code, ja, en, problems}`. */
 export async function call<K extends Cmd>(cmd: K, args: Commands[K]["args"]): Promise<Commands[K]["result"]> {
   try {
     return (await invoke(cmd, args as Record<string, unknown>)) as Commands[K]["result"];
@@ -23,23 +23,33 @@ export class ApiError extends Error {
     if (e instanceof ApiError) return e;
     if (e && typeof e === "object" && "code" in e && "message" in e) {
       const b = e as ErrorBody;
-      return new ApiError({ code: b.code, message: b.message, problems: b.problems ?? [] });
+      return new ApiError({ code: b.code, message: b.message, ja: b.ja ?? "", en: b.en ?? "", problems: b.problems ?? [] });
     }
-    return new ApiError({ code: "internal", message: String(e), problems: [] });
+    const text = String(e);
+    return new ApiError({ code: "internal", message: text, ja: text, en: text, problems: [] });
   }
   get code(): string {
     return this.body.code;
   }
-  /** The message in the current language (the core writes `日本語 / English`). */
+  /** The message in the current language. */
   text(): string {
-    return pickLang(this.body.message);
+    return errorText(this.body);
   }
   problems(): Problem[] {
     return this.body.problems ?? [];
   }
 }
 
-/** `日本語 / English` → the half for the current language (the whole text when there is no split). */
+/** An error body's message in the current language: its `ja` or `en`. A body from a server
+ * older than those fields has only `message` (`日本語 / English`), split here. */
+export function errorText(body: Pick<ErrorBody, "message" | "ja" | "en">): string {
+  if (body.ja || body.en) return lang.value === "ja" ? body.ja || body.en : body.en || body.ja;
+  return pickLang(body.message);
+}
+
+/** `日本語 / English` → the half for the current language (the whole text when there is no
+ * split). For texts that still carry both languages in one string: an older server's error
+ * message, a push's rejection reason. */
 export function pickLang(message: string): string {
   const i = message.indexOf(" / ");
   if (i < 0) return message;

@@ -347,9 +347,18 @@ export type ErrorBody = {
  */
 code: string, 
 /**
- * What went wrong, for people.
+ * Both languages in one string, `日本語 / English`. Kept only for older devices and apps,
+ * which read it (and split it on ` / `); read `ja` and `en` instead.
  */
 message: string, 
+/**
+ * What went wrong, in Japanese (empty in a body from a server older than the field).
+ */
+ja: string, 
+/**
+ * What went wrong, in English (empty in a body from a server older than the field).
+ */
+en: string, 
 /**
  * Field-level problems (empty unless `code` is `invalid`).
  */

@@ -362,7 +362,7 @@ pub async fn seed(dir: &Path, n: usize) -> Result<(), CoreError> {
         }
     }
     for h in handles {
-        h.join().map_err(|_| CoreError::step("seeding", "a seeding thread panicked"))?;
+        h.join().map_err(|_| CoreError::step(carebook_domain::Message::new("試験データの作成", "seeding"), "a seeding thread panicked"))?;
     }
     app.store().clone().close().await;
     Ok(())

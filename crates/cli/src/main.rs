@@ -35,7 +35,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use carebook_core::{Carebook, CoreError};
-use carebook_domain::ErrorBody;
+use carebook_domain::{ErrorBody, Message};
 use clap::{Parser, Subcommand};
 
 use commands::{checklist, child, demo, index, municipality, respite, server, sync, visit};
@@ -106,10 +106,10 @@ fn default_data_dir() -> anyhow::Result<PathBuf> {
     if let Some(xdg) = non_empty("XDG_DATA_HOME") {
         return Ok(xdg.join("carebook"));
     }
-    non_empty("HOME").map(|h| h.join(".local").join("share").join("carebook")).context(
-        "データ保存先がわかりません。--data-dir か CAREBOOK_DATA_DIR を指定してください / \
-         no data directory: pass --data-dir or set CAREBOOK_DATA_DIR",
-    )
+    non_empty("HOME").map(|h| h.join(".local").join("share").join("carebook")).context(Message::new(
+        "データ保存先がわかりません。--data-dir か CAREBOOK_DATA_DIR を指定してください",
+        "no data directory: pass --data-dir or set CAREBOOK_DATA_DIR",
+    ))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -132,19 +132,71 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The wire shape of a command's error. A use case's error is its own body; any other error
+/// (`code` `error`) says what failed in both languages: the CLI's own [`Message`]s, the server
+/// library's errors, and beneath them what the system said (the same in both).
+fn error_body(err: &anyhow::Error) -> ErrorBody {
+    let mut parts = Vec::new();
+    for (i, e) in err.chain().enumerate() {
+        let known = e
+            .downcast_ref::<CoreError>()
+            .map(CoreError::message)
+            .or_else(|| e.downcast_ref::<carebook_server::Error>().map(|e| e.message()));
+        match known {
+            // Its message already names its causes.
+            Some(m) => {
+                parts.push(m);
+                break;
+            }
+            None if i == 0 => parts.push(
+                err.downcast_ref::<Message>()
+                    .cloned()
+                    .unwrap_or_else(|| Message::new("処理に失敗しました", "the command failed").with_detail(e)),
+            ),
+            None => parts.push(Message::new(e.to_string(), e.to_string())),
+        }
+    }
+    let join = |f: fn(&Message) -> &str, sep: &str| parts.iter().map(f).collect::<Vec<_>>().join(sep);
+    let message = Message::new(join(|m| &m.ja, "："), join(|m| &m.en, ": "));
+    match err.downcast_ref::<CoreError>() {
+        Some(core) if parts.len() == 1 => core.to_body(),
+        Some(core) => ErrorBody::new(core.code(), message).with_problems(core.to_body().problems),
+        None => ErrorBody::new("error", message),
+    }
+}
+
 /// Prints an error: text on stderr, and with `--json` the `ErrorBody` on stdout.
 fn report(err: &anyhow::Error, json: bool) {
-    let body = match err.downcast_ref::<CoreError>() {
-        Some(core) => core.to_body(),
-        None => ErrorBody { code: "error".into(), message: format!("{err:#}"), problems: vec![] },
-    };
+    let body = error_body(err);
+    // Both languages: on one line, or (a list of problems) Japanese first, then English.
+    let text = body.text();
+    let text = if text.ja.contains('\n') || text.en.contains('\n') { format!("{}\n{}", text.ja, text.en) } else { text.to_string() };
     // The message may quote a server's answer or a record: shown escaped, its lines kept.
-    eprintln!("エラー error: {}", output::escaped(&body.message, true));
+    eprintln!("エラー error: {}", output::escaped(&text, true));
     if json {
         match serde_json::to_string_pretty(&body) {
             Ok(s) => out!("{}", output::json_safe(&s)),
             Err(e) => eprintln!("エラー error: {e}"),
         }
+    }
+}
+
+/// A usage error in both languages: a value the domain refused says why in each (clap's
+/// English `first` line names the argument); any other says the usage is wrong.
+fn usage_message(e: &clap::Error, first: String) -> Message {
+    use carebook_domain::{CalendarError, IdError, UnknownName};
+    use clap::error::{ContextKind, ContextValue};
+    let source = std::error::Error::source(e);
+    let refused = source.and_then(|s| {
+        (s.downcast_ref::<IdError>().map(IdError::message))
+            .or_else(|| s.downcast_ref::<CalendarError>().map(CalendarError::message))
+            .or_else(|| s.downcast_ref::<UnknownName>().map(UnknownName::message))
+    });
+    match (refused, e.get(ContextKind::InvalidArg)) {
+        (Some(m), Some(ContextValue::String(arg))) => {
+            Message::new(format!("{arg} の値が正しくありません：{}", m.ja), format!("invalid value for {arg}: {}", m.en))
+        }
+        _ => Message::new(format!("コマンドの使い方が正しくありません：{first}"), first),
     }
 }
 
@@ -161,7 +213,7 @@ fn main() -> ExitCode {
                 let rendered = e.render().to_string();
                 let first = rendered.split("\n\n").next().unwrap_or_default().trim();
                 let message = first.strip_prefix("error: ").unwrap_or(first).to_string();
-                let body = ErrorBody { code: "usage".into(), message, problems: vec![] };
+                let body = ErrorBody::new("usage", usage_message(&e, message));
                 if let Ok(s) = serde_json::to_string_pretty(&body) {
                     out!("{s}");
                 }
@@ -173,7 +225,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            report(&anyhow::Error::new(e).context("starting the runtime failed"), json);
+            report(&anyhow::Error::new(e).context(Message::new("起動できませんでした", "starting the runtime failed")), json);
             return ExitCode::FAILURE;
         }
     };

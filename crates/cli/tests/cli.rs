@@ -139,6 +139,54 @@ fn a_failing_command_with_json_prints_the_error_body_on_stdout() {
     assert!(fields.contains(&"actual_end") && fields.contains(&"vitals[0].spo2"), "{fields:?}");
     assert!(stderr(&out).contains("vitals[0].spo2: "), "{}", stderr(&out));
     assert_eq!(cb.visit_count(), 0);
+    assert_bilingual(&body);
+    assert!(body["ja"].as_str().unwrap().starts_with("入力内容に問題があります"), "{body}");
+    assert!(body["en"].as_str().unwrap().starts_with("the input is invalid"), "{body}");
+}
+
+/// An error body's `ja` holds Japanese, its `en` English without any, and `message` (kept for
+/// older readers) is `ja / en`.
+fn assert_bilingual(body: &Value) {
+    let (ja, en) = (body["ja"].as_str().expect("ja"), body["en"].as_str().expect("en"));
+    let japanese = |c: char| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}');
+    assert!(ja.chars().any(japanese), "{body}");
+    assert!(!en.is_empty() && !en.chars().any(japanese), "{body}");
+    assert_eq!(body["message"].as_str().unwrap(), format!("{ja} / {en}"), "{body}");
+}
+
+#[test]
+fn every_kind_of_error_says_it_in_japanese_and_in_english() {
+    let cb = Carebook::new();
+    let body = |out: Output| -> Value { serde_json::from_str(&stdout(&out)).expect("an ErrorBody") };
+    // A use case's error.
+    let missing = body(cb.run(&["visit", "show", "0b7e2c1a-5d34-4f0e-9a51-2f3d8c6b7e10", "--json"]));
+    assert_eq!(missing["code"], "not_found");
+    assert_bilingual(&missing);
+    // A value the domain refused while parsing the arguments: both name it.
+    let usage = body(cb.run(&["visit", "show", "nope", "--json"]));
+    assert_eq!(usage["code"], "usage");
+    assert_bilingual(&usage);
+    assert!(usage["ja"].as_str().unwrap().contains("\"nope\"") && usage["en"].as_str().unwrap().contains("\"nope\""), "{usage}");
+    // The CLI's own refusal.
+    let own = body(cb.run(&["server", "user", "change", "--user", "x", "--json"]));
+    assert_eq!(own["code"], "error");
+    assert_bilingual(&own);
+    // The server library's error beneath the CLI's context: both in both languages.
+    let out = Command::new(env!("CARGO_BIN_EXE_carebook"))
+        .args(["--data-dir"])
+        .arg(cb.dir.path())
+        .args(["server", "user", "list", "--json"])
+        .env("CAREBOOK_DATABASE_URL", "mysql://x")
+        .output()
+        .unwrap();
+    let server = body(out);
+    assert_eq!(server["code"], "error");
+    assert_bilingual(&server);
+    for (lang, context) in [("ja", "サーバーのデータベース mysql://x を開けません"), ("en", "opening the server database mysql://x")]
+    {
+        let text = server[lang].as_str().unwrap();
+        assert!(text.starts_with(context) && text.contains("\"mysql://x\""), "{server}");
+    }
 }
 
 #[test]

@@ -340,7 +340,7 @@ async fn postgres_down_gives_503_with_retry_after_within_seconds_and_the_server_
     match &r {
         Err(CoreError::Unavailable { retry_after_secs, body }) => {
             assert_eq!((*retry_after_secs, body.code.as_str()), (5, "unavailable"));
-            assert!(body.message.contains("データベース") && body.message.contains("the database is unavailable"), "{}", body.message);
+            assert!(body.ja.contains("データベース") && body.en.contains("the database is unavailable"), "{body:?}");
         }
         other => panic!("expected 503 unavailable, got {other:?}"),
     }
@@ -350,7 +350,10 @@ async fn postgres_down_gives_503_with_retry_after_within_seconds_and_the_server_
     let (code, head, body) = http(&addr, "POST", "/api/v1/login", None, &login_body("見本ログイン"));
     assert_eq!(code, 503, "{head}\n{body}");
     assert!(head.to_ascii_lowercase().contains("retry-after: 5"), "{head}");
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"], "unavailable");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["code"], "unavailable");
+    assert!(answer["ja"].as_str().is_some_and(|ja| ja.contains("データベース")), "{answer}");
+    assert!(answer["en"].as_str().is_some_and(|en| en.contains("the database is unavailable")), "{answer}");
     // /health names the database.
     let started = Instant::now();
     let (code, _, body) = http(&addr, "GET", "/health", None, "");

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use carebook_domain::backoff::Backoff;
-use carebook_domain::{hashing, Problems};
+use carebook_domain::{hashing, Message, Problems};
 
 use crate::{Carebook, CoreError};
 
@@ -54,7 +54,9 @@ impl Carebook {
     pub async fn set_pin(&self, pin: &str) -> Result<(), CoreError> {
         check_pin(pin).into_result()?;
         let pin = pin.to_string();
-        let hash = tokio::task::spawn_blocking(move || hashing::hash(&pin)).await?.map_err(|e| CoreError::step("PIN hash", e))?;
+        let hash = tokio::task::spawn_blocking(move || hashing::hash(&pin))
+            .await?
+            .map_err(|e| CoreError::step(Message::new("PIN の変換", "PIN hash"), e))?;
         self.store().set_setting(PIN_HASH, &hash).await
     }
 

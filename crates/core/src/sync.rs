@@ -19,7 +19,7 @@ use std::time::Duration;
 use carebook_domain::wire::{fit_in_bytes as fit_bytes, CATCH_UP_MAX_CHILDREN};
 use carebook_domain::{
     buckets_digest, CatchUpRequest, CatchUpResponse, ChangesResponse, DateTime, Directory, DocPayload, ErrorBody, LoginRequest,
-    LoginResponse, PushOutcome, PushRequest, PushResponse, UserInfo,
+    LoginResponse, Message, PushOutcome, PushRequest, PushResponse, UserInfo,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Notify};
@@ -176,15 +176,16 @@ pub(crate) async fn send<T: for<'de> Deserialize<'de>>(req: reqwest::RequestBuil
     let retry_after =
         resp.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let text = resp.text().await.unwrap_or_default();
-    let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
-        code: "http_error".into(),
-        message: format!("サーバーエラー / server answered {status}"),
-        problems: vec![],
+    let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| {
+        ErrorBody::new("http_error", Message::new(format!("サーバーエラーです（{status}）"), format!("server answered {status}")))
     });
     if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
-        return Err(CoreError::Unavailable { retry_after_secs: retry_after.unwrap_or(UNAVAILABLE_RETRY_SECS).clamp(1, 300), body });
+        return Err(CoreError::Unavailable {
+            retry_after_secs: retry_after.unwrap_or(UNAVAILABLE_RETRY_SECS).clamp(1, 300),
+            body: Box::new(body),
+        });
     }
-    Err(CoreError::Server { status: status.as_u16(), body })
+    Err(CoreError::Server { status: status.as_u16(), body: Box::new(body) })
 }
 
 /// How long to wait after a 503 that did not say (`Retry-After`).
@@ -207,7 +208,7 @@ fn post_gzip_json<T: Serialize>(s: &Session, auth: &str, path: &str, body: &T) -
 }
 
 async fn join_fetch(task: tokio::task::JoinHandle<Result<ChangesResponse, CoreError>>) -> Result<ChangesResponse, CoreError> {
-    task.await.map_err(|e| CoreError::step("the pull task failed", e))?
+    task.await.map_err(|e| CoreError::step(Message::new("受信の処理が止まりました", "the pull task failed"), e))?
 }
 
 /// One page of `/changes` after `since`, for a device holding the buckets of `digest`.
@@ -277,7 +278,9 @@ impl Carebook {
     /// The current login, if any.
     pub async fn session(&self) -> Result<Option<Session>, CoreError> {
         match self.store.setting(SESSION).await? {
-            Some(json) => serde_json::from_str(&json).map(Some).map_err(|e| CoreError::step("stored session", e)),
+            Some(json) => serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|e| CoreError::step(Message::new("保存されたログイン情報", "stored session"), e)),
             None => Ok(None),
         }
     }
@@ -342,11 +345,13 @@ impl Carebook {
             if rounds > RECONCILE_ROUNDS {
                 return Err(CoreError::Server {
                     status: 409,
-                    body: ErrorBody {
-                        code: "access_changing".into(),
-                        message: "同期中にアクセス権が変わり続けています。もう一度同期してください / access kept changing during the sync; sync again".into(),
-                        problems: vec![],
-                    },
+                    body: Box::new(ErrorBody::new(
+                        "access_changing",
+                        Message::new(
+                            "同期中にアクセス権が変わり続けています。もう一度同期してください",
+                            "access kept changing during the sync; sync again",
+                        ),
+                    )),
                 });
             }
             self.reconcile(s, &auth, &readable, &mut report, &mut pull, progress).await?;
@@ -386,7 +391,8 @@ impl Carebook {
     /// the account works with (empty before the first sync).
     pub async fn directory(&self) -> Result<Directory, CoreError> {
         match self.store.setting(DIRECTORY).await? {
-            Some(json) => serde_json::from_str(&json).map_err(|e| CoreError::step("stored directory", e)),
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| CoreError::step(Message::new("保存されている職員・所属の一覧", "stored directory"), e)),
             None => Ok(Directory::default()),
         }
     }

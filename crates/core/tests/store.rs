@@ -410,8 +410,10 @@ async fn a_failing_statement_keeps_the_sqlx_error_as_its_source_and_still_answer
     assert!(err.is_storage());
     let body = err.to_body();
     assert_eq!(body.code, "storage");
-    assert!(body.message.starts_with("端末内の保存に失敗しました / device storage failed: "), "{}", body.message);
-    assert!(body.message.contains("no such table: visits"), "{}", body.message);
+    assert!(body.ja.starts_with("端末内の保存に失敗しました："), "{}", body.ja);
+    assert!(body.en.starts_with("device storage failed: "), "{}", body.en);
+    assert!(body.ja.contains("no such table: visits") && body.en.contains("no such table: visits"), "{body:?}");
+    assert_eq!(body.message, format!("{} / {}", body.ja, body.en));
     // The cause is the real sqlx error, reachable through `source()`, not only its text.
     let source = std::error::Error::source(&err).expect("a source");
     let sqlx_err = source.downcast_ref::<sqlx::Error>().expect("the source is sqlx's error");
@@ -460,7 +462,9 @@ async fn unreadable_stored_rules_name_the_municipality_and_keep_the_json_error_a
     let dev = write_into_store_file(dev, "INSERT INTO municipality_rules (code, rules_json) VALUES ('13105', '{not json')").await;
     let err = dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap_err();
     assert_eq!(err.to_body().code, "storage");
-    assert!(err.to_string().starts_with("端末内の保存に失敗しました / device storage failed: stored rules for 13105: "), "{err}");
+    let m = err.message();
+    assert!(m.ja.starts_with("端末内の保存に失敗しました：保存された 13105 の市町村ルール："), "{err}");
+    assert!(m.en.starts_with("device storage failed: stored rules for 13105: "), "{err}");
     let source = std::error::Error::source(&err).expect("a source");
     assert!(source.downcast_ref::<serde_json::Error>().is_some_and(|e| e.is_syntax()), "{source:?}");
 }

@@ -18,6 +18,8 @@ use std::io::Read;
 
 use sha2::{Digest, Sha256};
 
+use crate::wire::Message;
+
 /// The most a document may hold. Every count is checked before the work it would cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -69,9 +71,9 @@ pub enum Measure {
 
 /// Why bytes were refused before automerge saw them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum Refusal {
     /// A count passed its limit.
-    #[error("{}", too_large_text(*measure, *limit))]
     TooLarge {
         /// Which count.
         measure: Measure,
@@ -79,21 +81,29 @@ pub enum Refusal {
         limit: u64,
     },
     /// The bytes are not chunks Carebook writes (structure only; no contents are quoted).
-    #[error("記録のデータの形式が正しくありません / malformed document bytes: {0}")]
     Malformed(String),
 }
 
-fn too_large_text(measure: Measure, limit: u64) -> String {
-    match measure {
-        Measure::InflatedBytes => format!(
-            "記録が大きすぎます：展開後は最大 {limit} バイトですが、それを超えています / document too large: expected at most {limit} bytes once inflated, got more"
-        ),
-        Measure::Changes => format!(
-            "記録が大きすぎます：変更は最大 {limit} 件ですが、それを超えています / document too large: expected at most {limit} changes, got more"
-        ),
-        Measure::Ops => format!(
-            "記録が大きすぎます：操作は最大 {limit} 件ですが、それを超えています / document too large: expected at most {limit} operations, got more"
-        ),
+impl Refusal {
+    /// Why, in Japanese and in English, naming the limit (or what is wrong with the structure).
+    pub fn message(&self) -> Message {
+        match self {
+            Refusal::TooLarge { measure, limit } => {
+                let (ja, en) = match measure {
+                    Measure::InflatedBytes => ("展開後は最大", "bytes once inflated"),
+                    Measure::Changes => ("変更は最大", "changes"),
+                    Measure::Ops => ("操作は最大", "operations"),
+                };
+                let unit = if *measure == Measure::InflatedBytes { "バイト" } else { "件" };
+                Message::new(
+                    format!("記録が大きすぎます：{ja} {limit} {unit}ですが、それを超えています"),
+                    format!("document too large: expected at most {limit} {en}, got more"),
+                )
+            }
+            Refusal::Malformed(reason) => {
+                Message::new(format!("記録のデータの形式が正しくありません（{reason}）"), format!("malformed document bytes: {reason}"))
+            }
+        }
     }
 }
 

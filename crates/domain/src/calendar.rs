@@ -20,19 +20,41 @@ pub struct Date {
 
 /// Why a date, time or month could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum CalendarError {
     /// Not of the form `YYYY-MM-DD`, or no such day.
-    #[error("invalid date {0:?}: expected YYYY-MM-DD, a real day")]
     Date(String),
     /// Not of the form `HH:MM` within 00:00–23:59.
-    #[error("invalid time {0:?}: expected HH:MM between 00:00 and 23:59")]
     Time(String),
     /// Not of the form `YYYY-MM`.
-    #[error("invalid month {0:?}: expected YYYY-MM")]
     Month(String),
     /// Not of the form `YYYY-MM-DDTHH:MM`.
-    #[error("invalid date and time {0:?}: expected YYYY-MM-DDTHH:MM")]
     DateTime(String),
+}
+
+impl CalendarError {
+    /// What was wrong, in Japanese and in English, naming the value and the form expected.
+    pub fn message(&self) -> crate::wire::Message {
+        use crate::wire::Message;
+        match self {
+            CalendarError::Date(v) => Message::new(
+                format!("日付 {v:?} が正しくありません。YYYY-MM-DD の形で、実在する日を指定してください"),
+                format!("invalid date {v:?}: expected YYYY-MM-DD, a real day"),
+            ),
+            CalendarError::Time(v) => Message::new(
+                format!("時刻 {v:?} が正しくありません。00:00 から 23:59 までを HH:MM の形で指定してください"),
+                format!("invalid time {v:?}: expected HH:MM between 00:00 and 23:59"),
+            ),
+            CalendarError::Month(v) => Message::new(
+                format!("年月 {v:?} が正しくありません。YYYY-MM の形で指定してください"),
+                format!("invalid month {v:?}: expected YYYY-MM"),
+            ),
+            CalendarError::DateTime(v) => Message::new(
+                format!("日時 {v:?} が正しくありません。YYYY-MM-DDTHH:MM の形で指定してください"),
+                format!("invalid date and time {v:?}: expected YYYY-MM-DDTHH:MM"),
+            ),
+        }
+    }
 }
 
 fn is_leap(year: i32) -> bool {

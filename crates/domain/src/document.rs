@@ -21,6 +21,7 @@ use crate::ids::ChildId;
 use crate::schema::{Described, Mismatch, KIND_KEY, SCHEMA_VERSION, VERSION_KEY};
 use crate::validation::labelled_enum;
 use crate::visit::{Visit, VisitIndexView};
+use crate::wire::Message;
 
 labelled_enum! {
     /// Which schema a document follows.
@@ -64,9 +65,9 @@ impl Record for Visit {
 
 /// Why a document could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum DocError {
     /// The bytes are not an automerge document (corrupt or truncated).
-    #[error("{kind} record {id}: the stored document is corrupt or truncated ({reason})")]
     Corrupt {
         /// Which schema was expected.
         kind: RecordKind,
@@ -76,7 +77,6 @@ pub enum DocError {
         reason: String,
     },
     /// The document does not fit the schema.
-    #[error("{kind} record {id}: the document does not fit the {kind} schema ({reason})")]
     Schema {
         /// Which schema.
         kind: RecordKind,
@@ -88,7 +88,6 @@ pub enum DocError {
     },
     /// The document is of a newer schema version than this code reads: written by a newer app.
     /// Not corrupt; updating the app reads it.
-    #[error("{kind} record {id}: the document is of schema version {version}, newer than this app reads (up to {known}); update the app / 新しい版のアプリで作られた記録です。アプリを更新してください")]
     TooNew {
         /// Which schema.
         kind: RecordKind,
@@ -100,7 +99,6 @@ pub enum DocError {
         known: u64,
     },
     /// The document holds a different record than its name says.
-    #[error("{kind} record {id}: the document holds record {found} (id: expected {id}, found {found})")]
     IdMismatch {
         /// Which schema.
         kind: RecordKind,
@@ -111,7 +109,6 @@ pub enum DocError {
     },
     /// A value to store was read before the document last changed (its text fields point at an
     /// older version); read the record again and re-apply the edit.
-    #[error("{kind} record {id}: the edit was made on an older copy of the record ({reason})")]
     Stale {
         /// Which schema.
         kind: RecordKind,
@@ -131,6 +128,36 @@ impl DocError {
             DocError::Schema { .. } | DocError::IdMismatch { .. } => "schema_mismatch",
             DocError::Stale { .. } => "stale",
             DocError::TooNew { .. } => "schema_too_new",
+        }
+    }
+
+    /// What went wrong, in Japanese and in English; both name the record and the detail
+    /// (what automerge or the schema check said, which never quotes more than an excerpt).
+    pub fn message(&self) -> Message {
+        match self {
+            DocError::Corrupt { kind, id, reason } => Message::new(
+                format!("{} {id} のデータが壊れているか、途中で切れています（{reason}）", kind.label().ja),
+                format!("{kind} record {id}: the stored document is corrupt or truncated ({reason})"),
+            ),
+            DocError::Schema { kind, id, reason } => Message::new(
+                format!("{} {id} の内容が{}の形式に合いません（{reason}）", kind.label().ja, kind.label().ja),
+                format!("{kind} record {id}: the document does not fit the {kind} schema ({reason})"),
+            ),
+            DocError::TooNew { kind, id, version, known } => Message::new(
+                format!(
+                    "{} {id} は新しい版のアプリで作られた記録です（形式の版 {version}、このアプリが読めるのは {known} まで）。アプリを更新してください",
+                    kind.label().ja
+                ),
+                format!("{kind} record {id}: the document is of schema version {version}, newer than this app reads (up to {known}); update the app"),
+            ),
+            DocError::IdMismatch { kind, id, found } => Message::new(
+                format!("{} {id} のデータに別の記録 {found} が入っています", kind.label().ja),
+                format!("{kind} record {id}: the document holds record {found} (id: expected {id}, found {found})"),
+            ),
+            DocError::Stale { kind, id, reason } => Message::new(
+                format!("{} {id} の編集は古い内容に対して行われました。記録を読み直してからもう一度編集してください（{reason}）", kind.label().ja),
+                format!("{kind} record {id}: the edit was made on an older copy of the record ({reason})"),
+            ),
         }
     }
 

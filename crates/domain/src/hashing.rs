@@ -23,8 +23,18 @@ pub const MAX_BLOCKS: usize = 4 * 19 * 1024;
 
 /// The secret could not be hashed (no randomness for the salt).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot hash the secret: {0}")]
+#[error("{}", self.message())]
 pub struct HashError(String);
+
+impl HashError {
+    /// What went wrong, in Japanese and in English (with what Argon2 said).
+    pub fn message(&self) -> crate::wire::Message {
+        crate::wire::Message::new(
+            format!("パスワードや PIN を保存用に変換できませんでした（{}）", self.0),
+            format!("cannot hash the secret: {}", self.0),
+        )
+    }
+}
 
 /// Argon2id with the default parameters and a random salt, as a PHC string.
 pub fn hash(secret: &str) -> Result<String, HashError> {
@@ -92,6 +102,13 @@ pub fn verify(secret: &str, hash: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hash_error_says_it_in_japanese_and_in_english() {
+        let e = HashError("no randomness".into());
+        assert!(e.message().is_bilingual(), "{e}");
+        assert!(e.message().ja.contains("no randomness"));
+    }
 
     #[test]
     fn a_hash_matches_its_secret_and_nothing_else() {

@@ -8,12 +8,23 @@ use uuid::Uuid;
 
 /// A malformed identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {what} {value:?}: expected a UUID such as 0b7e2c1a-5d34-4f0e-9a51-2f3d8c6b7e10")]
+#[error("{}", self.message())]
 pub struct IdError {
     /// Which id.
     pub what: &'static str,
     /// What was given.
     pub value: String,
+}
+
+impl IdError {
+    /// What was wrong, in Japanese and in English, naming the id and the value.
+    pub fn message(&self) -> crate::wire::Message {
+        let (what, value) = (self.what, &self.value);
+        crate::wire::Message::new(
+            format!("{what} {value:?} が正しくありません。0b7e2c1a-5d34-4f0e-9a51-2f3d8c6b7e10 のような UUID を指定してください"),
+            format!("invalid {what} {value:?}: expected a UUID such as 0b7e2c1a-5d34-4f0e-9a51-2f3d8c6b7e10"),
+        )
+    }
 }
 
 macro_rules! id_type {

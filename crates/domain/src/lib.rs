@@ -90,6 +90,6 @@ pub use visit::{
 };
 pub use wire::{
     buckets_digest, AuditEntry, CatchUpCursor, CatchUpRequest, CatchUpResponse, ChangedDoc, ChangesResponse, DocPayload, ErrorBody,
-    LoginRequest, LoginResponse, PushOutcome, PushRequest, PushResponse, PushResult, QuarantineDevice, QuarantineEntry, Role, UserInfo,
-    QUARANTINE_FULL,
+    LoginRequest, LoginResponse, Message, PushOutcome, PushRequest, PushResponse, PushResult, QuarantineDevice, QuarantineEntry, Role,
+    UserInfo, QUARANTINE_FULL,
 };

@@ -212,7 +212,7 @@ pub(crate) use labelled_enum;
 
 /// A name that is not one of an enum's variants.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {what} {value:?}: expected one of {}", expected.join(", "))]
+#[error("{}", self.message())]
 pub struct UnknownName {
     /// Which kind of thing.
     pub what: &'static str,
@@ -220,6 +220,17 @@ pub struct UnknownName {
     pub value: String,
     /// The names that would have been accepted.
     pub expected: Vec<&'static str>,
+}
+
+impl UnknownName {
+    /// What was wrong, in Japanese and in English, naming the value and the accepted names.
+    pub fn message(&self) -> crate::wire::Message {
+        let (what, value, expected) = (self.what, &self.value, self.expected.join(", "));
+        crate::wire::Message::new(
+            format!("{what} に {value:?} は使えません。次のいずれかを指定してください：{expected}"),
+            format!("unknown {what} {value:?}: expected one of {expected}"),
+        )
+    }
 }
 
 /// A short, printable rendering of a value for a message: control and bidirectional characters

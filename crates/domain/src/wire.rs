@@ -32,24 +32,98 @@
 //! `token_expired` / `device_revoked`, 403 `forbidden`, 413 `too_large`, 429 `too_many_attempts`,
 //! 500 `internal`.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use crate::document::RecordKind;
 use crate::validation::{labelled_enum, Problem};
 use crate::visit::VisitIndexView;
 
-/// `{code, message, problems}`: a stable code, a message for people (Japanese, then English),
-/// and, for invalid input, every problem with its field.
+/// A message for people, in Japanese (the users' language) and in English.
+///
+/// Its `Display` is `日本語 / English`, for the CLI and logs, which print both.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Message {
+    /// Japanese.
+    pub ja: String,
+    /// English.
+    pub en: String,
+}
+
+impl Message {
+    /// A message from its Japanese and its English.
+    pub fn new(ja: impl Into<String>, en: impl Into<String>) -> Message {
+        Message { ja: ja.into(), en: en.into() }
+    }
+
+    /// Both languages followed by a detail that is the same in both (`{ja}：{detail}`,
+    /// `{en}: {detail}`): a path, or what a library said.
+    pub fn with_detail(&self, detail: impl fmt::Display) -> Message {
+        Message { ja: format!("{}：{detail}", self.ja), en: format!("{}: {detail}", self.en) }
+    }
+
+    /// Whether `ja` holds Japanese (a kana or kanji) and `en` is non-empty English without any:
+    /// what every error message must be (the tests of each crate check their errors with it).
+    pub fn is_bilingual(&self) -> bool {
+        let japanese = |c: char| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}');
+        self.ja.chars().any(japanese) && !self.en.trim().is_empty() && !self.en.chars().any(japanese)
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} / {}", self.ja, self.en)
+    }
+}
+
+/// `{code, message, ja, en, problems}`: a stable code, a message for people in Japanese (`ja`)
+/// and in English (`en`), and, for invalid input, every problem with its field.
+///
+/// Build one with [`ErrorBody::new`] from a [`Message`]: it fills `ja`, `en` and `message`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// Stable machine-readable code: `invalid`, `not_found`, `locked`, `corrupt_record` …
     pub code: String,
-    /// What went wrong, for people.
+    /// Both languages in one string, `日本語 / English`. Kept only for older devices and apps,
+    /// which read it (and split it on ` / `); read `ja` and `en` instead.
     pub message: String,
+    /// What went wrong, in Japanese (empty in a body from a server older than the field).
+    #[serde(default)]
+    pub ja: String,
+    /// What went wrong, in English (empty in a body from a server older than the field).
+    #[serde(default)]
+    pub en: String,
     /// Field-level problems (empty unless `code` is `invalid`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,
+}
+
+impl ErrorBody {
+    /// A body with a code and a message (`ja`, `en`, and `message` for older readers).
+    pub fn new(code: impl Into<String>, message: Message) -> ErrorBody {
+        ErrorBody { code: code.into(), message: message.to_string(), ja: message.ja, en: message.en, problems: vec![] }
+    }
+
+    /// The same body with field-level problems.
+    pub fn with_problems(mut self, problems: Vec<Problem>) -> ErrorBody {
+        self.problems = problems;
+        self
+    }
+
+    /// The message in both languages. A body from a server older than `ja`/`en` has only
+    /// `message`: it is split at its first ` / ` (the whole of it in both when there is none).
+    pub fn text(&self) -> Message {
+        if !self.ja.is_empty() || !self.en.is_empty() {
+            return Message::new(&self.ja, &self.en);
+        }
+        match self.message.split_once(" / ") {
+            Some((ja, en)) => Message::new(ja, en),
+            None => Message::new(&self.message, &self.message),
+        }
+    }
 }
 
 labelled_enum! {
@@ -385,6 +459,59 @@ mod tests {
         assert_eq!(serde_json::from_str::<DocPayload>(&json).unwrap(), p);
         let err = serde_json::from_str::<DocPayload>(r#"{"id":"x","kind":"visit","bytes":"%%%"}"#).unwrap_err();
         assert!(err.to_string().contains("base64"), "{err}");
+    }
+
+    #[test]
+    fn an_error_body_carries_both_languages_and_still_reads_an_older_servers_body() {
+        let body = ErrorBody::new("locked", Message::new("変更できません", "locked"));
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "locked", "message": "変更できません / locked", "ja": "変更できません", "en": "locked"})
+        );
+        assert_eq!(body.text(), Message::new("変更できません", "locked"));
+        // An older server sends only `message`.
+        let old: ErrorBody = serde_json::from_str(r#"{"code":"internal","message":"内部エラー / internal error"}"#).unwrap();
+        assert_eq!((old.ja.as_str(), old.en.as_str()), ("", ""));
+        assert_eq!(old.text(), Message::new("内部エラー", "internal error"));
+        let plain: ErrorBody = serde_json::from_str(r#"{"code":"x","message":"boom"}"#).unwrap();
+        assert_eq!(plain.text(), Message::new("boom", "boom"));
+    }
+
+    #[test]
+    fn every_domain_error_says_it_in_japanese_and_in_english() {
+        use crate::bounds::{Measure, Refusal};
+        use crate::calendar::CalendarError;
+        use crate::document::DocError;
+        let kind = RecordKind::Visit;
+        let id = || "rec-1".to_string();
+        let mut messages = vec![
+            DocError::Corrupt { kind, id: id(), reason: "bad chunk".into() }.message(),
+            DocError::Schema { kind, id: id(), reason: "vitals[2].pulse: expected uint, found int".into() }.message(),
+            DocError::TooNew { kind, id: id(), version: 9, known: 2 }.message(),
+            DocError::IdMismatch { kind, id: id(), found: "rec-2".into() }.message(),
+            DocError::Stale { kind, id: id(), reason: "old heads".into() }.message(),
+            Refusal::Malformed("chunk 1 has a wrong checksum".into()).message(),
+            CalendarError::Date("2026-02-30".into()).message(),
+            CalendarError::Time("25:00".into()).message(),
+            CalendarError::Month("2026-13".into()).message(),
+            CalendarError::DateTime("x".into()).message(),
+            "x".parse::<RecordKind>().unwrap_err().message(),
+            "x".parse::<crate::ids::ChildId>().unwrap_err().message(),
+        ];
+        for measure in [Measure::InflatedBytes, Measure::Changes, Measure::Ops] {
+            messages.push(Refusal::TooLarge { measure, limit: 7 }.message());
+        }
+        for m in messages {
+            assert!(m.is_bilingual(), "{m:?}");
+            // The values named appear in both languages.
+            for v in ["rec-1", "rec-2", "bad chunk", "2026-02-30", "25:00", "7"] {
+                assert_eq!(m.ja.contains(v), m.en.contains(v), "{v} in {m:?}");
+            }
+            assert_eq!(m.to_string(), format!("{} / {}", m.ja, m.en));
+        }
+        let err = DocError::TooNew { kind, id: id(), version: 9, known: 2 };
+        assert_eq!(err.to_string(), err.message().to_string());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use carebook_domain::{check_password, password, LoginRequest, LoginResponse, PasswordStrength, Problems};
+use carebook_domain::{check_password, password, LoginRequest, LoginResponse, Message, PasswordStrength, Problems};
 use sha2::{Digest, Sha256};
 
 use crate::model::backoff::FAILURE_WINDOW_MS;
@@ -70,11 +70,14 @@ pub(crate) async fn login(
 ) -> Result<LoginResponse> {
     let username = req.username.trim();
     if username.is_empty() || username.len() > 64 || req.password.is_empty() || req.password.len() > password::MAX_BYTES {
-        return Err(Error::BadRequest("ユーザー名とパスワードを入力してください / username and password are required".into()));
+        return Err(Error::BadRequest(Message::new("ユーザー名とパスワードを入力してください", "username and password are required")));
     }
     let device_name = req.device_name.trim();
     if device_name.chars().count() > 200 {
-        return Err(Error::BadRequest("端末名が長すぎます / the device name is longer than 200 characters".into()));
+        return Err(Error::BadRequest(Message::new(
+            "端末名が長すぎます。200 文字までにしてください",
+            "the device name is longer than 200 characters",
+        )));
     }
     let client = match client {
         Some(ip) => client_key(ip),

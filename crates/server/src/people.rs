@@ -7,7 +7,7 @@
 //! A person of another organisation is answered as if unknown (`not_found`), so an office cannot
 //! learn which account names exist elsewhere.
 
-use carebook_domain::{NewPerson, OneTimePassword, OrgKind, PersonChange, PersonDetail, Role};
+use carebook_domain::{Message, NewPerson, OneTimePassword, OrgKind, PersonChange, PersonDetail, Role};
 
 use crate::model::{Caller, Error, Result};
 use crate::storage::Storage;
@@ -18,7 +18,10 @@ fn managed_org(caller: &Caller) -> Result<Option<&str>> {
     match caller.role {
         Role::Admin => Ok(None),
         Role::Office => Ok(Some(caller.org_id.as_str())),
-        Role::Nurse | Role::Parent => Err(Error::Forbidden("only office staff and administrators manage people")),
+        Role::Nurse | Role::Parent => Err(Error::Forbidden(Message::new(
+            "利用者の管理は事務担当と管理者だけができます",
+            "only office staff and administrators manage people",
+        ))),
     }
 }
 
@@ -34,14 +37,17 @@ async fn managed(storage: &Storage, caller: &Caller, username: &str) -> Result<P
         return Err(Error::UnknownUser(username.trim().into()));
     }
     if org.is_some() && person.person.role == Role::Admin {
-        return Err(Error::Forbidden("an office does not manage administrators"));
+        return Err(Error::Forbidden(Message::new("事務担当は管理者を管理できません", "an office does not manage administrators")));
     }
     Ok(person)
 }
 
 fn not_yourself(caller: &Caller, person: &PersonDetail) -> Result<()> {
     if person.person.id == caller.user_id {
-        return Err(Error::Forbidden("ask another office worker or an administrator to change your own account"));
+        return Err(Error::Forbidden(Message::new(
+            "自分のアカウントの変更は、他の事務担当か管理者に依頼してください",
+            "ask another office worker or an administrator to change your own account",
+        )));
     }
     Ok(())
 }
@@ -56,15 +62,19 @@ pub(crate) async fn list(storage: &Storage, caller: &Caller) -> Result<Vec<Perso
 pub(crate) async fn add(storage: &Storage, caller: &Caller, mut new: NewPerson) -> Result<(PersonDetail, OneTimePassword)> {
     if let Some(own) = managed_org(caller)? {
         if new.org_id.as_deref().is_some_and(|o| o != own) {
-            return Err(Error::Forbidden("an office adds people to its own organisation only"));
+            return Err(Error::Forbidden(Message::new(
+                "事務担当が追加できるのは自分の所属の利用者だけです",
+                "an office adds people to its own organisation only",
+            )));
         }
         if new.role == Role::Admin {
-            return Err(Error::Forbidden("an office does not add administrators"));
+            return Err(Error::Forbidden(Message::new("事務担当は管理者を追加できません", "an office does not add administrators")));
         }
         new.org_id = Some(own.to_string());
     }
     let (user, one_time) = storage.add_person(&new, None, None, Some(&caller.username)).await?;
-    let one_time = one_time.ok_or_else(|| Error::Stored { what: "one-time password", value: "missing".into() })?;
+    let one_time =
+        one_time.ok_or_else(|| Error::Stored { what: Message::new("仮パスワード", "one-time password"), value: "missing".into() })?;
     Ok((storage.person(&user.username).await?, one_time))
 }
 
@@ -77,10 +87,13 @@ pub(crate) async fn change(storage: &Storage, caller: &Caller, username: &str, c
         not_yourself(caller, &person)?;
     }
     if office && change.role == Some(Role::Admin) {
-        return Err(Error::Forbidden("an office does not make administrators"));
+        return Err(Error::Forbidden(Message::new("事務担当は管理者を設定できません", "an office does not make administrators")));
     }
     if office && change.org_id.as_deref().is_some_and(|o| o != person.person.org_id) {
-        return Err(Error::Forbidden("only an administrator moves a person to another organisation"));
+        return Err(Error::Forbidden(Message::new(
+            "他の所属への異動は管理者だけができます",
+            "only an administrator moves a person to another organisation",
+        )));
     }
     if change.name.is_some() || change.kana.is_some() || change.profession.is_some() {
         storage

@@ -30,7 +30,7 @@ use automerge::{ActorId, AutoCommit};
 use carebook_domain::bounds::{Limits, Refusal};
 use carebook_domain::schema::{KIND_KEY, VERSION_KEY};
 use carebook_domain::{
-    builtin_templates, Child, Date, DocError, DocPayload, MunicipalityRules, Problems, PushOutcome, PushResult, Record, RecordDoc,
+    builtin_templates, Child, Date, DocError, DocPayload, Message, MunicipalityRules, Problems, PushOutcome, PushResult, Record, RecordDoc,
     RecordKind, Visit, VisitContext, VisitStatus,
 };
 
@@ -64,18 +64,19 @@ impl Reject {
     }
 
     fn from_doc(e: DocError, child: Option<String>) -> Reject {
+        let m = e.message();
         match e {
-            DocError::Corrupt { .. } => {
-                Reject { code: "corrupt_record", reason: format!("記録のデータが壊れています / {e}"), child }
-            }
+            DocError::Corrupt { .. } => Reject { code: "corrupt_record", reason: m.to_string(), child },
             DocError::Schema { .. } | DocError::IdMismatch { .. } | DocError::Stale { .. } => {
-                Reject { code: "schema_mismatch", reason: format!("記録の形式が合いません / {e}"), child }
+                Reject { code: "schema_mismatch", reason: m.to_string(), child }
             }
             // Written by a newer app than this server knows: not corrupt; the server is updated.
             DocError::TooNew { .. } => {
-                Reject {
-                    code: "schema_too_new", reason: format!("この記録はサーバーより新しい版のアプリで作られています / {e}"), child
-                }
+                let reason = Message::new(
+                    format!("この記録はサーバーより新しい版のアプリで作られています：{}", m.ja),
+                    format!("the record was made by a newer app than the server knows: {}", m.en),
+                );
+                Reject { code: "schema_too_new", reason: reason.to_string(), child }
             }
         }
     }
@@ -617,7 +618,8 @@ fn finish<T: Guarded>(
     }
     let bytes = m.doc.save();
     if let Err(refusal @ Refusal::TooLarge { .. }) = carebook_domain::bounds::scan(&bytes, limits) {
-        let reason = format!("統合後の記録: {refusal} / once merged with the server's copy");
+        let m = refusal.message();
+        let reason = Message::new(format!("統合後の記録：{}", m.ja), format!("once merged with the server's copy: {}", m.en)).to_string();
         return Err(Reject { code: "too_large", reason, child: child() });
     }
     Ok(bytes)

@@ -9,8 +9,8 @@ use std::time::Duration;
 use automerge::{transaction::Transactable, ActorId, ReadDoc};
 use carebook_domain::wire::{AuditEntry, QuarantineEntry};
 use carebook_domain::{
-    buckets_digest, ChangesResponse, Child, ChildId, DocPayload, ErrorBody, GuardianConfirmation, LoginResponse, PushOutcome, PushRequest,
-    PushResponse, PushResult, Record, RecordDoc, RecordKind, Role, Visit, VisitStatus, VitalReading,
+    buckets_digest, ChangesResponse, Child, ChildId, DocPayload, ErrorBody, GuardianConfirmation, LoginResponse, Message, PushOutcome,
+    PushRequest, PushResponse, PushResult, Record, RecordDoc, RecordKind, Role, Visit, VisitStatus, VitalReading,
 };
 use carebook_server::{launch_with_listener, open_storage, Config, OrgKind, ServerHandle, Storage};
 use carebook_testkit::{Db, TestDb};
@@ -156,9 +156,19 @@ impl Harness {
     }
 }
 
+/// The error body of an answer, checked: JSON, with `ja` and `en` fields (Japanese, English)
+/// and `message` their join for older devices.
 async fn error_body(res: reqwest::Response) -> ErrorBody {
     assert_eq!(res.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/json"), "error answers are JSON");
-    res.json().await.unwrap()
+    let json: serde_json::Value = res.json().await.unwrap();
+    for field in ["code", "message", "ja", "en"] {
+        assert!(json[field].is_string(), "{field} in {json}");
+    }
+    let body: ErrorBody = serde_json::from_value(json).unwrap();
+    let text = Message::new(&body.ja, &body.en);
+    assert!(text.is_bilingual(), "Japanese in ja, English in en: {body:?}");
+    assert_eq!(body.message, text.to_string(), "message is ja / en");
+    body
 }
 
 // ---- documents ----------------------------------------------------------------------------
@@ -301,6 +311,8 @@ async fn a_wrong_password_or_unknown_user_is_unauthorized(db: Db) {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let wrong = error_body(res).await;
     assert_eq!(wrong.code, "unauthorized");
+    assert_eq!(wrong.text(), carebook_server::Error::WrongPassword.message(), "the body carries the error's message");
+    assert_eq!((wrong.ja.as_str(), wrong.en.as_str()), ("ユーザー名またはパスワードが違います", "wrong username or password"));
     let res = h.login_as("nobody", "not-the-password").await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(error_body(res).await, wrong, "an unknown user gets the same answer");
@@ -434,7 +446,7 @@ async fn a_full_hashing_queue_answers_503_and_counts_nothing(db: Db) {
                 busy += 1;
                 assert_eq!(body.code, "busy");
                 assert!(retry.is_some_and(|r| r.parse::<u64>().unwrap() >= 1));
-                assert!(body.message.contains(" / "), "Japanese, then English: {}", body.message);
+                assert!(body.ja.contains("混み合って") && body.en.contains("too many logins"), "{body:?}");
             }
             other => panic!("{other}: {body:?}"),
         }

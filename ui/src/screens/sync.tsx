@@ -3,7 +3,7 @@
 // records left the tablet because the account may no longer read them.
 import { useEffect, useState } from "preact/hooks";
 import type { SyncView } from "../bindings";
-import { call, pickLang } from "../api";
+import { call, errorText, pickLang } from "../api";
 import { fmtDateTime, t } from "../i18n";
 
 /** `onData` hears the time of each finished sync that brought records in. */
@@ -61,7 +61,7 @@ export function SyncBar({ onData }: { onData?: (stamp: string) => void }) {
           {p && t("sync_syncing", { done: p.done, total: p.total })} {p && (p.phase === "push" ? t("sync_push") : t("sync_pull"))}
         </span>
       )}
-      {!view.online && view.run.last_error && <span class="muted" data-testid="sync-error">{pickLang(view.run.last_error.message)}</span>}
+      {!view.online && view.run.last_error && <span class="muted" data-testid="sync-error">{errorText(view.run.last_error)}</span>}
       <span class="spacer" />
       <button onClick={() => call("sync_now", {}).then(setView)} disabled={view.run.syncing} data-testid="sync-now">
         {t("sync_now")}

@@ -14,24 +14,29 @@ export type { Scenario };
 type Cmd = keyof Commands;
 export type Handlers = { [K in Cmd]?: (b: FakeBackend, args: Commands[K]["args"]) => Commands[K]["result"] | Promise<Commands[K]["result"]> };
 
+/** The wire's error shape, as the Rust side makes it: `ja`, `en`, and `message` for older readers. */
+export function errorBody(code: string, ja: string, en: string, problems: ErrorBody["problems"] = []): ErrorBody {
+  return { code, message: `${ja} / ${en}`, ja, en, problems };
+}
+
 /** Throws the wire's error shape, as a failing Rust command does. */
-export function fail(code: string, message: string, problems: ErrorBody["problems"] = []): never {
-  throw { code, message, problems } satisfies ErrorBody;
+export function fail(code: string, ja: string, en: string, problems: ErrorBody["problems"] = []): never {
+  throw errorBody(code, ja, en, problems);
 }
 
 const commonCommands: Handlers = {
   app_status: (b) => b.status(),
   login: (b, a) => {
     const account = b.s.accounts.find((x) => x.user.username === a.username && x.password === a.password);
-    if (!a.serverUrl.startsWith("http")) fail("invalid", `サーバーのアドレスが正しくありません / invalid server address ${a.serverUrl}`);
-    if (!account) fail("bad_credentials", "ユーザー名またはパスワードが違います / wrong username or password");
+    if (!a.serverUrl.startsWith("http")) fail("invalid", `サーバーのアドレス ${a.serverUrl} が正しくありません`, `invalid server address ${a.serverUrl}`);
+    if (!account) fail("bad_credentials", "ユーザー名またはパスワードが違います", "wrong username or password");
     b.s.user = account.user;
     b.s.serverUrl = a.serverUrl;
     return b.status();
   },
   set_pin: (b, a) => {
     if (!/^\d{4,8}$/.test(a.pin) && a.pin.length < 8)
-      fail("invalid", "入力内容に問題があります / the input is invalid", [
+      fail("invalid", "入力内容に問題があります", "the input is invalid", [
         { field: "pin", code: "pin_length", ja: "PIN は 4〜8 桁の数字です", en: "a PIN has 4–8 digits" },
       ]);
     b.s.pin = a.pin;
@@ -39,7 +44,7 @@ const commonCommands: Handlers = {
     return b.status();
   },
   unlock: (b, a) => {
-    if (a.pin !== b.s.pin) fail("invalid", "入力内容に問題があります / the input is invalid", [{ field: "pin", code: "wrong_pin", ja: "PIN が違います", en: "wrong PIN" }]);
+    if (a.pin !== b.s.pin) fail("invalid", "入力内容に問題があります", "the input is invalid", [{ field: "pin", code: "wrong_pin", ja: "PIN が違います", en: "wrong PIN" }]);
     b.s.unlocked = true;
     return b.status();
   },
@@ -67,7 +72,7 @@ export class FakeBackend {
 
   async handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
     const h = this.handlers[cmd as Cmd] as ((b: FakeBackend, a: unknown) => unknown) | undefined;
-    if (!h) fail("not_implemented", `fake backend: no handler for ${cmd}`);
+    if (!h) fail("not_implemented", `偽のバックエンドに ${cmd} の処理がありません`, `fake backend: no handler for ${cmd}`);
     return h(this, args);
   }
 
@@ -93,7 +98,7 @@ export class FakeBackend {
         progress: sy.progress,
         last_success_at: sy.lastSyncAt,
         last_report: null,
-        last_error: sy.online ? null : { code: "offline", message: "サーバーに接続できません。記録は端末に保存されています / cannot reach the server; records are kept on this device", problems: [] },
+        last_error: sy.online ? null : errorBody("offline", "サーバーに接続できません。記録は端末に保存されています", "cannot reach the server; records are kept on this device"),
         failures: sy.online ? 0 : 1,
       },
     };

@@ -17,7 +17,7 @@ const STATION = { id: "ST-MIHON", name: "見本訪問看護ステーション" }
 
 function sheet(b: FakeBackend, id: string): ChildSheet {
   const card = shared(b).children.find((c) => c.id === id);
-  if (!card) fail("not_found", `お子さんが見つかりません / no child ${id}`);
+  if (!card) fail("not_found", `お子さん ${id} が見つかりません`, `no child ${id}`);
   const a = id === CHILD_A;
   return {
     child: {
@@ -130,7 +130,7 @@ function store(b: FakeBackend, v: Visit): VisitRow {
 export const nurseCommands: Handlers = {
   child_sheet: (b, a) => sheet(b, a.id),
   new_visit: (b, a) => {
-    if (![CHILD_A, CHILD_B].includes(a.childId) && !shared(b).children.some((c) => c.id === a.childId)) fail("not_found", `お子さんが見つかりません / no child ${a.childId}`);
+    if (![CHILD_A, CHILD_B].includes(a.childId) && !shared(b).children.some((c) => c.id === a.childId)) fail("not_found", `お子さん ${a.childId} が見つかりません`, `no child ${a.childId}`);
     const u = b.s.user!;
     return {
       id: crypto.randomUUID(),
@@ -156,7 +156,7 @@ export const nurseCommands: Handlers = {
   check_visit: (_b, a) => check(a.visit),
   save_visit: (b, a) => {
     const problems = check(a.visit);
-    if (problems.length) fail("invalid", "入力内容に問題があります / the input is invalid", problems);
+    if (problems.length) fail("invalid", "入力内容に問題があります", "the input is invalid", problems);
     const d = data(b);
     const card = shared(b).children.find((c) => c.id === a.visit.child_id);
     const now = billable(a.visit);
@@ -166,16 +166,16 @@ export const nurseCommands: Handlers = {
   },
   submit_visit: (b, a) => {
     const v = data(b).visits[a.id];
-    if (!v) fail("not_found", `記録が見つかりません / no visit ${a.id}`);
+    if (!v) fail("not_found", `記録 ${a.id} が見つかりません`, `no visit ${a.id}`);
     const problems = check(v);
-    if (problems.length) fail("invalid", "入力内容に問題があります / the input is invalid", problems);
+    if (problems.length) fail("invalid", "入力内容に問題があります", "the input is invalid", problems);
     v.status = "submitted";
     return store(b, v);
   },
   visit_detail: (b, a) => {
     const saved = data(b).visits[a.id];
     const r = shared(b).visits.find((x) => x.summary.id === a.id);
-    if (!saved && !r) fail("not_found", `記録が見つかりません / no visit ${a.id}`);
+    if (!saved && !r) fail("not_found", `記録 ${a.id} が見つかりません`, `no visit ${a.id}`);
     const v: Visit = saved ?? {
       ...(nurseCommands.new_visit!(b, { childId: r!.summary.child_id, kind: r!.summary.kind }) as Visit),
       id: a.id,
@@ -186,7 +186,7 @@ export const nurseCommands: Handlers = {
   },
   respite_preview: (b, a) => {
     const card = shared(b).children.find((c) => c.id === a.childId);
-    if (!card) fail("not_found", `お子さんが見つかりません / no child ${a.childId}`);
+    if (!card) fail("not_found", `お子さん ${a.childId} が見つかりません`, `no child ${a.childId}`);
     // The card already counts this visit if it was saved: add it back.
     const before = card.remaining_minutes + (a.visitId ? (data(b).billed[a.visitId] ?? 0) : 0);
     const m = minutes(a.start, a.end);

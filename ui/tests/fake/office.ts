@@ -1,7 +1,7 @@
 // The fake backend's office commands: a test double, not the app's rules. Details, histories and
 // the month summary are hand-written fictional fixtures (見本); numbers are worked out below.
 import type { AuditEntry, MonthRespiteRow, Visit, VisitDetail } from "../../src/bindings";
-import { fail, type Handlers, type FakeBackend } from "./backend";
+import { errorBody, fail, type Handlers, type FakeBackend } from "./backend";
 import { nurseCommands } from "./nurse";
 import { CHILD_A, CHILD_B, shared } from "./shared";
 
@@ -11,7 +11,7 @@ const ID = (n: number) => `a0000000-0000-4000-8000-00000000000${n}`;
 
 /** The one approval the fake refuses, to show a per-record failure. */
 export const REFUSED = ID(3);
-const REFUSED_MESSAGE = "指示書の有効期間外の訪問は承認できません / cannot approve a visit outside the doctor's instruction period";
+const REFUSED_MESSAGE = errorBody("invalid", "指示書の有効期間外の訪問は承認できません", "cannot approve a visit outside the doctor's instruction period");
 
 /** Unix seconds of a JST `YYYY-MM-DDTHH:MM`. */
 const unix = (jst: string) => Date.parse(`${jst}:00+09:00`) / 1000;
@@ -23,7 +23,8 @@ const HISTORY: Record<string, AuditEntry[]> = {
   [ID(1)]: [entry(ID(1), "見本 看護師", "tab-01", "2026-11-10T16:10", "created", "9f1c"), entry(ID(1), "見本 看護師", "tab-01", "2026-11-10T16:30", "changed", "a27d")],
   [ID(2)]: [entry(ID(2), "見本 看護師", "tab-01", "2026-11-17T11:05", "created", "3b80"), entry(ID(2), "見本 事務", "office-01", "2026-11-18T09:00", "changed", "c4e2")],
 };
-const HISTORY_OFFLINE = { code: "offline", message: "サーバーに接続できないため履歴を読めません / cannot reach the server to read the history", problems: [] };
+// As an older app's core would have sent it: only `message`, both languages in one string.
+const HISTORY_OFFLINE = { code: "offline", message: "サーバーに接続できないため履歴を読めません / cannot reach the server to read the history", ja: "", en: "", problems: [] };
 
 /** The main fields of the shared visits the fake knows in full. */
 function visitFixture(b: FakeBackend, id: string): Visit | null {
@@ -74,7 +75,7 @@ export const officeCommands: Handlers = {
     const visit = nurseSaved ? null : visitFixture(b, a.id);
     if (!visit) {
       if (nurseCommands.visit_detail) return nurseCommands.visit_detail(b, a) as VisitDetail;
-      fail("not_found", `記録が見つかりません / no visit ${a.id}`);
+      fail("not_found", `記録 ${a.id} が見つかりません`, `no visit ${a.id}`);
     }
     const row = shared(b).visits.find((x) => x.summary.id === a.id)!;
     const history = HISTORY[a.id] ?? [];
@@ -83,8 +84,8 @@ export const officeCommands: Handlers = {
   approve_visits: (b, a) =>
     a.ids.map((id) => {
       const r = shared(b).visits.find((x) => x.summary.id === id);
-      if (!r) return { id, error: { code: "not_found", message: `記録が見つかりません / no visit ${id}`, problems: [] } };
-      if (id === REFUSED) return { id, error: { code: "invalid", message: REFUSED_MESSAGE, problems: [] } };
+      if (!r) return { id, error: errorBody("not_found", `記録 ${id} が見つかりません`, `no visit ${id}`) };
+      if (id === REFUSED) return { id, error: REFUSED_MESSAGE };
       r.summary.status = "approved";
       return { id, error: null };
     }),

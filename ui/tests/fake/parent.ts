@@ -84,13 +84,13 @@ function data(b: FakeBackend) {
 export const parentCommands: Handlers = {
   respite_year: (b, a) => {
     const y = data(b).years[a.childId];
-    if (!y) fail("not_found", `お子さんが見つかりません / no child ${a.childId}`);
+    if (!y) fail("not_found", `お子さん ${a.childId} が見つかりません`, `no child ${a.childId}`);
     return y;
   },
   confirm_visit: (b, a) => {
     const y = Object.values(data(b).years).find((x) => x.sessions.some((z) => z.visit_id === a.id));
     const session = y?.sessions.find((z) => z.visit_id === a.id);
-    if (!y || !session) fail("not_found", `記録が見つかりません / no visit ${a.id}`);
+    if (!y || !session) fail("not_found", `記録 ${a.id} が見つかりません`, `no visit ${a.id}`);
     session.confirmed = a.confirmation.kind === "confirmed";
     const r = shared(b).visits.find((x) => x.summary.id === a.id);
     if (r) r.flags.unconfirmed = !session.confirmed;

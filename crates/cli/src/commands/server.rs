@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use carebook_domain::{ChildId, NewPerson, OneTimePassword, Org, PersonDetail, Profession, Role};
+use carebook_domain::{ChildId, Message, NewPerson, OneTimePassword, Org, PersonDetail, Profession, Role};
 use carebook_server::{open_storage, Config, OrgKind, Storage};
 use clap::{Args, Subcommand};
 
@@ -241,7 +241,10 @@ fn config(opts: &ServerOpts) -> anyhow::Result<Config> {
 async fn storage(opts: &ServerOpts) -> anyhow::Result<Storage> {
     let config = config(opts)?;
     let url = config.database_url();
-    let storage = open_storage(&url).await.with_context(|| format!("opening the server database {}", redact(&url)))?;
+    let storage = open_storage(&url).await.with_context(|| {
+        let url = redact(&url);
+        Message::new(format!("サーバーのデータベース {url} を開けません"), format!("opening the server database {url}"))
+    })?;
     Ok(storage.with_quarantine_quota(config.quarantine_quota()))
 }
 
@@ -412,7 +415,10 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
             Ok(())
         }
         ServerCmd::User(UserCmd::Change { user, role, org, org_kind, opts }) => {
-            anyhow::ensure!(role.is_some() || org.is_some(), "--role か --org を指定してください / give --role or --org (or both)");
+            anyhow::ensure!(
+                role.is_some() || org.is_some(),
+                Message::new("--role か --org（または両方）を指定してください", "give --role or --org (or both)")
+            );
             let info = storage(&opts).await?.change_user(&user, role, org.as_deref().map(|o| (o, org_kind))).await?;
             if env.json {
                 return print_json(&info);

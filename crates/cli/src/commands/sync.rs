@@ -4,6 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::Context as _;
 use carebook_core::{SyncPhase, SyncProgress};
+use carebook_domain::Message;
 use clap::Args;
 
 use crate::output::{print_json, shown};
@@ -46,9 +47,12 @@ fn read_secret(prompt: &str) -> anyhow::Result<String> {
         std::io::stderr().flush().ok();
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).context("reading the password from standard input")?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context(Message::new("標準入力からパスワードを読めません", "reading the password from standard input"))?;
     let password = line.trim_end_matches(['\r', '\n']).to_string();
-    anyhow::ensure!(!password.is_empty(), "パスワードが空です / the password on standard input is empty");
+    anyhow::ensure!(!password.is_empty(), Message::new("パスワードが空です", "the password on standard input is empty"));
     Ok(password)
 }
 

@@ -86,6 +86,6 @@ impl Store {
 pub(super) fn within_bounds(kind: RecordKind, id: &str, bytes: &[u8]) -> Result<(), DocError> {
     match carebook_domain::bounds::scan(bytes, &carebook_domain::bounds::Limits::DEFAULT) {
         Ok(_) => Ok(()),
-        Err(refusal) => Err(DocError::Corrupt { kind, id: id.to_string(), reason: refusal.to_string() }),
+        Err(refusal) => Err(DocError::Corrupt { kind, id: id.to_string(), reason: refusal.message().en }),
     }
 }

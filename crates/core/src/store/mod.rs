@@ -17,6 +17,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use automerge::ActorId;
+use carebook_domain::Message;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
@@ -55,8 +56,15 @@ impl Store {
     /// to date. An existing store is copied to `carebook.sqlite.bak-<version>` before a migration
     /// changes it.
     pub async fn open(data_dir: &Path) -> Result<Store, CoreError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| CoreError::step(format!("cannot create data directory {}", data_dir.display()), e))?;
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            CoreError::step(
+                Message::new(
+                    format!("データ保存先 {} を作成できません", data_dir.display()),
+                    format!("cannot create data directory {}", data_dir.display()),
+                ),
+                e,
+            )
+        })?;
         let path = data_dir.join(DB_FILE);
         let options = SqliteConnectOptions::new()
             .filename(&path)
@@ -100,7 +108,8 @@ impl Store {
 async fn device_actor(pool: &SqlitePool) -> Result<ActorId, CoreError> {
     let existing: Option<String> = sqlx::query_scalar("SELECT value FROM device WHERE key = 'actor'").fetch_optional(pool).await?;
     if let Some(hex) = existing {
-        return ActorId::from_str(&hex).map_err(|e| CoreError::step(format!("stored device actor {hex:?}"), e));
+        return ActorId::from_str(&hex)
+            .map_err(|e| CoreError::step(Message::new(format!("保存された端末 ID {hex:?}"), format!("stored device actor {hex:?}")), e));
     }
     let actor = ActorId::random();
     sqlx::query("INSERT INTO device (key, value) VALUES ('actor', ?1)").bind(actor.to_hex_string()).execute(pool).await?;
@@ -123,11 +132,9 @@ async fn backup_before_migration(pool: &SqlitePool, path: &Path) -> Result<(), C
     let last = applied.iter().max().copied().unwrap_or(0);
     let backup = path.with_extension(format!("sqlite.bak-{last}"));
     if !backup.exists() {
-        sqlx::query("VACUUM INTO ?1")
-            .bind(backup.to_string_lossy().to_string())
-            .execute(pool)
-            .await
-            .map_err(|e| CoreError::step("backing up the store before migrating failed", e))?;
+        sqlx::query("VACUUM INTO ?1").bind(backup.to_string_lossy().to_string()).execute(pool).await.map_err(|e| {
+            CoreError::step(Message::new("更新前のバックアップに失敗しました", "backing up the store before migrating failed"), e)
+        })?;
     }
     Ok(())
 }

@@ -4,7 +4,9 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use automerge::ActorId;
-use carebook_domain::{load_visit_index, ChangedDoc, Child, ChildId, DocError, Record, RecordDoc, RecordKind, Visit, VisitIndexView};
+use carebook_domain::{
+    load_visit_index, ChangedDoc, Child, ChildId, DocError, Message, Record, RecordDoc, RecordKind, Visit, VisitIndexView,
+};
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::documents::within_bounds;
@@ -61,7 +63,10 @@ impl Store {
         }
         let mut prepared = Vec::new();
         for part in parts {
-            for p in part.await.map_err(|e| CoreError::step("decoding a pulled page failed", e))? {
+            for p in part
+                .await
+                .map_err(|e| CoreError::step(Message::new("受信したデータを読み込めませんでした", "decoding a pulled page failed"), e))?
+            {
                 match p {
                     Prepared::Write(w) => prepared.push(w),
                     Prepared::Unchanged => report.unchanged += 1,

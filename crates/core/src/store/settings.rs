@@ -1,6 +1,6 @@
 //! Device settings, municipality rules and checklist templates.
 
-use carebook_domain::{ChecklistTemplate, MunicipalityRules};
+use carebook_domain::{ChecklistTemplate, Message, MunicipalityRules};
 use sqlx::Sqlite;
 
 use super::Store;
@@ -31,7 +31,8 @@ impl Store {
         let rows: Vec<String> =
             sqlx::query_scalar("SELECT template_json FROM checklist_templates ORDER BY id").fetch_all(&self.pool).await?;
         for json in rows {
-            let t: ChecklistTemplate = serde_json::from_str(&json).map_err(|e| CoreError::step("stored checklist template", e))?;
+            let t: ChecklistTemplate = serde_json::from_str(&json)
+                .map_err(|e| CoreError::step(Message::new("保存されたチェックリストのひな形", "stored checklist template"), e))?;
             all.retain(|b| b.id != t.id);
             all.push(t);
         }
@@ -78,7 +79,8 @@ pub(super) async fn rules_in<'e, E: sqlx::Executor<'e, Database = Sqlite>>(ex: E
     let json: Option<String> =
         sqlx::query_scalar("SELECT rules_json FROM municipality_rules WHERE code = ?1").bind(code).fetch_optional(ex).await?;
     match json {
-        Some(j) => serde_json::from_str(&j).map_err(|e| CoreError::step(format!("stored rules for {code}"), e)),
+        Some(j) => serde_json::from_str(&j)
+            .map_err(|e| CoreError::step(Message::new(format!("保存された {code} の市町村ルール"), format!("stored rules for {code}")), e)),
         None => Ok(MunicipalityRules::builtin(code)),
     }
 }

@@ -7,7 +7,7 @@ use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use carebook_domain::{ErrorBody, Problem};
+use carebook_domain::{ErrorBody, Message, Problem};
 use tower_http::timeout::TimeoutError;
 
 use crate::model::{Error, Unavailable};
@@ -20,43 +20,47 @@ pub(super) const RETRY_AFTER_SECS: i64 = 5;
 pub(crate) struct ApiError {
     status: StatusCode,
     code: &'static str,
-    message: String,
+    message: Message,
     retry_after_secs: Option<i64>,
     /// For `invalid`: every problem with its field.
     problems: Vec<Problem>,
 }
 
 impl ApiError {
-    pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), retry_after_secs: None, problems: vec![] }
+    pub(super) fn new(status: StatusCode, code: &'static str, message: Message) -> ApiError {
+        ApiError { status, code, message, retry_after_secs: None, problems: vec![] }
     }
 
-    pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
+    pub(crate) fn bad_request(message: Message) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
-    pub(crate) fn unauthorized(code: &'static str, message: impl Into<String>) -> ApiError {
+    pub(crate) fn unauthorized(code: &'static str, message: Message) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, code, message)
     }
 
     pub(crate) fn forbidden() -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "この操作の権限がありません / you may not do this")
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", Message::new("この操作の権限がありません", "you may not do this"))
     }
 
     pub(super) fn too_large() -> ApiError {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "送信データが大きすぎます / the request body is too large")
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", Message::new("送信データが大きすぎます", "the request body is too large"))
     }
 
     /// The database cannot serve now: 503, and when to try again.
     pub(super) fn unavailable(kind: Unavailable) -> ApiError {
         let message = match kind {
-            Unavailable::Database => {
-                "データベースに接続できません。しばらくしてから再試行してください / the database is unavailable; try again later"
+            Unavailable::Database => Message::new(
+                "データベースに接続できません。しばらくしてから再試行してください",
+                "the database is unavailable; try again later",
+            ),
+            Unavailable::StorageFull => Message::new(
+                "サーバーの保存領域が足りません。しばらくしてから再試行してください",
+                "the server's storage is full; try again later",
+            ),
+            Unavailable::Busy => {
+                Message::new("サーバーが混み合っています。しばらくしてから再試行してください", "the database is busy; try again later")
             }
-            Unavailable::StorageFull => {
-                "サーバーの保存領域が足りません。しばらくしてから再試行してください / the server's storage is full; try again later"
-            }
-            Unavailable::Busy => "サーバーが混み合っています。しばらくしてから再試行してください / the database is busy; try again later",
         };
         ApiError { retry_after_secs: Some(RETRY_AFTER_SECS), ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message) }
     }
@@ -66,12 +70,15 @@ impl ApiError {
         ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
             "request_timeout",
-            "送信データの到着が遅すぎます / the request body did not arrive within the server's time limit",
+            Message::new(
+                "送信データの到着が遅すぎます（サーバーの制限時間を過ぎました）",
+                "the request body did not arrive within the server's time limit",
+            ),
         )
     }
 
     pub(super) fn internal() -> ApiError {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "サーバー内部のエラーです / internal server error")
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", Message::new("サーバー内部のエラーです", "internal server error"))
     }
 
     pub(super) fn from_json(rejection: JsonRejection) -> ApiError {
@@ -85,7 +92,7 @@ impl ApiError {
             }
             cause = e.source();
         }
-        ApiError::bad_request(format!("リクエストが読めません / {}", rejection.body_text()))
+        ApiError::bad_request(Message::new("リクエストが読めません", "the request cannot be read").with_detail(rejection.body_text()))
     }
 }
 
@@ -96,38 +103,38 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
         match e {
             Error::BadRequest(message) => return ApiError::bad_request(message),
-            Error::WrongPassword | Error::UnknownToken => return ApiError::unauthorized("unauthorized", e.to_string()),
-            Error::DeviceRevoked => return ApiError::unauthorized("device_revoked", e.to_string()),
-            Error::TokenExpired => return ApiError::unauthorized("token_expired", e.to_string()),
-            Error::OneTimePasswordExpired => return ApiError::unauthorized("one_time_password_expired", e.to_string()),
-            Error::AccountDisabled => return ApiError::new(StatusCode::FORBIDDEN, "account_disabled", e.to_string()),
-            Error::PasswordChangeRequired => return ApiError::new(StatusCode::FORBIDDEN, "password_change_required", e.to_string()),
-            Error::Forbidden(_) => return ApiError::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            Error::WrongPassword | Error::UnknownToken => return ApiError::unauthorized("unauthorized", e.message()),
+            Error::DeviceRevoked => return ApiError::unauthorized("device_revoked", e.message()),
+            Error::TokenExpired => return ApiError::unauthorized("token_expired", e.message()),
+            Error::OneTimePasswordExpired => return ApiError::unauthorized("one_time_password_expired", e.message()),
+            Error::AccountDisabled => return ApiError::new(StatusCode::FORBIDDEN, "account_disabled", e.message()),
+            Error::PasswordChangeRequired => return ApiError::new(StatusCode::FORBIDDEN, "password_change_required", e.message()),
+            Error::Forbidden(_) => return ApiError::new(StatusCode::FORBIDDEN, "forbidden", e.message()),
             Error::UnknownUser(_) | Error::UnknownOrg(_) | Error::UnknownDevice(_) => {
-                return ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+                return ApiError::new(StatusCode::NOT_FOUND, "not_found", e.message())
             }
-            Error::UsernameTaken(_) => return ApiError::new(StatusCode::CONFLICT, "username_taken", e.to_string()),
-            Error::Invalid { .. } | Error::OrgKindMismatch { .. } => return ApiError::bad_request(e.to_string()),
+            Error::UsernameTaken(_) => return ApiError::new(StatusCode::CONFLICT, "username_taken", e.message()),
+            Error::Invalid { .. } | Error::OrgKindMismatch { .. } => return ApiError::bad_request(e.message()),
             Error::Problems(problems) | Error::Password(problems) => {
                 return ApiError {
                     problems: problems.0,
                     ..ApiError::new(
                         StatusCode::BAD_REQUEST,
                         "invalid",
-                        "入力に問題があります。各項目を確認してください / the input was refused: see the problems",
+                        Message::new("入力に問題があります。各項目を確認してください", "the input was refused: see the problems"),
                     )
                 }
             }
             Error::TooManyAttempts { secs } => {
                 return ApiError {
                     retry_after_secs: Some(secs.max(1)),
-                    ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", e.to_string())
+                    ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", e.message())
                 }
             }
             Error::Busy { retry_after_secs } => {
                 return ApiError {
                     retry_after_secs: Some(retry_after_secs.max(1)),
-                    ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
+                    ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.message())
                 }
             }
             _ => {}
@@ -143,7 +150,7 @@ impl From<Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { code: self.code.into(), message: self.message, problems: self.problems };
+        let body = ErrorBody { problems: self.problems, ..ErrorBody::new(self.code, self.message) };
         let mut res = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after_secs {
             res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
@@ -169,26 +176,26 @@ pub(super) async fn json_errors(res: Response) -> Response {
     match status {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(),
         StatusCode::NOT_FOUND => not_found_error(),
-        StatusCode::UNAUTHORIZED => ApiError::unauthorized("unauthorized", "認証されていません / unauthorized"),
+        StatusCode::UNAUTHORIZED => ApiError::unauthorized("unauthorized", Message::new("認証されていません", "unauthorized")),
         StatusCode::FORBIDDEN => ApiError::forbidden(),
         s if s.is_server_error() => {
             tracing::error!(status = %s, "error answer from a layer");
             ApiError::internal()
         }
-        s => ApiError::new(s, "bad_request", format!("リクエストが正しくありません / bad request ({s})")),
+        s => ApiError::new(s, "bad_request", Message::new(format!("リクエストが正しくありません（{s}）"), format!("bad request ({s})"))),
     }
     .into_response()
 }
 
 pub(super) fn not_found_error() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "そのURLはありません / no such endpoint")
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", Message::new("その URL はありません", "no such endpoint"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn answer(e: Error) -> (StatusCode, &'static str, String, Option<i64>) {
+    fn answer(e: Error) -> (StatusCode, &'static str, Message, Option<i64>) {
         let a = ApiError::from(e);
         (a.status, a.code, a.message, a.retry_after_secs)
     }
@@ -198,22 +205,22 @@ mod tests {
         let unauthorized = StatusCode::UNAUTHORIZED;
         assert_eq!(
             answer(Error::WrongPassword),
-            (unauthorized, "unauthorized", "ユーザー名またはパスワードが違います / wrong username or password".into(), None)
+            (unauthorized, "unauthorized", Message::new("ユーザー名またはパスワードが違います", "wrong username or password"), None)
         );
         assert_eq!(
             answer(Error::UnknownToken),
-            (unauthorized, "unauthorized", "認証されていません / unknown or missing token".into(), None)
+            (unauthorized, "unauthorized", Message::new("認証されていません", "unknown or missing token"), None)
         );
         assert_eq!(
             answer(Error::DeviceRevoked),
-            (unauthorized, "device_revoked", "この端末は無効にされています / this device has been revoked".into(), None)
+            (unauthorized, "device_revoked", Message::new("この端末は無効にされています", "this device has been revoked"), None)
         );
         assert_eq!(
             answer(Error::TokenExpired),
             (
                 unauthorized,
                 "token_expired",
-                "ログインの有効期限が切れました。もう一度ログインしてください / the token has expired; log in again".into(),
+                Message::new("ログインの有効期限が切れました。もう一度ログインしてください", "the token has expired; log in again"),
                 None
             )
         );
@@ -223,7 +230,7 @@ mod tests {
             (
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_attempts",
-                "ログインの失敗が続いたため 2 秒待ってください / too many failed logins; try again in 2 s".into(),
+                Message::new("ログインの失敗が続いたため 2 秒待ってください", "too many failed logins; try again in 2 s"),
                 Some(2)
             )
         );
@@ -233,13 +240,16 @@ mod tests {
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
-                "ログインが混み合っています。2 秒後にもう一度お試しください / too many logins are being checked; try again in 2 s".into(),
+                Message::new(
+                    "ログインが混み合っています。2 秒後にもう一度お試しください",
+                    "too many logins are being checked; try again in 2 s"
+                ),
                 Some(2)
             )
         );
         assert_eq!(
-            answer(Error::BadRequest("見本 / sample".into())),
-            (StatusCode::BAD_REQUEST, "bad_request", "見本 / sample".into(), None)
+            answer(Error::BadRequest(Message::new("見本", "sample"))),
+            (StatusCode::BAD_REQUEST, "bad_request", Message::new("見本", "sample"), None)
         );
     }
 
@@ -247,7 +257,7 @@ mod tests {
     fn internals_are_not_sent_and_an_unavailable_database_asks_to_wait() {
         let (status, code, message, wait) = answer(Error::Contended("kakuu-record".into()));
         assert_eq!((status, code, wait), (StatusCode::INTERNAL_SERVER_ERROR, "internal", None));
-        assert!(!message.contains("kakuu-record"), "{message}");
+        assert!(!message.to_string().contains("kakuu-record"), "{message}");
         let (status, code, _, wait) = answer(Error::Database(sqlx::Error::PoolTimedOut));
         assert_eq!((status, code, wait), (StatusCode::SERVICE_UNAVAILABLE, "unavailable", Some(5)));
     }

@@ -15,8 +15,8 @@ use axum::{Json, Router};
 use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
 use carebook_domain::wire::{AuditEntry, QuarantineDevice, QuarantineEntry};
 use carebook_domain::{
-    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, Directory, LoginRequest, LoginResponse, NewPerson, OneTimePassword,
-    PersonAdded, PersonChange, PersonDetail, PersonDisabled, PushRequest, PushResponse, Role,
+    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, Directory, LoginRequest, LoginResponse, Message, NewPerson,
+    OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, PushRequest, PushResponse, Role,
 };
 use serde::Deserialize;
 use sha2::Digest as _;
@@ -194,7 +194,11 @@ async fn add_person(
 }
 
 fn username(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
-    path.map(|Path(u)| u).map_err(|e| ApiError::bad_request(e.body_text()))
+    path.map(|Path(u)| u).map_err(|e| {
+        ApiError::bad_request(
+            Message::new("URL の利用者名が正しくありません", "the user name in the URL is invalid").with_detail(e.body_text()),
+        )
+    })
 }
 
 async fn change_person(
@@ -251,12 +255,22 @@ fn page_bounds(config: &Config, limit: Option<i64>, max_bytes: Option<i64>) -> R
     let limit = match limit {
         None => config.changes_page_limit,
         Some(n) if n >= 1 => n.min(config.changes_page_limit),
-        Some(n) => return Err(ApiError::bad_request(format!("limit は 1 以上です / limit {n} must be at least 1"))),
+        Some(n) => {
+            return Err(ApiError::bad_request(Message::new(
+                format!("limit は 1 以上にしてください（{n}）"),
+                format!("limit {n} must be at least 1"),
+            )))
+        }
     };
     let max_bytes = match max_bytes {
         None => config.changes_page_bytes,
         Some(n) if n >= 1 => n.min(config.changes_page_bytes),
-        Some(n) => return Err(ApiError::bad_request(format!("max_bytes は 1 以上です / max_bytes {n} must be at least 1"))),
+        Some(n) => {
+            return Err(ApiError::bad_request(Message::new(
+                format!("max_bytes は 1 以上にしてください（{n}）"),
+                format!("max_bytes {n} must be at least 1"),
+            )))
+        }
     };
     Ok(Page { limit, max_bytes })
 }
@@ -266,16 +280,21 @@ async fn changes(
     caller: Caller,
     params: Result<Query<ChangesParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(params) = params.map_err(|e| ApiError::bad_request(format!("クエリが正しくありません / {}", e.body_text())))?;
+    let Query(params) = params
+        .map_err(|e| ApiError::bad_request(Message::new("クエリが正しくありません", "the query is invalid").with_detail(e.body_text())))?;
     let since = params.since.unwrap_or(0);
     if since < 0 {
-        return Err(ApiError::bad_request(format!("since は 0 以上です / since {since} must not be negative")));
+        return Err(ApiError::bad_request(Message::new(
+            format!("since は 0 以上にしてください（{since}）"),
+            format!("since {since} must not be negative"),
+        )));
     }
     let page = page_bounds(&state.config, params.limit, params.max_bytes)?;
     let Some(held) = params.buckets else {
-        return Err(ApiError::bad_request(
-            "buckets がありません。アプリを更新してください / buckets is missing: the change feed needs the digest of the buckets the device holds (update the app)",
-        ));
+        return Err(ApiError::bad_request(Message::new(
+            "buckets がありません。アプリを更新してください",
+            "buckets is missing: the change feed needs the digest of the buckets the device holds (update the app)",
+        )));
     };
     // The caller's readable set decides what the device should hold; when the device's differs,
     // it reconciles first (see carebook_domain::wire).
@@ -310,15 +329,17 @@ async fn catch_up(
 ) -> Result<Response, ApiError> {
     let Json(req) = body.map_err(ApiError::from_json)?;
     if req.children.len() > CATCH_UP_MAX_CHILDREN {
-        return Err(ApiError::bad_request(format!(
-            "children は {CATCH_UP_MAX_CHILDREN} 件までです / children: at most {CATCH_UP_MAX_CHILDREN} per request, got {}",
-            req.children.len()
+        let n = req.children.len();
+        return Err(ApiError::bad_request(Message::new(
+            format!("children は 1 回に {CATCH_UP_MAX_CHILDREN} 件までです（{n} 件）"),
+            format!("children: at most {CATCH_UP_MAX_CHILDREN} per request, got {n}"),
         )));
     }
     if let Some(bad) = req.children.iter().find(|c| c.is_empty() || c.len() > 64) {
-        return Err(ApiError::bad_request(format!(
-            "children の値が正しくありません / children: expected ids of 1–64 characters, got one of {} characters",
-            bad.len()
+        let n = bad.len();
+        return Err(ApiError::bad_request(Message::new(
+            format!("children の値が正しくありません。ID は 1〜64 文字です（{n} 文字のものがあります）"),
+            format!("children: expected ids of 1–64 characters, got one of {n} characters"),
         )));
     }
     let page = page_bounds(&state.config, req.limit, req.max_bytes)?;
@@ -331,7 +352,11 @@ async fn history(
     caller: Caller,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    let Path(id) = id.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Path(id) = id.map_err(|e| {
+        ApiError::bad_request(
+            Message::new("URL の記録 ID が正しくありません", "the record id in the URL is invalid").with_detail(e.body_text()),
+        )
+    })?;
     if !matches!(caller.role, Role::Office | Role::Admin) {
         return Err(ApiError::forbidden());
     }

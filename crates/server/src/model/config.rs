@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use carebook_domain::Message;
 use serde::{Deserialize, Serialize};
 
 use super::QuarantineQuota;
@@ -122,11 +123,11 @@ impl Default for Config {
     }
 }
 
-/// Why the configuration could not be loaded.
+/// Why the configuration could not be loaded. Its `Display` is [`ConfigError::message`].
 #[derive(Debug, thiserror::Error)]
+#[error("{}", self.message())]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read config file {path}: {source}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -134,7 +135,6 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The file is not valid TOML for this configuration.
-    #[error("config file {path} is invalid: {message}")]
     Parse {
         /// The file.
         path: PathBuf,
@@ -142,25 +142,47 @@ pub enum ConfigError {
         message: String,
     },
     /// An environment variable holds a value of the wrong shape.
-    #[error("environment variable {var}={value:?} is invalid: {reason}")]
     Env {
         /// The variable.
         var: &'static str,
         /// Its value.
         value: String,
-        /// Why.
+        /// Why (what the parser said).
         reason: String,
     },
     /// A setting is out of range.
-    #[error("setting {field} = {value} is invalid: {reason}")]
     Invalid {
         /// The setting.
         field: &'static str,
         /// Its value.
         value: String,
-        /// Why.
-        reason: &'static str,
+        /// Why, in both languages.
+        reason: Message,
     },
+}
+
+impl ConfigError {
+    /// What is wrong, in Japanese and in English, naming the file, variable or setting.
+    pub fn message(&self) -> Message {
+        match self {
+            ConfigError::Read { path, source } => Message::new(
+                format!("設定ファイル {} を読めません：{source}", path.display()),
+                format!("cannot read config file {}: {source}", path.display()),
+            ),
+            ConfigError::Parse { path, message } => Message::new(
+                format!("設定ファイル {} の内容が正しくありません：{message}", path.display()),
+                format!("config file {} is invalid: {message}", path.display()),
+            ),
+            ConfigError::Env { var, value, reason } => Message::new(
+                format!("環境変数 {var}={value:?} の値が正しくありません：{reason}"),
+                format!("environment variable {var}={value:?} is invalid: {reason}"),
+            ),
+            ConfigError::Invalid { field, value, reason } => Message::new(
+                format!("設定 {field} = {value} は使えません：{}", reason.ja),
+                format!("setting {field} = {value} is invalid: {}", reason.en),
+            ),
+        }
+    }
 }
 
 impl Config {
@@ -254,72 +276,95 @@ impl Config {
             return Err(ConfigError::Invalid {
                 field: "token_ttl_days",
                 value: self.token_ttl_days.to_string(),
-                reason: "must not be negative",
+                reason: Message::new("0 以上にしてください", "must not be negative"),
             });
         }
         if self.max_body_bytes == 0 {
-            return Err(ConfigError::Invalid { field: "max_body_bytes", value: "0".into(), reason: "must be positive" });
+            return Err(ConfigError::Invalid {
+                field: "max_body_bytes",
+                value: "0".into(),
+                reason: Message::new("1 以上にしてください", "must be positive"),
+            });
         }
         if self.changes_page_limit < 1 {
             return Err(ConfigError::Invalid {
                 field: "changes_page_limit",
                 value: self.changes_page_limit.to_string(),
-                reason: "must be at least 1",
+                reason: Message::new("1 以上にしてください", "must be at least 1"),
             });
         }
         if self.changes_page_bytes < 1024 {
             return Err(ConfigError::Invalid {
                 field: "changes_page_bytes",
                 value: self.changes_page_bytes.to_string(),
-                reason: "must be at least 1024",
+                reason: Message::new("1024 以上にしてください", "must be at least 1024"),
             });
         }
         if self.max_document_inflated_bytes < 64 * 1024 {
             return Err(ConfigError::Invalid {
                 field: "max_document_inflated_bytes",
                 value: self.max_document_inflated_bytes.to_string(),
-                reason: "must be at least 65536",
+                reason: Message::new("65536 以上にしてください", "must be at least 65536"),
             });
         }
         if self.max_document_changes < 1 {
-            return Err(ConfigError::Invalid { field: "max_document_changes", value: "0".into(), reason: "must be at least 1" });
+            return Err(ConfigError::Invalid {
+                field: "max_document_changes",
+                value: "0".into(),
+                reason: Message::new("1 以上にしてください", "must be at least 1"),
+            });
         }
         if self.max_document_ops < 1 {
-            return Err(ConfigError::Invalid { field: "max_document_ops", value: "0".into(), reason: "must be at least 1" });
+            return Err(ConfigError::Invalid {
+                field: "max_document_ops",
+                value: "0".into(),
+                reason: Message::new("1 以上にしてください", "must be at least 1"),
+            });
         }
         if self.max_push_inflated_bytes < self.max_document_inflated_bytes {
             return Err(ConfigError::Invalid {
                 field: "max_push_inflated_bytes",
                 value: self.max_push_inflated_bytes.to_string(),
-                reason: "must be at least max_document_inflated_bytes",
+                reason: Message::new("max_document_inflated_bytes 以上にしてください", "must be at least max_document_inflated_bytes"),
             });
         }
         if self.document_workers < 1 {
-            return Err(ConfigError::Invalid { field: "document_workers", value: "0".into(), reason: "must be at least 1" });
+            return Err(ConfigError::Invalid {
+                field: "document_workers",
+                value: "0".into(),
+                reason: Message::new("1 以上にしてください", "must be at least 1"),
+            });
         }
         if !(1..=1000).contains(&self.login_free_failures) {
             return Err(ConfigError::Invalid {
                 field: "login_free_failures",
                 value: self.login_free_failures.to_string(),
-                reason: "must be 1 to 1000",
+                reason: Message::new("1〜1000 にしてください", "must be 1 to 1000"),
             });
         }
         if !(1..=100_000).contains(&self.login_address_free_failures) {
             return Err(ConfigError::Invalid {
                 field: "login_address_free_failures",
                 value: self.login_address_free_failures.to_string(),
-                reason: "must be 1 to 100000",
+                reason: Message::new("1〜100000 にしてください", "must be 1 to 100000"),
             });
         }
         if !(1..=64).contains(&self.hash_concurrency) {
             return Err(ConfigError::Invalid {
                 field: "hash_concurrency",
                 value: self.hash_concurrency.to_string(),
-                reason: "must be 1 to 64 (each hash holds 19 MiB)",
+                reason: Message::new(
+                    "1〜64 にしてください（1 件のハッシュ計算に 19 MiB 使います）",
+                    "must be 1 to 64 (each hash holds 19 MiB)",
+                ),
             });
         }
         if !(1..=100_000).contains(&self.hash_queue) {
-            return Err(ConfigError::Invalid { field: "hash_queue", value: self.hash_queue.to_string(), reason: "must be 1 to 100000" });
+            return Err(ConfigError::Invalid {
+                field: "hash_queue",
+                value: self.hash_queue.to_string(),
+                reason: Message::new("1〜100000 にしてください", "must be 1 to 100000"),
+            });
         }
         for (field, value, max) in [
             ("header_timeout_secs", self.header_timeout_secs, 3600),
@@ -330,25 +375,33 @@ impl Config {
                 return Err(ConfigError::Invalid {
                     field,
                     value: value.to_string(),
-                    reason: if value == 0 { "must be at least 1 second" } else { "must be at most an hour (database: 10 minutes)" },
+                    reason: if value == 0 {
+                        Message::new("1 秒以上にしてください", "must be at least 1 second")
+                    } else {
+                        Message::new("1 時間以内にしてください（database は 10 分以内）", "must be at most an hour (database: 10 minutes)")
+                    },
                 });
             }
         }
         if self.max_connections < 1 {
-            return Err(ConfigError::Invalid { field: "max_connections", value: "0".into(), reason: "must be at least 1" });
+            return Err(ConfigError::Invalid {
+                field: "max_connections",
+                value: "0".into(),
+                reason: Message::new("1 以上にしてください", "must be at least 1"),
+            });
         }
         if self.quarantine_device_bytes < 64 * 1024 {
             return Err(ConfigError::Invalid {
                 field: "quarantine_device_bytes",
                 value: self.quarantine_device_bytes.to_string(),
-                reason: "must be at least 65536",
+                reason: Message::new("65536 以上にしてください", "must be at least 65536"),
             });
         }
         if self.quarantine_total_bytes < self.quarantine_device_bytes {
             return Err(ConfigError::Invalid {
                 field: "quarantine_total_bytes",
                 value: self.quarantine_total_bytes.to_string(),
-                reason: "must be at least quarantine_device_bytes",
+                reason: Message::new("quarantine_device_bytes 以上にしてください", "must be at least quarantine_device_bytes"),
             });
         }
         Ok(())

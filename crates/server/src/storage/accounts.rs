@@ -1,7 +1,7 @@
 //! Organisations, users and assignments (administration and login), and the login back-off's
 //! attempts, each counted in one statement.
 
-use carebook_domain::{check_password, ChildId, PasswordStrength, Profession, Role, UserInfo};
+use carebook_domain::{check_password, ChildId, Message, PasswordStrength, Profession, Role, UserInfo};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -77,7 +77,9 @@ pub(super) fn user_info(r: &sqlx::any::AnyRow) -> Result<UserInfo> {
         role: role_of(r.try_get("role")?)?,
         org_id: r.try_get("org_id")?,
         name: r.try_get("display_name")?,
-        profession: profession.map(|p| p.parse().map_err(|_| Error::Stored { what: "profession", value: p })).transpose()?,
+        profession: profession
+            .map(|p| p.parse().map_err(|_| Error::Stored { what: Message::new("職種", "profession"), value: p }))
+            .transpose()?,
     })
 }
 
@@ -95,14 +97,18 @@ impl Storage {
     pub(super) async fn insert_account(&self, a: NewAccount<'_>, actor: Option<&str>) -> Result<UserInfo> {
         let username = a.username.trim();
         if username.is_empty() || username.len() > 64 || username.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Error::Invalid { what: "username", value: username.into(), reason: "1–64 characters without spaces" });
+            return Err(Error::Invalid {
+                what: Message::new("ユーザー名", "username"),
+                value: username.into(),
+                reason: Message::new("空白を含まない 1〜64 文字にしてください", "1–64 characters without spaces"),
+            });
         }
         if a.one_time_until.is_none() {
             check_password(a.password, username, PasswordStrength::PasswordOnly).map_err(Error::Password)?;
         }
         let org_id = a.org_id.trim();
         if org_id.is_empty() || org_id.len() > 64 {
-            return Err(Error::Invalid { what: "organisation id", value: org_id.into(), reason: "1–64 characters" });
+            return Err(Error::Invalid { what: org_id_text(), value: org_id.into(), reason: one_to_64() });
         }
         let hash = password::hash_password(a.password.to_string()).await?;
         let id = uuid::Uuid::new_v4().to_string();
@@ -119,7 +125,8 @@ impl Storage {
             .execute(&mut *tx)
             .await?;
         let existing: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = $1").bind(org_id).fetch_one(&mut *tx).await?;
-        let existing: OrgKind = existing.parse().map_err(|_| Error::Stored { what: "organisation kind", value: existing })?;
+        let existing: OrgKind =
+            existing.parse().map_err(|_| Error::Stored { what: Message::new("組織の種類", "organisation kind"), value: existing })?;
         if existing != a.org_kind {
             return Err(Error::OrgKindMismatch { org: org_id.into(), existing, requested: a.org_kind });
         }
@@ -223,7 +230,7 @@ impl Storage {
         if let Some((org_id, kind)) = org {
             let org_id = org_id.trim();
             if org_id.is_empty() || org_id.len() > 64 {
-                return Err(Error::Invalid { what: "organisation id", value: org_id.into(), reason: "1–64 characters" });
+                return Err(Error::Invalid { what: org_id_text(), value: org_id.into(), reason: one_to_64() });
             }
             sqlx::query("INSERT INTO orgs (id, kind, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
                 .bind(org_id)
@@ -232,7 +239,9 @@ impl Storage {
                 .execute(&mut *tx)
                 .await?;
             let existing: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = $1").bind(org_id).fetch_one(&mut *tx).await?;
-            let existing: OrgKind = existing.parse().map_err(|_| Error::Stored { what: "organisation kind", value: existing })?;
+            let existing: OrgKind = existing
+                .parse()
+                .map_err(|_| Error::Stored { what: Message::new("組織の種類", "organisation kind"), value: existing })?;
             if existing != kind {
                 return Err(Error::OrgKindMismatch { org: org_id.into(), existing, requested: kind });
             }
@@ -302,7 +311,9 @@ impl Storage {
                 username: r.try_get("username")?,
                 role: role_of(r.try_get("role")?)?,
                 org_id: r.try_get("org_id")?,
-                org_kind: kind.parse().map_err(|_| Error::Stored { what: "organisation kind", value: kind })?,
+                org_kind: kind
+                    .parse()
+                    .map_err(|_| Error::Stored { what: Message::new("組織の種類", "organisation kind"), value: kind })?,
                 created_at: r.try_get("created_at")?,
                 children,
                 id,
@@ -429,6 +440,16 @@ impl Storage {
         sqlx::query("DELETE FROM login_attempts WHERE last_at < $1").bind(before_ms).execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// "organisation id", for [`Error::Invalid`].
+fn org_id_text() -> Message {
+    Message::new("組織 ID", "organisation id")
+}
+
+/// The rule for an organisation id, for [`Error::Invalid`].
+fn one_to_64() -> Message {
+    Message::new("1〜64 文字にしてください", "1–64 characters")
 }
 
 #[cfg(test)]

@@ -18,8 +18,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use carebook_domain::RecordKind;
 use carebook_domain::Role;
+use carebook_domain::{Message, RecordKind};
 use serde::Serialize;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
@@ -125,11 +125,11 @@ pub async fn open_storage(url: &str) -> Result<Storage> {
 }
 
 pub(super) fn role_of(s: String) -> Result<Role> {
-    s.parse().map_err(|_| Error::Stored { what: "role", value: s })
+    s.parse().map_err(|_| Error::Stored { what: Message::new("役割", "role"), value: s })
 }
 
 pub(super) fn kind_of(s: String) -> Result<RecordKind> {
-    s.parse().map_err(|_| Error::Stored { what: "record kind", value: s })
+    s.parse().map_err(|_| Error::Stored { what: Message::new("記録の種類", "record kind"), value: s })
 }
 
 pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -286,7 +286,14 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
         None => (rest, None),
     };
     if path.is_empty() || path.contains(":memory:") {
-        return Err(Error::UnsupportedUrl(format!("{url} (the server needs a SQLite file, not an in-memory database)")));
+        return Err(Error::Invalid {
+            what: Message::new("データベースの URL", "database url"),
+            value: url.to_string(),
+            reason: Message::new(
+                "サーバーには SQLite のファイルが必要です（メモリ上のデータベースは使えません）",
+                "the server needs a SQLite file, not an in-memory database",
+            ),
+        });
     }
     if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| Error::DataDir { path: dir.into(), source })?;

@@ -4,8 +4,8 @@
 //! events of all this (`org_events`: who did what to whom, without record contents).
 
 use carebook_domain::{
-    validate_name, DeviceBrief, Directory, NewPerson, OneTimePassword, Org, OrgKind, Person, PersonDetail, Problems, Profession, Role,
-    UserInfo,
+    validate_name, DeviceBrief, Directory, Message, NewPerson, OneTimePassword, Org, OrgKind, Person, PersonDetail, Problems, Profession,
+    Role, UserInfo,
 };
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -48,7 +48,9 @@ fn person_of(r: &AnyRow) -> Result<Person> {
         id: r.try_get("id")?,
         name: r.try_get("display_name")?,
         kana: r.try_get("display_kana")?,
-        profession: profession.map(|p| p.parse::<Profession>().map_err(|_| Error::Stored { what: "profession", value: p })).transpose()?,
+        profession: profession
+            .map(|p| p.parse::<Profession>().map_err(|_| Error::Stored { what: Message::new("職種", "profession"), value: p }))
+            .transpose()?,
         role: role_of(r.try_get("role")?)?,
         org_id: r.try_get("org_id")?,
     })
@@ -58,7 +60,7 @@ fn org_of(r: &AnyRow) -> Result<Org> {
     let kind: String = r.try_get("kind")?;
     Ok(Org {
         id: r.try_get("id")?,
-        kind: kind.parse().map_err(|_| Error::Stored { what: "organisation kind", value: kind })?,
+        kind: kind.parse().map_err(|_| Error::Stored { what: Message::new("所属の種類", "organisation kind"), value: kind })?,
         name: r.try_get("name")?,
         municipality: r.try_get("municipality")?,
     })
@@ -75,7 +77,11 @@ fn one_time_password() -> Result<String> {
 fn check_org_id(org_id: &str) -> Result<&str> {
     let org_id = org_id.trim();
     if org_id.is_empty() || org_id.len() > 64 || org_id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::Invalid { what: "organisation id", value: org_id.into(), reason: "1–64 characters without spaces" });
+        return Err(Error::Invalid {
+            what: Message::new("所属ID", "organisation id"),
+            value: org_id.into(),
+            reason: Message::new("空白を含まない 1〜64 文字にしてください", "1–64 characters without spaces"),
+        });
     }
     Ok(org_id)
 }
@@ -157,7 +163,9 @@ impl Storage {
         let kind: Option<String> =
             sqlx::query_scalar("SELECT kind FROM orgs WHERE id = $1").bind(org_id).fetch_optional(&self.pool).await?;
         let org_kind = match (kind, create_org) {
-            (Some(kind), _) => kind.parse().map_err(|_| Error::Stored { what: "organisation kind", value: kind })?,
+            (Some(kind), _) => {
+                kind.parse().map_err(|_| Error::Stored { what: Message::new("所属の種類", "organisation kind"), value: kind })?
+            }
             (None, Some(kind)) => kind,
             (None, None) => return Err(Error::UnknownOrg(org_id.into())),
         };

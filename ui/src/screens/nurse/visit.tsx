@@ -48,7 +48,7 @@ export function VisitForm({ initial, saved, onDone }: { initial: Visit; saved: b
     setError(null);
     try {
       const problems = await call("check_visit", { visit: withHandover(v) });
-      if (problems.length) setError(new ApiError({ code: "invalid", message: "", problems }));
+      if (problems.length) setError(new ApiError({ code: "invalid", message: "", ja: "", en: "", problems }));
       setChecked({ n: problems.length });
     } catch (e) {
       setError(e);

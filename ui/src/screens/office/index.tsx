@@ -2,7 +2,7 @@
 // per record), a record's detail with its history, and the month's respite summary per child.
 import { useState } from "preact/hooks";
 import type { ApproveResult, ReviewFilter, VisitDetail, VisitRow } from "../../bindings";
-import { call, pickLang } from "../../api";
+import { call, errorText, pickLang } from "../../api";
 import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ALL } from "../../shared";
@@ -141,7 +141,7 @@ function Review({ filter, setFilter, onOpen }: { filter: ReviewFilter; setFilter
             {results.map(({ r, row }) => (
               <li data-testid="o-result" data-id={r.id} data-ok={r.error ? "false" : "true"} class={r.error ? "o-fail" : "o-okay"}>
                 <strong>{row ? `${row.child_name} ${fmtDate(row.summary.date)}` : r.id}</strong>{" "}
-                {r.error ? t("o_result_failed", { reason: pickLang(r.error.message) }) : t("o_result_ok")}
+                {r.error ? t("o_result_failed", { reason: errorText(r.error) }) : t("o_result_ok")}
               </li>
             ))}
           </ul>
@@ -301,7 +301,7 @@ function DetailBody({ d }: { d: VisitDetail }) {
         <h3>{t("o_history")}</h3>
         {d.history_error ? (
           <p class="warning" data-testid="o-history-offline">
-            {t("o_history_offline")}: {pickLang(d.history_error.message)}
+            {t("o_history_offline")}: {errorText(d.history_error)}
           </p>
         ) : d.history.length === 0 ? (
           <p class="muted">{t("o_history_none")}</p>

@@ -126,7 +126,8 @@ function Sessions({ sessions, toConfirm, reload }: { sessions: RespiteSession[];
     e.preventDefault();
     if (!confirming) return;
     if (!name.trim()) {
-      setError({ code: "invalid", message: t("p_confirm_need_name"), problems: [] });
+      const text = t("p_confirm_need_name"); // already in the current language
+      setError({ code: "invalid", message: text, ja: text, en: text, problems: [] });
       return;
     }
     setBusy(true);
