@@ -7,9 +7,9 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use carebook_domain::{
-    respite_ledger, AuditEntry, Child, ChildId, Date, DateTime, ErrorBody, FiscalYear, GuardianConfirmation, InstructionState, Problem,
-    RespiteLedger, RespiteUse, Score, StaffMember, StaffRole, Station, UserInfo, Visit, VisitId, VisitKind, VisitStatus, VisitSummary,
-    YearMonth,
+    respite_ledger, AuditEntry, Child, ChildId, Date, DateTime, ErrorBody, FiscalYear, GuardianConfirmation, InstructionState,
+    MunicipalityRules, Problem, RespiteLedger, RespiteUse, Score, StaffMember, StaffRole, Station, UserInfo, Visit, VisitId, VisitKind,
+    VisitStatus, VisitSummary, YearMonth,
 };
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +66,11 @@ pub struct VisitFlags {
     pub unconfirmed: bool,
     /// The doctor's instruction was not valid on the visit's day.
     pub instruction_expired: bool,
+    /// A respite session outside the municipality's 2–4 h per use: recorded with its real times,
+    /// counted as nothing (under 2 h) or as 4 h (over 4 h).
+    pub respite_length: bool,
+    /// A daytime-care day under the 8 continuous hours the handout asks for in principle.
+    pub short_day: bool,
     /// Changed on this device and not yet accepted by the server.
     pub pending_sync: bool,
 }
@@ -137,11 +142,13 @@ pub struct RespitePreview {
     pub after_remaining_minutes: i64,
     /// The cap, minutes.
     pub cap_minutes: u32,
-    /// Minutes this session counts (whole units × lead nurses).
+    /// Minutes this session counts (`MunicipalityRules::respite_count`: whole units, at most
+    /// the longest use, nothing under the shortest, × lead nurses) — what the index will count.
     pub billable_minutes: u32,
     /// It takes the child past the cap: a warning, not a block.
     pub passes_cap: bool,
-    /// What breaks the 2–4 h / 30-minute rules (empty when fine).
+    /// How the 2–4 h / 30-minute rules count this length (`respite_short`, `respite_capped`,
+    /// `respite_unit`; empty when it counts as it is). Warnings: nothing here stops a save.
     pub problems: Vec<Problem>,
 }
 
@@ -345,7 +352,8 @@ impl Carebook {
     }
 
     /// What a respite session from `start` to `end` with `lead_nurses` would do to the child's
-    /// hours. A session that passes the cap is allowed (a warning), broken length rules are named.
+    /// hours. A session that passes the cap is allowed (a warning); a length the rules count
+    /// otherwise is named (a warning too) and counted as the index will count it.
     pub async fn respite_preview(
         &self,
         child: ChildId,
@@ -365,9 +373,8 @@ impl Carebook {
         }
         let before = respite_ledger(fy, cap, uses.clone());
         let minutes = start.minutes_until(end);
-        let problems = rules.check_use_length(minutes, "actual_end");
-        let unit = rules.unit_minutes.max(1);
-        let billable = if problems.is_empty() { (minutes.max(0) as u32) / unit * unit * lead_nurses.max(1) } else { 0 };
+        let problems = rules.respite_warnings(minutes, "actual_end");
+        let billable = rules.respite_count(minutes, lead_nurses).billable_minutes;
         let after = before.remaining_minutes - i64::from(billable);
         Ok(RespitePreview {
             before_remaining_minutes: before.remaining_minutes,
@@ -503,13 +510,13 @@ fn lead_of(u: &UserInfo) -> StaffMember {
     }
 }
 
-/// What rows share: refused records, records waiting to sync, each child's over-cap sessions and
-/// face sheet, read once per list.
+/// What rows share: refused records, records waiting to sync, each child's over-cap sessions,
+/// face sheet and municipality rules, read once per list.
 struct RowContext {
     rejected: HashMap<String, RejectedDoc>,
     pending: HashSet<String>,
     over_cap: HashMap<(ChildId, FiscalYear), HashSet<VisitId>>,
-    children: HashMap<ChildId, Child>,
+    children: HashMap<ChildId, (Child, MunicipalityRules)>,
 }
 
 impl RowContext {
@@ -522,9 +529,11 @@ impl RowContext {
     async fn row(&mut self, app: &Carebook, summary: VisitSummary) -> Result<VisitRow, CoreError> {
         let visit = app.visit(summary.id).await?;
         if let Entry::Vacant(e) = self.children.entry(summary.child_id) {
-            e.insert(app.child(summary.child_id).await?);
+            let child = app.child(summary.child_id).await?;
+            let rules = app.store().rules(&child.municipality).await?;
+            e.insert((child, rules));
         }
-        let child = &self.children[&summary.child_id];
+        let (child, rules) = &self.children[&summary.child_id];
         let over_cap = match summary.fiscal_year {
             Some(fy) if summary.kind == VisitKind::Respite => {
                 if let Entry::Vacant(e) = self.over_cap.entry((summary.child_id, fy)) {
@@ -547,6 +556,8 @@ impl RowContext {
                 rejected: rejected.is_some(),
                 unconfirmed: !confirmed(&visit),
                 instruction_expired,
+                respite_length: visit.respite_length_flag(rules),
+                short_day: visit.short_day_flag(),
                 pending_sync: self.pending.contains(&key),
             },
             rejected_reason: rejected.map(|r| r.reason.clone()),

@@ -74,8 +74,8 @@ pub use document::{check_pushed, load_visit_index, DocError, Record, RecordDoc, 
 pub use ids::{ChildId, IdError, VisitId};
 pub use password::{check_password, Strength as PasswordStrength};
 pub use rules::{
-    check_daytime_care, coordinator_ledger, daytime_care_fee, hours_minutes_ja, respite_ledger, CoordinatorLedger, Fee, IncomeTier,
-    MunicipalityRules, ProRating, RespiteLedger, RespiteUse,
+    check_daytime_care, coordinator_ledger, daytime_care_fee, daytime_short_day, daytime_warnings, hours_minutes_ja, respite_ledger,
+    CoordinatorLedger, Fee, IncomeTier, MunicipalityRules, ProRating, RespiteCount, RespiteLedger, RespiteUse,
 };
 pub use score::{medical_care_score, validate_score, CareItem, Score, ScoreEntry, Watch};
 pub use validation::{Label, Problem, Problems, UnknownName};

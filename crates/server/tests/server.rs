@@ -833,9 +833,9 @@ async fn a_merge_that_breaks_the_schema_or_the_rules_is_rejected_and_not_stored(
     let (nurse, mut child, mut visit) = station_a_child(&h).await;
     let before = h.changes(&nurse, 0, None).await;
 
-    // Two hours ten is not a whole number of 30-minute units.
+    // An end before the start.
     let mut odd = fork(&mut visit);
-    odd.change(|v| v.actual_end = Some("2026-05-01T11:10".parse().unwrap()));
+    odd.change(|v| v.actual_end = Some("2026-05-01T08:50".parse().unwrap()));
     let r = h.push_one(&nurse, payload(&mut odd)).await;
     rejected(&r, "invalid");
     let reason = r.reason.unwrap();
