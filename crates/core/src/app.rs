@@ -567,6 +567,16 @@ impl RowContext {
 }
 
 impl Carebook {
+    /// What the nurse and the office should know about a saved visit, though nothing stopped it
+    /// being saved (`Visit::warnings`: a respite length the rules count otherwise, a daytime day
+    /// under 8 hours), by the child's municipality's rules.
+    pub async fn visit_warnings(&self, id: VisitId) -> Result<Vec<Problem>, CoreError> {
+        let visit = self.visit(id).await?;
+        let row = self.store().child_row(visit.child_id).await?;
+        let rules = self.store().rules(&row.municipality).await?;
+        Ok(visit.warnings(&rules).0)
+    }
+
     /// Every problem with `visit` (empty when it can be saved): the same check saving runs.
     pub async fn check_visit_problems(&self, visit: &Visit) -> Result<Vec<Problem>, CoreError> {
         match self.check_visit(visit).await {
