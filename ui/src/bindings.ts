@@ -596,7 +596,8 @@ after_remaining_minutes: number,
  */
 cap_minutes: number, 
 /**
- * Minutes this session counts (whole units × lead nurses).
+ * Minutes this session counts (`MunicipalityRules::respite_count`: whole units, at most
+ * the longest use, nothing under the shortest, × lead nurses) — what the index will count.
  */
 billable_minutes: number, 
 /**
@@ -604,7 +605,8 @@ billable_minutes: number,
  */
 passes_cap: boolean, 
 /**
- * What breaks the 2–4 h / 30-minute rules (empty when fine).
+ * How the 2–4 h / 30-minute rules count this length (`respite_short`, `respite_capped`,
+ * `respite_unit`; empty when it counts as it is). Warnings: nothing here stops a save.
  */
 problems: Array<Problem>, };
 
@@ -1073,6 +1075,15 @@ unconfirmed: boolean,
  */
 instruction_expired: boolean, 
 /**
+ * A respite session outside the municipality's 2–4 h per use: recorded with its real times,
+ * counted as nothing (under 2 h) or as 4 h (over 4 h).
+ */
+respite_length: boolean, 
+/**
+ * A daytime-care day under the 8 continuous hours the handout asks for in principle.
+ */
+short_day: boolean, 
+/**
  * Changed on this device and not yet accepted by the server.
  */
 pending_sync: boolean, };
@@ -1139,7 +1150,9 @@ fiscal_year: FiscalYear | null,
  */
 duration_minutes: number, 
 /**
- * Minutes counted against the respite cap (respite, done): whole units × nurses sent.
+ * Minutes counted against the respite cap (respite, done): `MunicipalityRules::respite_count`
+ * of the actual length — whole units, at most the longest use, none under the shortest — ×
+ * nurses sent.
  */
 billable_minutes: number, 
 /**

@@ -111,7 +111,7 @@ function row(b: FakeBackend, v: Visit): VisitRow {
     },
     child_name: card?.name ?? "",
     staff: v.staff.map((s) => s.name),
-    flags: { over_cap: !!card && card.remaining_minutes < 0 && billable(v) > 0, rejected: false, unconfirmed: v.guardian?.kind !== "confirmed", instruction_expired: card?.instruction_state === "expired", pending_sync: true },
+    flags: { over_cap: !!card && card.remaining_minutes < 0 && billable(v) > 0, rejected: false, unconfirmed: v.guardian?.kind !== "confirmed", instruction_expired: card?.instruction_state === "expired", respite_length: false, short_day: false, pending_sync: true },
     rejected_reason: null,
   };
 }

@@ -28,7 +28,7 @@ export function sharedData() {
     outcome: "done",
     status,
   });
-  const flags = { over_cap: false, rejected: false, unconfirmed: false, instruction_expired: false, pending_sync: false };
+  const flags = { over_cap: false, rejected: false, unconfirmed: false, instruction_expired: false, respite_length: false, short_day: false, pending_sync: false };
   const visits: VisitRow[] = [
     { summary: summary("a0000000-0000-4000-8000-000000000001", CHILD_A, "respite", "2026-11-10T13:00", 180, "submitted"), child_name: "見本 はな", staff: ["見本 看護師"], flags: { ...flags }, rejected_reason: null },
     { summary: summary("a0000000-0000-4000-8000-000000000002", CHILD_A, "nursing", "2026-11-17T10:00", 60, "approved"), child_name: "見本 はな", staff: ["見本 看護師"], flags: { ...flags }, rejected_reason: null },

@@ -225,6 +225,8 @@ function Flags({ row }: { row: VisitRow }) {
   if (f.rejected) on.push(["rejected", t("o_flag_rejected")]);
   if (f.unconfirmed) on.push(["unconfirmed", t("o_flag_unconfirmed")]);
   if (f.instruction_expired) on.push(["instruction_expired", t("o_flag_expired")]);
+  if (f.respite_length) on.push(["respite_length", t("o_flag_respite_length")]);
+  if (f.short_day) on.push(["short_day", t("o_flag_short_day")]);
   if (f.pending_sync) on.push(["pending_sync", t("o_flag_pending")]);
   return (
     <span class="o-badges">
