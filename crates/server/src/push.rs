@@ -12,7 +12,9 @@
 //!    parents change only the guardian confirmation of an existing visit, nurses do not approve,
 //!    approved records are locked for nurses and parents, a visit's status never goes back
 //!    (`forbidden`, `locked`, `invalid`);
-//! 4. the merged record must validate (`invalid`, every problem in the reason);
+//! 4. the merged record must validate (`invalid`, every problem in the reason); a daytime visit
+//!    against the child's medical-care score read from its stored face sheet (none: unknown,
+//!    refused);
 //! 5. bytes, sequence number and audit row are written — every document of the request that
 //!    passed, in one transaction — and a document another push changed in between is merged
 //!    and written again on its own.
