@@ -1049,6 +1049,11 @@ visit: Visit,
  */
 row: VisitRow, 
 /**
+ * What the rules warn about, though it was saved (`Carebook::visit_warnings`): why a
+ * `respite_length` or `short_day` flag is on, with the real length and what it counts.
+ */
+warnings: Array<Problem>, 
+/**
  * Who changed what, when (from the server), oldest first.
  */
 history: Array<AuditEntry>, 

@@ -126,6 +126,9 @@ pub struct VisitDetail {
     pub visit: Visit,
     /// Its row (flags).
     pub row: VisitRow,
+    /// What the rules warn about, though it was saved (`Carebook::visit_warnings`): why a
+    /// `respite_length` or `short_day` flag is on, with the real length and what it counts.
+    pub warnings: Vec<Problem>,
     /// Who changed what, when (from the server), oldest first.
     pub history: Vec<AuditEntry>,
     /// Why the history could not be read (offline, not logged in), if so.
@@ -443,11 +446,12 @@ impl Carebook {
     pub async fn visit_detail(&self, id: VisitId) -> Result<VisitDetail, CoreError> {
         let visit = self.visit(id).await?;
         let row = self.visit_row(id).await?;
+        let warnings = self.visit_warnings(id).await?;
         let (history, history_error) = match self.record_history(&id.to_string()).await {
             Ok(h) => (h, None),
             Err(e) => (Vec::new(), Some(e.to_body())),
         };
-        Ok(VisitDetail { visit, row, history, history_error })
+        Ok(VisitDetail { visit, row, warnings, history, history_error })
     }
 
     /// Approves each visit (office); one that cannot be approved says why and the others go on.

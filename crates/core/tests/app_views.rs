@@ -151,8 +151,11 @@ async fn the_preview_and_the_ledger_count_every_boundary_session_the_same() {
         assert_eq!(p.after_remaining_minutes, remaining, "{start}–{end}");
         let ledger = dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap().ledger;
         assert_eq!(ledger.remaining_minutes, remaining, "{start}–{end}");
-        let row = dev.app.visit_row(saved.id).await.unwrap();
-        assert_eq!(row.flags.respite_length, outside, "{start}–{end}");
+        let detail = dev.app.visit_detail(saved.id).await.unwrap();
+        assert_eq!(detail.row.flags.respite_length, outside, "{start}–{end}");
+        // The office's detail says why: the outside ones name their real length.
+        let codes: Vec<_> = detail.warnings.iter().map(|w| w.code.as_str()).collect();
+        assert_eq!(outside, codes.iter().any(|c| *c == "respite_short" || *c == "respite_capped"), "{start}–{end}: {codes:?}");
         // The real times are kept as recorded.
         assert_eq!(dev.app.visit(saved.id).await.unwrap().actual_end, Some(dt(end)));
     }

@@ -186,7 +186,8 @@ export const nurseCommands: Handlers = {
       scheduled_start: r!.summary.start,
       status: r!.summary.status,
     };
-    return { visit: v, row: row(b, v), history: [], history_error: null };
+    const m = v.kind === "respite" && v.outcome === "done" && v.actual_start && v.actual_end ? minutes(v.actual_start, v.actual_end) : 0;
+    return { visit: v, row: row(b, v), warnings: respiteWarnings(m), history: [], history_error: null };
   },
   respite_preview: (b, a) => {
     const card = shared(b).children.find((c) => c.id === a.childId);

@@ -2,7 +2,7 @@
 // per record), a record's detail with its history, and the month's respite summary per child.
 import { useState } from "preact/hooks";
 import type { ApproveResult, ReviewFilter, VisitDetail, VisitRow } from "../../bindings";
-import { call, pickLang } from "../../api";
+import { call, pickLang, problemText } from "../../api";
 import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ALL } from "../../shared";
@@ -289,6 +289,15 @@ function DetailBody({ d }: { d: VisitDetail }) {
           <p class="warning">
             {t("o_rejected_reason")}: {pickLang(d.row.rejected_reason)}
           </p>
+        )}
+        {d.warnings.length > 0 && (
+          <ul class="warning" data-testid="o-warnings">
+            {d.warnings.map((w) => (
+              <li key={w.code} data-code={w.code}>
+                {problemText(w)}
+              </li>
+            ))}
+          </ul>
         )}
         <dl class="o-fields">
           {fields.map(([k, val]) => (
