@@ -738,7 +738,15 @@ unconfirmed: boolean,
 /**
  * Only visits on a day the doctor's instruction was not valid.
  */
-expired_instruction: boolean, };
+expired_instruction: boolean, 
+/**
+ * Only respite sessions outside 2–4 h.
+ */
+respite_length: boolean, 
+/**
+ * Only daytime-care days under 8 hours.
+ */
+short_day: boolean, };
 
 export type Role = "nurse" | "parent" | "office" | "admin";
 

@@ -116,6 +116,10 @@ pub struct ReviewFilter {
     pub unconfirmed: bool,
     /// Only visits on a day the doctor's instruction was not valid.
     pub expired_instruction: bool,
+    /// Only respite sessions outside 2–4 h.
+    pub respite_length: bool,
+    /// Only daytime-care days under 8 hours.
+    pub short_day: bool,
 }
 
 /// A visit with its row and, when the server can be asked, its history.
@@ -427,6 +431,8 @@ impl Carebook {
                 || (filter.rejected && !f.rejected)
                 || (filter.unconfirmed && !f.unconfirmed)
                 || (filter.expired_instruction && !f.instruction_expired)
+                || (filter.respite_length && !f.respite_length)
+                || (filter.short_day && !f.short_day)
             {
                 continue;
             }

@@ -161,6 +161,10 @@ async fn the_preview_and_the_ledger_count_every_boundary_session_the_same() {
     }
     // 0 + 120 + 240 × 5 = 1,320 used; 17,280 − 1,320 = 15,960.
     assert_eq!(remaining, 15_960);
+    // The office's filter lists the four outside 2–4 h: 1 h 59, 4 h 01, 4 h 30, 22:30–03:00.
+    let outside = dev.app.review(&ReviewFilter { respite_length: true, ..Default::default() }).await.unwrap();
+    let lengths: Vec<_> = outside.iter().map(|r| r.summary.duration_minutes).collect();
+    assert_eq!(lengths, [119, 241, 270, 270]);
     // The 1 h 59 session counts nothing, so it is not in the ledger's sessions.
     assert_eq!(dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap().ledger.sessions.len(), 6);
 }
@@ -785,6 +789,8 @@ async fn daytime_care_needs_the_childs_known_score_under_16_and_a_short_day_is_s
         rows.iter().map(|r| (r.summary.id, r.flags.short_day)).collect::<Vec<_>>(),
         [(short.summary.id, true), (full.summary.id, false)]
     );
+    let only_short = dev.app.review(&ReviewFilter { short_day: true, ..Default::default() }).await.unwrap();
+    assert_eq!(only_short.iter().map(|r| r.summary.id).collect::<Vec<_>>(), [short.summary.id]);
 
     // 20 points: refused on the child's score; no score items: refused as unknown.
     for (kid, code) in [(heavy.id, "daytime_score"), (unknown.id, "daytime_score_unknown")] {

@@ -60,6 +60,8 @@ function matches(r: VisitRow, f: ReviewFilter): boolean {
     (!f.rejected || r.flags.rejected) &&
     (!f.unconfirmed || r.flags.unconfirmed) &&
     (!f.expired_instruction || r.flags.instruction_expired) &&
+    (!f.respite_length || r.flags.respite_length) &&
+    (!f.short_day || r.flags.short_day) &&
     (!f.from || (s.date ?? "") >= f.from)
   );
 }

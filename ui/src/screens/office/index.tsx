@@ -45,6 +45,8 @@ const FLAGS = [
   ["rejected", "o_flag_rejected"],
   ["unconfirmed", "o_flag_unconfirmed"],
   ["expired_instruction", "o_flag_expired"],
+  ["respite_length", "o_flag_respite_length"],
+  ["short_day", "o_flag_short_day"],
 ] as const;
 
 function Review({ filter, setFilter, onOpen }: { filter: ReviewFilter; setFilter: (f: ReviewFilter) => void; onOpen: (id: string) => void }) {
