@@ -200,7 +200,76 @@ mod server_stories {
         an_edit_refused_when_the_quarantine_is_full_stays_on_the_device_marked_and_is_pushed_again_once_changed,
         a_disabled_nurses_tablet_hands_its_unsent_edits_to_the_quarantine_removes_its_records_and_she_cannot_log_in,
         a_person_added_with_a_one_time_password_sets_her_own_and_her_name_reaches_her_records,
+        the_preview_the_ledger_and_the_server_count_every_boundary_session_the_same,
+        a_short_day_of_daytime_care_is_accepted_by_the_server_and_flagged_in_the_offices_review,
     );
+
+    /// The sessions at the 2–4 h boundaries: what the nurse's preview says each counts is what
+    /// her tablet's ledger counts, the server accepts every one with its real times, and the
+    /// office's tablet, which indexes them from what the server sends, counts the same.
+    async fn the_preview_the_ledger_and_the_server_count_every_boundary_session_the_same(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        w.user("office-a", Role::Office, "st-kakuu").await;
+        let nurse = w.device("nurse-a").await;
+        let kid = nurse.app.add_child(child("13121")).await.unwrap(); // Adachi: 144 h = 8,640 min
+        let dt = |s: &str| s.parse::<carebook_domain::DateTime>().unwrap();
+        // (start, end, lead nurses, counted): by hand, whole 30-min units within 2–4 h per use.
+        let sessions = [
+            ("2026-06-01T09:00", "2026-06-01T10:59", 1, 0),   // 1 h 59: under 2 h, nothing
+            ("2026-06-02T09:00", "2026-06-02T11:00", 1, 120), // 2 h
+            ("2026-06-03T09:00", "2026-06-03T13:00", 1, 240), // 4 h
+            ("2026-06-04T09:00", "2026-06-04T13:01", 1, 240), // 4 h 01: 4 h
+            ("2026-06-05T09:00", "2026-06-05T13:30", 2, 480), // 4 h 30, two nurses: 4 h × 2
+            ("2026-06-06T22:30", "2026-06-07T03:00", 1, 240), // across midnight, 4 h 30: 4 h
+            ("2026-06-08T09:00", "2026-06-08T11:45", 1, 150), // 2 h 45: 2 h 30
+        ];
+        let mut remaining = 8_640_i64;
+        let mut ids = vec![];
+        for (start, end, leads, counted) in sessions {
+            let p = nurse.app.respite_preview(kid.id, None, dt(start), dt(end), leads).await.unwrap();
+            assert_eq!((p.before_remaining_minutes, p.billable_minutes), (remaining, counted), "{start}–{end}");
+            let mut v = respite(kid.id, start, end);
+            if leads == 2 {
+                v.staff.push(carebook_testkit::nurse("n2", carebook_domain::StaffRole::Lead));
+            }
+            ids.push(nurse.app.record_visit(v).await.unwrap().id);
+            remaining -= i64::from(counted);
+        }
+        // 0 + 120 + 240 + 240 + 480 + 240 + 150 = 1,470; 8,640 − 1,470 = 7,170.
+        assert_eq!(remaining, 7_170);
+        let on_nurse = nurse.app.respite_remaining(kid.id, Some(FiscalYear(2026))).await.unwrap().ledger;
+        assert_eq!((on_nurse.used_minutes, on_nurse.remaining_minutes), (1_470, 7_170));
+        let r = sync(&nurse).await;
+        assert_eq!((r.sent, r.rejected), (8, 0), "the face sheet and seven sessions, every one accepted");
+        let office = w.device("office-a").await;
+        sync(&office).await;
+        let on_office = office.app.respite_remaining(kid.id, Some(FiscalYear(2026))).await.unwrap().ledger;
+        assert_eq!(on_office, on_nurse);
+        // The office sees the four outside 2–4 h (1 h 59, 4 h 01, both 4 h 30s).
+        let rows = office.app.review(&Default::default()).await.unwrap();
+        let flagged: Vec<_> = rows.iter().filter(|r| r.flags.respite_length).map(|r| r.summary.id).collect();
+        assert_eq!(flagged, [ids[0], ids[3], ids[4], ids[5]]);
+        w.finish().await;
+    }
+
+    async fn a_short_day_of_daytime_care_is_accepted_by_the_server_and_flagged_in_the_offices_review(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        w.user("office-a", Role::Office, "st-kakuu").await;
+        let nurse = w.device("nurse-a").await;
+        let kid = nurse.app.add_child(child("13105")).await.unwrap(); // 12 points
+        let mut day = respite(kid.id, "2026-06-01T09:00", "2026-06-01T15:00"); // 6 h
+        day.kind = carebook_domain::VisitKind::Daytime;
+        let id = nurse.app.record_visit(day).await.unwrap().id;
+        let r = sync(&nurse).await;
+        assert_eq!((r.sent, r.rejected), (2, 0));
+        let office = w.device("office-a").await;
+        sync(&office).await;
+        let row = office.app.visit_row(id).await.unwrap();
+        assert!(row.flags.short_day && !row.flags.rejected, "{:?}", row.flags);
+        w.finish().await;
+    }
 
     async fn a_disabled_nurses_tablet_hands_its_unsent_edits_to_the_quarantine_removes_its_records_and_she_cannot_log_in(db: Db) {
         let Some(w) = World::start(db).await else { return };

@@ -811,7 +811,8 @@ after_remaining_minutes: number,
  */
 cap_minutes: number, 
 /**
- * Minutes this session counts (whole units × lead nurses).
+ * Minutes this session counts (`MunicipalityRules::respite_count`: whole units, at most
+ * the longest use, nothing under the shortest, × lead nurses) — what the index will count.
  */
 billable_minutes: number, 
 /**
@@ -819,7 +820,8 @@ billable_minutes: number,
  */
 passes_cap: boolean, 
 /**
- * What breaks the 2–4 h / 30-minute rules (empty when fine).
+ * How the 2–4 h / 30-minute rules count this length (`respite_short`, `respite_capped`,
+ * `respite_unit`; empty when it counts as it is). Warnings: nothing here stops a save.
  */
 problems: Array<Problem>, };
 
@@ -951,7 +953,15 @@ unconfirmed: boolean,
 /**
  * Only visits on a day the doctor's instruction was not valid.
  */
-expired_instruction: boolean, };
+expired_instruction: boolean, 
+/**
+ * Only respite sessions outside 2–4 h.
+ */
+respite_length: boolean, 
+/**
+ * Only daytime-care days under 8 hours.
+ */
+short_day: boolean, };
 
 export type Role = "nurse" | "parent" | "office" | "admin";
 
@@ -1270,6 +1280,11 @@ visit: Visit,
  */
 row: VisitRow, 
 /**
+ * What the rules warn about, though it was saved (`Carebook::visit_warnings`): why a
+ * `respite_length` or `short_day` flag is on, with the real length and what it counts.
+ */
+warnings: Array<Problem>, 
+/**
  * Who changed what, when (from the server), oldest first.
  */
 history: Array<AuditEntry>, 
@@ -1295,6 +1310,15 @@ unconfirmed: boolean,
  * The doctor's instruction was not valid on the visit's day.
  */
 instruction_expired: boolean, 
+/**
+ * A respite session outside the municipality's 2–4 h per use: recorded with its real times,
+ * counted as nothing (under 2 h) or as 4 h (over 4 h).
+ */
+respite_length: boolean, 
+/**
+ * A daytime-care day under the 8 continuous hours the handout asks for in principle.
+ */
+short_day: boolean, 
 /**
  * Changed on this device and not yet accepted by the server.
  */
@@ -1362,7 +1386,9 @@ fiscal_year: FiscalYear | null,
  */
 duration_minutes: number, 
 /**
- * Minutes counted against the respite cap (respite, done): whole units × nurses sent.
+ * Minutes counted against the respite cap (respite, done): `MunicipalityRules::respite_count`
+ * of the actual length — whole units, at most the longest use, none under the shortest — ×
+ * nurses sent.
  */
 billable_minutes: number, 
 /**

@@ -17,5 +17,7 @@ export const ALL: ReviewFilter = {
   rejected: false,
   unconfirmed: false,
   expired_instruction: false,
+  respite_length: false,
+  short_day: false,
   from: null,
 };

@@ -127,25 +127,24 @@ test("past the cap: 60 min left and 3 h recorded shows a warning, and saving sti
   assert.deepEqual(page.pageErrors, []);
 });
 
-test("a 1.5 h respite session shows the backend's rule; saving shows it beside the form and keeps the input", async () => {
+test("a 1.5 h respite session shows the backend's warning and counts nothing, and saves with its real times", async () => {
   const page = await openApp();
   await newVisit(page, "respite");
   await times(page, "13:00", "14:30");
   await page.getByTestId("n-respite-problems").waitFor();
   assert.match(await page.getByTestId("n-respite-problems").innerText(), /1回の利用は2時間以上です（90分）/);
-  await page.getByTestId("n-soap-plan").fill("次回 2 時間で");
-  await page.getByTestId("n-save").click();
-  await page.locator("[data-testid=n-savebar] li[data-code=respite_too_short]").waitFor();
-  assert.equal(await page.getByTestId("n-saved").count(), 0);
-  assert.equal(await page.getByTestId("n-soap-plan").inputValue(), "次回 2 時間で", "input is kept");
-  assert.equal(await page.getByTestId("n-end-time").inputValue(), "14:30");
-  // 2 h 10 min: in range but not in 30-minute units.
+  assert.equal(await page.getByTestId("n-billable").innerText(), "0分");
+  // 2 h 10 min: counted in whole 30-minute units.
   await page.getByTestId("n-end-time").fill("15:10");
   await page.locator("[data-testid=n-respite-problems] li[data-code=respite_unit]").waitFor();
   await page.getByTestId("n-end-time").fill("15:00");
   await page.getByTestId("n-respite-problems").waitFor({ state: "detached" });
+  // Back to 1.5 h: the real times are saved.
+  await page.getByTestId("n-end-time").fill("14:30");
+  await page.locator("[data-testid=n-respite-problems] li[data-code=respite_short]").waitFor();
   await page.getByTestId("n-save").click();
   await page.getByTestId("n-saved").waitFor();
+  assert.equal((await lastSave(page)).actual_end, "2026-11-24T14:30");
   assert.deepEqual(page.pageErrors, []);
 });
 
@@ -258,7 +257,7 @@ test("in English, in portrait: home, face sheet and a respite session", async ()
   await page.getByTestId("n-after").filter({ hasText: "41 h" }).waitFor();
   assert.equal(await page.getByTestId("n-before").innerText(), "43 h 30 min");
   await page.getByTestId("n-end-time").fill("14:30");
-  await page.locator("[data-testid=n-respite-problems] li[data-code=respite_too_short]").filter({ hasText: "a respite use lasts at least 2 h (90 min)" }).waitFor();
+  await page.locator("[data-testid=n-respite-problems] li[data-code=respite_short]").filter({ hasText: "a respite use lasts at least 2 h (90 min)" }).waitFor();
   // The portrait layout does not scroll sideways.
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
   assert.deepEqual(page.pageErrors, []);

@@ -19,7 +19,7 @@ const row = (page, n) => page.locator(`[data-testid=o-row][data-id="${V(n)}"]`);
 test("office review: the month filter by default, flags as badges, filtering by kind and by a flag", async () => {
   const page = await openApp({ user: OFFICE });
   await page.getByTestId("o-row").first().waitFor();
-  assert.deepEqual(await lastFilter(page), { month: "2026-11", child: null, station: null, kind: null, status: null, over_cap: false, rejected: false, unconfirmed: false, expired_instruction: false, from: null });
+  assert.deepEqual(await lastFilter(page), { month: "2026-11", child: null, station: null, kind: null, status: null, over_cap: false, rejected: false, unconfirmed: false, expired_instruction: false, respite_length: false, short_day: false, from: null });
   assert.deepEqual(await rowIds(page), [V(1), V(2), V(3), V(4), V(5)]);
   const flags3 = await row(page, 3).locator("[data-flag]").evaluateAll((b) => b.map((x) => x.dataset.flag));
   assert.deepEqual(flags3, ["unconfirmed", "instruction_expired"]);

@@ -117,13 +117,30 @@ fn a_bunkyo_child_with_three_and_two_and_a_half_hours_has_16950_minutes_left() {
 }
 
 #[test]
-fn a_respite_of_two_hours_ten_is_rejected_on_actual_end_and_nothing_is_written() {
+fn a_respite_of_two_hours_ten_is_recorded_with_its_real_times_counting_two_hours_with_a_warning() {
     let cb = Carebook::new();
     let child = cb.add_child("13105");
     let out = cb.respite(&child, "2026-05-01", "09:00", "11:10");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    // 130 min real; four whole 30-min units = 120 counted.
+    assert!(text.contains("時間 duration: 130分") && text.contains("請求対象 billable: 120分"), "{text}");
+    assert!(text.contains("注意 warning: actual_end: ") && text.contains("130 minutes count 120"), "{text}");
+    assert_eq!(cb.visit_count(), 1);
+    // 4 h 30: recorded, counted 4 h.
+    let out = cb.respite(&child, "2026-05-02", "09:00", "13:30");
+    let text = stdout(&out);
+    assert!(text.contains("請求対象 billable: 240分") && text.contains("lasted 270 and counts 240"), "{text}");
+}
+
+#[test]
+fn an_end_before_the_start_is_rejected_on_actual_end_and_nothing_is_written() {
+    let cb = Carebook::new();
+    let child = cb.add_child("13105");
+    let out = cb.respite(&child, "2026-05-01", "09:00", "08:50");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("actual_end: ") && err.contains("30分単位") && err.contains("130 minutes"), "{err}");
+    assert!(err.contains("actual_end: ") && err.contains("end 08:50 is not after start 09:00"), "{err}");
     assert_eq!(cb.visit_count(), 0);
 }
 
@@ -131,7 +148,8 @@ fn a_respite_of_two_hours_ten_is_rejected_on_actual_end_and_nothing_is_written()
 fn a_failing_command_with_json_prints_the_error_body_on_stdout() {
     let cb = Carebook::new();
     let child = cb.add_child("13105");
-    let out = cb.run(&VisitArgs::respite(&child).end("11:10").vital("09:30,spo2=140").flag("--json").args());
+    // 09:00 on 1 May to 12:00 on 2 May: longer than 24 h.
+    let out = cb.run(&VisitArgs::respite(&child).set("--end-date", "2026-05-02").vital("09:30,spo2=140").flag("--json").args());
     assert_eq!(out.status.code(), Some(1));
     let body: Value = serde_json::from_str(&stdout(&out)).expect("an ErrorBody");
     assert_eq!(body["code"], "invalid");

@@ -7,9 +7,9 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use carebook_domain::{
-    respite_ledger, AuditEntry, Child, ChildId, Date, DateTime, ErrorBody, FiscalYear, GuardianConfirmation, InstructionState, Problem,
-    RespiteLedger, RespiteUse, Score, StaffMember, StaffRole, Station, UserInfo, Visit, VisitId, VisitKind, VisitStatus, VisitSummary,
-    YearMonth,
+    respite_ledger, AuditEntry, Child, ChildId, Date, DateTime, ErrorBody, FiscalYear, GuardianConfirmation, InstructionState,
+    MunicipalityRules, Problem, RespiteLedger, RespiteUse, Score, StaffMember, StaffRole, Station, UserInfo, Visit, VisitId, VisitKind,
+    VisitStatus, VisitSummary, YearMonth,
 };
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +66,11 @@ pub struct VisitFlags {
     pub unconfirmed: bool,
     /// The doctor's instruction was not valid on the visit's day.
     pub instruction_expired: bool,
+    /// A respite session outside the municipality's 2–4 h per use: recorded with its real times,
+    /// counted as nothing (under 2 h) or as 4 h (over 4 h).
+    pub respite_length: bool,
+    /// A daytime-care day under the 8 continuous hours the handout asks for in principle.
+    pub short_day: bool,
     /// Changed on this device and not yet accepted by the server.
     pub pending_sync: bool,
 }
@@ -111,6 +116,10 @@ pub struct ReviewFilter {
     pub unconfirmed: bool,
     /// Only visits on a day the doctor's instruction was not valid.
     pub expired_instruction: bool,
+    /// Only respite sessions outside 2–4 h.
+    pub respite_length: bool,
+    /// Only daytime-care days under 8 hours.
+    pub short_day: bool,
 }
 
 /// A visit with its row and, when the server can be asked, its history.
@@ -121,6 +130,9 @@ pub struct VisitDetail {
     pub visit: Visit,
     /// Its row (flags).
     pub row: VisitRow,
+    /// What the rules warn about, though it was saved (`Carebook::visit_warnings`): why a
+    /// `respite_length` or `short_day` flag is on, with the real length and what it counts.
+    pub warnings: Vec<Problem>,
     /// Who changed what, when (from the server), oldest first.
     pub history: Vec<AuditEntry>,
     /// Why the history could not be read (offline, not logged in), if so.
@@ -137,11 +149,13 @@ pub struct RespitePreview {
     pub after_remaining_minutes: i64,
     /// The cap, minutes.
     pub cap_minutes: u32,
-    /// Minutes this session counts (whole units × lead nurses).
+    /// Minutes this session counts (`MunicipalityRules::respite_count`: whole units, at most
+    /// the longest use, nothing under the shortest, × lead nurses) — what the index will count.
     pub billable_minutes: u32,
     /// It takes the child past the cap: a warning, not a block.
     pub passes_cap: bool,
-    /// What breaks the 2–4 h / 30-minute rules (empty when fine).
+    /// How the 2–4 h / 30-minute rules count this length (`respite_short`, `respite_capped`,
+    /// `respite_unit`; empty when it counts as it is). Warnings: nothing here stops a save.
     pub problems: Vec<Problem>,
 }
 
@@ -353,7 +367,8 @@ impl Carebook {
     }
 
     /// What a respite session from `start` to `end` with `lead_nurses` would do to the child's
-    /// hours. A session that passes the cap is allowed (a warning), broken length rules are named.
+    /// hours. A session that passes the cap is allowed (a warning); a length the rules count
+    /// otherwise is named (a warning too) and counted as the index will count it.
     pub async fn respite_preview(
         &self,
         child: ChildId,
@@ -373,9 +388,8 @@ impl Carebook {
         }
         let before = respite_ledger(fy, cap, uses.clone());
         let minutes = start.minutes_until(end);
-        let problems = rules.check_use_length(minutes, "actual_end");
-        let unit = rules.unit_minutes.max(1);
-        let billable = if problems.is_empty() { (minutes.max(0) as u32) / unit * unit * lead_nurses.max(1) } else { 0 };
+        let problems = rules.respite_warnings(minutes, "actual_end");
+        let billable = rules.respite_count(minutes, lead_nurses).billable_minutes;
         let after = before.remaining_minutes - i64::from(billable);
         Ok(RespitePreview {
             before_remaining_minutes: before.remaining_minutes,
@@ -425,6 +439,8 @@ impl Carebook {
                 || (filter.rejected && !f.rejected)
                 || (filter.unconfirmed && !f.unconfirmed)
                 || (filter.expired_instruction && !f.instruction_expired)
+                || (filter.respite_length && !f.respite_length)
+                || (filter.short_day && !f.short_day)
             {
                 continue;
             }
@@ -444,11 +460,12 @@ impl Carebook {
     pub async fn visit_detail(&self, id: VisitId) -> Result<VisitDetail, CoreError> {
         let visit = self.visit(id).await?;
         let row = self.visit_row(id).await?;
+        let warnings = self.visit_warnings(id).await?;
         let (history, history_error) = match self.record_history(&id.to_string()).await {
             Ok(h) => (h, None),
             Err(e) => (Vec::new(), Some(e.to_body())),
         };
-        Ok(VisitDetail { visit, row, history, history_error })
+        Ok(VisitDetail { visit, row, warnings, history, history_error })
     }
 
     /// Approves each visit (office); one that cannot be approved says why and the others go on.
@@ -513,13 +530,13 @@ fn lead_of(u: &UserInfo) -> StaffMember {
     }
 }
 
-/// What rows share: refused records, records waiting to sync, each child's over-cap sessions and
-/// face sheet, read once per list.
+/// What rows share: refused records, records waiting to sync, each child's over-cap sessions,
+/// face sheet and municipality rules, read once per list.
 struct RowContext {
     rejected: HashMap<String, RejectedDoc>,
     pending: HashSet<String>,
     over_cap: HashMap<(ChildId, FiscalYear), HashSet<VisitId>>,
-    children: HashMap<ChildId, Child>,
+    children: HashMap<ChildId, (Child, MunicipalityRules)>,
 }
 
 impl RowContext {
@@ -532,9 +549,11 @@ impl RowContext {
     async fn row(&mut self, app: &Carebook, summary: VisitSummary) -> Result<VisitRow, CoreError> {
         let visit = app.visit(summary.id).await?;
         if let Entry::Vacant(e) = self.children.entry(summary.child_id) {
-            e.insert(app.child(summary.child_id).await?);
+            let child = app.child(summary.child_id).await?;
+            let rules = app.store().rules(&child.municipality).await?;
+            e.insert((child, rules));
         }
-        let child = &self.children[&summary.child_id];
+        let (child, rules) = &self.children[&summary.child_id];
         let over_cap = match summary.fiscal_year {
             Some(fy) if summary.kind == VisitKind::Respite => {
                 if let Entry::Vacant(e) = self.over_cap.entry((summary.child_id, fy)) {
@@ -557,6 +576,8 @@ impl RowContext {
                 rejected: rejected.is_some(),
                 unconfirmed: !confirmed(&visit),
                 instruction_expired,
+                respite_length: visit.respite_length_flag(rules),
+                short_day: visit.short_day_flag(),
                 pending_sync: self.pending.contains(&key),
             },
             rejected_reason: rejected.map(|r| r.reason.clone()),
@@ -566,6 +587,16 @@ impl RowContext {
 }
 
 impl Carebook {
+    /// What the nurse and the office should know about a saved visit, though nothing stopped it
+    /// being saved (`Visit::warnings`: a respite length the rules count otherwise, a daytime day
+    /// under 8 hours), by the child's municipality's rules.
+    pub async fn visit_warnings(&self, id: VisitId) -> Result<Vec<Problem>, CoreError> {
+        let visit = self.visit(id).await?;
+        let row = self.store().child_row(visit.child_id).await?;
+        let rules = self.store().rules(&row.municipality).await?;
+        Ok(visit.warnings(&rules).0)
+    }
+
     /// Every problem with `visit` (empty when it can be saved): the same check saving runs.
     pub async fn check_visit_problems(&self, visit: &Visit) -> Result<Vec<Problem>, CoreError> {
         match self.check_visit(visit).await {

@@ -24,7 +24,7 @@ use std::path::Path;
 
 use carebook_domain::{
     respite_ledger, ChecklistTemplate, Child, ChildId, FiscalYear, Problems, RecordDoc, RecordKind, RespiteLedger, Visit, VisitContext,
-    VisitId, VisitStatus, VisitSummary,
+    VisitId, VisitKind, VisitStatus, VisitSummary,
 };
 use serde::Serialize;
 
@@ -116,8 +116,18 @@ impl Carebook {
         };
         let rules = self.store.rules(&child.municipality).await?;
         let templates = self.store.templates().await?;
-        visit.validate(VisitContext { rules: &rules, templates: &templates, child_score: Some(child.score_total) }).into_result()?;
+        let child_score = self.child_score(visit).await?;
+        visit.validate(VisitContext { rules: &rules, templates: &templates, child_score }).into_result()?;
         Ok(())
+    }
+
+    /// The child's known score (`Child::known_score`) where the visit's checks need it (daytime
+    /// care); `None` otherwise, where it plays no part.
+    async fn child_score(&self, visit: &Visit) -> Result<Option<u32>, CoreError> {
+        if visit.kind != VisitKind::Daytime {
+            return Ok(None);
+        }
+        Ok(self.child(visit.child_id).await?.known_score())
     }
 
     /// Records a new visit. Invalid visits are refused with every problem; nothing is written.
@@ -151,7 +161,8 @@ impl Carebook {
         let child = self.store.child_row(next.child_id).await?;
         let rules = self.store.rules(&child.municipality).await?;
         let templates = self.store.templates().await?;
-        next.transition(to, VisitContext { rules: &rules, templates: &templates, child_score: Some(child.score_total) })?;
+        let child_score = self.child_score(&next).await?;
+        next.transition(to, VisitContext { rules: &rules, templates: &templates, child_score })?;
         doc.replace(next)?;
         self.store.save(&mut doc).await?;
         Ok(doc.value().clone())

@@ -108,16 +108,65 @@ async fn a_preview_shows_the_hours_before_and_after_a_session_and_warns_past_the
     let p = dev.app.respite_preview(c.id, None, dt("2026-07-01T09:00"), dt("2026-07-01T13:00"), 1).await.unwrap();
     assert_eq!((p.after_remaining_minutes, p.billable_minutes, p.passes_cap), (0, 240, false));
 
-    // 1.5 h breaks the 2–4 h rule: named on the end time, nothing billable, hours unchanged.
+    // 1.5 h is under the 2 h use: counts nothing (a warning on the end time), hours unchanged.
     let p = dev.app.respite_preview(c.id, None, dt("2026-07-01T09:00"), dt("2026-07-01T10:30"), 1).await.unwrap();
-    assert!(p.problems.iter().any(|x| x.code == "respite_length" && x.field == "actual_end"), "{:?}", p.problems);
-    assert!(!p.problems.iter().any(|x| x.code == "respite_unit"), "90 min is whole 30-min units: {:?}", p.problems);
+    let codes: Vec<_> = p.problems.iter().map(|x| (x.field.as_str(), x.code.as_str())).collect();
+    assert_eq!(codes, [("actual_end", "respite_short")]);
     assert_eq!((p.billable_minutes, p.before_remaining_minutes, p.after_remaining_minutes, p.passes_cap), (0, 240, 240, false));
 
-    // 2 h 10 min: within range but not whole units.
+    // 2 h 10 min: counted in whole 30-min units, 120; 240 − 120 = 120 after.
     let p = dev.app.respite_preview(c.id, None, dt("2026-07-01T09:00"), dt("2026-07-01T11:10"), 1).await.unwrap();
     assert!(p.problems.iter().any(|x| x.code == "respite_unit"), "{:?}", p.problems);
-    assert_eq!(p.billable_minutes, 0);
+    assert_eq!((p.billable_minutes, p.after_remaining_minutes), (120, 120));
+
+    // 4 h 30: counted as the 4 h use, 240; 240 − 240 = 0 after, within the cap.
+    let p = dev.app.respite_preview(c.id, None, dt("2026-07-01T09:00"), dt("2026-07-01T13:30"), 1).await.unwrap();
+    assert_eq!(p.problems.iter().map(|x| x.code.as_str()).collect::<Vec<_>>(), ["respite_capped"]);
+    assert_eq!((p.billable_minutes, p.after_remaining_minutes, p.passes_cap), (240, 0, false));
+}
+
+/// The boundary sessions of the 2–4 h rule, each previewed, then saved with its real times: the
+/// preview's minutes are the ledger's (remaining hours), and the office sees the ones outside.
+#[tokio::test]
+async fn the_preview_and_the_ledger_count_every_boundary_session_the_same() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap(); // Bunkyo: 288 h = 17,280 min
+                                                              // (start, end, counted, outside 2–4 h): worked out by hand.
+    let sessions = [
+        ("2026-06-01T09:00", "2026-06-01T10:59", 0, true),    // 1 h 59: under 2 h, nothing
+        ("2026-06-02T09:00", "2026-06-02T11:00", 120, false), // 2 h
+        ("2026-06-03T09:00", "2026-06-03T13:00", 240, false), // 4 h
+        ("2026-06-04T09:00", "2026-06-04T13:01", 240, true),  // 4 h 01: capped at 4 h
+        ("2026-06-05T09:00", "2026-06-05T13:30", 240, true),  // 4 h 30: capped at 4 h
+        ("2026-06-05T22:00", "2026-06-06T02:00", 240, false), // across midnight, 4 h
+        ("2026-06-06T22:30", "2026-06-07T03:00", 240, true),  // across midnight, 4 h 30
+    ];
+    let mut remaining: i64 = 17_280;
+    for (start, end, counted, outside) in sessions {
+        let p = dev.app.respite_preview(c.id, None, dt(start), dt(end), 1).await.unwrap();
+        assert_eq!((p.billable_minutes, p.before_remaining_minutes), (counted, remaining), "{start}–{end}");
+        let saved = dev.app.record_visit(respite(c.id, start, end)).await.unwrap();
+        assert_eq!(saved.billable_minutes, counted, "{start}–{end}: the index counts what the preview said");
+        remaining -= i64::from(counted);
+        assert_eq!(p.after_remaining_minutes, remaining, "{start}–{end}");
+        let ledger = dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap().ledger;
+        assert_eq!(ledger.remaining_minutes, remaining, "{start}–{end}");
+        let detail = dev.app.visit_detail(saved.id).await.unwrap();
+        assert_eq!(detail.row.flags.respite_length, outside, "{start}–{end}");
+        // The office's detail says why: the outside ones name their real length.
+        let codes: Vec<_> = detail.warnings.iter().map(|w| w.code.as_str()).collect();
+        assert_eq!(outside, codes.iter().any(|c| *c == "respite_short" || *c == "respite_capped"), "{start}–{end}: {codes:?}");
+        // The real times are kept as recorded.
+        assert_eq!(dev.app.visit(saved.id).await.unwrap().actual_end, Some(dt(end)));
+    }
+    // 0 + 120 + 240 × 5 = 1,320 used; 17,280 − 1,320 = 15,960.
+    assert_eq!(remaining, 15_960);
+    // The office's filter lists the four outside 2–4 h: 1 h 59, 4 h 01, 4 h 30, 22:30–03:00.
+    let outside = dev.app.review(&ReviewFilter { respite_length: true, ..Default::default() }).await.unwrap();
+    let lengths: Vec<_> = outside.iter().map(|r| r.summary.duration_minutes).collect();
+    assert_eq!(lengths, [119, 241, 270, 270]);
+    // The 1 h 59 session counts nothing, so it is not in the ledger's sessions.
+    assert_eq!(dev.app.respite_remaining(c.id, Some(FiscalYear(2026))).await.unwrap().ledger.sessions.len(), 6);
 }
 
 #[tokio::test]
@@ -339,15 +388,15 @@ async fn save_visit_refuses_an_invalid_visit_and_writes_nothing() {
     let c = dev.app.add_child(child("13105")).await.unwrap();
     let before = doc_count(&dev).await;
 
-    // A new session of 2 h 10 min: refused, nothing stored.
-    let bad = respite(c.id, "2026-05-01T09:00", "2026-05-01T11:10");
+    // A new session that ends before it starts: refused, nothing stored.
+    let bad = respite(c.id, "2026-05-01T09:00", "2026-05-01T08:50");
     let err = dev.app.save_visit(bad.clone()).await.unwrap_err();
-    assert!(matches!(&err, CoreError::Invalid(p) if p.has_code("respite_unit") && p.has_field("actual_end")), "{err}");
+    assert!(matches!(&err, CoreError::Invalid(p) if p.has_code("time_order") && p.has_field("actual_end")), "{err}");
     assert_eq!(doc_count(&dev).await, before);
     assert!(dev.app.visits(&VisitFilter::default()).await.unwrap().is_empty());
     // check_visit_problems names the same problem without saving.
     let problems = dev.app.check_visit_problems(&bad).await.unwrap();
-    assert!(problems.iter().any(|p| p.code == "respite_unit"), "{problems:?}");
+    assert!(problems.iter().any(|p| p.code == "time_order"), "{problems:?}");
 
     // A saved one, replaced by an invalid version (no lead nurse): the stored record is unchanged.
     let mut v = respite(c.id, "2026-05-01T09:00", "2026-05-01T11:00");
@@ -701,4 +750,55 @@ fn labels_cover_every_choice_in_both_languages() {
         assert!(!group.is_empty());
         assert!(group.iter().all(|e| !e.name.is_empty() && !e.ja.is_empty() && !e.en.is_empty()), "{group:?}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Daytime care: the child's score, short days
+// ---------------------------------------------------------------------------------------------
+
+fn daytime(c: ChildId, start: &str, end: &str) -> Visit {
+    let mut v = respite(c, start, end);
+    v.kind = VisitKind::Daytime;
+    v
+}
+
+#[tokio::test]
+async fn daytime_care_needs_the_childs_known_score_under_16_and_a_short_day_is_saved_and_flagged() {
+    use carebook_domain::{CareItem, ScoreEntry, Watch};
+    let dev = TempDevice::new().await.unwrap();
+    // testkit's child: ventilator with high watch, 10 + 2 = 12 points.
+    let eligible = dev.app.add_child(child("13105")).await.unwrap();
+    // Ventilator (high) 12 + tracheostomy 8 (its watch points dropped with a ventilator) = 20.
+    let mut heavy = child("13105");
+    heavy.score.push(ScoreEntry { item: CareItem::Tracheostomy, watch: Watch::None });
+    let heavy = dev.app.add_child(heavy).await.unwrap();
+    assert_eq!(heavy.known_score(), Some(20));
+    let mut unknown = child("13105");
+    unknown.score.clear();
+    let unknown = dev.app.add_child(unknown).await.unwrap();
+
+    // 09:00–15:00 is 6 h: under the 8 h asked for in principle, recorded and flagged.
+    let short = dev.app.save_visit(daytime(eligible.id, "2026-06-01T09:00", "2026-06-01T15:00")).await.unwrap();
+    assert!(short.flags.short_day && !short.flags.respite_length, "{:?}", short.flags);
+    assert_eq!(short.summary.billable_minutes, 0, "daytime care counts nothing against the respite cap");
+    // 09:00–17:00 is 8 h: not short.
+    let full = dev.app.save_visit(daytime(eligible.id, "2026-06-02T09:00", "2026-06-02T17:00")).await.unwrap();
+    assert!(!full.flags.short_day);
+    let rows = dev.app.review(&ReviewFilter { kind: Some(VisitKind::Daytime), ..Default::default() }).await.unwrap();
+    assert_eq!(
+        rows.iter().map(|r| (r.summary.id, r.flags.short_day)).collect::<Vec<_>>(),
+        [(short.summary.id, true), (full.summary.id, false)]
+    );
+    let only_short = dev.app.review(&ReviewFilter { short_day: true, ..Default::default() }).await.unwrap();
+    assert_eq!(only_short.iter().map(|r| r.summary.id).collect::<Vec<_>>(), [short.summary.id]);
+
+    // 20 points: refused on the child's score; no score items: refused as unknown.
+    for (kid, code) in [(heavy.id, "daytime_score"), (unknown.id, "daytime_score_unknown")] {
+        let err = dev.app.save_visit(daytime(kid, "2026-06-03T09:00", "2026-06-03T17:00")).await.unwrap_err();
+        let CoreError::Invalid(p) = &err else { panic!("expected invalid, got {err}") };
+        assert_eq!(p.0.iter().map(|x| (x.field.as_str(), x.code.as_str())).collect::<Vec<_>>(), [("child.score", code)]);
+    }
+    // Entering the score on the face sheet lets the day be recorded.
+    dev.app.update_child(unknown.id, |c| c.score = vec![ScoreEntry { item: CareItem::Suction, watch: Watch::High }]).await.unwrap();
+    dev.app.save_visit(daytime(unknown.id, "2026-06-03T09:00", "2026-06-03T17:00")).await.unwrap();
 }

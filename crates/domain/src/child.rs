@@ -102,6 +102,13 @@ impl Child {
         medical_care_score(&self.score)
     }
 
+    /// The medical-care score when it is known: `None` when the face sheet lists no score item.
+    /// A child who needs medical care has at least one item (each is worth 3 points or more),
+    /// so an empty list means the score was never entered, not a score of 0.
+    pub fn known_score(&self) -> Option<u32> {
+        (!self.score.is_empty()).then(|| self.score().total())
+    }
+
     /// The state of the doctor's instruction on `today`.
     pub fn instruction_state(&self, today: Date) -> InstructionState {
         let Some(i) = &self.doctor_instruction else {
@@ -249,6 +256,18 @@ mod tests {
             }),
             emergency_contacts: vec![],
         }
+    }
+
+    #[test]
+    fn the_score_is_known_only_when_the_face_sheet_lists_an_item() {
+        let mut c = sample();
+        // Ventilator with high watch: 10 + 2.
+        assert_eq!(c.known_score(), Some(12));
+        // Enema alone, the smallest item: 3.
+        c.score = vec![ScoreEntry { item: CareItem::Enema, watch: Watch::None }];
+        assert_eq!(c.known_score(), Some(3));
+        c.score.clear();
+        assert_eq!(c.known_score(), None, "no item entered is not a score of 0");
     }
 
     #[test]

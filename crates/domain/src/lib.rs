@@ -79,8 +79,8 @@ pub use people::{
     PersonDisabled,
 };
 pub use rules::{
-    check_daytime_care, coordinator_ledger, daytime_care_fee, hours_minutes_ja, respite_ledger, CoordinatorLedger, Fee, IncomeTier,
-    MunicipalityRules, ProRating, RespiteLedger, RespiteUse,
+    check_daytime_care, coordinator_ledger, daytime_care_fee, daytime_short_day, daytime_warnings, hours_minutes_ja, respite_ledger,
+    CoordinatorLedger, Fee, IncomeTier, MunicipalityRules, ProRating, RespiteCount, RespiteLedger, RespiteUse,
 };
 pub use score::{medical_care_score, validate_score, CareItem, Score, ScoreEntry, Watch};
 pub use validation::{Label, Problem, Problems, UnknownName};

@@ -162,33 +162,70 @@ impl MunicipalityRules {
         }
     }
 
-    /// Checks the length of one respite use: within the range and whole units. `field` names the
-    /// field to blame (usually the end time).
-    pub fn check_use_length(&self, minutes: i64, field: &str) -> Problems {
+    /// How many minutes one respite session counts — the one rule behind the nurse's preview,
+    /// the index (and so the ledger, remaining hours and the month's table) and the server's
+    /// check. `length_minutes` is the session's real length (actual end − actual start, across
+    /// midnight too), `uses` the uses it counts as (lead nurses sent, at least one).
+    ///
+    /// H §5-1 gives the service time of one use as 「1回当たり2~4時間（30分単位）」: a use is
+    /// counted in whole units (a started unit is not counted) and at most the longest use; a
+    /// session longer than that is recorded with its real times and counts the longest use (4 h);
+    /// one shorter than the shortest use is not a use of the programme and counts nothing.
+    /// Neither is refused: [`MunicipalityRules::respite_warnings`] names them for the office.
+    pub fn respite_count(&self, length_minutes: i64, uses: u32) -> RespiteCount {
+        let length = length_minutes.clamp(0, i64::from(u32::MAX)) as u32;
+        let unit = self.unit_minutes.max(1);
+        let per_use = if length == 0 || length < self.min_use_minutes { 0 } else { (length / unit * unit).min(self.max_use_minutes) };
+        let uses = uses.max(1);
+        RespiteCount { length_minutes: length, per_use_minutes: per_use, uses, billable_minutes: per_use * uses }
+    }
+
+    /// What the nurse and the office should know about a session's length: shorter than the
+    /// shortest use (`respite_short`: counts nothing), longer than the longest (`respite_capped`:
+    /// counts the longest), or not whole units (`respite_unit`: the rest is not counted). Warnings,
+    /// never a refusal: the real times are always recorded. `field` names the field to blame
+    /// (the end time).
+    pub fn respite_warnings(&self, length_minutes: i64, field: &str) -> Problems {
         let mut p = Problems::new();
-        let hm = hours_minutes_ja(minutes);
-        if minutes < i64::from(self.min_use_minutes) || minutes > i64::from(self.max_use_minutes) {
+        if length_minutes <= 0 {
+            return p;
+        }
+        let counted = self.respite_count(length_minutes, 1).per_use_minutes;
+        let (hm, counted_hm) = (hours_minutes_ja(length_minutes), hours_minutes_ja(counted.into()));
+        if length_minutes < i64::from(self.min_use_minutes) {
             p.push(
                 field,
-                "respite_length",
+                "respite_short",
                 format!(
-                    "レスパイトの1回の利用は{}〜{}です（{}でした）",
-                    hours_minutes_ja(self.min_use_minutes.into()),
-                    hours_minutes_ja(self.max_use_minutes.into()),
-                    hm
+                    "レスパイトの1回の利用は{}以上です（{hm}でした）。この利用は時間数に数えず、補助の対象になりません",
+                    hours_minutes_ja(self.min_use_minutes.into())
                 ),
-                format!("a respite use must last {} to {} minutes, not {minutes}", self.min_use_minutes, self.max_use_minutes),
+                format!(
+                    "a respite use lasts at least {} minutes; this one lasted {length_minutes}, so it counts nothing against the cap and is not subsidised",
+                    self.min_use_minutes
+                ),
             );
-        }
-        if self.unit_minutes > 0 && minutes % i64::from(self.unit_minutes) != 0 {
+        } else if length_minutes > i64::from(self.max_use_minutes) {
+            p.push(
+                field,
+                "respite_capped",
+                format!("レスパイトの1回の利用は{counted_hm}までです（{hm}でした）。{counted_hm}として数えます"),
+                format!("a respite use counts at most {counted} minutes; this one lasted {length_minutes} and counts {counted}"),
+            );
+        } else if i64::from(counted) != length_minutes {
             p.push(
                 field,
                 "respite_unit",
-                format!("レスパイトは{}分単位です（{}でした）", self.unit_minutes, hm),
-                format!("a respite use is counted in {}-minute units, not {minutes} minutes", self.unit_minutes),
+                format!("レスパイトは{}分単位で数えます（{hm}は{counted_hm}として数えます）", self.unit_minutes),
+                format!("a respite use is counted in {}-minute units: {length_minutes} minutes count {counted}", self.unit_minutes),
             );
         }
         p
+    }
+
+    /// Whether a session's length is outside the shortest and longest use: the office's flag.
+    pub fn respite_outside_limits(&self, length_minutes: i64) -> bool {
+        length_minutes > 0 && (length_minutes < i64::from(self.min_use_minutes) || length_minutes > i64::from(self.max_use_minutes))
     }
 
     /// The subsidy for one respite use of `billable_minutes` (already whole units).
@@ -228,6 +265,20 @@ impl Fee {
         let tokyo_yen = (u64::from(total_yen) * u64::from(tokyo_percent) / 100) as u32;
         Fee { total_yen, tokyo_yen, municipality_yen: total_yen - tokyo_yen }
     }
+}
+
+/// How one respite session counts ([`MunicipalityRules::respite_count`]).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RespiteCount {
+    /// The real length, minutes (as recorded).
+    pub length_minutes: u32,
+    /// Minutes one use counts: whole units, at most the longest use; 0 under the shortest.
+    pub per_use_minutes: u32,
+    /// Uses it counts as (lead nurses sent, at least one).
+    pub uses: u32,
+    /// Minutes counted against the cap and billed: `per_use_minutes × uses`.
+    pub billable_minutes: u32,
 }
 
 /// One counted respite use, as the ledger sees it (read from the index, not the document).
@@ -296,23 +347,46 @@ pub const DAYTIME_CARE_MIN_MINUTES: u32 = 8 * 60;
 /// Daytime care: only children whose score is below this.
 pub const DAYTIME_CARE_SCORE_LIMIT: u32 = 16;
 
-/// Whether a day of daytime care qualifies: score under 16 and at least 8 continuous hours.
-pub fn check_daytime_care(score_total: u32, continuous_minutes: i64) -> Problems {
+/// Whether a child may use daytime care (H §5-2: 「医療的ケア判定スコア16点未満の児童に限る」):
+/// a score of 16 or more is `daytime_score`; an unknown score (no face sheet, or no score items
+/// on it) is `daytime_score_unknown` — a problem to fix on the face sheet, never a pass. Both
+/// refuse the record, on the device and on the server. The field is the child's score.
+pub fn check_daytime_care(score_total: Option<u32>) -> Problems {
     let mut p = Problems::new();
-    if score_total >= DAYTIME_CARE_SCORE_LIMIT {
-        p.push(
+    match score_total {
+        Some(score) if score >= DAYTIME_CARE_SCORE_LIMIT => p.push(
             "child.score",
             "daytime_score",
-            format!("日中預かりは医療的ケア判定スコア16点未満の児が対象です（{score_total}点）"),
-            format!("daytime care is for a medical-care score under 16, not {score_total}"),
-        );
+            format!("日中預かりは医療的ケア判定スコア16点未満の児が対象です（{score}点）"),
+            format!("daytime care is for a medical-care score under 16, not {score}"),
+        ),
+        Some(_) => {}
+        None => p.push(
+            "child.score",
+            "daytime_score_unknown",
+            "お子さんの医療的ケア判定スコアが登録されていないため、日中預かりの対象（16点未満）か判断できません。フェイスシートにスコアを入力してください",
+            "the child's medical-care score is unknown, so eligibility for daytime care (under 16) cannot be told: enter the score on the face sheet",
+        ),
     }
-    if continuous_minutes < i64::from(DAYTIME_CARE_MIN_MINUTES) {
+    p
+}
+
+/// Whether a day of daytime care is shorter than the handout's 8 continuous hours. H §5-2 asks
+/// for them 「原則として」 (in principle): a shorter day is recorded with its real times and
+/// flagged for the office, not refused.
+pub fn daytime_short_day(continuous_minutes: i64) -> bool {
+    continuous_minutes > 0 && continuous_minutes < i64::from(DAYTIME_CARE_MIN_MINUTES)
+}
+
+/// The warning for a short day of daytime care (`daytime_short`), empty for 8 hours or more.
+pub fn daytime_warnings(continuous_minutes: i64, field: &str) -> Problems {
+    let mut p = Problems::new();
+    if daytime_short_day(continuous_minutes) {
         p.push(
-            "actual_end",
-            "daytime_length",
-            format!("日中預かりは連続8時間以上です（{}でした）", hours_minutes_ja(continuous_minutes)),
-            format!("daytime care must last at least 480 continuous minutes, not {continuous_minutes}"),
+            field,
+            "daytime_short",
+            format!("日中預かりは原則として連続8時間以上です（{}でした）", hours_minutes_ja(continuous_minutes)),
+            format!("daytime care is in principle at least 480 continuous minutes; this day lasted {continuous_minutes}"),
         );
     }
     p
@@ -356,27 +430,94 @@ mod tests {
         MunicipalityRules::builtin("13101")
     }
 
-    #[test]
-    fn uses_of_two_to_four_hours_in_half_hours_are_accepted() {
-        let r = default_rules();
-        for m in [120, 150, 180, 210, 240] {
-            assert!(r.check_use_length(m, "actual_end").is_empty(), "{m}");
-        }
+    /// Minutes between two `YYYY-MM-DDTHH:MM` times, as a visit's actual times give them.
+    fn length(start: &str, end: &str) -> i64 {
+        start.parse::<DateTime>().unwrap().minutes_until(end.parse().unwrap())
+    }
+
+    fn codes(p: &Problems) -> Vec<&str> {
+        p.0.iter().map(|x| x.code.as_str()).collect()
     }
 
     #[test]
-    fn one_and_a_half_hours_four_and_a_half_and_two_hours_ten_are_rejected() {
+    fn a_session_counts_whole_half_hours_within_two_to_four_hours_with_every_boundary() {
         let r = default_rules();
-        let short = r.check_use_length(90, "actual_end");
-        assert!(short.has_code("respite_length") && !short.has_code("respite_unit"));
-        assert!(short.0[0].ja.contains("1時間30分"), "{}", short);
-        let long = r.check_use_length(270, "actual_end");
-        assert!(long.has_code("respite_length"));
-        assert!(long.0[0].en.contains("270"));
-        let odd = r.check_use_length(130, "actual_end");
-        assert!(odd.has_code("respite_unit") && !odd.has_code("respite_length"));
-        assert!(odd.0[0].ja.contains("2時間10分"));
-        assert!(odd.has_field("actual_end"));
+        // (start, end, real minutes, counted, warning): worked out by hand from 2–4 h, 30-min units.
+        for (start, end, real, counted, warning) in [
+            // 1 h 59: under the shortest use — not a use of the programme, counts nothing.
+            ("2026-05-01T09:00", "2026-05-01T10:59", 119, 0, Some("respite_short")),
+            // 2 h: the shortest use.
+            ("2026-05-01T09:00", "2026-05-01T11:00", 120, 120, None),
+            // 2 h 29: four whole units; the 29 minutes of the fifth are not counted.
+            ("2026-05-01T09:00", "2026-05-01T11:29", 149, 120, Some("respite_unit")),
+            // 3 h 30.
+            ("2026-05-01T09:00", "2026-05-01T12:30", 210, 210, None),
+            // 4 h: the longest use.
+            ("2026-05-01T09:00", "2026-05-01T13:00", 240, 240, None),
+            // 4 h 01 and 4 h 30: recorded as they were, counted as the longest use.
+            ("2026-05-01T09:00", "2026-05-01T13:01", 241, 240, Some("respite_capped")),
+            ("2026-05-01T09:00", "2026-05-01T13:30", 270, 240, Some("respite_capped")),
+            // Across midnight: 22:00 → 02:00 is 4 h; 22:30 → 03:00 is 4 h 30, counted 4 h.
+            ("2026-05-01T22:00", "2026-05-02T02:00", 240, 240, None),
+            ("2026-05-01T22:30", "2026-05-02T03:00", 270, 240, Some("respite_capped")),
+            // 31 March 23:00 → 1 April 01:30: 2 h 30 (the fiscal year is the start's).
+            ("2027-03-31T23:00", "2027-04-01T01:30", 150, 150, None),
+        ] {
+            let minutes = length(start, end);
+            assert_eq!(minutes, real, "{start}–{end}");
+            let c = r.respite_count(minutes, 1);
+            assert_eq!(
+                (c.length_minutes, c.per_use_minutes, c.billable_minutes, c.uses),
+                (real as u32, counted, counted, 1),
+                "{start}–{end}"
+            );
+            let w = r.respite_warnings(minutes, "actual_end");
+            assert_eq!(codes(&w), warning.into_iter().collect::<Vec<_>>(), "{start}–{end}: {w}");
+            assert!(w.0.iter().all(|x| x.field == "actual_end"));
+            assert_eq!(r.respite_outside_limits(minutes), matches!(warning, Some("respite_short" | "respite_capped")), "{start}–{end}");
+        }
+        // Two lead nurses: each counts; 4 h 30 × 2 = 240 × 2.
+        assert_eq!(r.respite_count(270, 2).billable_minutes, 480);
+        assert_eq!(r.respite_count(119, 2).billable_minutes, 0);
+        // No length, or end before start: nothing, and no warning (the time order is a problem of its own).
+        assert_eq!(r.respite_count(0, 1).billable_minutes, 0);
+        assert_eq!(r.respite_count(-30, 1).billable_minutes, 0);
+        assert!(r.respite_warnings(-30, "actual_end").is_empty());
+    }
+
+    #[test]
+    fn the_warnings_say_the_real_length_and_what_it_counts() {
+        let r = default_rules();
+        let short = r.respite_warnings(119, "actual_end");
+        assert!(short.0[0].ja.contains("2時間以上") && short.0[0].ja.contains("1時間59分"), "{short}");
+        assert!(short.0[0].en.contains("119") && short.0[0].en.contains("counts nothing"), "{short}");
+        let long = r.respite_warnings(270, "actual_end");
+        assert!(long.0[0].ja.contains("4時間30分") && long.0[0].ja.contains("4時間として数えます"), "{long}");
+        assert!(long.0[0].en.contains("lasted 270 and counts 240"), "{long}");
+        let odd = r.respite_warnings(130, "actual_end");
+        assert!(odd.0[0].ja.contains("2時間10分は2時間"), "{odd}");
+    }
+
+    #[test]
+    fn a_municipality_with_another_unit_and_limits_counts_by_its_own() {
+        // 15-minute units, 1 h to 3 h per use (an assumed municipality's settings).
+        let r = MunicipalityRules { unit_minutes: 15, min_use_minutes: 60, max_use_minutes: 180, ..default_rules() };
+        assert!(r.validate().is_empty());
+        // 59 min: under 1 h, nothing. 1 h: 60. 1 h 44: six whole quarters = 90. 1 h 45: 105.
+        // 3 h: 180. 3 h 10: capped at 180. 2 h 59 across midnight (23:30 → 02:29): 165.
+        for (minutes, counted) in [(59, 0), (60, 60), (104, 90), (105, 105), (180, 180), (190, 180)] {
+            assert_eq!(r.respite_count(minutes, 1).billable_minutes, counted, "{minutes}");
+        }
+        assert_eq!(r.respite_count(length("2026-05-01T23:30", "2026-05-02T02:29"), 1).billable_minutes, 165);
+        assert_eq!(codes(&r.respite_warnings(59, "actual_end")), ["respite_short"]);
+        assert_eq!(codes(&r.respite_warnings(104, "actual_end")), ["respite_unit"]);
+        assert!(r.respite_warnings(105, "actual_end").is_empty());
+        assert_eq!(codes(&r.respite_warnings(190, "actual_end")), ["respite_capped"]);
+        // The same 1 h 45 under the Tokyo default (2–4 h) is under the shortest use.
+        assert_eq!(default_rules().respite_count(105, 1).billable_minutes, 0);
+        // The fee is units × rate: 105 min = 7 quarters.
+        let fee_rules = MunicipalityRules { rate_per_unit_yen: IncomeTier::ALL.iter().map(|t| (*t, 1_000)).collect(), ..r };
+        assert_eq!(fee_rules.respite_fee(IncomeTier::Taxed, fee_rules.respite_count(105, 1).billable_minutes).unwrap().total_yen, 7_000);
     }
 
     #[test]
@@ -471,10 +612,21 @@ mod tests {
     }
 
     #[test]
-    fn daytime_care_needs_a_score_under_16_and_eight_continuous_hours() {
-        assert!(check_daytime_care(15, 480).is_empty());
-        assert!(check_daytime_care(16, 480).has_code("daytime_score"));
-        assert!(check_daytime_care(10, 479).has_code("daytime_length"));
+    fn daytime_care_needs_a_known_score_under_16_and_flags_a_day_under_eight_hours() {
+        assert!(check_daytime_care(Some(15)).is_empty());
+        assert!(check_daytime_care(Some(3)).is_empty());
+        let p = check_daytime_care(Some(16));
+        assert_eq!(codes(&p), ["daytime_score"]);
+        assert!(p.has_field("child.score") && p.0[0].ja.contains("16点") && p.0[0].en.contains("16"), "{p}");
+        let unknown = check_daytime_care(None);
+        assert_eq!(codes(&unknown), ["daytime_score_unknown"]);
+        assert!(unknown.has_field("child.score") && unknown.0[0].en.contains("unknown"), "{unknown}");
+        // 原則として 8 h: 7 h 59 and 6 h are short days (a warning), 8 h is not.
+        for (minutes, short) in [(479, true), (360, true), (480, false), (600, false), (0, false)] {
+            assert_eq!(daytime_short_day(minutes), short, "{minutes}");
+            assert_eq!(daytime_warnings(minutes, "actual_end").has_code("daytime_short"), short, "{minutes}");
+        }
+        assert!(daytime_warnings(360, "actual_end").0[0].ja.contains("6時間"));
         assert_eq!(daytime_care_fee(480), Some(30_000));
         assert_eq!(daytime_care_fee(539), Some(30_000));
         assert_eq!(daytime_care_fee(540), None);

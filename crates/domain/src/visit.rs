@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{Date, DateTime, FiscalYear};
 use crate::checklist::{Checklist, ChecklistTemplate};
 use crate::ids::{ChildId, VisitId};
-use crate::rules::{check_daytime_care, MunicipalityRules};
+use crate::rules::{check_daytime_care, daytime_short_day, daytime_warnings, MunicipalityRules};
 use crate::schema::described;
 use crate::score::CareItem;
 use crate::validation::{excerpt, is_blank, labelled_enum, Problems};
@@ -488,8 +488,8 @@ impl VisitIndexView {
             _ => 0,
         };
         let uses = uses_of(self.kind, self.staff.iter().map(|s| s.role));
-        let unit = rules.unit_minutes.max(1);
-        let billable = if self.kind == VisitKind::Respite && done { duration / unit * unit * uses } else { 0 };
+        let billable =
+            if self.kind == VisitKind::Respite && done { rules.respite_count(duration.into(), uses).billable_minutes } else { 0 };
         VisitSummary {
             id: self.id,
             child_id: self.child_id,
@@ -514,7 +514,8 @@ pub struct VisitContext<'a> {
     pub rules: &'a MunicipalityRules,
     /// The checklist templates known to the device.
     pub templates: &'a [ChecklistTemplate],
-    /// The child's medical-care score, when known (daytime-care eligibility).
+    /// The child's medical-care score ([`crate::Child::known_score`]); `None` when it is not
+    /// known (no face sheet, or no score items on it), which refuses a daytime visit.
     pub child_score: Option<u32>,
 }
 
@@ -538,7 +539,9 @@ pub struct VisitSummary {
     pub fiscal_year: Option<FiscalYear>,
     /// Actual length, minutes (0 when not done).
     pub duration_minutes: u32,
-    /// Minutes counted against the respite cap (respite, done): whole units × nurses sent.
+    /// Minutes counted against the respite cap (respite, done): `MunicipalityRules::respite_count`
+    /// of the actual length — whole units, at most the longest use, none under the shortest — ×
+    /// nurses sent.
     pub billable_minutes: u32,
     /// Uses it counts as (respite: the number of lead nurses sent).
     pub uses: u32,
@@ -643,7 +646,7 @@ impl Visit {
     pub fn validate(&self, ctx: VisitContext<'_>) -> Problems {
         let mut p = Problems::new();
         self.check_text(&mut p);
-        self.check_times(&mut p, ctx);
+        self.check_times(&mut p);
         self.check_staff(&mut p);
         self.check_vitals(&mut p);
         for (i, c) in self.care.iter().enumerate() {
@@ -659,7 +662,42 @@ impl Visit {
         }
         self.check_handover(&mut p);
         self.check_guardian(&mut p);
+        if self.kind == VisitKind::Daytime {
+            p.0.extend(check_daytime_care(ctx.child_score).0);
+        }
         p
+    }
+
+    /// What the office should look at, though nothing stops the record being saved: a respite
+    /// session whose length the rules count otherwise (outside 2–4 h, or not whole units —
+    /// [`MunicipalityRules::respite_warnings`]) and a daytime-care day under 8 hours
+    /// ([`crate::rules::daytime_warnings`]). Only a visit that took place with both actual times.
+    pub fn warnings(&self, rules: &MunicipalityRules) -> Problems {
+        let Some(minutes) = self.done_minutes() else { return Problems::new() };
+        match self.kind {
+            VisitKind::Respite => rules.respite_warnings(minutes, "actual_end"),
+            VisitKind::Daytime => daytime_warnings(minutes, "actual_end"),
+            _ => Problems::new(),
+        }
+    }
+
+    /// A respite session whose length is outside the municipality's shortest and longest use
+    /// (counted as nothing, or as the longest): the office's `respite_length` flag.
+    pub fn respite_length_flag(&self, rules: &MunicipalityRules) -> bool {
+        self.kind == VisitKind::Respite && self.done_minutes().is_some_and(|m| rules.respite_outside_limits(m))
+    }
+
+    /// A daytime-care day shorter than 8 continuous hours: the office's `short_day` flag.
+    pub fn short_day_flag(&self) -> bool {
+        self.kind == VisitKind::Daytime && self.done_minutes().is_some_and(daytime_short_day)
+    }
+
+    /// The actual length of a visit that took place, when both ends are recorded.
+    fn done_minutes(&self) -> Option<i64> {
+        if self.outcome != Outcome::Done {
+            return None;
+        }
+        self.duration_minutes()
     }
 
     /// Every free-text field: bounded, no control characters (line breaks only in notes), no
@@ -715,7 +753,7 @@ impl Visit {
         }
     }
 
-    fn check_times(&self, p: &mut Problems, ctx: VisitContext<'_>) {
+    fn check_times(&self, p: &mut Problems) {
         if let (Some(s), Some(e)) = (self.scheduled_start, self.scheduled_end) {
             if e <= s {
                 p.push(
@@ -762,17 +800,8 @@ impl Visit {
                 format!("a visit from {s} to {e} is longer than 24 hours"),
             );
         }
-        match self.kind {
-            VisitKind::Respite => p.0.extend(ctx.rules.check_use_length(minutes, "actual_end").0),
-            VisitKind::Daytime => {
-                let mut d = check_daytime_care(ctx.child_score.unwrap_or(0), minutes);
-                if ctx.child_score.is_none() {
-                    d.0.retain(|x| x.code != "daytime_score");
-                }
-                p.0.extend(d.0);
-            }
-            _ => {}
-        }
+        // A respite session outside 2–4 h and a daytime day under 8 h are recorded as they
+        // happened: warnings (`Visit::warnings`), not problems.
     }
 
     fn check_staff(&self, p: &mut Problems) {
@@ -967,18 +996,42 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn respite_of_two_hours_ten_is_rejected_on_the_end_time() {
-        let p = check(&respite("2026-05-01T09:00", "2026-05-01T11:10"));
-        assert!(p.has_field("actual_end") && p.has_code("respite_unit"), "{p}");
-        assert!(check(&respite("2026-05-01T09:00", "2026-05-01T10:30")).has_code("respite_length"));
-        assert!(check(&respite("2026-05-01T09:00", "2026-05-01T13:30")).has_code("respite_length"));
+    fn a_respite_of_any_real_length_is_recorded_counted_by_the_rules_and_warned_about() {
+        let rules = MunicipalityRules::builtin("13105");
+        // (end, counted, warning, office flag): a 09:00 start, one lead nurse.
+        for (end, counted, warning, flag) in [
+            ("2026-05-01T10:59", 0, Some("respite_short"), true),
+            ("2026-05-01T11:00", 120, None, false),
+            ("2026-05-01T11:10", 120, Some("respite_unit"), false),
+            ("2026-05-01T13:00", 240, None, false),
+            ("2026-05-01T13:01", 240, Some("respite_capped"), true),
+            ("2026-05-01T13:30", 240, Some("respite_capped"), true),
+        ] {
+            let v = respite("2026-05-01T09:00", end);
+            assert!(check(&v).is_empty(), "{end}: the real times are never refused: {}", check(&v));
+            let s = v.summary(&rules);
+            assert_eq!((s.billable_minutes, s.duration_minutes), (counted, v.duration_minutes().unwrap() as u32), "{end}");
+            let w = v.warnings(&rules);
+            assert_eq!(w.0.iter().map(|x| x.code.as_str()).collect::<Vec<_>>(), warning.into_iter().collect::<Vec<_>>(), "{end}");
+            assert_eq!(v.respite_length_flag(&rules), flag, "{end}");
+        }
+        // Absent: nothing counted, nothing to warn about.
+        let mut v = respite("2026-05-01T09:00", "2026-05-01T13:30");
+        v.outcome = Outcome::Absent;
+        assert!(v.warnings(&rules).is_empty() && !v.respite_length_flag(&rules));
     }
 
     #[test]
     fn a_night_respite_across_midnight_counts_its_real_length() {
+        let rules = MunicipalityRules::builtin("13105");
         let v = respite("2026-05-01T22:00", "2026-05-02T02:00");
         assert!(check(&v).is_empty());
         assert_eq!(v.duration_minutes(), Some(240));
+        assert_eq!(v.summary(&rules).billable_minutes, 240);
+        // 22:30 → 03:00 is 4 h 30: recorded, counted 4 h, flagged.
+        let v = respite("2026-05-01T22:30", "2026-05-02T03:00");
+        assert!(check(&v).is_empty());
+        assert_eq!((v.summary(&rules).billable_minutes, v.respite_length_flag(&rules)), (240, true));
     }
 
     #[test]
@@ -1270,12 +1323,26 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn daytime_care_checks_the_childs_score_and_eight_hours() {
+    fn daytime_care_refuses_a_score_of_16_or_an_unknown_one_and_flags_a_short_day() {
         let rules = MunicipalityRules::builtin("13105");
-        let mut v = respite("2026-05-01T09:00", "2026-05-01T16:00");
+        let mut v = respite("2026-05-01T09:00", "2026-05-01T15:00");
         v.kind = VisitKind::Daytime;
-        let p = v.validate(VisitContext { rules: &rules, templates: &[], child_score: Some(20) });
-        assert!(p.has_code("daytime_score") && p.has_code("daytime_length"), "{p}");
+        let codes = |v: &Visit, score| {
+            let p = v.validate(VisitContext { rules: &rules, templates: &[], child_score: score });
+            p.0.into_iter().map(|x| (x.field, x.code)).collect::<Vec<_>>()
+        };
+        assert_eq!(codes(&v, Some(15)), vec![], "a 6 h day under 16 points is recorded");
+        assert_eq!(codes(&v, Some(16)), vec![("child.score".to_string(), "daytime_score".to_string())]);
+        assert_eq!(codes(&v, None), vec![("child.score".to_string(), "daytime_score_unknown".to_string())]);
+        assert!(v.short_day_flag() && v.warnings(&rules).has_code("daytime_short"));
+        v.actual_end = Some("2026-05-01T17:00".parse().unwrap());
+        assert!(!v.short_day_flag() && v.warnings(&rules).is_empty(), "8 h is not short");
+        // The score is the child's: a planned day without times is refused for it too.
+        v.actual_start = None;
+        v.actual_end = None;
+        v.scheduled_start = Some("2026-05-02T09:00".parse().unwrap());
+        assert_eq!(codes(&v, Some(20)), vec![("child.score".to_string(), "daytime_score".to_string())]);
+        assert!(!v.short_day_flag());
     }
 }
 

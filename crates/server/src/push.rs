@@ -12,7 +12,9 @@
 //!    parents change only the guardian confirmation of an existing visit, nurses do not approve,
 //!    approved records are locked for nurses and parents, a visit's status never goes back
 //!    (`forbidden`, `locked`, `invalid`);
-//! 4. the merged record must validate (`invalid`, every problem in the reason);
+//! 4. the merged record must validate (`invalid`, every problem in the reason); a daytime visit
+//!    against the child's medical-care score read from its stored face sheet (none: unknown,
+//!    refused);
 //! 5. bytes, sequence number and audit row are written — every document of the request that
 //!    passed, in one transaction — and a document another push changed in between is merged
 //!    and written again on its own.
@@ -31,7 +33,7 @@ use carebook_domain::bounds::{Limits, Refusal};
 use carebook_domain::schema::{KIND_KEY, VERSION_KEY};
 use carebook_domain::{
     builtin_templates, Child, Date, DocError, DocPayload, Message, MunicipalityRules, Problems, PushOutcome, PushResult, Record, RecordDoc,
-    RecordKind, Visit, VisitContext, VisitStatus,
+    RecordKind, Visit, VisitContext, VisitKind, VisitStatus,
 };
 
 use crate::access;
@@ -103,14 +105,56 @@ async fn facts_of(storage: &Storage, caller: &Caller, child: &str, cache: &mut F
     Ok(f)
 }
 
+/// The children's known medical-care scores a request has read from their stored face sheets
+/// (`None`: not known). Cleared with the facts, once the request's face sheets are written.
+type ScoreCache = std::collections::HashMap<String, Option<u32>>;
+
+/// The child's medical-care score from its stored face sheet (`Child::known_score`): `None` when
+/// there is no face sheet, it lists no score item, or it cannot be read. Face sheets are written
+/// before visits, so a face sheet pushed in the same request is the one read here.
+async fn stored_score(storage: &Storage, heavy: &Heavy, child: &str, cache: &mut ScoreCache) -> Result<Option<u32>> {
+    if let Some(score) = cache.get(child) {
+        return Ok(*score);
+    }
+    let score = match storage.document(child).await? {
+        Some(doc) if doc.kind == RecordKind::Child => {
+            let id = child.to_string();
+            heavy
+                .run(move || match RecordDoc::<Child>::load(&id, &doc.bytes, ActorId::random()) {
+                    Ok(d) => d.value().known_score(),
+                    Err(_) => {
+                        tracing::error!(record = %id, "the stored face sheet of a child is unreadable; its score is unknown");
+                        None
+                    }
+                })
+                .await?
+        }
+        _ => None,
+    };
+    cache.insert(child.to_string(), score);
+    Ok(score)
+}
+
 /// What the documents of one push share: who pushes, the blocking pool and its bounds, the child
-/// facts looked up so far, and the bytes read and inflated so far (against the push's budget).
+/// facts and scores looked up so far, and the bytes read and inflated so far (against the push's
+/// budget).
 struct Request<'a> {
     storage: &'a Storage,
     heavy: &'a Heavy,
     caller: &'a Caller,
     cache: FactsCache,
+    scores: ScoreCache,
     spent: u64,
+}
+
+/// What a record is validated against on the server.
+struct Checks<'a> {
+    /// The child's municipality (its respite rules).
+    municipality: &'a str,
+    /// Today in Japan.
+    today: Date,
+    /// The child's known score, read from the stored face sheet where the record needs it.
+    child_score: Option<u32>,
 }
 
 /// What a record type needs beyond [`Record`] for the server's checks.
@@ -123,8 +167,12 @@ trait Guarded: Record {
     fn parent_may_change(_before: &Self, _after: &Self) -> bool {
         false
     }
+    /// Whether the checks need the child's score (daytime care).
+    fn needs_child_score(&self) -> bool {
+        false
+    }
     /// Every problem with the record.
-    fn problems(&self, municipality: &str, today: Date) -> Problems;
+    fn problems(&self, checks: &Checks<'_>) -> Problems;
     /// The municipality a face sheet sets for its child.
     fn face_sheet_municipality(&self) -> Option<&str> {
         None
@@ -136,8 +184,8 @@ trait Guarded: Record {
 }
 
 impl Guarded for Child {
-    fn problems(&self, _municipality: &str, today: Date) -> Problems {
-        self.validate(today)
+    fn problems(&self, checks: &Checks<'_>) -> Problems {
+        self.validate(checks.today)
     }
     fn face_sheet_municipality(&self) -> Option<&str> {
         Some(&self.municipality)
@@ -154,10 +202,13 @@ impl Guarded for Visit {
     fn index_json(&self) -> Option<String> {
         serde_json::to_string(&self.index_view()).ok()
     }
-    fn problems(&self, municipality: &str, _today: Date) -> Problems {
-        let rules = MunicipalityRules::builtin(municipality);
+    fn needs_child_score(&self) -> bool {
+        self.kind == VisitKind::Daytime
+    }
+    fn problems(&self, checks: &Checks<'_>) -> Problems {
+        let rules = MunicipalityRules::builtin(checks.municipality);
         let templates = builtin_templates();
-        self.validate(VisitContext { rules: &rules, templates: &templates, child_score: None })
+        self.validate(VisitContext { rules: &rules, templates: &templates, child_score: checks.child_score })
     }
 }
 
@@ -201,7 +252,7 @@ pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, docu
     // Shared with the blocking threads that load and merge them, without copying the bytes.
     let documents: Vec<Arc<DocPayload>> = documents.into_iter().map(Arc::new).collect();
     let mut results: Vec<Option<PushResult>> = vec![None; documents.len()];
-    let mut req = Request { storage, heavy, caller, cache: FactsCache::new(), spent: 0 };
+    let mut req = Request { storage, heavy, caller, cache: FactsCache::new(), scores: ScoreCache::new(), spent: 0 };
     for kind in [RecordKind::Child, RecordKind::Visit] {
         let mut ready: Vec<(usize, Version)> = Vec::new();
         let mut again: Vec<usize> = Vec::new();
@@ -235,6 +286,7 @@ pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, docu
             results[i] = Some(push_one(&mut req, &documents[i]).await?);
         }
         req.cache.clear();
+        req.scores.clear();
     }
     Ok(results.into_iter().flatten().collect())
 }
@@ -569,7 +621,7 @@ fn finish<T: Guarded>(
     caller: &Caller,
     m: &mut Merged<T>,
     child: &str,
-    municipality: &str,
+    checks: &Checks<'_>,
     limits: &Limits,
 ) -> std::result::Result<Vec<u8>, Reject> {
     let child = || Some(child.to_string());
@@ -606,7 +658,7 @@ fn finish<T: Guarded>(
             return Err(Reject { code: "invalid", reason, child: child() });
         }
     }
-    let problems = m.doc.value().problems(municipality, today_jst(unix_now()));
+    let problems = m.doc.value().problems(checks);
     if !problems.is_empty() {
         return Err(Reject { code: "invalid", reason: problems.to_string(), child: child() });
     }
@@ -672,10 +724,13 @@ async fn attempt_as<T: Guarded + Send + 'static>(
     }
 
     let municipality = facts.municipality.clone().unwrap_or_else(|| DEFAULT_MUNICIPALITY.to_string());
+    let child_score =
+        if merged.doc.value().needs_child_score() { stored_score(storage, heavy, &child, &mut req.scores).await? } else { None };
     let (p2, caller2, limits, child2) = (p.clone(), caller.clone(), heavy.limits, child.clone());
     let (merged, bytes) = heavy
         .run(move || {
-            let bytes = finish(&p2, &caller2, &mut merged, &child2, &municipality, &limits);
+            let checks = Checks { municipality: &municipality, today: today_jst(unix_now()), child_score };
+            let bytes = finish(&p2, &caller2, &mut merged, &child2, &checks, &limits);
             (merged, bytes)
         })
         .await?;

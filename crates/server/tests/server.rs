@@ -9,8 +9,9 @@ use std::time::Duration;
 use automerge::{transaction::Transactable, ActorId, ReadDoc};
 use carebook_domain::wire::{AuditEntry, QuarantineEntry};
 use carebook_domain::{
-    buckets_digest, ChangesResponse, Child, ChildId, DocPayload, ErrorBody, GuardianConfirmation, LoginResponse, Message, PushOutcome,
-    PushRequest, PushResponse, PushResult, Record, RecordDoc, RecordKind, Role, Visit, VisitStatus, VitalReading,
+    buckets_digest, CareItem, ChangesResponse, Child, ChildId, DocPayload, ErrorBody, GuardianConfirmation, LoginResponse, Message,
+    PushOutcome, PushRequest, PushResponse, PushResult, Record, RecordDoc, RecordKind, Role, ScoreEntry, Visit, VisitKind, VisitStatus,
+    VitalReading, Watch,
 };
 use carebook_server::{launch_with_listener, open_storage, Config, OrgKind, ServerHandle, Storage};
 use carebook_testkit::{Db, TestDb};
@@ -253,6 +254,8 @@ carebook_testkit::on_both_backends!(
     the_documents_of_one_push_share_a_budget_of_inflated_bytes,
     an_office_manages_its_own_people_and_nobody_elses,
     the_directory_lists_stations_and_staff_by_name_and_answers_304_when_unchanged,
+    daytime_care_is_checked_against_the_childs_stored_score_and_a_short_day_is_accepted,
+    a_respite_session_outside_two_to_four_hours_is_accepted_with_its_real_times,
 );
 
 // ---- stories ------------------------------------------------------------------------------
@@ -852,9 +855,9 @@ async fn a_merge_that_breaks_the_schema_or_the_rules_is_rejected_and_not_stored(
     let (nurse, mut child, mut visit) = station_a_child(&h).await;
     let before = h.changes(&nurse, 0, None).await;
 
-    // Two hours ten is not a whole number of 30-minute units.
+    // An end before the start.
     let mut odd = fork(&mut visit);
-    odd.change(|v| v.actual_end = Some("2026-05-01T11:10".parse().unwrap()));
+    odd.change(|v| v.actual_end = Some("2026-05-01T08:50".parse().unwrap()));
     let r = h.push_one(&nurse, payload(&mut odd)).await;
     rejected(&r, "invalid");
     let reason = r.reason.unwrap();
@@ -1576,5 +1579,94 @@ async fn the_directory_lists_stations_and_staff_by_name_and_answers_304_when_unc
     h.storage.set_profile("nurse-b", Some("見本 次郎"), None, None, None).await.unwrap();
     let changed = h.http.get(h.url("/api/v1/directory")).bearer_auth(&nurse).header("if-none-match", etag).send().await.unwrap();
     assert_eq!(changed.status(), StatusCode::OK, "a changed name changes the ETag");
+    h.finish().await;
+}
+
+/// A daytime-care day for `child` from `start` to `end`, one lead nurse.
+fn daytime_visit(child: ChildId, start: &str, end: &str) -> RecordDoc<Visit> {
+    let mut v = carebook_testkit::respite(child, start, end);
+    v.kind = VisitKind::Daytime;
+    RecordDoc::create(v, ActorId::random())
+}
+
+/// A face sheet whose score items are `score`.
+fn child_scored(score: Vec<ScoreEntry>) -> RecordDoc<Child> {
+    RecordDoc::create(Child { score, ..carebook_testkit::child("13105") }, ActorId::random())
+}
+
+async fn daytime_care_is_checked_against_the_childs_stored_score_and_a_short_day_is_accepted(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let nurse = h.token("nurse-a").await;
+    let ventilator = ScoreEntry { item: CareItem::Ventilator, watch: Watch::High };
+    // Ventilator with high watch: 10 + 2 = 12 points, under 16.
+    let mut eligible = child_scored(vec![ventilator.clone()]);
+    // Ventilator (high) 12 + tube feeding (high) 8 + 2 = 22 points.
+    let mut heavy = child_scored(vec![ventilator.clone(), ScoreEntry { item: CareItem::TubeFeeding, watch: Watch::High }]);
+    // No score item entered: the score is unknown.
+    let mut unscored = child_scored(vec![]);
+    for r in h.push(&nurse, vec![payload(&mut eligible), payload(&mut heavy), payload(&mut unscored)]).await {
+        accepted(&r);
+    }
+
+    // Under 16: an 8 h day, and a 6 h day (under the 8 h asked for in principle) are both stored.
+    let mut full = daytime_visit(eligible.value().id, "2026-06-01T09:00", "2026-06-01T17:00");
+    let mut short = daytime_visit(eligible.value().id, "2026-06-02T09:00", "2026-06-02T15:00");
+    accepted(&h.push_one(&nurse, payload(&mut full)).await);
+    accepted(&h.push_one(&nurse, payload(&mut short)).await);
+
+    // 22 points: refused, the reason naming the child's score.
+    let r = h.push_one(&nurse, payload(&mut daytime_visit(heavy.value().id, "2026-06-01T09:00", "2026-06-01T17:00"))).await;
+    rejected(&r, "invalid");
+    let reason = r.reason.unwrap();
+    assert!(reason.starts_with("child.score: ") && reason.contains("under 16, not 22"), "{reason}");
+    // Unknown: refused as unknown, not passed as 0.
+    let mut waiting = daytime_visit(unscored.value().id, "2026-06-01T09:00", "2026-06-01T17:00");
+    let r = h.push_one(&nurse, payload(&mut waiting)).await;
+    rejected(&r, "invalid");
+    let reason = r.reason.unwrap();
+    assert!(reason.starts_with("child.score: ") && reason.contains("score is unknown"), "{reason}");
+
+    // The score entered on the face sheet and the day pushed again in one request (the day
+    // first): the face sheet is stored first, and the day is checked against it.
+    unscored.change(|c| c.score = vec![ScoreEntry { item: CareItem::Suction, watch: Watch::High }]);
+    let results = h.push(&nurse, vec![payload(&mut waiting), payload(&mut unscored)]).await;
+    assert!(accepted(&results[1]) < accepted(&results[0]), "{results:?}");
+    // A new child and its day in one request: checked against the face sheet that came with it.
+    let mut new_heavy = child_scored(vec![ventilator.clone(), ScoreEntry { item: CareItem::Dialysis, watch: Watch::None }]);
+    let mut its_day = daytime_visit(new_heavy.value().id, "2026-06-01T09:00", "2026-06-01T17:00");
+    let results = h.push(&nurse, vec![payload(&mut its_day), payload(&mut new_heavy)]).await;
+    accepted(&results[1]);
+    rejected(&results[0], "invalid");
+    assert!(results[0].reason.as_deref().unwrap().contains("under 16, not 20"), "12 + dialysis 8 = 20: {results:?}");
+    // A score raised to 16 or more refuses the next change of an eligible child's day.
+    eligible.change(|c| c.score.push(ScoreEntry { item: CareItem::Oxygen, watch: Watch::None }));
+    accepted(&h.push_one(&nurse, payload(&mut eligible)).await);
+    short.change(|v| v.place = "架空クリニック".into());
+    let r = h.push_one(&nurse, payload(&mut short)).await;
+    rejected(&r, "invalid");
+    assert!(r.reason.unwrap().contains("not 20"), "12 + oxygen 8 = 20");
+    h.finish().await;
+}
+
+async fn a_respite_session_outside_two_to_four_hours_is_accepted_with_its_real_times(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (nurse, child, _) = station_a_child(&h).await;
+    let id = child.value().id;
+    // 1 h 59, 4 h 01, 4 h 30 and 4 h 30 across midnight: recorded as they happened (the
+    // rules count them as nothing or as 4 h; the device's index does that counting).
+    for (start, end) in [
+        ("2026-06-01T09:00", "2026-06-01T10:59"),
+        ("2026-06-02T09:00", "2026-06-02T13:01"),
+        ("2026-06-03T09:00", "2026-06-03T13:30"),
+        ("2026-06-03T22:30", "2026-06-04T03:00"),
+    ] {
+        let mut v = RecordDoc::create(carebook_testkit::respite(id, start, end), ActorId::random());
+        accepted(&h.push_one(&nurse, payload(&mut v)).await);
+        let changes = h.changes(&nurse, 0, None).await;
+        let back: RecordDoc<Visit> = from_changes(&changes, &v.value().id.to_string());
+        assert_eq!(back.value().actual_end, Some(end.parse().unwrap()), "{start}–{end}");
+    }
     h.finish().await;
 }

@@ -69,18 +69,22 @@ function sheet(b: FakeBackend, id: string): ChildSheet {
 
 const minutes = (s: string, e: string) => (Date.parse(`${e}:00+09:00`) - Date.parse(`${s}:00+09:00`)) / 60000;
 
-function respiteProblems(m: number): Problem[] {
+// Like the backend's one rule: whole 30-minute units, at most 4 h, nothing under 2 h; the real
+// times are always saved and a length counted otherwise is a warning.
+function respiteWarnings(m: number): Problem[] {
   const p: Problem[] = [];
-  if (m < 120) p.push({ field: "actual_end", code: "respite_too_short", ja: `1回の利用は2時間以上です（${m}分）`, en: `a respite use lasts at least 2 h (${m} min)` });
-  if (m > 240) p.push({ field: "actual_end", code: "respite_too_long", ja: `1回の利用は4時間までです（${m}分）`, en: `a respite use lasts at most 4 h (${m} min)` });
-  if (m % 30 !== 0) p.push({ field: "actual_end", code: "respite_unit", ja: `30分単位で記録します（${m}分）`, en: `respite is counted in 30-minute units (${m} min)` });
+  if (m <= 0) return p;
+  if (m < 120) p.push({ field: "actual_end", code: "respite_short", ja: `1回の利用は2時間以上です（${m}分）。時間数に数えません`, en: `a respite use lasts at least 2 h (${m} min); it counts nothing` });
+  else if (m > 240) p.push({ field: "actual_end", code: "respite_capped", ja: `1回の利用は4時間までです（${m}分）。4時間として数えます`, en: `a respite use counts at most 4 h (${m} min)` });
+  else if (m % 30 !== 0) p.push({ field: "actual_end", code: "respite_unit", ja: `30分単位で数えます（${m}分）`, en: `respite is counted in 30-minute units (${m} min)` });
   return p;
 }
+
+const counted = (m: number) => (m < 120 ? 0 : Math.min(Math.floor(m / 30) * 30, 240));
 
 function check(v: Visit): Problem[] {
   const p: Problem[] = [];
   if (v.outcome === "done" && (!v.actual_start || !v.actual_end)) p.push({ field: "actual_end", code: "times_missing", ja: "開始と終了の時刻を入れてください", en: "a done visit needs its start and end" });
-  if (v.kind === "respite" && v.actual_start && v.actual_end) p.push(...respiteProblems(minutes(v.actual_start, v.actual_end)));
   v.vitals.forEach((r, i) => {
     if (r.spo2 !== null && (r.spo2 < 50 || r.spo2 > 100)) p.push({ field: `vitals[${i}].spo2`, code: "vital_range", ja: `SpO₂ ${r.spo2} は範囲外です`, en: `SpO₂ ${r.spo2} is out of range` });
   });
@@ -89,7 +93,7 @@ function check(v: Visit): Problem[] {
 
 const leads = (v: Visit) => v.staff.filter((s) => s.role === "lead").length;
 const billable = (v: Visit) =>
-  v.kind === "respite" && v.outcome === "done" && v.actual_start && v.actual_end ? Math.floor(minutes(v.actual_start, v.actual_end) / 30) * 30 * leads(v) : 0;
+  v.kind === "respite" && v.outcome === "done" && v.actual_start && v.actual_end ? counted(minutes(v.actual_start, v.actual_end)) * leads(v) : 0;
 
 function row(b: FakeBackend, v: Visit): VisitRow {
   const start = v.actual_start ?? v.scheduled_start;
@@ -111,7 +115,7 @@ function row(b: FakeBackend, v: Visit): VisitRow {
     },
     child_name: card?.name ?? "",
     staff: v.staff.map((s) => s.name),
-    flags: { over_cap: !!card && card.remaining_minutes < 0 && billable(v) > 0, rejected: false, unconfirmed: v.guardian?.kind !== "confirmed", instruction_expired: card?.instruction_state === "expired", pending_sync: true },
+    flags: { over_cap: !!card && card.remaining_minutes < 0 && billable(v) > 0, rejected: false, unconfirmed: v.guardian?.kind !== "confirmed", instruction_expired: card?.instruction_state === "expired", respite_length: v.kind === "respite" && v.outcome === "done" && !!v.actual_start && !!v.actual_end && respiteWarnings(minutes(v.actual_start, v.actual_end)).some((w) => w.code !== "respite_unit"), short_day: false, pending_sync: true },
     rejected_reason: null,
   };
 }
@@ -182,7 +186,8 @@ export const nurseCommands: Handlers = {
       scheduled_start: r!.summary.start,
       status: r!.summary.status,
     };
-    return { visit: v, row: row(b, v), history: [], history_error: null };
+    const m = v.kind === "respite" && v.outcome === "done" && v.actual_start && v.actual_end ? minutes(v.actual_start, v.actual_end) : 0;
+    return { visit: v, row: row(b, v), warnings: respiteWarnings(m), history: [], history_error: null };
   },
   respite_preview: (b, a) => {
     const card = shared(b).children.find((c) => c.id === a.childId);
@@ -190,8 +195,8 @@ export const nurseCommands: Handlers = {
     // The card already counts this visit if it was saved: add it back.
     const before = card.remaining_minutes + (a.visitId ? (data(b).billed[a.visitId] ?? 0) : 0);
     const m = minutes(a.start, a.end);
-    const billable_minutes = Math.max(0, Math.floor(m / 30) * 30 * a.leadNurses);
+    const billable_minutes = counted(m) * Math.max(1, a.leadNurses);
     const after = before - billable_minutes;
-    return { before_remaining_minutes: before, after_remaining_minutes: after, cap_minutes: card.cap_minutes, billable_minutes, passes_cap: after < 0, problems: respiteProblems(m) };
+    return { before_remaining_minutes: before, after_remaining_minutes: after, cap_minutes: card.cap_minutes, billable_minutes, passes_cap: billable_minutes > 0 && after < 0, problems: respiteWarnings(m) };
   },
 };

@@ -79,7 +79,7 @@ export const officeCommands: Handlers = {
     }
     const row = shared(b).visits.find((x) => x.summary.id === a.id)!;
     const history = HISTORY[a.id] ?? [];
-    return { visit, row, history, history_error: a.id === ID(3) ? HISTORY_OFFLINE : null };
+    return { visit, row, warnings: [], history, history_error: a.id === ID(3) ? HISTORY_OFFLINE : null };
   },
   approve_visits: (b, a) =>
     a.ids.map((id) => {

@@ -111,7 +111,7 @@ export const parentCommands: Handlers = {
       },
       child_name: y.report.child_name,
       staff: session.nurses,
-      flags: { over_cap: session.over_cap, rejected: false, unconfirmed: !session.confirmed, instruction_expired: false, pending_sync: true },
+      flags: { over_cap: session.over_cap, rejected: false, unconfirmed: !session.confirmed, instruction_expired: false, respite_length: false, short_day: false, pending_sync: true },
       rejected_reason: null,
     };
     return row;

@@ -28,7 +28,7 @@ export function sharedData() {
     outcome: "done",
     status,
   });
-  const flags = { over_cap: false, rejected: false, unconfirmed: false, instruction_expired: false, pending_sync: false };
+  const flags = { over_cap: false, rejected: false, unconfirmed: false, instruction_expired: false, respite_length: false, short_day: false, pending_sync: false };
   const visits: VisitRow[] = [
     { summary: summary("a0000000-0000-4000-8000-000000000001", CHILD_A, "respite", "2026-11-10T13:00", 180, "submitted"), child_name: "見本 はな", staff: ["見本 看護師"], flags: { ...flags }, rejected_reason: null },
     { summary: summary("a0000000-0000-4000-8000-000000000002", CHILD_A, "nursing", "2026-11-17T10:00", 60, "approved"), child_name: "見本 はな", staff: ["見本 看護師"], flags: { ...flags }, rejected_reason: null },
@@ -60,6 +60,8 @@ function matches(r: VisitRow, f: ReviewFilter): boolean {
     (!f.rejected || r.flags.rejected) &&
     (!f.unconfirmed || r.flags.unconfirmed) &&
     (!f.expired_instruction || r.flags.instruction_expired) &&
+    (!f.respite_length || r.flags.respite_length) &&
+    (!f.short_day || r.flags.short_day) &&
     (!f.from || (s.date ?? "") >= f.from)
   );
 }

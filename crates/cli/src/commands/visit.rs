@@ -474,17 +474,22 @@ async fn edit(env: &Env, a: EditArgs) -> anyhow::Result<()> {
 }
 
 /// Prints a recorded or changed visit: its summary, the child's respite hours for a respite
-/// visit, and its id (with `--json`: `{id, summary, respite}`).
+/// visit, what the rules warn about (a length counted otherwise, a short day), and its id (with
+/// `--json`: `{id, summary, respite, warnings}`).
 async fn print_saved(env: &Env, app: &carebook_core::Carebook, summary: &VisitSummary, when: &str, what: &str) -> anyhow::Result<()> {
     let report = match (summary.kind, summary.fiscal_year) {
         (VisitKind::Respite, Some(fy)) => Some(app.respite_remaining(summary.child_id, Some(fy)).await?),
         _ => None,
     };
+    let warnings = app.visit_warnings(summary.id).await?;
     if env.json {
         let respite = report.as_ref().map(respite_json).transpose()?;
-        return print_json(&serde_json::json!({ "id": summary.id, "summary": summary, "respite": respite }));
+        return print_json(&serde_json::json!({ "id": summary.id, "summary": summary, "respite": respite, "warnings": warnings }));
     }
     print_record_summary(summary, when, report.as_ref(), what);
+    for w in &warnings {
+        out!("  注意 warning: {w}");
+    }
     out!("{}", summary.id);
     Ok(())
 }

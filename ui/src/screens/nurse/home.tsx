@@ -32,6 +32,8 @@ function VisitList({ rows, onVisit, testid }: { rows: VisitRow[]; onVisit: (id: 
             <span class="badge">{label(labels.status, r.summary.status)}</span>
             {r.flags.over_cap && <span class="badge warn">{t("n_over_cap")}</span>}
             {r.flags.instruction_expired && <span class="badge warn">{t("n_instruction_expired")}</span>}
+            {r.flags.respite_length && <span class="badge warn">{t("n_respite_length")}</span>}
+            {r.flags.short_day && <span class="badge warn">{t("n_short_day")}</span>}
           </button>
         </li>
       ))}

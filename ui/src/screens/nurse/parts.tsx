@@ -65,7 +65,7 @@ export function RespitePart({ v }: { v: Visit }) {
             </div>
           )}
           {p.problems.length > 0 && (
-            <div class="error" data-testid="n-respite-problems">
+            <div class="warning" data-testid="n-respite-problems">
               <strong>{t("n_respite_rules")}</strong>
               <ul>
                 {p.problems.map((x) => (

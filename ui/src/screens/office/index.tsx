@@ -2,7 +2,7 @@
 // per record), a record's detail with its history, and the month's respite summary per child.
 import { useState } from "preact/hooks";
 import type { ApproveResult, ReviewFilter, VisitDetail, VisitRow } from "../../bindings";
-import { call, errorText, pickLang } from "../../api";
+import { call, errorText, pickLang, problemText } from "../../api";
 import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ALL } from "../../shared";
@@ -45,6 +45,8 @@ const FLAGS = [
   ["rejected", "o_flag_rejected"],
   ["unconfirmed", "o_flag_unconfirmed"],
   ["expired_instruction", "o_flag_expired"],
+  ["respite_length", "o_flag_respite_length"],
+  ["short_day", "o_flag_short_day"],
 ] as const;
 
 function Review({ filter, setFilter, onOpen }: { filter: ReviewFilter; setFilter: (f: ReviewFilter) => void; onOpen: (id: string) => void }) {
@@ -225,6 +227,8 @@ function Flags({ row }: { row: VisitRow }) {
   if (f.rejected) on.push(["rejected", t("o_flag_rejected")]);
   if (f.unconfirmed) on.push(["unconfirmed", t("o_flag_unconfirmed")]);
   if (f.instruction_expired) on.push(["instruction_expired", t("o_flag_expired")]);
+  if (f.respite_length) on.push(["respite_length", t("o_flag_respite_length")]);
+  if (f.short_day) on.push(["short_day", t("o_flag_short_day")]);
   if (f.pending_sync) on.push(["pending_sync", t("o_flag_pending")]);
   return (
     <span class="o-badges">
@@ -287,6 +291,15 @@ function DetailBody({ d }: { d: VisitDetail }) {
           <p class="warning">
             {t("o_rejected_reason")}: {pickLang(d.row.rejected_reason)}
           </p>
+        )}
+        {d.warnings.length > 0 && (
+          <ul class="warning" data-testid="o-warnings">
+            {d.warnings.map((w) => (
+              <li key={w.code} data-code={w.code}>
+                {problemText(w)}
+              </li>
+            ))}
+          </ul>
         )}
         <dl class="o-fields">
           {fields.map(([k, val]) => (

@@ -45,10 +45,10 @@ pub fn record(k: usize, n: usize) -> (String, RecordKind, Vec<u8>) {
     let mut v = seeded_visit(j, n.saturating_sub(CHILDREN).max(1));
     v.id = visit_id(j);
     if v.kind == carebook_domain::VisitKind::Daytime {
-        // The server refuses daytime care under 8 hours; the device seed (which skips validation) has 6.
-        let start = v.actual_start.expect("a seeded visit has a start");
-        v.actual_end = Some(carebook_bench::add_minutes(start, 480));
-        v.scheduled_end = v.actual_end;
+        // The seeded children score 31 points, and the server refuses daytime care from 16
+        // points on (checked against the stored face sheet); the device seed (which skips
+        // validation) keeps them as daytime days, the server's seed records them as nursing.
+        v.kind = carebook_domain::VisitKind::Nursing;
     }
     for (i, r) in v.vitals.iter_mut().enumerate() {
         r.id = format!("vt-{j}-{i}");
