@@ -225,3 +225,82 @@ fn a_visit_the_server_refused_is_corrected_with_visit_edit_and_accepted_at_the_n
     assert_eq!(on_a, json(b, &["visit", "show", &id], None));
     assert!(server.terminate().success());
 }
+
+#[test]
+fn the_operator_names_a_station_adds_a_person_with_a_one_time_password_and_disables_her() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let device_dir = tempfile::tempdir().unwrap();
+    let (srv, dev) = (server_dir.path(), device_dir.path());
+    let db = format!("sqlite://{}", srv.join("server.sqlite").display());
+    let server_args = |args: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = ["server"].iter().chain(args).map(|s| s.to_string()).collect();
+        v.extend(["--database".to_string(), db.clone()]);
+        v
+    };
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let a = server_args(args);
+        ok(srv, &a.iter().map(String::as_str).collect::<Vec<_>>(), stdin)
+    };
+    let run_json = |args: &[&str]| {
+        let a = server_args(args);
+        json(srv, &a.iter().map(String::as_str).collect::<Vec<_>>(), None)
+    };
+
+    run(&["org", "add", "--id", "st-kakuu", "--kind", "station", "--name", "架空訪問看護ステーション"], None);
+    let orgs = run_json(&["org", "list"]);
+    assert_eq!((orgs[0]["id"].as_str(), orgs[0]["name"].as_str()), (Some("st-kakuu"), Some("架空訪問看護ステーション")));
+    // A welfare section needs its municipality code; the refusal names the field.
+    let refused = carebook(
+        srv,
+        &["server", "org", "add", "--id", "ku-kakuu", "--kind", "municipality", "--name", "架空区 障害福祉課", "--database", &db],
+        None,
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("municipality"), "{}", String::from_utf8_lossy(&refused.stderr));
+
+    let added = run_json(&[
+        "user",
+        "add",
+        "--username",
+        "hanako",
+        "--role",
+        "nurse",
+        "--org",
+        "st-kakuu",
+        "--name",
+        "見本 花子",
+        "--kana",
+        "みほん はなこ",
+        "--profession",
+        "nurse",
+        "--one-time",
+    ]);
+    assert_eq!(added["user"]["name"], "見本 花子");
+    let one_time = added["one_time_password"]["password"].as_str().unwrap().to_string();
+
+    let server = start_server(srv, &db);
+    let url = server.url();
+    let login = ["login", "--server", url.as_str(), "--user", "hanako"];
+    // Without a new password the login says what to do; with one it sets hers.
+    let first = carebook(dev, &login, Some(&format!("{one_time}\n")));
+    assert!(!first.status.success());
+    assert!(String::from_utf8_lossy(&first.stderr).contains("--new-password"), "{}", String::from_utf8_lossy(&first.stderr));
+    let mut with_new = login.to_vec();
+    with_new.push("--new-password");
+    let out = ok(dev, &with_new, Some(&format!("{one_time}\nkakuu-sora-no-pasuwaado-7\n")));
+    assert!(out.contains("見本 花子"), "{out}");
+
+    let shown = run_json(&["user", "show", "--user", "hanako"]);
+    assert_eq!((shown["one_time_until"].is_null(), shown["devices"].as_array().unwrap().len()), (true, 1));
+    let out = run(&["user", "disable", "--user", "hanako"], None);
+    assert!(out.contains("1"), "{out}");
+    let sync = carebook(dev, &["sync"], None);
+    assert!(!sync.status.success());
+    assert!(String::from_utf8_lossy(&sync.stderr).contains("device was revoked"), "{}", String::from_utf8_lossy(&sync.stderr));
+    let reset = run_json(&["user", "reset-password", "--user", "hanako"]);
+    assert_eq!(reset["password"].as_str().unwrap().len(), 19);
+    let events = run_json(&["events", "--subject", "hanako"]);
+    let actions: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["user_added", "password_set", "user_disabled", "password_reset"]);
+    drop(server);
+}
