@@ -28,13 +28,22 @@ mkdir -p "$demo/server"
 demo_password="kakuu-mihon-2026"
 new_db=0
 # A seeding that did not finish starts again from scratch.
-[ -f "$demo/.seeded-v2" ] || rm -rf "$demo/server" "$demo/seed" "$demo"/app-*
+[ -f "$demo/.seeded-v3" ] || rm -rf "$demo/server" "$demo/seed" "$demo"/app-*
 mkdir -p "$demo/server"
 if [ ! -f "$demo/server/server.sqlite" ]; then
   new_db=1
   step "demo accounts"
-  for spec in mihon-nurse:nurse mihon-nurse2:nurse mihon-parent:parent mihon-office:office; do
-    echo "$demo_password" | $cb --data-dir "$demo/server" server user add --username "${spec%%:*}" --role "${spec##*:}" --org demo-st1 --database "$db" >/dev/null
+  $cb --data-dir "$demo/server" server org add --id demo-st1 --kind station --name 架空訪問看護ステーション --database "$db" >/dev/null
+  $cb --data-dir "$demo/server" server org add --id demo-st2 --kind station --name 架空みらい訪問看護ステーション --database "$db" >/dev/null
+  # account:role:station:name:kana:profession (names fictional: 見本, 架空)
+  for spec in "mihon-nurse:nurse:demo-st1:見本 花子:みほん はなこ:nurse" \
+    "mihon-nurse2:nurse:demo-st1:見本 葉子:みほん ようこ:nurse" \
+    "mihon-parent:parent:demo-st1:架空 一郎:かくう いちろう:" \
+    "mihon-office:office:demo-st1:見本 事務子:みほん じむこ:" \
+    "mihon-mirai:nurse:demo-st2:架空 未来:かくう みらい:nurse"; do
+    IFS=: read -r user role org name kana profession <<<"$spec"
+    echo "$demo_password" | $cb --data-dir "$demo/server" server user add --username "$user" --role "$role" --org "$org" \
+      --name "$name" --kana "$kana" ${profession:+--profession "$profession"} --database "$db" >/dev/null
   done
 fi
 
@@ -52,7 +61,7 @@ if [ "$new_db" = 1 ]; then
   $cb --data-dir "$demo/seed" sync >/dev/null
   first_child=$($cb --data-dir "$demo/seed" child list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
   $cb --data-dir "$demo/server" server user assign --user mihon-parent --child "$first_child" --database "$db" >/dev/null
-  touch "$demo/.seeded-v2"
+  touch "$demo/.seeded-v3"
 fi
 
 app_dir="$demo/app-$role"
