@@ -390,6 +390,14 @@ mod server_stories {
         sync(&parent).await;
         let seen: Vec<String> = parent.app.directory().await.unwrap().people.into_iter().map(|p| p.id).collect();
         assert_eq!(seen, [parent.app.session().await.unwrap().unwrap().user.id]);
+        // The office reads who changed a record by name.
+        let recorded = dev.app.record_visit(respite(hana.id, "2026-06-01T09:00", "2026-06-01T12:00")).await.unwrap().id;
+        sync(&dev).await;
+        w.user("office-k", Role::Office, "st-kakuu").await;
+        let office = w.device("office-k").await;
+        let history = office.app.record_history(&recorded.to_string()).await.unwrap();
+        let who: Vec<(&str, &str)> = history.iter().map(|h| (h.username.as_str(), h.name.as_str())).collect();
+        assert_eq!(who, [("hanako", "見本 華子")]);
         w.finish().await;
     }
 

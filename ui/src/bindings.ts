@@ -77,6 +77,11 @@ record_id: string,
  */
 username: string, 
 /**
+ * The person's name as screens show it (empty when none is set, or from an older server:
+ * show the account name).
+ */
+name: string, 
+/**
  * Device id.
  */
 device_id: string, 

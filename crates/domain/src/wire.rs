@@ -368,6 +368,10 @@ pub struct AuditEntry {
     pub record_id: String,
     /// Account name.
     pub username: String,
+    /// The person's name as screens show it (empty when none is set, or from an older server:
+    /// show the account name).
+    #[serde(default)]
+    pub name: String,
     /// Device id.
     pub device_id: String,
     /// Unix seconds.

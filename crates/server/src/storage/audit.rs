@@ -10,7 +10,7 @@ impl Storage {
     /// The accepted changes of a record, oldest first.
     pub(crate) async fn history(&self, record_id: &str) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query(
-            "SELECT a.record_id, u.username, a.device_id, a.at, a.change_hash, a.action \
+            "SELECT a.record_id, u.username, u.display_name, a.device_id, a.at, a.change_hash, a.action \
              FROM audit a JOIN users u ON u.id = a.user_id WHERE a.record_id = $1 ORDER BY a.id",
         )
         .bind(record_id)
@@ -21,6 +21,7 @@ impl Storage {
                 Ok(AuditEntry {
                     record_id: r.try_get("record_id")?,
                     username: r.try_get("username")?,
+                    name: r.try_get("display_name")?,
                     device_id: r.try_get("device_id")?,
                     at: r.try_get("at")?,
                     change_hash: r.try_get("change_hash")?,
