@@ -1,5 +1,6 @@
 // The office screens: review synced records (filters, flags, approve one or many with a result
-// per record), a record's detail with its history, and the month's respite summary per child.
+// per record), a record's detail with its history, the month's respite summary per child, and
+// the people of the station (people.tsx).
 import { useState } from "preact/hooks";
 import type { ApproveResult, ReviewFilter, VisitDetail, VisitRow } from "../../bindings";
 import { call, errorText, pickLang, problemText } from "../../api";
@@ -7,9 +8,10 @@ import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, t 
 import { useApp } from "../../context";
 import { ALL } from "../../shared";
 import { ErrorBox, Field, useLoad } from "../../ui";
+import { People } from "./people";
 import "./office.css";
 
-type Tab = "review" | "month";
+type Tab = "review" | "month" | "people";
 
 export function OfficeApp() {
   const { status } = useApp();
@@ -28,8 +30,13 @@ export function OfficeApp() {
         <button role="tab" class={tab === "month" ? "on" : ""} aria-selected={tab === "month"} onClick={() => (setTab("month"), setDetail(null))} data-testid="o-tab-month">
           {t("o_tab_month")}
         </button>
+        <button role="tab" class={tab === "people" ? "on" : ""} aria-selected={tab === "people"} onClick={() => (setTab("people"), setDetail(null))} data-testid="o-tab-people">
+          {t("o_tab_people")}
+        </button>
       </div>
-      {tab === "month" ? (
+      {tab === "people" ? (
+        <People />
+      ) : tab === "month" ? (
         <MonthSummary month={summaryMonth} setMonth={setSummaryMonth} />
       ) : detail ? (
         <Detail id={detail} onBack={() => setDetail(null)} />
