@@ -321,3 +321,28 @@ test("in English, in portrait: home, face sheet and a respite session", async ()
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
   assert.deepEqual(page.pageErrors, []);
 });
+
+test("the staff picker in English, in portrait: names with kana, the own station marked; the empty directory's note", async () => {
+  const page = await openApp({}, { lang: "en", viewport: PORTRAIT });
+  await newVisit(page, "nursing");
+  const staff = page.getByTestId("n-staff");
+  assert.match(await staff.innerText(), /Pick who was there/);
+  const pick = staff.getByTestId("n-staff-pick");
+  assert.equal(await pick.locator("optgroup").getAttribute("label"), "見本訪問看護ステーション（own station）");
+  await pick.selectOption({ label: "見本 夏子（みほん なつこ） associate nurse" });
+  const row = page.getByTestId("n-staff-row").nth(1);
+  assert.equal(await row.getByTestId("n-staff-profession").innerText(), "associate nurse");
+  assert.match(await row.getByTestId("n-staff-station").innerText(), /^Station: 見本訪問看護ステーション$/);
+  // Touch targets in the staff section at 820 px.
+  const small = await staff.locator("button, select").evaluateAll((els) => els.filter((e) => e.getBoundingClientRect().height < 44).length);
+  assert.equal(small, 0);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+
+  const empty = await openApp({ directory: { orgs: [], people: [] } }, { lang: "en", viewport: PORTRAIT });
+  await newVisit(empty, "handover");
+  assert.match(await empty.getByTestId("n-staff-no-directory").innerText(), /names can be picked after the first sync/);
+  // Without the directory the receiving station is typed (its name and code).
+  await empty.getByTestId("n-to_station-name").fill("架空訪問看護ステーション");
+  assert.equal(await empty.getByTestId("n-to_station-pick").count(), 0);
+  assert.deepEqual(page.pageErrors, []);
+});
