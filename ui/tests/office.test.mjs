@@ -29,6 +29,13 @@ test("office review: the month filter by default, flags as badges, filtering by 
   assert.equal(await page.getByTestId("who").innerText(), "見本 事務（事務）");
   assert.doesNotMatch(await page.locator("header").innerText(), /mihon-jimu/);
   assert.doesNotMatch(await page.locator(".o-table").innerText(), /mihon-kango/);
+  // The station filter is picked by name from the directory.
+  assert.deepEqual((await page.locator("select[name=station] option").allInnerTexts()).slice(1), ["架空訪問看護ステーション", "見本訪問看護ステーション"]);
+  await page.locator("select[name=station]").selectOption({ label: "架空訪問看護ステーション" });
+  await page.getByTestId("o-empty").waitFor();
+  assert.equal((await lastFilter(page)).station, "ST-KAKUU");
+  await page.locator("select[name=station]").selectOption("");
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=o-row]").length === 5);
 
   await page.locator("select[name=kind]").selectOption("respite");
   await page.waitForFunction(() => document.querySelectorAll("[data-testid=o-row]").length === 2);
@@ -95,6 +102,7 @@ test("office detail: main fields and history; a history that needs the server sa
   assert.equal(h.length, 2);
   assert.match(h[0], /2026年11月10日\(火\) 16:10\s+見本 看護師\s+作成\s+tab-01/);
   assert.match(h[1], /2026年11月10日\(火\) 16:30\s+見本 看護師\s+変更/);
+  assert.doesNotMatch(h.join("\n"), /mihon-kango/, "the history shows names, not account names");
   await shot(page, "office-detail");
 
   await page.getByTestId("o-back").click();

@@ -59,6 +59,8 @@ const FLAGS = [
 function Review({ filter, setFilter, onOpen }: { filter: ReviewFilter; setFilter: (f: ReviewFilter) => void; onOpen: (id: string) => void }) {
   const { labels, dataStamp } = useApp();
   const kids = useLoad(() => call("children", {}), [dataStamp]);
+  const dir = useLoad(() => call("directory", {}), [dataStamp]);
+  const stations = (dir.data?.orgs ?? []).filter((o) => o.kind === "station");
   const rows = useLoad(() => call("visits", { filter }), [JSON.stringify(filter), dataStamp]);
   const [selected, setSelected] = useState<string[]>([]);
   const [results, setResults] = useState<{ r: ApproveResult; row?: VisitRow }[] | null>(null);
@@ -109,7 +111,16 @@ function Review({ filter, setFilter, onOpen }: { filter: ReviewFilter; setFilter
             </select>
           </Field>
           <Field label={t("o_station")}>
-            <input name="station" value={filter.station ?? ""} placeholder={t("o_station_hint")} onChange={(e) => set({ station: (e.target as HTMLInputElement).value.trim() || null })} />
+            {stations.length ? (
+              <select name="station" value={filter.station ?? ""} onChange={(e) => set({ station: (e.target as HTMLSelectElement).value || null })}>
+                <option value="">{t("o_all")}</option>
+                {stations.map((o) => (
+                  <option value={o.id}>{o.name || o.id}</option>
+                ))}
+              </select>
+            ) : (
+              <input name="station" value={filter.station ?? ""} placeholder={t("o_station_hint")} onChange={(e) => set({ station: (e.target as HTMLInputElement).value.trim() || null })} />
+            )}
           </Field>
           <Field label={t("o_kind")}>
             <select name="kind" value={filter.kind ?? ""} onChange={(e) => set({ kind: ((e.target as HTMLSelectElement).value || null) as ReviewFilter["kind"] })}>
@@ -267,6 +278,10 @@ function Detail({ id, onBack }: { id: string; onBack: () => void }) {
 
 function DetailBody({ d }: { d: VisitDetail }) {
   const { labels } = useApp();
+  // The history keeps account names: show people's names, known from the server's list of
+  // people (offline, or for someone not in it, the account name stays).
+  const people = useLoad(() => call("people", {}).catch(() => []), []);
+  const who = (username: string) => people.data?.find((p) => p.username === username)?.name || username;
   const v = d.visit;
   const s = d.row.summary;
   const g = v.guardian;
@@ -339,7 +354,7 @@ function DetailBody({ d }: { d: VisitDetail }) {
               {d.history.map((h) => (
                 <tr data-testid="o-history-entry">
                   <td>{fmtUnix(h.at)}</td>
-                  <td>{h.username}</td>
+                  <td data-testid="o-history-who">{who(h.username)}</td>
                   <td>{h.action === "created" ? t("o_action_created") : h.action === "changed" ? t("o_action_changed") : h.action}</td>
                   <td class="muted">{h.device_id}</td>
                 </tr>
