@@ -173,9 +173,9 @@ test("people: the list shows names, kana, role, profession, state and devices; o
     ["kakuu-taishoku", "disabled"],
   ]);
   const nurse = await person(page, "mihon-kango").innerText();
-  assert.match(nurse, /見本 看護師\s+みほん かんごし\s+看護師\s+看護師\s+有効/);
+  assert.match(nurse, /見本 看護師\s+みほん かんごし\s+看護師\s+職種: 看護師\s+有効/);
   assert.match(nurse, /見本タブレット1 — 最終接続 2026年11月24日\(火\) 9:00/);
-  assert.match(await person(page, "mihon-natsu").innerText(), /准看護師\s+仮パスワード[\s\S]*端末なし/);
+  assert.match(await person(page, "mihon-natsu").innerText(), /職種: 准看護師\s+仮パスワード[\s\S]*端末なし/);
   assert.match(await person(page, "kakuu-taishoku").getByTestId("o-person-state").innerText(), /無効/);
   assert.equal(await person(page, "kakuu-taishoku").getByTestId("o-person-enable").count(), 1);
   assert.equal(await person(page, "mihon-jimu").locator("button").count(), 0, "an office does not act on itself");
@@ -281,7 +281,7 @@ test("people in English: a refusal is shown in English, and offline the list say
   const page = await openApp({ user: OFFICE }, { lang: "en", viewport: PORTRAIT });
   await openPeople(page);
   assert.equal(await page.getByTestId("o-tab-people").innerText(), "People");
-  assert.match(await person(page, "mihon-natsu").innerText(), /associate nurse\s+One-time password/);
+  assert.match(await person(page, "mihon-natsu").innerText(), /nurse\s+Profession: associate nurse\s+One-time password/);
   assert.match(await person(page, "mihon-kango").innerText(), /見本タブレット1 — last seen Tue 24 Nov 2026 9:00/);
   await shot(page, "office-people-en");
   // A refusal from the server (the fake refuses acting on a missing account as not_found).

@@ -219,8 +219,14 @@ function PersonCard({ p, me, act }: { p: PersonDetail; me: boolean; act: (f: () 
             {p.kana}
           </div>
         </div>
-        <span class="badge">{label(labels.role, p.role)}</span>
-        {p.profession && <span class="badge">{label(labels.profession, p.profession)}</span>}
+        <span class="badge" title={t("o_p_role")} data-testid="o-person-role">
+          {label(labels.role, p.role)}
+        </span>
+        {p.profession && (
+          <span class="muted" data-testid="o-person-profession">
+            {t("o_p_profession")}: {label(labels.profession, p.profession)}
+          </span>
+        )}
         <span class={state === "active" ? "badge" : "badge warn"} data-testid="o-person-state" data-state={state}>
           {t(STATE_KEY[state])}
         </span>
