@@ -256,7 +256,13 @@ test("people: disabling asks first (devices stop, unsent records to quarantine),
   await page.locator('[data-testid=o-person][data-username="mihon-kango"][data-state=active]').waitFor();
 
   await person(page, "mihon-natsu").getByTestId("o-person-reset").click();
+  const resetConfirm = person(page, "mihon-natsu").getByTestId("o-reset-confirm");
+  assert.match(await resetConfirm.innerText(), /見本 夏子 さんに新しい仮パスワードを発行しますか[\s\S]*端末はすべてもう一度ログインが必要/);
+  assert.equal((await calls(page, "reset_person_password")).length, 0, "nothing is sent before the confirmation");
+  await resetConfirm.getByTestId("o-reset-yes").click();
   await page.getByTestId("o-otp").waitFor();
+  assert.deepEqual((await calls(page, "reset_person_password")).map((c) => c.args), [{ username: "mihon-natsu" }]);
+  assert.equal(await person(page, "mihon-natsu").getByTestId("o-reset-confirm").count(), 0, "the confirmation closes");
   assert.match(await page.getByTestId("o-otp").innerText(), /見本 夏子 さんの仮パスワード[\s\S]*KARI-0001-MIHON/);
 
   const natsu = person(page, "mihon-natsu");

@@ -106,6 +106,8 @@ const ja = {
   o_p_enabled_done: "{name} さんを再開しました",
   o_p_children: "担当・お子さん {n} 人",
   o_p_me: "（自分）",
+  o_p_reset_title: "{name} さんに新しい仮パスワードを発行しますか？",
+  o_p_reset_body: "いまのパスワードは使えなくなり、この人の端末はすべてもう一度ログインが必要になります。仮パスワードは次の画面で一度だけ表示されます。",
 } as const;
 
 const en: Record<keyof typeof ja, string> = {
@@ -215,6 +217,8 @@ const en: Record<keyof typeof ja, string> = {
   o_p_enabled_done: "{name} is enabled",
   o_p_children: "{n} children",
   o_p_me: "(you)",
+  o_p_reset_title: "Issue a new one-time password for {name}?",
+  o_p_reset_body: "Their current password stops working and every device of theirs must log in again. The one-time password is shown once, next.",
 };
 
 export const office = { ja, en };

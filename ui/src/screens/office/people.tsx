@@ -206,7 +206,7 @@ function PersonForm({ onAdded, onCancel }: { onAdded: (name: string, otp: OneTim
 
 function PersonCard({ p, me, act }: { p: PersonDetail; me: boolean; act: (f: () => Promise<Notice | null>) => Promise<boolean> }) {
   const { labels } = useApp();
-  const [mode, setMode] = useState<"" | "edit" | "disable">("");
+  const [mode, setMode] = useState<"" | "edit" | "disable" | "reset">("");
   const state = stateOf(p);
   const shown = p.name || p.username;
   const live = p.devices.filter((d) => d.revoked_at === null).length;
@@ -250,7 +250,7 @@ function PersonCard({ p, me, act }: { p: PersonDetail; me: boolean; act: (f: () 
           <button onClick={() => setMode("edit")} data-testid="o-person-edit">
             {t("o_p_edit")}
           </button>
-          <button onClick={() => act(async () => ({ kind: "otp", name: shown, otp: await call("reset_person_password", { username: p.username }) }))} data-testid="o-person-reset">
+          <button onClick={() => setMode("reset")} data-testid="o-person-reset">
             {t("o_p_reset")}
           </button>
           {state === "disabled" ? (
@@ -291,6 +291,27 @@ function PersonCard({ p, me, act }: { p: PersonDetail; me: boolean; act: (f: () 
               {t("o_p_disable_yes")}
             </button>
             <button onClick={() => setMode("")} data-testid="o-disable-no">
+              {t("cancel")}
+            </button>
+          </div>
+        </div>
+      )}
+      {mode === "reset" && (
+        <div class="warning o-confirm" role="alertdialog" aria-labelledby={`reset-${p.id}`} data-testid="o-reset-confirm">
+          <strong id={`reset-${p.id}`}>{t("o_p_reset_title", { name: shown })}</strong>
+          <p>{t("o_p_reset_body")}</p>
+          <div class="row">
+            <button
+              class="primary"
+              onClick={async () => {
+                const ok = await act(async () => ({ kind: "otp", name: shown, otp: await call("reset_person_password", { username: p.username }) }));
+                if (ok) setMode("");
+              }}
+              data-testid="o-reset-yes"
+            >
+              {t("o_p_reset")}
+            </button>
+            <button onClick={() => setMode("")} data-testid="o-reset-no">
               {t("cancel")}
             </button>
           </div>
