@@ -52,7 +52,7 @@ export function App() {
         {status && <span class="fy" data-testid="fy-label">{lang.value === "ja" ? status.today.fiscal_year_ja : status.today.fiscal_year_en}</span>}
         {status?.user && labels && (
           <span class="who" data-testid="who">
-            {t("logged_in_as", { name: status.user.username, role: label(labels.role, status.user.role) })}
+            {t("logged_in_as", { name: status.user.name || status.user.username, role: label(labels.role, status.user.role) })}
           </span>
         )}
         <span class="spacer" />

@@ -178,21 +178,80 @@ test("the equipment checklist: taps cycle ok → problem → absent and are save
   assert.deepEqual(page.pageErrors, []);
 });
 
-test("an accompanied handover: two stations, a topic, the other station's nurse, both sign-offs", async () => {
+test("the staff picker adds a person of the own station by name; names, never account names or codes", async () => {
+  const page = await openApp();
+  await newVisit(page, "nursing");
+  await times(page, "10:00", "11:00");
+  const staff = page.getByTestId("n-staff");
+  const pick = staff.getByTestId("n-staff-pick");
+  // A nursing visit offers only the own station's people with a profession (no office staff).
+  const offered = await pick.locator("option").allInnerTexts();
+  assert.deepEqual(offered.slice(1), ["見本 看護師（みほん かんごし） 看護師", "見本 夏子（みほん なつこ） 准看護師"]);
+  assert.equal(await pick.locator("optgroup").getAttribute("label"), "見本訪問看護ステーション（自事業所）");
+  assert.equal(await pick.locator('option[value="u-nurse"]').isDisabled(), true, "someone already on the visit cannot be added twice");
+  await pick.selectOption({ label: "見本 夏子（みほん なつこ） 准看護師" });
+  const row = page.getByTestId("n-staff-row").nth(1);
+  assert.equal(await row.getByTestId("n-staff-name").innerText(), "見本 夏子");
+  assert.equal(await row.getByTestId("n-staff-kana").innerText(), "みほん なつこ");
+  assert.equal(await row.getByTestId("n-staff-profession").innerText(), "准看護師");
+  assert.match(await row.getByTestId("n-staff-station").innerText(), /見本訪問看護ステーション/);
+  await row.getByTestId("n-staff-role").selectOption("lead");
+  const text = await staff.innerText();
+  assert.doesNotMatch(text, /u-mihon-natsu|u-nurse|ST-MIHON|mihon-kango/, "no ids, codes or account names on screen");
+  assert.equal(await staff.locator("input").count(), 0, "nobody types a name or a code");
+  await staff.evaluate((el) => el.scrollIntoView({ block: "start" }));
+  await shot(page, "staff-picker");
+  await page.getByTestId("n-save").click();
+  await page.getByTestId("n-saved").waitFor();
+  const v = await lastSave(page);
+  assert.deepEqual(v.staff, [
+    { id: "u-nurse", name: "見本 看護師", profession: "nurse", role: "lead", station_id: "ST-MIHON" },
+    { id: "u-mihon-natsu", name: "見本 夏子", profession: "associate_nurse", role: "lead", station_id: "ST-MIHON" },
+  ]);
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("before the first sync the directory is empty: a note, and someone is added by a typed name", async () => {
+  const page = await openApp({ directory: { orgs: [], people: [] } });
+  await newVisit(page, "nursing");
+  await times(page, "10:00", "11:00");
+  await page.getByTestId("n-staff-no-directory").waitFor();
+  assert.match(await page.getByTestId("n-staff-no-directory").innerText(), /最初の同期のあとで名前から選べる/);
+  assert.equal(await page.getByTestId("n-staff-pick").count(), 0);
+  assert.equal(await page.getByTestId("n-staff-other-add").isDisabled(), true, "an empty name cannot be added");
+  await page.getByTestId("n-staff-other-name").fill("架空 応援");
+  await page.getByTestId("n-staff-other-add").click();
+  const row = page.getByTestId("n-staff-row").nth(1);
+  assert.equal(await row.getByTestId("n-staff-name").innerText(), "架空 応援");
+  await row.getByTestId("n-staff-profession").selectOption("physiotherapist");
+  await page.getByTestId("n-save").click();
+  await page.getByTestId("n-saved").waitFor();
+  const [, other] = (await lastSave(page)).staff;
+  assert.equal(other.name, "架空 応援");
+  assert.equal(other.profession, "physiotherapist");
+  assert.equal(other.station_id, "ST-MIHON");
+  assert.ok(other.id.length > 10, "an id of its own");
+});
+
+test("an accompanied handover: the other station picked by name, its nurse from the picker, a topic, both sign-offs", async () => {
   const page = await openApp();
   await newVisit(page, "handover");
   await times(page, "14:00", "15:30");
-  await page.getByTestId("n-staff-add").click();
-  const other = page.getByTestId("n-staff-row").nth(1);
-  await other.getByTestId("n-staff-name").fill("架空 次郎");
-  await other.getByTestId("n-staff-id").fill("K-002");
-  await other.getByTestId("n-staff-profession").selectOption("nurse");
-  await other.getByTestId("n-staff-station").fill("ST-KAKUU");
-  await page.getByTestId("n-to_station-id").fill("ST-KAKUU");
-  await page.getByTestId("n-to_station-name").fill("架空訪問看護ステーション");
+  assert.equal(await page.getByTestId("n-from_station-name").innerText(), "見本訪問看護ステーション");
+  const stations = await page.getByTestId("n-to_station-pick").locator("option").allInnerTexts();
+  assert.deepEqual(stations.slice(1), ["架空訪問看護ステーション"], "stations only, by name, not the own one nor the ward office");
+  // Before a station is chosen the picker already offers the other stations' people.
+  const pick = page.getByTestId("n-staff-pick");
+  assert.deepEqual(await pick.locator("optgroup").evaluateAll((gs) => gs.map((g) => g.getAttribute("label"))), ["見本訪問看護ステーション（自事業所）", "架空訪問看護ステーション"]);
+  await page.getByTestId("n-to_station-pick").selectOption({ label: "架空訪問看護ステーション" });
+  const other = pick.locator('optgroup[data-station="ST-KAKUU"] option');
+  assert.deepEqual(await other.allInnerTexts(), ["架空 次郎（かくう じろう） 看護師", "架空 理子（かくう りこ） 理学療法士"]);
+  await pick.selectOption({ label: "架空 次郎（かくう じろう） 看護師" });
+  assert.match(await page.getByTestId("n-staff-row").nth(1).getByTestId("n-staff-station").innerText(), /架空訪問看護ステーション/);
   await page.getByTestId("n-topic-add").click();
   await page.getByTestId("n-topic").fill("吸引の手順");
   await page.getByTestId("n-topic-detail").fill("10Fr、15秒以内");
+  assert.deepEqual(await page.getByTestId("n-to_sign_off-who").locator("option").allInnerTexts(), ["架空 次郎（架空訪問看護ステーション）"]);
   await page.getByTestId("n-from_sign_off-sign").click();
   await page.getByTestId("n-to_sign_off-sign").click();
   await page.getByTestId("n-to_sign_off-done").waitFor();
@@ -206,13 +265,13 @@ test("an accompanied handover: two stations, a topic, the other station's nurse,
   assert.deepEqual(v.handover.to_station, { id: "ST-KAKUU", name: "架空訪問看護ステーション" });
   assert.deepEqual(v.handover.topics.map((x) => [x.topic, x.detail]), [["吸引の手順", "10Fr、15秒以内"]]);
   assert.ok(v.handover.topics[0].id.length > 10, "topics carry an id");
-  // From: the nurse of ST-MIHON (u-nurse); to: the nurse of ST-KAKUU (K-002).
+  // From: the nurse of ST-MIHON (u-nurse); to: the nurse of ST-KAKUU picked from the directory.
   assert.equal(v.handover.from_sign_off.staff_id, "u-nurse");
   assert.equal(v.handover.from_sign_off.name, "見本 看護師");
-  assert.equal(v.handover.to_sign_off.staff_id, "K-002");
+  assert.equal(v.handover.to_sign_off.staff_id, "u-kakuu-jiro");
   assert.equal(v.handover.to_sign_off.name, "架空 次郎");
   assert.match(v.handover.to_sign_off.at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/);
-  assert.deepEqual(v.staff.map((s) => [s.id, s.role, s.station_id]), [["u-nurse", "lead", "ST-MIHON"], ["K-002", "accompanying", "ST-KAKUU"]]);
+  assert.deepEqual(v.staff.map((s) => [s.id, s.name, s.profession, s.role, s.station_id]), [["u-nurse", "見本 看護師", "nurse", "lead", "ST-MIHON"], ["u-kakuu-jiro", "架空 次郎", "nurse", "accompanying", "ST-KAKUU"]]);
   assert.deepEqual(page.pageErrors, []);
 });
 
@@ -260,5 +319,30 @@ test("in English, in portrait: home, face sheet and a respite session", async ()
   await page.locator("[data-testid=n-respite-problems] li[data-code=respite_short]").filter({ hasText: "a respite use lasts at least 2 h (90 min)" }).waitFor();
   // The portrait layout does not scroll sideways.
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("the staff picker in English, in portrait: names with kana, the own station marked; the empty directory's note", async () => {
+  const page = await openApp({}, { lang: "en", viewport: PORTRAIT });
+  await newVisit(page, "nursing");
+  const staff = page.getByTestId("n-staff");
+  assert.match(await staff.innerText(), /Pick who was there/);
+  const pick = staff.getByTestId("n-staff-pick");
+  assert.equal(await pick.locator("optgroup").getAttribute("label"), "見本訪問看護ステーション（own station）");
+  await pick.selectOption({ label: "見本 夏子（みほん なつこ） associate nurse" });
+  const row = page.getByTestId("n-staff-row").nth(1);
+  assert.equal(await row.getByTestId("n-staff-profession").innerText(), "associate nurse");
+  assert.match(await row.getByTestId("n-staff-station").innerText(), /^Station: 見本訪問看護ステーション$/);
+  // Touch targets in the staff section at 820 px.
+  const small = await staff.locator("button, select").evaluateAll((els) => els.filter((e) => e.getBoundingClientRect().height < 44).length);
+  assert.equal(small, 0);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+
+  const empty = await openApp({ directory: { orgs: [], people: [] } }, { lang: "en", viewport: PORTRAIT });
+  await newVisit(empty, "handover");
+  assert.match(await empty.getByTestId("n-staff-no-directory").innerText(), /names can be picked after the first sync/);
+  // Without the directory the receiving station is typed (its name and code).
+  await empty.getByTestId("n-to_station-name").fill("架空訪問看護ステーション");
+  assert.equal(await empty.getByTestId("n-to_station-pick").count(), 0);
   assert.deepEqual(page.pageErrors, []);
 });

@@ -8,7 +8,7 @@ import { start, stop, openApp, calls, shot, PORTRAIT } from "./harness.mjs";
 before(start);
 after(stop);
 
-const OFFICE = { id: "u-office", username: "見本 事務", role: "office", org_id: "ST-MIHON" };
+const OFFICE = { id: "u-office", username: "mihon-jimu", role: "office", org_id: "ST-MIHON", name: "見本 事務", profession: null };
 const V = (n) => `a0000000-0000-4000-8000-00000000000${n}`;
 const HANA = "11111111-1111-4111-8111-111111111111";
 const TARO = "22222222-2222-4222-8222-222222222222";
@@ -25,6 +25,17 @@ test("office review: the month filter by default, flags as badges, filtering by 
   assert.deepEqual(flags3, ["unconfirmed", "instruction_expired"]);
   assert.match(await row(page, 3).innerText(), /架空 たろう\s+訪問看護\s+見本 看護師\s+1時間\s+提出済み\s+保護者未確認\s*指示書期間外/);
   assert.equal(await row(page, 1).locator("[data-flag]").count(), 0);
+  // Names, not account names: the header and the 担当 column.
+  assert.equal(await page.getByTestId("who").innerText(), "見本 事務（事務）");
+  assert.doesNotMatch(await page.locator("header").innerText(), /mihon-jimu/);
+  assert.doesNotMatch(await page.locator(".o-table").innerText(), /mihon-kango/);
+  // The station filter is picked by name from the directory.
+  assert.deepEqual((await page.locator("select[name=station] option").allInnerTexts()).slice(1), ["架空訪問看護ステーション", "見本訪問看護ステーション"]);
+  await page.locator("select[name=station]").selectOption({ label: "架空訪問看護ステーション" });
+  await page.getByTestId("o-empty").waitFor();
+  assert.equal((await lastFilter(page)).station, "ST-KAKUU");
+  await page.locator("select[name=station]").selectOption("");
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=o-row]").length === 5);
 
   await page.locator("select[name=kind]").selectOption("respite");
   await page.waitForFunction(() => document.querySelectorAll("[data-testid=o-row]").length === 2);
@@ -91,6 +102,7 @@ test("office detail: main fields and history; a history that needs the server sa
   assert.equal(h.length, 2);
   assert.match(h[0], /2026年11月10日\(火\) 16:10\s+見本 看護師\s+作成\s+tab-01/);
   assert.match(h[1], /2026年11月10日\(火\) 16:30\s+見本 看護師\s+変更/);
+  assert.doesNotMatch(h.join("\n"), /mihon-kango/, "the history shows names, not account names");
   await shot(page, "office-detail");
 
   await page.getByTestId("o-back").click();
@@ -141,4 +153,153 @@ test("office in English, portrait: labels, a refused approval's reason, history 
   assert.equal(await page.locator(`[data-testid=o-month-row][data-child="${TARO}"] [data-k=remaining]`).innerText(), "1 h 30 min over");
   assert.equal(await page.locator(`[data-testid=o-month-row][data-child="${HANA}"] [data-k=month]`).innerText(), "15 h");
   assert.deepEqual(page.pageErrors, []);
+});
+
+const person = (page, username) => page.locator(`[data-testid=o-person][data-username="${username}"]`);
+
+async function openPeople(page) {
+  await page.getByTestId("o-tab-people").click();
+  await page.getByTestId("o-person").first().waitFor();
+}
+
+test("people: the list shows names, kana, role, profession, state and devices; one's own account has no actions", async () => {
+  const page = await openApp({ user: OFFICE }, { viewport: PORTRAIT });
+  await openPeople(page);
+  assert.deepEqual(await page.getByTestId("o-person").evaluateAll((ps) => ps.map((p) => [p.dataset.username, p.dataset.state])), [
+    ["mihon-kango", "active"],
+    ["mihon-natsu", "one_time"],
+    ["mihon-hogosha", "active"],
+    ["mihon-jimu", "active"],
+    ["kakuu-taishoku", "disabled"],
+  ]);
+  const nurse = await person(page, "mihon-kango").innerText();
+  assert.match(nurse, /見本 看護師\s+みほん かんごし\s+看護師\s+職種: 看護師\s+有効/);
+  assert.match(nurse, /見本タブレット1 — 最終接続 2026年11月24日\(火\) 9:00/);
+  assert.match(await person(page, "mihon-natsu").innerText(), /職種: 准看護師\s+仮パスワード[\s\S]*端末なし/);
+  assert.match(await person(page, "kakuu-taishoku").getByTestId("o-person-state").innerText(), /無効/);
+  assert.equal(await person(page, "kakuu-taishoku").getByTestId("o-person-enable").count(), 1);
+  assert.equal(await person(page, "mihon-jimu").locator("button").count(), 0, "an office does not act on itself");
+  // Touch targets at 820 px portrait.
+  const small = await page.getByTestId("o-people").locator("button, select, input").evaluateAll((els) => els.filter((e) => e.getBoundingClientRect().height < 44).length);
+  assert.equal(small, 0);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  assert.equal(overflow, false, "nothing wider than the portrait screen");
+  await shot(page, "office-people");
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("people: adding a person shows the one-time password once with its expiry; problems sit by their fields; a taken name is refused", async () => {
+  const page = await openApp({ user: OFFICE });
+  await openPeople(page);
+  await page.getByTestId("o-person-add").click();
+  const form = page.getByTestId("o-person-form");
+  await form.locator("input[name=username]").fill("kakuu-haru");
+  await form.locator("input[name=name]").fill("");
+  await form.locator("input[name=kana]").fill("kakuu haru");
+  await page.getByTestId("o-person-create").click();
+  await form.locator("[data-testid=o-field-problem][data-field=name]").waitFor();
+  assert.match(await form.locator("[data-field=kana]").innerText(), /ひらがなかカタカナ/);
+  assert.equal(await page.getByTestId("o-otp").count(), 0);
+
+  await form.locator("input[name=name]").fill("架空 春子");
+  await form.locator("input[name=kana]").fill("かくう はるこ");
+  await form.locator("select[name=role]").selectOption("nurse");
+  await form.locator("select[name=profession]").selectOption("physiotherapist");
+  await form.locator("input[name=username]").fill("mihon-natsu");
+  await page.getByTestId("o-person-create").click();
+  await page.locator("[data-testid=error][data-code=username_taken]").waitFor();
+  assert.match(await page.getByTestId("error").innerText(), /アカウント名 mihon-natsu はすでに使われています/);
+
+  await form.locator("input[name=username]").fill("kakuu-haru");
+  await page.getByTestId("o-person-create").click();
+  const otp = page.getByTestId("o-otp");
+  await otp.waitFor();
+  assert.equal(await otp.getByTestId("o-otp-username").innerText(), "kakuu-haru");
+  assert.equal(await otp.getByTestId("o-otp-password").innerText(), "KARI-0001-MIHON");
+  assert.match(await otp.innerText(), /架空 春子 さんの仮パスワード/);
+  assert.match(await otp.getByTestId("o-otp-expires").innerText(), /有効期限 2026年12月1日\(火\) 10:00/);
+  assert.match(await otp.innerText(), /本人に直接手渡してください/);
+  assert.equal(await page.getByTestId("o-person-form").count(), 0, "the form closes");
+  const adds = await calls(page, "add_person");
+  assert.equal(adds.length, 3, "the refused tries went to the server too");
+  assert.deepEqual(adds.at(-1).args.person, { username: "kakuu-haru", role: "nurse", org_id: null, name: "架空 春子", kana: "かくう はるこ", profession: "physiotherapist" });
+  await person(page, "kakuu-haru").waitFor();
+  assert.equal(await person(page, "kakuu-haru").getAttribute("data-state"), "one_time");
+  await otp.evaluate((el) => el.scrollIntoView({ block: "center" }));
+  await shot(page, "office-people-one-time");
+  await page.getByTestId("o-otp-close").click();
+  assert.equal(await page.getByTestId("o-otp").count(), 0, "shown once: gone once closed");
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("people: disabling asks first (devices stop, unsent records to quarantine), then the state changes; enable, reset, change", async () => {
+  const page = await openApp({ user: OFFICE });
+  await openPeople(page);
+  const nurse = person(page, "mihon-kango");
+  await nurse.getByTestId("o-person-disable").click();
+  const confirm = nurse.getByTestId("o-disable-confirm");
+  const text = await confirm.innerText();
+  assert.match(text, /見本 看護師 さんのアカウントを停止しますか/);
+  assert.match(text, /端末（2 台）はすべてすぐに使えなくなります/);
+  assert.match(text, /隔離/);
+  await confirm.getByTestId("o-disable-no").click();
+  assert.equal((await calls(page, "disable_person")).length, 0, "cancel sends nothing");
+  await nurse.getByTestId("o-person-disable").click();
+  await nurse.getByTestId("o-disable-yes").click();
+  await page.getByTestId("o-people-notice").waitFor();
+  assert.match(await page.getByTestId("o-people-notice").innerText(), /見本 看護師 さんを停止しました（端末 2 台を停止）/);
+  await page.locator('[data-testid=o-person][data-username="mihon-kango"][data-state=disabled]').waitFor();
+  assert.equal(await nurse.locator("[data-testid=o-device][data-revoked=true]").count(), 2);
+  assert.deepEqual((await calls(page, "disable_person")).map((c) => c.args), [{ username: "mihon-kango" }]);
+
+  await nurse.getByTestId("o-person-enable").click();
+  await page.locator('[data-testid=o-person][data-username="mihon-kango"][data-state=active]').waitFor();
+
+  await person(page, "mihon-natsu").getByTestId("o-person-reset").click();
+  const resetConfirm = person(page, "mihon-natsu").getByTestId("o-reset-confirm");
+  assert.match(await resetConfirm.innerText(), /見本 夏子 さんに新しい仮パスワードを発行しますか[\s\S]*端末はすべてもう一度ログインが必要/);
+  assert.equal((await calls(page, "reset_person_password")).length, 0, "nothing is sent before the confirmation");
+  await resetConfirm.getByTestId("o-reset-yes").click();
+  await page.getByTestId("o-otp").waitFor();
+  assert.deepEqual((await calls(page, "reset_person_password")).map((c) => c.args), [{ username: "mihon-natsu" }]);
+  assert.equal(await person(page, "mihon-natsu").getByTestId("o-reset-confirm").count(), 0, "the confirmation closes");
+  assert.match(await page.getByTestId("o-otp").innerText(), /見本 夏子 さんの仮パスワード[\s\S]*KARI-0001-MIHON/);
+
+  const natsu = person(page, "mihon-natsu");
+  await natsu.getByTestId("o-person-edit").click();
+  const edit = natsu.getByTestId("o-person-edit-form");
+  await edit.locator("input[name=kana]").fill("");
+  await edit.getByTestId("o-person-save").click();
+  await edit.locator("[data-testid=o-field-problem][data-field=kana]").waitFor();
+  await edit.locator("input[name=kana]").fill("みほん なつこ");
+  await edit.locator("input[name=name]").fill("見本 夏美");
+  await edit.locator("select[name=profession]").selectOption("nurse");
+  await edit.getByTestId("o-person-save").click();
+  await page.getByText("見本 夏美 さんを変更しました").waitFor();
+  // The list reloads from the server with the new name.
+  await natsu.locator("[data-testid=o-person-name]", { hasText: "見本 夏美" }).waitFor();
+  assert.equal(await natsu.getByTestId("o-person-kana").innerText(), "みほん なつこ");
+  assert.deepEqual((await calls(page, "change_person")).at(-1).args, { username: "mihon-natsu", change: { name: "見本 夏美", kana: null, role: null, profession: "nurse", org_id: null } });
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("people in English: a refusal is shown in English, and offline the list says it needs the server", async () => {
+  const page = await openApp({ user: OFFICE }, { lang: "en", viewport: PORTRAIT });
+  await openPeople(page);
+  assert.equal(await page.getByTestId("o-tab-people").innerText(), "People");
+  assert.match(await person(page, "mihon-natsu").innerText(), /nurse\s+Profession: associate nurse\s+One-time password/);
+  assert.match(await person(page, "mihon-kango").innerText(), /見本タブレット1 — last seen Tue 24 Nov 2026 9:00/);
+  await shot(page, "office-people-en");
+  // A refusal from the server (the fake refuses acting on a missing account as not_found).
+  await page.evaluate(() => window.__FAKE__.s.data.people.people.splice(1, 1));
+  await person(page, "mihon-natsu").getByTestId("o-person-disable").click();
+  await person(page, "mihon-natsu").getByTestId("o-disable-yes").click();
+  await page.locator("[data-testid=error][data-code=not_found]").waitFor();
+  assert.match(await page.getByTestId("error").innerText(), /no account mihon-natsu/);
+  assert.equal(await person(page, "mihon-natsu").getByTestId("o-disable-confirm").count(), 1, "the confirmation stays after a failure");
+
+  const off = await openApp({ user: OFFICE, sync: { online: false, pending: 0, rejected: [], removed: [], lastSyncAt: null, progress: null } }, { lang: "en" });
+  await off.getByTestId("o-tab-people").click();
+  await off.locator("[data-testid=error][data-code=offline]").waitFor();
+  assert.match(await off.getByTestId("error").innerText(), /managing people needs a connection/);
 });

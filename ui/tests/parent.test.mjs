@@ -61,7 +61,7 @@ test("parent: confirming a session sends the typed name and the row shows confir
   const hana = child(page, HANA);
   await hana.getByTestId("p-confirm").click();
   const name = page.locator("input[name=confirm-name]");
-  assert.equal(await name.inputValue(), "見本 保護者", "prefilled from the account");
+  assert.equal(await name.inputValue(), "見本 花子", "prefilled with the guardian on the child's face sheet, not the account name");
   await name.fill("");
   await page.getByTestId("p-confirm-submit").click();
   await page.getByText("お名前を入れてください").waitFor();

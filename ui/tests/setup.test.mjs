@@ -10,7 +10,7 @@ test("first run: login with the server address, then a PIN; a wrong password is 
   const page = await openApp({ user: null, serverUrl: null, pin: null });
   await page.getByTestId("login-form").waitFor();
   await shot(page, "login");
-  await page.locator("input[name=username]").fill("見本 看護師");
+  await page.locator("input[name=username]").fill("mihon-kango");
   await page.locator("input[name=password]").fill("wrong");
   await page.getByTestId("login-submit").click();
   await page.getByText("ユーザー名またはパスワードが違います").waitFor();
@@ -20,7 +20,7 @@ test("first run: login with the server address, then a PIN; a wrong password is 
   await page.getByTestId("login-submit").click();
   await page.getByTestId("pin-form").waitFor();
   const [login] = (await calls(page, "login")).slice(-1);
-  assert.deepEqual(login.args, { serverUrl: "http://127.0.0.1:8080", username: "見本 看護師", password: "mihon-nurse" });
+  assert.deepEqual(login.args, { serverUrl: "http://127.0.0.1:8080", username: "mihon-kango", password: "mihon-nurse", newPassword: null });
 
   await page.locator("input[name=pin]").fill("12");
   await page.locator("input[name=pin-again]").fill("12");
@@ -36,7 +36,7 @@ test("first run: login with the server address, then a PIN; a wrong password is 
   await page.locator("input[name=pin-again]").fill("2468");
   await page.getByTestId("pin-submit").click();
   await page.getByTestId("who").waitFor();
-  assert.match(await page.getByTestId("who").innerText(), /見本 看護師（看護師）/);
+  assert.equal(await page.getByTestId("who").innerText(), "見本 看護師（看護師）", "the display name, not the account name mihon-kango");
   assert.deepEqual(page.pageErrors, []);
 });
 
@@ -105,4 +105,94 @@ test("sync line: the records removed because the account may no longer read a ch
   const none = await openApp({ sync: baseSync });
   await none.getByTestId("sync-bar").waitFor();
   assert.equal(await none.getByTestId("sync-removed").count(), 0, "no notice without removals");
+});
+
+const NEWCOMER = { id: "u-newcomer", username: "kakuu-shinjin", role: "nurse", org_id: "ST-MIHON", name: "架空 新人", profession: "nurse" };
+
+async function login(page, username, password) {
+  await page.locator("input[name=username]").fill(username);
+  await page.locator("input[name=password]").fill(password);
+  await page.getByTestId("login-submit").click();
+}
+
+test("a one-time password: a new one is asked for twice; a mismatch is caught before sending, the server's problem is shown by the field; then the PIN", async () => {
+  const page = await openApp({ user: null, serverUrl: null, pin: null });
+  await login(page, "kakuu-shinjin", "KARI-2468-MIHON");
+  await page.getByTestId("login-one-time").waitFor();
+  const box = await page.getByTestId("login-one-time").innerText();
+  assert.match(box, /新しいパスワードを決めてください/);
+  assert.match(box, /仮パスワード/);
+  assert.equal(await page.getByTestId("error").count(), 0, "the request for a new password is not shown as an error");
+  assert.equal(await page.getByTestId("login-submit").innerText(), "パスワードを決めてログイン");
+  assert.deepEqual((await calls(page, "login")).map((c) => c.args.newPassword), [null]);
+  await page.getByTestId("login-one-time").evaluate((el) => el.scrollIntoView({ block: "center" }));
+  await shot(page, "login-one-time");
+
+  await page.locator("input[name=new-password]").fill("mihon-atarashii-1");
+  await page.locator("input[name=new-password-again]").fill("mihon-atarashii-2");
+  await page.getByTestId("login-submit").click();
+  await page.getByTestId("new-password-mismatch").waitFor();
+  assert.equal((await calls(page, "login")).length, 1, "a mismatch is caught before calling the backend");
+
+  await page.locator("input[name=new-password]").fill("mijikai");
+  await page.locator("input[name=new-password-again]").fill("mijikai");
+  await page.getByTestId("login-submit").click();
+  const problem = page.getByTestId("new-password-problem");
+  await problem.waitFor();
+  assert.equal(await problem.getAttribute("data-code"), "too_short");
+  assert.match(await problem.innerText(), /12文字以上/);
+  assert.equal(await page.getByTestId("new-password-mismatch").count(), 0);
+  // The problem sits right under the new password field.
+  const below = await page.locator("input[name=new-password]").evaluate((el) => el.closest("label").nextElementSibling?.dataset.testid);
+  assert.equal(below, "new-password-problem");
+
+  await page.locator("input[name=new-password]").fill("mihon-atarashii-pw");
+  await page.locator("input[name=new-password-again]").fill("mihon-atarashii-pw");
+  await page.getByTestId("login-submit").click();
+  await page.getByTestId("pin-form").waitFor();
+  const last = (await calls(page, "login")).at(-1).args;
+  assert.deepEqual(last, { serverUrl: "http://127.0.0.1:8080", username: "kakuu-shinjin", password: "KARI-2468-MIHON", newPassword: "mihon-atarashii-pw" });
+  await page.locator("input[name=pin]").fill("2468");
+  await page.locator("input[name=pin-again]").fill("2468");
+  await page.getByTestId("pin-submit").click();
+  assert.equal(await page.getByTestId("who").innerText(), "架空 新人（看護師）");
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("a disabled account and an expired one-time password are told plainly, in Japanese and in English", async () => {
+  const accounts = [
+    { user: { ...NEWCOMER, username: "kakuu-teishi" }, password: "kakuu-teishi-pw", disabled: true },
+    { user: NEWCOMER, password: "KARI-1357-MIHON", oneTime: true, expired: true },
+  ];
+  const page = await openApp({ user: null, serverUrl: null, pin: null, accounts });
+  await login(page, "kakuu-teishi", "kakuu-teishi-pw");
+  await page.getByTestId("login-help").waitFor();
+  assert.equal(await page.getByTestId("error").getAttribute("data-code"), "account_disabled");
+  assert.match(await page.getByTestId("login-help").innerText(), /停止されています。事業所の事務担当に確認してください/);
+  await login(page, "kakuu-shinjin", "KARI-1357-MIHON");
+  await page.locator("[data-testid=login-help][data-code=one_time_password_expired]").waitFor();
+  assert.match(await page.getByTestId("login-help").innerText(), /有効期限が切れています/);
+  assert.equal(await page.getByTestId("login-one-time").count(), 0, "no new password is asked for an expired one");
+
+  const en = await openApp({ user: null, serverUrl: null, pin: null, accounts }, { lang: "en", viewport: PORTRAIT });
+  await login(en, "kakuu-shinjin", "KARI-1357-MIHON");
+  await en.locator("[data-testid=login-help][data-code=one_time_password_expired]").waitFor();
+  assert.match(await en.getByTestId("login-help").innerText(), /The one-time password has expired\. Ask your office/);
+  assert.match(await en.getByTestId("error").innerText(), /the one-time password has expired/);
+  await login(en, "kakuu-teishi", "kakuu-teishi-pw");
+  await en.locator("[data-testid=login-help][data-code=account_disabled]").waitFor();
+  assert.match(await en.getByTestId("login-help").innerText(), /This account is disabled/);
+});
+
+test("a one-time login in English, in portrait: the explanation, and the server's problem in English", async () => {
+  const page = await openApp({ user: null, serverUrl: null, pin: null }, { lang: "en", viewport: PORTRAIT });
+  await login(page, "kakuu-shinjin", "KARI-2468-MIHON");
+  await page.getByTestId("login-one-time").waitFor();
+  assert.match(await page.getByTestId("login-one-time").innerText(), /Choose your own password[\s\S]*one-time password from the office/);
+  await page.locator("input[name=new-password]").fill("KARI-2468-MIHON");
+  await page.locator("input[name=new-password-again]").fill("KARI-2468-MIHON");
+  await page.getByTestId("login-submit").click();
+  await page.locator("[data-testid=new-password-problem][data-code=same_as_old]").waitFor();
+  assert.equal(await page.getByTestId("new-password-problem").innerText(), "the new password must differ from the one-time one");
+  assert.equal(await page.getByTestId("login-form").count(), 1);
 });

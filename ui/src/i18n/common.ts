@@ -48,6 +48,15 @@ const ja = {
   sync_push: "送信",
   sync_pull: "受信",
   fy: "年度",
+  one_time_title: "新しいパスワードを決めてください",
+  one_time_lead: "いま入れたのは事務から渡された仮パスワード（一度だけ使えるもの）です。ご自分だけが知る新しいパスワードを2回入れてください。次からはそのパスワードでログインします。",
+  new_password: "新しいパスワード",
+  new_password_again: "新しいパスワード（確認）",
+  new_password_hint: "12文字以上。他人に教えないでください",
+  new_password_mismatch: "2回入れた新しいパスワードが一致しません",
+  set_password_login: "パスワードを決めてログイン",
+  login_disabled_help: "このアカウントは停止されています。事業所の事務担当に確認してください。",
+  login_expired_help: "仮パスワードの有効期限が切れています。事業所の事務担当に新しい仮パスワードを発行してもらってください。",
 } as const;
 
 const en: Record<keyof typeof ja, string> = {
@@ -99,6 +108,15 @@ const en: Record<keyof typeof ja, string> = {
   sync_push: "sending",
   sync_pull: "receiving",
   fy: "fiscal year",
+  one_time_title: "Choose your own password",
+  one_time_lead: "The password you entered is a one-time password from the office. Enter a new password of your own twice; from now on you log in with it.",
+  new_password: "New password",
+  new_password_again: "New password again",
+  new_password_hint: "At least 12 characters. Tell no one.",
+  new_password_mismatch: "The two new passwords differ",
+  set_password_login: "Set password and log in",
+  login_disabled_help: "This account is disabled. Please ask your office.",
+  login_expired_help: "The one-time password has expired. Ask your office to issue a new one.",
 };
 
 export const common = { ja, en };

@@ -35,8 +35,6 @@ const ja = {
   n_start_time: "開始時刻",
   n_end_time: "終了時刻",
   n_staff: "訪問者",
-  n_staff_name: "氏名",
-  n_staff_code: "職員コード",
   n_profession: "職種",
   n_role: "役割",
   n_station_code: "事業所コード",
@@ -103,6 +101,14 @@ const ja = {
   n_signature: "署名（指で書いてください）",
   n_clear: "書き直す",
   n_call: "電話",
+  n_staff_pick: "訪問者を選ぶ",
+  n_staff_pick_none: "— 名前を選んでください —",
+  n_staff_own: "自事業所",
+  n_staff_other_name: "名簿にない人の氏名",
+  n_staff_other_add: "この名前で追加",
+  n_staff_no_directory: "職員名簿はまだありません。最初の同期のあとで名前から選べるようになります。それまでは氏名を入力して追加できます。",
+  n_staff_station: "所属",
+  n_to_station_pick: "引き継ぐ先の事業所を選ぶ",
 } as const;
 
 const en: Record<keyof typeof ja, string> = {
@@ -141,8 +147,6 @@ const en: Record<keyof typeof ja, string> = {
   n_start_time: "Start time",
   n_end_time: "End time",
   n_staff: "Staff present",
-  n_staff_name: "Name",
-  n_staff_code: "Staff code",
   n_profession: "Profession",
   n_role: "Role",
   n_station_code: "Station code",
@@ -209,6 +213,14 @@ const en: Record<keyof typeof ja, string> = {
   n_signature: "Signature (draw with a finger)",
   n_clear: "Clear",
   n_call: "Call",
+  n_staff_pick: "Pick who was there",
+  n_staff_pick_none: "— choose a name —",
+  n_staff_own: "own station",
+  n_staff_other_name: "Name of someone not listed",
+  n_staff_other_add: "Add this name",
+  n_staff_no_directory: "No staff list yet: names can be picked after the first sync. Until then, type a name to add someone.",
+  n_staff_station: "Station",
+  n_to_station_pick: "Pick the station taking over",
 };
 
 export const nurse = { ja, en };

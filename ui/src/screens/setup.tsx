@@ -2,7 +2,7 @@
 // open with the PIN.
 import { useState } from "preact/hooks";
 import type { AppStatus } from "../bindings";
-import { call } from "../api";
+import { ApiError, call, problemText } from "../api";
 import { t } from "../i18n";
 import { ErrorBox, Field } from "../ui";
 
@@ -10,19 +10,43 @@ export function LoginScreen({ status, onDone }: { status: AppStatus; onDone: (s:
   const [serverUrl, setServerUrl] = useState(status.default_server_url ?? "");
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
+  // Set once the server said the password is a one-time one: then a new one is asked, twice.
+  const [oneTime, setOneTime] = useState(false);
+  const [newPassword, setNewPassword] = useState("");
+  const [newAgain, setNewAgain] = useState("");
+  const [mismatch, setMismatch] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
     setError(null);
+    if (oneTime && newPassword !== newAgain) return setMismatch(true);
+    setMismatch(false);
+    setBusy(true);
     try {
-      onDone(await call("login", { serverUrl, username, password, newPassword: null }));
+      onDone(await call("login", { serverUrl, username, password, newPassword: oneTime ? newPassword : null }));
     } catch (err) {
-      setError(err);
+      const e = ApiError.from(err);
+      if (e.code === "password_change_required") {
+        setOneTime(true);
+        setError(null);
+      } else {
+        if (e.code === "one_time_password_expired" || e.code === "account_disabled") setOneTime(false);
+        setError(e);
+      }
     } finally {
       setBusy(false);
     }
+  };
+  const e = error ? ApiError.from(error) : null;
+  const newProblems = e?.problems().filter((p) => p.field === "new_password") ?? [];
+  const otherError = e && !(newProblems.length && newProblems.length === e.problems().length) ? e : null;
+  const help = e?.code === "account_disabled" ? t("login_disabled_help") : e?.code === "one_time_password_expired" ? t("login_expired_help") : null;
+  const resetOneTime = () => {
+    setOneTime(false);
+    setNewPassword("");
+    setNewAgain("");
+    setMismatch(false);
   };
   return (
     <form class="card narrow" onSubmit={submit} data-testid="login-form">
@@ -32,14 +56,41 @@ export function LoginScreen({ status, onDone }: { status: AppStatus; onDone: (s:
         <input name="server" type="url" inputMode="url" value={serverUrl} onInput={(e) => setServerUrl(e.currentTarget.value)} required />
       </Field>
       <Field label={t("username")}>
-        <input name="username" autoComplete="username" value={username} onInput={(e) => setUsername(e.currentTarget.value)} required />
+        <input name="username" autoComplete="username" value={username} onInput={(e) => (setUsername(e.currentTarget.value), resetOneTime())} required />
       </Field>
       <Field label={t("password")}>
-        <input name="password" type="password" autoComplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
+        <input name="password" type="password" autoComplete="current-password" value={password} onInput={(e) => (setPassword(e.currentTarget.value), resetOneTime())} required />
       </Field>
-      <ErrorBox error={error} />
+      {oneTime && (
+        <div class="one-time" data-testid="login-one-time" role="region" aria-label={t("one_time_title")}>
+          <h2>{t("one_time_title")}</h2>
+          <p>{t("one_time_lead")}</p>
+          <Field label={t("new_password")} hint={t("new_password_hint")}>
+            <input name="new-password" type="password" autoComplete="new-password" autoFocus value={newPassword} onInput={(e) => setNewPassword(e.currentTarget.value)} required />
+          </Field>
+          {newProblems.map((p) => (
+            <p class="field-problem" role="alert" data-testid="new-password-problem" data-code={p.code}>
+              {problemText(p)}
+            </p>
+          ))}
+          <Field label={t("new_password_again")}>
+            <input name="new-password-again" type="password" autoComplete="new-password" value={newAgain} onInput={(e) => setNewAgain(e.currentTarget.value)} required />
+          </Field>
+          {mismatch && (
+            <div class="error" role="alert" data-testid="new-password-mismatch">
+              {t("new_password_mismatch")}
+            </div>
+          )}
+        </div>
+      )}
+      <ErrorBox error={otherError} />
+      {help && (
+        <p class="warning" data-testid="login-help" data-code={e?.code}>
+          {help}
+        </p>
+      )}
       <button class="primary" type="submit" disabled={busy} data-testid="login-submit">
-        {busy ? t("logging_in") : t("login")}
+        {busy ? t("logging_in") : oneTime ? t("set_password_login") : t("login")}
       </button>
       {status.demo_hint && <p class="hint" data-testid="demo-hint">{status.demo_hint}</p>}
     </form>

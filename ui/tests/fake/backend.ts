@@ -9,6 +9,7 @@ import { nurseCommands } from "./nurse";
 import { parentCommands } from "./parent";
 import { officeCommands } from "./office";
 import { sharedCommands } from "./shared";
+import { peopleCommands } from "./people";
 
 export type { Scenario };
 type Cmd = keyof Commands;
@@ -30,6 +31,17 @@ const commonCommands: Handlers = {
     const account = b.s.accounts.find((x) => x.user.username === a.username && x.password === a.password);
     if (!a.serverUrl.startsWith("http")) fail("invalid", `サーバーのアドレス ${a.serverUrl} が正しくありません`, `invalid server address ${a.serverUrl}`);
     if (!account) fail("bad_credentials", "ユーザー名またはパスワードが違います", "wrong username or password");
+    if (account.disabled) fail("account_disabled", "このアカウントは停止されています", "this account is disabled");
+    if (account.oneTime) {
+      if (account.expired) fail("one_time_password_expired", "仮パスワードの有効期限が切れています", "the one-time password has expired");
+      if (a.newPassword === null) fail("password_change_required", "仮パスワードです。新しいパスワードを決めてください", "this is a one-time password; choose a new one");
+      // Like the server's rule, roughly: long enough and not the one-time password again.
+      const np = a.newPassword;
+      if (np.length < 12) fail("invalid", "入力内容に問題があります", "the input is invalid", [{ field: "new_password", code: "too_short", ja: `パスワードは12文字以上にしてください（${np.length}文字）`, en: `a password needs at least 12 characters (${np.length})` }]);
+      if (np === account.password) fail("invalid", "入力内容に問題があります", "the input is invalid", [{ field: "new_password", code: "same_as_old", ja: "仮パスワードとは別のものにしてください", en: "the new password must differ from the one-time one" }]);
+      account.password = np;
+      account.oneTime = false;
+    }
     b.s.user = account.user;
     b.s.serverUrl = a.serverUrl;
     return b.status();
@@ -58,6 +70,7 @@ const commonCommands: Handlers = {
     b.s.sync.lastSyncAt = b.s.today.now;
     return b.syncView();
   },
+  directory: (b) => b.s.directory,
   labels: () => labels as Commands["labels"]["result"],
   templates: () => templates as Commands["templates"]["result"],
 };
@@ -67,7 +80,7 @@ export class FakeBackend {
   private handlers: Handlers;
   constructor(overrides: Partial<Scenario>) {
     this.s = { ...baseScenario(), ...overrides };
-    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands };
+    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands };
   }
 
   async handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {

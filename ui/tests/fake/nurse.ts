@@ -147,7 +147,7 @@ export const nurseCommands: Handlers = {
       actual_start: null,
       actual_end: null,
       outcome: "done",
-      staff: [{ id: u.id, name: u.username, profession: "nurse", role: "lead", station_id: STATION.id }],
+      staff: [{ id: u.id, name: u.name || u.username, profession: "nurse", role: "lead", station_id: STATION.id }],
       vitals: [],
       care: [],
       note: { subjective: "", objective: "", assessment: "", plan: "" },

@@ -20,8 +20,9 @@ const entry = (id: string, username: string, device_id: string, at: string, acti
 
 /** Who changed what, when (oldest first). Visit …3 has none: its history needs the server. */
 const HISTORY: Record<string, AuditEntry[]> = {
-  [ID(1)]: [entry(ID(1), "見本 看護師", "tab-01", "2026-11-10T16:10", "created", "9f1c"), entry(ID(1), "見本 看護師", "tab-01", "2026-11-10T16:30", "changed", "a27d")],
-  [ID(2)]: [entry(ID(2), "見本 看護師", "tab-01", "2026-11-17T11:05", "created", "3b80"), entry(ID(2), "見本 事務", "office-01", "2026-11-18T09:00", "changed", "c4e2")],
+  // The audit log keeps account names; the screen shows people's names where it knows them.
+  [ID(1)]: [entry(ID(1), "mihon-kango", "tab-01", "2026-11-10T16:10", "created", "9f1c"), entry(ID(1), "mihon-kango", "tab-01", "2026-11-10T16:30", "changed", "a27d")],
+  [ID(2)]: [entry(ID(2), "mihon-kango", "tab-01", "2026-11-17T11:05", "created", "3b80"), entry(ID(2), "mihon-jimu", "office-01", "2026-11-18T09:00", "changed", "c4e2")],
 };
 // As an older app's core would have sent it: only `message`, both languages in one string.
 const HISTORY_OFFLINE = { code: "offline", message: "サーバーに接続できないため履歴を読めません / cannot reach the server to read the history", ja: "", en: "", problems: [] };

@@ -1,11 +1,11 @@
 // Parts of the visit form: respite numbers, equipment checklist, handover, guardian confirmation.
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { CheckStatus, RespitePreview, Station, Visit } from "../../bindings";
+import type { CheckStatus, Directory, RespitePreview, Station, Visit } from "../../bindings";
 import { call, problemText } from "../../api";
 import { useApp } from "../../context";
 import { fmtMinutes, fmtTime, label, lang, t } from "../../i18n";
 import { ErrorBox, Field, useLoad } from "../../ui";
-import { nowJst, uid } from "./util";
+import { nowJst, orgName, uid } from "./util";
 import type { Set } from "./visit";
 
 /** Remaining respite hours before and after this session, from the backend, with its problems. */
@@ -141,25 +141,50 @@ export function ChecklistPart({ v, set }: { v: Visit; set: Set }) {
 }
 
 /** The accompanied handover: the two stations, topics, sign-off by both nurses. */
-export function HandoverPart({ v, set }: { v: Visit; set: Set }) {
+export function HandoverPart({ v, set, dir }: { v: Visit; set: Set; dir: Directory | null }) {
   const h = v.handover!;
   const upd = (p: Partial<NonNullable<Visit["handover"]>>) => set((x) => ({ ...x, handover: { ...x.handover!, ...p } }));
   const station = (which: "from_station" | "to_station", p: Partial<Station>) => upd({ [which]: { ...h[which], ...p } });
+  const stations = (dir?.orgs ?? []).filter((o) => o.kind === "station" && o.id !== h.from_station.id);
   return (
     <div class="card" data-testid="n-handover">
       <h2>{t("n_handover")}</h2>
       <div class="n-cols">
-        {(["from_station", "to_station"] as const).map((w) => (
-          <div key={w}>
-            <h3>{t(w === "from_station" ? "n_from_station" : "n_to_station")}</h3>
-            <Field label={t("n_station_code")}>
-              <input value={h[w].id} data-testid={`n-${w}-id`} onInput={(e) => station(w, { id: (e.target as HTMLInputElement).value })} />
+        <div>
+          <h3>{t("n_from_station")}</h3>
+          <p data-testid="n-from_station-name">{h.from_station.name || orgName(dir, h.from_station.id)}</p>
+        </div>
+        <div>
+          <h3>{t("n_to_station")}</h3>
+          {stations.length > 0 ? (
+            <Field label={t("n_to_station_pick")}>
+              <select
+                value={h.to_station.id}
+                data-testid="n-to_station-pick"
+                onChange={(e) => {
+                  const o = stations.find((x) => x.id === (e.target as HTMLSelectElement).value);
+                  // The staff of the station no longer taking over leave the list of choices, not the visit.
+                  upd({ to_station: o ? { id: o.id, name: o.name } : { id: "", name: "" } });
+                }}
+              >
+                <option value="">{t("n_staff_pick_none")}</option>
+                {stations.map((o) => (
+                  <option value={o.id}>{o.name || o.id}</option>
+                ))}
+              </select>
             </Field>
-            <Field label={t("n_station_name")}>
-              <input value={h[w].name} data-testid={`n-${w}-name`} onInput={(e) => station(w, { name: (e.target as HTMLInputElement).value })} />
-            </Field>
-          </div>
-        ))}
+          ) : (
+            // No directory yet (offline before the first sync): the station is typed.
+            <>
+              <Field label={t("n_station_name")}>
+                <input value={h.to_station.name} data-testid="n-to_station-name" onInput={(e) => station("to_station", { name: (e.target as HTMLInputElement).value })} />
+              </Field>
+              <Field label={t("n_station_code")}>
+                <input value={h.to_station.id} data-testid="n-to_station-id" onInput={(e) => station("to_station", { id: (e.target as HTMLInputElement).value })} />
+              </Field>
+            </>
+          )}
+        </div>
       </div>
       <h3>{t("n_topics")}</h3>
       {h.topics.map((tp) => (
@@ -180,14 +205,14 @@ export function HandoverPart({ v, set }: { v: Visit; set: Set }) {
       </button>
       <h3>{t("n_sign_offs")}</h3>
       <div class="n-cols">
-        <SignOffBox v={v} which="from_sign_off" stationId={h.from_station.id} onSign={(s) => upd({ from_sign_off: s })} />
-        <SignOffBox v={v} which="to_sign_off" stationId={h.to_station.id} onSign={(s) => upd({ to_sign_off: s })} />
+        <SignOffBox v={v} dir={dir} which="from_sign_off" stationId={h.from_station.id} onSign={(s) => upd({ from_sign_off: s })} />
+        <SignOffBox v={v} dir={dir} which="to_sign_off" stationId={h.to_station.id} onSign={(s) => upd({ to_sign_off: s })} />
       </div>
     </div>
   );
 }
 
-function SignOffBox({ v, which, stationId, onSign }: { v: Visit; which: "from_sign_off" | "to_sign_off"; stationId: string; onSign: (s: NonNullable<Visit["handover"]>["from_sign_off"]) => void }) {
+function SignOffBox({ v, dir, which, stationId, onSign }: { v: Visit; dir: Directory | null; which: "from_sign_off" | "to_sign_off"; stationId: string; onSign: (s: NonNullable<Visit["handover"]>["from_sign_off"]) => void }) {
   const signed = v.handover![which];
   const candidates = v.staff.filter((s) => s.station_id === stationId);
   const list = candidates.length ? candidates : v.staff;
@@ -206,7 +231,7 @@ function SignOffBox({ v, which, stationId, onSign }: { v: Visit; which: "from_si
           <select value={pick} data-testid={`n-${which}-who`} onChange={(e) => setPick(Number((e.target as HTMLSelectElement).value))}>
             {list.map((s, i) => (
               <option key={i} value={i}>
-                {s.name || s.id} ({s.station_id})
+                {s.name}（{orgName(dir, s.station_id)}）
               </option>
             ))}
           </select>

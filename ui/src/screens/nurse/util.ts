@@ -1,4 +1,5 @@
 // Small helpers of the nurse screens (no rules: the backend owns those).
+import type { Directory } from "../../bindings";
 export { nowJst, ALL } from "../../shared";
 
 /** A `YYYY-MM-DDTHH:MM` (JST) → epoch ms. */
@@ -13,3 +14,6 @@ export function num(s: string): number | null {
 }
 
 export const uid = () => crypto.randomUUID();
+
+/** An organisation's name from the directory, else its code (names come with the first sync). */
+export const orgName = (dir: Directory | null, id: string) => dir?.orgs.find((o) => o.id === id)?.name || id;

@@ -1,12 +1,12 @@
 // Record a visit: kind, times with a running timer, staff, vitals, care, SOAP, outcome; respite
 // numbers, checklist, handover and guardian confirmation. Save shows the backend's problems.
 import { useEffect, useState } from "preact/hooks";
-import type { CareGiven, CareItem, StaffMember, Visit, VisitRow, VitalReading } from "../../bindings";
+import type { CareGiven, CareItem, Directory, Org, Person, StaffMember, Visit, VisitRow, VitalReading } from "../../bindings";
 import { ApiError, call } from "../../api";
 import { useApp } from "../../context";
 import { fmtMinutes, label, t } from "../../i18n";
 import { ErrorBox, Field, useLoad } from "../../ui";
-import { jstMs, nowJst, num, uid } from "./util";
+import { jstMs, nowJst, num, orgName, uid } from "./util";
 import { InstructionWarning } from "./home";
 import { ChecklistPart, GuardianPart, HandoverPart, RespitePart } from "./parts";
 
@@ -28,6 +28,8 @@ export function VisitForm({ initial, saved, onDone }: { initial: Visit; saved: b
   const [isSaved, setSaved] = useState(saved);
   const [busy, setBusy] = useState(false);
   const sheet = useLoad(() => call("child_sheet", { id: v.child_id }), [v.child_id]);
+  // The organisation as last synced: staff are picked from it by name.
+  const dir = useLoad(() => call("directory", {}), []);
   const [day, setDay] = useState((initial.actual_start ?? initial.scheduled_start ?? status.today.date).slice(0, 10));
 
   const save = async () => {
@@ -77,7 +79,7 @@ export function VisitForm({ initial, saved, onDone }: { initial: Visit; saved: b
             {label(labels.status, v.status)}
           </span>
           <span class="muted">
-            {v.station.name}
+            {v.station.name || orgName(dir.data, v.station.id)}
           </span>
         </div>
         <div class="n-form-grid">
@@ -108,12 +110,12 @@ export function VisitForm({ initial, saved, onDone }: { initial: Visit; saved: b
       {sheet.data && <InstructionWarning state={sheet.data.instruction_state} />}
       <Times v={v} set={set} day={day} setDay={setDay} />
       {v.kind === "respite" && <RespitePart v={v} />}
-      <StaffPart v={v} set={set} />
+      <StaffPart v={v} set={set} dir={dir.data} />
       <VitalsPart v={v} set={set} />
       <CarePart v={v} set={set} items={(child?.score ?? []).map((s) => s.item)} />
       <SoapPart v={v} set={set} />
       <ChecklistPart v={v} set={set} />
-      {v.kind === "handover" && v.handover && <HandoverPart v={v} set={set} />}
+      {v.kind === "handover" && v.handover && <HandoverPart v={v} set={set} dir={dir.data} />}
       <GuardianPart v={v} set={set} />
 
       <div class="card n-savebar" data-testid="n-savebar">
@@ -203,52 +205,117 @@ function Times({ v, set, day, setDay }: { v: Visit; set: Set; day: string; setDa
   );
 }
 
-function StaffPart({ v, set }: { v: Visit; set: Set }) {
+/** The people who may be picked as staff: the visit's station first, then (handover only) the
+ * station taking over, or every other station while none is chosen. Only people with a
+ * profession (nurses, therapists …), sorted as the directory is (by kana). */
+function staffGroups(dir: Directory, v: Visit): { org: Org | undefined; id: string; people: Person[] }[] {
+  const others = v.kind === "handover" ? (v.handover?.to_station.id ? [v.handover.to_station.id] : dir.orgs.filter((o) => o.kind === "station" && o.id !== v.station.id).map((o) => o.id)) : [];
+  return [v.station.id, ...others.filter((id) => id !== v.station.id)].map((id) => ({
+    id,
+    org: dir.orgs.find((o) => o.id === id),
+    people: dir.people.filter((p) => p.org_id === id && p.profession !== null),
+  }));
+}
+
+function StaffPart({ v, set, dir }: { v: Visit; set: Set; dir: Directory | null }) {
   const { labels } = useApp();
+  const [other, setOther] = useState("");
   const upd = (i: number, p: Partial<StaffMember>) => set((x) => ({ ...x, staff: x.staff.map((s, j) => (j === i ? { ...s, ...p } : s)) }));
+  const empty = !!dir && dir.people.length === 0;
+  const groups = dir && !empty ? staffGroups(dir, v) : [];
+  const taken = new Set(v.staff.map((s) => s.id));
+  const pick = (id: string) => {
+    const p = dir?.people.find((x) => x.id === id);
+    if (!p || !p.profession) return;
+    const profession = p.profession;
+    set((x) => ({ ...x, staff: [...x.staff, { id: p.id, name: p.name, profession, role: "accompanying", station_id: p.org_id }] }));
+  };
+  const addOther = () => {
+    const name = other.trim();
+    if (!name) return;
+    set((x) => ({ ...x, staff: [...x.staff, { id: uid(), name, profession: "nurse", role: "accompanying", station_id: x.station.id }] }));
+    setOther("");
+  };
   return (
     <div class="card" data-testid="n-staff">
       <h2>{t("n_staff")}</h2>
-      {v.staff.map((s, i) => (
-        <div class="n-staff-row" key={i} data-testid="n-staff-row">
-          <Field label={t("n_staff_name")}>
-            <input value={s.name} data-testid="n-staff-name" onInput={(e) => upd(i, { name: (e.target as HTMLInputElement).value })} />
-          </Field>
-          <Field label={t("n_staff_code")}>
-            <input value={s.id} data-testid="n-staff-id" onInput={(e) => upd(i, { id: (e.target as HTMLInputElement).value })} />
-          </Field>
-          <Field label={t("n_profession")}>
-            <select value={s.profession} data-testid="n-staff-profession" onChange={(e) => upd(i, { profession: (e.target as HTMLSelectElement).value as StaffMember["profession"] })}>
-              {labels.profession.map((p) => (
-                <option key={p.name} value={p.name}>
-                  {label(labels.profession, p.name)}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label={t("n_role")}>
-            <select value={s.role} data-testid="n-staff-role" onChange={(e) => upd(i, { role: (e.target as HTMLSelectElement).value as StaffMember["role"] })}>
-              {labels.staff_role.map((p) => (
-                <option key={p.name} value={p.name}>
-                  {label(labels.staff_role, p.name)}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label={t("n_station_code")}>
-            <input value={s.station_id} data-testid="n-staff-station" onInput={(e) => upd(i, { station_id: (e.target as HTMLInputElement).value })} />
-          </Field>
-          <button class="n-remove" aria-label={t("n_remove")} data-testid="n-staff-remove" onClick={() => set((x) => ({ ...x, staff: x.staff.filter((_, j) => j !== i) }))}>
-            ✕ {t("n_remove")}
-          </button>
-        </div>
-      ))}
-      <button
-        data-testid="n-staff-add"
-        onClick={() => set((x) => ({ ...x, staff: [...x.staff, { id: "", name: "", profession: "nurse", role: "accompanying", station_id: x.station.id }] }))}
-      >
-        ＋ {t("n_staff_add")}
-      </button>
+      {v.staff.map((s, i) => {
+        const known = dir?.people.find((p) => p.id === s.id);
+        return (
+          <div class="n-staff-row" key={i} data-testid="n-staff-row" data-id={s.id}>
+            <div class="n-staff-who">
+              <strong data-testid="n-staff-name">{s.name}</strong>
+              {known?.kana && (
+                <span class="hint" data-testid="n-staff-kana">
+                  {known.kana}
+                </span>
+              )}
+              <span class="muted" data-testid="n-staff-station">
+                {t("n_staff_station")}: {orgName(dir, s.station_id)}
+              </span>
+            </div>
+            {known ? (
+              <div class="n-staff-profession">
+                <span class="label">{t("n_profession")}</span>
+                <span data-testid="n-staff-profession">{label(labels.profession, s.profession)}</span>
+              </div>
+            ) : (
+              <Field label={t("n_profession")}>
+                <select value={s.profession} data-testid="n-staff-profession" onChange={(e) => upd(i, { profession: (e.target as HTMLSelectElement).value as StaffMember["profession"] })}>
+                  {labels.profession.map((p) => (
+                    <option key={p.name} value={p.name}>
+                      {label(labels.profession, p.name)}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+            )}
+            <Field label={t("n_role")}>
+              <select value={s.role} data-testid="n-staff-role" onChange={(e) => upd(i, { role: (e.target as HTMLSelectElement).value as StaffMember["role"] })}>
+                {labels.staff_role.map((p) => (
+                  <option key={p.name} value={p.name}>
+                    {label(labels.staff_role, p.name)}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <button class="n-remove" aria-label={`${t("n_remove")} ${s.name}`} data-testid="n-staff-remove" onClick={() => set((x) => ({ ...x, staff: x.staff.filter((_, j) => j !== i) }))}>
+              ✕ {t("n_remove")}
+            </button>
+          </div>
+        );
+      })}
+      {groups.length > 0 && (
+        <Field label={t("n_staff_pick")}>
+          <select value="" data-testid="n-staff-pick" onChange={(e) => pick((e.target as HTMLSelectElement).value)}>
+            <option value="">{t("n_staff_pick_none")}</option>
+            {groups.map((g) => (
+              <optgroup label={`${g.org?.name || g.id}${g.id === v.station.id ? `（${t("n_staff_own")}）` : ""}`} data-station={g.id}>
+                {g.people.map((p) => (
+                  <option value={p.id} disabled={taken.has(p.id)}>
+                    {p.name}（{p.kana}）{p.profession ? ` ${label(labels.profession, p.profession)}` : ""}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+          </select>
+        </Field>
+      )}
+      {empty && (
+        <>
+          <p class="warning" data-testid="n-staff-no-directory">
+            {t("n_staff_no_directory")}
+          </p>
+          <div class="row">
+            <Field label={t("n_staff_other_name")}>
+              <input value={other} data-testid="n-staff-other-name" onInput={(e) => setOther((e.target as HTMLInputElement).value)} />
+            </Field>
+            <button disabled={!other.trim()} data-testid="n-staff-other-add" onClick={addOther}>
+              ＋ {t("n_staff_other_add")}
+            </button>
+          </div>
+        </>
+      )}
     </div>
   );
 }

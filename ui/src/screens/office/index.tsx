@@ -1,5 +1,6 @@
 // The office screens: review synced records (filters, flags, approve one or many with a result
-// per record), a record's detail with its history, and the month's respite summary per child.
+// per record), a record's detail with its history, the month's respite summary per child, and
+// the people of the station (people.tsx).
 import { useState } from "preact/hooks";
 import type { ApproveResult, ReviewFilter, VisitDetail, VisitRow } from "../../bindings";
 import { call, errorText, pickLang, problemText } from "../../api";
@@ -7,9 +8,10 @@ import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, t 
 import { useApp } from "../../context";
 import { ALL } from "../../shared";
 import { ErrorBox, Field, useLoad } from "../../ui";
+import { People } from "./people";
 import "./office.css";
 
-type Tab = "review" | "month";
+type Tab = "review" | "month" | "people";
 
 export function OfficeApp() {
   const { status } = useApp();
@@ -28,8 +30,13 @@ export function OfficeApp() {
         <button role="tab" class={tab === "month" ? "on" : ""} aria-selected={tab === "month"} onClick={() => (setTab("month"), setDetail(null))} data-testid="o-tab-month">
           {t("o_tab_month")}
         </button>
+        <button role="tab" class={tab === "people" ? "on" : ""} aria-selected={tab === "people"} onClick={() => (setTab("people"), setDetail(null))} data-testid="o-tab-people">
+          {t("o_tab_people")}
+        </button>
       </div>
-      {tab === "month" ? (
+      {tab === "people" ? (
+        <People />
+      ) : tab === "month" ? (
         <MonthSummary month={summaryMonth} setMonth={setSummaryMonth} />
       ) : detail ? (
         <Detail id={detail} onBack={() => setDetail(null)} />
@@ -52,6 +59,8 @@ const FLAGS = [
 function Review({ filter, setFilter, onOpen }: { filter: ReviewFilter; setFilter: (f: ReviewFilter) => void; onOpen: (id: string) => void }) {
   const { labels, dataStamp } = useApp();
   const kids = useLoad(() => call("children", {}), [dataStamp]);
+  const dir = useLoad(() => call("directory", {}), [dataStamp]);
+  const stations = (dir.data?.orgs ?? []).filter((o) => o.kind === "station");
   const rows = useLoad(() => call("visits", { filter }), [JSON.stringify(filter), dataStamp]);
   const [selected, setSelected] = useState<string[]>([]);
   const [results, setResults] = useState<{ r: ApproveResult; row?: VisitRow }[] | null>(null);
@@ -102,7 +111,16 @@ function Review({ filter, setFilter, onOpen }: { filter: ReviewFilter; setFilter
             </select>
           </Field>
           <Field label={t("o_station")}>
-            <input name="station" value={filter.station ?? ""} placeholder={t("o_station_hint")} onChange={(e) => set({ station: (e.target as HTMLInputElement).value.trim() || null })} />
+            {stations.length ? (
+              <select name="station" value={filter.station ?? ""} onChange={(e) => set({ station: (e.target as HTMLSelectElement).value || null })}>
+                <option value="">{t("o_all")}</option>
+                {stations.map((o) => (
+                  <option value={o.id}>{o.name || o.id}</option>
+                ))}
+              </select>
+            ) : (
+              <input name="station" value={filter.station ?? ""} placeholder={t("o_station_hint")} onChange={(e) => set({ station: (e.target as HTMLInputElement).value.trim() || null })} />
+            )}
           </Field>
           <Field label={t("o_kind")}>
             <select name="kind" value={filter.kind ?? ""} onChange={(e) => set({ kind: ((e.target as HTMLSelectElement).value || null) as ReviewFilter["kind"] })}>
@@ -260,6 +278,10 @@ function Detail({ id, onBack }: { id: string; onBack: () => void }) {
 
 function DetailBody({ d }: { d: VisitDetail }) {
   const { labels } = useApp();
+  // The history keeps account names: show people's names, known from the server's list of
+  // people (offline, or for someone not in it, the account name stays).
+  const people = useLoad(() => call("people", {}).catch(() => []), []);
+  const who = (username: string) => people.data?.find((p) => p.username === username)?.name || username;
   const v = d.visit;
   const s = d.row.summary;
   const g = v.guardian;
@@ -332,7 +354,7 @@ function DetailBody({ d }: { d: VisitDetail }) {
               {d.history.map((h) => (
                 <tr data-testid="o-history-entry">
                   <td>{fmtUnix(h.at)}</td>
-                  <td>{h.username}</td>
+                  <td data-testid="o-history-who">{who(h.username)}</td>
                   <td>{h.action === "created" ? t("o_action_created") : h.action === "changed" ? t("o_action_changed") : h.action}</td>
                   <td class="muted">{h.device_id}</td>
                 </tr>

@@ -78,7 +78,7 @@ function YearView({ year, reload }: { year: RespiteYear; reload: () => void }) {
           <p>{t("p_over_body")}</p>
         </div>
       )}
-      <Sessions sessions={sessions} toConfirm={toConfirm} reload={reload} />
+      <Sessions childId={report.child_id} sessions={sessions} toConfirm={toConfirm} reload={reload} />
     </>
   );
 }
@@ -104,11 +104,14 @@ function Gauge({ cap, remaining, fy }: { cap: number; remaining: number; fy: str
   );
 }
 
-function Sessions({ sessions, toConfirm, reload }: { sessions: RespiteSession[]; toConfirm: number; reload: () => void }) {
+function Sessions({ childId, sessions, toConfirm, reload }: { childId: string; sessions: RespiteSession[]; toConfirm: number; reload: () => void }) {
   const { status } = useApp();
+  // The guardian's name comes from the child's face sheet; the account's name only without one.
+  const sheet = useLoad(() => call("child_sheet", { id: childId }), [childId]);
+  const guardianName = () => sheet.data?.child.guardians.find((g) => g.name.trim())?.name ?? (status.user ? status.user.name || status.user.username : "");
   const [all, setAll] = useState(false);
   const [confirming, setConfirming] = useState<RespiteSession | null>(null);
-  const [name, setName] = useState(status.user?.username ?? "");
+  const [name, setName] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
@@ -119,7 +122,7 @@ function Sessions({ sessions, toConfirm, reload }: { sessions: RespiteSession[];
   const open = (s: RespiteSession) => {
     setError(null);
     setDone(false);
-    setName(status.user?.username ?? "");
+    setName(guardianName());
     setConfirming(s);
   };
   const submit = (e: Event) => {
