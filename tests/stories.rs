@@ -202,7 +202,73 @@ mod server_stories {
         a_person_added_with_a_one_time_password_sets_her_own_and_her_name_reaches_her_records,
         the_preview_the_ledger_and_the_server_count_every_boundary_session_the_same,
         a_short_day_of_daytime_care_is_accepted_by_the_server_and_flagged_in_the_offices_review,
+        an_offices_new_unit_and_template_apply_from_their_date_on_every_device_and_the_server_while_older_visits_keep_theirs,
     );
+
+    async fn an_offices_new_unit_and_template_apply_from_their_date_on_every_device_and_the_server_while_older_visits_keep_theirs(db: Db) {
+        use carebook_domain::{ChecklistTemplate, Date, RuleVersion, TemplateItem};
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        w.user("office-a", Role::Office, "st-kakuu").await;
+        let today = carebook_core::clock::today_jst();
+        let day = |offset: i64| Date::from_days_since_epoch(today.days_since_epoch() + offset);
+        let (past, tomorrow) = (day(-30), day(1));
+        let nurse = w.device("nurse-a").await;
+        let hana = nurse.app.add_child(child("13105")).await.unwrap();
+        // 2 h 30 a month ago, under the built-in settings: 30-minute units, so 150 minutes.
+        let old = nurse.app.record_visit(respite(hana.id, &format!("{past}T09:00"), &format!("{past}T11:30"))).await.unwrap().id;
+        sync(&nurse).await;
+
+        // The office publishes 60-minute units for 13105 from today, and a template of its own.
+        let office = w.device("office-a").await;
+        sync(&office).await;
+        let mut rules = office.app.store().rules("13105").await.unwrap();
+        rules.unit_minutes = 60;
+        let v = |rules: Option<carebook_domain::MunicipalityRules>, template: Option<ChecklistTemplate>, key: &str, from: Date| {
+            RuleVersion { key: key.into(), effective_from: from, rules, template, author: String::new(), recorded_at: 0 }
+        };
+        // Not from a past date: that would change visits already recorded.
+        match office.app.publish_rule_version(&v(Some(rules.clone()), None, "13105", past)).await {
+            Err(CoreError::Server { status: 400, body }) => assert!(body.problems.iter().any(|p| p.field == "effective_from"), "{body:?}"),
+            other => panic!("expected a refusal of a past date, got {other:?}"),
+        }
+        let published = office.app.publish_rule_version(&v(Some(rules), None, "13105", today)).await.unwrap();
+        assert_eq!(published.author, "office-a", "the server names who published it");
+        let own = ChecklistTemplate {
+            id: "kakuu_own".into(),
+            title_ja: "架空ステーションの確認".into(),
+            title_en: "Kakuu station's check".into(),
+            items: vec![TemplateItem { id: "oxygen".into(), ja: "酸素".into(), en: "oxygen".into() }],
+        };
+        office.app.publish_rule_version(&v(None, Some(own.clone()), "kakuu_own", today)).await.unwrap();
+        // Nurses may not publish.
+        assert!(matches!(
+            nurse.app.publish_rule_version(&v(None, Some(own), "kakuu_own", tomorrow)).await,
+            Err(CoreError::Server { status: 403, .. })
+        ));
+
+        // The nurse's tablet receives both at its next sync: a new visit counts by the new unit
+        // and may use the new template, which the server accepts; the old visit keeps 150.
+        sync(&nurse).await;
+        let mut new = respite(hana.id, &format!("{tomorrow}T09:00"), &format!("{tomorrow}T11:30"));
+        new.checklist.template_id = "kakuu_own".into();
+        new.checklist.items.insert("oxygen".into(), CheckEntry { status: CheckStatus::Ok, note: String::new() });
+        let new = nurse.app.record_visit(new).await.unwrap().id;
+        let report = sync(&nurse).await;
+        assert_eq!((report.accepted, report.rejected), (1, 0), "the server validates with the same version");
+        let billable = |dev: &TempDevice, id| {
+            let dev = dev.app.clone();
+            async move { dev.visits(&Default::default()).await.unwrap().into_iter().find(|s| s.id == id).unwrap().billable_minutes }
+        };
+        assert_eq!((billable(&nurse, old).await, billable(&nurse, new).await), (150, 120), "2 h 30: 150 before, whole hours after");
+        sync(&office).await;
+        assert_eq!((billable(&office, old).await, billable(&office, new).await), (150, 120), "the office's tablet counts the same");
+        // Before the template's date it does not exist: an older visit cannot use it.
+        let mut early = respite(hana.id, &format!("{past}T13:00"), &format!("{past}T15:00"));
+        early.checklist.template_id = "kakuu_own".into();
+        assert!(nurse.app.record_visit(early).await.is_err());
+        w.finish().await;
+    }
 
     /// The sessions at the 2–4 h boundaries: what the nurse's preview says each counts is what
     /// her tablet's ledger counts, the server accepts every one with its real times, and the

@@ -169,7 +169,14 @@ fn error_body(err: &anyhow::Error) -> ErrorBody {
 fn report(err: &anyhow::Error, json: bool) {
     let body = error_body(err);
     // Both languages: on one line, or (a list of problems) Japanese first, then English.
-    let text = body.text();
+    let mut text = body.text();
+    // A server's refusal lists its problems apart from its message: name each field here.
+    if body.problems.iter().any(|p| !text.ja.contains(&p.ja)) {
+        for p in &body.problems {
+            text.ja.push_str(&format!("\n{}: {}", p.field, p.ja));
+            text.en.push_str(&format!("\n{}: {}", p.field, p.en));
+        }
+    }
     let text = if text.ja.contains('\n') || text.en.contains('\n') { format!("{}\n{}", text.ja, text.en) } else { text.to_string() };
     // The message may quote a server's answer or a record: shown escaped, its lines kept.
     eprintln!("エラー error: {}", output::escaped(&text, true));

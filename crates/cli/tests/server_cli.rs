@@ -304,3 +304,31 @@ fn the_operator_names_a_station_adds_a_person_with_a_one_time_password_and_disab
     assert_eq!(actions, ["user_added", "password_set", "user_disabled", "password_reset"]);
     drop(server);
 }
+
+#[test]
+fn a_municipality_setting_changed_by_the_office_reaches_a_nurses_device_from_its_date() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let (office_dir, nurse_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (srv, office, nurse) = (server_dir.path(), office_dir.path(), nurse_dir.path());
+    let db = format!("sqlite://{}", srv.join("server.sqlite").display());
+    for (user, role) in [("office-a", "office"), ("nurse-a", "nurse")] {
+        let args = ["server", "user", "add", "--username", user, "--role", role, "--org", "st-kakuu", "--database", &db];
+        ok(srv, &args, Some("kakuu-sora-pw-1\n"));
+    }
+    let server = start_server(srv, &db);
+    let url = server.url();
+    for (dir, user) in [(office, "office-a"), (nurse, "nurse-a")] {
+        ok(dir, &["login", "--server", &url, "--user", user], Some("kakuu-sora-pw-1\n"));
+    }
+    // Offline-only options need no login; --from a past date is refused by the server.
+    let refused = carebook(office, &["municipality", "set", "13105", "--unit-minutes", "60", "--from", "2026-04-01"], None);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("effective_from"), "{}", String::from_utf8_lossy(&refused.stderr));
+    let set = json(office, &["municipality", "set", "13105", "--unit-minutes", "60"], None);
+    assert_eq!(set["unit_minutes"], 60);
+    ok(nurse, &["sync"], None);
+    assert_eq!(json(nurse, &["municipality", "show", "13105"], None)["unit_minutes"], 60, "the nurse's device has the new version");
+    let before = json(nurse, &["municipality", "show", "13105", "--on", "2026-04-01"], None);
+    assert_eq!(before["unit_minutes"], 30, "earlier dates keep the built-in settings");
+    drop(server);
+}

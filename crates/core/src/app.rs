@@ -378,7 +378,7 @@ impl Carebook {
         lead_nurses: u32,
     ) -> Result<RespitePreview, CoreError> {
         let row = self.store().child_row(child).await?;
-        let rules = self.store().rules(&row.municipality).await?;
+        let rules = self.store().rules_on(&row.municipality, start.date).await?;
         let fy = start.date.fiscal_year();
         let enrolled = row.respite_enrolled_on;
         let cap = rules.cap_minutes(fy, enrolled);
@@ -593,7 +593,7 @@ impl Carebook {
     pub async fn visit_warnings(&self, id: VisitId) -> Result<Vec<Problem>, CoreError> {
         let visit = self.visit(id).await?;
         let row = self.store().child_row(visit.child_id).await?;
-        let rules = self.store().rules(&row.municipality).await?;
+        let rules = self.store().rules_on(&row.municipality, visit.rule_date(crate::clock::today_jst())).await?;
         Ok(visit.warnings(&rules).0)
     }
 

@@ -114,8 +114,10 @@ impl Carebook {
             }
             Err(e) => return Err(e),
         };
-        let rules = self.store.rules(&child.municipality).await?;
-        let templates = self.store.templates().await?;
+        // The settings in force on the visit's own date (a later version never changes it).
+        let date = visit.rule_date(clock::today_jst());
+        let rules = self.store.rules_on(&child.municipality, date).await?;
+        let templates = self.store.templates_on(date).await?;
         let child_score = self.child_score(visit).await?;
         visit.validate(VisitContext { rules: &rules, templates: &templates, child_score }).into_result()?;
         Ok(())
@@ -159,8 +161,9 @@ impl Carebook {
         let mut doc = self.store.load::<Visit>(&id.to_string()).await?;
         let mut next = doc.value().clone();
         let child = self.store.child_row(next.child_id).await?;
-        let rules = self.store.rules(&child.municipality).await?;
-        let templates = self.store.templates().await?;
+        let date = next.rule_date(clock::today_jst());
+        let rules = self.store.rules_on(&child.municipality, date).await?;
+        let templates = self.store.templates_on(date).await?;
         let child_score = self.child_score(&next).await?;
         next.transition(to, VisitContext { rules: &rules, templates: &templates, child_score })?;
         doc.replace(next)?;
@@ -185,8 +188,10 @@ impl Carebook {
     /// A child's respite hours in a fiscal year (this one by default), from the index only.
     pub async fn respite_remaining(&self, child: ChildId, fy: Option<FiscalYear>) -> Result<RespiteReport, CoreError> {
         let row = self.store.child_row(child).await?;
-        let fy = fy.unwrap_or_else(|| clock::today_jst().fiscal_year());
-        let rules = self.store.rules(&row.municipality).await?;
+        let today = clock::today_jst();
+        let fy = fy.unwrap_or_else(|| today.fiscal_year());
+        // The year's cap as the settings in force today say, or on its last day for a past year.
+        let rules = self.store.rules_on(&row.municipality, today.min(fy.last_day())).await?;
         let enrolled = row.respite_enrolled_on;
         let uses = self.store.respite_uses(child, fy).await?;
         Ok(RespiteReport {

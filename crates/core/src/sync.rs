@@ -19,7 +19,7 @@ use std::time::Duration;
 use carebook_domain::wire::{fit_in_bytes as fit_bytes, CATCH_UP_MAX_CHILDREN};
 use carebook_domain::{
     buckets_digest, CatchUpRequest, CatchUpResponse, ChangesResponse, DateTime, Directory, DocPayload, ErrorBody, LoginRequest,
-    LoginResponse, Message, PushOutcome, PushRequest, PushResponse, UserInfo,
+    LoginResponse, Message, PushOutcome, PushRequest, PushResponse, RuleBook, RuleVersion, UserInfo,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Notify};
@@ -33,6 +33,8 @@ const LAST_SYNC: &str = "last_sync_at";
 /// The organisation's directory (names, stations) as the server last sent it, and its ETag.
 const DIRECTORY: &str = "directory";
 const DIRECTORY_ETAG: &str = "directory_etag";
+/// The ETag of the published settings and templates held (`store::settings::RULE_BOOK`).
+const RULE_BOOK_ETAG: &str = "rule_book_etag";
 /// Documents per push request.
 pub const PUSH_BATCH: i64 = 100;
 /// Document bytes per push request (base64 in JSON adds a third; the server's default limit is
@@ -362,29 +364,60 @@ impl Carebook {
         Ok(report)
     }
 
-    /// Fetches the organisation's directory when it changed (`If-None-Match` with the ETag of
-    /// the copy held, so an unchanged directory costs an empty answer). A server without one
-    /// (older) or one that fails to send it leaves the copy held: names wait for the next sync.
+    /// Fetches the organisation's directory and the published settings and templates when they
+    /// changed. A server without them (older) or one that fails to send them leaves the copies
+    /// held: names and settings wait for the next sync.
     async fn refresh_directory(&self, s: &Session, auth: &str) -> Result<(), CoreError> {
-        let mut req = http().get(format!("{}/api/v1/directory", s.server_url)).header(reqwest::header::AUTHORIZATION, auth);
-        if let Some(etag) = self.store.setting(DIRECTORY_ETAG).await? {
+        if let Some(text) = self.fetch_if_changed::<Directory>(s, auth, "/api/v1/directory", DIRECTORY_ETAG).await? {
+            self.store.set_setting(DIRECTORY, &text).await?;
+        }
+        if let Some(text) = self.fetch_if_changed::<RuleBook>(s, auth, "/api/v1/rules", RULE_BOOK_ETAG).await? {
+            self.store.set_rule_book(&text).await?;
+        }
+        Ok(())
+    }
+
+    /// GETs `path` with `If-None-Match` holding the ETag kept under `etag_key`: the new JSON
+    /// (a `T`; its ETag kept) when it changed, `None` when not (304) or not served.
+    async fn fetch_if_changed<T: for<'de> Deserialize<'de>>(
+        &self,
+        s: &Session,
+        auth: &str,
+        path: &str,
+        etag_key: &str,
+    ) -> Result<Option<String>, CoreError> {
+        let mut req = http().get(format!("{}{path}", s.server_url)).header(reqwest::header::AUTHORIZATION, auth);
+        if let Some(etag) = self.store.setting(etag_key).await? {
             req = req.header(reqwest::header::IF_NONE_MATCH, etag);
         }
         let resp = req.send().await.map_err(offline)?;
         if resp.status() != reqwest::StatusCode::OK {
-            return Ok(());
+            return Ok(None);
         }
         let etag = resp.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_string);
         let text = resp.text().await.map_err(offline)?;
-        if serde_json::from_str::<Directory>(&text).is_err() {
-            return Ok(());
+        if serde_json::from_str::<T>(&text).is_err() {
+            return Ok(None);
         }
-        self.store.set_setting(DIRECTORY, &text).await?;
         match etag {
-            Some(etag) => self.store.set_setting(DIRECTORY_ETAG, &etag).await?,
-            None => self.store.remove_settings(&[DIRECTORY_ETAG]).await?,
+            Some(etag) => self.store.set_setting(etag_key, &etag).await?,
+            None => self.store.remove_settings(&[etag_key]).await?,
         }
-        Ok(())
+        Ok(Some(text))
+    }
+
+    /// Publishes a version of a municipality's settings (`rules`) or of a checklist template
+    /// (`template`) that applies from `effective_from` (office, admin), and takes the published
+    /// versions at once, so this device uses it without waiting for the next sync.
+    pub async fn publish_rule_version(&self, version: &RuleVersion) -> Result<RuleVersion, CoreError> {
+        let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
+        let auth = format!("Bearer {}", s.token);
+        let published: RuleVersion =
+            send(http().post(format!("{}/api/v1/rules", s.server_url)).header(reqwest::header::AUTHORIZATION, &auth).json(version)).await?;
+        if let Some(text) = self.fetch_if_changed::<RuleBook>(&s, &auth, "/api/v1/rules", RULE_BOOK_ETAG).await? {
+            self.store.set_rule_book(&text).await?;
+        }
+        Ok(published)
     }
 
     /// The organisation's directory as last synced: every organisation's name and the people

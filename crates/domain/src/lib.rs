@@ -59,6 +59,7 @@ pub mod hashing;
 pub mod ids;
 pub mod password;
 pub mod people;
+pub mod rulebook;
 pub mod rules;
 pub mod schema;
 pub mod score;
@@ -78,6 +79,7 @@ pub use people::{
     validate_name, DeviceBrief, Directory, NewPerson, OneTimePassword, Org, OrgKind, Person, PersonAdded, PersonChange, PersonDetail,
     PersonDisabled,
 };
+pub use rulebook::{RuleBook, RuleKind, RuleVersion};
 pub use rules::{
     check_daytime_care, coordinator_ledger, daytime_care_fee, daytime_short_day, daytime_warnings, hours_minutes_ja, respite_ledger,
     CoordinatorLedger, Fee, IncomeTier, MunicipalityRules, ProRating, RespiteCount, RespiteLedger, RespiteUse,

@@ -586,6 +586,13 @@ fn check_signature(p: &mut Problems, path: &str) {
 }
 
 impl Visit {
+    /// The day whose settings apply to the visit (the version of its municipality's settings
+    /// and of the templates in force then): the day it started, else the day it was planned
+    /// for, else `today` (a draft with no time yet).
+    pub fn rule_date(&self, today: Date) -> Date {
+        self.actual_start.or(self.scheduled_start).map_or(today, |t| t.date)
+    }
+
     /// A new draft with the sections that must exist from the first change.
     pub fn new(child_id: ChildId, kind: VisitKind, station: Station) -> Visit {
         Visit {

@@ -72,6 +72,7 @@ mod model;
 mod password;
 mod people;
 mod push;
+mod rulebook;
 mod serve;
 mod storage;
 
@@ -192,7 +193,8 @@ mod layers {
     use std::path::Path;
 
     /// Lowest first. Modules of one layer do not import each other.
-    const LAYERS: &[&[&str]] = &[&["model"], &["password"], &["storage"], &["access"], &["auth", "people", "push"], &["http"], &["serve"]];
+    const LAYERS: &[&[&str]] =
+        &[&["model"], &["password"], &["storage"], &["access"], &["auth", "people", "push", "rulebook"], &["http"], &["serve"]];
 
     fn layer_of(module: &str) -> Option<usize> {
         LAYERS.iter().position(|l| l.contains(&module))

@@ -32,12 +32,12 @@ use automerge::{ActorId, AutoCommit};
 use carebook_domain::bounds::{Limits, Refusal};
 use carebook_domain::schema::{KIND_KEY, VERSION_KEY};
 use carebook_domain::{
-    builtin_templates, Child, Date, DocError, DocPayload, Message, MunicipalityRules, Problems, PushOutcome, PushResult, Record, RecordDoc,
-    RecordKind, Visit, VisitContext, VisitKind, VisitStatus,
+    Child, Date, DocError, DocPayload, Message, Problems, PushOutcome, PushResult, Record, RecordDoc, RecordKind, RuleBook, Visit,
+    VisitContext, VisitKind, VisitStatus,
 };
 
 use crate::access;
-use crate::model::{unix_now, Caller, ChildFacts, Config, Error, Result};
+use crate::model::{today_jst, unix_now, Caller, ChildFacts, Config, Error, Result};
 use crate::storage::{FaceSheet, Kept, NewQuarantine, QuotaHit, Storage, StoredDoc, Version};
 use tokio::sync::Semaphore;
 
@@ -145,12 +145,16 @@ struct Request<'a> {
     cache: FactsCache,
     scores: ScoreCache,
     spent: u64,
+    /// The published settings and templates, read once per push when a visit needs them.
+    book: Option<Arc<RuleBook>>,
 }
 
 /// What a record is validated against on the server.
 struct Checks<'a> {
     /// The child's municipality (its respite rules).
     municipality: &'a str,
+    /// The published settings and templates (the version in force on the visit's date applies).
+    book: &'a RuleBook,
     /// Today in Japan.
     today: Date,
     /// The child's known score, read from the stored face sheet where the record needs it.
@@ -206,8 +210,9 @@ impl Guarded for Visit {
         self.kind == VisitKind::Daytime
     }
     fn problems(&self, checks: &Checks<'_>) -> Problems {
-        let rules = MunicipalityRules::builtin(checks.municipality);
-        let templates = builtin_templates();
+        let date = self.rule_date(checks.today);
+        let rules = checks.book.rules_on(checks.municipality, date);
+        let templates = checks.book.templates_on(date);
         self.validate(VisitContext { rules: &rules, templates: &templates, child_score: checks.child_score })
     }
 }
@@ -237,11 +242,6 @@ fn only_guardian_ops(doc: &mut AutoCommit, before: &[automerge::ChangeHash], aft
     })
 }
 
-/// Today in Japan (UTC+9, no daylight saving).
-pub(crate) fn today_jst(unix_secs: i64) -> Date {
-    Date::from_days_since_epoch((unix_secs + 9 * 3600).div_euclid(86_400))
-}
-
 /// Merges, checks and stores each document; one result per document, in request order.
 ///
 /// Face sheets are handled before visits, so a new child and its first visits can arrive in one
@@ -252,7 +252,7 @@ pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, docu
     // Shared with the blocking threads that load and merge them, without copying the bytes.
     let documents: Vec<Arc<DocPayload>> = documents.into_iter().map(Arc::new).collect();
     let mut results: Vec<Option<PushResult>> = vec![None; documents.len()];
-    let mut req = Request { storage, heavy, caller, cache: FactsCache::new(), scores: ScoreCache::new(), spent: 0 };
+    let mut req = Request { storage, heavy, caller, cache: FactsCache::new(), scores: ScoreCache::new(), spent: 0, book: None };
     for kind in [RecordKind::Child, RecordKind::Visit] {
         let mut ready: Vec<(usize, Version)> = Vec::new();
         let mut again: Vec<usize> = Vec::new();
@@ -726,10 +726,14 @@ async fn attempt_as<T: Guarded + Send + 'static>(
     let municipality = facts.municipality.clone().unwrap_or_else(|| DEFAULT_MUNICIPALITY.to_string());
     let child_score =
         if merged.doc.value().needs_child_score() { stored_score(storage, heavy, &child, &mut req.scores).await? } else { None };
+    let book = match &req.book {
+        Some(b) => b.clone(),
+        None => req.book.insert(Arc::new(storage.rule_book().await?)).clone(),
+    };
     let (p2, caller2, limits, child2) = (p.clone(), caller.clone(), heavy.limits, child.clone());
     let (merged, bytes) = heavy
         .run(move || {
-            let checks = Checks { municipality: &municipality, today: today_jst(unix_now()), child_score };
+            let checks = Checks { municipality: &municipality, book: &book, today: today_jst(unix_now()), child_score };
             let bytes = finish(&p2, &caller2, &mut merged, &child2, &checks, &limits);
             (merged, bytes)
         })

@@ -1,6 +1,6 @@
 //! `carebook municipality show|set`: an office's per-municipality respite settings.
 
-use carebook_domain::{IncomeTier, MunicipalityRules, ProRating, Problems};
+use carebook_domain::{Date, IncomeTier, MunicipalityRules, ProRating, Problems, RuleVersion};
 use clap::{Args, Subcommand};
 
 use crate::args::{Hours, ProRatingArg};
@@ -9,12 +9,16 @@ use crate::Env;
 
 #[derive(Debug, Subcommand)]
 pub enum MunicipalityCmd {
-    /// 設定を表示 / show a municipality's respite settings.
+    /// 設定を表示 / show a municipality's respite settings (in force today, or on --on DATE).
     Show {
         /// 自治体コード / municipality code (5 digits).
         code: String,
+        /// この日に適用される設定 / the settings in force on this date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        on: Option<Date>,
     },
-    /// 設定を変更 / change a municipality's respite settings (re-derives the index).
+    /// 設定を変更。ログイン中はサーバーに新しい版として登録し（--from の日から適用、それ以前の訪問は従来の設定のまま）、全端末が同期で受け取ります
+    /// / change a municipality's respite settings. Logged in: published to the server as a new version applying from --from (earlier visits keep theirs), which every device receives at its sync; otherwise this device only.
     Set(SetArgs),
 }
 
@@ -34,20 +38,36 @@ pub struct SetArgs {
     /// 自治体名（英語） / name in English.
     #[arg(long, value_name = "TEXT")]
     name_en: Option<String>,
+    /// 単位（分） / billing unit, minutes (e.g. 30).
+    #[arg(long, value_name = "MINUTES")]
+    unit_minutes: Option<u32>,
+    /// 1回の最短（時間） / shortest use, hours.
+    #[arg(long, value_name = "HOURS")]
+    min_hours: Option<Hours>,
+    /// 1回の最長（時間） / longest use counted, hours.
+    #[arg(long, value_name = "HOURS")]
+    max_hours: Option<Hours>,
+    /// 適用開始日（既定: 今日） / first day the new version applies (default: today; never before today).
+    #[arg(long, value_name = "DATE")]
+    from: Option<Date>,
 }
 
 pub async fn run(env: &Env, cmd: MunicipalityCmd) -> anyhow::Result<()> {
     match cmd {
-        MunicipalityCmd::Show { code } => {
+        MunicipalityCmd::Show { code, on } => {
             check_code(&code)?;
             let app = env.open().await?;
-            let rules = app.store().rules(&code).await?;
+            let rules = match on {
+                Some(date) => app.store().rules_on(&code, date).await?,
+                None => app.store().rules(&code).await?,
+            };
             print_rules(env, &rules)
         }
         MunicipalityCmd::Set(a) => {
             check_code(&a.code)?;
             let app = env.open().await?;
-            let mut rules = app.store().rules(&a.code).await?;
+            let from = a.from.unwrap_or_else(carebook_core::clock::today_jst);
+            let mut rules = app.store().rules_on(&a.code, from).await?;
             if let Some(h) = a.cap_hours {
                 rules.annual_cap_minutes = h.0;
             }
@@ -60,9 +80,41 @@ pub async fn run(env: &Env, cmd: MunicipalityCmd) -> anyhow::Result<()> {
             if let Some(n) = a.name_en {
                 rules.name_en = n;
             }
-            app.store().set_rules(&rules).await?;
+            if let Some(u) = a.unit_minutes {
+                rules.unit_minutes = u;
+            }
+            if let Some(h) = a.min_hours {
+                rules.min_use_minutes = h.0;
+            }
+            if let Some(h) = a.max_hours {
+                rules.max_use_minutes = h.0;
+            }
+            if app.session().await?.is_none() {
+                anyhow::ensure!(
+                    a.from.is_none(),
+                    "--from はログイン中だけ使えます（版はサーバーに登録されます） / --from needs a login: versions are kept on the server"
+                );
+                app.store().set_rules(&rules).await?;
+                if !env.json {
+                    eprintln!("この端末の設定を保存しました（ログインすると全端末で共有されます） / saved on this device only (log in to share it with every device)");
+                }
+                return print_rules(env, &rules);
+            }
+            rules.validate().into_result().map_err(carebook_core::CoreError::Invalid)?;
+            let version = RuleVersion {
+                key: rules.code.clone(),
+                effective_from: from,
+                rules: Some(rules.clone()),
+                template: None,
+                author: String::new(),
+                recorded_at: 0,
+            };
+            let published = app.publish_rule_version(&version).await?;
             if !env.json {
-                eprintln!("設定を保存しました / settings saved");
+                eprintln!(
+                    "新しい版を登録しました（{} から適用） / published a new version, applying from {}",
+                    published.effective_from, published.effective_from
+                );
             }
             print_rules(env, &rules)
         }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
-use super::settings::rules_in;
+use super::settings::{book_in, rules_in};
 use super::Store;
 use crate::error::CoreError;
 
@@ -275,22 +275,34 @@ fn push_visit_row(b: &mut Separated<'_, Sqlite, &'static str>, s: VisitSummary) 
 /// apart; not an API.
 #[doc(hidden)]
 pub async fn write_visit_rows(tx: &mut Transaction<'static, Sqlite>, visits: &[&VisitIndexView]) -> Result<(), CoreError> {
-    let mut rules: HashMap<ChildId, MunicipalityRules> = HashMap::new();
+    // Each child's municipality and the device's own rules for it, looked up once; the version
+    // in force on each visit's date, when one is published, comes first.
+    let book = book_in(&mut **tx).await?;
+    let today = crate::clock::today_jst();
+    let mut local: HashMap<ChildId, (String, MunicipalityRules)> = HashMap::new();
     for v in visits {
-        if rules.contains_key(&v.child_id) {
+        if local.contains_key(&v.child_id) {
             continue;
         }
         let municipality: Option<String> =
             sqlx::query_scalar("SELECT municipality FROM children WHERE id = ?1").bind(v.child_id).fetch_optional(&mut **tx).await?;
         let r = match municipality {
-            Some(code) => rules_in(&mut **tx, &code).await?,
-            None => MunicipalityRules::tokyo_default("00000", "", ""),
+            Some(code) => (code.clone(), rules_in(&mut **tx, &code).await?),
+            None => (String::new(), MunicipalityRules::tokyo_default("00000", "", "")),
         };
-        rules.insert(v.child_id, r);
+        local.insert(v.child_id, r);
     }
+    let summary = |v: &VisitIndexView| {
+        let (code, own) = &local[&v.child_id];
+        let date = v.actual_start.or(v.scheduled_start).map_or(today, |t| t.date);
+        match book.published_rules_on(code, date) {
+            Some(published) => v.summary(&published),
+            None => v.summary(own),
+        }
+    };
     for chunk in visits.chunks(100) {
         let mut qb = QueryBuilder::<Sqlite>::new(VISIT_ROW);
-        qb.push_values(chunk, |mut b, v| push_visit_row(&mut b, v.summary(&rules[&v.child_id])));
+        qb.push_values(chunk, |mut b, v| push_visit_row(&mut b, summary(v)));
         qb.build().execute(&mut **tx).await?;
     }
     Ok(())

@@ -1,15 +1,42 @@
 //! Device settings, municipality rules and checklist templates.
 
-use carebook_domain::{ChecklistTemplate, Message, MunicipalityRules};
+use carebook_domain::{ChecklistTemplate, Date, Message, MunicipalityRules, RuleBook};
 use sqlx::Sqlite;
 
 use super::Store;
 use crate::error::CoreError;
 
+/// The device setting holding the published settings and templates as last synced.
+pub(crate) const RULE_BOOK: &str = "rule_book";
+
 impl Store {
-    /// A municipality's rules: the office's own row, else the built-in settings.
+    /// A municipality's rules in force today (see [`Store::rules_on`]).
     pub async fn rules(&self, code: &str) -> Result<MunicipalityRules, CoreError> {
-        rules_in(&self.pool, code).await
+        self.rules_on(code, crate::clock::today_jst()).await
+    }
+
+    /// A municipality's rules in force on `date`: the published version in force then (synced
+    /// from the server), else this device's own row (set before settings were shared), else
+    /// the built-in settings.
+    pub async fn rules_on(&self, code: &str, date: Date) -> Result<MunicipalityRules, CoreError> {
+        match book_in(&self.pool).await?.published_rules_on(code, date) {
+            Some(r) => Ok(r),
+            None => rules_in(&self.pool, code).await,
+        }
+    }
+
+    /// The published settings and templates as last synced (empty before the first sync).
+    pub async fn rule_book(&self) -> Result<RuleBook, CoreError> {
+        book_in(&self.pool).await
+    }
+
+    /// Replaces the synced settings and templates and re-derives the index (billable minutes
+    /// depend on them).
+    pub async fn set_rule_book(&self, json: &str) -> Result<(), CoreError> {
+        let _: RuleBook = serde_json::from_str(json).map_err(|e| CoreError::step(Message::new("設定の版", "rule book"), e))?;
+        self.set_setting(RULE_BOOK, json).await?;
+        self.rebuild_index().await?;
+        Ok(())
     }
 
     /// Saves a municipality's rules and re-derives the index (billable minutes depend on them).
@@ -25,8 +52,19 @@ impl Store {
         Ok(())
     }
 
-    /// Checklist templates: built-in ones, then the office's own.
+    /// Checklist templates in force today (see [`Store::templates_on`]).
     pub async fn templates(&self) -> Result<Vec<ChecklistTemplate>, CoreError> {
+        self.templates_on(crate::clock::today_jst()).await
+    }
+
+    /// Checklist templates in force on `date`: built-in ones, this device's own (from before
+    /// templates were shared), then the published versions in force then.
+    pub async fn templates_on(&self, date: Date) -> Result<Vec<ChecklistTemplate>, CoreError> {
+        let local = self.local_templates().await?;
+        Ok(book_in(&self.pool).await?.templates_over(local, date))
+    }
+
+    async fn local_templates(&self) -> Result<Vec<ChecklistTemplate>, CoreError> {
         let mut all = carebook_domain::builtin_templates();
         let rows: Vec<String> =
             sqlx::query_scalar("SELECT template_json FROM checklist_templates ORDER BY id").fetch_all(&self.pool).await?;
@@ -72,6 +110,15 @@ impl Store {
             sqlx::query("DELETE FROM device WHERE key = ?1").bind(key).execute(&self.pool).await?;
         }
         Ok(())
+    }
+}
+
+/// The synced settings and templates, read in `ex`.
+pub(super) async fn book_in<'e, E: sqlx::Executor<'e, Database = Sqlite>>(ex: E) -> Result<RuleBook, CoreError> {
+    let json: Option<String> = sqlx::query_scalar("SELECT value FROM device WHERE key = ?1").bind(RULE_BOOK).fetch_optional(ex).await?;
+    match json {
+        Some(j) => serde_json::from_str(&j).map_err(|e| CoreError::step(Message::new("保存された設定の版", "stored rule book"), e)),
+        None => Ok(RuleBook::default()),
     }
 }
 

@@ -15,8 +15,8 @@ use axum::{Json, Router};
 use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
 use carebook_domain::wire::{AuditEntry, QuarantineDevice, QuarantineEntry};
 use carebook_domain::{
-    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, Directory, LoginRequest, LoginResponse, Message, NewPerson,
-    OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, PushRequest, PushResponse, Role,
+    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, LoginRequest, LoginResponse, Message, NewPerson, OneTimePassword,
+    PersonAdded, PersonChange, PersonDetail, PersonDisabled, PushRequest, PushResponse, Role, RuleVersion,
 };
 use serde::Deserialize;
 use sha2::Digest as _;
@@ -27,10 +27,10 @@ use tower_http::timeout::RequestBodyDeadlineLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::Standing;
-use crate::model::{Caller, Config};
+use crate::model::{today_jst, unix_now, Caller, Config};
 use crate::password::Hasher;
 use crate::storage::{Page, Storage};
-use crate::{access, auth, people, push};
+use crate::{access, auth, people, push, rulebook};
 
 mod error;
 
@@ -100,6 +100,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/quarantine", get(quarantine))
         .route("/api/v1/quarantine/devices", get(quarantine_devices))
         .route("/api/v1/directory", get(directory))
+        .route("/api/v1/rules", get(rule_book).post(publish_rules))
         .route("/api/v1/people", get(list_people).post(add_person))
         .route("/api/v1/people/{username}", post(change_person))
         .route("/api/v1/people/{username}/disable", post(disable_person))
@@ -160,13 +161,32 @@ async fn push_documents(
     Ok(Json(PushResponse { results }))
 }
 
-/// Every organisation, and the people the caller works with (staff pickers, names), with an
-/// ETag (the SHA-256 of the answer): a device that holds the same copy (`If-None-Match`) gets
-/// `304 Not Modified` and no body, so syncing it each time costs one small request.
+/// Every organisation, and the people the caller works with (staff pickers, names).
 async fn directory(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> Result<Response, ApiError> {
-    let directory: Directory = state.storage.directory(&caller).await?;
-    let body = serde_json::to_vec(&directory).map_err(|e| {
-        tracing::error!(error = %e, "encoding the directory failed");
+    json_with_etag(&state.storage.directory(&caller).await?, &headers)
+}
+
+/// Every published version of municipality settings and checklist templates.
+async fn rule_book(State(state): State<AppState>, _caller: Caller, headers: HeaderMap) -> Result<Response, ApiError> {
+    json_with_etag(&state.storage.rule_book().await?, &headers)
+}
+
+/// Publishes a version of a municipality's settings or of a template (office, admin).
+async fn publish_rules(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<RuleVersion>, JsonRejection>,
+) -> Result<Json<RuleVersion>, ApiError> {
+    let Json(v) = body.map_err(ApiError::from_json)?;
+    Ok(Json(rulebook::publish(&state.storage, &caller, v, today_jst(unix_now())).await?))
+}
+
+/// `value` as JSON with an ETag (the SHA-256 of the answer): a device that holds the same copy
+/// (`If-None-Match`) gets `304 Not Modified` and no body, so fetching it at every sync costs one
+/// small request.
+fn json_with_etag<T: serde::Serialize>(value: &T, headers: &HeaderMap) -> Result<Response, ApiError> {
+    let body = serde_json::to_vec(value).map_err(|e| {
+        tracing::error!(error = %e, "encoding an answer failed");
         ApiError::internal()
     })?;
     let digest = sha2::Sha256::digest(&body);

@@ -65,6 +65,11 @@ pub(crate) fn unix_now() -> i64 {
     unix_now_ms().div_euclid(1000)
 }
 
+/// Today in Japan (UTC+9, no daylight saving) at `unix_secs`.
+pub(crate) fn today_jst(unix_secs: i64) -> carebook_domain::Date {
+    carebook_domain::Date::from_days_since_epoch((unix_secs + 9 * 3600).div_euclid(86_400))
+}
+
 /// Now, in unix milliseconds.
 pub(crate) fn unix_now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)

@@ -13,6 +13,7 @@
 //! - `people`: organisations' names, people's names and professions, disabling, one-time
 //!   passwords, the directory devices see, and the events of their administration;
 //! - `quarantine`: refused pushes within their quota;
+//! - `rules`: municipality settings and checklist templates as dated versions;
 //! - `audit`: the accepted changes of a record.
 
 use std::path::Path;
@@ -33,6 +34,7 @@ mod devices;
 mod documents;
 mod people;
 mod quarantine;
+mod rules;
 
 pub use accounts::UserSummary;
 pub use devices::DeviceSummary;
