@@ -265,7 +265,7 @@ mod layers {
         let found: Vec<String> = files.iter().flat_map(|(m, s)| breaches(m, s)).collect();
         assert!(
             found.is_empty(),
-            "imports against the layer order (model → password → storage → access → auth, push → http → serve):\n{}",
+            "imports against the layer order (model → password → storage → access → auth, people, push, rulebook → http → serve):\n{}",
             found.join("\n")
         );
     }

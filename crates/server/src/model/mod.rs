@@ -4,7 +4,7 @@
 //! crate above it.
 //!
 //! The layers, each importing only those before it (a test in `lib.rs` holds them to it):
-//! `model` → `password` → `storage` → `access` → `auth`, `push` → `http` → `serve`.
+//! `model` → `password` → `storage` → `access` → `auth`, `people`, `push`, `rulebook` → `http` → `serve`.
 
 use carebook_domain::Role;
 
