@@ -30,4 +30,7 @@ pub const COMMANDS: &[&str] = &[
     "disable_person",
     "enable_person",
     "reset_person_password",
+    "rule_book",
+    "municipality_rules",
+    "publish_rule_version",
 ];

@@ -16,8 +16,9 @@ use carebook_core::app::{
 };
 use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
-    ChecklistTemplate, ChildId, DateTime, Directory, ErrorBody, GuardianConfirmation, NewPerson, OneTimePassword, PersonAdded,
-    PersonChange, PersonDetail, PersonDisabled, Problem, UserInfo, Visit, VisitId, VisitKind, YearMonth,
+    ChecklistTemplate, ChildId, Date, DateTime, Directory, ErrorBody, GuardianConfirmation, MunicipalityRules, NewPerson, OneTimePassword,
+    PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem, RuleBook, RuleVersion, UserInfo, Visit, VisitId, VisitKind,
+    YearMonth,
 };
 use serde::Serialize;
 use tauri::Manager;
@@ -249,6 +250,12 @@ commands! {
     fn disable_person(s, username: String) -> PersonDisabled { s.disable_person(&username).await }
     /// Enables a disabled person.
     fn enable_person(s, username: String) -> PersonDetail { s.enable_person(&username).await }
+    /// The published municipality settings and checklist templates (every version, as last synced).
+    fn rule_book(s) -> RuleBook { s.store().rule_book().await }
+    /// A municipality's settings in force on a date.
+    fn municipality_rules(s, code: String, on: Date) -> MunicipalityRules { s.store().rules_on(&code, on).await }
+    /// Publishes a version of a municipality's settings or of a template, applying from its date (office).
+    fn publish_rule_version(s, version: RuleVersion) -> RuleVersion { s.changed(s.publish_rule_version(&version).await) }
     /// Gives a person a one-time password.
     fn reset_person_password(s, username: String) -> OneTimePassword { s.reset_person_password(&username).await }
 }

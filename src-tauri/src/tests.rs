@@ -138,6 +138,24 @@ impl Sample for PersonChange {
     }
 }
 
+impl Sample for Date {
+    fn sample() -> Self {
+        "2026-05-01".parse().unwrap()
+    }
+}
+impl Sample for RuleVersion {
+    fn sample() -> Self {
+        RuleVersion {
+            key: "13105".into(),
+            effective_from: Date::sample(),
+            rules: Some(carebook_domain::MunicipalityRules::builtin("13105")),
+            template: None,
+            author: String::new(),
+            recorded_at: 0,
+        }
+    }
+}
+
 /// A shell on a fresh store with a PIN set, then locked (as after a restart).
 async fn locked_shell() -> (Shell, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();

@@ -557,6 +557,52 @@ remaining_minutes: number,
  */
 over_cap: boolean, };
 
+export type MunicipalityRules = { 
+/**
+ * Local-government code (全国地方公共団体コード, 5 digits), e.g. `13105` for Bunkyo.
+ */
+code: string, 
+/**
+ * Name in Japanese.
+ */
+name_ja: string, 
+/**
+ * Name in English.
+ */
+name_en: string, 
+/**
+ * Annual respite cap per child, minutes.
+ */
+annual_cap_minutes: number, 
+/**
+ * Billing unit, minutes (30).
+ */
+unit_minutes: number, 
+/**
+ * Shortest use, minutes (120).
+ */
+min_use_minutes: number, 
+/**
+ * Longest use, minutes (240).
+ */
+max_use_minutes: number, 
+/**
+ * Mid-year enrolment.
+ */
+pro_rating: ProRating, 
+/**
+ * Subsidy base amount per unit, yen, by income tier.
+ */
+rate_per_unit_yen: { [key in IncomeTier]?: number }, 
+/**
+ * Doctor's instruction document (医師指示書), yen.
+ */
+doctor_instruction_fee_yen: number, 
+/**
+ * Tokyo's share of the subsidy, percent (the municipality pays the rest).
+ */
+tokyo_share_percent: number, };
+
 export type NewPerson = { 
 /**
  * Account name.
@@ -736,6 +782,12 @@ username: string,
  * How many of their devices were revoked now.
  */
 devices_revoked: number, };
+
+export type ProRating = { "kind": "none" } | { "kind": "proportional_months" } | { "kind": "per_remaining_month", 
+/**
+ * Minutes per remaining month.
+ */
+minutes_per_month: number, };
 
 export type Problem = { 
 /**
@@ -969,6 +1021,38 @@ respite_length: boolean,
 short_day: boolean, };
 
 export type Role = "nurse" | "parent" | "office" | "admin";
+
+export type RuleBook = { 
+/**
+ * The versions, in any order.
+ */
+versions: Array<RuleVersion>, };
+
+export type RuleVersion = { 
+/**
+ * The municipality code or the template id.
+ */
+key: string, 
+/**
+ * The first day it applies (JST).
+ */
+effective_from: Date, 
+/**
+ * The settings, when a municipality's.
+ */
+rules: MunicipalityRules | null, 
+/**
+ * The template, when a template.
+ */
+template: ChecklistTemplate | null, 
+/**
+ * Who published it (the person's name, else the account name).
+ */
+author: string, 
+/**
+ * Unix seconds it was published.
+ */
+recorded_at: number, };
 
 export type Score = { 
 /**
@@ -1477,5 +1561,8 @@ export type Commands = {
   change_person: { args: { username: string; change: PersonChange }; result: PersonDetail };
   disable_person: { args: { username: string }; result: PersonDisabled };
   enable_person: { args: { username: string }; result: PersonDetail };
+  rule_book: { args: {  }; result: RuleBook };
+  municipality_rules: { args: { code: string; on: Date }; result: MunicipalityRules };
+  publish_rule_version: { args: { version: RuleVersion }; result: RuleVersion };
   reset_person_password: { args: { username: string }; result: OneTimePassword };
 };
