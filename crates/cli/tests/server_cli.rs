@@ -330,5 +330,16 @@ fn a_municipality_setting_changed_by_the_office_reaches_a_nurses_device_from_its
     assert_eq!(json(nurse, &["municipality", "show", "13105"], None)["unit_minutes"], 60, "the nurse's device has the new version");
     let before = json(nurse, &["municipality", "show", "13105", "--on", "2026-04-01"], None);
     assert_eq!(before["unit_minutes"], 30, "earlier dates keep the built-in settings");
+
+    // A template of the office's own, from a file, reaches the nurse's device from its date.
+    let file = office.join("kakuu.json");
+    let template =
+        r#"{"id":"kakuu_own","title_ja":"架空の確認","title_en":"Kakuu check","items":[{"id":"oxygen","ja":"酸素","en":"oxygen"}]}"#;
+    std::fs::write(&file, template).unwrap();
+    ok(office, &["checklist", "publish", file.to_str().unwrap()], None);
+    ok(nurse, &["sync"], None);
+    let ids = |v: Value| v.as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert!(ids(json(nurse, &["checklist", "templates"], None)).contains(&"kakuu_own".to_string()));
+    assert!(!ids(json(nurse, &["checklist", "templates", "--on", "2026-04-01"], None)).contains(&"kakuu_own".to_string()));
     drop(server);
 }
