@@ -179,6 +179,7 @@ fn stored_child() -> Child {
         score: vec![ScoreEntry { item: CareItem::Suction, watch: Watch::None }],
         doctor_instruction: None,
         emergency_contacts: vec![],
+        sharing: None,
     }
 }
 

@@ -191,6 +191,7 @@ async fn add(env: &Env, a: AddArgs) -> anyhow::Result<()> {
         score: vec![],
         doctor_instruction: None,
         emergency_contacts: vec![],
+        sharing: None,
     };
     apply(&mut child, a.fields, &Lists::default());
     let app = env.open().await?;
