@@ -511,7 +511,10 @@ fn the_next_change_to_a_version_2_face_sheet_writes_version_3_with_the_sharing_k
     d.change(|c| c.diagnosis = "架空の診断名（更新）".into());
     let doc = AutoCommit::load(&d.save()).unwrap();
     assert_eq!(document::schema_version(&doc, RecordKind::Child, V2_CHILD_ID), Ok(3));
-    assert_eq!(doc.get(automerge::ROOT, "sharing").unwrap().map(|(v, _)| v), Some(Value::Scalar(std::borrow::Cow::Owned(ScalarValue::Null))));
+    assert_eq!(
+        doc.get(automerge::ROOT, "sharing").unwrap().map(|(v, _)| v),
+        Some(Value::Scalar(std::borrow::Cow::Owned(ScalarValue::Null)))
+    );
 
     let consent = SharingConsent {
         by: "見本 母".into(),

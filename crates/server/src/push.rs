@@ -37,7 +37,7 @@ use carebook_domain::{
 };
 
 use crate::access;
-use crate::model::{unix_now, Caller, ChildFacts, Config, Error, Result};
+use crate::model::{today_jst, unix_now, Caller, ChildFacts, Config, Error, Result};
 use crate::storage::{FaceSheet, Kept, NewQuarantine, QuotaHit, Storage, StoredDoc, Version};
 use tokio::sync::Semaphore;
 
@@ -177,6 +177,10 @@ trait Guarded: Record {
     fn face_sheet_municipality(&self) -> Option<&str> {
         None
     }
+    /// The days a face sheet's sharing consent is in force.
+    fn sharing_days(&self) -> Option<(Date, Date)> {
+        None
+    }
     /// A visit's index fields, as the feed sends them beside the document.
     fn index_json(&self) -> Option<String> {
         None
@@ -189,6 +193,9 @@ impl Guarded for Child {
     }
     fn face_sheet_municipality(&self) -> Option<&str> {
         Some(&self.municipality)
+    }
+    fn sharing_days(&self) -> Option<(Date, Date)> {
+        self.sharing.as_ref().and_then(|s| s.in_force_days())
     }
 }
 
@@ -237,11 +244,6 @@ fn only_guardian_ops(doc: &mut AutoCommit, before: &[automerge::ChangeHash], aft
     })
 }
 
-/// Today in Japan (UTC+9, no daylight saving).
-pub(crate) fn today_jst(unix_secs: i64) -> Date {
-    Date::from_days_since_epoch((unix_secs + 9 * 3600).div_euclid(86_400))
-}
-
 /// Merges, checks and stores each document; one result per document, in request order.
 ///
 /// Face sheets are handled before visits, so a new child and its first visits can arrive in one
@@ -267,6 +269,7 @@ pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, docu
                 again.push(i);
                 continue;
             }
+
             match attempt(&mut req, p).await? {
                 Step::Ready(v) => ready.push((i, v)),
                 Step::Unchanged(seq) => results[i] = Some(accepted(p, seq)),
@@ -479,6 +482,10 @@ fn check_pushed(p: &DocPayload, limits: &Limits, budget: Option<u64>, work: &mut
 
 async fn attempt(req: &mut Request<'_>, p: &Arc<DocPayload>) -> Result<Step> {
     let Request { storage, heavy, caller, .. } = *req;
+    if !access::may_write(caller) {
+        // A municipality reads and never writes: refused before anything is looked up.
+        return Ok(Step::Rejected(Reject::forbidden(None)));
+    }
     // Unreadable or oversized bytes are refused before anything is looked up, so the answer
     // cannot tell whether the record exists. What loads is kept: merging it costs no second load.
     // The documents of one push share a budget of bytes read and inflated, refused or not.
@@ -746,7 +753,11 @@ async fn attempt_as<T: Guarded + Send + 'static>(
         child_id: child,
         bytes,
         expected_seq: merged.before.as_ref().map(|(_, _, seq)| *seq),
-        face_sheet: value.face_sheet_municipality().map(|m| FaceSheet { org_id: caller.org_id.clone(), municipality: m.to_string() }),
+        face_sheet: value.face_sheet_municipality().map(|m| FaceSheet {
+            org_id: caller.org_id.clone(),
+            municipality: m.to_string(),
+            shared: value.sharing_days(),
+        }),
         heads,
         index_json: value.index_json(),
     }))
