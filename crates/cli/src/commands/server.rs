@@ -543,15 +543,6 @@ fn print_person(p: &PersonDetail) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_database_password_is_not_printed() {
-        assert_eq!(super::redact("postgres://carebook:secret@db:5432/cb"), "postgres://…@db:5432/cb");
-        assert_eq!(super::redact("sqlite:///tmp/x.sqlite"), "sqlite:///tmp/x.sqlite");
-    }
-}
-
 /// The kind of organisation `org` is taken to be: as given; else the existing organisation's;
 /// else (a new one) a welfare section for a municipality account, a station for the others.
 async fn org_kind_of(storage: &Storage, org: &str, given: Option<OrgKind>, role: Option<Role>) -> anyhow::Result<OrgKind> {
@@ -562,4 +553,13 @@ async fn org_kind_of(storage: &Storage, org: &str, given: Option<OrgKind>, role:
         return Ok(existing.kind);
     }
     Ok(if role == Some(Role::Municipality) { OrgKind::Municipality } else { OrgKind::Station })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_database_password_is_not_printed() {
+        assert_eq!(super::redact("postgres://carebook:secret@db:5432/cb"), "postgres://…@db:5432/cb");
+        assert_eq!(super::redact("sqlite:///tmp/x.sqlite"), "sqlite:///tmp/x.sqlite");
+    }
 }
