@@ -487,7 +487,11 @@ role: Array<LabelEntry>,
 /**
  * Household income tiers.
  */
-income_tier: Array<LabelEntry>, };
+income_tier: Array<LabelEntry>, 
+/**
+ * What a guardian's consent to share with the municipality covers.
+ */
+sharing_scope: Array<LabelEntry>, };
 
 export type LoopStatus = { 
 /**
