@@ -12,7 +12,7 @@
 //! | parent | reads their assigned child's records | writes only the guardian confirmation of an existing visit |
 //! | office | children owned by their org | approves |
 //! | admin | everything | |
-//! | municipality | reads, never writes: children of its org's municipality whose stored face sheet holds a guardian's sharing consent in force today (JST) | every push refused `forbidden`; never claims, approves or manages |
+//! | municipality | reads, never writes: children of its org's municipality whose stored face sheet holds a guardian's sharing consent in force today (JST) | every push refused `forbidden`, nothing of it kept (not in the quarantine either); never claims, approves or manages |
 //!
 //! A consent is in force from the day it was given to its last day, and ends the day it is
 //! withdrawn (`SharingConsent::in_force_days`); "today" is the request's day in Japan, read once

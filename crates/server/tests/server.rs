@@ -1765,6 +1765,8 @@ async fn a_municipality_reads_only_the_consented_children_of_its_municipality_an
     let admin = h.changes(&h.token("admin").await, 0, None).await;
     assert!(admin.documents.iter().all(|d| d.child_id != id(&own)), "the municipality's own child was not stored");
     assert_eq!(admin.documents.len(), 10);
+    let kept = h.quarantine(&h.token("admin").await).await;
+    assert!(kept.iter().all(|q| q.username != "muni-bunkyo"), "nor kept in the quarantine: {kept:?}");
 
     // Not an office: no quarantine, no people, no history; the directory has orgs, no people.
     for path in ["/api/v1/quarantine", "/api/v1/quarantine/devices", "/api/v1/people"] {
