@@ -288,18 +288,23 @@ mod agrees_with_the_sql {
 
     struct Account {
         username: String,
-        device_id: String,
+        /// The SHA-256 its device's token would have (the device is found by it).
+        token_hash: [u8; 32],
     }
 
     async fn accounts(storage: &Storage) -> Vec<Account> {
+        for ((id, kind), code) in ORGS.iter().zip(CODES) {
+            let org = carebook_domain::Org { id: id.to_string(), kind: *kind, name: "見本".into(), municipality: code.map(Into::into) };
+            storage.add_org(&org, None).await.unwrap();
+        }
         let mut out = Vec::new();
         for i in 0..USERS {
             let username = format!("kakuu-user-{i}");
             let (org, kind) = ORGS[i % ORGS.len()];
             let info = storage.add_user(&username, "umi-to-sora-no-mihon", Role::Office, org, kind).await.unwrap();
             let token_hash = [i as u8; 32];
-            let device_id = storage.create_device(&info.id, "見本の端末", &token_hash, unix_now(), unix_now() + 86_400).await.unwrap();
-            out.push(Account { username, device_id });
+            storage.create_device(&info.id, "見本の端末", &token_hash, unix_now(), unix_now() + 86_400).await.unwrap();
+            out.push(Account { username, token_hash });
         }
         out
     }
@@ -310,14 +315,17 @@ mod agrees_with_the_sql {
         let fail = |e: crate::model::Error| TestCaseError::fail(e.to_string());
         let mut callers = Vec::new();
         for (account, &(role, org)) in accounts.iter().zip(&world.users) {
-            let info = storage.change_user(&account.username, Some(role), Some(ORGS[org])).await.map_err(fail)?;
+            storage.change_user(&account.username, Some(role), Some(ORGS[org])).await.map_err(fail)?;
+            // The caller as a request's device finds it: the organisation's code joined in.
+            let d = storage.device_by_token(&account.token_hash).await.map_err(fail)?.expect("the device exists");
+            prop_assert_eq!((d.role, d.municipality.as_deref()), (role, CODES[org]));
             callers.push(Caller {
-                user_id: info.id,
-                username: info.username,
-                role: info.role,
-                org_id: info.org_id,
-                municipality: CODES[org].map(Into::into),
-                device_id: account.device_id.clone(),
+                user_id: d.user_id,
+                username: d.username,
+                role: d.role,
+                org_id: d.org_id,
+                municipality: d.municipality,
+                device_id: d.device_id,
                 today: today(),
             });
         }
