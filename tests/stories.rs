@@ -203,7 +203,69 @@ mod server_stories {
         the_preview_the_ledger_and_the_server_count_every_boundary_session_the_same,
         a_short_day_of_daytime_care_is_accepted_by_the_server_and_flagged_in_the_offices_review,
         an_offices_new_unit_and_template_apply_from_their_date_on_every_device_and_the_server_while_older_visits_keep_theirs,
+        the_municipality_holds_a_consented_childs_records_until_the_guardian_withdraws_the_consent,
     );
+
+    /// Today in Japan, from the system clock (worked out here, apart from the app's clock).
+    fn today_in_japan() -> carebook_domain::Date {
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        carebook_domain::Date::from_days_since_epoch((secs + 9 * 3600).div_euclid(86_400))
+    }
+
+    /// A nurse records the guardian's consent on the face sheet; the municipality's device then
+    /// holds the child's face sheet and visit (and nothing of another child of the same
+    /// municipality without consent); the nurse records the withdrawal, and at the
+    /// municipality device's next sync the child's records leave it.
+    async fn the_municipality_holds_a_consented_childs_records_until_the_guardian_withdraws_the_consent(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        let section = Org {
+            id: "ku-kakuu".into(),
+            kind: OrgKind::Municipality,
+            name: "架空区 障害福祉課".into(),
+            municipality: Some("13105".into()),
+        };
+        w.storage.add_org(&section, None).await.unwrap();
+        w.storage.add_user("ku-kakuu-1", PASSWORD, Role::Municipality, "ku-kakuu", OrgKind::Municipality).await.unwrap();
+
+        let nurse = w.device("nurse-a").await;
+        let today = today_in_japan();
+        let hana = nurse.app.add_child(child("13105")).await.unwrap();
+        let sora = nurse.app.add_child(child("13105")).await.unwrap();
+        let visit = nurse.app.record_visit(respite(hana.id, "2026-06-01T09:00", "2026-06-01T12:00")).await.unwrap().id;
+        nurse.app.record_visit(respite(sora.id, "2026-06-02T09:00", "2026-06-02T12:00")).await.unwrap();
+        // The guardian's consent, given today, for the rest of the fiscal year.
+        let consent = carebook_domain::SharingConsent {
+            by: "見本 母".into(),
+            given_on: today,
+            scope: carebook_domain::SharingScope::RespiteRecords,
+            until: today.fiscal_year().last_day(),
+            withdrawn_on: None,
+        };
+        nurse.app.update_child(hana.id, |c| c.sharing = Some(consent.clone())).await.unwrap();
+        let r = sync(&nurse).await;
+        assert_eq!((r.sent, r.rejected), (4, 0));
+
+        let ku = w.device("ku-kakuu-1").await;
+        let r = sync(&ku).await;
+        assert_eq!((r.received, r.sent), (2, 0), "the face sheet and the one visit");
+        let held: Vec<_> = ku.app.children().await.unwrap().into_iter().map(|c| c.id).collect();
+        assert_eq!(held, [hana.id]);
+        assert_eq!(visit_ids(&ku).await, [visit]);
+        assert_eq!(ku.app.child(hana.id).await.unwrap().sharing, Some(consent));
+
+        // The guardian withdraws the consent today; the nurse records it.
+        nurse.app.update_child(hana.id, |c| c.sharing.as_mut().unwrap().withdrawn_on = Some(today)).await.unwrap();
+        assert_eq!(sync(&nurse).await.accepted, 1);
+        let r = sync(&ku).await;
+        assert_eq!(r.removed.len(), 1);
+        assert_eq!((r.removed[0].child_id.as_str(), r.removed[0].records), (hana.id.to_string().as_str(), 2));
+        assert!(ku.app.children().await.unwrap().is_empty());
+        assert!(visit_ids(&ku).await.is_empty());
+        let again = sync(&ku).await;
+        assert_eq!((again.received, again.removed.len()), (0, 0));
+        w.finish().await;
+    }
 
     async fn an_offices_new_unit_and_template_apply_from_their_date_on_every_device_and_the_server_while_older_visits_keep_theirs(db: Db) {
         use carebook_domain::{ChecklistTemplate, Date, RuleVersion, TemplateItem};

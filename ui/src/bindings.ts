@@ -222,7 +222,12 @@ doctor_instruction: DoctorInstruction | null,
 /**
  * Emergency contacts (doctor, family, hospital).
  */
-emergency_contacts: Array<Contact>, };
+emergency_contacts: Array<Contact>, 
+/**
+ * The guardian's consent to share the records with the municipality, if recorded (schema
+ * version 3: absent in older documents, read as none).
+ */
+sharing: SharingConsent | null, };
 
 export type ChildCard = { 
 /**
@@ -487,7 +492,11 @@ role: Array<LabelEntry>,
 /**
  * Household income tiers.
  */
-income_tier: Array<LabelEntry>, };
+income_tier: Array<LabelEntry>, 
+/**
+ * What a guardian's consent to share with the municipality covers.
+ */
+sharing_scope: Array<LabelEntry>, };
 
 export type LoopStatus = { 
 /**
@@ -1020,7 +1029,7 @@ respite_length: boolean,
  */
 short_day: boolean, };
 
-export type Role = "nurse" | "parent" | "office" | "admin";
+export type Role = "nurse" | "parent" | "office" | "admin" | "municipality";
 
 export type RuleBook = { 
 /**
@@ -1073,6 +1082,30 @@ item: CareItem,
  * The watch level.
  */
 watch: Watch, };
+
+export type SharingConsent = { 
+/**
+ * The guardian who consented (their name).
+ */
+by: string, 
+/**
+ * The day the consent was given: the first day it is in force.
+ */
+given_on: Date, 
+/**
+ * What it covers.
+ */
+scope: SharingScope, 
+/**
+ * Its last day (required; at most the end of the fiscal year after `given_on`'s).
+ */
+until: Date, 
+/**
+ * The day it was withdrawn, if it was: not in force from that day on.
+ */
+withdrawn_on: Date | null, };
+
+export type SharingScope = "respite_records";
 
 export type SignOff = { 
 /**

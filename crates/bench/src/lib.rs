@@ -223,6 +223,7 @@ pub fn bench_child(i: usize) -> Child {
             valid_until: "2027-03-31".parse().expect("a date"),
         }),
         emergency_contacts: vec![],
+        sharing: None,
     }
 }
 

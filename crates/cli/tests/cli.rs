@@ -906,6 +906,50 @@ fn each_child_edit_option_changes_its_field_and_nothing_else() {
 }
 
 #[test]
+fn the_guardians_consent_to_share_is_recorded_changed_and_withdrawn_from_the_command_line() {
+    let cb = Carebook::new();
+    let id = cb.add_child("13105");
+    assert!(cb.json(&["child", "show", &id])["sharing"].is_null());
+    // A withdrawal or a single option needs a consent, or the three a new one needs.
+    let stored = cb.child_bytes(&id);
+    let out = cb.run(&["child", "edit", &id, "--sharing-withdrawn", "2026-11-01"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--sharing-by") && stderr(&out).contains("--sharing-until"), "{}", stderr(&out));
+    assert_eq!(cb.child_bytes(&id), stored, "nothing written");
+
+    let consent = ["--sharing-by", "見本 母", "--sharing-from", "2026-04-10", "--sharing-until", "2027-03-31"];
+    let mut args = vec!["child", "edit", &id];
+    args.extend(consent);
+    cb.ok(&args);
+    let expected = serde_json::json!({
+        "by": "見本 母", "given_on": "2026-04-10", "scope": "respite_records", "until": "2027-03-31", "withdrawn_on": null
+    });
+    assert_eq!(cb.json(&["child", "show", &id])["sharing"], expected);
+    let shown = cb.ok(&["child", "show", &id]);
+    assert!(shown.contains("2026-04-10〜2027-03-31") && shown.contains("在宅レスパイト事業の記録"), "{shown}");
+
+    // A last day before the first is refused with its field, and writes nothing.
+    let stored = cb.child_bytes(&id);
+    let (body, _) = cb.refused(&["child", "edit", &id, "--sharing-until", "2026-04-09"]);
+    assert_eq!(body["problems"][0]["field"], "sharing.until", "{body}");
+    assert_eq!(cb.child_bytes(&id), stored);
+
+    cb.ok(&["child", "edit", &id, "--sharing-withdrawn", "2026-11-01"]);
+    let mut withdrawn = expected.clone();
+    withdrawn["withdrawn_on"] = "2026-11-01".into();
+    assert_eq!(cb.json(&["child", "show", &id])["sharing"], withdrawn);
+    assert!(cb.ok(&["child", "show", &id]).contains("2026-11-01 撤回 withdrawn"));
+
+    // `child add` takes the same options.
+    let mut args = vec!["child", "add", "--name", "見本 そら", "--kana", "みほん そら", "--birth", "2021-02-14"];
+    args.extend(["--municipality", "13105", "--tier", "taxed"]);
+    args.extend(consent);
+    let added = cb.json(&args);
+    let other = added["id"].as_str().unwrap();
+    assert_eq!(cb.json(&["child", "show", other])["sharing"], expected);
+}
+
+#[test]
 fn a_child_edit_with_a_problem_names_the_field_and_writes_nothing() {
     let cb = Carebook::new();
     let id = cb.add_child("13105");

@@ -343,3 +343,41 @@ fn a_municipality_setting_changed_by_the_office_reaches_a_nurses_device_from_its
     assert!(!ids(json(nurse, &["checklist", "templates", "--on", "2026-04-01"], None)).contains(&"kakuu_own".to_string()));
     drop(server);
 }
+
+/// `server user add --role municipality` in a welfare section works without naming the kind
+/// again; in a station it is refused, as a nurse in a welfare section is.
+#[test]
+fn a_municipality_account_belongs_to_a_welfare_section() {
+    let (srv, db_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let srv = srv.path();
+    let db = format!("sqlite://{}", db_dir.path().join("server.sqlite").display());
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut v: Vec<&str> = vec!["server"];
+        v.extend(args);
+        v.extend(["--database", &db]);
+        carebook(srv, &v, stdin)
+    };
+    let password = Some("kakuu-sora-to-umi-no-pasuwaado\n");
+    assert!(run(&["org", "add", "--id", "st-kakuu", "--kind", "station", "--name", "架空訪問看護ステーション"], None).status.success());
+    let section = ["org", "add", "--id", "ku-kakuu", "--kind", "municipality", "--name", "架空区 障害福祉課", "--municipality", "13105"];
+    let out = run(&section, None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = run(&["user", "add", "--username", "ku-kakuu-1", "--role", "municipality", "--org", "ku-kakuu"], password);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["user", "add", "--username", "ku-st-1", "--role", "municipality", "--org", "st-kakuu"], password);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("municipality") && err.contains("station"), "{err}");
+    let out = run(&["user", "add", "--username", "nurse-ku-1", "--role", "nurse", "--org", "ku-kakuu"], password);
+    assert!(!out.status.success(), "a nurse does not belong to a welfare section");
+    let out = run(&["user", "list", "--json"], None);
+    let users: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<(&str, &str, &str)> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["username"].as_str().unwrap(), u["role"].as_str().unwrap(), u["org_kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(names, [("ku-kakuu-1", "municipality", "municipality")], "only the fitting account was added");
+}

@@ -658,6 +658,8 @@ pub struct Labels {
     pub role: Vec<LabelEntry>,
     /// Household income tiers.
     pub income_tier: Vec<LabelEntry>,
+    /// What a guardian's consent to share with the municipality covers.
+    pub sharing_scope: Vec<LabelEntry>,
 }
 
 macro_rules! entries {
@@ -685,6 +687,7 @@ impl Labels {
             check_status: entries!(CheckStatus),
             role: entries!(Role),
             income_tier: entries!(IncomeTier),
+            sharing_scope: entries!(carebook_domain::SharingScope),
         }
     }
 }

@@ -735,6 +735,8 @@ fn labels_cover_every_choice_in_both_languages() {
     assert_eq!((respite.ja.as_str(), respite.en.as_str()), ("在宅レスパイト", "respite"));
     assert_eq!(l.status.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), vec!["draft", "submitted", "approved"]);
     assert_eq!(l.instruction_state.len(), 5);
+    assert_eq!(l.sharing_scope.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["respite_records"]);
+    assert!(l.role.iter().any(|e| e.name == "municipality" && e.ja == "区市町村"));
     for group in [
         &l.visit_kind,
         &l.outcome,
@@ -746,6 +748,7 @@ fn labels_cover_every_choice_in_both_languages() {
         &l.check_status,
         &l.role,
         &l.income_tier,
+        &l.sharing_scope,
     ] {
         assert!(!group.is_empty());
         assert!(group.iter().all(|e| !e.name.is_empty() && !e.ja.is_empty() && !e.en.is_empty()), "{group:?}");

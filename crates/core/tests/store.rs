@@ -499,7 +499,7 @@ async fn a_record_of_a_newer_schema_version_is_reported_as_such_and_the_stored_c
     let c = dev.app.add_child(child("13105")).await.unwrap();
     let s = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
     let mut newer = automerge::AutoCommit::load(&dev.app.export_visit(s.id).await.unwrap()).unwrap();
-    newer.put(automerge::ROOT, "schema_version", automerge::ScalarValue::Uint(3)).unwrap();
+    newer.put(automerge::ROOT, "schema_version", automerge::ScalarValue::Uint(carebook_domain::schema::SCHEMA_VERSION + 1)).unwrap();
     newer.put(automerge::ROOT, "place", "学校").unwrap();
     newer.commit();
     let err = dev.app.import_visit(s.id, &newer.save()).await.unwrap_err();

@@ -61,6 +61,113 @@ labelled_enum! {
     }
 }
 
+labelled_enum! {
+    /// What a guardian's consent to share covers. Only what the municipality pays for: it runs
+    /// the home respite programme (在宅レスパイト・就労等支援事業) and pays half of it, and needs
+    /// the child's face sheet and visit records to check the uses it is billed for.
+    pub enum SharingScope {
+        /// 在宅レスパイト事業の記録: the face sheet and the visit records, for the respite
+        /// programme.
+        RespiteRecords = ("respite_records", "在宅レスパイト事業の記録（フェイスシート・訪問記録）", "respite programme records (face sheet and visits)"),
+    }
+}
+
+/// The most fiscal years a consent may run: until the end of the fiscal year after the one in
+/// which it was given (so one to two years), then it is given again.
+pub const SHARING_MAX_FISCAL_YEARS: i32 = 2;
+
+/// The guardian's consent to share the child's records with the welfare section of the child's
+/// municipality (区市町村の障害福祉課), recorded on the face sheet. In force from the day it was
+/// given to `until`, both included, unless withdrawn: from the day it was withdrawn the
+/// municipality reads the child no more (its devices remove the child's records at their next
+/// sync).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct SharingConsent {
+    /// The guardian who consented (their name).
+    pub by: String,
+    /// The day the consent was given: the first day it is in force.
+    pub given_on: Date,
+    /// What it covers.
+    pub scope: SharingScope,
+    /// Its last day (required; at most the end of the fiscal year after `given_on`'s).
+    pub until: Date,
+    /// The day it was withdrawn, if it was: not in force from that day on.
+    pub withdrawn_on: Option<Date>,
+}
+
+impl SharingConsent {
+    /// The days it is in force, first and last (both included): from `given_on` to `until`, or
+    /// to the day before it was withdrawn. `None` when there is no such day.
+    pub fn in_force_days(&self) -> Option<(Date, Date)> {
+        let last = match self.withdrawn_on {
+            Some(w) if w <= self.until => Date::from_days_since_epoch(w.days_since_epoch() - 1),
+            _ => self.until,
+        };
+        (self.given_on <= last).then_some((self.given_on, last))
+    }
+
+    /// Whether it is in force on `today`.
+    pub fn in_force(&self, today: Date) -> bool {
+        self.in_force_days().is_some_and(|(first, last)| first <= today && today <= last)
+    }
+
+    /// The latest `until` allowed for a consent given on `given_on`.
+    pub fn latest_until(given_on: Date) -> Date {
+        let fy = given_on.fiscal_year();
+        crate::calendar::FiscalYear(fy.0 + SHARING_MAX_FISCAL_YEARS - 1).last_day()
+    }
+
+    fn validate(&self, today: Date, p: &mut Problems) {
+        p.text("sharing.by", &self.by, NAME_MAX, false);
+        if crate::validation::is_blank(&self.by) {
+            p.push("sharing.by", "required", "同意した保護者の氏名を入力してください", "the name of the guardian who consented is empty");
+        }
+        if self.given_on > today {
+            p.push(
+                "sharing.given_on",
+                "future",
+                format!("同意日 {} が未来の日付です", self.given_on),
+                format!("consent given on {} is in the future", self.given_on),
+            );
+        }
+        let latest = SharingConsent::latest_until(self.given_on);
+        if self.until < self.given_on {
+            p.push(
+                "sharing.until",
+                "date_order",
+                format!("同意の期限 {} が同意日 {} より前です", self.until, self.given_on),
+                format!("consent until {} is before the day it was given, {}", self.until, self.given_on),
+            );
+        } else if self.until > latest {
+            p.push(
+                "sharing.until",
+                "too_long",
+                format!("同意の期限は翌年度末（{latest}）までです（{} が入力されています）", self.until),
+                format!("consent may run at most to the end of the next fiscal year, {latest}; got {}", self.until),
+            );
+        }
+        if let Some(w) = self.withdrawn_on {
+            if w < self.given_on {
+                p.push(
+                    "sharing.withdrawn_on",
+                    "date_order",
+                    format!("撤回日 {w} が同意日 {} より前です", self.given_on),
+                    format!("withdrawn on {w}, before the consent was given on {}", self.given_on),
+                );
+            }
+            if w > today {
+                p.push(
+                    "sharing.withdrawn_on",
+                    "future",
+                    format!("撤回日 {w} が未来の日付です（撤回を受けた日を入力してください）"),
+                    format!("withdrawn on {w} is in the future (enter the day the withdrawal was received)"),
+                );
+            }
+        }
+    }
+}
+
 /// Days before expiry at which the face sheet warns.
 pub const INSTRUCTION_WARNING_DAYS: i64 = 14;
 
@@ -94,6 +201,10 @@ pub struct Child {
     pub doctor_instruction: Option<DoctorInstruction>,
     /// Emergency contacts (doctor, family, hospital).
     pub emergency_contacts: Vec<Contact>,
+    /// The guardian's consent to share the records with the municipality, if recorded (schema
+    /// version 3: absent in older documents, read as none).
+    #[autosurgeon(missing = "Default::default")]
+    pub sharing: Option<SharingConsent>,
 }
 
 impl Child {
@@ -202,8 +313,17 @@ impl Child {
                 p.push(field, "required", "連絡先の氏名を入力してください", "a contact has no name");
             }
         }
+        if let Some(s) = &self.sharing {
+            s.validate(today, &mut p);
+        }
         p.0.extend(validate_score(&self.score).0);
         p
+    }
+
+    /// Whether the child's municipality may read its records on `today`: a consent is recorded
+    /// and in force.
+    pub fn shared_on(&self, today: Date) -> bool {
+        self.sharing.as_ref().is_some_and(|s| s.in_force(today))
     }
 }
 
@@ -214,6 +334,7 @@ fn is_kana_or_space(c: char) -> bool {
 // The face sheet's document schema (crate::schema): every field listed, types from the struct.
 described!(Contact { name, relation, phone });
 described!(DoctorInstruction { doctor, institution, valid_from, valid_until });
+described!(SharingConsent { by, given_on, scope, until, withdrawn_on });
 described!(Child {
     id,
     name,
@@ -228,6 +349,7 @@ described!(Child {
     score,
     doctor_instruction,
     emergency_contacts,
+    sharing since 3,
 });
 
 #[cfg(test)]
@@ -255,6 +377,7 @@ mod tests {
                 valid_until: "2026-09-30".parse().unwrap(),
             }),
             emergency_contacts: vec![],
+            sharing: None,
         }
     }
 
@@ -329,5 +452,73 @@ mod tests {
         assert_eq!(state("2026-10-01"), InstructionState::Expired);
         let none = Child { doctor_instruction: None, ..c.clone() };
         assert_eq!(none.instruction_state("2026-05-01".parse().unwrap()), InstructionState::Missing);
+    }
+
+    fn consent(given: &str, until: &str, withdrawn: Option<&str>) -> SharingConsent {
+        SharingConsent {
+            by: "見本 母".into(),
+            given_on: given.parse().unwrap(),
+            scope: SharingScope::RespiteRecords,
+            until: until.parse().unwrap(),
+            withdrawn_on: withdrawn.map(|w| w.parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_consent_is_in_force_from_the_day_given_to_its_last_day_and_not_from_the_day_withdrawn() {
+        let c = consent("2026-04-10", "2027-03-31", None);
+        let on = |c: &SharingConsent, d: &str| c.in_force(d.parse().unwrap());
+        assert!(!on(&c, "2026-04-09") && on(&c, "2026-04-10") && on(&c, "2027-03-31") && !on(&c, "2027-04-01"));
+        let w = consent("2026-04-10", "2027-03-31", Some("2026-06-01"));
+        assert!(on(&w, "2026-05-31") && !on(&w, "2026-06-01") && !on(&w, "2026-12-01"));
+        assert_eq!(w.in_force_days().map(|(a, b)| (a.to_string(), b.to_string())), Some(("2026-04-10".into(), "2026-05-31".into())));
+        // Withdrawn the day it was given: never in force.
+        assert_eq!(consent("2026-04-10", "2027-03-31", Some("2026-04-10")).in_force_days(), None);
+        // Withdrawn after its last day: the last day stands.
+        assert_eq!(consent("2026-04-10", "2026-04-30", Some("2026-05-10")).in_force_days().unwrap().1.to_string(), "2026-04-30");
+    }
+
+    #[test]
+    fn a_consent_runs_at_most_to_the_end_of_the_next_fiscal_year() {
+        // Given in fiscal 2026 (1 April 2026 – 31 March 2027): at most to 31 March 2028.
+        assert_eq!(SharingConsent::latest_until("2026-04-01".parse().unwrap()).to_string(), "2028-03-31");
+        assert_eq!(SharingConsent::latest_until("2027-03-31".parse().unwrap()).to_string(), "2028-03-31");
+        assert_eq!(SharingConsent::latest_until("2027-04-01".parse().unwrap()).to_string(), "2029-03-31");
+    }
+
+    #[test]
+    fn consent_problems_name_their_field() {
+        let today = "2026-05-01".parse().unwrap();
+        let codes = |c: SharingConsent| {
+            let mut child = sample();
+            child.sharing = Some(c);
+            child.validate(today).0.into_iter().map(|p| (p.field, p.code)).collect::<Vec<_>>()
+        };
+        let pair = |f: &str, c: &str| (f.to_string(), c.to_string());
+        assert_eq!(codes(consent("2026-04-10", "2028-03-31", None)), vec![]);
+        assert_eq!(codes(consent("2026-04-10", "2026-04-09", None)), vec![pair("sharing.until", "date_order")]);
+        assert_eq!(codes(consent("2026-04-10", "2028-04-01", None)), vec![pair("sharing.until", "too_long")]);
+        assert_eq!(codes(consent("2026-05-02", "2027-03-31", None)), vec![pair("sharing.given_on", "future")]);
+        assert_eq!(codes(consent("2026-04-10", "2027-03-31", Some("2026-04-09"))), vec![pair("sharing.withdrawn_on", "date_order")]);
+        assert_eq!(codes(consent("2026-04-10", "2027-03-31", Some("2026-05-02"))), vec![pair("sharing.withdrawn_on", "future")]);
+        assert_eq!(codes(consent("2026-04-10", "2027-03-31", Some("2026-05-01"))), vec![], "withdrawn today");
+        let mut blank = consent("2026-04-10", "2027-03-31", None);
+        blank.by = " ".into();
+        assert_eq!(codes(blank), vec![pair("sharing.by", "required")]);
+        let mut long = consent("2026-04-10", "2027-03-31", None);
+        long.by = "見".repeat(101);
+        assert_eq!(codes(long), vec![pair("sharing.by", "too_long")]);
+        let mut child = sample();
+        child.sharing = Some(consent("2026-04-10", "2026-04-09", None));
+        let p = child.validate(today);
+        assert!(p.0[0].ja.contains("2026-04-09") && p.0[0].en.contains("before the day it was given"), "{p}");
+    }
+
+    #[test]
+    fn the_municipality_may_read_the_child_only_while_a_consent_is_in_force() {
+        let mut c = sample();
+        assert!(!c.shared_on("2026-05-01".parse().unwrap()));
+        c.sharing = Some(consent("2026-04-10", "2027-03-31", None));
+        assert!(c.shared_on("2026-05-01".parse().unwrap()) && !c.shared_on("2027-04-01".parse().unwrap()));
     }
 }

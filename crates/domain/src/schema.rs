@@ -39,8 +39,10 @@ use crate::validation::excerpt;
 /// The schema version this code writes and the newest it reads. Version 1: documents stored
 /// before the version was kept in them (no [`VERSION_KEY`]), the guardian confirmation stored as
 /// `{"Confirmed": {…}}`. Version 2: [`KIND_KEY`] and [`VERSION_KEY`] at the root, the guardian
-/// confirmation stored as `{"kind": "confirmed", …}`.
-pub const SCHEMA_VERSION: u64 = 2;
+/// confirmation stored as `{"kind": "confirmed", …}`. Version 3: the face sheet's `sharing`
+/// (the guardian's consent to share the child's records with the municipality), absent in
+/// older documents and read as null ([`Field::since`]).
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// The root key naming the record kind (`"child"` or `"visit"`, a str).
 pub const KIND_KEY: &str = "record_kind";
@@ -115,6 +117,19 @@ pub struct Field {
     pub name: &'static str,
     /// Its shape.
     pub shape: Shape,
+    /// The schema version that added the field (1: always there). A field added after version 1
+    /// is absent from documents written before it, so its key may be missing in any document
+    /// and is then read as its default (null): the Rust field carries autosurgeon's
+    /// `#[autosurgeon(missing = "Default::default")]`, and [`check`] accepts the missing key
+    /// exactly as hydrate does. Every document written now holds the key.
+    pub since: u64,
+}
+
+impl Field {
+    /// Whether a document may lack the key (the field was added after version 1).
+    pub fn may_be_absent(&self) -> bool {
+        self.since > 1
+    }
 }
 
 /// A [`Shape::Tagged`] enum.
@@ -146,15 +161,21 @@ pub trait Described {
 
 /// A field of struct `S` named `name`, its shape taken from the field's type through `get`.
 pub fn field<S, T: Described>(name: &'static str, _get: fn(&S) -> &T) -> Field {
-    Field { name, shape: T::shape() }
+    Field { name, shape: T::shape(), since: 1 }
+}
+
+/// A field of struct `S` added in schema version `since` (see [`Field::since`]).
+pub fn field_since<S, T: Described>(name: &'static str, since: u64, _get: fn(&S) -> &T) -> Field {
+    Field { name, shape: T::shape(), since }
 }
 
 /// Implements [`Described`] for a struct stored as a map: `described!(Station { id, name })`,
 /// or `described!(StaffMember keyed id { id, name, … })` for list elements merged by a key.
 /// Every field must be listed (the struct is destructured without `..`), and each field's shape
-/// comes from its type.
+/// comes from its type. A field added after schema version 1 says since when:
+/// `described!(Child { id, …, sharing since 3 })` (its key may be absent: [`Field::since`]).
 macro_rules! described {
-    ($ty:ident $(keyed $key:ident)? { $($field:ident),+ $(,)? }) => {
+    ($ty:ident $(keyed $key:ident)? { $($field:ident $(since $since:literal)?),+ $(,)? }) => {
         impl $crate::schema::Described for $ty {
             fn shape() -> $crate::schema::Shape {
                 #[allow(dead_code)]
@@ -162,7 +183,7 @@ macro_rules! described {
                     let $ty { $($field: _),+ } = v;
                 }
                 $crate::schema::Shape::Map($crate::schema::Fields {
-                    fields: vec![$($crate::schema::field(stringify!($field), |v: &$ty| &v.$field)),+],
+                    fields: vec![$($crate::schema::field_since(stringify!($field), 1 $(+ $since - 1)?, |v: &$ty| &v.$field)),+],
                     key: None $(.or(Some(stringify!($key))))?,
                 })
             }
@@ -311,6 +332,10 @@ pub fn check<D: ReadDoc>(doc: &D, root: &Shape) -> Result<(), Mismatch> {
 fn check_fields<D: ReadDoc>(doc: &D, obj: &ObjId, fields: &[Field], path: &mut String) -> Result<(), Mismatch> {
     for f in fields {
         let value = doc.get(obj, f.name).ok().flatten();
+        if value.is_none() && f.may_be_absent() {
+            // Written before the field existed: read as its default, as hydrate does.
+            continue;
+        }
         let len = path.len();
         if !path.is_empty() {
             path.push('.');
@@ -466,6 +491,10 @@ pub struct Row {
     /// For a field of one variant of a tagged map: `kind = confirmed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
+    /// For a field added after schema version 1: the version that added it. Documents written
+    /// before it lack the key, which is read as null ([`Field::since`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<u64>,
 }
 
 /// Every field path of a record's shape, depth first in declaration order.
@@ -473,15 +502,20 @@ pub fn rows(root: &Shape) -> Vec<Row> {
     let mut out = Vec::new();
     if let Shape::Map(fields) = root {
         for f in &fields.fields {
-            push_rows(&mut out, f.name.to_string(), &f.shape, false, None);
+            push_rows(&mut out, f.name.to_string(), f, false, None);
         }
     }
     out
 }
 
-fn push_rows(out: &mut Vec<Row>, path: String, shape: &Shape, nullable: bool, when: Option<String>) {
+fn push_rows(out: &mut Vec<Row>, path: String, field: &Field, nullable: bool, when: Option<String>) {
+    let since = field.may_be_absent().then_some(field.since);
+    push_shape_rows(out, path, &field.shape, nullable, when, since);
+}
+
+fn push_shape_rows(out: &mut Vec<Row>, path: String, shape: &Shape, nullable: bool, when: Option<String>, since: Option<u64>) {
     if let Shape::Nullable(inner) = shape {
-        return push_rows(out, path, inner, true, when);
+        return push_shape_rows(out, path, inner, true, when, since);
     }
     let mut row = Row {
         path: path.clone(),
@@ -493,6 +527,7 @@ fn push_rows(out: &mut Vec<Row>, path: String, shape: &Shape, nullable: bool, wh
         max: None,
         key: None,
         when: when.clone(),
+        since,
     };
     match shape {
         Shape::Enum(names) => row.values = names.to_vec(),
@@ -512,7 +547,7 @@ fn push_rows(out: &mut Vec<Row>, path: String, shape: &Shape, nullable: bool, wh
     match shape {
         Shape::Map(fields) => {
             for f in &fields.fields {
-                push_rows(out, format!("{path}.{}", f.name), &f.shape, false, when.clone());
+                push_rows(out, format!("{path}.{}", f.name), f, false, when.clone());
             }
         }
         Shape::List(inner) => push_children(out, format!("{path}[]"), inner, when),
@@ -529,10 +564,11 @@ fn push_rows(out: &mut Vec<Row>, path: String, shape: &Shape, nullable: bool, wh
                 max: None,
                 key: None,
                 when: when.clone(),
+                since: None,
             });
             for v in &t.variants {
                 for f in &v.fields {
-                    push_rows(out, format!("{path}.{}", f.name), &f.shape, false, Some(format!("{} = {}", t.tag, v.name)));
+                    push_rows(out, format!("{path}.{}", f.name), f, false, Some(format!("{} = {}", t.tag, v.name)));
                 }
             }
         }
@@ -546,10 +582,10 @@ fn push_children(out: &mut Vec<Row>, path: String, inner: &Shape, when: Option<S
     match inner {
         Shape::Map(fields) => {
             for f in &fields.fields {
-                push_rows(out, format!("{path}.{}", f.name), &f.shape, false, when.clone());
+                push_rows(out, format!("{path}.{}", f.name), f, false, when.clone());
             }
         }
-        other => push_rows(out, path, other, false, when),
+        other => push_shape_rows(out, path, other, false, when, None),
     }
 }
 
@@ -579,6 +615,7 @@ pub fn published() -> Published {
         max: None,
         key: None,
         when: None,
+        since: None,
     };
     Published {
         schema_version: SCHEMA_VERSION,
@@ -603,7 +640,7 @@ pub fn markdown() -> String {
     out.push_str(&table(&p.root_keys));
     out.push_str("\nA document without `schema_version` is version 1 (written before the version was kept in it).\n");
     out.push_str("Paths: `a.b` is key `b` of map `a`; `a[]` any element of list `a`; `a[key]` any key of map `a` (free keys).\n");
-    out.push_str("Nullable fields must be present (null when empty): a missing key is refused. Keys not listed are ignored.\n");
+    out.push_str("Nullable fields must be present (null when empty): a missing key is refused, except a field marked \"since N\": added in version N, it is absent from documents written before, and a missing key is read as null. Keys not listed are ignored.\n");
     for (kind, rows) in &p.records {
         out.push_str(&format!("\n## {kind}\n\n"));
         out.push_str(&table(rows));
@@ -629,6 +666,9 @@ fn table(rows: &[Row]) -> String {
         }
         if let Some(w) = &r.when {
             notes.push(format!("when `{w}`"));
+        }
+        if let Some(v) = r.since {
+            notes.push(format!("since {v}: may be absent in older documents (read as null)"));
         }
         out.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",

@@ -137,6 +137,10 @@ labelled_enum! {
         Office = ("office", "事務", "office staff"),
         /// 管理者: everything.
         Admin = ("admin", "管理者", "administrator"),
+        /// 区市町村 (a municipal welfare section, 障害福祉課): reads, never writes, the records of
+        /// the children of its municipality whose guardian consented to sharing them
+        /// (`Child::sharing`), while the consent is in force.
+        Municipality = ("municipality", "区市町村", "municipal welfare section"),
     }
 }
 

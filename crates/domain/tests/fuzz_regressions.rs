@@ -179,6 +179,7 @@ fn stored_child() -> Child {
         score: vec![ScoreEntry { item: CareItem::Suction, watch: Watch::None }],
         doctor_instruction: None,
         emergency_contacts: vec![],
+        sharing: None,
     }
 }
 
@@ -246,7 +247,16 @@ fn write_fuzz_seeds() {
 
     write("seeds/document/child-new", &with_flags(1, &child_bytes));
     let mut child2 = RecordDoc::<Child>::load(CHILD_ID, &child_bytes, actor(2)).unwrap();
-    child2.change(|c| c.devices.push("吸引器".into()));
+    child2.change(|c| {
+        c.devices.push("吸引器".into());
+        c.sharing = Some(SharingConsent {
+            by: "見本 母".into(),
+            given_on: "2026-04-10".parse().unwrap(),
+            scope: SharingScope::RespiteRecords,
+            until: "2027-03-31".parse().unwrap(),
+            withdrawn_on: None,
+        });
+    });
     write("seeds/document/child-edit", &with_flags(3, &child2.save()));
 
     // A push body: the nurse's edit of the stored visit and a new face sheet of another child.

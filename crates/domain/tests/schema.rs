@@ -30,6 +30,13 @@ fn child() -> Child {
             valid_until: "2026-09-30".parse().unwrap(),
         }),
         emergency_contacts: vec![Contact { name: "架空病院".into(), relation: "病院".into(), phone: "000-1111-2222".into() }],
+        sharing: Some(SharingConsent {
+            by: "見本 母".into(),
+            given_on: "2026-04-10".parse().unwrap(),
+            scope: SharingScope::RespiteRecords,
+            until: "2027-03-31".parse().unwrap(),
+            withdrawn_on: Some("2026-05-01".parse().unwrap()),
+        }),
     }
 }
 
@@ -96,6 +103,7 @@ fn samples() -> Vec<(RecordKind, AutoCommit)> {
     bare_child.respite_enrolled_on = None;
     bare_child.doctor_instruction = None;
     bare_child.guardians.clear();
+    bare_child.sharing = None;
     let bare_visit = Visit::new(ChildId::random(), VisitKind::Respite, Station { id: "st1".into(), name: "見本".into() });
     let doc = |bytes: Vec<u8>| AutoCommit::load(&bytes).unwrap();
     vec![
@@ -391,20 +399,20 @@ fn every_document_says_its_kind_and_schema_version() {
         );
         assert_eq!(
             doc.get(automerge::ROOT, schema::VERSION_KEY).unwrap().unwrap().0,
-            Value::Scalar(std::borrow::Cow::Owned(ScalarValue::Uint(2)))
+            Value::Scalar(std::borrow::Cow::Owned(ScalarValue::Uint(3)))
         );
     }
-    assert_eq!(schema::SCHEMA_VERSION, 2);
+    assert_eq!(schema::SCHEMA_VERSION, 3);
 }
 
 #[test]
 fn a_document_of_a_newer_schema_version_is_reported_as_such_not_as_corrupt() {
-    let (id, bytes) = visit_doc_with(|d, root| d.put(root, schema::VERSION_KEY, ScalarValue::Uint(3)).unwrap());
+    let (id, bytes) = visit_doc_with(|d, root| d.put(root, schema::VERSION_KEY, ScalarValue::Uint(4)).unwrap());
     let err = RecordDoc::<Visit>::load(&id, &bytes, ActorId::random()).unwrap_err();
-    assert_eq!(err, DocError::TooNew { kind: RecordKind::Visit, id: id.clone(), version: 3, known: 2 });
+    assert_eq!(err, DocError::TooNew { kind: RecordKind::Visit, id: id.clone(), version: 4, known: 3 });
     assert_eq!(err.code(), "schema_too_new");
     assert!(err.to_string().contains("update the app") && err.to_string().contains("アプリを更新してください"), "{err}");
-    assert!(matches!(load_visit_index(&id, &bytes), Err(DocError::TooNew { version: 3, .. })));
+    assert!(matches!(load_visit_index(&id, &bytes), Err(DocError::TooNew { version: 4, .. })));
 
     // A newer version is refused even when its fields would hydrate: its meaning may differ.
     let (id, bytes) = visit_doc_with(|d, root| d.put(root, schema::VERSION_KEY, ScalarValue::Uint(2)).unwrap());
@@ -456,12 +464,12 @@ fn documents_written_before_the_version_was_kept_are_version_1_and_load() {
 }
 
 #[test]
-fn the_next_change_to_a_version_1_document_writes_version_2_and_the_one_guardian_shape() {
+fn the_next_change_to_a_version_1_document_writes_the_current_version_and_the_one_guardian_shape() {
     let mut d = RecordDoc::<Visit>::load(V1_CONFIRMED_ID, V1_CONFIRMED, ActorId::random()).unwrap();
     d.change(|v| v.place = "学校".into());
     let bytes = d.save();
     let doc = AutoCommit::load(&bytes).unwrap();
-    assert_eq!(document::schema_version(&doc, RecordKind::Visit, V1_CONFIRMED_ID), Ok(2));
+    assert_eq!(document::schema_version(&doc, RecordKind::Visit, V1_CONFIRMED_ID), Ok(schema::SCHEMA_VERSION));
     let guardian = obj(&doc, &automerge::ROOT, "guardian");
     let mut keys = map_keys(&doc, &guardian);
     keys.sort();
@@ -479,6 +487,51 @@ fn the_next_change_to_a_version_1_document_writes_version_2_and_the_one_guardian
     let mut keys = map_keys(&doc, &guardian);
     keys.sort();
     assert_eq!(keys, ["kind", "reason"]);
+}
+
+const V2_CHILD: &[u8] = include_bytes!("data/v2-child.automerge");
+const V2_CHILD_ID: &str = "3c9e1f20-6a4b-4d7e-8f10-2b3c4d5e6f02";
+
+#[test]
+fn a_version_2_face_sheet_without_the_sharing_key_loads_as_not_shared() {
+    let doc = AutoCommit::load(V2_CHILD).unwrap();
+    assert_eq!(document::schema_version(&doc, RecordKind::Child, V2_CHILD_ID), Ok(2));
+    assert!(!map_keys(&doc, &automerge::ROOT).contains(&"sharing".to_string()), "the old bytes have no sharing key");
+    assert_eq!(schema::check(&doc, &Child::shape()), Ok(()), "the schema accepts the absent key, as hydrate does");
+    assert!(hydrate::<_, Child>(&doc).is_ok());
+    let c = RecordDoc::<Child>::load(V2_CHILD_ID, V2_CHILD, ActorId::random()).unwrap();
+    assert_eq!((c.value().name.as_str(), &c.value().sharing), ("見本 花子", &None));
+    let v1 = RecordDoc::<Child>::load(V1_CHILD_ID, V1_CHILD, ActorId::random()).unwrap();
+    assert_eq!(v1.value().sharing, None);
+}
+
+#[test]
+fn the_next_change_to_a_version_2_face_sheet_writes_version_3_with_the_sharing_key() {
+    let mut d = RecordDoc::<Child>::load(V2_CHILD_ID, V2_CHILD, ActorId::random()).unwrap();
+    d.change(|c| c.diagnosis = "架空の診断名（更新）".into());
+    let doc = AutoCommit::load(&d.save()).unwrap();
+    assert_eq!(document::schema_version(&doc, RecordKind::Child, V2_CHILD_ID), Ok(3));
+    assert_eq!(
+        doc.get(automerge::ROOT, "sharing").unwrap().map(|(v, _)| v),
+        Some(Value::Scalar(std::borrow::Cow::Owned(ScalarValue::Null)))
+    );
+
+    let consent = SharingConsent {
+        by: "見本 母".into(),
+        given_on: "2026-04-10".parse().unwrap(),
+        scope: SharingScope::RespiteRecords,
+        until: "2027-03-31".parse().unwrap(),
+        withdrawn_on: None,
+    };
+    let mut d = RecordDoc::<Child>::load(V2_CHILD_ID, V2_CHILD, ActorId::random()).unwrap();
+    d.change(|c| c.sharing = Some(consent.clone()));
+    let bytes = d.save();
+    let back = RecordDoc::<Child>::load(V2_CHILD_ID, &bytes, ActorId::random()).unwrap();
+    assert_eq!(back.value().sharing, Some(consent));
+    // An old copy merges with the upgraded one and takes the consent.
+    let mut old = RecordDoc::<Child>::load(V2_CHILD_ID, V2_CHILD, ActorId::random()).unwrap();
+    old.merge_bytes(&bytes).unwrap();
+    assert_eq!(old.value().sharing.as_ref().map(|s| s.by.as_str()), Some("見本 母"));
 }
 
 #[test]
@@ -590,4 +643,9 @@ fn the_published_schema_names_every_field_with_its_type() {
     assert_eq!(row("checklist.items[key].status").values, ["ok", "problem", "absent"]);
     assert_eq!(row("actual_start").format, Some("datetime"));
     assert_eq!(p.records["child"].iter().find(|r| r.path == "id").unwrap().format, Some("uuid"));
+    let child = |path: &str| p.records["child"].iter().find(|r| r.path == path).unwrap_or_else(|| panic!("{path} missing")).clone();
+    assert_eq!((child("sharing").nullable, child("sharing").since), (true, Some(3)));
+    assert_eq!((child("sharing.until").format, child("sharing.until").since), (Some("date"), None));
+    assert_eq!(child("sharing.scope").values, ["respite_records"]);
+    assert_eq!(child("name").since, None);
 }

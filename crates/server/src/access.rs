@@ -12,6 +12,12 @@
 //! | parent | reads their assigned child's records | writes only the guardian confirmation of an existing visit |
 //! | office | children owned by their org | approves |
 //! | admin | everything | |
+//! | municipality | reads, never writes: children of its org's municipality whose stored face sheet holds a guardian's sharing consent in force today (JST) | every push refused `forbidden`, nothing of it kept (not in the quarantine either); never claims, approves or manages |
+//!
+//! A consent is in force from the day it was given to its last day, and ends the day it is
+//! withdrawn (`SharingConsent::in_force_days`); "today" is the request's day in Japan, read once
+//! when the caller is authenticated (`Caller::today`), so the Rust rule and the SQL agree within
+//! a request.
 
 use carebook_domain::{Role, Visit, VisitStatus};
 
@@ -25,7 +31,17 @@ pub(crate) fn may_access(caller: &Caller, child: &ChildFacts) -> bool {
         Role::Office => owned,
         Role::Nurse => owned || child.assigned,
         Role::Parent => child.assigned,
+        Role::Municipality => {
+            let ours = caller.municipality.is_some() && child.municipality == caller.municipality;
+            let in_force = child.shared.is_some_and(|(first, last)| first <= caller.today && caller.today <= last);
+            ours && in_force
+        }
     }
+}
+
+/// Whether `caller` may write records at all (a municipality only reads).
+pub(crate) fn may_write(caller: &Caller) -> bool {
+    caller.role != Role::Municipality
 }
 
 /// Whether `caller` may store the first face sheet of a child nobody owns yet, which makes their
@@ -36,7 +52,7 @@ pub(crate) fn may_claim(caller: &Caller, child: &ChildFacts, child_has_records: 
     match caller.role {
         Role::Admin => true,
         Role::Office | Role::Nurse => child.assigned || !child_has_records,
-        Role::Parent => false,
+        Role::Parent | Role::Municipality => false,
     }
 }
 
@@ -47,7 +63,7 @@ pub(crate) fn may_approve(caller: &Caller) -> bool {
 
 /// Whether an approved record is locked for `caller`.
 pub(crate) fn locked_for(caller: &Caller) -> bool {
-    matches!(caller.role, Role::Nurse | Role::Parent)
+    matches!(caller.role, Role::Nurse | Role::Parent | Role::Municipality)
 }
 
 /// Whether `after` differs from `before` in the guardian confirmation only (or not at all).
@@ -69,14 +85,49 @@ pub(crate) fn status_rank(s: VisitStatus) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use carebook_domain::{ChildId, GuardianConfirmation, Station, VisitKind};
+    use carebook_domain::{ChildId, Date, GuardianConfirmation, Station, VisitKind};
+
+    fn day(d: &str) -> Date {
+        d.parse().unwrap()
+    }
 
     fn caller(role: Role, org: &str) -> Caller {
-        Caller { user_id: "u".into(), username: "u".into(), role, org_id: org.into(), device_id: "d".into() }
+        Caller {
+            user_id: "u".into(),
+            username: "u".into(),
+            role,
+            org_id: org.into(),
+            municipality: None,
+            device_id: "d".into(),
+            today: day("2026-05-01"),
+        }
     }
 
     fn facts(owner: Option<&str>, assigned: bool) -> ChildFacts {
-        ChildFacts { owner: owner.map(Into::into), municipality: None, assigned }
+        ChildFacts { owner: owner.map(Into::into), municipality: None, shared: None, assigned }
+    }
+
+    #[test]
+    fn a_municipality_reads_only_its_own_childrens_records_while_the_consent_is_in_force() {
+        let ku = Caller { municipality: Some("13105".into()), ..caller(Role::Municipality, "ku-kakuu") };
+        let child = |code: &str, shared: Option<(&str, &str)>| ChildFacts {
+            owner: Some("st1".into()),
+            municipality: Some(code.into()),
+            shared: shared.map(|(a, b)| (day(a), day(b))),
+            assigned: false,
+        };
+        assert!(may_access(&ku, &child("13105", Some(("2026-04-01", "2027-03-31")))));
+        assert!(may_access(&ku, &child("13105", Some(("2026-05-01", "2026-05-01")))), "first and last day included");
+        assert!(!may_access(&ku, &child("13105", Some(("2026-05-02", "2027-03-31")))), "not yet given");
+        assert!(!may_access(&ku, &child("13105", Some(("2026-04-01", "2026-04-30")))), "expired or withdrawn");
+        assert!(!may_access(&ku, &child("13105", None)), "no consent");
+        assert!(!may_access(&ku, &child("13101", Some(("2026-04-01", "2027-03-31")))), "another municipality's child");
+        let no_code = caller(Role::Municipality, "ku-kakuu");
+        assert!(!may_access(&no_code, &ChildFacts { municipality: None, ..child("13105", Some(("2026-04-01", "2027-03-31"))) }));
+        assert!(!may_access(&ku, &ChildFacts { assigned: true, ..child("13101", None) }), "an assignment gives it nothing");
+        assert!(!may_write(&ku) && may_write(&caller(Role::Parent, "st1")));
+        assert!(!may_claim(&ku, &ChildFacts { owner: None, ..facts(None, true) }, false));
+        assert!(!may_approve(&ku) && locked_for(&ku));
     }
 
     #[test]
@@ -118,14 +169,16 @@ mod tests {
 /// The rule in Rust ([`may_access`] over the facts `Storage::child_facts` looks up) and the rule
 /// in SQL (the storage's readable set: `readable_children`, and the filter of `changes` and
 /// `catch_up`) answer the same for random worlds on a real SQLite database: organisations of
-/// both kinds, users of every role moved between them, children owned by random stations (or
-/// by nobody: visits stored before any face sheet), nurses' assignments and parents' own
-/// children. On SQLite and, when the test cluster is set up, on PostgreSQL.
+/// both kinds (municipalities with their codes), users of every role moved between them,
+/// children owned by random stations (or by nobody: visits stored before any face sheet) in
+/// random municipalities with consents in force, expired, not yet given or withdrawn, nurses'
+/// assignments and parents' own children. On SQLite and, when the test cluster is set up, on
+/// PostgreSQL.
 #[cfg(test)]
 mod agrees_with_the_sql {
     use std::cell::Cell;
 
-    use carebook_domain::{CatchUpRequest, ChildId, RecordKind, Role};
+    use carebook_domain::{CatchUpRequest, ChildId, Date, RecordKind, Role, SharingConsent, SharingScope};
     use carebook_testkit::{Db, TestDb};
     use proptest::prelude::*;
     use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -134,16 +187,55 @@ mod agrees_with_the_sql {
     use crate::model::{unix_now, Caller, OrgKind};
     use crate::storage::{FaceSheet, Page, Storage, Version};
 
-    /// The organisations: two stations and a municipality office.
-    const ORGS: [(&str, OrgKind); 3] =
-        [("st-kakuu-1", OrgKind::Station), ("st-kakuu-2", OrgKind::Station), ("ku-kakuu", OrgKind::Municipality)];
+    /// The organisations: two stations and two municipalities' welfare sections.
+    const ORGS: [(&str, OrgKind); 4] = [
+        ("st-kakuu-1", OrgKind::Station),
+        ("st-kakuu-2", OrgKind::Station),
+        ("ku-kakuu", OrgKind::Municipality),
+        ("shi-kakuu", OrgKind::Municipality),
+    ];
+    /// The municipality code of each organisation (the welfare sections').
+    const CODES: [Option<&str>; 4] = [None, None, Some("13105"), Some("13101")];
+    /// The municipalities children live in: the two above and one without a welfare section.
+    const CHILD_CODES: [&str; 3] = ["13105", "13101", "13103"];
+    /// The day every world's requests are made on.
+    const TODAY: &str = "2026-05-01";
     /// The accounts every world re-roles (made once: each costs an Argon2 hash).
     const USERS: usize = 5;
+
+    /// A guardian's consent, in days from [`TODAY`]: given, last day, withdrawn.
+    #[derive(Debug, Clone)]
+    struct ConsentSpec {
+        given: i64,
+        until: i64,
+        withdrawn: Option<i64>,
+    }
+
+    impl ConsentSpec {
+        fn consent(&self) -> SharingConsent {
+            let at = |d: i64| Date::from_days_since_epoch(today().days_since_epoch() + d);
+            SharingConsent {
+                by: "見本 母".into(),
+                given_on: at(self.given),
+                scope: SharingScope::RespiteRecords,
+                until: at(self.until),
+                withdrawn_on: self.withdrawn.map(at),
+            }
+        }
+    }
+
+    fn today() -> Date {
+        TODAY.parse().unwrap()
+    }
 
     #[derive(Debug, Clone)]
     struct ChildSpec {
         /// The organisation whose face sheet claimed the child (`None`: no face sheet stored).
         owner: Option<usize>,
+        /// The child's municipality (of [`CHILD_CODES`]).
+        municipality: usize,
+        /// The consent on its face sheet.
+        consent: Option<ConsentSpec>,
         /// How many visits are stored.
         visits: usize,
         /// Whether it is assigned to each user (a nurse's child, a parent's own).
@@ -158,44 +250,83 @@ mod agrees_with_the_sql {
     }
 
     fn world() -> impl Strategy<Value = World> {
-        let role = prop_oneof![Just(Role::Admin), Just(Role::Office), Just(Role::Nurse), Just(Role::Parent)];
-        let child = (proptest::option::of(0..ORGS.len()), 0..3usize, proptest::collection::vec(proptest::bool::weighted(0.3), USERS))
-            .prop_map(|(owner, visits, assigned)| ChildSpec { owner, visits, assigned });
-        (proptest::collection::vec((role, 0..ORGS.len()), USERS), proptest::collection::vec(child, 1..6))
+        let role = prop_oneof![
+            1 => Just(Role::Admin),
+            1 => Just(Role::Office),
+            1 => Just(Role::Nurse),
+            1 => Just(Role::Parent),
+            3 => Just(Role::Municipality),
+        ];
+        // A municipality user belongs to a welfare section, a nurse to a station; the others anywhere.
+        let user = (role, 0..ORGS.len()).prop_map(|(role, org)| match role {
+            Role::Municipality => (role, 2 + org % 2),
+            Role::Nurse => (role, org % 2),
+            _ => (role, org),
+        });
+        // Consents in force, expired, not yet given, withdrawn (before or after today), and
+        // around the edges of today.
+        let consent = (-3..=2i64, 0..=4i64, proptest::option::weighted(0.3, -2..=3i64)).prop_map(|(given, length, withdrawn)| {
+            ConsentSpec { given, until: given + length - 1, withdrawn: withdrawn.map(|w| given + w.max(0)) }
+        });
+        let child = (
+            proptest::option::of(0..ORGS.len()),
+            0..CHILD_CODES.len(),
+            proptest::option::weighted(0.7, consent),
+            0..3usize,
+            proptest::collection::vec(proptest::bool::weighted(0.3), USERS),
+        )
+            .prop_map(|(owner, municipality, consent, visits, assigned)| ChildSpec {
+                owner,
+                municipality,
+                consent,
+                visits,
+                assigned,
+            });
+        (proptest::collection::vec(user, USERS), proptest::collection::vec(child, 1..6))
             .prop_map(|(users, children)| World { users, children })
     }
 
     struct Account {
         username: String,
-        device_id: String,
+        /// The SHA-256 its device's token would have (the device is found by it).
+        token_hash: [u8; 32],
     }
 
     async fn accounts(storage: &Storage) -> Vec<Account> {
+        for ((id, kind), code) in ORGS.iter().zip(CODES) {
+            let org = carebook_domain::Org { id: id.to_string(), kind: *kind, name: "見本".into(), municipality: code.map(Into::into) };
+            storage.add_org(&org, None).await.unwrap();
+        }
         let mut out = Vec::new();
         for i in 0..USERS {
             let username = format!("kakuu-user-{i}");
             let (org, kind) = ORGS[i % ORGS.len()];
-            let info = storage.add_user(&username, "umi-to-sora-no-mihon", Role::Nurse, org, kind).await.unwrap();
+            let info = storage.add_user(&username, "umi-to-sora-no-mihon", Role::Office, org, kind).await.unwrap();
             let token_hash = [i as u8; 32];
-            let device_id = storage.create_device(&info.id, "見本の端末", &token_hash, unix_now(), unix_now() + 86_400).await.unwrap();
-            out.push(Account { username, device_id });
+            storage.create_device(&info.id, "見本の端末", &token_hash, unix_now(), unix_now() + 86_400).await.unwrap();
+            out.push(Account { username, token_hash });
         }
         out
     }
 
     /// Builds `world` in the storage (its children are new; the accounts are re-roled), then
     /// compares the two rules for every (user, child) pair. Counts the pairs each way in `seen`.
-    async fn check(storage: &Storage, accounts: &[Account], world: &World, seen: &[Cell<usize>; 2]) -> Result<(), TestCaseError> {
+    async fn check(storage: &Storage, accounts: &[Account], world: &World, seen: &[Cell<usize>; 3]) -> Result<(), TestCaseError> {
         let fail = |e: crate::model::Error| TestCaseError::fail(e.to_string());
         let mut callers = Vec::new();
         for (account, &(role, org)) in accounts.iter().zip(&world.users) {
-            let info = storage.change_user(&account.username, Some(role), Some(ORGS[org])).await.map_err(fail)?;
+            storage.change_user(&account.username, Some(role), Some(ORGS[org])).await.map_err(fail)?;
+            // The caller as a request's device finds it: the organisation's code joined in.
+            let d = storage.device_by_token(&account.token_hash).await.map_err(fail)?.expect("the device exists");
+            prop_assert_eq!((d.role, d.municipality.as_deref()), (role, CODES[org]));
             callers.push(Caller {
-                user_id: info.id,
-                username: info.username,
-                role: info.role,
-                org_id: info.org_id,
-                device_id: account.device_id.clone(),
+                user_id: d.user_id,
+                username: d.username,
+                role: d.role,
+                org_id: d.org_id,
+                municipality: d.municipality,
+                device_id: d.device_id,
+                today: today(),
             });
         }
         let mut ids = Vec::new();
@@ -211,7 +342,11 @@ mod agrees_with_the_sql {
                     child_id: id.clone(),
                     bytes: b"mihon".to_vec(),
                     expected_seq: None,
-                    face_sheet: Some(FaceSheet { org_id: ORGS[org].0.into(), municipality: "13101".into() }),
+                    face_sheet: Some(FaceSheet {
+                        org_id: ORGS[org].0.into(),
+                        municipality: CHILD_CODES[spec.municipality].into(),
+                        shared: spec.consent.as_ref().and_then(|c| c.consent().in_force_days()),
+                    }),
                     heads: String::new(),
                     index_json: None,
                 });
@@ -257,6 +392,16 @@ mod agrees_with_the_sql {
                 let user = callers.iter().position(|c| c.user_id == caller.user_id).unwrap_or_default();
                 prop_assert_eq!(facts.owner.as_deref(), spec.owner.map(|o| ORGS[o].0));
                 prop_assert_eq!(facts.assigned, spec.assigned[user]);
+                prop_assert_eq!(facts.municipality.as_deref(), spec.owner.map(|_| CHILD_CODES[spec.municipality]));
+                let consent = spec.owner.and(spec.consent.as_ref()).map(ConsentSpec::consent);
+                prop_assert_eq!(facts.shared, consent.as_ref().and_then(SharingConsent::in_force_days));
+                if role == Role::Municipality {
+                    // Worked out apart from both rules: the face sheet's consent on the day.
+                    let expected =
+                        CODES[org] == Some(CHILD_CODES[spec.municipality]) && consent.as_ref().is_some_and(|c| c.in_force(today()));
+                    prop_assert_eq!(may_access(caller, &facts), expected, "municipality: {}", ORGS[org].0);
+                    seen[2].set(seen[2].get() + usize::from(expected));
+                }
                 let rust = may_access(caller, &facts);
                 seen[usize::from(rust)].set(seen[usize::from(rust)].get() + 1);
                 let context = format!("{role:?} of {} and child {spec:?}", ORGS[org].0);
@@ -276,7 +421,7 @@ mod agrees_with_the_sql {
         let Some(test_db) = rt.block_on(TestDb::create(db)) else { return };
         let storage = rt.block_on(Storage::open(&test_db.url)).unwrap();
         let accounts = rt.block_on(accounts(&storage));
-        let seen = [Cell::new(0), Cell::new(0)];
+        let seen = [Cell::new(0), Cell::new(0), Cell::new(0)];
         let mut runner = TestRunner::new(Config { cases: 48, failure_persistence: None, ..Config::default() });
         let result = runner.run(&world(), |world| rt.block_on(check(&storage, &accounts, &world, &seen)));
         rt.block_on(storage.close());
@@ -284,8 +429,9 @@ mod agrees_with_the_sql {
         if let Err(e) = result {
             panic!("{e}");
         }
-        let (denied, allowed) = (seen[0].get(), seen[1].get());
+        let (denied, allowed, municipal) = (seen[0].get(), seen[1].get(), seen[2].get());
         assert!(denied > 20 && allowed > 20, "both answers were tried: {denied} denied, {allowed} allowed");
+        assert!(municipal > 3, "municipalities were allowed consented children: {municipal}");
     }
 
     #[test]

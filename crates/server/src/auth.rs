@@ -11,7 +11,7 @@ use carebook_domain::{check_password, password, LoginRequest, LoginResponse, Mes
 use sha2::{Digest, Sha256};
 
 use crate::model::backoff::FAILURE_WINDOW_MS;
-use crate::model::{unix_now, unix_now_ms, Caller, Config, Error, Result};
+use crate::model::{today_jst, unix_now, unix_now_ms, Caller, Config, Error, Result};
 use crate::password::{Busy, Hasher};
 use crate::storage::Storage;
 
@@ -200,7 +200,16 @@ pub(crate) async fn device_caller(storage: &Storage, token: &str) -> Result<(Cal
     if standing == Standing::Active && d.last_seen.is_none_or(|seen| now - seen >= LAST_SEEN_EVERY_SECS) {
         storage.touch_device(&d.device_id, now).await?;
     }
-    Ok((Caller { user_id: d.user_id, username: d.username, role: d.role, org_id: d.org_id, device_id: d.device_id }, standing))
+    let caller = Caller {
+        user_id: d.user_id,
+        username: d.username,
+        role: d.role,
+        org_id: d.org_id,
+        municipality: d.municipality,
+        device_id: d.device_id,
+        today: today_jst(now),
+    };
+    Ok((caller, standing))
 }
 
 #[cfg(test)]

@@ -30,7 +30,21 @@
 //! owned by their station; parents read their own child's records and may only add the guardian
 //! confirmation to an existing visit; office staff reach everything their organisation owns and
 //! approve; administrators reach everything. An approved visit is locked for nurses and parents.
-//! A record the caller may not reach is answered `forbidden` whether or not it exists.
+//! A municipality's welfare section (role `municipality`, in an organisation of kind
+//! `municipality` with its code) reads, and never writes, the records of the children of its
+//! municipality whose stored face sheet holds the guardian's sharing consent in force today in
+//! Japan (given on or before today, its last day today or later, not withdrawn): its pushes are
+//! all refused `forbidden`, and when the consent ends or is withdrawn the child leaves its
+//! devices at their next sync. A record the caller may not reach is answered `forbidden` whether
+//! or not it exists.
+//!
+//! | role | reads and writes | also |
+//! |---|---|---|
+//! | nurse | children assigned to them or owned by their org | may not approve; approved records are locked |
+//! | parent | reads their assigned child's records | writes only the guardian confirmation of an existing visit |
+//! | office | children owned by their org | approves |
+//! | admin | everything | |
+//! | municipality | reads only: its municipality's children with a consent in force today | never writes, claims, approves or manages people |
 //!
 //! # Storage
 //! One [`Storage`] over `sqlx::Any`: SQLite (a file, WAL) or PostgreSQL, chosen by the URL's

@@ -21,7 +21,8 @@
 //!
 //! A rejection stores nothing of the record: the pushed bytes go to quarantine, within its quota
 //! per device and in total; past it they are not kept either, and the answer is
-//! `quarantine_full` (the device keeps its copy).
+//! `quarantine_full` (the device keeps its copy). A read-only account's push (a municipality's)
+//! is refused `forbidden` document by document before anything is looked up, and not kept.
 //!
 //! The automerge work (load, merge, hydrate, checks, save) runs on blocking threads behind a
 //! semaphore ([`Heavy`]); the storage calls between them stay async.
@@ -181,6 +182,10 @@ trait Guarded: Record {
     fn face_sheet_municipality(&self) -> Option<&str> {
         None
     }
+    /// The days a face sheet's sharing consent is in force.
+    fn sharing_days(&self) -> Option<(Date, Date)> {
+        None
+    }
     /// A visit's index fields, as the feed sends them beside the document.
     fn index_json(&self) -> Option<String> {
         None
@@ -193,6 +198,9 @@ impl Guarded for Child {
     }
     fn face_sheet_municipality(&self) -> Option<&str> {
         Some(&self.municipality)
+    }
+    fn sharing_days(&self) -> Option<(Date, Date)> {
+        self.sharing.as_ref().and_then(|s| s.in_force_days())
     }
 }
 
@@ -249,6 +257,9 @@ fn only_guardian_ops(doc: &mut AutoCommit, before: &[automerge::ChangeHash], aft
 /// group is checked document by document, then what passed is written in one transaction; a
 /// document another push changed in between is merged and written again on its own.
 pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, documents: Vec<DocPayload>) -> Result<Vec<PushResult>> {
+    if !access::may_write(caller) {
+        return Ok(refuse_read_only(caller, documents));
+    }
     // Shared with the blocking threads that load and merge them, without copying the bytes.
     let documents: Vec<Arc<DocPayload>> = documents.into_iter().map(Arc::new).collect();
     let mut results: Vec<Option<PushResult>> = vec![None; documents.len()];
@@ -267,6 +278,7 @@ pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, docu
                 again.push(i);
                 continue;
             }
+
             match attempt(&mut req, p).await? {
                 Step::Ready(v) => ready.push((i, v)),
                 Step::Unchanged(seq) => results[i] = Some(accepted(p, seq)),
@@ -296,6 +308,9 @@ pub(crate) async fn push(storage: &Storage, heavy: &Heavy, caller: &Caller, docu
 /// within the device's quota, so that nothing it held unsent is lost. The device removes its
 /// records afterwards, except any the quarantine had no room for (`quarantine_full`).
 pub(crate) async fn hand_over(storage: &Storage, caller: &Caller, documents: Vec<DocPayload>) -> Result<Vec<PushResult>> {
+    if !access::may_write(caller) {
+        return Ok(refuse_read_only(caller, documents));
+    }
     let mut results = Vec::with_capacity(documents.len());
     for p in &documents {
         if !is_record_id(&p.id) {
@@ -309,6 +324,24 @@ pub(crate) async fn hand_over(storage: &Storage, caller: &Caller, documents: Vec
         results.push(reject(storage, caller, p, Reject { code: "device_revoked", reason, child }).await?);
     }
     Ok(results)
+}
+
+/// A read-only account's push (a municipality's): every document is refused `forbidden` before
+/// anything is looked up, and nothing of it is kept — not even in the quarantine: an account
+/// that may not write has nothing for an office to rescue.
+fn refuse_read_only(caller: &Caller, documents: Vec<DocPayload>) -> Vec<PushResult> {
+    tracing::info!(user = %caller.username, device = %caller.device_id, documents = documents.len(), "push refused: a read-only account");
+    let reason = Reject::forbidden(None).reason;
+    documents
+        .into_iter()
+        .map(|p| PushResult {
+            id: p.id,
+            outcome: PushOutcome::Rejected,
+            code: Some("forbidden".into()),
+            reason: Some(reason.clone()),
+            seq: None,
+        })
+        .collect()
 }
 
 /// Whether `id` can name a record: 1–64 ASCII letters, digits, `-` or `_` (records are named by
@@ -479,6 +512,10 @@ fn check_pushed(p: &DocPayload, limits: &Limits, budget: Option<u64>, work: &mut
 
 async fn attempt(req: &mut Request<'_>, p: &Arc<DocPayload>) -> Result<Step> {
     let Request { storage, heavy, caller, .. } = *req;
+    if !access::may_write(caller) {
+        // Refused by `push` already; kept here so no path merges a read-only account's bytes.
+        return Ok(Step::Rejected(Reject::forbidden(None)));
+    }
     // Unreadable or oversized bytes are refused before anything is looked up, so the answer
     // cannot tell whether the record exists. What loads is kept: merging it costs no second load.
     // The documents of one push share a budget of bytes read and inflated, refused or not.
@@ -750,7 +787,11 @@ async fn attempt_as<T: Guarded + Send + 'static>(
         child_id: child,
         bytes,
         expected_seq: merged.before.as_ref().map(|(_, _, seq)| *seq),
-        face_sheet: value.face_sheet_municipality().map(|m| FaceSheet { org_id: caller.org_id.clone(), municipality: m.to_string() }),
+        face_sheet: value.face_sheet_municipality().map(|m| FaceSheet {
+            org_id: caller.org_id.clone(),
+            municipality: m.to_string(),
+            shared: value.sharing_days(),
+        }),
         heads,
         index_json: value.index_json(),
     }))

@@ -256,6 +256,8 @@ carebook_testkit::on_both_backends!(
     the_directory_lists_stations_and_staff_by_name_and_answers_304_when_unchanged,
     daytime_care_is_checked_against_the_childs_stored_score_and_a_short_day_is_accepted,
     a_respite_session_outside_two_to_four_hours_is_accepted_with_its_real_times,
+    a_municipality_reads_only_the_consented_children_of_its_municipality_and_writes_nothing,
+    the_municipality_role_belongs_only_to_a_welfare_section,
 );
 
 // ---- stories ------------------------------------------------------------------------------
@@ -931,12 +933,13 @@ async fn a_record_of_a_newer_schema_version_is_refused_as_too_new_not_as_corrupt
     h.world().await;
     let (nurse, child, _) = station_a_child(&h).await;
     let mut newer = new_visit(child.value().id);
-    newer.automerge().put(automerge::ROOT, "schema_version", automerge::ScalarValue::Uint(3)).unwrap();
+    let version = carebook_domain::schema::SCHEMA_VERSION + 1;
+    newer.automerge().put(automerge::ROOT, "schema_version", automerge::ScalarValue::Uint(version)).unwrap();
     newer.automerge().commit();
     let r = h.push_one(&nurse, payload(&mut newer)).await;
     rejected(&r, "schema_too_new");
     let reason = r.reason.unwrap();
-    assert!(reason.contains("schema version 3") && reason.contains("update the app"), "{reason}");
+    assert!(reason.contains(&format!("schema version {version}")) && reason.contains("update the app"), "{reason}");
     let q = h.quarantine(&h.token("office-a").await).await;
     assert_eq!(q.iter().map(|q| q.code.as_str()).collect::<Vec<_>>(), ["schema_too_new"]);
     h.finish().await;
@@ -1668,5 +1671,139 @@ async fn a_respite_session_outside_two_to_four_hours_is_accepted_with_its_real_t
         let back: RecordDoc<Visit> = from_changes(&changes, &v.value().id.to_string());
         assert_eq!(back.value().actual_end, Some(end.parse().unwrap()), "{start}–{end}");
     }
+    h.finish().await;
+}
+
+// ---- the municipality's view --------------------------------------------------------------
+
+/// Today in Japan, from the system clock, worked out here apart from the server's code.
+fn today_in_japan() -> carebook_domain::Date {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    carebook_domain::Date::from_days_since_epoch((secs + 9 * 3600).div_euclid(86_400))
+}
+
+fn days_from_today(days: i64) -> carebook_domain::Date {
+    carebook_domain::Date::from_days_since_epoch(today_in_japan().days_since_epoch() + days)
+}
+
+/// A face sheet in `municipality` with a consent given `given` days from today, for `days`
+/// days, withdrawn `withdrawn` days from today.
+fn consented_child(municipality: &str, consent: Option<(i64, i64, Option<i64>)>) -> RecordDoc<Child> {
+    let mut c = carebook_testkit::child(municipality);
+    c.sharing = consent.map(|(given, days, withdrawn)| carebook_domain::SharingConsent {
+        by: "見本 母".into(),
+        given_on: days_from_today(given),
+        scope: carebook_domain::SharingScope::RespiteRecords,
+        until: days_from_today(given + days - 1),
+        withdrawn_on: withdrawn.map(days_from_today),
+    });
+    RecordDoc::create(c, ActorId::random())
+}
+
+async fn welfare_sections(h: &Harness) {
+    for (id, code) in [("ku-bunkyo", "13105"), ("ku-minato", "13103")] {
+        let org = carebook_domain::Org {
+            id: id.into(),
+            kind: OrgKind::Municipality,
+            name: "架空区 障害福祉課".into(),
+            municipality: Some(code.into()),
+        };
+        h.storage.add_org(&org, None).await.unwrap();
+    }
+    h.storage.add_user("muni-bunkyo", PASSWORD, Role::Municipality, "ku-bunkyo", OrgKind::Municipality).await.unwrap();
+    h.storage.add_user("muni-minato", PASSWORD, Role::Municipality, "ku-minato", OrgKind::Municipality).await.unwrap();
+}
+
+async fn a_municipality_reads_only_the_consented_children_of_its_municipality_and_writes_nothing(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    welfare_sections(&h).await;
+    let nurse = h.token("nurse-a").await;
+    // Bunkyo (13105): consented for 60 days from 30 days ago; no consent; consent withdrawn
+    // today; consent that ended yesterday; consent from tomorrow. Minato (13103): consented.
+    let mut shared = consented_child("13105", Some((-30, 60, None)));
+    let mut unshared = consented_child("13105", None);
+    let mut withdrawn = consented_child("13105", Some((-30, 60, Some(0))));
+    let mut expired = consented_child("13105", Some((-30, 30, None)));
+    let mut minato = consented_child("13103", Some((-30, 60, None)));
+    let mut docs = Vec::new();
+    let mut visits = Vec::new();
+    for child in [&mut shared, &mut unshared, &mut withdrawn, &mut expired, &mut minato] {
+        let mut visit = new_visit(child.value().id);
+        docs.push(payload(child));
+        docs.push(payload(&mut visit));
+        visits.push(visit);
+    }
+    for r in h.push(&nurse, docs).await {
+        accepted(&r);
+    }
+    // A consent not yet in force cannot be recorded (its day is in the future): refused.
+    let mut future = consented_child("13105", Some((1, 60, None)));
+    rejected(&h.push_one(&nurse, payload(&mut future)).await, "invalid");
+
+    let id = |c: &RecordDoc<Child>| c.value().id.to_string();
+    let bunkyo = h.token("muni-bunkyo").await;
+    let feed = h.changes(&bunkyo, 0, None).await;
+    let mut got: Vec<(String, String)> = feed.documents.iter().map(|d| (d.child_id.clone(), d.id.clone())).collect();
+    got.sort();
+    let mut want = vec![(id(&shared), id(&shared)), (id(&shared), visits[0].value().id.to_string())];
+    want.sort();
+    assert_eq!(got, want, "the face sheet and visit of the one consented Bunkyo child");
+    let minato_feed = h.changes(&h.token("muni-minato").await, 0, None).await;
+    let minato_children: std::collections::BTreeSet<&str> = minato_feed.documents.iter().map(|d| d.child_id.as_str()).collect();
+    assert_eq!(minato_children.into_iter().collect::<Vec<_>>(), [id(&minato).as_str()], "another municipality's consented child only");
+
+    // Its pushes are refused, whatever they are, and nothing of them is stored.
+    let mut copy: RecordDoc<Visit> = from_changes(&feed, &visits[0].value().id.to_string());
+    copy.change(|v| v.place = "区役所".into());
+    let mut own = consented_child("13105", Some((-1, 30, None)));
+    let results = h.push(&bunkyo, vec![payload(&mut copy), payload(&mut own)]).await;
+    rejected(&results[0], "forbidden");
+    rejected(&results[1], "forbidden");
+    let stored: RecordDoc<Visit> = from_changes(&h.changes(&nurse, 0, None).await, &visits[0].value().id.to_string());
+    assert_eq!(stored.value().place, "自宅", "the visit is unchanged");
+    let admin = h.changes(&h.token("admin").await, 0, None).await;
+    assert!(admin.documents.iter().all(|d| d.child_id != id(&own)), "the municipality's own child was not stored");
+    assert_eq!(admin.documents.len(), 10);
+    let kept = h.quarantine(&h.token("admin").await).await;
+    assert!(kept.iter().all(|q| q.username != "muni-bunkyo"), "nor kept in the quarantine: {kept:?}");
+
+    // Not an office: no quarantine, no people, no history; the directory has orgs, no people.
+    for path in ["/api/v1/quarantine", "/api/v1/quarantine/devices", "/api/v1/people"] {
+        assert_eq!(h.get(&bunkyo, path).await.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(h.history(&bunkyo, &id(&shared)).await.status(), StatusCode::FORBIDDEN);
+    let res = h.get(&bunkyo, "/api/v1/directory").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let directory: carebook_domain::Directory = res.json().await.unwrap();
+    assert!(directory.people.is_empty() && directory.orgs.iter().any(|o| o.id == "ku-bunkyo"));
+
+    // The guardian withdraws: from that day the child leaves the municipality's readable set.
+    let mut sheet: RecordDoc<Child> = from_changes(&h.changes(&nurse, 0, None).await, &id(&shared));
+    sheet.change(|c| c.sharing.as_mut().unwrap().withdrawn_on = Some(today_in_japan()));
+    accepted(&h.push_one(&nurse, payload(&mut sheet)).await);
+    let after = h.changes_holding(&bunkyo, 0, None, "none").await;
+    assert_eq!(after.buckets, Some(vec![]), "nothing readable any more");
+    assert!(h.changes(&bunkyo, 0, None).await.documents.is_empty());
+    h.finish().await;
+}
+
+async fn the_municipality_role_belongs_only_to_a_welfare_section(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    welfare_sections(&h).await;
+    let refused = h.storage.add_user("muni-st", PASSWORD, Role::Municipality, "st-a", OrgKind::Station).await;
+    assert!(matches!(&refused, Err(carebook_server::Error::Invalid { value, .. }) if value == "municipality"), "{refused:?}");
+    let refused = h.storage.add_user("nurse-ku", PASSWORD, Role::Nurse, "ku-bunkyo", OrgKind::Municipality).await;
+    assert!(matches!(&refused, Err(carebook_server::Error::Invalid { value, .. }) if value == "nurse"), "{refused:?}");
+    // Moving a nurse to a welfare section, or making a station's office a municipality, is refused too.
+    assert!(h.storage.change_user("nurse-a", None, Some(("ku-bunkyo", OrgKind::Municipality))).await.is_err());
+    assert!(h.storage.change_user("office-a", Some(Role::Municipality), None).await.is_err());
+    let office = h.storage.change_user("office-a", None, None).await.unwrap();
+    assert_eq!((office.role, office.org_id.as_str()), (Role::Office, "st-a"), "a refused change changes nothing");
+    // An office of a welfare section may become its municipality user.
+    h.storage.add_user("office-ku", PASSWORD, Role::Office, "ku-minato", OrgKind::Municipality).await.unwrap();
+    let changed = h.storage.change_user("office-ku", Some(Role::Municipality), None).await.unwrap();
+    assert_eq!(changed.role, Role::Municipality);
     h.finish().await;
 }

@@ -65,6 +65,7 @@ pub fn child(municipality: &str) -> Child {
             valid_until: "2027-03-31".parse().expect("date"),
         }),
         emergency_contacts: vec![],
+        sharing: None,
     }
 }
 

@@ -45,6 +45,7 @@ function sheet(b: FakeBackend, id: string): ChildSheet {
         { name: a ? "見本こども病院" : "架空クリニック", relation: "主治医", phone: "03-0000-0000" },
         { name: a ? "見本 太郎" : "架空 花子", relation: a ? "父" : "母", phone: "080-0000-0002" },
       ],
+      sharing: null,
     },
     score: a ? { base: 22, watch: 10 } : { base: 16, watch: 2 },
     instruction_state: card.instruction_state,

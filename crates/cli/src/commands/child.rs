@@ -1,7 +1,7 @@
 //! `carebook child add|edit|list|show`.
 
 use carebook_core::clock;
-use carebook_domain::{Child, ChildId, Date, IncomeTier, InstructionState};
+use carebook_domain::{Child, ChildId, Date, IncomeTier, InstructionState, SharingConsent, SharingScope};
 use clap::{Args, Subcommand};
 
 use crate::args::{ContactArg, InstructionArg, ScoreArg};
@@ -105,6 +105,56 @@ pub struct ChildFields {
     /// 緊急連絡先 / emergency contact "name:relation:phone" (repeatable; adds one).
     #[arg(long, value_name = "NAME:RELATION:PHONE")]
     contact: Vec<ContactArg>,
+    /// 区市町村への情報提供に同意した保護者 / the guardian who consented to share the records
+    /// with the municipality's welfare section (a new consent needs --sharing-by,
+    /// --sharing-from and --sharing-until).
+    #[arg(long, value_name = "NAME")]
+    sharing_by: Option<String>,
+    /// 同意日 / the day the consent was given (its first day in force).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    sharing_from: Option<Date>,
+    /// 同意の期限 / the consent's last day (at most the end of the next fiscal year).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    sharing_until: Option<Date>,
+    /// 同意の範囲 / what the consent covers: respite_records (the default for a new consent).
+    #[arg(long, value_name = "SCOPE")]
+    sharing_scope: Option<SharingScope>,
+    /// 同意の撤回日 / the day the consent was withdrawn: the municipality reads the child no
+    /// more from that day.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    sharing_withdrawn: Option<Date>,
+}
+
+impl ChildFields {
+    fn touches_sharing(&self) -> bool {
+        self.sharing_by.is_some()
+            || self.sharing_from.is_some()
+            || self.sharing_until.is_some()
+            || self.sharing_scope.is_some()
+            || self.sharing_withdrawn.is_some()
+    }
+
+    /// A consent's options need a consent to change, or the three a new one needs.
+    fn check_sharing(&self, existing: Option<&SharingConsent>) -> anyhow::Result<()> {
+        if existing.is_none() && self.touches_sharing() {
+            let missing: Vec<&str> = [
+                (self.sharing_by.is_none(), "--sharing-by"),
+                (self.sharing_from.is_none(), "--sharing-from"),
+                (self.sharing_until.is_none(), "--sharing-until"),
+            ]
+            .into_iter()
+            .filter_map(|(m, name)| m.then_some(name))
+            .collect();
+            if !missing.is_empty() {
+                anyhow::bail!(
+                    "同意を新しく記録するには {} も指定してください / a new consent also needs {}",
+                    missing.join(", "),
+                    missing.join(", ")
+                );
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Which lists `child edit` empties before adding what its options give.
@@ -164,6 +214,28 @@ fn apply(c: &mut Child, f: ChildFields, clear: &Lists) {
         c.emergency_contacts.clear();
     }
     c.emergency_contacts.extend(f.contact.into_iter().map(|g| g.0));
+    // Checked before (`check_sharing`): a new consent has its three required options.
+    if let (None, Some(by), Some(given_on), Some(until)) = (&c.sharing, &f.sharing_by, f.sharing_from, f.sharing_until) {
+        let scope = f.sharing_scope.unwrap_or(SharingScope::RespiteRecords);
+        c.sharing = Some(SharingConsent { by: by.clone(), given_on, scope, until, withdrawn_on: None });
+    }
+    if let Some(s) = &mut c.sharing {
+        if let Some(v) = f.sharing_by {
+            s.by = v;
+        }
+        if let Some(v) = f.sharing_from {
+            s.given_on = v;
+        }
+        if let Some(v) = f.sharing_until {
+            s.until = v;
+        }
+        if let Some(v) = f.sharing_scope {
+            s.scope = v;
+        }
+        if f.sharing_withdrawn.is_some() {
+            s.withdrawn_on = f.sharing_withdrawn;
+        }
+    }
 }
 
 pub async fn run(env: &Env, cmd: ChildCmd) -> anyhow::Result<()> {
@@ -191,7 +263,9 @@ async fn add(env: &Env, a: AddArgs) -> anyhow::Result<()> {
         score: vec![],
         doctor_instruction: None,
         emergency_contacts: vec![],
+        sharing: None,
     };
+    a.fields.check_sharing(None)?;
     apply(&mut child, a.fields, &Lists::default());
     let app = env.open().await?;
     let child = app.add_child(child).await?;
@@ -209,6 +283,9 @@ async fn add(env: &Env, a: AddArgs) -> anyhow::Result<()> {
 async fn edit(env: &Env, a: EditArgs) -> anyhow::Result<()> {
     let clear = Lists { guardians: a.clear_guardians, devices: a.clear_devices, score: a.clear_score, contacts: a.clear_contacts };
     let app = env.open().await?;
+    if a.fields.touches_sharing() {
+        a.fields.check_sharing(app.child(a.id).await?.sharing.as_ref())?;
+    }
     let child = app.update_child(a.id, |c| apply(c, a.fields, &clear)).await?;
     if env.json {
         print_json(&serde_json::json!({ "id": child.id, "child": child }))
@@ -303,6 +380,24 @@ async fn show(env: &Env, id: ChildId) -> anyhow::Result<()> {
     out!("  緊急連絡先 emergency contacts:");
     for c in &child.emergency_contacts {
         out!("    {}（{}） {}", shown(&c.name), shown(&c.relation), shown(&c.phone));
+    }
+    match &child.sharing {
+        Some(s) => {
+            let state = match s.withdrawn_on {
+                Some(w) => format!("{w} 撤回 withdrawn"),
+                None if s.in_force(today) => "有効 in force".into(),
+                None => "期間外 not in force".into(),
+            };
+            out!(
+                "  区市町村への情報提供の同意 consent to share with the municipality: {}、{}〜{}（{} / {}） — {state}",
+                shown(&s.by),
+                s.given_on,
+                s.until,
+                s.scope.label().ja,
+                s.scope.label().en
+            );
+        }
+        None => out!("  区市町村への情報提供の同意 consent to share with the municipality: なし none"),
     }
     Ok(())
 }

@@ -113,6 +113,7 @@ async fn seed(app: &Carebook) -> anyhow::Result<()> {
             emergency_contacts: vec![Contact {
                 name: "架空こども病院".into(), relation: "主治医".into(), phone: "000-0000-0001".into()
             }],
+            sharing: None,
         })
         .await?;
     let sora = app
@@ -140,6 +141,7 @@ async fn seed(app: &Carebook) -> anyhow::Result<()> {
             emergency_contacts: vec![Contact {
                 name: "架空クリニック".into(), relation: "主治医".into(), phone: "000-0000-0003".into()
             }],
+            sharing: None,
         })
         .await?;
 

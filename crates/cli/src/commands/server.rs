@@ -65,15 +65,18 @@ pub enum UserCmd {
         /// ユーザー名 / account name.
         #[arg(long)]
         username: String,
-        /// 役割 / role: nurse, parent, office, admin.
+        /// 役割 / role: nurse, parent, office, admin, municipality (区市町村: reads the consented
+        /// children of its welfare section's municipality; only in a municipality organisation).
         #[arg(long)]
         role: Role,
         /// 所属 / organisation id (created if new).
         #[arg(long)]
         org: String,
-        /// 所属の種類 / organisation kind: station, municipality or operator.
-        #[arg(long, default_value = "station")]
-        org_kind: OrgKind,
+        /// 所属の種類 / organisation kind: station, municipality or operator (default: the
+        /// existing organisation's; for a new one, municipality for a municipality account, else
+        /// station).
+        #[arg(long)]
+        org_kind: Option<OrgKind>,
         #[command(flatten)]
         profile: ProfileArgs,
         /// 仮パスワードを発行（標準入力は読まない。初回ログインで本人が変更） / issue a one-time password
@@ -129,9 +132,11 @@ pub enum UserCmd {
         /// 新しい所属 / new organisation id (created if new).
         #[arg(long)]
         org: Option<String>,
-        /// 所属の種類 / organisation kind: station or municipality.
-        #[arg(long, default_value = "station")]
-        org_kind: OrgKind,
+        /// 所属の種類 / organisation kind: station, municipality or operator (default: the
+        /// existing organisation's; for a new one, municipality for a municipality account, else
+        /// station).
+        #[arg(long)]
+        org_kind: Option<OrgKind>,
         #[command(flatten)]
         opts: ServerOpts,
     },
@@ -276,6 +281,7 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
         ServerCmd::User(UserCmd::Add { username, role, org, org_kind, profile, one_time, opts }) => {
             let password = if one_time { None } else { Some(read_password()?) };
             let storage = storage(&opts).await?;
+            let org_kind = org_kind_of(&storage, &org, org_kind, Some(role)).await?;
             let (user, one_time) = match profile.name {
                 Some(name) => {
                     let new = NewPerson {
@@ -419,7 +425,15 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
                 role.is_some() || org.is_some(),
                 Message::new("--role か --org（または両方）を指定してください", "give --role or --org (or both)")
             );
-            let info = storage(&opts).await?.change_user(&user, role, org.as_deref().map(|o| (o, org_kind))).await?;
+            let storage = storage(&opts).await?;
+            let org = match org {
+                Some(o) => {
+                    let kind = org_kind_of(&storage, &o, org_kind, role).await?;
+                    Some((o, kind))
+                }
+                None => None,
+            };
+            let info = storage.change_user(&user, role, org.as_ref().map(|(o, k)| (o.as_str(), *k))).await?;
             if env.json {
                 return print_json(&info);
             }
@@ -527,6 +541,18 @@ fn print_person(p: &PersonDetail) {
     if !p.children.is_empty() {
         out!("    担当 children {}", p.children.join(","));
     }
+}
+
+/// The kind of organisation `org` is taken to be: as given; else the existing organisation's;
+/// else (a new one) a welfare section for a municipality account, a station for the others.
+async fn org_kind_of(storage: &Storage, org: &str, given: Option<OrgKind>, role: Option<Role>) -> anyhow::Result<OrgKind> {
+    if let Some(kind) = given {
+        return Ok(kind);
+    }
+    if let Some(existing) = storage.orgs().await?.into_iter().find(|o| o.id == org.trim()) {
+        return Ok(existing.kind);
+    }
+    Ok(if role == Some(Role::Municipality) { OrgKind::Municipality } else { OrgKind::Station })
 }
 
 #[cfg(test)]

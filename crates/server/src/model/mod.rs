@@ -6,7 +6,7 @@
 //! The layers, each importing only those before it (a test in `lib.rs` holds them to it):
 //! `model` → `password` → `storage` → `access` → `auth`, `people`, `push`, `rulebook` → `http` → `serve`.
 
-use carebook_domain::Role;
+use carebook_domain::{Date, Role};
 
 pub(crate) mod backoff;
 mod config;
@@ -25,7 +25,14 @@ pub(crate) struct Caller {
     pub username: String,
     pub role: Role,
     pub org_id: String,
+    /// The municipality code of the caller's organisation (a welfare section's; `None` for the
+    /// others).
+    pub municipality: Option<String>,
     pub device_id: String,
+    /// The day of the request in Japan, read once from the server's clock when the caller is
+    /// authenticated: the day a sharing consent must be in force on, for the Rust rule
+    /// (`access::may_access`) and the SQL one alike.
+    pub today: Date,
 }
 
 /// What the server knows about a child, as seen by one caller.
@@ -35,6 +42,9 @@ pub(crate) struct ChildFacts {
     pub owner: Option<String>,
     /// The child's municipality code, from the stored face sheet.
     pub municipality: Option<String>,
+    /// The first and last day the guardian's consent to share with the municipality is in
+    /// force, from the stored face sheet (`SharingConsent::in_force_days`; `None`: no consent).
+    pub shared: Option<(Date, Date)>,
     /// Whether the child is assigned to the caller.
     pub assigned: bool,
 }
@@ -66,8 +76,8 @@ pub(crate) fn unix_now() -> i64 {
 }
 
 /// Today in Japan (UTC+9, no daylight saving) at `unix_secs`.
-pub(crate) fn today_jst(unix_secs: i64) -> carebook_domain::Date {
-    carebook_domain::Date::from_days_since_epoch((unix_secs + 9 * 3600).div_euclid(86_400))
+pub(crate) fn today_jst(unix_secs: i64) -> Date {
+    Date::from_days_since_epoch((unix_secs + 9 * 3600).div_euclid(86_400))
 }
 
 /// Now, in unix milliseconds.

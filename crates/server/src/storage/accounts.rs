@@ -83,6 +83,29 @@ pub(super) fn user_info(r: &sqlx::any::AnyRow) -> Result<UserInfo> {
     })
 }
 
+/// Whether an account of `role` may belong to an organisation of `kind`: the municipality role
+/// only to a municipality's welfare section, and a welfare section has no nurses (nurses belong
+/// to stations). Other roles fit anywhere (an office or administrator of a welfare section, an
+/// operator's administrator, a parent).
+pub(crate) fn role_fits_org(role: Role, kind: OrgKind) -> Result<()> {
+    let fits = match role {
+        Role::Municipality => kind == OrgKind::Municipality,
+        Role::Nurse => kind != OrgKind::Municipality,
+        Role::Parent | Role::Office | Role::Admin => true,
+    };
+    if fits {
+        return Ok(());
+    }
+    Err(Error::Invalid {
+        what: Message::new("役割", "role"),
+        value: role.name().into(),
+        reason: Message::new(
+            format!("「{}」は{}の利用者には設定できません", role.label().ja, kind.label().ja),
+            format!("a {} organisation has no {} accounts", kind.name(), role.name()),
+        ),
+    })
+}
+
 impl Storage {
     /// Creates an account in `org_id` (creating the organisation if missing), with an Argon2id
     /// hash of `password` under a random salt. The password must pass
@@ -130,6 +153,7 @@ impl Storage {
         if existing != a.org_kind {
             return Err(Error::OrgKindMismatch { org: org_id.into(), existing, requested: a.org_kind });
         }
+        role_fits_org(a.role, existing)?;
         let inserted = sqlx::query(
             "INSERT INTO users (id, username, password_hash, role, org_id, created_at, display_name, display_kana, profession, one_time_until) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (username) DO NOTHING",
@@ -250,6 +274,14 @@ impl Storage {
         if let Some(role) = role {
             sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.name()).bind(&user_id).execute(&mut *tx).await?;
         }
+        let r = sqlx::query("SELECT u.role, o.kind FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1")
+            .bind(&user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let kind: String = r.try_get("kind")?;
+        let kind: OrgKind =
+            kind.parse().map_err(|_| Error::Stored { what: Message::new("組織の種類", "organisation kind"), value: kind })?;
+        role_fits_org(role_of(r.try_get("role")?)?, kind)?;
         let r = sqlx::query("SELECT id, username, role, org_id, display_name, profession FROM users WHERE id = $1")
             .bind(&user_id)
             .fetch_one(&mut *tx)

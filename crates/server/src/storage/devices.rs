@@ -35,6 +35,8 @@ pub(crate) struct DeviceAuth {
     pub username: String,
     pub role: Role,
     pub org_id: String,
+    /// The municipality code of the account's organisation (a welfare section's).
+    pub municipality: Option<String>,
     pub expires_at: i64,
     pub last_seen: Option<i64>,
     pub revoked_at: Option<i64>,
@@ -109,8 +111,8 @@ impl Storage {
 
     pub(crate) async fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceAuth>> {
         let row = sqlx::query(
-            "SELECT d.id, d.user_id, u.username, u.role, u.org_id, d.expires_at, d.last_seen, d.revoked_at, u.disabled_at \
-             FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1",
+            "SELECT d.id, d.user_id, u.username, u.role, u.org_id, o.municipality, d.expires_at, d.last_seen, d.revoked_at, u.disabled_at \
+             FROM devices d JOIN users u ON u.id = d.user_id LEFT JOIN orgs o ON o.id = u.org_id WHERE d.token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -122,6 +124,7 @@ impl Storage {
                 username: r.try_get("username")?,
                 role: role_of(r.try_get("role")?)?,
                 org_id: r.try_get("org_id")?,
+                municipality: r.try_get("municipality")?,
                 expires_at: r.try_get("expires_at")?,
                 last_seen: r.try_get("last_seen")?,
                 revoked_at: r.try_get("revoked_at")?,

@@ -2,12 +2,12 @@
 //! what the server knows of a child, and the change feed and catch-up, filtered by the caller's
 //! readable set (the SQL side of `access::may_access`).
 
-use carebook_domain::{CatchUpCursor, CatchUpRequest, CatchUpResponse, ChangedDoc, ChangesResponse, RecordKind, Role};
+use carebook_domain::{CatchUpCursor, CatchUpRequest, CatchUpResponse, ChangedDoc, ChangesResponse, Date, Message, RecordKind, Role};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{kind_of, Storage};
-use crate::model::{Caller, ChildFacts, Result};
+use crate::model::{Caller, ChildFacts, Error, Result};
 
 /// A stored record.
 #[derive(Debug, Clone)]
@@ -23,6 +23,8 @@ pub(crate) struct StoredDoc {
 pub(crate) struct FaceSheet {
     pub org_id: String,
     pub municipality: String,
+    /// The first and last day its sharing consent is in force (`SharingConsent::in_force_days`).
+    pub shared: Option<(Date, Date)>,
 }
 
 /// A new version of a record, checked and ready to write with its sequence number and audit row.
@@ -51,7 +53,26 @@ fn readable(caller: &Caller, first: usize) -> (String, Vec<String>) {
         Role::Office => (owned(first), vec![caller.org_id.clone()]),
         Role::Parent => (assigned(first), vec![caller.user_id.clone()]),
         Role::Nurse => (format!("({} OR {})", owned(first), assigned(first + 1)), vec![caller.org_id.clone(), caller.user_id.clone()]),
+        Role::Municipality => match &caller.municipality {
+            // The child's municipality is the caller's, and the consent is in force today
+            // (dates as YYYY-MM-DD text, which sorts as the dates do).
+            Some(code) => (
+                format!(
+                    "EXISTS (SELECT 1 FROM children c WHERE c.child_id = d.child_id AND c.municipality = ${first} \
+                     AND c.shared_from <= ${} AND c.shared_until >= ${})",
+                    first + 1,
+                    first + 2
+                ),
+                vec![code.clone(), caller.today.to_string(), caller.today.to_string()],
+            ),
+            None => ("1 = 0".into(), vec![]),
+        },
     }
+}
+
+/// A stored consent day (`YYYY-MM-DD`).
+fn stored_day(text: String) -> Result<Date> {
+    text.parse().map_err(|_| Error::Stored { what: Message::new("同意の日付", "consent day"), value: text })
 }
 
 impl Storage {
@@ -75,18 +96,28 @@ impl Storage {
 
     /// Who owns `child_id`, its municipality, and whether it is assigned to `user_id`.
     pub(crate) async fn child_facts(&self, child_id: &str, user_id: &str) -> Result<ChildFacts> {
-        let owner =
-            sqlx::query("SELECT org_id, municipality FROM children WHERE child_id = $1").bind(child_id).fetch_optional(&self.pool).await?;
+        let owner = sqlx::query("SELECT org_id, municipality, shared_from, shared_until FROM children WHERE child_id = $1")
+            .bind(child_id)
+            .fetch_optional(&self.pool)
+            .await?;
         let assigned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM assignments WHERE child_id = $1 AND user_id = $2")
             .bind(child_id)
             .bind(user_id)
             .fetch_one(&self.pool)
             .await?;
-        let (owner, municipality) = match owner {
-            Some(r) => (Some(r.try_get("org_id")?), Some(r.try_get("municipality")?)),
-            None => (None, None),
+        let (owner, municipality, shared) = match owner {
+            Some(r) => {
+                let from: Option<String> = r.try_get("shared_from")?;
+                let until: Option<String> = r.try_get("shared_until")?;
+                let shared = match (from, until) {
+                    (Some(from), Some(until)) => Some((stored_day(from)?, stored_day(until)?)),
+                    _ => None,
+                };
+                (Some(r.try_get("org_id")?), Some(r.try_get("municipality")?), shared)
+            }
+            None => (None, None, None),
         };
-        Ok(ChildFacts { owner, municipality, assigned: assigned > 0 })
+        Ok(ChildFacts { owner, municipality, shared, assigned: assigned > 0 })
     }
 
     /// Whether any record of `child_id` is stored.
@@ -148,14 +179,18 @@ impl Storage {
                 continue;
             }
             if let Some(f) = &v.face_sheet {
+                let (from, until) = f.shared.map(|(a, b)| (a.to_string(), b.to_string())).unzip();
                 sqlx::query(
-                    "INSERT INTO children (child_id, org_id, municipality, created_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (child_id) DO UPDATE SET municipality = excluded.municipality",
+                    "INSERT INTO children (child_id, org_id, municipality, created_at, shared_from, shared_until) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (child_id) DO UPDATE SET municipality = excluded.municipality, \
+                     shared_from = excluded.shared_from, shared_until = excluded.shared_until",
                 )
                 .bind(&v.child_id)
                 .bind(&f.org_id)
                 .bind(&f.municipality)
                 .bind(now)
+                .bind(from)
+                .bind(until)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -189,6 +224,15 @@ impl Storage {
             )
             .bind(caller.org_id.clone())
             .bind(caller.user_id.clone()),
+            Role::Municipality => match &caller.municipality {
+                Some(code) => {
+                    sqlx::query_scalar("SELECT child_id FROM children WHERE municipality = $1 AND shared_from <= $2 AND shared_until >= $3")
+                        .bind(code.clone())
+                        .bind(caller.today.to_string())
+                        .bind(caller.today.to_string())
+                }
+                None => return Ok(vec![]),
+            },
         };
         let mut ids: Vec<String> = q.fetch_all(&self.pool).await?;
         ids.sort_unstable();

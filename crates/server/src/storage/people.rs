@@ -355,7 +355,8 @@ impl Storage {
     /// What `caller`'s devices may know of the organisation: every organisation, and the
     /// people the caller works with — for staff (nurses, office) and administrators, every
     /// active nurse and office worker of every station (staff pickers, the other station of a
-    /// handover); for a parent, only themselves. Disabled accounts are left out.
+    /// handover); for a parent, only themselves; for a municipality, nobody. Disabled accounts
+    /// are left out.
     pub(crate) async fn directory(&self, caller: &Caller) -> Result<Directory> {
         let orgs = self.orgs().await?;
         let rows = match caller.role {
@@ -374,6 +375,8 @@ impl Storage {
                     .fetch_all(&self.pool)
                     .await?
             }
+            // A welfare section reads records; it picks no staff.
+            Role::Municipality => vec![],
         };
         let people = rows.iter().map(person_of).collect::<Result<Vec<_>>>()?;
         Ok(Directory { orgs, people })
