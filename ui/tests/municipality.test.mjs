@@ -109,6 +109,33 @@ test("municipality settings: publishing from a future date asks first, then adds
   // Today's settings stay those of the version in force.
   assert.equal((await todayRows(page)).cap, "144時間");
   assert.match(await version(page, "2026-10-01").innerText(), /適用中/);
+  // A later version is compared with the scheduled one it follows, not with today's.
+  await form.locator("input[name=cap]").fill("160");
+  await form.locator("input[name=from]").fill("2027-01-04");
+  await page.getByTestId("o-muni-publish").click();
+  assert.match(await page.getByTestId("o-muni-confirm").innerText(), /年間の上限: 150時間 → 160時間/);
+  await page.getByTestId("o-muni-no").click();
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("municipality settings: a version from today is in force at once and cannot be replaced", async () => {
+  const page = await openApp({ user: OFFICE });
+  await openMuni(page);
+  const form = page.getByTestId("o-muni-form");
+  await form.locator("input[name=max]").fill("3.5");
+  await page.getByTestId("o-muni-publish").click();
+  await page.getByTestId("o-muni-yes").click();
+  await version(page, "2026-11-24").waitFor();
+  assert.deepEqual(await changesOf(version(page, "2026-11-24")), ["1回の最長: 4時間 → 3時間30分"]);
+  assert.match(await version(page, "2026-11-24").innerText(), /適用中/);
+  assert.equal((await todayRows(page)).use, "2時間〜3時間30分（30分単位）");
+  await form.locator("input[name=max]").fill("3");
+  await page.getByTestId("o-muni-publish").click();
+  await page.getByTestId("o-muni-yes").click();
+  const problem = form.locator("[data-testid=o-field-problem][data-field=effective_from]");
+  await problem.waitFor();
+  assert.equal(await problem.getAttribute("data-code"), "in_force");
+  assert.match(await problem.innerText(), /2026-11-24 からの版はすでに適用中です/);
   assert.deepEqual(page.pageErrors, []);
 });
 

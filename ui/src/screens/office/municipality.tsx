@@ -189,7 +189,7 @@ function MuniVersions({ m, today, onPublished }: { m: Muni; today: string; onPub
           })}
         </ol>
       </div>
-      <PublishForm m={m} today={today} onPublished={(v) => onPublished(t("o_mu_published", { name: muniName(m.today), date: fmtDate(v.effective_from) }))} />
+      <PublishForm m={m} today={today} entries={entries} onPublished={(v) => onPublished(t("o_mu_published", { name: muniName(m.today), date: fmtDate(v.effective_from) }))} />
     </>
   );
 }
@@ -205,7 +205,7 @@ const FORM = {
 
 const invalid = (problems: Problem[]): ErrorBody => ({ code: "invalid", message: "入力内容に問題があります / the input is invalid", ja: "入力内容に問題があります", en: "the input is invalid", problems });
 
-function PublishForm({ m, today, onPublished }: { m: Muni; today: string; onPublished: (v: RuleVersion) => void }) {
+function PublishForm({ m, today, entries, onPublished }: { m: Muni; today: string; entries: Entry[]; onPublished: (v: RuleVersion) => void }) {
   const r = m.today;
   const hours = (min: number) => String(Math.round((min / 60) * 100) / 100);
   const [cap, setCap] = useState(hours(r.annual_cap_minutes));
@@ -269,7 +269,9 @@ function PublishForm({ m, today, onPublished }: { m: Muni; today: string; onPubl
   const rest = e ? (e.problems().length ? e.problems().filter((p) => !known.includes(p.field)) : null) : null;
   const other = e && (rest === null ? e : rest.length ? new ApiError({ ...e.body, problems: rest }) : null);
   const tierLabel = useTierLabel();
-  const diff = confirming ? changes(r, confirming.rules!, tierLabel) : [];
+  // What the new version changes against the one it follows (in force the day before it).
+  const before = confirming ? (entries.filter((x) => (x.version?.effective_from ?? "") < confirming.effective_from).at(-1)?.rules ?? r) : r;
+  const diff = confirming ? changes(before, confirming.rules!, tierLabel) : [];
   const input = (name: keyof typeof FORM, labelText: string, value: string, set: (v: string) => void, step: string) => (
     <div>
       <Field label={labelText}>
