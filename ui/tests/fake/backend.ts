@@ -10,6 +10,7 @@ import { parentCommands } from "./parent";
 import { officeCommands } from "./office";
 import { sharedCommands } from "./shared";
 import { peopleCommands } from "./people";
+import { rulesCommands } from "./rules";
 
 export type { Scenario };
 type Cmd = keyof Commands;
@@ -80,7 +81,7 @@ export class FakeBackend {
   private handlers: Handlers;
   constructor(overrides: Partial<Scenario>) {
     this.s = { ...baseScenario(), ...overrides };
-    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands };
+    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands };
   }
 
   async handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {

@@ -1,6 +1,6 @@
 // The office screens: review synced records (filters, flags, approve one or many with a result
 // per record), a record's detail with its history, the month's respite summary per child, and
-// the people of the station (people.tsx).
+// the people of the station (people.tsx), the municipalities' settings (municipality.tsx).
 import { useState } from "preact/hooks";
 import type { ApproveResult, ReviewFilter, VisitDetail, VisitRow } from "../../bindings";
 import { call, errorText, pickLang, problemText } from "../../api";
@@ -9,9 +9,10 @@ import { useApp } from "../../context";
 import { ALL } from "../../shared";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import { People } from "./people";
+import { Municipalities } from "./municipality";
 import "./office.css";
 
-type Tab = "review" | "month" | "people";
+type Tab = "review" | "month" | "people" | "municipality";
 
 export function OfficeApp() {
   const { status } = useApp();
@@ -33,9 +34,14 @@ export function OfficeApp() {
         <button role="tab" class={tab === "people" ? "on" : ""} aria-selected={tab === "people"} onClick={() => (setTab("people"), setDetail(null))} data-testid="o-tab-people">
           {t("o_tab_people")}
         </button>
+        <button role="tab" class={tab === "municipality" ? "on" : ""} aria-selected={tab === "municipality"} onClick={() => (setTab("municipality"), setDetail(null))} data-testid="o-tab-municipality">
+          {t("o_tab_muni")}
+        </button>
       </div>
       {tab === "people" ? (
         <People />
+      ) : tab === "municipality" ? (
+        <Municipalities />
       ) : tab === "month" ? (
         <MonthSummary month={summaryMonth} setMonth={setSummaryMonth} />
       ) : detail ? (

@@ -17,7 +17,7 @@ const stateOf = (p: PersonDetail): State => (p.disabled_at !== null ? "disabled"
 const STATE_KEY = { active: "o_p_state_active", disabled: "o_p_state_disabled", one_time: "o_p_state_one_time" } as const;
 
 /** The problems of `error` for `field`, shown next to the field. */
-function FieldProblems({ error, field }: { error: unknown; field: string }) {
+export function FieldProblems({ error, field }: { error: unknown; field: string }) {
   if (!error) return null;
   const ps = ApiError.from(error).problems().filter((p) => p.field === field);
   return (

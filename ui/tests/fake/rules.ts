@@ -1,0 +1,121 @@
+// The fake backend's municipality settings: a test double, not the app's rules. Fictional
+// built-in settings for the children's two municipalities, and a rule book holding one published
+// version (港区 from 2026-10-01: the cap 120 h → 144 h, the doctor's fee 3,000 → 3,300 yen).
+// Publishing needs the server (offline → `offline`), an office or admin (`forbidden`), and a
+// date from the fake's today on (`invalid` on `effective_from`); a version already in force
+// cannot be replaced; the settings' own checks give problems on `rules.*`.
+import type { MunicipalityRules, Problem, RuleBook, RuleVersion } from "../../src/bindings";
+import { fail, type Handlers, type FakeBackend } from "./backend";
+import { NOW } from "./people";
+
+/** Built-in settings (fictional numbers). */
+export const BUILTIN: Record<string, MunicipalityRules> = {
+  "13103": {
+    code: "13103",
+    name_ja: "港区",
+    name_en: "Minato",
+    annual_cap_minutes: 7200,
+    unit_minutes: 30,
+    min_use_minutes: 120,
+    max_use_minutes: 240,
+    pro_rating: { kind: "proportional_months" },
+    rate_per_unit_yen: { public_assistance: 1500, tax_exempt: 1500, taxed: 1200 },
+    doctor_instruction_fee_yen: 3000,
+    tokyo_share_percent: 50,
+  },
+  "13105": {
+    code: "13105",
+    name_ja: "文京区",
+    name_en: "Bunkyo",
+    annual_cap_minutes: 17280,
+    unit_minutes: 30,
+    min_use_minutes: 120,
+    max_use_minutes: 240,
+    pro_rating: { kind: "none" },
+    rate_per_unit_yen: {},
+    doctor_instruction_fee_yen: 3000,
+    tokyo_share_percent: 50,
+  },
+};
+
+/** 2026-09-15 10:00 JST, when 見本 事務 published the one version. */
+const PUBLISHED_AT = Date.parse("2026-09-15T10:00:00+09:00") / 1000;
+
+function baseBook(): RuleBook {
+  return {
+    versions: [
+      {
+        key: "13103",
+        effective_from: "2026-10-01",
+        rules: { ...BUILTIN["13103"], annual_cap_minutes: 8640, doctor_instruction_fee_yen: 3300 },
+        template: null,
+        author: "見本 事務",
+        recorded_at: PUBLISHED_AT,
+      },
+    ],
+  };
+}
+
+function book(b: FakeBackend): RuleBook {
+  const d = b.s.data as { rules?: RuleBook };
+  if (!d.rules) d.rules = baseBook();
+  return d.rules;
+}
+
+function rulesOn(b: FakeBackend, code: string, on: string): MunicipalityRules {
+  const v = book(b)
+    .versions.filter((x) => x.key === code && x.rules && x.effective_from <= on)
+    .sort((x, y) => (x.effective_from < y.effective_from ? 1 : -1))[0];
+  if (v?.rules) return v.rules;
+  const builtin = BUILTIN[code];
+  if (!builtin) fail("not_found", `区市町村 ${code} の設定がありません`, `no settings for municipality ${code}`);
+  return builtin;
+}
+
+/** Roughly the domain's checks of a municipality's settings, on `rules.*`. */
+function check(r: MunicipalityRules): Problem[] {
+  const p: Problem[] = [];
+  if (!r.unit_minutes || r.min_use_minutes % r.unit_minutes || r.max_use_minutes % r.unit_minutes)
+    p.push({ field: "rules.unit_minutes", code: "unit", ja: "利用時間の上下限が単位の倍数ではありません", en: `min and max use must be multiples of the unit ${r.unit_minutes} min` });
+  if (r.min_use_minutes > r.max_use_minutes)
+    p.push({ field: "rules.min_use_minutes", code: "use_range", ja: "最短利用時間が最長利用時間を超えています", en: `shortest use ${r.min_use_minutes} min is longer than the longest ${r.max_use_minutes} min` });
+  return p;
+}
+
+export const rulesCommands: Handlers = {
+  // The book as last synced: on the device, so it reads offline too.
+  rule_book: (b) => structuredClone(book(b)),
+  municipality_rules: (b, a) => structuredClone(rulesOn(b, a.code, a.on)),
+  publish_rule_version: (b, a) => {
+    if (!b.s.sync.online) fail("offline", "サーバーに接続できません。設定の公開には接続が必要です", "cannot reach the server; publishing settings needs a connection");
+    const user = b.s.user;
+    if (!user || (user.role !== "office" && user.role !== "admin"))
+      fail("forbidden", "区市町村の設定とひな形は事務担当と管理者が変更します", "only office staff and administrators change municipality settings and templates");
+    const v: RuleVersion = a.version;
+    const today = b.s.today.date;
+    const problems = v.rules ? check(v.rules) : [{ field: "rules", code: "one_of", ja: "区市町村の設定かひな形のどちらか一方を指定してください", en: "give exactly one of rules and template" }];
+    if (v.effective_from < today && user.role !== "admin")
+      problems.push({
+        field: "effective_from",
+        code: "in_the_past",
+        ja: `適用開始日は今日（${today}）以降にしてください。記録済みの訪問の設定は変わりません`,
+        en: `the version must apply from today (${today}) or later: visits already recorded keep their settings`,
+      });
+    if (problems.length) fail("invalid", "入力内容に問題があります", "the input is invalid", problems);
+    const versions = book(b).versions;
+    const same = versions.findIndex((x) => x.key === v.key && x.effective_from === v.effective_from && !!x.rules === !!v.rules);
+    if (same >= 0 && v.effective_from <= today)
+      fail("invalid", "入力内容に問題があります", "the input is invalid", [
+        {
+          field: "effective_from",
+          code: "in_force",
+          ja: `${v.effective_from} からの版はすでに適用中です。後の日付から新しい版を作ってください`,
+          en: `the version from ${v.effective_from} is already in force: publish a new one from a later date`,
+        },
+      ]);
+    const published: RuleVersion = { ...structuredClone(v), author: user.name || user.username, recorded_at: NOW };
+    if (same >= 0) versions.splice(same, 1, published);
+    else versions.push(published);
+    return structuredClone(published);
+  },
+};
