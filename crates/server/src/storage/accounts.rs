@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::people::event;
-use super::{is_unique_violation, role_of, Storage};
+use super::{is_unique_violation, role_of, settle, Storage};
 use crate::model::backoff::backoff_sql;
 use crate::model::{unix_now, Error, OrgKind, Result};
 use crate::password;
@@ -140,43 +140,46 @@ impl Storage {
 
         let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
-        // A write first, so a SQLite transaction takes the write lock before it reads.
-        sqlx::query("INSERT INTO orgs (id, kind, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+        let result: Result<UserInfo> = async {
+            // A write first, so a SQLite transaction takes the write lock before it reads.
+            sqlx::query("INSERT INTO orgs (id, kind, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+                .bind(org_id)
+                .bind(a.org_kind.name())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let existing: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = $1").bind(org_id).fetch_one(&mut *tx).await?;
+            let existing: OrgKind =
+                existing.parse().map_err(|_| Error::Stored { what: Message::new("組織の種類", "organisation kind"), value: existing })?;
+            if existing != a.org_kind {
+                return Err(Error::OrgKindMismatch { org: org_id.into(), existing, requested: a.org_kind });
+            }
+            role_fits_org(a.role, existing)?;
+            let inserted = sqlx::query(
+                "INSERT INTO users (id, username, password_hash, role, org_id, created_at, display_name, display_kana, profession, one_time_until) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (username) DO NOTHING",
+            )
+            .bind(&id)
+            .bind(username)
+            .bind(&hash)
+            .bind(a.role.name())
             .bind(org_id)
-            .bind(a.org_kind.name())
             .bind(now)
+            .bind(name)
+            .bind(kana)
+            .bind(profession.map(|p| p.name()))
+            .bind(a.one_time_until)
             .execute(&mut *tx)
-            .await?;
-        let existing: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = $1").bind(org_id).fetch_one(&mut *tx).await?;
-        let existing: OrgKind =
-            existing.parse().map_err(|_| Error::Stored { what: Message::new("組織の種類", "organisation kind"), value: existing })?;
-        if existing != a.org_kind {
-            return Err(Error::OrgKindMismatch { org: org_id.into(), existing, requested: a.org_kind });
+            .await
+            .map_err(|e| if is_unique_violation(&e) { Error::UsernameTaken(username.into()) } else { e.into() })?;
+            if inserted.rows_affected() != 1 {
+                return Err(Error::UsernameTaken(username.into()));
+            }
+            event(&mut tx, actor, "user_added", username, &format!("{} in {org_id}", a.role.name())).await?;
+            Ok(UserInfo { id, username: username.into(), role: a.role, org_id: org_id.into(), name: name.into(), profession })
         }
-        role_fits_org(a.role, existing)?;
-        let inserted = sqlx::query(
-            "INSERT INTO users (id, username, password_hash, role, org_id, created_at, display_name, display_kana, profession, one_time_until) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (username) DO NOTHING",
-        )
-        .bind(&id)
-        .bind(username)
-        .bind(&hash)
-        .bind(a.role.name())
-        .bind(org_id)
-        .bind(now)
-        .bind(name)
-        .bind(kana)
-        .bind(profession.map(|p| p.name()))
-        .bind(a.one_time_until)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| if is_unique_violation(&e) { Error::UsernameTaken(username.into()) } else { e.into() })?;
-        if inserted.rows_affected() != 1 {
-            return Err(Error::UsernameTaken(username.into()));
-        }
-        event(&mut tx, actor, "user_added", username, &format!("{} in {org_id}", a.role.name())).await?;
-        tx.commit().await?;
-        Ok(UserInfo { id, username: username.into(), role: a.role, org_id: org_id.into(), name: name.into(), profession })
+        .await;
+        settle(tx, result).await
     }
 
     /// Assigns `child_id` to `username`: a nurse's assigned child, or a parent's own child.
@@ -251,46 +254,49 @@ impl Storage {
         let user_id = self.user_id(username).await?;
         let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
-        if let Some((org_id, kind)) = org {
-            let org_id = org_id.trim();
-            if org_id.is_empty() || org_id.len() > 64 {
-                return Err(Error::Invalid { what: org_id_text(), value: org_id.into(), reason: one_to_64() });
+        let result: Result<UserInfo> = async {
+            if let Some((org_id, kind)) = org {
+                let org_id = org_id.trim();
+                if org_id.is_empty() || org_id.len() > 64 {
+                    return Err(Error::Invalid { what: org_id_text(), value: org_id.into(), reason: one_to_64() });
+                }
+                sqlx::query("INSERT INTO orgs (id, kind, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+                    .bind(org_id)
+                    .bind(kind.name())
+                    .bind(unix_now())
+                    .execute(&mut *tx)
+                    .await?;
+                let existing: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = $1").bind(org_id).fetch_one(&mut *tx).await?;
+                let existing: OrgKind = existing
+                    .parse()
+                    .map_err(|_| Error::Stored { what: Message::new("組織の種類", "organisation kind"), value: existing })?;
+                if existing != kind {
+                    return Err(Error::OrgKindMismatch { org: org_id.into(), existing, requested: kind });
+                }
+                sqlx::query("UPDATE users SET org_id = $1 WHERE id = $2").bind(org_id).bind(&user_id).execute(&mut *tx).await?;
             }
-            sqlx::query("INSERT INTO orgs (id, kind, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
-                .bind(org_id)
-                .bind(kind.name())
-                .bind(unix_now())
-                .execute(&mut *tx)
+            if let Some(role) = role {
+                sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.name()).bind(&user_id).execute(&mut *tx).await?;
+            }
+            let r = sqlx::query("SELECT u.role, o.kind FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1")
+                .bind(&user_id)
+                .fetch_one(&mut *tx)
                 .await?;
-            let existing: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = $1").bind(org_id).fetch_one(&mut *tx).await?;
-            let existing: OrgKind = existing
-                .parse()
-                .map_err(|_| Error::Stored { what: Message::new("組織の種類", "organisation kind"), value: existing })?;
-            if existing != kind {
-                return Err(Error::OrgKindMismatch { org: org_id.into(), existing, requested: kind });
-            }
-            sqlx::query("UPDATE users SET org_id = $1 WHERE id = $2").bind(org_id).bind(&user_id).execute(&mut *tx).await?;
+            let kind: String = r.try_get("kind")?;
+            let kind: OrgKind =
+                kind.parse().map_err(|_| Error::Stored { what: Message::new("組織の種類", "organisation kind"), value: kind })?;
+            role_fits_org(role_of(r.try_get("role")?)?, kind)?;
+            let r = sqlx::query("SELECT id, username, role, org_id, display_name, profession FROM users WHERE id = $1")
+                .bind(&user_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let info = user_info(&r)?;
+            let detail = format!("role {}, organisation {}", info.role.name(), info.org_id);
+            event(&mut tx, actor, "user_changed", &info.username, &detail).await?;
+            Ok(info)
         }
-        if let Some(role) = role {
-            sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.name()).bind(&user_id).execute(&mut *tx).await?;
-        }
-        let r = sqlx::query("SELECT u.role, o.kind FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1")
-            .bind(&user_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let kind: String = r.try_get("kind")?;
-        let kind: OrgKind =
-            kind.parse().map_err(|_| Error::Stored { what: Message::new("組織の種類", "organisation kind"), value: kind })?;
-        role_fits_org(role_of(r.try_get("role")?)?, kind)?;
-        let r = sqlx::query("SELECT id, username, role, org_id, display_name, profession FROM users WHERE id = $1")
-            .bind(&user_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let info = user_info(&r)?;
-        let detail = format!("role {}, organisation {}", info.role.name(), info.org_id);
-        event(&mut tx, actor, "user_changed", &info.username, &detail).await?;
-        tx.commit().await?;
-        Ok(info)
+        .await;
+        settle(tx, result).await
     }
 
     /// Sets a new password for `username` (the same rule as [`Storage::add_user`]) and ends the

@@ -134,6 +134,25 @@ pub(super) fn kind_of(s: String) -> Result<RecordKind> {
     s.parse().map_err(|_| Error::Stored { what: Message::new("記録の種類", "record kind"), value: s })
 }
 
+/// Ends a transaction by its body's result: committed when it succeeded; when it failed (a
+/// refusal found inside the transaction), rolled back now rather than when the connection is
+/// next used, so a refused write never leaves SQLite's write lock held while the next writer
+/// starts.
+pub(super) async fn settle<T>(tx: sqlx::Transaction<'_, sqlx::Any>, result: Result<T>) -> Result<T> {
+    match result {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(error = %rollback, "rolling back a refused write failed; the pool closes the connection");
+            }
+            Err(e)
+        }
+    }
+}
+
 pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }

@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use super::accounts::NewAccount;
-use super::{role_of, Storage};
+use super::{role_of, settle, Storage};
 use crate::model::{unix_now, Caller, Error, Result};
 use crate::password;
 
@@ -116,7 +116,10 @@ impl Storage {
         let now = unix_now();
         let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO orgs (id, kind, created_at, name, municipality) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING")
+        let result: Result<Org> = async {
+            sqlx::query(
+                "INSERT INTO orgs (id, kind, created_at, name, municipality) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+            )
             .bind(id)
             .bind(org.kind.name())
             .bind(now)
@@ -124,20 +127,22 @@ impl Storage {
             .bind(org.municipality.clone())
             .execute(&mut *tx)
             .await?;
-        let existing =
-            org_of(&sqlx::query("SELECT id, kind, name, municipality FROM orgs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?)?;
-        if existing.kind != org.kind {
-            return Err(Error::OrgKindMismatch { org: id.into(), existing: existing.kind, requested: org.kind });
+            let existing =
+                org_of(&sqlx::query("SELECT id, kind, name, municipality FROM orgs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?)?;
+            if existing.kind != org.kind {
+                return Err(Error::OrgKindMismatch { org: id.into(), existing: existing.kind, requested: org.kind });
+            }
+            sqlx::query("UPDATE orgs SET name = $1, municipality = $2 WHERE id = $3")
+                .bind(org.name.trim())
+                .bind(org.municipality.clone())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            event(&mut tx, actor, "org_saved", id, &format!("{} {}", org.kind.name(), org.name.trim())).await?;
+            Ok(Org { id: id.into(), kind: org.kind, name: org.name.trim().into(), municipality: org.municipality.clone() })
         }
-        sqlx::query("UPDATE orgs SET name = $1, municipality = $2 WHERE id = $3")
-            .bind(org.name.trim())
-            .bind(org.municipality.clone())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        event(&mut tx, actor, "org_saved", id, &format!("{} {}", org.kind.name(), org.name.trim())).await?;
-        tx.commit().await?;
-        Ok(Org { id: id.into(), kind: org.kind, name: org.name.trim().into(), municipality: org.municipality.clone() })
+        .await;
+        settle(tx, result).await
     }
 
     /// Every organisation, by id.
