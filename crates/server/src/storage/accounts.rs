@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::people::event;
-use super::{is_unique_violation, role_of, settle, Storage};
+use super::{is_unique_violation, org_kind_of, profession_of, role_of, settle, Storage};
 use crate::model::backoff::backoff_sql;
 use crate::model::{unix_now, Error, OrgKind, Result};
 use crate::password;
@@ -70,16 +70,13 @@ pub(crate) struct LoginUser {
 
 /// [`UserInfo`] from a row with `id, username, role, org_id, display_name, profession`.
 pub(super) fn user_info(r: &sqlx::any::AnyRow) -> Result<UserInfo> {
-    let profession: Option<String> = r.try_get("profession")?;
     Ok(UserInfo {
         id: r.try_get("id")?,
         username: r.try_get("username")?,
         role: role_of(r.try_get("role")?)?,
         org_id: r.try_get("org_id")?,
         name: r.try_get("display_name")?,
-        profession: profession
-            .map(|p| p.parse().map_err(|_| Error::Stored { what: Message::new("職種", "profession"), value: p }))
-            .transpose()?,
+        profession: profession_of(r.try_get("profession")?)?,
     })
 }
 
@@ -150,7 +147,7 @@ impl Storage {
                 .await?;
             let existing: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = $1").bind(org_id).fetch_one(&mut *tx).await?;
             let existing: OrgKind =
-                existing.parse().map_err(|_| Error::Stored { what: Message::new("組織の種類", "organisation kind"), value: existing })?;
+                org_kind_of(existing)?;
             if existing != a.org_kind {
                 return Err(Error::OrgKindMismatch { org: org_id.into(), existing, requested: a.org_kind });
             }
@@ -267,9 +264,7 @@ impl Storage {
                     .execute(&mut *tx)
                     .await?;
                 let existing: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = $1").bind(org_id).fetch_one(&mut *tx).await?;
-                let existing: OrgKind = existing
-                    .parse()
-                    .map_err(|_| Error::Stored { what: Message::new("組織の種類", "organisation kind"), value: existing })?;
+                let existing: OrgKind = org_kind_of(existing)?;
                 if existing != kind {
                     return Err(Error::OrgKindMismatch { org: org_id.into(), existing, requested: kind });
                 }
@@ -283,8 +278,7 @@ impl Storage {
                 .fetch_one(&mut *tx)
                 .await?;
             let kind: String = r.try_get("kind")?;
-            let kind: OrgKind =
-                kind.parse().map_err(|_| Error::Stored { what: Message::new("組織の種類", "organisation kind"), value: kind })?;
+            let kind: OrgKind = org_kind_of(kind)?;
             role_fits_org(role_of(r.try_get("role")?)?, kind)?;
             let r = sqlx::query("SELECT id, username, role, org_id, display_name, profession FROM users WHERE id = $1")
                 .bind(&user_id)
@@ -349,9 +343,7 @@ impl Storage {
                 username: r.try_get("username")?,
                 role: role_of(r.try_get("role")?)?,
                 org_id: r.try_get("org_id")?,
-                org_kind: kind
-                    .parse()
-                    .map_err(|_| Error::Stored { what: Message::new("組織の種類", "organisation kind"), value: kind })?,
+                org_kind: org_kind_of(kind)?,
                 created_at: r.try_get("created_at")?,
                 children,
                 id,

@@ -19,8 +19,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use carebook_domain::Role;
-use carebook_domain::{Message, RecordKind};
+use carebook_domain::{Message, OrgKind, Profession, RecordKind, Role};
 use serde::Serialize;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
@@ -128,6 +127,14 @@ pub async fn open_storage(url: &str) -> Result<Storage> {
 
 pub(super) fn role_of(s: String) -> Result<Role> {
     s.parse().map_err(|_| Error::Stored { what: Message::new("役割", "role"), value: s })
+}
+
+pub(super) fn org_kind_of(s: String) -> Result<OrgKind> {
+    s.parse().map_err(|_| Error::Stored { what: Message::new("所属の種類", "organisation kind"), value: s })
+}
+
+pub(super) fn profession_of(s: Option<String>) -> Result<Option<Profession>> {
+    s.map(|p| p.parse().map_err(|_| Error::Stored { what: Message::new("職種", "profession"), value: p })).transpose()
 }
 
 pub(super) fn kind_of(s: String) -> Result<RecordKind> {

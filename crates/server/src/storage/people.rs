@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use super::accounts::NewAccount;
-use super::{role_of, settle, Storage};
+use super::{org_kind_of, profession_of, role_of, settle, Storage};
 use crate::model::{unix_now, Caller, Error, Result};
 use crate::password;
 
@@ -43,14 +43,11 @@ const PERSON_COLUMNS: &str = "u.id, u.username, u.role, u.org_id, u.display_name
                               u.one_time_until, u.created_at";
 
 fn person_of(r: &AnyRow) -> Result<Person> {
-    let profession: Option<String> = r.try_get("profession")?;
     Ok(Person {
         id: r.try_get("id")?,
         name: r.try_get("display_name")?,
         kana: r.try_get("display_kana")?,
-        profession: profession
-            .map(|p| p.parse::<Profession>().map_err(|_| Error::Stored { what: Message::new("職種", "profession"), value: p }))
-            .transpose()?,
+        profession: profession_of(r.try_get("profession")?)?,
         role: role_of(r.try_get("role")?)?,
         org_id: r.try_get("org_id")?,
     })
@@ -58,12 +55,7 @@ fn person_of(r: &AnyRow) -> Result<Person> {
 
 fn org_of(r: &AnyRow) -> Result<Org> {
     let kind: String = r.try_get("kind")?;
-    Ok(Org {
-        id: r.try_get("id")?,
-        kind: kind.parse().map_err(|_| Error::Stored { what: Message::new("所属の種類", "organisation kind"), value: kind })?,
-        name: r.try_get("name")?,
-        municipality: r.try_get("municipality")?,
-    })
+    Ok(Org { id: r.try_get("id")?, kind: org_kind_of(kind)?, name: r.try_get("name")?, municipality: r.try_get("municipality")? })
 }
 
 /// A one-time password: four groups of four (about 79 bits), easy to read out and type.
@@ -168,9 +160,7 @@ impl Storage {
         let kind: Option<String> =
             sqlx::query_scalar("SELECT kind FROM orgs WHERE id = $1").bind(org_id).fetch_optional(&self.pool).await?;
         let org_kind = match (kind, create_org) {
-            (Some(kind), _) => {
-                kind.parse().map_err(|_| Error::Stored { what: Message::new("所属の種類", "organisation kind"), value: kind })?
-            }
+            (Some(kind), _) => org_kind_of(kind)?,
             (None, Some(kind)) => kind,
             (None, None) => return Err(Error::UnknownOrg(org_id.into())),
         };
