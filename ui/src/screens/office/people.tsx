@@ -141,6 +141,42 @@ function ProfessionSelect({ value, onChange }: { value: Profession | null; onCha
   );
 }
 
+/** Name, reading, role and profession: the fields adding and changing a person share. */
+function ProfileFields(p: {
+  name: string;
+  setName: (v: string) => void;
+  kana: string;
+  setKana: (v: string) => void;
+  role: Role;
+  setRole: (r: Role) => void;
+  profession: Profession | null;
+  setProfession: (v: Profession | null) => void;
+  fieldErrors: unknown;
+}) {
+  return (
+    <>
+      <div>
+        <Field label={t("o_p_name")}>
+          <input name="name" value={p.name} onInput={(e) => p.setName(e.currentTarget.value)} />
+        </Field>
+        <FieldProblems error={p.fieldErrors} field="name" />
+      </div>
+      <div>
+        <Field label={t("o_p_kana")}>
+          <input name="kana" value={p.kana} onInput={(e) => p.setKana(e.currentTarget.value)} />
+        </Field>
+        <FieldProblems error={p.fieldErrors} field="kana" />
+      </div>
+      <Field label={t("o_p_role")}>
+        <RoleSelect value={p.role} onChange={p.setRole} />
+      </Field>
+      <Field label={t("o_p_profession")}>
+        <ProfessionSelect value={p.profession} onChange={p.setProfession} />
+      </Field>
+    </>
+  );
+}
+
 function PersonForm({ onAdded, onCancel }: { onAdded: (name: string, otp: OneTimePassword) => void; onCancel: () => void }) {
   const [username, setUsername] = useState("");
   const [name, setName] = useState("");
@@ -172,24 +208,10 @@ function PersonForm({ onAdded, onCancel }: { onAdded: (name: string, otp: OneTim
           </Field>
           <FieldProblems error={fieldErrors} field="username" />
         </div>
-        <div>
-          <Field label={t("o_p_name")}>
-            <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
-          </Field>
-          <FieldProblems error={fieldErrors} field="name" />
-        </div>
-        <div>
-          <Field label={t("o_p_kana")}>
-            <input name="kana" value={kana} onInput={(e) => setKana(e.currentTarget.value)} />
-          </Field>
-          <FieldProblems error={fieldErrors} field="kana" />
-        </div>
-        <Field label={t("o_p_role")}>
-          <RoleSelect value={role} onChange={setRole} />
-        </Field>
-        <Field label={t("o_p_profession")}>
-          <ProfessionSelect value={profession} onChange={setProfession} />
-        </Field>
+        <ProfileFields
+          {...{ name, setName, kana, setKana, role, setRole, profession, setProfession }}
+          fieldErrors={fieldErrors}
+        />
       </div>
       {error && !fieldErrors && <ErrorBox error={error} />}
       <div class="row">
@@ -353,24 +375,10 @@ function EditPerson({ p, onDone, act }: { p: PersonDetail; onDone: () => void; a
   return (
     <form class="o-person-form" onSubmit={save} data-testid="o-person-edit-form">
       <div class="o-filter-grid">
-        <div>
-          <Field label={t("o_p_name")}>
-            <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
-          </Field>
-          <FieldProblems error={fieldErrors} field="name" />
-        </div>
-        <div>
-          <Field label={t("o_p_kana")}>
-            <input name="kana" value={kana} onInput={(e) => setKana(e.currentTarget.value)} />
-          </Field>
-          <FieldProblems error={fieldErrors} field="kana" />
-        </div>
-        <Field label={t("o_p_role")}>
-          <RoleSelect value={role} onChange={setRole} />
-        </Field>
-        <Field label={t("o_p_profession")}>
-          <ProfessionSelect value={profession} onChange={setProfession} />
-        </Field>
+        <ProfileFields
+          {...{ name, setName, kana, setKana, role, setRole, profession, setProfession }}
+          fieldErrors={fieldErrors}
+        />
       </div>
       {error && !fieldErrors && <ErrorBox error={error} />}
       <div class="row">
