@@ -33,4 +33,5 @@ pub const COMMANDS: &[&str] = &[
     "rule_book",
     "municipality_rules",
     "publish_rule_version",
+    "transfer_child",
 ];

@@ -17,8 +17,8 @@ use carebook_core::app::{
 use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
     ChecklistTemplate, ChildId, Date, DateTime, Directory, ErrorBody, GuardianConfirmation, MunicipalityRules, NewPerson, OneTimePassword,
-    PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem, RuleBook, RuleVersion, UserInfo, Visit, VisitId, VisitKind,
-    YearMonth,
+    PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem, RuleBook, RuleVersion, Transfer, TransferRequest, UserInfo, Visit,
+    VisitId, VisitKind, YearMonth,
 };
 use serde::Serialize;
 use tauri::Manager;
@@ -256,6 +256,8 @@ commands! {
     fn municipality_rules(s, code: String, on: Date) -> MunicipalityRules { s.store().rules_on(&code, on).await }
     /// Publishes a version of a municipality's settings or of a template, applying from its date (office).
     fn publish_rule_version(s, version: RuleVersion) -> RuleVersion { s.changed(s.publish_rule_version(&version).await) }
+    /// Transfers a child to another station from a first day, after a signed handover visit (office).
+    fn transfer_child(s, child_id: ChildId, request: TransferRequest) -> Transfer { s.changed(s.transfer_child(child_id, &request).await) }
     /// Gives a person a one-time password.
     fn reset_person_password(s, username: String) -> OneTimePassword { s.reset_person_password(&username).await }
 }

@@ -155,6 +155,11 @@ impl Sample for RuleVersion {
         }
     }
 }
+impl Sample for carebook_domain::TransferRequest {
+    fn sample() -> Self {
+        carebook_domain::TransferRequest { to_org: "st-2".into(), first_day: Date::sample(), handover_visit: None }
+    }
+}
 
 /// A shell on a fresh store with a PIN set, then locked (as after a restart).
 async fn locked_shell() -> (Shell, tempfile::TempDir) {

@@ -331,7 +331,12 @@ orgs: Array<Org>,
 /**
  * People who may log in, by organisation then kana.
  */
-people: Array<Person>, };
+people: Array<Person>, 
+/**
+ * The transfers of children from or to the account's station, oldest first (an
+ * administrator's: all of them; empty from an older server).
+ */
+transfers: Array<Transfer>, };
 
 export type DoctorInstruction = { 
 /**
@@ -1292,6 +1297,60 @@ fiscal_year_ja: string,
  */
 fiscal_year_en: string, };
 
+export type Transfer = { 
+/**
+ * The child.
+ */
+child_id: string, 
+/**
+ * The child's name on the day of the transfer: what the giving station's screens show
+ * beside the records it keeps once the face sheet has left its devices.
+ */
+child_name: string, 
+/**
+ * The child's municipality code on that day (the rules its kept records are read with).
+ */
+municipality: string, 
+/**
+ * The giving station.
+ */
+from_org: string, 
+/**
+ * The receiving station.
+ */
+to_org: string, 
+/**
+ * The first day the receiving station owns the child.
+ */
+first_day: Date, 
+/**
+ * The handover visit it follows.
+ */
+handover_visit: string | null, 
+/**
+ * Who transferred it (their name).
+ */
+by: string, 
+/**
+ * When (Unix seconds).
+ */
+at: number, };
+
+export type TransferRequest = { 
+/**
+ * The receiving station.
+ */
+to_org: string, 
+/**
+ * The first day the receiving station owns the child (JST).
+ */
+first_day: Date, 
+/**
+ * The accompanied handover visit, signed by a nurse of each station, the transfer follows
+ * (an administrator may transfer without one, to correct an owner).
+ */
+handover_visit: string | null, };
+
 export type UserInfo = { 
 /**
  * Account id.
@@ -1597,5 +1656,6 @@ export type Commands = {
   rule_book: { args: {  }; result: RuleBook };
   municipality_rules: { args: { code: string; on: Date }; result: MunicipalityRules };
   publish_rule_version: { args: { version: RuleVersion }; result: RuleVersion };
+  transfer_child: { args: { childId: ChildId; request: TransferRequest }; result: Transfer };
   reset_person_password: { args: { username: string }; result: OneTimePassword };
 };

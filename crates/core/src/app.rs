@@ -83,6 +83,9 @@ pub struct VisitRow {
     pub summary: VisitSummary,
     /// The child's name.
     pub child_name: String,
+    /// Whether the child was handed over to another station: this device keeps only the visits
+    /// its station wrote, read-only, and names the child as on the day of the transfer.
+    pub handed_over: bool,
     /// Staff names, lead first.
     pub staff: Vec<String>,
     /// Flags.
@@ -530,32 +533,64 @@ fn lead_of(u: &UserInfo) -> StaffMember {
     }
 }
 
+/// The child a row is of: its face sheet, or for a child this station handed over to another
+/// (its face sheet left the device with the transfer) only what the transfer recorded.
+enum RowChild {
+    Sheet(Child),
+    HandedOver { name: String },
+}
+
 /// What rows share: refused records, records waiting to sync, each child's over-cap sessions,
 /// face sheet and municipality rules, read once per list.
 struct RowContext {
     rejected: HashMap<String, RejectedDoc>,
     pending: HashSet<String>,
     over_cap: HashMap<(ChildId, FiscalYear), HashSet<VisitId>>,
-    children: HashMap<ChildId, (Child, MunicipalityRules)>,
+    children: HashMap<ChildId, (RowChild, MunicipalityRules)>,
+    directory: Option<carebook_domain::Directory>,
 }
 
 impl RowContext {
     async fn new(app: &Carebook) -> Result<RowContext, CoreError> {
         let rejected = app.store().rejected().await?.into_iter().map(|r| (r.id.clone(), r)).collect();
         let pending = app.store().pending_ids().await?.into_iter().collect();
-        Ok(RowContext { rejected, pending, over_cap: HashMap::new(), children: HashMap::new() })
+        Ok(RowContext { rejected, pending, over_cap: HashMap::new(), children: HashMap::new(), directory: None })
+    }
+
+    /// The child of a row, and the rules of its municipality.
+    async fn child(&mut self, app: &Carebook, id: ChildId) -> Result<&(RowChild, MunicipalityRules), CoreError> {
+        if !self.children.contains_key(&id) {
+            let (child, municipality) = match app.child(id).await {
+                Ok(child) => {
+                    let m = child.municipality.clone();
+                    (RowChild::Sheet(child), m)
+                }
+                Err(not_found @ CoreError::NotFound { .. }) => {
+                    let directory = match &self.directory {
+                        Some(d) => d,
+                        None => self.directory.insert(app.directory().await?),
+                    };
+                    let Some(t) = directory.transfer_of(&id.to_string()) else { return Err(not_found) };
+                    (RowChild::HandedOver { name: t.child_name.clone() }, t.municipality.clone())
+                }
+                Err(e) => return Err(e),
+            };
+            let rules = app.store().rules(&municipality).await?;
+            self.children.insert(id, (child, rules));
+        }
+        Ok(&self.children[&id])
     }
 
     async fn row(&mut self, app: &Carebook, summary: VisitSummary) -> Result<VisitRow, CoreError> {
         let visit = app.visit(summary.id).await?;
-        if let Entry::Vacant(e) = self.children.entry(summary.child_id) {
-            let child = app.child(summary.child_id).await?;
-            let rules = app.store().rules(&child.municipality).await?;
-            e.insert((child, rules));
-        }
-        let (child, rules) = &self.children[&summary.child_id];
+        let (child, _) = self.child(app, summary.child_id).await?;
+        let sheet = match child {
+            RowChild::Sheet(c) => Some(c.clone()),
+            RowChild::HandedOver { .. } => None,
+        };
         let over_cap = match summary.fiscal_year {
-            Some(fy) if summary.kind == VisitKind::Respite => {
+            // The ledger needs the child's whole year: not held for a child handed over.
+            Some(fy) if summary.kind == VisitKind::Respite && sheet.is_some() => {
                 if let Entry::Vacant(e) = self.over_cap.entry((summary.child_id, fy)) {
                     e.insert(app.respite_remaining(summary.child_id, Some(fy)).await?.ledger.over_cap.into_iter().collect());
                 }
@@ -563,13 +598,22 @@ impl RowContext {
             }
             _ => false,
         };
-        let instruction_expired = summary.date.is_some_and(|d| {
-            matches!(child.instruction_state(d), InstructionState::Expired | InstructionState::Missing | InstructionState::NotYetValid)
-        });
+        let instruction_expired = match (&sheet, summary.date) {
+            (Some(child), Some(d)) => {
+                matches!(child.instruction_state(d), InstructionState::Expired | InstructionState::Missing | InstructionState::NotYetValid)
+            }
+            _ => false,
+        };
+        let (child, rules) = &self.children[&summary.child_id];
+        let child_name = match child {
+            RowChild::Sheet(c) => c.name.clone(),
+            RowChild::HandedOver { name } => name.clone(),
+        };
         let key = summary.id.to_string();
         let rejected = self.rejected.get(&key);
         Ok(VisitRow {
-            child_name: child.name.clone(),
+            child_name,
+            handed_over: sheet.is_none(),
             staff: staff_names(&visit.staff),
             flags: VisitFlags {
                 over_cap,
@@ -592,8 +636,16 @@ impl Carebook {
     /// under 8 hours), by the child's municipality's rules.
     pub async fn visit_warnings(&self, id: VisitId) -> Result<Vec<Problem>, CoreError> {
         let visit = self.visit(id).await?;
-        let row = self.store().child_row(visit.child_id).await?;
-        let rules = self.store().rules_on(&row.municipality, visit.rule_date(crate::clock::today_jst())).await?;
+        let municipality = match self.store().child_row(visit.child_id).await {
+            Ok(row) => row.municipality,
+            // A child handed over: the municipality its transfer recorded.
+            Err(not_found @ CoreError::NotFound { .. }) => match self.directory().await?.transfer_of(&visit.child_id.to_string()) {
+                Some(t) => t.municipality.clone(),
+                None => return Err(not_found),
+            },
+            Err(e) => return Err(e),
+        };
+        let rules = self.store().rules_on(&municipality, visit.rule_date(crate::clock::today_jst())).await?;
         Ok(visit.warnings(&rules).0)
     }
 

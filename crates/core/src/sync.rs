@@ -19,8 +19,9 @@ use std::time::Duration;
 use carebook_domain::wire::{fit_in_bytes as fit_bytes, CATCH_UP_MAX_CHILDREN};
 use carebook_domain::{
     buckets_digest, CatchUpRequest, CatchUpResponse, ChangesResponse, DateTime, Directory, DocPayload, ErrorBody, LoginRequest,
-    LoginResponse, Message, PushOutcome, PushRequest, PushResponse, RuleBook, RuleVersion, UserInfo,
+    LoginResponse, Message, PushOutcome, PushRequest, PushResponse, RuleBook, RuleVersion, Transfer, TransferRequest, UserInfo,
 };
+use carebook_domain::ChildId;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Notify};
 
@@ -420,6 +421,21 @@ impl Carebook {
         Ok(published)
     }
 
+    /// Transfers a child to another station from `request.first_day` (the giving station's
+    /// office, or an administrator), after the accompanied handover visit both stations' nurses
+    /// signed; takes the directory again at once, so this device lists the transfer without
+    /// waiting for the next sync (which brings the change of access).
+    pub async fn transfer_child(&self, child_id: ChildId, request: &TransferRequest) -> Result<Transfer, CoreError> {
+        let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
+        let auth = format!("Bearer {}", s.token);
+        let url = format!("{}/api/v1/children/{child_id}/transfer", s.server_url);
+        let transfer: Transfer = send(http().post(url).header(reqwest::header::AUTHORIZATION, &auth).json(request)).await?;
+        if let Some(text) = self.fetch_if_changed::<Directory>(&s, &auth, "/api/v1/directory", DIRECTORY_ETAG).await? {
+            self.store.set_setting(DIRECTORY, &text).await?;
+        }
+        Ok(transfer)
+    }
+
     /// The organisation's directory as last synced: every organisation's name and the people
     /// the account works with (empty before the first sync).
     pub async fn directory(&self) -> Result<Directory, CoreError> {
@@ -590,8 +606,11 @@ impl Carebook {
         pull: &mut PullProgress,
         progress: &mut (dyn FnMut(SyncProgress) + Send),
     ) -> Result<(), CoreError> {
-        let mut req =
-            CatchUpRequest { children: children.to_vec(), upto, after: None, limit: Some(PULL_PAGE), max_bytes: None, total: true };
+        // What comes is theirs: a visit of a child held by its own-records bucket is not taken
+        // for a bucket of the whole child.
+        self.store.hold_buckets(children).await?;
+        let children = children.iter().map(|b| carebook_domain::bucket_child(b).to_string()).collect();
+        let mut req = CatchUpRequest { children, upto, after: None, limit: Some(PULL_PAGE), max_bytes: None, total: true };
         loop {
             let page: CatchUpResponse = send(post_gzip_json(s, auth, "/api/v1/changes/catch-up", &req)?).await?;
             report.pull_requests += 1;

@@ -65,6 +65,7 @@ pub mod schema;
 pub mod score;
 #[cfg(feature = "sqlx")]
 pub mod sql;
+pub mod transfer;
 pub mod validation;
 pub mod visit;
 pub mod wire;
@@ -85,6 +86,7 @@ pub use rules::{
     CoordinatorLedger, Fee, IncomeTier, MunicipalityRules, ProRating, RespiteCount, RespiteLedger, RespiteUse,
 };
 pub use score::{medical_care_score, validate_score, CareItem, Score, ScoreEntry, Watch};
+pub use transfer::{bucket_child, own_records_bucket, Transfer, TransferRequest};
 pub use validation::{Label, Problem, Problems, UnknownName};
 pub use visit::{
     CareGiven, GuardianConfirmation, Handover, HandoverTopic, Outcome, Profession, SignOff, SoapNote, StaffMember, StaffRole, StaffRoleRef,

@@ -80,6 +80,10 @@ pub struct Directory {
     pub orgs: Vec<Org>,
     /// People who may log in, by organisation then kana.
     pub people: Vec<Person>,
+    /// The transfers of children from or to the account's station, oldest first (an
+    /// administrator's: all of them; empty from an older server).
+    #[serde(default)]
+    pub transfers: Vec<crate::transfer::Transfer>,
 }
 
 impl Directory {
@@ -91,6 +95,11 @@ impl Directory {
     /// The organisation with this id.
     pub fn org(&self, id: &str) -> Option<&Org> {
         self.orgs.iter().find(|o| o.id == id)
+    }
+
+    /// The last transfer of `child_id` the directory lists.
+    pub fn transfer_of(&self, child_id: &str) -> Option<&crate::transfer::Transfer> {
+        self.transfers.iter().rev().find(|t| t.child_id == child_id)
     }
 
     /// Every station, by id.

@@ -87,6 +87,7 @@ mod password;
 mod people;
 mod push;
 mod rulebook;
+mod transfer;
 mod serve;
 mod storage;
 
@@ -208,7 +209,7 @@ mod layers {
 
     /// Lowest first. Modules of one layer do not import each other.
     const LAYERS: &[&[&str]] =
-        &[&["model"], &["password"], &["storage"], &["access"], &["auth", "people", "push", "rulebook"], &["http"], &["serve"]];
+        &[&["model"], &["password"], &["storage"], &["access"], &["auth", "people", "push", "rulebook", "transfer"], &["http"], &["serve"]];
 
     fn layer_of(module: &str) -> Option<usize> {
         LAYERS.iter().position(|l| l.contains(&module))
@@ -279,7 +280,7 @@ mod layers {
         let found: Vec<String> = files.iter().flat_map(|(m, s)| breaches(m, s)).collect();
         assert!(
             found.is_empty(),
-            "imports against the layer order (model → password → storage → access → auth, people, push, rulebook → http → serve):\n{}",
+            "imports against the layer order (model → password → storage → access → auth, people, push, rulebook, transfer → http → serve):\n{}",
             found.join("\n")
         );
     }

@@ -130,11 +130,17 @@ impl Store {
         // while the page was read) is held incomplete: the next sync catches it up or removes it.
         let children: BTreeSet<String> =
             prepared.iter().zip(&written).filter(|(_, ok)| **ok).map(|(w, _)| w.row.child_id().to_string()).collect();
+        // (Not when the device holds the child's own-records bucket: a visit its station wrote
+        // of a child it handed over belongs there.)
         for child in children {
-            sqlx::query("INSERT INTO sync_buckets (child_id, complete) VALUES (?1, 0) ON CONFLICT (child_id) DO NOTHING")
-                .bind(child)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO sync_buckets (child_id, complete) SELECT ?1, 0 \
+                 WHERE NOT EXISTS (SELECT 1 FROM sync_buckets WHERE child_id = ?2) ON CONFLICT (child_id) DO NOTHING",
+            )
+            .bind(&child)
+            .bind(carebook_domain::own_records_bucket(&child))
+            .execute(&mut *tx)
+            .await?;
         }
         for (key, value) in settings {
             sqlx::query("INSERT INTO device (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")

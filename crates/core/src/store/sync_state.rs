@@ -101,9 +101,23 @@ impl Store {
         tx.commit().await.map_err(CoreError::from)
     }
 
-    /// Records of these children waiting to sync.
-    pub async fn pending_of(&self, children: &[String]) -> Result<Vec<PendingDoc>, CoreError> {
-        let ids = serde_json::to_string(children)?;
+    /// Holds `buckets` incomplete until they are caught up (a bucket already held keeps its
+    /// state), so that what the catch-up brings is known to be theirs.
+    pub async fn hold_buckets(&self, buckets: &[String]) -> Result<(), CoreError> {
+        let mut tx = self.pool.begin().await?;
+        for bucket in buckets {
+            sqlx::query("INSERT INTO sync_buckets (child_id, complete) VALUES (?1, 0) ON CONFLICT (child_id) DO NOTHING")
+                .bind(bucket)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await.map_err(CoreError::from)
+    }
+
+    /// Records of these buckets' children waiting to sync.
+    pub async fn pending_of(&self, buckets: &[String]) -> Result<Vec<PendingDoc>, CoreError> {
+        let children: Vec<&str> = buckets.iter().map(|b| carebook_domain::bucket_child(b)).collect();
+        let ids = serde_json::to_string(&children)?;
         Ok(sqlx::query_as(
             "SELECT id, kind, bytes, local_version AS version FROM documents
              WHERE local_version > synced_version AND child_id IN (SELECT value FROM json_each(?1)) ORDER BY kind = 'visit', id",
@@ -116,11 +130,14 @@ impl Store {
     /// Removes the records of children the account may no longer read, and notes each removal.
     /// A record with an edit still waiting to sync stays (with its bucket), for the next sync to
     /// push first; a record whose edit the server refused goes (the server keeps it in quarantine).
-    pub async fn remove_children(&self, children: &[String]) -> Result<Vec<AccessRemoval>, CoreError> {
+    ///
+    /// Takes buckets: a child id, or the own-records bucket of one (its records go alike).
+    pub async fn remove_children(&self, buckets: &[String]) -> Result<Vec<AccessRemoval>, CoreError> {
         let at = clock::now_jst().to_string();
         let mut removals = Vec::new();
         let mut tx = self.pool.begin().await?;
-        for child in children {
+        for bucket in buckets {
+            let child = carebook_domain::bucket_child(bucket);
             let name: Option<String> =
                 sqlx::query_scalar("SELECT name FROM children WHERE id = ?1").bind(child).fetch_optional(&mut *tx).await?;
             let gone = "SELECT id FROM documents WHERE child_id = ?1 AND local_version <= synced_version";
@@ -141,7 +158,7 @@ impl Store {
             let left: i64 =
                 sqlx::query_scalar("SELECT count(*) FROM documents WHERE child_id = ?1").bind(child).fetch_one(&mut *tx).await?;
             if left == 0 {
-                sqlx::query("DELETE FROM sync_buckets WHERE child_id = ?1").bind(child).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sync_buckets WHERE child_id = ?1").bind(bucket).execute(&mut *tx).await?;
             }
             if records > 0 {
                 sqlx::query("INSERT INTO access_removals (child_id, child_name, records, quarantined, at) VALUES (?1, ?2, ?3, ?4, ?5)")
@@ -152,7 +169,7 @@ impl Store {
                     .bind(&at)
                     .execute(&mut *tx)
                     .await?;
-                removals.push(AccessRemoval::new(child.clone(), name, records, quarantined, at.clone()));
+                removals.push(AccessRemoval::new(child.to_string(), name, records, quarantined, at.clone()));
             }
         }
         tx.commit().await?;

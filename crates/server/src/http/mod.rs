@@ -16,7 +16,7 @@ use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
 use carebook_domain::wire::{AuditEntry, QuarantineDevice, QuarantineEntry};
 use carebook_domain::{
     buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, LoginRequest, LoginResponse, Message, NewPerson, OneTimePassword,
-    PersonAdded, PersonChange, PersonDetail, PersonDisabled, PushRequest, PushResponse, Role, RuleVersion,
+    PersonAdded, PersonChange, PersonDetail, PersonDisabled, PushRequest, PushResponse, Role, RuleVersion, Transfer, TransferRequest,
 };
 use serde::Deserialize;
 use sha2::Digest as _;
@@ -30,7 +30,7 @@ use crate::auth::Standing;
 use crate::model::{today_jst, unix_now, Caller, Config};
 use crate::password::Hasher;
 use crate::storage::{Page, Storage};
-use crate::{access, auth, people, push, rulebook};
+use crate::{access, auth, people, push, rulebook, transfer};
 
 mod error;
 
@@ -100,6 +100,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/quarantine", get(quarantine))
         .route("/api/v1/quarantine/devices", get(quarantine_devices))
         .route("/api/v1/directory", get(directory))
+        .route("/api/v1/children/{id}/transfer", post(transfer_child))
         .route("/api/v1/rules", get(rule_book).post(publish_rules))
         .route("/api/v1/people", get(list_people).post(add_person))
         .route("/api/v1/people/{username}", post(change_person))
@@ -179,6 +180,22 @@ async fn publish_rules(
 ) -> Result<Json<RuleVersion>, ApiError> {
     let Json(v) = body.map_err(ApiError::from_json)?;
     Ok(Json(rulebook::publish(&state.storage, &caller, v, today_jst(unix_now())).await?))
+}
+
+/// Transfers a child to another station (`transfer::transfer`).
+async fn transfer_child(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Json<TransferRequest>, JsonRejection>,
+) -> Result<Json<Transfer>, ApiError> {
+    let Path(id) = id.map_err(|e| {
+        ApiError::bad_request(
+            Message::new("URL の子ども ID が正しくありません", "the child id in the URL is invalid").with_detail(e.body_text()),
+        )
+    })?;
+    let Json(request) = body.map_err(ApiError::from_json)?;
+    Ok(Json(transfer::transfer(&state.storage, &caller, &id, request, caller.today).await?))
 }
 
 /// `value` as JSON with an ETag (the SHA-256 of the answer): a device that holds the same copy
@@ -381,11 +398,11 @@ async fn history(
         return Err(ApiError::forbidden());
     }
     // Unknown records and records of other organisations get the same answer.
-    let Some(child) = state.storage.document_child(&id).await? else {
+    let Some((child, kind, org)) = state.storage.document_origin(&id).await? else {
         return Err(ApiError::forbidden());
     };
     let facts = state.storage.child_facts(&child, &caller.user_id).await?;
-    if !access::may_access(&caller, &facts) {
+    if !access::may_read(&caller, &facts, access::DocFacts { kind, org: org.as_deref() }) {
         return Err(ApiError::forbidden());
     }
     Ok(Json(state.storage.history(&id).await?))

@@ -35,11 +35,25 @@ pub(crate) struct Caller {
     pub today: Date,
 }
 
+/// One transfer of a child, as the access rule needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Handed {
+    /// The giving station.
+    pub from: String,
+    /// The receiving station.
+    pub to: String,
+    /// The first day the receiving station owns the child.
+    pub first_day: Date,
+}
+
 /// What the server knows about a child, as seen by one caller.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ChildFacts {
-    /// The owning organisation, once a face sheet is stored.
+    /// The organisation that claimed the child (stored its first face sheet); its owner until a
+    /// transfer is in force.
     pub owner: Option<String>,
+    /// Its transfers, by first day.
+    pub transfers: Vec<Handed>,
     /// The child's municipality code, from the stored face sheet.
     pub municipality: Option<String>,
     /// The first and last day the guardian's consent to share with the municipality is in
@@ -47,6 +61,22 @@ pub(crate) struct ChildFacts {
     pub shared: Option<(Date, Date)>,
     /// Whether the child is assigned to the caller.
     pub assigned: bool,
+}
+
+impl ChildFacts {
+    /// The organisation owning the child on `day`: the receiving station of the last transfer
+    /// in force that day, else the one that claimed it.
+    pub fn owner_on(&self, day: Date) -> Option<&str> {
+        match self.transfers.iter().filter(|t| t.first_day <= day).max_by_key(|t| t.first_day) {
+            Some(t) => Some(&t.to),
+            None => self.owner.as_deref(),
+        }
+    }
+
+    /// Whether `org` handed the child over to another station by `day` (it may own it again).
+    pub fn handed_over_by(&self, org: &str, day: Date) -> bool {
+        self.transfers.iter().any(|t| t.from == org && t.first_day <= day)
+    }
 }
 
 /// How much the quarantine keeps: per device and in total, in bytes, each entry counted as its

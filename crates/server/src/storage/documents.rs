@@ -2,7 +2,9 @@
 //! what the server knows of a child, and the change feed and catch-up, filtered by the caller's
 //! readable set (the SQL side of `access::may_access`).
 
-use carebook_domain::{CatchUpCursor, CatchUpRequest, CatchUpResponse, ChangedDoc, ChangesResponse, Date, Message, RecordKind, Role};
+use carebook_domain::{
+    own_records_bucket, CatchUpCursor, CatchUpRequest, CatchUpResponse, ChangedDoc, ChangesResponse, Date, Message, RecordKind, Role,
+};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
@@ -43,16 +45,40 @@ pub(crate) struct Version {
     pub index_json: Option<String>,
 }
 
+/// The SQL condition (over `children c`) "owned on `$day` by `$org`": the receiving station
+/// of the last transfer in force that day, else the organisation that claimed the child. Binds
+/// the day at `$first`, the organisation at `$first + 1`.
+fn owner_is(first: usize) -> String {
+    format!(
+        "COALESCE((SELECT t.to_org FROM transfers t WHERE t.child_id = c.child_id AND t.first_day <= ${first} \
+         ORDER BY t.first_day DESC LIMIT 1), c.org_id) = ${}",
+        first + 1
+    )
+}
+
 /// The SQL condition (over `documents d`) for "the caller may read this record", and the values
 /// it binds, numbered from `$first`.
 fn readable(caller: &Caller, first: usize) -> (String, Vec<String>) {
-    let owned = |n: usize| format!("EXISTS (SELECT 1 FROM children c WHERE c.child_id = d.child_id AND c.org_id = ${n})");
+    let today = caller.today.to_string();
+    let org = caller.org_id.clone();
+    // Binds the day, then the organisation.
+    let owned = |n: usize| format!("EXISTS (SELECT 1 FROM children c WHERE c.child_id = d.child_id AND {})", owner_is(n));
     let assigned = |n: usize| format!("EXISTS (SELECT 1 FROM assignments a WHERE a.child_id = d.child_id AND a.user_id = ${n})");
+    // A visit the organisation's staff wrote of a child it handed over (binds the organisation
+    // twice, then the day).
+    let own_visits = |n: usize| {
+        format!(
+            "(d.kind = 'visit' AND d.org_id = ${n} AND EXISTS (SELECT 1 FROM transfers t WHERE t.child_id = d.child_id \
+             AND t.from_org = ${} AND t.first_day <= ${}))",
+            n + 1,
+            n + 2
+        )
+    };
     match caller.role {
         Role::Admin => ("1 = 1".into(), vec![]),
-        Role::Office => (owned(first), vec![caller.org_id.clone()]),
+        Role::Office => (format!("({} OR {})", owned(first), own_visits(first + 2)), vec![today.clone(), org.clone(), org.clone(), org, today]),
         Role::Parent => (assigned(first), vec![caller.user_id.clone()]),
-        Role::Nurse => (format!("({} OR {})", owned(first), assigned(first + 1)), vec![caller.org_id.clone(), caller.user_id.clone()]),
+        Role::Nurse => (format!("({} OR {})", owned(first), assigned(first + 2)), vec![today, org, caller.user_id.clone()]),
         Role::Municipality => match &caller.municipality {
             // The child's municipality is the caller's, and the consent is in force today
             // (dates as YYYY-MM-DD text, which sorts as the dates do).
@@ -63,12 +89,21 @@ fn readable(caller: &Caller, first: usize) -> (String, Vec<String>) {
                     first + 1,
                     first + 2
                 ),
-                vec![code.clone(), caller.today.to_string(), caller.today.to_string()],
+                vec![code.clone(), today.clone(), today],
             ),
             None => ("1 = 0".into(), vec![]),
         },
     }
 }
+
+/// The SQL (binding the organisation, then the day, three times: `$1` … `$6`) of the children
+/// an organisation owns on a day: those it claimed that no transfer in force has moved, and
+/// those the last transfer in force moved to it. (Said apart from [`owner_is`], which the feed
+/// filters by, so the property test holds the two formulations and the Rust rule together.)
+const OWNED_CHILDREN: &str = "SELECT c.child_id FROM children c WHERE c.org_id = $1 \
+     AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.child_id = c.child_id AND t.first_day <= $2) \
+     UNION SELECT t.child_id FROM transfers t WHERE t.to_org = $3 AND t.first_day <= $4 \
+     AND NOT EXISTS (SELECT 1 FROM transfers l WHERE l.child_id = t.child_id AND l.first_day > t.first_day AND l.first_day <= $5)";
 
 /// A stored consent day (`YYYY-MM-DD`).
 fn stored_day(text: String) -> Result<Date> {
@@ -94,6 +129,12 @@ impl Storage {
         Ok(sqlx::query_scalar("SELECT child_id FROM documents WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
     }
 
+    /// A stored record's child, kind and writer's organisation, if the record exists.
+    pub(crate) async fn document_origin(&self, id: &str) -> Result<Option<(String, RecordKind, Option<String>)>> {
+        let row = sqlx::query("SELECT child_id, kind, org_id FROM documents WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        row.map(|r| Ok((r.try_get("child_id")?, kind_of(r.try_get("kind")?)?, r.try_get("org_id")?))).transpose()
+    }
+
     /// Who owns `child_id`, its municipality, and whether it is assigned to `user_id`.
     pub(crate) async fn child_facts(&self, child_id: &str, user_id: &str) -> Result<ChildFacts> {
         let owner = sqlx::query("SELECT org_id, municipality, shared_from, shared_until FROM children WHERE child_id = $1")
@@ -117,7 +158,8 @@ impl Storage {
             }
             None => (None, None, None),
         };
-        Ok(ChildFacts { owner, municipality, shared, assigned: assigned > 0 })
+        let transfers = if owner.is_some() { self.handed(child_id).await? } else { vec![] };
+        Ok(ChildFacts { owner, transfers, municipality, shared, assigned: assigned > 0 })
     }
 
     /// Whether any record of `child_id` is stored.
@@ -161,8 +203,8 @@ impl Storage {
                 .execute(&mut *tx)
                 .await?,
                 None => sqlx::query(
-                    "INSERT INTO documents (id, kind, child_id, seq, bytes, updated_at, index_json) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                         ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO documents (id, kind, child_id, seq, bytes, updated_at, index_json, org_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(&v.id)
                 .bind(v.kind.name())
@@ -171,6 +213,7 @@ impl Storage {
                 .bind(&v.bytes)
                 .bind(now)
                 .bind(&v.index_json)
+                .bind(&caller.org_id)
                 .execute(&mut *tx)
                 .await?,
             };
@@ -209,32 +252,45 @@ impl Storage {
         Ok(seqs)
     }
 
-    /// Every child `caller` may read, sorted: the buckets its devices should hold. The same
-    /// rule as [`readable`] and `access::may_access`.
+    /// The buckets `caller`'s devices should hold, sorted: every child it may read whole, and
+    /// for a station's office, [`own_records_bucket`] of each child it handed over to another
+    /// station (and does not own again). The same rule as [`readable`] and `access::reach`.
     pub(crate) async fn readable_children(&self, caller: &Caller) -> Result<Vec<String>> {
+        let today = caller.today.to_string();
+        let org = caller.org_id.clone();
+        let owned = |sql: String| {
+            sqlx::query_scalar(AssertSqlSafe(sql)).bind(org.clone()).bind(today.clone()).bind(org.clone()).bind(today.clone()).bind(today.clone())
+        };
         let q = match caller.role {
             // Everything: face sheets, assignments, and records of children with no face sheet.
             Role::Admin => sqlx::query_scalar(
                 "SELECT child_id FROM children UNION SELECT child_id FROM assignments UNION SELECT DISTINCT child_id FROM documents",
             ),
-            Role::Office => sqlx::query_scalar("SELECT child_id FROM children WHERE org_id = $1").bind(caller.org_id.clone()),
+            Role::Office => owned(OWNED_CHILDREN.to_string()),
             Role::Parent => sqlx::query_scalar("SELECT child_id FROM assignments WHERE user_id = $1").bind(caller.user_id.clone()),
-            Role::Nurse => sqlx::query_scalar(
-                "SELECT child_id FROM children WHERE org_id = $1 UNION SELECT child_id FROM assignments WHERE user_id = $2",
-            )
-            .bind(caller.org_id.clone())
-            .bind(caller.user_id.clone()),
+            Role::Nurse => {
+                owned(format!("{OWNED_CHILDREN} UNION SELECT child_id FROM assignments WHERE user_id = $6")).bind(caller.user_id.clone())
+            }
             Role::Municipality => match &caller.municipality {
                 Some(code) => {
                     sqlx::query_scalar("SELECT child_id FROM children WHERE municipality = $1 AND shared_from <= $2 AND shared_until >= $3")
                         .bind(code.clone())
-                        .bind(caller.today.to_string())
-                        .bind(caller.today.to_string())
+                        .bind(today.clone())
+                        .bind(today.clone())
                 }
                 None => return Ok(vec![]),
             },
         };
         let mut ids: Vec<String> = q.fetch_all(&self.pool).await?;
+        if caller.role == Role::Office {
+            let handed: Vec<String> = sqlx::query_scalar("SELECT DISTINCT child_id FROM transfers WHERE from_org = $1 AND first_day <= $2")
+                .bind(org.clone())
+                .bind(today.clone())
+                .fetch_all(&self.pool)
+                .await?;
+            let whole: std::collections::HashSet<String> = ids.iter().cloned().collect();
+            ids.extend(handed.iter().filter(|c| !whole.contains(*c)).map(|c| own_records_bucket(c)));
+        }
         ids.sort_unstable();
         ids.dedup();
         Ok(ids)

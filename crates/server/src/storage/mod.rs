@@ -14,7 +14,8 @@
 //!   passwords, the directory devices see, and the events of their administration;
 //! - `quarantine`: refused pushes within their quota;
 //! - `rules`: municipality settings and checklist templates as dated versions;
-//! - `audit`: the accepted changes of a record.
+//! - `transfers`: children moved from one station to another;
+//! - `audit`: the accepted changes of a record (and its transfers).
 
 use std::path::Path;
 use std::time::Duration;
@@ -34,6 +35,7 @@ mod documents;
 mod people;
 mod quarantine;
 mod rules;
+mod transfers;
 
 pub use accounts::UserSummary;
 pub use devices::DeviceSummary;

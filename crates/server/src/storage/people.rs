@@ -374,7 +374,7 @@ impl Storage {
             Role::Municipality => vec![],
         };
         let people = rows.iter().map(person_of).collect::<Result<Vec<_>>>()?;
-        Ok(Directory { orgs, people })
+        Ok(Directory { orgs, people, transfers: self.transfers_for(caller).await? })
     }
 
     /// The events of the administration of people and organisations, oldest first: all, or
