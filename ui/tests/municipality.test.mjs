@@ -1,6 +1,8 @@
 // Office: municipality settings — today's settings in words, the versions (built-in first) with
 // what each changed, publishing a version from a date (asks first; a past date is refused by the
-// field); English and portrait; the nurse does not see the tab.
+// field); English and portrait; the nurse does not see the tab. A municipality's welfare section
+// (role `municipality`) gets the office screens read-only: the line saying so, no approving, no
+// people, no publishing.
 // Expected values are worked out by hand from tests/fake/rules.ts (港区: built-in cap 120 h,
 // published from 2026-10-01 with 144 h and a doctor's fee of 3,300 yen; the fake's today is
 // 2026-11-24).
@@ -12,6 +14,7 @@ before(start);
 after(stop);
 
 const OFFICE = { id: "u-office", username: "mihon-jimu", role: "office", org_id: "ST-MIHON", name: "見本 事務", profession: null };
+const MUNI = { id: "u-minato", username: "minato-fukushi", role: "municipality", org_id: "MU-13103", name: "見本 港区福祉課", profession: null };
 const NURSE = { id: "u-nurse", username: "mihon-kango", role: "nurse", org_id: "ST-MIHON", name: "見本 看護師", profession: "nurse" };
 
 async function openMuni(page) {
@@ -222,4 +225,63 @@ test("municipality settings: the nurse does not see the tab (nor the parent)", a
   await parent.waitForTimeout(300);
   assert.equal(await parent.getByTestId("o-tab-municipality").count(), 0);
   assert.deepEqual(page.pageErrors, []);
+});
+
+/** The write commands a municipality user must never send. */
+const WRITES = ["approve_visits", "publish_rule_version", "save_child", "save_visit", "submit_visit", "confirm_visit", "add_person", "change_person", "disable_person", "enable_person", "reset_person_password"];
+
+test("municipality role: read only — the line says so; no approving, no selecting, no People tab, settings without publishing, no write in a record's detail", async () => {
+  const page = await openApp({ user: MUNI });
+  await page.getByTestId("o-row").first().waitFor();
+  assert.equal(await page.getByTestId("o-readonly").innerText(), "同意のあるお子さんの記録だけが表示されます（閲覧のみ）");
+  assert.match(await page.getByTestId("who").innerText(), /区市町村/);
+  // The review list: the five November records, and nothing to approve them with.
+  assert.equal(await page.getByTestId("o-row").count(), 5);
+  assert.equal(await page.getByTestId("o-approve").count(), 0);
+  assert.equal(await page.getByTestId("o-select").count(), 0);
+  assert.equal(await page.getByTestId("o-select-all").count(), 0);
+  assert.equal(await page.locator(".o-table input").count(), 0, "no checkbox in the table");
+  assert.equal(await page.locator("button", { hasText: "承認" }).count(), 0, "no button says approve");
+  // Tabs: review, month and settings; not People.
+  assert.deepEqual(await page.locator("[role=tab]").allInnerTexts(), ["記録の確認", "月別レスパイト集計", "区市町村の設定"]);
+  assert.equal(await page.getByTestId("o-tab-people").count(), 0);
+  // A record's detail: only the way back.
+  await page.getByTestId("o-open").first().click();
+  await page.getByTestId("o-detail").waitFor();
+  await page.getByTestId("o-history").waitFor();
+  assert.deepEqual(await page.getByTestId("o-detail").locator("button, input, select, textarea").evaluateAll((els) => els.map((e) => e.dataset.testid)), ["o-back"]);
+  // The settings can be read, not published.
+  await openMuni(page);
+  assert.equal((await todayRows(page)).cap, "144時間");
+  assert.deepEqual(await page.getByTestId("o-version-title").allInnerTexts(), ["組み込み設定", "2026年10月1日(木) から"]);
+  assert.equal(await page.getByTestId("o-muni-form").count(), 0);
+  assert.equal(await page.getByTestId("o-muni-publish").count(), 0);
+  assert.equal(await page.getByText("新しい版を公開").count(), 0);
+  assert.equal(await page.getByTestId("o-readonly").count(), 1, "the line stays on every tab");
+  await page.getByTestId("o-tab-month").click();
+  await page.getByTestId("o-month").waitFor();
+  assert.equal(await page.getByTestId("o-readonly").count(), 1);
+  const sent = (await calls(page)).filter((c) => WRITES.includes(c.cmd)).map((c) => c.cmd);
+  assert.deepEqual(sent, []);
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("municipality role in English, portrait: the read-only line; the office itself still approves, manages people and publishes", async () => {
+  const page = await openApp({ user: MUNI }, { lang: "en", viewport: PORTRAIT });
+  await page.getByTestId("o-row").first().waitFor();
+  assert.equal(await page.getByTestId("o-readonly").innerText(), "Only the records of children whose guardians consented to sharing are shown (read only)");
+  assert.equal(await page.getByTestId("o-approve").count(), 0);
+  assert.equal(await page.getByTestId("o-tab-people").count(), 0);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false, "no sideways scrolling");
+  // The same screens for the office: every control the municipality does not get is there.
+  const office = await openApp({ user: OFFICE });
+  await office.getByTestId("o-row").first().waitFor();
+  assert.equal(await office.getByTestId("o-readonly").count(), 0);
+  assert.equal(await office.getByTestId("o-approve").count(), 1);
+  assert.equal(await office.getByTestId("o-select-all").count(), 1);
+  assert.ok((await office.getByTestId("o-select").count()) > 0);
+  assert.equal(await office.getByTestId("o-tab-people").count(), 1);
+  await openMuni(office);
+  assert.equal(await office.getByTestId("o-muni-publish").count(), 1);
+  assert.deepEqual([...page.pageErrors, ...office.pageErrors], []);
 });

@@ -1,6 +1,7 @@
 // Words of the office screens.
 const ja = {
   o_tab_review: "記録の確認・承認",
+  o_tab_review_ro: "記録の確認",
   o_tab_month: "月別レスパイト集計",
   o_filters: "絞り込み",
   o_month: "月",
@@ -23,6 +24,7 @@ const ja = {
   o_select_all: "すべて選択",
   o_select_row: "{name} {date} を選択",
   o_approve: "選択した{n}件を承認",
+  o_readonly: "同意のあるお子さんの記録だけが表示されます（閲覧のみ）",
   o_approving: "承認中…",
   o_results: "承認の結果",
   o_result_ok: "承認しました",
@@ -154,6 +156,7 @@ const ja = {
 
 const en: Record<keyof typeof ja, string> = {
   o_tab_review: "Review and approve",
+  o_tab_review_ro: "Records",
   o_tab_month: "Monthly respite",
   o_filters: "Filters",
   o_month: "Month",
@@ -176,6 +179,7 @@ const en: Record<keyof typeof ja, string> = {
   o_select_all: "Select all",
   o_select_row: "Select {name} {date}",
   o_approve: "Approve {n} selected",
+  o_readonly: "Only the records of children whose guardians consented to sharing are shown (read only)",
   o_approving: "Approving…",
   o_results: "Approval results",
   o_result_ok: "Approved",

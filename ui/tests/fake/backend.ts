@@ -1,7 +1,8 @@
 // An in-memory stand-in for the Rust side, for UI tests only. It answers each command with data
 // shaped by the generated bindings; the numbers it returns are the scenario's, worked out by hand
 // in tests/fake/scenario.ts, not by the app's rules. Each area adds its commands in its own file.
-import type { Commands, ErrorBody } from "../../src/bindings";
+import type { ErrorBody } from "../../src/bindings";
+import type { AllCommands as Commands } from "../../src/api";
 import labels from "../fixtures/labels.json";
 import templates from "../fixtures/templates.json";
 import { baseScenario, type Scenario } from "./scenario";
@@ -11,6 +12,7 @@ import { officeCommands } from "./office";
 import { sharedCommands } from "./shared";
 import { peopleCommands } from "./people";
 import { rulesCommands } from "./rules";
+import { consentCommands } from "./consent";
 
 export type { Scenario };
 type Cmd = keyof Commands;
@@ -81,7 +83,7 @@ export class FakeBackend {
   private handlers: Handlers;
   constructor(overrides: Partial<Scenario>) {
     this.s = { ...baseScenario(), ...overrides };
-    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands };
+    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands };
   }
 
   async handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {

@@ -4,6 +4,7 @@
 import type { ChildSheet, Problem, Visit, VisitRow } from "../../src/bindings";
 import { fail, type Handlers, type FakeBackend } from "./backend";
 import { CHILD_A, CHILD_B, shared } from "./shared";
+import { savedChild, sharingOf } from "./consent";
 
 type NurseData = { visits: Record<string, Visit>; billed: Record<string, number> };
 
@@ -15,12 +16,13 @@ function data(b: FakeBackend): NurseData {
 
 const STATION = { id: "ST-MIHON", name: "見本訪問看護ステーション" };
 
-function sheet(b: FakeBackend, id: string): ChildSheet {
+export function sheet(b: FakeBackend, id: string): ChildSheet {
   const card = shared(b).children.find((c) => c.id === id);
   if (!card) fail("not_found", `お子さん ${id} が見つかりません`, `no child ${id}`);
   const a = id === CHILD_A;
+  const saved = savedChild(b, id);
   return {
-    child: {
+    child: saved ?? {
       id,
       name: card.name,
       kana: card.kana,
@@ -45,7 +47,7 @@ function sheet(b: FakeBackend, id: string): ChildSheet {
         { name: a ? "見本こども病院" : "架空クリニック", relation: "主治医", phone: "03-0000-0000" },
         { name: a ? "見本 太郎" : "架空 花子", relation: a ? "父" : "母", phone: "080-0000-0002" },
       ],
-      sharing: null,
+      sharing: sharingOf(b, id),
     },
     score: a ? { base: 22, watch: 10 } : { base: 16, watch: 2 },
     instruction_state: card.instruction_state,

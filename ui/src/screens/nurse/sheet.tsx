@@ -1,13 +1,15 @@
-// The face sheet: who the child is, devices, score, guardians, emergency numbers, instruction, respite.
+// The face sheet: who the child is, devices, score, guardians, emergency numbers, instruction, respite,
+// and the guardian's consent to share with the municipality (consent.tsx).
 import { call } from "../../api";
 import { useApp } from "../../context";
 import { fmtDate, fmtMinutes, label, t } from "../../i18n";
 import { ErrorBox, useLoad } from "../../ui";
 import { InstructionWarning } from "./home";
+import { ConsentCard } from "./consent";
 
 export function FaceSheet({ id, onRecord }: { id: string; onRecord: (id: string, kind?: "nursing" | "respite" | "handover") => void }) {
   const { labels } = useApp();
-  const { data: s, error } = useLoad(() => call("child_sheet", { id }), [id]);
+  const { data: s, error, setData } = useLoad(() => call("child_sheet", { id }), [id]);
   if (error) return <ErrorBox error={error} />;
   if (!s) return <p class="muted">{t("loading")}</p>;
   const c = s.child;
@@ -99,6 +101,7 @@ export function FaceSheet({ id, onRecord }: { id: string; onRecord: (id: string,
           </div>
         </div>
       </div>
+      <ConsentCard sheet={s} onSaved={setData} />
     </div>
   );
 }

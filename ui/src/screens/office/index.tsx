@@ -1,6 +1,9 @@
 // The office screens: review synced records (filters, flags, approve one or many with a result
 // per record), a record's detail with its history, the month's respite summary per child, and
 // the people of the station (people.tsx), the municipalities' settings (municipality.tsx).
+// A municipality's welfare section (role `municipality`) gets the same screens read-only: no
+// approving, no people, no publishing of settings — the server refuses its writes anyway, and it
+// sees only the children whose guardians' consent to share is in force.
 import { useState } from "preact/hooks";
 import type { ApproveResult, ReviewFilter, VisitDetail, VisitRow } from "../../bindings";
 import { call, errorText, pickLang, problemText } from "../../api";
@@ -16,6 +19,7 @@ type Tab = "review" | "month" | "people" | "municipality";
 
 export function OfficeApp() {
   const { status } = useApp();
+  const readOnly = status.user?.role === "municipality";
   const month = status.today.date.slice(0, 7);
   const [tab, setTab] = useState<Tab>("review");
   const [detail, setDetail] = useState<string | null>(null);
@@ -24,30 +28,37 @@ export function OfficeApp() {
   const [summaryMonth, setSummaryMonth] = useState(month);
   return (
     <div class="office">
+      {readOnly && (
+        <p class="o-readonly" data-testid="o-readonly">
+          {t("o_readonly")}
+        </p>
+      )}
       <div class="tabs" role="tablist">
         <button role="tab" class={tab === "review" ? "on" : ""} aria-selected={tab === "review"} onClick={() => (setTab("review"), setDetail(null))} data-testid="o-tab-review">
-          {t("o_tab_review")}
+          {t(readOnly ? "o_tab_review_ro" : "o_tab_review")}
         </button>
         <button role="tab" class={tab === "month" ? "on" : ""} aria-selected={tab === "month"} onClick={() => (setTab("month"), setDetail(null))} data-testid="o-tab-month">
           {t("o_tab_month")}
         </button>
-        <button role="tab" class={tab === "people" ? "on" : ""} aria-selected={tab === "people"} onClick={() => (setTab("people"), setDetail(null))} data-testid="o-tab-people">
-          {t("o_tab_people")}
-        </button>
+        {!readOnly && (
+          <button role="tab" class={tab === "people" ? "on" : ""} aria-selected={tab === "people"} onClick={() => (setTab("people"), setDetail(null))} data-testid="o-tab-people">
+            {t("o_tab_people")}
+          </button>
+        )}
         <button role="tab" class={tab === "municipality" ? "on" : ""} aria-selected={tab === "municipality"} onClick={() => (setTab("municipality"), setDetail(null))} data-testid="o-tab-municipality">
           {t("o_tab_muni")}
         </button>
       </div>
-      {tab === "people" ? (
+      {tab === "people" && !readOnly ? (
         <People />
       ) : tab === "municipality" ? (
-        <Municipalities />
+        <Municipalities readOnly={readOnly} />
       ) : tab === "month" ? (
         <MonthSummary month={summaryMonth} setMonth={setSummaryMonth} />
       ) : detail ? (
         <Detail id={detail} onBack={() => setDetail(null)} />
       ) : (
-        <Review filter={filter} setFilter={setFilter} onOpen={setDetail} />
+        <Review filter={filter} setFilter={setFilter} onOpen={setDetail} readOnly={readOnly} />
       )}
     </div>
   );
@@ -62,7 +73,7 @@ const FLAGS = [
   ["short_day", "o_flag_short_day"],
 ] as const;
 
-function Review({ filter, setFilter, onOpen }: { filter: ReviewFilter; setFilter: (f: ReviewFilter) => void; onOpen: (id: string) => void }) {
+function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter; setFilter: (f: ReviewFilter) => void; onOpen: (id: string) => void; readOnly: boolean }) {
   const { labels, dataStamp } = useApp();
   const kids = useLoad(() => call("children", {}), [dataStamp]);
   const dir = useLoad(() => call("directory", {}), [dataStamp]);
@@ -78,7 +89,8 @@ function Review({ filter, setFilter, onOpen }: { filter: ReviewFilter; setFilter
     setFilter({ ...filter, ...patch });
   };
   const list = rows.data ?? [];
-  const selectable = list.filter((r) => r.summary.status !== "approved").map((r) => r.summary.id);
+  // Nothing to select for those who may not approve.
+  const selectable = readOnly ? [] : list.filter((r) => r.summary.status !== "approved").map((r) => r.summary.id);
   const chosen = selected.filter((id) => selectable.includes(id));
   const allOn = selectable.length > 0 && chosen.length === selectable.length;
   const toggle = (id: string) => setSelected(chosen.includes(id) ? chosen.filter((x) => x !== id) : [...chosen, id]);
@@ -179,9 +191,11 @@ function Review({ filter, setFilter, onOpen }: { filter: ReviewFilter; setFilter
           {t("o_count", { n: list.length })}
         </span>
         <span class="spacer" />
-        <button class="primary" disabled={!chosen.length || busy} onClick={approve} data-testid="o-approve">
-          {busy ? t("o_approving") : t("o_approve", { n: chosen.length })}
-        </button>
+        {!readOnly && (
+          <button class="primary" disabled={!chosen.length || busy} onClick={approve} data-testid="o-approve">
+            {busy ? t("o_approving") : t("o_approve", { n: chosen.length })}
+          </button>
+        )}
       </div>
 
       {rows.data && list.length === 0 ? (
@@ -193,9 +207,11 @@ function Review({ filter, setFilter, onOpen }: { filter: ReviewFilter; setFilter
           <table class="o-table">
             <thead>
               <tr>
-                <th class="o-sel">
-                  <input type="checkbox" aria-label={t("o_select_all")} title={t("o_select_all")} checked={allOn} disabled={!selectable.length} onChange={() => setSelected(allOn ? [] : selectable)} data-testid="o-select-all" />
-                </th>
+                {!readOnly && (
+                  <th class="o-sel">
+                    <input type="checkbox" aria-label={t("o_select_all")} title={t("o_select_all")} checked={allOn} disabled={!selectable.length} onChange={() => setSelected(allOn ? [] : selectable)} data-testid="o-select-all" />
+                  </th>
+                )}
                 <th>{t("o_col_date")}</th>
                 <th>{t("o_col_child")}</th>
                 <th>{t("o_col_kind")}</th>
@@ -209,12 +225,14 @@ function Review({ filter, setFilter, onOpen }: { filter: ReviewFilter; setFilter
             <tbody>
               {list.map((r) => {
                 const s = r.summary;
-                const can = s.status !== "approved";
+                const can = !readOnly && s.status !== "approved";
                 return (
                   <tr key={s.id} data-testid="o-row" data-id={s.id} class={chosen.includes(s.id) ? "o-chosen" : ""}>
-                    <td class="o-sel">
-                      {can && <input type="checkbox" checked={chosen.includes(s.id)} onChange={() => toggle(s.id)} aria-label={t("o_select_row", { name: r.child_name, date: fmtDate(s.date) })} data-testid="o-select" />}
-                    </td>
+                    {!readOnly && (
+                      <td class="o-sel">
+                        {can && <input type="checkbox" checked={chosen.includes(s.id)} onChange={() => toggle(s.id)} aria-label={t("o_select_row", { name: r.child_name, date: fmtDate(s.date) })} data-testid="o-select" />}
+                      </td>
+                    )}
                     <td>
                       {fmtDate(s.date)} {fmtTime(s.start)}
                     </td>

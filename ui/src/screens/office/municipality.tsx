@@ -53,7 +53,8 @@ function changes(before: MunicipalityRules, after: MunicipalityRules, tierLabel:
 
 type Muni = { code: string; today: MunicipalityRules };
 
-export function Municipalities() {
+/** `readOnly` (a municipality's welfare section): the settings and their versions, no publishing. */
+export function Municipalities({ readOnly = false }: { readOnly?: boolean }) {
   const { status, dataStamp } = useApp();
   const today = status.today.date;
   const [n, setN] = useState(0);
@@ -96,7 +97,7 @@ export function Municipalities() {
           {done}
         </div>
       )}
-      {current && <MuniVersions key={`${current.code}-${n}`} m={current} today={today} onPublished={(text) => (setDone(text), setN((x) => x + 1))} />}
+      {current && <MuniVersions key={`${current.code}-${n}`} m={current} today={today} readOnly={readOnly} onPublished={(text) => (setDone(text), setN((x) => x + 1))} />}
     </section>
   );
 }
@@ -135,7 +136,7 @@ function InForce({ m, today }: { m: Muni; today: string }) {
 
 type Entry = { version: RuleVersion | null; rules: MunicipalityRules };
 
-function MuniVersions({ m, today, onPublished }: { m: Muni; today: string; onPublished: (notice: string) => void }) {
+function MuniVersions({ m, today, readOnly, onPublished }: { m: Muni; today: string; readOnly: boolean; onPublished: (notice: string) => void }) {
   const tierLabel = useTierLabel();
   // The published versions of this municipality, oldest first, and the built-in settings under
   // them: the settings on the day before the first version (or today's when none).
@@ -189,7 +190,7 @@ function MuniVersions({ m, today, onPublished }: { m: Muni; today: string; onPub
           })}
         </ol>
       </div>
-      <PublishForm m={m} today={today} entries={entries} onPublished={(v) => onPublished(t("o_mu_published", { name: muniName(m.today), date: fmtDate(v.effective_from) }))} />
+      {!readOnly && <PublishForm m={m} today={today} entries={entries} onPublished={(v) => onPublished(t("o_mu_published", { name: muniName(m.today), date: fmtDate(v.effective_from) }))} />}
     </>
   );
 }
