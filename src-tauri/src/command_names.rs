@@ -12,6 +12,7 @@ pub const COMMANDS: &[&str] = &[
     "templates",
     "children",
     "child_sheet",
+    "save_child",
     "visits",
     "visit_detail",
     "new_visit",

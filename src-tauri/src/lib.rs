@@ -16,7 +16,7 @@ use carebook_core::app::{
 };
 use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
-    ChecklistTemplate, ChildId, Date, DateTime, Directory, ErrorBody, GuardianConfirmation, MunicipalityRules, NewPerson, OneTimePassword,
+    ChecklistTemplate, Child, ChildId, Date, DateTime, Directory, ErrorBody, GuardianConfirmation, MunicipalityRules, NewPerson, OneTimePassword,
     PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem, RuleBook, RuleVersion, Transfer, TransferRequest, UserInfo, Visit,
     VisitId, VisitKind, YearMonth,
 };
@@ -212,6 +212,13 @@ commands! {
     fn children(s) -> Vec<ChildCard> { s.child_cards().await }
     /// A child's face sheet.
     fn child_sheet(s, id: ChildId) -> ChildSheet { s.child_sheet(id).await }
+    /// Changes a child's face sheet (the consent to share with the municipality among it):
+    /// validated as a new one, only what changed is written, and it waits to sync.
+    fn save_child(s, child: Child) -> ChildSheet {
+        let id = child.id;
+        s.changed(s.update_child(id, move |c| *c = child).await)?;
+        s.child_sheet(id).await
+    }
     /// Visits with their flags (lists and the review table).
     fn visits(s, filter: ReviewFilter) -> Vec<VisitRow> { s.review(&filter).await }
     /// A visit with its history.

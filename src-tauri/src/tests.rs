@@ -155,6 +155,12 @@ impl Sample for RuleVersion {
         }
     }
 }
+impl Sample for carebook_domain::Child {
+    fn sample() -> Self {
+        carebook_testkit::child("13105")
+    }
+}
+
 impl Sample for carebook_domain::TransferRequest {
     fn sample() -> Self {
         carebook_domain::TransferRequest { to_org: "st-2".into(), first_day: Date::sample(), handover_visit: None }

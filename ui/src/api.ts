@@ -1,21 +1,10 @@
 // The one door to the Rust side. Command names, arguments and results are the generated
 // `Commands` map (bindings.ts, from the Rust types), so a renamed field fails `tsc`.
 import { invoke } from "@tauri-apps/api/core";
-import type { Child, ChildSheet, Commands, ErrorBody, Problem } from "./bindings";
+import type { Commands, ErrorBody, Problem } from "./bindings";
 import { lang } from "./i18n";
 
-/**
- * Commands the screens use that the Rust side does not offer yet (so they are not in the
- * generated bindings). Until the shell adds them, calling one fails with Tauri's "command not
- * found" error, shown like any other error; the fake backend of the UI tests implements them.
- * - `save_child`: changes a face sheet (core `update_child`: validated as a new one, only what
- *   changed is written, waits to sync) and answers the sheet as `child_sheet` does. The face
- *   sheet's consent to share with the municipality (`Child.sharing`) is recorded through it.
- */
-export type PendingCommands = {
-  save_child: { args: { child: Child }; result: ChildSheet };
-};
-export type AllCommands = Commands & PendingCommands;
+export type AllCommands = Commands;
 export type Cmd = keyof AllCommands;
 
 /** Calls a command; failures throw an `ApiError` carrying the wire's `{code, ja, en, problems}`. */

@@ -1519,6 +1519,11 @@ summary: VisitSummary,
  */
 child_name: string, 
 /**
+ * Whether the child was handed over to another station: this device keeps only the visits
+ * its station wrote, read-only, and names the child as on the day of the transfer.
+ */
+handed_over: boolean, 
+/**
  * Staff names, lead first.
  */
 staff: Array<string>, 
@@ -1636,6 +1641,7 @@ export type Commands = {
   templates: { args: {  }; result: Array<ChecklistTemplate> };
   children: { args: {  }; result: Array<ChildCard> };
   child_sheet: { args: { id: ChildId }; result: ChildSheet };
+  save_child: { args: { child: Child }; result: ChildSheet };
   visits: { args: { filter: ReviewFilter }; result: Array<VisitRow> };
   visit_detail: { args: { id: VisitId }; result: VisitDetail };
   new_visit: { args: { childId: ChildId; kind: VisitKind }; result: Visit };

@@ -1,5 +1,4 @@
-// The fake backend's face-sheet save (`save_child`, a command the Rust side does not offer yet —
-// see PendingCommands in src/api.ts) and the children's consents to share with the municipality.
+// The fake backend's face-sheet save (`save_child`) and the children's consents to share with the municipality.
 // A test double: its checks of the consent follow crates/domain/src/child.rs
 // (SharingConsent::validate) with the same fields, codes and messages, so the screens have the
 // real problems to show; it is not where the rule lives.

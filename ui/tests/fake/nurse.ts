@@ -117,6 +117,7 @@ function row(b: FakeBackend, v: Visit): VisitRow {
       status: v.status,
     },
     child_name: card?.name ?? "",
+    handed_over: false,
     staff: v.staff.map((s) => s.name),
     flags: { over_cap: !!card && card.remaining_minutes < 0 && billable(v) > 0, rejected: false, unconfirmed: v.guardian?.kind !== "confirmed", instruction_expired: card?.instruction_state === "expired", respite_length: v.kind === "respite" && v.outcome === "done" && !!v.actual_start && !!v.actual_end && respiteWarnings(minutes(v.actual_start, v.actual_end)).some((w) => w.code !== "respite_unit"), short_day: false, pending_sync: true },
     rejected_reason: null,

@@ -110,6 +110,7 @@ export const parentCommands: Handlers = {
         status: session.status,
       },
       child_name: y.report.child_name,
+      handed_over: false,
       staff: session.nurses,
       flags: { over_cap: session.over_cap, rejected: false, unconfirmed: !session.confirmed, instruction_expired: false, respite_length: false, short_day: false, pending_sync: true },
       rejected_reason: null,

@@ -42,6 +42,7 @@ export function baseDirectory(): Directory {
       { id: "u-mihon-natsu", name: "見本 夏子", kana: "みほん なつこ", profession: "associate_nurse", role: "nurse", org_id: "ST-MIHON" },
       { id: "u-office", name: "見本 事務", kana: "みほん じむ", profession: null, role: "office", org_id: "ST-MIHON" },
     ],
+    transfers: [],
   };
 }
 
