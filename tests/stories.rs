@@ -204,7 +204,143 @@ mod server_stories {
         a_short_day_of_daytime_care_is_accepted_by_the_server_and_flagged_in_the_offices_review,
         an_offices_new_unit_and_template_apply_from_their_date_on_every_device_and_the_server_while_older_visits_keep_theirs,
         the_municipality_holds_a_consented_childs_records_until_the_guardian_withdraws_the_consent,
+        a_child_transferred_after_a_two_signature_handover_moves_to_the_receiving_station_and_the_giving_office_keeps_only_its_own_visits,
     );
+
+    /// The id of the account `username` (as the directory lists people by id).
+    async fn user_id(w: &World, username: &str) -> String {
+        w.storage.person(username).await.unwrap().person.id
+    }
+
+    /// Station A (架空) hands a child over to station B (見本): A's nurse and B's nurse visit
+    /// together and both sign; A's office transfers the child from today. Then B's nurse and
+    /// office hold the whole history, A's office only the visits A's staff wrote (read-only: an
+    /// approval it makes offline is refused and stays on its tablet, marked), A's nurse nothing.
+    /// The transfer is in the face sheet's history, the organisation's events and both offices'
+    /// directories.
+    async fn a_child_transferred_after_a_two_signature_handover_moves_to_the_receiving_station_and_the_giving_office_keeps_only_its_own_visits(
+        db: Db,
+    ) {
+        use carebook_domain::{Handover, HandoverTopic, SignOff, StaffMember, Station, TransferRequest, VisitKind};
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        w.user("office-a", Role::Office, "st-kakuu").await;
+        w.user("nurse-b", Role::Nurse, "st-mihon").await;
+        w.user("office-b", Role::Office, "st-mihon").await;
+        let (nurse_a_id, nurse_b_id) = (user_id(&w, "nurse-a").await, user_id(&w, "nurse-b").await);
+        let today = today_in_japan();
+        let at = |h: u8| carebook_domain::DateTime::new(today, carebook_domain::TimeOfDay::new(h, 0).unwrap());
+
+        // A's nurse records the child and a visit; B's nurse, assigned before the handover,
+        // records one too.
+        let nurse_a = w.device("nurse-a").await;
+        let hana = nurse_a.app.add_child(child("13105")).await.unwrap();
+        let by_a = nurse_a.app.record_visit(respite(hana.id, "2026-06-01T09:00", "2026-06-01T12:00")).await.unwrap().id;
+        sync(&nurse_a).await;
+        w.storage.assign("nurse-b", hana.id).await.unwrap();
+        let nurse_b = w.device("nurse-b").await;
+        sync(&nurse_b).await;
+        let by_b = nurse_b.app.record_visit(respite(hana.id, "2026-06-02T09:00", "2026-06-02T12:00")).await.unwrap().id;
+        sync(&nurse_b).await;
+
+        // The accompanied visit, today, on A's tablet: both nurses present, both sign.
+        let station = |id: &str, name: &str| Station { id: id.into(), name: name.into() };
+        let person = |id: &str, name: &str, role, st: &str| StaffMember {
+            id: id.into(),
+            name: name.into(),
+            profession: Profession::Nurse,
+            role,
+            station_id: st.into(),
+        };
+        let mut hv = Visit::new(hana.id, VisitKind::Handover, station("st-kakuu", "架空ステーション"));
+        (hv.actual_start, hv.actual_end) = (Some(at(10)), Some(at(11)));
+        hv.staff = vec![
+            person(&nurse_a_id, "架空 看護師", carebook_domain::StaffRole::Lead, "st-kakuu"),
+            person(&nurse_b_id, "見本 看護師", carebook_domain::StaffRole::Accompanying, "st-mihon"),
+        ];
+        hv.handover = Some(Handover {
+            from_station: station("st-kakuu", "架空ステーション"),
+            to_station: station("st-mihon", "見本ステーション"),
+            topics: vec![HandoverTopic { id: "t1".into(), topic: "吸引の手順".into(), detail: "（架空）".into() }],
+            from_sign_off: Some(SignOff { staff_id: nurse_a_id.clone(), name: "架空 看護師".into(), at: at(11) }),
+            to_sign_off: Some(SignOff { staff_id: nurse_b_id.clone(), name: "見本 看護師".into(), at: at(11) }),
+        });
+        hv.guardian = Some(GuardianConfirmation::Confirmed { name: "見本 保護者".into(), at: at(11), signature: String::new() });
+        let hv = nurse_a.app.record_visit(hv).await.unwrap().id;
+        nurse_a.app.set_visit_status(hv, VisitStatus::Submitted).await.unwrap();
+        sync(&nurse_a).await;
+
+        let office_a = w.device("office-a").await;
+        sync(&office_a).await;
+        let mut all = vec![by_a, by_b, hv];
+        all.sort();
+        assert_eq!(visit_ids(&office_a).await, all, "before the transfer A's office holds every visit");
+
+        // Refused: from before the handover visit; by the receiving office; by a nurse. Nothing written.
+        let request = |first_day| TransferRequest { to_org: "st-mihon".into(), first_day, handover_visit: Some(hv.to_string()) };
+        let yesterday = carebook_domain::Date::from_days_since_epoch(today.days_since_epoch() - 1);
+        match office_a.app.transfer_child(hana.id, &request(yesterday)).await {
+            Err(CoreError::Server { status: 400, body }) => {
+                assert_eq!(body.problems.iter().map(|p| (p.field.as_str(), p.code.as_str())).collect::<Vec<_>>(), [("first_day", "before_handover")])
+            }
+            other => panic!("expected the first day refused, got {other:?}"),
+        }
+        let office_b = w.device("office-b").await;
+        assert!(matches!(office_b.app.transfer_child(hana.id, &request(today)).await, Err(CoreError::Server { status: 403, .. })));
+        assert!(matches!(nurse_a.app.transfer_child(hana.id, &request(today)).await, Err(CoreError::Server { status: 403, .. })));
+        assert!(w.storage.org_events(Some(&hana.id.to_string())).await.unwrap().is_empty());
+
+        let transfer = office_a.app.transfer_child(hana.id, &request(today)).await.unwrap();
+        assert_eq!((transfer.from_org.as_str(), transfer.to_org.as_str(), transfer.first_day), ("st-kakuu", "st-mihon", today));
+        assert_eq!(transfer.child_name, "見本 はな");
+        assert_eq!(office_a.app.directory().await.unwrap().transfers, [transfer.clone()], "listed at once on the giving office's tablet");
+
+        // A's office: its own staff's two visits, read-only; the face sheet and B's visit leave.
+        let r = sync(&office_a).await;
+        assert_eq!(r.removed.iter().map(|x| x.records).sum::<i64>(), 4, "the face sheet and three visits, before two come back");
+        let mut own = vec![by_a, hv];
+        own.sort();
+        assert_eq!(visit_ids(&office_a).await, own);
+        assert!(office_a.app.children().await.unwrap().is_empty(), "no face sheet");
+        assert!(office_a.app.child(hana.id).await.is_err());
+        let rows = office_a.app.review(&Default::default()).await.unwrap();
+        assert!(rows.iter().all(|r| r.handed_over && r.child_name == "見本 はな"), "named as on the day of the transfer: {rows:?}");
+        // Read-only: its tablet refuses an approval or an edit, saying why; nothing waits to sync.
+        let approved = office_a.app.approve_visits(&[by_a]).await.unwrap();
+        assert_eq!(approved[0].error.as_ref().map(|e| e.code.as_str()), Some("handed_over"));
+        let edit = office_a.app.update_visit(hv, |v: &mut Visit| v.place = "学校".into()).await.unwrap_err();
+        assert_eq!(edit.code(), "handed_over");
+        assert!(edit.message().ja.contains("見本 はな"), "{edit}");
+        assert_eq!(sync(&office_a).await.sent, 0);
+
+        // A's nurse: nothing of the child any more.
+        sync(&nurse_a).await;
+        assert!(nurse_a.app.children().await.unwrap().is_empty());
+        assert!(visit_ids(&nurse_a).await.is_empty());
+
+        // B's nurse and office: the whole history; the nurse writes on.
+        for dev in [&nurse_b, &office_b] {
+            sync(dev).await;
+            assert_eq!(visit_ids(dev).await, all);
+            assert_eq!(dev.app.children().await.unwrap().into_iter().map(|c| c.id).collect::<Vec<_>>(), [hana.id]);
+        }
+        nurse_b.app.update_visit(hv, |v: &mut Visit| v.note.plan.update("（架空）見本ステーションで継続")).await.unwrap();
+        assert_eq!(sync(&nurse_b).await.accepted, 1);
+        let history = office_b.app.record_history(&hana.id.to_string()).await.unwrap();
+        let moved = history.iter().find(|e| e.action == "transferred").expect("the transfer is in the face sheet's history");
+        assert_eq!(moved.username, "office-a");
+        assert!(moved.note.as_ref().is_some_and(|n| n.en.contains("st-kakuu") && n.en.contains("st-mihon")), "{moved:?}");
+        let events: Vec<String> = w.storage.org_events(Some(&hana.id.to_string())).await.unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(events, ["child_transferred"]);
+        sync(&office_b).await;
+        assert_eq!(office_b.app.directory().await.unwrap().transfers.len(), 1, "the receiving office lists it too");
+        assert!(nurse_b.app.directory().await.unwrap().transfers.is_empty(), "nurses are not told");
+        // A's office reads A's visit as B's nurse left it; B's own visit never reaches it.
+        sync(&office_a).await;
+        assert_eq!(office_a.app.visit(hv).await.unwrap().note.plan.as_str(), "（架空）見本ステーションで継続");
+        assert!(office_a.app.visit(by_b).await.is_err());
+        w.finish().await;
+    }
 
     /// Today in Japan, from the system clock (worked out here, apart from the app's clock).
     fn today_in_japan() -> carebook_domain::Date {

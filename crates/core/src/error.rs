@@ -52,6 +52,14 @@ pub enum CoreError {
     },
     /// The app is locked: the PIN opens it.
     AppLocked,
+    /// The record is of a child this station handed over to another: this device keeps the
+    /// visits its staff wrote to read, and writes none.
+    HandedOver {
+        /// The child's name as on the day of the transfer.
+        child_name: String,
+        /// The receiving station.
+        to_org: String,
+    },
     /// The local database failed (code `storage`, as every variant below).
     Storage(#[from] sqlx::Error),
     /// Bringing the store's schema up to date failed.
@@ -92,6 +100,7 @@ impl CoreError {
             CoreError::NotLoggedIn => "not_logged_in",
             CoreError::DeviceRevoked { .. } => "device_revoked",
             CoreError::AppLocked => "app_locked",
+            CoreError::HandedOver { .. } => "handed_over",
         }
     }
 
@@ -133,6 +142,10 @@ impl CoreError {
                 )
             }
             CoreError::Server { body, .. } => body.text(),
+            CoreError::HandedOver { child_name, to_org } => Message::new(
+                format!("{child_name} さんは {to_org} に引き継がれました。この端末の記録は閲覧のみで、変更は引継ぎ先の事業所が行います"),
+                format!("{child_name} was handed over to station {to_org}: the records here are read-only (the receiving station writes them)"),
+            ),
             CoreError::NotLoggedIn => Message::new(
                 "ログインしていません。先に `carebook login` でログインしてください",
                 "not logged in: run `carebook login` first",
@@ -211,6 +224,7 @@ mod tests {
             CoreError::DeviceRevoked { removed: 3, kept: 0 },
             CoreError::DeviceRevoked { removed: 3, kept: 1 },
             CoreError::AppLocked,
+            CoreError::HandedOver { child_name: "Mihon Hana".into(), to_org: "st-mihon".into() },
             CoreError::Storage(sqlx::Error::RowNotFound),
             CoreError::Migrate(sqlx::migrate::MigrateError::VersionMissing(7)),
             CoreError::Json(serde_json::from_str::<u8>("x").unwrap_err()),
@@ -230,7 +244,7 @@ mod tests {
             assert_eq!(body.message, m.to_string());
             assert_eq!(body.code, e.code());
             // Values from outside appear in both languages.
-            for v in ["v-1", "c-1", "connection refused", "30", "3", "disk gone", "bad json", "pulse"] {
+            for v in ["v-1", "c-1", "connection refused", "30", "3", "disk gone", "bad json", "pulse", "Mihon Hana", "st-mihon"] {
                 assert_eq!(m.ja.contains(v), m.en.contains(v), "{v} in {m:?}");
             }
         }

@@ -99,8 +99,26 @@ impl Carebook {
         Ok(doc.value().clone())
     }
 
+    /// The face sheet row of the child a record is written for. A child this station handed
+    /// over (its face sheet left the device with the transfer) is refused `HandedOver`.
+    async fn writable_child_row(&self, child: ChildId) -> Result<store::ChildRow, CoreError> {
+        match self.store.child_row(child).await {
+            Err(not_found @ CoreError::NotFound { .. }) => {
+                let directory = self.directory().await?;
+                match directory.transfer_of(&child.to_string()) {
+                    Some(t) => Err(CoreError::HandedOver {
+                        child_name: t.child_name.clone(),
+                        to_org: directory.org(&t.to_org).map_or(t.to_org.as_str(), |o| o.shown_name()).to_string(),
+                    }),
+                    None => Err(not_found),
+                }
+            }
+            r => r,
+        }
+    }
+
     async fn check_visit(&self, visit: &Visit) -> Result<(), CoreError> {
-        let child = match self.store.child_row(visit.child_id).await {
+        let child = match self.writable_child_row(visit.child_id).await {
             Ok(c) => c,
             Err(CoreError::NotFound { .. }) => {
                 let mut p = Problems::new();
@@ -160,7 +178,7 @@ impl Carebook {
     pub async fn set_visit_status(&self, id: VisitId, to: VisitStatus) -> Result<Visit, CoreError> {
         let mut doc = self.store.load::<Visit>(&id.to_string()).await?;
         let mut next = doc.value().clone();
-        let child = self.store.child_row(next.child_id).await?;
+        let child = self.writable_child_row(next.child_id).await?;
         let date = next.rule_date(clock::today_jst());
         let rules = self.store.rules_on(&child.municipality, date).await?;
         let templates = self.store.templates_on(date).await?;

@@ -382,8 +382,12 @@ pub struct AuditEntry {
     pub at: i64,
     /// The document's heads after the change (hex change hashes, comma-separated).
     pub change_hash: String,
-    /// `created` or `changed`.
+    /// `created` or `changed`; `transferred` for a face sheet's child moved to another station.
     pub action: String,
+    /// What was done, when it was not a change of the record (a transfer: from which station to
+    /// which, from when); `None` for changes and from older servers.
+    #[serde(default)]
+    pub note: Option<Message>,
 }
 
 /// A rejected push kept for the office.

@@ -258,6 +258,7 @@ carebook_testkit::on_both_backends!(
     a_respite_session_outside_two_to_four_hours_is_accepted_with_its_real_times,
     a_municipality_reads_only_the_consented_children_of_its_municipality_and_writes_nothing,
     the_municipality_role_belongs_only_to_a_welfare_section,
+    a_transfer_needs_the_giving_office_a_handover_signed_by_both_stations_and_a_free_first_day,
 );
 
 // ---- stories ------------------------------------------------------------------------------
@@ -1805,5 +1806,119 @@ async fn the_municipality_role_belongs_only_to_a_welfare_section(db: Db) {
     h.storage.add_user("office-ku", PASSWORD, Role::Office, "ku-minato", OrgKind::Municipality).await.unwrap();
     let changed = h.storage.change_user("office-ku", Some(Role::Municipality), None).await.unwrap();
     assert_eq!(changed.role, Role::Municipality);
+    h.finish().await;
+}
+
+// ---- transfers ------------------------------------------------------------------------------
+
+/// A submitted accompanied handover visit of `child` today from st-a to st-b, with `a` present
+/// from st-a and `b` claiming st-b, each signing for their side.
+fn handover_visit(child: ChildId, a: &str, b: &str) -> RecordDoc<Visit> {
+    use carebook_domain::{DateTime, Handover, HandoverTopic, Profession, SignOff, StaffMember, StaffRole, Station, TimeOfDay};
+    let at = |h: u8| DateTime::new(today_in_japan(), TimeOfDay::new(h, 0).unwrap());
+    let station = |id: &str| Station { id: id.into(), name: format!("架空 {id}") };
+    let member = |id: &str, role, st: &str| StaffMember { id: id.into(), name: "架空 看護師".into(), profession: Profession::Nurse, role, station_id: st.into() };
+    let mut v = Visit::new(child, VisitKind::Handover, station("st-a"));
+    (v.actual_start, v.actual_end) = (Some(at(10)), Some(at(11)));
+    v.staff = vec![member(a, StaffRole::Lead, "st-a"), member(b, StaffRole::Accompanying, "st-b")];
+    v.handover = Some(Handover {
+        from_station: station("st-a"),
+        to_station: station("st-b"),
+        topics: vec![HandoverTopic { id: "t1".into(), topic: "吸引の手順".into(), detail: String::new() }],
+        from_sign_off: Some(SignOff { staff_id: a.into(), name: "架空 看護師".into(), at: at(11) }),
+        to_sign_off: Some(SignOff { staff_id: b.into(), name: "架空 看護師".into(), at: at(11) }),
+    });
+    v.guardian = Some(GuardianConfirmation::Confirmed { name: "見本 保護者".into(), at: at(11), signature: String::new() });
+    v.status = VisitStatus::Submitted;
+    RecordDoc::create(v, ActorId::random())
+}
+
+/// The fields and codes of a refused transfer's problems.
+async fn transfer_refused(h: &Harness, token: &str, child: &str, body: serde_json::Value) -> Vec<(String, String)> {
+    let res = post_json(h, token, &format!("/api/v1/children/{child}/transfer"), body).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = error_body(res).await;
+    assert_eq!(body.code, "invalid");
+    body.problems.into_iter().map(|p| (p.field, p.code)).collect()
+}
+
+async fn a_transfer_needs_the_giving_office_a_handover_signed_by_both_stations_and_a_free_first_day(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let nurse = h.token("nurse-a").await;
+    let office_a = h.token("office-a").await;
+    let office_b = h.token("office-b").await;
+    let id_of = |login: LoginResponse| login.user.id;
+    let (a, a2, b) = (id_of(h.login("nurse-a").await), id_of(h.login("nurse-a2").await), id_of(h.login("nurse-b").await));
+    let today = today_in_japan();
+    let day = |d: i64| carebook_domain::Date::from_days_since_epoch(today.days_since_epoch() + d).to_string();
+
+    let mut hana = new_child();
+    let child = hana.value().id;
+    let mut own = new_visit(child);
+    let mut signed = handover_visit(child, &a, &b);
+    // The receiving side "signed" by a second nurse of the giving station.
+    let mut wrong = handover_visit(child, &a, &a2);
+    for r in h.push(&nurse, vec![payload(&mut hana), payload(&mut own), payload(&mut signed), payload(&mut wrong)]).await {
+        accepted(&r);
+    }
+    let (id, signed_id, wrong_id) = (child.to_string(), signed.value().id.to_string(), wrong.value().id.to_string());
+    let ask = |to: &str, first: String, visit: Option<&str>| serde_json::json!({"to_org": to, "first_day": first, "handover_visit": visit});
+
+    // Not the giving station's office: refused as if unknown; so is an unknown child.
+    for token in [&office_b, &nurse, &h.token("parent").await] {
+        let res = post_json(&h, token, &format!("/api/v1/children/{id}/transfer"), ask("st-b", day(1), Some(&signed_id))).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    let res = post_json(&h, &office_a, &format!("/api/v1/children/{}/transfer", ChildId::random()), ask("st-b", day(1), Some(&signed_id))).await;
+    assert_eq!(error_body(res).await.code, "forbidden");
+    // Each refusal names its field.
+    let field = |f: &str, c: &str| vec![(f.to_string(), c.to_string())];
+    assert_eq!(transfer_refused(&h, &office_a, &id, ask("st-b", day(1), None)).await, field("handover_visit", "required"));
+    assert_eq!(transfer_refused(&h, &office_a, &id, ask("st-a", day(1), Some(&signed_id))).await[0], ("to_org".into(), "same_station".into()));
+    assert_eq!(transfer_refused(&h, &office_a, &id, ask("st-zz", day(1), Some(&signed_id))).await[0], ("to_org".into(), "unknown_station".into()));
+    assert_eq!(transfer_refused(&h, &office_a, &id, ask("st-b", day(-1), Some(&signed_id))).await, field("first_day", "before_handover"));
+    assert_eq!(transfer_refused(&h, &office_a, &id, ask("st-b", day(1), Some(&wrong_id))).await, field("handover.to_sign_off", "signer_station"));
+    let nursing = own.value().id.to_string();
+    assert!(transfer_refused(&h, &office_a, &id, ask("st-b", day(1), Some(&nursing))).await.contains(&("handover_visit".into(), "handover_kind".into())));
+    let res = post_json(&h, &office_a, &format!("/api/v1/children/{id}/transfer"), serde_json::json!({"to_org": "st-b", "first_day": "2026-13-01"})).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(h.storage.org_events(Some(&id)).await.unwrap().is_empty(), "nothing was recorded");
+
+    // From tomorrow: until then st-a owns the child whole and st-b reads nothing new.
+    let res = post_json(&h, &office_a, &format!("/api/v1/children/{id}/transfer"), ask("st-b", day(1), Some(&signed_id))).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let t: carebook_domain::Transfer = res.json().await.unwrap();
+    assert_eq!((t.from_org.as_str(), t.to_org.as_str(), t.first_day.to_string()), ("st-a", "st-b", day(1)));
+    assert_eq!(transfer_refused(&h, &office_a, &id, ask("st-b", day(2), Some(&signed_id))).await, field("first_day", "transfer_pending"));
+    assert_eq!(h.changes(&office_a, 0, None).await.documents.len(), 4, "st-a still holds the face sheet and the three visits");
+    assert!(h.changes(&office_b, 0, None).await.documents.is_empty());
+    own.change(|v| v.place = "学校".into());
+    accepted(&h.push_one(&office_a, payload(&mut own)).await);
+
+    // A transfer in force today (an administrator's, correcting an owner: no handover visit).
+    let mut sora = new_child();
+    let mut sora_visit = new_visit(sora.value().id);
+    for r in h.push(&nurse, vec![payload(&mut sora), payload(&mut sora_visit)]).await {
+        accepted(&r);
+    }
+    let sora_id = sora.value().id.to_string();
+    let res = post_json(&h, &h.token("admin").await, &format!("/api/v1/children/{sora_id}/transfer"), ask("st-b", day(0), None)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // st-a's office: the own-records bucket, the visit its nurse wrote, read-only; not the face sheet.
+    let feed = h.changes(&office_a, 0, None).await;
+    let first = h.changes_holding(&office_a, 0, None, "none").await;
+    assert!(first.buckets.unwrap().contains(&format!("{sora_id}/own")));
+    let sora_docs: Vec<&str> = feed.documents.iter().filter(|d| d.child_id == sora_id).map(|d| d.id.as_str()).collect();
+    assert_eq!(sora_docs, [sora_visit.value().id.to_string().as_str()]);
+    assert_eq!(h.history(&office_a, &sora_visit.value().id.to_string()).await.status(), StatusCode::OK);
+    assert_eq!(h.history(&office_a, &sora_id).await.status(), StatusCode::FORBIDDEN);
+    sora_visit.change(|v| v.place = "学校".into());
+    rejected(&h.push_one(&office_a, payload(&mut sora_visit)).await, "forbidden");
+    // st-b's office reads both, and the face sheet's history shows the transfer.
+    let b_feed = h.changes(&office_b, 0, None).await;
+    assert_eq!(b_feed.documents.iter().filter(|d| d.child_id == sora_id).count(), 2);
+    let history: Vec<AuditEntry> = h.history(&office_b, &sora_id).await.json().await.unwrap();
+    assert_eq!(history.last().map(|e| (e.action.as_str(), e.username.as_str())), Some(("transferred", "admin")));
     h.finish().await;
 }
