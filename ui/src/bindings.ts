@@ -94,9 +94,14 @@ at: number,
  */
 change_hash: string, 
 /**
- * `created` or `changed`.
+ * `created` or `changed`; `transferred` for a face sheet's child moved to another station.
  */
-action: string, };
+action: string, 
+/**
+ * What was done, when it was not a change of the record (a transfer: from which station to
+ * which, from when); `None` for changes and from older servers.
+ */
+note: Message | null, };
 
 export type CareGiven = { 
 /**
@@ -528,6 +533,16 @@ last_error: ErrorBody | null,
  * Failures in a row.
  */
 failures: number, };
+
+export type Message = { 
+/**
+ * Japanese.
+ */
+ja: string, 
+/**
+ * English.
+ */
+en: string, };
 
 export type MonthRespiteRow = { 
 /**

@@ -16,7 +16,7 @@ const REFUSED_MESSAGE = errorBody("invalid", "指示書の有効期間外の訪�
 /** Unix seconds of a JST `YYYY-MM-DDTHH:MM`. */
 const unix = (jst: string) => Date.parse(`${jst}:00+09:00`) / 1000;
 
-const entry = (id: string, username: string, device_id: string, at: string, action: string, change_hash: string): AuditEntry => ({ record_id: id, username, name: "", device_id, at: unix(at), action, change_hash });
+const entry = (id: string, username: string, device_id: string, at: string, action: string, change_hash: string): AuditEntry => ({ record_id: id, username, name: "", device_id, at: unix(at), action, change_hash, note: null });
 
 /** Who changed what, when (oldest first). Visit …3 has none: its history needs the server. */
 const HISTORY: Record<string, AuditEntry[]> = {

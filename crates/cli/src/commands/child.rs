@@ -25,6 +25,21 @@ pub enum ChildCmd {
         /// 児童ID / child id.
         id: ChildId,
     },
+    /// 他の事業所へ移管（同行訪問の後、事務担当）/ transfer a child to another station after the
+    /// accompanied handover visit both stations' nurses signed (office; needs a login).
+    Transfer {
+        /// 児童ID / child id.
+        id: ChildId,
+        /// 移管先の事業所ID / the receiving station's id.
+        #[arg(long)]
+        to: String,
+        /// 移管日（この日から移管先の子ども）/ the first day the receiving station owns the child (YYYY-MM-DD).
+        #[arg(long)]
+        from: carebook_domain::Date,
+        /// 両方の看護師が署名した同行訪問の記録ID / the signed handover visit's id (an administrator may leave it out).
+        #[arg(long)]
+        handover: Option<carebook_domain::VisitId>,
+    },
 }
 
 /// `child add`: the face sheet's fields, of which name, kana, birth, municipality and tier are
@@ -244,7 +259,28 @@ pub async fn run(env: &Env, cmd: ChildCmd) -> anyhow::Result<()> {
         ChildCmd::Edit(a) => edit(env, *a).await,
         ChildCmd::List => list(env).await,
         ChildCmd::Show { id } => show(env, id).await,
+        ChildCmd::Transfer { id, to, from, handover } => transfer(env, id, to, from, handover).await,
     }
+}
+
+/// `child transfer`: asks the server; the access follows at each device's next sync.
+async fn transfer(env: &Env, id: ChildId, to: String, from: carebook_domain::Date, handover: Option<carebook_domain::VisitId>) -> anyhow::Result<()> {
+    let app = env.open().await?;
+    let request = carebook_domain::TransferRequest { to_org: to, first_day: from, handover_visit: handover.map(|v| v.to_string()) };
+    let t = app.transfer_child(id, &request).await?;
+    if env.json {
+        return print_json(&t);
+    }
+    eprintln!("移管を登録しました / transfer recorded");
+    out!(
+        "{}: {} → {}  {} から from {}（次の同期で各端末に反映 / devices follow at their next sync）",
+        shown(&t.child_name),
+        t.from_org,
+        t.to_org,
+        t.first_day,
+        t.first_day
+    );
+    Ok(())
 }
 
 async fn add(env: &Env, a: AddArgs) -> anyhow::Result<()> {
