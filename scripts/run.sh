@@ -28,7 +28,7 @@ mkdir -p "$demo/server"
 demo_password="kakuu-mihon-2026"
 new_db=0
 # A seeding that did not finish starts again from scratch.
-[ -f "$demo/.seeded-v3" ] || rm -rf "$demo/server" "$demo/seed" "$demo"/app-*
+[ -f "$demo/.seeded-v4" ] || rm -rf "$demo/server" "$demo/seed" "$demo"/app-*
 mkdir -p "$demo/server"
 if [ ! -f "$demo/server/server.sqlite" ]; then
   new_db=1
@@ -56,12 +56,15 @@ wait_port "$port"
 if [ "$new_db" = 1 ]; then
   step "demo records: a fiscal year of visits, sent to the server by the office's device"
   rm -rf "$demo/seed"
-  $cb --data-dir "$demo/seed" demo >/dev/null
+  # Logged in and synced first, so the demo's handover visit is signed by the two stations'
+  # real demo nurses (from the directory) and the office can transfer the child after it.
   echo "$demo_password" | $cb --data-dir "$demo/seed" login --server "$url" --user mihon-office >/dev/null
+  $cb --data-dir "$demo/seed" sync >/dev/null
+  $cb --data-dir "$demo/seed" demo >/dev/null
   $cb --data-dir "$demo/seed" sync >/dev/null
   first_child=$($cb --data-dir "$demo/seed" child list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
   $cb --data-dir "$demo/server" server user assign --user mihon-parent --child "$first_child" --database "$db" >/dev/null
-  touch "$demo/.seeded-v3"
+  touch "$demo/.seeded-v4"
 fi
 
 app_dir="$demo/app-$role"

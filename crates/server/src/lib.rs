@@ -35,14 +35,17 @@
 //! municipality whose stored face sheet holds the guardian's sharing consent in force today in
 //! Japan (given on or before today, its last day today or later, not withdrawn): its pushes are
 //! all refused `forbidden`, and when the consent ends or is withdrawn the child leaves its
-//! devices at their next sync. A record the caller may not reach is answered `forbidden` whether
-//! or not it exists.
+//! devices at their next sync. A child moves to another station from the first day of a
+//! transfer its owner's office records after a handover visit both stations' nurses signed
+//! (`POST /api/v1/children/{id}/transfer`); from then on the giving station's office reads,
+//! and only reads, the visits its own staff wrote. A record the caller may not reach is answered
+//! `forbidden` whether or not it exists.
 //!
 //! | role | reads and writes | also |
 //! |---|---|---|
 //! | nurse | children assigned to them or owned by their org | may not approve; approved records are locked |
 //! | parent | reads their assigned child's records | writes only the guardian confirmation of an existing visit |
-//! | office | children owned by their org | approves |
+//! | office | children owned by their org today | approves; reads only its own staff's visits of a child it transferred away |
 //! | admin | everything | |
 //! | municipality | reads only: its municipality's children with a consent in force today | never writes, claims, approves or manages people |
 //!

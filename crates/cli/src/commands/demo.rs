@@ -85,6 +85,18 @@ async fn seed(app: &Carebook) -> anyhow::Result<()> {
     let today = clock::today_jst();
     let fy = today.fiscal_year();
     let first = fy.first_day();
+    // The handover's two nurses: the stations' first nurses in the directory when the device
+    // has synced one (so the office can transfer the child after it), else placeholders.
+    let directory = app.directory().await?;
+    let first_nurse = |station: &str, id: &str, name: &str| {
+        directory
+            .people
+            .iter()
+            .find(|p| p.org_id == station && p.role == carebook_domain::Role::Nurse)
+            .map_or((id.to_string(), name.to_string()), |p| (p.id.clone(), p.name.clone()))
+    };
+    let (n1, n1_name) = first_nurse(STATION_ID, "demo-n1", "架空 看護師A");
+    let (m1, m1_name) = first_nurse(OTHER_STATION_ID, "demo-m1", "架空 看護師B");
 
     let hana = app
         .add_child(Child {
@@ -248,8 +260,8 @@ async fn seed(app: &Carebook) -> anyhow::Result<()> {
     v.actual_start = Some(at(day, 10, 0));
     v.actual_end = Some(end);
     v.staff = vec![
-        nurse("demo-n1", "架空 看護師A", StaffRole::Lead, STATION_ID),
-        nurse("demo-m1", "架空 看護師B", StaffRole::Accompanying, OTHER_STATION_ID),
+        nurse(&n1, &n1_name, StaffRole::Lead, STATION_ID),
+        nurse(&m1, &m1_name, StaffRole::Accompanying, OTHER_STATION_ID),
     ];
     v.handover = Some(Handover {
         from_station: station(),
@@ -259,8 +271,8 @@ async fn seed(app: &Carebook) -> anyhow::Result<()> {
             HandoverTopic { id: id(), topic: "抱っこの仕方".into(), detail: "（架空）酸素チューブに注意".into() },
             HandoverTopic { id: id(), topic: "緊急時対応".into(), detail: String::new() },
         ],
-        from_sign_off: Some(SignOff { staff_id: "demo-n1".into(), name: "架空 看護師A".into(), at: end }),
-        to_sign_off: Some(SignOff { staff_id: "demo-m1".into(), name: "架空 看護師B".into(), at: end }),
+        from_sign_off: Some(SignOff { staff_id: n1.clone(), name: n1_name.clone(), at: end }),
+        to_sign_off: Some(SignOff { staff_id: m1.clone(), name: m1_name.clone(), at: end }),
     });
     v.guardian = Some(GuardianConfirmation::Confirmed { name: "見本 父".into(), at: end, signature: String::new() });
     record(app, v, VisitStatus::Submitted).await?;
