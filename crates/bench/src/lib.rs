@@ -224,6 +224,8 @@ pub fn bench_child(i: usize) -> Child {
         }),
         emergency_contacts: vec![],
         sharing: None,
+        income_tier_changes: vec![],
+        past_instructions: vec![],
     }
 }
 

@@ -205,6 +205,26 @@ pub struct Child {
     /// version 3: absent in older documents, read as none).
     #[autosurgeon(missing = "Default::default")]
     pub sharing: Option<SharingConsent>,
+    /// Changes of the household's income tier, each from a day, in day order: `income_tier` is
+    /// the tier before the first (schema version 4: absent in older documents, read as none).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub income_tier_changes: Vec<TierChange>,
+    /// The doctor's instructions before the current one, oldest first: each was issued, and is
+    /// claimed, once (schema version 4: absent in older documents, read as none).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub past_instructions: Vec<DoctorInstruction>,
+}
+
+/// The household's income tier from a day on (a change reported mid-year).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct TierChange {
+    /// The first day of the new tier.
+    pub from: Date,
+    /// The tier from that day.
+    pub tier: IncomeTier,
 }
 
 impl Child {
@@ -218,6 +238,30 @@ impl Child {
     /// so an empty list means the score was never entered, not a score of 0.
     pub fn known_score(&self) -> Option<u32> {
         (!self.score.is_empty()).then(|| self.score().total())
+    }
+
+    /// The household's income tier on `day`: the last change from that day or before, else
+    /// `income_tier`.
+    pub fn tier_on(&self, day: Date) -> IncomeTier {
+        self.income_tier_changes.iter().filter(|c| c.from <= day).max_by_key(|c| c.from).map_or(self.income_tier, |c| c.tier)
+    }
+
+    /// Every doctor's instruction the face sheet knows of, oldest first: the past ones, then
+    /// the current one.
+    pub fn instructions(&self) -> impl Iterator<Item = &DoctorInstruction> {
+        self.past_instructions.iter().chain(&self.doctor_instruction)
+    }
+
+    /// Records a new doctor's instruction: one issued from another day than the current one
+    /// is a renewal, and the current one joins the past ones (it was issued, and claimed, once);
+    /// one from the same day corrects the current one.
+    pub fn set_instruction(&mut self, new: Option<DoctorInstruction>) {
+        if let (Some(old), Some(n)) = (&self.doctor_instruction, &new) {
+            if old.valid_from != n.valid_from && !self.past_instructions.contains(old) {
+                self.past_instructions.push(old.clone());
+            }
+        }
+        self.doctor_instruction = new;
     }
 
     /// The state of the doctor's instruction on `today`.
@@ -255,6 +299,16 @@ impl Child {
         if let Some(i) = &self.doctor_instruction {
             p.text("doctor_instruction.doctor", &i.doctor, NAME_MAX, false);
             p.text("doctor_instruction.institution", &i.institution, NAME_MAX, false);
+        }
+        for (i, pair) in self.income_tier_changes.windows(2).enumerate() {
+            if pair[1].from <= pair[0].from {
+                p.push(
+                    format!("income_tier_changes[{}].from", i + 1),
+                    "order",
+                    format!("世帯区分の変更日 {} は前の変更日 {} より後にしてください", pair[1].from, pair[0].from),
+                    format!("tier change from {} must come after the one from {}", pair[1].from, pair[0].from),
+                );
+            }
         }
         if crate::validation::is_blank(&self.name) {
             p.push("name", "required", "氏名を入力してください", "the name is empty");
@@ -350,7 +404,10 @@ described!(Child {
     doctor_instruction,
     emergency_contacts,
     sharing since 3,
+    income_tier_changes since 4,
+    past_instructions since 4,
 });
+described!(TierChange { from, tier });
 
 #[cfg(test)]
 mod tests {
@@ -378,7 +435,41 @@ mod tests {
             }),
             emergency_contacts: vec![],
             sharing: None,
+            income_tier_changes: vec![],
+            past_instructions: vec![],
         }
+    }
+
+    #[test]
+    fn the_tier_on_a_day_follows_its_changes_and_their_days_must_increase() {
+        let mut c = sample();
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        c.income_tier_changes = vec![
+            TierChange { from: d("2026-10-01"), tier: IncomeTier::Taxed },
+            TierChange { from: d("2027-01-01"), tier: IncomeTier::PublicAssistance },
+        ];
+        assert_eq!(c.tier_on(d("2026-09-30")), IncomeTier::TaxExempt, "before any change: the base tier");
+        assert_eq!(c.tier_on(d("2026-10-01")), IncomeTier::Taxed);
+        assert_eq!(c.tier_on(d("2026-12-31")), IncomeTier::Taxed);
+        assert_eq!(c.tier_on(d("2027-01-01")), IncomeTier::PublicAssistance);
+        assert!(c.validate(d("2026-05-01")).is_empty());
+        c.income_tier_changes[1].from = d("2026-10-01");
+        let p = c.validate(d("2026-05-01"));
+        assert_eq!(p.0.iter().map(|x| (x.field.as_str(), x.code.as_str())).collect::<Vec<_>>(), [("income_tier_changes[1].from", "order")]);
+    }
+
+    #[test]
+    fn a_renewed_instruction_keeps_the_one_before_and_a_correction_does_not() {
+        let mut c = sample();
+        let first = c.doctor_instruction.clone().unwrap();
+        let mut corrected = first.clone();
+        corrected.doctor = "架空 医師二".into();
+        c.set_instruction(Some(corrected.clone()));
+        assert!(c.past_instructions.is_empty(), "the same day: a correction");
+        let renewed = DoctorInstruction { valid_from: "2026-10-01".parse().unwrap(), valid_until: "2027-03-31".parse().unwrap(), ..corrected.clone() };
+        c.set_instruction(Some(renewed.clone()));
+        assert_eq!(c.past_instructions, [corrected.clone()]);
+        assert_eq!(c.instructions().cloned().collect::<Vec<_>>(), [corrected, renewed]);
     }
 
     #[test]

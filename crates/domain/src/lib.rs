@@ -72,7 +72,7 @@ pub mod wire;
 
 pub use calendar::{CalendarError, Date, DateTime, FiscalYear, TimeOfDay, YearMonth};
 pub use checklist::{builtin_templates, validate_template, CheckEntry, CheckStatus, Checklist, ChecklistTemplate, TemplateItem};
-pub use child::{Child, Contact, DoctorInstruction, InstructionState, SharingConsent, SharingScope};
+pub use child::{Child, Contact, DoctorInstruction, InstructionState, SharingConsent, SharingScope, TierChange};
 pub use document::{check_pushed, load_visit_index, DocError, Record, RecordDoc, RecordKind};
 pub use ids::{ChildId, IdError, VisitId};
 pub use password::{check_password, Strength as PasswordStrength};

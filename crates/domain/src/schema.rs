@@ -41,8 +41,10 @@ use crate::validation::excerpt;
 /// `{"Confirmed": {…}}`. Version 2: [`KIND_KEY`] and [`VERSION_KEY`] at the root, the guardian
 /// confirmation stored as `{"kind": "confirmed", …}`. Version 3: the face sheet's `sharing`
 /// (the guardian's consent to share the child's records with the municipality), absent in
-/// older documents and read as null ([`Field::since`]).
-pub const SCHEMA_VERSION: u64 = 3;
+/// older documents and read as null ([`Field::since`]). Version 4: the face sheet's
+/// `income_tier_changes` and `past_instructions` (for claims), absent in older documents and
+/// read as empty.
+pub const SCHEMA_VERSION: u64 = 4;
 
 /// The root key naming the record kind (`"child"` or `"visit"`, a str).
 pub const KIND_KEY: &str = "record_kind";

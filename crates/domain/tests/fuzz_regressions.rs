@@ -180,6 +180,8 @@ fn stored_child() -> Child {
         doctor_instruction: None,
         emergency_contacts: vec![],
         sharing: None,
+        income_tier_changes: vec![],
+        past_instructions: vec![],
     }
 }
 

@@ -37,6 +37,13 @@ fn child() -> Child {
             until: "2027-03-31".parse().unwrap(),
             withdrawn_on: Some("2026-05-01".parse().unwrap()),
         }),
+        income_tier_changes: vec![TierChange { from: "2026-10-01".parse().unwrap(), tier: IncomeTier::Taxed }],
+        past_instructions: vec![DoctorInstruction {
+            doctor: "架空 医師".into(),
+            institution: "架空病院".into(),
+            valid_from: "2025-10-01".parse().unwrap(),
+            valid_until: "2026-03-31".parse().unwrap(),
+        }],
     }
 }
 
@@ -399,20 +406,20 @@ fn every_document_says_its_kind_and_schema_version() {
         );
         assert_eq!(
             doc.get(automerge::ROOT, schema::VERSION_KEY).unwrap().unwrap().0,
-            Value::Scalar(std::borrow::Cow::Owned(ScalarValue::Uint(3)))
+            Value::Scalar(std::borrow::Cow::Owned(ScalarValue::Uint(4)))
         );
     }
-    assert_eq!(schema::SCHEMA_VERSION, 3);
+    assert_eq!(schema::SCHEMA_VERSION, 4);
 }
 
 #[test]
 fn a_document_of_a_newer_schema_version_is_reported_as_such_not_as_corrupt() {
-    let (id, bytes) = visit_doc_with(|d, root| d.put(root, schema::VERSION_KEY, ScalarValue::Uint(4)).unwrap());
+    let (id, bytes) = visit_doc_with(|d, root| d.put(root, schema::VERSION_KEY, ScalarValue::Uint(5)).unwrap());
     let err = RecordDoc::<Visit>::load(&id, &bytes, ActorId::random()).unwrap_err();
-    assert_eq!(err, DocError::TooNew { kind: RecordKind::Visit, id: id.clone(), version: 4, known: 3 });
+    assert_eq!(err, DocError::TooNew { kind: RecordKind::Visit, id: id.clone(), version: 5, known: 4 });
     assert_eq!(err.code(), "schema_too_new");
     assert!(err.to_string().contains("update the app") && err.to_string().contains("アプリを更新してください"), "{err}");
-    assert!(matches!(load_visit_index(&id, &bytes), Err(DocError::TooNew { version: 4, .. })));
+    assert!(matches!(load_visit_index(&id, &bytes), Err(DocError::TooNew { version: 5, .. })));
 
     // A newer version is refused even when its fields would hydrate: its meaning may differ.
     let (id, bytes) = visit_doc_with(|d, root| d.put(root, schema::VERSION_KEY, ScalarValue::Uint(2)).unwrap());
@@ -506,15 +513,19 @@ fn a_version_2_face_sheet_without_the_sharing_key_loads_as_not_shared() {
 }
 
 #[test]
-fn the_next_change_to_a_version_2_face_sheet_writes_version_3_with_the_sharing_key() {
+fn the_next_change_to_a_version_2_face_sheet_writes_the_current_version_with_the_newer_keys() {
     let mut d = RecordDoc::<Child>::load(V2_CHILD_ID, V2_CHILD, ActorId::random()).unwrap();
     d.change(|c| c.diagnosis = "架空の診断名（更新）".into());
     let doc = AutoCommit::load(&d.save()).unwrap();
-    assert_eq!(document::schema_version(&doc, RecordKind::Child, V2_CHILD_ID), Ok(3));
+    assert_eq!(document::schema_version(&doc, RecordKind::Child, V2_CHILD_ID), Ok(4));
     assert_eq!(
         doc.get(automerge::ROOT, "sharing").unwrap().map(|(v, _)| v),
         Some(Value::Scalar(std::borrow::Cow::Owned(ScalarValue::Null)))
     );
+    // Version 4's lists are written, empty.
+    for key in ["income_tier_changes", "past_instructions"] {
+        assert!(map_keys(&doc, &automerge::ROOT).contains(&key.to_string()), "{key}");
+    }
 
     let consent = SharingConsent {
         by: "見本 母".into(),

@@ -66,6 +66,8 @@ pub fn child(municipality: &str) -> Child {
         }),
         emergency_contacts: vec![],
         sharing: None,
+        income_tier_changes: vec![],
+        past_instructions: vec![],
     }
 }
 

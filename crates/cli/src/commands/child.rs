@@ -300,6 +300,8 @@ async fn add(env: &Env, a: AddArgs) -> anyhow::Result<()> {
         doctor_instruction: None,
         emergency_contacts: vec![],
         sharing: None,
+        income_tier_changes: vec![],
+        past_instructions: vec![],
     };
     a.fields.check_sharing(None)?;
     apply(&mut child, a.fields, &Lists::default());

@@ -126,6 +126,8 @@ async fn seed(app: &Carebook) -> anyhow::Result<()> {
                 name: "架空こども病院".into(), relation: "主治医".into(), phone: "000-0000-0001".into()
             }],
             sharing: None,
+            income_tier_changes: vec![],
+            past_instructions: vec![],
         })
         .await?;
     let sora = app
@@ -154,6 +156,8 @@ async fn seed(app: &Carebook) -> anyhow::Result<()> {
                 name: "架空クリニック".into(), relation: "主治医".into(), phone: "000-0000-0003".into()
             }],
             sharing: None,
+            income_tier_changes: vec![],
+            past_instructions: vec![],
         })
         .await?;
 
