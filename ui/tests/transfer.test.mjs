@@ -135,6 +135,30 @@ test("transfer: a first day before the visit is refused under the date field; th
   assert.deepEqual(page.pageErrors, []);
 });
 
+test("transfer: a refusal about the handover itself is shown in the panel, in the current language; the offer stays", async () => {
+  const page = await openApp(SCENARIO);
+  // The server knows 架空 次郎 (who signed for the receiving station) as a person of ST-MIHON.
+  await page.evaluate(() => {
+    const p = window.__FAKE__.s.directory.people.find((x) => x.id === "u-kakuu-jiro");
+    p.org_id = "ST-MIHON";
+  });
+  await openDetail(page, SIGNED);
+  await page.getByTestId("o-transfer-ask").click();
+  await page.getByTestId("o-transfer-yes").click();
+  const offer = page.getByTestId("o-transfer");
+  const problem = offer.locator("[data-testid=error] [data-field='handover.to_sign_off']");
+  await problem.waitFor();
+  assert.equal(await problem.getAttribute("data-code"), "signer_station");
+  assert.equal(await problem.innerText(), "署名した 架空 次郎 さんは ST-KAKUU の職員ではありません");
+  assert.equal(await offer.locator("[data-testid=o-field-problem]").count(), 0, "the date is not blamed");
+  assert.equal(await offer.locator("input[name=first_day]").inputValue(), "2026-11-19");
+  assert.equal(await page.getByTestId("o-transfer-ask").count(), 1);
+  await page.getByTestId("lang-en").click();
+  assert.equal(await problem.innerText(), 'the signer "u-kakuu-jiro" is not a person of station ST-KAKUU');
+  assert.equal(await page.getByTestId("o-transferred").count(), 0);
+  assert.deepEqual(page.pageErrors, []);
+});
+
 test("transfer: a child handed over earlier — its rows are tagged read-only with nothing to approve; its records show the transfer", async () => {
   const page = await openApp(SCENARIO);
   await row(page, KEPT_NURSING).waitFor();
