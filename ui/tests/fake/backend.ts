@@ -13,6 +13,7 @@ import { sharedCommands } from "./shared";
 import { peopleCommands } from "./people";
 import { rulesCommands } from "./rules";
 import { consentCommands } from "./consent";
+import { seedTransfer, transferCommands } from "./transfer";
 
 export type { Scenario };
 type Cmd = keyof Commands;
@@ -83,7 +84,8 @@ export class FakeBackend {
   private handlers: Handlers;
   constructor(overrides: Partial<Scenario>) {
     this.s = { ...baseScenario(), ...overrides };
-    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands };
+    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands };
+    seedTransfer(this);
   }
 
   async handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {

@@ -13,6 +13,7 @@ import { ALL } from "../../shared";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import { People } from "./people";
 import { Municipalities } from "./municipality";
+import { TransferSection } from "./transfer";
 import "./office.css";
 
 type Tab = "review" | "month" | "people" | "municipality";
@@ -89,8 +90,9 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
     setFilter({ ...filter, ...patch });
   };
   const list = rows.data ?? [];
-  // Nothing to select for those who may not approve.
-  const selectable = readOnly ? [] : list.filter((r) => r.summary.status !== "approved").map((r) => r.summary.id);
+  // Nothing to select for those who may not approve, nor records of a child handed over to
+  // another station (kept read-only: the server refuses any change to them).
+  const selectable = readOnly ? [] : list.filter((r) => r.summary.status !== "approved" && !r.handed_over).map((r) => r.summary.id);
   const chosen = selected.filter((id) => selectable.includes(id));
   const allOn = selectable.length > 0 && chosen.length === selectable.length;
   const toggle = (id: string) => setSelected(chosen.includes(id) ? chosen.filter((x) => x !== id) : [...chosen, id]);
@@ -225,7 +227,7 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
             <tbody>
               {list.map((r) => {
                 const s = r.summary;
-                const can = !readOnly && s.status !== "approved";
+                const can = !readOnly && s.status !== "approved" && !r.handed_over;
                 return (
                   <tr key={s.id} data-testid="o-row" data-id={s.id} class={chosen.includes(s.id) ? "o-chosen" : ""}>
                     {!readOnly && (
@@ -236,7 +238,17 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
                     <td>
                       {fmtDate(s.date)} {fmtTime(s.start)}
                     </td>
-                    <td>{r.child_name}</td>
+                    <td>
+                      {r.child_name}
+                      {r.handed_over && (
+                        <>
+                          {" "}
+                          <span class="badge o-handed-over" data-testid="o-handed-over">
+                            {t("o_handed_over")}
+                          </span>
+                        </>
+                      )}
+                    </td>
                     <td>{label(labels.visit_kind, s.kind)}</td>
                     <td class="o-wide">{r.staff.join("、")}</td>
                     <td>{s.duration_minutes ? fmtMinutes(s.duration_minutes) : "—"}</td>
@@ -301,7 +313,8 @@ function Detail({ id, onBack }: { id: string; onBack: () => void }) {
 }
 
 function DetailBody({ d }: { d: VisitDetail }) {
-  const { labels } = useApp();
+  const { labels, status } = useApp();
+  const role = status.user?.role;
   // The history keeps account names: show people's names, known from the server's list of
   // people (offline, or for someone not in it, the account name stays).
   const people = useLoad(() => call("people", {}).catch(() => []), []);
@@ -356,6 +369,7 @@ function DetailBody({ d }: { d: VisitDetail }) {
           ))}
         </dl>
       </div>
+      {(role === "office" || role === "admin") && <TransferSection d={d} />}
       <div class="card" data-testid="o-history">
         <h3>{t("o_history")}</h3>
         {d.history_error ? (
