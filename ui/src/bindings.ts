@@ -232,7 +232,17 @@ emergency_contacts: Array<Contact>,
  * The guardian's consent to share the records with the municipality, if recorded (schema
  * version 3: absent in older documents, read as none).
  */
-sharing: SharingConsent | null, };
+sharing: SharingConsent | null, 
+/**
+ * Changes of the household's income tier, each from a day, in day order: `income_tier` is
+ * the tier before the first (schema version 4: absent in older documents, read as none).
+ */
+income_tier_changes: Array<TierChange>, 
+/**
+ * The doctor's instructions before the current one, oldest first: each was issued, and is
+ * claimed, once (schema version 4: absent in older documents, read as none).
+ */
+past_instructions: Array<DoctorInstruction>, };
 
 export type ChildCard = { 
 /**
@@ -1289,6 +1299,16 @@ ja: string,
  * English name.
  */
 en: string, };
+
+export type TierChange = { 
+/**
+ * The first day of the new tier.
+ */
+from: Date, 
+/**
+ * The tier from that day.
+ */
+tier: IncomeTier, };
 
 export type Today = { 
 /**

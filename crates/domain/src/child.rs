@@ -410,7 +410,7 @@ described!(Child {
 described!(TierChange { from, tier });
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::score::{CareItem, Watch};
 

@@ -54,6 +54,7 @@ pub mod bounds;
 pub mod calendar;
 pub mod checklist;
 pub mod child;
+pub mod claim;
 pub mod document;
 pub mod hashing;
 pub mod ids;
@@ -72,6 +73,7 @@ pub mod wire;
 
 pub use calendar::{CalendarError, Date, DateTime, FiscalYear, TimeOfDay, YearMonth};
 pub use checklist::{builtin_templates, validate_template, CheckEntry, CheckStatus, Checklist, ChecklistTemplate, TemplateItem};
+pub use claim::{monthly_claim, ChildClaim, ClaimChild, ClaimLine, ClaimSession, InstructionFee, MonthlyClaim, Unclaimed, UnclaimedSession};
 pub use child::{Child, Contact, DoctorInstruction, InstructionState, SharingConsent, SharingScope, TierChange};
 pub use document::{check_pushed, load_visit_index, DocError, Record, RecordDoc, RecordKind};
 pub use ids::{ChildId, IdError, VisitId};

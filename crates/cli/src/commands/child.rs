@@ -98,6 +98,10 @@ pub struct ChildFields {
     /// 世帯区分 / household income tier: public_assistance | tax_exempt | taxed.
     #[arg(long, value_name = "TIER")]
     tier: Option<IncomeTier>,
+    /// --tier が変わる日（年度途中の変更。これより前の訪問は前の区分で請求）/ the day --tier
+    /// takes effect (a change reported mid-year; earlier sessions keep the tier before).
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "tier")]
+    tier_from: Option<Date>,
     /// 年度途中の利用開始日 / respite enrolment day, if mid-year.
     #[arg(long, value_name = "YYYY-MM-DD")]
     enrolled_on: Option<Date>,
@@ -196,8 +200,14 @@ fn apply(c: &mut Child, f: ChildFields, clear: &Lists) {
     if let Some(v) = f.municipality {
         c.municipality = v;
     }
-    if let Some(v) = f.tier {
-        c.income_tier = v;
+    match (f.tier, f.tier_from) {
+        (Some(tier), Some(from)) => {
+            c.income_tier_changes.retain(|t| t.from != from);
+            c.income_tier_changes.push(carebook_domain::TierChange { from, tier });
+            c.income_tier_changes.sort_by_key(|t| t.from);
+        }
+        (Some(tier), None) => c.income_tier = tier,
+        _ => {}
     }
     if f.enrolled_on.is_some() {
         c.respite_enrolled_on = f.enrolled_on;
@@ -223,7 +233,8 @@ fn apply(c: &mut Child, f: ChildFields, clear: &Lists) {
         }
     }
     if let Some(i) = f.instruction {
-        c.doctor_instruction = Some(i.0);
+        // A renewal keeps the one before (each instruction is claimed once).
+        c.set_instruction(Some(i.0));
     }
     if clear.contacts {
         c.emergency_contacts.clear();
@@ -383,6 +394,9 @@ async fn show(env: &Env, id: ChildId) -> anyhow::Result<()> {
     out!("  生年月日 birth date: {}", child.birth_date);
     out!("  自治体 municipality: {}{}", municipality(&shown(&child.municipality).to_string(), &rules.name_ja), en_name(&rules.name_en));
     out!("  世帯区分 income tier: {}", child.income_tier.label());
+    for t in &child.income_tier_changes {
+        out!("    {} から from: {}", t.from, t.tier.label());
+    }
     if let Some(d) = child.respite_enrolled_on {
         out!("  利用開始 respite enrolled on: {d}");
     }
