@@ -48,6 +48,8 @@ export function sheet(b: FakeBackend, id: string): ChildSheet {
         { name: a ? "見本 太郎" : "架空 花子", relation: a ? "父" : "母", phone: "080-0000-0002" },
       ],
       sharing: sharingOf(b, id),
+      income_tier_changes: [],
+      past_instructions: [],
     },
     score: a ? { base: 22, watch: 10 } : { base: 16, watch: 2 },
     instruction_state: card.instruction_state,
