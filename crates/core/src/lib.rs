@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod claim;
 pub mod clock;
 pub mod error;
 pub mod lock;

@@ -805,3 +805,67 @@ async fn daytime_care_needs_the_childs_known_score_under_16_and_a_short_day_is_s
     dev.app.update_child(unknown.id, |c| c.score = vec![ScoreEntry { item: CareItem::Suction, watch: Watch::High }]).await.unwrap();
     dev.app.save_visit(daytime(unknown.id, "2026-06-03T09:00", "2026-06-03T17:00")).await.unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// The monthly claim
+// ---------------------------------------------------------------------------------------------
+
+/// A respite session on the device with the guardian's answer, moved on to `status`.
+async fn claimed_session(dev: &TempDevice, c: ChildId, start: &str, end: &str, confirmed: bool, status: VisitStatus) -> VisitId {
+    let mut v = respite(c, start, end);
+    v.guardian = Some(if confirmed {
+        GuardianConfirmation::Confirmed { name: "見本 母".into(), at: dt(end), signature: String::new() }
+    } else {
+        GuardianConfirmation::NotConfirmed { reason: "不在（架空）".into() }
+    });
+    let id = dev.app.record_visit(v).await.unwrap().id;
+    if status != VisitStatus::Draft {
+        dev.app.set_visit_status(id, VisitStatus::Submitted).await.unwrap();
+    }
+    if status == VisitStatus::Approved {
+        dev.app.set_visit_status(id, VisitStatus::Approved).await.unwrap();
+    }
+    id
+}
+
+#[tokio::test]
+async fn the_monthly_claim_reads_the_devices_sessions_tiers_instruction_and_settings() {
+    let dev = TempDevice::new().await.unwrap();
+    // Bunkyo's built-in settings: 3,750 yen a 30-minute unit for every tier, the doctor's
+    // instruction 3,000 yen, Tokyo pays half.
+    let mut c = child("13105");
+    c.income_tier_changes = vec![carebook_domain::TierChange { from: date("2026-11-16"), tier: carebook_domain::IncomeTier::Taxed }];
+    c.doctor_instruction = Some(DoctorInstruction {
+        doctor: "架空 医師".into(),
+        institution: "架空病院".into(),
+        valid_from: date("2026-11-01"),
+        valid_until: date("2027-03-31"),
+    });
+    let c = dev.app.add_child(c).await.unwrap().id;
+    let a = claimed_session(&dev, c, "2026-11-02T09:00", "2026-11-02T12:00", true, VisitStatus::Approved).await;
+    let midnight = claimed_session(&dev, c, "2026-11-05T22:00", "2026-11-06T01:00", true, VisitStatus::Approved).await;
+    let taxed = claimed_session(&dev, c, "2026-11-20T13:00", "2026-11-20T15:00", true, VisitStatus::Approved).await;
+    let unconfirmed = claimed_session(&dev, c, "2026-11-25T09:00", "2026-11-25T11:00", false, VisitStatus::Submitted).await;
+    claimed_session(&dev, c, "2026-12-01T09:00", "2026-12-01T12:00", true, VisitStatus::Approved).await;
+
+    let claim = dev.app.monthly_claim("13105", "2026-11".parse().unwrap()).await.unwrap();
+    assert_eq!(claim.children.len(), 1);
+    let k = &claim.children[0];
+    let lines: Vec<_> = k.lines.iter().map(|l| (l.visit_id, l.tier.name(), l.units, l.fee.total_yen, l.lead.as_str())).collect();
+    assert_eq!(
+        lines,
+        [(a, "tax_exempt", 6, 6 * 3750, "架空 看護師n1"), (midnight, "tax_exempt", 6, 6 * 3750, "架空 看護師n1"), (taxed, "taxed", 4, 4 * 3750, "架空 看護師n1")]
+    );
+    assert_eq!(k.lines[1].end, dt("2026-11-06T01:00"));
+    assert_eq!(k.unclaimed.iter().map(|u| (u.visit_id, u.reasons.clone())).collect::<Vec<_>>(), [(unconfirmed, vec![
+        carebook_domain::Unclaimed::NotApproved,
+        carebook_domain::Unclaimed::Unconfirmed
+    ])]);
+    assert_eq!(k.instructions.iter().map(|i| i.fee.total_yen).collect::<Vec<_>>(), [3000]);
+    let total = 6 * 3750 + 6 * 3750 + 4 * 3750 + 3000;
+    assert_eq!((k.total.total_yen, k.total.tokyo_yen, k.total.municipality_yen), (total, total / 2, total - total / 2));
+    // The year so far counts the unconfirmed session too, not December's: 180 + 180 + 120 + 120.
+    assert_eq!(k.year_used_minutes, 600);
+    assert_eq!(claim.municipality_name, "文京区");
+    assert!(dev.app.monthly_claim("13101", "2026-11".parse().unwrap()).await.unwrap().children.is_empty());
+}

@@ -220,6 +220,13 @@ impl DateTime {
     pub fn minutes_until(self, later: DateTime) -> i64 {
         later.minutes_since_epoch() - self.minutes_since_epoch()
     }
+    /// The time `minutes` later (earlier when negative), across days.
+    pub fn plus_minutes(self, minutes: i64) -> DateTime {
+        let total = self.minutes_since_epoch() + minutes;
+        let in_day = total.rem_euclid(1440);
+        let time = TimeOfDay::new((in_day / 60) as u8, (in_day % 60) as u8).expect("a minute of the day is a time");
+        DateTime { date: Date::from_days_since_epoch(total.div_euclid(1440)), time }
+    }
 }
 
 impl fmt::Display for DateTime {
@@ -385,6 +392,15 @@ string_repr!(YearMonth, "a month YYYY-MM", "month", "YYYY-MM");
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn minutes_added_cross_midnight_month_and_year_ends() {
+        let t = |s: &str| s.parse::<super::DateTime>().unwrap();
+        assert_eq!(t("2026-11-05T22:00").plus_minutes(180), t("2026-11-06T01:00"));
+        assert_eq!(t("2026-11-30T23:30").plus_minutes(45), t("2026-12-01T00:15"));
+        assert_eq!(t("2026-12-31T23:59").plus_minutes(1), t("2027-01-01T00:00"));
+        assert_eq!(t("2026-03-01T00:10").plus_minutes(-20), t("2026-02-28T23:50"));
+    }
+
     use super::*;
 
     fn d(s: &str) -> Date {
