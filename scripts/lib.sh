@@ -91,7 +91,9 @@ pg_stop() {
 APP_BUILD_PACKAGES=(pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev fonts-noto-cjk)
 # What the UI and app tests need on top: Chromium for Playwright, WebKitWebDriver + Xvfb for the
 # real app window.
-APP_TEST_PACKAGES=(chromium webkit2gtk-driver xvfb xauth)
+# Exports are read back by real readers: LibreOffice (headless) opens the CSV and the workbook,
+# Python's csv module reads the CSV in both encodings.
+APP_TEST_PACKAGES=(chromium webkit2gtk-driver xvfb xauth libreoffice-calc-nogui python3)
 
 ensure_node() {
   command -v npm >/dev/null || apt_ensure nodejs npm

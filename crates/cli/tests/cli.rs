@@ -989,3 +989,41 @@ fn edit_help_says_which_options_add_and_how_to_empty_a_list() {
     let help = cb.ok(&["visit", "record", "--help"]);
     assert!(help.contains("--staff <ID:NAME:ROLE:PROFESSION[:STATION]>") && !help.contains("--clear-vitals"), "{help}");
 }
+
+/// `export claim`: sessions not yet approved are listed apart with the reason, in a CSV with a
+/// byte-order mark (or Shift_JIS on request) and in a workbook; the summary counts them.
+#[test]
+fn the_monthly_claim_is_exported_as_csv_in_both_encodings_and_as_a_workbook() {
+    let cb = Carebook::new();
+    let child = cb.add_child("13105");
+    for (date, start, end) in [("2026-11-02", "09:00", "12:00"), ("2026-11-09", "13:00", "15:00")] {
+        let args = VisitArgs::respite(&child).date(date).start(start).end(end).set("--guardian-name", "見本 母").flag("--submit").args();
+        recorded_id(&cb.run(&args));
+    }
+    let dir = cb.dir.path();
+    let csv = dir.join("claim.csv");
+    let out = cb.json(&["export", "claim", "--municipality", "13105", "--month", "2026-11", "--out", csv.to_str().unwrap()]);
+    assert_eq!(out["claim"]["children"][0]["unclaimed"].as_array().unwrap().len(), 2);
+    let bytes = std::fs::read(&csv).unwrap();
+    assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(rows[0].starts_with("区分,児童氏名,利用日"), "{}", rows[0]);
+    assert_eq!(rows.iter().filter(|r| r.starts_with("対象外,見本 はな,2026-11-") && r.ends_with(",未承認")).count(), 2, "{text}");
+    assert!(rows.last().unwrap().starts_with("合計,"), "{text}");
+
+    let sjis = dir.join("claim-sjis.csv");
+    let summary = cb.ok(&["export", "claim", "--municipality", "13105", "--month", "2026-11", "--encoding", "shift_jis", "--out", sjis.to_str().unwrap()]);
+    assert!(summary.contains("対象外 2 件") && summary.contains("合計 total 0 円"), "{summary}");
+    let bytes = std::fs::read(&sjis).unwrap();
+    assert!(String::from_utf8(bytes.clone()).is_err(), "Shift_JIS, not UTF-8");
+    // 区分 in Shift_JIS: 0x8B E6 0x95 AA.
+    assert_eq!(&bytes[..4], &[0x8B, 0xE6, 0x95, 0xAA]);
+
+    let xlsx = dir.join("claim.xlsx");
+    cb.ok(&["export", "claim", "--municipality", "13105", "--month", "2026-11", "--format", "xlsx", "--out", xlsx.to_str().unwrap()]);
+    assert_eq!(&std::fs::read(&xlsx).unwrap()[..2], b"PK", "a zip: the workbook");
+    // A month that is not a month is refused, naming it.
+    let bad = cb.run(&["export", "claim", "--municipality", "13105", "--month", "2026-13"]);
+    assert!(!bad.status.success() && stderr(&bad).contains("2026-13"), "{}", stderr(&bad));
+}

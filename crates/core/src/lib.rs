@@ -16,6 +16,7 @@ pub mod app;
 pub mod claim;
 pub mod clock;
 pub mod error;
+pub mod export;
 pub mod lock;
 pub mod office;
 pub mod store;

@@ -3,6 +3,7 @@
 pub mod checklist;
 pub mod child;
 pub mod demo;
+pub mod export;
 pub mod index;
 pub mod municipality;
 pub mod respite;

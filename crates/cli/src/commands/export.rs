@@ -1,0 +1,89 @@
+//! `carebook export …`: what the office sends and keeps, as files people open.
+
+use std::path::PathBuf;
+
+use carebook_core::export::{claim_table, to_csv, to_xlsx, CsvEncoding};
+use carebook_domain::YearMonth;
+use clap::{Subcommand, ValueEnum};
+
+use crate::output::print_json;
+use crate::Env;
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// 在宅レスパイトの月次請求（区市町村・月ごと）/ the monthly respite claim of one municipality.
+    Claim {
+        /// 自治体コード / municipality code (5 digits).
+        #[arg(long, value_name = "CODE")]
+        municipality: String,
+        /// 対象月 / the month (YYYY-MM).
+        #[arg(long, value_name = "YYYY-MM")]
+        month: YearMonth,
+        /// 形式 / format.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: Format,
+        /// CSV の文字コード / the CSV's encoding (utf-8 with a BOM, or shift_jis for older Excel).
+        #[arg(long, value_enum, default_value = "utf-8")]
+        encoding: Encoding,
+        /// 出力先 / the file to write (default: claim-CODE-YYYY-MM.csv|xlsx here).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// CSV (Excel).
+    Csv,
+    /// Excel workbook.
+    Xlsx,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Encoding {
+    /// UTF-8 with a byte-order mark.
+    #[value(name = "utf-8")]
+    Utf8,
+    /// Shift_JIS.
+    #[value(name = "shift_jis")]
+    ShiftJis,
+}
+
+pub async fn run(env: &Env, cmd: ExportCmd) -> anyhow::Result<()> {
+    match cmd {
+        ExportCmd::Claim { municipality, month, format, encoding, out } => {
+            let app = env.open().await?;
+            let claim = app.monthly_claim(&municipality, month).await?;
+            let table = claim_table(&claim);
+            let (bytes, ext) = match format {
+                Format::Csv => {
+                    let enc = match encoding {
+                        Encoding::Utf8 => CsvEncoding::Utf8Bom,
+                        Encoding::ShiftJis => CsvEncoding::ShiftJis,
+                    };
+                    (to_csv(&table, enc)?, "csv")
+                }
+                Format::Xlsx => (to_xlsx(&table)?, "xlsx"),
+            };
+            let path = out.unwrap_or_else(|| PathBuf::from(format!("claim-{municipality}-{month}.{ext}")));
+            std::fs::write(&path, &bytes).map_err(|e| anyhow::anyhow!("{} に書き込めません / cannot write {}: {e}", path.display(), path.display()))?;
+            if env.json {
+                return print_json(&serde_json::json!({ "path": path, "bytes": bytes.len(), "claim": claim }));
+            }
+            let children = claim.children.len();
+            let sessions: usize = claim.children.iter().map(|c| c.lines.len()).sum();
+            let apart: usize = claim.children.iter().map(|c| c.unclaimed.len()).sum();
+            eprintln!("請求を書き出しました / claim written: {}", path.display());
+            out!(
+                "{}（{}） {}: 児童 {children} 人 children, 請求 {sessions} 件 sessions, 対象外 {apart} 件 not claimed, 合計 total {} 円 (都 Tokyo {} / 区市町村 municipality {})",
+                claim.municipality_name,
+                claim.municipality,
+                claim.month,
+                claim.total.total_yen,
+                claim.total.tokyo_yen,
+                claim.total.municipality_yen
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! Exports people open: a claim as a table, written as CSV that Excel in Japan opens as it is
+//! (UTF-8 with a byte-order mark, or Shift_JIS for older Excel — `encoding_rs`) or as an `.xlsx`
+//! workbook (`rust_xlsxwriter`). One table feeds both, so they say the same.
+
+use carebook_domain::{hours_minutes_ja, Fee, Message, MonthlyClaim};
+use rust_xlsxwriter::{Format, Workbook};
+
+use crate::CoreError;
+
+/// A cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// A whole number (yen, counts).
+    Int(i64),
+    /// A number with decimals (hours).
+    Num(f64),
+    /// Nothing.
+    Empty,
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Num(x) => format!("{x}"),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+
+/// A table: a title (the sheet's name), a header row and the rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// What it is (at most 31 characters: an Excel sheet name).
+    pub title: String,
+    /// The column headings.
+    pub header: Vec<String>,
+    /// The rows, each as long as the header.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// How a CSV is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsvEncoding {
+    /// UTF-8 with a byte-order mark (Excel then reads it as UTF-8).
+    Utf8Bom,
+    /// Shift_JIS (Windows-31J as `encoding_rs` writes it), for older Excel.
+    ShiftJis,
+}
+
+fn hours(minutes: i64) -> Cell {
+    Cell::Num(minutes as f64 / 60.0)
+}
+
+fn yen(fee: Fee) -> [Cell; 3] {
+    [Cell::Int(fee.total_yen.into()), Cell::Int(fee.tokyo_yen.into()), Cell::Int(fee.municipality_yen.into())]
+}
+
+/// The columns of a claim table.
+pub const CLAIM_HEADER: [&str; 16] = [
+    "区分",
+    "児童氏名",
+    "利用日",
+    "開始",
+    "終了",
+    "請求時間（時間）",
+    "利用回数",
+    "担当看護師",
+    "世帯区分",
+    "単位数",
+    "単価（円）",
+    "金額（円）",
+    "都負担（円）",
+    "区市町村負担（円）",
+    "年度の利用（時間）",
+    "備考",
+];
+
+/// A monthly claim as one table: per child its claimed sessions (請求), its doctor's
+/// instruction fees (指示書料), the sessions not claimed with every reason (対象外), and a
+/// subtotal (児童計) with the year's hours used and the cap; then the total (合計).
+pub fn claim_table(c: &MonthlyClaim) -> Table {
+    let mut rows = Vec::new();
+    let time = |t: carebook_domain::DateTime| t.time.to_string();
+    for k in &c.children {
+        for l in &k.lines {
+            let [total, tokyo, muni] = yen(l.fee);
+            rows.push(vec![
+                "請求".into(),
+                k.name.clone().into(),
+                l.start.date.to_string().into(),
+                time(l.start).into(),
+                if l.end.date == l.start.date { time(l.end) } else { format!("{}（翌日）", time(l.end)) }.into(),
+                hours(l.billable_minutes.into()),
+                Cell::Int(l.uses.into()),
+                l.lead.clone().into(),
+                l.tier.label().ja.into(),
+                Cell::Int(l.units.into()),
+                Cell::Int(l.unit_yen.into()),
+                total,
+                tokyo,
+                muni,
+                Cell::Empty,
+                Cell::Empty,
+            ]);
+        }
+        for i in &k.instructions {
+            let [total, tokyo, muni] = yen(i.fee);
+            rows.push(vec![
+                "指示書料".into(),
+                k.name.clone().into(),
+                i.issued.to_string().into(),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                total,
+                tokyo,
+                muni,
+                Cell::Empty,
+                format!("医師指示書（{}・{}）", i.doctor, i.institution).into(),
+            ]);
+        }
+        for u in &k.unclaimed {
+            rows.push(vec![
+                "対象外".into(),
+                k.name.clone().into(),
+                u.start.date.to_string().into(),
+                time(u.start).into(),
+                time(u.end).into(),
+                hours(u.billable_minutes.into()),
+                Cell::Empty,
+                u.lead.clone().into(),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                u.reasons.iter().map(|r| r.label().ja).collect::<Vec<_>>().join("、").into(),
+            ]);
+        }
+        let [total, tokyo, muni] = yen(k.total);
+        rows.push(vec![
+            "児童計".into(),
+            k.name.clone().into(),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            hours(k.month_minutes.into()),
+            Cell::Int(k.lines.iter().map(|l| i64::from(l.uses)).sum()),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            total,
+            tokyo,
+            muni,
+            hours(k.year_used_minutes.into()),
+            format!(
+                "年間上限 {}、残り {}",
+                hours_minutes_ja(k.cap_minutes.into()),
+                hours_minutes_ja(k.remaining_minutes)
+            )
+            .into(),
+        ]);
+    }
+    let [total, tokyo, muni] = yen(c.total);
+    let mut last = vec![Cell::from("合計"); 1];
+    last.extend(std::iter::repeat_n(Cell::Empty, 10));
+    last.extend([total, tokyo, muni, Cell::Empty, Cell::Empty]);
+    rows.push(last);
+    Table {
+        title: format!("{} {}", c.municipality_name, c.month),
+        header: CLAIM_HEADER.iter().map(|h| h.to_string()).collect(),
+        rows,
+    }
+}
+
+/// The table as CSV in `encoding`. Shift_JIS cannot write every character: the first that it
+/// cannot is refused with its row and column (nothing is written), so the export is UTF-8.
+pub fn to_csv(t: &Table, encoding: CsvEncoding) -> Result<Vec<u8>, CoreError> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let step = |e: csv::Error| CoreError::step(Message::new("CSV の書き出し", "writing the CSV"), e);
+    w.write_record(&t.header).map_err(step)?;
+    for r in &t.rows {
+        w.write_record(r.iter().map(Cell::text)).map_err(step)?;
+    }
+    let text = String::from_utf8(w.into_inner().map_err(|e| step(e.into_error().into()))?)
+        .map_err(|e| CoreError::step(Message::new("CSV の書き出し", "writing the CSV"), e))?;
+    match encoding {
+        CsvEncoding::Utf8Bom => Ok([&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat()),
+        CsvEncoding::ShiftJis => {
+            let (bytes, _, had_errors) = encoding_rs::SHIFT_JIS.encode(&text);
+            if had_errors {
+                return Err(unmappable(t));
+            }
+            Ok(bytes.into_owned())
+        }
+    }
+}
+
+/// The first cell Shift_JIS cannot write, named.
+fn unmappable(t: &Table) -> CoreError {
+    let mut problems = carebook_domain::Problems::new();
+    let cells = t.header.iter().map(|h| (0, h.clone(), h.clone())).chain(
+        t.rows.iter().enumerate().flat_map(|(i, r)| r.iter().zip(&t.header).map(move |(c, h)| (i + 1, h.clone(), c.text()))),
+    );
+    for (row, column, text) in cells {
+        if let Some(ch) = text.chars().find(|ch| encoding_rs::SHIFT_JIS.encode(&ch.to_string()).2) {
+            problems.push(
+                "encoding",
+                "shift_jis",
+                format!("{row}行目「{column}」の文字「{ch}」は Shift_JIS で書けません。UTF-8 で書き出してください"),
+                format!("row {row}, column {column}: the character {ch:?} (U+{:04X}) has no Shift_JIS code: export as UTF-8", ch as u32),
+            );
+            break;
+        }
+    }
+    CoreError::Invalid(problems)
+}
+
+/// The table as an `.xlsx` workbook of one sheet: the header bold, numbers as numbers.
+pub fn to_xlsx(t: &Table) -> Result<Vec<u8>, CoreError> {
+    let step = |e: rust_xlsxwriter::XlsxError| CoreError::step(Message::new("Excel ファイルの書き出し", "writing the workbook"), e);
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let name: String = t.title.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+    sheet.set_name(if name.trim().is_empty() { "Carebook" } else { name.trim() }).map_err(step)?;
+    let bold = Format::new().set_bold();
+    let yen = Format::new().set_num_format("#,##0");
+    for (col, h) in t.header.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, h, &bold).map_err(step)?;
+    }
+    for (i, r) in t.rows.iter().enumerate() {
+        let row = (i + 1) as u32;
+        for (col, c) in r.iter().enumerate() {
+            let col = col as u16;
+            match c {
+                Cell::Text(s) => sheet.write_string(row, col, s).map(|_| ()),
+                Cell::Int(n) => sheet.write_number_with_format(row, col, *n as f64, &yen).map(|_| ()),
+                Cell::Num(x) => sheet.write_number(row, col, *x).map(|_| ()),
+                Cell::Empty => Ok(()),
+            }
+            .map_err(step)?;
+        }
+    }
+    book.save_to_buffer().map_err(step)
+}

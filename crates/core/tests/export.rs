@@ -1,0 +1,143 @@
+//! Exports read back by real readers: the claim's CSV by Python's `csv` module in both
+//! encodings and by LibreOffice (headless) importing it; the `.xlsx` opened by LibreOffice and
+//! written out again as CSV. Expected values are worked out by hand from the sessions recorded.
+
+use std::path::Path;
+use std::process::Command;
+
+use carebook_core::export::{claim_table, to_csv, to_xlsx, CsvEncoding};
+use carebook_domain::{DoctorInstruction, GuardianConfirmation, MonthlyClaim, VisitStatus};
+use carebook_testkit::{child, respite, TempDevice};
+
+/// 見本 はな (Bunkyo's built-in settings: 3,750 yen a 30-minute unit, doctor's instruction
+/// 3,000 yen, Tokyo half): two approved, confirmed sessions in November 2026 — 3 h on 11/2 and
+/// 3 h from 22:00 on 11/5 into 11/6 — and one not confirmed; an instruction from 11/1.
+async fn november(name: &str) -> (TempDevice, MonthlyClaim) {
+    let dev = TempDevice::new().await.unwrap();
+    let mut c = child("13105");
+    c.name = name.into();
+    c.doctor_instruction =
+        Some(DoctorInstruction { doctor: "架空 医師".into(), institution: "架空病院".into(), valid_from: "2026-11-01".parse().unwrap(), valid_until: "2027-03-31".parse().unwrap() });
+    let c = dev.app.add_child(c).await.unwrap().id;
+    for (start, end, confirmed) in
+        [("2026-11-02T09:00", "2026-11-02T12:00", true), ("2026-11-05T22:00", "2026-11-06T01:00", true), ("2026-11-20T09:00", "2026-11-20T11:00", false)]
+    {
+        let mut v = respite(c, start, end);
+        v.guardian = Some(if confirmed {
+            GuardianConfirmation::Confirmed { name: "見本 母".into(), at: end.parse().unwrap(), signature: String::new() }
+        } else {
+            GuardianConfirmation::NotConfirmed { reason: "不在（架空）".into() }
+        });
+        let id = dev.app.record_visit(v).await.unwrap().id;
+        dev.app.set_visit_status(id, VisitStatus::Submitted).await.unwrap();
+        dev.app.set_visit_status(id, VisitStatus::Approved).await.unwrap();
+    }
+    let claim = dev.app.monthly_claim("13105", "2026-11".parse().unwrap()).await.unwrap();
+    (dev, claim)
+}
+
+/// The rows Python's csv module reads from `path` in `encoding`.
+fn python_rows(path: &Path, encoding: &str) -> Vec<Vec<String>> {
+    let script = "import csv, json, sys\nwith open(sys.argv[1], encoding=sys.argv[2], newline='') as f:\n    print(json.dumps(list(csv.reader(f)), ensure_ascii=False))";
+    let out = Command::new("python3").args(["-c", script]).arg(path).arg(encoding).output().expect("python3 runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// LibreOffice, headless, converting `input` to `to` (a filter spec) in `dir`; its profile in
+/// `dir` too, so tests running at once do not share one.
+fn soffice(dir: &Path, input: &Path, to: &str, infilter: Option<&str>) -> std::path::PathBuf {
+    let out_dir = dir.join(format!("out-{}", to.split(':').next().unwrap()));
+    let mut cmd = Command::new("soffice");
+    cmd.arg(format!("-env:UserInstallation=file://{}/profile", dir.display())).args(["--headless", "--norestore"]);
+    if let Some(f) = infilter {
+        cmd.arg(format!("--infilter={f}"));
+    }
+    let out = cmd.args(["--convert-to", to, "--outdir"]).arg(&out_dir).arg(input).output().expect("LibreOffice (soffice) runs: scripts/test.sh installs it");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stem = input.file_stem().unwrap().to_string_lossy().to_string();
+    let ext = to.split(':').next().unwrap();
+    let path = out_dir.join(format!("{stem}.{ext}"));
+    assert!(path.exists(), "LibreOffice wrote nothing: {}", String::from_utf8_lossy(&out.stderr));
+    path
+}
+
+/// What each row of the November claim must say, in the columns 区分, 児童氏名, 利用日, 開始,
+/// 終了, 請求時間, 金額, 都負担, 区市町村負担, 備考.
+fn expected() -> Vec<[&'static str; 10]> {
+    // 6 units × 3,750 = 22,500 yen a session, halves 11,250; the instruction 3,000, halves 1,500;
+    // the child's total 22,500 × 2 + 3,000 = 48,000, halves 24,000.
+    vec![
+        ["請求", "見本 はな", "2026-11-02", "09:00", "12:00", "3", "22500", "11250", "11250", ""],
+        ["請求", "見本 はな", "2026-11-05", "22:00", "01:00（翌日）", "3", "22500", "11250", "11250", ""],
+        ["指示書料", "見本 はな", "2026-11-01", "", "", "", "3000", "1500", "1500", "医師指示書（架空 医師・架空病院）"],
+        ["対象外", "見本 はな", "2026-11-20", "09:00", "11:00", "2", "", "", "", "保護者の確認なし"],
+        ["児童計", "見本 はな", "", "", "", "6", "48000", "24000", "24000", "年間上限 288時間、残り 280時間"],
+        ["合計", "", "", "", "", "", "48000", "24000", "24000", ""],
+    ]
+}
+
+/// The columns of [`expected`] out of a full row (the money without thousands separators).
+fn picked(row: &[String]) -> [String; 10] {
+    let money = |s: &str| s.replace(',', "");
+    [row[0].clone(), row[1].clone(), row[2].clone(), row[3].clone(), row[4].clone(), row[5].clone(), money(&row[11]), money(&row[12]), money(&row[13]), row[15].clone()]
+}
+
+fn assert_claim_rows(rows: &[Vec<String>], what: &str) {
+    assert_eq!(rows[0][1], "児童氏名", "{what}: the header");
+    assert_eq!(rows[0].len(), 16, "{what}");
+    let got: Vec<[String; 10]> = rows[1..].iter().map(|r| picked(r)).collect();
+    let want: Vec<[String; 10]> = expected().iter().map(|r| r.map(String::from)).collect();
+    assert_eq!(got, want, "{what}");
+}
+
+#[tokio::test]
+async fn the_claim_csv_reads_back_in_utf8_and_shift_jis_with_japanese_intact() {
+    let (_dev, claim) = november("見本 はな").await;
+    let table = claim_table(&claim);
+    let dir = tempfile::tempdir().unwrap();
+
+    let utf8 = to_csv(&table, CsvEncoding::Utf8Bom).unwrap();
+    assert_eq!(&utf8[..3], &[0xEF, 0xBB, 0xBF], "a byte-order mark, so Excel reads UTF-8");
+    assert!(utf8.windows(2).any(|w| w == b"\r\n"), "CRLF line ends");
+    let utf8_path = dir.path().join("claim-utf8.csv");
+    std::fs::write(&utf8_path, &utf8).unwrap();
+    assert_claim_rows(&python_rows(&utf8_path, "utf-8-sig"), "UTF-8");
+
+    let sjis = to_csv(&table, CsvEncoding::ShiftJis).unwrap();
+    let sjis_path = dir.path().join("claim-sjis.csv");
+    std::fs::write(&sjis_path, &sjis).unwrap();
+    assert!(std::str::from_utf8(&sjis).is_err(), "not UTF-8");
+    assert_claim_rows(&python_rows(&sjis_path, "shift_jis"), "Shift_JIS");
+
+    // LibreOffice imports each (charset 76: UTF-8, 64: Shift_JIS; every column as text, so a
+    // time stays as written rather than in the machine's locale) and writes it out as UTF-8.
+    let as_text = (1..=16).map(|c| format!("{c}/2")).collect::<Vec<_>>().join("/");
+    for (path, charset) in [(&utf8_path, 76), (&sjis_path, 64)] {
+        let xlsx = soffice(dir.path(), path, "xlsx", Some(&format!("CSV:44,34,{charset},1,{as_text}")));
+        let back = soffice(dir.path(), &xlsx, "csv:Text - txt - csv (StarCalc):44,34,76,1", None);
+        assert_claim_rows(&python_rows(&back, "utf-8"), &format!("LibreOffice from charset {charset}"));
+    }
+}
+
+#[tokio::test]
+async fn a_name_shift_jis_cannot_write_is_refused_with_its_row_and_column() {
+    // 𠮷 (U+20BB7) has no Shift_JIS code.
+    let (_dev, claim) = november("見本 𠮷子").await;
+    let table = claim_table(&claim);
+    let err = to_csv(&table, CsvEncoding::ShiftJis).unwrap_err();
+    assert_eq!(err.code(), "invalid");
+    let m = err.message();
+    assert!(m.ja.contains("1行目「児童氏名」") && m.ja.contains("𠮷") && m.en.contains("U+20BB7"), "{m:?}");
+    assert!(to_csv(&table, CsvEncoding::Utf8Bom).is_ok(), "UTF-8 writes it");
+}
+
+#[tokio::test]
+async fn the_claim_workbook_opens_in_libreoffice_with_the_same_rows() {
+    let (_dev, claim) = november("見本 はな").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("claim.xlsx");
+    std::fs::write(&path, to_xlsx(&claim_table(&claim)).unwrap()).unwrap();
+    let back = soffice(dir.path(), &path, "csv:Text - txt - csv (StarCalc):44,34,76,1", None);
+    assert_claim_rows(&python_rows(&back, "utf-8"), "xlsx through LibreOffice");
+}
