@@ -34,5 +34,7 @@ pub const COMMANDS: &[&str] = &[
     "rule_book",
     "municipality_rules",
     "publish_rule_version",
+    "monthly_claim",
+    "export_claim",
     "transfer_child",
 ];

@@ -14,9 +14,10 @@ use std::time::Duration;
 use carebook_core::app::{
     ApproveResult, ChildCard, ChildSheet, Labels, MonthRespiteRow, RespitePreview, RespiteYear, ReviewFilter, Today, VisitDetail, VisitRow,
 };
+use carebook_core::export::{ExportFormat, ExportedFile};
 use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
-    ChecklistTemplate, Child, ChildId, Date, DateTime, Directory, ErrorBody, GuardianConfirmation, MunicipalityRules, NewPerson, OneTimePassword,
+    ChecklistTemplate, Child, ChildId, Date, MonthlyClaim, DateTime, Directory, ErrorBody, GuardianConfirmation, MunicipalityRules, NewPerson, OneTimePassword,
     PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem, RuleBook, RuleVersion, Transfer, TransferRequest, UserInfo, Visit,
     VisitId, VisitKind, YearMonth,
 };
@@ -44,6 +45,9 @@ pub struct Shell {
     unlocked: AtomicBool,
     default_server_url: Option<String>,
     demo_hint: Option<String>,
+    /// Where exports are written: `CAREBOOK_EXPORT_DIR`, else the user's downloads folder, else
+    /// `exports` in the data folder.
+    export_dir: PathBuf,
 }
 
 /// Where the app stands: logged in or not, locked or not, and today.
@@ -83,7 +87,8 @@ impl Shell {
     pub async fn open(data_dir: PathBuf, default_server_url: Option<String>, demo_hint: Option<String>) -> Result<Shell, CoreError> {
         let core = Carebook::open(&data_dir).await?;
         let pin_set = core.pin_is_set().await?;
-        let shell = Shell { core, sync: Mutex::new(None), unlocked: AtomicBool::new(!pin_set), default_server_url, demo_hint };
+        let export_dir = data_dir.join("exports");
+        let shell = Shell { core, sync: Mutex::new(None), unlocked: AtomicBool::new(!pin_set), default_server_url, demo_hint, export_dir };
         if shell.core.session().await?.is_some() {
             shell.start_sync();
         }
@@ -263,6 +268,12 @@ commands! {
     fn municipality_rules(s, code: String, on: Date) -> MunicipalityRules { s.store().rules_on(&code, on).await }
     /// Publishes a version of a municipality's settings or of a template, applying from its date (office).
     fn publish_rule_version(s, version: RuleVersion) -> RuleVersion { s.changed(s.publish_rule_version(&version).await) }
+    /// The monthly respite claim of a municipality (office).
+    fn monthly_claim(s, municipality: String, month: YearMonth) -> MonthlyClaim { s.monthly_claim(&municipality, month).await }
+    /// Writes the monthly claim as a file (CSV or Excel) into the downloads folder.
+    fn export_claim(s, municipality: String, month: YearMonth, format: ExportFormat) -> ExportedFile {
+        carebook_core::export::write_claim(&s, &municipality, month, format, &s.shell.export_dir).await
+    }
     /// Transfers a child to another station from a first day, after a signed handover visit (office).
     fn transfer_child(s, child_id: ChildId, request: TransferRequest) -> Transfer { s.changed(s.transfer_child(child_id, &request).await) }
     /// Gives a person a one-time password.
@@ -285,7 +296,10 @@ pub fn run() {
             let dir = data_dir(app);
             let server = std::env::var("CAREBOOK_SERVER_URL").ok().filter(|s| !s.is_empty());
             let hint = std::env::var("CAREBOOK_DEMO_HINT").ok().filter(|s| !s.is_empty());
-            let shell = tauri::async_runtime::block_on(Shell::open(dir, server, hint))?;
+            let mut shell = tauri::async_runtime::block_on(Shell::open(dir, server, hint))?;
+            if let Some(d) = std::env::var_os("CAREBOOK_EXPORT_DIR").filter(|d| !d.is_empty()).map(PathBuf::from).or_else(|| app.path().download_dir().ok()) {
+                shell.export_dir = d;
+            }
             app.manage(shell);
             Ok(())
         })

@@ -155,6 +155,12 @@ impl Sample for RuleVersion {
         }
     }
 }
+impl Sample for carebook_core::export::ExportFormat {
+    fn sample() -> Self {
+        carebook_core::export::ExportFormat::Csv
+    }
+}
+
 impl Sample for carebook_domain::Child {
     fn sample() -> Self {
         carebook_testkit::child("13105")

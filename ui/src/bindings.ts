@@ -278,6 +278,52 @@ remaining_minutes: number,
  */
 cap_minutes: number, };
 
+export type ChildClaim = { 
+/**
+ * The child.
+ */
+child_id: ChildId, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Kana (for sorting).
+ */
+kana: string, 
+/**
+ * Claimed sessions, in time order.
+ */
+lines: Array<ClaimLine>, 
+/**
+ * Sessions of the month not claimed, in time order.
+ */
+unclaimed: Array<UnclaimedSession>, 
+/**
+ * Minutes claimed this month.
+ */
+month_minutes: number, 
+/**
+ * Minutes used in the fiscal year up to the month's end (every recorded session).
+ */
+year_used_minutes: number, 
+/**
+ * The annual cap, minutes.
+ */
+cap_minutes: number, 
+/**
+ * Cap minus used (negative past the cap).
+ */
+remaining_minutes: number, 
+/**
+ * Doctor's instructions issued this month.
+ */
+instructions: Array<InstructionFee>, 
+/**
+ * Sessions plus instruction fees.
+ */
+total: Fee, };
+
 export type ChildId = string;
 
 export type ChildSheet = { 
@@ -301,6 +347,48 @@ respite: RespiteReport,
  * Age in whole years today.
  */
 age_years: number, };
+
+export type ClaimLine = { 
+/**
+ * The visit.
+ */
+visit_id: VisitId, 
+/**
+ * Start.
+ */
+start: DateTime, 
+/**
+ * End.
+ */
+end: DateTime, 
+/**
+ * Minutes billed.
+ */
+billable_minutes: number, 
+/**
+ * Uses.
+ */
+uses: number, 
+/**
+ * The lead nurse.
+ */
+lead: string, 
+/**
+ * The household's tier on the session's day.
+ */
+tier: IncomeTier, 
+/**
+ * Units billed (`billable_minutes` / the unit).
+ */
+units: number, 
+/**
+ * Yen per unit for the tier, from the settings in force on the day.
+ */
+unit_yen: number, 
+/**
+ * `units × unit_yen`, split.
+ */
+fee: Fee, };
 
 export type Contact = { 
 /**
@@ -394,6 +482,36 @@ en: string,
  */
 problems?: Array<Problem>, };
 
+export type ExportFormat = "csv" | "csv_shift_jis" | "xlsx";
+
+export type ExportedFile = { 
+/**
+ * Where it was written.
+ */
+path: string, 
+/**
+ * Its name.
+ */
+file_name: string, 
+/**
+ * Its size.
+ */
+bytes: number, };
+
+export type Fee = { 
+/**
+ * Total, yen.
+ */
+total_yen: number, 
+/**
+ * Tokyo's share, yen (rounded down).
+ */
+tokyo_yen: number, 
+/**
+ * The municipality's share, yen (the rest).
+ */
+municipality_yen: number, };
+
 export type FiscalYear = number;
 
 export type GuardianConfirmation = { "kind": "confirmed", 
@@ -451,6 +569,24 @@ topic: string,
 detail: string, };
 
 export type IncomeTier = "public_assistance" | "tax_exempt" | "taxed";
+
+export type InstructionFee = { 
+/**
+ * The doctor.
+ */
+doctor: string, 
+/**
+ * The hospital or clinic.
+ */
+institution: string, 
+/**
+ * Its first valid day (when it was issued).
+ */
+issued: Date, 
+/**
+ * The fee in force that day, split.
+ */
+fee: Fee, };
 
 export type InstructionState = "valid" | "expiring_soon" | "expired" | "not_yet_valid" | "missing";
 
@@ -595,6 +731,32 @@ remaining_minutes: number,
  * Past the cap by the end of the month.
  */
 over_cap: boolean, };
+
+export type MonthlyClaim = { 
+/**
+ * Municipality code.
+ */
+municipality: string, 
+/**
+ * Its name (Japanese).
+ */
+municipality_name: string, 
+/**
+ * The month.
+ */
+month: YearMonth, 
+/**
+ * Its fiscal year.
+ */
+fiscal_year: FiscalYear, 
+/**
+ * Children with a session or an instruction this month, by kana.
+ */
+children: Array<ChildClaim>, 
+/**
+ * Every child's total.
+ */
+total: Fee, };
 
 export type MunicipalityRules = { 
 /**
@@ -1386,6 +1548,34 @@ first_day: Date,
  */
 handover_visit: string | null, };
 
+export type Unclaimed = "not_approved" | "unconfirmed" | "over_cap" | "refused" | "not_billable" | "no_rate";
+
+export type UnclaimedSession = { 
+/**
+ * The visit.
+ */
+visit_id: VisitId, 
+/**
+ * Start.
+ */
+start: DateTime, 
+/**
+ * End.
+ */
+end: DateTime, 
+/**
+ * Minutes it counts.
+ */
+billable_minutes: number, 
+/**
+ * The lead nurse.
+ */
+lead: string, 
+/**
+ * Every reason, in the order of [`Unclaimed`].
+ */
+reasons: Array<Unclaimed>, };
+
 export type UserInfo = { 
 /**
  * Account id.
@@ -1697,6 +1887,8 @@ export type Commands = {
   rule_book: { args: {  }; result: RuleBook };
   municipality_rules: { args: { code: string; on: Date }; result: MunicipalityRules };
   publish_rule_version: { args: { version: RuleVersion }; result: RuleVersion };
+  monthly_claim: { args: { municipality: string; month: YearMonth }; result: MonthlyClaim };
+  export_claim: { args: { municipality: string; month: YearMonth; format: ExportFormat }; result: ExportedFile };
   transfer_child: { args: { childId: ChildId; request: TransferRequest }; result: Transfer };
   reset_person_password: { args: { username: string }; result: OneTimePassword };
 };

@@ -7,6 +7,62 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use crate::CoreError;
 
+/// A file format the office exports in.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// CSV, UTF-8 with a byte-order mark.
+    Csv,
+    /// CSV in Shift_JIS (older Excel).
+    CsvShiftJis,
+    /// An Excel workbook.
+    Xlsx,
+}
+
+impl ExportFormat {
+    /// The file name's extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv | ExportFormat::CsvShiftJis => "csv",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+
+    /// `table` in this format.
+    pub fn write(self, table: &Table) -> Result<Vec<u8>, CoreError> {
+        match self {
+            ExportFormat::Csv => to_csv(table, CsvEncoding::Utf8Bom),
+            ExportFormat::CsvShiftJis => to_csv(table, CsvEncoding::ShiftJis),
+            ExportFormat::Xlsx => to_xlsx(table),
+        }
+    }
+}
+
+/// A file written for the user.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExportedFile {
+    /// Where it was written.
+    pub path: String,
+    /// Its name.
+    pub file_name: String,
+    /// Its size.
+    pub bytes: u64,
+}
+
+/// Writes the claim of `municipality` for `month` into `dir` as `claim-CODE-YYYY-MM.ext` (the
+/// directory is made if missing; a file of that name is replaced).
+pub async fn write_claim(app: &crate::Carebook, municipality: &str, month: carebook_domain::YearMonth, format: ExportFormat, dir: &std::path::Path) -> Result<ExportedFile, CoreError> {
+    let claim = app.monthly_claim(municipality, month).await?;
+    let bytes = format.write(&claim_table(&claim))?;
+    let file_name = format!("claim-{municipality}-{month}.{}", format.extension());
+    let path = dir.join(&file_name);
+    tokio::fs::create_dir_all(dir).await?;
+    tokio::fs::write(&path, &bytes).await?;
+    Ok(ExportedFile { path: path.display().to_string(), file_name, bytes: bytes.len() as u64 })
+}
+
 /// A cell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
