@@ -205,6 +205,7 @@ mod server_stories {
         an_offices_new_unit_and_template_apply_from_their_date_on_every_device_and_the_server_while_older_visits_keep_theirs,
         the_municipality_holds_a_consented_childs_records_until_the_guardian_withdraws_the_consent,
         a_child_transferred_after_a_two_signature_handover_moves_to_the_receiving_station_and_the_giving_office_keeps_only_its_own_visits,
+        an_office_sends_a_record_back_the_nurse_sees_why_fixes_it_and_submits_again_and_a_nurse_cannot_send_back,
     );
 
     /// The id of the account `username` (as the directory lists people by id).
@@ -339,6 +340,62 @@ mod server_stories {
         sync(&office_a).await;
         assert_eq!(office_a.app.visit(hv).await.unwrap().note.plan.as_str(), "（架空）見本ステーションで継続");
         assert!(office_a.app.visit(by_b).await.is_err());
+        w.finish().await;
+    }
+
+    /// 差し戻し: the office sends a submitted visit back with what to fix; the nurse's tablet
+    /// shows it as a draft with the reason; she fixes it and submits again, which clears the
+    /// reason, and the office approves. A nurse sending a record back herself is refused by the
+    /// server (only the office goes back a step), and her copy stays on her tablet, marked.
+    async fn an_office_sends_a_record_back_the_nurse_sees_why_fixes_it_and_submits_again_and_a_nurse_cannot_send_back(db: Db) {
+        let Some(w) = World::start(db).await else { return };
+        w.user("nurse-a", Role::Nurse, "st-kakuu").await;
+        w.user("office-a", Role::Office, "st-kakuu").await;
+        let nurse = w.device("nurse-a").await;
+        let hana = nurse.app.add_child(child("13105")).await.unwrap();
+        let mut v = respite(hana.id, "2026-06-01T09:00", "2026-06-01T12:00");
+        v.guardian = Some(GuardianConfirmation::Confirmed { name: "見本 母".into(), at: "2026-06-01T12:00".parse().unwrap(), signature: String::new() });
+        let id = nurse.app.record_visit(v).await.unwrap().id;
+        nurse.app.set_visit_status(id, VisitStatus::Submitted).await.unwrap();
+        sync(&nurse).await;
+
+        let office = w.device("office-a").await;
+        sync(&office).await;
+        let refused = office.app.send_back_visit(id, "   ").await.unwrap_err();
+        assert_eq!(refused.code(), "invalid");
+        let row = office.app.send_back_visit(id, "終了時刻を確認してください").await.unwrap();
+        assert_eq!(row.summary.status, VisitStatus::Draft);
+        let r = sync(&office).await;
+        assert_eq!((r.accepted, r.rejected), (1, 0), "the server takes the step back from the office");
+
+        sync(&nurse).await;
+        let back = nurse.app.visit(id).await.unwrap();
+        assert_eq!(back.status, VisitStatus::Draft);
+        let returned = back.returned.expect("the reason reaches the nurse");
+        assert_eq!(returned.reason, "終了時刻を確認してください");
+        assert_eq!(nurse.app.visit_row(id).await.unwrap().returned.map(|r| r.reason), Some(returned.reason.clone()));
+        nurse.app.update_visit(id, |v: &mut Visit| v.actual_end = Some("2026-06-01T12:30".parse().unwrap())).await.unwrap();
+        nurse.app.set_visit_status(id, VisitStatus::Submitted).await.unwrap();
+        assert_eq!(sync(&nurse).await.accepted, 1);
+        sync(&office).await;
+        let again = office.app.visit(id).await.unwrap();
+        assert_eq!((again.status, again.returned.is_none()), (VisitStatus::Submitted, true));
+        office.app.approve_visits(&[id]).await.unwrap();
+        assert_eq!(sync(&office).await.accepted, 1);
+
+        // A nurse cannot send a record back: refused, and kept on her tablet, marked.
+        let mut other = respite(hana.id, "2026-06-08T09:00", "2026-06-08T12:00");
+        other.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "不在（架空）".into() });
+        let other = nurse.app.record_visit(other).await.unwrap().id;
+        nurse.app.set_visit_status(other, VisitStatus::Submitted).await.unwrap();
+        sync(&nurse).await;
+        nurse.app.send_back_visit(other, "自分で差し戻し").await.unwrap();
+        let r = sync(&nurse).await;
+        assert_eq!((r.sent, r.rejected), (1, 1));
+        let marked = nurse.app.store().rejected().await.unwrap();
+        assert_eq!(marked.iter().map(|m| (m.id.clone(), m.code.clone())).collect::<Vec<_>>(), [(other.to_string(), "invalid".to_string())]);
+        sync(&office).await;
+        assert_eq!(office.app.visit(other).await.unwrap().status, VisitStatus::Submitted, "the server's copy did not go back");
         w.finish().await;
     }
 

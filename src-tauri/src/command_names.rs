@@ -23,6 +23,7 @@ pub const COMMANDS: &[&str] = &[
     "respite_preview",
     "respite_year",
     "respite_month",
+    "send_back_visit",
     "approve_visits",
     "directory",
     "people",

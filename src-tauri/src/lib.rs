@@ -248,6 +248,8 @@ commands! {
     fn respite_year(s, child_id: ChildId) -> RespiteYear { s.respite_year(child_id, None).await }
     /// A month's respite per child (office).
     fn respite_month(s, month: YearMonth) -> Vec<MonthRespiteRow> { s.respite_month(month).await }
+    /// Sends a submitted visit back to its nurse with what to fix (office).
+    fn send_back_visit(s, id: VisitId, reason: String) -> VisitRow { s.changed(s.send_back_visit(id, &reason).await) }
     /// Approves visits (office).
     fn approve_visits(s, ids: Vec<VisitId>) -> Vec<ApproveResult> { s.changed(s.approve_visits(&ids).await) }
     /// The organisation as last synced: stations' names and the people to pick as staff.

@@ -1171,6 +1171,20 @@ report: RespiteReport,
  */
 sessions: Array<RespiteSession>, };
 
+export type Returned = { 
+/**
+ * What to fix.
+ */
+reason: string, 
+/**
+ * Who sent it back (their name).
+ */
+by: string, 
+/**
+ * When.
+ */
+at: DateTime, };
+
 export type ReviewFilter = { 
 /**
  * Month.
@@ -1674,7 +1688,12 @@ guardian: GuardianConfirmation | null,
 /**
  * Draft → submitted → approved.
  */
-status: VisitStatus, };
+status: VisitStatus, 
+/**
+ * Why the office sent it back to the nurse (差し戻し), while it waits to be submitted again
+ * (schema version 4: absent in older documents, read as none).
+ */
+returned: Returned | null, };
 
 export type VisitDetail = { 
 /**
@@ -1743,6 +1762,10 @@ summary: VisitSummary,
  * The child's name.
  */
 child_name: string, 
+/**
+ * Why the office sent it back to the nurse, while it is a draft again (差し戻し).
+ */
+returned: Returned | null, 
 /**
  * Whether the child was handed over to another station: this device keeps only the visits
  * its station wrote, read-only, and names the child as on the day of the transfer.
@@ -1877,6 +1900,7 @@ export type Commands = {
   respite_preview: { args: { childId: ChildId; visitId: VisitId | null; start: DateTime; end: DateTime; leadNurses: number }; result: RespitePreview };
   respite_year: { args: { childId: ChildId }; result: RespiteYear };
   respite_month: { args: { month: YearMonth }; result: Array<MonthRespiteRow> };
+  send_back_visit: { args: { id: VisitId; reason: string }; result: VisitRow };
   approve_visits: { args: { ids: Array<VisitId> }; result: Array<ApproveResult> };
   directory: { args: {  }; result: Directory };
   people: { args: {  }; result: Array<PersonDetail> };

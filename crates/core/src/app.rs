@@ -83,6 +83,8 @@ pub struct VisitRow {
     pub summary: VisitSummary,
     /// The child's name.
     pub child_name: String,
+    /// Why the office sent it back to the nurse, while it is a draft again (差し戻し).
+    pub returned: Option<carebook_domain::Returned>,
     /// Whether the child was handed over to another station: this device keeps only the visits
     /// its station wrote, read-only, and names the child as on the day of the transfer.
     pub handed_over: bool,
@@ -458,6 +460,23 @@ impl Carebook {
         RowContext::new(self).await?.row(self, summary).await
     }
 
+    /// Sends a submitted visit back to its nurse (差し戻し, office) with what to fix: a draft
+    /// again, which the nurse sees with the reason once both devices have synced.
+    pub async fn send_back_visit(&self, id: VisitId, reason: &str) -> Result<VisitRow, CoreError> {
+        let by = match self.session().await? {
+            Some(s) if !s.user.name.trim().is_empty() => s.user.name,
+            Some(s) => s.user.username,
+            None => String::new(),
+        };
+        let mut doc = self.store().load::<Visit>(&id.to_string()).await?;
+        self.writable_child_row(doc.value().child_id).await?;
+        let mut next = doc.value().clone();
+        next.send_back(reason, &by, clock::now_jst())?;
+        doc.replace(next)?;
+        self.store().save(&mut doc).await?;
+        self.visit_row(id).await
+    }
+
     /// A visit, its flags and its history on the server (the history is left empty with the
     /// reason when the server cannot be asked).
     pub async fn visit_detail(&self, id: VisitId) -> Result<VisitDetail, CoreError> {
@@ -625,6 +644,7 @@ impl RowContext {
                 pending_sync: self.pending.contains(&key),
             },
             rejected_reason: rejected.map(|r| r.reason.clone()),
+            returned: visit.returned.clone(),
             summary,
         })
     }

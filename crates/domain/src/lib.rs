@@ -91,7 +91,7 @@ pub use score::{medical_care_score, validate_score, CareItem, Score, ScoreEntry,
 pub use transfer::{bucket_child, own_records_bucket, Transfer, TransferRequest};
 pub use validation::{Label, Problem, Problems, UnknownName};
 pub use visit::{
-    CareGiven, GuardianConfirmation, Handover, HandoverTopic, Outcome, Profession, SignOff, SoapNote, StaffMember, StaffRole, StaffRoleRef,
+    CareGiven, GuardianConfirmation, Handover, HandoverTopic, Outcome, Profession, Returned, SignOff, SoapNote, StaffMember, StaffRole, StaffRoleRef,
     Station, StationRef, Visit, VisitContext, VisitIndexView, VisitKind, VisitStatus, VisitSummary, VitalReading,
 };
 pub use wire::{

@@ -424,6 +424,23 @@ pub struct Visit {
     pub guardian: Option<GuardianConfirmation>,
     /// Draft → submitted → approved.
     pub status: VisitStatus,
+    /// Why the office sent it back to the nurse (差し戻し), while it waits to be submitted again
+    /// (schema version 4: absent in older documents, read as none).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub returned: Option<Returned>,
+}
+
+/// The office sending a submitted record back to the nurse (差し戻し), and why.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Returned {
+    /// What to fix.
+    pub reason: String,
+    /// Who sent it back (their name).
+    pub by: String,
+    /// When.
+    pub at: DateTime,
 }
 
 /// The fields of a visit its index row is derived from, and nothing else. Hydrating this from a
@@ -614,6 +631,7 @@ impl Visit {
             handover: (kind == VisitKind::Handover).then(Handover::default),
             guardian: None,
             status: VisitStatus::Draft,
+            returned: None,
         }
     }
 
@@ -965,8 +983,33 @@ impl Visit {
         }
         let mut next = self.clone();
         next.status = to;
+        if to == VisitStatus::Submitted {
+            // Submitted again after being sent back: the office's note has been answered.
+            next.returned = None;
+        }
         next.validate(ctx).into_result()?;
         *self = next;
+        Ok(())
+    }
+
+    /// Sends a submitted record back to its nurse (差し戻し, office): a draft again, with why.
+    pub fn send_back(&mut self, reason: &str, by: &str, at: DateTime) -> Result<(), Problems> {
+        let mut p = Problems::new();
+        if self.status != VisitStatus::Submitted {
+            p.push(
+                "status",
+                "transition",
+                format!("差し戻せるのは提出済みの記録だけです（今は「{}」）", self.status.label().ja),
+                format!("only a submitted record can be sent back (it is {})", self.status),
+            );
+        }
+        p.text("returned.reason", reason, SOAP_MAX, true);
+        if is_blank(reason) {
+            p.push("returned.reason", "required", "差し戻す理由を入力してください", "the reason for sending it back is empty");
+        }
+        p.into_result()?;
+        self.status = VisitStatus::Draft;
+        self.returned = Some(Returned { reason: reason.trim().to_string(), by: by.to_string(), at });
         Ok(())
     }
 }
@@ -986,6 +1029,24 @@ pub(crate) mod tests {
         v.actual_end = Some(end.parse().unwrap());
         v.staff.push(staff("n1", StaffRole::Lead, "st1"));
         v
+    }
+
+    #[test]
+    fn a_submitted_record_is_sent_back_with_a_reason_and_submitting_again_clears_it() {
+        let mut v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        let at: DateTime = "2026-05-02T10:00".parse().unwrap();
+        let codes = |p: Problems| p.0.into_iter().map(|x| (x.field, x.code)).collect::<Vec<_>>();
+        assert_eq!(codes(v.clone().send_back("時間を確認", "見本 事務", at).unwrap_err()), [("status".to_string(), "transition".to_string())], "a draft");
+        v.status = VisitStatus::Submitted;
+        assert_eq!(codes(v.clone().send_back(" \u{3000}", "見本 事務", at).unwrap_err()), [("returned.reason".to_string(), "required".to_string())]);
+        v.send_back(" 終了時刻を確認してください ", "見本 事務", at).unwrap();
+        assert_eq!(v.status, VisitStatus::Draft);
+        assert_eq!(v.returned, Some(Returned { reason: "終了時刻を確認してください".into(), by: "見本 事務".into(), at }));
+        let rules = MunicipalityRules::builtin("13105");
+        let templates = builtin_templates();
+        v.guardian = Some(GuardianConfirmation::Confirmed { name: "見本 母".into(), at, signature: String::new() });
+        v.transition(VisitStatus::Submitted, VisitContext { rules: &rules, templates: &templates, child_score: None }).unwrap();
+        assert_eq!((v.status, &v.returned), (VisitStatus::Submitted, &None));
     }
 
     fn check(v: &Visit) -> Problems {
@@ -1381,7 +1442,9 @@ described!(Visit {
     handover,
     guardian,
     status,
+    returned since 4,
 });
+described!(Returned { reason, by, at });
 described!(VisitIndexView { id, child_id, station, kind, scheduled_start, actual_start, actual_end, outcome, staff, status });
 described!(StationRef { id });
 described!(StaffRoleRef { role });

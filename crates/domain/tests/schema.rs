@@ -93,6 +93,7 @@ fn full_visit(guardian: GuardianConfirmation) -> Visit {
         to_sign_off: Some(SignOff { staff_id: "n2".into(), name: "見本 看護師".into(), at }),
     });
     v.guardian = Some(guardian);
+    v.returned = Some(Returned { reason: "終了時刻を確認してください".into(), by: "見本 事務".into(), at });
     v
 }
 

@@ -11,6 +11,7 @@
 //!    `invalid`) and the caller's, and the role's limits hold:
 //!    parents change only the guardian confirmation of an existing visit, nurses do not approve,
 //!    approved records are locked for nurses and parents, a visit's status never goes back
+//!    (except a submitted one the office sends back to its nurse with a new reason, 差し戻し)
 //!    (`forbidden`, `locked`, `invalid`);
 //! 4. the merged record must validate (`invalid`, every problem in the reason); a daytime visit
 //!    against the child's medical-care score read from its stored face sheet (none: unknown,
@@ -172,6 +173,10 @@ trait Guarded: Record {
     fn parent_may_change(_before: &Self, _after: &Self) -> bool {
         false
     }
+    /// Whether `after` is `before` sent back to its nurse (差し戻し): a new reason is recorded.
+    fn newly_sent_back(_before: &Self, _after: &Self) -> bool {
+        false
+    }
     /// Whether the checks need the child's score (daytime care).
     fn needs_child_score(&self) -> bool {
         false
@@ -210,6 +215,9 @@ impl Guarded for Visit {
     }
     fn parent_may_change(before: &Self, after: &Self) -> bool {
         access::only_guardian_changed(before, after)
+    }
+    fn newly_sent_back(before: &Self, after: &Self) -> bool {
+        after.returned.is_some() && after.returned != before.returned
     }
     fn index_json(&self) -> Option<String> {
         serde_json::to_string(&self.index_view()).ok()
@@ -684,7 +692,12 @@ fn finish<T: Guarded>(
         }
     }
     if let (Some(from), Some(to)) = (stored_status, merged_status) {
-        if access::status_rank(to) < access::status_rank(from) {
+        // The one way back: the office sends a submitted record back to its nurse, with why.
+        let sent_back = from == VisitStatus::Submitted
+            && to == VisitStatus::Draft
+            && access::may_approve(caller)
+            && m.before.as_ref().is_some_and(|(old, _, _)| T::newly_sent_back(old, m.doc.value()));
+        if access::status_rank(to) < access::status_rank(from) && !sent_back {
             let reason = format!(
                 "status: 「{}」から「{}」には戻せません / cannot move a record back from {} to {}",
                 from.label().ja,

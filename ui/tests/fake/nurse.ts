@@ -123,6 +123,7 @@ function row(b: FakeBackend, v: Visit): VisitRow {
     staff: v.staff.map((s) => s.name),
     flags: { over_cap: !!card && card.remaining_minutes < 0 && billable(v) > 0, rejected: false, unconfirmed: v.guardian?.kind !== "confirmed", instruction_expired: card?.instruction_state === "expired", respite_length: v.kind === "respite" && v.outcome === "done" && !!v.actual_start && !!v.actual_end && respiteWarnings(minutes(v.actual_start, v.actual_end)).some((w) => w.code !== "respite_unit"), short_day: false, pending_sync: true },
     rejected_reason: null,
+    returned: null,
   };
 }
 
@@ -161,6 +162,7 @@ export const nurseCommands: Handlers = {
       handover: null,
       guardian: null,
       status: "draft",
+      returned: null,
     };
   },
   check_visit: (_b, a) => check(a.visit),

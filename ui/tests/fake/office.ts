@@ -52,6 +52,7 @@ function visitFixture(b: FakeBackend, id: string): Visit | null {
     handover: null,
     guardian: r.flags.unconfirmed ? null : { kind: "confirmed", name: s.child_id === CHILD_A ? "見本 花子" : "架空 一郎", at: s.start ?? "", signature: "" },
     status: s.status,
+    returned: null,
   };
 }
 

@@ -114,6 +114,7 @@ export const parentCommands: Handlers = {
       staff: session.nurses,
       flags: { over_cap: session.over_cap, rejected: false, unconfirmed: !session.confirmed, instruction_expired: false, respite_length: false, short_day: false, pending_sync: true },
       rejected_reason: null,
+      returned: null,
     };
     return row;
   },

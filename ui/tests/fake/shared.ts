@@ -30,11 +30,11 @@ export function sharedData() {
   });
   const flags = { over_cap: false, rejected: false, unconfirmed: false, instruction_expired: false, respite_length: false, short_day: false, pending_sync: false };
   const visits: VisitRow[] = [
-    { summary: summary("a0000000-0000-4000-8000-000000000001", CHILD_A, "respite", "2026-11-10T13:00", 180, "submitted"), child_name: "見本 はな", handed_over: false, staff: ["見本 看護師"], flags: { ...flags }, rejected_reason: null },
-    { summary: summary("a0000000-0000-4000-8000-000000000002", CHILD_A, "nursing", "2026-11-17T10:00", 60, "approved"), child_name: "見本 はな", handed_over: false, staff: ["見本 看護師"], flags: { ...flags }, rejected_reason: null },
-    { summary: summary("a0000000-0000-4000-8000-000000000003", CHILD_B, "nursing", "2026-11-20T14:00", 60, "submitted"), child_name: "架空 たろう", handed_over: false, staff: ["見本 看護師"], flags: { ...flags, unconfirmed: true, instruction_expired: true }, rejected_reason: null },
-    { summary: { ...summary("a0000000-0000-4000-8000-000000000004", CHILD_A, "nursing", "2026-11-24T15:00", 0, "draft"), outcome: "done" }, child_name: "見本 はな", handed_over: false, staff: ["見本 看護師"], flags: { ...flags, unconfirmed: true, pending_sync: true }, rejected_reason: null },
-    { summary: summary("a0000000-0000-4000-8000-000000000005", CHILD_B, "respite", "2026-11-26T09:00", 0, "draft"), child_name: "架空 たろう", handed_over: false, staff: ["見本 看護師"], flags: { ...flags, unconfirmed: true }, rejected_reason: null },
+    { summary: summary("a0000000-0000-4000-8000-000000000001", CHILD_A, "respite", "2026-11-10T13:00", 180, "submitted"), child_name: "見本 はな", handed_over: false, staff: ["見本 看護師"], flags: { ...flags }, rejected_reason: null, returned: null },
+    { summary: summary("a0000000-0000-4000-8000-000000000002", CHILD_A, "nursing", "2026-11-17T10:00", 60, "approved"), child_name: "見本 はな", handed_over: false, staff: ["見本 看護師"], flags: { ...flags }, rejected_reason: null, returned: null },
+    { summary: summary("a0000000-0000-4000-8000-000000000003", CHILD_B, "nursing", "2026-11-20T14:00", 60, "submitted"), child_name: "架空 たろう", handed_over: false, staff: ["見本 看護師"], flags: { ...flags, unconfirmed: true, instruction_expired: true }, rejected_reason: null, returned: null },
+    { summary: { ...summary("a0000000-0000-4000-8000-000000000004", CHILD_A, "nursing", "2026-11-24T15:00", 0, "draft"), outcome: "done" }, child_name: "見本 はな", handed_over: false, staff: ["見本 看護師"], flags: { ...flags, unconfirmed: true, pending_sync: true }, rejected_reason: null, returned: null },
+    { summary: summary("a0000000-0000-4000-8000-000000000005", CHILD_B, "respite", "2026-11-26T09:00", 0, "draft"), child_name: "架空 たろう", handed_over: false, staff: ["見本 看護師"], flags: { ...flags, unconfirmed: true }, rejected_reason: null, returned: null },
   ];
   return { children, visits };
 }

@@ -64,6 +64,7 @@ function visit(id: string, child: string, kind: Visit["kind"], start: string, en
     handover,
     guardian: null,
     status,
+    returned: null,
   };
 }
 
@@ -97,6 +98,7 @@ function row(v: Visit, child_name: string, handed_over: boolean): VisitRow {
     staff: v.staff.map((m) => m.name),
     flags: { over_cap: false, rejected: false, unconfirmed: true, instruction_expired: false, respite_length: false, short_day: false, pending_sync: false },
     rejected_reason: null,
+    returned: null,
   };
 }
 

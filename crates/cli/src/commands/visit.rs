@@ -24,6 +24,15 @@ pub enum VisitCmd {
     /// the readings. Validated as a new record; an approved visit is locked. The record is sent
     /// at the next sync, also when the server refused it before.
     Edit(Box<EditArgs>),
+    /// 提出済みの記録を看護師に差し戻す（事務）/ send a submitted record back to its nurse with
+    /// what to fix (office); she sees the reason after both devices sync.
+    SendBack {
+        /// 訪問ID / visit id.
+        id: VisitId,
+        /// 差し戻す理由 / what to fix.
+        #[arg(long)]
+        reason: String,
+    },
     /// 訪問記録を表示 / show a visit record.
     Show {
         /// 訪問ID / visit id.
@@ -202,6 +211,16 @@ pub async fn run(env: &Env, cmd: VisitCmd) -> anyhow::Result<()> {
     match cmd {
         VisitCmd::Record(a) => record(env, *a).await,
         VisitCmd::Edit(a) => edit(env, *a).await,
+        VisitCmd::SendBack { id, reason } => {
+            let app = env.open().await?;
+            let row = app.send_back_visit(id, &reason).await?;
+            if env.json {
+                return print_json(&row);
+            }
+            eprintln!("差し戻しました（次の同期で看護師の端末へ）/ sent back (reaches the nurse at the next sync)");
+            out!("{id}");
+            Ok(())
+        }
         VisitCmd::Show { id } => show(env, id).await,
         VisitCmd::List(a) => list(env, a).await,
         VisitCmd::History { id } => history(env, id).await,
@@ -544,6 +563,9 @@ async fn show(env: &Env, id: VisitId) -> anyhow::Result<()> {
     let dur = v.duration_minutes().map(|m| format!("（{m}分 min）")).unwrap_or_default();
     out!("  実績 actual: {}{dur}", span(&v));
     out!("  結果 outcome: {}  状態 status: {}", v.outcome.label(), v.status.label());
+    if let Some(r) = &v.returned {
+        out!("  差し戻し sent back: {} {} — {}", shown(&r.by), r.at.date, shown_lines(&r.reason, "    "));
+    }
     out!("  訪問者 staff:");
     for s in &v.staff {
         let (role, prof) = (s.role.label(), s.profession.label());
