@@ -17,9 +17,9 @@ use carebook_core::app::{
 use carebook_core::export::{ExportFormat, ExportedFile};
 use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
-    ChecklistTemplate, Child, ChildId, Date, MonthlyClaim, DateTime, Directory, ErrorBody, GuardianConfirmation, MunicipalityRules, NewPerson, OneTimePassword,
-    PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem, RuleBook, RuleVersion, Transfer, TransferRequest, UserInfo, Visit,
-    VisitId, VisitKind, YearMonth,
+    ChecklistTemplate, Child, ChildId, Date, DateTime, Directory, ErrorBody, GuardianConfirmation, MonthlyClaim, MunicipalityRules,
+    NewPerson, OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem, RuleBook, RuleVersion, Transfer,
+    TransferRequest, UserInfo, Visit, VisitId, VisitKind, YearMonth,
 };
 use serde::Serialize;
 use tauri::Manager;
@@ -299,7 +299,11 @@ pub fn run() {
             let server = std::env::var("CAREBOOK_SERVER_URL").ok().filter(|s| !s.is_empty());
             let hint = std::env::var("CAREBOOK_DEMO_HINT").ok().filter(|s| !s.is_empty());
             let mut shell = tauri::async_runtime::block_on(Shell::open(dir, server, hint))?;
-            if let Some(d) = std::env::var_os("CAREBOOK_EXPORT_DIR").filter(|d| !d.is_empty()).map(PathBuf::from).or_else(|| app.path().download_dir().ok()) {
+            if let Some(d) = std::env::var_os("CAREBOOK_EXPORT_DIR")
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| app.path().download_dir().ok())
+            {
                 shell.export_dir = d;
             }
             app.manage(shell);

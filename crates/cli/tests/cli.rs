@@ -1013,7 +1013,18 @@ fn the_monthly_claim_is_exported_as_csv_in_both_encodings_and_as_a_workbook() {
     assert!(rows.last().unwrap().starts_with("合計,"), "{text}");
 
     let sjis = dir.join("claim-sjis.csv");
-    let summary = cb.ok(&["export", "claim", "--municipality", "13105", "--month", "2026-11", "--encoding", "shift_jis", "--out", sjis.to_str().unwrap()]);
+    let summary = cb.ok(&[
+        "export",
+        "claim",
+        "--municipality",
+        "13105",
+        "--month",
+        "2026-11",
+        "--encoding",
+        "shift_jis",
+        "--out",
+        sjis.to_str().unwrap(),
+    ]);
     assert!(summary.contains("対象外 2 件") && summary.contains("合計 total 0 円"), "{summary}");
     let bytes = std::fs::read(&sjis).unwrap();
     assert!(String::from_utf8(bytes.clone()).is_err(), "Shift_JIS, not UTF-8");

@@ -391,7 +391,12 @@ fn a_child_transferred_from_the_command_line_moves_to_the_receiving_station_at_t
     let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
     let srv = server_dir.path();
     let db = format!("sqlite://{}", srv.join("server.sqlite").display());
-    let people = [("office-a", "office", "st-kakuu"), ("nurse-a", "nurse", "st-kakuu"), ("nurse-b", "nurse", "st-mihon"), ("admin", "admin", "st-kakuu")];
+    let people = [
+        ("office-a", "office", "st-kakuu"),
+        ("nurse-a", "nurse", "st-kakuu"),
+        ("nurse-b", "nurse", "st-mihon"),
+        ("admin", "admin", "st-kakuu"),
+    ];
     for (user, role, org) in people {
         ok(srv, &["server", "user", "add", "--username", user, "--role", role, "--org", org, "--database", &db], Some("kakuu-sora-pw-1\n"));
     }
@@ -401,7 +406,20 @@ fn a_child_transferred_from_the_command_line_moves_to_the_receiving_station_at_t
         ok(dir.path(), &["login", "--server", &url, "--user", user], Some("kakuu-sora-pw-1\n"));
     }
     let (office, nurse_a, nurse_b, admin) = (dirs[0].path(), dirs[1].path(), dirs[2].path(), dirs[3].path());
-    let args = ["child", "add", "--name", "見本 そら", "--kana", "みほん そら", "--birth", "2021-02-14", "--municipality", "13105", "--tier", "taxed"];
+    let args = [
+        "child",
+        "add",
+        "--name",
+        "見本 そら",
+        "--kana",
+        "みほん そら",
+        "--birth",
+        "2021-02-14",
+        "--municipality",
+        "13105",
+        "--tier",
+        "taxed",
+    ];
     let child = json(nurse_a, &args, None)["id"].as_str().unwrap().to_string();
     ok(nurse_a, &["sync"], None);
     ok(nurse_b, &["sync"], None);
@@ -416,7 +434,10 @@ fn a_child_transferred_from_the_command_line_moves_to_the_receiving_station_at_t
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let from = carebook_domain::Date::from_days_since_epoch((secs + 9 * 3600).div_euclid(86_400)).to_string();
     let t = json(admin, &["child", "transfer", &child, "--to", "st-mihon", "--from", &from], None);
-    assert_eq!((t["from_org"].as_str(), t["to_org"].as_str(), t["child_name"].as_str()), (Some("st-kakuu"), Some("st-mihon"), Some("見本 そら")));
+    assert_eq!(
+        (t["from_org"].as_str(), t["to_org"].as_str(), t["child_name"].as_str()),
+        (Some("st-kakuu"), Some("st-mihon"), Some("見本 そら"))
+    );
     ok(nurse_a, &["sync"], None);
     assert_eq!(json(nurse_a, &["child", "list"], None).as_array().unwrap().len(), 0, "the giving nurse's device lets it go");
     ok(nurse_b, &["sync"], None);

@@ -555,7 +555,7 @@ fn lead_of(u: &UserInfo) -> StaffMember {
 /// The child a row is of: its face sheet, or for a child this station handed over to another
 /// (its face sheet left the device with the transfer) only what the transfer recorded.
 enum RowChild {
-    Sheet(Child),
+    Sheet(Box<Child>),
     HandedOver { name: String },
 }
 
@@ -582,7 +582,7 @@ impl RowContext {
             let (child, municipality) = match app.child(id).await {
                 Ok(child) => {
                     let m = child.municipality.clone();
-                    (RowChild::Sheet(child), m)
+                    (RowChild::Sheet(Box::new(child)), m)
                 }
                 Err(not_found @ CoreError::NotFound { .. }) => {
                     let directory = match &self.directory {
@@ -604,7 +604,7 @@ impl RowContext {
         let visit = app.visit(summary.id).await?;
         let (child, _) = self.child(app, summary.child_id).await?;
         let sheet = match child {
-            RowChild::Sheet(c) => Some(c.clone()),
+            RowChild::Sheet(c) => Some(c.as_ref().clone()),
             RowChild::HandedOver { .. } => None,
         };
         let over_cap = match summary.fiscal_year {

@@ -7,8 +7,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use carebook_domain::{
-    monthly_claim, ClaimChild, ClaimSession, Date, GuardianConfirmation, MonthlyClaim, MunicipalityRules, StaffRole, VisitKind,
-    YearMonth,
+    monthly_claim, ClaimChild, ClaimSession, Date, GuardianConfirmation, MonthlyClaim, MunicipalityRules, StaffRole, VisitKind, YearMonth,
 };
 
 use crate::store::VisitFilter;
@@ -25,7 +24,8 @@ impl Carebook {
         for row in self.children().await?.into_iter().filter(|r| r.municipality == municipality) {
             let child = self.child(row.id).await?;
             let cap_minutes = self.respite_remaining(row.id, Some(fy)).await?.ledger.cap_minutes;
-            let filter = VisitFilter { child: Some(row.id), kind: Some(VisitKind::Respite), from: Some(fy.first_day()), ..Default::default() };
+            let filter =
+                VisitFilter { child: Some(row.id), kind: Some(VisitKind::Respite), from: Some(fy.first_day()), ..Default::default() };
             let mut sessions = Vec::new();
             for v in self.store().visits(&filter).await? {
                 let Some(start) = v.start.filter(|s| s.date <= end) else { continue };

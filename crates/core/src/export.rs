@@ -53,7 +53,13 @@ pub struct ExportedFile {
 
 /// Writes the claim of `municipality` for `month` into `dir` as `claim-CODE-YYYY-MM.ext` (the
 /// directory is made if missing; a file of that name is replaced).
-pub async fn write_claim(app: &crate::Carebook, municipality: &str, month: carebook_domain::YearMonth, format: ExportFormat, dir: &std::path::Path) -> Result<ExportedFile, CoreError> {
+pub async fn write_claim(
+    app: &crate::Carebook,
+    municipality: &str,
+    month: carebook_domain::YearMonth,
+    format: ExportFormat,
+    dir: &std::path::Path,
+) -> Result<ExportedFile, CoreError> {
     let claim = app.monthly_claim(municipality, month).await?;
     let bytes = format.write(&claim_table(&claim))?;
     let file_name = format!("claim-{municipality}-{month}.{}", format.extension());
@@ -233,12 +239,7 @@ pub fn claim_table(c: &MonthlyClaim) -> Table {
             tokyo,
             muni,
             hours(k.year_used_minutes.into()),
-            format!(
-                "年間上限 {}、残り {}",
-                hours_minutes_ja(k.cap_minutes.into()),
-                hours_minutes_ja(k.remaining_minutes)
-            )
-            .into(),
+            format!("年間上限 {}、残り {}", hours_minutes_ja(k.cap_minutes.into()), hours_minutes_ja(k.remaining_minutes)).into(),
         ]);
     }
     let [total, tokyo, muni] = yen(c.total);
@@ -246,11 +247,7 @@ pub fn claim_table(c: &MonthlyClaim) -> Table {
     last.extend(std::iter::repeat_n(Cell::Empty, 10));
     last.extend([total, tokyo, muni, Cell::Empty, Cell::Empty]);
     rows.push(last);
-    Table {
-        title: format!("{} {}", c.municipality_name, c.month),
-        header: CLAIM_HEADER.iter().map(|h| h.to_string()).collect(),
-        rows,
-    }
+    Table { title: format!("{} {}", c.municipality_name, c.month), header: CLAIM_HEADER.iter().map(|h| h.to_string()).collect(), rows }
 }
 
 /// The table as CSV in `encoding`. Shift_JIS cannot write every character: the first that it
@@ -279,9 +276,11 @@ pub fn to_csv(t: &Table, encoding: CsvEncoding) -> Result<Vec<u8>, CoreError> {
 /// The first cell Shift_JIS cannot write, named.
 fn unmappable(t: &Table) -> CoreError {
     let mut problems = carebook_domain::Problems::new();
-    let cells = t.header.iter().map(|h| (0, h.clone(), h.clone())).chain(
-        t.rows.iter().enumerate().flat_map(|(i, r)| r.iter().zip(&t.header).map(move |(c, h)| (i + 1, h.clone(), c.text()))),
-    );
+    let cells = t
+        .header
+        .iter()
+        .map(|h| (0, h.clone(), h.clone()))
+        .chain(t.rows.iter().enumerate().flat_map(|(i, r)| r.iter().zip(&t.header).map(move |(c, h)| (i + 1, h.clone(), c.text()))));
     for (row, column, text) in cells {
         if let Some(ch) = text.chars().find(|ch| encoding_rs::SHIFT_JIS.encode(&ch.to_string()).2) {
             problems.push(

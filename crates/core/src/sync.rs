@@ -17,11 +17,11 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use carebook_domain::wire::{fit_in_bytes as fit_bytes, CATCH_UP_MAX_CHILDREN};
+use carebook_domain::ChildId;
 use carebook_domain::{
     buckets_digest, CatchUpRequest, CatchUpResponse, ChangesResponse, DateTime, Directory, DocPayload, ErrorBody, LoginRequest,
     LoginResponse, Message, PushOutcome, PushRequest, PushResponse, RuleBook, RuleVersion, Transfer, TransferRequest, UserInfo,
 };
-use carebook_domain::ChildId;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Notify};
 

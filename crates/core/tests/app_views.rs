@@ -854,13 +854,17 @@ async fn the_monthly_claim_reads_the_devices_sessions_tiers_instruction_and_sett
     let lines: Vec<_> = k.lines.iter().map(|l| (l.visit_id, l.tier.name(), l.units, l.fee.total_yen, l.lead.as_str())).collect();
     assert_eq!(
         lines,
-        [(a, "tax_exempt", 6, 6 * 3750, "架空 看護師n1"), (midnight, "tax_exempt", 6, 6 * 3750, "架空 看護師n1"), (taxed, "taxed", 4, 4 * 3750, "架空 看護師n1")]
+        [
+            (a, "tax_exempt", 6, 6 * 3750, "架空 看護師n1"),
+            (midnight, "tax_exempt", 6, 6 * 3750, "架空 看護師n1"),
+            (taxed, "taxed", 4, 4 * 3750, "架空 看護師n1")
+        ]
     );
     assert_eq!(k.lines[1].end, dt("2026-11-06T01:00"));
-    assert_eq!(k.unclaimed.iter().map(|u| (u.visit_id, u.reasons.clone())).collect::<Vec<_>>(), [(unconfirmed, vec![
-        carebook_domain::Unclaimed::NotApproved,
-        carebook_domain::Unclaimed::Unconfirmed
-    ])]);
+    assert_eq!(
+        k.unclaimed.iter().map(|u| (u.visit_id, u.reasons.clone())).collect::<Vec<_>>(),
+        [(unconfirmed, vec![carebook_domain::Unclaimed::NotApproved, carebook_domain::Unclaimed::Unconfirmed])]
+    );
     assert_eq!(k.instructions.iter().map(|i| i.fee.total_yen).collect::<Vec<_>>(), [3000]);
     let total = 6 * 3750 + 6 * 3750 + 4 * 3750 + 3000;
     assert_eq!((k.total.total_yen, k.total.tokyo_yen, k.total.municipality_yen), (total, total / 2, total - total / 2));

@@ -16,12 +16,18 @@ async fn november(name: &str) -> (TempDevice, MonthlyClaim) {
     let dev = TempDevice::new().await.unwrap();
     let mut c = child("13105");
     c.name = name.into();
-    c.doctor_instruction =
-        Some(DoctorInstruction { doctor: "架空 医師".into(), institution: "架空病院".into(), valid_from: "2026-11-01".parse().unwrap(), valid_until: "2027-03-31".parse().unwrap() });
+    c.doctor_instruction = Some(DoctorInstruction {
+        doctor: "架空 医師".into(),
+        institution: "架空病院".into(),
+        valid_from: "2026-11-01".parse().unwrap(),
+        valid_until: "2027-03-31".parse().unwrap(),
+    });
     let c = dev.app.add_child(c).await.unwrap().id;
-    for (start, end, confirmed) in
-        [("2026-11-02T09:00", "2026-11-02T12:00", true), ("2026-11-05T22:00", "2026-11-06T01:00", true), ("2026-11-20T09:00", "2026-11-20T11:00", false)]
-    {
+    for (start, end, confirmed) in [
+        ("2026-11-02T09:00", "2026-11-02T12:00", true),
+        ("2026-11-05T22:00", "2026-11-06T01:00", true),
+        ("2026-11-20T09:00", "2026-11-20T11:00", false),
+    ] {
         let mut v = respite(c, start, end);
         v.guardian = Some(if confirmed {
             GuardianConfirmation::Confirmed { name: "見本 母".into(), at: end.parse().unwrap(), signature: String::new() }
@@ -53,7 +59,12 @@ fn soffice(dir: &Path, input: &Path, to: &str, infilter: Option<&str>) -> std::p
     if let Some(f) = infilter {
         cmd.arg(format!("--infilter={f}"));
     }
-    let out = cmd.args(["--convert-to", to, "--outdir"]).arg(&out_dir).arg(input).output().expect("LibreOffice (soffice) runs: scripts/test.sh installs it");
+    let out = cmd
+        .args(["--convert-to", to, "--outdir"])
+        .arg(&out_dir)
+        .arg(input)
+        .output()
+        .expect("LibreOffice (soffice) runs: scripts/test.sh installs it");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stem = input.file_stem().unwrap().to_string_lossy().to_string();
     let ext = to.split(':').next().unwrap();
@@ -80,7 +91,18 @@ fn expected() -> Vec<[&'static str; 10]> {
 /// The columns of [`expected`] out of a full row (the money without thousands separators).
 fn picked(row: &[String]) -> [String; 10] {
     let money = |s: &str| s.replace(',', "");
-    [row[0].clone(), row[1].clone(), row[2].clone(), row[3].clone(), row[4].clone(), row[5].clone(), money(&row[11]), money(&row[12]), money(&row[13]), row[15].clone()]
+    [
+        row[0].clone(),
+        row[1].clone(),
+        row[2].clone(),
+        row[3].clone(),
+        row[4].clone(),
+        row[5].clone(),
+        money(&row[11]),
+        money(&row[12]),
+        money(&row[13]),
+        row[15].clone(),
+    ]
 }
 
 fn assert_claim_rows(rows: &[Vec<String>], what: &str) {

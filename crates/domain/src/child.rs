@@ -466,7 +466,11 @@ pub(crate) mod tests {
         corrected.doctor = "架空 医師二".into();
         c.set_instruction(Some(corrected.clone()));
         assert!(c.past_instructions.is_empty(), "the same day: a correction");
-        let renewed = DoctorInstruction { valid_from: "2026-10-01".parse().unwrap(), valid_until: "2027-03-31".parse().unwrap(), ..corrected.clone() };
+        let renewed = DoctorInstruction {
+            valid_from: "2026-10-01".parse().unwrap(),
+            valid_until: "2027-03-31".parse().unwrap(),
+            ..corrected.clone()
+        };
         c.set_instruction(Some(renewed.clone()));
         assert_eq!(c.past_instructions, [corrected.clone()]);
         assert_eq!(c.instructions().cloned().collect::<Vec<_>>(), [corrected, renewed]);

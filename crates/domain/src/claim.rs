@@ -221,8 +221,7 @@ pub fn monthly_claim(
 
 fn child_claim(c: &ClaimChild<'_>, month: YearMonth, fy: FiscalYear, rules_on: &impl Fn(Date) -> MunicipalityRules) -> Option<ChildClaim> {
     let end = month.last_day();
-    let mut sessions: Vec<&ClaimSession> =
-        c.sessions.iter().filter(|s| s.start.date.fiscal_year() == fy && s.start.date <= end).collect();
+    let mut sessions: Vec<&ClaimSession> = c.sessions.iter().filter(|s| s.start.date.fiscal_year() == fy && s.start.date <= end).collect();
     sessions.sort_by_key(|s| (s.start, s.visit_id));
     let uses = sessions
         .iter()
@@ -346,9 +345,12 @@ mod tests {
             min_use_minutes: 120,
             max_use_minutes: 240,
             pro_rating: ProRating::None,
-            rate_per_unit_yen: [(IncomeTier::TaxExempt, if before { 1250 } else { 1300 }), (IncomeTier::Taxed, if before { 1000 } else { 1050 })]
-                .into_iter()
-                .collect(),
+            rate_per_unit_yen: [
+                (IncomeTier::TaxExempt, if before { 1250 } else { 1300 }),
+                (IncomeTier::Taxed, if before { 1000 } else { 1050 }),
+            ]
+            .into_iter()
+            .collect(),
             doctor_instruction_fee_yen: if before { 3000 } else { 3300 },
             tokyo_share_percent: 50,
         }
@@ -403,7 +405,7 @@ mod tests {
             session(5, "2026-10-31T22:00", "2026-11-01T01:00", 180), // October's, across midnight
             session(11, "2026-11-02T09:00", "2026-11-02T12:00", 180),
             session(12, "2026-11-05T22:00", "2026-11-06T01:00", 180), // across midnight
-            session(13, "2026-11-10T10:00", "2026-11-10T11:30", 0),  // 1 h 30: under the shortest use
+            session(13, "2026-11-10T10:00", "2026-11-10T11:30", 0),   // 1 h 30: under the shortest use
             refused,
             session(15, "2026-11-20T13:00", "2026-11-20T15:00", 120), // taxed from 11/16
             submitted,
@@ -428,7 +430,8 @@ mod tests {
 
         // Claimed: 11/2 and 11/5 (tax-exempt, 6 units × 1,300 yen from 10/1), 11/20 (taxed from
         // 11/16: 4 units × 1,050 yen).
-        let lines: Vec<(VisitId, IncomeTier, u32, u32, u32)> = c.lines.iter().map(|l| (l.visit_id, l.tier, l.units, l.unit_yen, l.fee.total_yen)).collect();
+        let lines: Vec<(VisitId, IncomeTier, u32, u32, u32)> =
+            c.lines.iter().map(|l| (l.visit_id, l.tier, l.units, l.unit_yen, l.fee.total_yen)).collect();
         assert_eq!(
             lines,
             [
@@ -483,11 +486,15 @@ mod tests {
         let mut child = hana();
         child.income_tier_changes.clear();
         child.income_tier = IncomeTier::PublicAssistance;
-        let children = [ClaimChild { child: &child, cap_minutes: 8640, sessions: vec![session(21, "2026-11-02T09:00", "2026-11-02T11:00", 120)] }];
+        let children =
+            [ClaimChild { child: &child, cap_minutes: 8640, sessions: vec![session(21, "2026-11-02T09:00", "2026-11-02T11:00", 120)] }];
         let claim = monthly_claim("13105", "2026-11".parse().unwrap(), &children, rules_on);
         assert_eq!(claim.children[0].unclaimed[0].reasons, [Unclaimed::NoRate]);
         // Tokyo's half of an odd amount is rounded down; the municipality pays the yen over.
-        let odd = |day: Date| MunicipalityRules { rate_per_unit_yen: [(IncomeTier::PublicAssistance, 1001)].into_iter().collect(), ..rules_on(day) };
+        let odd = |day: Date| MunicipalityRules {
+            rate_per_unit_yen: [(IncomeTier::PublicAssistance, 1001)].into_iter().collect(),
+            ..rules_on(day)
+        };
         let claim = monthly_claim("13105", "2026-11".parse().unwrap(), &children, odd);
         let fee = claim.children[0].lines[0].fee;
         assert_eq!((fee.total_yen, fee.tokyo_yen, fee.municipality_yen), (4 * 1001, 4 * 1001 / 2, 4 * 1001 - 4 * 1001 / 2));

@@ -73,8 +73,10 @@ pub mod wire;
 
 pub use calendar::{CalendarError, Date, DateTime, FiscalYear, TimeOfDay, YearMonth};
 pub use checklist::{builtin_templates, validate_template, CheckEntry, CheckStatus, Checklist, ChecklistTemplate, TemplateItem};
-pub use claim::{monthly_claim, ChildClaim, ClaimChild, ClaimLine, ClaimSession, InstructionFee, MonthlyClaim, Unclaimed, UnclaimedSession};
 pub use child::{Child, Contact, DoctorInstruction, InstructionState, SharingConsent, SharingScope, TierChange};
+pub use claim::{
+    monthly_claim, ChildClaim, ClaimChild, ClaimLine, ClaimSession, InstructionFee, MonthlyClaim, Unclaimed, UnclaimedSession,
+};
 pub use document::{check_pushed, load_visit_index, DocError, Record, RecordDoc, RecordKind};
 pub use ids::{ChildId, IdError, VisitId};
 pub use password::{check_password, Strength as PasswordStrength};
@@ -91,8 +93,8 @@ pub use score::{medical_care_score, validate_score, CareItem, Score, ScoreEntry,
 pub use transfer::{bucket_child, own_records_bucket, Transfer, TransferRequest};
 pub use validation::{Label, Problem, Problems, UnknownName};
 pub use visit::{
-    CareGiven, GuardianConfirmation, Handover, HandoverTopic, Outcome, Profession, Returned, SignOff, SoapNote, StaffMember, StaffRole, StaffRoleRef,
-    Station, StationRef, Visit, VisitContext, VisitIndexView, VisitKind, VisitStatus, VisitSummary, VitalReading,
+    CareGiven, GuardianConfirmation, Handover, HandoverTopic, Outcome, Profession, Returned, SignOff, SoapNote, StaffMember, StaffRole,
+    StaffRoleRef, Station, StationRef, Visit, VisitContext, VisitIndexView, VisitKind, VisitStatus, VisitSummary, VitalReading,
 };
 pub use wire::{
     buckets_digest, AuditEntry, CatchUpCursor, CatchUpRequest, CatchUpResponse, ChangedDoc, ChangesResponse, DocPayload, ErrorBody,

@@ -274,9 +274,15 @@ mod tests {
     fn the_first_day_follows_the_handover_and_the_last_transfer_and_is_not_too_far_ahead() {
         let d = |s: &str| s.parse::<Date>().unwrap();
         let today = d("2026-12-02");
-        assert!(first_day_problems(d("2026-12-01"), today, Some(d("2026-12-01")), Some(d("2026-11-30"))).is_empty(), "the handover day itself");
+        assert!(
+            first_day_problems(d("2026-12-01"), today, Some(d("2026-12-01")), Some(d("2026-11-30"))).is_empty(),
+            "the handover day itself"
+        );
         assert_eq!(codes(&first_day_problems(d("2026-11-30"), today, Some(d("2026-12-01")), None)), [("first_day", "before_handover")]);
-        assert_eq!(codes(&first_day_problems(d("2026-11-30"), today, None, Some(d("2026-11-30")))), [("first_day", "before_last_transfer")]);
+        assert_eq!(
+            codes(&first_day_problems(d("2026-11-30"), today, None, Some(d("2026-11-30")))),
+            [("first_day", "before_last_transfer")]
+        );
         // 2026-12-02 + 366 days = 2027-12-03 (2027 is not a leap year: 365 days to 2027-12-02).
         assert!(first_day_problems(d("2027-12-03"), today, None, None).is_empty());
         assert_eq!(codes(&first_day_problems(d("2027-12-04"), today, None, None)), [("first_day", "too_far_ahead")]);

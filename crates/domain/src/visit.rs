@@ -1036,9 +1036,16 @@ pub(crate) mod tests {
         let mut v = respite("2026-05-01T09:00", "2026-05-01T12:00");
         let at: DateTime = "2026-05-02T10:00".parse().unwrap();
         let codes = |p: Problems| p.0.into_iter().map(|x| (x.field, x.code)).collect::<Vec<_>>();
-        assert_eq!(codes(v.clone().send_back("時間を確認", "見本 事務", at).unwrap_err()), [("status".to_string(), "transition".to_string())], "a draft");
+        assert_eq!(
+            codes(v.clone().send_back("時間を確認", "見本 事務", at).unwrap_err()),
+            [("status".to_string(), "transition".to_string())],
+            "a draft"
+        );
         v.status = VisitStatus::Submitted;
-        assert_eq!(codes(v.clone().send_back(" \u{3000}", "見本 事務", at).unwrap_err()), [("returned.reason".to_string(), "required".to_string())]);
+        assert_eq!(
+            codes(v.clone().send_back(" \u{3000}", "見本 事務", at).unwrap_err()),
+            [("returned.reason".to_string(), "required".to_string())]
+        );
         v.send_back(" 終了時刻を確認してください ", "見本 事務", at).unwrap();
         assert_eq!(v.status, VisitStatus::Draft);
         assert_eq!(v.returned, Some(Returned { reason: "終了時刻を確認してください".into(), by: "見本 事務".into(), at }));

@@ -90,9 +90,9 @@ mod password;
 mod people;
 mod push;
 mod rulebook;
-mod transfer;
 mod serve;
 mod storage;
+mod transfer;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

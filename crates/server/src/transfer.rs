@@ -17,7 +17,7 @@ use carebook_domain::{Child, Date, Message, OrgKind, Problems, RecordDoc, Record
 
 use crate::access;
 use crate::model::{unix_now, Caller, Error, Result};
-use crate::storage::{StoredDoc, Storage};
+use crate::storage::{Storage, StoredDoc};
 
 fn unknown_child() -> Error {
     Error::Forbidden(Message::new(
@@ -35,7 +35,13 @@ async fn hydrate<T: carebook_domain::Record + Send + 'static>(id: &str, doc: Sto
 }
 
 /// Transfers `child_id` as `caller` on `today` (JST).
-pub(crate) async fn transfer(storage: &Storage, caller: &Caller, child_id: &str, request: TransferRequest, today: Date) -> Result<Transfer> {
+pub(crate) async fn transfer(
+    storage: &Storage,
+    caller: &Caller,
+    child_id: &str,
+    request: TransferRequest,
+    today: Date,
+) -> Result<Transfer> {
     if !matches!(caller.role, Role::Office | Role::Admin) {
         return Err(Error::Forbidden(Message::new(
             "子どもの移管は事務担当と管理者だけができます",
@@ -127,7 +133,9 @@ pub(crate) async fn transfer(storage: &Storage, caller: &Caller, child_id: &str,
 /// Each sign-off of the handover must be by a person of its station.
 async fn signer_problems(storage: &Storage, visit: &Visit, giving: &str, receiving: &str, problems: &mut Problems) -> Result<()> {
     let Some(h) = &visit.handover else { return Ok(()) };
-    for (field, sign, station) in [("handover.from_sign_off", &h.from_sign_off, giving), ("handover.to_sign_off", &h.to_sign_off, receiving)] {
+    for (field, sign, station) in
+        [("handover.from_sign_off", &h.from_sign_off, giving), ("handover.to_sign_off", &h.to_sign_off, receiving)]
+    {
         let Some(sign) = sign else { continue };
         if storage.org_of_user(&sign.staff_id).await?.as_deref() != Some(station) {
             problems.push(

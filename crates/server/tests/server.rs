@@ -1817,7 +1817,13 @@ fn handover_visit(child: ChildId, a: &str, b: &str) -> RecordDoc<Visit> {
     use carebook_domain::{DateTime, Handover, HandoverTopic, Profession, SignOff, StaffMember, StaffRole, Station, TimeOfDay};
     let at = |h: u8| DateTime::new(today_in_japan(), TimeOfDay::new(h, 0).unwrap());
     let station = |id: &str| Station { id: id.into(), name: format!("架空 {id}") };
-    let member = |id: &str, role, st: &str| StaffMember { id: id.into(), name: "架空 看護師".into(), profession: Profession::Nurse, role, station_id: st.into() };
+    let member = |id: &str, role, st: &str| StaffMember {
+        id: id.into(),
+        name: "架空 看護師".into(),
+        profession: Profession::Nurse,
+        role,
+        station_id: st.into(),
+    };
     let mut v = Visit::new(child, VisitKind::Handover, station("st-a"));
     (v.actual_start, v.actual_end) = (Some(at(10)), Some(at(11)));
     v.staff = vec![member(a, StaffRole::Lead, "st-a"), member(b, StaffRole::Accompanying, "st-b")];
@@ -1870,18 +1876,36 @@ async fn a_transfer_needs_the_giving_office_a_handover_signed_by_both_stations_a
         let res = post_json(&h, token, &format!("/api/v1/children/{id}/transfer"), ask("st-b", day(1), Some(&signed_id))).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
-    let res = post_json(&h, &office_a, &format!("/api/v1/children/{}/transfer", ChildId::random()), ask("st-b", day(1), Some(&signed_id))).await;
+    let res =
+        post_json(&h, &office_a, &format!("/api/v1/children/{}/transfer", ChildId::random()), ask("st-b", day(1), Some(&signed_id))).await;
     assert_eq!(error_body(res).await.code, "forbidden");
     // Each refusal names its field.
     let field = |f: &str, c: &str| vec![(f.to_string(), c.to_string())];
     assert_eq!(transfer_refused(&h, &office_a, &id, ask("st-b", day(1), None)).await, field("handover_visit", "required"));
-    assert_eq!(transfer_refused(&h, &office_a, &id, ask("st-a", day(1), Some(&signed_id))).await[0], ("to_org".into(), "same_station".into()));
-    assert_eq!(transfer_refused(&h, &office_a, &id, ask("st-zz", day(1), Some(&signed_id))).await[0], ("to_org".into(), "unknown_station".into()));
+    assert_eq!(
+        transfer_refused(&h, &office_a, &id, ask("st-a", day(1), Some(&signed_id))).await[0],
+        ("to_org".into(), "same_station".into())
+    );
+    assert_eq!(
+        transfer_refused(&h, &office_a, &id, ask("st-zz", day(1), Some(&signed_id))).await[0],
+        ("to_org".into(), "unknown_station".into())
+    );
     assert_eq!(transfer_refused(&h, &office_a, &id, ask("st-b", day(-1), Some(&signed_id))).await, field("first_day", "before_handover"));
-    assert_eq!(transfer_refused(&h, &office_a, &id, ask("st-b", day(1), Some(&wrong_id))).await, field("handover.to_sign_off", "signer_station"));
+    assert_eq!(
+        transfer_refused(&h, &office_a, &id, ask("st-b", day(1), Some(&wrong_id))).await,
+        field("handover.to_sign_off", "signer_station")
+    );
     let nursing = own.value().id.to_string();
-    assert!(transfer_refused(&h, &office_a, &id, ask("st-b", day(1), Some(&nursing))).await.contains(&("handover_visit".into(), "handover_kind".into())));
-    let res = post_json(&h, &office_a, &format!("/api/v1/children/{id}/transfer"), serde_json::json!({"to_org": "st-b", "first_day": "2026-13-01"})).await;
+    assert!(transfer_refused(&h, &office_a, &id, ask("st-b", day(1), Some(&nursing)))
+        .await
+        .contains(&("handover_visit".into(), "handover_kind".into())));
+    let res = post_json(
+        &h,
+        &office_a,
+        &format!("/api/v1/children/{id}/transfer"),
+        serde_json::json!({"to_org": "st-b", "first_day": "2026-13-01"}),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(h.storage.org_events(Some(&id)).await.unwrap().is_empty(), "nothing was recorded");
 

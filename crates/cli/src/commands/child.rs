@@ -275,7 +275,13 @@ pub async fn run(env: &Env, cmd: ChildCmd) -> anyhow::Result<()> {
 }
 
 /// `child transfer`: asks the server; the access follows at each device's next sync.
-async fn transfer(env: &Env, id: ChildId, to: String, from: carebook_domain::Date, handover: Option<carebook_domain::VisitId>) -> anyhow::Result<()> {
+async fn transfer(
+    env: &Env,
+    id: ChildId,
+    to: String,
+    from: carebook_domain::Date,
+    handover: Option<carebook_domain::VisitId>,
+) -> anyhow::Result<()> {
     let app = env.open().await?;
     let request = carebook_domain::TransferRequest { to_org: to, first_day: from, handover_visit: handover.map(|v| v.to_string()) };
     let t = app.transfer_child(id, &request).await?;

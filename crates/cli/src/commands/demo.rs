@@ -263,10 +263,7 @@ async fn seed(app: &Carebook) -> anyhow::Result<()> {
     let mut v = Visit::new(sora.id, VisitKind::Handover, station());
     v.actual_start = Some(at(day, 10, 0));
     v.actual_end = Some(end);
-    v.staff = vec![
-        nurse(&n1, &n1_name, StaffRole::Lead, STATION_ID),
-        nurse(&m1, &m1_name, StaffRole::Accompanying, OTHER_STATION_ID),
-    ];
+    v.staff = vec![nurse(&n1, &n1_name, StaffRole::Lead, STATION_ID), nurse(&m1, &m1_name, StaffRole::Accompanying, OTHER_STATION_ID)];
     v.handover = Some(Handover {
         from_station: station(),
         to_station: Station { id: OTHER_STATION_ID.into(), name: OTHER_STATION_NAME.into() },

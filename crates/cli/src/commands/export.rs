@@ -66,7 +66,8 @@ pub async fn run(env: &Env, cmd: ExportCmd) -> anyhow::Result<()> {
                 Format::Xlsx => (to_xlsx(&table)?, "xlsx"),
             };
             let path = out.unwrap_or_else(|| PathBuf::from(format!("claim-{municipality}-{month}.{ext}")));
-            std::fs::write(&path, &bytes).map_err(|e| anyhow::anyhow!("{} に書き込めません / cannot write {}: {e}", path.display(), path.display()))?;
+            std::fs::write(&path, &bytes)
+                .map_err(|e| anyhow::anyhow!("{} に書き込めません / cannot write {}: {e}", path.display(), path.display()))?;
             if env.json {
                 return print_json(&serde_json::json!({ "path": path, "bytes": bytes.len(), "claim": claim }));
             }

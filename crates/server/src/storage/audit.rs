@@ -29,10 +29,10 @@ impl Storage {
                     change_hash: r.try_get("change_hash")?,
                     action: r.try_get("action")?,
                     note: match r.try_get::<Option<String>, _>("note")? {
-                        Some(text) => Some(serde_json::from_str(&text).map_err(|_| Error::Stored {
-                            what: Message::new("履歴の注記", "history note"),
-                            value: text,
-                        })?),
+                        Some(text) => Some(
+                            serde_json::from_str(&text)
+                                .map_err(|_| Error::Stored { what: Message::new("履歴の注記", "history note"), value: text })?,
+                        ),
                         None => None,
                     },
                 })

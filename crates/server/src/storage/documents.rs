@@ -76,7 +76,9 @@ fn readable(caller: &Caller, first: usize) -> (String, Vec<String>) {
     };
     match caller.role {
         Role::Admin => ("1 = 1".into(), vec![]),
-        Role::Office => (format!("({} OR {})", owned(first), own_visits(first + 2)), vec![today.clone(), org.clone(), org.clone(), org, today]),
+        Role::Office => {
+            (format!("({} OR {})", owned(first), own_visits(first + 2)), vec![today.clone(), org.clone(), org.clone(), org, today])
+        }
         Role::Parent => (assigned(first), vec![caller.user_id.clone()]),
         Role::Nurse => (format!("({} OR {})", owned(first), assigned(first + 2)), vec![today, org, caller.user_id.clone()]),
         Role::Municipality => match &caller.municipality {
@@ -202,20 +204,22 @@ impl Storage {
                 .bind(old)
                 .execute(&mut *tx)
                 .await?,
-                None => sqlx::query(
-                    "INSERT INTO documents (id, kind, child_id, seq, bytes, updated_at, index_json, org_id) \
+                None => {
+                    sqlx::query(
+                        "INSERT INTO documents (id, kind, child_id, seq, bytes, updated_at, index_json, org_id) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(&v.id)
-                .bind(v.kind.name())
-                .bind(&v.child_id)
-                .bind(seq)
-                .bind(&v.bytes)
-                .bind(now)
-                .bind(&v.index_json)
-                .bind(&caller.org_id)
-                .execute(&mut *tx)
-                .await?,
+                    )
+                    .bind(&v.id)
+                    .bind(v.kind.name())
+                    .bind(&v.child_id)
+                    .bind(seq)
+                    .bind(&v.bytes)
+                    .bind(now)
+                    .bind(&v.index_json)
+                    .bind(&caller.org_id)
+                    .execute(&mut *tx)
+                    .await?
+                }
             };
             if written.rows_affected() != 1 {
                 seqs.push(None);
@@ -259,7 +263,12 @@ impl Storage {
         let today = caller.today.to_string();
         let org = caller.org_id.clone();
         let owned = |sql: String| {
-            sqlx::query_scalar(AssertSqlSafe(sql)).bind(org.clone()).bind(today.clone()).bind(org.clone()).bind(today.clone()).bind(today.clone())
+            sqlx::query_scalar(AssertSqlSafe(sql))
+                .bind(org.clone())
+                .bind(today.clone())
+                .bind(org.clone())
+                .bind(today.clone())
+                .bind(today.clone())
         };
         let q = match caller.role {
             // Everything: face sheets, assignments, and records of children with no face sheet.
