@@ -92,8 +92,8 @@ APP_BUILD_PACKAGES=(pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev l
 # What the UI and app tests need on top: Chromium for Playwright, WebKitWebDriver + Xvfb for the
 # real app window.
 # Exports are read back by real readers: LibreOffice (headless) opens the CSV and the workbook,
-# Python's csv module reads the CSV in both encodings.
-APP_TEST_PACKAGES=(chromium webkit2gtk-driver xvfb xauth libreoffice-calc-nogui python3)
+# Python's csv module reads the CSV in both encodings, poppler (pdftotext, pdftoppm) the PDF.
+APP_TEST_PACKAGES=(chromium webkit2gtk-driver xvfb xauth libreoffice-calc-nogui python3 poppler-utils)
 
 ensure_node() {
   command -v npm >/dev/null || apt_ensure nodejs npm

@@ -18,6 +18,8 @@ pub enum ExportFormat {
     CsvShiftJis,
     /// An Excel workbook.
     Xlsx,
+    /// A printed report (PDF, A4 landscape, in a Japanese font).
+    Pdf,
 }
 
 impl ExportFormat {
@@ -26,15 +28,17 @@ impl ExportFormat {
         match self {
             ExportFormat::Csv | ExportFormat::CsvShiftJis => "csv",
             ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Pdf => "pdf",
         }
     }
 
-    /// `table` in this format.
-    pub fn write(self, table: &Table) -> Result<Vec<u8>, CoreError> {
+    /// `table` in this format; a printed report opens with the `heading` lines.
+    pub fn write(self, table: &Table, heading: &[String]) -> Result<Vec<u8>, CoreError> {
         match self {
             ExportFormat::Csv => to_csv(table, CsvEncoding::Utf8Bom),
             ExportFormat::CsvShiftJis => to_csv(table, CsvEncoding::ShiftJis),
             ExportFormat::Xlsx => to_xlsx(table),
+            ExportFormat::Pdf => to_pdf(heading, table, &japanese_font()?),
         }
     }
 }
@@ -61,7 +65,7 @@ pub async fn write_claim(
     dir: &std::path::Path,
 ) -> Result<ExportedFile, CoreError> {
     let claim = app.monthly_claim(municipality, month).await?;
-    let bytes = format.write(&claim_table(&claim))?;
+    let bytes = format.write(&claim_table(&claim), &claim_heading(&claim))?;
     let file_name = format!("claim-{municipality}-{month}.{}", format.extension());
     let path = dir.join(&file_name);
     tokio::fs::create_dir_all(dir).await?;
@@ -250,6 +254,25 @@ pub fn claim_table(c: &MonthlyClaim) -> Table {
     Table { title: format!("{} {}", c.municipality_name, c.month), header: CLAIM_HEADER.iter().map(|h| h.to_string()).collect(), rows }
 }
 
+/// The heading of a printed claim: what it is, whose and for when, and when it was made.
+pub fn claim_heading(c: &MonthlyClaim) -> Vec<String> {
+    vec![
+        "在宅レスパイト・訪問看護事業 月次請求書".to_string(),
+        format!(
+            "{}（{}） {}年{}月分（{}）　請求額 {} 円（都負担 {} 円、区市町村負担 {} 円）",
+            c.municipality_name,
+            c.municipality,
+            c.month.year,
+            c.month.month,
+            c.fiscal_year.japanese_label(),
+            Cell::Int(c.total.total_yen.into()).text_for_print(),
+            Cell::Int(c.total.tokyo_yen.into()).text_for_print(),
+            Cell::Int(c.total.municipality_yen.into()).text_for_print()
+        ),
+        format!("作成 {}（Carebook）", crate::clock::now_jst().date),
+    ]
+}
+
 /// The table as CSV in `encoding`. Shift_JIS cannot write every character: the first that it
 /// cannot is refused with its row and column (nothing is written), so the export is UTF-8.
 pub fn to_csv(t: &Table, encoding: CsvEncoding) -> Result<Vec<u8>, CoreError> {
@@ -321,4 +344,153 @@ pub fn to_xlsx(t: &Table) -> Result<Vec<u8>, CoreError> {
         }
     }
     book.save_to_buffer().map_err(step)
+}
+
+/// Where a Japanese font is looked for when `CAREBOOK_PDF_FONT` does not name one: Noto Sans CJK
+/// as Debian (`fonts-noto-cjk`) and other systems install it.
+const FONT_CANDIDATES: &[&str] = &[
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/System/Library/Fonts/ヒラギノ角ゴシック W3.ttc",
+];
+
+/// The Japanese font PDFs are set in: `CAREBOOK_PDF_FONT` (a `.ttf`, `.otf` or `.ttc`; its first
+/// face), else the first of [`FONT_CANDIDATES`] that exists.
+pub fn japanese_font() -> Result<std::path::PathBuf, CoreError> {
+    let named = std::env::var_os("CAREBOOK_PDF_FONT").filter(|p| !p.is_empty()).map(std::path::PathBuf::from);
+    let found = named.clone().or_else(|| FONT_CANDIDATES.iter().map(std::path::PathBuf::from).find(|p| p.exists()));
+    match found {
+        Some(p) if p.exists() => Ok(p),
+        _ => Err(CoreError::step(
+            Message::new(
+                "PDF 用の日本語フォントが見つかりません（Noto Sans CJK を入れるか、CAREBOOK_PDF_FONT でフォントを指定してください）",
+                "no Japanese font for the PDF (install Noto Sans CJK, or name a font in CAREBOOK_PDF_FONT)",
+            ),
+            named.map_or_else(|| format!("looked in {}", FONT_CANDIDATES.join(", ")), |p| format!("{} does not exist", p.display())),
+        )),
+    }
+}
+
+/// The table as a printed report: A4 landscape, `heading` lines at the top of the first page,
+/// the header repeated on every page, page numbers, set in the Japanese font at `font`. Text is
+/// real text (selectable, searchable); the font is embedded, subsetted to the characters used.
+pub fn to_pdf(heading: &[String], t: &Table, font: &std::path::Path) -> Result<Vec<u8>, CoreError> {
+    use krilla::color::rgb;
+    use krilla::geom::{PathBuilder, Point};
+    use krilla::page::PageSettings;
+    use krilla::paint::{Fill, Stroke};
+    use krilla::text::{Font, TextDirection};
+    use krilla::Document;
+
+    let step = |what: &str| CoreError::step(Message::new("PDF の書き出し", "writing the PDF"), what.to_string());
+    let data = std::fs::read(font).map_err(|e| CoreError::step(Message::new("PDF 用フォントの読み込み", "reading the PDF font"), e))?;
+    let font = Font::new(data.into(), 0).ok_or_else(|| step("the font file is not a font krilla can read"))?;
+
+    const W: f32 = 842.0;
+    const H: f32 = 595.0;
+    const MARGIN: f32 = 28.0;
+    const SIZE: f32 = 7.0;
+    const ROW: f32 = 12.0;
+    // Column widths in characters of the text size, from the longest cell (at most 24), then
+    // scaled to the page.
+    let width_of = |s: &str| s.chars().map(|c| if c.is_ascii() { 0.55 } else { 1.0 }).sum::<f32>();
+    let mut widths: Vec<f32> = t.header.iter().map(|h| width_of(h).min(10.0)).collect();
+    for r in &t.rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = w.max(width_of(&c.text()).min(24.0));
+        }
+    }
+    let scale = (W - 2.0 * MARGIN) / widths.iter().map(|w| w * SIZE + 6.0).sum::<f32>();
+    let cols: Vec<f32> = widths.iter().map(|w| (w * SIZE + 6.0) * scale).collect();
+    let size = SIZE * scale.min(1.4);
+
+    let mut doc = Document::new();
+    doc.set_metadata(krilla::metadata::Metadata::new().title(heading.first().cloned().unwrap_or_default()).language("ja".into()));
+    let per_page = ((H - 2.0 * MARGIN - 60.0) / ROW) as usize;
+    let pages: Vec<&[Vec<Cell>]> = if t.rows.is_empty() { vec![&t.rows[..]] } else { t.rows.chunks(per_page.max(1)).collect() };
+    let total = pages.len();
+    for (n, rows) in pages.into_iter().enumerate() {
+        let mut page = doc.start_page_with(PageSettings::new(W, H));
+        let mut s = page.surface();
+        let black = Fill { paint: rgb::Color::new(0, 0, 0).into(), ..Fill::default() };
+        s.set_fill(Some(black));
+        let mut y = MARGIN + 12.0;
+        if n == 0 {
+            for (i, line) in heading.iter().enumerate() {
+                let sz = if i == 0 { 13.0 } else { 9.0 };
+                s.draw_text(Point::from_xy(MARGIN, y), font.clone(), sz, line, false, TextDirection::Auto);
+                y += sz + 6.0;
+            }
+        }
+        y += 6.0;
+        let draw_row = |s: &mut krilla::surface::Surface<'_>, y: f32, cells: Vec<(String, bool)>| {
+            let mut x = MARGIN;
+            for ((text, right), w) in cells.into_iter().zip(&cols) {
+                let tw = width_of(&text) * size;
+                let at = if right { x + w - 3.0 - tw } else { x + 3.0 };
+                s.draw_text(Point::from_xy(at, y), font.clone(), size, &text, false, TextDirection::Auto);
+                x += w;
+            }
+        };
+        draw_row(&mut s, y, t.header.iter().map(|h| (h.clone(), false)).collect());
+        let line = |s: &mut krilla::surface::Surface<'_>, y: f32| {
+            let mut pb = PathBuilder::new();
+            pb.move_to(MARGIN, y);
+            pb.line_to(W - MARGIN, y);
+            if let Some(path) = pb.finish() {
+                s.set_fill(None);
+                s.set_stroke(Some(Stroke { paint: rgb::Color::new(120, 120, 120).into(), width: 0.4, ..Stroke::default() }));
+                s.draw_path(&path);
+                s.set_stroke(None);
+                s.set_fill(Some(Fill { paint: rgb::Color::new(0, 0, 0).into(), ..Fill::default() }));
+            }
+        };
+        line(&mut s, y + 3.0);
+        for r in rows {
+            y += ROW;
+            let cells = r.iter().map(|c| (c.text_for_print(), matches!(c, Cell::Int(_) | Cell::Num(_)))).collect();
+            draw_row(&mut s, y, cells);
+            if matches!(r.first(), Some(Cell::Text(k)) if k == "児童計" || k == "合計") {
+                line(&mut s, y + 3.0);
+            }
+        }
+        let footer = format!("{} / {}", n + 1, total);
+        s.draw_text(
+            Point::from_xy(W - MARGIN - width_of(&footer) * 8.0, H - MARGIN / 2.0),
+            font.clone(),
+            8.0,
+            &footer,
+            false,
+            TextDirection::Auto,
+        );
+        s.finish();
+        page.finish();
+    }
+    doc.finish().map_err(|e| step(&format!("{e:?}")))
+}
+
+impl Cell {
+    /// The text a printed page shows: yen with thousands separators, hours with one decimal.
+    fn text_for_print(&self) -> String {
+        match self {
+            Cell::Int(n) => {
+                let digits = n.unsigned_abs().to_string();
+                let mut out = String::new();
+                for (i, ch) in digits.chars().enumerate() {
+                    if i > 0 && (digits.len() - i) % 3 == 0 {
+                        out.push(',');
+                    }
+                    out.push(ch);
+                }
+                if *n < 0 {
+                    format!("-{out}")
+                } else {
+                    out
+                }
+            }
+            Cell::Num(x) => format!("{x:.1}"),
+            other => other.text(),
+        }
+    }
 }

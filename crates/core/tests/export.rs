@@ -163,3 +163,55 @@ async fn the_claim_workbook_opens_in_libreoffice_with_the_same_rows() {
     let back = soffice(dir.path(), &path, "csv:Text - txt - csv (StarCalc):44,34,76,1", None);
     assert_claim_rows(&python_rows(&back, "utf-8"), "xlsx through LibreOffice");
 }
+
+#[tokio::test]
+async fn the_printed_claim_has_its_japanese_headings_lines_and_totals_as_text_and_renders() {
+    let (_dev, claim) = november("見本 はな").await;
+    let dir = tempfile::tempdir().unwrap();
+    let font = carebook_core::export::japanese_font().expect("Noto Sans CJK (fonts-noto-cjk) is installed by the scripts");
+    let pdf = carebook_core::export::to_pdf(&carebook_core::export::claim_heading(&claim), &claim_table(&claim), &font).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(pdf.len() < 2_000_000, "the font is subsetted, not embedded whole: {} bytes", pdf.len());
+    let path = dir.path().join("claim.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+
+    // The text as poppler extracts it (layout kept, so a row reads left to right).
+    let out =
+        Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(&path).arg("-").output().expect("pdftotext (poppler-utils) runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "在宅レスパイト・訪問看護事業 月次請求書",
+        "文京区（13105） 2026年11月分（令和8年度）",
+        "請求額 48,000 円（都負担 24,000 円、区市町村負担 24,000 円）",
+        "児童氏名",
+        "区市町村負担（円）",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in:\n{text}");
+    }
+    let row = |first: &str, date: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(first) && l.contains(date))
+            .unwrap_or_else(|| panic!("{first} {date} in:\n{text}"))
+            .to_string()
+    };
+    let session = row("請求", "2026-11-05");
+    for cell in ["見本 はな", "22:00", "01:00（翌日）", "22,500", "11,250"] {
+        assert!(session.contains(cell), "{cell:?} in {session:?}");
+    }
+    assert!(row("対象外", "2026-11-20").contains("保護者の確認なし"));
+    let total = text.lines().find(|l| l.trim_start().starts_with("合計")).expect("the total line").to_string();
+    assert!(total.contains("48,000") && total.matches("24,000").count() == 2, "{total:?}");
+
+    // Rendered to an image, as a reader would see it: a page with ink on it.
+    let png = dir.path().join("page");
+    let out = Command::new("pdftoppm")
+        .args(["-png", "-r", "40", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&path)
+        .arg(&png)
+        .output()
+        .expect("pdftoppm runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let image = std::fs::read(dir.path().join("page.png")).unwrap();
+    assert!(image.starts_with(b"\x89PNG") && image.len() > 2_000, "{} bytes", image.len());
+}

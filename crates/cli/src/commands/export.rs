@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use carebook_core::export::{claim_table, to_csv, to_xlsx, CsvEncoding};
+use carebook_core::export::{claim_heading, claim_table, ExportFormat};
 use carebook_domain::YearMonth;
 use clap::{Subcommand, ValueEnum};
 
@@ -11,7 +11,9 @@ use crate::Env;
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCmd {
-    /// 在宅レスパイトの月次請求（区市町村・月ごと）/ the monthly respite claim of one municipality.
+    /// 在宅レスパイトの月次請求（区市町村・月ごと）/ the monthly respite claim of one municipality
+    /// (CSV, Excel or a printed PDF; the PDF needs a Japanese font: Noto Sans CJK, or
+    /// CAREBOOK_PDF_FONT).
     Claim {
         /// 自治体コード / municipality code (5 digits).
         #[arg(long, value_name = "CODE")]
@@ -25,7 +27,7 @@ pub enum ExportCmd {
         /// CSV の文字コード / the CSV's encoding (utf-8 with a BOM, or shift_jis for older Excel).
         #[arg(long, value_enum, default_value = "utf-8")]
         encoding: Encoding,
-        /// 出力先 / the file to write (default: claim-CODE-YYYY-MM.csv|xlsx here).
+        /// 出力先 / the file to write (default: claim-CODE-YYYY-MM.csv|xlsx|pdf here).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
@@ -37,6 +39,8 @@ pub enum Format {
     Csv,
     /// Excel workbook.
     Xlsx,
+    /// Printed report (PDF).
+    Pdf,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -55,16 +59,14 @@ pub async fn run(env: &Env, cmd: ExportCmd) -> anyhow::Result<()> {
             let app = env.open().await?;
             let claim = app.monthly_claim(&municipality, month).await?;
             let table = claim_table(&claim);
-            let (bytes, ext) = match format {
-                Format::Csv => {
-                    let enc = match encoding {
-                        Encoding::Utf8 => CsvEncoding::Utf8Bom,
-                        Encoding::ShiftJis => CsvEncoding::ShiftJis,
-                    };
-                    (to_csv(&table, enc)?, "csv")
-                }
-                Format::Xlsx => (to_xlsx(&table)?, "xlsx"),
+            let format = match (format, encoding) {
+                (Format::Csv, Encoding::Utf8) => ExportFormat::Csv,
+                (Format::Csv, Encoding::ShiftJis) => ExportFormat::CsvShiftJis,
+                (Format::Xlsx, _) => ExportFormat::Xlsx,
+                (Format::Pdf, _) => ExportFormat::Pdf,
             };
+            let bytes = format.write(&table, &claim_heading(&claim))?;
+            let ext = format.extension();
             let path = out.unwrap_or_else(|| PathBuf::from(format!("claim-{municipality}-{month}.{ext}")));
             std::fs::write(&path, &bytes)
                 .map_err(|e| anyhow::anyhow!("{} に書き込めません / cannot write {}: {e}", path.display(), path.display()))?;
