@@ -56,6 +56,7 @@ pub mod checklist;
 pub mod child;
 pub mod document;
 pub mod hashing;
+pub mod history;
 pub mod ids;
 pub mod password;
 pub mod people;
@@ -74,6 +75,7 @@ pub use calendar::{CalendarError, Date, DateTime, FiscalYear, TimeOfDay, YearMon
 pub use checklist::{builtin_templates, validate_template, CheckEntry, CheckStatus, Checklist, ChecklistTemplate, TemplateItem};
 pub use child::{Child, Contact, DoctorInstruction, InstructionState, SharingConsent, SharingScope};
 pub use document::{check_pushed, load_visit_index, DocError, Record, RecordDoc, RecordKind};
+pub use history::{visit_changes, FieldChange};
 pub use ids::{ChildId, IdError, VisitId};
 pub use password::{check_password, Strength as PasswordStrength};
 pub use people::{
