@@ -595,4 +595,108 @@ mod tests {
         let _ = visit_changes(None, &before);
         let _ = visit_changes(Some(&after), &before);
     }
+
+    /// Every leaf of the visit's schema (lists as `[*]`, map keys as `.*`), but the merge keys
+    /// and the record's own id, which name entries rather than change.
+    fn schema_leaves(shape: &crate::schema::Shape, path: String, out: &mut Vec<String>) {
+        use crate::schema::Shape;
+        let join = |name: &str| if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+        match shape {
+            Shape::Nullable(inner) => schema_leaves(inner, path, out),
+            Shape::List(inner) => schema_leaves(inner, format!("{path}[*]"), out),
+            Shape::Dict(inner) => schema_leaves(inner, join("*"), out),
+            Shape::Map(fields) => {
+                for f in &fields.fields {
+                    if Some(f.name) != fields.key && !(path.is_empty() && f.name == "id") {
+                        schema_leaves(&f.shape, join(f.name), out);
+                    }
+                }
+            }
+            Shape::Tagged(t) => {
+                out.push(path.clone()); // the variant
+                for v in &t.variants {
+                    for f in &v.fields {
+                        schema_leaves(&f.shape, join(f.name), out);
+                    }
+                }
+            }
+            _ => out.push(path),
+        }
+    }
+
+    #[test]
+    fn every_field_of_the_visit_schema_shows_in_the_history() {
+        use crate::schema::Described;
+        // Every field filled in, in one version or the other (the guardian's two variants).
+        let mut a = Visit::new(ChildId::random(), VisitKind::Handover, Station { id: "stA".into(), name: "A".into() });
+        a.scheduled_start = Some(t("2026-10-01T09:30"));
+        a.scheduled_end = Some(t("2026-10-01T12:00"));
+        a.actual_start = Some(t("2026-10-01T10:00"));
+        a.actual_end = Some(t("2026-10-01T11:30"));
+        a.staff.push(nurse("a1", "看護師a1", StaffRole::Lead));
+        a.vitals.push(VitalReading {
+            id: "vt1".into(),
+            at: Some(t("2026-10-01T10:05")),
+            respiration: Some(30),
+            pulse: Some(120),
+            temperature_c: Some(36.8),
+            spo2: Some(98),
+            bp_systolic: Some(100),
+            bp_diastolic: Some(60),
+        });
+        a.care.push(CareGiven {
+            id: "c1".into(),
+            item: CareItem::Oxygen,
+            count: Some(1),
+            amount_ml: Some(100),
+            rate_ml_per_h: Some(50),
+            oxygen_l_per_min: Some(1.5),
+            note: "メモ".into(),
+        });
+        a.note = crate::visit::SoapNote { subjective: "S".into(), objective: "O".into(), assessment: "A".into(), plan: "P".into() };
+        a.checklist.template_id = "home_devices".into();
+        a.checklist.items.insert("ventilator".into(), CheckEntry { status: CheckStatus::Problem, note: "回路".into() });
+        let h = a.handover.as_mut().unwrap();
+        h.from_station = Station { id: "stA".into(), name: "A".into() };
+        h.to_station = Station { id: "stB".into(), name: "B".into() };
+        h.topics.push(HandoverTopic { id: "t1".into(), topic: "吸引".into(), detail: "手順".into() });
+        h.from_sign_off = Some(SignOff { staff_id: "a1".into(), name: "看護師a1".into(), at: t("2026-10-01T11:30") });
+        h.to_sign_off = Some(SignOff { staff_id: "b1".into(), name: "看護師b1".into(), at: t("2026-10-01T11:30") });
+        a.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "不在".into() });
+        let mut b = a.clone();
+        b.guardian = Some(GuardianConfirmation::Confirmed { name: "見本".into(), at: t("2026-10-01T11:30"), signature: "M 1 2".into() });
+
+        let normalise = |field: &str| {
+            let mut out = String::new();
+            let mut in_key = false;
+            for c in field.chars() {
+                match c {
+                    '[' => {
+                        in_key = true;
+                        out.push_str("[*]");
+                    }
+                    ']' => in_key = false,
+                    _ if !in_key => out.push(c),
+                    _ => {}
+                }
+            }
+            out.replace("checklist.items.ventilator", "checklist.items.*")
+        };
+        let mut shown: Vec<String> =
+            visit_changes(None, &a).iter().chain(&visit_changes(Some(&a), &b)).map(|c| normalise(&c.field)).collect();
+        shown.sort();
+        shown.dedup();
+        let mut leaves = Vec::new();
+        schema_leaves(&Visit::shape(), String::new(), &mut leaves);
+        // Shown as one value: a sign-off (name and time; the staff code is the name's), a checked
+        // item's status as the item itself.
+        let one_value = |leaf: &str| match leaf {
+            l if l.starts_with("handover.from_sign_off.") => "handover.from_sign_off".to_string(),
+            l if l.starts_with("handover.to_sign_off.") => "handover.to_sign_off".to_string(),
+            "checklist.items.*.status" => "checklist.items.*".to_string(),
+            l => l.to_string(),
+        };
+        let missing: Vec<_> = leaves.iter().map(|l| one_value(l)).filter(|l| !shown.contains(l)).collect();
+        assert_eq!(missing, Vec::<String>::new(), "schema fields the history never shows (shown: {shown:?})");
+    }
 }
