@@ -67,42 +67,6 @@ id: VisitId,
  */
 error: ErrorBody | null, };
 
-export type AuditEntry = { 
-/**
- * Record id.
- */
-record_id: string, 
-/**
- * Account name.
- */
-username: string, 
-/**
- * The person's name as screens show it (empty when none is set, or from an older server:
- * show the account name).
- */
-name: string, 
-/**
- * Device id.
- */
-device_id: string, 
-/**
- * Unix seconds.
- */
-at: number, 
-/**
- * The document's heads after the change (hex change hashes, comma-separated).
- */
-change_hash: string, 
-/**
- * `created` or `changed`; `transferred` for a face sheet's child moved to another station.
- */
-action: string, 
-/**
- * What was done, when it was not a change of the record (a transfer: from which station to
- * which, from when); `None` for changes and from older servers.
- */
-note: Message | null, };
-
 export type CareGiven = { 
 /**
  * Merge key.
@@ -482,7 +446,7 @@ en: string,
  */
 problems?: Array<Problem>, };
 
-export type ExportFormat = "csv" | "csv_shift_jis" | "xlsx";
+export type ExportFormat = "csv" | "csv_shift_jis" | "xlsx" | "pdf";
 
 export type ExportedFile = { 
 /**
@@ -511,6 +475,25 @@ tokyo_yen: number,
  * The municipality's share, yen (the rest).
  */
 municipality_yen: number, };
+
+export type FieldChange = { 
+/**
+ * Where in the record (`actual_end`, `vitals[vt1].spo2`, `note.plan`,
+ * `checklist.items.ventilator`, `status` …): list entries by their merge key.
+ */
+field: string, 
+/**
+ * The field in people's words, with the entry it belongs to (`終了時刻` / `end time`).
+ */
+label: Message, 
+/**
+ * The value before (`None`: not there, or empty).
+ */
+old: string | null, 
+/**
+ * The value after (`None`: removed, or emptied).
+ */
+new: string | null, };
 
 export type FiscalYear = number;
 
@@ -567,6 +550,53 @@ topic: string,
  * Details.
  */
 detail: string, };
+
+export type HistoryEntry = { 
+/**
+ * What this entry changed from the entry before it (the first: every filled-in field, from
+ * nothing), field by field ([`carebook_domain::visit_changes`]). Empty when `unknown`, and
+ * for an entry that changed nothing a person sees.
+ */
+changes: Array<FieldChange>, 
+/**
+ * The device cannot tell what changed: it does not have the version after this entry, or
+ * the one before it (not synced yet), or cannot read it. Syncing usually fills it in.
+ */
+unknown: boolean, 
+/**
+ * Record id.
+ */
+record_id: string, 
+/**
+ * Account name.
+ */
+username: string, 
+/**
+ * The person's name as screens show it (empty when none is set, or from an older server:
+ * show the account name).
+ */
+name: string, 
+/**
+ * Device id.
+ */
+device_id: string, 
+/**
+ * Unix seconds.
+ */
+at: number, 
+/**
+ * The document's heads after the change (hex change hashes, comma-separated).
+ */
+change_hash: string, 
+/**
+ * `created` or `changed`; `transferred` for a face sheet's child moved to another station.
+ */
+action: string, 
+/**
+ * What was done, when it was not a change of the record (a transfer: from which station to
+ * which, from when); `None` for changes and from older servers.
+ */
+note: Message | null, };
 
 export type IncomeTier = "public_assistance" | "tax_exempt" | "taxed";
 
@@ -1710,9 +1740,10 @@ row: VisitRow,
  */
 warnings: Array<Problem>, 
 /**
- * Who changed what, when (from the server), oldest first.
+ * Who changed what, when (from the server), oldest first, each entry with the fields it
+ * changed (worked out on the device; `unknown` where the device lacks that version).
  */
-history: Array<AuditEntry>, 
+history: Array<HistoryEntry>, 
 /**
  * Why the history could not be read (offline, not logged in), if so.
  */

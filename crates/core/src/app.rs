@@ -7,9 +7,9 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use carebook_domain::{
-    respite_ledger, AuditEntry, Child, ChildId, Date, DateTime, ErrorBody, FiscalYear, GuardianConfirmation, InstructionState,
-    MunicipalityRules, Problem, RespiteLedger, RespiteUse, Score, StaffMember, StaffRole, Station, UserInfo, Visit, VisitId, VisitKind,
-    VisitStatus, VisitSummary, YearMonth,
+    respite_ledger, Child, ChildId, Date, DateTime, ErrorBody, FiscalYear, GuardianConfirmation, InstructionState, MunicipalityRules,
+    Problem, RespiteLedger, RespiteUse, Score, StaffMember, StaffRole, Station, UserInfo, Visit, VisitId, VisitKind, VisitStatus,
+    VisitSummary, YearMonth,
 };
 use serde::{Deserialize, Serialize};
 
@@ -138,8 +138,9 @@ pub struct VisitDetail {
     /// What the rules warn about, though it was saved (`Carebook::visit_warnings`): why a
     /// `respite_length` or `short_day` flag is on, with the real length and what it counts.
     pub warnings: Vec<Problem>,
-    /// Who changed what, when (from the server), oldest first.
-    pub history: Vec<AuditEntry>,
+    /// Who changed what, when (from the server), oldest first, each entry with the fields it
+    /// changed (worked out on the device; `unknown` where the device lacks that version).
+    pub history: Vec<crate::office::HistoryEntry>,
     /// Why the history could not be read (offline, not logged in), if so.
     pub history_error: Option<ErrorBody>,
 }
@@ -483,7 +484,7 @@ impl Carebook {
         let visit = self.visit(id).await?;
         let row = self.visit_row(id).await?;
         let warnings = self.visit_warnings(id).await?;
-        let (history, history_error) = match self.record_history(&id.to_string()).await {
+        let (history, history_error) = match self.visit_history(id).await {
             Ok(h) => (h, None),
             Err(e) => (Vec::new(), Some(e.to_body())),
         };

@@ -57,6 +57,7 @@ pub mod child;
 pub mod claim;
 pub mod document;
 pub mod hashing;
+pub mod history;
 pub mod ids;
 pub mod password;
 pub mod people;
@@ -78,6 +79,7 @@ pub use claim::{
     monthly_claim, ChildClaim, ClaimChild, ClaimLine, ClaimSession, InstructionFee, MonthlyClaim, Unclaimed, UnclaimedSession,
 };
 pub use document::{check_pushed, load_visit_index, DocError, Record, RecordDoc, RecordKind};
+pub use history::{visit_changes, FieldChange};
 pub use ids::{ChildId, IdError, VisitId};
 pub use password::{check_password, Strength as PasswordStrength};
 pub use people::{

@@ -1,6 +1,6 @@
 // The fake backend's office commands: a test double, not the app's rules. Details, histories and
 // the month summary are hand-written fictional fixtures (見本); numbers are worked out below.
-import type { AuditEntry, MonthRespiteRow, Visit, VisitDetail } from "../../src/bindings";
+import type { HistoryEntry, MonthRespiteRow, Visit, VisitDetail } from "../../src/bindings";
 import { errorBody, fail, type Handlers, type FakeBackend } from "./backend";
 import { nurseCommands } from "./nurse";
 import { CHILD_A, CHILD_B, shared } from "./shared";
@@ -16,10 +16,11 @@ const REFUSED_MESSAGE = errorBody("invalid", "指示書の有効期間外の訪�
 /** Unix seconds of a JST `YYYY-MM-DDTHH:MM`. */
 const unix = (jst: string) => Date.parse(`${jst}:00+09:00`) / 1000;
 
-const entry = (id: string, username: string, device_id: string, at: string, action: string, change_hash: string): AuditEntry => ({ record_id: id, username, name: "", device_id, at: unix(at), action, change_hash, note: null });
+// The fixtures' change hashes are not a document's: a real device could not tell what they changed.
+const entry = (id: string, username: string, device_id: string, at: string, action: string, change_hash: string): HistoryEntry => ({ record_id: id, username, name: "", device_id, at: unix(at), action, change_hash, note: null, changes: [], unknown: true });
 
 /** Who changed what, when (oldest first). Visit …3 has none: its history needs the server. */
-const HISTORY: Record<string, AuditEntry[]> = {
+const HISTORY: Record<string, HistoryEntry[]> = {
   // The audit log keeps account names; the screen shows people's names where it knows them.
   [ID(1)]: [entry(ID(1), "mihon-kango", "tab-01", "2026-11-10T16:10", "created", "9f1c"), entry(ID(1), "mihon-kango", "tab-01", "2026-11-10T16:30", "changed", "a27d")],
   [ID(2)]: [entry(ID(2), "mihon-kango", "tab-01", "2026-11-17T11:05", "created", "3b80"), entry(ID(2), "mihon-jimu", "office-01", "2026-11-18T09:00", "changed", "c4e2")],

@@ -708,12 +708,13 @@ async fn list(env: &Env, a: ListArgs) -> anyhow::Result<()> {
 }
 
 async fn history(env: &Env, id: VisitId) -> anyhow::Result<()> {
-    let entries = env.open().await?.record_history(&id.to_string()).await?;
+    let entries = env.open().await?.visit_history(id).await?;
     if env.json {
         return print_json(&entries);
     }
     out!("変更履歴 history: {id}");
-    for e in entries {
+    for h in entries {
+        let e = &h.entry;
         out!(
             "  {}  {}  {}  端末 device {}  {}",
             unix_jst(e.at),
@@ -722,6 +723,13 @@ async fn history(env: &Env, id: VisitId) -> anyhow::Result<()> {
             shown(&e.device_id),
             shown(&e.change_hash)
         );
+        if h.unknown {
+            out!("    （変更内容はこの端末にまだありません / what changed is not on this device yet: sync）");
+        }
+        for c in &h.changes {
+            let value = |v: &Option<String>| v.as_deref().map_or_else(|| "—".to_string(), |s| shown(s).to_string());
+            out!("    {} {}: {} → {}", shown(&c.label.ja), shown(&c.label.en), value(&c.old), value(&c.new));
+        }
     }
     Ok(())
 }
