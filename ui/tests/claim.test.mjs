@@ -174,9 +174,9 @@ test("claim in English, portrait 820 px: words, yen, the past-midnight mark, 44 
   await page.locator("input[name=claim-month]").fill("2026-11");
   const child = page.locator(`[data-testid=o-claim-child][data-child="${HANA}"]`);
   await child.waitFor();
-  assert.equal(await page.getByTestId("o-claim-title").innerText(), "Claim of 港区 for Nov 2026");
+  assert.equal(await page.getByTestId("o-claim-title").innerText(), "Claim of Minato for Nov 2026");
   const first = await cells(child.getByTestId("o-claim-line").nth(0));
-  assert.equal(first.time, "21:00–1:00 (next day) past midnight");
+  assert.equal(first.time.replace(/\s+/g, " "), "21:00–1:00 (next day) past midnight");
   assert.equal(first.units, "8 × ¥1,200");
   assert.equal(first.amount, "¥9,600");
   assert.equal((await cells(child.getByTestId("o-unclaimed-row"))).reasons, "not approved");
@@ -193,6 +193,9 @@ test("claim in English, portrait 820 px: words, yen, the past-midnight mark, 44 
   assert.deepEqual(small, [], "every control at least 44 px high");
   const scroll = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
   assert.ok(scroll[0] <= scroll[1], `no sideways scroll: ${scroll}`);
+  // Every money column fits: the lines' table does not scroll inside its frame either.
+  const table = await page.locator(".o-claim-lines").evaluate((t) => [t.scrollWidth, t.parentElement.clientWidth]);
+  assert.ok(table[0] <= table[1], `the claim's table fits: ${table}`);
   await shot(page, "office-claim-portrait-en");
   assert.deepEqual(page.pageErrors, []);
 });

@@ -52,6 +52,9 @@ test("review detail: vitals, care, SOAP, the checklist with its problem first an
   const checklist = page.getByTestId("o-r-checklist");
   assert.match(await checklist.locator("h3").innerText(), /初回訪問時までの準備物品/);
   assert.equal(await page.getByTestId("o-r-problem-summary").innerText(), "⚠ 問題ありの項目が 1 件あります");
+  // … and named at the top of the record, before the fields.
+  assert.equal(await page.getByTestId("o-r-problem-top").innerText(), "⚠ 物品チェックリストに問題ありの項目が 1 件あります");
+  assert.ok((await page.getByTestId("o-r-problem-top").boundingBox()).y < (await page.locator(".o-fields").boundingBox()).y);
   const items = page.getByTestId("o-r-check");
   assert.deepEqual(await items.evaluateAll((xs) => xs.map((x) => [x.dataset.item, x.dataset.status])), [
     ["pulse_oximeter", "problem"],
@@ -89,6 +92,7 @@ test("review detail: a record without a guardian's confirmation says so; nothing
   assert.match(await page.getByTestId("o-r-vitals").innerText(), /記録なし/);
   assert.match(await page.getByTestId("o-r-checklist").innerText(), /チェックリストは使われていません/);
   assert.equal(await page.getByTestId("o-r-problem-summary").count(), 0);
+  assert.equal(await page.getByTestId("o-r-problem-top").count(), 0);
   assert.deepEqual(page.pageErrors, []);
 });
 

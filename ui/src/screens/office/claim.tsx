@@ -116,16 +116,18 @@ export function Claim() {
         <ErrorBox error={exportError} />
       </div>
       <ErrorBox error={munis.error || claim.error} />
-      {c && <ClaimBody c={c} />}
+      {c && <ClaimBody c={c} name={list.find((m) => m.code === c.municipality)?.name} />}
     </section>
   );
 }
 
-function ClaimBody({ c }: { c: MonthlyClaim }) {
+/** `name`: the municipality's name in the current language, from its settings (the claim has
+ * only the Japanese one). */
+function ClaimBody({ c, name }: { c: MonthlyClaim; name?: string }) {
   return (
     <>
       <h2 class="o-month-title o-claim-title" data-testid="o-claim-title">
-        {t("o_c_title", { muni: c.municipality_name, month: fmtMonth(c.month) })}
+        {t("o_c_title", { muni: (lang.value === "ja" ? c.municipality_name : name) || c.municipality_name, month: fmtMonth(c.month) })}
       </h2>
       {c.children.length === 0 && (
         <p class="muted card" data-testid="o-claim-none">
@@ -221,9 +223,13 @@ function ChildBlock({ k }: { k: ChildClaim }) {
               {k.instructions.map((i) => (
                 <tr data-testid="o-claim-instruction">
                   <td data-k="date">{fmtDate(i.issued)}</td>
-                  <td colSpan={5} class="o-claim-fee-name" data-k="what">
+                  {/* Over the time and hours (always shown); lead and tier hide in portrait. */}
+                  <td colSpan={2} class="o-claim-fee-name" data-k="what">
                     {t("o_c_instruction", { doctor: i.doctor, institution: i.institution, date: fmtDate(i.issued) })}
                   </td>
+                  <td class="o-wide" />
+                  <td class="o-wide" />
+                  <td />
                   <td class="num" data-k="amount">{yen(i.fee.total_yen)}</td>
                   <td class="num" data-k="tokyo">{yen(i.fee.tokyo_yen)}</td>
                   <td class="num" data-k="muni">{yen(i.fee.municipality_yen)}</td>

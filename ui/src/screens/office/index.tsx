@@ -384,6 +384,8 @@ function DetailBody({ d }: { d: VisitDetail }) {
   const v = d.visit;
   const s = d.row.summary;
   const g = v.guardian;
+  // Checklist items with a problem are named at the top too (the checklist lists them first).
+  const checkProblems = Object.values(v.checklist.items).filter((e) => e.status === "problem").length;
   const span = (a: string | null, b: string | null) => (a ? `${fmtDateTime(a)} – ${fmtTime(b)}` : "—");
   const fields: [string, string][] = [
     [t("o_col_child"), d.row.child_name],
@@ -411,6 +413,14 @@ function DetailBody({ d }: { d: VisitDetail }) {
         {d.row.rejected_reason && (
           <p class="warning">
             {t("o_rejected_reason")}: {pickLang(d.row.rejected_reason)}
+          </p>
+        )}
+        {checkProblems > 0 && (
+          <p class="o-r-problem-summary" role="note" data-testid="o-r-problem-top">
+            <a href="#o-r-checklist">
+              <span aria-hidden="true">⚠ </span>
+              {t("o_r_problems_top", { n: checkProblems })}
+            </a>
           </p>
         )}
         {d.warnings.length > 0 && (

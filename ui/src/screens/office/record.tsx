@@ -130,7 +130,7 @@ function ChecklistView({ v }: { v: Visit }) {
   const problems = entries.filter(([, e]) => e.status === "problem");
   const rest = entries.filter(([, e]) => e.status !== "problem");
   return (
-    <div class="card" data-testid="o-r-checklist">
+    <div class="card" id="o-r-checklist" data-testid="o-r-checklist">
       <h3>
         {t("o_r_checklist")}
         {tpl && <span class="muted"> — {lang.value === "ja" ? tpl.title_ja : tpl.title_en}</span>}
