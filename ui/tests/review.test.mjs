@@ -68,6 +68,8 @@ test("review detail: vitals, care, SOAP, the checklist with its problem first an
   assert.equal(await problem.locator("[data-k=status]").innerText(), "問題あり");
   assert.match(await items.nth(1).innerText(), /^✓\s+高圧滅菌機\s+問題なし$/);
   assert.match(await items.nth(3).innerText(), /^–\s+血圧計\s+なし$/);
+  // The template's 32 items less the 4 answered, in the template's order.
+  assert.match(await page.getByTestId("o-r-unanswered").innerText(), /^未確認の項目 28 件：洗濯機、乾燥機、カルテ記載用パソコン、/);
   // Not colour alone, but also colour: the problem's row differs from an ok row.
   const [bgProblem, bgOk] = await items.evaluateAll((xs) => [getComputedStyle(xs[0]).backgroundColor, getComputedStyle(xs[1]).backgroundColor]);
   assert.notEqual(bgProblem, bgOk);

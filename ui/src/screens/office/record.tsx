@@ -129,6 +129,8 @@ function ChecklistView({ v }: { v: Visit }) {
   const entries: [string, CheckEntry][] = ids.map((id) => [id, cl.items[id]]);
   const problems = entries.filter(([, e]) => e.status === "problem");
   const rest = entries.filter(([, e]) => e.status !== "problem");
+  // The template's items nobody answered, named in one line.
+  const unanswered = tpl ? tpl.items.filter((i) => !(i.id in cl.items)).map((i) => name(i.id)) : [];
   return (
     <div class="card" id="o-r-checklist" data-testid="o-r-checklist">
       <h3>
@@ -157,6 +159,11 @@ function ChecklistView({ v }: { v: Visit }) {
               </li>
             ))}
           </ul>
+          {unanswered.length > 0 && (
+            <p class="muted" data-testid="o-r-unanswered">
+              {t("o_r_unanswered", { n: unanswered.length, names: unanswered.join(lang.value === "ja" ? "、" : ", ") })}
+            </p>
+          )}
         </>
       )}
     </div>
