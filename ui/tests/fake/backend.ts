@@ -14,6 +14,7 @@ import { peopleCommands } from "./people";
 import { rulesCommands } from "./rules";
 import { consentCommands } from "./consent";
 import { seedTransfer, transferCommands } from "./transfer";
+import { claimCommands } from "./claim";
 
 export type { Scenario };
 type Cmd = keyof Commands;
@@ -84,7 +85,7 @@ export class FakeBackend {
   private handlers: Handlers;
   constructor(overrides: Partial<Scenario>) {
     this.s = { ...baseScenario(), ...overrides };
-    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands };
+    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands, ...claimCommands };
     seedTransfer(this);
   }
 

@@ -28,6 +28,41 @@ const HISTORY: Record<string, HistoryEntry[]> = {
 // As an older app's core would have sent it: only `message`, both languages in one string.
 const HISTORY_OFFLINE = { code: "offline", message: "サーバーに接続できないため履歴を読めません / cannot reach the server to read the history", ja: "", en: "", problems: [] };
 
+/**
+ * What 見本 はな's respite visit of Tue 10 Nov 2026 13:00–16:00 (…1) recorded, for the office to
+ * read before approving: two readings, three kinds of care, a SOAP note, the first-visit equipment
+ * checklist with one item with a problem (the pulse oximeter's alarm) and one absent, and the
+ * guardian's confirmation with a drawn signature (SVG path data in the pad's 600 × 200 box).
+ */
+export const V1_RECORD: Pick<Visit, "vitals" | "care" | "note" | "checklist"> & { signature: string; confirmedAt: string } = {
+  vitals: [
+    { id: "v1", at: "2026-11-10T13:10", respiration: 24, pulse: 112, temperature_c: 36.8, spo2: 97, bp_systolic: 98, bp_diastolic: 60 },
+    { id: "v2", at: "2026-11-10T15:40", respiration: 26, pulse: 118, temperature_c: 37.2, spo2: 95, bp_systolic: null, bp_diastolic: null },
+  ],
+  care: [
+    { id: "c1", item: "suction", count: 4, amount_ml: null, rate_ml_per_h: null, oxygen_l_per_min: null, note: "白色の痰、やや多め" },
+    { id: "c2", item: "tube_feeding", count: null, amount_ml: 200, rate_ml_per_h: 100, oxygen_l_per_min: null, note: "" },
+    { id: "c3", item: "ventilator", count: null, amount_ml: null, rate_ml_per_h: null, oxygen_l_per_min: 1, note: "設定変更なし、アラームなし" },
+  ],
+  note: {
+    subjective: "母より：昨夜はよく眠れたとのこと",
+    objective: "SpO₂ 95〜97%、痰やや多め",
+    assessment: "呼吸状態は安定",
+    plan: "次回も吸引の回数を記録する",
+  },
+  checklist: {
+    template_id: "first_visit_equipment",
+    items: {
+      autoclave: { status: "ok", note: "" },
+      thermometer: { status: "ok", note: "" },
+      pulse_oximeter: { status: "problem", note: "アラームが鳴らない。交換を依頼" },
+      bp_monitor: { status: "absent", note: "" },
+    },
+  },
+  signature: "M 40 150 L 90 60 L 140 150 M 180 80 L 260 80 L 220 160",
+  confirmedAt: "2026-11-10T16:00",
+};
+
 /** The main fields of the shared visits the fake knows in full. */
 function visitFixture(b: FakeBackend, id: string): Visit | null {
   const r = shared(b).visits.find((x) => x.summary.id === id);
@@ -54,6 +89,15 @@ function visitFixture(b: FakeBackend, id: string): Visit | null {
     guardian: r.flags.unconfirmed ? null : { kind: "confirmed", name: s.child_id === CHILD_A ? "見本 花子" : "架空 一郎", at: s.start ?? "", signature: "" },
     status: s.status,
     returned: null,
+    ...(id === ID(1)
+      ? {
+          vitals: V1_RECORD.vitals,
+          care: V1_RECORD.care,
+          note: V1_RECORD.note,
+          checklist: V1_RECORD.checklist,
+          guardian: { kind: "confirmed", name: "見本 花子", at: V1_RECORD.confirmedAt, signature: V1_RECORD.signature },
+        }
+      : {}),
   };
 }
 

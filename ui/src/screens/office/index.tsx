@@ -1,22 +1,26 @@
 // The office screens: review synced records (filters, flags, approve one or many with a result
 // per record), a record's detail with its history, the month's respite summary per child, and
-// the people of the station (people.tsx), the municipalities' settings (municipality.tsx).
+// the people of the station (people.tsx), the municipalities' settings (municipality.tsx), and
+// the monthly claim with its export (claim.tsx; office and admin only). Approving several records
+// of which any is flagged asks first, naming how many and which flags.
 // A municipality's welfare section (role `municipality`) gets the same screens read-only: no
 // approving, no people, no publishing of settings — the server refuses its writes anyway, and it
 // sees only the children whose guardians' consent to share is in force.
 import { useState } from "preact/hooks";
 import type { ApproveResult, ReviewFilter, VisitDetail, VisitRow } from "../../bindings";
 import { call, errorText, pickLang, problemText } from "../../api";
-import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, t } from "../../i18n";
+import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, lang, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ALL } from "../../shared";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import { People } from "./people";
 import { Municipalities } from "./municipality";
 import { TransferSection } from "./transfer";
+import { Claim } from "./claim";
+import { RecordSections } from "./record";
 import "./office.css";
 
-type Tab = "review" | "month" | "people" | "municipality";
+type Tab = "review" | "month" | "claim" | "people" | "municipality";
 
 export function OfficeApp() {
   const { status } = useApp();
@@ -42,6 +46,11 @@ export function OfficeApp() {
           {t("o_tab_month")}
         </button>
         {!readOnly && (
+          <button role="tab" class={tab === "claim" ? "on" : ""} aria-selected={tab === "claim"} onClick={() => (setTab("claim"), setDetail(null))} data-testid="o-tab-claim">
+            {t("o_tab_claim")}
+          </button>
+        )}
+        {!readOnly && (
           <button role="tab" class={tab === "people" ? "on" : ""} aria-selected={tab === "people"} onClick={() => (setTab("people"), setDetail(null))} data-testid="o-tab-people">
             {t("o_tab_people")}
           </button>
@@ -54,6 +63,8 @@ export function OfficeApp() {
         <People />
       ) : tab === "municipality" ? (
         <Municipalities readOnly={readOnly} />
+      ) : tab === "claim" && !readOnly ? (
+        <Claim />
       ) : tab === "month" ? (
         <MonthSummary month={summaryMonth} setMonth={setSummaryMonth} />
       ) : detail ? (
@@ -97,11 +108,28 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
   const allOn = selectable.length > 0 && chosen.length === selectable.length;
   const toggle = (id: string) => setSelected(chosen.includes(id) ? chosen.filter((x) => x !== id) : [...chosen, id]);
 
-  const approve = () => {
+  // Approving several records asks first when any of them is flagged.
+  const [asking, setAsking] = useState<{ ids: string[]; flagged: number; counts: [string, number][] } | null>(null);
+  const pressApprove = () => {
+    const byId = new Map(list.map((r) => [r.summary.id, r]));
+    const rowsChosen = chosen.map((id) => byId.get(id)).filter((r): r is VisitRow => !!r);
+    const counts = FLAGS.map(([, word]) => [word, 0] as [typeof word, number]);
+    let flagged = 0;
+    for (const r of rowsChosen) {
+      const on = flagsOf(r);
+      if (on.length) flagged++;
+      for (const w of on) counts.find((c) => c[0] === w)![1]++;
+    }
+    if (chosen.length > 1 && flagged > 0) setAsking({ ids: [...chosen], flagged, counts: counts.filter(([, n]) => n > 0).map(([w, n]) => [t(w), n]) });
+    else approve(chosen);
+  };
+
+  const approve = (ids: string[]) => {
+    setAsking(null);
     const byId = new Map(list.map((r) => [r.summary.id, r]));
     setBusy(true);
     setError(null);
-    call("approve_visits", { ids: chosen }).then(
+    call("approve_visits", { ids }).then(
       (res) => {
         setBusy(false);
         setResults(res.map((r) => ({ r, row: byId.get(r.id) })));
@@ -194,11 +222,32 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
         </span>
         <span class="spacer" />
         {!readOnly && (
-          <button class="primary" disabled={!chosen.length || busy} onClick={approve} data-testid="o-approve">
+          <button class="primary" disabled={!chosen.length || busy || !!asking} onClick={pressApprove} data-testid="o-approve">
             {busy ? t("o_approving") : t("o_approve", { n: chosen.length })}
           </button>
         )}
       </div>
+      {asking && (
+        <section class="card warning o-ask" role="alertdialog" aria-labelledby="o-ask-title" data-testid="o-ask">
+          <h3 id="o-ask-title" data-testid="o-ask-title">
+            <span aria-hidden="true">⚠ </span>
+            {t("o_ask_title", {
+              n: asking.ids.length,
+              k: asking.flagged,
+              flags: asking.counts.map(([w, n]) => t("o_ask_flag", { flag: w, n })).join(lang.value === "ja" ? "、" : ", "),
+            })}
+          </h3>
+          <p>{t("o_ask_body")}</p>
+          <div class="row">
+            <button class="primary" onClick={() => approve(asking.ids)} data-testid="o-ask-yes">
+              {t("o_ask_yes")}
+            </button>
+            <button onClick={() => setAsking(null)} data-testid="o-ask-no">
+              {t("o_ask_no")}
+            </button>
+          </div>
+        </section>
+      )}
 
       {rows.data && list.length === 0 ? (
         <p class="muted" data-testid="o-empty">
@@ -274,6 +323,19 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
   );
 }
 
+/** The review flags a row carries, as the words of FLAGS (not `pending_sync`: not a warning). */
+function flagsOf(r: VisitRow): (typeof FLAGS)[number][1][] {
+  const f = r.flags;
+  const on: (typeof FLAGS)[number][1][] = [];
+  if (f.over_cap) on.push("o_flag_over_cap");
+  if (f.rejected) on.push("o_flag_rejected");
+  if (f.unconfirmed) on.push("o_flag_unconfirmed");
+  if (f.instruction_expired) on.push("o_flag_expired");
+  if (f.respite_length) on.push("o_flag_respite_length");
+  if (f.short_day) on.push("o_flag_short_day");
+  return on;
+}
+
 function Flags({ row }: { row: VisitRow }) {
   const f = row.flags;
   const on: [string, string][] = [];
@@ -322,6 +384,8 @@ function DetailBody({ d }: { d: VisitDetail }) {
   const v = d.visit;
   const s = d.row.summary;
   const g = v.guardian;
+  // Checklist items with a problem are named at the top too (the checklist lists them first).
+  const checkProblems = Object.values(v.checklist.items).filter((e) => e.status === "problem").length;
   const span = (a: string | null, b: string | null) => (a ? `${fmtDateTime(a)} – ${fmtTime(b)}` : "—");
   const fields: [string, string][] = [
     [t("o_col_child"), d.row.child_name],
@@ -351,6 +415,14 @@ function DetailBody({ d }: { d: VisitDetail }) {
             {t("o_rejected_reason")}: {pickLang(d.row.rejected_reason)}
           </p>
         )}
+        {checkProblems > 0 && (
+          <p class="o-r-problem-summary" role="note" data-testid="o-r-problem-top">
+            <a href="#o-r-checklist">
+              <span aria-hidden="true">⚠ </span>
+              {t("o_r_problems_top", { n: checkProblems })}
+            </a>
+          </p>
+        )}
         {d.warnings.length > 0 && (
           <ul class="warning" data-testid="o-warnings">
             {d.warnings.map((w) => (
@@ -369,6 +441,7 @@ function DetailBody({ d }: { d: VisitDetail }) {
           ))}
         </dl>
       </div>
+      <RecordSections v={v} />
       {(role === "office" || role === "admin") && <TransferSection d={d} />}
       <div class="card" data-testid="o-history">
         <h3>{t("o_history")}</h3>
