@@ -682,7 +682,11 @@ income_tier: Array<LabelEntry>,
 /**
  * What a guardian's consent to share with the municipality covers.
  */
-sharing_scope: Array<LabelEntry>, };
+sharing_scope: Array<LabelEntry>, 
+/**
+ * Why a session of the month is not claimed.
+ */
+unclaimed: Array<LabelEntry>, };
 
 export type LoopStatus = { 
 /**
@@ -771,6 +775,10 @@ municipality: string,
  * Its name (Japanese).
  */
 municipality_name: string, 
+/**
+ * Its name in English.
+ */
+municipality_name_en: string, 
 /**
  * The month.
  */

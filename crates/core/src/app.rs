@@ -733,6 +733,8 @@ pub struct Labels {
     pub income_tier: Vec<LabelEntry>,
     /// What a guardian's consent to share with the municipality covers.
     pub sharing_scope: Vec<LabelEntry>,
+    /// Why a session of the month is not claimed.
+    pub unclaimed: Vec<LabelEntry>,
 }
 
 macro_rules! entries {
@@ -761,6 +763,7 @@ impl Labels {
             role: entries!(Role),
             income_tier: entries!(IncomeTier),
             sharing_scope: entries!(carebook_domain::SharingScope),
+            unclaimed: entries!(carebook_domain::Unclaimed),
         }
     }
 }

@@ -172,6 +172,8 @@ pub struct MonthlyClaim {
     pub municipality: String,
     /// Its name (Japanese).
     pub municipality_name: String,
+    /// Its name in English.
+    pub municipality_name_en: String,
     /// The month.
     pub month: YearMonth,
     /// Its fiscal year.
@@ -212,6 +214,7 @@ pub fn monthly_claim(
     MonthlyClaim {
         municipality: municipality.to_string(),
         municipality_name: rules_on(month.last_day()).name_ja,
+        municipality_name_en: rules_on(month.last_day()).name_en,
         month,
         fiscal_year: fy,
         children: out,

@@ -44,6 +44,7 @@ export function claims(): Record<string, MonthlyClaim> {
     "13103/2026-11": {
       municipality: "13103",
       municipality_name: "港区",
+      municipality_name_en: "Minato",
       month: "2026-11",
       fiscal_year: 2026,
       children: [
@@ -69,6 +70,7 @@ export function claims(): Record<string, MonthlyClaim> {
     "13105/2026-11": {
       municipality: "13105",
       municipality_name: "文京区",
+      municipality_name_en: "Bunkyo",
       month: "2026-11",
       fiscal_year: 2026,
       children: [
@@ -110,9 +112,10 @@ function claim(b: FakeBackend, municipality: string, month: string): MonthlyClai
   if (c) return c;
   // Any other month: nothing recorded.
   const known = { "13103": "港区", "13105": "文京区" } as Record<string, string>;
+  const known_en = { "13103": "Minato", "13105": "Bunkyo" } as Record<string, string>;
   if (!known[municipality]) fail("not_found", `区市町村 ${municipality} の設定がありません`, `no settings for municipality ${municipality}`);
   const [y, m] = month.split("-").map(Number);
-  return { municipality, municipality_name: known[municipality], month, fiscal_year: m < 4 ? y - 1 : y, children: [], total: fee(0, 0, 0) };
+  return { municipality, municipality_name: known[municipality], municipality_name_en: known_en[municipality], month, fiscal_year: m < 4 ? y - 1 : y, children: [], total: fee(0, 0, 0) };
 }
 
 export const claimCommands: Handlers = {
