@@ -37,5 +37,6 @@ pub const COMMANDS: &[&str] = &[
     "publish_rule_version",
     "monthly_claim",
     "export_claim",
+    "export_visit",
     "transfer_child",
 ];

@@ -276,6 +276,8 @@ commands! {
     fn export_claim(s, municipality: String, month: YearMonth, format: ExportFormat) -> ExportedFile {
         carebook_core::export::write_claim(&s, &municipality, month, format, &s.shell.export_dir).await
     }
+    /// Writes one visit as a printed record (PDF) into the downloads folder.
+    fn export_visit(s, id: VisitId) -> ExportedFile { carebook_core::export::write_visit_pdf(&s, id, &s.shell.export_dir).await }
     /// Transfers a child to another station from a first day, after a signed handover visit (office).
     fn transfer_child(s, child_id: ChildId, request: TransferRequest) -> Transfer { s.changed(s.transfer_child(child_id, &request).await) }
     /// Gives a person a one-time password.

@@ -1952,6 +1952,7 @@ export type Commands = {
   publish_rule_version: { args: { version: RuleVersion }; result: RuleVersion };
   monthly_claim: { args: { municipality: string; month: YearMonth }; result: MonthlyClaim };
   export_claim: { args: { municipality: string; month: YearMonth; format: ExportFormat }; result: ExportedFile };
+  export_visit: { args: { id: VisitId }; result: ExportedFile };
   transfer_child: { args: { childId: ChildId; request: TransferRequest }; result: Transfer };
   reset_person_password: { args: { username: string }; result: OneTimePassword };
 };

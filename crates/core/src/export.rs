@@ -391,50 +391,81 @@ pub fn to_pdf(heading: &[String], t: &Table, font: &std::path::Path) -> Result<V
     const H: f32 = 595.0;
     const MARGIN: f32 = 28.0;
     const SIZE: f32 = 7.0;
-    const ROW: f32 = 12.0;
     // Column widths in characters of the text size, from the longest cell (at most 24), then
-    // scaled to the page.
-    let width_of = |s: &str| s.chars().map(|c| if c.is_ascii() { 0.55 } else { 1.0 }).sum::<f32>();
-    let mut widths: Vec<f32> = t.header.iter().map(|h| width_of(h).min(10.0)).collect();
-    for r in &t.rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = w.max(width_of(&c.text()).min(24.0));
+    // scaled to the page; longer text wraps within its column.
+    let widths: Vec<f32> = {
+        let mut w: Vec<f32> = t.header.iter().map(|h| text_width(h).min(10.0)).collect();
+        for r in &t.rows {
+            for (w, c) in w.iter_mut().zip(r) {
+                *w = w.max(c.text_for_print().lines().map(text_width).fold(0.0, f32::max).min(24.0));
+            }
         }
-    }
+        w
+    };
     let scale = (W - 2.0 * MARGIN) / widths.iter().map(|w| w * SIZE + 6.0).sum::<f32>();
     let cols: Vec<f32> = widths.iter().map(|w| (w * SIZE + 6.0) * scale).collect();
     let size = SIZE * scale.min(1.4);
+    let line_h = size * 1.55;
+
+    // Each row's cells as wrapped lines, whether they are numbers (right-aligned), and whether
+    // a rule follows it (after a child's subtotal and the total).
+    let lay = |cells: Vec<(String, bool)>| -> Vec<(Vec<String>, bool)> {
+        cells.into_iter().zip(&cols).map(|((text, right), w)| (wrap(&text, (w - 6.0 * scale) / size + 0.01), right)).collect()
+    };
+    let header = lay(t.header.iter().map(|h| (h.clone(), false)).collect());
+    let rows: Vec<(Vec<(Vec<String>, bool)>, bool)> = t
+        .rows
+        .iter()
+        .map(|r| {
+            let cells = r.iter().map(|c| (c.text_for_print(), matches!(c, Cell::Int(_) | Cell::Num(_)))).collect();
+            (lay(cells), matches!(r.first(), Some(Cell::Text(k)) if k == "児童計" || k == "合計"))
+        })
+        .collect();
+    let height = |cells: &[(Vec<String>, bool)]| cells.iter().map(|(l, _)| l.len().max(1)).max().unwrap_or(1) as f32 * line_h;
+
+    // Pages: the heading on the first, the header on every one, rows until the bottom.
+    let heading_h: f32 = heading.iter().enumerate().map(|(i, _)| if i == 0 { 19.0 } else { 15.0 }).sum::<f32>() + 6.0;
+    let bottom = H - MARGIN - 12.0;
+    let mut pages: Vec<Vec<usize>> = vec![vec![]];
+    let mut y = MARGIN + heading_h + height(&header) + 3.0;
+    for (i, (cells, _)) in rows.iter().enumerate() {
+        let h = height(cells);
+        if y + h > bottom && !pages.last().is_some_and(Vec::is_empty) {
+            pages.push(vec![]);
+            y = MARGIN + height(&header) + 3.0;
+        }
+        y += h;
+        pages.last_mut().expect("a page").push(i);
+    }
 
     let mut doc = Document::new();
     doc.set_metadata(krilla::metadata::Metadata::new().title(heading.first().cloned().unwrap_or_default()).language("ja".into()));
-    let per_page = ((H - 2.0 * MARGIN - 60.0) / ROW) as usize;
-    let pages: Vec<&[Vec<Cell>]> = if t.rows.is_empty() { vec![&t.rows[..]] } else { t.rows.chunks(per_page.max(1)).collect() };
+    let black = || Fill { paint: rgb::Color::new(0, 0, 0).into(), ..Fill::default() };
     let total = pages.len();
-    for (n, rows) in pages.into_iter().enumerate() {
+    for (n, page_rows) in pages.iter().enumerate() {
         let mut page = doc.start_page_with(PageSettings::new(W, H));
         let mut s = page.surface();
-        let black = Fill { paint: rgb::Color::new(0, 0, 0).into(), ..Fill::default() };
-        s.set_fill(Some(black));
-        let mut y = MARGIN + 12.0;
+        s.set_fill(Some(black()));
+        let mut y = MARGIN;
         if n == 0 {
             for (i, line) in heading.iter().enumerate() {
                 let sz = if i == 0 { 13.0 } else { 9.0 };
-                s.draw_text(Point::from_xy(MARGIN, y), font.clone(), sz, line, false, TextDirection::Auto);
                 y += sz + 6.0;
+                s.draw_text(Point::from_xy(MARGIN, y - 6.0), font.clone(), sz, line, false, TextDirection::Auto);
             }
+            y += 6.0;
         }
-        y += 6.0;
-        let draw_row = |s: &mut krilla::surface::Surface<'_>, y: f32, cells: Vec<(String, bool)>| {
+        let draw = |s: &mut krilla::surface::Surface<'_>, top: f32, cells: &[(Vec<String>, bool)]| {
             let mut x = MARGIN;
-            for ((text, right), w) in cells.into_iter().zip(&cols) {
-                let tw = width_of(&text) * size;
-                let at = if right { x + w - 3.0 - tw } else { x + 3.0 };
-                s.draw_text(Point::from_xy(at, y), font.clone(), size, &text, false, TextDirection::Auto);
+            for ((lines, right), w) in cells.iter().zip(&cols) {
+                for (k, text) in lines.iter().enumerate() {
+                    let at = if *right { x + w - 3.0 * scale - text_width(text) * size } else { x + 3.0 * scale };
+                    s.draw_text(Point::from_xy(at, top + size + k as f32 * line_h), font.clone(), size, text, false, TextDirection::Auto);
+                }
                 x += w;
             }
         };
-        draw_row(&mut s, y, t.header.iter().map(|h| (h.clone(), false)).collect());
-        let line = |s: &mut krilla::surface::Surface<'_>, y: f32| {
+        let rule = |s: &mut krilla::surface::Surface<'_>, y: f32| {
             let mut pb = PathBuilder::new();
             pb.move_to(MARGIN, y);
             pb.line_to(W - MARGIN, y);
@@ -443,21 +474,24 @@ pub fn to_pdf(heading: &[String], t: &Table, font: &std::path::Path) -> Result<V
                 s.set_stroke(Some(Stroke { paint: rgb::Color::new(120, 120, 120).into(), width: 0.4, ..Stroke::default() }));
                 s.draw_path(&path);
                 s.set_stroke(None);
-                s.set_fill(Some(Fill { paint: rgb::Color::new(0, 0, 0).into(), ..Fill::default() }));
+                s.set_fill(Some(black()));
             }
         };
-        line(&mut s, y + 3.0);
-        for r in rows {
-            y += ROW;
-            let cells = r.iter().map(|c| (c.text_for_print(), matches!(c, Cell::Int(_) | Cell::Num(_)))).collect();
-            draw_row(&mut s, y, cells);
-            if matches!(r.first(), Some(Cell::Text(k)) if k == "児童計" || k == "合計") {
-                line(&mut s, y + 3.0);
+        draw(&mut s, y, &header);
+        y += height(&header) + 1.0;
+        rule(&mut s, y);
+        y += 2.0;
+        for &i in page_rows {
+            let (cells, rule_after) = &rows[i];
+            draw(&mut s, y, cells);
+            y += height(cells);
+            if *rule_after {
+                rule(&mut s, y);
             }
         }
         let footer = format!("{} / {}", n + 1, total);
         s.draw_text(
-            Point::from_xy(W - MARGIN - width_of(&footer) * 8.0, H - MARGIN / 2.0),
+            Point::from_xy(W - MARGIN - text_width(&footer) * 8.0, H - MARGIN / 2.0),
             font.clone(),
             8.0,
             &footer,
@@ -468,6 +502,33 @@ pub fn to_pdf(heading: &[String], t: &Table, font: &std::path::Path) -> Result<V
         page.finish();
     }
     doc.finish().map_err(|e| step(&format!("{e:?}")))
+}
+
+/// A text's width in ems of the font size (Noto Sans CJK: full-width characters are 1 em, the
+/// narrow Latin ones about 0.55).
+fn text_width(s: &str) -> f32 {
+    s.chars().map(|c| if c.is_ascii() { 0.55 } else { 1.0 }).sum()
+}
+
+/// `text` broken into lines of at most `ems` wide: at its own line breaks, then by character
+/// (Japanese has no spaces to break at).
+fn wrap(text: &str, ems: f32) -> Vec<String> {
+    let mut out = Vec::new();
+    for para in text.split('\n') {
+        let mut line = String::new();
+        let mut w = 0.0;
+        for c in para.chars() {
+            let cw = text_width(c.encode_utf8(&mut [0; 4]));
+            if w + cw > ems && !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+                w = 0.0;
+            }
+            line.push(c);
+            w += cw;
+        }
+        out.push(line);
+    }
+    out
 }
 
 impl Cell {
@@ -493,4 +554,162 @@ impl Cell {
             other => other.text(),
         }
     }
+}
+
+/// One visit as a printed record (訪問看護記録書): 項目 | 内容, every part of the record in
+/// Japanese, checklist items named from `templates`.
+pub fn visit_table(v: &carebook_domain::Visit, child_name: &str, templates: &[carebook_domain::ChecklistTemplate]) -> Table {
+    use carebook_domain::GuardianConfirmation;
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut put = |k: &str, v: String| rows.push(vec![k.into(), v.into()]);
+    let at = |t: Option<carebook_domain::DateTime>| t.map_or("—".to_string(), |t| format!("{} {}", t.date, t.time));
+    put("利用者", child_name.to_string());
+    put("種別", v.kind.label().ja.to_string());
+    put("事業所", format!("{}（{}）", v.station.name, v.station.id));
+    put("場所", v.place.clone());
+    put("予定", format!("{} 〜 {}", at(v.scheduled_start), at(v.scheduled_end)));
+    put("実績", format!("{} 〜 {}", at(v.actual_start), at(v.actual_end)));
+    put("結果", v.outcome.label().ja.to_string());
+    put("状態", v.status.label().ja.to_string());
+    let staff: Vec<String> =
+        v.staff.iter().map(|s| format!("{}（{}・{}・{}）", s.name, s.role.label().ja, s.profession.label().ja, s.station_id)).collect();
+    put("訪問者", staff.join("\n"));
+    let vitals: Vec<String> = v
+        .vitals
+        .iter()
+        .map(|r| {
+            let mut parts = vec![r.at.map_or("—".to_string(), |t| t.time.to_string())];
+            if let Some(x) = r.temperature_c {
+                parts.push(format!("体温 {x:.1}℃"));
+            }
+            if let Some(x) = r.pulse {
+                parts.push(format!("脈拍 {x}/分"));
+            }
+            if let Some(x) = r.respiration {
+                parts.push(format!("呼吸 {x}/分"));
+            }
+            if let Some(x) = r.spo2 {
+                parts.push(format!("SpO2 {x}%"));
+            }
+            if let (Some(a), Some(b)) = (r.bp_systolic, r.bp_diastolic) {
+                parts.push(format!("血圧 {a}/{b}"));
+            }
+            parts.join("　")
+        })
+        .collect();
+    put("バイタルサイン", if vitals.is_empty() { "記録なし".into() } else { vitals.join("\n") });
+    let care: Vec<String> = v
+        .care
+        .iter()
+        .map(|c| {
+            let mut parts = vec![c.item.label().ja.to_string()];
+            if let Some(x) = c.count {
+                parts.push(format!("{x}回"));
+            }
+            if let Some(x) = c.amount_ml {
+                parts.push(format!("{x}mL"));
+            }
+            if let Some(x) = c.rate_ml_per_h {
+                parts.push(format!("{x}mL/時"));
+            }
+            if let Some(x) = c.oxygen_l_per_min {
+                parts.push(format!("酸素 {x}L/分"));
+            }
+            if !c.note.is_empty() {
+                parts.push(c.note.clone());
+            }
+            parts.join("　")
+        })
+        .collect();
+    put("実施したケア", if care.is_empty() { "記録なし".into() } else { care.join("\n") });
+    for (k, text) in [
+        ("S（主観）", &v.note.subjective),
+        ("O（客観）", &v.note.objective),
+        ("A（評価）", &v.note.assessment),
+        ("P（計画）", &v.note.plan),
+    ] {
+        put(k, text.as_str().to_string());
+    }
+    if !v.checklist.items.is_empty() {
+        let template = templates.iter().find(|t| t.id == v.checklist.template_id);
+        let name = |id: &str| template.and_then(|t| t.items.iter().find(|i| i.id == id)).map_or(id.to_string(), |i| i.ja.clone());
+        let mut items: Vec<_> = v.checklist.items.iter().collect();
+        // Problems first: they are what the reader must see.
+        items.sort_by_key(|(id, e)| (e.status != carebook_domain::CheckStatus::Problem, (*id).clone()));
+        let lines: Vec<String> = items
+            .iter()
+            .map(|(id, e)| {
+                let mark = if e.status == carebook_domain::CheckStatus::Problem { "⚠ " } else { "" };
+                let note = if e.note.is_empty() { String::new() } else { format!("（{}）", e.note) };
+                format!("{mark}{}：{}{note}", name(id), e.status.label().ja)
+            })
+            .collect();
+        put("物品チェック", format!("{}\n{}", template.map_or(v.checklist.template_id.clone(), |t| t.title_ja.clone()), lines.join("\n")));
+    }
+    if let Some(h) = &v.handover {
+        let sign = |s: &Option<carebook_domain::SignOff>| {
+            s.as_ref().map_or("署名なし".to_string(), |s| format!("{}（{} {}）", s.name, s.at.date, s.at.time))
+        };
+        let topics: Vec<String> =
+            h.topics.iter().map(|t| if t.detail.is_empty() { t.topic.clone() } else { format!("{}：{}", t.topic, t.detail) }).collect();
+        put(
+            "引継ぎ",
+            format!(
+                "{} → {}\n{}\n引継ぐ側の署名：{}\n受ける側の署名：{}",
+                h.from_station.name,
+                h.to_station.name,
+                topics.join("\n"),
+                sign(&h.from_sign_off),
+                sign(&h.to_sign_off)
+            ),
+        );
+    }
+    put(
+        "保護者確認",
+        match &v.guardian {
+            Some(GuardianConfirmation::Confirmed { name, at, signature }) => {
+                format!("{name}（{} {}）{}", at.date, at.time, if signature.is_empty() { "" } else { "　サインあり" })
+            }
+            Some(GuardianConfirmation::NotConfirmed { reason }) => format!("確認なし：{reason}"),
+            None => "未入力".into(),
+        },
+    );
+    if let Some(r) = &v.returned {
+        put("差し戻し", format!("{}（{} {}）：{}", r.by, r.at.date, r.at.time, r.reason));
+    }
+    Table { title: format!("訪問看護記録書 {child_name}"), header: vec!["項目".into(), "内容".into()], rows }
+}
+
+/// The heading of a printed visit record.
+pub fn visit_heading(v: &carebook_domain::Visit, child_name: &str) -> Vec<String> {
+    let day = v.actual_start.or(v.scheduled_start).map_or(String::new(), |t| t.date.to_string());
+    vec![
+        format!("訪問看護記録書（{}）", v.kind.label().ja),
+        format!("{child_name}　{day}　{}", v.station.name),
+        format!("作成 {}（Carebook）　記録ID {}", crate::clock::now_jst().date, v.id),
+    ]
+}
+
+/// Writes one visit as a printed record into `dir` (`visit-YYYY-MM-DD-ID8.pdf`).
+pub async fn write_visit_pdf(
+    app: &crate::Carebook,
+    id: carebook_domain::VisitId,
+    dir: &std::path::Path,
+) -> Result<ExportedFile, CoreError> {
+    let visit = app.visit(id).await?;
+    let child_name = match app.store().child_row(visit.child_id).await {
+        Ok(row) => row.name,
+        Err(CoreError::NotFound { .. }) => {
+            app.directory().await?.transfer_of(&visit.child_id.to_string()).map_or(String::new(), |t| t.child_name.clone())
+        }
+        Err(e) => return Err(e),
+    };
+    let templates = app.templates().await?;
+    let bytes = to_pdf(&visit_heading(&visit, &child_name), &visit_table(&visit, &child_name, &templates), &japanese_font()?)?;
+    let day = visit.actual_start.or(visit.scheduled_start).map_or("undated".to_string(), |t| t.date.to_string());
+    let file_name = format!("visit-{day}-{}.pdf", &id.to_string()[..8]);
+    let path = dir.join(&file_name);
+    tokio::fs::create_dir_all(dir).await?;
+    tokio::fs::write(&path, &bytes).await?;
+    Ok(ExportedFile { path: path.display().to_string(), file_name, bytes: bytes.len() as u64 })
 }

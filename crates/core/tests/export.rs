@@ -215,3 +215,102 @@ async fn the_printed_claim_has_its_japanese_headings_lines_and_totals_as_text_an
     let image = std::fs::read(dir.path().join("page.png")).unwrap();
     assert!(image.starts_with(b"\x89PNG") && image.len() > 2_000, "{} bytes", image.len());
 }
+
+fn pdf_text(path: &Path) -> String {
+    let out =
+        Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(path).arg("-").output().expect("pdftotext (poppler-utils) runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_visit_prints_as_a_record_with_every_part_and_a_long_note_wrapped_whole() {
+    use carebook_domain::{CareGiven, CareItem, CheckEntry, CheckStatus, VitalReading};
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap().id;
+    let mut v = respite(c, "2026-11-02T09:00", "2026-11-02T12:00");
+    v.vitals.push(VitalReading {
+        id: "v1".into(),
+        at: Some("2026-11-02T09:10".parse().unwrap()),
+        pulse: Some(110),
+        spo2: Some(97),
+        temperature_c: Some(36.8),
+        ..Default::default()
+    });
+    v.care.push(CareGiven {
+        id: "c1".into(),
+        item: CareItem::Suction,
+        count: Some(6),
+        amount_ml: None,
+        rate_ml_per_h: None,
+        oxygen_l_per_min: None,
+        note: String::new(),
+    });
+    // A note far wider than the page: it must wrap, not run off the edge.
+    let long = format!("（架空）{}最後まで読めること", "夜間の吸引回数が増えている。".repeat(12));
+    v.note.plan.update(&long);
+    v.checklist.template_id = "home_devices".into();
+    v.checklist.items.insert("ventilator".into(), CheckEntry { status: CheckStatus::Problem, note: "回路に水滴".into() });
+    v.checklist.items.insert("suction_unit".into(), CheckEntry { status: CheckStatus::Ok, note: String::new() });
+    v.guardian = Some(GuardianConfirmation::Confirmed {
+        name: "見本 母".into(),
+        at: "2026-11-02T12:00".parse().unwrap(),
+        signature: "M 1 2 L 3 4".into(),
+    });
+    let id = dev.app.record_visit(v).await.unwrap().id;
+    let dir = tempfile::tempdir().unwrap();
+    let file = carebook_core::export::write_visit_pdf(&dev.app, id, dir.path()).await.unwrap();
+    assert_eq!(file.file_name, format!("visit-2026-11-02-{}.pdf", &id.to_string()[..8]));
+    let text = pdf_text(Path::new(&file.path));
+    for needle in [
+        "訪問看護記録書（在宅レスパイト）",
+        "見本 はな",
+        "体温 36.8℃",
+        "脈拍 110/分",
+        "SpO2 97%",
+        "見本 母（2026-11-02 12:00）",
+        "サインあり",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in:\n{text}");
+    }
+    // The problem item comes first and is marked.
+    let problem = text.find("⚠").expect("the problem is marked");
+    assert!(text[problem..].contains("回路に水滴"));
+    // The note is there whole, across lines: every character in order once the layout is undone.
+    let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(flat.contains(&long), "the whole note in:\n{text}");
+    assert!(text.lines().all(|l| l.chars().count() < 200), "no line runs off the page");
+}
+
+#[tokio::test]
+async fn a_claim_longer_than_a_page_repeats_the_header_and_numbers_the_pages() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap().id;
+    // 60 approved, confirmed sessions in November (two a day): more rows than one page holds.
+    for (day, hour) in (1..=30).flat_map(|d| [(d, 9), (d, 13)]) {
+        let (start, end) = (format!("2026-11-{day:02}T{hour:02}:00"), format!("2026-11-{day:02}T{:02}:00", hour + 2));
+        let mut v = respite(c, &start, &end);
+        v.guardian =
+            Some(GuardianConfirmation::Confirmed { name: "見本 母".into(), at: end.parse().unwrap(), signature: String::new() });
+        let id = dev.app.record_visit(v).await.unwrap().id;
+        dev.app.set_visit_status(id, VisitStatus::Submitted).await.unwrap();
+        dev.app.set_visit_status(id, VisitStatus::Approved).await.unwrap();
+    }
+    let claim = dev.app.monthly_claim("13105", "2026-11".parse().unwrap()).await.unwrap();
+    let font = carebook_core::export::japanese_font().unwrap();
+    let pdf = carebook_core::export::to_pdf(&carebook_core::export::claim_heading(&claim), &claim_table(&claim), &font).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let text = pdf_text(&path);
+    let pages: Vec<&str> = text.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
+    assert!(pages.len() >= 2, "{} pages", pages.len());
+    for (i, p) in pages.iter().enumerate() {
+        assert!(p.contains("児童氏名"), "the header on page {}", i + 1);
+        let flat: String = p.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(flat.contains(&format!("{}/{}", i + 1, pages.len())), "page number on page {}:\n{p}", i + 1);
+    }
+    // Every session is printed once: 60 lines of 4 units × 3,750 = 15,000 yen.
+    assert_eq!(text.lines().filter(|l| l.trim_start().starts_with("請求") && l.contains("15,000")).count(), 60);
+    assert!(text.contains(&format!("請求額 {} 円", "900,000")), "60 × 15,000");
+}

@@ -668,7 +668,8 @@ mod tests {
         h.from_sign_off = Some(SignOff { staff_id: "a1".into(), name: "看護師a1".into(), at: t("2026-10-01T11:30") });
         h.to_sign_off = Some(SignOff { staff_id: "b1".into(), name: "看護師b1".into(), at: t("2026-10-01T11:30") });
         a.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "不在".into() });
-        a.returned = Some(crate::visit::Returned { reason: "時刻を確認".into(), by: "見本 事務".into(), at: t("2026-10-02T09:00") });
+        a.returned =
+            Some(crate::visit::Returned { reason: "時刻を確認".into(), by: "見本 事務".into(), at: t("2026-10-02T09:00") });
         let mut b = a.clone();
         b.guardian = Some(GuardianConfirmation::Confirmed { name: "見本".into(), at: t("2026-10-01T11:30"), signature: "M 1 2".into() });
 

@@ -31,6 +31,14 @@ pub enum ExportCmd {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// 訪問看護記録書（1件、印刷用PDF）/ one visit as a printed record (PDF).
+    Visit {
+        /// 訪問ID / visit id.
+        id: carebook_domain::VisitId,
+        /// 出力先のフォルダ / the folder to write into (default: here).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -55,6 +63,16 @@ pub enum Encoding {
 
 pub async fn run(env: &Env, cmd: ExportCmd) -> anyhow::Result<()> {
     match cmd {
+        ExportCmd::Visit { id, dir } => {
+            let app = env.open().await?;
+            let file = carebook_core::export::write_visit_pdf(&app, id, &dir).await?;
+            if env.json {
+                return print_json(&file);
+            }
+            eprintln!("訪問看護記録書を書き出しました / visit record written");
+            out!("{}", file.path);
+            Ok(())
+        }
         ExportCmd::Claim { municipality, month, format, encoding, out } => {
             let app = env.open().await?;
             let claim = app.monthly_claim(&municipality, month).await?;
