@@ -409,11 +409,11 @@ pub fn to_pdf(heading: &[String], t: &Table, font: &std::path::Path) -> Result<V
 
     // Each row's cells as wrapped lines, whether they are numbers (right-aligned), and whether
     // a rule follows it (after a child's subtotal and the total).
-    let lay = |cells: Vec<(String, bool)>| -> Vec<(Vec<String>, bool)> {
+    let lay = |cells: Vec<(String, bool)>| -> Vec<LaidCell> {
         cells.into_iter().zip(&cols).map(|((text, right), w)| (wrap(&text, (w - 6.0 * scale) / size + 0.01), right)).collect()
     };
     let header = lay(t.header.iter().map(|h| (h.clone(), false)).collect());
-    let rows: Vec<(Vec<(Vec<String>, bool)>, bool)> = t
+    let rows: Vec<(Vec<LaidCell>, bool)> = t
         .rows
         .iter()
         .map(|r| {
@@ -421,7 +421,7 @@ pub fn to_pdf(heading: &[String], t: &Table, font: &std::path::Path) -> Result<V
             (lay(cells), matches!(r.first(), Some(Cell::Text(k)) if k == "児童計" || k == "合計"))
         })
         .collect();
-    let height = |cells: &[(Vec<String>, bool)]| cells.iter().map(|(l, _)| l.len().max(1)).max().unwrap_or(1) as f32 * line_h;
+    let height = |cells: &[LaidCell]| cells.iter().map(|(l, _)| l.len().max(1)).max().unwrap_or(1) as f32 * line_h;
 
     // Pages: the heading on the first, the header on every one, rows until the bottom.
     let heading_h: f32 = heading.iter().enumerate().map(|(i, _)| if i == 0 { 19.0 } else { 15.0 }).sum::<f32>() + 6.0;
@@ -455,7 +455,7 @@ pub fn to_pdf(heading: &[String], t: &Table, font: &std::path::Path) -> Result<V
             }
             y += 6.0;
         }
-        let draw = |s: &mut krilla::surface::Surface<'_>, top: f32, cells: &[(Vec<String>, bool)]| {
+        let draw = |s: &mut krilla::surface::Surface<'_>, top: f32, cells: &[LaidCell]| {
             let mut x = MARGIN;
             for ((lines, right), w) in cells.iter().zip(&cols) {
                 for (k, text) in lines.iter().enumerate() {
@@ -503,6 +503,9 @@ pub fn to_pdf(heading: &[String], t: &Table, font: &std::path::Path) -> Result<V
     }
     doc.finish().map_err(|e| step(&format!("{e:?}")))
 }
+
+/// A cell laid out for print: its lines, and whether it is a number (right-aligned).
+type LaidCell = (Vec<String>, bool);
 
 /// A text's width in ems of the font size (Noto Sans CJK: full-width characters are 1 em, the
 /// narrow Latin ones about 0.55).
