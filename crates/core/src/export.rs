@@ -356,7 +356,7 @@ const FONT_CANDIDATES: &[&str] = &[
 ];
 
 /// The Japanese font PDFs are set in: `CAREBOOK_PDF_FONT` (a `.ttf`, `.otf` or `.ttc`; its first
-/// face), else the first of [`FONT_CANDIDATES`] that exists.
+/// face), else the first Noto Sans CJK (or Hiragino) of the usual places that exists.
 pub fn japanese_font() -> Result<std::path::PathBuf, CoreError> {
     let named = std::env::var_os("CAREBOOK_PDF_FONT").filter(|p| !p.is_empty()).map(std::path::PathBuf::from);
     let found = named.clone().or_else(|| FONT_CANDIDATES.iter().map(std::path::PathBuf::from).find(|p| p.exists()));
