@@ -70,7 +70,8 @@ export function claims(): Record<string, MonthlyClaim> {
     "13105/2026-11": {
       municipality: "13105",
       municipality_name: "文京区",
-      municipality_name_en: "Bunkyo",
+      // Unlike its settings' "Bunkyo": the screen shows the claim's own English name.
+      municipality_name_en: "Bunkyo City",
       month: "2026-11",
       fiscal_year: 2026,
       children: [
