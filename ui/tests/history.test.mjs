@@ -41,6 +41,8 @@ test("history: who, when and what each entry did, each change old → new in Jap
   assert.deepEqual(await changeLines(changed), [
     "終了時刻：15:30 → 16:00",
     "P（計画）：次回も吸引の回数を記録する → 次回も吸引の回数と痰の性状を記録する。夜間のSpO₂低下…",
+    // Written text keeps its own " / ": only a choice's value is cut to one language.
+    "ケア 吸引 メモ：白色の痰 / 少なめ → 白色の痰、やや多め",
     "状態：下書き → 提出済み",
   ]);
   assert.equal(await changed.getByTestId("o-history-unknown").count(), 0);
@@ -95,7 +97,7 @@ test("history in English, portrait: labels and choices in English, the unknown a
   let entries = await openHistory(page, 1);
   assert.equal(await entries.nth(0).locator("[data-k=action]").innerText(), "created");
   assert.deepEqual(await changeLines(entries.nth(0)), ["start time: — → 13:00", "end time: — → 15:30", "outcome: — → done", "P (plan): — → 次回も吸引の回数を記録する", "status: — → draft"]);
-  assert.deepEqual(await changeLines(entries.nth(1)), ["end time: 15:30 → 16:00", "P (plan): 次回も吸引の回数を記録する → 次回も吸引の回数と痰の性状を記録する。夜間のSpO₂低下…", "status: draft → submitted"]);
+  assert.deepEqual(await changeLines(entries.nth(1)), ["end time: 15:30 → 16:00", "P (plan): 次回も吸引の回数を記録する → 次回も吸引の回数と痰の性状を記録する。夜間のSpO₂低下…", "care suction note: 白色の痰 / 少なめ → 白色の痰、やや多め", "status: draft → submitted"]);
   const summary = entries.nth(1).locator("summary");
   assert.match(await summary.innerText(), /Show in full$/);
   await summary.click();

@@ -40,6 +40,7 @@ test("send back: the reason is required and named under its field; sent with exa
   assert.equal(await page.getByTestId("o-send-back-form").count(), 0);
   await open.click();
   assert.equal(await page.getByTestId("o-send-back-reason").inputValue(), "", "cancelling forgets what was typed");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "o-send-back-reason", "the reason's box has the focus");
 
   const form = page.getByTestId("o-send-back-form");
   assert.equal(await form.locator("h3").innerText(), "看護師に差し戻す");

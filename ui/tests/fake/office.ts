@@ -40,8 +40,8 @@ export const PLAN_AFTER = "次回も吸引の回数と痰の性状を記録す�
  * Who changed what, when (oldest first), each entry with what it changed as the core works it out
  * (labels ja/en; a choice's value as `日本語 / English`). Visit …3 has none: its history needs the
  * server.
- *   …1: created by 見本 看護師 (16:10: the times, the outcome, the status), then changed (16:30:
- *       end time 15:30 → 16:00, the plan rewritten, the status draft → submitted).
+ *   …1: created by 見本 看護師 (16:10: the times, the outcome, the plan, the status), then changed
+ *       (16:30: end time 15:30 → 16:00, the plan rewritten, a care note, draft → submitted).
  *   …2: created on a device whose version this one lacks (unknown); approved by the office
  *       (submitted → approved); saved again with nothing shown changed; its child's face sheet
  *       moved to 架空訪問看護ステーション (transferred, with a note).
@@ -60,6 +60,8 @@ const HISTORY: Record<string, HistoryEntry[]> = {
     entry(ID(1), "mihon-kango", "", "tab-01", "2026-11-10T16:30", "changed", "a27d", [
       ch("actual_end", "終了時刻", "end time", "15:30", "16:00"),
       ch("note.plan", "P（計画）", "P (plan)", PLAN_BEFORE, PLAN_AFTER),
+      // A note with a " / " of its own: written text, never split as a choice's two languages.
+      ch("care[c1].note", "ケア 吸引 メモ", "care suction note", "白色の痰 / 少なめ", "白色の痰、やや多め"),
       ch("status", "状態", "status", "下書き / draft", "提出済み / submitted"),
     ]),
   ],

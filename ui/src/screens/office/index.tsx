@@ -6,7 +6,7 @@
 // A municipality's welfare section (role `municipality`) gets the same screens read-only: no
 // approving, no people, no publishing of settings — the server refuses its writes anyway, and it
 // sees only the children whose guardians' consent to share is in force.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { ApproveResult, FieldChange, HistoryEntry, ReviewFilter, VisitDetail, VisitRow } from "../../bindings";
 import { ApiError, call, errorText, pickLang, problemText } from "../../api";
 import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, lang, pickHalf, t } from "../../i18n";
@@ -515,10 +515,15 @@ function HistoryItem({ h, who }: { h: HistoryEntry; who: string }) {
   );
 }
 
+/** Fields people write in: their values are never a choice's `日本語 / English` (a note may well
+ * hold " / " of its own), so they are shown as written. */
+const FREE_TEXT = /^(note\.|place$)|\.(note|reason|detail|topic|name|by)$/;
+
 function ChangeLine({ c }: { c: FieldChange }) {
   const field = lang.value === "ja" ? c.label.ja : c.label.en || c.label.ja;
-  const old = c.old === null ? "—" : pickHalf(c.old);
-  const now = c.new === null ? "—" : pickHalf(c.new);
+  const shown = (x: string | null) => (x === null ? "—" : FREE_TEXT.test(c.field) ? x : pickHalf(x));
+  const old = shown(c.old);
+  const now = shown(c.new);
   if (old.length <= LONG && now.length <= LONG)
     return (
       <li data-testid="o-history-change" data-field={c.field}>
@@ -549,6 +554,11 @@ function ChangeLine({ c }: { c: FieldChange }) {
 /** 差し戻し: the office sends a submitted record back to its nurse with what to fix. */
 function SendBack({ id, onDone }: { id: string; onDone: () => void }) {
   const [open, setOpen] = useState(false);
+  const box = useRef<HTMLTextAreaElement>(null);
+  // The reason's box takes the focus when the form opens.
+  useEffect(() => {
+    if (open) box.current?.focus();
+  }, [open]);
   const [reason, setReason] = useState("");
   const [missing, setMissing] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -558,6 +568,7 @@ function SendBack({ id, onDone }: { id: string; onDone: () => void }) {
     setError(null);
     if (!reason.trim()) {
       setMissing(t("o_send_back_required"));
+      box.current?.focus();
       return;
     }
     setMissing(null);
@@ -589,6 +600,7 @@ function SendBack({ id, onDone }: { id: string; onDone: () => void }) {
       <label class="field">
         <span class="label">{t("o_send_back_reason")}</span>
         <textarea
+          ref={box}
           name="reason"
           style={{ width: "100%", boxSizing: "border-box" }}
           value={reason}
