@@ -141,6 +141,52 @@ test("claim export: each button sends its format and shows where the file was sa
   assert.deepEqual(page.pageErrors, []);
 });
 
+test("claim export: 印刷用PDF beside the others sends \"pdf\", shows progress and where the PDF was saved", async () => {
+  const page = await openClaim();
+  await page.locator("input[name=claim-month]").fill("2026-11");
+  await page.locator(`[data-testid=o-claim-child][data-child="${HANA}"]`).waitFor();
+  const group = page.locator(".o-claim-export button");
+  assert.deepEqual(await group.evaluateAll((bs) => bs.map((b) => b.dataset.format)), ["csv", "csv_shift_jis", "xlsx", "pdf"]);
+  const pdf = page.getByTestId("o-export-pdf");
+  assert.equal(await pdf.innerText(), "印刷用PDF");
+  await pdf.click();
+  await page.waitForFunction(() => document.querySelector("[data-testid=o-export-pdf]")?.textContent === "書き出し中…");
+  assert.ok(await page.getByTestId("o-export-csv").isDisabled(), "the others wait meanwhile");
+  await page.getByTestId("o-export-saved").waitFor();
+  assert.equal(await page.getByTestId("o-export-saved").innerText(), "保存しました：/home/mihon/ダウンロード/claim-13103-2026-11.pdf");
+  assert.deepEqual((await calls(page, "export_claim")).map((c) => c.args), [{ municipality: "13103", month: "2026-11", format: "pdf" }]);
+  assert.equal(await pdf.innerText(), "印刷用PDF");
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("claim: the reasons a session is not claimed are the core's labels (Labels.unclaimed), in either language", async () => {
+  // Words unlike any copy the screen could keep: only the labels can have put them there.
+  const unclaimed = [
+    { name: "not_approved", ja: "承認待ち（ラベル）", en: "awaiting approval (label)" },
+    { name: "unconfirmed", ja: "保護者未確認（ラベル）", en: "guardian not confirmed (label)" },
+    { name: "over_cap", ja: "上限超え（ラベル）", en: "past the cap (label)" },
+    { name: "no_rate", ja: "単価なし（ラベル）", en: "no rate (label)" },
+  ];
+  for (const [lang, first, third] of [
+    ["ja", "承認待ち（ラベル）", "保護者未確認（ラベル）、上限超え（ラベル）、単価なし（ラベル）"],
+    ["en", "awaiting approval (label)", "guardian not confirmed (label), past the cap (label), no rate (label)"],
+  ]) {
+    const page = await openApp({ user: OFFICE, data: { labels: { unclaimed } } }, { lang });
+    await page.getByTestId("o-tab-claim").click();
+    await page.locator("input[name=claim-month]").fill("2026-11");
+    const hana = page.locator(`[data-testid=o-claim-child][data-child="${HANA}"]`);
+    await hana.waitFor();
+    assert.equal((await cells(hana.getByTestId("o-unclaimed-row"))).reasons, first);
+    await page.getByTestId("o-claim-muni").selectOption("13105");
+    const taro = page.locator(`[data-testid=o-claim-child][data-child="${TARO}"]`);
+    await taro.waitFor();
+    assert.equal((await cells(taro.getByTestId("o-unclaimed-row").nth(2))).reasons, third);
+    // The municipality's name in English is the claim's own (its settings say "Bunkyo").
+    assert.equal(await page.getByTestId("o-claim-title").innerText(), lang === "ja" ? "文京区 2026年11月分の請求" : "Claim of Bunkyo City for Nov 2026");
+    assert.deepEqual(page.pageErrors, []);
+  }
+});
+
 test("claim export errors in words: Shift_JIS names the row and column it cannot write; a failed write says why", async () => {
   const page = await openClaim();
   await page.locator("input[name=claim-month]").fill("2026-11");

@@ -106,3 +106,17 @@ export function fmtUnix(secs: number): string {
   const iso = d.toISOString();
   return fmtDateTime(`${iso.slice(0, 10)}T${iso.slice(11, 16)}`);
 }
+
+/** `2026-11-24T09:30` → `11月24日 9:30` / `24 Nov 9:30` (the year left out, for recent moments). */
+export function fmtDayTime(dt: string | null | undefined): string {
+  if (!dt || dt.length < 16) return "—";
+  const [, m, d] = dt.slice(0, 10).split("-").map(Number);
+  return lang.value === "ja" ? `${m}月${d}日 ${fmtTime(dt)}` : `${d} ${MONTH_EN[m - 1]} ${fmtTime(dt)}`;
+}
+
+/** A value the core sends as `日本語 / English` (a choice's label): the current language's half.
+ * Anything else (free text, times, numbers) as it is. */
+export function pickHalf(value: string): string {
+  const parts = value.split(" / ");
+  return parts.length === 2 ? (lang.value === "ja" ? parts[0] : parts[1]) : value;
+}

@@ -76,7 +76,8 @@ const commonCommands: Handlers = {
     return b.syncView();
   },
   directory: (b) => b.s.directory,
-  labels: () => labels as Commands["labels"]["result"],
+  // Tests may replace some lists with `__SCENARIO__.data.labels` (to tell the core's words from a copy).
+  labels: (b) => ({ ...(labels as Commands["labels"]["result"]), ...((b.s.data as { labels?: Partial<Commands["labels"]["result"]> }).labels ?? {}) }),
   templates: () => templates as Commands["templates"]["result"],
 };
 

@@ -70,7 +70,8 @@ export function claims(): Record<string, MonthlyClaim> {
     "13105/2026-11": {
       municipality: "13105",
       municipality_name: "文京区",
-      municipality_name_en: "Bunkyo",
+      // Unlike its settings' "Bunkyo": the screen shows the claim's own English name.
+      municipality_name_en: "Bunkyo City",
       month: "2026-11",
       fiscal_year: 2026,
       children: [
@@ -139,7 +140,8 @@ export const claimCommands: Handlers = {
           en: "row 3, column 担当看護師: the character '𠮷' (U+20BB7) has no Shift_JIS code: export as UTF-8",
         },
       ]);
-    const file_name = `claim-${a.municipality}-${a.month}.${a.format === "xlsx" ? "xlsx" : "csv"}`;
-    return { path: `${DOWNLOADS}/${file_name}`, file_name, bytes: a.format === "xlsx" ? 6144 : 1024 };
+    const ext = a.format === "xlsx" ? "xlsx" : a.format === "pdf" ? "pdf" : "csv";
+    const file_name = `claim-${a.municipality}-${a.month}.${ext}`;
+    return { path: `${DOWNLOADS}/${file_name}`, file_name, bytes: a.format === "xlsx" ? 6144 : a.format === "pdf" ? 24576 : 1024 };
   },
 };

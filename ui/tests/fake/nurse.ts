@@ -123,7 +123,7 @@ function row(b: FakeBackend, v: Visit): VisitRow {
     staff: v.staff.map((s) => s.name),
     flags: { over_cap: !!card && card.remaining_minutes < 0 && billable(v) > 0, rejected: false, unconfirmed: v.guardian?.kind !== "confirmed", instruction_expired: card?.instruction_state === "expired", respite_length: v.kind === "respite" && v.outcome === "done" && !!v.actual_start && !!v.actual_end && respiteWarnings(minutes(v.actual_start, v.actual_end)).some((w) => w.code !== "respite_unit"), short_day: false, pending_sync: true },
     rejected_reason: null,
-    returned: null,
+    returned: v.returned ? { ...v.returned } : null,
   };
 }
 
@@ -182,6 +182,8 @@ export const nurseCommands: Handlers = {
     const problems = check(v);
     if (problems.length) fail("invalid", "入力内容に問題があります", "the input is invalid", problems);
     v.status = "submitted";
+    // Submitted again after being sent back: the office's note has been answered.
+    v.returned = null;
     return store(b, v);
   },
   visit_detail: (b, a) => {
@@ -193,6 +195,7 @@ export const nurseCommands: Handlers = {
       id: a.id,
       scheduled_start: r!.summary.start,
       status: r!.summary.status,
+      returned: r!.returned ? { ...r!.returned } : null,
     };
     const m = v.kind === "respite" && v.outcome === "done" && v.actual_start && v.actual_end ? minutes(v.actual_start, v.actual_end) : 0;
     return { visit: v, row: row(b, v), warnings: respiteWarnings(m), history: [], history_error: null };

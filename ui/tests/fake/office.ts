@@ -1,6 +1,6 @@
 // The fake backend's office commands: a test double, not the app's rules. Details, histories and
 // the month summary are hand-written fictional fixtures (見本); numbers are worked out below.
-import type { HistoryEntry, MonthRespiteRow, Visit, VisitDetail } from "../../src/bindings";
+import type { HistoryEntry, MonthRespiteRow, Problem, Visit, VisitDetail } from "../../src/bindings";
 import { errorBody, fail, type Handlers, type FakeBackend } from "./backend";
 import { nurseCommands } from "./nurse";
 import { CHILD_A, CHILD_B, shared } from "./shared";
@@ -16,14 +16,63 @@ const REFUSED_MESSAGE = errorBody("invalid", "指示書の有効期間外の訪�
 /** Unix seconds of a JST `YYYY-MM-DDTHH:MM`. */
 const unix = (jst: string) => Date.parse(`${jst}:00+09:00`) / 1000;
 
-// The fixtures' change hashes are not a document's: a real device could not tell what they changed.
-const entry = (id: string, username: string, device_id: string, at: string, action: string, change_hash: string): HistoryEntry => ({ record_id: id, username, name: "", device_id, at: unix(at), action, change_hash, note: null, changes: [], unknown: true });
+type Change = HistoryEntry["changes"][number];
+const ch = (field: string, ja: string, en: string, old: string | null, nw: string | null): Change => ({ field, label: { ja, en }, old, new: nw });
+const entry = (id: string, username: string, name: string, device_id: string, at: string, action: string, change_hash: string, changes: Change[], more: Partial<HistoryEntry> = {}): HistoryEntry => ({
+  record_id: id,
+  username,
+  name,
+  device_id,
+  at: unix(at),
+  action,
+  change_hash,
+  note: null,
+  changes,
+  unknown: false,
+  ...more,
+});
 
-/** Who changed what, when (oldest first). Visit …3 has none: its history needs the server. */
+/** The plan as first written and as rewritten (long: the screen shortens it, with a way to see it whole). */
+export const PLAN_BEFORE = "次回も吸引の回数を記録する";
+export const PLAN_AFTER = "次回も吸引の回数と痰の性状を記録する。夜間のSpO₂低下が続くようなら主治医に相談し、酸素流量の見直しを依頼する";
+
+/**
+ * Who changed what, when (oldest first), each entry with what it changed as the core works it out
+ * (labels ja/en; a choice's value as `日本語 / English`). Visit …3 has none: its history needs the
+ * server.
+ *   …1: created by 見本 看護師 (16:10: the times, the outcome, the plan, the status), then changed
+ *       (16:30: end time 15:30 → 16:00, the plan rewritten, a care note, draft → submitted).
+ *   …2: created on a device whose version this one lacks (unknown); approved by the office
+ *       (submitted → approved); saved again with nothing shown changed; its child's face sheet
+ *       moved to 架空訪問看護ステーション (transferred, with a note).
+ */
 const HISTORY: Record<string, HistoryEntry[]> = {
-  // The audit log keeps account names; the screen shows people's names where it knows them.
-  [ID(1)]: [entry(ID(1), "mihon-kango", "tab-01", "2026-11-10T16:10", "created", "9f1c"), entry(ID(1), "mihon-kango", "tab-01", "2026-11-10T16:30", "changed", "a27d")],
-  [ID(2)]: [entry(ID(2), "mihon-kango", "tab-01", "2026-11-17T11:05", "created", "3b80"), entry(ID(2), "mihon-jimu", "office-01", "2026-11-18T09:00", "changed", "c4e2")],
+  // The audit log keeps account names; the screen shows people's names (the entry's, else the
+  // people list's, else the account name).
+  [ID(1)]: [
+    entry(ID(1), "mihon-kango", "", "tab-01", "2026-11-10T16:10", "created", "9f1c", [
+      ch("actual_start", "開始時刻", "start time", null, "13:00"),
+      ch("actual_end", "終了時刻", "end time", null, "15:30"),
+      ch("outcome", "結果", "outcome", null, "実施 / done"),
+      ch("note.plan", "P（計画）", "P (plan)", null, PLAN_BEFORE),
+      ch("status", "状態", "status", null, "下書き / draft"),
+    ]),
+    entry(ID(1), "mihon-kango", "", "tab-01", "2026-11-10T16:30", "changed", "a27d", [
+      ch("actual_end", "終了時刻", "end time", "15:30", "16:00"),
+      ch("note.plan", "P（計画）", "P (plan)", PLAN_BEFORE, PLAN_AFTER),
+      // A note with a " / " of its own: written text, never split as a choice's two languages.
+      ch("care[c1].note", "ケア 吸引 メモ", "care suction note", "白色の痰 / 少なめ", "白色の痰、やや多め"),
+      ch("status", "状態", "status", "下書き / draft", "提出済み / submitted"),
+    ]),
+  ],
+  [ID(2)]: [
+    entry(ID(2), "mihon-kango", "", "tab-01", "2026-11-17T11:05", "created", "3b80", [], { unknown: true }),
+    entry(ID(2), "mihon-jimu", "見本 事務", "office-01", "2026-11-18T09:00", "changed", "c4e2", [ch("status", "状態", "status", "提出済み / submitted", "承認済み / approved")]),
+    entry(ID(2), "kakuu-haken", "", "tab-07", "2026-11-18T12:00", "changed", "d5f3", []),
+    entry(ID(2), "mihon-jimu", "見本 事務", "office-01", "2026-11-19T09:30", "transferred", "e6a4", [], {
+      note: { ja: "見本訪問看護ステーションから架空訪問看護ステーションへ（2026年11月20日から）", en: "from 見本訪問看護ステーション to 架空訪問看護ステーション (from 20 Nov 2026)" },
+    }),
+  ],
 };
 // As an older app's core would have sent it: only `message`, both languages in one string.
 const HISTORY_OFFLINE = { code: "offline", message: "サーバーに接続できないため履歴を読めません / cannot reach the server to read the history", ja: "", en: "", problems: [] };
@@ -88,7 +137,7 @@ function visitFixture(b: FakeBackend, id: string): Visit | null {
     handover: null,
     guardian: r.flags.unconfirmed ? null : { kind: "confirmed", name: s.child_id === CHILD_A ? "見本 花子" : "架空 一郎", at: s.start ?? "", signature: "" },
     status: s.status,
-    returned: null,
+    returned: r.returned ? { ...r.returned } : null,
     ...(id === ID(1)
       ? {
           vitals: V1_RECORD.vitals,
@@ -137,4 +186,28 @@ export const officeCommands: Handlers = {
       return { id, error: null };
     }),
   respite_month: (_b, a) => MONTHS[a.month] ?? [],
+  // Like the core's `send_back_visit` and the domain's `Visit::send_back`: office and admin only,
+  // a submitted record only, a reason required; a draft again with who and when.
+  send_back_visit: (b, a) => {
+    const role = b.s.user?.role;
+    if (role !== "office" && role !== "admin") fail("forbidden", "差し戻せるのは事務と管理者です", "only the office and administrators send records back");
+    const r = shared(b).visits.find((x) => x.summary.id === a.id);
+    if (!r) fail("not_found", `記録 ${a.id} が見つかりません`, `no visit ${a.id}`);
+    if (r.handed_over) fail("forbidden", "移管したお子さんの記録は変更できません", "the records of a child handed over cannot be changed");
+    const problems: Problem[] = [];
+    const st = r.summary.status;
+    if (st !== "submitted") {
+      const word = st === "draft" ? ["下書き", "draft"] : ["承認済み", "approved"];
+      problems.push({ field: "status", code: "transition", ja: `差し戻せるのは提出済みの記録だけです（今は「${word[0]}」）`, en: `only a submitted record can be sent back (it is ${word[1]})` });
+    }
+    if (!a.reason.trim()) problems.push({ field: "returned.reason", code: "required", ja: "差し戻す理由を入力してください", en: "the reason for sending it back is empty" });
+    if (problems.length) fail("invalid", "入力内容に問題があります", "the input is invalid", problems);
+    const returned = { reason: a.reason.trim(), by: b.s.user!.name || b.s.user!.username, at: b.s.today.now };
+    r.summary.status = "draft";
+    r.returned = returned;
+    r.flags.pending_sync = true;
+    const saved = (b.s.data as { nurse?: { visits?: Record<string, Visit> } }).nurse?.visits?.[a.id];
+    if (saved) Object.assign(saved, { status: "draft", returned: { ...returned } });
+    return structuredClone(r);
+  },
 };

@@ -6,6 +6,9 @@ import type { Handlers } from "./backend";
 
 export const CHILD_A = "11111111-1111-4111-8111-111111111111";
 export const CHILD_B = "22222222-2222-4222-8222-222222222222";
+/** A record the office sent back to its nurse, and why (shown to her until she submits again). */
+export const RETURNED = "a0000000-0000-4000-8000-000000000006";
+export const RETURNED_BY = { reason: "終了時刻を確認してください", by: "見本 事務", at: "2026-11-24T09:30" };
 
 export function sharedData() {
   const children: ChildCard[] = [
@@ -35,6 +38,9 @@ export function sharedData() {
     { summary: summary("a0000000-0000-4000-8000-000000000003", CHILD_B, "nursing", "2026-11-20T14:00", 60, "submitted"), child_name: "架空 たろう", handed_over: false, staff: ["見本 看護師"], flags: { ...flags, unconfirmed: true, instruction_expired: true }, rejected_reason: null, returned: null },
     { summary: { ...summary("a0000000-0000-4000-8000-000000000004", CHILD_A, "nursing", "2026-11-24T15:00", 0, "draft"), outcome: "done" }, child_name: "見本 はな", handed_over: false, staff: ["見本 看護師"], flags: { ...flags, unconfirmed: true, pending_sync: true }, rejected_reason: null, returned: null },
     { summary: summary("a0000000-0000-4000-8000-000000000005", CHILD_B, "respite", "2026-11-26T09:00", 0, "draft"), child_name: "架空 たろう", handed_over: false, staff: ["見本 看護師"], flags: { ...flags, unconfirmed: true }, rejected_reason: null, returned: null },
+    // Sent back by the office this morning (差し戻し): a draft again, outside November (the office's
+    // month filter) and before today (the nurse's today-and-later lists).
+    { summary: summary(RETURNED, CHILD_A, "nursing", "2026-09-28T10:00", 60, "draft"), child_name: "見本 はな", handed_over: false, staff: ["見本 看護師"], flags: { ...flags }, rejected_reason: null, returned: { ...RETURNED_BY } },
   ];
   return { children, visits };
 }

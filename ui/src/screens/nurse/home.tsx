@@ -1,4 +1,5 @@
-// Nurse home: today's and upcoming visits, and the children with their remaining respite hours.
+// Nurse home: records the office sent back (差し戻し), today's and upcoming visits, and the
+// children with their remaining respite hours.
 import type { ChildCard, VisitRow } from "../../bindings";
 import { call } from "../../api";
 import { useApp } from "../../context";
@@ -30,6 +31,11 @@ function VisitList({ rows, onVisit, testid }: { rows: VisitRow[]; onVisit: (id: 
             <strong>{r.child_name}</strong>
             <span>{label(labels.visit_kind, r.summary.kind)}</span>
             <span class="badge">{label(labels.status, r.summary.status)}</span>
+            {r.returned && (
+              <span class="badge warn n-returned" data-testid="n-returned">
+                ⚠ {t("n_returned_tag")}
+              </span>
+            )}
             {r.flags.over_cap && <span class="badge warn">{t("n_over_cap")}</span>}
             {r.flags.instruction_expired && <span class="badge warn">{t("n_instruction_expired")}</span>}
             {r.flags.respite_length && <span class="badge warn">{t("n_respite_length")}</span>}
@@ -72,12 +78,23 @@ export function Home({ onChild, onVisit, onRecord }: { onChild: (id: string) => 
   // Today and later only: the index narrows it, however many past visits the tablet holds.
   const visits = useLoad(() => call("visits", { filter: { ...ALL, from: today } }), [dataStamp, today]);
   const rows = [...(visits.data ?? [])].sort((a, b) => (a.summary.start ?? "").localeCompare(b.summary.start ?? ""));
+  // Records the office sent back (差し戻し) are drafts again, whatever their day: listed first
+  // until they are submitted again (the today-and-later lists would miss the older ones).
+  const drafts = useLoad(() => call("visits", { filter: { ...ALL, status: "draft" } }), [dataStamp]);
+  const returned = (drafts.data ?? []).filter((r) => r.returned).sort((a, b) => (a.summary.start ?? "").localeCompare(b.summary.start ?? ""));
   const todays = rows.filter((r) => r.summary.date === today);
   const upcoming = rows.filter((r) => (r.summary.date ?? "") > today);
   return (
     <div class="n-home" data-testid="n-home-screen">
       <div class="n-cols">
         <section>
+          {returned.length > 0 && (
+            <>
+              <h2>{t("n_returned_list")}</h2>
+              <p class="muted">{t("n_returned_hint")}</p>
+              <VisitList rows={returned} onVisit={onVisit} testid="n-returned-list" />
+            </>
+          )}
           <h2>
             {t("n_today")} <span class="muted">{fmtDate(today)}</span>
           </h2>

@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { CareGiven, CareItem, Directory, Org, Person, StaffMember, Visit, VisitRow, VitalReading } from "../../bindings";
 import { ApiError, call } from "../../api";
 import { useApp } from "../../context";
-import { fmtMinutes, label, t } from "../../i18n";
+import { fmtDayTime, fmtMinutes, label, t } from "../../i18n";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import { jstMs, nowJst, num, orgName, uid } from "./util";
 import { InstructionWarning } from "./home";
@@ -60,7 +60,8 @@ export function VisitForm({ initial, saved, onDone }: { initial: Visit; saved: b
     setError(null);
     try {
       setRow(await call("submit_visit", { id: v.id }));
-      set((x) => ({ ...x, status: "submitted" }));
+      // Submitted again: the office's note has been answered (the core clears it too).
+      set((x) => ({ ...x, status: "submitted", returned: null }));
     } catch (e) {
       setError(e);
     }
@@ -70,6 +71,14 @@ export function VisitForm({ initial, saved, onDone }: { initial: Visit; saved: b
   const readOnly = v.status !== "draft";
   return (
     <div class="n-visit-form" data-testid="n-visit-form">
+      {v.returned && v.status === "draft" && (
+        <div class="warning" role="note" data-testid="n-returned-note">
+          <strong>⚠ {t("n_returned_tag")}</strong>
+          <p style={{ margin: "4px 0 0" }} data-k="text">
+            {t("n_returned_note", { by: v.returned.by, at: fmtDayTime(v.returned.at), reason: v.returned.reason })}
+          </p>
+        </div>
+      )}
       <div class="card">
         <h1>
           {t("n_record_title")} <span class="muted">{child?.name ?? ""}</span>

@@ -1,11 +1,11 @@
 // The monthly claim (月次請求) of one municipality: per child the claimed sessions and the
 // doctor's instruction fees with Tokyo's and the municipality's halves, the hours against the
 // year's cap, the sessions not claimed listed apart with every reason (never hidden), the grand
-// total; and the export as CSV (UTF-8 for Excel, or Shift_JIS for older Excel) or .xlsx into the
-// downloads folder. Every number comes from the core (`monthly_claim`); the screen only lays
-// them out. Office and admin only: the tab is not shown to a municipality's welfare section.
+// total; and the export as CSV (UTF-8 for Excel, or Shift_JIS for older Excel), .xlsx or a PDF for
+// printing into the downloads folder. The reasons a session is not claimed are the core's labels.
+// Every number comes from the core (`monthly_claim`); the screen only lays them out. Office and admin only: the tab is not shown to a municipality's welfare section.
 import { useState } from "preact/hooks";
-import type { ChildClaim, ExportFormat, ExportedFile, Fee, MonthlyClaim, Unclaimed } from "../../bindings";
+import type { ChildClaim, ExportFormat, ExportedFile, Fee, MonthlyClaim } from "../../bindings";
 import { call } from "../../api";
 import { fmtDate, fmtMinutes, fmtMonth, fmtTime, label, lang, t, type Key } from "../../i18n";
 import { useApp } from "../../context";
@@ -20,21 +20,6 @@ export function lastMonth(date: string): string {
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, "0")}`;
 }
 
-const WHY: Record<Unclaimed, Key> = {
-  not_approved: "o_c_why_not_approved",
-  unconfirmed: "o_c_why_unconfirmed",
-  over_cap: "o_c_why_over_cap",
-  refused: "o_c_why_refused",
-  not_billable: "o_c_why_not_billable",
-  no_rate: "o_c_why_no_rate",
-};
-
-/** A reason in words: from the core's labels when it sends them, else the same words here. */
-function why(labels: object, r: Unclaimed): string {
-  const entries = (labels as { unclaimed?: { name: string; ja: string; en: string }[] }).unclaimed;
-  return entries?.some((e) => e.name === r) ? label(entries, r) : t(WHY[r]);
-}
-
 /** `22:00〜翌1:00` when the session ends the next day, else `13:00〜17:00`. */
 function span(start: string, end: string): { text: string; nextDay: boolean } {
   const nextDay = end.slice(0, 10) !== start.slice(0, 10);
@@ -46,6 +31,7 @@ const FORMATS: [ExportFormat, Key][] = [
   ["csv", "o_c_export_csv"],
   ["csv_shift_jis", "o_c_export_sjis"],
   ["xlsx", "o_c_export_xlsx"],
+  ["pdf", "o_c_export_pdf"],
 ];
 
 export function Claim() {
@@ -116,18 +102,16 @@ export function Claim() {
         <ErrorBox error={exportError} />
       </div>
       <ErrorBox error={munis.error || claim.error} />
-      {c && <ClaimBody c={c} name={list.find((m) => m.code === c.municipality)?.name} />}
+      {c && <ClaimBody c={c} />}
     </section>
   );
 }
 
-/** `name`: the municipality's name in the current language, from its settings (the claim has
- * only the Japanese one). */
-function ClaimBody({ c, name }: { c: MonthlyClaim; name?: string }) {
+function ClaimBody({ c }: { c: MonthlyClaim }) {
   return (
     <>
       <h2 class="o-month-title o-claim-title" data-testid="o-claim-title">
-        {t("o_c_title", { muni: (lang.value === "ja" ? c.municipality_name : name) || c.municipality_name, month: fmtMonth(c.month) })}
+        {t("o_c_title", { muni: (lang.value === "ja" ? c.municipality_name : c.municipality_name_en) || c.municipality_name, month: fmtMonth(c.month) })}
       </h2>
       {c.children.length === 0 && (
         <p class="muted card" data-testid="o-claim-none">
@@ -278,7 +262,7 @@ function ChildBlock({ k }: { k: ChildClaim }) {
                   {" · "}
                   <span data-k="lead">{u.lead}</span>
                   {" — "}
-                  <strong data-k="reasons">{u.reasons.map((r) => why(labels, r)).join(lang.value === "ja" ? "、" : ", ")}</strong>
+                  <strong data-k="reasons">{u.reasons.map((r) => label(labels.unclaimed, r)).join(lang.value === "ja" ? "、" : ", ")}</strong>
                 </li>
               );
             })}

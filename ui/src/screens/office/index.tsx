@@ -6,10 +6,10 @@
 // A municipality's welfare section (role `municipality`) gets the same screens read-only: no
 // approving, no people, no publishing of settings — the server refuses its writes anyway, and it
 // sees only the children whose guardians' consent to share is in force.
-import { useState } from "preact/hooks";
-import type { ApproveResult, ReviewFilter, VisitDetail, VisitRow } from "../../bindings";
-import { call, errorText, pickLang, problemText } from "../../api";
-import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, lang, t } from "../../i18n";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { ApproveResult, FieldChange, HistoryEntry, ReviewFilter, VisitDetail, VisitRow } from "../../bindings";
+import { ApiError, call, errorText, pickLang, problemText } from "../../api";
+import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, lang, pickHalf, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ALL } from "../../shared";
 import { ErrorBox, Field, useLoad } from "../../ui";
@@ -369,12 +369,12 @@ function Detail({ id, onBack }: { id: string; onBack: () => void }) {
       </div>
       <ErrorBox error={d.error} />
       {!d.data && !d.error && <p class="muted">{t("loading")}</p>}
-      {d.data && <DetailBody d={d.data} />}
+      {d.data && <DetailBody d={d.data} onChanged={d.reload} />}
     </section>
   );
 }
 
-function DetailBody({ d }: { d: VisitDetail }) {
+function DetailBody({ d, onChanged }: { d: VisitDetail; onChanged: () => void }) {
   const { labels, status } = useApp();
   const role = status.user?.role;
   // The history keeps account names: show people's names, known from the server's list of
@@ -390,7 +390,7 @@ function DetailBody({ d }: { d: VisitDetail }) {
   const fields: [string, string][] = [
     [t("o_col_child"), d.row.child_name],
     [t("o_col_kind"), label(labels.visit_kind, v.kind)],
-    [t("o_col_status"), label(labels.status, v.status)],
+    [t("o_col_status"), v.returned && v.status === "draft" ? t("o_status_returned", { status: label(labels.status, v.status) }) : label(labels.status, v.status)],
     [t("o_station_name"), v.station.name || v.station.id],
     [t("o_place"), v.place || "—"],
     [t("o_scheduled"), span(v.scheduled_start, v.scheduled_end)],
@@ -410,6 +410,11 @@ function DetailBody({ d }: { d: VisitDetail }) {
     <>
       <div class="card">
         <Flags row={d.row} />
+        {v.returned && v.status === "draft" && (
+          <p class="warning o-returned" role="note" data-testid="o-returned">
+            {t("o_returned", { reason: v.returned.reason, by: v.returned.by, at: fmtDateTime(v.returned.at) })}
+          </p>
+        )}
         {d.row.rejected_reason && (
           <p class="warning">
             {t("o_rejected_reason")}: {pickLang(d.row.rejected_reason)}
@@ -442,6 +447,7 @@ function DetailBody({ d }: { d: VisitDetail }) {
         </dl>
       </div>
       <RecordSections v={v} />
+      {(role === "office" || role === "admin") && v.status === "submitted" && !d.row.handed_over && <SendBack id={v.id} onDone={onChanged} />}
       {(role === "office" || role === "admin") && <TransferSection d={d} />}
       <div class="card" data-testid="o-history">
         <h3>{t("o_history")}</h3>
@@ -452,29 +458,173 @@ function DetailBody({ d }: { d: VisitDetail }) {
         ) : d.history.length === 0 ? (
           <p class="muted">{t("o_history_none")}</p>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>{t("o_h_when")}</th>
-                <th>{t("o_h_who")}</th>
-                <th>{t("o_h_action")}</th>
-                <th>{t("o_h_device")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.history.map((h) => (
-                <tr data-testid="o-history-entry">
-                  <td>{fmtUnix(h.at)}</td>
-                  <td data-testid="o-history-who">{who(h.username)}</td>
-                  <td>{h.action === "created" ? t("o_action_created") : h.action === "changed" ? t("o_action_changed") : h.action}</td>
-                  <td class="muted">{h.device_id}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ol class="o-h-list" style={{ listStyle: "none", margin: 0, padding: 0 }}>
+            {d.history.map((h) => (
+              <HistoryItem h={h} who={h.name || who(h.username)} />
+            ))}
+          </ol>
         )}
       </div>
     </>
+  );
+}
+
+/** Values longer than this are shortened in the line, with a way to read them whole. */
+const LONG = 40;
+const shorten = (s: string) => (s.length > LONG ? `${s.slice(0, LONG - 12)}…` : s);
+
+/** One history entry: when, who, what was done (with its note), on which device; then what it
+ * changed, field by field (`終了時刻：15:30 → 16:00`, — for none), or why that cannot be shown. */
+function HistoryItem({ h, who }: { h: HistoryEntry; who: string }) {
+  const action = h.action === "created" ? t("o_action_created") : h.action === "changed" ? t("o_action_changed") : h.action === "transferred" ? t("o_action_transferred") : h.action;
+  const note = h.note ? (lang.value === "ja" ? h.note.ja : h.note.en) || h.note.ja : "";
+  return (
+    <li class="o-h-entry" data-testid="o-history-entry" data-action={h.action} style={{ padding: "8px 0", borderTop: "1px solid var(--line)", overflowWrap: "anywhere" }}>
+      <div class="o-h-head">
+        <span data-k="when">{fmtUnix(h.at)}</span> <strong data-testid="o-history-who">{who}</strong>{" "}
+        <span class="badge" data-k="action">
+          {action}
+        </span>{" "}
+        <span class="muted o-h-device" data-k="device">
+          {h.device_id}
+        </span>
+      </div>
+      {note && (
+        <p class="o-h-note" data-testid="o-history-note" style={{ margin: "4px 0 0" }}>
+          {note}
+        </p>
+      )}
+      {h.unknown ? (
+        <p class="muted" data-testid="o-history-unknown" style={{ margin: "4px 0 0" }}>
+          {t("o_h_unknown")}
+        </p>
+      ) : h.changes.length === 0 ? (
+        h.action !== "transferred" && (
+          <p class="muted" data-testid="o-history-nothing" style={{ margin: "4px 0 0" }}>
+            {t("o_h_nothing")}
+          </p>
+        )
+      ) : (
+        <ul class="o-h-changes" style={{ margin: "4px 0 0", paddingLeft: "20px" }}>
+          {h.changes.map((c) => (
+            <ChangeLine c={c} />
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+/** Fields people write in: their values are never a choice's `日本語 / English` (a note may well
+ * hold " / " of its own), so they are shown as written. */
+const FREE_TEXT = /^(note\.|place$)|\.(note|reason|detail|topic|name|by)$/;
+
+function ChangeLine({ c }: { c: FieldChange }) {
+  const field = lang.value === "ja" ? c.label.ja : c.label.en || c.label.ja;
+  const shown = (x: string | null) => (x === null ? "—" : FREE_TEXT.test(c.field) ? x : pickHalf(x));
+  const old = shown(c.old);
+  const now = shown(c.new);
+  if (old.length <= LONG && now.length <= LONG)
+    return (
+      <li data-testid="o-history-change" data-field={c.field}>
+        {t("o_h_change", { field, old, new: now })}
+      </li>
+    );
+  return (
+    <li data-testid="o-history-change" data-field={c.field} data-long="true">
+      <details class="o-h-long">
+        <summary style={{ minHeight: "44px", cursor: "pointer", display: "list-item", paddingTop: "10px" }}>
+          <span data-k="line">{t("o_h_change", { field, old: shorten(old), new: shorten(now) })}</span> <span class="o-h-more" style={{ color: "var(--accent)", textDecoration: "underline" }}>{t("o_h_full")}</span>
+        </summary>
+        <dl class="o-h-full" data-testid="o-history-full" style={{ margin: "4px 0 0" }}>
+          <div>
+            <dt>{t("o_h_before")}</dt>
+            <dd data-k="old">{old}</dd>
+          </div>
+          <div>
+            <dt>{t("o_h_after")}</dt>
+            <dd data-k="new">{now}</dd>
+          </div>
+        </dl>
+      </details>
+    </li>
+  );
+}
+
+/** 差し戻し: the office sends a submitted record back to its nurse with what to fix. */
+function SendBack({ id, onDone }: { id: string; onDone: () => void }) {
+  const [open, setOpen] = useState(false);
+  const box = useRef<HTMLTextAreaElement>(null);
+  // The reason's box takes the focus when the form opens.
+  useEffect(() => {
+    if (open) box.current?.focus();
+  }, [open]);
+  const [reason, setReason] = useState("");
+  const [missing, setMissing] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const cancel = () => (setOpen(false), setReason(""), setMissing(null), setError(null));
+  const send = () => {
+    setError(null);
+    if (!reason.trim()) {
+      setMissing(t("o_send_back_required"));
+      box.current?.focus();
+      return;
+    }
+    setMissing(null);
+    setBusy(true);
+    call("send_back_visit", { id, reason }).then(
+      () => (setBusy(false), setOpen(false), onDone()),
+      (e) => {
+        setBusy(false);
+        // The reason's own problem goes under the field; anything else above the buttons.
+        const p = ApiError.from(e).problems();
+        const mine = p.find((x) => x.field === "returned.reason");
+        if (mine) setMissing(problemText(mine));
+        if (!mine || p.length > 1) setError(e);
+      },
+    );
+  };
+  if (!open)
+    return (
+      <div class="card row o-send-back-bar">
+        <button onClick={() => setOpen(true)} data-testid="o-send-back">
+          {t("o_send_back")}
+        </button>
+      </div>
+    );
+  return (
+    <section class="card o-send-back" role="dialog" aria-labelledby="o-send-back-title" data-testid="o-send-back-form">
+      <h3 id="o-send-back-title">{t("o_send_back_title")}</h3>
+      <p class="muted">{t("o_send_back_hint")}</p>
+      <label class="field">
+        <span class="label">{t("o_send_back_reason")}</span>
+        <textarea
+          ref={box}
+          name="reason"
+          style={{ width: "100%", boxSizing: "border-box" }}
+          value={reason}
+          aria-invalid={missing ? "true" : undefined}
+          aria-describedby={missing ? "o-send-back-missing" : undefined}
+          onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)}
+          data-testid="o-send-back-reason"
+        />
+        {missing && (
+          <span class="o-field-error" id="o-send-back-missing" role="alert" data-testid="o-send-back-missing" style={{ color: "var(--danger)", fontWeight: 700 }}>
+            {missing}
+          </span>
+        )}
+      </label>
+      <ErrorBox error={error} />
+      <div class="row">
+        <button class="primary" disabled={busy} onClick={send} data-testid="o-send-back-yes">
+          {busy ? t("o_send_back_sending") : t("o_send_back")}
+        </button>
+        <button onClick={cancel} disabled={busy} data-testid="o-send-back-no">
+          {t("o_send_back_cancel")}
+        </button>
+      </div>
+    </section>
   );
 }
 
