@@ -5,7 +5,7 @@
 // hand from tests/fake/charts.ts (the `charts` scenario) and tests/fake/parent.ts + shared.ts.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, stop, openApp, calls, PORTRAIT } from "./harness.mjs";
+import { start, stop, openApp, calls, shot, PORTRAIT } from "./harness.mjs";
 
 before(start);
 after(stop);
@@ -77,6 +77,8 @@ test("charts, parent: hours per month against the 144 h cap, February marked as 
   assert.deepEqual(await chart.locator("tr.chart-over").evaluateAll((rs) => rs.map((r) => r.dataset.month)), ["2027-02", "2027-03"]);
   assert.equal(await chart.locator("canvas").getAttribute("aria-label"), "令和8年度の月ごとの利用時間のグラフ。上限 144時間。累計 156時間。2月に上限を超えました");
   await drawn(chart);
+  await chart.scrollIntoViewIfNeeded();
+  await shot(page, "charts-parent");
   // The table opens for reading.
   await chart.locator("summary").click();
   assert.ok(await chart.locator("table").isVisible());
@@ -139,6 +141,8 @@ test("charts, office month tab: sessions per municipality, and a child's year ag
   assert.deepEqual(await table(year, "month"), HANA_YEAR_JA);
   assert.equal(await year.getByTestId("chart-cap").innerText(), "上限 144時間");
   await drawn(year);
+  await munis.scrollIntoViewIfNeeded();
+  await shot(page, "charts-office-month");
   // Another child: her (empty) year replaces はな's.
   await page.locator("select[name=chart-child]").selectOption(SAKURA);
   await page.waitForFunction(() => !document.querySelector("[data-testid=o-chart-year] [data-testid=chart-crossed]"));
@@ -186,6 +190,8 @@ test("charts, nurse face sheet: the last ten visits' vitals against the ranges f
   assert.match(await spo2.locator("canvas").getAttribute("aria-label"), /2\/4 10:15 91 \(範囲外\)/);
   assert.equal(await chart.locator("[data-testid=chart-vital][data-k=pulse] .badge").count(), 0);
   await drawn(chart);
+  await chart.scrollIntoViewIfNeeded();
+  await shot(page, "charts-nurse-vitals");
   // Ten visit details read, the oldest visit not among them.
   const read = (await calls(page, "visit_detail")).map((c) => c.args.id);
   assert.equal(read.length, 10);
