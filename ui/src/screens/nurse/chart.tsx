@@ -19,7 +19,11 @@ async function loadVitals(childId: string): Promise<{ points: VitalPoint[]; visi
     .filter((r) => r.summary.start && r.summary.outcome === "done")
     .sort((a, b) => (a.summary.start! < b.summary.start! ? 1 : -1))
     .slice(0, VITAL_VISITS);
-  const details = await Promise.all(recent.map((r) => call("visit_detail", { id: r.summary.id })));
+  // A record that cannot be read (removed from the device meanwhile) is left out, not the chart.
+  const settled = await Promise.allSettled(recent.map((r) => call("visit_detail", { id: r.summary.id })));
+  const details = settled.flatMap((x) => (x.status === "fulfilled" ? [x.value] : []));
+  const failed = settled.find((x): x is PromiseRejectedResult => x.status === "rejected");
+  if (failed && !details.length) throw failed.reason;
   const points: VitalPoint[] = details.flatMap((d) =>
     d.visit.vitals.map((v) => ({
       at: v.at ?? d.visit.actual_start ?? d.row.summary.start ?? "",
