@@ -6,6 +6,7 @@ import { common } from "./common";
 import { nurse } from "./nurse";
 import { parent } from "./parent";
 import { office } from "./office";
+import { charts } from "./charts";
 
 export type Lang = "ja" | "en";
 
@@ -38,7 +39,7 @@ export function onLangChange(f: () => void): () => void {
   return () => listeners.delete(f);
 }
 
-const dicts = { ja: { ...common.ja, ...nurse.ja, ...parent.ja, ...office.ja }, en: { ...common.en, ...nurse.en, ...parent.en, ...office.en } };
+const dicts = { ja: { ...common.ja, ...nurse.ja, ...parent.ja, ...office.ja, ...charts.ja }, en: { ...common.en, ...nurse.en, ...parent.en, ...office.en, ...charts.en } };
 export type Key = keyof typeof dicts.ja;
 
 /** The text for `key`, with `{name}` placeholders filled from `vars`. */

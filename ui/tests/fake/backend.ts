@@ -15,6 +15,7 @@ import { rulesCommands } from "./rules";
 import { consentCommands } from "./consent";
 import { seedTransfer, transferCommands } from "./transfer";
 import { claimCommands } from "./claim";
+import { chartsCommands } from "./charts";
 
 export type { Scenario };
 type Cmd = keyof Commands;
@@ -86,7 +87,7 @@ export class FakeBackend {
   private handlers: Handlers;
   constructor(overrides: Partial<Scenario>) {
     this.s = { ...baseScenario(), ...overrides };
-    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands, ...claimCommands };
+    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands, ...claimCommands, ...chartsCommands };
     seedTransfer(this);
   }
 

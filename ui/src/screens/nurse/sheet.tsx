@@ -6,6 +6,7 @@ import { fmtDate, fmtMinutes, label, t } from "../../i18n";
 import { ErrorBox, useLoad } from "../../ui";
 import { InstructionWarning } from "./home";
 import { ConsentCard } from "./consent";
+import { VitalsCard } from "./chart";
 
 export function FaceSheet({ id, onRecord }: { id: string; onRecord: (id: string, kind?: "nursing" | "respite" | "handover") => void }) {
   const { labels } = useApp();
@@ -101,6 +102,7 @@ export function FaceSheet({ id, onRecord }: { id: string; onRecord: (id: string,
           </div>
         </div>
       </div>
+      <VitalsCard childId={c.id} age={s.age_years} />
       <ConsentCard sheet={s} onSaved={setData} />
     </div>
   );

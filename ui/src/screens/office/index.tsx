@@ -19,6 +19,7 @@ import { TransferSection } from "./transfer";
 import { Claim } from "./claim";
 import { RecordSections } from "./record";
 import "./office.css";
+import { MonthCharts } from "./chart";
 
 type Tab = "review" | "month" | "claim" | "people" | "municipality";
 
@@ -677,6 +678,7 @@ function MonthSummary({ month, setMonth }: { month: string; setMonth: (m: string
           </table>
         </div>
       )}
+      {rows.data && <MonthCharts month={month} rows={rows.data} />}
     </section>
   );
 }

@@ -7,6 +7,7 @@ import { fmtDate, fmtDateTime, fmtMinutes, lang, t } from "../../i18n";
 import { useApp } from "../../context";
 import { nowJst } from "../../shared";
 import { ErrorBox, Field, useLoad } from "../../ui";
+import { ParentYearChart } from "./chart";
 import "./parent.css";
 
 
@@ -78,6 +79,7 @@ function YearView({ year, reload }: { year: RespiteYear; reload: () => void }) {
           <p>{t("p_over_body")}</p>
         </div>
       )}
+      <ParentYearChart year={year} />
       <Sessions childId={report.child_id} sessions={sessions} toConfirm={toConfirm} reload={reload} />
     </>
   );
