@@ -40,6 +40,8 @@ test("send back: the reason is required and named under its field; sent with exa
   assert.equal(await page.getByTestId("o-send-back-form").count(), 0);
   await open.click();
   assert.equal(await page.getByTestId("o-send-back-reason").inputValue(), "", "cancelling forgets what was typed");
+  // The box takes the focus once the form is drawn (an effect after render): wait for it, then check.
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === "o-send-back-reason", null, { timeout: 5000 }).catch(() => {});
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "o-send-back-reason", "the reason's box has the focus");
 
   const form = page.getByTestId("o-send-back-form");
