@@ -13,6 +13,7 @@ pub const COMMANDS: &[&str] = &[
     "children",
     "child_sheet",
     "save_child",
+    "vital_history",
     "visits",
     "visit_detail",
     "new_visit",

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use carebook_core::app::{
     ApproveResult, ChildCard, ChildSheet, Labels, MonthRespiteRow, RespitePreview, RespiteYear, ReviewFilter, Today, VisitDetail, VisitRow,
+    VitalHistory,
 };
 use carebook_core::export::{ExportFormat, ExportedFile};
 use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
@@ -224,6 +225,8 @@ commands! {
         s.changed(s.update_child(id, move |c| *c = child).await)?;
         s.child_sheet(id).await
     }
+    /// A child's vital signs over its ten newest visits, from this device.
+    fn vital_history(s, child_id: ChildId) -> VitalHistory { s.vital_history(child_id, 10).await }
     /// Visits with their flags (lists and the review table).
     fn visits(s, filter: ReviewFilter) -> Vec<VisitRow> { s.review(&filter).await }
     /// A visit with its history.

@@ -1877,6 +1877,42 @@ outcome: Outcome,
  */
 status: VisitStatus, };
 
+export type VitalHistory = { 
+/**
+ * How many visits were read.
+ */
+visits: number, 
+/**
+ * Their readings, oldest first.
+ */
+points: Array<VitalPoint>, };
+
+export type VitalPoint = { 
+/**
+ * When it was taken (the visit's start when the reading has no time).
+ */
+at: DateTime, 
+/**
+ * The visit.
+ */
+visit_id: VisitId, 
+/**
+ * Pulse, /min.
+ */
+pulse: number | null, 
+/**
+ * Respiration, /min.
+ */
+respiration: number | null, 
+/**
+ * SpO2, %.
+ */
+spo2: number | null, 
+/**
+ * Temperature, ℃.
+ */
+temperature_c: number | null, };
+
 export type VitalReading = { 
 /**
  * Merge key.
@@ -1929,6 +1965,7 @@ export type Commands = {
   children: { args: {  }; result: Array<ChildCard> };
   child_sheet: { args: { id: ChildId }; result: ChildSheet };
   save_child: { args: { child: Child }; result: ChildSheet };
+  vital_history: { args: { childId: ChildId }; result: VitalHistory };
   visits: { args: { filter: ReviewFilter }; result: Array<VisitRow> };
   visit_detail: { args: { id: VisitId }; result: VisitDetail };
   new_visit: { args: { childId: ChildId; kind: VisitKind }; result: Visit };

@@ -145,6 +145,34 @@ pub struct VisitDetail {
     pub history_error: Option<ErrorBody>,
 }
 
+/// One vital-sign reading of a visit, for the face sheet's chart.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VitalPoint {
+    /// When it was taken (the visit's start when the reading has no time).
+    pub at: DateTime,
+    /// The visit.
+    pub visit_id: VisitId,
+    /// Pulse, /min.
+    pub pulse: Option<u32>,
+    /// Respiration, /min.
+    pub respiration: Option<u32>,
+    /// SpO2, %.
+    pub spo2: Option<u32>,
+    /// Temperature, ℃.
+    pub temperature_c: Option<f64>,
+}
+
+/// A child's vital signs over its last visits ([`Carebook::vital_history`]).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VitalHistory {
+    /// How many visits were read.
+    pub visits: u32,
+    /// Their readings, oldest first.
+    pub points: Vec<VitalPoint>,
+}
+
 /// What a respite session would do to the child's hours, before it is saved.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -459,6 +487,39 @@ impl Carebook {
     pub async fn visit_row(&self, id: VisitId) -> Result<VisitRow, CoreError> {
         let summary = self.store().visit_summary(id).await?;
         RowContext::new(self).await?.row(self, summary).await
+    }
+
+    /// The vital signs of `child`'s `limit` newest visits that took place, oldest reading first,
+    /// read from the records on this device (no server call: the face sheet's chart opens
+    /// offline and at once).
+    pub async fn vital_history(&self, child: ChildId, limit: usize) -> Result<VitalHistory, CoreError> {
+        let filter = crate::store::VisitFilter { child: Some(child), ..Default::default() };
+        let mut rows: Vec<VisitSummary> = self
+            .store()
+            .visits(&filter)
+            .await?
+            .into_iter()
+            .filter(|v| v.start.is_some() && v.outcome == carebook_domain::Outcome::Done)
+            .collect();
+        rows.sort_by(|a, b| b.start.cmp(&a.start).then(b.id.cmp(&a.id)));
+        rows.truncate(limit);
+        let mut points = Vec::new();
+        for r in &rows {
+            let v = self.visit(r.id).await?;
+            for reading in &v.vitals {
+                let Some(at) = reading.at.or(v.actual_start).or(r.start) else { continue };
+                points.push(VitalPoint {
+                    at,
+                    visit_id: v.id,
+                    pulse: reading.pulse,
+                    respiration: reading.respiration,
+                    spo2: reading.spo2,
+                    temperature_c: reading.temperature_c,
+                });
+            }
+        }
+        points.sort_by(|a, b| a.at.cmp(&b.at).then(a.visit_id.cmp(&b.visit_id)));
+        Ok(VitalHistory { visits: rows.len() as u32, points })
     }
 
     /// Sends a submitted visit back to its nurse (差し戻し, office) with what to fix: a draft

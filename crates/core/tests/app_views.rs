@@ -873,3 +873,29 @@ async fn the_monthly_claim_reads_the_devices_sessions_tiers_instruction_and_sett
     assert_eq!(claim.municipality_name, "文京区");
     assert!(dev.app.monthly_claim("13101", "2026-11".parse().unwrap()).await.unwrap().children.is_empty());
 }
+
+#[tokio::test]
+async fn the_vital_history_reads_the_ten_newest_visits_that_took_place_oldest_reading_first() {
+    use carebook_domain::{Outcome, VitalReading};
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap().id;
+    // Twelve done visits on 11/1 … 11/12, pulse 100 + the day; a thirteenth on 11/13 not done.
+    for day in 1..=13u32 {
+        let mut v = respite(c, &format!("2026-11-{day:02}T09:00"), &format!("2026-11-{day:02}T12:00"));
+        v.vitals.push(VitalReading {
+            id: format!("r{day}"),
+            at: Some(dt(&format!("2026-11-{day:02}T09:30"))),
+            pulse: Some(100 + day),
+            ..Default::default()
+        });
+        if day == 13 {
+            v.outcome = Outcome::Absent;
+        }
+        dev.app.record_visit(v).await.unwrap();
+    }
+    let h = dev.app.vital_history(c, 10).await.unwrap();
+    assert_eq!(h.visits, 10);
+    // The ten newest that took place: 11/3 … 11/12, oldest first.
+    assert_eq!(h.points.iter().map(|p| p.pulse.unwrap()).collect::<Vec<_>>(), (103..=112).collect::<Vec<u32>>());
+    assert_eq!(h.points[0].at, dt("2026-11-03T09:30"));
+}

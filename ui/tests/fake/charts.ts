@@ -1,7 +1,7 @@
 // The fake backend's data for the charts (tests/charts.test.mjs), switched on by a scenario with
 // `data: { charts: true }` (and `today` late in the fiscal year, e.g. 2027-03-20); without it every
 // command answers as before. Fictional (見本); every number is worked out by hand below.
-import type { MonthRespiteRow, RespiteSession, RespiteYear, Visit, VisitRow, VitalReading } from "../../src/bindings";
+import type { MonthRespiteRow, RespiteSession, RespiteYear, ReviewFilter, Visit, VisitDetail, VisitRow, VitalHistory, VitalReading } from "../../src/bindings";
 import type { FakeBackend, Handlers } from "./backend";
 import { parentCommands } from "./parent";
 import { officeCommands } from "./office";
@@ -125,7 +125,28 @@ function chartVisit(b: FakeBackend, i: number): Visit {
   return { ...base, id: vid(i), actual_start: `${date}T10:00`, actual_end: `${date}T11:00`, scheduled_start: `${date}T10:00`, vitals: [reading], status: "approved" };
 }
 
+const ALL: ReviewFilter = { month: null, child: null, station: null, kind: null, status: null, from: null, over_cap: false, rejected: false, unconfirmed: false, expired_instruction: false, respite_length: false, short_day: false };
+
 export const chartsCommands: Handlers = {
+  // As the core reads it (Carebook::vital_history): the ten newest visits of the child that took
+  // place, every reading (the visit's start when it has no time), oldest first.
+  vital_history: async (b, a) => {
+    const rows = (await b.handle("visits", { filter: { ...ALL, child: a.childId } })) as VisitRow[];
+    const recent = rows
+      .filter((r) => r.summary.start && r.summary.outcome === "done")
+      .sort((x, y) => (x.summary.start! < y.summary.start! ? 1 : -1))
+      .slice(0, 10);
+    const points: VitalHistory["points"] = [];
+    for (const r of recent) {
+      const d = (await b.handle("visit_detail", { id: r.summary.id })) as VisitDetail;
+      for (const v of d.visit.vitals) {
+        const at = v.at ?? d.visit.actual_start ?? r.summary.start;
+        if (at) points.push({ at, visit_id: d.visit.id, pulse: v.pulse, respiration: v.respiration, spo2: v.spo2, temperature_c: v.temperature_c });
+      }
+    }
+    points.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
+    return { visits: recent.length, points };
+  },
   respite_year: (b, a) => {
     if (!on(b)) return parentCommands.respite_year!(b, a);
     if (a.childId === CHILD_A) return chartYear();
