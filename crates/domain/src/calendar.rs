@@ -220,6 +220,18 @@ impl DateTime {
     pub fn minutes_until(self, later: DateTime) -> i64 {
         later.minutes_since_epoch() - self.minutes_since_epoch()
     }
+    /// For people, in Japanese: `12月2日 14:09` (as messages and screens show a time, never the
+    /// wire's `2026-12-02T14:09`).
+    pub fn ja(self) -> String {
+        format!("{}月{}日 {}", self.date.month, self.date.day, self.time)
+    }
+
+    /// For people, in English: `2 Dec 14:09`.
+    pub fn en(self) -> String {
+        const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        format!("{} {} {}", self.date.day, MONTHS[usize::from(self.date.month.clamp(1, 12)) - 1], self.time)
+    }
+
     /// The time `minutes` later (earlier when negative), across days.
     pub fn plus_minutes(self, minutes: i64) -> DateTime {
         let total = self.minutes_since_epoch() + minutes;
@@ -392,6 +404,12 @@ string_repr!(YearMonth, "a month YYYY-MM", "month", "YYYY-MM");
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_time_for_people_has_no_t_and_no_year() {
+        let t = "2026-12-02T14:09".parse::<super::DateTime>().unwrap();
+        assert_eq!((t.ja(), t.en()), ("12月2日 14:09".to_string(), "2 Dec 14:09".to_string()));
+    }
+
     #[test]
     fn minutes_added_cross_midnight_month_and_year_ends() {
         let t = |s: &str| s.parse::<super::DateTime>().unwrap();

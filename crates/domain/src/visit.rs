@@ -784,8 +784,8 @@ impl Visit {
                 p.push(
                     "scheduled_end",
                     "time_order",
-                    format!("予定終了 {e} が予定開始 {s} 以前です"),
-                    format!("scheduled end {e} is not after scheduled start {s}"),
+                    format!("予定の終了（{}）を予定の開始（{}）より後にしてください", e.ja(), s.ja()),
+                    format!("the scheduled end ({}) must be after the scheduled start ({})", e.en(), s.en()),
                 );
             }
         }
@@ -812,8 +812,12 @@ impl Visit {
             p.push(
                 "actual_end",
                 "time_order",
-                format!("終了 {e} が開始 {s} 以前です"),
-                format!("actual end {e} is not after actual start {s}"),
+                format!("終了時刻（{}）を開始時刻（{}）より後にしてください。同じ分に終わった訪問は、終了を1分後にしてください", e.ja(), s.ja()),
+                format!(
+                    "the end time ({}) must be after the start time ({}); for a visit that ended within the minute, set the end a minute later",
+                    e.en(),
+                    s.en()
+                ),
             );
             return;
         }
@@ -821,8 +825,8 @@ impl Visit {
             p.push(
                 "actual_end",
                 "too_long",
-                format!("訪問が24時間を超えています（{s}〜{e}）"),
-                format!("a visit from {s} to {e} is longer than 24 hours"),
+                format!("訪問が24時間を超えています（{}〜{}）", s.ja(), e.ja()),
+                format!("a visit from {} to {} is longer than 24 hours", s.en(), e.en()),
             );
         }
         // A respite session outside 2–4 h and a daytime day under 8 h are recorded as they
@@ -1029,6 +1033,18 @@ pub(crate) mod tests {
         v.actual_end = Some(end.parse().unwrap());
         v.staff.push(staff("n1", StaffRole::Lead, "st1"));
         v
+    }
+
+    #[test]
+    fn a_visit_ended_in_the_minute_it_started_is_told_in_words_not_wire_times() {
+        // A quick 不在 recorded with the same start and end minute.
+        let v = respite("2026-12-02T14:09", "2026-12-02T14:09");
+        let p = check(&v);
+        let order = p.0.iter().find(|x| x.code == "time_order").expect("the order is a problem");
+        assert_eq!(order.field, "actual_end");
+        assert!(order.ja.contains("終了時刻（12月2日 14:09）") && order.ja.contains("開始時刻（12月2日 14:09）"), "{}", order.ja);
+        assert!(order.en.contains("2 Dec 14:09"), "{}", order.en);
+        assert!(!order.ja.contains("2026-12-02T") && !order.en.contains("2026-12-02T"), "no wire times: {order}");
     }
 
     #[test]
