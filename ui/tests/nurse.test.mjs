@@ -99,6 +99,9 @@ test("a respite session 13:00–16:00 shows 43 h 30 min before and 40 h 30 min a
   assert.equal(v.care[0].count, 3);
   assert.equal(v.note.subjective, "母より：夜間よく眠れた");
 
+  // A submitted visit needs the guardian's confirmation (or the reason there is none).
+  await page.getByTestId("n-guardian-not").click();
+  await page.getByTestId("n-guardian-reason").fill("保護者が外出中");
   await page.getByTestId("n-submit").click();
   await page.getByTestId("n-visit-status").filter({ hasText: "提出済み" }).waitFor();
   assert.deepEqual((await calls(page, "submit_visit")).at(-1).args, { id: v.id });

@@ -1,5 +1,6 @@
 // The fake backend's nurse commands: a test double, not the app's rules. It answers with data
-// shaped by the bindings; its few checks (respite 2–4 h in 30-minute units, times present) only
+// shaped by the bindings; its few checks (respite 2–4 h in 30-minute units, times and the
+// guardian's confirmation on a submitted record) only
 // exist so the screens have problems to show.
 import type { ChildSheet, Problem, Visit, VisitRow } from "../../src/bindings";
 import { fail, type Handlers, type FakeBackend } from "./backend";
@@ -87,9 +88,22 @@ function respiteWarnings(m: number): Problem[] {
 
 const counted = (m: number) => (m < 120 ? 0 : Math.min(Math.floor(m / 30) * 30, 240));
 
+// Like the core's `check_times` and `check_guardian` (crates/domain/src/visit.rs): a visit that
+// took place needs, once it is not a draft, both actual times and the guardian's confirmation
+// (or the reason there is none); a name or reason chosen but left empty is a problem at once.
 function check(v: Visit): Problem[] {
   const p: Problem[] = [];
-  if (v.outcome === "done" && (!v.actual_start || !v.actual_end)) p.push({ field: "actual_end", code: "times_missing", ja: "開始と終了の時刻を入れてください", en: "a done visit needs its start and end" });
+  const draft = v.status === "draft";
+  const done = v.outcome === "done";
+  if (done && !draft && (!v.actual_start || !v.actual_end)) {
+    const field = !v.actual_start ? "actual_start" : "actual_end";
+    p.push({ field, code: "required", ja: "実施した訪問には開始・終了時刻が必要です", en: `a visit that took place needs its ${field}` });
+  }
+  const g = v.guardian;
+  if (g?.kind === "confirmed" && !g.name.trim()) p.push({ field: "guardian.name", code: "required", ja: "確認した保護者の氏名を入力してください", en: "the confirming guardian's name is empty" });
+  if (g?.kind === "not_confirmed" && !g.reason.trim()) p.push({ field: "guardian.reason", code: "required", ja: "保護者確認がない理由を入力してください", en: "the reason for no guardian confirmation is empty" });
+  if (!g && done && !draft)
+    p.push({ field: "guardian", code: "required", ja: "保護者確認（サインまたは確認できない理由）が必要です", en: "a visit that took place needs the guardian's confirmation or the reason there is none" });
   v.vitals.forEach((r, i) => {
     if (r.spo2 !== null && (r.spo2 < 50 || r.spo2 > 100)) p.push({ field: `vitals[${i}].spo2`, code: "vital_range", ja: `SpO₂ ${r.spo2} は範囲外です`, en: `SpO₂ ${r.spo2} is out of range` });
   });
@@ -179,7 +193,8 @@ export const nurseCommands: Handlers = {
   submit_visit: (b, a) => {
     const v = data(b).visits[a.id];
     if (!v) fail("not_found", `記録 ${a.id} が見つかりません`, `no visit ${a.id}`);
-    const problems = check(v);
+    // Checked as the record it becomes: the saved version, submitted.
+    const problems = check({ ...v, status: "submitted" });
     if (problems.length) fail("invalid", "入力内容に問題があります", "the input is invalid", problems);
     v.status = "submitted";
     // Submitted again after being sent back: the office's note has been answered.

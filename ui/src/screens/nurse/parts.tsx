@@ -1,12 +1,34 @@
 // Parts of the visit form: respite numbers, equipment checklist, handover, guardian confirmation.
-import { useEffect, useRef, useState } from "preact/hooks";
-import type { CheckStatus, Directory, RespitePreview, Station, Visit } from "../../bindings";
+import { createContext } from "preact";
+import { useContext, useEffect, useRef, useState } from "preact/hooks";
+import type { CheckStatus, Directory, Problem, RespitePreview, Station, Visit } from "../../bindings";
 import { call, problemText } from "../../api";
 import { useApp } from "../../context";
 import { fmtMinutes, fmtTime, label, lang, t } from "../../i18n";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import { nowJst, orgName, uid } from "./util";
 import type { Set } from "./visit";
+
+/** What the parts of the form share: the problems of the last check, save or submit (shown by
+ * the fields they name), and whether the record may be changed (a draft only). */
+export const FormState = createContext<{ problems: Problem[]; readOnly: boolean }>({ problems: [], readOnly: false });
+export const useFormState = () => useContext(FormState);
+
+/** The problems whose field starts with one of `prefixes`, shown under that part of the form. */
+export function FieldProblems({ prefixes }: { prefixes: string[] }) {
+  const { problems } = useFormState();
+  const mine = problems.filter((p) => prefixes.some((x) => p.field.startsWith(x)));
+  if (!mine.length) return null;
+  return (
+    <ul class="error n-field-problems" role="alert" data-testid="n-field-problems">
+      {mine.map((p) => (
+        <li key={p.field + p.code} data-field={p.field} data-code={p.code}>
+          {problemText(p)}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 /** Remaining respite hours before and after this session, from the backend, with its problems. */
 export function RespitePart({ v }: { v: Visit }) {
@@ -208,11 +230,13 @@ export function HandoverPart({ v, set, dir }: { v: Visit; set: Set; dir: Directo
         <SignOffBox v={v} dir={dir} which="from_sign_off" stationId={h.from_station.id} onSign={(s) => upd({ from_sign_off: s })} />
         <SignOffBox v={v} dir={dir} which="to_sign_off" stationId={h.to_station.id} onSign={(s) => upd({ to_sign_off: s })} />
       </div>
+      <FieldProblems prefixes={["handover"]} />
     </div>
   );
 }
 
 function SignOffBox({ v, dir, which, stationId, onSign }: { v: Visit; dir: Directory | null; which: "from_sign_off" | "to_sign_off"; stationId: string; onSign: (s: NonNullable<Visit["handover"]>["from_sign_off"]) => void }) {
+  const { readOnly } = useFormState();
   const signed = v.handover![which];
   const candidates = v.staff.filter((s) => s.station_id === stationId);
   const list = candidates.length ? candidates : v.staff;
@@ -224,7 +248,9 @@ function SignOffBox({ v, dir, which, stationId, onSign }: { v: Visit; dir: Direc
       {signed ? (
         <p data-testid={`n-${which}-done`}>
           ✓ {signed.name}（{fmtTime(signed.at)}）
-          <button onClick={() => onSign(null)}>{t("n_undo")}</button>
+          <button disabled={readOnly} data-testid={`n-${which}-undo`} onClick={() => !readOnly && onSign(null)}>
+            {t("n_undo")}
+          </button>
         </p>
       ) : (
         <>
@@ -235,7 +261,7 @@ function SignOffBox({ v, dir, which, stationId, onSign }: { v: Visit; dir: Direc
               </option>
             ))}
           </select>
-          <button class="primary" disabled={!who} data-testid={`n-${which}-sign`} onClick={() => who && onSign({ staff_id: who.id, name: who.name, at: nowJst() })}>
+          <button class="primary" disabled={!who || readOnly} data-testid={`n-${which}-sign`} onClick={() => who && !readOnly && onSign({ staff_id: who.id, name: who.name, at: nowJst() })}>
             {t("n_sign")}
           </button>
         </>
@@ -267,6 +293,7 @@ export function GuardianPart({ v, set }: { v: Visit; set: Set }) {
           {t("n_guardian_later")}
         </button>
       </div>
+      <FieldProblems prefixes={["guardian"]} />
       {g?.kind === "confirmed" && (
         <>
           <Field label={t("n_guardian_name")}>
@@ -287,6 +314,7 @@ export function GuardianPart({ v, set }: { v: Visit; set: Set }) {
 
 /** Draw with a finger or pen; the strokes are kept as SVG path data `M x y L x y …`. */
 function SignaturePad({ value, onChange }: { value: string; onChange: (path: string) => void }) {
+  const { readOnly } = useFormState();
   const ref = useRef<HTMLCanvasElement>(null);
   const path = useRef(value);
   const drawing = useRef(false);
@@ -318,6 +346,7 @@ function SignaturePad({ value, onChange }: { value: string; onChange: (path: str
         height={H}
         data-testid="n-signature"
         onPointerDown={(e) => {
+          if (readOnly) return;
           try { ref.current!.setPointerCapture(e.pointerId); } catch { /* synthetic pointer */ }
           drawing.current = true;
           path.current = `${path.current ? path.current + " " : ""}M ${pos(e)}`;
@@ -334,7 +363,7 @@ function SignaturePad({ value, onChange }: { value: string; onChange: (path: str
           onChange(path.current);
         }}
       />
-      <button data-testid="n-signature-clear" onClick={() => onChange("")}>
+      <button data-testid="n-signature-clear" disabled={readOnly} onClick={() => !readOnly && onChange("")}>
         {t("n_clear")}
       </button>
     </div>

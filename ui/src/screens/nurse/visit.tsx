@@ -1,14 +1,15 @@
 // Record a visit: kind, times with a running timer, staff, vitals, care, SOAP, outcome; respite
-// numbers, checklist, handover and guardian confirmation. Save shows the backend's problems.
-import { useEffect, useState } from "preact/hooks";
-import type { CareGiven, CareItem, Directory, Org, Person, StaffMember, Visit, VisitRow, VitalReading } from "../../bindings";
+// numbers, checklist, handover and guardian confirmation. Check, save and submit show the
+// backend's problems by their fields; only a draft can be changed.
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { CareGiven, CareItem, Directory, Org, Person, Problem, StaffMember, Visit, VisitRow, VitalReading } from "../../bindings";
 import { ApiError, call } from "../../api";
 import { useApp } from "../../context";
 import { fmtDayTime, fmtMinutes, label, t } from "../../i18n";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import { jstMs, nowJst, num, orgName, uid } from "./util";
 import { InstructionWarning } from "./home";
-import { ChecklistPart, GuardianPart, HandoverPart, RespitePart } from "./parts";
+import { ChecklistPart, FieldProblems, FormState, GuardianPart, HandoverPart, RespitePart, useFormState } from "./parts";
 
 export type Set = (f: (v: Visit) => Visit) => void;
 
@@ -18,164 +19,272 @@ const withHandover = (x: Visit): Visit =>
     ? { ...x, handover: x.handover ?? { from_station: { ...x.station }, to_station: { id: "", name: "" }, topics: [], from_sign_off: null, to_sign_off: null } }
     : { ...x, handover: null };
 
-export function VisitForm({ initial, saved, onDone }: { initial: Visit; saved: boolean; onDone: () => void }) {
+/** The message of the save bar: one line, so the bar never changes size. */
+type Message = { kind: "ok" | "error"; text: string; saved?: boolean } | null;
+
+/** Where the form shows problems by field; any other problem is listed above the save bar. */
+const PLACED = ["actual_", "scheduled_", "guardian", "vitals", "handover"];
+
+export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean; onDone: () => void }) {
   const { labels, status } = useApp();
   const [v, setV] = useState<Visit>(() => withHandover(initial));
-  const set: Set = (f) => setV((x) => f(x));
-  const [error, setError] = useState<unknown>(null);
-  const [checked, setChecked] = useState<null | { n: number }>(null);
-  const [row, setRow] = useState<VisitRow | null>(null);
-  const [isSaved, setSaved] = useState(saved);
+  const [problems, setProblems] = useState<Problem[]>([]);
+  const [message, setMessage] = useState<Message>(null);
   const [busy, setBusy] = useState(false);
+  // Only a draft may be changed: a submitted or approved record is shown, not edited.
+  const readOnly = v.status !== "draft";
+  /** Every change of the form: none once the record is not a draft; an old message goes. */
+  const set: Set = (f) => {
+    if (readOnly) return;
+    setV((x) => (x.status === "draft" ? f(x) : x));
+    setMessage(null);
+    setProblems([]);
+  };
   const sheet = useLoad(() => call("child_sheet", { id: v.child_id }), [v.child_id]);
   // The organisation as last synced: staff are picked from it by name.
   const dir = useLoad(() => call("directory", {}), []);
   const [day, setDay] = useState((initial.actual_start ?? initial.scheduled_start ?? status.today.date).slice(0, 10));
 
-  const save = async () => {
+  /** A refusal: its problems by their fields, a count (or the error's text) in the bar. */
+  const refused = (e: unknown, key: "n_check_problems" | "n_refused" | "n_submit_refused") => {
+    const err = ApiError.from(e);
+    const ps = err.problems();
+    setProblems(ps);
+    setMessage({ kind: "error", text: ps.length ? t(key, { n: ps.length }) : err.text() });
+  };
+  const savedText = (r: VisitRow, key: "n_saved" | "n_submitted") =>
+    `${t(key)} — ${label(labels.status, r.summary.status)}${r.summary.billable_minutes > 0 ? ` · ${t("n_billable")}: ${fmtMinutes(r.summary.billable_minutes)}` : ""}`;
+  const run = async (f: () => Promise<void>) => {
+    if (busy || readOnly) return;
     setBusy(true);
-    setError(null);
-    setChecked(null);
+    setMessage(null);
+    setProblems([]);
     try {
-      const r = await call("save_visit", { visit: withHandover(v) });
-      setRow(r);
-      setSaved(true);
-    } catch (e) {
-      setError(e);
+      await f();
     } finally {
       setBusy(false);
     }
   };
-  const check = async () => {
-    setError(null);
-    try {
-      const problems = await call("check_visit", { visit: withHandover(v) });
-      if (problems.length) setError(new ApiError({ code: "invalid", message: "", ja: "", en: "", problems }));
-      setChecked({ n: problems.length });
-    } catch (e) {
-      setError(e);
-    }
-  };
-  const submit = async () => {
-    setError(null);
-    try {
-      setRow(await call("submit_visit", { id: v.id }));
-      // Submitted again: the office's note has been answered (the core clears it too).
-      set((x) => ({ ...x, status: "submitted", returned: null }));
-    } catch (e) {
-      setError(e);
-    }
-  };
+
+  const save = () =>
+    run(async () => {
+      try {
+        setMessage({ kind: "ok", text: savedText(await call("save_visit", { visit: withHandover(v) }), "n_saved"), saved: true });
+      } catch (e) {
+        refused(e, "n_refused");
+      }
+    });
+  // Checked as it would be submitted: the core's rules for a submitted record (actual times, the
+  // guardian's confirmation), on what is on screen now.
+  const check = () =>
+    run(async () => {
+      try {
+        const ps = await call("check_visit", { visit: { ...withHandover(v), status: "submitted", returned: null } });
+        if (ps.length) refused(new ApiError({ code: "invalid", message: "", ja: "", en: "", problems: ps }), "n_check_problems");
+        else setMessage({ kind: "ok", text: t("n_check_ok") });
+      } catch (e) {
+        refused(e, "n_check_problems");
+      }
+    });
+  // What is on screen is saved first, then that saved record is submitted.
+  const submit = () =>
+    run(async () => {
+      try {
+        await call("save_visit", { visit: withHandover(v) });
+      } catch (e) {
+        return refused(e, "n_refused");
+      }
+      try {
+        const r = await call("submit_visit", { id: v.id });
+        // Submitted again: the office's note has been answered (the core clears it too).
+        setV((x) => ({ ...x, status: "submitted", returned: null }));
+        setMessage({ kind: "ok", text: savedText(r, "n_submitted"), saved: true });
+      } catch (e) {
+        refused(e, "n_submit_refused");
+      }
+    });
 
   const child = sheet.data?.child;
-  const readOnly = v.status !== "draft";
+  const others = problems.filter((p) => !PLACED.some((x) => p.field.startsWith(x)));
   return (
-    <div class="n-visit-form" data-testid="n-visit-form">
-      {v.returned && v.status === "draft" && (
-        <div class="warning" role="note" data-testid="n-returned-note">
-          <strong>⚠ {t("n_returned_tag")}</strong>
-          <p style={{ margin: "4px 0 0" }} data-k="text">
-            {t("n_returned_note", { by: v.returned.by, at: fmtDayTime(v.returned.at), reason: v.returned.reason })}
-          </p>
-        </div>
-      )}
-      <div class="card">
-        <h1>
-          {t("n_record_title")} <span class="muted">{child?.name ?? ""}</span>
-        </h1>
-        <div class="row">
-          <span class="badge" data-testid="n-visit-status">
-            {label(labels.status, v.status)}
-          </span>
-          <span class="muted">
-            {v.station.name || orgName(dir.data, v.station.id)}
-          </span>
-        </div>
-        <div class="n-form-grid">
-          <Field label={t("n_kind")}>
-            <select value={v.kind} data-testid="n-kind" onChange={(e) => set((x) => withHandover({ ...x, kind: (e.target as HTMLSelectElement).value as Visit["kind"] }))}>
-              {labels.visit_kind.map((k) => (
-                <option key={k.name} value={k.name}>
-                  {label(labels.visit_kind, k.name)}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label={t("n_outcome")}>
-            <div class="row" role="group">
-              {labels.outcome.map((o) => (
-                <button key={o.name} class={v.outcome === o.name ? "on" : ""} data-testid={`n-outcome-${o.name}`} onClick={() => set((x) => ({ ...x, outcome: o.name as Visit["outcome"] }))}>
-                  {label(labels.outcome, o.name)}
-                </button>
-              ))}
-            </div>
-          </Field>
-          <Field label={t("n_place")}>
-            <input value={v.place} data-testid="n-place" onInput={(e) => set((x) => ({ ...x, place: (e.target as HTMLInputElement).value }))} />
-          </Field>
-        </div>
-      </div>
-
-      {sheet.data && <InstructionWarning state={sheet.data.instruction_state} />}
-      <Times v={v} set={set} day={day} setDay={setDay} />
-      {v.kind === "respite" && <RespitePart v={v} />}
-      <StaffPart v={v} set={set} dir={dir.data} />
-      <VitalsPart v={v} set={set} />
-      <CarePart v={v} set={set} items={(child?.score ?? []).map((s) => s.item)} />
-      <SoapPart v={v} set={set} />
-      <ChecklistPart v={v} set={set} />
-      {v.kind === "handover" && v.handover && <HandoverPart v={v} set={set} dir={dir.data} />}
-      <GuardianPart v={v} set={set} />
-
-      <div class="card n-savebar" data-testid="n-savebar">
-        <ErrorBox error={error} />
-        {checked && checked.n === 0 && <div class="ok">{t("n_check_ok")}</div>}
-        {row && (
-          <div class="ok" data-testid="n-saved">
-            {v.status === "submitted" ? t("n_submitted") : t("n_saved")} — {label(labels.status, row.summary.status)}
-            {row.summary.billable_minutes > 0 && <> · {t("n_billable")}: {fmtMinutes(row.summary.billable_minutes)}</>}
+    <FormState.Provider value={{ problems, readOnly }}>
+      <div class="n-visit-form" data-testid="n-visit-form">
+        {v.returned && v.status === "draft" && (
+          <div class="warning" role="note" data-testid="n-returned-note">
+            <strong>⚠ {t("n_returned_tag")}</strong>
+            <p style={{ margin: "4px 0 0" }} data-k="text">
+              {t("n_returned_note", { by: v.returned.by, at: fmtDayTime(v.returned.at), reason: v.returned.reason })}
+            </p>
           </div>
         )}
-        <div class="row">
-          <button onClick={check} disabled={readOnly} data-testid="n-check">
-            {t("n_check")}
-          </button>
-          <button class="primary" onClick={save} disabled={busy || readOnly} data-testid="n-save">
-            {t("save")}
-          </button>
-          <button onClick={submit} disabled={!isSaved || readOnly} data-testid="n-submit">
-            {t("n_submit")}
-          </button>
-          <span class="spacer" />
-          <button onClick={onDone} data-testid="n-done">
-            {t("close")}
-          </button>
+        {readOnly && (
+          <div class="warning n-readonly" role="note" data-testid="n-readonly-note">
+            {t(v.status === "approved" ? "n_readonly_approved" : "n_readonly")}
+          </div>
+        )}
+        {/* A disabled fieldset disables every control of the record at once. */}
+        <fieldset class="n-fields" disabled={readOnly}>
+          <div class="card">
+            <h1>
+              {t("n_record_title")} <span class="muted">{child?.name ?? ""}</span>
+            </h1>
+            <div class="row">
+              <span class="badge" data-testid="n-visit-status">
+                {label(labels.status, v.status)}
+              </span>
+              <span class="muted">{v.station.name || orgName(dir.data, v.station.id)}</span>
+            </div>
+            <div class="n-form-grid">
+              <Field label={t("n_kind")}>
+                <select value={v.kind} data-testid="n-kind" disabled={readOnly} onChange={(e) => set((x) => withHandover({ ...x, kind: (e.target as HTMLSelectElement).value as Visit["kind"] }))}>
+                  {labels.visit_kind.map((k) => (
+                    <option key={k.name} value={k.name}>
+                      {label(labels.visit_kind, k.name)}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+              <Field label={t("n_outcome")}>
+                <div class="row" role="group">
+                  {labels.outcome.map((o) => (
+                    <button key={o.name} class={v.outcome === o.name ? "on" : ""} disabled={readOnly} data-testid={`n-outcome-${o.name}`} onClick={() => set((x) => ({ ...x, outcome: o.name as Visit["outcome"] }))}>
+                      {label(labels.outcome, o.name)}
+                    </button>
+                  ))}
+                </div>
+              </Field>
+              <Field label={t("n_place")}>
+                <input value={v.place} data-testid="n-place" disabled={readOnly} onInput={(e) => set((x) => ({ ...x, place: (e.target as HTMLInputElement).value }))} />
+              </Field>
+            </div>
+          </div>
+
+          {sheet.data && <InstructionWarning state={sheet.data.instruction_state} />}
+          <Times v={v} set={set} day={day} setDay={setDay} />
+          {v.kind === "respite" && <RespitePart v={v} />}
+          <StaffPart v={v} set={set} dir={dir.data} />
+          <VitalsPart v={v} set={set} />
+          <CarePart v={v} set={set} items={(child?.score ?? []).map((s) => s.item)} />
+          <SoapPart v={v} set={set} />
+          <ChecklistPart v={v} set={set} />
+          {v.kind === "handover" && v.handover && <HandoverPart v={v} set={set} dir={dir.data} />}
+          <GuardianPart v={v} set={set} />
+        </fieldset>
+        {others.length > 0 && <ErrorBox error={new ApiError({ code: "invalid", message: "", ja: "", en: "", problems: others })} />}
+
+        <div class="card n-savebar" data-testid="n-savebar">
+          <div class={`n-message ${message?.kind ?? ""}`} role="status" aria-live="polite" title={message?.text ?? ""} data-testid="n-message">
+            {message?.saved ? <span data-testid="n-saved">{message.text}</span> : (message?.text ?? "")}
+          </div>
+          <div class="n-savebar-buttons">
+            <button onClick={check} disabled={busy || readOnly} data-testid="n-check">
+              {t("n_check")}
+            </button>
+            <button class="primary" onClick={save} disabled={busy || readOnly} data-testid="n-save">
+              {t("save")}
+            </button>
+            <button onClick={submit} disabled={busy || readOnly} data-testid="n-submit">
+              {t("n_submit")}
+            </button>
+            <span class="spacer" />
+            <button onClick={onDone} data-testid="n-done">
+              {t("close")}
+            </button>
+          </div>
         </div>
       </div>
-    </div>
+    </FormState.Provider>
   );
 }
 
-function Times({ v, set, day, setDay }: { v: Visit; set: Set; day: string; setDay: (d: string) => void }) {
+/** The running timer's display: only it redraws every second, never the fields. */
+function Elapsed({ start, end }: { start: string | null; end: string | null }) {
   const [, tick] = useState(0);
-  const running = !!v.actual_start && !v.actual_end;
+  const running = !!start && !end;
   useEffect(() => {
     if (!running) return;
     const h = setInterval(() => tick((n) => n + 1), 1000);
     return () => clearInterval(h);
   }, [running]);
+  let elapsed = "0:00:00";
+  if (start) {
+    const secs = Math.max(0, Math.floor(((end ? jstMs(end) : Date.now()) - jstMs(start)) / 1000));
+    elapsed = `${Math.floor(secs / 3600)}:${String(Math.floor(secs / 60) % 60).padStart(2, "0")}:${String(secs % 60).padStart(2, "0")}`;
+  }
+  return (
+    <span class={`n-elapsed ${running ? "running" : ""}`} data-testid="n-elapsed">
+      {elapsed}
+    </span>
+  );
+}
+
+/** "1030", "930", "10:30", "10：30", "10.30" → "10:30"; "" → ""; anything else → null. */
+export function parseHm(text: string): string | null {
+  const s = text.trim();
+  if (!s) return "";
+  const m = /^(\d{1,2})[:：.](\d{2})$/.exec(s) ?? /^(\d{1,2})(\d{2})$/.exec(s);
+  if (!m) return null;
+  const [h, min] = [Number(m[1]), Number(m[2])];
+  return h < 24 && min < 60 ? `${String(h).padStart(2, "0")}:${m[2]}` : null;
+}
+
+/** A time typed as text on the number pad (the browser's time picker drops digits typed slowly).
+ * The form never writes into it while the nurse is in it: what she types stays, and is taken as
+ * soon as it is a whole time. A change from elsewhere (開始, 終了) shows once she has left it. */
+function TimeInput({ value, onChange, testid, disabled }: { value: string; onChange: (hm: string) => void; testid: string; disabled: boolean }) {
+  const [text, setText] = useState(value);
+  const [editing, setEditing] = useState(false);
+  const inField = useRef(false);
+  useEffect(() => {
+    if (!inField.current) setText(value);
+  }, [value]);
+  const hm = parseHm(text);
+  return (
+    <>
+      <input
+        type="text"
+        inputMode="numeric"
+        autoComplete="off"
+        placeholder="10:30"
+        maxLength={5}
+        class="n-time"
+        value={text}
+        disabled={disabled}
+        aria-invalid={hm === null}
+        data-testid={testid}
+        onFocus={() => {
+          inField.current = true;
+          setEditing(true);
+        }}
+        onBlur={() => {
+          inField.current = false;
+          setEditing(false);
+          if (hm !== null) setText(hm);
+        }}
+        onInput={(e) => {
+          const raw = (e.target as HTMLInputElement).value;
+          const next = parseHm(raw);
+          // Four digits are a whole time: shown as 10:30 at once.
+          const shown = next && /^\d{4}$/.test(raw.trim()) ? next : raw;
+          setText(shown);
+          if (next !== null && next !== value) onChange(next);
+        }}
+      />
+      {hm === null && !editing && <span class="hint n-time-bad">{t("n_time_format")}</span>}
+    </>
+  );
+}
+
+function Times({ v, set, day, setDay }: { v: Visit; set: Set; day: string; setDay: (d: string) => void }) {
+  const { readOnly } = useFormState();
+  const running = !!v.actual_start && !v.actual_end;
   const time = (dt: string | null) => (dt ? dt.slice(11, 16) : "");
   const setTime = (k: "actual_start" | "actual_end", hm: string) => set((x) => ({ ...x, [k]: hm ? `${day}T${hm}` : null }));
   const changeDay = (d: string) => {
+    if (readOnly) return;
     setDay(d);
     set((x) => ({ ...x, actual_start: x.actual_start && `${d}${x.actual_start.slice(10)}`, actual_end: x.actual_end && `${d}${x.actual_end.slice(10)}` }));
   };
-  let elapsed = "";
-  if (v.actual_start) {
-    const end = v.actual_end ? jstMs(v.actual_end) : Date.now();
-    const secs = Math.max(0, Math.floor((end - jstMs(v.actual_start)) / 1000));
-    elapsed = `${Math.floor(secs / 3600)}:${String(Math.floor(secs / 60) % 60).padStart(2, "0")}:${String(secs % 60).padStart(2, "0")}`;
-  }
   return (
     <div class="card" data-testid="n-times">
       <h2>{t("n_times")}</h2>
@@ -183,8 +292,9 @@ function Times({ v, set, day, setDay }: { v: Visit; set: Set; day: string; setDa
         <button
           class="primary"
           data-testid="n-start"
-          disabled={running}
+          disabled={running || readOnly}
           onClick={() => {
+            if (readOnly) return;
             const now = nowJst();
             setDay(now.slice(0, 10));
             set((x) => ({ ...x, actual_start: now, actual_end: null }));
@@ -192,24 +302,23 @@ function Times({ v, set, day, setDay }: { v: Visit; set: Set; day: string; setDa
         >
           ▶ {t("n_start")}
         </button>
-        <button data-testid="n-stop" disabled={!running} onClick={() => set((x) => ({ ...x, actual_end: nowJst() }))}>
+        <button data-testid="n-stop" disabled={!running || readOnly} onClick={() => set((x) => ({ ...x, actual_end: nowJst() }))}>
           ■ {t("n_stop")}
         </button>
-        <span class={`n-elapsed ${running ? "running" : ""}`} data-testid="n-elapsed">
-          {elapsed || "0:00:00"}
-        </span>
+        <Elapsed start={v.actual_start} end={v.actual_end} />
       </div>
       <div class="n-form-grid">
         <Field label={t("n_day")}>
-          <input type="date" value={day} data-testid="n-day" onChange={(e) => changeDay((e.target as HTMLInputElement).value)} />
+          <input type="date" value={day} disabled={readOnly} data-testid="n-day" onChange={(e) => changeDay((e.target as HTMLInputElement).value)} />
         </Field>
         <Field label={t("n_start_time")}>
-          <input type="time" value={time(v.actual_start)} data-testid="n-start-time" onChange={(e) => setTime("actual_start", (e.target as HTMLInputElement).value)} />
+          <TimeInput value={time(v.actual_start)} disabled={readOnly} testid="n-start-time" onChange={(hm) => setTime("actual_start", hm)} />
         </Field>
         <Field label={t("n_end_time")}>
-          <input type="time" value={time(v.actual_end)} data-testid="n-end-time" onChange={(e) => setTime("actual_end", (e.target as HTMLInputElement).value)} />
+          <TimeInput value={time(v.actual_end)} disabled={readOnly} testid="n-end-time" onChange={(hm) => setTime("actual_end", hm)} />
         </Field>
       </div>
+      <FieldProblems prefixes={["actual_", "scheduled_"]} />
     </div>
   );
 }
@@ -369,6 +478,7 @@ function VitalsPart({ v, set }: { v: Visit; set: Set }) {
           </button>
         </div>
       ))}
+      <FieldProblems prefixes={["vitals"]} />
       <button onClick={add} data-testid="n-vital-add">
         ＋ {t("n_vital_add")}
       </button>
