@@ -173,7 +173,7 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
         {others.length > 0 && <ErrorBox error={new ApiError({ code: "invalid", message: "", ja: "", en: "", problems: others })} />}
 
         <div class="card n-savebar" data-testid="n-savebar">
-          <div class={`n-message ${message?.kind ?? ""}`} role="status" aria-live="polite" title={message?.text ?? ""} data-testid="n-message">
+          <div class={`n-message ${message ? `n-message-${message.kind}` : ""}`} role="status" aria-live="polite" title={message?.text ?? ""} data-testid="n-message">
             {message?.saved ? <span data-testid="n-saved">{message.text}</span> : (message?.text ?? "")}
           </div>
           <div class="n-savebar-buttons">
