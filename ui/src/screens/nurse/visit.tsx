@@ -1,7 +1,7 @@
 // Record a visit: kind, times with a running timer, staff, vitals, care, SOAP, outcome; respite
 // numbers, checklist, handover and guardian confirmation. Check, save and submit show the
 // backend's problems by their fields; only a draft can be changed.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { CareGiven, CareItem, Directory, Org, Person, Problem, StaffMember, Visit, VisitRow, VitalReading } from "../../bindings";
 import { ApiError, call } from "../../api";
 import { useApp } from "../../context";
@@ -232,12 +232,14 @@ export function parseHm(text: string): string | null {
  * The form never writes into it while the nurse is in it: what she types stays, and is taken as
  * soon as it is a whole time. A change from elsewhere (開始, 終了) shows once she has left it. */
 function TimeInput({ value, onChange, testid, disabled }: { value: string; onChange: (hm: string) => void; testid: string; disabled: boolean }) {
-  const [text, setText] = useState(value);
+  // What the nurse typed, while she is in the field (or left something that is not a time);
+  // otherwise the field shows the record's value as it is now.
+  const [draft, setDraft] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
-  const inField = useRef(false);
   useEffect(() => {
-    if (!inField.current) setText(value);
+    if (!editing) setDraft(null);
   }, [value]);
+  const text = draft ?? value;
   const hm = parseHm(text);
   return (
     <>
@@ -252,21 +254,16 @@ function TimeInput({ value, onChange, testid, disabled }: { value: string; onCha
         disabled={disabled}
         aria-invalid={hm === null}
         data-testid={testid}
-        onFocus={() => {
-          inField.current = true;
-          setEditing(true);
-        }}
+        onFocus={() => setEditing(true)}
         onBlur={() => {
-          inField.current = false;
           setEditing(false);
-          if (hm !== null) setText(hm);
+          if (hm !== null) setDraft(null);
         }}
         onInput={(e) => {
           const raw = (e.target as HTMLInputElement).value;
           const next = parseHm(raw);
           // Four digits are a whole time: shown as 10:30 at once.
-          const shown = next && /^\d{4}$/.test(raw.trim()) ? next : raw;
-          setText(shown);
+          setDraft(next && /^\d{4}$/.test(raw.trim()) ? next : raw);
           if (next !== null && next !== value) onChange(next);
         }}
       />
