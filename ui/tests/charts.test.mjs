@@ -146,8 +146,12 @@ test("charts, office month tab: sessions per municipality, and a child's year ag
   // Another child: her (empty) year replaces はな's.
   await page.locator("select[name=chart-child]").selectOption(SAKURA);
   await page.waitForFunction(() => !document.querySelector("[data-testid=o-chart-year] [data-testid=chart-crossed]"));
+  // Her year arrives after the select changes: wait until the chart shows it (or give up after 5 s
+  // and let the assertions say what is on screen).
+  const feb = async () => (await table(page.getByTestId("o-chart-year"), "month").catch(() => ({})))["2027-02"];
+  for (let i = 0; i < 50 && JSON.stringify(await feb()) !== JSON.stringify({ hours: "0分", cumulative: "0分", over: "—" }); i++) await page.waitForTimeout(100);
   assert.deepEqual((await calls(page, "respite_year")).at(-1).args, { childId: SAKURA });
-  assert.deepEqual((await table(page.getByTestId("o-chart-year"), "month"))["2027-02"], { hours: "0分", cumulative: "0分", over: "—" });
+  assert.deepEqual(await feb(), { hours: "0分", cumulative: "0分", over: "—" });
   assert.deepEqual(page.pageErrors, []);
 });
 
