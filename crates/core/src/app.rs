@@ -3,6 +3,7 @@
 //! (the face sheet, the review table, a respite preview, the parent's gauge); none holds a rule of
 //! its own: rules come from `carebook_domain`, numbers from the index.
 
+use crate::store::IndexedVisit;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
@@ -294,16 +295,6 @@ fn age_on(birth: Date, today: Date) -> u32 {
     age.max(0) as u32
 }
 
-fn staff_names(staff: &[StaffMember]) -> Vec<String> {
-    let mut s: Vec<&StaffMember> = staff.iter().collect();
-    s.sort_by_key(|m| m.role != StaffRole::Lead);
-    s.into_iter().map(|m| m.name.clone()).collect()
-}
-
-fn confirmed(v: &Visit) -> bool {
-    matches!(v.guardian, Some(GuardianConfirmation::Confirmed { .. }))
-}
-
 impl Carebook {
     /// The children on this device with this year's remaining respite hours.
     pub async fn child_cards(&self) -> Result<Vec<ChildCard>, CoreError> {
@@ -441,16 +432,16 @@ impl Carebook {
         let over: HashSet<VisitId> = report.ledger.over_cap.iter().copied().collect();
         let mut sessions = Vec::with_capacity(report.ledger.sessions.len());
         for u in report.ledger.sessions.iter().rev() {
-            let v = self.visit(u.visit_id).await?;
+            let v = self.store().indexed_visit(u.visit_id).await?;
             sessions.push(RespiteSession {
                 visit_id: u.visit_id,
                 start: u.start,
                 billable_minutes: u.billable_minutes,
                 uses: u.uses,
-                nurses: staff_names(&v.staff),
+                nurses: v.review.staff_names,
                 over_cap: over.contains(&u.visit_id),
-                confirmed: confirmed(&v),
-                status: v.status,
+                confirmed: v.review.confirmed,
+                status: v.summary.status,
             });
         }
         Ok(RespiteYear { report, sessions })
@@ -458,13 +449,20 @@ impl Carebook {
 
     /// Visits for the lists and the office's review table, with their flags.
     pub async fn review(&self, filter: &ReviewFilter) -> Result<Vec<VisitRow>, CoreError> {
-        let summaries = self
-            .visits(&VisitFilter { child: filter.child, month: filter.month, kind: filter.kind, status: filter.status, from: filter.from })
+        let visits = self
+            .store()
+            .indexed_visits(&VisitFilter {
+                child: filter.child,
+                month: filter.month,
+                kind: filter.kind,
+                status: filter.status,
+                from: filter.from,
+            })
             .await?;
         let mut ctx = RowContext::new(self).await?;
         let mut out = Vec::new();
-        for s in summaries {
-            if filter.station.as_deref().is_some_and(|st| st != s.station_id) {
+        for s in visits {
+            if filter.station.as_deref().is_some_and(|st| st != s.summary.station_id) {
                 continue;
             }
             let row = ctx.row(self, s).await?;
@@ -485,8 +483,8 @@ impl Carebook {
 
     /// One visit's row with its flags.
     pub async fn visit_row(&self, id: VisitId) -> Result<VisitRow, CoreError> {
-        let summary = self.store().visit_summary(id).await?;
-        RowContext::new(self).await?.row(self, summary).await
+        let visit = self.store().indexed_visit(id).await?;
+        RowContext::new(self).await?.row(self, visit).await
     }
 
     /// The vital signs of `child`'s `limit` newest visits that took place, oldest reading first,
@@ -662,8 +660,9 @@ impl RowContext {
         Ok(&self.children[&id])
     }
 
-    async fn row(&mut self, app: &Carebook, summary: VisitSummary) -> Result<VisitRow, CoreError> {
-        let visit = app.visit(summary.id).await?;
+    /// The row of an indexed visit: everything from the index, the child's face sheet (read
+    /// once per child) and the device's sync state; never the visit's document.
+    async fn row(&mut self, app: &Carebook, IndexedVisit { summary, review }: IndexedVisit) -> Result<VisitRow, CoreError> {
         let (child, _) = self.child(app, summary.child_id).await?;
         let sheet = match child {
             RowChild::Sheet(c) => Some(c.as_ref().clone()),
@@ -685,7 +684,7 @@ impl RowContext {
             }
             _ => false,
         };
-        let (child, rules) = &self.children[&summary.child_id];
+        let (child, _) = &self.children[&summary.child_id];
         let child_name = match child {
             RowChild::Sheet(c) => c.name.clone(),
             RowChild::HandedOver { name } => name.clone(),
@@ -695,18 +694,18 @@ impl RowContext {
         Ok(VisitRow {
             child_name,
             handed_over: sheet.is_none(),
-            staff: staff_names(&visit.staff),
+            staff: review.staff_names,
             flags: VisitFlags {
                 over_cap,
                 rejected: rejected.is_some(),
-                unconfirmed: !confirmed(&visit),
+                unconfirmed: !review.confirmed,
                 instruction_expired,
-                respite_length: visit.respite_length_flag(rules),
-                short_day: visit.short_day_flag(),
+                respite_length: review.respite_length,
+                short_day: review.short_day,
                 pending_sync: self.pending.contains(&key),
             },
             rejected_reason: rejected.map(|r| r.reason.clone()),
-            returned: visit.returned.clone(),
+            returned: review.returned,
             summary,
         })
     }

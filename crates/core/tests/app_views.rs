@@ -899,3 +899,92 @@ async fn the_vital_history_reads_the_ten_newest_visits_that_took_place_oldest_re
     assert_eq!(h.points.iter().map(|p| p.pulse.unwrap()).collect::<Vec<_>>(), (103..=112).collect::<Vec<u32>>());
     assert_eq!(h.points[0].at, dt("2026-11-03T09:30"));
 }
+
+/// Damages a visit's document so that any read of it fails.
+async fn corrupt_document(dev: &TempDevice, id: VisitId) {
+    sqlx::query("UPDATE documents SET bytes = substr(bytes, 1, 20) WHERE id = ?1")
+        .bind(id.to_string())
+        .execute(dev.app.store().pool())
+        .await
+        .unwrap();
+}
+
+/// Three sessions whose review rows differ in every column the index now carries: the lead
+/// listed second, a confirmation and a refusal to confirm, a length outside 2–4 h.
+async fn three_review_sessions(dev: &TempDevice) -> (ChildId, [VisitId; 3]) {
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let mut a = respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00");
+    a.staff = vec![nurse("b", StaffRole::Accompanying), nurse("a", StaffRole::Lead)];
+    a.guardian = Some(confirmed_by_guardian());
+    let mut b = respite(c.id, "2026-05-02T09:00", "2026-05-02T10:30");
+    b.guardian = Some(not_confirmed());
+    let d = respite(c.id, "2026-05-03T09:00", "2026-05-03T11:00");
+    let mut ids = [a.id, b.id, d.id];
+    for (i, v) in [a, b, d].into_iter().enumerate() {
+        ids[i] = dev.app.save_visit(v).await.unwrap().summary.id;
+    }
+    (c.id, ids)
+}
+
+#[tokio::test]
+async fn the_review_rows_come_from_the_index_without_reading_a_visit_document() {
+    let dev = TempDevice::new().await.unwrap();
+    let (_, [a, b, d]) = three_review_sessions(&dev).await;
+    let before = dev.app.review(&ReviewFilter::default()).await.unwrap();
+    for id in [a, b, d] {
+        corrupt_document(&dev, id).await;
+    }
+    assert_eq!(dev.app.visit(a).await.unwrap_err().code(), "corrupt_record", "the documents really are unreadable");
+
+    let rows = dev.app.review(&ReviewFilter::default()).await.unwrap();
+    assert_eq!(rows, before, "the same rows with every document unreadable");
+    assert_eq!(ids(&rows), vec![a, b, d]);
+    // Lead first, though the record lists the accompanying nurse first.
+    assert_eq!(rows[0].staff, vec!["架空 看護師a".to_string(), "架空 看護師b".to_string()]);
+    assert_eq!(rows.iter().map(|r| r.flags.unconfirmed).collect::<Vec<_>>(), vec![false, true, true]);
+    // 1 h 30 is under the 2 h shortest use; 3 h and 2 h are within it.
+    assert_eq!(rows.iter().map(|r| r.flags.respite_length).collect::<Vec<_>>(), vec![false, true, false]);
+    assert_eq!(dev.app.visit_row(b).await.unwrap(), rows[1]);
+}
+
+#[tokio::test]
+async fn a_store_whose_review_columns_are_empty_fills_them_from_the_documents_when_it_opens() {
+    let dev = TempDevice::new().await.unwrap();
+    let (_, [a, b, _]) = three_review_sessions(&dev).await;
+    let office = dev.app.review(&ReviewFilter::default()).await.unwrap();
+    // What the migration leaves: the new columns at their defaults, and its marker.
+    let pool = dev.app.store().pool();
+    sqlx::query("UPDATE visits SET staff_names = '[]', confirmed = 0, returned = NULL, respite_length = 0, short_day = 0")
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO device (key, value) VALUES ('index_stale', '1')").execute(pool).await.unwrap();
+    let emptied = dev.app.review(&ReviewFilter::default()).await.unwrap();
+    assert!(emptied[0].staff.is_empty() && emptied[0].flags.unconfirmed && !emptied[1].flags.respite_length);
+
+    let dev = dev.reopen().await.unwrap();
+    assert_eq!(dev.app.review(&ReviewFilter::default()).await.unwrap(), office);
+    let marker: Option<String> =
+        sqlx::query_scalar("SELECT value FROM device WHERE key = 'index_stale'").fetch_optional(dev.app.store().pool()).await.unwrap();
+    assert_eq!(marker, None, "rebuilt once, then the marker goes");
+    assert_eq!(dev.app.visit_row(a).await.unwrap().staff.len(), 2);
+    assert!(dev.app.visit_row(b).await.unwrap().flags.respite_length);
+}
+
+#[tokio::test]
+async fn the_office_list_narrowed_by_month_kind_and_status_uses_its_index() {
+    let dev = TempDevice::new().await.unwrap();
+    let pool = dev.app.store().pool();
+    // The statement `Store::indexed_visits` builds for month + kind + status.
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "EXPLAIN QUERY PLAN SELECT id FROM visits WHERE 1 = 1 AND month = ?1 AND kind = ?2 AND status = ?3 ORDER BY start, id",
+    )
+    .bind("2026-05")
+    .bind("respite")
+    .bind("submitted")
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let detail = plan.iter().map(|p| p.3.as_str()).collect::<Vec<_>>().join("; ");
+    assert!(detail.contains("USING INDEX visits_month_kind_status"), "{detail}");
+}

@@ -466,10 +466,59 @@ pub struct VisitIndexView {
     pub actual_end: Option<DateTime>,
     /// How it ended.
     pub outcome: Outcome,
-    /// Who was there (roles only).
+    /// Who was there (role and name).
     pub staff: Vec<StaffRoleRef>,
+    /// Whether a guardian confirmed it (the confirmation's kind only, never the signature).
+    /// Required on the wire (`Option::deserialize`), so an index view stored by an older server
+    /// without it fails to parse and the device reads the document instead of trusting a gap.
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub guardian: Option<GuardianFlag>,
+    /// The office's 差し戻し, while it stands (required on the wire like `guardian`).
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub returned: Option<Returned>,
     /// Status.
     pub status: VisitStatus,
+}
+
+/// Whether a guardian confirmation says confirmed, read from its `kind` alone (or the schema
+/// version 1 key) without the name, time or drawn signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuardianFlag {
+    /// Confirmed (`confirmed`), not `not_confirmed`.
+    pub confirmed: bool,
+}
+
+impl Hydrate for GuardianFlag {
+    fn hydrate_map<D: autosurgeon::ReadDoc>(doc: &D, obj: &automerge::ObjId) -> Result<Self, autosurgeon::HydrateError> {
+        let has = |key: &str| matches!(doc.get(obj, key), Ok(Some(_)));
+        if has("kind") {
+            let kind: String = autosurgeon::hydrate_prop(doc, obj, "kind")?;
+            return Ok(GuardianFlag { confirmed: kind == CONFIRMED });
+        }
+        Ok(GuardianFlag { confirmed: has("Confirmed") })
+    }
+}
+
+impl crate::schema::Described for GuardianFlag {
+    fn shape() -> crate::schema::Shape {
+        GuardianConfirmation::shape()
+    }
+}
+
+/// What the office's review row shows of a visit besides its summary, derived with it from the
+/// same [`VisitIndexView`] so a list never loads the documents.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReviewFacts {
+    /// Staff names, lead first.
+    pub staff_names: Vec<String>,
+    /// A guardian confirmed it.
+    pub confirmed: bool,
+    /// The office's 差し戻し, while it stands.
+    pub returned: Option<Returned>,
+    /// A respite session outside the municipality's shortest and longest use.
+    pub respite_length: bool,
+    /// A daytime-care day under 8 continuous hours.
+    pub short_day: bool,
 }
 
 /// A station's code, as [`VisitIndexView`] reads it.
@@ -479,11 +528,13 @@ pub struct StationRef {
     pub id: String,
 }
 
-/// A staff member's role, as [`VisitIndexView`] reads it.
+/// A staff member's role and name, as [`VisitIndexView`] reads them.
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Serialize, Deserialize)]
 pub struct StaffRoleRef {
     /// Role on the visit.
     pub role: StaffRole,
+    /// Name as written on the record.
+    pub name: String,
 }
 
 /// Uses a visit counts as: a respite visit one per lead nurse sent (at least one), others one.
@@ -522,6 +573,38 @@ impl VisitIndexView {
             status: self.status,
         }
     }
+
+    /// The review row's facts, by `rules` (the same rules as [`VisitIndexView::summary`]).
+    pub fn review(&self, rules: &MunicipalityRules) -> ReviewFacts {
+        let mut staff: Vec<&StaffRoleRef> = self.staff.iter().collect();
+        staff.sort_by_key(|m| m.role != StaffRole::Lead);
+        let done = done_minutes(self.outcome, self.actual_start, self.actual_end);
+        ReviewFacts {
+            staff_names: staff.into_iter().map(|m| m.name.clone()).collect(),
+            confirmed: self.guardian.is_some_and(|g| g.confirmed),
+            returned: self.returned.clone(),
+            respite_length: respite_length(self.kind, done, rules),
+            short_day: short_day(self.kind, done),
+        }
+    }
+}
+
+/// A respite session of `done` minutes outside the municipality's shortest and longest use.
+fn respite_length(kind: VisitKind, done: Option<i64>, rules: &MunicipalityRules) -> bool {
+    kind == VisitKind::Respite && done.is_some_and(|m| rules.respite_outside_limits(m))
+}
+
+/// A daytime-care day of `done` minutes under 8 continuous hours.
+fn short_day(kind: VisitKind, done: Option<i64>) -> bool {
+    kind == VisitKind::Daytime && done.is_some_and(daytime_short_day)
+}
+
+/// The actual length of a visit that took place, when both ends are recorded.
+fn done_minutes(outcome: Outcome, start: Option<DateTime>, end: Option<DateTime>) -> Option<i64> {
+    if outcome != Outcome::Done {
+        return None;
+    }
+    Some(start?.minutes_until(end?))
 }
 
 /// What a visit is checked against.
@@ -661,7 +744,9 @@ impl Visit {
             actual_start: self.actual_start,
             actual_end: self.actual_end,
             outcome: self.outcome,
-            staff: self.staff.iter().map(|s| StaffRoleRef { role: s.role }).collect(),
+            staff: self.staff.iter().map(|s| StaffRoleRef { role: s.role, name: s.name.clone() }).collect(),
+            guardian: self.guardian.as_ref().map(|g| GuardianFlag { confirmed: matches!(g, GuardianConfirmation::Confirmed { .. }) }),
+            returned: self.returned.clone(),
             status: self.status,
         }
     }
@@ -709,20 +794,17 @@ impl Visit {
     /// A respite session whose length is outside the municipality's shortest and longest use
     /// (counted as nothing, or as the longest): the office's `respite_length` flag.
     pub fn respite_length_flag(&self, rules: &MunicipalityRules) -> bool {
-        self.kind == VisitKind::Respite && self.done_minutes().is_some_and(|m| rules.respite_outside_limits(m))
+        respite_length(self.kind, self.done_minutes(), rules)
     }
 
     /// A daytime-care day shorter than 8 continuous hours: the office's `short_day` flag.
     pub fn short_day_flag(&self) -> bool {
-        self.kind == VisitKind::Daytime && self.done_minutes().is_some_and(daytime_short_day)
+        short_day(self.kind, self.done_minutes())
     }
 
     /// The actual length of a visit that took place, when both ends are recorded.
     fn done_minutes(&self) -> Option<i64> {
-        if self.outcome != Outcome::Done {
-            return None;
-        }
-        self.duration_minutes()
+        done_minutes(self.outcome, self.actual_start, self.actual_end)
     }
 
     /// Every free-text field: bounded, no control characters (line breaks only in notes), no
@@ -1070,6 +1152,33 @@ pub(crate) mod tests {
         v.guardian = Some(GuardianConfirmation::Confirmed { name: "見本 母".into(), at, signature: String::new() });
         v.transition(VisitStatus::Submitted, VisitContext { rules: &rules, templates: &templates, child_score: None }).unwrap();
         assert_eq!((v.status, &v.returned), (VisitStatus::Submitted, &None));
+    }
+
+    #[test]
+    fn the_index_view_read_from_the_document_carries_the_review_row_and_an_older_one_is_not_trusted() {
+        let mut v = respite("2026-05-01T09:00", "2026-05-01T10:30");
+        v.staff.insert(0, staff("a2", StaffRole::Accompanying, "st1"));
+        v.guardian = Some(GuardianConfirmation::Confirmed {
+            name: "見本 母".into(),
+            at: "2026-05-01T10:30".parse().unwrap(),
+            signature: "M0 0 L9 9".into(),
+        });
+        let mut doc = crate::RecordDoc::create(v.clone(), automerge::ActorId::random());
+        let view = crate::load_visit_index(&v.id.to_string(), &doc.save()).unwrap();
+        assert_eq!(view, v.index_view());
+        let rules = MunicipalityRules::builtin("13105");
+        let facts = view.review(&rules);
+        assert_eq!(facts.staff_names, ["看護師n1", "看護師a2"], "lead first");
+        assert!(facts.confirmed && facts.respite_length && !facts.short_day, "{facts:?}");
+        v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "就寝中".into() });
+        assert!(!v.index_view().review(&rules).confirmed);
+
+        // What a server stored before the index carried names and the confirmation.
+        let mut old = serde_json::to_value(v.index_view()).unwrap();
+        let m = old.as_object_mut().unwrap();
+        m.remove("guardian");
+        m.remove("returned");
+        assert!(serde_json::from_value::<VisitIndexView>(old).is_err(), "a missing confirmation is not read as none");
     }
 
     fn check(v: &Visit) -> Problems {
@@ -1468,6 +1577,6 @@ described!(Visit {
     returned since 4,
 });
 described!(Returned { reason, by, at });
-described!(VisitIndexView { id, child_id, station, kind, scheduled_start, actual_start, actual_end, outcome, staff, status });
+described!(VisitIndexView { id, child_id, station, kind, scheduled_start, actual_start, actual_end, outcome, staff, guardian, returned since 4, status });
 described!(StationRef { id });
-described!(StaffRoleRef { role });
+described!(StaffRoleRef { role, name });

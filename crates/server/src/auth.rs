@@ -10,7 +10,7 @@ use base64::Engine;
 use carebook_domain::{check_password, password, LoginRequest, LoginResponse, Message, PasswordStrength, Problems};
 use sha2::{Digest, Sha256};
 
-use crate::model::backoff::FAILURE_WINDOW_MS;
+use crate::model::backoff::{BackoffShape, FAILURE_WINDOW_MS};
 use crate::model::{today_jst, unix_now, unix_now_ms, Caller, Config, Error, Result};
 use crate::password::{Busy, Hasher};
 use crate::storage::Storage;
@@ -87,10 +87,12 @@ pub(crate) async fn login(
         }
     };
     let (address_key, name_key) = attempt_keys(&client, username);
-    let (free_name, free_address) = (config.login_free_failures, config.login_address_free_failures);
+    let first_ms = config.login_first_backoff_ms;
+    let (free_name, free_address) =
+        (BackoffShape { free: config.login_free_failures, first_ms }, BackoffShape { free: config.login_address_free_failures, first_ms });
     let now_ms = unix_now_ms();
     let window_start = now_ms - FAILURE_WINDOW_MS;
-    if let Some(wait) = storage.login_wait([(&address_key, free_address), (&name_key, free_name)], now_ms, window_start).await? {
+    if let Some(wait) = storage.login_wait([(&address_key, free_address.free), (&name_key, free_name.free)], now_ms, window_start).await? {
         tracing::warn!(username, client, "login refused: too many failed attempts");
         return Err(Error::too_many_attempts(wait));
     }

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use automerge::ActorId;
 use carebook_domain::{
-    Child, ChildId, Date, DateTime, FiscalYear, IncomeTier, MunicipalityRules, Outcome, Record, RecordDoc, RecordKind, RespiteUse, Visit,
-    VisitId, VisitIndexView, VisitKind, VisitStatus, VisitSummary, YearMonth,
+    Child, ChildId, Date, DateTime, FiscalYear, IncomeTier, Message, MunicipalityRules, Outcome, Record, RecordDoc, RecordKind, RespiteUse,
+    ReviewFacts, Visit, VisitId, VisitIndexView, VisitKind, VisitStatus, VisitSummary, YearMonth,
 };
 use serde::Serialize;
 use sqlx::query_builder::Separated;
@@ -62,6 +62,18 @@ pub struct ChildRow {
 /// One row of the visits index, as stored.
 #[derive(sqlx::FromRow)]
 struct VisitRow {
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+    staff_names: String,
+    confirmed: bool,
+    returned: Option<String>,
+    respite_length: bool,
+    short_day: bool,
+}
+
+/// The summary's columns of a visits index row.
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
     id: VisitId,
     child_id: ChildId,
     kind: VisitKind,
@@ -76,8 +88,8 @@ struct VisitRow {
     status: VisitStatus,
 }
 
-impl From<VisitRow> for VisitSummary {
-    fn from(r: VisitRow) -> VisitSummary {
+impl From<SummaryRow> for VisitSummary {
+    fn from(r: SummaryRow) -> VisitSummary {
         VisitSummary {
             id: r.id,
             child_id: r.child_id,
@@ -103,6 +115,39 @@ struct RespiteRow {
     billable_minutes: u32,
     uses: u32,
 }
+
+impl TryFrom<VisitRow> for IndexedVisit {
+    type Error = CoreError;
+    fn try_from(r: VisitRow) -> Result<IndexedVisit, CoreError> {
+        let column = |name: &str, e: serde_json::Error| {
+            CoreError::step(Message::new(format!("索引の列 visits.{name}"), format!("index column visits.{name}")), e)
+        };
+        Ok(IndexedVisit {
+            review: ReviewFacts {
+                staff_names: serde_json::from_str(&r.staff_names).map_err(|e| column("staff_names", e))?,
+                confirmed: r.confirmed,
+                returned: r.returned.as_deref().map(serde_json::from_str).transpose().map_err(|e| column("returned", e))?,
+                respite_length: r.respite_length,
+                short_day: r.short_day,
+            },
+            summary: r.summary.into(),
+        })
+    }
+}
+
+/// A visit's index row: its summary and what the office's review row shows of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedVisit {
+    /// The summary.
+    pub summary: VisitSummary,
+    /// Staff names, confirmation, 差し戻し and length flags.
+    pub review: ReviewFacts,
+}
+
+/// The columns of a visits index row, for `SELECT`.
+const VISIT_COLUMNS: &str =
+    "SELECT id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status, \
+     staff_names, confirmed, returned, respite_length, short_day FROM visits";
 
 /// Filters for the visit list; `None` means any.
 #[derive(Debug, Clone, Default)]
@@ -171,34 +216,50 @@ impl Store {
 
     /// Visits from the index, in time order.
     pub async fn visits(&self, filter: &VisitFilter) -> Result<Vec<VisitSummary>, CoreError> {
-        let rows: Vec<VisitRow> = sqlx::query_as(
-            "SELECT id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status
-             FROM visits
-             WHERE (?1 IS NULL OR child_id = ?1) AND (?2 IS NULL OR month = ?2)
-               AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR date >= ?5)
-             ORDER BY start, id",
-        )
-        .bind(filter.child)
-        .bind(filter.month)
-        .bind(filter.kind)
-        .bind(filter.status)
-        .bind(filter.from)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(VisitSummary::from).collect())
+        Ok(self.indexed_visits(filter).await?.into_iter().map(|v| v.summary).collect())
+    }
+
+    /// Visits from the index with their review facts, in time order. The `WHERE` holds only the
+    /// filters given, so SQLite can use the index that fits them (`visits_month_kind_status` for
+    /// the office's month list) instead of scanning the table.
+    pub async fn indexed_visits(&self, filter: &VisitFilter) -> Result<Vec<IndexedVisit>, CoreError> {
+        let mut qb = QueryBuilder::<Sqlite>::new(VISIT_COLUMNS);
+        qb.push(" WHERE 1 = 1");
+        if let Some(child) = filter.child {
+            qb.push(" AND child_id = ").push_bind(child);
+        }
+        if let Some(month) = filter.month {
+            qb.push(" AND month = ").push_bind(month);
+        }
+        if let Some(kind) = filter.kind {
+            qb.push(" AND kind = ").push_bind(kind);
+        }
+        if let Some(status) = filter.status {
+            qb.push(" AND status = ").push_bind(status);
+        }
+        if let Some(from) = filter.from {
+            qb.push(" AND date >= ").push_bind(from);
+        }
+        qb.push(" ORDER BY start, id");
+        let rows: Vec<VisitRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+        rows.into_iter().map(IndexedVisit::try_from).collect()
     }
 
     /// One visit's index row.
     pub async fn visit_summary(&self, id: VisitId) -> Result<VisitSummary, CoreError> {
-        let row: VisitRow = sqlx::query_as(
-            "SELECT id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status
-             FROM visits WHERE id = ?1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| CoreError::NotFound { kind: RecordKind::Visit, id: id.to_string() })?;
-        Ok(row.into())
+        Ok(self.indexed_visit(id).await?.summary)
+    }
+
+    /// One visit's index row with its review facts.
+    pub async fn indexed_visit(&self, id: VisitId) -> Result<IndexedVisit, CoreError> {
+        let mut qb = QueryBuilder::<Sqlite>::new(VISIT_COLUMNS);
+        qb.push(" WHERE id = ").push_bind(id);
+        let row: VisitRow = qb
+            .build_query_as()
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| CoreError::NotFound { kind: RecordKind::Visit, id: id.to_string() })?;
+        row.try_into()
     }
 
     /// A child's counted respite uses in a fiscal year, from the index only.
@@ -250,9 +311,11 @@ impl Indexed for Visit {
     }
 }
 
-const VISIT_ROW: &str = "INSERT OR REPLACE INTO visits (id, child_id, kind, station_id, date, start, month, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status) ";
+const VISIT_ROW: &str =
+    "INSERT OR REPLACE INTO visits (id, child_id, kind, station_id, date, start, month, fiscal_year, duration_minutes, \
+     billable_minutes, uses, outcome, status, staff_names, confirmed, returned, respite_length, short_day) ";
 
-fn push_visit_row(b: &mut Separated<'_, Sqlite, &'static str>, s: VisitSummary) {
+fn push_visit_row(b: &mut Separated<'_, Sqlite, &'static str>, IndexedVisit { summary: s, review: r }: IndexedVisit) {
     b.push_bind(s.id)
         .push_bind(s.child_id)
         .push_bind(s.kind)
@@ -265,7 +328,12 @@ fn push_visit_row(b: &mut Separated<'_, Sqlite, &'static str>, s: VisitSummary) 
         .push_bind(i64::from(s.billable_minutes))
         .push_bind(i64::from(s.uses))
         .push_bind(s.outcome)
-        .push_bind(s.status);
+        .push_bind(s.status)
+        .push_bind(serde_json::to_string(&r.staff_names).expect("a list of strings is JSON"))
+        .push_bind(r.confirmed)
+        .push_bind(r.returned.map(|x| serde_json::to_string(&x).expect("a 差し戻し is JSON")))
+        .push_bind(r.respite_length)
+        .push_bind(r.short_day);
 }
 
 /// Writes (replacing) the index rows of visits, 100 to a statement, with each child's
@@ -295,9 +363,10 @@ pub async fn write_visit_rows(tx: &mut Transaction<'static, Sqlite>, visits: &[&
     let summary = |v: &VisitIndexView| {
         let (code, own) = &local[&v.child_id];
         let date = v.actual_start.or(v.scheduled_start).map_or(today, |t| t.date);
+        let row = |rules: &MunicipalityRules| IndexedVisit { summary: v.summary(rules), review: v.review(rules) };
         match book.published_rules_on(code, date) {
-            Some(published) => v.summary(&published),
-            None => v.summary(own),
+            Some(published) => row(&published),
+            None => row(own),
         }
     };
     for chunk in visits.chunks(100) {

@@ -25,7 +25,7 @@ use crate::error::CoreError;
 
 #[doc(hidden)]
 pub use index::write_visit_rows;
-pub use index::{ChildRow, Indexed, RebuildReport, VisitFilter};
+pub use index::{ChildRow, Indexed, IndexedVisit, RebuildReport, VisitFilter};
 pub use pull::{PageMerge, PreparedPage};
 pub use sync_state::{AccessRemoval, Buckets, PendingDoc, RejectedDoc, Wiped};
 
@@ -81,7 +81,9 @@ impl Store {
         backup_before_migration(&pool, &path).await?;
         MIGRATOR.run(&pool).await?;
         let actor = device_actor(&pool).await?;
-        Ok(Store { pool, actor, path })
+        let store = Store { pool, actor, path };
+        store.rebuild_stale_index().await?;
+        Ok(store)
     }
 
     /// The file.
@@ -102,6 +104,21 @@ impl Store {
     /// Closes the pool, checkpointing the WAL.
     pub async fn close(self) {
         self.pool.close().await;
+    }
+}
+
+impl Store {
+    /// Derives the index again when a migration added columns to it (it leaves the marker
+    /// `index_stale`); the marker goes only once the rebuild committed, so an interrupted one is
+    /// done again at the next start.
+    async fn rebuild_stale_index(&self) -> Result<(), CoreError> {
+        let stale: Option<String> =
+            sqlx::query_scalar("SELECT value FROM device WHERE key = 'index_stale'").fetch_optional(&self.pool).await?;
+        if stale.is_some() {
+            self.rebuild_index().await?;
+            sqlx::query("DELETE FROM device WHERE key = 'index_stale'").execute(&self.pool).await?;
+        }
+        Ok(())
     }
 }
 

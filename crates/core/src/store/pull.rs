@@ -68,7 +68,7 @@ impl Store {
                 .map_err(|e| CoreError::step(Message::new("受信したデータを読み込めませんでした", "decoding a pulled page failed"), e))?
             {
                 match p {
-                    Prepared::Write(w) => prepared.push(w),
+                    Prepared::Write(w) => prepared.push(*w),
                     Prepared::Unchanged => report.unchanged += 1,
                     Prepared::Refused(id, e) => report.refused.push((id, e)),
                 }
@@ -232,7 +232,7 @@ struct Write {
 }
 
 enum Prepared {
-    Write(Write),
+    Write(Box<Write>),
     Unchanged,
     Refused(String, DocError),
 }
@@ -273,7 +273,7 @@ fn prepare(doc: ChangedDoc, local: Option<LocalCopy>, actor: &ActorId) -> Prepar
                 Some((b, version)) => (b, Some(version)),
                 None => (bytes.clone(), None),
             };
-            Prepared::Write(Write { id, kind, bytes: store, server_bytes: bytes, local_version, row })
+            Prepared::Write(Box::new(Write { id, kind, bytes: store, server_bytes: bytes, local_version, row }))
         }
         Err(e) => Prepared::Refused(id, e),
     }

@@ -56,6 +56,9 @@ pub struct Config {
     /// Failed logins from one client address, whatever the user names, allowed before that
     /// address backs off too (`CAREBOOK_LOGIN_ADDRESS_FREE_FAILURES`).
     pub login_address_free_failures: i64,
+    /// The first wait past the free failures, milliseconds, doubling with each further failure
+    /// up to 15 minutes (`CAREBOOK_LOGIN_FIRST_BACKOFF_MS`, 1000).
+    pub login_first_backoff_ms: i64,
     /// How many password hashes (Argon2id, 19 MiB each) are computed at once, each on a thread of
     /// its own off the async workers (`CAREBOOK_HASH_CONCURRENCY`).
     pub hash_concurrency: usize,
@@ -110,6 +113,7 @@ impl Default for Config {
             document_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             login_free_failures: 5,
             login_address_free_failures: 20,
+            login_first_backoff_ms: crate::model::backoff::FIRST_BACKOFF_MS,
             hash_concurrency: 2,
             hash_queue: 32,
             max_push_inflated_bytes: 256 * 1024 * 1024,
@@ -239,6 +243,9 @@ impl Config {
         if let Some(v) = env("CAREBOOK_LOGIN_FREE_FAILURES") {
             config.login_free_failures = parse_env("CAREBOOK_LOGIN_FREE_FAILURES", v)?;
         }
+        if let Some(v) = env("CAREBOOK_LOGIN_FIRST_BACKOFF_MS") {
+            config.login_first_backoff_ms = parse_env("CAREBOOK_LOGIN_FIRST_BACKOFF_MS", v)?;
+        }
         if let Some(v) = env("CAREBOOK_LOGIN_ADDRESS_FREE_FAILURES") {
             config.login_address_free_failures = parse_env("CAREBOOK_LOGIN_ADDRESS_FREE_FAILURES", v)?;
         }
@@ -347,6 +354,13 @@ impl Config {
                 field: "login_address_free_failures",
                 value: self.login_address_free_failures.to_string(),
                 reason: Message::new("1〜100000 にしてください", "must be 1 to 100000"),
+            });
+        }
+        if !(1..=crate::model::backoff::MAX_BACKOFF_MS).contains(&self.login_first_backoff_ms) {
+            return Err(ConfigError::Invalid {
+                field: "login_first_backoff_ms",
+                value: self.login_first_backoff_ms.to_string(),
+                reason: Message::new("1〜900000（15 分）にしてください", "must be 1 to 900000 (15 minutes)"),
             });
         }
         if !(1..=64).contains(&self.hash_concurrency) {

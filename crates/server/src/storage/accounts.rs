@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use super::people::event;
 use super::{is_unique_violation, org_kind_of, profession_of, role_of, settle, Storage};
-use crate::model::backoff::backoff_sql;
+use crate::model::backoff::{backoff_sql, BackoffShape};
 use crate::model::{unix_now, Error, OrgKind, Result};
 use crate::password;
 
@@ -399,7 +399,13 @@ impl Storage {
     /// until the key has been quiet a window (`window_start_ms` is now less a window). Below `free` nothing is
     /// locked whatever the times say (a concurrent request may have taken its `now` a moment
     /// before another that was written first).
-    pub(crate) async fn reserve_login_attempt(&self, key: &str, now_ms: i64, window_start_ms: i64, free: i64) -> Result<Option<i64>> {
+    pub(crate) async fn reserve_login_attempt(
+        &self,
+        key: &str,
+        now_ms: i64,
+        window_start_ms: i64,
+        BackoffShape { free, first_ms }: BackoffShape,
+    ) -> Result<Option<i64>> {
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
             // Start again from one when the key has been quiet a window, or when it is not past
             // its free failures and they began more than a window ago (a failure now and then
@@ -412,13 +418,20 @@ impl Storage {
                  last_at = $2, locked_until = $2 + {next} \
                  WHERE login_attempts.last_at < $3 OR login_attempts.failures < $4 OR login_attempts.locked_until <= $2 \
                  RETURNING failures",
-                first = backoff_sql("1", "$4"),
-                next = backoff_sql(&n, "$4"),
+                first = backoff_sql("1", "$4", "$5"),
+                next = backoff_sql(&n, "$4", "$5"),
             )
         });
         let counted: Option<i64> = {
             let _turn = self.write_turn().await;
-            sqlx::query_scalar(SQL.as_str()).bind(key).bind(now_ms).bind(window_start_ms).bind(free).fetch_optional(&self.pool).await?
+            sqlx::query_scalar(SQL.as_str())
+                .bind(key)
+                .bind(now_ms)
+                .bind(window_start_ms)
+                .bind(free)
+                .bind(first_ms)
+                .fetch_optional(&self.pool)
+                .await?
         };
         if counted.is_some() {
             return Ok(None);
@@ -430,30 +443,30 @@ impl Storage {
 
     /// Takes back one attempt counted under `key` (its password was never checked, or it was
     /// right and the key is an address shared by every user name).
-    pub(crate) async fn refund_login_attempt(&self, key: &str, free: i64) -> Result<()> {
+    pub(crate) async fn refund_login_attempt(&self, key: &str, BackoffShape { free, first_ms }: BackoffShape) -> Result<()> {
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
             format!(
                 "UPDATE login_attempts SET failures = failures - 1, locked_until = last_at + {} WHERE key = $1 AND failures > 0",
-                backoff_sql("(failures - 1)", "$2")
+                backoff_sql("(failures - 1)", "$2", "$3")
             )
         });
         let _turn = self.write_turn().await;
-        sqlx::query(SQL.as_str()).bind(key).bind(free).execute(&self.pool).await?;
+        sqlx::query(SQL.as_str()).bind(key).bind(free).bind(first_ms).execute(&self.pool).await?;
         Ok(())
     }
 
     /// A counted attempt under `key` failed at `now_ms`: its back-off runs from now (not only
     /// from when it was counted, which was before the password check took its time).
-    pub(crate) async fn restart_login_backoff(&self, key: &str, now_ms: i64, free: i64) -> Result<()> {
+    pub(crate) async fn restart_login_backoff(&self, key: &str, now_ms: i64, BackoffShape { free, first_ms }: BackoffShape) -> Result<()> {
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            let until = format!("$2 + {}", backoff_sql("failures", "$3"));
+            let until = format!("$2 + {}", backoff_sql("failures", "$3", "$4"));
             format!(
                 "UPDATE login_attempts SET last_at = $2, locked_until = CASE WHEN locked_until < {until} THEN {until} ELSE locked_until END \
                  WHERE key = $1"
             )
         });
         let _turn = self.write_turn().await;
-        sqlx::query(SQL.as_str()).bind(key).bind(now_ms).bind(free).execute(&self.pool).await?;
+        sqlx::query(SQL.as_str()).bind(key).bind(now_ms).bind(free).bind(first_ms).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -492,10 +505,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Storage::open(&format!("sqlite://{}", dir.path().join("s.sqlite").display())).await.unwrap();
         const MIN: i64 = 60 * 1000;
+        const SHAPE: BackoffShape = BackoffShape { free: 5, first_ms: backoff::FIRST_BACKOFF_MS };
         let window = backoff::FAILURE_WINDOW_MS;
         let reserve = |key: &'static str, t: i64| {
             let s = s.clone();
-            async move { s.reserve_login_attempt(key, t, t - window, 5).await.unwrap() }
+            async move { s.reserve_login_attempt(key, t, t - window, SHAPE).await.unwrap() }
         };
         // A failure every 4 minutes never locks: the count starts again once its first failure
         // is a window old.
@@ -522,7 +536,7 @@ mod tests {
         }
         // A refund gives back the count and the lock that came with it.
         assert_eq!(reserve("quick", later + 10).await, Some(994));
-        s.refund_login_attempt("quick", 5).await.unwrap();
+        s.refund_login_attempt("quick", SHAPE).await.unwrap();
         assert_eq!(reserve("quick", later + 11).await, None);
         s.close().await;
     }
