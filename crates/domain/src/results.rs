@@ -79,14 +79,14 @@ impl NewPurchase {
     /// 1 to [`COST_MAX_YEN`] yen, the note at most [`PURCHASE_NOTE_MAX`] characters.
     pub fn validate(&self, today: Date) -> Problems {
         let mut p = Problems::new();
-        let plain =
-            |s: &str| (1..=STATION_ID_MAX).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        // As the server's organisation ids: 1–64 bytes, no spaces or control characters.
+        let plain = |s: &str| (1..=STATION_ID_MAX).contains(&s.len()) && !s.chars().any(|c| c.is_whitespace() || c.is_control());
         if !plain(&self.station) {
             p.push(
                 "station",
                 "station_id",
-                format!("事業所IDは英数字・-・_ の1〜{STATION_ID_MAX}文字です"),
-                format!("station: expected an id of 1–{STATION_ID_MAX} letters, digits, - and _"),
+                format!("事業所IDは空白を含まない1〜{STATION_ID_MAX}文字です"),
+                format!("station: expected an id of 1–{STATION_ID_MAX} characters without spaces"),
             );
         }
         if is_blank(&self.item) {

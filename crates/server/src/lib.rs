@@ -88,6 +88,7 @@ mod http;
 mod model;
 mod password;
 mod people;
+mod purchases;
 mod push;
 mod rulebook;
 mod serve;
