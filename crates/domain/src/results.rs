@@ -250,11 +250,10 @@ pub fn results_report(
     purchases: &[Purchase],
     directory: &Directory,
 ) -> ResultsReport {
-    let station_named = |id: &str, fallback: &str| ReportStation {
-        id: id.to_string(),
-        name: directory
-            .org(id)
-            .map_or_else(|| if fallback.is_empty() { id.to_string() } else { fallback.to_string() }, |o| o.shown_name().to_string()),
+    // The directory's name, else the name the record gives, else the id.
+    let station_named = |id: &str, fallback: &str| {
+        let named = directory.org(id).map(|o| o.name.trim()).filter(|n| !n.is_empty()).unwrap_or(fallback.trim());
+        ReportStation { id: id.to_string(), name: if named.is_empty() { id.to_string() } else { named.to_string() } }
     };
     let child_name = |id: ChildId| {
         children.iter().find(|c| c.id == id).map(|c| c.name.clone()).unwrap_or_else(|| {
@@ -443,6 +442,13 @@ mod tests {
         let b = results_report("st-b", FiscalYear(2026), &visits, &children, &builtin_templates(), &[], &directory());
         assert_eq!(b.handovers.len(), 2);
         assert_eq!(b.station.name, "見本さくら訪問看護");
+        // A station the directory does not name: the record's name, else its id.
+        let mut unnamed = visits.clone();
+        for v in &mut unnamed {
+            v.handover.as_mut().unwrap().to_station.name = "記録上の名前".into();
+        }
+        let r = results_report("st-a", FiscalYear(2026), &unnamed, &children, &builtin_templates(), &[], &Directory::default());
+        assert_eq!((r.handovers[0].from_station.name.as_str(), r.handovers[0].to_station.name.as_str()), ("st-a", "記録上の名前"));
     }
 
     #[test]
