@@ -39,7 +39,9 @@
 //! transfer its owner's office records after a handover visit both stations' nurses signed
 //! (`POST /api/v1/children/{id}/transfer`); from then on the giving station's office reads,
 //! and only reads, the visits its own staff wrote. A record the caller may not reach is answered
-//! `forbidden` whether or not it exists.
+//! `forbidden` whether or not it exists. A station's equipment purchases (the station-readiness
+//! results report, `GET`/`POST /api/v1/purchases`) are its office's and the administrators'
+//! only.
 //!
 //! | role | reads and writes | also |
 //! |---|---|---|
