@@ -38,7 +38,7 @@ use carebook_core::{Carebook, CoreError};
 use carebook_domain::{ErrorBody, Message};
 use clap::{Parser, Subcommand};
 
-use commands::{checklist, child, demo, export, index, municipality, respite, server, sync, visit};
+use commands::{checklist, child, demo, export, index, municipality, purchase, respite, server, sync, visit};
 
 /// Carebook: records for visiting nurses caring for children who need medical care at home.
 /// Carebook（医療的ケア児の訪問看護記録）.
@@ -72,9 +72,12 @@ enum Command {
     /// 自治体ごとの設定 / municipality settings.
     #[command(subcommand)]
     Municipality(municipality::MunicipalityCmd),
-    /// 請求・報告の書き出し / exports: the monthly claim (CSV, Excel).
+    /// 請求・報告の書き出し / exports: the monthly claim, the results report, a visit record.
     #[command(subcommand)]
     Export(export::ExportCmd),
+    /// 体制整備事業の物品購入 / equipment purchases of a station (station-readiness subsidy).
+    #[command(subcommand)]
+    Purchase(purchase::PurchaseCmd),
     /// 索引の保守 / index maintenance (support tooling).
     #[command(subcommand)]
     Index(index::IndexCmd),
@@ -129,6 +132,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Municipality(c) => municipality::run(&env, c).await,
         Command::Index(c) => index::run(&env, c).await,
         Command::Export(c) => export::run(&env, c).await,
+        Command::Purchase(c) => purchase::run(&env, c).await,
         Command::Demo => demo::run(&env).await,
         Command::Login(a) => sync::login(&env, a).await,
         Command::Sync(a) => sync::sync(&env, a).await,

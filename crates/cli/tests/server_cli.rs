@@ -445,3 +445,202 @@ fn a_child_transferred_from_the_command_line_moves_to_the_receiving_station_at_t
     assert_eq!(held[0]["id"].as_str(), Some(child.as_str()), "the receiving nurse's device takes it");
     drop(server);
 }
+
+/// The rows Python's csv module reads from `path` in `encoding`.
+fn python_rows(path: &std::path::Path, encoding: &str) -> Vec<Vec<String>> {
+    let script = "import csv, json, sys\nwith open(sys.argv[1], encoding=sys.argv[2], newline='') as f:\n    print(json.dumps(list(csv.reader(f)), ensure_ascii=False))";
+    let out = Command::new("python3").args(["-c", script]).arg(path).arg(encoding).output().expect("python3 runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The station-readiness results report (実績報告) from the command line: nurses of two stations
+/// record accompanied handover visits (one on the last day of the year before, one on the first
+/// day of this year) and a first-visit checklist; the office records its purchases (one of the
+/// year before) and exports the report of this fiscal year as CSV (UTF-8 and Shift_JIS, read
+/// back by Python's csv), as a workbook (read back through LibreOffice) and as a PDF (its text
+/// by pdftotext). A nurse may neither record nor list purchases.
+#[test]
+fn the_results_report_of_a_station_and_fiscal_year_is_exported_with_handovers_checklists_and_purchases() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let srv = server_dir.path();
+    let db = format!("sqlite://{}", srv.join("server.sqlite").display());
+    let people = [("office-a", "office", "st-kakuu"), ("nurse-a", "nurse", "st-kakuu"), ("nurse-b", "nurse", "st-mihon")];
+    for (user, role, org) in people {
+        ok(srv, &["server", "user", "add", "--username", user, "--role", role, "--org", org, "--database", &db], Some("kakuu-sora-pw-1\n"));
+    }
+    let server = start_server(srv, &db);
+    let url = server.url();
+    for (dir, (user, _, _)) in dirs.iter().zip(people) {
+        ok(dir.path(), &["login", "--server", &url, "--user", user], Some("kakuu-sora-pw-1\n"));
+    }
+    let (office, nurse_a, nurse_b) = (dirs[0].path(), dirs[1].path(), dirs[2].path());
+
+    // This fiscal year, from the system clock (JST): every day recorded is on or before today.
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let today = carebook_domain::Date::from_days_since_epoch((secs + 9 * 3600).div_euclid(86_400));
+    let fy = today.fiscal_year();
+    let (first, last_year_end) = (fy.first_day().to_string(), carebook_domain::FiscalYear(fy.0 - 1).last_day().to_string());
+    let fy_text = fy.0.to_string();
+
+    let child = add_hana(nurse_a, "taxed");
+    for date in [&last_year_end, &first] {
+        let args = VisitArgs::record(&child, "handover")
+            .station("st-kakuu:架空あおば訪問看護")
+            .date(date)
+            .start("10:00")
+            .end("11:30")
+            .staff("a1:架空 一子:lead:nurse")
+            .staff("b1:見本 二郎:accompanying:physiotherapist:st-mihon")
+            .set("--from-station", "st-kakuu:架空あおば訪問看護")
+            .set("--to-station", "st-mihon:見本さくら訪問看護")
+            .topic("吸引の手順:口腔から")
+            .set("--sign-from", "a1")
+            .set("--sign-to", "b1")
+            .set("--guardian-name", "見本 母")
+            .submit()
+            .args();
+        ok(nurse_a, &args, None);
+    }
+    let first_visit = VisitArgs::nursing(&child)
+        .station("st-kakuu:架空あおば訪問看護")
+        .date(&first)
+        .start("13:00")
+        .end("14:00")
+        .staff("a1:架空 一子:lead:nurse")
+        .set("--checklist", "first_visit_equipment")
+        .check("autoclave=ok")
+        .check("thermometer=ok")
+        .check("pulse_oximeter=problem:プローブが合わない")
+        .check("laryngoscope=absent")
+        .args();
+    ok(nurse_a, &first_visit, None);
+    ok(nurse_a, &["sync"], None);
+    ok(office, &["sync"], None);
+
+    // Purchases: two of this year, one of the year before; a nurse is refused.
+    let buy = |dir: &std::path::Path, item: &str, date: &str, cost: &str| {
+        carebook(
+            dir,
+            &["purchase", "add", "--station", "st-kakuu", "--item", item, "--date", date, "--cost-yen", cost, "--note", "見本"],
+            None,
+        )
+    };
+    for (item, date, cost) in [
+        ("小児用パルスオキシメーター", first.as_str(), "24800"),
+        ("小児用血圧計", today.to_string().leak(), "15300"),
+        ("架空の吸引器", last_year_end.as_str(), "99000"),
+    ] {
+        let out = buy(office, item, date, cost);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let refused = buy(nurse_a, "架空の体温計", &first, "1000");
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr).to_string();
+    assert!(err.contains("事務担当") && err.contains("office staff"), "{err}");
+    let refused = carebook(nurse_b, &["purchase", "list", "--station", "st-kakuu", "--fy", &fy_text], None);
+    assert!(!refused.status.success());
+    // A wrong field is named before anything is sent.
+    let bad = buy(office, "架空の体温計", &first, "0");
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("cost_yen"), "{}", String::from_utf8_lossy(&bad.stderr));
+    let listed = json(office, &["purchase", "list", "--station", "st-kakuu", "--fy", &fy_text], None);
+    let costs: Vec<u64> = listed.as_array().unwrap().iter().map(|p| p["cost_yen"].as_u64().unwrap()).collect();
+    assert_eq!(costs, [24_800, 15_300]);
+
+    // CSV, UTF-8 with a BOM.
+    let out_dir = tempfile::tempdir().unwrap();
+    let csv = out_dir.path().join("results.csv");
+    let report =
+        json(office, &["export", "results-report", "--station", "st-kakuu", "--fy", &fy_text, "--out", csv.to_str().unwrap()], None);
+    assert_eq!(report["report"]["purchases_total_yen"].as_u64(), Some(24_800 + 15_300));
+    assert_eq!(&std::fs::read(&csv).unwrap()[..3], &[0xEF, 0xBB, 0xBF]);
+    let rows = python_rows(&csv, "utf-8-sig");
+    let check_rows = |rows: &[Vec<String>], what: &str| {
+        assert_eq!(rows[0][..6], ["区分", "日付", "児童氏名", "引継ぐ事業所", "引継ぎを受ける事業所", "内容"], "{what}");
+        let handovers: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "同行訪問").collect();
+        assert_eq!(handovers.len(), 1, "only this year's handover ({what}): {rows:?}");
+        let h = handovers[0];
+        assert_eq!((h[1].as_str(), h[2].as_str()), (first.as_str(), "見本 はな"), "{what}");
+        assert_eq!((h[3].as_str(), h[4].as_str()), ("架空あおば訪問看護", "見本さくら訪問看護"), "{what}");
+        assert!(h[5].contains("架空 一子（看護師・担当・架空あおば訪問看護）"), "{what}: {}", h[5]);
+        assert!(h[5].contains("見本 二郎（理学療法士・同行・見本さくら訪問看護）"), "{what}: {}", h[5]);
+        assert!(h[8].contains("署名：架空 一子／見本 二郎") && h[8].contains("吸引の手順"), "{what}: {}", h[8]);
+        let check = rows.iter().find(|r| r[0] == "物品チェック").expect("the checklist row");
+        // 32 items: 2 ok, 1 problem, 1 absent, 32 − 2 − 1 − 1 = 28 not checked.
+        assert_eq!(check[5], "問題なし 2・問題あり 1・なし 1・未確認 28", "{what}");
+        assert!(
+            check[8].contains("問題あり：パルスオキシメーター（プローブが合わない）") && check[8].contains("なし：喉頭鏡"),
+            "{what}: {}",
+            check[8]
+        );
+        // The workbook's yen are numbers shown with thousands separators.
+        let yen = |s: &str| s.replace(',', "");
+        let bought: Vec<(&str, String)> = rows.iter().filter(|r| r[0] == "物品購入").map(|r| (r[5].as_str(), yen(&r[7]))).collect();
+        assert_eq!(bought, [("小児用パルスオキシメーター", "24800".to_string()), ("小児用血圧計", "15300".to_string())], "{what}");
+        let total = rows.last().unwrap();
+        assert_eq!((total[0].as_str(), yen(&total[7])), ("合計", (24_800 + 15_300).to_string()), "{what}");
+    };
+    check_rows(&rows, "utf-8 csv");
+
+    // CSV in Shift_JIS.
+    let sjis = out_dir.path().join("results-sjis.csv");
+    let summary = ok(
+        office,
+        &[
+            "export",
+            "results-report",
+            "--station",
+            "st-kakuu",
+            "--fy",
+            &fy_text,
+            "--encoding",
+            "shift_jis",
+            "--out",
+            sjis.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(summary.contains("同行訪問 1 件") && summary.contains("物品購入 2 件") && summary.contains("40100 円"), "{summary}");
+    check_rows(&python_rows(&sjis, "shift_jis"), "shift_jis csv");
+
+    // The workbook, opened by LibreOffice and written out as CSV.
+    let xlsx = out_dir.path().join("results.xlsx");
+    ok(
+        office,
+        &["export", "results-report", "--station", "st-kakuu", "--fy", &fy_text, "--format", "xlsx", "--out", xlsx.to_str().unwrap()],
+        None,
+    );
+    let converted = out_dir.path().join("converted");
+    let lo = Command::new("soffice")
+        .arg(format!("-env:UserInstallation=file://{}/profile", out_dir.path().display()))
+        .args(["--headless", "--norestore", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir"])
+        .arg(&converted)
+        .arg(&xlsx)
+        .output()
+        .expect("LibreOffice (soffice) runs");
+    assert!(lo.status.success(), "{}", String::from_utf8_lossy(&lo.stderr));
+    check_rows(&python_rows(&converted.join("results.csv"), "utf-8"), "xlsx via LibreOffice");
+
+    // The printed report: its heading and rows as text.
+    let pdf = out_dir.path().join("results.pdf");
+    ok(
+        office,
+        &["export", "results-report", "--station", "st-kakuu", "--fy", &fy_text, "--format", "pdf", "--out", pdf.to_str().unwrap()],
+        None,
+    );
+    let text = Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(&pdf).arg("-").output().expect("pdftotext runs");
+    assert!(text.status.success());
+    let text = String::from_utf8(text.stdout).unwrap();
+    for expected in
+        ["医療的ケア児訪問看護ステーション体制整備事業 実績報告", &fy.japanese_label(), "同行訪問", "見本 はな", "小児用血圧計", "40,100"]
+    {
+        assert!(text.contains(expected), "{expected} in the PDF:\n{text}");
+    }
+    assert!(!text.contains("架空の吸引器"), "last year's purchase is not on this year's report");
+
+    // A year that is not one is refused, naming the option.
+    let bad = carebook(office, &["export", "results-report", "--station", "st-kakuu", "--fy", "26"], None);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--fy"), "{}", String::from_utf8_lossy(&bad.stderr));
+    drop(server);
+}

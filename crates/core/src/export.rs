@@ -273,6 +273,145 @@ pub fn claim_heading(c: &MonthlyClaim) -> Vec<String> {
     ]
 }
 
+/// The columns of a results report table.
+pub const RESULTS_HEADER: [&str; 9] =
+    ["区分", "日付", "児童氏名", "引継ぐ事業所", "引継ぎを受ける事業所", "内容", "状態", "金額（円）", "備考"];
+
+/// A results report as one table: the accompanied handover visits (同行訪問: day, child, both
+/// stations, everyone present with profession, role and station; the signers and topics), each
+/// child's first-visit equipment checklist (物品チェック: the counts, then the items with a
+/// problem, absent and not checked, by name), the equipment purchases (物品購入) and their total
+/// (合計).
+pub fn results_table(r: &carebook_domain::ResultsReport) -> Table {
+    use carebook_domain::CheckStatus;
+    let mut rows = Vec::new();
+    for h in &r.handovers {
+        let people: Vec<String> = h
+            .people
+            .iter()
+            .map(|p| format!("{}（{}・{}・{}）", p.name, p.profession.label().ja, p.role.label().ja, p.station.name))
+            .collect();
+        let signed = |s: &Option<String>| s.clone().unwrap_or_else(|| "署名なし".into());
+        let mut note = format!("署名：{}／{}", signed(&h.from_signed_by), signed(&h.to_signed_by));
+        if !h.topics.is_empty() {
+            note.push_str(&format!("\n引継ぎ：{}", h.topics.join("、")));
+        }
+        rows.push(vec![
+            "同行訪問".into(),
+            h.date.to_string().into(),
+            h.child_name.clone().into(),
+            h.from_station.name.clone().into(),
+            h.to_station.name.clone().into(),
+            people.join("\n").into(),
+            h.status.label().ja.into(),
+            Cell::Empty,
+            note.into(),
+        ]);
+    }
+    for c in &r.checklists {
+        let names = |status: Option<CheckStatus>| -> Vec<String> {
+            c.items
+                .iter()
+                .filter(|i| i.status == status)
+                .map(|i| if i.note.is_empty() { i.ja.clone() } else { format!("{}（{}）", i.ja, i.note) })
+                .collect()
+        };
+        let mut note = Vec::new();
+        for (label, status) in [("問題あり", Some(CheckStatus::Problem)), ("なし", Some(CheckStatus::Absent)), ("未確認", None)] {
+            let items = names(status);
+            if !items.is_empty() {
+                note.push(format!("{label}：{}", items.join("、")));
+            }
+        }
+        rows.push(vec![
+            "物品チェック".into(),
+            c.date.map_or(Cell::Empty, |d| d.to_string().into()),
+            c.child_name.clone().into(),
+            Cell::Empty,
+            Cell::Empty,
+            if c.visit_id.is_none() {
+                "初回訪問時の物品チェックの記録なし".to_string()
+            } else {
+                format!("問題なし {}・問題あり {}・なし {}・未確認 {}", c.ok, c.problem, c.absent, c.unchecked)
+            }
+            .into(),
+            Cell::Empty,
+            Cell::Empty,
+            note.join("\n").into(),
+        ]);
+    }
+    for p in &r.purchases {
+        rows.push(vec![
+            "物品購入".into(),
+            p.date.to_string().into(),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            p.item.clone().into(),
+            Cell::Empty,
+            Cell::Int(p.cost_yen.into()),
+            p.note.clone().into(),
+        ]);
+    }
+    let mut last = vec![Cell::from("合計")];
+    last.extend(std::iter::repeat_n(Cell::Empty, 4));
+    last.push(format!("物品購入 {} 件", r.purchases.len()).into());
+    last.push(Cell::Empty);
+    last.push(Cell::Int(r.purchases_total_yen as i64));
+    last.push(format!("同行訪問 {} 件", r.handovers.len()).into());
+    rows.push(last);
+    Table {
+        title: format!("実績報告 {}", r.fiscal_year.english_label()),
+        header: RESULTS_HEADER.iter().map(|h| h.to_string()).collect(),
+        rows,
+    }
+}
+
+/// The heading of a printed results report: the programme, the station and year, the counts
+/// and total, and when it was made.
+pub fn results_heading(r: &carebook_domain::ResultsReport) -> Vec<String> {
+    vec![
+        "医療的ケア児訪問看護ステーション体制整備事業 実績報告".to_string(),
+        format!(
+            "{}（{}） {}（{}〜{}）　同行訪問 {} 件、物品購入 {} 件 計 {} 円",
+            r.station.name,
+            r.station.id,
+            r.fiscal_year.japanese_label(),
+            r.fiscal_year.first_day(),
+            r.fiscal_year.last_day(),
+            r.handovers.len(),
+            r.purchases.len(),
+            Cell::Int(r.purchases_total_yen as i64).text_for_print()
+        ),
+        format!("作成 {}（Carebook）", crate::clock::now_jst().date),
+    ]
+}
+
+/// The file name of a results report: `results-STATION-FY2026.ext`, the station id kept to
+/// letters, digits, `-` and `_` (anything else becomes `_`).
+pub fn results_file_name(station: &str, fy: carebook_domain::FiscalYear, format: ExportFormat) -> String {
+    let station: String = station.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    format!("results-{station}-{}.{}", fy.english_label(), format.extension())
+}
+
+/// Writes the results report of `station` for `fy` into `dir` as [`results_file_name`] (the
+/// directory is made if missing; a file of that name is replaced).
+pub async fn write_results_report(
+    app: &crate::Carebook,
+    station: &str,
+    fy: carebook_domain::FiscalYear,
+    format: ExportFormat,
+    dir: &std::path::Path,
+) -> Result<ExportedFile, CoreError> {
+    let report = app.results_report(station, fy).await?;
+    let bytes = format.write(&results_table(&report), &results_heading(&report))?;
+    let file_name = results_file_name(station, fy, format);
+    let path = dir.join(&file_name);
+    tokio::fs::create_dir_all(dir).await?;
+    tokio::fs::write(&path, &bytes).await?;
+    Ok(ExportedFile { path: path.display().to_string(), file_name, bytes: bytes.len() as u64 })
+}
+
 /// The table as CSV in `encoding`. Shift_JIS cannot write every character: the first that it
 /// cannot is refused with its row and column (nothing is written), so the export is UTF-8.
 pub fn to_csv(t: &Table, encoding: CsvEncoding) -> Result<Vec<u8>, CoreError> {

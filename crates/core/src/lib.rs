@@ -19,6 +19,7 @@ pub mod error;
 pub mod export;
 pub mod lock;
 pub mod office;
+pub mod results;
 pub mod store;
 pub mod sync;
 

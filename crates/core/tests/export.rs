@@ -314,3 +314,56 @@ async fn a_claim_longer_than_a_page_repeats_the_header_and_numbers_the_pages() {
     assert_eq!(text.lines().filter(|l| l.trim_start().starts_with("請求") && l.contains("15,000")).count(), 60);
     assert!(text.contains(&format!("請求額 {} 円", "900,000")), "60 × 15,000");
 }
+
+/// A results report made by hand: one purchase whose item Shift_JIS cannot write, one without a
+/// note, no visits.
+fn results_with_item(item: &str) -> carebook_domain::ResultsReport {
+    let purchase = |id: i64, item: &str, date: &str, cost_yen: u32, note: &str| carebook_domain::Purchase {
+        id,
+        station: "st-kakuu".into(),
+        item: item.into(),
+        date: date.parse().unwrap(),
+        cost_yen,
+        note: note.into(),
+        by: "架空 事務".into(),
+        at: 0,
+    };
+    let purchases = vec![purchase(1, "小児用血圧計", "2026-10-01", 15_300, ""), purchase(2, item, "2027-01-15", 2_480, "見本")];
+    carebook_domain::results_report(
+        "st-kakuu",
+        carebook_domain::FiscalYear(2026),
+        &[],
+        &[],
+        &carebook_domain::builtin_templates(),
+        &purchases,
+        &carebook_domain::Directory::default(),
+    )
+}
+
+#[test]
+fn the_results_report_table_has_a_cell_per_column_and_a_name_shift_jis_cannot_write_is_refused_where_it_is() {
+    use carebook_core::export::{results_file_name, results_heading, results_table, ExportFormat, RESULTS_HEADER};
+    let report = results_with_item("見本の吸引器");
+    let table = results_table(&report);
+    assert!(table.rows.iter().all(|r| r.len() == RESULTS_HEADER.len()));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("results.csv");
+    std::fs::write(&path, to_csv(&table, CsvEncoding::ShiftJis).unwrap()).unwrap();
+    let rows = python_rows(&path, "shift_jis");
+    let kinds: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(kinds, ["区分", "物品購入", "物品購入", "合計"]);
+    // 15,300 + 2,480 = 17,780 yen.
+    assert_eq!((rows[3][7].as_str(), rows[3][5].as_str()), ("17780", "物品購入 2 件"));
+    assert!(
+        results_heading(&report)[1].contains("令和8年度（2026-04-01〜2027-03-31）") && results_heading(&report)[1].contains("17,780 円")
+    );
+
+    // 𠮷 (U+20BB7) has no Shift_JIS code: row 2 (the second purchase), column 内容.
+    let table = results_table(&results_with_item("𠮷印の吸引器（見本）"));
+    let m = to_csv(&table, CsvEncoding::ShiftJis).unwrap_err().message();
+    assert!(m.ja.contains("2行目「内容」") && m.en.contains("U+20BB7"), "{m:?}");
+    assert!(to_csv(&table, CsvEncoding::Utf8Bom).is_ok());
+    // A station id that is no file name is kept out of the path.
+    let fy = carebook_domain::FiscalYear(2026);
+    assert_eq!(results_file_name("st/../x", fy, ExportFormat::Pdf), "results-st____x-FY2026.pdf");
+}

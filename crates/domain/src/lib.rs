@@ -61,6 +61,7 @@ pub mod history;
 pub mod ids;
 pub mod password;
 pub mod people;
+pub mod results;
 pub mod rulebook;
 pub mod rules;
 pub mod schema;
@@ -85,6 +86,10 @@ pub use password::{check_password, Strength as PasswordStrength};
 pub use people::{
     validate_name, DeviceBrief, Directory, NewPerson, OneTimePassword, Org, OrgKind, Person, PersonAdded, PersonChange, PersonDetail,
     PersonDisabled,
+};
+pub use results::{
+    results_report, CheckedItem, ChildChecklist, HandoverLine, NewPurchase, PersonPresent, Purchase, ReportChild, ReportStation,
+    ResultsReport,
 };
 pub use rulebook::{RuleBook, RuleKind, RuleVersion};
 pub use rules::{

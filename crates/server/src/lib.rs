@@ -39,7 +39,9 @@
 //! transfer its owner's office records after a handover visit both stations' nurses signed
 //! (`POST /api/v1/children/{id}/transfer`); from then on the giving station's office reads,
 //! and only reads, the visits its own staff wrote. A record the caller may not reach is answered
-//! `forbidden` whether or not it exists.
+//! `forbidden` whether or not it exists. A station's equipment purchases (the station-readiness
+//! results report, `GET`/`POST /api/v1/purchases`) are its office's and the administrators'
+//! only.
 //!
 //! | role | reads and writes | also |
 //! |---|---|---|
@@ -88,6 +90,7 @@ mod http;
 mod model;
 mod password;
 mod people;
+mod purchases;
 mod push;
 mod rulebook;
 mod serve;
@@ -211,8 +214,15 @@ mod layers {
     use std::path::Path;
 
     /// Lowest first. Modules of one layer do not import each other.
-    const LAYERS: &[&[&str]] =
-        &[&["model"], &["password"], &["storage"], &["access"], &["auth", "people", "push", "rulebook", "transfer"], &["http"], &["serve"]];
+    const LAYERS: &[&[&str]] = &[
+        &["model"],
+        &["password"],
+        &["storage"],
+        &["access"],
+        &["auth", "people", "purchases", "push", "rulebook", "transfer"],
+        &["http"],
+        &["serve"],
+    ];
 
     fn layer_of(module: &str) -> Option<usize> {
         LAYERS.iter().position(|l| l.contains(&module))
@@ -283,7 +293,7 @@ mod layers {
         let found: Vec<String> = files.iter().flat_map(|(m, s)| breaches(m, s)).collect();
         assert!(
             found.is_empty(),
-            "imports against the layer order (model → password → storage → access → auth, people, push, rulebook, transfer → http → serve):\n{}",
+            "imports against the layer order (model → password → storage → access → auth, people, purchases, push, rulebook, transfer → http → serve):\n{}",
             found.join("\n")
         );
     }

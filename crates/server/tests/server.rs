@@ -259,6 +259,7 @@ carebook_testkit::on_both_backends!(
     a_municipality_reads_only_the_consented_children_of_its_municipality_and_writes_nothing,
     the_municipality_role_belongs_only_to_a_welfare_section,
     a_transfer_needs_the_giving_office_a_handover_signed_by_both_stations_and_a_free_first_day,
+    a_stations_office_records_and_lists_its_purchases_of_a_fiscal_year_and_nobody_else_may,
 );
 
 // ---- stories ------------------------------------------------------------------------------
@@ -1952,5 +1953,94 @@ async fn a_transfer_needs_the_giving_office_a_handover_signed_by_both_stations_a
     assert_eq!(b_feed.documents.iter().filter(|d| d.child_id == sora_id).count(), 2);
     let history: Vec<AuditEntry> = h.history(&office_b, &sora_id).await.json().await.unwrap();
     assert_eq!(history.last().map(|e| (e.action.as_str(), e.username.as_str())), Some(("transferred", "admin")));
+    h.finish().await;
+}
+
+// ---- equipment purchases ------------------------------------------------------------------
+
+async fn a_stations_office_records_and_lists_its_purchases_of_a_fiscal_year_and_nobody_else_may(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    h.storage.add_user("muni-bunkyo", PASSWORD, Role::Municipality, "ku-bunkyo", OrgKind::Municipality).await.unwrap();
+    let office_a = h.token("office-a").await;
+    let today = today_in_japan();
+    let fy = today.fiscal_year();
+    let buy = |station: &str, date: carebook_domain::Date, cost: u32| serde_json::json!({"station": station, "item": "小児用パルスオキシメーター（見本）", "date": date.to_string(), "cost_yen": cost, "note": "架空の購入"});
+    let res = post_json(&h, &office_a, "/api/v1/purchases", buy("st-a", fy.first_day(), 24_800)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let first: carebook_domain::Purchase = res.json().await.unwrap();
+    assert_eq!((first.station.as_str(), first.cost_yen, first.date), ("st-a", 24_800, fy.first_day()));
+    assert!(!first.by.is_empty() && first.at > 0);
+    // The last day of the year before: not on this year's list.
+    let before = carebook_domain::FiscalYear(fy.0 - 1).last_day();
+    assert_eq!(post_json(&h, &office_a, "/api/v1/purchases", buy("st-a", before, 5_000)).await.status(), StatusCode::OK);
+    let admin = h.token("admin").await;
+    assert_eq!(post_json(&h, &admin, "/api/v1/purchases", buy("st-a", today, 1_200)).await.status(), StatusCode::OK);
+
+    let list = |token: String, station: &'static str, year: i32| {
+        let h = &h;
+        async move { h.get(&token, &format!("/api/v1/purchases?station={station}&fy={year}")).await }
+    };
+    let res = list(office_a.clone(), "st-a", fy.0).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let listed: Vec<carebook_domain::Purchase> = res.json().await.unwrap();
+    let costs: Vec<u32> = listed.iter().map(|p| p.cost_yen).collect();
+    assert_eq!(costs.iter().sum::<u32>(), 24_800 + 1_200, "{costs:?}");
+    let last_year: Vec<carebook_domain::Purchase> = list(admin.clone(), "st-a", fy.0 - 1).await.json().await.unwrap();
+    assert_eq!(last_year.iter().map(|p| p.cost_yen).collect::<Vec<_>>(), [5_000]);
+
+    // Everyone else: refused, reading and writing.
+    for who in ["nurse-a", "parent", "office-b", "muni-bunkyo"] {
+        let token = h.token(who).await;
+        assert_eq!(list(token.clone(), "st-a", fy.0).await.status(), StatusCode::FORBIDDEN, "{who} lists");
+        let res = post_json(&h, &token, "/api/v1/purchases", buy("st-a", today, 100)).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who} adds");
+    }
+    let still: Vec<carebook_domain::Purchase> = list(office_a.clone(), "st-a", fy.0).await.json().await.unwrap();
+    assert_eq!(still.len(), 2, "nothing refused was stored");
+
+    // Each wrong field is named.
+    let res = post_json(
+        &h,
+        &office_a,
+        "/api/v1/purchases",
+        serde_json::json!({"station": "st-a", "item": " ", "date": days_from_today(1).to_string(), "cost_yen": 10_000_001, "note": "\u{202e}"}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let fields: Vec<String> = error_body(res).await.problems.into_iter().map(|p| p.field).collect();
+    assert_eq!(fields, ["item", "date", "cost_yen", "note"]);
+    let res = post_json(&h, &admin, "/api/v1/purchases", buy("st-zz", today, 100)).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_body(res).await.problems[0].code, "unknown_station");
+    let res = post_json(
+        &h,
+        &office_a,
+        "/api/v1/purchases",
+        serde_json::json!({"station": "st-a", "item": "x", "date": "2026-13-01", "cost_yen": 1}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = post_json(
+        &h,
+        &office_a,
+        "/api/v1/purchases",
+        serde_json::json!({"station": "st-a", "item": "x", "date": today.to_string(), "cost_yen": -5}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    for (query, field) in
+        [("station=st-a", "fy:"), ("fy=2026", "station:"), ("station=st-a&fy=1999", "fy:"), ("station=st-a&fy=next", "fy:")]
+    {
+        let res = h.get(&office_a, &format!("/api/v1/purchases?{query}")).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{query}");
+        let body = error_body(res).await;
+        assert!(body.en.starts_with(field), "{query}: {body:?}");
+    }
+    // The organisation's events record each purchase, without its text.
+    let events = h.storage.org_events(Some("st-a")).await.unwrap();
+    let added: Vec<_> = events.iter().filter(|e| e.action == "purchase_added").collect();
+    assert_eq!(added.len(), 3);
+    assert!(added.iter().all(|e| !e.detail.contains("オキシメーター")));
     h.finish().await;
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use carebook_core::export::{claim_heading, claim_table, ExportFormat};
+use carebook_core::export::{claim_heading, claim_table, results_file_name, results_heading, results_table, ExportFormat};
 use carebook_domain::YearMonth;
 use clap::{Subcommand, ValueEnum};
 
@@ -28,6 +28,27 @@ pub enum ExportCmd {
         #[arg(long, value_enum, default_value = "utf-8")]
         encoding: Encoding,
         /// 出力先 / the file to write (default: claim-CODE-YYYY-MM.csv|xlsx|pdf here).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// 体制整備事業の実績報告（事業所・年度ごと）/ the station-readiness results report of one
+    /// station and fiscal year: accompanied handover visits, first-visit equipment checklists,
+    /// equipment purchases (needs a login: the purchases are on the server).
+    #[command(name = "results-report")]
+    ResultsReport {
+        /// 事業所ID / station id.
+        #[arg(long, value_name = "ID")]
+        station: String,
+        /// 年度（4月〜翌3月、開始年の西暦）/ the fiscal year (April–March), by the year it starts in.
+        #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+        fy: i32,
+        /// 形式 / format.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: Format,
+        /// CSV の文字コード / the CSV's encoding (utf-8 with a BOM, or shift_jis for older Excel).
+        #[arg(long, value_enum, default_value = "utf-8")]
+        encoding: Encoding,
+        /// 出力先 / the file to write (default: results-STATION-FY2026.csv|xlsx|pdf here).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
@@ -73,16 +94,36 @@ pub async fn run(env: &Env, cmd: ExportCmd) -> anyhow::Result<()> {
             out!("{}", file.path);
             Ok(())
         }
+        ExportCmd::ResultsReport { station, fy, format, encoding, out } => {
+            let app = env.open().await?;
+            let fy = carebook_domain::FiscalYear(fy);
+            let report = app.results_report(&station, fy).await?;
+            let format = export_format(format, encoding);
+            let bytes = format.write(&results_table(&report), &results_heading(&report))?;
+            let path = out.unwrap_or_else(|| PathBuf::from(results_file_name(&station, fy, format)));
+            std::fs::write(&path, &bytes)
+                .map_err(|e| anyhow::anyhow!("{} に書き込めません / cannot write {}: {e}", path.display(), path.display()))?;
+            if env.json {
+                return print_json(&serde_json::json!({ "path": path, "bytes": bytes.len(), "report": report }));
+            }
+            eprintln!("実績報告を書き出しました / results report written: {}", path.display());
+            out!(
+                "{}（{}） {}: 同行訪問 {} 件 handover visits, 物品チェック {} 人 children, 物品購入 {} 件 purchases, 合計 total {} 円",
+                report.station.name,
+                report.station.id,
+                fy.japanese_label(),
+                report.handovers.len(),
+                report.checklists.len(),
+                report.purchases.len(),
+                report.purchases_total_yen
+            );
+            Ok(())
+        }
         ExportCmd::Claim { municipality, month, format, encoding, out } => {
             let app = env.open().await?;
             let claim = app.monthly_claim(&municipality, month).await?;
             let table = claim_table(&claim);
-            let format = match (format, encoding) {
-                (Format::Csv, Encoding::Utf8) => ExportFormat::Csv,
-                (Format::Csv, Encoding::ShiftJis) => ExportFormat::CsvShiftJis,
-                (Format::Xlsx, _) => ExportFormat::Xlsx,
-                (Format::Pdf, _) => ExportFormat::Pdf,
-            };
+            let format = export_format(format, encoding);
             let bytes = format.write(&table, &claim_heading(&claim))?;
             let ext = format.extension();
             let path = out.unwrap_or_else(|| PathBuf::from(format!("claim-{municipality}-{month}.{ext}")));
@@ -106,5 +147,14 @@ pub async fn run(env: &Env, cmd: ExportCmd) -> anyhow::Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+fn export_format(format: Format, encoding: Encoding) -> ExportFormat {
+    match (format, encoding) {
+        (Format::Csv, Encoding::Utf8) => ExportFormat::Csv,
+        (Format::Csv, Encoding::ShiftJis) => ExportFormat::CsvShiftJis,
+        (Format::Xlsx, _) => ExportFormat::Xlsx,
+        (Format::Pdf, _) => ExportFormat::Pdf,
     }
 }

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod export;
 pub mod index;
 pub mod municipality;
+pub mod purchase;
 pub mod respite;
 pub mod server;
 pub mod sync;

@@ -15,8 +15,9 @@ use axum::{Json, Router};
 use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
 use carebook_domain::wire::{AuditEntry, QuarantineDevice, QuarantineEntry};
 use carebook_domain::{
-    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, LoginRequest, LoginResponse, Message, NewPerson, OneTimePassword,
-    PersonAdded, PersonChange, PersonDetail, PersonDisabled, PushRequest, PushResponse, Role, RuleVersion, Transfer, TransferRequest,
+    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, FiscalYear, LoginRequest, LoginResponse, Message, NewPerson, NewPurchase,
+    OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Purchase, PushRequest, PushResponse, Role, RuleVersion,
+    Transfer, TransferRequest,
 };
 use serde::Deserialize;
 use sha2::Digest as _;
@@ -30,7 +31,7 @@ use crate::auth::Standing;
 use crate::model::{today_jst, unix_now, Caller, Config};
 use crate::password::Hasher;
 use crate::storage::{Page, Storage};
-use crate::{access, auth, people, push, rulebook, transfer};
+use crate::{access, auth, people, purchases, push, rulebook, transfer};
 
 mod error;
 
@@ -102,6 +103,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/directory", get(directory))
         .route("/api/v1/children/{id}/transfer", post(transfer_child))
         .route("/api/v1/rules", get(rule_book).post(publish_rules))
+        .route("/api/v1/purchases", get(list_purchases).post(add_purchase))
         .route("/api/v1/people", get(list_people).post(add_person))
         .route("/api/v1/people/{username}", post(change_person))
         .route("/api/v1/people/{username}/disable", post(disable_person))
@@ -180,6 +182,46 @@ async fn publish_rules(
 ) -> Result<Json<RuleVersion>, ApiError> {
     let Json(v) = body.map_err(ApiError::from_json)?;
     Ok(Json(rulebook::publish(&state.storage, &caller, v, today_jst(unix_now())).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct PurchaseParams {
+    station: Option<String>,
+    fy: Option<String>,
+}
+
+/// A station's equipment purchases of a fiscal year (`?station=ID&fy=2026`; its office, admin).
+async fn list_purchases(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Result<Query<PurchaseParams>, QueryRejection>,
+) -> Result<Json<Vec<Purchase>>, ApiError> {
+    let Query(params) = params
+        .map_err(|e| ApiError::bad_request(Message::new("クエリが正しくありません", "the query is invalid").with_detail(e.body_text())))?;
+    let station = params.station.filter(|s| !s.is_empty() && s.len() <= 64).ok_or_else(|| {
+        ApiError::bad_request(Message::new(
+            "station に事業所ID（1〜64文字）を指定してください",
+            "station: expected a station id of 1–64 characters",
+        ))
+    })?;
+    let fy = params.fy.as_deref().and_then(|y| y.parse::<i32>().ok()).filter(|y| purchases::FY_RANGE.contains(y)).ok_or_else(|| {
+        let (lo, hi) = (purchases::FY_RANGE.start(), purchases::FY_RANGE.end());
+        ApiError::bad_request(Message::new(
+            format!("fy に年度（{lo}〜{hi} の西暦、例 2026）を指定してください"),
+            format!("fy: expected a fiscal year from {lo} to {hi} (e.g. 2026)"),
+        ))
+    })?;
+    Ok(Json(purchases::list(&state.storage, &caller, &station, FiscalYear(fy)).await?))
+}
+
+/// Records an equipment purchase of a station (its office, admin).
+async fn add_purchase(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<NewPurchase>, JsonRejection>,
+) -> Result<Json<Purchase>, ApiError> {
+    let Json(p) = body.map_err(ApiError::from_json)?;
+    Ok(Json(purchases::add(&state.storage, &caller, p).await?))
 }
 
 /// Transfers a child to another station (`transfer::transfer`).

@@ -33,6 +33,7 @@ mod audit;
 mod devices;
 mod documents;
 mod people;
+mod purchases;
 mod quarantine;
 mod rules;
 mod transfers;
