@@ -55,6 +55,7 @@ pub mod calendar;
 pub mod checklist;
 pub mod child;
 pub mod claim;
+pub mod coordinator;
 pub mod daytime;
 pub mod document;
 pub mod hashing;
@@ -79,6 +80,7 @@ pub use child::{Child, Contact, DoctorInstruction, InstructionState, SharingCons
 pub use claim::{
     monthly_claim, ChildClaim, ClaimChild, ClaimLine, ClaimSession, InstructionFee, MonthlyClaim, Unclaimed, UnclaimedSession,
 };
+pub use coordinator::{meetings_year, person_amount, MeetingKind, MeetingsYear, PersonAmount, RegionalMeeting};
 pub use daytime::{
     daytime_claim, DaytimeChild, DaytimeChildClaim, DaytimeClaim, DaytimeDay, DaytimeLine, DaytimeUnclaimed, DaytimeUnclaimedDay,
 };
@@ -93,8 +95,8 @@ pub use people::{
 pub use rulebook::{RuleBook, RuleKind, RuleVersion};
 pub use rules::{
     check_daytime_care, coordinator_ledger, daytime_short_day, daytime_warnings, default_daytime_bands, default_daytime_user_charge,
-    hours_minutes_ja, respite_ledger, CoordinatorLedger, DaytimeBand, DaytimeFee, DaytimeFeeGap, Fee, IncomeTier, MunicipalityRules,
-    ProRating, RespiteCount, RespiteLedger, RespiteUse, UserCharge,
+    hours_minutes_ja, respite_ledger, CoordinatorLedger, CoordinatorWork, DaytimeBand, DaytimeFee, DaytimeFeeGap, Fee, IncomeTier,
+    MunicipalityRules, ProRating, RespiteCount, RespiteLedger, RespiteUse, UserCharge,
 };
 pub use score::{medical_care_score, validate_score, CareItem, Score, ScoreEntry, Watch};
 pub use transfer::{bucket_child, own_records_bucket, Transfer, TransferRequest};

@@ -598,8 +598,19 @@ pub fn daytime_warnings(continuous_minutes: i64, field: &str) -> Problems {
 /// Coordinator work before a service-use plan exists: at most 8 hours per child.
 pub const COORDINATOR_CAP_MINUTES: u32 = 8 * 60;
 
-/// The coordinator's hours for one child.
+/// One piece of a coordinator's work for a child before the service-use plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CoordinatorWork {
+    /// The record.
+    pub visit_id: VisitId,
+    /// When it started.
+    pub start: DateTime,
+    /// Its minutes.
+    pub minutes: u32,
+}
+
+/// The coordinator's hours for one child.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CoordinatorLedger {
     /// Cap, minutes.
     pub cap_minutes: u32,
@@ -607,15 +618,30 @@ pub struct CoordinatorLedger {
     pub used_minutes: u32,
     /// Remaining, minutes (negative when passed).
     pub remaining_minutes: i64,
+    /// Every piece of work, in time order.
+    pub entries: Vec<CoordinatorWork>,
+    /// The pieces that took the child past the 8 hours: the one that crossed them and every
+    /// later one — flagged, never dropped. Empty when within (reaching 8 h exactly is within).
+    pub over_cap: Vec<VisitId>,
 }
 
-/// Sums the coordinator's work entries (minutes each) for one child.
-pub fn coordinator_ledger(entries: &[u32]) -> CoordinatorLedger {
-    let used: u32 = entries.iter().sum();
+/// Sums a child's coordinator work against the 8 hours, naming the work past them.
+pub fn coordinator_ledger(mut entries: Vec<CoordinatorWork>) -> CoordinatorLedger {
+    entries.sort_by_key(|e| (e.start, e.visit_id));
+    let mut used: u32 = 0;
+    let mut over_cap = Vec::new();
+    for e in &entries {
+        used += e.minutes;
+        if used > COORDINATOR_CAP_MINUTES {
+            over_cap.push(e.visit_id);
+        }
+    }
     CoordinatorLedger {
         cap_minutes: COORDINATOR_CAP_MINUTES,
         used_minutes: used,
         remaining_minutes: i64::from(COORDINATOR_CAP_MINUTES) - i64::from(used),
+        entries,
+        over_cap,
     }
 }
 
@@ -921,10 +947,24 @@ mod tests {
     }
 
     #[test]
-    fn coordinator_hours_are_capped_at_eight_per_child() {
-        let l = coordinator_ledger(&[120, 240, 90]);
-        assert_eq!((l.used_minutes, l.remaining_minutes), (450, 30));
-        assert_eq!(coordinator_ledger(&[300, 300]).remaining_minutes, -120);
+    fn coordinator_hours_are_capped_at_eight_per_child_and_the_work_past_them_is_named() {
+        let work = |n: u128, start: &str, minutes: u32| CoordinatorWork {
+            visit_id: VisitId(uuid::Uuid::from_u128(n)),
+            start: start.parse().unwrap(),
+            minutes,
+        };
+        let l =
+            coordinator_ledger(vec![work(1, "2026-05-01T10:00", 120), work(2, "2026-05-08T10:00", 240), work(3, "2026-05-15T10:00", 90)]);
+        assert_eq!((l.used_minutes, l.remaining_minutes), (120 + 240 + 90, 480 - 450));
+        assert!(l.over_cap.is_empty());
+        // Exactly 8 h is within.
+        assert!(coordinator_ledger(vec![work(1, "2026-05-01T10:00", 240), work(2, "2026-05-02T10:00", 240)]).over_cap.is_empty());
+        // 300 → 600 crosses at the second (in time order, whatever the order given); the third is after.
+        let l =
+            coordinator_ledger(vec![work(3, "2026-05-20T10:00", 30), work(2, "2026-05-10T10:00", 300), work(1, "2026-05-01T10:00", 300)]);
+        assert_eq!(l.remaining_minutes, 480 - 630);
+        assert_eq!(l.over_cap, [VisitId(uuid::Uuid::from_u128(2)), VisitId(uuid::Uuid::from_u128(3))]);
+        assert_eq!(l.entries.iter().map(|e| e.visit_id.0.as_u128()).collect::<Vec<_>>(), [1, 2, 3]);
     }
 
     #[test]
