@@ -6,7 +6,8 @@
 use carebook_domain::{CareItem, ChildId, Date, DateTime, IncomeTier, TimeOfDay, VisitId, VisitKind, VisitStatus, YearMonth};
 
 use crate::args::{
-    CareArg, CheckArg, ContactArg, Hours, InstructionArg, ProRatingArg, ScoreArg, StaffArg, StationArg, TopicArg, VitalArg, VitalTime,
+    CareArg, CheckArg, ContactArg, DaytimeBandArg, DaytimeChargeArg, Hours, InstructionArg, ProRatingArg, ScoreArg, StaffArg, StationArg,
+    TopicArg, VitalArg, VitalTime,
 };
 
 /// Parses `data` (as text, if it is UTF-8: arguments reach clap as `String`s) with every parser;
@@ -37,6 +38,8 @@ pub fn cli_values(data: &[u8]) -> usize {
     count(s.parse::<TopicArg>().map(|t| assert!(!t.topic.is_empty())).is_ok());
     count(s.parse::<Hours>().is_ok());
     count(s.parse::<ProRatingArg>().is_ok());
+    count(s.parse::<DaytimeBandArg>().is_ok());
+    count(s.parse::<DaytimeChargeArg>().is_ok());
     // Single values parsed by the domain's FromStr: each prints back as something that parses
     // to the same value.
     count(s.parse::<Date>().map(|d| assert_eq!(d.to_string().parse::<Date>().ok(), Some(d))).is_ok());

@@ -372,6 +372,20 @@ export type Date = string;
 
 export type DateTime = string;
 
+export type DaytimeBand = { 
+/**
+ * Shortest continuous minutes of the band (inclusive).
+ */
+from_minutes: number, 
+/**
+ * Minutes the band ends before (exclusive); none for the last, open band.
+ */
+to_minutes: number | null, 
+/**
+ * Subsidy base amount for the day, yen.
+ */
+yen: number, };
+
 export type DeviceBrief = { 
 /**
  * Device id.
@@ -840,7 +854,24 @@ doctor_instruction_fee_yen: number,
 /**
  * Tokyo's share of the subsidy, percent (the municipality pays the rest).
  */
-tokyo_share_percent: number, };
+tokyo_share_percent: number, 
+/**
+ * Daytime care (日中預かり): the subsidy base amount (補助基準額) by the day's continuous
+ * hours, bands in order, none overlapping. A day in no band is not paid, with that reason.
+ * Absent from versions published before it existed: the built-in table.
+ */
+daytime_bands: Array<DaytimeBand>, 
+/**
+ * Daytime care: the user's charge per day (利用者負担) by household income tier. A tier
+ * without an entry is not paid, with that reason. Absent: the built-in charges.
+ */
+daytime_user_charge: { [key in IncomeTier]?: UserCharge }, 
+/**
+ * Daytime care: Tokyo's share of the subsidy (base amount − user charge), percent.
+ * Absent: 100 (assumed: the handout names the institutions as the ones subsidised and no
+ * municipal share).
+ */
+daytime_tokyo_share_percent: number, };
 
 export type NewPerson = { 
 /**
@@ -1627,6 +1658,16 @@ lead: string,
  * Every reason, in the order of [`Unclaimed`].
  */
 reasons: Array<Unclaimed>, };
+
+export type UserCharge = { "kind": "per_day", 
+/**
+ * Yen a day.
+ */
+yen: number, } | { "kind": "percent", 
+/**
+ * Percent of the base amount (0–100).
+ */
+percent: number, };
 
 export type UserInfo = { 
 /**

@@ -311,6 +311,45 @@ impl FromStr for ProRatingArg {
     }
 }
 
+/// `--daytime-band FROM-TO:YEN` (hours; `TO` empty for a last, open band: `10-:37500`).
+#[derive(Debug, Clone, Copy)]
+pub struct DaytimeBandArg(pub carebook_domain::DaytimeBand);
+
+impl FromStr for DaytimeBandArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let expected = || format!("daytime band {s:?}: expected FROM-TO:YEN in hours, such as 8-9:30000 or 10-:37500");
+        let (range, yen) = s.trim().split_once(':').ok_or_else(expected)?;
+        let (from, to) = range.split_once('-').ok_or_else(expected)?;
+        let yen: u32 = yen.trim().parse().map_err(|_| expected())?;
+        let from = from.parse::<Hours>()?.0;
+        let to = if to.trim().is_empty() { None } else { Some(to.parse::<Hours>()?.0) };
+        Ok(DaytimeBandArg(carebook_domain::DaytimeBand { from_minutes: from, to_minutes: to, yen }))
+    }
+}
+
+/// `--daytime-charge TIER:yen:N` (a day) or `TIER:percent:N` (of the base amount).
+#[derive(Debug, Clone, Copy)]
+pub struct DaytimeChargeArg(pub carebook_domain::IncomeTier, pub carebook_domain::UserCharge);
+
+impl FromStr for DaytimeChargeArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        use carebook_domain::UserCharge;
+        let expected = || format!("daytime charge {s:?}: expected TIER:yen:N or TIER:percent:N, such as taxed:yen:2500");
+        let mut parts = s.trim().splitn(3, ':');
+        let (Some(tier), Some(how), Some(n)) = (parts.next(), parts.next(), parts.next()) else { return Err(expected()) };
+        let tier: carebook_domain::IncomeTier = tier.parse().map_err(|e: carebook_domain::UnknownName| e.to_string())?;
+        let n: u32 = n.trim().parse().map_err(|_| expected())?;
+        let charge = match how {
+            "yen" => UserCharge::PerDay { yen: n },
+            "percent" => UserCharge::Percent { percent: n },
+            _ => return Err(expected()),
+        };
+        Ok(DaytimeChargeArg(tier, charge))
+    }
+}
+
 /// What the `cli_values` fuzz target runs (every parser on one text), shared with it.
 #[cfg(test)]
 #[path = "../../../fuzz/src/cli_values.rs"]

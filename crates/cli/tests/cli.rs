@@ -1038,3 +1038,103 @@ fn the_monthly_claim_is_exported_as_csv_in_both_encodings_and_as_a_workbook() {
     let bad = cb.run(&["export", "claim", "--municipality", "13105", "--month", "2026-13"]);
     assert!(!bad.status.success() && stderr(&bad).contains("2026-13"), "{}", stderr(&bad));
 }
+
+/// `export daytime-claim`: days not yet approved and a day outside the fee table are listed
+/// apart with every reason, in a CSV with a byte-order mark and in a workbook; the summary
+/// counts them and says the money is nil.
+#[test]
+fn the_daytime_claim_is_exported_with_the_days_not_paid_and_why() {
+    let cb = Carebook::new();
+    // Ventilator with high watch alone: 12 points, under daytime care's 16.
+    let child = last_line(&cb.ok(&[
+        "child",
+        "add",
+        "--name",
+        "見本 そら",
+        "--kana",
+        "みほん そら",
+        "--birth",
+        "2020-04-01",
+        "--municipality",
+        "13105",
+        "--tier",
+        "taxed",
+        "--score",
+        "ventilator:high",
+        "--guardian",
+        "見本 父:父:000-0000-0000",
+    ]));
+    for (date, start, end) in [("2026-11-02", "08:00", "16:30"), ("2026-11-05", "09:00", "15:00")] {
+        let args =
+            VisitArgs::record(&child, "daytime").date(date).start(start).end(end).set("--guardian-name", "見本 父").flag("--submit").args();
+        recorded_id(&cb.run(&args));
+    }
+    let dir = cb.dir.path();
+    let csv = dir.join("daytime.csv");
+    let out = cb.json(&["export", "daytime-claim", "--municipality", "13105", "--month", "2026-11", "--out", csv.to_str().unwrap()]);
+    let apart = out["claim"]["children"][0]["unclaimed"].as_array().unwrap();
+    let reasons: Vec<_> = apart.iter().map(|u| u["reasons"].clone()).collect();
+    assert_eq!(reasons, [serde_json::json!(["not_approved"]), serde_json::json!(["not_approved", "no_band"])]);
+    let bytes = std::fs::read(&csv).unwrap();
+    assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(rows[0].starts_with("区分,児童氏名,利用日,開始,終了,預かり時間（時間）"), "{}", rows[0]);
+    assert!(rows[1].starts_with("対象外,見本 そら,2026-11-02,08:00,16:30,8.5,") && rows[1].ends_with(",未承認"), "{text}");
+    assert!(rows[2].ends_with(",未承認、預かり時間が補助基準額の区分にない"), "{text}");
+    assert!(rows.last().unwrap().starts_with("合計,"), "{text}");
+
+    let xlsx = dir.join("daytime.xlsx");
+    let summary = cb.ok(&[
+        "export",
+        "daytime-claim",
+        "--municipality",
+        "13105",
+        "--month",
+        "2026-11",
+        "--format",
+        "xlsx",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert!(summary.contains("請求 0 日") && summary.contains("対象外 2 件") && summary.contains("補助 subsidy 0 円"), "{summary}");
+    assert_eq!(&std::fs::read(&xlsx).unwrap()[..2], b"PK", "a zip: the workbook");
+}
+
+/// `municipality set --daytime-band/--daytime-charge/--daytime-tokyo-percent`: the daytime-care
+/// table as settings; a band that ends before it starts is refused naming it.
+#[test]
+fn the_daytime_fee_table_is_set_shown_and_checked() {
+    let cb = Carebook::new();
+    let shown = cb.ok(&["municipality", "show", "13105"]);
+    assert!(shown.contains("日中預かり daytime care 8時間以上9時間未満 (480–539 min): 30000円"), "{shown}");
+    assert!(shown.contains("課税世帯") && shown.contains("基準額の10%"), "{shown}");
+    let set = cb.json(&[
+        "municipality",
+        "set",
+        "13105",
+        "--daytime-band",
+        "8-9:30000",
+        "--daytime-band",
+        "9-:33750",
+        "--daytime-charge",
+        "taxed:yen:2000",
+        "--daytime-tokyo-percent",
+        "50",
+    ]);
+    assert_eq!(
+        set["daytime_bands"],
+        serde_json::json!([{"from_minutes": 480, "to_minutes": 540, "yen": 30000}, {"from_minutes": 540, "to_minutes": null, "yen": 33750}])
+    );
+    assert_eq!(set["daytime_user_charge"]["taxed"], serde_json::json!({"kind": "per_day", "yen": 2000}));
+    assert_eq!(set["daytime_user_charge"]["tax_exempt"], serde_json::json!({"kind": "per_day", "yen": 0}));
+    assert_eq!(set["daytime_tokyo_share_percent"], 50);
+    let shown = cb.ok(&["municipality", "show", "13105"]);
+    assert!(shown.contains("9時間以上 (540+ min): 33750円") && shown.contains("1日 2000円"), "{shown}");
+
+    let bad = cb.run(&["municipality", "set", "13105", "--daytime-band", "9-8:30000"]);
+    assert!(!bad.status.success() && stderr(&bad).contains("daytime_bands[0].to_minutes"), "{}", stderr(&bad));
+    let bad = cb.run(&["municipality", "set", "13105", "--daytime-charge", "rich:yen:1"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("\"rich\"") && stderr(&bad).contains("taxed"), "{}", stderr(&bad));
+}

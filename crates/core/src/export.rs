@@ -2,7 +2,7 @@
 //! (UTF-8 with a byte-order mark, or Shift_JIS for older Excel — `encoding_rs`) or as an `.xlsx`
 //! workbook (`rust_xlsxwriter`). One table feeds both, so they say the same.
 
-use carebook_domain::{hours_minutes_ja, Fee, Message, MonthlyClaim};
+use carebook_domain::{hours_minutes_ja, DaytimeClaim, Fee, Message, MonthlyClaim};
 use rust_xlsxwriter::{Format, Workbook};
 
 use crate::CoreError;
@@ -410,6 +410,133 @@ pub async fn write_results_report(
     tokio::fs::create_dir_all(dir).await?;
     tokio::fs::write(&path, &bytes).await?;
     Ok(ExportedFile { path: path.display().to_string(), file_name, bytes: bytes.len() as u64 })
+}
+
+/// The columns of a daytime-care claim table.
+pub const DAYTIME_CLAIM_HEADER: [&str; 15] = [
+    "区分",
+    "児童氏名",
+    "利用日",
+    "開始",
+    "終了",
+    "預かり時間（時間）",
+    "担当",
+    "世帯区分",
+    "補助基準額の区分",
+    "基準額（円）",
+    "利用者負担（円）",
+    "補助額（円）",
+    "都負担（円）",
+    "区市町村負担（円）",
+    "備考",
+];
+
+/// A daytime-care claim as one table: per child its paid days (請求: base amount, user charge,
+/// subsidy and its split), the records not paid with every reason (対象外), and a subtotal
+/// (児童計) with the score on the face sheet; then the total (合計).
+pub fn daytime_claim_table(c: &DaytimeClaim) -> Table {
+    let mut rows = Vec::new();
+    let time = |t: carebook_domain::DateTime| t.time.to_string();
+    let end = |start: carebook_domain::DateTime, e: carebook_domain::DateTime| {
+        if e.date == start.date {
+            time(e)
+        } else {
+            format!("{}（翌日）", time(e))
+        }
+    };
+    for k in &c.children {
+        for l in &k.lines {
+            let [total, tokyo, muni] = yen(l.subsidy);
+            rows.push(vec![
+                "請求".into(),
+                k.name.clone().into(),
+                l.start.date.to_string().into(),
+                time(l.start).into(),
+                end(l.start, l.end).into(),
+                hours(l.minutes.into()),
+                l.lead.clone().into(),
+                l.tier.label().ja.into(),
+                l.band.label_ja().into(),
+                Cell::Int(l.fee_yen.into()),
+                Cell::Int(l.user_charge_yen.into()),
+                total,
+                tokyo,
+                muni,
+                Cell::Empty,
+            ]);
+        }
+        for u in &k.unclaimed {
+            rows.push(vec![
+                "対象外".into(),
+                k.name.clone().into(),
+                u.start.date.to_string().into(),
+                time(u.start).into(),
+                u.end.map(|e| end(u.start, e)).unwrap_or_default().into(),
+                hours(u.minutes.into()),
+                u.lead.clone().into(),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                u.reasons.iter().map(|r| r.label().ja).collect::<Vec<_>>().join("、").into(),
+            ]);
+        }
+        let [total, tokyo, muni] = yen(k.subsidy);
+        rows.push(vec![
+            "児童計".into(),
+            k.name.clone().into(),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            hours(k.lines.iter().map(|l| i64::from(l.minutes)).sum()),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Int(k.fee_yen.into()),
+            Cell::Int(k.user_charge_yen.into()),
+            total,
+            tokyo,
+            muni,
+            match k.score {
+                Some(s) => format!("{}日、医療的ケア判定スコア {s}点", k.lines.len()),
+                None => format!("{}日、医療的ケア判定スコア未登録", k.lines.len()),
+            }
+            .into(),
+        ]);
+    }
+    let [total, tokyo, muni] = yen(c.subsidy);
+    let mut last = vec![Cell::from("合計")];
+    last.extend(std::iter::repeat_n(Cell::Empty, 8));
+    last.extend([Cell::Int(c.fee_yen.into()), Cell::Int(c.user_charge_yen.into()), total, tokyo, muni, Cell::Empty]);
+    rows.push(last);
+    Table {
+        title: format!("日中預かり {} {}", c.municipality_name, c.month),
+        header: DAYTIME_CLAIM_HEADER.iter().map(|h| h.to_string()).collect(),
+        rows,
+    }
+}
+
+/// The heading of a printed daytime-care claim.
+pub fn daytime_claim_heading(c: &DaytimeClaim) -> Vec<String> {
+    vec![
+        "医療的ケア児日中預かり支援事業 月次請求書".to_string(),
+        format!(
+            "{}（{}） {}年{}月分　補助額 {} 円（都負担 {} 円、区市町村負担 {} 円）　基準額 {} 円、利用者負担 {} 円",
+            c.municipality_name,
+            c.municipality,
+            c.month.year,
+            c.month.month,
+            Cell::Int(c.subsidy.total_yen.into()).text_for_print(),
+            Cell::Int(c.subsidy.tokyo_yen.into()).text_for_print(),
+            Cell::Int(c.subsidy.municipality_yen.into()).text_for_print(),
+            Cell::Int(c.fee_yen.into()).text_for_print(),
+            Cell::Int(c.user_charge_yen.into()).text_for_print()
+        ),
+        format!("作成 {}（Carebook）", crate::clock::now_jst().date),
+    ]
 }
 
 /// The table as CSV in `encoding`. Shift_JIS cannot write every character: the first that it

@@ -356,6 +356,7 @@ mod tests {
             .collect(),
             doctor_instruction_fee_yen: if before { 3000 } else { 3300 },
             tokyo_share_percent: 50,
+            ..MunicipalityRules::builtin("13105")
         }
     }
 

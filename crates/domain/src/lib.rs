@@ -55,6 +55,8 @@ pub mod calendar;
 pub mod checklist;
 pub mod child;
 pub mod claim;
+pub mod coordinator;
+pub mod daytime;
 pub mod document;
 pub mod hashing;
 pub mod history;
@@ -79,6 +81,10 @@ pub use child::{Child, Contact, DoctorInstruction, InstructionState, SharingCons
 pub use claim::{
     monthly_claim, ChildClaim, ClaimChild, ClaimLine, ClaimSession, InstructionFee, MonthlyClaim, Unclaimed, UnclaimedSession,
 };
+pub use coordinator::{meetings_year, person_amount, MeetingKind, MeetingsYear, PersonAmount, RegionalMeeting};
+pub use daytime::{
+    daytime_claim, DaytimeChild, DaytimeChildClaim, DaytimeClaim, DaytimeDay, DaytimeLine, DaytimeUnclaimed, DaytimeUnclaimedDay,
+};
 pub use document::{check_pushed, load_visit_index, DocError, Record, RecordDoc, RecordKind};
 pub use history::{visit_changes, FieldChange};
 pub use ids::{ChildId, IdError, VisitId};
@@ -93,8 +99,9 @@ pub use results::{
 };
 pub use rulebook::{RuleBook, RuleKind, RuleVersion};
 pub use rules::{
-    check_daytime_care, coordinator_ledger, daytime_care_fee, daytime_short_day, daytime_warnings, hours_minutes_ja, respite_ledger,
-    CoordinatorLedger, Fee, IncomeTier, MunicipalityRules, ProRating, RespiteCount, RespiteLedger, RespiteUse,
+    check_daytime_care, coordinator_ledger, daytime_short_day, daytime_warnings, default_daytime_bands, default_daytime_user_charge,
+    hours_minutes_ja, respite_ledger, CoordinatorLedger, CoordinatorWork, DaytimeBand, DaytimeFee, DaytimeFeeGap, Fee, IncomeTier,
+    MunicipalityRules, ProRating, RespiteCount, RespiteLedger, RespiteUse, UserCharge,
 };
 pub use score::{medical_care_score, validate_score, CareItem, Score, ScoreEntry, Watch};
 pub use transfer::{bucket_child, own_records_bucket, Transfer, TransferRequest};

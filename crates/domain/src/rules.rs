@@ -65,6 +65,132 @@ pub struct MunicipalityRules {
     pub doctor_instruction_fee_yen: u32,
     /// Tokyo's share of the subsidy, percent (the municipality pays the rest).
     pub tokyo_share_percent: u32,
+    /// Daytime care (日中預かり): the subsidy base amount (補助基準額) by the day's continuous
+    /// hours, bands in order, none overlapping. A day in no band is not paid, with that reason.
+    /// Absent from versions published before it existed: the built-in table.
+    #[serde(default = "default_daytime_bands")]
+    pub daytime_bands: Vec<DaytimeBand>,
+    /// Daytime care: the user's charge per day (利用者負担) by household income tier. A tier
+    /// without an entry is not paid, with that reason. Absent: the built-in charges.
+    #[serde(default = "default_daytime_user_charge")]
+    pub daytime_user_charge: BTreeMap<IncomeTier, UserCharge>,
+    /// Daytime care: Tokyo's share of the subsidy (base amount − user charge), percent.
+    /// Absent: 100 (assumed: the handout names the institutions as the ones subsidised and no
+    /// municipal share).
+    #[serde(default = "default_daytime_tokyo_share")]
+    pub daytime_tokyo_share_percent: u32,
+}
+
+/// One band of the daytime-care subsidy: a day of at least `from_minutes` continuous minutes
+/// and under `to_minutes` (none: no upper end) is paid `yen`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaytimeBand {
+    /// Shortest continuous minutes of the band (inclusive).
+    pub from_minutes: u32,
+    /// Minutes the band ends before (exclusive); none for the last, open band.
+    pub to_minutes: Option<u32>,
+    /// Subsidy base amount for the day, yen.
+    pub yen: u32,
+}
+
+impl DaytimeBand {
+    /// Whether a day of `minutes` continuous minutes falls in the band.
+    pub fn contains(&self, minutes: u32) -> bool {
+        minutes >= self.from_minutes && self.to_minutes.is_none_or(|to| minutes < to)
+    }
+
+    /// `8時間以上9時間未満`, `10時間以上`.
+    pub fn label_ja(&self) -> String {
+        let from = hours_minutes_ja(self.from_minutes.into());
+        match self.to_minutes {
+            Some(to) => format!("{from}以上{}未満", hours_minutes_ja(to.into())),
+            None => format!("{from}以上"),
+        }
+    }
+
+    /// `480–539 min`, `600+ min`.
+    pub fn label_en(&self) -> String {
+        match self.to_minutes {
+            Some(to) => format!("{}–{} min", self.from_minutes, to.saturating_sub(1)),
+            None => format!("{}+ min", self.from_minutes),
+        }
+    }
+}
+
+/// The user's charge for a day of daytime care (利用者負担), by household income tier.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum UserCharge {
+    /// A fixed amount a day (0 for no charge), at most the day's base amount.
+    PerDay {
+        /// Yen a day.
+        yen: u32,
+    },
+    /// A share of the day's base amount, rounded down to the yen.
+    Percent {
+        /// Percent of the base amount (0–100).
+        percent: u32,
+    },
+}
+
+impl UserCharge {
+    /// The charge for a day whose base amount is `fee_yen`: never more than it.
+    pub fn on(self, fee_yen: u32) -> u32 {
+        match self {
+            UserCharge::PerDay { yen } => yen.min(fee_yen),
+            UserCharge::Percent { percent } => (u64::from(fee_yen) * u64::from(percent.min(100)) / 100) as u32,
+        }
+    }
+}
+
+/// The seed's one band (H §5-2 「例：8時間以上9時間未満 30,000円」). The handout gives no other band:
+/// a municipality publishes its full table as a rule version.
+pub fn default_daytime_bands() -> Vec<DaytimeBand> {
+    vec![DaytimeBand { from_minutes: DAYTIME_CARE_MIN_MINUTES, to_minutes: Some(9 * 60), yen: 30_000 }]
+}
+
+/// The assumed user charge (H §5-2 says only 「所得に応じた利用者の費用負担あり」): none for
+/// public-assistance and tax-exempt households, as in the welfare services' income-based charge;
+/// a tenth of the base amount for taxed households (the welfare services' 1割).
+pub fn default_daytime_user_charge() -> BTreeMap<IncomeTier, UserCharge> {
+    [
+        (IncomeTier::PublicAssistance, UserCharge::PerDay { yen: 0 }),
+        (IncomeTier::TaxExempt, UserCharge::PerDay { yen: 0 }),
+        (IncomeTier::Taxed, UserCharge::Percent { percent: 10 }),
+    ]
+    .into_iter()
+    .collect()
+}
+
+fn default_daytime_tokyo_share() -> u32 {
+    100
+}
+
+/// What a day of daytime care is paid ([`MunicipalityRules::daytime_fee`]).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaytimeFee {
+    /// The band the day fell in.
+    pub band: DaytimeBand,
+    /// The household's tier.
+    pub tier: IncomeTier,
+    /// The band's base amount, yen.
+    pub fee_yen: u32,
+    /// The user's charge, yen (at most the base amount).
+    pub user_charge_yen: u32,
+    /// Base amount − user charge, split between Tokyo and the municipality.
+    pub subsidy: Fee,
+}
+
+/// Why a day of daytime care has no fee under the settings in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaytimeFeeGap {
+    /// Its continuous minutes fall in no band of the table.
+    NoBand,
+    /// The settings set no user charge for the household's tier.
+    NoCharge,
 }
 
 /// The Tokyo default annual cap: 144 hours.
@@ -88,6 +214,9 @@ impl MunicipalityRules {
             rate_per_unit_yen: IncomeTier::ALL.iter().map(|t| (*t, 3_750)).collect(),
             doctor_instruction_fee_yen: 3_000,
             tokyo_share_percent: 50,
+            daytime_bands: default_daytime_bands(),
+            daytime_user_charge: default_daytime_user_charge(),
+            daytime_tokyo_share_percent: default_daytime_tokyo_share(),
         }
     }
 
@@ -142,7 +271,81 @@ impl MunicipalityRules {
                 format!("tokyo share {}% is over 100%", self.tokyo_share_percent),
             );
         }
+        self.validate_daytime(&mut p);
         p
+    }
+
+    /// The daytime-care table: each band ends after it starts, bands in order without overlap
+    /// (an open band only last), charges of at most 100 %, Tokyo's share at most 100 %.
+    fn validate_daytime(&self, p: &mut Problems) {
+        let mut previous_end: Option<Option<u32>> = None;
+        for (i, b) in self.daytime_bands.iter().enumerate() {
+            if let Some(to) = b.to_minutes.filter(|to| *to <= b.from_minutes) {
+                p.push(
+                    format!("daytime_bands[{i}].to_minutes"),
+                    "band_range",
+                    format!("日中預かりの区分{}の終わり（{to}分）は始まり（{}分）より後にしてください", i + 1, b.from_minutes),
+                    format!("daytime band {i}: to_minutes {to} must be greater than from_minutes {}", b.from_minutes),
+                );
+            }
+            match previous_end {
+                Some(None) => p.push(
+                    format!("daytime_bands[{i}].from_minutes"),
+                    "band_order",
+                    format!("日中預かりの区分{}は、上限のない区分の後に置けません（上限のない区分は最後に1つ）", i + 1),
+                    format!("daytime band {i} follows a band with no to_minutes: only the last band may be open"),
+                ),
+                Some(Some(end)) if b.from_minutes < end => p.push(
+                    format!("daytime_bands[{i}].from_minutes"),
+                    "band_order",
+                    format!("日中預かりの区分{}の始まり（{}分）は前の区分の終わり（{end}分）以降にしてください", i + 1, b.from_minutes),
+                    format!("daytime band {i}: from_minutes {} must be at least the previous band's to_minutes {end}", b.from_minutes),
+                ),
+                _ => {}
+            }
+            previous_end = Some(b.to_minutes);
+        }
+        for (tier, charge) in &self.daytime_user_charge {
+            if let UserCharge::Percent { percent } = charge {
+                if *percent > 100 {
+                    p.push(
+                        format!("daytime_user_charge.{tier}.percent"),
+                        "share",
+                        format!("利用者負担（{}）は100%以下です", tier.label().ja),
+                        format!("the user charge for {tier} must be 0–100 percent, not {percent}"),
+                    );
+                }
+            }
+        }
+        if self.daytime_tokyo_share_percent > 100 {
+            p.push(
+                "daytime_tokyo_share_percent",
+                "share",
+                "日中預かりの都の負担割合は100%以下です",
+                format!("daytime tokyo share {}% is over 100%", self.daytime_tokyo_share_percent),
+            );
+        }
+    }
+
+    /// The band a day of `continuous_minutes` falls in, if any.
+    pub fn daytime_band(&self, continuous_minutes: u32) -> Option<DaytimeBand> {
+        self.daytime_bands.iter().copied().find(|b| b.contains(continuous_minutes))
+    }
+
+    /// What a day of daytime care of `continuous_minutes` is paid for a household of `tier`:
+    /// the band's base amount, the tier's user charge, and the rest as the subsidy split with
+    /// Tokyo's daytime share. A day in no band, or a tier without a charge, is a gap — never 0.
+    pub fn daytime_fee(&self, continuous_minutes: u32, tier: IncomeTier) -> Result<DaytimeFee, DaytimeFeeGap> {
+        let band = self.daytime_band(continuous_minutes).ok_or(DaytimeFeeGap::NoBand)?;
+        let charge = self.daytime_user_charge.get(&tier).ok_or(DaytimeFeeGap::NoCharge)?;
+        let user_charge_yen = charge.on(band.yen);
+        Ok(DaytimeFee {
+            band,
+            tier,
+            fee_yen: band.yen,
+            user_charge_yen,
+            subsidy: Fee::split(band.yen - user_charge_yen, self.daytime_tokyo_share_percent),
+        })
     }
 
     /// The cap for a child in a fiscal year, given when they enrolled (if mid-year).
@@ -392,17 +595,22 @@ pub fn daytime_warnings(continuous_minutes: i64, field: &str) -> Problems {
     p
 }
 
-/// The seed's daytime-care subsidy: 8 h to under 9 h = 30,000 yen. Longer bands are set by the
-/// municipality (not in the seed), so they return `None` here.
-pub fn daytime_care_fee(continuous_minutes: u32) -> Option<u32> {
-    (DAYTIME_CARE_MIN_MINUTES..9 * 60).contains(&continuous_minutes).then_some(30_000)
-}
-
 /// Coordinator work before a service-use plan exists: at most 8 hours per child.
 pub const COORDINATOR_CAP_MINUTES: u32 = 8 * 60;
 
-/// The coordinator's hours for one child.
+/// One piece of a coordinator's work for a child before the service-use plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CoordinatorWork {
+    /// The record.
+    pub visit_id: VisitId,
+    /// When it started.
+    pub start: DateTime,
+    /// Its minutes.
+    pub minutes: u32,
+}
+
+/// The coordinator's hours for one child.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CoordinatorLedger {
     /// Cap, minutes.
     pub cap_minutes: u32,
@@ -410,15 +618,30 @@ pub struct CoordinatorLedger {
     pub used_minutes: u32,
     /// Remaining, minutes (negative when passed).
     pub remaining_minutes: i64,
+    /// Every piece of work, in time order.
+    pub entries: Vec<CoordinatorWork>,
+    /// The pieces that took the child past the 8 hours: the one that crossed them and every
+    /// later one — flagged, never dropped. Empty when within (reaching 8 h exactly is within).
+    pub over_cap: Vec<VisitId>,
 }
 
-/// Sums the coordinator's work entries (minutes each) for one child.
-pub fn coordinator_ledger(entries: &[u32]) -> CoordinatorLedger {
-    let used: u32 = entries.iter().sum();
+/// Sums a child's coordinator work against the 8 hours, naming the work past them.
+pub fn coordinator_ledger(mut entries: Vec<CoordinatorWork>) -> CoordinatorLedger {
+    entries.sort_by_key(|e| (e.start, e.visit_id));
+    let mut used: u32 = 0;
+    let mut over_cap = Vec::new();
+    for e in &entries {
+        used += e.minutes;
+        if used > COORDINATOR_CAP_MINUTES {
+            over_cap.push(e.visit_id);
+        }
+    }
     CoordinatorLedger {
         cap_minutes: COORDINATOR_CAP_MINUTES,
         used_minutes: used,
         remaining_minutes: i64::from(COORDINATOR_CAP_MINUTES) - i64::from(used),
+        entries,
+        over_cap,
     }
 }
 
@@ -627,17 +850,121 @@ mod tests {
             assert_eq!(daytime_warnings(minutes, "actual_end").has_code("daytime_short"), short, "{minutes}");
         }
         assert!(daytime_warnings(360, "actual_end").0[0].ja.contains("6時間"));
-        assert_eq!(daytime_care_fee(480), Some(30_000));
-        assert_eq!(daytime_care_fee(539), Some(30_000));
-        assert_eq!(daytime_care_fee(540), None);
-        assert_eq!(daytime_care_fee(479), None);
     }
 
     #[test]
-    fn coordinator_hours_are_capped_at_eight_per_child() {
-        let l = coordinator_ledger(&[120, 240, 90]);
-        assert_eq!((l.used_minutes, l.remaining_minutes), (450, 30));
-        assert_eq!(coordinator_ledger(&[300, 300]).remaining_minutes, -120);
+    fn the_built_in_daytime_table_is_the_seeds_one_band_and_a_day_outside_it_is_a_gap() {
+        let r = default_rules();
+        // 8 h to under 9 h = 30,000 yen (seed); public assistance and tax-exempt pay nothing.
+        for minutes in [480, 539] {
+            let f = r.daytime_fee(minutes, IncomeTier::TaxExempt).unwrap();
+            assert_eq!((f.fee_yen, f.user_charge_yen, f.subsidy.total_yen), (30_000, 0, 30_000), "{minutes}");
+            assert_eq!((f.subsidy.tokyo_yen, f.subsidy.municipality_yen), (30_000, 0));
+        }
+        // Taxed: a tenth, 3,000; the subsidy is 30,000 − 3,000.
+        let taxed = r.daytime_fee(500, IncomeTier::Taxed).unwrap();
+        assert_eq!((taxed.user_charge_yen, taxed.subsidy.total_yen), (3_000, 30_000 - 3_000));
+        // 7 h 59 and 9 h: no band in the seed's table — a gap, never 0 yen.
+        assert_eq!(r.daytime_fee(479, IncomeTier::TaxExempt), Err(DaytimeFeeGap::NoBand));
+        assert_eq!(r.daytime_fee(540, IncomeTier::TaxExempt), Err(DaytimeFeeGap::NoBand));
+        let mut no_charge = r.clone();
+        no_charge.daytime_user_charge.remove(&IncomeTier::Taxed);
+        assert_eq!(no_charge.daytime_fee(480, IncomeTier::Taxed), Err(DaytimeFeeGap::NoCharge));
+        assert_eq!(r.daytime_bands[0].label_ja(), "8時間以上9時間未満");
+        assert_eq!(r.daytime_bands[0].label_en(), "480–539 min");
+    }
+
+    #[test]
+    fn a_published_daytime_table_pays_by_its_bands_and_charges() {
+        // An assumed municipality's table: 8–9 h 30,000; 9–10 h 33,750; 10 h and more 37,500;
+        // taxed households pay 2,000 yen a day; Tokyo pays half.
+        let r = MunicipalityRules {
+            daytime_bands: vec![
+                DaytimeBand { from_minutes: 480, to_minutes: Some(540), yen: 30_000 },
+                DaytimeBand { from_minutes: 540, to_minutes: Some(600), yen: 33_750 },
+                DaytimeBand { from_minutes: 600, to_minutes: None, yen: 37_500 },
+            ],
+            daytime_user_charge: [
+                (IncomeTier::PublicAssistance, UserCharge::PerDay { yen: 0 }),
+                (IncomeTier::TaxExempt, UserCharge::PerDay { yen: 0 }),
+                (IncomeTier::Taxed, UserCharge::PerDay { yen: 2_000 }),
+            ]
+            .into_iter()
+            .collect(),
+            daytime_tokyo_share_percent: 50,
+            ..default_rules()
+        };
+        assert!(r.validate().is_empty(), "{}", r.validate());
+        for (minutes, fee) in [(480, 30_000), (539, 30_000), (540, 33_750), (599, 33_750), (600, 37_500), (900, 37_500)] {
+            assert_eq!(r.daytime_fee(minutes, IncomeTier::PublicAssistance).unwrap().fee_yen, fee, "{minutes}");
+        }
+        let f = r.daytime_fee(545, IncomeTier::Taxed).unwrap();
+        // 33,750 − 2,000 = 31,750; Tokyo half 15,875, the municipality the rest.
+        assert_eq!(
+            (f.user_charge_yen, f.subsidy.total_yen, f.subsidy.tokyo_yen, f.subsidy.municipality_yen),
+            (2_000, 31_750, 15_875, 15_875)
+        );
+        // A charge above the base amount takes at most the base amount.
+        assert_eq!(UserCharge::PerDay { yen: 50_000 }.on(30_000), 30_000);
+        assert_eq!(UserCharge::Percent { percent: 15 }.on(33_750), 5_062);
+    }
+
+    #[test]
+    fn a_bad_daytime_table_names_the_band_and_field() {
+        let r = MunicipalityRules {
+            daytime_bands: vec![
+                DaytimeBand { from_minutes: 480, to_minutes: Some(480), yen: 30_000 },
+                DaytimeBand { from_minutes: 470, to_minutes: None, yen: 1 },
+                DaytimeBand { from_minutes: 900, to_minutes: None, yen: 1 },
+            ],
+            daytime_user_charge: [(IncomeTier::Taxed, UserCharge::Percent { percent: 101 })].into_iter().collect(),
+            daytime_tokyo_share_percent: 101,
+            ..default_rules()
+        };
+        let p = r.validate();
+        for f in [
+            "daytime_bands[0].to_minutes",
+            "daytime_bands[1].from_minutes",
+            "daytime_bands[2].from_minutes",
+            "daytime_user_charge.taxed.percent",
+            "daytime_tokyo_share_percent",
+        ] {
+            assert!(p.has_field(f), "{f}: {p}");
+        }
+        assert_eq!(p.0.len(), 5, "{p}");
+    }
+
+    #[test]
+    fn settings_published_before_the_daytime_table_existed_read_the_built_in_one() {
+        let mut json: serde_json::Value = serde_json::to_value(MunicipalityRules::builtin("13105")).unwrap();
+        let obj = json.as_object_mut().unwrap();
+        for k in ["daytime_bands", "daytime_user_charge", "daytime_tokyo_share_percent"] {
+            assert!(obj.remove(k).is_some(), "{k}");
+        }
+        let old: MunicipalityRules = serde_json::from_value(json).unwrap();
+        assert_eq!(old, MunicipalityRules::builtin("13105"));
+        assert_eq!(old.daytime_fee(480, IncomeTier::Taxed).unwrap().user_charge_yen, 3_000);
+    }
+
+    #[test]
+    fn coordinator_hours_are_capped_at_eight_per_child_and_the_work_past_them_is_named() {
+        let work = |n: u128, start: &str, minutes: u32| CoordinatorWork {
+            visit_id: VisitId(uuid::Uuid::from_u128(n)),
+            start: start.parse().unwrap(),
+            minutes,
+        };
+        let l =
+            coordinator_ledger(vec![work(1, "2026-05-01T10:00", 120), work(2, "2026-05-08T10:00", 240), work(3, "2026-05-15T10:00", 90)]);
+        assert_eq!((l.used_minutes, l.remaining_minutes), (120 + 240 + 90, 480 - 450));
+        assert!(l.over_cap.is_empty());
+        // Exactly 8 h is within.
+        assert!(coordinator_ledger(vec![work(1, "2026-05-01T10:00", 240), work(2, "2026-05-02T10:00", 240)]).over_cap.is_empty());
+        // 300 → 600 crosses at the second (in time order, whatever the order given); the third is after.
+        let l =
+            coordinator_ledger(vec![work(3, "2026-05-20T10:00", 30), work(2, "2026-05-10T10:00", 300), work(1, "2026-05-01T10:00", 300)]);
+        assert_eq!(l.remaining_minutes, 480 - 630);
+        assert_eq!(l.over_cap, [VisitId(uuid::Uuid::from_u128(2)), VisitId(uuid::Uuid::from_u128(3))]);
+        assert_eq!(l.entries.iter().map(|e| e.visit_id.0.as_u128()).collect::<Vec<_>>(), [1, 2, 3]);
     }
 
     #[test]

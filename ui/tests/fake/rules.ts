@@ -22,6 +22,9 @@ export const BUILTIN: Record<string, MunicipalityRules> = {
     rate_per_unit_yen: { public_assistance: 1500, tax_exempt: 1500, taxed: 1200 },
     doctor_instruction_fee_yen: 3000,
     tokyo_share_percent: 50,
+    daytime_bands: [{ from_minutes: 480, to_minutes: 540, yen: 30000 }],
+    daytime_user_charge: { public_assistance: { kind: "per_day", yen: 0 }, tax_exempt: { kind: "per_day", yen: 0 }, taxed: { kind: "percent", percent: 10 } },
+    daytime_tokyo_share_percent: 100,
   },
   "13105": {
     code: "13105",
@@ -35,6 +38,9 @@ export const BUILTIN: Record<string, MunicipalityRules> = {
     rate_per_unit_yen: {},
     doctor_instruction_fee_yen: 3000,
     tokyo_share_percent: 50,
+    daytime_bands: [{ from_minutes: 480, to_minutes: 540, yen: 30000 }],
+    daytime_user_charge: { public_assistance: { kind: "per_day", yen: 0 }, tax_exempt: { kind: "per_day", yen: 0 }, taxed: { kind: "percent", percent: 10 } },
+    daytime_tokyo_share_percent: 100,
   },
 };
 

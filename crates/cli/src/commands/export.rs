@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use carebook_core::export::{claim_heading, claim_table, results_file_name, results_heading, results_table, ExportFormat};
+use carebook_core::export::{
+    claim_heading, claim_table, daytime_claim_heading, daytime_claim_table, results_file_name, results_heading, results_table, ExportFormat,
+};
 use carebook_domain::YearMonth;
 use clap::{Subcommand, ValueEnum};
 
@@ -49,6 +51,26 @@ pub enum ExportCmd {
         #[arg(long, value_enum, default_value = "utf-8")]
         encoding: Encoding,
         /// 出力先 / the file to write (default: results-STATION-FY2026.csv|xlsx|pdf here).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// 日中預かりの月次請求（区市町村・月ごと）/ the monthly daytime-care claim of one
+    /// municipality: each day's band, base amount, user charge and subsidy, and the days not
+    /// paid with the reason (CSV, Excel or a printed PDF).
+    DaytimeClaim {
+        /// 自治体コード / municipality code (5 digits).
+        #[arg(long, value_name = "CODE")]
+        municipality: String,
+        /// 対象月 / the month (YYYY-MM).
+        #[arg(long, value_name = "YYYY-MM")]
+        month: YearMonth,
+        /// 形式 / format.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: Format,
+        /// CSV の文字コード / the CSV's encoding (utf-8 with a BOM, or shift_jis for older Excel).
+        #[arg(long, value_enum, default_value = "utf-8")]
+        encoding: Encoding,
+        /// 出力先 / the file to write (default: daytime-claim-CODE-YYYY-MM.csv|xlsx|pdf here).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
@@ -101,8 +123,7 @@ pub async fn run(env: &Env, cmd: ExportCmd) -> anyhow::Result<()> {
             let format = export_format(format, encoding);
             let bytes = format.write(&results_table(&report), &results_heading(&report))?;
             let path = out.unwrap_or_else(|| PathBuf::from(results_file_name(&station, fy, format)));
-            std::fs::write(&path, &bytes)
-                .map_err(|e| anyhow::anyhow!("{} に書き込めません / cannot write {}: {e}", path.display(), path.display()))?;
+            write_file(&path, &bytes)?;
             if env.json {
                 return print_json(&serde_json::json!({ "path": path, "bytes": bytes.len(), "report": report }));
             }
@@ -127,8 +148,7 @@ pub async fn run(env: &Env, cmd: ExportCmd) -> anyhow::Result<()> {
             let bytes = format.write(&table, &claim_heading(&claim))?;
             let ext = format.extension();
             let path = out.unwrap_or_else(|| PathBuf::from(format!("claim-{municipality}-{month}.{ext}")));
-            std::fs::write(&path, &bytes)
-                .map_err(|e| anyhow::anyhow!("{} に書き込めません / cannot write {}: {e}", path.display(), path.display()))?;
+            write_file(&path, &bytes)?;
             if env.json {
                 return print_json(&serde_json::json!({ "path": path, "bytes": bytes.len(), "claim": claim }));
             }
@@ -147,6 +167,34 @@ pub async fn run(env: &Env, cmd: ExportCmd) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        ExportCmd::DaytimeClaim { municipality, month, format, encoding, out } => {
+            let app = env.open().await?;
+            let claim = app.daytime_claim(&municipality, month).await?;
+            let format = export_format(format, encoding);
+            let bytes = format.write(&daytime_claim_table(&claim), &daytime_claim_heading(&claim))?;
+            let ext = format.extension();
+            let path = out.unwrap_or_else(|| PathBuf::from(format!("daytime-claim-{municipality}-{month}.{ext}")));
+            write_file(&path, &bytes)?;
+            if env.json {
+                return print_json(&serde_json::json!({ "path": path, "bytes": bytes.len(), "claim": claim }));
+            }
+            let children = claim.children.len();
+            let paid: usize = claim.children.iter().map(|c| c.lines.len()).sum();
+            let apart: usize = claim.children.iter().map(|c| c.unclaimed.len()).sum();
+            eprintln!("日中預かりの請求を書き出しました / daytime-care claim written: {}", path.display());
+            out!(
+                "{}（{}） {}: 児童 {children} 人 children, 請求 {paid} 日 days, 対象外 {apart} 件 not paid, 基準額 base {} 円 − 利用者負担 user charge {} 円 = 補助 subsidy {} 円 (都 Tokyo {} / 区市町村 municipality {})",
+                claim.municipality_name,
+                claim.municipality,
+                claim.month,
+                claim.fee_yen,
+                claim.user_charge_yen,
+                claim.subsidy.total_yen,
+                claim.subsidy.tokyo_yen,
+                claim.subsidy.municipality_yen
+            );
+            Ok(())
+        }
     }
 }
 
@@ -157,4 +205,8 @@ fn export_format(format: Format, encoding: Encoding) -> ExportFormat {
         (Format::Xlsx, _) => ExportFormat::Xlsx,
         (Format::Pdf, _) => ExportFormat::Pdf,
     }
+}
+
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).map_err(|e| anyhow::anyhow!("{} に書き込めません / cannot write {}: {e}", path.display(), path.display()))
 }

@@ -1,9 +1,9 @@
 //! `carebook municipality show|set`: an office's per-municipality respite settings.
 
-use carebook_domain::{Date, IncomeTier, MunicipalityRules, ProRating, Problems, RuleVersion};
+use carebook_domain::{Date, IncomeTier, MunicipalityRules, ProRating, Problems, RuleVersion, UserCharge};
 use clap::{Args, Subcommand};
 
-use crate::args::{Hours, ProRatingArg};
+use crate::args::{DaytimeBandArg, DaytimeChargeArg, Hours, ProRatingArg};
 use crate::output::{hours, municipality, print_json};
 use crate::Env;
 
@@ -47,6 +47,18 @@ pub struct SetArgs {
     /// 1回の最長（時間） / longest use counted, hours.
     #[arg(long, value_name = "HOURS")]
     max_hours: Option<Hours>,
+    /// 日中預かりの補助基準額の区分（時間、繰り返し可、指定すると表を置き換え）/ a daytime-care band,
+    /// FROM-TO:YEN in hours (TO empty for the last, open band: 10-:37500); repeat for each band;
+    /// given, they replace the table.
+    #[arg(long, value_name = "FROM-TO:YEN")]
+    daytime_band: Vec<DaytimeBandArg>,
+    /// 日中預かりの利用者負担（世帯区分ごと）/ the daytime-care user charge of a household tier:
+    /// TIER:yen:N a day or TIER:percent:N of the base amount (repeat for each tier).
+    #[arg(long, value_name = "TIER:yen|percent:N")]
+    daytime_charge: Vec<DaytimeChargeArg>,
+    /// 日中預かりの都の負担割合（%）/ Tokyo's share of the daytime-care subsidy, percent.
+    #[arg(long, value_name = "PERCENT")]
+    daytime_tokyo_percent: Option<u32>,
     /// 適用開始日（既定: 今日） / first day the new version applies (default: today; never before today).
     #[arg(long, value_name = "DATE")]
     from: Option<Date>,
@@ -88,6 +100,15 @@ pub async fn run(env: &Env, cmd: MunicipalityCmd) -> anyhow::Result<()> {
             }
             if let Some(h) = a.max_hours {
                 rules.max_use_minutes = h.0;
+            }
+            if !a.daytime_band.is_empty() {
+                rules.daytime_bands = a.daytime_band.iter().map(|b| b.0).collect();
+            }
+            for DaytimeChargeArg(tier, charge) in a.daytime_charge {
+                rules.daytime_user_charge.insert(tier, charge);
+            }
+            if let Some(p) = a.daytime_tokyo_percent {
+                rules.daytime_tokyo_share_percent = p;
             }
             if app.session().await?.is_none() {
                 anyhow::ensure!(
@@ -162,5 +183,23 @@ fn print_rules(env: &Env, r: &MunicipalityRules) -> anyhow::Result<()> {
     }
     out!("  医師指示書 doctor's instruction: {}円 yen", r.doctor_instruction_fee_yen);
     out!("  都の負担 Tokyo's share: {}%", r.tokyo_share_percent);
+    for b in &r.daytime_bands {
+        out!("  日中預かり daytime care {} ({}): {}円 yen", b.label_ja(), b.label_en(), b.yen);
+    }
+    if r.daytime_bands.is_empty() {
+        out!("  日中預かり daytime care: 区分なし no bands");
+    }
+    for tier in IncomeTier::ALL {
+        match r.daytime_user_charge.get(tier) {
+            Some(UserCharge::PerDay { yen }) => {
+                out!("  日中預かりの利用者負担 daytime user charge — {}: 1日 {yen}円 yen a day", tier.label())
+            }
+            Some(UserCharge::Percent { percent }) => {
+                out!("  日中預かりの利用者負担 daytime user charge — {}: 基準額の{percent}% of the base amount", tier.label())
+            }
+            None => out!("  日中預かりの利用者負担 daytime user charge — {}: 未設定 not set", tier.label()),
+        }
+    }
+    out!("  日中預かりの都の負担 Tokyo's share of daytime care: {}%", r.daytime_tokyo_share_percent);
     Ok(())
 }
