@@ -40,7 +40,7 @@ cargo test --workspace --doc --locked
 step "cargo doc (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
-step "UI tests: Playwright in Chromium against the UI with the Tauri IPC mocked (screenshots in docs/screenshots)"
+step "UI tests: Playwright in Chromium against the UI with the Tauri IPC mocked (screenshots in docs/screenshots with CAREBOOK_SCREENSHOTS=1)"
 (cd ui && npm test)
 
 step "end-to-end: the real app under Xvfb via tauri-driver, against a real server"
