@@ -99,11 +99,11 @@ ensure_node() {
   command -v npm >/dev/null || apt_ensure nodejs npm
 }
 
-# Installs the UI's npm packages (versions pinned in package.json and package-lock.json) and builds ui/dist, which the app embeds.
+# Installs the UI's npm packages exactly as package-lock.json pins them (`npm ci`: the lock file is never rewritten) and builds ui/dist, which the app embeds.
 ui_build() {
   ensure_node
-  step "ui: npm install and build"
-  (cd ui && npm install --no-audit --no-fund --loglevel=error && npm run build --silent)
+  step "ui: npm ci and build"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 }
 
 ensure_tauri_driver() {
