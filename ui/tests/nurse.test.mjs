@@ -163,7 +163,7 @@ test("the equipment checklist: taps cycle ok → problem → absent and are save
   for (let i = 0; i < 3; i++) await page.getByTestId("n-check-dryer").click(); // ok → problem → absent
   for (let i = 0; i < 4; i++) await page.getByTestId("n-check-phone").click(); // … absent → ok again
   assert.equal(await page.locator("[data-testid=n-check-item][data-id=washing_machine]").getAttribute("data-status"), "problem");
-  assert.match(await page.locator("[data-testid=n-check-item][data-id=dryer]").innerText(), /なし/);
+  assert.match(await page.locator("[data-testid=n-check-item][data-id=dryer]").innerText(), /該当なし/);
   await page.getByTestId("n-checklist").evaluate((el) => el.scrollIntoView({ block: "start" }));
   await shot(page, "checklist");
   await page.getByTestId("n-save").click();

@@ -30,6 +30,8 @@ test("parent: the ring and numbers per child, sessions with nurses, the over-cap
   // Newest first: 11-21, 4 h with two nurses = 8 h counted, not yet confirmed.
   const rows = hana.getByTestId("p-session");
   assert.equal(await rows.count(), 5, "the five newest of 15");
+  // 利用履歴, not the odd 利用した回 (issue 14 item 10).
+  assert.equal(await hana.locator("h3").filter({ hasText: /回）$/ }).innerText(), "利用履歴（15回）");
   const first = await rows.first().innerText();
   assert.match(first, /2026年11月21日\(土\)/);
   assert.match(first, /8時間/);

@@ -67,7 +67,7 @@ test("review detail: vitals, care, SOAP, the checklist with its problem first an
   assert.equal(await problem.locator(".o-r-check-mark").innerText(), "⚠");
   assert.equal(await problem.locator("[data-k=status]").innerText(), "問題あり");
   assert.match(await items.nth(1).innerText(), /^✓\s+高圧滅菌機\s+問題なし$/);
-  assert.match(await items.nth(3).innerText(), /^–\s+血圧計\s+なし$/);
+  assert.match(await items.nth(3).innerText(), /^–\s+血圧計\s+該当なし$/, "absent reads 該当なし, not a bare なし (none)");
   // The template's 32 items less the 4 answered, in the template's order.
   assert.match(await page.getByTestId("o-r-unanswered").innerText(), /^未確認の項目 28 件：洗濯機、乾燥機、カルテ記載用パソコン、/);
   // Not colour alone, but also colour: the problem's row differs from an ok row.

@@ -570,7 +570,7 @@ fn the_results_report_of_a_station_and_fiscal_year_is_exported_with_handovers_ch
         // 32 items: 2 ok, 1 problem, 1 absent, 32 − 2 − 1 − 1 = 28 not checked.
         assert_eq!(check[5], "問題なし 2・問題あり 1・なし 1・未確認 28", "{what}");
         assert!(
-            check[8].contains("問題あり：パルスオキシメーター（プローブが合わない）") && check[8].contains("なし：喉頭鏡"),
+            check[8].contains("問題あり：パルスオキシメーター（プローブが合わない）") && check[8].contains("該当なし：喉頭鏡"),
             "{what}: {}",
             check[8]
         );

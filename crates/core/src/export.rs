@@ -317,7 +317,11 @@ pub fn results_table(r: &carebook_domain::ResultsReport) -> Table {
                 .collect()
         };
         let mut note = Vec::new();
-        for (label, status) in [("問題あり", Some(CheckStatus::Problem)), ("なし", Some(CheckStatus::Absent)), ("未確認", None)] {
+        for (label, status) in [
+            (CheckStatus::Problem.label().ja, Some(CheckStatus::Problem)),
+            (CheckStatus::Absent.label().ja, Some(CheckStatus::Absent)),
+            ("未確認", None),
+        ] {
             let items = names(status);
             if !items.is_empty() {
                 note.push(format!("{label}：{}", items.join("、")));

@@ -178,8 +178,8 @@ labelled_enum! {
         Ok = ("ok", "問題なし", "ok"),
         /// 問題あり.
         Problem = ("problem", "問題あり", "problem"),
-        /// なし.
-        Absent = ("absent", "なし", "absent"),
+        /// 該当なし: the item is not there (a bare なし read as "none", issue 14 item 10).
+        Absent = ("absent", "該当なし", "absent"),
     }
 }
 

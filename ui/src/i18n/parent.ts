@@ -1,7 +1,7 @@
 // Words of the parent screens.
 const ja = {
   p_title: "レスパイトの利用状況",
-  p_lead: "今年度の在宅レスパイトの残り時間と、利用した回です。",
+  p_lead: "今年度の在宅レスパイトの残り時間と利用履歴です。",
   p_no_children: "表示できるお子さんがいません",
   p_gauge_label: "{fy}の残り時間 {time}",
   p_cap: "年間の上限",
@@ -10,7 +10,7 @@ const ja = {
   p_over_title: "年間の上限を{time}超えています",
   p_over_body: "通信できない間の記録が重なったため、上限を超えた分があります。扱いは訪問看護ステーションからご連絡します。",
   p_over_sessions: "上限を超えた回 {n} 回",
-  p_sessions: "利用した回（{n}回）",
+  p_sessions: "利用履歴（{n}回）",
   p_no_sessions: "今年度はまだ利用がありません",
   p_col_date: "日付",
   p_col_time: "時間",
