@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ComponentChildren } from "preact";
 import type { Chart as ChartT, ChartConfiguration, ChartDataset, Plugin } from "chart.js";
 import type { MonthRespiteRow, RespiteYear } from "./bindings";
-import { fmtMinutes, lang, t, type Key } from "./i18n";
+import { fmtMinutes, fyLabel, lang, t, type Key } from "./i18n";
 
 const COLORS = { accent: "#2e8b57", accentSoft: "rgba(46, 139, 87, 0.85)", danger: "#b91c1c", line: "#1e3a8a", fg: "#1d2b27", band: "rgba(46, 139, 87, 0.12)", grid: "#e3e9e6" };
 
@@ -165,7 +165,7 @@ export function respiteMonths(year: RespiteYear, today: string): RespiteMonth[] 
 export function RespiteYearChart({ year, today, testid = "chart-respite" }: { year: RespiteYear; today: string; testid?: string }) {
   const led = year.report.ledger;
   const months = useMemo(() => respiteMonths(year, today), [year, today]);
-  const fy = lang.value === "ja" ? year.report.fiscal_year_label : `FY${led.fiscal_year}`;
+  const fy = fyLabel(year.report);
   const capText = t("ch_cap_line", { time: fmtMinutes(led.cap_minutes) });
   const crossed = months.find((m) => m.over > 0);
   const used = months.reduce((a, m) => a + m.minutes, 0);

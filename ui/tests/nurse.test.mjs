@@ -312,12 +312,17 @@ test("in English, in portrait: home, face sheet and a respite session", async ()
   assert.match(await card(page, CHILD_A).getByTestId("n-remaining").innerText(), /43 h 30 min/);
   const taro = page.locator("[data-testid=n-child-card]").filter({ hasText: "架空 たろう" });
   assert.match(await taro.getByTestId("n-instruction-warning").innerText(), /Doctor's instruction: expired/);
+  await card(page, CHILD_A).getByTestId("n-child-open").click();
+  // The fiscal year in English words, not 令和8年度 (issue 14 item 8).
+  assert.equal(await page.getByTestId("n-sheet-fy").innerText(), "FY2026");
+  await page.getByTestId("n-home").click();
   await newVisit(page, "respite");
   assert.match(await page.getByTestId("n-kind").locator("option:checked").innerText(), /^respite$/);
   await times(page, "13:00", "15:30");
   // 150 min: 2610 − 150 = 2460 = 41 h.
   await page.getByTestId("n-after").filter({ hasText: "41 h" }).waitFor();
   assert.equal(await page.getByTestId("n-before").innerText(), "43 h 30 min");
+  assert.equal((await page.getByTestId("n-lead-nurses").innerText()).trim(), "(1 lead nurse)", "singular, not nurse(s)");
   await page.getByTestId("n-end-time").fill("14:30");
   await page.locator("[data-testid=n-respite-problems] li[data-code=respite_short]").filter({ hasText: "a respite use lasts at least 2 h (90 min)" }).waitFor();
   // The portrait layout does not scroll sideways.

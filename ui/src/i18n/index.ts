@@ -49,6 +49,11 @@ export function t(key: Key, vars?: Record<string, string | number>): string {
   return s;
 }
 
+/** A respite report's fiscal year: 令和8年度 in Japanese, FY2026 in English. */
+export function fyLabel(report: { fiscal_year_label: string; ledger: { fiscal_year: number } }): string {
+  return lang.value === "ja" ? report.fiscal_year_label : `FY${report.ledger.fiscal_year}`;
+}
+
 /** The label of a choice in the current language (the name itself when unknown). */
 export function label(entries: LabelEntry[] | undefined, name: string): string {
   const e = entries?.find((x) => x.name === name);

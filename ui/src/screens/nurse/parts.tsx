@@ -73,7 +73,7 @@ export function RespitePart({ v }: { v: Visit }) {
             <div>
               <span class="label">{t("n_billable")}</span>
               <span data-testid="n-billable">{fmtMinutes(p.billable_minutes)}</span>
-              <span class="muted"> ({t("n_lead_nurses", { n: leads })})</span>
+              <span class="muted" data-testid="n-lead-nurses"> ({t(leads === 1 ? "n_lead_nurse_one" : "n_lead_nurses", { n: leads })})</span>
             </div>
             <div>
               <span class="label">{t("n_cap")}</span>

@@ -2,7 +2,7 @@
 // and the guardian's consent to share with the municipality (consent.tsx).
 import { call } from "../../api";
 import { useApp } from "../../context";
-import { fmtDate, fmtMinutes, label, t } from "../../i18n";
+import { fmtDate, fmtMinutes, fyLabel, label, t } from "../../i18n";
 import { ErrorBox, useLoad } from "../../ui";
 import { InstructionWarning } from "./home";
 import { ConsentCard } from "./consent";
@@ -60,7 +60,7 @@ export function FaceSheet({ id, onRecord }: { id: string; onRecord: (id: string,
           </div>
           <div class="card" data-testid="n-sheet-respite">
             <h2>
-              {t("n_respite_left")} <span class="muted">{s.respite.fiscal_year_label}</span>
+              {t("n_respite_left")} <span class="muted" data-testid="n-sheet-fy">{fyLabel(s.respite)}</span>
             </h2>
             <p class="n-big" data-testid="n-sheet-remaining">
               {fmtMinutes(led.remaining_minutes)}

@@ -3,7 +3,7 @@
 import { useState } from "preact/hooks";
 import type { ChildCard, RespiteSession, RespiteYear } from "../../bindings";
 import { call } from "../../api";
-import { fmtDate, fmtDateTime, fmtMinutes, lang, t } from "../../i18n";
+import { fmtDate, fmtDateTime, fmtMinutes, fyLabel, t } from "../../i18n";
 import { useApp } from "../../context";
 import { nowJst } from "../../shared";
 import { ErrorBox, Field, useLoad } from "../../ui";
@@ -42,7 +42,7 @@ function ChildRespite({ child }: { child: ChildCard }) {
 function YearView({ year, reload }: { year: RespiteYear; reload: () => void }) {
   const { report, sessions } = year;
   const l = report.ledger;
-  const fy = lang.value === "ja" ? report.fiscal_year_label : `FY${l.fiscal_year}`;
+  const fy = fyLabel(report);
   const over = l.remaining_minutes < 0;
   const overSessions = sessions.filter((s) => s.over_cap);
   const toConfirm = sessions.filter((s) => !s.confirmed).length;
