@@ -157,12 +157,26 @@ pub const CLAIM_HEADER: [&str; 16] = [
     "備考",
 ];
 
+/// A time of day as a table shows it (`09:00`).
+fn time(t: carebook_domain::DateTime) -> String {
+    t.time.to_string()
+}
+
+/// An end time, marked （翌日） when it falls on the day after the start (a session across
+/// midnight).
+fn end_time(start: carebook_domain::DateTime, end: carebook_domain::DateTime) -> String {
+    if end.date == start.date {
+        time(end)
+    } else {
+        format!("{}（翌日）", time(end))
+    }
+}
+
 /// A monthly claim as one table: per child its claimed sessions (請求), its doctor's
 /// instruction fees (指示書料), the sessions not claimed with every reason (対象外), and a
 /// subtotal (児童計) with the year's hours used and the cap; then the total (合計).
 pub fn claim_table(c: &MonthlyClaim) -> Table {
     let mut rows = Vec::new();
-    let time = |t: carebook_domain::DateTime| t.time.to_string();
     for k in &c.children {
         for l in &k.lines {
             let [total, tokyo, muni] = yen(l.fee);
@@ -171,7 +185,7 @@ pub fn claim_table(c: &MonthlyClaim) -> Table {
                 k.name.clone().into(),
                 l.start.date.to_string().into(),
                 time(l.start).into(),
-                if l.end.date == l.start.date { time(l.end) } else { format!("{}（翌日）", time(l.end)) }.into(),
+                end_time(l.start, l.end).into(),
                 hours(l.billable_minutes.into()),
                 Cell::Int(l.uses.into()),
                 l.lead.clone().into(),
@@ -440,14 +454,6 @@ pub const DAYTIME_CLAIM_HEADER: [&str; 15] = [
 /// (児童計) with the score on the face sheet; then the total (合計).
 pub fn daytime_claim_table(c: &DaytimeClaim) -> Table {
     let mut rows = Vec::new();
-    let time = |t: carebook_domain::DateTime| t.time.to_string();
-    let end = |start: carebook_domain::DateTime, e: carebook_domain::DateTime| {
-        if e.date == start.date {
-            time(e)
-        } else {
-            format!("{}（翌日）", time(e))
-        }
-    };
     for k in &c.children {
         for l in &k.lines {
             let [total, tokyo, muni] = yen(l.subsidy);
@@ -456,7 +462,7 @@ pub fn daytime_claim_table(c: &DaytimeClaim) -> Table {
                 k.name.clone().into(),
                 l.start.date.to_string().into(),
                 time(l.start).into(),
-                end(l.start, l.end).into(),
+                end_time(l.start, l.end).into(),
                 hours(l.minutes.into()),
                 l.lead.clone().into(),
                 l.tier.label().ja.into(),
@@ -475,7 +481,7 @@ pub fn daytime_claim_table(c: &DaytimeClaim) -> Table {
                 k.name.clone().into(),
                 u.start.date.to_string().into(),
                 time(u.start).into(),
-                u.end.map(|e| end(u.start, e)).unwrap_or_default().into(),
+                u.end.map(|e| end_time(u.start, e)).unwrap_or_default().into(),
                 hours(u.minutes.into()),
                 u.lead.clone().into(),
                 Cell::Empty,
