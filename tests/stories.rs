@@ -593,6 +593,7 @@ mod server_stories {
         let kid = nurse.app.add_child(child("13105")).await.unwrap(); // 12 points
         let mut day = respite(kid.id, "2026-06-01T09:00", "2026-06-01T15:00"); // 6 h
         day.kind = carebook_domain::VisitKind::Daytime;
+        day.provider = Some(carebook_domain::ProviderKind::Clinic);
         let id = nurse.app.record_visit(day).await.unwrap().id;
         let r = sync(&nurse).await;
         assert_eq!((r.sent, r.rejected), (2, 0));

@@ -700,7 +700,15 @@ sharing_scope: Array<LabelEntry>,
 /**
  * Why a session of the month is not claimed.
  */
-unclaimed: Array<LabelEntry>, };
+unclaimed: Array<LabelEntry>, 
+/**
+ * The kinds of institution giving daytime care.
+ */
+provider: Array<LabelEntry>, 
+/**
+ * Why a daytime-care day of the month is not paid.
+ */
+daytime_unclaimed: Array<LabelEntry>, };
 
 export type LoopStatus = { 
 /**
@@ -1078,6 +1086,8 @@ ja: string,
 en: string, };
 
 export type Profession = "nurse" | "associate_nurse" | "public_health_nurse" | "physiotherapist" | "occupational_therapist" | "speech_therapist" | "care_worker" | "other";
+
+export type ProviderKind = "hospital" | "clinic" | "geriatric_health_facility" | "integrated_care_facility";
 
 export type RejectedDoc = { 
 /**
@@ -1772,7 +1782,13 @@ status: VisitStatus,
  * Why the office sent it back to the nurse (差し戻し), while it waits to be submitted again
  * (schema version 4: absent in older documents, read as none).
  */
-returned: Returned | null, };
+returned: Returned | null, 
+/**
+ * The kind of medical institution that gave a daytime-care day (病院, 診療所,
+ * 介護老人保健施設, 介護医療院); none for other kinds. Schema version 5: absent in older
+ * documents, read as none (the daytime claim lists such a day apart, `no_provider`).
+ */
+provider: ProviderKind | null, };
 
 export type VisitDetail = { 
 /**

@@ -1064,9 +1064,23 @@ fn the_daytime_claim_is_exported_with_the_days_not_paid_and_why() {
         "--guardian",
         "見本 父:父:000-0000-0000",
     ]));
-    for (date, start, end) in [("2026-11-02", "08:00", "16:30"), ("2026-11-05", "09:00", "15:00")] {
-        let args =
-            VisitArgs::record(&child, "daytime").date(date).start(start).end(end).set("--guardian-name", "見本 父").flag("--submit").args();
+    // Without the kind of institution a daytime day is refused at submit, naming the field.
+    let args = VisitArgs::record(&child, "daytime").date("2026-11-02").start("08:00").end("16:30").set("--guardian-name", "見本 父");
+    let refused = cb.run(&args.clone().flag("--submit").args());
+    assert!(
+        !refused.status.success() && stderr(&refused).contains("provider") && stderr(&refused).contains("診療所"),
+        "{}",
+        stderr(&refused)
+    );
+    for (date, start, end, provider) in [("2026-11-02", "08:00", "16:30", "clinic"), ("2026-11-05", "09:00", "15:00", "hospital")] {
+        let args = VisitArgs::record(&child, "daytime")
+            .date(date)
+            .start(start)
+            .end(end)
+            .set("--guardian-name", "見本 父")
+            .set("--provider", provider)
+            .flag("--submit")
+            .args();
         recorded_id(&cb.run(&args));
     }
     let dir = cb.dir.path();
@@ -1080,7 +1094,9 @@ fn the_daytime_claim_is_exported_with_the_days_not_paid_and_why() {
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     let rows: Vec<&str> = text.lines().collect();
     assert!(rows[0].starts_with("区分,児童氏名,利用日,開始,終了,預かり時間（時間）"), "{}", rows[0]);
+    assert!(rows[0].contains(",担当,実施機関,世帯区分,"), "{}", rows[0]);
     assert!(rows[1].starts_with("対象外,見本 そら,2026-11-02,08:00,16:30,8.5,") && rows[1].ends_with(",未承認"), "{text}");
+    assert!(rows[1].contains(",診療所,") && rows[2].contains(",病院,"), "{text}");
     assert!(rows[2].ends_with(",未承認、預かり時間が補助基準額の区分にない"), "{text}");
     assert!(rows.last().unwrap().starts_with("合計,"), "{text}");
 

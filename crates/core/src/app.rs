@@ -795,6 +795,10 @@ pub struct Labels {
     pub sharing_scope: Vec<LabelEntry>,
     /// Why a session of the month is not claimed.
     pub unclaimed: Vec<LabelEntry>,
+    /// The kinds of institution giving daytime care.
+    pub provider: Vec<LabelEntry>,
+    /// Why a daytime-care day of the month is not paid.
+    pub daytime_unclaimed: Vec<LabelEntry>,
 }
 
 macro_rules! entries {
@@ -824,6 +828,8 @@ impl Labels {
             income_tier: entries!(IncomeTier),
             sharing_scope: entries!(carebook_domain::SharingScope),
             unclaimed: entries!(carebook_domain::Unclaimed),
+            provider: entries!(carebook_domain::ProviderKind),
+            daytime_unclaimed: entries!(carebook_domain::DaytimeUnclaimed),
         }
     }
 }

@@ -35,6 +35,7 @@ impl Carebook {
                     status: visit.status,
                     refused: refused.contains(&visit.id.to_string()),
                     lead: visit.staff.iter().find(|s| s.role == StaffRole::Lead).map(|s| s.name.clone()).unwrap_or_default(),
+                    provider: visit.provider,
                 });
             }
             children.push((child, records));

@@ -431,7 +431,7 @@ pub async fn write_results_report(
 }
 
 /// The columns of a daytime-care claim table.
-pub const DAYTIME_CLAIM_HEADER: [&str; 15] = [
+pub const DAYTIME_CLAIM_HEADER: [&str; 16] = [
     "区分",
     "児童氏名",
     "利用日",
@@ -439,6 +439,7 @@ pub const DAYTIME_CLAIM_HEADER: [&str; 15] = [
     "終了",
     "預かり時間（時間）",
     "担当",
+    "実施機関",
     "世帯区分",
     "補助基準額の区分",
     "基準額（円）",
@@ -465,6 +466,7 @@ pub fn daytime_claim_table(c: &DaytimeClaim) -> Table {
                 end_time(l.start, l.end).into(),
                 hours(l.minutes.into()),
                 l.lead.clone().into(),
+                l.provider.label().ja.into(),
                 l.tier.label().ja.into(),
                 l.band.label_ja().into(),
                 Cell::Int(l.fee_yen.into()),
@@ -484,6 +486,7 @@ pub fn daytime_claim_table(c: &DaytimeClaim) -> Table {
                 u.end.map(|e| end_time(u.start, e)).unwrap_or_default().into(),
                 hours(u.minutes.into()),
                 u.lead.clone().into(),
+                u.provider.map(|k| k.label().ja).unwrap_or_default().into(),
                 Cell::Empty,
                 Cell::Empty,
                 Cell::Empty,
@@ -505,6 +508,7 @@ pub fn daytime_claim_table(c: &DaytimeClaim) -> Table {
             Cell::Empty,
             Cell::Empty,
             Cell::Empty,
+            Cell::Empty,
             Cell::Int(k.fee_yen.into()),
             Cell::Int(k.user_charge_yen.into()),
             total,
@@ -519,7 +523,7 @@ pub fn daytime_claim_table(c: &DaytimeClaim) -> Table {
     }
     let [total, tokyo, muni] = yen(c.subsidy);
     let mut last = vec![Cell::from("合計")];
-    last.extend(std::iter::repeat_n(Cell::Empty, 8));
+    last.extend(std::iter::repeat_n(Cell::Empty, 9));
     last.extend([Cell::Int(c.fee_yen.into()), Cell::Int(c.user_charge_yen.into()), total, tokyo, muni, Cell::Empty]);
     rows.push(last);
     Table {

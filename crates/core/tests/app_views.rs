@@ -762,6 +762,7 @@ fn labels_cover_every_choice_in_both_languages() {
 fn daytime(c: ChildId, start: &str, end: &str) -> Visit {
     let mut v = respite(c, start, end);
     v.kind = VisitKind::Daytime;
+    v.provider = Some(carebook_domain::ProviderKind::GeriatricHealthFacility);
     v
 }
 

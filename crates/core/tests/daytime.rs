@@ -4,14 +4,15 @@
 
 use carebook_core::export::{daytime_claim_table, Cell};
 use carebook_domain::{
-    ChildId, DaytimeBand, DaytimeUnclaimed, GuardianConfirmation, IncomeTier, MunicipalityRules, RuleBook, RuleVersion, TierChange,
-    UserCharge, Visit, VisitKind, VisitStatus,
+    ChildId, DaytimeBand, DaytimeUnclaimed, GuardianConfirmation, IncomeTier, MunicipalityRules, ProviderKind, RuleBook, RuleVersion,
+    TierChange, UserCharge, Visit, VisitKind, VisitStatus,
 };
 use carebook_testkit::{child, respite, TempDevice};
 
 fn daytime(c: ChildId, start: &str, end: &str) -> Visit {
     let mut v = respite(c, start, end);
     v.kind = VisitKind::Daytime;
+    v.provider = Some(ProviderKind::Hospital);
     v.guardian = Some(GuardianConfirmation::Confirmed { name: "見本 母".into(), at: end.parse().unwrap(), signature: String::new() });
     v
 }
@@ -97,9 +98,22 @@ async fn the_daytime_claim_pays_each_day_by_the_table_and_tier_in_force_and_list
     let text = |s: &str| Cell::Text(s.into());
     assert_eq!(kinds, [text("請求"), text("請求"), text("請求"), text("対象外"), text("対象外"), text("児童計"), text("合計")]);
     assert!(t.rows.iter().all(|r| r.len() == t.header.len()));
-    assert_eq!(t.rows[2][8], text("9時間以上"));
-    assert_eq!(t.rows[3][14], text("預かり時間が補助基準額の区分にない"));
-    assert_eq!(t.rows[4][14], text("未承認"));
+    assert_eq!(t.rows[0][7], text("病院"));
+    assert_eq!(t.rows[2][9], text("9時間以上"));
+    assert_eq!(t.rows[3][15], text("預かり時間が補助基準額の区分にない"));
+    assert_eq!(t.rows[4][15], text("未承認"));
     let last = t.rows.last().unwrap();
-    assert_eq!(last[9..14], [Cell::Int(94_000), Cell::Int(5_500), Cell::Int(88_500), Cell::Int(80_625), Cell::Int(7_875)]);
+    assert_eq!(last[10..15], [Cell::Int(94_000), Cell::Int(5_500), Cell::Int(88_500), Cell::Int(80_625), Cell::Int(7_875)]);
+}
+
+#[tokio::test]
+async fn a_daytime_day_without_its_kind_of_institution_cannot_be_submitted_and_stays_a_draft() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap().id;
+    let mut v = daytime(c, "2026-11-02T08:00", "2026-11-02T16:30");
+    v.provider = None;
+    let id = dev.app.record_visit(v).await.unwrap().id;
+    let err = dev.app.set_visit_status(id, VisitStatus::Submitted).await.unwrap_err().to_string();
+    assert!(err.contains("provider") && err.contains("介護医療院"), "{err}");
+    assert_eq!(dev.app.visit(id).await.unwrap().status, VisitStatus::Draft, "nothing written");
 }

@@ -42,6 +42,8 @@ pub struct DaytimeDay {
     pub refused: bool,
     /// The lead's name.
     pub lead: String,
+    /// The kind of institution, if recorded.
+    pub provider: Option<ProviderKind>,
 }
 
 impl DaytimeDay {
@@ -61,10 +63,27 @@ pub struct DaytimeChild<'a> {
 }
 
 labelled_enum! {
+    /// The kind of medical institution that looked after the child (H §5-2: 病院, 診療所,
+    /// 介護老人保健施設, 介護医療院). Recorded on each daytime-care record (schema version 5).
+    pub enum ProviderKind {
+        /// 病院.
+        Hospital = ("hospital", "病院", "hospital"),
+        /// 診療所.
+        Clinic = ("clinic", "診療所", "clinic"),
+        /// 介護老人保健施設 (老健).
+        GeriatricHealthFacility = ("geriatric_health_facility", "介護老人保健施設", "long-term care health facility"),
+        /// 介護医療院.
+        IntegratedCareFacility = ("integrated_care_facility", "介護医療院", "integrated medical and long-term care facility"),
+    }
+}
+
+labelled_enum! {
     /// Why a daytime-care record of the month is not paid.
     pub enum DaytimeUnclaimed {
         /// Absent, cancelled, or no actual end recorded.
         NotDone = ("not_done", "実施の記録がない（不在・キャンセル・終了時刻なし）", "not done (absent, cancelled or no actual end)"),
+        /// The kind of institution is not recorded (records before schema version 5).
+        NoProvider = ("no_provider", "実施機関の種別が記録されていない", "the kind of institution is not recorded"),
         /// Not approved by the office yet.
         NotApproved = ("not_approved", "未承認", "not approved"),
         /// The server refused the record.
@@ -96,6 +115,8 @@ pub struct DaytimeLine {
     pub minutes: u32,
     /// The lead.
     pub lead: String,
+    /// The kind of institution.
+    pub provider: ProviderKind,
     /// The household's tier on the day.
     pub tier: IncomeTier,
     /// The band of the table in force on the day.
@@ -122,6 +143,8 @@ pub struct DaytimeUnclaimedDay {
     pub minutes: u32,
     /// The lead.
     pub lead: String,
+    /// The kind of institution, if recorded.
+    pub provider: Option<ProviderKind>,
     /// Every reason, in the order of [`DaytimeUnclaimed`].
     pub reasons: Vec<DaytimeUnclaimed>,
 }
@@ -213,6 +236,9 @@ fn child_claim(c: &DaytimeChild<'_>, month: YearMonth, rules_on: &impl Fn(Date) 
         if !d.done || d.end.is_none() {
             reasons.push(DaytimeUnclaimed::NotDone);
         }
+        if d.provider.is_none() {
+            reasons.push(DaytimeUnclaimed::NoProvider);
+        }
         if d.status != VisitStatus::Approved {
             reasons.push(DaytimeUnclaimed::NotApproved);
         }
@@ -233,8 +259,8 @@ fn child_claim(c: &DaytimeChild<'_>, month: YearMonth, rules_on: &impl Fn(Date) 
         if reasons.is_empty() && paid_days.contains(&d.start.date) {
             reasons.push(DaytimeUnclaimed::SameDay);
         }
-        match (fee, d.end) {
-            (Ok(f), Some(end)) if reasons.is_empty() => {
+        match (fee, d.end, d.provider) {
+            (Ok(f), Some(end), Some(provider)) if reasons.is_empty() => {
                 paid_days.insert(d.start.date);
                 lines.push(DaytimeLine {
                     visit_id: d.visit_id,
@@ -242,6 +268,7 @@ fn child_claim(c: &DaytimeChild<'_>, month: YearMonth, rules_on: &impl Fn(Date) 
                     end,
                     minutes,
                     lead: d.lead.clone(),
+                    provider,
                     tier,
                     band: f.band,
                     fee_yen: f.fee_yen,
@@ -255,6 +282,7 @@ fn child_claim(c: &DaytimeChild<'_>, month: YearMonth, rules_on: &impl Fn(Date) 
                 end: d.end,
                 minutes,
                 lead: d.lead.clone(),
+                provider: d.provider,
                 reasons,
             }),
         }
@@ -333,6 +361,7 @@ mod tests {
             status: VisitStatus::Approved,
             refused: false,
             lead: "架空 看護師".into(),
+            provider: Some(ProviderKind::Clinic),
         }
     }
 
@@ -351,6 +380,12 @@ mod tests {
         absent.end = None;
         let mut refused = day(7, "2026-11-17T08:00", "2026-11-17T16:30");
         refused.refused = true;
+        // Recorded before the provider kind was kept (schema version 4): listed apart, and the
+        // same day's later record is paid instead.
+        let mut unknown_provider = day(13, "2026-11-24T07:00", "2026-11-24T15:30");
+        unknown_provider.provider = None;
+        let mut hospital = day(14, "2026-11-24T16:00", "2026-11-25T00:00");
+        hospital.provider = Some(ProviderKind::Hospital);
         let days = vec![
             day(1, "2026-10-30T08:00", "2026-10-30T16:30"), // October: not this claim's
             day(2, "2026-11-02T08:00", "2026-11-02T16:30"), // 8 h 30, tax-exempt, built-in table
@@ -363,6 +398,8 @@ mod tests {
             day(9, "2026-11-16T08:00", "2026-11-16T18:00"), // 10 h, the new table: 34,000, taxed 2,500
             day(10, "2026-11-16T18:30", "2026-11-17T02:30"), // the 16th again (8 h): paid once a day
             day(11, "2026-11-30T09:00", "2026-11-30T17:59"), // 8 h 59: 31,000, taxed 2,500
+            unknown_provider,
+            hospital,                                        // 11/24, 8 h: 31,000, taxed 2,500
             day(12, "2026-12-01T08:00", "2026-12-01T16:00"), // December
         ];
         let claim = daytime_claim("13105", november(), &[DaytimeChild { child: &child, days }], rules_on);
@@ -386,6 +423,15 @@ mod tests {
                     2_500,
                     Fee { total_yen: 31_500, tokyo_yen: 31_500 * 3 / 4, municipality_yen: 31_500 - 31_500 * 3 / 4 }
                 ),
+                // 11/24 16:00–0:00: 8 h, 31,000 − 2,500 = 28,500; Tokyo 21,375.
+                (
+                    id(14),
+                    480,
+                    IncomeTier::Taxed,
+                    31_000,
+                    2_500,
+                    Fee { total_yen: 28_500, tokyo_yen: 28_500 * 3 / 4, municipality_yen: 28_500 - 28_500 * 3 / 4 }
+                ),
                 // 11/30: new table, 8–9 h 31,000 − 2,500 = 28,500; Tokyo 21,375.
                 (
                     id(11),
@@ -407,13 +453,18 @@ mod tests {
                 (id(6), vec![DaytimeUnclaimed::NotDone, DaytimeUnclaimed::NoBand]),
                 (id(10), vec![DaytimeUnclaimed::SameDay]), // 11/16 18:30, before the 17th's
                 (id(7), vec![DaytimeUnclaimed::Refused]),
+                (id(13), vec![DaytimeUnclaimed::NoProvider]),
             ]
         );
-        assert_eq!(c.fee_yen, 30_000 + 30_000 + 34_000 + 31_000);
-        assert_eq!(c.user_charge_yen, 3_000 + 2_500 + 2_500);
-        assert_eq!(c.subsidy.total_yen, 30_000 + 27_000 + 31_500 + 28_500);
-        assert_eq!(c.subsidy.tokyo_yen, 30_000 + 27_000 + 23_625 + 21_375);
-        assert_eq!(c.subsidy.municipality_yen, 7_875 + 7_125);
+        let providers: Vec<_> = c.lines.iter().map(|l| l.provider).collect();
+        use ProviderKind::{Clinic, Hospital};
+        assert_eq!(providers, [Clinic, Clinic, Clinic, Hospital, Clinic]);
+        assert_eq!(c.unclaimed.last().map(|u| u.provider), Some(None));
+        assert_eq!(c.fee_yen, 30_000 + 30_000 + 34_000 + 31_000 + 31_000);
+        assert_eq!(c.user_charge_yen, 3_000 + 2_500 + 2_500 + 2_500);
+        assert_eq!(c.subsidy.total_yen, 30_000 + 27_000 + 31_500 + 28_500 + 28_500);
+        assert_eq!(c.subsidy.tokyo_yen, 30_000 + 27_000 + 23_625 + 21_375 + 21_375);
+        assert_eq!(c.subsidy.municipality_yen, 7_875 + 7_125 + 7_125);
         assert_eq!(claim.subsidy, c.subsidy);
         assert_eq!((claim.fee_yen, claim.user_charge_yen), (c.fee_yen, c.user_charge_yen));
     }

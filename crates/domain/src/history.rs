@@ -173,6 +173,7 @@ fn flatten(v: &Visit, day: Option<Date>) -> Vec<Entry> {
     f.station("station", ("ステーション", "station"), &v.station);
     f.label("kind", msg("種別", "kind of visit"), v.kind.label());
     f.text("place", msg("場所", "place"), &v.place);
+    f.put("provider", msg("実施機関の種別", "kind of institution"), v.provider.map(|k| both(k.label())));
     f.time("scheduled_start", msg("予定開始", "planned start"), v.scheduled_start);
     f.time("scheduled_end", msg("予定終了", "planned end"), v.scheduled_end);
     f.time("actual_start", msg("開始時刻", "start time"), v.actual_start);
@@ -670,6 +671,7 @@ mod tests {
         a.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "不在".into() });
         a.returned =
             Some(crate::visit::Returned { reason: "時刻を確認".into(), by: "見本 事務".into(), at: t("2026-10-02T09:00") });
+        a.provider = Some(crate::daytime::ProviderKind::Clinic);
         let mut b = a.clone();
         b.guardian = Some(GuardianConfirmation::Confirmed { name: "見本".into(), at: t("2026-10-01T11:30"), signature: "M 1 2".into() });
 

@@ -84,6 +84,7 @@ pub use claim::{
 pub use coordinator::{meetings_year, person_amount, MeetingKind, MeetingsYear, PersonAmount, RegionalMeeting};
 pub use daytime::{
     daytime_claim, DaytimeChild, DaytimeChildClaim, DaytimeClaim, DaytimeDay, DaytimeLine, DaytimeUnclaimed, DaytimeUnclaimedDay,
+    ProviderKind,
 };
 pub use document::{check_pushed, load_visit_index, DocError, Record, RecordDoc, RecordKind};
 pub use history::{visit_changes, FieldChange};

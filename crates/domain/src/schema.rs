@@ -43,8 +43,10 @@ use crate::validation::excerpt;
 /// (the guardian's consent to share the child's records with the municipality), absent in
 /// older documents and read as null ([`Field::since`]). Version 4: the face sheet's
 /// `income_tier_changes` and `past_instructions` (for claims), absent in older documents and
-/// read as empty.
-pub const SCHEMA_VERSION: u64 = 4;
+/// read as empty, and the visit's `returned` (差し戻し), read as none. Version 5: the visit's
+/// `provider` (the kind of institution of a daytime-care day), absent in older documents and
+/// read as none.
+pub const SCHEMA_VERSION: u64 = 5;
 
 /// The root key naming the record kind (`"child"` or `"visit"`, a str).
 pub const KIND_KEY: &str = "record_kind";

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Date, DateTime, FiscalYear};
 use crate::checklist::{Checklist, ChecklistTemplate};
+use crate::daytime::ProviderKind;
 use crate::ids::{ChildId, VisitId};
 use crate::rules::{check_daytime_care, daytime_short_day, daytime_warnings, MunicipalityRules};
 use crate::schema::described;
@@ -429,6 +430,12 @@ pub struct Visit {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub returned: Option<Returned>,
+    /// The kind of medical institution that gave a daytime-care day (病院, 診療所,
+    /// 介護老人保健施設, 介護医療院); none for other kinds. Schema version 5: absent in older
+    /// documents, read as none (the daytime claim lists such a day apart, `no_provider`).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub provider: Option<ProviderKind>,
 }
 
 /// The office sending a submitted record back to the nurse (差し戻し), and why.
@@ -715,6 +722,7 @@ impl Visit {
             guardian: None,
             status: VisitStatus::Draft,
             returned: None,
+            provider: None,
         }
     }
 
@@ -772,10 +780,37 @@ impl Visit {
         }
         self.check_handover(&mut p);
         self.check_guardian(&mut p);
+        self.check_provider(&mut p);
         if self.kind == VisitKind::Daytime {
             p.0.extend(check_daytime_care(ctx.child_score).0);
         }
         p
+    }
+
+    /// A daytime-care record names the kind of institution once it is submitted; no other kind
+    /// of visit names one.
+    fn check_provider(&self, p: &mut Problems) {
+        match (self.kind, self.provider) {
+            (VisitKind::Daytime, None) if self.status != VisitStatus::Draft => {
+                let expected = ProviderKind::ALL.iter().map(|k| k.label().ja).collect::<Vec<_>>().join("・");
+                let expected_en = ProviderKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ");
+                p.push(
+                    "provider",
+                    "required",
+                    format!("日中預かりの実施機関の種別を選んでください（{expected}）"),
+                    format!("a daytime-care record needs the kind of institution: one of {expected_en}"),
+                );
+            }
+            (kind, Some(_)) if kind != VisitKind::Daytime => {
+                p.push(
+                    "provider",
+                    "only_daytime",
+                    "実施機関の種別は日中預かりの記録にだけ記入します",
+                    "the kind of institution belongs to daytime-care records only",
+                );
+            }
+            _ => {}
+        }
     }
 
     /// What the office should look at, though nothing stops the record being saved: a respite
@@ -1544,6 +1579,31 @@ pub(crate) mod tests {
         assert_eq!(codes(&v, Some(20)), vec![("child.score".to_string(), "daytime_score".to_string())]);
         assert!(!v.short_day_flag());
     }
+
+    #[test]
+    fn a_submitted_daytime_day_names_its_kind_of_institution_and_no_other_visit_names_one() {
+        let rules = MunicipalityRules::builtin("13105");
+        let ctx = VisitContext { rules: &rules, templates: &[], child_score: Some(12) };
+        let problems = |v: &Visit| v.validate(ctx).0.into_iter().map(|x| (x.field, x.code, x.ja)).collect::<Vec<_>>();
+        let mut v = respite("2026-05-01T09:00", "2026-05-01T17:00");
+        v.kind = VisitKind::Daytime;
+        v.guardian = Some(GuardianConfirmation::NotConfirmed { reason: "施設でのお預かり".into() });
+        v.status = VisitStatus::Draft;
+        assert_eq!(problems(&v), vec![], "a draft may leave it for later");
+        v.status = VisitStatus::Submitted;
+        let p = problems(&v);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!((p[0].0.as_str(), p[0].1.as_str()), ("provider", "required"));
+        for kind in ["病院", "診療所", "介護老人保健施設", "介護医療院"] {
+            assert!(p[0].2.contains(kind), "the message names {kind}: {}", p[0].2);
+        }
+        v.provider = Some(ProviderKind::GeriatricHealthFacility);
+        assert_eq!(problems(&v), vec![]);
+        v.kind = VisitKind::Respite;
+        v.actual_end = Some("2026-05-01T13:00".parse().unwrap());
+        let p = problems(&v);
+        assert_eq!(p.iter().map(|x| (x.0.as_str(), x.1.as_str())).collect::<Vec<_>>(), [("provider", "only_daytime")]);
+    }
 }
 
 // The visit's document schema (crate::schema): every field listed, types from the structs.
@@ -1575,6 +1635,7 @@ described!(Visit {
     guardian,
     status,
     returned since 4,
+    provider since 5,
 });
 described!(Returned { reason, by, at });
 described!(VisitIndexView { id, child_id, station, kind, scheduled_start, actual_start, actual_end, outcome, staff, guardian, returned since 4, status });

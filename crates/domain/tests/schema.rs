@@ -407,20 +407,20 @@ fn every_document_says_its_kind_and_schema_version() {
         );
         assert_eq!(
             doc.get(automerge::ROOT, schema::VERSION_KEY).unwrap().unwrap().0,
-            Value::Scalar(std::borrow::Cow::Owned(ScalarValue::Uint(4)))
+            Value::Scalar(std::borrow::Cow::Owned(ScalarValue::Uint(5)))
         );
     }
-    assert_eq!(schema::SCHEMA_VERSION, 4);
+    assert_eq!(schema::SCHEMA_VERSION, 5);
 }
 
 #[test]
 fn a_document_of_a_newer_schema_version_is_reported_as_such_not_as_corrupt() {
-    let (id, bytes) = visit_doc_with(|d, root| d.put(root, schema::VERSION_KEY, ScalarValue::Uint(5)).unwrap());
+    let (id, bytes) = visit_doc_with(|d, root| d.put(root, schema::VERSION_KEY, ScalarValue::Uint(6)).unwrap());
     let err = RecordDoc::<Visit>::load(&id, &bytes, ActorId::random()).unwrap_err();
-    assert_eq!(err, DocError::TooNew { kind: RecordKind::Visit, id: id.clone(), version: 5, known: 4 });
+    assert_eq!(err, DocError::TooNew { kind: RecordKind::Visit, id: id.clone(), version: 6, known: 5 });
     assert_eq!(err.code(), "schema_too_new");
     assert!(err.to_string().contains("update the app") && err.to_string().contains("アプリを更新してください"), "{err}");
-    assert!(matches!(load_visit_index(&id, &bytes), Err(DocError::TooNew { version: 5, .. })));
+    assert!(matches!(load_visit_index(&id, &bytes), Err(DocError::TooNew { version: 6, .. })));
 
     // A newer version is refused even when its fields would hydrate: its meaning may differ.
     let (id, bytes) = visit_doc_with(|d, root| d.put(root, schema::VERSION_KEY, ScalarValue::Uint(2)).unwrap());
@@ -518,7 +518,7 @@ fn the_next_change_to_a_version_2_face_sheet_writes_the_current_version_with_the
     let mut d = RecordDoc::<Child>::load(V2_CHILD_ID, V2_CHILD, ActorId::random()).unwrap();
     d.change(|c| c.diagnosis = "架空の診断名（更新）".into());
     let doc = AutoCommit::load(&d.save()).unwrap();
-    assert_eq!(document::schema_version(&doc, RecordKind::Child, V2_CHILD_ID), Ok(4));
+    assert_eq!(document::schema_version(&doc, RecordKind::Child, V2_CHILD_ID), Ok(5));
     assert_eq!(
         doc.get(automerge::ROOT, "sharing").unwrap().map(|(v, _)| v),
         Some(Value::Scalar(std::borrow::Cow::Owned(ScalarValue::Null)))

@@ -1599,6 +1599,7 @@ async fn the_directory_lists_stations_and_staff_by_name_and_answers_304_when_unc
 fn daytime_visit(child: ChildId, start: &str, end: &str) -> RecordDoc<Visit> {
     let mut v = carebook_testkit::respite(child, start, end);
     v.kind = VisitKind::Daytime;
+    v.provider = Some(carebook_domain::ProviderKind::Hospital);
     RecordDoc::create(v, ActorId::random())
 }
 

@@ -177,6 +177,7 @@ export const nurseCommands: Handlers = {
       guardian: null,
       status: "draft",
       returned: null,
+      provider: null,
     };
   },
   check_visit: (_b, a) => check(a.visit),

@@ -138,6 +138,7 @@ function visitFixture(b: FakeBackend, id: string): Visit | null {
     guardian: r.flags.unconfirmed ? null : { kind: "confirmed", name: s.child_id === CHILD_A ? "見本 花子" : "架空 一郎", at: s.start ?? "", signature: "" },
     status: s.status,
     returned: r.returned ? { ...r.returned } : null,
+    provider: s.kind === "daytime" ? "clinic" : null,
     ...(id === ID(1)
       ? {
           vitals: V1_RECORD.vitals,

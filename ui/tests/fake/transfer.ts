@@ -65,6 +65,7 @@ function visit(id: string, child: string, kind: Visit["kind"], start: string, en
     guardian: null,
     status,
     returned: null,
+    provider: null,
   };
 }
 

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use carebook_core::{CoreError, RespiteReport, VisitFilter};
 use carebook_domain::{
-    CareGiven, CheckEntry, Checklist, ChildId, Date, DateTime, GuardianConfirmation, HandoverTopic, Outcome, Problems, SignOff,
-    StaffMember, TimeOfDay, Visit, VisitId, VisitKind, VisitStatus, VisitSummary, VitalReading, YearMonth,
+    CareGiven, CheckEntry, Checklist, ChildId, Date, DateTime, GuardianConfirmation, HandoverTopic, Outcome, Problems, ProviderKind,
+    SignOff, StaffMember, TimeOfDay, Visit, VisitId, VisitKind, VisitStatus, VisitSummary, VitalReading, YearMonth,
 };
 use clap::{Args, Subcommand};
 
@@ -133,6 +133,10 @@ pub struct VisitFields {
     /// 場所 / place (default 自宅).
     #[arg(long, value_name = "TEXT")]
     place: Option<String>,
+    /// 実施機関の種別 / kind of institution, daytime care only: hospital (病院) | clinic (診療所) |
+    /// geriatric_health_facility (介護老人保健施設) | integrated_care_facility (介護医療院).
+    #[arg(long)]
+    provider: Option<ProviderKind>,
     /// 結果 / outcome: done | absent | cancelled (default done).
     #[arg(long)]
     outcome: Option<Outcome>,
@@ -307,6 +311,9 @@ fn apply(v: &mut Visit, f: VisitFields, clear: &Lists) -> Result<(), Problems> {
     }
     if let Some(place) = f.place {
         v.place = place;
+    }
+    if f.provider.is_some() {
+        v.provider = f.provider;
     }
     if let Some(outcome) = f.outcome {
         v.outcome = outcome;
