@@ -81,7 +81,10 @@ pub use child::{Child, Contact, DoctorInstruction, InstructionState, SharingCons
 pub use claim::{
     monthly_claim, ChildClaim, ClaimChild, ClaimLine, ClaimSession, InstructionFee, MonthlyClaim, Unclaimed, UnclaimedSession,
 };
-pub use coordinator::{meetings_year, person_amount, MeetingKind, MeetingsYear, PersonAmount, RegionalMeeting};
+pub use coordinator::{
+    coordinator_report, meetings_year, person_amount, CoordinatorChild, CoordinatorReport, CoordinatorWorkRecord, MeetingKind,
+    MeetingsYear, NewCoordinatorWork, NewRegionalMeeting, PersonAmount, RegionalMeeting, RegionalMeetingRecord, WorkKind,
+};
 pub use daytime::{
     daytime_claim, DaytimeChild, DaytimeChildClaim, DaytimeClaim, DaytimeDay, DaytimeLine, DaytimeUnclaimed, DaytimeUnclaimedDay,
     ProviderKind,

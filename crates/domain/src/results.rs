@@ -79,39 +79,55 @@ impl NewPurchase {
     /// 1 to [`COST_MAX_YEN`] yen, the note at most [`PURCHASE_NOTE_MAX`] characters.
     pub fn validate(&self, today: Date) -> Problems {
         let mut p = Problems::new();
-        // As the server's organisation ids: 1–64 bytes, no spaces or control characters.
-        let plain = |s: &str| (1..=STATION_ID_MAX).contains(&s.len()) && !s.chars().any(|c| c.is_whitespace() || c.is_control());
-        if !plain(&self.station) {
-            p.push(
-                "station",
-                "station_id",
-                format!("事業所IDは空白を含まない1〜{STATION_ID_MAX}文字です"),
-                format!("station: expected an id of 1–{STATION_ID_MAX} characters without spaces"),
-            );
-        }
+        check_station_id(&mut p, &self.station);
         if is_blank(&self.item) {
             p.push("item", "required", "購入した物品を入力してください", "item: expected what was bought, found nothing");
         } else {
             p.text("item", &self.item, ITEM_MAX, false);
         }
-        if self.date > today {
-            p.push(
-                "date",
-                "in_the_future",
-                format!("購入日は今日（{today}）以前にしてください（{}）", self.date),
-                format!("date: expected a day on or before today ({today}), got {}", self.date),
-            );
-        }
-        if !(1..=COST_MAX_YEN).contains(&self.cost_yen) {
-            p.push(
-                "cost_yen",
-                "cost_range",
-                format!("金額は1〜{COST_MAX_YEN}円の整数で入力してください（{}）", self.cost_yen),
-                format!("cost_yen: expected whole yen from 1 to {COST_MAX_YEN}, got {}", self.cost_yen),
-            );
-        }
+        check_not_after_today(&mut p, "購入日", self.date, today);
+        check_yen(&mut p, self.cost_yen, 1..=COST_MAX_YEN);
         p.text("note", &self.note, PURCHASE_NOTE_MAX, true);
         p
+    }
+}
+
+/// A station id as the server's organisation ids: 1–64 bytes, no spaces or control characters
+/// (field `station`).
+pub(crate) fn check_station_id(p: &mut Problems, station: &str) {
+    let plain = (1..=STATION_ID_MAX).contains(&station.len()) && !station.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !plain {
+        p.push(
+            "station",
+            "station_id",
+            format!("事業所IDは空白を含まない1〜{STATION_ID_MAX}文字です"),
+            format!("station: expected an id of 1–{STATION_ID_MAX} characters without spaces"),
+        );
+    }
+}
+
+/// A day that must not be after `today` (field `date`; `what` names it in Japanese).
+pub(crate) fn check_not_after_today(p: &mut Problems, what: &str, date: Date, today: Date) {
+    if date > today {
+        p.push(
+            "date",
+            "in_the_future",
+            format!("{what}は今日（{today}）以前にしてください（{date}）"),
+            format!("date: expected a day on or before today ({today}), got {date}"),
+        );
+    }
+}
+
+/// An amount of whole yen within `range` (field `cost_yen`).
+pub(crate) fn check_yen(p: &mut Problems, yen: u32, range: std::ops::RangeInclusive<u32>) {
+    if !range.contains(&yen) {
+        let (lo, hi) = (range.start(), range.end());
+        p.push(
+            "cost_yen",
+            "cost_range",
+            format!("金額は{lo}〜{hi}円の整数で入力してください（{yen}）"),
+            format!("cost_yen: expected whole yen from {lo} to {hi}, got {yen}"),
+        );
     }
 }
 

@@ -598,42 +598,48 @@ pub fn daytime_warnings(continuous_minutes: i64, field: &str) -> Problems {
 /// Coordinator work before a service-use plan exists: at most 8 hours per child.
 pub const COORDINATOR_CAP_MINUTES: u32 = 8 * 60;
 
-/// One piece of a coordinator's work for a child before the service-use plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// One piece of a coordinator's work for a child before the service-use plan, as the ledger
+/// counts it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoordinatorWork {
-    /// The record.
-    pub visit_id: VisitId,
-    /// When it started.
-    pub start: DateTime,
+    /// The work record (the server's id).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    /// The day of the work.
+    pub date: Date,
     /// Its minutes.
     pub minutes: u32,
 }
 
 /// The coordinator's hours for one child.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoordinatorLedger {
     /// Cap, minutes.
     pub cap_minutes: u32,
     /// Used, minutes.
     pub used_minutes: u32,
     /// Remaining, minutes (negative when passed).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub remaining_minutes: i64,
-    /// Every piece of work, in time order.
+    /// Every piece of work, in day order (then id).
     pub entries: Vec<CoordinatorWork>,
     /// The pieces that took the child past the 8 hours: the one that crossed them and every
     /// later one — flagged, never dropped. Empty when within (reaching 8 h exactly is within).
-    pub over_cap: Vec<VisitId>,
+    #[cfg_attr(feature = "ts", ts(type = "Array<number>"))]
+    pub over_cap: Vec<i64>,
 }
 
 /// Sums a child's coordinator work against the 8 hours, naming the work past them.
 pub fn coordinator_ledger(mut entries: Vec<CoordinatorWork>) -> CoordinatorLedger {
-    entries.sort_by_key(|e| (e.start, e.visit_id));
+    entries.sort_by_key(|e| (e.date, e.id));
     let mut used: u32 = 0;
     let mut over_cap = Vec::new();
     for e in &entries {
-        used += e.minutes;
+        used = used.saturating_add(e.minutes);
         if used > COORDINATOR_CAP_MINUTES {
-            over_cap.push(e.visit_id);
+            over_cap.push(e.id);
         }
     }
     CoordinatorLedger {
@@ -948,23 +954,20 @@ mod tests {
 
     #[test]
     fn coordinator_hours_are_capped_at_eight_per_child_and_the_work_past_them_is_named() {
-        let work = |n: u128, start: &str, minutes: u32| CoordinatorWork {
-            visit_id: VisitId(uuid::Uuid::from_u128(n)),
-            start: start.parse().unwrap(),
-            minutes,
-        };
-        let l =
-            coordinator_ledger(vec![work(1, "2026-05-01T10:00", 120), work(2, "2026-05-08T10:00", 240), work(3, "2026-05-15T10:00", 90)]);
+        let work = |id: i64, date: &str, minutes: u32| CoordinatorWork { id, date: date.parse().unwrap(), minutes };
+        let l = coordinator_ledger(vec![work(1, "2026-05-01", 120), work(2, "2026-05-08", 240), work(3, "2026-05-15", 90)]);
         assert_eq!((l.used_minutes, l.remaining_minutes), (120 + 240 + 90, 480 - 450));
         assert!(l.over_cap.is_empty());
         // Exactly 8 h is within.
-        assert!(coordinator_ledger(vec![work(1, "2026-05-01T10:00", 240), work(2, "2026-05-02T10:00", 240)]).over_cap.is_empty());
-        // 300 → 600 crosses at the second (in time order, whatever the order given); the third is after.
-        let l =
-            coordinator_ledger(vec![work(3, "2026-05-20T10:00", 30), work(2, "2026-05-10T10:00", 300), work(1, "2026-05-01T10:00", 300)]);
+        assert!(coordinator_ledger(vec![work(1, "2026-05-01", 240), work(2, "2026-05-02", 240)]).over_cap.is_empty());
+        // 300 → 600 crosses at the second (in day order, whatever the order given); the third is after.
+        let l = coordinator_ledger(vec![work(3, "2026-05-20", 30), work(2, "2026-05-10", 300), work(1, "2026-05-01", 300)]);
         assert_eq!(l.remaining_minutes, 480 - 630);
-        assert_eq!(l.over_cap, [VisitId(uuid::Uuid::from_u128(2)), VisitId(uuid::Uuid::from_u128(3))]);
-        assert_eq!(l.entries.iter().map(|e| e.visit_id.0.as_u128()).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(l.over_cap, [2, 3]);
+        assert_eq!(l.entries.iter().map(|e| e.id).collect::<Vec<_>>(), [1, 2, 3]);
+        // Two pieces on one day: by id.
+        let l = coordinator_ledger(vec![work(9, "2026-05-01", 400), work(8, "2026-05-01", 100)]);
+        assert_eq!((l.entries[0].id, l.over_cap.as_slice()), (8, &[9][..]));
     }
 
     #[test]

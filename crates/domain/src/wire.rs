@@ -141,6 +141,10 @@ labelled_enum! {
         /// the children of its municipality whose guardian consented to sharing them
         /// (`Child::sharing`), while the consent is in force.
         Municipality = ("municipality", "区市町村", "municipal welfare section"),
+        /// 医療的ケア児等コーディネーター (of a station): reads the face sheets of the station's
+        /// children, never their visits; writes no synced record; records its own work per
+        /// child before the service-use plan and the regional meetings (coordinator support).
+        Coordinator = ("coordinator", "医療的ケア児等コーディネーター", "medical-care coordinator"),
     }
 }
 

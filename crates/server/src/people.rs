@@ -18,7 +18,7 @@ fn managed_org(caller: &Caller) -> Result<Option<&str>> {
     match caller.role {
         Role::Admin => Ok(None),
         Role::Office => Ok(Some(caller.org_id.as_str())),
-        Role::Nurse | Role::Parent | Role::Municipality => Err(Error::Forbidden(Message::new(
+        Role::Nurse | Role::Parent | Role::Municipality | Role::Coordinator => Err(Error::Forbidden(Message::new(
             "利用者の管理は事務担当と管理者だけができます",
             "only office staff and administrators manage people",
         ))),

@@ -456,7 +456,7 @@ async fn quarantine_devices(State(state): State<AppState>, caller: Caller) -> Re
     let org = match caller.role {
         Role::Admin => None,
         Role::Office => Some(caller.org_id.as_str()),
-        Role::Nurse | Role::Parent | Role::Municipality => return Err(ApiError::forbidden()),
+        Role::Nurse | Role::Parent | Role::Municipality | Role::Coordinator => return Err(ApiError::forbidden()),
     };
     Ok(Json(state.storage.quarantine_devices(org, QUARANTINE_LIST_LIMIT).await?))
 }
@@ -465,7 +465,7 @@ async fn quarantine(State(state): State<AppState>, caller: Caller) -> Result<Jso
     let org = match caller.role {
         Role::Admin => None,
         Role::Office => Some(caller.org_id.as_str()),
-        Role::Nurse | Role::Parent | Role::Municipality => return Err(ApiError::forbidden()),
+        Role::Nurse | Role::Parent | Role::Municipality | Role::Coordinator => return Err(ApiError::forbidden()),
     };
     Ok(Json(state.storage.quarantine_entries(org, QUARANTINE_LIST_LIMIT).await?))
 }

@@ -87,7 +87,7 @@ pub(super) fn user_info(r: &sqlx::any::AnyRow) -> Result<UserInfo> {
 pub(crate) fn role_fits_org(role: Role, kind: OrgKind) -> Result<()> {
     let fits = match role {
         Role::Municipality => kind == OrgKind::Municipality,
-        Role::Nurse => kind != OrgKind::Municipality,
+        Role::Nurse | Role::Coordinator => kind != OrgKind::Municipality,
         Role::Parent | Role::Office | Role::Admin => true,
     };
     if fits {

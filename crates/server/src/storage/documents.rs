@@ -80,6 +80,8 @@ fn readable(caller: &Caller, first: usize) -> (String, Vec<String>) {
             (format!("({} OR {})", owned(first), own_visits(first + 2)), vec![today.clone(), org.clone(), org.clone(), org, today])
         }
         Role::Parent => (assigned(first), vec![caller.user_id.clone()]),
+        // The face sheets of the children the organisation owns today, no visit.
+        Role::Coordinator => (format!("(d.kind = 'child' AND {})", owned(first)), vec![today.clone(), org.clone()]),
         Role::Nurse => (format!("({} OR {})", owned(first), assigned(first + 2)), vec![today, org, caller.user_id.clone()]),
         Role::Municipality => match &caller.municipality {
             // The child's municipality is the caller's, and the consent is in force today
@@ -275,7 +277,7 @@ impl Storage {
             Role::Admin => sqlx::query_scalar(
                 "SELECT child_id FROM children UNION SELECT child_id FROM assignments UNION SELECT DISTINCT child_id FROM documents",
             ),
-            Role::Office => owned(OWNED_CHILDREN.to_string()),
+            Role::Office | Role::Coordinator => owned(OWNED_CHILDREN.to_string()),
             Role::Parent => sqlx::query_scalar("SELECT child_id FROM assignments WHERE user_id = $1").bind(caller.user_id.clone()),
             Role::Nurse => {
                 owned(format!("{OWNED_CHILDREN} UNION SELECT child_id FROM assignments WHERE user_id = $6")).bind(caller.user_id.clone())

@@ -370,8 +370,9 @@ impl Storage {
                     .fetch_all(&self.pool)
                     .await?
             }
-            // A welfare section reads records; it picks no staff.
-            Role::Municipality => vec![],
+            // A welfare section reads records; it picks no staff. A coordinator records its
+            // own work, naming no other staff.
+            Role::Municipality | Role::Coordinator => vec![],
         };
         let people = rows.iter().map(person_of).collect::<Result<Vec<_>>>()?;
         Ok(Directory { orgs, people, transfers: self.transfers_for(caller).await? })

@@ -134,7 +134,7 @@ impl Storage {
                     .fetch_all(&self.pool)
                     .await?
             }
-            Role::Nurse | Role::Parent | Role::Municipality => return Ok(vec![]),
+            Role::Nurse | Role::Parent | Role::Municipality | Role::Coordinator => return Ok(vec![]),
         };
         rows.iter().map(transfer_of).collect()
     }
