@@ -86,6 +86,7 @@
 // `the_layers_import_only_downward` holds them to it).
 mod access;
 mod auth;
+mod coordination;
 mod http;
 mod model;
 mod password;

@@ -260,6 +260,7 @@ carebook_testkit::on_both_backends!(
     the_municipality_role_belongs_only_to_a_welfare_section,
     a_transfer_needs_the_giving_office_a_handover_signed_by_both_stations_and_a_free_first_day,
     a_stations_office_records_and_lists_its_purchases_of_a_fiscal_year_and_nobody_else_may,
+    a_coordinator_reads_face_sheets_only_and_records_work_for_its_stations_children_and_meetings,
 );
 
 // ---- stories ------------------------------------------------------------------------------
@@ -2043,5 +2044,81 @@ async fn a_stations_office_records_and_lists_its_purchases_of_a_fiscal_year_and_
     let added: Vec<_> = events.iter().filter(|e| e.action == "purchase_added").collect();
     assert_eq!(added.len(), 3);
     assert!(added.iter().all(|e| !e.detail.contains("オキシメーター")));
+    h.finish().await;
+}
+
+// ---- coordinator support ------------------------------------------------------------------
+
+async fn a_coordinator_reads_face_sheets_only_and_records_work_for_its_stations_children_and_meetings(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    h.add("coord-a", Role::Coordinator, "st-a").await;
+    h.add("coord-b", Role::Coordinator, "st-b").await;
+    let nurse = h.token("nurse-a").await;
+    let coord = h.token("coord-a").await;
+    // A child of st-a with a visit; a child of st-b.
+    let mut ours = new_child();
+    let mut visit = new_visit(ours.value().id);
+    for r in h.push(&nurse, vec![payload(&mut ours), payload(&mut visit)]).await {
+        accepted(&r);
+    }
+    let mut theirs = new_child();
+    accepted(&h.push_one(&h.token("nurse-b").await, payload(&mut theirs)).await);
+
+    // Sync gives the coordinator the face sheet of its station's child and nothing else.
+    let feed = h.changes(&coord, 0, None).await;
+    let ids: Vec<&str> = feed.documents.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, [ours.value().id.to_string()], "the face sheet only, not the visit nor st-b's child");
+    // It writes no synced record, not even the face sheet it reads.
+    ours.change(|c| c.diagnosis = "架空の診断名（コーディネーター）".into());
+    rejected(&h.push_one(&coord, payload(&mut ours)).await, "forbidden");
+
+    let today = today_in_japan();
+    let fy = today.fiscal_year();
+    let work = |child: ChildId, minutes: u32, cost: u32| serde_json::json!({"station": "st-a", "child_id": child.to_string(), "date": today.to_string(), "minutes": minutes, "cost_yen": cost, "kind": "liaison", "note": "架空の連絡調整"});
+    let res = post_json(&h, &coord, "/api/v1/coordination/work", work(ours.value().id, 300, 17_500)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let first: carebook_domain::CoordinatorWorkRecord = res.json().await.unwrap();
+    assert_eq!((first.work.minutes, first.work.cost_yen, first.work.child_id), (300, 17_500, ours.value().id));
+    assert!(!first.by.is_empty() && first.at > 0);
+    assert_eq!(post_json(&h, &coord, "/api/v1/coordination/work", work(ours.value().id, 240, 14_000)).await.status(), StatusCode::OK);
+    // Another station's child: refused, naming the field; the office may not record work.
+    let res = post_json(&h, &coord, "/api/v1/coordination/work", work(theirs.value().id, 60, 3_500)).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_body(res).await.problems[0].field, "child_id");
+    let office_a = h.token("office-a").await;
+    let res = post_json(&h, &office_a, "/api/v1/coordination/work", work(ours.value().id, 60, 3_500)).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = post_json(&h, &coord, "/api/v1/coordination/work", serde_json::json!({"station": "st-a", "child_id": ours.value().id.to_string(), "date": today.to_string(), "minutes": 0, "cost_yen": 0, "kind": "gossip"})).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST, "an unknown kind is refused");
+
+    let meeting = |cost: u32| serde_json::json!({"station": "st-a", "date": today.to_string(), "kind": "training", "title": "架空 地域研修", "cost_yen": cost});
+    assert_eq!(post_json(&h, &coord, "/api/v1/coordination/meetings", meeting(200_000)).await.status(), StatusCode::OK);
+    assert_eq!(post_json(&h, &office_a, "/api/v1/coordination/meetings", meeting(150_000)).await.status(), StatusCode::OK);
+
+    // Its station's coordinator and office read both lists; the others are refused.
+    for who in ["coord-a", "office-a", "admin"] {
+        let token = h.token(who).await;
+        let res = h.get(&token, &format!("/api/v1/coordination/work?station=st-a&fy={}", fy.0)).await;
+        assert_eq!(res.status(), StatusCode::OK, "{who}");
+        let listed: Vec<carebook_domain::CoordinatorWorkRecord> = res.json().await.unwrap();
+        assert_eq!(listed.iter().map(|w| w.work.minutes).sum::<u32>(), 300 + 240, "{who}");
+        let res = h.get(&token, &format!("/api/v1/coordination/meetings?station=st-a&fy={}", fy.0)).await;
+        let listed: Vec<carebook_domain::RegionalMeetingRecord> = res.json().await.unwrap();
+        assert_eq!(listed.iter().map(|m| m.meeting.cost_yen).sum::<u32>(), 200_000 + 150_000, "{who}");
+    }
+    for who in ["coord-b", "office-b", "nurse-a", "parent"] {
+        let token = h.token(who).await;
+        let res = h.get(&token, &format!("/api/v1/coordination/work?station=st-a&fy={}", fy.0)).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who} lists work");
+        let res = post_json(&h, &token, "/api/v1/coordination/meetings", meeting(1_000)).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who} adds a meeting");
+    }
+    // The events name each record by id, day and amount, never the note or the title.
+    let events = h.storage.org_events(Some("st-a")).await.unwrap();
+    let ours_events: Vec<_> =
+        events.iter().filter(|e| e.action == "coordinator_work_added" || e.action == "regional_meeting_added").collect();
+    assert_eq!(ours_events.len(), 2 + 2);
+    assert!(ours_events.iter().all(|e| !e.detail.contains("架空")));
     h.finish().await;
 }

@@ -15,9 +15,9 @@ use axum::{Json, Router};
 use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
 use carebook_domain::wire::{AuditEntry, QuarantineDevice, QuarantineEntry};
 use carebook_domain::{
-    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, FiscalYear, LoginRequest, LoginResponse, Message, NewPerson, NewPurchase,
-    OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Purchase, PushRequest, PushResponse, Role, RuleVersion,
-    Transfer, TransferRequest,
+    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, CoordinatorWorkRecord, FiscalYear, LoginRequest, LoginResponse, Message,
+    NewCoordinatorWork, NewPerson, NewPurchase, NewRegionalMeeting, OneTimePassword, PersonAdded, PersonChange, PersonDetail,
+    PersonDisabled, Purchase, PushRequest, PushResponse, RegionalMeetingRecord, Role, RuleVersion, Transfer, TransferRequest,
 };
 use serde::Deserialize;
 use sha2::Digest as _;
@@ -31,7 +31,7 @@ use crate::auth::Standing;
 use crate::model::{today_jst, unix_now, Caller, Config};
 use crate::password::Hasher;
 use crate::storage::{Page, Storage};
-use crate::{access, auth, people, purchases, push, rulebook, transfer};
+use crate::{access, auth, coordination, people, purchases, push, rulebook, transfer};
 
 mod error;
 
@@ -104,6 +104,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/children/{id}/transfer", post(transfer_child))
         .route("/api/v1/rules", get(rule_book).post(publish_rules))
         .route("/api/v1/purchases", get(list_purchases).post(add_purchase))
+        .route("/api/v1/coordination/work", get(list_coordinator_work).post(add_coordinator_work))
+        .route("/api/v1/coordination/meetings", get(list_regional_meetings).post(add_regional_meeting))
         .route("/api/v1/people", get(list_people).post(add_person))
         .route("/api/v1/people/{username}", post(change_person))
         .route("/api/v1/people/{username}/disable", post(disable_person))
@@ -185,17 +187,13 @@ async fn publish_rules(
 }
 
 #[derive(Debug, Deserialize)]
-struct PurchaseParams {
+struct StationYearParams {
     station: Option<String>,
     fy: Option<String>,
 }
 
-/// A station's equipment purchases of a fiscal year (`?station=ID&fy=2026`; its office, admin).
-async fn list_purchases(
-    State(state): State<AppState>,
-    caller: Caller,
-    params: Result<Query<PurchaseParams>, QueryRejection>,
-) -> Result<Json<Vec<Purchase>>, ApiError> {
+/// The station and fiscal year of a list (`?station=ID&fy=2026`), each checked and named.
+fn station_and_year(params: Result<Query<StationYearParams>, QueryRejection>) -> Result<(String, FiscalYear), ApiError> {
     let Query(params) = params
         .map_err(|e| ApiError::bad_request(Message::new("クエリが正しくありません", "the query is invalid").with_detail(e.body_text())))?;
     let station = params.station.filter(|s| !s.is_empty() && s.len() <= 64).ok_or_else(|| {
@@ -211,7 +209,58 @@ async fn list_purchases(
             format!("fy: expected a fiscal year from {lo} to {hi} (e.g. 2026)"),
         ))
     })?;
-    Ok(Json(purchases::list(&state.storage, &caller, &station, FiscalYear(fy)).await?))
+    Ok((station, FiscalYear(fy)))
+}
+
+/// A station's equipment purchases of a fiscal year (`?station=ID&fy=2026`; its office, admin).
+async fn list_purchases(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Result<Query<StationYearParams>, QueryRejection>,
+) -> Result<Json<Vec<Purchase>>, ApiError> {
+    let (station, fy) = station_and_year(params)?;
+    Ok(Json(purchases::list(&state.storage, &caller, &station, fy).await?))
+}
+
+/// A station's coordinator work of a fiscal year (`?station=ID&fy=2026`; its coordinator and
+/// office, admin).
+async fn list_coordinator_work(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Result<Query<StationYearParams>, QueryRejection>,
+) -> Result<Json<Vec<CoordinatorWorkRecord>>, ApiError> {
+    let (station, fy) = station_and_year(params)?;
+    Ok(Json(coordination::work(&state.storage, &caller, &station, fy).await?))
+}
+
+/// Records a piece of coordinator work for a child (the station's coordinator, admin).
+async fn add_coordinator_work(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<NewCoordinatorWork>, JsonRejection>,
+) -> Result<Json<CoordinatorWorkRecord>, ApiError> {
+    let Json(w) = body.map_err(ApiError::from_json)?;
+    Ok(Json(coordination::add_work(&state.storage, &caller, w).await?))
+}
+
+/// A station's regional meetings and trainings of a fiscal year (`?station=ID&fy=2026`).
+async fn list_regional_meetings(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Result<Query<StationYearParams>, QueryRejection>,
+) -> Result<Json<Vec<RegionalMeetingRecord>>, ApiError> {
+    let (station, fy) = station_and_year(params)?;
+    Ok(Json(coordination::meetings(&state.storage, &caller, &station, fy).await?))
+}
+
+/// Records a regional meeting or training (the station's coordinator or office, admin).
+async fn add_regional_meeting(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<NewRegionalMeeting>, JsonRejection>,
+) -> Result<Json<RegionalMeetingRecord>, ApiError> {
+    let Json(m) = body.map_err(ApiError::from_json)?;
+    Ok(Json(coordination::add_meeting(&state.storage, &caller, m).await?))
 }
 
 /// Records an equipment purchase of a station (its office, admin).

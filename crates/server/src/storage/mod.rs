@@ -30,6 +30,7 @@ use crate::model::{Error, QuarantineQuota, Result};
 
 mod accounts;
 mod audit;
+mod coordination;
 mod devices;
 mod documents;
 mod people;
