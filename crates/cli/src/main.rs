@@ -38,7 +38,7 @@ use carebook_core::{Carebook, CoreError};
 use carebook_domain::{ErrorBody, Message};
 use clap::{Parser, Subcommand};
 
-use commands::{checklist, child, demo, export, index, municipality, purchase, respite, server, sync, visit};
+use commands::{checklist, child, coordinator, demo, export, index, municipality, purchase, respite, server, sync, visit};
 
 /// Carebook: records for visiting nurses caring for children who need medical care at home.
 /// Carebook（医療的ケア児の訪問看護記録）.
@@ -78,6 +78,9 @@ enum Command {
     /// 体制整備事業の物品購入 / equipment purchases of a station (station-readiness subsidy).
     #[command(subcommand)]
     Purchase(purchase::PurchaseCmd),
+    /// 医療的ケア児等コーディネーター支援 / coordinator support: work, meetings, the year's report.
+    #[command(subcommand)]
+    Coordinator(coordinator::CoordinatorCmd),
     /// 索引の保守 / index maintenance (support tooling).
     #[command(subcommand)]
     Index(index::IndexCmd),
@@ -133,6 +136,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Index(c) => index::run(&env, c).await,
         Command::Export(c) => export::run(&env, c).await,
         Command::Purchase(c) => purchase::run(&env, c).await,
+        Command::Coordinator(c) => coordinator::run(&env, c).await,
         Command::Demo => demo::run(&env).await,
         Command::Login(a) => sync::login(&env, a).await,
         Command::Sync(a) => sync::sync(&env, a).await,

@@ -644,3 +644,113 @@ fn the_results_report_of_a_station_and_fiscal_year_is_exported_with_handovers_ch
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--fy"), "{}", String::from_utf8_lossy(&bad.stderr));
     drop(server);
 }
+
+/// Coordinator support from the command line: a nurse records a child; the station's
+/// coordinator syncs (its face sheet arrives, no visit), records three pieces of work for it
+/// (9 hours: the third crosses the 8) and two meetings, and reads the year's report with the
+/// child's name and the subsidy; a nurse is refused the report.
+#[test]
+fn a_coordinator_records_work_and_meetings_and_reads_the_years_report() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let srv = server_dir.path();
+    let db = format!("sqlite://{}", srv.join("server.sqlite").display());
+    let people = [("nurse-a", "nurse", "st-kakuu"), ("coord-a", "coordinator", "st-kakuu")];
+    for (user, role, org) in people {
+        ok(srv, &["server", "user", "add", "--username", user, "--role", role, "--org", org, "--database", &db], Some("kakuu-sora-pw-1\n"));
+    }
+    let server = start_server(srv, &db);
+    let url = server.url();
+    for (dir, (user, _, _)) in dirs.iter().zip(people) {
+        ok(dir.path(), &["login", "--server", &url, "--user", user], Some("kakuu-sora-pw-1\n"));
+    }
+    let (nurse, coord) = (dirs[0].path(), dirs[1].path());
+    let child = add_hana(nurse, "taxed");
+    ok(nurse, &VisitArgs::nursing(&child).args(), None);
+    ok(nurse, &["sync"], None);
+    ok(coord, &["sync"], None);
+    let children = json(coord, &["child", "list"], None);
+    assert_eq!(children.as_array().map(Vec::len), Some(1), "{children}");
+    let visits = json(coord, &["visit", "list"], None);
+    assert_eq!(visits.as_array().map(Vec::len), Some(0), "a coordinator receives no visit: {visits}");
+
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let today = carebook_domain::Date::from_days_since_epoch((secs + 9 * 3600).div_euclid(86_400));
+    let (day, fy) = (today.to_string(), today.fiscal_year().0.to_string());
+    for (minutes, cost) in [("240", "14000"), ("180", "10500"), ("120", "7000")] {
+        let args = [
+            "coordinator",
+            "work",
+            "--station",
+            "st-kakuu",
+            "--child",
+            &child,
+            "--date",
+            &day,
+            "--minutes",
+            minutes,
+            "--cost-yen",
+            cost,
+            "--kind",
+            "liaison",
+        ];
+        ok(coord, &args, None);
+    }
+    let bad = carebook(
+        coord,
+        &[
+            "coordinator",
+            "work",
+            "--station",
+            "st-kakuu",
+            "--child",
+            &child,
+            "--date",
+            &day,
+            "--minutes",
+            "0",
+            "--cost-yen",
+            "0",
+            "--kind",
+            "liaison",
+        ],
+        None,
+    );
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("minutes"), "{}", String::from_utf8_lossy(&bad.stderr));
+    for cost in ["200000", "300000"] {
+        ok(
+            coord,
+            &[
+                "coordinator",
+                "meeting",
+                "--station",
+                "st-kakuu",
+                "--date",
+                &day,
+                "--kind",
+                "meeting",
+                "--title",
+                "架空 地域の協議の場",
+                "--cost-yen",
+                cost,
+            ],
+            None,
+        );
+    }
+    let r = json(coord, &["coordinator", "report", "--station", "st-kakuu", "--fy", &fy], None);
+    let c = &r["children"][0];
+    assert_eq!(c["name"], "見本 はな");
+    assert_eq!(c["ledger"]["used_minutes"].as_u64(), Some(240 + 180 + 120));
+    assert_eq!(c["ledger"]["over_cap"].as_array().map(Vec::len), Some(1), "the third crosses 8 h");
+    // Within the 8 hours: 14,000 + 10,500 = 24,500, Tokyo 3/4 = 18,375. Meetings: 500,000 spent,
+    // 420,000 subsidised, all Tokyo's.
+    assert_eq!(c["amount"]["fee"]["total_yen"].as_u64(), Some(14_000 + 10_500));
+    assert_eq!(c["past_hours_cost_yen"].as_u64(), Some(7_000));
+    assert_eq!(r["meetings"]["subsidised_yen"].as_u64(), Some(420_000));
+    assert_eq!(r["total"]["total_yen"].as_u64(), Some(24_500 + 420_000));
+    assert_eq!(r["total"]["tokyo_yen"].as_u64(), Some(24_500 * 3 / 4 + 420_000));
+    let text = ok(coord, &["coordinator", "report", "--station", "st-kakuu", "--fy", &fy], None);
+    assert!(text.contains("見本 はな") && text.contains("8時間超 1 件"), "{text}");
+    let refused = carebook(nurse, &["coordinator", "report", "--station", "st-kakuu", "--fy", &fy], None);
+    assert!(!refused.status.success(), "a nurse reads no coordinator records");
+}

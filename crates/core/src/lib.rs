@@ -15,6 +15,7 @@
 pub mod app;
 pub mod claim;
 pub mod clock;
+pub mod coordination;
 pub mod daytime;
 pub mod error;
 pub mod export;

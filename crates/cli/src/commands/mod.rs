@@ -2,6 +2,7 @@
 
 pub mod checklist;
 pub mod child;
+pub mod coordinator;
 pub mod demo;
 pub mod export;
 pub mod index;
