@@ -38,6 +38,8 @@ pub const COMMANDS: &[&str] = &[
     "publish_rule_version",
     "monthly_claim",
     "export_claim",
+    "daytime_claim",
+    "export_daytime_claim",
     "export_visit",
     "transfer_child",
 ];

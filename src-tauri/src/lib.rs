@@ -18,9 +18,9 @@ use carebook_core::app::{
 use carebook_core::export::{ExportFormat, ExportedFile};
 use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
-    ChecklistTemplate, Child, ChildId, Date, DateTime, Directory, ErrorBody, GuardianConfirmation, MonthlyClaim, MunicipalityRules,
-    NewPerson, OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem, RuleBook, RuleVersion, Transfer,
-    TransferRequest, UserInfo, Visit, VisitId, VisitKind, YearMonth,
+    ChecklistTemplate, Child, ChildId, Date, DateTime, DaytimeClaim, Directory, ErrorBody, GuardianConfirmation, MonthlyClaim,
+    MunicipalityRules, NewPerson, OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem, RuleBook, RuleVersion,
+    Transfer, TransferRequest, UserInfo, Visit, VisitId, VisitKind, YearMonth,
 };
 use serde::Serialize;
 use tauri::Manager;
@@ -278,6 +278,12 @@ commands! {
     /// Writes the monthly claim as a file (CSV or Excel) into the downloads folder.
     fn export_claim(s, municipality: String, month: YearMonth, format: ExportFormat) -> ExportedFile {
         carebook_core::export::write_claim(&s, &municipality, month, format, &s.shell.export_dir).await
+    }
+    /// The monthly daytime-care claim of a municipality (office).
+    fn daytime_claim(s, municipality: String, month: YearMonth) -> DaytimeClaim { s.daytime_claim(&municipality, month).await }
+    /// Writes the daytime-care claim as a file (CSV, Excel or PDF) into the downloads folder.
+    fn export_daytime_claim(s, municipality: String, month: YearMonth, format: ExportFormat) -> ExportedFile {
+        carebook_core::export::write_daytime_claim(&s, &municipality, month, format, &s.shell.export_dir).await
     }
     /// Writes one visit as a printed record (PDF) into the downloads folder.
     fn export_visit(s, id: VisitId) -> ExportedFile { carebook_core::export::write_visit_pdf(&s, id, &s.shell.export_dir).await }

@@ -386,6 +386,156 @@ to_minutes: number | null,
  */
 yen: number, };
 
+export type DaytimeChildClaim = { 
+/**
+ * The child.
+ */
+child_id: ChildId, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Kana (for sorting).
+ */
+kana: string, 
+/**
+ * The score on the face sheet (none when not entered).
+ */
+score: number | null, 
+/**
+ * Paid days, in time order.
+ */
+lines: Array<DaytimeLine>, 
+/**
+ * Records of the month not paid, in time order.
+ */
+unclaimed: Array<DaytimeUnclaimedDay>, 
+/**
+ * Sum of the lines' base amounts, yen.
+ */
+fee_yen: number, 
+/**
+ * Sum of the lines' user charges, yen.
+ */
+user_charge_yen: number, 
+/**
+ * Sum of the lines' subsidies.
+ */
+subsidy: Fee, };
+
+export type DaytimeClaim = { 
+/**
+ * Municipality code.
+ */
+municipality: string, 
+/**
+ * Its name (Japanese).
+ */
+municipality_name: string, 
+/**
+ * Its name in English.
+ */
+municipality_name_en: string, 
+/**
+ * The month.
+ */
+month: YearMonth, 
+/**
+ * Children with a record this month, by kana.
+ */
+children: Array<DaytimeChildClaim>, 
+/**
+ * Every child's base amounts, yen.
+ */
+fee_yen: number, 
+/**
+ * Every child's user charges, yen.
+ */
+user_charge_yen: number, 
+/**
+ * Every child's subsidy.
+ */
+subsidy: Fee, };
+
+export type DaytimeLine = { 
+/**
+ * The visit.
+ */
+visit_id: VisitId, 
+/**
+ * Start.
+ */
+start: DateTime, 
+/**
+ * End.
+ */
+end: DateTime, 
+/**
+ * Continuous minutes.
+ */
+minutes: number, 
+/**
+ * The lead.
+ */
+lead: string, 
+/**
+ * The kind of institution.
+ */
+provider: ProviderKind, 
+/**
+ * The household's tier on the day.
+ */
+tier: IncomeTier, 
+/**
+ * The band of the table in force on the day.
+ */
+band: DaytimeBand, 
+/**
+ * The band's base amount, yen.
+ */
+fee_yen: number, 
+/**
+ * The tier's user charge, yen.
+ */
+user_charge_yen: number, 
+/**
+ * `fee_yen − user_charge_yen`, split.
+ */
+subsidy: Fee, };
+
+export type DaytimeUnclaimed = "not_done" | "no_provider" | "not_approved" | "refused" | "score_16_or_more" | "score_unknown" | "no_band" | "no_charge" | "same_day";
+
+export type DaytimeUnclaimedDay = { 
+/**
+ * The visit.
+ */
+visit_id: VisitId, 
+/**
+ * Start.
+ */
+start: DateTime, 
+/**
+ * End, if recorded.
+ */
+end: DateTime | null, 
+/**
+ * Continuous minutes (0 without an end).
+ */
+minutes: number, 
+/**
+ * The lead.
+ */
+lead: string, 
+/**
+ * The kind of institution, if recorded.
+ */
+provider: ProviderKind | null, 
+/**
+ * Every reason, in the order of [`DaytimeUnclaimed`].
+ */
+reasons: Array<DaytimeUnclaimed>, };
+
 export type DeviceBrief = { 
 /**
  * Device id.
@@ -1314,7 +1464,7 @@ respite_length: boolean,
  */
 short_day: boolean, };
 
-export type Role = "nurse" | "parent" | "office" | "admin" | "municipality";
+export type Role = "nurse" | "parent" | "office" | "admin" | "municipality" | "coordinator";
 
 export type RuleBook = { 
 /**
@@ -2046,6 +2196,8 @@ export type Commands = {
   publish_rule_version: { args: { version: RuleVersion }; result: RuleVersion };
   monthly_claim: { args: { municipality: string; month: YearMonth }; result: MonthlyClaim };
   export_claim: { args: { municipality: string; month: YearMonth; format: ExportFormat }; result: ExportedFile };
+  daytime_claim: { args: { municipality: string; month: YearMonth }; result: DaytimeClaim };
+  export_daytime_claim: { args: { municipality: string; month: YearMonth; format: ExportFormat }; result: ExportedFile };
   export_visit: { args: { id: VisitId }; result: ExportedFile };
   transfer_child: { args: { childId: ChildId; request: TransferRequest }; result: Transfer };
   reset_person_password: { args: { username: string }; result: OneTimePassword };

@@ -66,7 +66,31 @@ pub async fn write_claim(
 ) -> Result<ExportedFile, CoreError> {
     let claim = app.monthly_claim(municipality, month).await?;
     let bytes = format.write(&claim_table(&claim), &claim_heading(&claim))?;
-    let file_name = format!("claim-{municipality}-{month}.{}", format.extension());
+    save(dir, format!("claim-{}-{month}.{}", plain_name(municipality), format.extension()), bytes).await
+}
+
+/// Writes the daytime-care claim of `municipality` for `month` into `dir` as
+/// `daytime-claim-CODE-YYYY-MM.ext` (the directory is made if missing; a file of that name is
+/// replaced).
+pub async fn write_daytime_claim(
+    app: &crate::Carebook,
+    municipality: &str,
+    month: carebook_domain::YearMonth,
+    format: ExportFormat,
+    dir: &std::path::Path,
+) -> Result<ExportedFile, CoreError> {
+    let claim = app.daytime_claim(municipality, month).await?;
+    let bytes = format.write(&daytime_claim_table(&claim), &daytime_claim_heading(&claim))?;
+    save(dir, format!("daytime-claim-{}-{month}.{}", plain_name(municipality), format.extension()), bytes).await
+}
+
+/// A name kept to letters, digits, `-` and `_` for a file name (anything else becomes `_`).
+fn plain_name(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+}
+
+/// Writes `bytes` as `dir/file_name` (the directory made if missing, a file of that name replaced).
+async fn save(dir: &std::path::Path, file_name: String, bytes: Vec<u8>) -> Result<ExportedFile, CoreError> {
     let path = dir.join(&file_name);
     tokio::fs::create_dir_all(dir).await?;
     tokio::fs::write(&path, &bytes).await?;
@@ -408,8 +432,7 @@ pub fn results_heading(r: &carebook_domain::ResultsReport) -> Vec<String> {
 /// The file name of a results report: `results-STATION-FY2026.ext`, the station id kept to
 /// letters, digits, `-` and `_` (anything else becomes `_`).
 pub fn results_file_name(station: &str, fy: carebook_domain::FiscalYear, format: ExportFormat) -> String {
-    let station: String = station.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-    format!("results-{station}-{}.{}", fy.english_label(), format.extension())
+    format!("results-{}-{}.{}", plain_name(station), fy.english_label(), format.extension())
 }
 
 /// Writes the results report of `station` for `fy` into `dir` as [`results_file_name`] (the
@@ -423,11 +446,7 @@ pub async fn write_results_report(
 ) -> Result<ExportedFile, CoreError> {
     let report = app.results_report(station, fy).await?;
     let bytes = format.write(&results_table(&report), &results_heading(&report))?;
-    let file_name = results_file_name(station, fy, format);
-    let path = dir.join(&file_name);
-    tokio::fs::create_dir_all(dir).await?;
-    tokio::fs::write(&path, &bytes).await?;
-    Ok(ExportedFile { path: path.display().to_string(), file_name, bytes: bytes.len() as u64 })
+    save(dir, results_file_name(station, fy, format), bytes).await
 }
 
 /// The columns of a daytime-care claim table.
@@ -990,9 +1009,5 @@ pub async fn write_visit_pdf(
     let templates = app.templates().await?;
     let bytes = to_pdf(&visit_heading(&visit, &child_name), &visit_table(&visit, &child_name, &templates), &japanese_font()?)?;
     let day = visit.actual_start.or(visit.scheduled_start).map_or("undated".to_string(), |t| t.date.to_string());
-    let file_name = format!("visit-{day}-{}.pdf", &id.to_string()[..8]);
-    let path = dir.join(&file_name);
-    tokio::fs::create_dir_all(dir).await?;
-    tokio::fs::write(&path, &bytes).await?;
-    Ok(ExportedFile { path: path.display().to_string(), file_name, bytes: bytes.len() as u64 })
+    save(dir, format!("visit-{day}-{}.pdf", &id.to_string()[..8]), bytes).await
 }

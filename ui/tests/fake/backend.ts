@@ -15,6 +15,7 @@ import { rulesCommands } from "./rules";
 import { consentCommands } from "./consent";
 import { seedTransfer, transferCommands } from "./transfer";
 import { claimCommands } from "./claim";
+import { daytimeCommands } from "./daytime";
 import { chartsCommands } from "./charts";
 
 export type { Scenario };
@@ -87,7 +88,7 @@ export class FakeBackend {
   private handlers: Handlers;
   constructor(overrides: Partial<Scenario>) {
     this.s = { ...baseScenario(), ...overrides };
-    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands, ...claimCommands, ...chartsCommands };
+    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands, ...claimCommands, ...daytimeCommands, ...chartsCommands };
     seedTransfer(this);
   }
 

@@ -21,7 +21,7 @@ export function lastMonth(date: string): string {
 }
 
 /** `22:00〜翌1:00` when the session ends the next day, else `13:00〜17:00`. */
-function span(start: string, end: string): { text: string; nextDay: boolean } {
+export function span(start: string, end: string): { text: string; nextDay: boolean } {
   const nextDay = end.slice(0, 10) !== start.slice(0, 10);
   const e = nextDay ? t("o_c_next_day", { time: fmtTime(end) }) : fmtTime(end);
   return { text: t("o_c_span", { start: fmtTime(start), end: e }), nextDay };
@@ -35,6 +35,26 @@ const FORMATS: [ExportFormat, Key][] = [
 ];
 
 export function Claim() {
+  return (
+    <MonthlyClaimPicker testid="o-claim" load={(municipality, month) => call("monthly_claim", { municipality, month })} exportAs={(municipality, month, format) => call("export_claim", { municipality, month, format })}>
+      {(c) => <ClaimBody c={c} />}
+    </MonthlyClaimPicker>
+  );
+}
+
+/** A municipality (of the children this device holds) and a month, the claim of them laid out by
+ * `children`, and its export as CSV, Shift_JIS CSV, Excel or PDF into the downloads folder. */
+export function MonthlyClaimPicker<T>({
+  testid,
+  load,
+  exportAs: write,
+  children,
+}: {
+  testid: string;
+  load: (municipality: string, month: string) => Promise<T>;
+  exportAs: (municipality: string, month: string, format: ExportFormat) => Promise<ExportedFile>;
+  children: (data: T) => preact.ComponentChildren;
+}) {
   const { status, dataStamp } = useApp();
   const today = status.today.date;
   // The children's municipalities, named by their settings in force today (as the settings tab).
@@ -52,7 +72,7 @@ export function Claim() {
   const [month, setMonth] = useState(lastMonth(today));
   const list = munis.data ?? [];
   const code = picked ?? list[0]?.code ?? null;
-  const claim = useLoad(() => (code ? call("monthly_claim", { municipality: code, month }) : Promise.resolve(null)), [code, month, dataStamp]);
+  const claim = useLoad(() => (code ? load(code, month) : Promise.resolve(null)), [code, month, dataStamp]);
   const [busy, setBusy] = useState<ExportFormat | null>(null);
   const [saved, setSaved] = useState<ExportedFile | null>(null);
   const [exportError, setExportError] = useState<unknown>(null);
@@ -62,7 +82,7 @@ export function Claim() {
     if (!code) return;
     reset();
     setBusy(format);
-    call("export_claim", { municipality: code, month, format }).then(
+    write(code, month, format).then(
       (f) => (setBusy(null), setSaved(f)),
       (e) => (setBusy(null), setExportError(e)),
     );
@@ -70,7 +90,7 @@ export function Claim() {
 
   const c = claim.data;
   return (
-    <section class="o-claim" data-testid="o-claim">
+    <section class="o-claim" data-testid={testid}>
       <div class="card">
         <div class="row o-claim-pick">
           <label class="row">
@@ -102,7 +122,7 @@ export function Claim() {
         <ErrorBox error={exportError} />
       </div>
       <ErrorBox error={munis.error || claim.error} />
-      {c && <ClaimBody c={c} />}
+      {c && children(c)}
     </section>
   );
 }
@@ -131,8 +151,9 @@ function ClaimBody({ c }: { c: MonthlyClaim }) {
   );
 }
 
-/** Total, Tokyo's half, the municipality's half, labelled, each with `data-k`. */
-function FeeLine({ fee, label: l, testid }: { fee: Fee; label: string; testid: string }) {
+/** Total, Tokyo's half, the municipality's half, labelled, each with `data-k` (`shares`: other
+ * words for the two shares than the respite claim's halves). */
+export function FeeLine({ fee, label: l, testid, shares }: { fee: Fee; label: string; testid: string; shares?: [string, string] }) {
   return (
     <dl class="o-fee" data-testid={testid}>
       <div>
@@ -140,11 +161,11 @@ function FeeLine({ fee, label: l, testid }: { fee: Fee; label: string; testid: s
         <dd data-k="total">{yen(fee.total_yen)}</dd>
       </div>
       <div>
-        <dt>{t("o_c_col_tokyo")}</dt>
+        <dt>{shares?.[0] ?? t("o_c_col_tokyo")}</dt>
         <dd data-k="tokyo">{yen(fee.tokyo_yen)}</dd>
       </div>
       <div>
-        <dt>{t("o_c_col_muni")}</dt>
+        <dt>{shares?.[1] ?? t("o_c_col_muni")}</dt>
         <dd data-k="muni">{yen(fee.municipality_yen)}</dd>
       </div>
     </dl>

@@ -15,13 +15,14 @@ import { ALL } from "../../shared";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import { People } from "./people";
 import { Municipalities } from "./municipality";
+import { DaytimeClaimTab } from "./daytime";
 import { TransferSection } from "./transfer";
 import { Claim } from "./claim";
 import { RecordSections } from "./record";
 import "./office.css";
 import { MonthCharts } from "./chart";
 
-type Tab = "review" | "month" | "claim" | "people" | "municipality";
+type Tab = "review" | "month" | "claim" | "daytime" | "people" | "municipality";
 
 export function OfficeApp() {
   const { status } = useApp();
@@ -52,6 +53,11 @@ export function OfficeApp() {
           </button>
         )}
         {!readOnly && (
+          <button role="tab" class={tab === "daytime" ? "on" : ""} aria-selected={tab === "daytime"} onClick={() => (setTab("daytime"), setDetail(null))} data-testid="o-tab-daytime">
+            {t("o_tab_daytime")}
+          </button>
+        )}
+        {!readOnly && (
           <button role="tab" class={tab === "people" ? "on" : ""} aria-selected={tab === "people"} onClick={() => (setTab("people"), setDetail(null))} data-testid="o-tab-people">
             {t("o_tab_people")}
           </button>
@@ -66,6 +72,8 @@ export function OfficeApp() {
         <Municipalities readOnly={readOnly} />
       ) : tab === "claim" && !readOnly ? (
         <Claim />
+      ) : tab === "daytime" && !readOnly ? (
+        <DaytimeClaimTab />
       ) : tab === "month" ? (
         <MonthSummary month={summaryMonth} setMonth={setSummaryMonth} />
       ) : detail ? (
