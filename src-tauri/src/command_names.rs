@@ -40,6 +40,9 @@ pub const COMMANDS: &[&str] = &[
     "export_claim",
     "daytime_claim",
     "export_daytime_claim",
+    "coordinator_report",
+    "add_coordinator_work",
+    "add_regional_meeting",
     "export_visit",
     "transfer_child",
 ];

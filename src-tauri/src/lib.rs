@@ -18,9 +18,10 @@ use carebook_core::app::{
 use carebook_core::export::{ExportFormat, ExportedFile};
 use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
-    ChecklistTemplate, Child, ChildId, Date, DateTime, DaytimeClaim, Directory, ErrorBody, GuardianConfirmation, MonthlyClaim,
-    MunicipalityRules, NewPerson, OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem, RuleBook, RuleVersion,
-    Transfer, TransferRequest, UserInfo, Visit, VisitId, VisitKind, YearMonth,
+    ChecklistTemplate, Child, ChildId, CoordinatorReport, CoordinatorWorkRecord, Date, DateTime, DaytimeClaim, Directory, ErrorBody,
+    FiscalYear, GuardianConfirmation, MonthlyClaim, MunicipalityRules, NewCoordinatorWork, NewPerson, NewRegionalMeeting, OneTimePassword,
+    PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem, RegionalMeetingRecord, RuleBook, RuleVersion, Transfer,
+    TransferRequest, UserInfo, Visit, VisitId, VisitKind, YearMonth,
 };
 use serde::Serialize;
 use tauri::Manager;
@@ -285,6 +286,12 @@ commands! {
     fn export_daytime_claim(s, municipality: String, month: YearMonth, format: ExportFormat) -> ExportedFile {
         carebook_core::export::write_daytime_claim(&s, &municipality, month, format, &s.shell.export_dir).await
     }
+    /// The coordinator support of a station in a fiscal year (coordinator, office), from the server.
+    fn coordinator_report(s, station: String, fy: FiscalYear) -> CoordinatorReport { s.coordinator_report(&station, fy).await }
+    /// Records a piece of coordinator work for a child (the station's coordinator).
+    fn add_coordinator_work(s, work: NewCoordinatorWork) -> CoordinatorWorkRecord { s.add_coordinator_work(&work).await }
+    /// Records a regional meeting or training (the station's coordinator or office).
+    fn add_regional_meeting(s, meeting: NewRegionalMeeting) -> RegionalMeetingRecord { s.add_regional_meeting(&meeting).await }
     /// Writes one visit as a printed record (PDF) into the downloads folder.
     fn export_visit(s, id: VisitId) -> ExportedFile { carebook_core::export::write_visit_pdf(&s, id, &s.shell.export_dir).await }
     /// Transfers a child to another station from a first day, after a signed handover visit (office).

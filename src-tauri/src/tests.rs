@@ -119,6 +119,35 @@ impl Sample for YearMonth {
         "2026-05".parse().unwrap()
     }
 }
+impl Sample for FiscalYear {
+    fn sample() -> Self {
+        FiscalYear(2026)
+    }
+}
+impl Sample for NewCoordinatorWork {
+    fn sample() -> Self {
+        NewCoordinatorWork {
+            station: "st-mihon".into(),
+            child_id: ChildId::random(),
+            date: "2026-05-01".parse().unwrap(),
+            minutes: 60,
+            cost_yen: 3_500,
+            kind: carebook_domain::WorkKind::Liaison,
+            note: String::new(),
+        }
+    }
+}
+impl Sample for NewRegionalMeeting {
+    fn sample() -> Self {
+        NewRegionalMeeting {
+            station: "st-mihon".into(),
+            date: "2026-05-01".parse().unwrap(),
+            kind: carebook_domain::MeetingKind::Meeting,
+            title: "架空 地域の協議の場".into(),
+            cost_yen: 100_000,
+        }
+    }
+}
 
 impl Sample for NewPerson {
     fn sample() -> Self {

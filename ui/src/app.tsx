@@ -9,6 +9,7 @@ import { LoginScreen, PinScreen, UnlockScreen } from "./screens/setup";
 import { SyncBar } from "./screens/sync";
 import { NurseApp } from "./screens/nurse";
 import { ParentApp } from "./screens/parent";
+import { CoordinatorApp } from "./screens/coordinator";
 import { OfficeApp } from "./screens/office";
 import { AppContext } from "./context";
 
@@ -40,7 +41,7 @@ export function App() {
     const role = status.user.role;
     body = (
       <AppContext.Provider value={{ status, labels, dataStamp }}>
-        {role === "nurse" ? <NurseApp /> : role === "parent" ? <ParentApp /> : <OfficeApp />}
+        {role === "nurse" ? <NurseApp /> : role === "parent" ? <ParentApp /> : role === "coordinator" ? <CoordinatorApp /> : <OfficeApp />}
       </AppContext.Provider>
     );
   }

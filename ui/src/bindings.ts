@@ -368,6 +368,138 @@ relation: string,
  */
 phone: string, };
 
+export type CoordinatorChild = { 
+/**
+ * The child.
+ */
+child_id: ChildId, 
+/**
+ * Name (from the face sheet the device holds; empty when it holds none).
+ */
+name: string, 
+/**
+ * The work of the year against the 8 hours.
+ */
+ledger: CoordinatorLedger, 
+/**
+ * The work of the year, in the ledger's order.
+ */
+work: Array<CoordinatorWorkRecord>, 
+/**
+ * The subsidy: the cost of the work within the 8 hours (work past them is not counted),
+ * at most 32,000 yen, Tokyo 3/4.
+ */
+amount: PersonAmount, 
+/**
+ * The cost of the work past the 8 hours, yen (not subsidised).
+ */
+past_hours_cost_yen: number, };
+
+export type CoordinatorLedger = { 
+/**
+ * Cap, minutes.
+ */
+cap_minutes: number, 
+/**
+ * Used, minutes.
+ */
+used_minutes: number, 
+/**
+ * Remaining, minutes (negative when passed).
+ */
+remaining_minutes: number, 
+/**
+ * Every piece of work, in day order (then id).
+ */
+entries: Array<CoordinatorWork>, 
+/**
+ * The pieces that took the child past the 8 hours: the one that crossed them and every
+ * later one — flagged, never dropped. Empty when within (reaching 8 h exactly is within).
+ */
+over_cap: Array<number>, };
+
+export type CoordinatorReport = { 
+/**
+ * The station.
+ */
+station: string, 
+/**
+ * The fiscal year.
+ */
+fiscal_year: FiscalYear, 
+/**
+ * Children with work in the year, by name.
+ */
+children: Array<CoordinatorChild>, 
+/**
+ * The meetings and trainings of the year.
+ */
+meetings: MeetingsYear, 
+/**
+ * The meetings as recorded (titles, who recorded them), by day.
+ */
+meeting_records: Array<RegionalMeetingRecord>, 
+/**
+ * The children's subsidies and the meetings', summed.
+ */
+total: Fee, };
+
+export type CoordinatorWork = { 
+/**
+ * The work record (the server's id).
+ */
+id: number, 
+/**
+ * The day of the work.
+ */
+date: Date, 
+/**
+ * Its minutes.
+ */
+minutes: number, };
+
+export type CoordinatorWorkRecord = { 
+/**
+ * The server's id.
+ */
+id: number, 
+/**
+ * Who recorded it (their name).
+ */
+by: string, 
+/**
+ * When (Unix seconds).
+ */
+at: number, 
+/**
+ * The coordinator's station (the child's owner).
+ */
+station: string, 
+/**
+ * The child.
+ */
+child_id: ChildId, 
+/**
+ * The day of the work (JST).
+ */
+date: Date, 
+/**
+ * Minutes spent.
+ */
+minutes: number, 
+/**
+ * What it cost (the coordinator's pay for it), whole yen.
+ */
+cost_yen: number, 
+/**
+ * What was done.
+ */
+kind: WorkKind, 
+/**
+ * A short note (one line; no clinical detail — the records hold that).
+ */
+note: string, };
+
 export type Date = string;
 
 export type DateTime = string;
@@ -858,7 +990,15 @@ provider: Array<LabelEntry>,
 /**
  * Why a daytime-care day of the month is not paid.
  */
-daytime_unclaimed: Array<LabelEntry>, };
+daytime_unclaimed: Array<LabelEntry>, 
+/**
+ * What a coordinator did for a child.
+ */
+work_kind: Array<LabelEntry>, 
+/**
+ * Regional meeting or training.
+ */
+meeting_kind: Array<LabelEntry>, };
 
 export type LoopStatus = { 
 /**
@@ -885,6 +1025,38 @@ last_error: ErrorBody | null,
  * Failures in a row.
  */
 failures: number, };
+
+export type MeetingKind = "meeting" | "training";
+
+export type MeetingsYear = { 
+/**
+ * The fiscal year.
+ */
+fiscal_year: FiscalYear, 
+/**
+ * The first three of the year, in date order: the ones subsidised.
+ */
+counted: Array<RegionalMeeting>, 
+/**
+ * Every later one of the year: held and kept, not subsidised (past 3 a year).
+ */
+past_limit: Array<RegionalMeeting>, 
+/**
+ * The counted ones' cost, yen.
+ */
+cost_yen: number, 
+/**
+ * What is subsidised: that cost, at most 420,000 yen.
+ */
+subsidised_yen: number, 
+/**
+ * The counted cost past 420,000 yen, yen.
+ */
+over_cap_yen: number, 
+/**
+ * The subsidy (Tokyo all of it).
+ */
+fee: Fee, };
 
 export type Message = { 
 /**
@@ -1031,6 +1203,36 @@ daytime_user_charge: { [key in IncomeTier]?: UserCharge },
  */
 daytime_tokyo_share_percent: number, };
 
+export type NewCoordinatorWork = { 
+/**
+ * The coordinator's station (the child's owner).
+ */
+station: string, 
+/**
+ * The child.
+ */
+child_id: ChildId, 
+/**
+ * The day of the work (JST).
+ */
+date: Date, 
+/**
+ * Minutes spent.
+ */
+minutes: number, 
+/**
+ * What it cost (the coordinator's pay for it), whole yen.
+ */
+cost_yen: number, 
+/**
+ * What was done.
+ */
+kind: WorkKind, 
+/**
+ * A short note (one line; no clinical detail — the records hold that).
+ */
+note: string, };
+
 export type NewPerson = { 
 /**
  * Account name.
@@ -1056,6 +1258,28 @@ kana: string,
  * Profession.
  */
 profession: Profession | null, };
+
+export type NewRegionalMeeting = { 
+/**
+ * The station holding it.
+ */
+station: string, 
+/**
+ * The day it was held (JST).
+ */
+date: Date, 
+/**
+ * Meeting or training.
+ */
+kind: MeetingKind, 
+/**
+ * Its title (地域の協議の場 …).
+ */
+title: string, 
+/**
+ * What it cost, whole yen.
+ */
+cost_yen: number, };
 
 export type OneTimePassword = { 
 /**
@@ -1128,6 +1352,24 @@ person: PersonDetail,
  * Their first password.
  */
 one_time_password: OneTimePassword, };
+
+export type PersonAmount = { 
+/**
+ * What the work cost, yen.
+ */
+cost_yen: number, 
+/**
+ * What is subsidised: the cost, at most 32,000 yen.
+ */
+subsidised_yen: number, 
+/**
+ * The cost past the limit (not subsidised), yen.
+ */
+over_cap_yen: number, 
+/**
+ * The subsidy split: Tokyo 3/4 (rounded down to the yen), the municipality the rest.
+ */
+fee: Fee, };
 
 export type PersonChange = { 
 /**
@@ -1238,6 +1480,54 @@ en: string, };
 export type Profession = "nurse" | "associate_nurse" | "public_health_nurse" | "physiotherapist" | "occupational_therapist" | "speech_therapist" | "care_worker" | "other";
 
 export type ProviderKind = "hospital" | "clinic" | "geriatric_health_facility" | "integrated_care_facility";
+
+export type RegionalMeeting = { 
+/**
+ * The day it was held.
+ */
+date: Date, 
+/**
+ * Meeting or training.
+ */
+kind: MeetingKind, 
+/**
+ * What it cost, yen.
+ */
+cost_yen: number, };
+
+export type RegionalMeetingRecord = { 
+/**
+ * The server's id.
+ */
+id: number, 
+/**
+ * Who recorded it (their name).
+ */
+by: string, 
+/**
+ * When (Unix seconds).
+ */
+at: number, 
+/**
+ * The station holding it.
+ */
+station: string, 
+/**
+ * The day it was held (JST).
+ */
+date: Date, 
+/**
+ * Meeting or training.
+ */
+kind: MeetingKind, 
+/**
+ * Its title (地域の協議の場 …).
+ */
+title: string, 
+/**
+ * What it cost, whole yen.
+ */
+cost_yen: number, };
 
 export type RejectedDoc = { 
 /**
@@ -2156,6 +2446,8 @@ bp_diastolic: number | null, };
 
 export type Watch = "high" | "medium" | "none";
 
+export type WorkKind = "consultation" | "liaison" | "home_visit" | "case_meeting" | "other";
+
 export type YearMonth = string;
 
 /** Every command: its arguments as `invoke` sends them, and its result. */
@@ -2198,6 +2490,9 @@ export type Commands = {
   export_claim: { args: { municipality: string; month: YearMonth; format: ExportFormat }; result: ExportedFile };
   daytime_claim: { args: { municipality: string; month: YearMonth }; result: DaytimeClaim };
   export_daytime_claim: { args: { municipality: string; month: YearMonth; format: ExportFormat }; result: ExportedFile };
+  coordinator_report: { args: { station: string; fy: FiscalYear }; result: CoordinatorReport };
+  add_coordinator_work: { args: { work: NewCoordinatorWork }; result: CoordinatorWorkRecord };
+  add_regional_meeting: { args: { meeting: NewRegionalMeeting }; result: RegionalMeetingRecord };
   export_visit: { args: { id: VisitId }; result: ExportedFile };
   transfer_child: { args: { childId: ChildId; request: TransferRequest }; result: Transfer };
   reset_person_password: { args: { username: string }; result: OneTimePassword };

@@ -799,6 +799,10 @@ pub struct Labels {
     pub provider: Vec<LabelEntry>,
     /// Why a daytime-care day of the month is not paid.
     pub daytime_unclaimed: Vec<LabelEntry>,
+    /// What a coordinator did for a child.
+    pub work_kind: Vec<LabelEntry>,
+    /// Regional meeting or training.
+    pub meeting_kind: Vec<LabelEntry>,
 }
 
 macro_rules! entries {
@@ -830,6 +834,8 @@ impl Labels {
             unclaimed: entries!(carebook_domain::Unclaimed),
             provider: entries!(carebook_domain::ProviderKind),
             daytime_unclaimed: entries!(carebook_domain::DaytimeUnclaimed),
+            work_kind: entries!(carebook_domain::WorkKind),
+            meeting_kind: entries!(carebook_domain::MeetingKind),
         }
     }
 }

@@ -7,6 +7,7 @@ import { nurse } from "./nurse";
 import { parent } from "./parent";
 import { office } from "./office";
 import { charts } from "./charts";
+import { coordinator } from "./coordinator";
 
 export type Lang = "ja" | "en";
 
@@ -39,7 +40,7 @@ export function onLangChange(f: () => void): () => void {
   return () => listeners.delete(f);
 }
 
-const dicts = { ja: { ...common.ja, ...nurse.ja, ...parent.ja, ...office.ja, ...charts.ja }, en: { ...common.en, ...nurse.en, ...parent.en, ...office.en, ...charts.en } };
+const dicts = { ja: { ...common.ja, ...nurse.ja, ...parent.ja, ...office.ja, ...charts.ja, ...coordinator.ja }, en: { ...common.en, ...nurse.en, ...parent.en, ...office.en, ...charts.en, ...coordinator.en } };
 export type Key = keyof typeof dicts.ja;
 
 /** The text for `key`, with `{name}` placeholders filled from `vars`. */

@@ -16,6 +16,7 @@ import { consentCommands } from "./consent";
 import { seedTransfer, transferCommands } from "./transfer";
 import { claimCommands } from "./claim";
 import { daytimeCommands } from "./daytime";
+import { coordinatorCommands } from "./coordinator";
 import { chartsCommands } from "./charts";
 
 export type { Scenario };
@@ -88,7 +89,7 @@ export class FakeBackend {
   private handlers: Handlers;
   constructor(overrides: Partial<Scenario>) {
     this.s = { ...baseScenario(), ...overrides };
-    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands, ...claimCommands, ...daytimeCommands, ...chartsCommands };
+    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands, ...claimCommands, ...daytimeCommands, ...coordinatorCommands, ...chartsCommands };
     seedTransfer(this);
   }
 
