@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs Carebook: builds the app, starts a local server (embedded SQLite) seeded once with
 # fictional demo data (a station, nurses, a parent, office staff, children, a fiscal year of
-# visits), and opens the app logged in as the demo nurse. `scripts/run.sh parent` or
-# `scripts/run.sh office` opens it as the demo parent or office instead. Data lives in ./demo.
+# visits), and opens the app logged in as the demo nurse. `scripts/run.sh parent`,
+# `scripts/run.sh office` or `scripts/run.sh coordinator` opens it as the demo parent, office or
+# coordinator instead. Data lives in ./demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 role="${1:-nurse}"
-case "$role" in nurse | parent | office) ;; *) echo "usage: scripts/run.sh [nurse|parent|office]" >&2; exit 2 ;; esac
+case "$role" in nurse | parent | office | coordinator) ;; *) echo "usage: scripts/run.sh [nurse|parent|office|coordinator]" >&2; exit 2 ;; esac
 
 ensure_rust_tools
 apt_ensure "${APP_BUILD_PACKAGES[@]}"
@@ -28,7 +29,7 @@ mkdir -p "$demo/server"
 demo_password="kakuu-mihon-2026"
 new_db=0
 # A seeding that did not finish starts again from scratch.
-[ -f "$demo/.seeded-v4" ] || rm -rf "$demo/server" "$demo/seed" "$demo"/app-*
+[ -f "$demo/.seeded-v5" ] || rm -rf "$demo/server" "$demo/seed" "$demo/seed-coordinator" "$demo"/app-*
 mkdir -p "$demo/server"
 if [ ! -f "$demo/server/server.sqlite" ]; then
   new_db=1
@@ -40,6 +41,7 @@ if [ ! -f "$demo/server/server.sqlite" ]; then
     "mihon-nurse2:nurse:demo-st1:見本 葉子:みほん ようこ:nurse" \
     "mihon-parent:parent:demo-st1:架空 一郎:かくう いちろう:" \
     "mihon-office:office:demo-st1:見本 事務子:みほん じむこ:" \
+    "mihon-coordinator:coordinator:demo-st1:見本 調整子:みほん ちょうせいこ:" \
     "mihon-mirai:nurse:demo-st2:架空 未来:かくう みらい:nurse"; do
     IFS=: read -r user role org name kana profession <<<"$spec"
     echo "$demo_password" | $cb --data-dir "$demo/server" server user add --username "$user" --role "$role" --org "$org" \
@@ -64,7 +66,18 @@ if [ "$new_db" = 1 ]; then
   $cb --data-dir "$demo/seed" sync >/dev/null
   first_child=$($cb --data-dir "$demo/seed" child list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
   $cb --data-dir "$demo/server" server user assign --user mihon-parent --child "$first_child" --database "$db" >/dev/null
-  touch "$demo/.seeded-v4"
+  # The coordinator's work for the first child this fiscal year, and a regional meeting.
+  rm -rf "$demo/seed-coordinator"
+  echo "$demo_password" | $cb --data-dir "$demo/seed-coordinator" login --server "$url" --user mihon-coordinator >/dev/null
+  today=$(TZ=Asia/Tokyo date +%F)
+  for work in "120:7000:consultation" "180:10500:liaison"; do
+    IFS=: read -r minutes cost kind <<<"$work"
+    $cb --data-dir "$demo/seed-coordinator" coordinator work --station demo-st1 --child "$first_child" --date "$today" \
+      --minutes "$minutes" --cost-yen "$cost" --kind "$kind" --note 架空の記録 >/dev/null
+  done
+  $cb --data-dir "$demo/seed-coordinator" coordinator meeting --station demo-st1 --date "$today" --kind meeting \
+    --title "架空 地域の協議の場" --cost-yen 150000 >/dev/null
+  touch "$demo/.seeded-v5"
 fi
 
 app_dir="$demo/app-$role"
@@ -72,9 +85,9 @@ if [ ! -f "$app_dir/carebook.sqlite" ]; then
   echo "$demo_password" | $cb --data-dir "$app_dir" login --server "$url" --user "mihon-$role" >/dev/null
 fi
 
-hint="見本アカウント（パスワードはどれも $demo_password）: 看護師 mihon-nurse / 保護者 mihon-parent / 事務 mihon-office。保護者で開く: scripts/run.sh parent、事務で開く: scripts/run.sh office"
+hint="見本アカウント（パスワードはどれも $demo_password）: 看護師 mihon-nurse / 保護者 mihon-parent / 事務 mihon-office / コーディネーター mihon-coordinator。保護者で開く: scripts/run.sh parent、事務で開く: scripts/run.sh office、コーディネーターで開く: scripts/run.sh coordinator"
 echo
 echo "Carebook を見本の${role}として開きます（初回は PIN を決めてください）。"
-echo "保護者として開く: scripts/run.sh parent    事務として開く: scripts/run.sh office"
-echo "Opening Carebook as the demo $role (first time: choose a PIN). As the parent: scripts/run.sh parent; as the office: scripts/run.sh office."
+echo "保護者として開く: scripts/run.sh parent    事務として開く: scripts/run.sh office    コーディネーターとして開く: scripts/run.sh coordinator"
+echo "Opening Carebook as the demo $role (first time: choose a PIN). As the parent: scripts/run.sh parent; as the office: scripts/run.sh office; as the coordinator: scripts/run.sh coordinator."
 CAREBOOK_DATA_DIR="$app_dir" CAREBOOK_SERVER_URL="$url" CAREBOOK_DEMO_HINT="$hint" ./target/debug/carebook-app

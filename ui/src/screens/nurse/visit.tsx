@@ -19,6 +19,10 @@ const withHandover = (x: Visit): Visit =>
     ? { ...x, handover: x.handover ?? { from_station: { ...x.station }, to_station: { id: "", name: "" }, topics: [], from_sign_off: null, to_sign_off: null } }
     : { ...x, handover: null };
 
+/** The visit as another kind: the handover section for a handover only, the kind of institution
+ * for daytime care only. */
+const withKind = (x: Visit, kind: Visit["kind"]): Visit => withHandover({ ...x, kind, provider: kind === "daytime" ? x.provider : null });
+
 /** The message of the save bar: one line, so the bar never changes size. */
 type Message = { kind: "ok" | "error"; text: string; saved?: boolean } | null;
 
@@ -136,7 +140,7 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
             </div>
             <div class="n-form-grid">
               <Field label={t("n_kind")}>
-                <select value={v.kind} data-testid="n-kind" disabled={readOnly} onChange={(e) => set((x) => withHandover({ ...x, kind: (e.target as HTMLSelectElement).value as Visit["kind"] }))}>
+                <select value={v.kind} data-testid="n-kind" disabled={readOnly} onChange={(e) => set((x) => withKind(x, (e.target as HTMLSelectElement).value as Visit["kind"]))}>
                   {labels.visit_kind.map((k) => (
                     <option key={k.name} value={k.name}>
                       {label(labels.visit_kind, k.name)}
@@ -156,6 +160,18 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
               <Field label={t("n_place")}>
                 <input value={v.place} data-testid="n-place" disabled={readOnly} onInput={(e) => set((x) => ({ ...x, place: (e.target as HTMLInputElement).value }))} />
               </Field>
+              {v.kind === "daytime" && (
+                <Field label={t("n_provider")}>
+                  <select value={v.provider ?? ""} data-testid="n-provider" disabled={readOnly} onChange={(e) => set((x) => ({ ...x, provider: ((e.target as HTMLSelectElement).value || null) as Visit["provider"] }))}>
+                    <option value="">{t("n_provider_pick")}</option>
+                    {labels.provider.map((k) => (
+                      <option key={k.name} value={k.name}>
+                        {label(labels.provider, k.name)}
+                      </option>
+                    ))}
+                  </select>
+                </Field>
+              )}
             </div>
           </div>
 
