@@ -43,8 +43,9 @@ if [ ! -f "$demo/server/server.sqlite" ]; then
     "mihon-office:office:demo-st1:見本 事務子:みほん じむこ:" \
     "mihon-coordinator:coordinator:demo-st1:見本 調整子:みほん ちょうせいこ:" \
     "mihon-mirai:nurse:demo-st2:架空 未来:かくう みらい:nurse"; do
-    IFS=: read -r user role org name kana profession <<<"$spec"
-    echo "$demo_password" | $cb --data-dir "$demo/server" server user add --username "$user" --role "$role" --org "$org" \
+    # (not `role`: that is the role to open the app as)
+    IFS=: read -r user account_role org name kana profession <<<"$spec"
+    echo "$demo_password" | $cb --data-dir "$demo/server" server user add --username "$user" --role "$account_role" --org "$org" \
       --name "$name" --kana "$kana" ${profession:+--profession "$profession"} --database "$db" >/dev/null
   done
 fi
