@@ -11,8 +11,12 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use automerge::ActorId;
-use carebook_bench::{child_id, copy_store, realistic_respite, runtime, seeded_store, BENCH_FY};
+use carebook_bench::{
+    child_id, claim_month, claim_plan, claim_store, copy_store, realistic_respite, runtime, seeded_store, BENCH_FY, CHILDREN,
+    CLAIM_MUNICIPALITY,
+};
 use carebook_core::app::ReviewFilter;
+use carebook_core::export::{claim_heading, claim_table, japanese_font, to_pdf, write_claim, ExportFormat};
 use carebook_core::{clock, Carebook, VisitFilter};
 use carebook_domain::{RecordDoc, Visit, VisitKind, VisitStatus, YearMonth};
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
@@ -196,6 +200,71 @@ fn app_screens(c: &mut Criterion) {
     g.finish();
 }
 
+/// 7. A municipality's monthly claim for 200 children (the claim store: every child 2–4 respite
+///    sessions in November 2026 and in each month of FY2026 before it, plus weekly nursing
+///    visits; about 11,000 visits), and writing it as a PDF.
+fn claim(c: &mut Criterion) {
+    let state = OnceCell::new();
+    let state = || {
+        state.get_or_init(|| {
+            let cached = claim_store().expect("seeding the claim store");
+            let dir = copy_store(&cached).expect("copying the claim store");
+            let app = RT.block_on(Carebook::open(dir.path())).expect("opening the store");
+            let claim = RT.block_on(app.monthly_claim(CLAIM_MUNICIPALITY, claim_month())).expect("the claim");
+            // Counts only (never times): what the claim must hold, from the plan the store was seeded with.
+            let plan = claim_plan();
+            let in_month: Vec<_> = plan
+                .iter()
+                .filter(|p| p.kind == VisitKind::Respite && p.start.date.year_month() == claim_month())
+                .collect();
+            let not_claimable = in_month.iter().filter(|p| p.status != VisitStatus::Approved || !p.confirmed).count();
+            let lines: usize = claim.children.iter().map(|c| c.lines.len()).sum();
+            let unclaimed: usize = claim.children.iter().map(|c| c.unclaimed.len()).sum();
+            let instructions: usize = claim.children.iter().map(|c| c.instructions.len()).sum();
+            assert_eq!(claim.children.len(), CHILDREN, "every child of the municipality is on the claim");
+            assert_eq!(lines + unclaimed, in_month.len(), "every November session is on the claim");
+            assert_eq!(unclaimed, not_claimable, "the submitted and unconfirmed sessions are the unclaimed ones");
+            assert_eq!(instructions, CHILDREN.div_ceil(6), "every sixth child's instruction was renewed in November");
+            eprintln!(
+                "  [claim store: {} visits; the claim: {} children, {lines} sessions claimed, {unclaimed} unclaimed, {instructions} instruction fees, {} yen]",
+                plan.len(),
+                claim.children.len(),
+                claim.total.total_yen
+            );
+            (Device { app, _dir: dir }, claim)
+        })
+    };
+    let month = claim_month();
+    let mut g = c.benchmark_group("claim_200_children");
+    g.sampling_mode(SamplingMode::Flat).sample_size(20).measurement_time(Duration::from_secs(8));
+    g.bench_function("Carebook::monthly_claim", |b| {
+        let app = &state().0.app;
+        b.iter(|| RT.block_on(app.monthly_claim(black_box(CLAIM_MUNICIPALITY), month)).expect("the claim"))
+    });
+    g.finish();
+    let mut g = c.benchmark_group("claim_pdf_200_children");
+    g.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(1)).measurement_time(Duration::from_secs(15));
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let logged = std::cell::Cell::new(false);
+    g.bench_function("write_claim PDF (claim + PDF + file)", |b| {
+        let app = &state().0.app;
+        b.iter(|| {
+            let file = RT.block_on(write_claim(app, CLAIM_MUNICIPALITY, month, ExportFormat::Pdf, out.path())).expect("the PDF");
+            if !logged.replace(true) {
+                eprintln!("  [claim PDF: {} bytes]", file.bytes);
+            }
+            file
+        })
+    });
+    g.bench_function("to_pdf only (the claim's table, font read and subset)", |b| {
+        let (_, claim) = state();
+        let font = japanese_font().expect("Noto Sans CJK (fonts-noto-cjk)");
+        let (heading, table) = (claim_heading(claim), claim_table(claim));
+        b.iter(|| to_pdf(black_box(&heading), black_box(&table), &font).expect("the PDF"))
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3)).sample_size(30)
 }
@@ -203,6 +272,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = device;
     config = config();
-    targets = store_visit, open_visit, respite_remaining, office_list, rebuild_index, app_screens
+    targets = store_visit, open_visit, respite_remaining, office_list, rebuild_index, app_screens, claim
 }
 criterion_main!(device);

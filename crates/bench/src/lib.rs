@@ -17,7 +17,7 @@ use carebook_core::{Carebook, CoreError};
 use carebook_domain::{
     CareGiven, CareItem, CheckEntry, CheckStatus, Checklist, Child, ChildId, Contact, Date, DateTime, DoctorInstruction, FiscalYear,
     GuardianConfirmation, IncomeTier, Outcome, Profession, RecordDoc, ScoreEntry, SoapNote, StaffMember, StaffRole, Station, TimeOfDay,
-    Visit, VisitKind, VisitStatus, VitalReading, Watch,
+    Visit, VisitKind, VisitStatus, VitalReading, Watch, YearMonth,
 };
 
 /// Children in a seeded store.
@@ -280,6 +280,130 @@ pub fn seeded_visit(k: usize, n: usize) -> Visit {
 /// The seeded fiscal year the benchmarks ask about.
 pub const BENCH_FY: FiscalYear = FiscalYear(2026);
 
+/// The municipality of the claim store: all its [`CHILDREN`] children live there (Bunkyo's
+/// built-in settings: 288 hours a year, 30-minute units).
+pub const CLAIM_MUNICIPALITY: &str = "13105";
+
+/// Bump when the claim store's content changes, so the cached store is rebuilt.
+pub const CLAIM_SEED_VERSION: u32 = 1;
+
+/// Nursing visits per child and month in the claim store (weekly). They are not claimed, but
+/// they are in the index the claim's queries search.
+pub const CLAIM_NURSING_PER_MONTH: usize = 4;
+
+/// The month the claim benchmarks claim: November 2026, the eighth month of FY2026.
+pub fn claim_month() -> YearMonth {
+    YearMonth { year: 2026, month: 11 }
+}
+
+/// Child `i` of the claim store: [`bench_child`] living in [`CLAIM_MUNICIPALITY`]. Every sixth
+/// child's doctor's instruction was renewed on 1 November (an instruction fee on the claim).
+pub fn claim_child(i: usize) -> Child {
+    let mut c = bench_child(i);
+    c.municipality = CLAIM_MUNICIPALITY.into();
+    if i.is_multiple_of(6) {
+        let old = c.doctor_instruction.take().expect("bench children have an instruction");
+        c.past_instructions = vec![DoctorInstruction { valid_until: Date::new(2026, 10, 31).expect("a date"), ..old.clone() }];
+        c.doctor_instruction = Some(DoctorInstruction { valid_from: Date::new(2026, 11, 1).expect("a date"), ..old });
+    }
+    c
+}
+
+/// One visit of the claim store, before it becomes a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedVisit {
+    /// The child (index into the claim store's children).
+    pub child: usize,
+    /// Respite or nursing.
+    pub kind: VisitKind,
+    /// When it starts.
+    pub start: DateTime,
+    /// How long it lasts.
+    pub minutes: i64,
+    /// Submitted or approved.
+    pub status: VisitStatus,
+    /// Whether the guardian confirmed it (else: not confirmed, with a reason).
+    pub confirmed: bool,
+}
+
+impl PlannedVisit {
+    /// The realistic visit ([`realistic_visit`]) this plan describes.
+    pub fn visit(&self) -> Visit {
+        let mut v = realistic_visit(child_id(self.child), self.kind, self.start, self.minutes);
+        v.status = self.status;
+        v.guardian = Some(if self.confirmed {
+            GuardianConfirmation::Confirmed {
+                name: "見本 保護者".into(),
+                at: add_minutes(self.start, self.minutes),
+                signature: String::new(),
+            }
+        } else {
+            GuardianConfirmation::NotConfirmed { reason: "不在のため後日確認（架空）".into() }
+        });
+        v
+    }
+}
+
+/// Respite sessions child `i` has in month `m` of FY2026 (0 = April): 2, 3 or 4.
+pub fn claim_respite_sessions(i: usize, m: usize) -> usize {
+    2 + (splitmix((i * 16 + m) as u64) % 3) as usize
+}
+
+/// The claim store's visits: for every child, each month from April to November 2026 (FY2026
+/// up to the claim month), [`claim_respite_sessions`] respite sessions (one a week, 2–4 h from
+/// 9:00 or 13:00) and [`CLAIM_NURSING_PER_MONTH`] nursing visits (one a week, three days after
+/// a respite day, 60 or 90 min from 10:00). Everything before November is approved and
+/// confirmed by the guardian; in November about 1 session in 20 is still only submitted and
+/// about 1 in 20 has no guardian confirmation (the claim lists those as unclaimed).
+pub fn claim_plan() -> Vec<PlannedVisit> {
+    let claim = claim_month();
+    let mut plan = Vec::new();
+    for i in 0..CHILDREN {
+        for (m, month) in (4..=claim.month).enumerate() {
+            let on = |day: usize, hour: u8| {
+                DateTime::new(Date::new(2026, month, day as u8).expect("a day of the month"), TimeOfDay::new(hour, 0).expect("a time"))
+            };
+            for s in 0..claim_respite_sessions(i, m) {
+                let h = splitmix((((i * 16 + m) * 8 + s) as u64) ^ 0x5eed_c1a1);
+                let in_claim = month == claim.month;
+                plan.push(PlannedVisit {
+                    child: i,
+                    kind: VisitKind::Respite,
+                    // days 2–27: one week apart, shifted by child so not all fall on one day
+                    start: on(2 + 7 * s + i % 5, [9, 13][(h % 2) as usize]),
+                    minutes: [120, 150, 180, 240][((h >> 8) % 4) as usize],
+                    status: if in_claim && (h >> 16).is_multiple_of(20) { VisitStatus::Submitted } else { VisitStatus::Approved },
+                    confirmed: !(in_claim && (h >> 24) % 20 == 1),
+                });
+            }
+            for w in 0..CLAIM_NURSING_PER_MONTH {
+                let h = splitmix((((i * 16 + m) * 8 + w) as u64) ^ 0x0b5e_55ed);
+                plan.push(PlannedVisit {
+                    child: i,
+                    kind: VisitKind::Nursing,
+                    // days 5–30: three days after a respite day of the same week, never the same day
+                    start: on(5 + 7 * w + i % 5, 10),
+                    minutes: [60, 90][(h % 2) as usize],
+                    status: VisitStatus::Approved,
+                    confirmed: true,
+                });
+            }
+        }
+    }
+    plan
+}
+
+/// The cached claim store: [`CHILDREN`] children of [`claim_child`], all in
+/// [`CLAIM_MUNICIPALITY`], with the visits of [`claim_plan`] (about 11,000), seeded first if it
+/// is not there yet. Copy it ([`copy_store`]) before opening it.
+pub fn claim_store() -> Result<PathBuf, CoreError> {
+    let plan = claim_plan();
+    let n = plan.len();
+    cached_store(&format!("claim-v{CLAIM_SEED_VERSION}-{}", migrations_key()), &format!("the claim store ({n} visits)"), |dir| {
+        runtime().block_on(seed_with(dir, (0..CHILDREN).map(claim_child), n, move |k| plan[k].visit()))
+    })
+}
+
 /// The workspace's target directory (the nearest ancestor of this executable holding
 /// `CACHEDIR.TAG`), or `CAREBOOK_BENCH_CACHE` if set.
 pub fn cache_root() -> PathBuf {
@@ -312,17 +436,25 @@ fn migrations_key() -> String {
 /// The cached store of `n` seeded visits, seeding it first if it is not there yet. The
 /// directory holds a closed `carebook.sqlite`; copy it (see [`copy_store`]) before changing it.
 pub fn seeded_store(n: usize) -> Result<PathBuf, CoreError> {
+    cached_store(&format!("seed-v{SEED_VERSION}-{}-{n}", migrations_key()), &format!("{n} visits over {CHILDREN} children"), |dir| {
+        runtime().block_on(seed(dir, n))
+    })
+}
+
+/// The cached store `name` under [`cache_root`], made by `make` in a fresh directory the first
+/// time (then renamed into place, so a half-made store is never used).
+fn cached_store(name: &str, what: &str, make: impl FnOnce(&Path) -> Result<(), CoreError>) -> Result<PathBuf, CoreError> {
     let root = cache_root();
-    let dir = root.join(format!("seed-v{SEED_VERSION}-{}-{n}", migrations_key()));
+    let dir = root.join(name);
     if dir.join(carebook_core::store::DB_FILE).exists() {
         return Ok(dir);
     }
     std::fs::create_dir_all(&root)?;
     let work = tempfile::Builder::new().prefix("seeding-").tempdir_in(&root)?;
     let started = Instant::now();
-    eprintln!("carebook-bench: seeding {n} visits over {CHILDREN} children in {} (cached for later runs)", dir.display());
-    runtime().block_on(seed(work.path(), n))?;
-    eprintln!("carebook-bench: seeded {n} visits in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!("carebook-bench: seeding {what} in {} (cached for later runs)", dir.display());
+    make(work.path())?;
+    eprintln!("carebook-bench: seeded {what} in {:.1} s", started.elapsed().as_secs_f64());
     if dir.join(carebook_core::store::DB_FILE).exists() {
         return Ok(dir); // another run seeded it meanwhile; ours is dropped with `work`
     }
@@ -335,19 +467,32 @@ pub fn seeded_store(n: usize) -> Result<PathBuf, CoreError> {
 /// Documents are created on worker threads; one writer saves them one transaction each through
 /// `Store::save`.
 pub async fn seed(dir: &Path, n: usize) -> Result<(), CoreError> {
+    seed_with(dir, (0..CHILDREN).map(bench_child), n, move |k| seeded_visit(k, n)).await
+}
+
+/// Seeds a new store in `dir` with `children` (through `Carebook::add_child`) and the `n` visits
+/// `visit(0..n)`, built on worker threads and saved by one writer, one transaction each
+/// (`Store::save`).
+async fn seed_with(
+    dir: &Path,
+    children: impl Iterator<Item = Child>,
+    n: usize,
+    visit: impl Fn(usize) -> Visit + Send + Sync + 'static,
+) -> Result<(), CoreError> {
     let app = Carebook::open(dir).await?;
-    for i in 0..CHILDREN {
-        app.add_child(bench_child(i)).await?;
+    for child in children {
+        app.add_child(child).await?;
     }
     let actor = app.store().actor().clone();
     let workers = std::thread::available_parallelism().map_or(1, |p| p.get()).max(1);
+    let visit = std::sync::Arc::new(visit);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<RecordDoc<Visit>>(512);
     let handles: Vec<_> = (0..workers)
         .map(|w| {
-            let (tx, actor) = (tx.clone(), actor.clone());
+            let (tx, actor, visit) = (tx.clone(), actor.clone(), visit.clone());
             std::thread::spawn(move || {
                 for k in (w..n).step_by(workers) {
-                    let doc = RecordDoc::create(seeded_visit(k, n), actor.clone());
+                    let doc = RecordDoc::create(visit(k), actor.clone());
                     if tx.blocking_send(doc).is_err() {
                         return;
                     }
@@ -498,5 +643,35 @@ pub mod chunk {
             out.push(format!("{:>5}  further chunks", b.len() - body_start - len));
         }
         Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The claim store's plan is what its benches say it is: every child 2–4 respite sessions in
+    /// the claim month, four nursing visits a month, nothing after the claim month, and no two
+    /// visits of one child overlapping (a real schedule).
+    #[test]
+    fn the_claim_plan_is_a_real_schedule() {
+        let plan = claim_plan();
+        let month = claim_month();
+        for i in 0..CHILDREN {
+            let mut mine: Vec<&PlannedVisit> = plan.iter().filter(|p| p.child == i).collect();
+            let in_month = mine.iter().filter(|p| p.kind == VisitKind::Respite && p.start.date.year_month() == month).count();
+            assert!((2..=4).contains(&in_month), "child {i}: {in_month} sessions in the claim month");
+            let nursing = mine.iter().filter(|p| p.kind == VisitKind::Nursing).count();
+            assert_eq!(nursing, 8 * CLAIM_NURSING_PER_MONTH, "child {i}: weekly nursing, April to November");
+            assert!(mine.iter().all(|p| p.start.date >= BENCH_FY.first_day() && p.start.date <= month.last_day()));
+            mine.sort_by_key(|p| p.start);
+            for w in mine.windows(2) {
+                assert!(add_minutes(w[0].start, w[0].minutes) <= w[1].start, "child {i}: {:?} overlaps {:?}", w[0], w[1]);
+            }
+        }
+        // Some sessions of the month are left for the claim to refuse, and not many.
+        let in_month: Vec<_> = plan.iter().filter(|p| p.kind == VisitKind::Respite && p.start.date.year_month() == month).collect();
+        let open = in_month.iter().filter(|p| p.status != VisitStatus::Approved || !p.confirmed).count();
+        assert!(open > 0 && open * 5 < in_month.len(), "{open} of {} not claimable", in_month.len());
     }
 }

@@ -5,7 +5,7 @@
 //! SQLite statement through sqlx), `respite` (remaining hours at 100k, its queries apart), `list` (the office list as written vs. with only the filters
 //! given), `rebuild` (where `rebuild_index` spends its time, and documents loaded on every core
 //! then written by the store's own batched writer, `store::write_visit_rows`, which must give
-//! the same index). Each prints wall and CPU time.
+//! the same index), `claim` (the monthly claim's steps apart, and the PDF's). Each prints wall and CPU time.
 
 use std::time::{Duration, Instant};
 
@@ -203,6 +203,132 @@ fn list() -> Res<()> {
     })
 }
 
+/// Where `Carebook::monthly_claim` spends its time on the claim store (200 children, about
+/// 11,000 visits): each kind of step it takes, timed apart over the whole claim, and the same
+/// claim with the month's lead nurse and confirmation read from the index (`indexed_visits`)
+/// instead of each session's document; then where the PDF's time goes.
+fn claim() -> Res<()> {
+    use carebook_bench::{claim_month, claim_store, CLAIM_MUNICIPALITY};
+    use carebook_domain::{ClaimChild, ClaimSession};
+    let dir = copy_store(&claim_store()?)?;
+    let rt = runtime();
+    rt.block_on(async {
+        let app = Carebook::open(dir.path()).await?;
+        let store = app.store();
+        let month = claim_month();
+        let fy = month.first_day().fiscal_year();
+        let n = 5;
+        let rows: Vec<_> = app.children().await?.into_iter().filter(|r| r.municipality == CLAIM_MUNICIPALITY).collect();
+        let filter = |id| VisitFilter { child: Some(id), kind: Some(VisitKind::Respite), from: Some(fy.first_day()), ..Default::default() };
+        let mut in_month = Vec::new();
+        for r in &rows {
+            for v in store.visits(&filter(r.id)).await? {
+                if v.start.is_some_and(|s| s.date.year_month() == month) {
+                    in_month.push(v.id);
+                }
+            }
+        }
+        println!("{} children, {} sessions in {month}", rows.len(), in_month.len());
+        let step = |what: &str, t: Instant, c: f64| report(what, n, t.elapsed(), cpu() - c);
+        for round in 1..=2 {
+            println!("-- round {round} (per whole claim):");
+            let (t, c) = (Instant::now(), cpu());
+            for _ in 0..n {
+                app.monthly_claim(CLAIM_MUNICIPALITY, month).await?;
+            }
+            step("Carebook::monthly_claim, as written", t, c);
+            let (t, c) = (Instant::now(), cpu());
+            for _ in 0..n {
+                store.rejected().await?;
+                app.children().await?;
+            }
+            step("  rejected() + children()", t, c);
+            let (t, c) = (Instant::now(), cpu());
+            for _ in 0..n {
+                for r in &rows {
+                    app.child(r.id).await?;
+                }
+            }
+            step(&format!("  {} face sheets: Carebook::child (load + hydrate)", rows.len()), t, c);
+            let (t, c) = (Instant::now(), cpu());
+            for _ in 0..n {
+                for r in &rows {
+                    app.respite_remaining(r.id, Some(fy)).await?;
+                }
+            }
+            step(&format!("  {} × respite_remaining (the cap)", rows.len()), t, c);
+            let (t, c) = (Instant::now(), cpu());
+            for _ in 0..n {
+                for r in &rows {
+                    store.visits(&filter(r.id)).await?;
+                }
+            }
+            step(&format!("  {} × Store::visits (child, respite, from April)", rows.len()), t, c);
+            let (t, c) = (Instant::now(), cpu());
+            for _ in 0..n {
+                for id in &in_month {
+                    app.visit(*id).await?;
+                }
+            }
+            step(&format!("  {} × Carebook::visit (the month's sessions' documents)", in_month.len()), t, c);
+            // The prototype: the month's lead and confirmation from the index's review columns
+            // (staff names are stored lead first), everything else as written.
+            let (t, c) = (Instant::now(), cpu());
+            let mut same = true;
+            for _ in 0..n {
+                let written = app.monthly_claim(CLAIM_MUNICIPALITY, month).await?;
+                let end = month.last_day();
+                let mut children = Vec::new();
+                for r in &rows {
+                    let child = app.child(r.id).await?;
+                    let cap = app.respite_remaining(r.id, Some(fy)).await?.ledger.cap_minutes;
+                    let mut sessions = Vec::new();
+                    for v in store.indexed_visits(&filter(r.id)).await? {
+                        let Some(start) = v.summary.start.filter(|s| s.date <= end) else { continue };
+                        let mine = start.date.year_month() == month;
+                        sessions.push(ClaimSession {
+                            visit_id: v.summary.id,
+                            start,
+                            end: start.plus_minutes(i64::from(v.summary.duration_minutes)),
+                            billable_minutes: v.summary.billable_minutes,
+                            uses: v.summary.uses,
+                            lead: if mine { v.review.staff_names.first().cloned().unwrap_or_default() } else { String::new() },
+                            confirmed: mine && v.review.confirmed,
+                            status: v.summary.status,
+                            refused: false,
+                        });
+                    }
+                    children.push((child, cap, sessions));
+                }
+                let rules = store.rules_on(CLAIM_MUNICIPALITY, end).await?;
+                let inputs: Vec<ClaimChild<'_>> = children
+                    .iter()
+                    .map(|(child, cap, sessions)| ClaimChild { child, cap_minutes: *cap, sessions: sessions.clone() })
+                    .collect();
+                let proto = carebook_domain::monthly_claim(CLAIM_MUNICIPALITY, month, &inputs, |_| rules.clone());
+                same &= proto == written;
+            }
+            step("  (written + prototype, both) ", t, c);
+            println!("  the prototype's claim equals the written one: {same} (one fixed rule set; lead = first staff name)");
+        }
+        // The domain's arithmetic alone, on inputs gathered once.
+        let written = app.monthly_claim(CLAIM_MUNICIPALITY, month).await?;
+        let font = carebook_core::export::japanese_font()?;
+        let (t, c) = (Instant::now(), cpu());
+        let bytes = std::fs::read(&font)?;
+        report(&format!("reading the font file ({} MB)", bytes.len() / 1_000_000), 1, t.elapsed(), cpu() - c);
+        let table = carebook_core::export::claim_table(&written);
+        let heading = carebook_core::export::claim_heading(&written);
+        timed(&format!("claim_table + claim_heading ({} rows)", table.rows.len()), 20, || {
+            (carebook_core::export::claim_table(&written), carebook_core::export::claim_heading(&written))
+        });
+        let pdf = timed("to_pdf (font read, layout, subset, write)", 3, || carebook_core::export::to_pdf(&heading, &table, &font));
+        println!("PDF: {} bytes", pdf?.len());
+        app.store().clone().close().await;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })
+}
+
 /// The visits index as rows of text, to compare two rebuilds.
 async fn index_fingerprint(pool: &sqlx::SqlitePool) -> Result<(i64, String), sqlx::Error> {
     let rows = sqlx::query(
@@ -368,8 +494,9 @@ fn main() -> Res<()> {
         "respite" => respite()?,
         "list" => list()?,
         "rebuild" => rebuild()?,
+        "claim" => claim()?,
         _ => {
-            eprintln!("usage: probe split|roundtrip|list|rebuild");
+            eprintln!("usage: probe split|hydrate|roundtrip|respite|list|rebuild|claim");
             std::process::exit(2);
         }
     }
