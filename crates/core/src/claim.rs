@@ -1,14 +1,12 @@
 //! The office's monthly respite claim, from what this device holds: the children of one
-//! municipality, their respite sessions of the fiscal year from the index, each session of the
-//! month's lead nurse and guardian confirmation from its record, the records the server
+//! municipality, their respite sessions of the fiscal year with each one's lead nurse and
+//! guardian confirmation, all from the index (no document is loaded), the records the server
 //! refused, and the settings in force on each day. The arithmetic is the domain's
 //! (`carebook_domain::claim`).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use carebook_domain::{
-    monthly_claim, ClaimChild, ClaimSession, Date, GuardianConfirmation, MonthlyClaim, MunicipalityRules, StaffRole, VisitKind, YearMonth,
-};
+use carebook_domain::{monthly_claim, ClaimChild, ClaimSession, Date, MonthlyClaim, MunicipalityRules, VisitKind, YearMonth};
 
 use crate::store::VisitFilter;
 use crate::{Carebook, CoreError};
@@ -27,16 +25,15 @@ impl Carebook {
             let filter =
                 VisitFilter { child: Some(row.id), kind: Some(VisitKind::Respite), from: Some(fy.first_day()), ..Default::default() };
             let mut sessions = Vec::new();
-            for v in self.store().visits(&filter).await? {
+            for v in self.store().indexed_visits(&filter).await? {
+                let (v, facts) = (v.summary, v.review);
                 let Some(start) = v.start.filter(|s| s.date <= end) else { continue };
                 let end_at = start.plus_minutes(i64::from(v.duration_minutes));
-                // Who led it and whether the guardian confirmed: from the record, for the month's
-                // sessions (the others only count against the cap).
+                // Who led it and whether the guardian confirmed matter for the month's sessions
+                // (the others only count against the cap).
                 let (lead, confirmed) = if start.date.year_month() == month {
                     days.insert(start.date);
-                    let visit = self.visit(v.id).await?;
-                    let lead = visit.staff.iter().find(|s| s.role == StaffRole::Lead).map(|s| s.name.clone()).unwrap_or_default();
-                    (lead, matches!(visit.guardian, Some(GuardianConfirmation::Confirmed { .. })))
+                    (facts.lead, facts.confirmed)
                 } else {
                     (String::new(), false)
                 };

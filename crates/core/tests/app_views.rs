@@ -876,6 +876,20 @@ async fn the_monthly_claim_reads_the_devices_sessions_tiers_instruction_and_sett
 }
 
 #[tokio::test]
+async fn the_claims_lead_comes_from_the_index_as_the_records_first_lead_not_the_first_listed() {
+    use carebook_domain::StaffRole;
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap().id;
+    // An accompanying nurse listed before the lead: the lead is named, not the first listed.
+    let mut v = respite(c, "2026-11-02T09:00", "2026-11-02T12:00");
+    v.staff = vec![nurse("n3", StaffRole::Accompanying), nurse("n1", StaffRole::Lead), nurse("n2", StaffRole::Lead)];
+    let led = dev.app.record_visit(v).await.unwrap().id;
+    let claim = dev.app.monthly_claim("13105", "2026-11".parse().unwrap()).await.unwrap();
+    let leads: Vec<_> = claim.children[0].unclaimed.iter().map(|u| (u.visit_id, u.lead.as_str())).collect();
+    assert_eq!(leads, [(led, "架空 看護師n1")]);
+}
+
+#[tokio::test]
 async fn the_vital_history_reads_the_ten_newest_visits_that_took_place_oldest_reading_first() {
     use carebook_domain::{Outcome, VitalReading};
     let dev = TempDevice::new().await.unwrap();

@@ -518,6 +518,8 @@ impl crate::schema::Described for GuardianFlag {
 pub struct ReviewFacts {
     /// Staff names, lead first.
     pub staff_names: Vec<String>,
+    /// The first lead's name (empty when the record names no lead).
+    pub lead: String,
     /// A guardian confirmed it.
     pub confirmed: bool,
     /// The office's 差し戻し, while it stands.
@@ -587,6 +589,7 @@ impl VisitIndexView {
         staff.sort_by_key(|m| m.role != StaffRole::Lead);
         let done = done_minutes(self.outcome, self.actual_start, self.actual_end);
         ReviewFacts {
+            lead: self.staff.iter().find(|m| m.role == StaffRole::Lead).map(|m| m.name.clone()).unwrap_or_default(),
             staff_names: staff.into_iter().map(|m| m.name.clone()).collect(),
             confirmed: self.guardian.is_some_and(|g| g.confirmed),
             returned: self.returned.clone(),

@@ -65,6 +65,7 @@ struct VisitRow {
     #[sqlx(flatten)]
     summary: SummaryRow,
     staff_names: String,
+    lead: String,
     confirmed: bool,
     returned: Option<String>,
     respite_length: bool,
@@ -125,6 +126,7 @@ impl TryFrom<VisitRow> for IndexedVisit {
         Ok(IndexedVisit {
             review: ReviewFacts {
                 staff_names: serde_json::from_str(&r.staff_names).map_err(|e| column("staff_names", e))?,
+                lead: r.lead,
                 confirmed: r.confirmed,
                 returned: r.returned.as_deref().map(serde_json::from_str).transpose().map_err(|e| column("returned", e))?,
                 respite_length: r.respite_length,
@@ -147,7 +149,7 @@ pub struct IndexedVisit {
 /// The columns of a visits index row, for `SELECT`.
 const VISIT_COLUMNS: &str =
     "SELECT id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status, \
-     staff_names, confirmed, returned, respite_length, short_day FROM visits";
+     staff_names, lead, confirmed, returned, respite_length, short_day FROM visits";
 
 /// Filters for the visit list; `None` means any.
 #[derive(Debug, Clone, Default)]
@@ -313,7 +315,7 @@ impl Indexed for Visit {
 
 const VISIT_ROW: &str =
     "INSERT OR REPLACE INTO visits (id, child_id, kind, station_id, date, start, month, fiscal_year, duration_minutes, \
-     billable_minutes, uses, outcome, status, staff_names, confirmed, returned, respite_length, short_day) ";
+     billable_minutes, uses, outcome, status, staff_names, lead, confirmed, returned, respite_length, short_day) ";
 
 fn push_visit_row(b: &mut Separated<'_, Sqlite, &'static str>, IndexedVisit { summary: s, review: r }: IndexedVisit) {
     b.push_bind(s.id)
@@ -330,6 +332,7 @@ fn push_visit_row(b: &mut Separated<'_, Sqlite, &'static str>, IndexedVisit { su
         .push_bind(s.outcome)
         .push_bind(s.status)
         .push_bind(serde_json::to_string(&r.staff_names).expect("a list of strings is JSON"))
+        .push_bind(r.lead)
         .push_bind(r.confirmed)
         .push_bind(r.returned.map(|x| serde_json::to_string(&x).expect("a 差し戻し is JSON")))
         .push_bind(r.respite_length)
