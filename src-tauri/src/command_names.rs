@@ -40,4 +40,7 @@ pub const COMMANDS: &[&str] = &[
     "export_claim",
     "export_visit",
     "transfer_child",
+    "results_report",
+    "export_results_report",
+    "add_purchase",
 ];

@@ -1992,6 +1992,22 @@ export type Watch = "high" | "medium" | "none";
 
 export type YearMonth = string;
 
+export type ResultsReport = { station: ReportStation; fiscal_year: FiscalYear; handovers: Array<HandoverLine>; checklists: Array<ChildChecklist>; purchases: Array<Purchase>; purchases_total_yen: number };
+
+export type ReportStation = { id: string; name: string };
+
+export type PersonPresent = { name: string; profession: Profession; role: StaffRole; station: ReportStation };
+
+export type HandoverLine = { visit_id: VisitId; date: Date; child_id: ChildId; child_name: string; from_station: ReportStation; to_station: ReportStation; people: Array<PersonPresent>; from_signed_by: string | null; to_signed_by: string | null; topics: Array<string>; status: VisitStatus };
+
+export type CheckedItem = { id: string; ja: string; en: string; status: CheckStatus | null; note: string };
+
+export type ChildChecklist = { child_id: ChildId; child_name: string; visit_id: VisitId | null; date: Date | null; items: Array<CheckedItem>; ok: number; problem: number; absent: number; unchecked: number };
+
+export type NewPurchase = { station: string; item: string; date: Date; cost_yen: number; note: string };
+
+export type Purchase = { id: number; station: string; item: string; date: Date; cost_yen: number; note: string; by: string; at: number };
+
 /** Every command: its arguments as `invoke` sends them, and its result. */
 export type Commands = {
   app_status: { args: {  }; result: AppStatus };
@@ -2032,5 +2048,8 @@ export type Commands = {
   export_claim: { args: { municipality: string; month: YearMonth; format: ExportFormat }; result: ExportedFile };
   export_visit: { args: { id: VisitId }; result: ExportedFile };
   transfer_child: { args: { childId: ChildId; request: TransferRequest }; result: Transfer };
+  results_report: { args: { station: string; fy: FiscalYear }; result: ResultsReport };
+  export_results_report: { args: { station: string; fy: FiscalYear; format: ExportFormat }; result: ExportedFile };
+  add_purchase: { args: { purchase: NewPurchase }; result: Purchase };
   reset_person_password: { args: { username: string }; result: OneTimePassword };
 };

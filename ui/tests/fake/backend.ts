@@ -16,6 +16,7 @@ import { consentCommands } from "./consent";
 import { seedTransfer, transferCommands } from "./transfer";
 import { claimCommands } from "./claim";
 import { chartsCommands } from "./charts";
+import { resultsCommands } from "./results";
 
 export type { Scenario };
 type Cmd = keyof Commands;
@@ -87,7 +88,7 @@ export class FakeBackend {
   private handlers: Handlers;
   constructor(overrides: Partial<Scenario>) {
     this.s = { ...baseScenario(), ...overrides };
-    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands, ...claimCommands, ...chartsCommands };
+    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands, ...claimCommands, ...chartsCommands, ...resultsCommands };
     seedTransfer(this);
   }
 
