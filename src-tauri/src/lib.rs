@@ -19,8 +19,8 @@ use carebook_core::export::{ExportFormat, ExportedFile};
 use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
     ChecklistTemplate, Child, ChildId, Date, DateTime, Directory, ErrorBody, FiscalYear, GuardianConfirmation, MonthlyClaim,
-    MunicipalityRules, NewPerson, NewPurchase, OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem,
-    Purchase, ResultsReport, RuleBook, RuleVersion, Transfer, TransferRequest, UserInfo, Visit, VisitId, VisitKind, YearMonth,
+    MunicipalityRules, NewPerson, NewPurchase, OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem, Purchase,
+    ResultsReport, RuleBook, RuleVersion, Transfer, TransferRequest, UserInfo, Visit, VisitId, VisitKind, YearMonth,
 };
 use serde::Serialize;
 use tauri::Manager;

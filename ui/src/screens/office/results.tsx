@@ -101,7 +101,12 @@ export function Results() {
         <ErrorBox error={exportError} />
       </div>
       <ErrorBox error={dir.error || report.error} />
-      {!r && !report.error && <p class="muted">{t("loading")}</p>}
+      {!station && dir.data && (
+        <p class="muted card" data-testid="o-res-no-station">
+          {t("o_res_no_station")}
+        </p>
+      )}
+      {!r && !report.error && (station || !dir.data) && <p class="muted">{t("loading")}</p>}
       {r && (
         <>
           <h2 class="o-month-title o-claim-title" data-testid="o-res-title">
