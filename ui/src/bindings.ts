@@ -111,6 +111,28 @@ note: string, };
 
 export type CheckStatus = "ok" | "problem" | "absent";
 
+export type CheckedItem = { 
+/**
+ * The template's item id.
+ */
+id: string, 
+/**
+ * Its Japanese name.
+ */
+ja: string, 
+/**
+ * Its English name.
+ */
+en: string, 
+/**
+ * `None`: not checked on the record.
+ */
+status: CheckStatus | null, 
+/**
+ * The note (what the problem is).
+ */
+note: string, };
+
 export type Checklist = { 
 /**
  * The template it was filled from.
@@ -241,6 +263,44 @@ remaining_minutes: number,
  * This fiscal year's cap, minutes.
  */
 cap_minutes: number, };
+
+export type ChildChecklist = { 
+/**
+ * The child.
+ */
+child_id: ChildId, 
+/**
+ * Name.
+ */
+child_name: string, 
+/**
+ * The visit it was read from; `None` when no visit of the year carries it.
+ */
+visit_id: VisitId | null, 
+/**
+ * That visit's day.
+ */
+date: Date | null, 
+/**
+ * Every item of the template, in its order.
+ */
+items: Array<CheckedItem>, 
+/**
+ * Items checked ok.
+ */
+ok: number, 
+/**
+ * Items with a problem.
+ */
+problem: number, 
+/**
+ * Items absent.
+ */
+absent: number, 
+/**
+ * Items not checked.
+ */
+unchecked: number, };
 
 export type ChildClaim = { 
 /**
@@ -550,6 +610,52 @@ from_sign_off: SignOff | null,
  * Sign-off by the nurse of the station taking over.
  */
 to_sign_off: SignOff | null, };
+
+export type HandoverLine = { 
+/**
+ * The visit.
+ */
+visit_id: VisitId, 
+/**
+ * Its day.
+ */
+date: Date, 
+/**
+ * The child.
+ */
+child_id: ChildId, 
+/**
+ * The child's name (empty when this device does not know it).
+ */
+child_name: string, 
+/**
+ * The station handing over.
+ */
+from_station: ReportStation, 
+/**
+ * The station taking over.
+ */
+to_station: ReportStation, 
+/**
+ * Everyone on the record's staff, in the record's order.
+ */
+people: Array<PersonPresent>, 
+/**
+ * Who signed for the giving station.
+ */
+from_signed_by: string | null, 
+/**
+ * Who signed for the receiving station.
+ */
+to_signed_by: string | null, 
+/**
+ * What was handed over (the topics).
+ */
+topics: Array<string>, 
+/**
+ * Draft, submitted or approved.
+ */
+status: VisitStatus, };
 
 export type HandoverTopic = { 
 /**
@@ -899,6 +1005,28 @@ kana: string,
  */
 profession: Profession | null, };
 
+export type NewPurchase = { 
+/**
+ * The station that bought it.
+ */
+station: string, 
+/**
+ * What was bought (小児用パルスオキシメーター …).
+ */
+item: string, 
+/**
+ * The day it was bought (JST).
+ */
+date: Date, 
+/**
+ * What it cost, whole yen, tax included.
+ */
+cost_yen: number, 
+/**
+ * A note (supplier, quantity …).
+ */
+note: string, };
+
 export type OneTimePassword = { 
 /**
  * Account name.
@@ -1053,6 +1181,24 @@ username: string,
  */
 devices_revoked: number, };
 
+export type PersonPresent = { 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Profession.
+ */
+profession: Profession, 
+/**
+ * Lead or accompanying.
+ */
+role: StaffRole, 
+/**
+ * Their station.
+ */
+station: ReportStation, };
+
 export type ProRating = { "kind": "none" } | { "kind": "proportional_months" } | { "kind": "per_remaining_month", 
 /**
  * Minutes per remaining month.
@@ -1079,6 +1225,40 @@ en: string, };
 
 export type Profession = "nurse" | "associate_nurse" | "public_health_nurse" | "physiotherapist" | "occupational_therapist" | "speech_therapist" | "care_worker" | "other";
 
+export type Purchase = { 
+/**
+ * The server's id.
+ */
+id: number, 
+/**
+ * The station.
+ */
+station: string, 
+/**
+ * What was bought.
+ */
+item: string, 
+/**
+ * The day.
+ */
+date: Date, 
+/**
+ * Whole yen.
+ */
+cost_yen: number, 
+/**
+ * A note.
+ */
+note: string, 
+/**
+ * Who recorded it (their name).
+ */
+by: string, 
+/**
+ * When (Unix seconds).
+ */
+at: number, };
+
 export type RejectedDoc = { 
 /**
  * Record id.
@@ -1096,6 +1276,16 @@ code: string,
  * The server's reason.
  */
 reason: string, };
+
+export type ReportStation = { 
+/**
+ * Id.
+ */
+id: string, 
+/**
+ * Name.
+ */
+name: string, };
 
 export type RespiteLedger = { 
 /**
@@ -1239,6 +1429,33 @@ report: RespiteReport,
  * Sessions, newest first.
  */
 sessions: Array<RespiteSession>, };
+
+export type ResultsReport = { 
+/**
+ * The station.
+ */
+station: ReportStation, 
+/**
+ * The fiscal year.
+ */
+fiscal_year: FiscalYear, 
+/**
+ * Handover visits of the year that took place, by day.
+ */
+handovers: Array<HandoverLine>, 
+/**
+ * The children of those visits and of the station's visits carrying the checklist, by
+ * name.
+ */
+checklists: Array<ChildChecklist>, 
+/**
+ * Purchases of the year, by day.
+ */
+purchases: Array<Purchase>, 
+/**
+ * Their total, yen.
+ */
+purchases_total_yen: number, };
 
 export type Returned = { 
 /**
@@ -1992,22 +2209,6 @@ export type Watch = "high" | "medium" | "none";
 
 export type YearMonth = string;
 
-export type ResultsReport = { station: ReportStation; fiscal_year: FiscalYear; handovers: Array<HandoverLine>; checklists: Array<ChildChecklist>; purchases: Array<Purchase>; purchases_total_yen: number };
-
-export type ReportStation = { id: string; name: string };
-
-export type PersonPresent = { name: string; profession: Profession; role: StaffRole; station: ReportStation };
-
-export type HandoverLine = { visit_id: VisitId; date: Date; child_id: ChildId; child_name: string; from_station: ReportStation; to_station: ReportStation; people: Array<PersonPresent>; from_signed_by: string | null; to_signed_by: string | null; topics: Array<string>; status: VisitStatus };
-
-export type CheckedItem = { id: string; ja: string; en: string; status: CheckStatus | null; note: string };
-
-export type ChildChecklist = { child_id: ChildId; child_name: string; visit_id: VisitId | null; date: Date | null; items: Array<CheckedItem>; ok: number; problem: number; absent: number; unchecked: number };
-
-export type NewPurchase = { station: string; item: string; date: Date; cost_yen: number; note: string };
-
-export type Purchase = { id: number; station: string; item: string; date: Date; cost_yen: number; note: string; by: string; at: number };
-
 /** Every command: its arguments as `invoke` sends them, and its result. */
 export type Commands = {
   app_status: { args: {  }; result: AppStatus };
@@ -2048,8 +2249,8 @@ export type Commands = {
   export_claim: { args: { municipality: string; month: YearMonth; format: ExportFormat }; result: ExportedFile };
   export_visit: { args: { id: VisitId }; result: ExportedFile };
   transfer_child: { args: { childId: ChildId; request: TransferRequest }; result: Transfer };
+  reset_person_password: { args: { username: string }; result: OneTimePassword };
   results_report: { args: { station: string; fy: FiscalYear }; result: ResultsReport };
   export_results_report: { args: { station: string; fy: FiscalYear; format: ExportFormat }; result: ExportedFile };
   add_purchase: { args: { purchase: NewPurchase }; result: Purchase };
-  reset_person_password: { args: { username: string }; result: OneTimePassword };
 };
