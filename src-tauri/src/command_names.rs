@@ -45,4 +45,7 @@ pub const COMMANDS: &[&str] = &[
     "add_regional_meeting",
     "export_visit",
     "transfer_child",
+    "results_report",
+    "export_results_report",
+    "add_purchase",
 ];

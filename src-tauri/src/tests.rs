@@ -119,11 +119,6 @@ impl Sample for YearMonth {
         "2026-05".parse().unwrap()
     }
 }
-impl Sample for FiscalYear {
-    fn sample() -> Self {
-        FiscalYear(2026)
-    }
-}
 impl Sample for NewCoordinatorWork {
     fn sample() -> Self {
         NewCoordinatorWork {
@@ -202,6 +197,24 @@ impl Sample for carebook_domain::TransferRequest {
     }
 }
 
+impl Sample for carebook_domain::FiscalYear {
+    fn sample() -> Self {
+        carebook_domain::FiscalYear(2026)
+    }
+}
+
+impl Sample for carebook_domain::NewPurchase {
+    fn sample() -> Self {
+        carebook_domain::NewPurchase {
+            station: "st-1".into(),
+            item: "見本 小児用パルスオキシメーター".into(),
+            date: Date::sample(),
+            cost_yen: 24_800,
+            note: String::new(),
+        }
+    }
+}
+
 /// A shell on a fresh store with a PIN set, then locked (as after a restart).
 async fn locked_shell() -> (Shell, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -242,4 +255,29 @@ async fn once_unlocked_the_same_commands_run_and_a_wrong_pin_keeps_the_app_locke
         let code = err.as_ref().map(|e| e.to_body().code);
         assert_ne!(code.as_deref(), Some("app_locked"), "{name} is still locked after unlocking");
     }
+}
+
+/// The results report's commands go through the core: a wrong purchase is refused on the device
+/// with each wrong field named (nothing is sent: this shell has no server), and the report and
+/// its export need the server for the purchases, so before a login they say so and write no file.
+#[tokio::test]
+async fn a_purchase_is_checked_on_the_device_and_the_results_report_needs_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let shell = Shell::open(dir.path().into(), None, None).await.unwrap();
+    let bad = NewPurchase { item: " ".into(), cost_yen: 0, ..NewPurchase::sample() };
+    let body = cmd::add_purchase::call(&shell, bad).await.unwrap_err().to_body();
+    assert_eq!(body.code, "invalid");
+    let mut fields: Vec<(&str, &str)> = body.problems.iter().map(|p| (p.field.as_str(), p.code.as_str())).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, [("cost_yen", "cost_range"), ("item", "required")]);
+    assert!(body.problems.iter().all(|p| !p.ja.is_empty() && !p.en.is_empty()), "each problem in both languages");
+    // A right one passes the device's check and then needs the server.
+    let good = cmd::add_purchase::call(&shell, NewPurchase::sample()).await.unwrap_err();
+    assert_eq!(good.to_body().code, "not_logged_in");
+
+    let report = cmd::results_report::call(&shell, "st-1".into(), FiscalYear(2026)).await.unwrap_err();
+    assert_eq!(report.to_body().code, "not_logged_in");
+    let export = cmd::export_results_report::call(&shell, "st-1".into(), FiscalYear(2026), ExportFormat::Csv).await.unwrap_err();
+    assert_eq!(export.to_body().code, "not_logged_in");
+    assert!(!shell.export_dir.exists(), "no file written without a report");
 }

@@ -111,6 +111,28 @@ note: string, };
 
 export type CheckStatus = "ok" | "problem" | "absent";
 
+export type CheckedItem = { 
+/**
+ * The template's item id.
+ */
+id: string, 
+/**
+ * Its Japanese name.
+ */
+ja: string, 
+/**
+ * Its English name.
+ */
+en: string, 
+/**
+ * `None`: not checked on the record.
+ */
+status: CheckStatus | null, 
+/**
+ * The note (what the problem is).
+ */
+note: string, };
+
 export type Checklist = { 
 /**
  * The template it was filled from.
@@ -241,6 +263,44 @@ remaining_minutes: number,
  * This fiscal year's cap, minutes.
  */
 cap_minutes: number, };
+
+export type ChildChecklist = { 
+/**
+ * The child.
+ */
+child_id: ChildId, 
+/**
+ * Name.
+ */
+child_name: string, 
+/**
+ * The visit it was read from; `None` when no visit of the year carries it.
+ */
+visit_id: VisitId | null, 
+/**
+ * That visit's day.
+ */
+date: Date | null, 
+/**
+ * Every item of the template, in its order.
+ */
+items: Array<CheckedItem>, 
+/**
+ * Items checked ok.
+ */
+ok: number, 
+/**
+ * Items with a problem.
+ */
+problem: number, 
+/**
+ * Items absent.
+ */
+absent: number, 
+/**
+ * Items not checked.
+ */
+unchecked: number, };
 
 export type ChildClaim = { 
 /**
@@ -833,6 +893,52 @@ from_sign_off: SignOff | null,
  */
 to_sign_off: SignOff | null, };
 
+export type HandoverLine = { 
+/**
+ * The visit.
+ */
+visit_id: VisitId, 
+/**
+ * Its day.
+ */
+date: Date, 
+/**
+ * The child.
+ */
+child_id: ChildId, 
+/**
+ * The child's name (empty when this device does not know it).
+ */
+child_name: string, 
+/**
+ * The station handing over.
+ */
+from_station: ReportStation, 
+/**
+ * The station taking over.
+ */
+to_station: ReportStation, 
+/**
+ * Everyone on the record's staff, in the record's order.
+ */
+people: Array<PersonPresent>, 
+/**
+ * Who signed for the giving station.
+ */
+from_signed_by: string | null, 
+/**
+ * Who signed for the receiving station.
+ */
+to_signed_by: string | null, 
+/**
+ * What was handed over (the topics).
+ */
+topics: Array<string>, 
+/**
+ * Draft, submitted or approved.
+ */
+status: VisitStatus, };
+
 export type HandoverTopic = { 
 /**
  * Merge key.
@@ -1259,6 +1365,28 @@ kana: string,
  */
 profession: Profession | null, };
 
+export type NewPurchase = { 
+/**
+ * The station that bought it.
+ */
+station: string, 
+/**
+ * What was bought (小児用パルスオキシメーター …).
+ */
+item: string, 
+/**
+ * The day it was bought (JST).
+ */
+date: Date, 
+/**
+ * What it cost, whole yen, tax included.
+ */
+cost_yen: number, 
+/**
+ * A note (supplier, quantity …).
+ */
+note: string, };
+
 export type NewRegionalMeeting = { 
 /**
  * The station holding it.
@@ -1453,6 +1581,24 @@ username: string,
  */
 devices_revoked: number, };
 
+export type PersonPresent = { 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Profession.
+ */
+profession: Profession, 
+/**
+ * Lead or accompanying.
+ */
+role: StaffRole, 
+/**
+ * Their station.
+ */
+station: ReportStation, };
+
 export type ProRating = { "kind": "none" } | { "kind": "proportional_months" } | { "kind": "per_remaining_month", 
 /**
  * Minutes per remaining month.
@@ -1480,6 +1626,40 @@ en: string, };
 export type Profession = "nurse" | "associate_nurse" | "public_health_nurse" | "physiotherapist" | "occupational_therapist" | "speech_therapist" | "care_worker" | "other";
 
 export type ProviderKind = "hospital" | "clinic" | "geriatric_health_facility" | "integrated_care_facility";
+
+export type Purchase = { 
+/**
+ * The server's id.
+ */
+id: number, 
+/**
+ * The station.
+ */
+station: string, 
+/**
+ * What was bought.
+ */
+item: string, 
+/**
+ * The day.
+ */
+date: Date, 
+/**
+ * Whole yen.
+ */
+cost_yen: number, 
+/**
+ * A note.
+ */
+note: string, 
+/**
+ * Who recorded it (their name).
+ */
+by: string, 
+/**
+ * When (Unix seconds).
+ */
+at: number, };
 
 export type RegionalMeeting = { 
 /**
@@ -1546,6 +1726,16 @@ code: string,
  * The server's reason.
  */
 reason: string, };
+
+export type ReportStation = { 
+/**
+ * Id.
+ */
+id: string, 
+/**
+ * Name.
+ */
+name: string, };
 
 export type RespiteLedger = { 
 /**
@@ -1689,6 +1879,33 @@ report: RespiteReport,
  * Sessions, newest first.
  */
 sessions: Array<RespiteSession>, };
+
+export type ResultsReport = { 
+/**
+ * The station.
+ */
+station: ReportStation, 
+/**
+ * The fiscal year.
+ */
+fiscal_year: FiscalYear, 
+/**
+ * Handover visits of the year that took place, by day.
+ */
+handovers: Array<HandoverLine>, 
+/**
+ * The children of those visits and of the station's visits carrying the checklist, by
+ * name.
+ */
+checklists: Array<ChildChecklist>, 
+/**
+ * Purchases of the year, by day.
+ */
+purchases: Array<Purchase>, 
+/**
+ * Their total, yen.
+ */
+purchases_total_yen: number, };
 
 export type Returned = { 
 /**
@@ -2496,4 +2713,7 @@ export type Commands = {
   export_visit: { args: { id: VisitId }; result: ExportedFile };
   transfer_child: { args: { childId: ChildId; request: TransferRequest }; result: Transfer };
   reset_person_password: { args: { username: string }; result: OneTimePassword };
+  results_report: { args: { station: string; fy: FiscalYear }; result: ResultsReport };
+  export_results_report: { args: { station: string; fy: FiscalYear; format: ExportFormat }; result: ExportedFile };
+  add_purchase: { args: { purchase: NewPurchase }; result: Purchase };
 };

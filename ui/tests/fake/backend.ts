@@ -18,6 +18,7 @@ import { claimCommands } from "./claim";
 import { daytimeCommands } from "./daytime";
 import { coordinatorCommands } from "./coordinator";
 import { chartsCommands } from "./charts";
+import { resultsCommands } from "./results";
 
 export type { Scenario };
 type Cmd = keyof Commands;
@@ -89,7 +90,7 @@ export class FakeBackend {
   private handlers: Handlers;
   constructor(overrides: Partial<Scenario>) {
     this.s = { ...baseScenario(), ...overrides };
-    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands, ...claimCommands, ...daytimeCommands, ...coordinatorCommands, ...chartsCommands };
+    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands, ...claimCommands, ...daytimeCommands, ...coordinatorCommands, ...chartsCommands, ...resultsCommands };
     seedTransfer(this);
   }
 

@@ -27,7 +27,8 @@ export function span(start: string, end: string): { text: string; nextDay: boole
   return { text: t("o_c_span", { start: fmtTime(start), end: e }), nextDay };
 }
 
-const FORMATS: [ExportFormat, Key][] = [
+/** The export buttons, in order (the results report's too). */
+export const FORMATS: [ExportFormat, Key][] = [
   ["csv", "o_c_export_csv"],
   ["csv_shift_jis", "o_c_export_sjis"],
   ["xlsx", "o_c_export_xlsx"],

@@ -1,7 +1,8 @@
 // The office screens: review synced records (filters, flags, approve one or many with a result
 // per record), a record's detail with its history, the month's respite summary per child, and
 // the people of the station (people.tsx), the municipalities' settings (municipality.tsx), and
-// the monthly claim with its export (claim.tsx; office and admin only). Approving several records
+// the monthly claim with its export (claim.tsx; office and admin only), the station's results
+// report (実績報告: handover visits, checklists, purchases; results.tsx; office and admin only). Approving several records
 // of which any is flagged asks first, naming how many and which flags.
 // A municipality's welfare section (role `municipality`) gets the same screens read-only: no
 // approving, no people, no publishing of settings — the server refuses its writes anyway, and it
@@ -18,11 +19,12 @@ import { Municipalities } from "./municipality";
 import { DaytimeClaimTab } from "./daytime";
 import { TransferSection } from "./transfer";
 import { Claim } from "./claim";
+import { Results } from "./results";
 import { RecordSections } from "./record";
 import "./office.css";
 import { MonthCharts } from "./chart";
 
-type Tab = "review" | "month" | "claim" | "daytime" | "people" | "municipality";
+type Tab = "review" | "month" | "claim" | "daytime" | "results" | "people" | "municipality";
 
 export function OfficeApp() {
   const { status } = useApp();
@@ -58,6 +60,11 @@ export function OfficeApp() {
           </button>
         )}
         {!readOnly && (
+          <button role="tab" class={tab === "results" ? "on" : ""} aria-selected={tab === "results"} onClick={() => (setTab("results"), setDetail(null))} data-testid="o-tab-results">
+            {t("o_tab_results")}
+          </button>
+        )}
+        {!readOnly && (
           <button role="tab" class={tab === "people" ? "on" : ""} aria-selected={tab === "people"} onClick={() => (setTab("people"), setDetail(null))} data-testid="o-tab-people">
             {t("o_tab_people")}
           </button>
@@ -74,6 +81,8 @@ export function OfficeApp() {
         <Claim />
       ) : tab === "daytime" && !readOnly ? (
         <DaytimeClaimTab />
+      ) : tab === "results" && !readOnly ? (
+        <Results />
       ) : tab === "month" ? (
         <MonthSummary month={summaryMonth} setMonth={setSummaryMonth} />
       ) : detail ? (
