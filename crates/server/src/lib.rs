@@ -220,7 +220,7 @@ mod layers {
         &["password"],
         &["storage"],
         &["access"],
-        &["auth", "people", "purchases", "push", "rulebook", "transfer"],
+        &["auth", "coordination", "people", "purchases", "push", "rulebook", "transfer"],
         &["http"],
         &["serve"],
     ];
@@ -294,7 +294,7 @@ mod layers {
         let found: Vec<String> = files.iter().flat_map(|(m, s)| breaches(m, s)).collect();
         assert!(
             found.is_empty(),
-            "imports against the layer order (model → password → storage → access → auth, people, purchases, push, rulebook, transfer → http → serve):\n{}",
+            "imports against the layer order (model → password → storage → access → auth, coordination, people, purchases, push, rulebook, transfer → http → serve):\n{}",
             found.join("\n")
         );
     }
