@@ -19,7 +19,7 @@ use carebook_core::export::{ExportFormat, ExportedFile};
 use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
     ChecklistTemplate, Child, ChildId, Date, DateTime, Directory, ErrorBody, GuardianConfirmation, MonthlyClaim, MunicipalityRules,
-    NewPerson, OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem, RuleBook, RuleVersion, Transfer,
+    NewPerson, OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, RuleBook, RuleVersion, Transfer,
     TransferRequest, UserInfo, Visit, VisitId, VisitKind, YearMonth,
 };
 use serde::Serialize;
@@ -234,7 +234,7 @@ commands! {
     /// A new draft visit.
     fn new_visit(s, child_id: ChildId, kind: VisitKind) -> Visit { s.new_visit(child_id, kind).await }
     /// Every problem with a visit as it stands.
-    fn check_visit(s, visit: Visit) -> Vec<Problem> { s.check_visit_problems(&visit).await }
+    fn check_visit(s, visit: Visit) -> carebook_core::app::VisitCheck { s.check_visit_full(&visit).await }
     /// Saves a visit (new or changed).
     fn save_visit(s, visit: Visit) -> VisitRow { s.changed(s.save_visit(visit).await) }
     /// Submits a visit.

@@ -1774,6 +1774,20 @@ status: VisitStatus,
  */
 returned: Returned | null, };
 
+/**
+ * What 入力を確認 finds in a visit as it is on screen: what would refuse it, and what to look at
+ * though nothing stops it being saved.
+ */
+export type VisitCheck = { 
+/**
+ * Every problem (empty when it can be saved as given): the check saving runs.
+ */
+problems: Array<Problem>, 
+/**
+ * What `Carebook::visit_warnings` would say of it.
+ */
+warnings: Array<Problem>, };
+
 export type VisitDetail = { 
 /**
  * The record.
@@ -2010,7 +2024,7 @@ export type Commands = {
   visits: { args: { filter: ReviewFilter }; result: Array<VisitRow> };
   visit_detail: { args: { id: VisitId }; result: VisitDetail };
   new_visit: { args: { childId: ChildId; kind: VisitKind }; result: Visit };
-  check_visit: { args: { visit: Visit }; result: Array<Problem> };
+  check_visit: { args: { visit: Visit }; result: VisitCheck };
   save_visit: { args: { visit: Visit }; result: VisitRow };
   submit_visit: { args: { id: VisitId }; result: VisitRow };
   confirm_visit: { args: { id: VisitId; confirmation: GuardianConfirmation }; result: VisitRow };

@@ -7,8 +7,8 @@ import { ApiError, call } from "../../api";
 import { useApp } from "../../context";
 import { fmtDayTime, fmtMinutes, label, t } from "../../i18n";
 import { ErrorBox, Field, useLoad } from "../../ui";
-import { jstMs, nowJst, num, orgName, uid } from "./util";
-import { InstructionWarning } from "./home";
+import { jstMs, nowJst, num, orgName, uid, vitalAt } from "./util";
+import { InstructionWarning, SendState } from "./home";
 import { ChecklistPart, FieldProblems, FormState, GuardianPart, HandoverPart, RespitePart, useFormState } from "./parts";
 
 export type Set = (f: (v: Visit) => Visit) => void;
@@ -25,10 +25,15 @@ type Message = { kind: "ok" | "error"; text: string; saved?: boolean } | null;
 /** Where the form shows problems by field; any other problem is listed above the save bar. */
 const PLACED = ["actual_", "scheduled_", "guardian", "vitals", "handover"];
 
-export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean; onDone: () => void }) {
+export function VisitForm({ initial, onDone, row: initialRow = null, warnings: initialWarnings = [] }: { initial: Visit; saved?: boolean; row?: VisitRow | null; warnings?: Problem[]; onDone: () => void }) {
   const { labels, status } = useApp();
   const [v, setV] = useState<Visit>(() => withHandover(initial));
   const [problems, setProblems] = useState<Problem[]>([]);
+  // What to look at though it may be saved (a vital sign timed outside the visit, an overlap …):
+  // as of the last open, check, save or submit; an edit clears them, as it clears the problems.
+  const [warnings, setWarnings] = useState<Problem[]>(initialWarnings);
+  // The record's row as last read or saved: whether it has left this tablet.
+  const [row, setRow] = useState<VisitRow | null>(initialRow);
   const [message, setMessage] = useState<Message>(null);
   const [busy, setBusy] = useState(false);
   // Only a draft may be changed: a submitted or approved record is shown, not edited.
@@ -39,6 +44,7 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
     setV((x) => (x.status === "draft" ? f(x) : x));
     setMessage(null);
     setProblems([]);
+    setWarnings([]);
   };
   const sheet = useLoad(() => call("child_sheet", { id: v.child_id }), [v.child_id]);
   // The organisation as last synced: staff are picked from it by name.
@@ -66,10 +72,19 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
     }
   };
 
+  /** The warnings of the record as saved (a refusal to check leaves the last ones). */
+  const refreshWarnings = (x: Visit) =>
+    call("check_visit", { visit: x }).then(
+      (c) => setWarnings(c.warnings),
+      () => {},
+    );
   const save = () =>
     run(async () => {
       try {
-        setMessage({ kind: "ok", text: savedText(await call("save_visit", { visit: withHandover(v) }), "n_saved"), saved: true });
+        const r = await call("save_visit", { visit: withHandover(v) });
+        setRow(r);
+        setMessage({ kind: "ok", text: savedText(r, "n_saved"), saved: true });
+        await refreshWarnings(withHandover(v));
       } catch (e) {
         refused(e, "n_refused");
       }
@@ -79,9 +94,10 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
   const check = () =>
     run(async () => {
       try {
-        const ps = await call("check_visit", { visit: { ...withHandover(v), status: "submitted", returned: null } });
-        if (ps.length) refused(new ApiError({ code: "invalid", message: "", ja: "", en: "", problems: ps }), "n_check_problems");
-        else setMessage({ kind: "ok", text: t("n_check_ok") });
+        const c = await call("check_visit", { visit: { ...withHandover(v), status: "submitted", returned: null } });
+        setWarnings(c.warnings);
+        if (c.problems.length) refused(new ApiError({ code: "invalid", message: "", ja: "", en: "", problems: c.problems }), "n_check_problems");
+        else setMessage({ kind: "ok", text: c.warnings.length ? t("n_check_ok_warnings", { n: c.warnings.length }) : t("n_check_ok") });
       } catch (e) {
         refused(e, "n_check_problems");
       }
@@ -90,12 +106,14 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
   const submit = () =>
     run(async () => {
       try {
-        await call("save_visit", { visit: withHandover(v) });
+        setRow(await call("save_visit", { visit: withHandover(v) }));
       } catch (e) {
         return refused(e, "n_refused");
       }
       try {
         const r = await call("submit_visit", { id: v.id });
+        setRow(r);
+        await refreshWarnings({ ...withHandover(v), status: "submitted", returned: null });
         // Submitted again: the office's note has been answered (the core clears it too).
         setV((x) => ({ ...x, status: "submitted", returned: null }));
         setMessage({ kind: "ok", text: savedText(r, "n_submitted"), saved: true });
@@ -107,7 +125,7 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
   const child = sheet.data?.child;
   const others = problems.filter((p) => !PLACED.some((x) => p.field.startsWith(x)));
   return (
-    <FormState.Provider value={{ problems, readOnly }}>
+    <FormState.Provider value={{ problems, warnings, readOnly }}>
       <div class="n-visit-form" data-testid="n-visit-form">
         {v.returned && v.status === "draft" && (
           <div class="warning" role="note" data-testid="n-returned-note">
@@ -132,6 +150,7 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
               <span class="badge" data-testid="n-visit-status">
                 {label(labels.status, v.status)}
               </span>
+              <SendState row={row} full />
               <span class="muted">{v.station.name || orgName(dir.data, v.station.id)}</span>
             </div>
             <div class="n-form-grid">
@@ -315,7 +334,7 @@ function Times({ v, set, day, setDay }: { v: Visit; set: Set; day: string; setDa
           <TimeInput value={time(v.actual_end)} disabled={readOnly} testid="n-end-time" onChange={(hm) => setTime("actual_end", hm)} />
         </Field>
       </div>
-      <FieldProblems prefixes={["actual_", "scheduled_"]} />
+      <FieldProblems prefixes={["actual_", "scheduled_"]} shownElsewhere={v.kind === "respite" ? ["respite_short", "respite_capped", "respite_unit"] : []} />
     </div>
   );
 }
@@ -457,7 +476,7 @@ function VitalsPart({ v, set }: { v: Visit; set: Set }) {
       {v.vitals.map((r, i) => (
         <div class="n-vital-row" key={r.id} data-testid="n-vital-row">
           <Field label={t("n_time")}>
-            <input type="time" value={r.at ? r.at.slice(11, 16) : ""} onChange={(e) => { const hm = (e.target as HTMLInputElement).value; upd(r.id, { at: hm ? `${(r.at ?? v.actual_start ?? nowJst()).slice(0, 10)}T${hm}` : null }); }} />
+            <input type="time" value={r.at ? r.at.slice(11, 16) : ""} data-testid="n-vital-at" name={`vitals[${i}].at`} onChange={(e) => { const hm = (e.target as HTMLInputElement).value; upd(r.id, { at: hm ? vitalAt(v, hm, r.at, nowJst()) : null }); }} />
           </Field>
           {VITALS.map((f) => (
             <Field label={t(f.key)} key={f.k}>
