@@ -122,6 +122,29 @@ test("a night visit across midnight: a reading typed as 01:30 is the next mornin
   assert.deepEqual(page.pageErrors, []);
 });
 
+test("a night session typed 22:00 to 02:00 ends the next morning (（翌日）), and a vital typed 01:00 in it is inside", async () => {
+  const page = await openApp();
+  await newVisit(page, "respite");
+  await times(page, "22:00", "02:00");
+  await page.getByTestId("n-end-next-day").waitFor();
+  assert.equal(await page.getByTestId("n-end-next-day").innerText(), "（翌日）");
+  // 4 h: 4 h counted, nothing to say about the length.
+  assert.equal(await page.getByTestId("n-billable").innerText(), "4時間");
+  await page.getByTestId("n-vital-add").click();
+  await page.getByTestId("n-vital-at").fill("01:00");
+  await save(page);
+  const v = (await calls(page, "save_visit")).at(-1).args.visit;
+  assert.deepEqual([v.actual_start, v.actual_end, v.vitals[0].at], ["2026-11-24T22:00", "2026-11-25T02:00", "2026-11-25T01:00"]);
+  assert.equal(await page.getByTestId("n-field-warnings").count(), 0);
+  // An end after the start the same evening is the same day again.
+  await page.getByTestId("n-end-time").fill("23:30");
+  await page.getByTestId("n-place").click();
+  assert.equal(await page.getByTestId("n-end-next-day").count(), 0);
+  await save(page);
+  assert.equal((await calls(page, "save_visit")).at(-1).args.visit.actual_end, "2026-11-24T23:30");
+  assert.deepEqual(page.pageErrors, []);
+});
+
 test("a respite session overlapping another visit of the child is a warning naming that visit; one starting as the other ends is not", async () => {
   const page = await openApp();
   // A nursing visit 14:00–15:00 today, saved.

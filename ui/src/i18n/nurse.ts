@@ -154,6 +154,7 @@ const ja = {
   n_sign_type_hint: "{name}さんご本人が、氏名を入力して署名してください",
   n_sign_name_mismatch: "選んだ人の氏名と一致しません",
   n_sign_other_side: "{name}さんは引継ぎのもう一方で署名済みです",
+  n_next_day: "（翌日）",
 } as const;
 
 const en: Record<keyof typeof ja, string> = {
@@ -311,6 +312,7 @@ const en: Record<keyof typeof ja, string> = {
   n_sign_type_hint: "{name}, type your own name to sign",
   n_sign_name_mismatch: "Does not match the name of the person chosen",
   n_sign_other_side: "{name} has already signed for the other side of the handover",
+  n_next_day: "(next day)",
 };
 
 export const nurse = { ja, en };

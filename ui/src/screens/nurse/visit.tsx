@@ -291,16 +291,34 @@ function TimeInput({ value, onChange, testid, disabled }: { value: string; onCha
   );
 }
 
+/** The day after `d` (`YYYY-MM-DD`). */
+function dayAfter(d: string): string {
+  const x = new Date(`${d}T00:00:00Z`);
+  x.setUTCDate(x.getUTCDate() + 1);
+  return x.toISOString().slice(0, 10);
+}
+
+/** Typed times are times of day: an end earlier in the day than the start is the next morning
+ * (a night visit across midnight); otherwise the start's day. The same minute stays the same day
+ * (a visit ended within the minute is told as such). */
+function acrossMidnight(x: Visit): Visit {
+  if (!x.actual_start || !x.actual_end) return x;
+  const [s, e] = [x.actual_start.slice(11, 16), x.actual_end.slice(11, 16)];
+  const day = x.actual_start.slice(0, 10);
+  return { ...x, actual_end: `${e < s ? dayAfter(day) : day}T${e}` };
+}
+
 function Times({ v, set, day, setDay }: { v: Visit; set: Set; day: string; setDay: (d: string) => void }) {
   const { readOnly } = useFormState();
   const running = !!v.actual_start && !v.actual_end;
   const time = (dt: string | null) => (dt ? dt.slice(11, 16) : "");
-  const setTime = (k: "actual_start" | "actual_end", hm: string) => set((x) => ({ ...x, [k]: hm ? `${day}T${hm}` : null }));
+  const setTime = (k: "actual_start" | "actual_end", hm: string) => set((x) => acrossMidnight({ ...x, [k]: hm ? `${day}T${hm}` : null }));
   const changeDay = (d: string) => {
     if (readOnly) return;
     setDay(d);
-    set((x) => ({ ...x, actual_start: x.actual_start && `${d}${x.actual_start.slice(10)}`, actual_end: x.actual_end && `${d}${x.actual_end.slice(10)}` }));
+    set((x) => acrossMidnight({ ...x, actual_start: x.actual_start && `${d}${x.actual_start.slice(10)}`, actual_end: x.actual_end && `${d}${x.actual_end.slice(10)}` }));
   };
+  const nextDay = !!v.actual_start && !!v.actual_end && v.actual_end.slice(0, 10) > v.actual_start.slice(0, 10);
   return (
     <div class="card" data-testid="n-times">
       <h2>{t("n_times")}</h2>
@@ -332,6 +350,11 @@ function Times({ v, set, day, setDay }: { v: Visit; set: Set; day: string; setDa
         </Field>
         <Field label={t("n_end_time")}>
           <TimeInput value={time(v.actual_end)} disabled={readOnly} testid="n-end-time" onChange={(hm) => setTime("actual_end", hm)} />
+          {nextDay && (
+            <span class="hint" data-testid="n-end-next-day">
+              {t("n_next_day")}
+            </span>
+          )}
         </Field>
       </div>
       <FieldProblems prefixes={["actual_", "scheduled_"]} shownElsewhere={v.kind === "respite" ? ["respite_short", "respite_capped", "respite_unit"] : []} />
