@@ -218,7 +218,7 @@ test("a submitted record still on the tablet says 未送信 on the home list and
   const row = page.locator(`[data-testid=n-visit-row][data-id="${id}"]`);
   await row.waitFor();
   assert.match(await row.innerText(), /提出済み/);
-  assert.equal(await row.getByTestId("n-unsent").innerText(), "⏳ 未送信");
+  assert.equal(await row.getByTestId("n-unsent").innerText(), "未送信");
   // The sync sent it: no mark.
   await markRow(page, id, { pending_sync: false });
   await reloadHome(page);
@@ -243,7 +243,7 @@ test("in English: Not sent yet and Cannot be sent, with the server's reason in E
   const today = "a0000000-0000-4000-8000-000000000004";
   const row = page.locator(`[data-testid=n-visit-row][data-id="${today}"]`);
   await row.waitFor();
-  assert.equal(await row.getByTestId("n-unsent").innerText(), "⏳ Not sent yet");
+  assert.equal(await row.getByTestId("n-unsent").innerText(), "Not sent yet");
   await markRow(page, today, { pending_sync: false, rejected: true }, "訪問日に有効な指示書がありません / no valid doctor's instruction on the visit's day");
   await reloadHome(page);
   assert.equal(await row.getByTestId("n-refused").innerText(), "⚠ Cannot be sent");
@@ -251,7 +251,7 @@ test("in English: Not sent yet and Cannot be sent, with the server's reason in E
   // Changed again after the refusal: waiting to be sent, with what was refused last time.
   await markRow(page, today, { pending_sync: true, rejected: true }, "訪問日に有効な指示書がありません / no valid doctor's instruction on the visit's day");
   await reloadHome(page);
-  assert.equal(await row.getByTestId("n-unsent").innerText(), "⏳ Not sent yet");
+  assert.equal(await row.getByTestId("n-unsent").innerText(), "Not sent yet");
   await row.click();
   await page.getByTestId("n-visit-form").waitFor();
   assert.equal(await page.getByTestId("n-unsent-hint").innerText(), "The corrected record is sent at the next sync (last time: no valid doctor's instruction on the visit's day)");

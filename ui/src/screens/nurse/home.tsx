@@ -26,7 +26,7 @@ export function SendState({ row, full }: { row: VisitRow | null; full?: boolean 
     return (
       <>
         <span class="badge warn n-unsent" data-testid="n-unsent" title={t("n_unsent_hint")}>
-          ⏳ {t("n_unsent")}
+          {t("n_unsent")}
         </span>
         {full && (
           <span class="hint" data-testid="n-unsent-hint">

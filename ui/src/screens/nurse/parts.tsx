@@ -313,7 +313,6 @@ function SignOffBox({ v, dir, which, stationId, onSign }: { v: Visit; dir: Direc
               <input
                 value={typed}
                 autoComplete="off"
-                placeholder={who.name}
                 aria-describedby={`n-${which}-hint`}
                 data-testid={`n-${which}-name`}
                 onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
