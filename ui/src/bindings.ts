@@ -1774,10 +1774,6 @@ status: VisitStatus,
  */
 returned: Returned | null, };
 
-/**
- * What 入力を確認 finds in a visit as it is on screen: what would refuse it, and what to look at
- * though nothing stops it being saved.
- */
 export type VisitCheck = { 
 /**
  * Every problem (empty when it can be saved as given): the check saving runs.
