@@ -20,8 +20,8 @@ use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
     ChecklistTemplate, Child, ChildId, CoordinatorReport, CoordinatorWorkRecord, Date, DateTime, DaytimeClaim, Directory, ErrorBody,
     FiscalYear, GuardianConfirmation, MonthlyClaim, MunicipalityRules, NewCoordinatorWork, NewPerson, NewPurchase, NewRegionalMeeting,
-    OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Problem, Purchase, RegionalMeetingRecord, ResultsReport,
-    RuleBook, RuleVersion, Transfer, TransferRequest, UserInfo, Visit, VisitId, VisitKind, YearMonth,
+    OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Purchase, RegionalMeetingRecord, ResultsReport, RuleBook,
+    RuleVersion, Transfer, TransferRequest, UserInfo, Visit, VisitId, VisitKind, YearMonth,
 };
 use serde::Serialize;
 use tauri::Manager;
@@ -235,7 +235,7 @@ commands! {
     /// A new draft visit.
     fn new_visit(s, child_id: ChildId, kind: VisitKind) -> Visit { s.new_visit(child_id, kind).await }
     /// Every problem with a visit as it stands.
-    fn check_visit(s, visit: Visit) -> Vec<Problem> { s.check_visit_problems(&visit).await }
+    fn check_visit(s, visit: Visit) -> carebook_core::app::VisitCheck { s.check_visit_full(&visit).await }
     /// Saves a visit (new or changed).
     fn save_visit(s, visit: Visit) -> VisitRow { s.changed(s.save_visit(visit).await) }
     /// Submits a visit.

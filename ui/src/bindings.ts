@@ -2447,6 +2447,16 @@ returned: Returned | null,
  */
 provider: ProviderKind | null, };
 
+export type VisitCheck = { 
+/**
+ * Every problem (empty when it can be saved as given): the check saving runs.
+ */
+problems: Array<Problem>, 
+/**
+ * What `Carebook::visit_warnings` would say of it.
+ */
+warnings: Array<Problem>, };
+
 export type VisitDetail = { 
 /**
  * The record.
@@ -2685,7 +2695,7 @@ export type Commands = {
   visits: { args: { filter: ReviewFilter }; result: Array<VisitRow> };
   visit_detail: { args: { id: VisitId }; result: VisitDetail };
   new_visit: { args: { childId: ChildId; kind: VisitKind }; result: Visit };
-  check_visit: { args: { visit: Visit }; result: Array<Problem> };
+  check_visit: { args: { visit: Visit }; result: VisitCheck };
   save_visit: { args: { visit: Visit }; result: VisitRow };
   submit_visit: { args: { id: VisitId }; result: VisitRow };
   confirm_visit: { args: { id: VisitId; confirmation: GuardianConfirmation }; result: VisitRow };

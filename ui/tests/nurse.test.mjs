@@ -255,7 +255,10 @@ test("an accompanied handover: the other station picked by name, its nurse from 
   await page.getByTestId("n-topic").fill("吸引の手順");
   await page.getByTestId("n-topic-detail").fill("10Fr、15秒以内");
   assert.deepEqual(await page.getByTestId("n-to_sign_off-who").locator("option").allInnerTexts(), ["架空 次郎（架空訪問看護ステーション）"]);
+  // Each signer confirms by typing their own name (spaces, full-width too, do not matter).
+  await page.getByTestId("n-from_sign_off-name").fill("見本 看護師");
   await page.getByTestId("n-from_sign_off-sign").click();
+  await page.getByTestId("n-to_sign_off-name").fill("架空　次郎");
   await page.getByTestId("n-to_sign_off-sign").click();
   await page.getByTestId("n-to_sign_off-done").waitFor();
   await page.getByTestId("n-handover").evaluate((el) => el.scrollIntoView({ block: "start" }));

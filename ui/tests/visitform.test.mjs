@@ -80,6 +80,7 @@ test("a submitted record, opened again: 開始, 取り消す, 書き直す and t
   await page.getByTestId("n-kind").selectOption("handover");
   await page.getByTestId("n-start-time").fill("10:00");
   await page.getByTestId("n-end-time").fill("11:00");
+  await page.getByTestId("n-from_sign_off-name").fill("見本 看護師");
   await page.getByTestId("n-from_sign_off-sign").click();
   await page.getByTestId("n-from_sign_off-done").waitFor();
   await page.getByTestId("n-guardian-confirmed").click();

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use carebook_domain::{
     respite_ledger, Child, ChildId, Date, DateTime, ErrorBody, FiscalYear, GuardianConfirmation, InstructionState, MunicipalityRules,
-    Problem, RespiteLedger, RespiteUse, Score, StaffMember, StaffRole, Station, UserInfo, Visit, VisitId, VisitKind, VisitStatus,
+    Outcome, Problem, RespiteLedger, RespiteUse, Score, StaffMember, StaffRole, Station, UserInfo, Visit, VisitId, VisitKind, VisitStatus,
     VisitSummary, YearMonth,
 };
 use serde::{Deserialize, Serialize};
@@ -491,7 +491,7 @@ impl Carebook {
     /// read from the records on this device (no server call: the face sheet's chart opens
     /// offline and at once).
     pub async fn vital_history(&self, child: ChildId, limit: usize) -> Result<VitalHistory, CoreError> {
-        let filter = crate::store::VisitFilter { child: Some(child), ..Default::default() };
+        let filter = VisitFilter { child: Some(child), ..Default::default() };
         let mut rows: Vec<VisitSummary> = self
             .store()
             .visits(&filter)
@@ -711,12 +711,52 @@ impl RowContext {
     }
 }
 
+/// What 入力を確認 finds in a visit as it is on screen: what would refuse it, and what to look at
+/// though nothing stops it being saved.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VisitCheck {
+    /// Every problem (empty when it can be saved as given): the check saving runs.
+    pub problems: Vec<Problem>,
+    /// What `Carebook::visit_warnings` would say of it.
+    pub warnings: Vec<Problem>,
+}
+
 impl Carebook {
     /// What the nurse and the office should know about a saved visit, though nothing stopped it
-    /// being saved (`Visit::warnings`: a respite length the rules count otherwise, a daytime day
-    /// under 8 hours), by the child's municipality's rules.
+    /// being saved (`Visit::warnings`: a vital-sign reading timed outside the visit, a respite
+    /// length the rules count otherwise, a respite session overlapping another visit of the
+    /// child on this device, a daytime day under 8 hours), by the child's municipality's rules.
     pub async fn visit_warnings(&self, id: VisitId) -> Result<Vec<Problem>, CoreError> {
         let visit = self.visit(id).await?;
+        self.warnings_of(&visit).await
+    }
+
+    /// The other visits of the child that took place, from the index, that a respite session
+    /// from the day before `visit` to its end could overlap (a night session across midnight
+    /// included). Only a respite session that took place asks.
+    async fn overlapping_candidates(&self, visit: &Visit) -> Result<Vec<carebook_domain::OtherVisit>, CoreError> {
+        let (VisitKind::Respite, Outcome::Done, Some(start), Some(_)) = (visit.kind, visit.outcome, visit.actual_start, visit.actual_end)
+        else {
+            return Ok(Vec::new());
+        };
+        let from = Date::from_days_since_epoch(start.date.days_since_epoch() - 1);
+        let filter = VisitFilter { child: Some(visit.child_id), from: Some(from), ..Default::default() };
+        Ok(self
+            .store()
+            .visits(&filter)
+            .await?
+            .into_iter()
+            .filter(|s| s.id != visit.id && s.outcome == Outcome::Done && s.duration_minutes > 0)
+            .filter_map(|s| {
+                let start = s.start?;
+                Some(carebook_domain::OtherVisit { id: s.id, kind: s.kind, start, end: start.plus_minutes(s.duration_minutes.into()) })
+            })
+            .collect())
+    }
+
+    /// [`Carebook::visit_warnings`] of a visit as given (saved or not).
+    pub async fn warnings_of(&self, visit: &Visit) -> Result<Vec<Problem>, CoreError> {
         let municipality = match self.store().child_row(visit.child_id).await {
             Ok(row) => row.municipality,
             // A child handed over: the municipality its transfer recorded.
@@ -727,7 +767,8 @@ impl Carebook {
             Err(e) => return Err(e),
         };
         let rules = self.store().rules_on(&municipality, visit.rule_date(crate::clock::today_jst())).await?;
-        Ok(visit.warnings(&rules).0)
+        let others = self.overlapping_candidates(visit).await?;
+        Ok(visit.warnings(&rules, &others).0)
     }
 
     /// Every problem with `visit` (empty when it can be saved): the same check saving runs.
@@ -737,6 +778,14 @@ impl Carebook {
             Err(CoreError::Invalid(p)) => Ok(p.0),
             Err(e) => Err(e),
         }
+    }
+
+    /// [`Carebook::check_visit_problems`] and [`Carebook::warnings_of`] of a visit as on screen.
+    pub async fn check_visit_full(&self, visit: &Visit) -> Result<VisitCheck, CoreError> {
+        let problems = self.check_visit_problems(visit).await?;
+        // A child this device cannot write for has nothing more to say.
+        let warnings = if problems.iter().any(|p| p.code == "unknown_child") { Vec::new() } else { self.warnings_of(visit).await? };
+        Ok(VisitCheck { problems, warnings })
     }
 }
 

@@ -413,6 +413,42 @@ async fn save_visit_refuses_an_invalid_visit_and_writes_nothing() {
 }
 
 #[tokio::test]
+async fn a_respite_session_overlapping_another_visit_of_the_child_on_the_device_is_warned_about_naming_it() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let other_child = dev.app.add_child(child("13105")).await.unwrap();
+    // A night session of the day before, 22:00 → 09:30 across midnight, and one of another child
+    // at the same time (not warned about).
+    dev.app.save_visit(respite(c.id, "2026-04-30T22:00", "2026-05-01T09:30")).await.unwrap();
+    dev.app.save_visit(respite(other_child.id, "2026-05-01T10:00", "2026-05-01T12:00")).await.unwrap();
+    // An absent session in the middle takes no time.
+    let mut absent = respite(c.id, "2026-05-01T10:00", "2026-05-01T11:00");
+    absent.outcome = carebook_domain::Outcome::Absent;
+    dev.app.save_visit(absent).await.unwrap();
+
+    // 09:00–12:00 on 1 May overlaps the night session's last 30 minutes.
+    let v = respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00");
+    let check = dev.app.check_visit_full(&v).await.unwrap();
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
+    let overlaps: Vec<_> = check.warnings.iter().filter(|w| w.code == "respite_overlap").collect();
+    assert_eq!(overlaps.len(), 1, "{:?}", check.warnings);
+    assert!(overlaps[0].ja.contains("4月30日 22:00〜5月1日 09:30 在宅レスパイト"), "{}", overlaps[0].ja);
+    // Saved, its own row is not another visit, and the night session still is.
+    dev.app.save_visit(v.clone()).await.unwrap();
+    let saved = dev.app.visit_warnings(v.id).await.unwrap();
+    assert_eq!(saved.iter().filter(|w| w.code == "respite_overlap").count(), 1, "{saved:?}");
+    // Starting at 09:30, where the night session ended: no overlap.
+    let mut later = v.clone();
+    later.actual_start = Some(dt("2026-05-01T09:30"));
+    let w = dev.app.check_visit_full(&later).await.unwrap().warnings;
+    assert!(!w.iter().any(|w| w.code == "respite_overlap"), "{w:?}");
+    // A vital sign at 08:00, before the 09:30 start: a warning on its time.
+    later.vitals.push(carebook_domain::VitalReading { id: "r1".into(), at: Some(dt("2026-05-01T08:00")), ..Default::default() });
+    let w = dev.app.check_visit_full(&later).await.unwrap().warnings;
+    assert_eq!(w.iter().map(|w| (w.field.as_str(), w.code.as_str())).collect::<Vec<_>>(), [("vitals[0].at", "vital_time")]);
+}
+
+#[tokio::test]
 async fn new_visit_without_a_login_is_an_empty_draft_for_the_child() {
     let dev = TempDevice::new().await.unwrap();
     let c = dev.app.add_child(child("13105")).await.unwrap();

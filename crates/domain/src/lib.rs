@@ -111,9 +111,9 @@ pub use score::{medical_care_score, validate_score, CareItem, Score, ScoreEntry,
 pub use transfer::{bucket_child, own_records_bucket, Transfer, TransferRequest};
 pub use validation::{Label, Problem, Problems, UnknownName};
 pub use visit::{
-    CareGiven, GuardianConfirmation, GuardianFlag, Handover, HandoverTopic, Outcome, Profession, Returned, ReviewFacts, SignOff, SoapNote,
-    StaffMember, StaffRole, StaffRoleRef, Station, StationRef, Visit, VisitContext, VisitIndexView, VisitKind, VisitStatus, VisitSummary,
-    VitalReading,
+    CareGiven, GuardianConfirmation, GuardianFlag, Handover, HandoverTopic, OtherVisit, Outcome, Profession, Returned, ReviewFacts,
+    SignOff, SoapNote, StaffMember, StaffRole, StaffRoleRef, Station, StationRef, Visit, VisitContext, VisitIndexView, VisitKind,
+    VisitStatus, VisitSummary, VitalReading,
 };
 pub use wire::{
     buckets_digest, AuditEntry, CatchUpCursor, CatchUpRequest, CatchUpResponse, ChangedDoc, ChangesResponse, DocPayload, ErrorBody,

@@ -629,6 +629,38 @@ pub struct VisitContext<'a> {
     pub child_score: Option<u32>,
 }
 
+/// Another visit of the same child as the device knows it (from its index): when it took place.
+/// [`Visit::warnings`] names it when a respite session overlaps it; the domain reads no store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OtherVisit {
+    /// Its id (the visit itself, if passed, is left out).
+    pub id: VisitId,
+    /// Its kind.
+    pub kind: VisitKind,
+    /// Actual start.
+    pub start: DateTime,
+    /// Actual end.
+    pub end: DateTime,
+}
+
+/// A span for people: `12月2日 10:00〜12:00` (`12月2日 22:00〜12月3日 02:00` across midnight).
+fn span_ja(s: DateTime, e: DateTime) -> String {
+    if s.date == e.date {
+        format!("{}〜{}", s.ja(), e.time)
+    } else {
+        format!("{}〜{}", s.ja(), e.ja())
+    }
+}
+
+/// A span for people, in English: `2 Dec 10:00–12:00`.
+fn span_en(s: DateTime, e: DateTime) -> String {
+    if s.date == e.date {
+        format!("{}–{}", s.en(), e.time)
+    } else {
+        format!("{} – {}", s.en(), e.en())
+    }
+}
+
 /// The plain columns the store indexes for lists and sums; always derived from the document.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -816,16 +848,62 @@ impl Visit {
         }
     }
 
-    /// What the office should look at, though nothing stops the record being saved: a respite
-    /// session whose length the rules count otherwise (outside 2–4 h, or not whole units —
-    /// [`MunicipalityRules::respite_warnings`]) and a daytime-care day under 8 hours
-    /// ([`crate::rules::daytime_warnings`]). Only a visit that took place with both actual times.
-    pub fn warnings(&self, rules: &MunicipalityRules) -> Problems {
-        let Some(minutes) = self.done_minutes() else { return Problems::new() };
+    /// What the nurse and the office should look at, though nothing stops the record being
+    /// saved: a vital-sign reading timed before the actual start or after the actual end (ends
+    /// included; a visit across midnight compares the full date and time); and, for a visit that
+    /// took place with both actual times, a respite session whose length the rules count
+    /// otherwise (outside 2–4 h, or not whole units — [`MunicipalityRules::respite_warnings`]), a
+    /// respite session overlapping another visit of the same child (`others`: what the device
+    /// knows of them; touching ends do not overlap), and a daytime-care day under 8 hours
+    /// ([`crate::rules::daytime_warnings`]).
+    pub fn warnings(&self, rules: &MunicipalityRules, others: &[OtherVisit]) -> Problems {
+        let mut p = Problems::new();
+        self.warn_vital_times(&mut p);
+        let Some(minutes) = self.done_minutes() else { return p };
         match self.kind {
-            VisitKind::Respite => rules.respite_warnings(minutes, "actual_end"),
-            VisitKind::Daytime => daytime_warnings(minutes, "actual_end"),
-            _ => Problems::new(),
+            VisitKind::Respite => {
+                p.0.extend(rules.respite_warnings(minutes, "actual_end").0);
+                self.warn_overlaps(&mut p, others);
+            }
+            VisitKind::Daytime => p.0.extend(daytime_warnings(minutes, "actual_end").0),
+            _ => {}
+        }
+        p
+    }
+
+    /// A reading timed outside the visit's actual times (`vitals[i].at`).
+    fn warn_vital_times(&self, p: &mut Problems) {
+        for (i, v) in self.vitals.iter().enumerate() {
+            let Some(at) = v.at else { continue };
+            if let Some(s) = self.actual_start.filter(|s| at < *s) {
+                p.push(
+                    format!("vitals[{i}].at"),
+                    "vital_time",
+                    format!("バイタル{}件目の測定時刻（{}）が訪問の開始（{}）より前です", i + 1, at.ja(), s.ja()),
+                    format!("vital reading {} was taken at {}, before the visit started ({})", i + 1, at.en(), s.en()),
+                );
+            } else if let Some(e) = self.actual_end.filter(|e| at > *e) {
+                p.push(
+                    format!("vitals[{i}].at"),
+                    "vital_time",
+                    format!("バイタル{}件目の測定時刻（{}）が訪問の終了（{}）より後です", i + 1, at.ja(), e.ja()),
+                    format!("vital reading {} was taken at {}, after the visit ended ({})", i + 1, at.en(), e.en()),
+                );
+            }
+        }
+    }
+
+    /// Another visit of the same child overlapping this one's actual times.
+    fn warn_overlaps(&self, p: &mut Problems, others: &[OtherVisit]) {
+        let (Some(s), Some(e)) = (self.actual_start, self.actual_end) else { return };
+        for o in others.iter().filter(|o| o.id != self.id && o.start < e && s < o.end) {
+            let kind = o.kind.label();
+            p.push(
+                "actual_start",
+                "respite_overlap",
+                format!("同じお子さんの別の記録（{} {}）と時間が重なっています", span_ja(o.start, o.end), kind.ja),
+                format!("this respite session overlaps another visit of the same child ({}, {})", span_en(o.start, o.end), kind.en),
+            );
         }
     }
 
@@ -1040,6 +1118,19 @@ impl Visit {
                 );
             }
         }
+        if let (Some(a), Some(b)) = (&h.from_sign_off, &h.to_sign_off) {
+            if a.staff_id == b.staff_id {
+                p.push(
+                    "handover.to_sign_off",
+                    "same_signer",
+                    format!("引継ぎ元と引継ぎ先の確認を同じ人（{}）がしています。それぞれの看護師が確認してください", excerpt(&b.name)),
+                    format!(
+                        "the same person (\"{}\") signed off for both stations; each station's nurse signs their own",
+                        excerpt(&b.staff_id)
+                    ),
+                );
+            }
+        }
         if h.topics.iter().all(|t| is_blank(&t.topic)) {
             p.push("handover.topics", "required", "引継ぎ内容を1つ以上入力してください", "no handover topic is recorded");
         }
@@ -1249,14 +1340,14 @@ pub(crate) mod tests {
             assert!(check(&v).is_empty(), "{end}: the real times are never refused: {}", check(&v));
             let s = v.summary(&rules);
             assert_eq!((s.billable_minutes, s.duration_minutes), (counted, v.duration_minutes().unwrap() as u32), "{end}");
-            let w = v.warnings(&rules);
+            let w = v.warnings(&rules, &[]);
             assert_eq!(w.0.iter().map(|x| x.code.as_str()).collect::<Vec<_>>(), warning.into_iter().collect::<Vec<_>>(), "{end}");
             assert_eq!(v.respite_length_flag(&rules), flag, "{end}");
         }
         // Absent: nothing counted, nothing to warn about.
         let mut v = respite("2026-05-01T09:00", "2026-05-01T13:30");
         v.outcome = Outcome::Absent;
-        assert!(v.warnings(&rules).is_empty() && !v.respite_length_flag(&rules));
+        assert!(v.warnings(&rules, &[]).is_empty() && !v.respite_length_flag(&rules));
     }
 
     #[test]
@@ -1339,6 +1430,131 @@ pub(crate) mod tests {
         assert!(p.has_code("station_staff") && p.has_code("sign_off_staff"), "{p}");
         v.staff.push(staff("b1", StaffRole::Accompanying, "stB"));
         assert!(check(&v).is_empty(), "{}", check(&v));
+    }
+
+    #[test]
+    fn the_same_person_cannot_sign_off_for_both_stations_even_on_a_draft() {
+        let mut v = Visit::new(ChildId::random(), VisitKind::Handover, Station { id: "stA".into(), name: "A".into() });
+        v.actual_start = Some("2026-10-01T10:00".parse().unwrap());
+        v.actual_end = Some("2026-10-01T11:30".parse().unwrap());
+        v.staff = vec![staff("a1", StaffRole::Lead, "stA"), staff("b1", StaffRole::Accompanying, "stB")];
+        let h = v.handover.as_mut().unwrap();
+        h.from_station = Station { id: "stA".into(), name: "A".into() };
+        h.to_station = Station { id: "stB".into(), name: "B".into() };
+        h.topics.push(HandoverTopic { id: "t1".into(), topic: "吸引の手順".into(), detail: String::new() });
+        let at: DateTime = "2026-10-01T11:30".parse().unwrap();
+        h.from_sign_off = Some(SignOff { staff_id: "a1".into(), name: "看護師a1".into(), at });
+        h.to_sign_off = Some(SignOff { staff_id: "a1".into(), name: "看護師a1".into(), at });
+        let p = check(&v);
+        assert_eq!(fields_and_codes_of(&p), one("handover.to_sign_off", "same_signer"), "a draft is refused too: {p}");
+        assert!(p.0[0].ja.contains("看護師a1") && p.0[0].en.contains("a1"), "{p}");
+        // Each station's own nurse: nothing to say.
+        v.handover.as_mut().unwrap().to_sign_off = Some(SignOff { staff_id: "b1".into(), name: "看護師b1".into(), at });
+        assert!(check(&v).is_empty(), "{}", check(&v));
+    }
+
+    fn fields_and_codes_of(p: &Problems) -> Vec<(String, String)> {
+        p.0.iter().map(|x| (x.field.clone(), x.code.clone())).collect()
+    }
+
+    fn reading(id: &str, at: &str) -> VitalReading {
+        VitalReading { id: id.into(), at: Some(at.parse().unwrap()), pulse: Some(110), ..Default::default() }
+    }
+
+    #[test]
+    fn a_vital_reading_outside_the_visit_is_a_warning_on_its_time_and_the_ends_are_inside() {
+        let rules = MunicipalityRules::builtin("13105");
+        // A nursing visit 09:00–10:00: 08:59 is a minute early, 10:01 a minute late; the
+        // start and the end themselves are inside.
+        let mut v = respite("2026-05-01T09:00", "2026-05-01T10:00");
+        v.kind = VisitKind::Nursing;
+        for (at, expected) in [
+            ("2026-05-01T08:59", Some("開始")),
+            ("2026-05-01T09:00", None),
+            ("2026-05-01T09:30", None),
+            ("2026-05-01T10:00", None),
+            ("2026-05-01T10:01", Some("終了")),
+            // The day before at the same time of day is still before.
+            ("2026-04-30T09:30", Some("開始")),
+        ] {
+            v.vitals = vec![reading("r0", "2026-05-01T09:10"), reading("r1", at)];
+            let w = v.warnings(&rules, &[]);
+            match expected {
+                None => assert!(w.is_empty(), "{at}: {w}"),
+                Some(end) => {
+                    assert_eq!(fields_and_codes_of(&w), one("vitals[1].at", "vital_time"), "{at}");
+                    assert!(w.0[0].ja.contains(end) && w.0[0].ja.contains("バイタル2件目"), "{at}: {}", w.0[0].ja);
+                    assert!(!w.0[0].ja.contains("2026-") && !w.0[0].en.contains("2026-"), "no wire times: {}", w.0[0]);
+                }
+            }
+            assert!(check(&v).is_empty(), "{at}: a warning, never a refusal: {}", check(&v));
+        }
+        // Running (no end yet): only the start bounds it.
+        v.actual_end = None;
+        v.vitals = vec![reading("r0", "2026-05-01T23:00")];
+        assert!(v.warnings(&rules, &[]).is_empty());
+        // A reading without a time says nothing.
+        v.vitals = vec![VitalReading { id: "r0".into(), ..Default::default() }];
+        assert!(v.warnings(&rules, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_vital_reading_after_midnight_in_a_night_visit_is_inside_it() {
+        let rules = MunicipalityRules::builtin("13105");
+        // 22:00 on 1 May to 02:00 on 2 May (4 h, whole units: no length warning).
+        let mut v = respite("2026-05-01T22:00", "2026-05-02T02:00");
+        for (at, warned) in [
+            ("2026-05-02T01:00", false),
+            ("2026-05-02T02:00", false),
+            ("2026-05-01T23:59", false),
+            ("2026-05-01T21:59", true),
+            // 01:00 on the start's day (what a time typed without the day would give) is before.
+            ("2026-05-01T01:00", true),
+            ("2026-05-02T02:01", true),
+        ] {
+            v.vitals = vec![reading("r0", at)];
+            let w = v.warnings(&rules, &[]);
+            let expected = if warned { one("vitals[0].at", "vital_time") } else { vec![] };
+            assert_eq!(fields_and_codes_of(&w), expected, "{at}");
+        }
+    }
+
+    #[test]
+    fn a_respite_overlapping_another_visit_of_the_child_names_it_and_touching_ends_do_not_overlap() {
+        let rules = MunicipalityRules::builtin("13105");
+        let v = respite("2026-05-01T09:00", "2026-05-01T12:00");
+        let other = |kind, s: &str, e: &str| OtherVisit { id: VisitId::random(), kind, start: s.parse().unwrap(), end: e.parse().unwrap() };
+        for (o, overlaps) in [
+            (other(VisitKind::Nursing, "2026-05-01T08:00", "2026-05-01T09:00"), false),
+            (other(VisitKind::Nursing, "2026-05-01T12:00", "2026-05-01T13:00"), false),
+            (other(VisitKind::Nursing, "2026-05-01T08:00", "2026-05-01T09:01"), true),
+            (other(VisitKind::Nursing, "2026-05-01T11:59", "2026-05-01T13:00"), true),
+            (other(VisitKind::Nursing, "2026-05-01T10:00", "2026-05-01T11:00"), true),
+            (other(VisitKind::Respite, "2026-05-01T07:00", "2026-05-01T13:00"), true),
+            // Across midnight into the morning of the 1st: ends at 08:00, before 09:00.
+            (other(VisitKind::Respite, "2026-04-30T22:00", "2026-05-01T08:00"), false),
+            (other(VisitKind::Respite, "2026-04-30T22:00", "2026-05-01T09:30"), true),
+        ] {
+            let w = v.warnings(&rules, &[o]);
+            let expected = if overlaps { one("actual_start", "respite_overlap") } else { vec![] };
+            assert_eq!(fields_and_codes_of(&w), expected, "{o:?}");
+        }
+        let w = v.warnings(&rules, &[other(VisitKind::Nursing, "2026-05-01T10:00", "2026-05-01T11:00")]);
+        assert!(w.0[0].ja.contains("5月1日 10:00〜11:00 訪問看護"), "{}", w.0[0].ja);
+        assert!(w.0[0].en.contains("1 May 10:00–11:00, nursing visit"), "{}", w.0[0].en);
+        let w = v.warnings(&rules, &[other(VisitKind::Respite, "2026-04-30T22:00", "2026-05-01T09:30")]);
+        assert!(w.0[0].ja.contains("4月30日 22:00〜5月1日 09:30 在宅レスパイト"), "{}", w.0[0].ja);
+        // The visit itself (its own index row) is not another visit.
+        let me = OtherVisit { id: v.id, kind: VisitKind::Respite, start: v.actual_start.unwrap(), end: v.actual_end.unwrap() };
+        assert!(v.warnings(&rules, &[me]).is_empty());
+        // A nursing visit is not warned about (only respite sessions), nor an absent session.
+        let o = other(VisitKind::Respite, "2026-05-01T10:00", "2026-05-01T11:00");
+        let mut n = v.clone();
+        n.kind = VisitKind::Nursing;
+        assert!(n.warnings(&rules, &[o]).is_empty());
+        let mut a = v.clone();
+        a.outcome = Outcome::Absent;
+        assert!(a.warnings(&rules, &[o]).is_empty());
     }
 
     #[test]
@@ -1572,9 +1788,9 @@ pub(crate) mod tests {
         assert_eq!(codes(&v, Some(15)), vec![], "a 6 h day under 16 points is recorded");
         assert_eq!(codes(&v, Some(16)), vec![("child.score".to_string(), "daytime_score".to_string())]);
         assert_eq!(codes(&v, None), vec![("child.score".to_string(), "daytime_score_unknown".to_string())]);
-        assert!(v.short_day_flag() && v.warnings(&rules).has_code("daytime_short"));
+        assert!(v.short_day_flag() && v.warnings(&rules, &[]).has_code("daytime_short"));
         v.actual_end = Some("2026-05-01T17:00".parse().unwrap());
-        assert!(!v.short_day_flag() && v.warnings(&rules).is_empty(), "8 h is not short");
+        assert!(!v.short_day_flag() && v.warnings(&rules, &[]).is_empty(), "8 h is not short");
         // The score is the child's: a planned day without times is refused for it too.
         v.actual_start = None;
         v.actual_end = None;

@@ -144,6 +144,19 @@ const ja = {
   n_sh_withdrawn_on: "撤回日（この日から閲覧できなくなります）",
   n_sh_withdraw_yes: "撤回を記録する",
   n_sh_withdrawn_done: "撤回を記録しました",
+  n_check_ok_warnings: "提出できます。確認してほしい点が{n}件あります（各項目の下に表示）",
+  n_warnings_title: "確認してください（保存・提出はできます）",
+  n_unsent: "未送信",
+  n_unsent_hint: "この端末にだけあります。通信できるときに送信されます",
+  n_refused_by_server: "送信できません",
+  n_refused_reason: "サーバーが受け付けませんでした：{reason}",
+  n_unsent_after_refusal: "直した記録は次の同期で送信されます（前回：{reason}）",
+  n_sign_who: "署名する人",
+  n_sign_type_name: "ご本人が自分の氏名を入力",
+  n_sign_type_hint: "{name}さんご本人が、氏名を入力して署名してください",
+  n_sign_name_mismatch: "選んだ人の氏名と一致しません",
+  n_sign_other_side: "{name}さんは引継ぎのもう一方で署名済みです",
+  n_next_day: "（翌日）",
 } as const;
 
 const en: Record<keyof typeof ja, string> = {
@@ -291,6 +304,19 @@ const en: Record<keyof typeof ja, string> = {
   n_sh_withdrawn_on: "Withdrawn on (no access from this day)",
   n_sh_withdraw_yes: "Record the withdrawal",
   n_sh_withdrawn_done: "Withdrawal recorded",
+  n_check_ok_warnings: "Ready to submit. {n} thing(s) to look at (shown under each part)",
+  n_warnings_title: "Please look at this (it can still be saved and submitted)",
+  n_unsent: "Not sent yet",
+  n_unsent_hint: "Only on this tablet so far; it is sent when there is a connection",
+  n_refused_by_server: "Cannot be sent",
+  n_refused_reason: "The server refused it: {reason}",
+  n_unsent_after_refusal: "The corrected record is sent at the next sync (last time: {reason})",
+  n_sign_who: "Who signs",
+  n_sign_type_name: "The signer types their own name",
+  n_sign_type_hint: "{name}, type your own name to sign",
+  n_sign_name_mismatch: "Does not match the name of the person chosen",
+  n_sign_other_side: "{name} has already signed for the other side of the handover",
+  n_next_day: "(next day)",
 };
 
 export const nurse = { ja, en };

@@ -1,7 +1,8 @@
 // The fake backend's nurse commands: a test double, not the app's rules. It answers with data
 // shaped by the bindings; its few checks (respite 2–4 h in 30-minute units, times and the
-// guardian's confirmation on a submitted record) only
-// exist so the screens have problems to show.
+// guardian's confirmation on a submitted record, one person signing both sides of a handover)
+// and warnings (a vital sign outside the visit, a respite session overlapping another visit of
+// the child) only exist so the screens have problems to show.
 import type { ChildSheet, Problem, Visit, VisitRow } from "../../src/bindings";
 import { fail, type Handlers, type FakeBackend } from "./backend";
 import { CHILD_A, CHILD_B, shared } from "./shared";
@@ -107,6 +108,37 @@ function check(v: Visit): Problem[] {
   v.vitals.forEach((r, i) => {
     if (r.spo2 !== null && (r.spo2 < 50 || r.spo2 > 100)) p.push({ field: `vitals[${i}].spo2`, code: "vital_range", ja: `SpO₂ ${r.spo2} は範囲外です`, en: `SpO₂ ${r.spo2} is out of range` });
   });
+  const h = v.handover;
+  if (h?.from_sign_off && h.to_sign_off && h.from_sign_off.staff_id === h.to_sign_off.staff_id)
+    p.push({ field: "handover.to_sign_off", code: "same_signer", ja: `引継ぎ元と引継ぎ先の確認を同じ人（${h.to_sign_off.name}）がしています。それぞれの看護師が確認してください`, en: `the same person ("${h.to_sign_off.staff_id}") signed off for both stations; each station's nurse signs their own` });
+  return p;
+}
+
+const wire = (dt: string) => `${Number(dt.slice(5, 7))}月${Number(dt.slice(8, 10))}日 ${dt.slice(11, 16)}`;
+const plus = (dt: string, m: number) => new Date(Date.parse(`${dt}:00+09:00`) + m * 60000 + 9 * 3600000).toISOString().slice(0, 16);
+
+// Like the core's `Visit::warnings` (crates/domain/src/visit.rs): a reading outside the actual
+// times (the ends inside; `YYYY-MM-DDTHH:MM` strings compare as times), a respite session that
+// took place overlapping another visit of the child that took place (touching ends do not), and
+// a respite length counted otherwise.
+function warnings(b: FakeBackend, v: Visit): Problem[] {
+  const p: Problem[] = [];
+  const [s, e] = [v.actual_start, v.actual_end];
+  v.vitals.forEach((r, i) => {
+    if (!r.at) return;
+    if (s && r.at < s) p.push({ field: `vitals[${i}].at`, code: "vital_time", ja: `バイタル${i + 1}件目の測定時刻（${wire(r.at)}）が訪問の開始（${wire(s)}）より前です`, en: `vital reading ${i + 1} was taken at ${r.at.slice(11)}, before the visit started (${s.slice(11)})` });
+    else if (e && r.at > e) p.push({ field: `vitals[${i}].at`, code: "vital_time", ja: `バイタル${i + 1}件目の測定時刻（${wire(r.at)}）が訪問の終了（${wire(e)}）より後です`, en: `vital reading ${i + 1} was taken at ${r.at.slice(11)}, after the visit ended (${e.slice(11)})` });
+  });
+  if (v.kind !== "respite" || v.outcome !== "done" || !s || !e) return p;
+  p.push(...respiteWarnings(minutes(s, e)));
+  for (const o of shared(b).visits) {
+    const os = o.summary;
+    if (os.id === v.id || os.child_id !== v.child_id || os.outcome !== "done" || !os.start || os.duration_minutes <= 0) continue;
+    const oe = plus(os.start, os.duration_minutes);
+    if (!(os.start < e && s < oe)) continue;
+    const kind = { nursing: ["訪問看護", "nursing visit"], respite: ["在宅レスパイト", "respite"], handover: ["同行訪問（引継ぎ）", "accompanied handover visit"], daytime: ["日中預かり", "daytime care"] }[os.kind];
+    p.push({ field: "actual_start", code: "respite_overlap", ja: `同じお子さんの別の記録（${wire(os.start)}〜${oe.slice(11)} ${kind[0]}）と時間が重なっています`, en: `this respite session overlaps another visit of the same child (${os.start.slice(11)}–${oe.slice(11)}, ${kind[1]})` });
+  }
   return p;
 }
 
@@ -180,7 +212,7 @@ export const nurseCommands: Handlers = {
       provider: null,
     };
   },
-  check_visit: (_b, a) => check(a.visit),
+  check_visit: (b, a) => ({ problems: check(a.visit), warnings: warnings(b, a.visit) }),
   save_visit: (b, a) => {
     const problems = check(a.visit);
     if (problems.length) fail("invalid", "入力内容に問題があります", "the input is invalid", problems);
@@ -213,8 +245,10 @@ export const nurseCommands: Handlers = {
       status: r!.summary.status,
       returned: r!.returned ? { ...r!.returned } : null,
     };
-    const m = v.kind === "respite" && v.outcome === "done" && v.actual_start && v.actual_end ? minutes(v.actual_start, v.actual_end) : 0;
-    return { visit: v, row: row(b, v), warnings: respiteWarnings(m), history: [], history_error: null };
+    // Whether it has left the tablet as the list says (a test may mark it sent or refused).
+    const fresh = row(b, v);
+    const sent = r ? { ...fresh, flags: { ...fresh.flags, pending_sync: r.flags.pending_sync, rejected: r.flags.rejected }, rejected_reason: r.rejected_reason } : fresh;
+    return { visit: v, row: sent, warnings: warnings(b, v), history: [], history_error: null };
   },
   respite_preview: (b, a) => {
     const card = shared(b).children.find((c) => c.id === a.childId);

@@ -1,7 +1,7 @@
 // Nurse home: records the office sent back (差し戻し), today's and upcoming visits, and the
 // children with their remaining respite hours.
 import type { ChildCard, VisitRow } from "../../bindings";
-import { call } from "../../api";
+import { call, pickLang } from "../../api";
 import { useApp } from "../../context";
 import { fmtDate, fmtMinutes, fmtTime, label, t } from "../../i18n";
 import { ErrorBox, useLoad } from "../../ui";
@@ -15,6 +15,38 @@ export function InstructionWarning({ state }: { state: string }) {
       ⚠ {t("n_instruction")}: {label(labels.instruction_state, state)}
     </div>
   );
+}
+
+/** Whether the record has left this tablet: 未送信 while a change waits to be sent (whatever its
+ * status says), 送信できません with the server's reason where the server refused it. */
+export function SendState({ row, full }: { row: VisitRow | null; full?: boolean }) {
+  if (!row) return null;
+  const reason = row.rejected_reason ? pickLang(row.rejected_reason) : "";
+  if (row.flags.pending_sync)
+    return (
+      <>
+        <span class="badge warn n-unsent" data-testid="n-unsent" title={t("n_unsent_hint")}>
+          {t("n_unsent")}
+        </span>
+        {full && (
+          <span class="hint" data-testid="n-unsent-hint">
+            {row.flags.rejected ? t("n_unsent_after_refusal", { reason }) : t("n_unsent_hint")}
+          </span>
+        )}
+      </>
+    );
+  if (row.flags.rejected)
+    return (
+      <>
+        <span class="badge warn n-refused" data-testid="n-refused">
+          ⚠ {t("n_refused_by_server")}
+        </span>
+        <span class={full ? "error n-refused-reason" : "hint n-refused-reason"} data-testid="n-refused-reason">
+          {t("n_refused_reason", { reason })}
+        </span>
+      </>
+    );
+  return null;
 }
 
 function VisitList({ rows, onVisit, testid }: { rows: VisitRow[]; onVisit: (id: string) => void; testid: string }) {
@@ -31,6 +63,7 @@ function VisitList({ rows, onVisit, testid }: { rows: VisitRow[]; onVisit: (id: 
             <strong>{r.child_name}</strong>
             <span>{label(labels.visit_kind, r.summary.kind)}</span>
             <span class="badge">{label(labels.status, r.summary.status)}</span>
+            <SendState row={r} />
             {r.returned && (
               <span class="badge warn n-returned" data-testid="n-returned">
                 ⚠ {t("n_returned_tag")}

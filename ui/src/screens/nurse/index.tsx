@@ -1,6 +1,6 @@
 // The nurse screens: home (today, upcoming, children) → face sheet → record a visit.
 import { useState } from "preact/hooks";
-import type { Visit, VisitKind } from "../../bindings";
+import type { Problem, Visit, VisitKind, VisitRow } from "../../bindings";
 import { call } from "../../api";
 import { ErrorBox } from "../../ui";
 import { t } from "../../i18n";
@@ -9,7 +9,7 @@ import { FaceSheet } from "./sheet";
 import { VisitForm } from "./visit";
 import "./nurse.css";
 
-type View = { v: "home" } | { v: "sheet"; id: string } | { v: "visit"; visit: Visit; saved: boolean };
+type View = { v: "home" } | { v: "sheet"; id: string } | { v: "visit"; visit: Visit; saved: boolean; row: VisitRow | null; warnings: Problem[] };
 
 export function NurseApp() {
   const [view, setView] = useState<View>({ v: "home" });
@@ -20,11 +20,11 @@ export function NurseApp() {
   };
   const record = (childId: string, kind: VisitKind = "nursing") => {
     setError(null);
-    call("new_visit", { childId, kind }).then((visit) => setView({ v: "visit", visit, saved: false }), setError);
+    call("new_visit", { childId, kind }).then((visit) => setView({ v: "visit", visit, saved: false, row: null, warnings: [] }), setError);
   };
   const open = (id: string) => {
     setError(null);
-    call("visit_detail", { id }).then((d) => setView({ v: "visit", visit: d.visit, saved: true }), setError);
+    call("visit_detail", { id }).then((d) => setView({ v: "visit", visit: d.visit, saved: true, row: d.row, warnings: d.warnings }), setError);
   };
   return (
     <div class="nurse">
@@ -36,7 +36,7 @@ export function NurseApp() {
       <ErrorBox error={error} />
       {view.v === "home" && <Home onChild={(id) => setView({ v: "sheet", id })} onVisit={open} onRecord={record} />}
       {view.v === "sheet" && <FaceSheet id={view.id} onRecord={record} />}
-      {view.v === "visit" && <VisitForm key={view.visit.id} initial={view.visit} saved={view.saved} onDone={home} />}
+      {view.v === "visit" && <VisitForm key={view.visit.id} initial={view.visit} saved={view.saved} row={view.row} warnings={view.warnings} onDone={home} />}
     </div>
   );
 }

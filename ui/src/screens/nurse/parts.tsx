@@ -9,24 +9,42 @@ import { ErrorBox, Field, useLoad } from "../../ui";
 import { nowJst, orgName, uid } from "./util";
 import type { Set } from "./visit";
 
-/** What the parts of the form share: the problems of the last check, save or submit (shown by
- * the fields they name), and whether the record may be changed (a draft only). */
-export const FormState = createContext<{ problems: Problem[]; readOnly: boolean }>({ problems: [], readOnly: false });
+/** What the parts of the form share: the problems of the last check, save or submit and the
+ * warnings (shown by the fields they name), and whether the record may be changed (a draft only). */
+export const FormState = createContext<{ problems: Problem[]; warnings: Problem[]; readOnly: boolean }>({ problems: [], warnings: [], readOnly: false });
 export const useFormState = () => useContext(FormState);
 
-/** The problems whose field starts with one of `prefixes`, shown under that part of the form. */
-export function FieldProblems({ prefixes }: { prefixes: string[] }) {
-  const { problems } = useFormState();
-  const mine = problems.filter((p) => prefixes.some((x) => p.field.startsWith(x)));
-  if (!mine.length) return null;
+/** The problems whose field starts with one of `prefixes`, shown under that part of the form;
+ * then the warnings there (but those with a code in `shownElsewhere`). */
+export function FieldProblems({ prefixes, shownElsewhere = [] }: { prefixes: string[]; shownElsewhere?: string[] }) {
+  const { problems, warnings } = useFormState();
+  const here = (p: Problem) => prefixes.some((x) => p.field.startsWith(x));
+  const mine = problems.filter(here);
+  const warned = warnings.filter((w) => here(w) && !shownElsewhere.includes(w.code));
   return (
-    <ul class="error n-field-problems" role="alert" data-testid="n-field-problems">
-      {mine.map((p) => (
-        <li key={p.field + p.code} data-field={p.field} data-code={p.code}>
-          {problemText(p)}
-        </li>
-      ))}
-    </ul>
+    <>
+      {mine.length > 0 && (
+        <ul class="error n-field-problems" role="alert" data-testid="n-field-problems">
+          {mine.map((p) => (
+            <li key={p.field + p.code} data-field={p.field} data-code={p.code}>
+              {problemText(p)}
+            </li>
+          ))}
+        </ul>
+      )}
+      {warned.length > 0 && (
+        <div class="warning n-field-warnings" role="note" data-testid="n-field-warnings">
+          <strong>⚠ {t("n_warnings_title")}</strong>
+          <ul>
+            {warned.map((w, i) => (
+              <li key={w.field + w.code + i} data-field={w.field} data-code={w.code}>
+                {problemText(w)}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </>
   );
 }
 
@@ -235,13 +253,28 @@ export function HandoverPart({ v, set, dir }: { v: Visit; set: Set; dir: Directo
   );
 }
 
+/** Removes every space (full-width too): 見本 看護師 and 見本　看護師 are the same name. */
+const bareName = (x: string) => x.replace(/\s+/g, "");
+
+/** One nurse's sign-off: the signer is picked, then confirms it themselves by typing their own
+ * name (an attestation in their own hand, not a login: the app can check no one else's PIN
+ * offline). Whoever signed the other side is not offered: the same person may not sign both. */
 function SignOffBox({ v, dir, which, stationId, onSign }: { v: Visit; dir: Directory | null; which: "from_sign_off" | "to_sign_off"; stationId: string; onSign: (s: NonNullable<Visit["handover"]>["from_sign_off"]) => void }) {
   const { readOnly } = useFormState();
   const signed = v.handover![which];
+  const other = v.handover![which === "from_sign_off" ? "to_sign_off" : "from_sign_off"];
   const candidates = v.staff.filter((s) => s.station_id === stationId);
-  const list = candidates.length ? candidates : v.staff;
+  const all = candidates.length ? candidates : v.staff;
+  const list = all.filter((s) => s.id !== other?.staff_id);
   const [pick, setPick] = useState(0);
+  const [typed, setTyped] = useState("");
   const who = list[Math.min(pick, list.length - 1)];
+  const matches = !!who && bareName(typed) !== "" && bareName(typed) === bareName(who.name);
+  const sign = () => {
+    if (!who || !matches || readOnly) return;
+    onSign({ staff_id: who.id, name: who.name, at: nowJst() });
+    setTyped("");
+  };
   return (
     <div class={`n-signoff ${signed ? "signed" : ""}`} data-testid={`n-${which}`}>
       <strong>{t(which === "from_sign_off" ? "n_sign_from" : "n_sign_to")}</strong>
@@ -254,14 +287,49 @@ function SignOffBox({ v, dir, which, stationId, onSign }: { v: Visit; dir: Direc
         </p>
       ) : (
         <>
-          <select value={pick} data-testid={`n-${which}-who`} onChange={(e) => setPick(Number((e.target as HTMLSelectElement).value))}>
-            {list.map((s, i) => (
-              <option key={i} value={i}>
-                {s.name}（{orgName(dir, s.station_id)}）
-              </option>
-            ))}
-          </select>
-          <button class="primary" disabled={!who || readOnly} data-testid={`n-${which}-sign`} onClick={() => who && !readOnly && onSign({ staff_id: who.id, name: who.name, at: nowJst() })}>
+          {other && all.some((s) => s.id === other.staff_id) && (
+            <p class="hint" data-testid={`n-${which}-other-side`}>
+              {t("n_sign_other_side", { name: other.name })}
+            </p>
+          )}
+          <Field label={t("n_sign_who")}>
+            <select
+              value={pick}
+              data-testid={`n-${which}-who`}
+              onChange={(e) => {
+                setPick(Number((e.target as HTMLSelectElement).value));
+                setTyped("");
+              }}
+            >
+              {list.map((s, i) => (
+                <option key={s.id} value={i} data-id={s.id}>
+                  {s.name}（{orgName(dir, s.station_id)}）
+                </option>
+              ))}
+            </select>
+          </Field>
+          {who && (
+            <Field label={t("n_sign_type_name")}>
+              <input
+                value={typed}
+                autoComplete="off"
+                aria-describedby={`n-${which}-hint`}
+                data-testid={`n-${which}-name`}
+                onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
+              />
+            </Field>
+          )}
+          {who && (
+            <span class="hint" id={`n-${which}-hint`}>
+              {t("n_sign_type_hint", { name: who.name })}
+            </span>
+          )}
+          {typed.trim() !== "" && !matches && (
+            <span class="hint n-time-bad" data-testid={`n-${which}-mismatch`}>
+              {t("n_sign_name_mismatch")}
+            </span>
+          )}
+          <button class="primary" disabled={!matches || readOnly} data-testid={`n-${which}-sign`} onClick={sign}>
             {t("n_sign")}
           </button>
         </>

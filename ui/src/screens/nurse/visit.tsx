@@ -7,8 +7,8 @@ import { ApiError, call } from "../../api";
 import { useApp } from "../../context";
 import { fmtDayTime, fmtMinutes, label, t } from "../../i18n";
 import { ErrorBox, Field, useLoad } from "../../ui";
-import { jstMs, nowJst, num, orgName, uid } from "./util";
-import { InstructionWarning } from "./home";
+import { jstMs, nowJst, num, orgName, uid, vitalAt } from "./util";
+import { InstructionWarning, SendState } from "./home";
 import { ChecklistPart, FieldProblems, FormState, GuardianPart, HandoverPart, RespitePart, useFormState } from "./parts";
 
 export type Set = (f: (v: Visit) => Visit) => void;
@@ -29,10 +29,15 @@ type Message = { kind: "ok" | "error"; text: string; saved?: boolean } | null;
 /** Where the form shows problems by field; any other problem is listed above the save bar. */
 const PLACED = ["actual_", "scheduled_", "guardian", "vitals", "handover"];
 
-export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean; onDone: () => void }) {
+export function VisitForm({ initial, onDone, row: initialRow = null, warnings: initialWarnings = [] }: { initial: Visit; saved?: boolean; row?: VisitRow | null; warnings?: Problem[]; onDone: () => void }) {
   const { labels, status } = useApp();
   const [v, setV] = useState<Visit>(() => withHandover(initial));
   const [problems, setProblems] = useState<Problem[]>([]);
+  // What to look at though it may be saved (a vital sign timed outside the visit, an overlap …):
+  // as of the last open, check, save or submit; an edit clears them, as it clears the problems.
+  const [warnings, setWarnings] = useState<Problem[]>(initialWarnings);
+  // The record's row as last read or saved: whether it has left this tablet.
+  const [row, setRow] = useState<VisitRow | null>(initialRow);
   const [message, setMessage] = useState<Message>(null);
   const [busy, setBusy] = useState(false);
   // Only a draft may be changed: a submitted or approved record is shown, not edited.
@@ -43,6 +48,7 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
     setV((x) => (x.status === "draft" ? f(x) : x));
     setMessage(null);
     setProblems([]);
+    setWarnings([]);
   };
   const sheet = useLoad(() => call("child_sheet", { id: v.child_id }), [v.child_id]);
   // The organisation as last synced: staff are picked from it by name.
@@ -70,10 +76,19 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
     }
   };
 
+  /** The warnings of the record as saved (a refusal to check leaves the last ones). */
+  const refreshWarnings = (x: Visit) =>
+    call("check_visit", { visit: x }).then(
+      (c) => setWarnings(c.warnings),
+      () => {},
+    );
   const save = () =>
     run(async () => {
       try {
-        setMessage({ kind: "ok", text: savedText(await call("save_visit", { visit: withHandover(v) }), "n_saved"), saved: true });
+        const r = await call("save_visit", { visit: withHandover(v) });
+        setRow(r);
+        setMessage({ kind: "ok", text: savedText(r, "n_saved"), saved: true });
+        await refreshWarnings(withHandover(v));
       } catch (e) {
         refused(e, "n_refused");
       }
@@ -83,9 +98,10 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
   const check = () =>
     run(async () => {
       try {
-        const ps = await call("check_visit", { visit: { ...withHandover(v), status: "submitted", returned: null } });
-        if (ps.length) refused(new ApiError({ code: "invalid", message: "", ja: "", en: "", problems: ps }), "n_check_problems");
-        else setMessage({ kind: "ok", text: t("n_check_ok") });
+        const c = await call("check_visit", { visit: { ...withHandover(v), status: "submitted", returned: null } });
+        setWarnings(c.warnings);
+        if (c.problems.length) refused(new ApiError({ code: "invalid", message: "", ja: "", en: "", problems: c.problems }), "n_check_problems");
+        else setMessage({ kind: "ok", text: c.warnings.length ? t("n_check_ok_warnings", { n: c.warnings.length }) : t("n_check_ok") });
       } catch (e) {
         refused(e, "n_check_problems");
       }
@@ -94,12 +110,14 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
   const submit = () =>
     run(async () => {
       try {
-        await call("save_visit", { visit: withHandover(v) });
+        setRow(await call("save_visit", { visit: withHandover(v) }));
       } catch (e) {
         return refused(e, "n_refused");
       }
       try {
         const r = await call("submit_visit", { id: v.id });
+        setRow(r);
+        await refreshWarnings({ ...withHandover(v), status: "submitted", returned: null });
         // Submitted again: the office's note has been answered (the core clears it too).
         setV((x) => ({ ...x, status: "submitted", returned: null }));
         setMessage({ kind: "ok", text: savedText(r, "n_submitted"), saved: true });
@@ -111,7 +129,7 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
   const child = sheet.data?.child;
   const others = problems.filter((p) => !PLACED.some((x) => p.field.startsWith(x)));
   return (
-    <FormState.Provider value={{ problems, readOnly }}>
+    <FormState.Provider value={{ problems, warnings, readOnly }}>
       <div class="n-visit-form" data-testid="n-visit-form">
         {v.returned && v.status === "draft" && (
           <div class="warning" role="note" data-testid="n-returned-note">
@@ -136,6 +154,7 @@ export function VisitForm({ initial, onDone }: { initial: Visit; saved?: boolean
               <span class="badge" data-testid="n-visit-status">
                 {label(labels.status, v.status)}
               </span>
+              <SendState row={row} full />
               <span class="muted">{v.station.name || orgName(dir.data, v.station.id)}</span>
             </div>
             <div class="n-form-grid">
@@ -288,16 +307,34 @@ function TimeInput({ value, onChange, testid, disabled }: { value: string; onCha
   );
 }
 
+/** The day after `d` (`YYYY-MM-DD`). */
+function dayAfter(d: string): string {
+  const x = new Date(`${d}T00:00:00Z`);
+  x.setUTCDate(x.getUTCDate() + 1);
+  return x.toISOString().slice(0, 10);
+}
+
+/** Typed times are times of day: an end earlier in the day than the start is the next morning
+ * (a night visit across midnight); otherwise the start's day. The same minute stays the same day
+ * (a visit ended within the minute is told as such). */
+function acrossMidnight(x: Visit): Visit {
+  if (!x.actual_start || !x.actual_end) return x;
+  const [s, e] = [x.actual_start.slice(11, 16), x.actual_end.slice(11, 16)];
+  const day = x.actual_start.slice(0, 10);
+  return { ...x, actual_end: `${e < s ? dayAfter(day) : day}T${e}` };
+}
+
 function Times({ v, set, day, setDay }: { v: Visit; set: Set; day: string; setDay: (d: string) => void }) {
   const { readOnly } = useFormState();
   const running = !!v.actual_start && !v.actual_end;
   const time = (dt: string | null) => (dt ? dt.slice(11, 16) : "");
-  const setTime = (k: "actual_start" | "actual_end", hm: string) => set((x) => ({ ...x, [k]: hm ? `${day}T${hm}` : null }));
+  const setTime = (k: "actual_start" | "actual_end", hm: string) => set((x) => acrossMidnight({ ...x, [k]: hm ? `${day}T${hm}` : null }));
   const changeDay = (d: string) => {
     if (readOnly) return;
     setDay(d);
-    set((x) => ({ ...x, actual_start: x.actual_start && `${d}${x.actual_start.slice(10)}`, actual_end: x.actual_end && `${d}${x.actual_end.slice(10)}` }));
+    set((x) => acrossMidnight({ ...x, actual_start: x.actual_start && `${d}${x.actual_start.slice(10)}`, actual_end: x.actual_end && `${d}${x.actual_end.slice(10)}` }));
   };
+  const nextDay = !!v.actual_start && !!v.actual_end && v.actual_end.slice(0, 10) > v.actual_start.slice(0, 10);
   return (
     <div class="card" data-testid="n-times">
       <h2>{t("n_times")}</h2>
@@ -329,9 +366,14 @@ function Times({ v, set, day, setDay }: { v: Visit; set: Set; day: string; setDa
         </Field>
         <Field label={t("n_end_time")}>
           <TimeInput value={time(v.actual_end)} disabled={readOnly} testid="n-end-time" onChange={(hm) => setTime("actual_end", hm)} />
+          {nextDay && (
+            <span class="hint" data-testid="n-end-next-day">
+              {t("n_next_day")}
+            </span>
+          )}
         </Field>
       </div>
-      <FieldProblems prefixes={["actual_", "scheduled_"]} />
+      <FieldProblems prefixes={["actual_", "scheduled_"]} shownElsewhere={v.kind === "respite" ? ["respite_short", "respite_capped", "respite_unit"] : []} />
     </div>
   );
 }
@@ -473,7 +515,7 @@ function VitalsPart({ v, set }: { v: Visit; set: Set }) {
       {v.vitals.map((r, i) => (
         <div class="n-vital-row" key={r.id} data-testid="n-vital-row">
           <Field label={t("n_time")}>
-            <input type="time" value={r.at ? r.at.slice(11, 16) : ""} onChange={(e) => { const hm = (e.target as HTMLInputElement).value; upd(r.id, { at: hm ? `${(r.at ?? v.actual_start ?? nowJst()).slice(0, 10)}T${hm}` : null }); }} />
+            <input type="time" value={r.at ? r.at.slice(11, 16) : ""} data-testid="n-vital-at" name={`vitals[${i}].at`} onChange={(e) => { const hm = (e.target as HTMLInputElement).value; upd(r.id, { at: hm ? vitalAt(v, hm, r.at, nowJst()) : null }); }} />
           </Field>
           {VITALS.map((f) => (
             <Field label={t(f.key)} key={f.k}>
