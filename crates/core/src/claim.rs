@@ -19,9 +19,12 @@ impl Carebook {
         let refused: HashSet<String> = self.store().rejected().await?.into_iter().map(|r| r.id).collect();
         let mut children = Vec::new();
         let mut days = BTreeSet::from([end]);
+        // The year's cap as the settings in force today say, or on its last day for a past year
+        // (as `respite_remaining` reads it), looked up once for the municipality.
+        let cap_rules = self.store().rules_on(municipality, crate::clock::today_jst().min(fy.last_day())).await?;
         for row in self.children().await?.into_iter().filter(|r| r.municipality == municipality) {
             let child = self.child(row.id).await?;
-            let cap_minutes = self.respite_remaining(row.id, Some(fy)).await?.ledger.cap_minutes;
+            let cap_minutes = cap_rules.cap_minutes(fy, child.respite_enrolled_on);
             let filter =
                 VisitFilter { child: Some(row.id), kind: Some(VisitKind::Respite), from: Some(fy.first_day()), ..Default::default() };
             let mut sessions = Vec::new();

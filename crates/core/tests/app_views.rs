@@ -907,6 +907,10 @@ async fn the_monthly_claim_reads_the_devices_sessions_tiers_instruction_and_sett
     assert_eq!((k.total.total_yen, k.total.tokyo_yen, k.total.municipality_yen), (total, total / 2, total - total / 2));
     // The year so far counts the unconfirmed session too, not December's: 180 + 180 + 120 + 120.
     assert_eq!(k.year_used_minutes, 600);
+    // Bunkyo's cap, 288 h, the same as the child's own respite report says.
+    assert_eq!(k.cap_minutes, 288 * 60);
+    let report = dev.app.respite_remaining(c, Some(carebook_domain::FiscalYear(2026))).await.unwrap();
+    assert_eq!(k.cap_minutes, report.ledger.cap_minutes);
     assert_eq!(claim.municipality_name, "文京区");
     assert!(dev.app.monthly_claim("13101", "2026-11".parse().unwrap()).await.unwrap().children.is_empty());
 }
