@@ -7,28 +7,22 @@
 import { useState } from "preact/hooks";
 import type { CoordinatorChild, CoordinatorReport, MeetingKind, WorkKind } from "../../bindings";
 import { ApiError, call } from "../../api";
-import { fmtDate, fmtMinutes, label, lang, t } from "../../i18n";
+import { fmtDate, fmtMinutes, label, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import { FieldProblems } from "../office/people";
 import { yen } from "../office/claim";
-
-/** The fiscal year (by the year it starts in) of `YYYY-MM-DD`. */
-const fiscalYear = (date: string) => {
-  const [y, m] = date.split("-").map(Number);
-  return m < 4 ? y - 1 : y;
-};
+import { fyName, localProblems } from "../office/results";
 
 export function CoordinatorApp() {
   const { status, dataStamp } = useApp();
   const station = status.user?.org_id ?? "";
-  const fy = fiscalYear(status.today.date);
+  const fy = status.today.fiscal_year;
   const report = useLoad(() => call("coordinator_report", { station, fy }), [station, fy, dataStamp]);
   const children = useLoad(() => call("children", {}), [dataStamp]);
-  const fyText = lang.value === "ja" ? `令和${fy - 2018}年度` : `FY${fy}`;
   return (
     <div class="office coordinator" data-testid="k-app">
-      <h2 data-testid="k-title">{t("k_title", { fy: fyText })}</h2>
+      <h2 data-testid="k-title">{t("k_title", { fy: fyName(fy) })}</h2>
       <p class="muted">{t("k_offline")}</p>
       <ErrorBox error={report.error || children.error} />
       {report.data && <Report r={report.data} />}
@@ -105,8 +99,7 @@ function notWhole(values: Record<string, number>): ApiError | null {
   const problems = Object.entries(values)
     .filter(([, v]) => Number.isNaN(v))
     .map(([field]) => ({ field, code: "not_a_number", ja: "半角の整数で入力してください", en: `${field}: expected a whole number` }));
-  if (!problems.length) return null;
-  return new ApiError({ code: "invalid", message: "入力内容に問題があります / the input is invalid", ja: "入力内容に問題があります", en: "the input is invalid", problems });
+  return problems.length ? localProblems(problems) : null;
 }
 
 function WorkForm({ station, kids, onSaved }: { station: string; kids: { id: string; name: string }[]; onSaved: () => void }) {

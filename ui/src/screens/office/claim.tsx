@@ -28,12 +28,54 @@ export function span(start: string, end: string): { text: string; nextDay: boole
 }
 
 /** The export buttons, in order (the results report's too). */
-export const FORMATS: [ExportFormat, Key][] = [
+const FORMATS: [ExportFormat, Key][] = [
   ["csv", "o_c_export_csv"],
   ["csv_shift_jis", "o_c_export_sjis"],
   ["xlsx", "o_c_export_xlsx"],
   ["pdf", "o_c_export_pdf"],
 ];
+
+/** An export in progress, the file it saved, or why it failed. `write` gives the file for a
+ * format (`null`: nothing to export yet). */
+export function useExport(write: (format: ExportFormat) => Promise<ExportedFile> | null) {
+  const [busy, setBusy] = useState<ExportFormat | null>(null);
+  const [saved, setSaved] = useState<ExportedFile | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const reset = () => (setSaved(null), setError(null));
+  const exportAs = (format: ExportFormat) => {
+    const pending = write(format);
+    if (!pending) return;
+    reset();
+    setBusy(format);
+    pending.then(
+      (f) => (setBusy(null), setSaved(f)),
+      (e) => (setBusy(null), setError(e)),
+    );
+  };
+  return { busy, saved, error, reset, exportAs };
+}
+
+/** The export buttons (CSV, Shift_JIS CSV, Excel, PDF), the saved file's path, or the error. */
+export function ExportBar({ ready, exp }: { ready: boolean; exp: ReturnType<typeof useExport> }) {
+  return (
+    <>
+      <div class="row o-claim-export" role="group" aria-label={t("o_c_export")}>
+        <strong>{t("o_c_export")}</strong>
+        {FORMATS.map(([f, word]) => (
+          <button disabled={!ready || exp.busy !== null} onClick={() => exp.exportAs(f)} data-testid={`o-export-${f}`} data-format={f}>
+            {exp.busy === f ? t("o_c_exporting") : t(word)}
+          </button>
+        ))}
+      </div>
+      {exp.saved && (
+        <p class="ok" role="status" data-testid="o-export-saved">
+          {t("o_c_saved", { path: exp.saved.path })}
+        </p>
+      )}
+      <ErrorBox error={exp.error} />
+    </>
+  );
+}
 
 export function Claim() {
   return (
@@ -74,20 +116,8 @@ export function MonthlyClaimPicker<T>({
   const list = munis.data ?? [];
   const code = picked ?? list[0]?.code ?? null;
   const claim = useLoad(() => (code ? load(code, month) : Promise.resolve(null)), [code, month, dataStamp]);
-  const [busy, setBusy] = useState<ExportFormat | null>(null);
-  const [saved, setSaved] = useState<ExportedFile | null>(null);
-  const [exportError, setExportError] = useState<unknown>(null);
-
-  const reset = () => (setSaved(null), setExportError(null));
-  const exportAs = (format: ExportFormat) => {
-    if (!code) return;
-    reset();
-    setBusy(format);
-    write(code, month, format).then(
-      (f) => (setBusy(null), setSaved(f)),
-      (e) => (setBusy(null), setExportError(e)),
-    );
-  };
+  const exp = useExport((format) => (code ? write(code, month, format) : null));
+  const reset = exp.reset;
 
   const c = claim.data;
   return (
@@ -107,20 +137,7 @@ export function MonthlyClaimPicker<T>({
             <input type="month" name="claim-month" class="o-month-input" value={month} onChange={(e) => (e.target as HTMLInputElement).value && (setMonth((e.target as HTMLInputElement).value), reset())} />
           </label>
         </div>
-        <div class="row o-claim-export" role="group" aria-label={t("o_c_export")}>
-          <strong>{t("o_c_export")}</strong>
-          {FORMATS.map(([f, word]) => (
-            <button disabled={!c || busy !== null} onClick={() => exportAs(f)} data-testid={`o-export-${f}`} data-format={f}>
-              {busy === f ? t("o_c_exporting") : t(word)}
-            </button>
-          ))}
-        </div>
-        {saved && (
-          <p class="ok" role="status" data-testid="o-export-saved">
-            {t("o_c_saved", { path: saved.path })}
-          </p>
-        )}
-        <ErrorBox error={exportError} />
+        <ExportBar ready={!!c} exp={exp} />
       </div>
       <ErrorBox error={munis.error || claim.error} />
       {c && children(c)}

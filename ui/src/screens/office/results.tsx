@@ -7,12 +7,12 @@
 // Office and admin only (the server keeps the purchases and refuses everyone else); an office
 // sees its own station, an administrator picks any.
 import { useState } from "preact/hooks";
-import type { ChildChecklist, ExportFormat, ExportedFile, HandoverLine, Problem, Purchase, ResultsReport } from "../../bindings";
+import type { ChildChecklist, HandoverLine, Problem, Purchase, ResultsReport } from "../../bindings";
 import { ApiError, call } from "../../api";
 import { fmtDate, fmtUnix, label, lang, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ErrorBox, Field, useLoad } from "../../ui";
-import { FORMATS, yen } from "./claim";
+import { ExportBar, useExport, yen } from "./claim";
 import { FieldProblems } from "./people";
 
 /** 2026 → `令和8年度` / `FY2026`. */
@@ -31,7 +31,7 @@ export function plainYen(typed: string): string {
 }
 
 /** An error carrying problems made here (the cost typed is not a number), shaped as the core's. */
-function localProblems(problems: Problem[]): ApiError {
+export function localProblems(problems: Problem[]): ApiError {
   return ApiError.from({ code: "invalid", message: "入力内容に問題があります / the input is invalid", ja: "入力内容に問題があります", en: "the input is invalid", problems });
 }
 
@@ -48,20 +48,8 @@ export function Results() {
   const thisYear = status.today.fiscal_year;
   const [fy, setFy] = useState(thisYear);
   const report = useLoad(() => (station ? call("results_report", { station, fy }) : Promise.resolve(null)), [station, fy, dataStamp]);
-  const [busy, setBusy] = useState<ExportFormat | null>(null);
-  const [saved, setSaved] = useState<ExportedFile | null>(null);
-  const [exportError, setExportError] = useState<unknown>(null);
-
-  const reset = () => (setSaved(null), setExportError(null));
-  const exportAs = (format: ExportFormat) => {
-    if (!station) return;
-    reset();
-    setBusy(format);
-    call("export_results_report", { station, fy, format }).then(
-      (f) => (setBusy(null), setSaved(f)),
-      (e) => (setBusy(null), setExportError(e)),
-    );
-  };
+  const exp = useExport((format) => (station ? call("export_results_report", { station, fy, format }) : null));
+  const reset = exp.reset;
   const years = Array.from({ length: YEARS_BACK + 1 }, (_, i) => thisYear - i);
   const r = report.data;
   return (
@@ -85,20 +73,7 @@ export function Results() {
             </select>
           </label>
         </div>
-        <div class="row o-claim-export" role="group" aria-label={t("o_c_export")}>
-          <strong>{t("o_c_export")}</strong>
-          {FORMATS.map(([f, word]) => (
-            <button disabled={!r || busy !== null} onClick={() => exportAs(f)} data-testid={`o-export-${f}`} data-format={f}>
-              {busy === f ? t("o_c_exporting") : t(word)}
-            </button>
-          ))}
-        </div>
-        {saved && (
-          <p class="ok" role="status" data-testid="o-export-saved">
-            {t("o_c_saved", { path: saved.path })}
-          </p>
-        )}
-        <ErrorBox error={exportError} />
+        <ExportBar ready={!!r} exp={exp} />
       </div>
       <ErrorBox error={dir.error || report.error} />
       {!station && dir.data && (
