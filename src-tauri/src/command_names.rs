@@ -48,4 +48,5 @@ pub const COMMANDS: &[&str] = &[
     "results_report",
     "export_results_report",
     "add_purchase",
+    "set_grant",
 ];

@@ -19,9 +19,9 @@ use carebook_core::export::{ExportFormat, ExportedFile};
 use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
     ChecklistTemplate, Child, ChildId, CoordinatorReport, CoordinatorWorkRecord, Date, DateTime, DaytimeClaim, Directory, ErrorBody,
-    FiscalYear, GuardianConfirmation, MonthlyClaim, MunicipalityRules, NewCoordinatorWork, NewPerson, NewPurchase, NewRegionalMeeting,
-    OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Purchase, RegionalMeetingRecord, ResultsReport, RuleBook,
-    RuleVersion, Transfer, TransferRequest, UserInfo, Visit, VisitId, VisitKind, YearMonth,
+    FiscalYear, Grant, GuardianConfirmation, MonthlyClaim, MunicipalityRules, NewCoordinatorWork, NewGrant, NewPerson, NewPurchase,
+    NewRegionalMeeting, OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Purchase, RegionalMeetingRecord,
+    ResultsReport, RuleBook, RuleVersion, Transfer, TransferRequest, UserInfo, Visit, VisitId, VisitKind, YearMonth,
 };
 use serde::Serialize;
 use tauri::Manager;
@@ -299,8 +299,9 @@ commands! {
     /// Gives a person a one-time password.
     fn reset_person_password(s, username: String) -> OneTimePassword { s.reset_person_password(&username).await }
     /// A station's results report (実績報告) for a fiscal year: the accompanied handover visits,
-    /// each child's first-visit equipment checklist, the equipment purchases and their total
-    /// (office of the station, admin; the purchases come from the server).
+    /// each child's first-visit equipment checklist, the equipment purchases and their total, the
+    /// amount granted and what is left (office of the station, admin; the purchases and the grant
+    /// come from the server).
     fn results_report(s, station: String, fy: FiscalYear) -> ResultsReport { s.results_report(&station, fy).await }
     /// Writes the results report as a file (CSV, Shift_JIS CSV, Excel or PDF) into the downloads folder.
     fn export_results_report(s, station: String, fy: FiscalYear, format: ExportFormat) -> ExportedFile {
@@ -309,6 +310,9 @@ commands! {
     /// Records an equipment purchase of a station on the server, checked first (each wrong field
     /// named; nothing is sent then).
     fn add_purchase(s, purchase: NewPurchase) -> Purchase { s.add_purchase(&purchase).await }
+    /// Records the amount granted to a station for a fiscal year (交付決定額) on the server,
+    /// replacing the one before, checked first (each wrong field named; nothing is sent then).
+    fn set_grant(s, grant: NewGrant) -> Grant { s.set_grant(&grant).await }
 }
 
 /// Where the app keeps its store: `CAREBOOK_DATA_DIR`, else the platform's app data folder.

@@ -215,6 +215,18 @@ impl Sample for carebook_domain::NewPurchase {
     }
 }
 
+impl Sample for carebook_domain::NewGrant {
+    fn sample() -> Self {
+        carebook_domain::NewGrant {
+            station: "st-1".into(),
+            fiscal_year: Date::sample().fiscal_year(),
+            granted_yen: 1_000_000,
+            decided_on: Date::sample(),
+            note: String::new(),
+        }
+    }
+}
+
 /// A shell on a fresh store with a PIN set, then locked (as after a restart).
 async fn locked_shell() -> (Shell, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -273,6 +285,13 @@ async fn a_purchase_is_checked_on_the_device_and_the_results_report_needs_the_se
     assert!(body.problems.iter().all(|p| !p.ja.is_empty() && !p.en.is_empty()), "each problem in both languages");
     // A right one passes the device's check and then needs the server.
     let good = cmd::add_purchase::call(&shell, NewPurchase::sample()).await.unwrap_err();
+    assert_eq!(good.to_body().code, "not_logged_in");
+    // The same for the amount granted.
+    let bad = carebook_domain::NewGrant { granted_yen: 0, ..carebook_domain::NewGrant::sample() };
+    let body = cmd::set_grant::call(&shell, bad).await.unwrap_err().to_body();
+    let fields: Vec<(&str, &str)> = body.problems.iter().map(|p| (p.field.as_str(), p.code.as_str())).collect();
+    assert_eq!(fields, [("granted_yen", "cost_range")]);
+    let good = cmd::set_grant::call(&shell, carebook_domain::NewGrant::sample()).await.unwrap_err();
     assert_eq!(good.to_body().code, "not_logged_in");
 
     let report = cmd::results_report::call(&shell, "st-1".into(), FiscalYear(2026)).await.unwrap_err();

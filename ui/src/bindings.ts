@@ -853,6 +853,36 @@ new: string | null, };
 
 export type FiscalYear = number;
 
+export type Grant = { 
+/**
+ * The station.
+ */
+station: string, 
+/**
+ * The fiscal year.
+ */
+fiscal_year: FiscalYear, 
+/**
+ * Whole yen.
+ */
+granted_yen: number, 
+/**
+ * The day of the decision.
+ */
+decided_on: Date, 
+/**
+ * A note.
+ */
+note: string, 
+/**
+ * Who recorded it last (their name).
+ */
+by: string, 
+/**
+ * When (Unix seconds).
+ */
+at: number, };
+
 export type GuardianConfirmation = { "kind": "confirmed", 
 /**
  * Guardian's name.
@@ -1336,6 +1366,28 @@ cost_yen: number,
 kind: WorkKind, 
 /**
  * A short note (one line; no clinical detail — the records hold that).
+ */
+note: string, };
+
+export type NewGrant = { 
+/**
+ * The station granted.
+ */
+station: string, 
+/**
+ * The fiscal year of the grant.
+ */
+fiscal_year: FiscalYear, 
+/**
+ * The amount granted, whole yen.
+ */
+granted_yen: number, 
+/**
+ * The day of the decision (交付決定日), within the fiscal year and not after today.
+ */
+decided_on: Date, 
+/**
+ * A note (the notice's number …).
  */
 note: string, };
 
@@ -1905,7 +1957,16 @@ purchases: Array<Purchase>,
 /**
  * Their total, yen.
  */
-purchases_total_yen: number, };
+purchases_total_yen: number, 
+/**
+ * The amount granted for the year (交付決定額), when the office has recorded it.
+ */
+grant: Grant | null, 
+/**
+ * What is left of the grant after the purchases (残額): granted − purchases total;
+ * negative when the purchases exceed it. `None` without a grant.
+ */
+remaining_yen: number | null, };
 
 export type Returned = { 
 /**
@@ -2726,4 +2787,5 @@ export type Commands = {
   results_report: { args: { station: string; fy: FiscalYear }; result: ResultsReport };
   export_results_report: { args: { station: string; fy: FiscalYear; format: ExportFormat }; result: ExportedFile };
   add_purchase: { args: { purchase: NewPurchase }; result: Purchase };
+  set_grant: { args: { grant: NewGrant }; result: Grant };
 };

@@ -160,6 +160,57 @@ test("results: a purchase with a wrong cost is named at the cost field and the t
   assert.deepEqual(page.pageErrors, []);
 });
 
+test("results: the amount granted is recorded, a wrong amount named at its field; what is left after the purchases, and over-spending standing out after a changed decision", async () => {
+  const page = await openResults();
+  const card = page.getByTestId("o-res-grant");
+  assert.equal(await card.getAttribute("data-state"), "none");
+  assert.equal(await page.getByTestId("o-res-grant-none").innerText(), "この年度の交付決定額はまだ記録されていません。交付決定通知が届いたら記録してください");
+  const form = page.getByTestId("o-res-grant-form");
+  assert.equal(await form.locator("h4").innerText(), "交付決定額を記録する");
+  // Today (2026-11-24) by default: within the year and not after today.
+  assert.equal(await form.locator("input[name=decided_on]").inputValue(), "2026-11-24");
+  await form.locator("input[name=grant-note]").fill("見本 第12号");
+
+  // Not a number: refused on the screen, nothing sent, the note kept.
+  await form.locator("input[name=granted]").fill("十万円");
+  await page.getByTestId("o-res-grant-save").click();
+  const problem = form.locator("[data-testid=o-field-problem][data-field=granted_yen]");
+  await problem.waitFor();
+  assert.equal(await problem.innerText(), "金額は円の整数を数字で入力してください（例：24800）");
+  assert.equal((await calls(page, "set_grant")).length, 0);
+  // 0 yen: the domain's check, at the field; nothing typed is lost.
+  await form.locator("input[name=granted]").fill("0");
+  await page.getByTestId("o-res-grant-save").click();
+  await page.waitForFunction(() => document.querySelector("[data-testid=o-res-grant-form] [data-testid=o-field-problem][data-field=granted_yen]")?.dataset.code === "cost_range");
+  assert.equal(await problem.innerText(), "交付決定額は1〜100000000円の整数で入力してください（0）");
+  assert.equal(await form.locator("input[name=grant-note]").inputValue(), "見本 第12号");
+  assert.equal(await card.getAttribute("data-state"), "none");
+
+  // 100,000 yen: 100,000 − (24,800 + 58,300) = 16,900 left.
+  await form.locator("input[name=granted]").fill("100,000円");
+  await page.getByTestId("o-res-grant-save").click();
+  await page.waitForFunction(() => document.querySelector("[data-testid=o-res-grant]")?.dataset.state === "within");
+  assert.deepEqual((await calls(page, "set_grant")).at(-1).args, { grant: { station: "ST-MIHON", fiscal_year: 2026, granted_yen: 100000, decided_on: "2026-11-24", note: "見本 第12号" } });
+  const sums = await cells(card);
+  assert.equal(sums.granted, `${yen(100000)} （2026年11月24日(火) 決定）`);
+  assert.deepEqual([sums.spent, sums.left, sums["grant-note"]], [yen(OXIMETER + SUCTION), yen(100000 - OXIMETER - SUCTION), "見本 第12号"]);
+  assert.equal(await page.getByTestId("o-res-over").count(), 0);
+  // The form now changes it, with the recorded values filled in.
+  assert.equal(await form.locator("h4").innerText(), "交付決定額を変更する（変更交付決定）");
+  assert.equal(await form.locator("input[name=granted]").inputValue(), "100000");
+  assert.equal(await form.locator("input[name=grant-note]").inputValue(), "見本 第12号");
+
+  // A changed decision of 50,000 yen: the purchases exceed it by 83,100 − 50,000 = 33,100 yen.
+  await form.locator("input[name=granted]").fill("50000");
+  await page.getByTestId("o-res-grant-save").click();
+  await page.waitForFunction(() => document.querySelector("[data-testid=o-res-grant]")?.dataset.state === "over");
+  assert.equal((await cells(card)).left, `${yen(50000 - OXIMETER - SUCTION)}交付決定額を ${yen(OXIMETER + SUCTION - 50000)} 超えています`);
+  assert.equal(await page.getByTestId("o-res-over").innerText(), `交付決定額を ${yen(33100)} 超えています`);
+  const colour = await card.locator("[data-k=left]").evaluate((e) => getComputedStyle(e).color);
+  assert.equal(colour, await page.evaluate(() => { const p = document.createElement("p"); p.style.color = "var(--danger)"; document.body.append(p); const c = getComputedStyle(p).color; p.remove(); return c; }));
+  assert.deepEqual(page.pageErrors, []);
+});
+
 test("results export: each button sends its format and shows where the file was saved; a failed write says why", async () => {
   const page = await openResults();
   const expected = [
@@ -232,6 +283,15 @@ test("results in English, portrait 820 px: words, yen, the error at the field, 4
   await page.getByTestId("o-export-pdf").click();
   await page.getByTestId("o-export-saved").waitFor();
   assert.equal(await page.getByTestId("o-export-saved").innerText(), "Saved: /home/mihon/ダウンロード/results-ST-MIHON-FY2026.pdf");
+
+  // The amount granted, in English.
+  assert.equal(await page.getByTestId("o-res-grant").locator("h3").innerText(), "Amount granted and what is left");
+  const grant = page.getByTestId("o-res-grant-form");
+  await grant.locator("input[name=granted]").fill("80000");
+  await page.getByTestId("o-res-grant-save").click();
+  await page.getByTestId("o-res-over").waitFor();
+  // 24,800 + 58,300 − 80,000 = 3,100 over.
+  assert.equal(await page.getByTestId("o-res-over").innerText(), `${yen(3100, "en")} over the amount granted`);
 
   const small = await page.locator(".o-res button, .o-res select, .o-res input, .tabs button").evaluateAll((els) =>
     els.filter((e) => e.offsetParent !== null).map((e) => [e.dataset.testid || e.name || e.textContent, e.getBoundingClientRect().height]).filter(([, h]) => h < 44),

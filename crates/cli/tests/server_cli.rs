@@ -547,6 +547,38 @@ fn the_results_report_of_a_station_and_fiscal_year_is_exported_with_handovers_ch
     let listed = json(office, &["purchase", "list", "--station", "st-kakuu", "--fy", &fy_text], None);
     let costs: Vec<u64> = listed.as_array().unwrap().iter().map(|p| p["cost_yen"].as_u64().unwrap()).collect();
     assert_eq!(costs, [24_800, 15_300]);
+    let listed = ok(office, &["purchase", "list", "--station", "st-kakuu", "--fy", &fy_text], None);
+    assert!(listed.contains("交付決定額 未記録"), "{listed}");
+
+    // The amount granted: recorded, then replaced by a changed decision; a nurse is refused.
+    let grant = |dir: &std::path::Path, yen: &str| {
+        carebook(
+            dir,
+            &[
+                "purchase",
+                "grant",
+                "--station",
+                "st-kakuu",
+                "--fy",
+                &fy_text,
+                "--granted-yen",
+                yen,
+                "--decided-on",
+                &first,
+                "--note",
+                "見本 第1号",
+            ],
+            None,
+        )
+    };
+    for yen in ["100000", "60000"] {
+        let out = grant(office, yen);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert!(!grant(nurse_a, "1").status.success());
+    let listed = ok(office, &["purchase", "list", "--station", "st-kakuu", "--fy", &fy_text], None);
+    // 60,000 − (24,800 + 15,300) = 19,900 left.
+    assert!(listed.contains("交付決定額 granted 60000 円") && listed.contains("残額 left 19900 円"), "{listed}");
 
     // CSV, UTF-8 with a BOM.
     let out_dir = tempfile::tempdir().unwrap();
@@ -554,6 +586,8 @@ fn the_results_report_of_a_station_and_fiscal_year_is_exported_with_handovers_ch
     let report =
         json(office, &["export", "results-report", "--station", "st-kakuu", "--fy", &fy_text, "--out", csv.to_str().unwrap()], None);
     assert_eq!(report["report"]["purchases_total_yen"].as_u64(), Some(24_800 + 15_300));
+    assert_eq!(report["report"]["grant"]["granted_yen"].as_u64(), Some(60_000));
+    assert_eq!(report["report"]["remaining_yen"].as_i64(), Some(60_000 - (24_800 + 15_300)));
     assert_eq!(&std::fs::read(&csv).unwrap()[..3], &[0xEF, 0xBB, 0xBF]);
     let rows = python_rows(&csv, "utf-8-sig");
     let check_rows = |rows: &[Vec<String>], what: &str| {
@@ -578,8 +612,10 @@ fn the_results_report_of_a_station_and_fiscal_year_is_exported_with_handovers_ch
         let yen = |s: &str| s.replace(',', "");
         let bought: Vec<(&str, String)> = rows.iter().filter(|r| r[0] == "物品購入").map(|r| (r[5].as_str(), yen(&r[7]))).collect();
         assert_eq!(bought, [("小児用パルスオキシメーター", "24800".to_string()), ("小児用血圧計", "15300".to_string())], "{what}");
-        let total = rows.last().unwrap();
-        assert_eq!((total[0].as_str(), yen(&total[7])), ("合計", (24_800 + 15_300).to_string()), "{what}");
+        let total = rows.iter().find(|r| r[0] == "合計").expect("the total row");
+        assert_eq!(yen(&total[7]), (24_800 + 15_300).to_string(), "{what}");
+        let tail: Vec<(&str, String)> = rows.iter().skip_while(|r| r[0] != "合計").skip(1).map(|r| (r[0].as_str(), yen(&r[7]))).collect();
+        assert_eq!(tail, [("交付決定額", "60000".to_string()), ("残額", (60_000 - 24_800 - 15_300).to_string())], "{what}");
     };
     check_rows(&rows, "utf-8 csv");
 
@@ -602,6 +638,7 @@ fn the_results_report_of_a_station_and_fiscal_year_is_exported_with_handovers_ch
         None,
     );
     assert!(summary.contains("同行訪問 1 件") && summary.contains("物品購入 2 件") && summary.contains("40100 円"), "{summary}");
+    assert!(summary.contains("残額 left 19900 円"), "{summary}");
     check_rows(&python_rows(&sjis, "shift_jis"), "shift_jis csv");
 
     // The workbook, opened by LibreOffice and written out as CSV.
@@ -632,9 +669,16 @@ fn the_results_report_of_a_station_and_fiscal_year_is_exported_with_handovers_ch
     let text = Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(&pdf).arg("-").output().expect("pdftotext runs");
     assert!(text.status.success());
     let text = String::from_utf8(text.stdout).unwrap();
-    for expected in
-        ["医療的ケア児訪問看護ステーション体制整備事業 実績報告", &fy.japanese_label(), "同行訪問", "見本 はな", "小児用血圧計", "40,100"]
-    {
+    for expected in [
+        "医療的ケア児訪問看護ステーション体制整備事業 実績報告",
+        &fy.japanese_label(),
+        "同行訪問",
+        "見本 はな",
+        "小児用血圧計",
+        "40,100",
+        "交付決定額 60,000 円",
+        "残額 19,900 円",
+    ] {
         assert!(text.contains(expected), "{expected} in the PDF:\n{text}");
     }
     assert!(!text.contains("架空の吸引器"), "last year's purchase is not on this year's report");

@@ -319,7 +319,8 @@ pub const RESULTS_HEADER: [&str; 9] =
 /// stations, everyone present with profession, role and station; the signers and topics), each
 /// child's first-visit equipment checklist (物品チェック: the counts, then the items with a
 /// problem, absent and not checked, by name), the equipment purchases (物品購入) and their total
-/// (合計).
+/// (合計), then the amount granted (交付決定額) and what is left of it (残額, negative when the
+/// purchases exceed it), or a row saying no grant is recorded.
 pub fn results_table(r: &carebook_domain::ResultsReport) -> Table {
     use carebook_domain::CheckStatus;
     let mut rows = Vec::new();
@@ -402,6 +403,31 @@ pub fn results_table(r: &carebook_domain::ResultsReport) -> Table {
     last.push(Cell::Int(r.purchases_total_yen as i64));
     last.push(format!("同行訪問 {} 件", r.handovers.len()).into());
     rows.push(last);
+    // The grant and what is left of it after the purchases (交付決定額, 残額).
+    let row = |kind: &str, date: Cell, what: String, yen: Cell, note: String| {
+        let mut row = vec![Cell::from(kind), date];
+        row.extend(std::iter::repeat_n(Cell::Empty, 3));
+        row.extend([what.into(), Cell::Empty, yen, note.into()]);
+        row
+    };
+    match (&r.grant, r.remaining_yen) {
+        (Some(g), Some(left)) => {
+            rows.push(row(
+                "交付決定額",
+                g.decided_on.to_string().into(),
+                "交付決定額".into(),
+                Cell::Int(g.granted_yen.into()),
+                g.note.clone(),
+            ));
+            let note = if left < 0 {
+                format!("購入合計が交付決定額を {} 円超えています", Cell::Int(-left).text_for_print())
+            } else {
+                String::new()
+            };
+            rows.push(row("残額", Cell::Empty, "交付決定額 − 物品購入の合計".into(), Cell::Int(left), note));
+        }
+        _ => rows.push(row("交付決定額", Cell::Empty, "交付決定額の記録なし".into(), Cell::Empty, String::new())),
+    }
     Table {
         title: format!("実績報告 {}", r.fiscal_year.english_label()),
         header: RESULTS_HEADER.iter().map(|h| h.to_string()).collect(),
@@ -425,6 +451,15 @@ pub fn results_heading(r: &carebook_domain::ResultsReport) -> Vec<String> {
             r.purchases.len(),
             Cell::Int(r.purchases_total_yen as i64).text_for_print()
         ),
+        match (&r.grant, r.remaining_yen) {
+            (Some(g), Some(left)) => format!(
+                "交付決定額 {} 円（{} 決定）　残額 {} 円",
+                Cell::Int(g.granted_yen.into()).text_for_print(),
+                g.decided_on,
+                Cell::Int(left).text_for_print()
+            ),
+            _ => "交付決定額 未記録".to_string(),
+        },
         format!("作成 {}（Carebook）", crate::clock::now_jst().date),
     ]
 }

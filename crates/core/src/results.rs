@@ -1,14 +1,16 @@
 //! The station-readiness results report (実績報告) of one station and fiscal year, from what
 //! this device holds (the accompanied handover visits of the year, each child's latest visit of
 //! the year carrying the first-visit equipment checklist, the children's names, the directory)
-//! and the station's equipment purchases, which the server keeps (`/api/v1/purchases`: office
-//! of the station or administrator). The assembly is the domain's
+//! and the station's equipment purchases and the amount granted to it for the year, which the
+//! server keeps (`/api/v1/purchases`, `/api/v1/grants`: office of the station or administrator). The assembly is the domain's
 //! (`carebook_domain::results_report`).
 
 use std::collections::BTreeMap;
 
 use carebook_domain::results::FIRST_VISIT_TEMPLATE;
-use carebook_domain::{results_report, ChildId, FiscalYear, NewPurchase, Purchase, ReportChild, ResultsReport, Visit, VisitKind};
+use carebook_domain::{
+    results_report, ChildId, FiscalYear, Grant, NewGrant, NewPurchase, Purchase, ReportChild, ResultsReport, Visit, VisitKind,
+};
 
 use crate::store::VisitFilter;
 use crate::sync::{http, send};
@@ -30,14 +32,32 @@ impl Carebook {
         send(http().post(format!("{}/api/v1/purchases", s.server_url)).bearer_auth(&s.token).json(p)).await
     }
 
-    /// The results report of `station` for `fy`. Needs the server for the purchases.
+    /// The amount granted to `station` for `fy` (交付決定額), from the server; `None` when the
+    /// office has not recorded it.
+    pub async fn grant(&self, station: &str, fy: FiscalYear) -> Result<Option<Grant>, CoreError> {
+        let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
+        let url = format!("{}/api/v1/grants", s.server_url);
+        send(http().get(url).query(&[("station", station), ("fy", &fy.0.to_string())]).bearer_auth(&s.token)).await
+    }
+
+    /// Records the amount granted to a station for a year on the server, replacing the one
+    /// recorded before (checked here first: nothing is sent when a field is wrong).
+    pub async fn set_grant(&self, g: &NewGrant) -> Result<Grant, CoreError> {
+        g.validate(clock::today_jst()).into_result()?;
+        let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
+        send(http().put(format!("{}/api/v1/grants", s.server_url)).bearer_auth(&s.token).json(g)).await
+    }
+
+    /// The results report of `station` for `fy`. Needs the server for the purchases and the
+    /// grant.
     pub async fn results_report(&self, station: &str, fy: FiscalYear) -> Result<ResultsReport, CoreError> {
         let purchases = self.purchases(station, fy).await?;
+        let grant = self.grant(station, fy).await?;
         let visits = self.report_visits(station, fy).await?;
         let children: Vec<ReportChild> = self.children().await?.into_iter().map(|r| ReportChild { id: r.id, name: r.name }).collect();
         let templates = self.templates().await?;
         let directory = self.directory().await?;
-        Ok(results_report(station, fy, &visits, &children, &templates, &purchases, &directory))
+        Ok(results_report(station, fy, &visits, &children, &templates, &purchases, grant.as_ref(), &directory))
     }
 
     /// The visits the report reads: every handover visit of the year, and per child the latest

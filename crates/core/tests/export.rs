@@ -316,8 +316,22 @@ async fn a_claim_longer_than_a_page_repeats_the_header_and_numbers_the_pages() {
 }
 
 /// A results report made by hand: one purchase whose item Shift_JIS cannot write, one without a
-/// note, no visits.
+/// note, no visits, no grant.
 fn results_with_item(item: &str) -> carebook_domain::ResultsReport {
+    results_with(item, None)
+}
+
+/// The same with the amount granted, when given (decided 2026-12-10).
+fn results_with(item: &str, granted_yen: Option<u32>) -> carebook_domain::ResultsReport {
+    let grant = granted_yen.map(|granted_yen| carebook_domain::Grant {
+        station: "st-kakuu".into(),
+        fiscal_year: carebook_domain::FiscalYear(2026),
+        granted_yen,
+        decided_on: "2026-12-10".parse().unwrap(),
+        note: "見本 第7号".into(),
+        by: "架空 事務".into(),
+        at: 0,
+    });
     let purchase = |id: i64, item: &str, date: &str, cost_yen: u32, note: &str| carebook_domain::Purchase {
         id,
         station: "st-kakuu".into(),
@@ -336,6 +350,7 @@ fn results_with_item(item: &str) -> carebook_domain::ResultsReport {
         &[],
         &carebook_domain::builtin_templates(),
         &purchases,
+        grant.as_ref(),
         &carebook_domain::Directory::default(),
     )
 }
@@ -351,12 +366,31 @@ fn the_results_report_table_has_a_cell_per_column_and_a_name_shift_jis_cannot_wr
     std::fs::write(&path, to_csv(&table, CsvEncoding::ShiftJis).unwrap()).unwrap();
     let rows = python_rows(&path, "shift_jis");
     let kinds: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(kinds, ["区分", "物品購入", "物品購入", "合計"]);
+    assert_eq!(kinds, ["区分", "物品購入", "物品購入", "合計", "交付決定額"]);
     // 15,300 + 2,480 = 17,780 yen.
     assert_eq!((rows[3][7].as_str(), rows[3][5].as_str()), ("17780", "物品購入 2 件"));
-    assert!(
-        results_heading(&report)[1].contains("令和8年度（2026-04-01〜2027-03-31）") && results_heading(&report)[1].contains("17,780 円")
-    );
+    // No grant recorded: said so, with no amount.
+    assert_eq!((rows[4][5].as_str(), rows[4][7].as_str()), ("交付決定額の記録なし", ""));
+    let heading = results_heading(&report);
+    assert!(heading[1].contains("令和8年度（2026-04-01〜2027-03-31）") && heading[1].contains("17,780 円"), "{heading:?}");
+    assert_eq!(heading[2], "交付決定額 未記録");
+
+    // A grant of 50,000 yen: 50,000 − 17,780 = 32,220 left.
+    let granted = results_with("見本の吸引器", Some(50_000));
+    let table = results_table(&granted);
+    assert!(table.rows.iter().all(|r| r.len() == RESULTS_HEADER.len()));
+    std::fs::write(&path, to_csv(&table, CsvEncoding::Utf8Bom).unwrap()).unwrap();
+    let rows = python_rows(&path, "utf-8-sig");
+    let tail: Vec<(&str, &str, &str)> = rows[4..].iter().map(|r| (r[0].as_str(), r[1].as_str(), r[7].as_str())).collect();
+    assert_eq!(tail, [("交付決定額", "2026-12-10", "50000"), ("残額", "", "32220")]);
+    assert_eq!((rows[4][8].as_str(), rows[5][8].as_str()), ("見本 第7号", ""));
+    assert_eq!(results_heading(&granted)[2], "交付決定額 50,000 円（2026-12-10 決定）　残額 32,220 円");
+    // A grant of 10,000 yen: overspent by 17,780 − 10,000 = 7,780 yen, said in the note.
+    let over = results_table(&results_with("見本の吸引器", Some(10_000)));
+    std::fs::write(&path, to_csv(&over, CsvEncoding::ShiftJis).unwrap()).unwrap();
+    let rows = python_rows(&path, "shift_jis");
+    assert_eq!((rows[5][0].as_str(), rows[5][7].as_str()), ("残額", "-7780"));
+    assert_eq!(rows[5][8], "購入合計が交付決定額を 7,780 円超えています");
 
     // 𠮷 (U+20BB7) has no Shift_JIS code: row 2 (the second purchase), column 内容.
     let table = results_table(&results_with_item("𠮷印の吸引器（見本）"));

@@ -98,8 +98,8 @@ pub use people::{
     PersonDisabled,
 };
 pub use results::{
-    results_report, CheckedItem, ChildChecklist, HandoverLine, NewPurchase, PersonPresent, Purchase, ReportChild, ReportStation,
-    ResultsReport,
+    results_report, CheckedItem, ChildChecklist, Grant, HandoverLine, NewGrant, NewPurchase, PersonPresent, Purchase, ReportChild,
+    ReportStation, ResultsReport,
 };
 pub use rulebook::{RuleBook, RuleKind, RuleVersion};
 pub use rules::{

@@ -31,6 +31,11 @@ pub const PURCHASE_NOTE_MAX: usize = 1_000;
 pub const COST_MAX_YEN: u32 = 10_000_000;
 /// The most characters of a station id.
 pub const STATION_ID_MAX: usize = 64;
+/// The largest amount granted to a station for a year, yen (a hundred million: far above what
+/// the programme grants; a larger figure is a typing error).
+pub const GRANT_MAX_YEN: u32 = 100_000_000;
+/// The fiscal years a grant may be recorded for.
+pub const GRANT_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
 /// A purchase of equipment to be recorded (office of the station, or an administrator).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -71,6 +76,106 @@ pub struct Purchase {
     /// When (Unix seconds).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at: i64,
+}
+
+/// The amount of the subsidy granted to a station for a fiscal year (交付決定額), as the decision
+/// notice (交付決定通知) gives it, to be recorded (office of the station, or an administrator). A
+/// station has at most one per year: recording it again replaces it (a changed decision,
+/// 変更交付決定).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewGrant {
+    /// The station granted.
+    pub station: String,
+    /// The fiscal year of the grant.
+    pub fiscal_year: FiscalYear,
+    /// The amount granted, whole yen.
+    pub granted_yen: u32,
+    /// The day of the decision (交付決定日), within the fiscal year and not after today.
+    pub decided_on: Date,
+    /// A note (the notice's number …).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A grant decision as the server keeps it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// The station.
+    pub station: String,
+    /// The fiscal year.
+    pub fiscal_year: FiscalYear,
+    /// Whole yen.
+    pub granted_yen: u32,
+    /// The day of the decision.
+    pub decided_on: Date,
+    /// A note.
+    pub note: String,
+    /// Who recorded it last (their name).
+    pub by: String,
+    /// When (Unix seconds).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub at: i64,
+}
+
+impl NewGrant {
+    /// Every problem, each naming its field: the station id plain and given, the fiscal year
+    /// within [`GRANT_YEARS`], the amount 1 to [`GRANT_MAX_YEN`] yen, the day of the decision
+    /// within the fiscal year and not after `today`, the note at most [`PURCHASE_NOTE_MAX`]
+    /// characters.
+    pub fn validate(&self, today: Date) -> Problems {
+        let mut p = Problems::new();
+        check_station_id(&mut p, &self.station);
+        let (lo, hi) = (GRANT_YEARS.start(), GRANT_YEARS.end());
+        let year_ok = GRANT_YEARS.contains(&self.fiscal_year.0);
+        if !year_ok {
+            p.push(
+                "fiscal_year",
+                "year_range",
+                format!("年度は{lo}〜{hi}（西暦）で入力してください（{}）", self.fiscal_year.0),
+                format!("fiscal_year: expected a year from {lo} to {hi}, got {}", self.fiscal_year.0),
+            );
+        }
+        if !(1..=GRANT_MAX_YEN).contains(&self.granted_yen) {
+            p.push(
+                "granted_yen",
+                "cost_range",
+                format!("交付決定額は1〜{GRANT_MAX_YEN}円の整数で入力してください（{}）", self.granted_yen),
+                format!("granted_yen: expected whole yen from 1 to {GRANT_MAX_YEN}, got {}", self.granted_yen),
+            );
+        }
+        let fy = self.fiscal_year;
+        if self.decided_on > today {
+            p.push(
+                "decided_on",
+                "in_the_future",
+                format!("交付決定日は今日（{today}）以前にしてください（{}）", self.decided_on),
+                format!("decided_on: expected a day on or before today ({today}), got {}", self.decided_on),
+            );
+        } else if year_ok && !fy.contains(self.decided_on) {
+            p.push(
+                "decided_on",
+                "outside_year",
+                format!(
+                    "交付決定日は{}（{}〜{}）の日にしてください（{}）",
+                    fy.japanese_label(),
+                    fy.first_day(),
+                    fy.last_day(),
+                    self.decided_on
+                ),
+                format!(
+                    "decided_on: expected a day of {} ({} to {}), got {}",
+                    fy.english_label(),
+                    fy.first_day(),
+                    fy.last_day(),
+                    self.decided_on
+                ),
+            );
+        }
+        p.text("note", &self.note, PURCHASE_NOTE_MAX, true);
+        p
+    }
 }
 
 impl NewPurchase {
@@ -242,6 +347,12 @@ pub struct ResultsReport {
     /// Their total, yen.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub purchases_total_yen: u64,
+    /// The amount granted for the year (交付決定額), when the office has recorded it.
+    pub grant: Option<Grant>,
+    /// What is left of the grant after the purchases (残額): granted − purchases total;
+    /// negative when the purchases exceed it. `None` without a grant.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub remaining_yen: Option<i64>,
 }
 
 /// A child as the report names it.
@@ -256,7 +367,9 @@ pub struct ReportChild {
 /// The results report of `station` for `fy`: from `visits` (any; those of other years, kinds
 /// and stations are ignored), the children's names in `children` (else the directory's
 /// transfers), the checklist `templates`, the `purchases` (any; those of other stations and
-/// years are ignored) and the `directory` (station names).
+/// years are ignored), the `grant` of the year (one of another station or year is ignored) and
+/// the `directory` (station names).
+#[allow(clippy::too_many_arguments)]
 pub fn results_report(
     station: &str,
     fy: FiscalYear,
@@ -264,6 +377,7 @@ pub fn results_report(
     children: &[ReportChild],
     templates: &[ChecklistTemplate],
     purchases: &[Purchase],
+    grant: Option<&Grant>,
     directory: &Directory,
 ) -> ResultsReport {
     // The directory's name, else the name the record gives, else the id.
@@ -368,8 +482,20 @@ pub fn results_report(
 
     let mut purchases: Vec<Purchase> = purchases.iter().filter(|p| p.station == station && fy.contains(p.date)).cloned().collect();
     purchases.sort_by_key(|p| (p.date, p.id));
-    let purchases_total_yen = purchases.iter().map(|p| u64::from(p.cost_yen)).sum();
-    ResultsReport { station: station_named(station, ""), fiscal_year: fy, handovers, checklists, purchases, purchases_total_yen }
+    let purchases_total_yen: u64 = purchases.iter().map(|p| u64::from(p.cost_yen)).sum();
+    let grant = grant.filter(|g| g.station == station && g.fiscal_year == fy).cloned();
+    // At most u32::MAX × purchases: far inside i64.
+    let remaining_yen = grant.as_ref().map(|g| i64::from(g.granted_yen) - purchases_total_yen as i64);
+    ResultsReport {
+        station: station_named(station, ""),
+        fiscal_year: fy,
+        handovers,
+        checklists,
+        purchases,
+        purchases_total_yen,
+        grant,
+        remaining_yen,
+    }
 }
 
 #[cfg(test)]
@@ -443,7 +569,7 @@ mod tests {
             cancelled,                                            // did not take place
             elsewhere,                                            // neither station is st-a
         ];
-        let r = results_report("st-a", FiscalYear(2026), &visits, &children, &builtin_templates(), &[], &directory());
+        let r = results_report("st-a", FiscalYear(2026), &visits, &children, &builtin_templates(), &[], None, &directory());
         let days: Vec<String> = r.handovers.iter().map(|h| h.date.to_string()).collect();
         assert_eq!(days, ["2026-04-01", "2027-03-31"]);
         let h = &r.handovers[1];
@@ -455,7 +581,7 @@ mod tests {
         assert_eq!(h.topics, ["吸引の手順"]);
         assert_eq!(r.handovers[0].status, VisitStatus::Draft);
         // The receiving station's report lists the same visits.
-        let b = results_report("st-b", FiscalYear(2026), &visits, &children, &builtin_templates(), &[], &directory());
+        let b = results_report("st-b", FiscalYear(2026), &visits, &children, &builtin_templates(), &[], None, &directory());
         assert_eq!(b.handovers.len(), 2);
         assert_eq!(b.station.name, "見本さくら訪問看護");
         // A station the directory does not name: the record's name, else its id.
@@ -463,7 +589,7 @@ mod tests {
         for v in &mut unnamed {
             v.handover.as_mut().unwrap().to_station.name = "記録上の名前".into();
         }
-        let r = results_report("st-a", FiscalYear(2026), &unnamed, &children, &builtin_templates(), &[], &Directory::default());
+        let r = results_report("st-a", FiscalYear(2026), &unnamed, &children, &builtin_templates(), &[], None, &Directory::default());
         assert_eq!((r.handovers[0].from_station.name.as_str(), r.handovers[0].to_station.name.as_str()), ("st-a", "記録上の名前"));
     }
 
@@ -495,7 +621,7 @@ mod tests {
             visit("2027-04-02", &[("dryer", CheckStatus::Ok, "")]), // next year: ignored
             handover(handed, "2026-07-01", VisitStatus::Approved),  // a child with no checklist
         ];
-        let r = results_report("st-a", FiscalYear(2026), &visits, &children, &builtin_templates(), &[], &directory());
+        let r = results_report("st-a", FiscalYear(2026), &visits, &children, &builtin_templates(), &[], None, &directory());
         let names: Vec<&str> = r.checklists.iter().map(|c| c.child_name.as_str()).collect();
         assert_eq!(names, ["架空 たろう", "見本 はな"]);
         let none = &r.checklists[0];
@@ -508,7 +634,7 @@ mod tests {
         assert_eq!((ox.status, ox.note.as_str()), (Some(CheckStatus::Problem), "プローブが小さすぎる"));
         assert_eq!(c.items.iter().find(|i| i.id == "dryer").unwrap().status, None);
         // Another station's report does not list this station's checklists.
-        let b = results_report("st-b", FiscalYear(2026), &visits[..3], &children, &builtin_templates(), &[], &directory());
+        let b = results_report("st-b", FiscalYear(2026), &visits[..3], &children, &builtin_templates(), &[], None, &directory());
         assert!(b.checklists.is_empty());
     }
 
@@ -522,11 +648,70 @@ mod tests {
             purchase(5, "st-b", "2026-10-10", 77_777), // another station
             purchase(6, "st-a", "2026-09-15", 150_000),
         ];
-        let r = results_report("st-a", FiscalYear(2026), &[], &[], &builtin_templates(), &purchases, &directory());
+        let r = results_report("st-a", FiscalYear(2026), &[], &[], &builtin_templates(), &purchases, None, &directory());
         let ids: Vec<i64> = r.purchases.iter().map(|p| p.id).collect();
         assert_eq!(ids, [1, 6, 2]);
         assert_eq!(r.purchases_total_yen, 12_800 + 150_000 + 4_980);
         assert_eq!(r.fiscal_year, FiscalYear(2026));
+        assert_eq!((r.grant, r.remaining_yen), (None, None), "no grant recorded: no remainder");
+    }
+
+    fn grant(station: &str, fy: i32, granted_yen: u32) -> Grant {
+        Grant {
+            station: station.into(),
+            fiscal_year: FiscalYear(fy),
+            granted_yen,
+            decided_on: d(&format!("{fy}-12-10")),
+            note: String::new(),
+            by: "見本 事務".into(),
+            at: 1,
+        }
+    }
+
+    #[test]
+    fn the_remainder_is_the_grant_of_the_station_and_year_less_the_purchases_and_goes_negative_when_overspent() {
+        let purchases = vec![purchase(1, "st-a", "2026-05-01", 120_000), purchase(2, "st-a", "2026-11-30", 45_500)];
+        let report =
+            |g: Option<&Grant>| results_report("st-a", FiscalYear(2026), &[], &[], &builtin_templates(), &purchases, g, &directory());
+        let r = report(Some(&grant("st-a", 2026, 500_000)));
+        assert_eq!(r.grant.as_ref().map(|g| g.granted_yen), Some(500_000));
+        assert_eq!(r.remaining_yen, Some(500_000 - (120_000 + 45_500)));
+        let over = report(Some(&grant("st-a", 2026, 150_000)));
+        assert_eq!(over.remaining_yen, Some(150_000 - (120_000 + 45_500)));
+        assert!(over.remaining_yen.unwrap() < 0);
+        // A grant of another station or year is not this report's.
+        for other in [grant("st-b", 2026, 500_000), grant("st-a", 2025, 500_000)] {
+            let r = report(Some(&other));
+            assert_eq!((r.grant, r.remaining_yen), (None, None), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_grant_names_each_wrong_field() {
+        let today = d("2026-12-03");
+        let good = NewGrant {
+            station: "st-a".into(),
+            fiscal_year: FiscalYear(2026),
+            granted_yen: 1_200_000,
+            decided_on: d("2026-12-01"),
+            note: "見本 第123号".into(),
+        };
+        assert!(good.validate(today).is_empty(), "{}", good.validate(today));
+        let bad = NewGrant { station: "".into(), granted_yen: 0, decided_on: d("2026-12-04"), note: "\u{202e}".into(), ..good.clone() };
+        let p = bad.validate(today);
+        for f in ["station", "granted_yen", "decided_on", "note"] {
+            assert!(p.has_field(f), "{f}: {p}");
+        }
+        assert!(p.has_code("in_the_future"), "{p}");
+        // A decision dated in another fiscal year (2026-03-31 is FY2025's last day).
+        let p = NewGrant { decided_on: d("2026-03-31"), ..good.clone() }.validate(today);
+        assert!(p.has_code("outside_year") && p.has_field("decided_on"), "{p}");
+        assert!(NewGrant { decided_on: d("2026-04-01"), ..good.clone() }.validate(today).is_empty());
+        let p = NewGrant { fiscal_year: FiscalYear(1999), decided_on: d("1999-12-01"), ..good.clone() }.validate(today);
+        assert!(p.has_code("year_range") && !p.has_code("outside_year"), "{p}");
+        let p = NewGrant { granted_yen: GRANT_MAX_YEN + 1, ..good.clone() }.validate(today);
+        assert!(p.has_code("cost_range"), "{p}");
+        assert!(NewGrant { granted_yen: GRANT_MAX_YEN, ..good }.validate(today).is_empty());
     }
 
     #[test]

@@ -39,9 +39,9 @@
 //! transfer its owner's office records after a handover visit both stations' nurses signed
 //! (`POST /api/v1/children/{id}/transfer`); from then on the giving station's office reads,
 //! and only reads, the visits its own staff wrote. A record the caller may not reach is answered
-//! `forbidden` whether or not it exists. A station's equipment purchases (the station-readiness
-//! results report, `GET`/`POST /api/v1/purchases`) are its office's and the administrators'
-//! only.
+//! `forbidden` whether or not it exists. A station's equipment purchases and the amount granted
+//! to it for a year (the station-readiness results report, `GET`/`POST /api/v1/purchases`,
+//! `GET`/`PUT /api/v1/grants`) are its office's and the administrators' only.
 //!
 //! | role | reads and writes | also |
 //! |---|---|---|

@@ -260,6 +260,7 @@ carebook_testkit::on_both_backends!(
     the_municipality_role_belongs_only_to_a_welfare_section,
     a_transfer_needs_the_giving_office_a_handover_signed_by_both_stations_and_a_free_first_day,
     a_stations_office_records_and_lists_its_purchases_of_a_fiscal_year_and_nobody_else_may,
+    a_stations_grant_for_a_year_is_recorded_replaced_and_read_by_its_office_only,
     a_coordinator_reads_face_sheets_only_and_records_work_for_its_stations_children_and_meetings,
 );
 
@@ -2044,6 +2045,79 @@ async fn a_stations_office_records_and_lists_its_purchases_of_a_fiscal_year_and_
     let added: Vec<_> = events.iter().filter(|e| e.action == "purchase_added").collect();
     assert_eq!(added.len(), 3);
     assert!(added.iter().all(|e| !e.detail.contains("オキシメーター")));
+    h.finish().await;
+}
+
+async fn a_stations_grant_for_a_year_is_recorded_replaced_and_read_by_its_office_only(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    h.storage.add_user("muni-bunkyo", PASSWORD, Role::Municipality, "ku-bunkyo", OrgKind::Municipality).await.unwrap();
+    let office_a = h.token("office-a").await;
+    let admin = h.token("admin").await;
+    let today = today_in_japan();
+    let fy = today.fiscal_year();
+    let put = |token: String, body: serde_json::Value| {
+        let h = &h;
+        async move { h.http.put(h.url("/api/v1/grants")).bearer_auth(token).json(&body).send().await.unwrap() }
+    };
+    let get = |token: String, station: &'static str, year: i32| {
+        let h = &h;
+        async move { h.get(&token, &format!("/api/v1/grants?station={station}&fy={year}")).await }
+    };
+    let grant = |station: &str, yen: u32| serde_json::json!({"station": station, "fiscal_year": fy.0, "granted_yen": yen, "decided_on": fy.first_day().to_string(), "note": "見本 第1号"});
+    // None recorded yet: null, not an error.
+    let res = get(office_a.clone(), "st-a", fy.0).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Option<carebook_domain::Grant>>().await.unwrap(), None);
+
+    let res = put(office_a.clone(), grant("st-a", 1_000_000)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let first: carebook_domain::Grant = res.json().await.unwrap();
+    assert_eq!((first.station.as_str(), first.fiscal_year, first.granted_yen), ("st-a", fy, 1_000_000));
+    assert!(!first.by.is_empty() && first.at > 0);
+    // A changed decision replaces it (by the administrator); one grant per station and year.
+    let res = put(admin.clone(), grant("st-a", 800_000)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let read: Option<carebook_domain::Grant> = get(office_a.clone(), "st-a", fy.0).await.json().await.unwrap();
+    assert_eq!(read.map(|g| g.granted_yen), Some(800_000));
+    // Another year has none.
+    let other: Option<carebook_domain::Grant> = get(office_a.clone(), "st-a", fy.0 - 1).await.json().await.unwrap();
+    assert_eq!(other, None);
+
+    // Everyone else: refused, reading and writing, and nothing changed.
+    for who in ["nurse-a", "parent", "office-b", "muni-bunkyo"] {
+        let token = h.token(who).await;
+        assert_eq!(get(token.clone(), "st-a", fy.0).await.status(), StatusCode::FORBIDDEN, "{who} reads");
+        assert_eq!(put(token, grant("st-a", 5)).await.status(), StatusCode::FORBIDDEN, "{who} writes");
+    }
+    let read: Option<carebook_domain::Grant> = get(office_a.clone(), "st-a", fy.0).await.json().await.unwrap();
+    assert_eq!(read.map(|g| g.granted_yen), Some(800_000), "nothing refused was stored");
+
+    // Each wrong field is named; an unknown station is refused.
+    let res = put(
+        office_a.clone(),
+        serde_json::json!({"station": "st-a", "fiscal_year": fy.0, "granted_yen": 0, "decided_on": days_from_today(1).to_string(), "note": "\u{202e}"}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let fields: Vec<String> = error_body(res).await.problems.into_iter().map(|p| p.field).collect();
+    assert_eq!(fields, ["granted_yen", "decided_on", "note"]);
+    let res = put(admin.clone(), grant("st-zz", 100)).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_body(res).await.problems[0].code, "unknown_station");
+    let res =
+        put(office_a.clone(), serde_json::json!({"station": "st-a", "fiscal_year": fy.0, "granted_yen": -1, "decided_on": "2026-12-01"}))
+            .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let read: Option<carebook_domain::Grant> = get(office_a.clone(), "st-a", fy.0).await.json().await.unwrap();
+    assert_eq!(read.map(|g| g.granted_yen), Some(800_000), "nothing refused was stored");
+
+    // The organisation's events record each grant with the amount it replaced, not the note.
+    let events = h.storage.org_events(Some("st-a")).await.unwrap();
+    let set: Vec<_> = events.iter().filter(|e| e.action == "grant_set").collect();
+    assert_eq!(set.len(), 2);
+    assert!(set.iter().any(|e| e.detail.contains("800000 yen (was 1000000 yen)")), "{set:?}");
+    assert!(set.iter().all(|e| !e.detail.contains("第1号")));
     h.finish().await;
 }
 

@@ -2,7 +2,7 @@
 // for 見本訪問看護ステーション (ST-MIHON) in 令和8年度 (FY2026); every other station and year is empty.
 // Purchases are kept in `data.results.purchases` so that `add_purchase` adds to the list the
 // next report shows; the fake checks a purchase roughly as the domain does (same codes and words).
-import type { CheckStatus, ChildChecklist, ExportFormat, HandoverLine, NewPurchase, Purchase, ResultsReport } from "../../src/bindings";
+import type { CheckStatus, ChildChecklist, ExportFormat, Grant, HandoverLine, NewGrant, NewPurchase, Purchase, ResultsReport } from "../../src/bindings";
 import templates from "../fixtures/templates.json";
 import { fail, type Handlers, type FakeBackend } from "./backend";
 import { DOWNLOADS } from "./claim";
@@ -92,13 +92,15 @@ function startPurchases(): Purchase[] {
   ];
 }
 
-type ResultsData = { purchases?: Purchase[]; failNext?: { ja: string; en: string } | null };
+type ResultsData = { purchases?: Purchase[]; grants?: Grant[]; failNext?: { ja: string; en: string } | null };
 
 /** Tests may set `window.__FAKE__.s.data.results.failNext = { ja, en }` to make the next export fail. */
 function data(b: FakeBackend): Required<ResultsData> {
   const d = b.s.data as { results?: ResultsData };
   if (!d.results) d.results = {};
   if (!d.results.purchases) d.results.purchases = startPurchases();
+  // No grant recorded at the start: the tests record one.
+  if (!d.results.grants) d.results.grants = [];
   if (d.results.failNext === undefined) d.results.failNext = null;
   return d.results as Required<ResultsData>;
 }
@@ -121,14 +123,31 @@ function report(b: FakeBackend, station: string, fy: number): ResultsReport {
   const purchases = data(b)
     .purchases.filter((p) => p.station === station && fyOf(p.date) === fy)
     .sort((a, c) => (a.date < c.date ? -1 : a.date > c.date ? 1 : a.id - c.id));
+  const total = purchases.reduce((s, p) => s + p.cost_yen, 0);
+  const grant = data(b).grants.find((g) => g.station === station && g.fiscal_year === fy) ?? null;
   return {
     station: { id: station, name: org?.name || station },
     fiscal_year: fy,
     handovers: mine ? handovers() : [],
     checklists: mine ? checklists() : [],
     purchases,
-    purchases_total_yen: purchases.reduce((s, p) => s + p.cost_yen, 0),
+    purchases_total_yen: total,
+    grant,
+    remaining_yen: grant ? grant.granted_yen - total : null,
   };
+}
+
+/** As `NewGrant::validate` (crates/domain/src/results.rs): the same fields, codes and words. */
+function validateGrant(g: NewGrant, today: string) {
+  const problems = [];
+  const fy = g.fiscal_year;
+  if (!(g.granted_yen >= 1 && g.granted_yen <= 100_000_000))
+    problems.push({ field: "granted_yen", code: "cost_range", ja: `交付決定額は1〜100000000円の整数で入力してください（${g.granted_yen}）`, en: `granted_yen: expected whole yen from 1 to 100000000, got ${g.granted_yen}` });
+  if (g.decided_on > today)
+    problems.push({ field: "decided_on", code: "in_the_future", ja: `交付決定日は今日（${today}）以前にしてください（${g.decided_on}）`, en: `decided_on: expected a day on or before today (${today}), got ${g.decided_on}` });
+  else if (fyOf(g.decided_on) !== fy)
+    problems.push({ field: "decided_on", code: "outside_year", ja: `交付決定日は令和${fy - 2018}年度（${fy}-04-01〜${fy + 1}-03-31）の日にしてください（${g.decided_on}）`, en: `decided_on: expected a day of FY${fy} (${fy}-04-01 to ${fy + 1}-03-31), got ${g.decided_on}` });
+  if (problems.length) fail("invalid", "入力内容に問題があります", "the input is invalid", problems);
 }
 
 /** As `NewPurchase::validate` (crates/domain/src/results.rs): the same fields, codes and words. */
@@ -152,6 +171,16 @@ export const resultsCommands: Handlers = {
     const p: Purchase = { ...a.purchase, note: a.purchase.note ?? "", id: Math.max(0, ...list.map((x) => x.id)) + 1, by: b.s.user?.name ?? "", at: NOW };
     list.push(p);
     return p;
+  },
+  set_grant: async (b, a) => {
+    const g: NewGrant = a.grant;
+    validateGrant(g, b.s.today.date);
+    may(b, g.station);
+    await new Promise((r) => setTimeout(r, 100));
+    const list = data(b).grants;
+    const kept: Grant = { ...g, note: g.note ?? "", by: b.s.user?.name ?? "", at: NOW + list.length + 1 };
+    data(b).grants = [...list.filter((x) => !(x.station === g.station && x.fiscal_year === g.fiscal_year)), kept];
+    return kept;
   },
   export_results_report: async (b, a) => {
     report(b, a.station, a.fy);

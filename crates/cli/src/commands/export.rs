@@ -138,6 +138,10 @@ pub async fn run(env: &Env, cmd: ExportCmd) -> anyhow::Result<()> {
                 report.purchases.len(),
                 report.purchases_total_yen
             );
+            match (&report.grant, report.remaining_yen) {
+                (Some(g), Some(left)) => out!("交付決定額 granted {} 円, 残額 left {} 円", g.granted_yen, left),
+                _ => out!("交付決定額 未記録 / no grant recorded"),
+            }
             Ok(())
         }
         ExportCmd::Claim { municipality, month, format, encoding, out } => {

@@ -15,9 +15,9 @@ use axum::{Json, Router};
 use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
 use carebook_domain::wire::{AuditEntry, QuarantineDevice, QuarantineEntry};
 use carebook_domain::{
-    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, CoordinatorWorkRecord, FiscalYear, LoginRequest, LoginResponse, Message,
-    NewCoordinatorWork, NewPerson, NewPurchase, NewRegionalMeeting, OneTimePassword, PersonAdded, PersonChange, PersonDetail,
-    PersonDisabled, Purchase, PushRequest, PushResponse, RegionalMeetingRecord, Role, RuleVersion, Transfer, TransferRequest,
+    buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, CoordinatorWorkRecord, FiscalYear, Grant, LoginRequest, LoginResponse,
+    Message, NewCoordinatorWork, NewGrant, NewPerson, NewPurchase, NewRegionalMeeting, OneTimePassword, PersonAdded, PersonChange,
+    PersonDetail, PersonDisabled, Purchase, PushRequest, PushResponse, RegionalMeetingRecord, Role, RuleVersion, Transfer, TransferRequest,
 };
 use serde::Deserialize;
 use sha2::Digest as _;
@@ -104,6 +104,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/children/{id}/transfer", post(transfer_child))
         .route("/api/v1/rules", get(rule_book).post(publish_rules))
         .route("/api/v1/purchases", get(list_purchases).post(add_purchase))
+        .route("/api/v1/grants", get(get_grant).put(set_grant))
         .route("/api/v1/coordination/work", get(list_coordinator_work).post(add_coordinator_work))
         .route("/api/v1/coordination/meetings", get(list_regional_meetings).post(add_regional_meeting))
         .route("/api/v1/people", get(list_people).post(add_person))
@@ -220,6 +221,28 @@ async fn list_purchases(
 ) -> Result<Json<Vec<Purchase>>, ApiError> {
     let (station, fy) = station_and_year(params)?;
     Ok(Json(purchases::list(&state.storage, &caller, &station, fy).await?))
+}
+
+/// The amount granted to a station for a fiscal year (`?station=ID&fy=2026`; its office, admin):
+/// the grant, or `null` when none is recorded.
+async fn get_grant(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Result<Query<StationYearParams>, QueryRejection>,
+) -> Result<Json<Option<Grant>>, ApiError> {
+    let (station, fy) = station_and_year(params)?;
+    Ok(Json(purchases::grant(&state.storage, &caller, &station, fy).await?))
+}
+
+/// Records the amount granted to a station for a fiscal year, replacing the one before (its
+/// office, admin).
+async fn set_grant(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<NewGrant>, JsonRejection>,
+) -> Result<Json<Grant>, ApiError> {
+    let Json(g) = body.map_err(ApiError::from_json)?;
+    Ok(Json(purchases::set_grant(&state.storage, &caller, g).await?))
 }
 
 /// A station's coordinator work of a fiscal year (`?station=ID&fy=2026`; its coordinator and

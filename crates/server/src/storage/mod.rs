@@ -33,6 +33,7 @@ mod audit;
 mod coordination;
 mod devices;
 mod documents;
+mod grants;
 mod people;
 mod purchases;
 mod quarantine;

@@ -2,12 +2,13 @@
 // handover visits (date, child, both stations, the people present), each child's first-visit
 // equipment checklist (問題あり standing out), the equipment purchases with their total, a form to
 // record a purchase (checked by the domain: each wrong field named at the field, the typed values
-// kept), and the export as CSV, Shift_JIS CSV, Excel or PDF into the downloads folder, as the
+// kept), the amount granted for the year (交付決定額) against the purchases with what is left (残額,
+// over-spending standing out) and a form to record or change it, and the export as CSV, Shift_JIS CSV, Excel or PDF into the downloads folder, as the
 // claim's. Every figure comes from the core (`results_report`); the screen only lays them out.
 // Office and admin only (the server keeps the purchases and refuses everyone else); an office
 // sees its own station, an administrator picks any.
 import { useState } from "preact/hooks";
-import type { ChildChecklist, HandoverLine, Problem, Purchase, ResultsReport } from "../../bindings";
+import type { ChildChecklist, Grant, HandoverLine, Problem, Purchase, ResultsReport } from "../../bindings";
 import { ApiError, call } from "../../api";
 import { fmtDate, fmtUnix, label, lang, t } from "../../i18n";
 import { useApp } from "../../context";
@@ -33,6 +34,25 @@ export function plainYen(typed: string): string {
 /** An error carrying problems made here (the cost typed is not a number), shaped as the core's. */
 export function localProblems(problems: Problem[]): ApiError {
   return ApiError.from({ code: "invalid", message: "入力内容に問題があります / the input is invalid", ja: "入力内容に問題があります", en: "the input is invalid", problems });
+}
+
+/** Yen typed into `field` as a whole number for the wire (u32), else an error naming the field;
+ *  the range is the domain's to check. */
+function typedYen(typed: string, field: string): number | ApiError {
+  const plain = plainYen(typed);
+  if (/^\d{1,10}$/.test(plain) && Number(plain) <= 4_294_967_295) return Number(plain);
+  return localProblems([{ field, code: "not_a_number", ja: "金額は円の整数を数字で入力してください（例：24800）", en: `${field}: expected whole yen in digits (e.g. 24800)` }]);
+}
+
+/** Problems of the fields a form shows go at their field; the box shows the error when any
+ *  problem is elsewhere or it has none. */
+function formErrors(error: unknown, shown: string[]) {
+  const problems = error ? ApiError.from(error).problems() : [];
+  return {
+    invalid: (field: string) => problems.some((p) => p.field === field),
+    atFields: problems.length ? error : null,
+    elsewhere: !!error && (!problems.length || problems.some((p) => !shown.includes(p.field))),
+  };
 }
 
 export function Results() {
@@ -90,6 +110,7 @@ export function Results() {
           <Handovers r={r} />
           <Checklists r={r} />
           <Purchases r={r} station={r.station.id} today={status.today.date} onAdded={() => (reset(), report.reload())} />
+          <GrantCard r={r} today={status.today.date} onSet={() => (reset(), report.reload())} />
         </>
       )}
     </section>
@@ -267,24 +288,11 @@ function PurchaseForm({ station, today, onAdded }: { station: string; today: str
     e.preventDefault();
     setError(null);
     setDone(null);
-    const plain = plainYen(cost);
-    // Whole yen in digits (u32 on the wire); the range is the domain's to check.
-    if (!/^\d{1,10}$/.test(plain) || Number(plain) > 4_294_967_295) {
-      setError(
-        localProblems([
-          {
-            field: "cost_yen",
-            code: "not_a_number",
-            ja: "金額は円の整数を数字で入力してください（例：24800）",
-            en: "cost: expected whole yen in digits (e.g. 24800)",
-          },
-        ]),
-      );
-      return;
-    }
+    const cost_yen = typedYen(cost, "cost_yen");
+    if (cost_yen instanceof ApiError) return setError(cost_yen);
     setBusy(true);
     try {
-      const p = await call("add_purchase", { purchase: { station, item, date, cost_yen: Number(plain), note } });
+      const p = await call("add_purchase", { purchase: { station, item, date, cost_yen, note } });
       setItem("");
       setCost("");
       setNote("");
@@ -296,30 +304,26 @@ function PurchaseForm({ station, today, onAdded }: { station: string; today: str
       setBusy(false);
     }
   };
-  const problems = error ? ApiError.from(error).problems() : [];
-  const shown = ["item", "date", "cost_yen", "note"];
-  // Problems of fields the form shows are at their field; anything else in the box.
-  const fieldErrors = problems.length ? error : null;
-  const elsewhere = error && (!problems.length || problems.some((p) => !shown.includes(p.field)));
+  const { invalid, atFields: fieldErrors, elsewhere } = formErrors(error, ["item", "date", "cost_yen", "note"]);
   return (
     <form class="o-res-form" onSubmit={submit} data-testid="o-res-form" noValidate>
       <h4>{t("o_res_add")}</h4>
       <div class="o-filter-grid">
         <div>
           <Field label={t("o_res_item")}>
-            <input name="item" value={item} onInput={(e) => setItem(e.currentTarget.value)} aria-invalid={problems.some((p) => p.field === "item")} />
+            <input name="item" value={item} onInput={(e) => setItem(e.currentTarget.value)} aria-invalid={invalid("item")} />
           </Field>
           <FieldProblems error={fieldErrors} field="item" />
         </div>
         <div>
           <Field label={t("o_res_date")}>
-            <input type="date" name="date" value={date} max={today} onInput={(e) => setDate(e.currentTarget.value)} aria-invalid={problems.some((p) => p.field === "date")} />
+            <input type="date" name="date" value={date} max={today} onInput={(e) => setDate(e.currentTarget.value)} aria-invalid={invalid("date")} />
           </Field>
           <FieldProblems error={fieldErrors} field="date" />
         </div>
         <div>
           <Field label={t("o_res_cost_yen")} hint={t("o_res_cost_hint")}>
-            <input name="cost" inputMode="numeric" autoComplete="off" value={cost} onInput={(e) => setCost(e.currentTarget.value)} aria-invalid={problems.some((p) => p.field === "cost_yen")} />
+            <input name="cost" inputMode="numeric" autoComplete="off" value={cost} onInput={(e) => setCost(e.currentTarget.value)} aria-invalid={invalid("cost_yen")} />
           </Field>
           <FieldProblems error={fieldErrors} field="cost_yen" />
         </div>
@@ -338,6 +342,114 @@ function PurchaseForm({ station, today, onAdded }: { station: string; today: str
       )}
       <div class="row">
         <button class="primary" type="submit" disabled={busy} data-testid="o-res-add">
+          {busy ? t("o_res_adding") : t("o_res_add_button")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The amount granted for the year (交付決定額) against the purchases: what is left (残額), or by
+ *  how much the purchases exceed it; none recorded said in words; a form to record or change it
+ *  with the recorded values filled in. */
+function GrantCard({ r, today, onSet }: { r: ResultsReport; today: string; onSet: () => void }) {
+  const g = r.grant;
+  const left = r.remaining_yen;
+  return (
+    <div class="card" data-testid="o-res-grant" data-state={!g ? "none" : left !== null && left < 0 ? "over" : "within"}>
+      <h3>{t("o_res_grant")}</h3>
+      {g && left !== null ? (
+        <dl class="o-res-grant-sums">
+          <dt>{t("o_res_granted")}</dt>
+          <dd data-k="granted">
+            {yen(g.granted_yen)} <span class="muted">{t("o_res_decided", { date: fmtDate(g.decided_on) })}</span>
+          </dd>
+          <dt>{t("o_res_spent")}</dt>
+          <dd data-k="spent">{yen(r.purchases_total_yen)}</dd>
+          <dt>{t("o_res_left")}</dt>
+          <dd data-k="left" class={left < 0 ? "o-res-over" : ""}>
+            <strong>{yen(left)}</strong>
+            {left < 0 && (
+              <span class="badge o-res-problem-badge" data-testid="o-res-over">
+                {t("o_res_over", { yen: yen(-left) })}
+              </span>
+            )}
+          </dd>
+          {g.note && (
+            <>
+              <dt>{t("o_res_note")}</dt>
+              <dd data-k="grant-note">{g.note}</dd>
+            </>
+          )}
+        </dl>
+      ) : (
+        <p class="muted" data-testid="o-res-grant-none">
+          {t("o_res_grant_none")}
+        </p>
+      )}
+      <GrantForm key={`${r.station.id}-${r.fiscal_year}-${g?.at ?? 0}`} station={r.station.id} fy={r.fiscal_year} grant={g} today={today} onSet={onSet} />
+    </div>
+  );
+}
+
+function GrantForm({ station, fy, grant, today, onSet }: { station: string; fy: number; grant: Grant | null; today: string; onSet: () => void }) {
+  // The decision is made within the year and not after today: its last day that is not later.
+  const lastDay = `${fy + 1}-03-31` < today ? `${fy + 1}-03-31` : today;
+  const [amount, setAmount] = useState(grant ? String(grant.granted_yen) : "");
+  const [decided, setDecided] = useState(grant?.decided_on ?? lastDay);
+  const [note, setNote] = useState(grant?.note ?? "");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setDone(null);
+    const granted_yen = typedYen(amount, "granted_yen");
+    if (granted_yen instanceof ApiError) return setError(granted_yen);
+    setBusy(true);
+    try {
+      const g = await call("set_grant", { grant: { station, fiscal_year: fy, granted_yen, decided_on: decided, note } });
+      setDone(t("o_res_grant_set", { yen: yen(g.granted_yen) }));
+      onSet();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const { invalid, atFields, elsewhere } = formErrors(error, ["granted_yen", "decided_on", "note"]);
+  return (
+    <form class="o-res-form" onSubmit={submit} data-testid="o-res-grant-form" noValidate>
+      <h4>{grant ? t("o_res_grant_change") : t("o_res_grant_add")}</h4>
+      <div class="o-filter-grid">
+        <div>
+          <Field label={t("o_res_granted_yen")} hint={t("o_res_cost_hint")}>
+            <input name="granted" inputMode="numeric" autoComplete="off" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} aria-invalid={invalid("granted_yen")} />
+          </Field>
+          <FieldProblems error={atFields} field="granted_yen" />
+        </div>
+        <div>
+          <Field label={t("o_res_decided_on")}>
+            <input type="date" name="decided_on" value={decided} min={`${fy}-04-01`} max={lastDay} onInput={(e) => setDecided(e.currentTarget.value)} aria-invalid={invalid("decided_on")} />
+          </Field>
+          <FieldProblems error={atFields} field="decided_on" />
+        </div>
+        <div>
+          <Field label={t("o_res_grant_note")}>
+            <input name="grant-note" value={note} onInput={(e) => setNote(e.currentTarget.value)} aria-invalid={invalid("note")} />
+          </Field>
+          <FieldProblems error={atFields} field="note" />
+        </div>
+      </div>
+      {elsewhere && <ErrorBox error={error} />}
+      {done && (
+        <p class="ok" role="status" data-testid="o-res-grant-done">
+          {done}
+        </p>
+      )}
+      <div class="row">
+        <button class="primary" type="submit" disabled={busy} data-testid="o-res-grant-save">
           {busy ? t("o_res_adding") : t("o_res_add_button")}
         </button>
       </div>
