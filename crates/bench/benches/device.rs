@@ -127,8 +127,7 @@ fn office_list(c: &mut Criterion) {
                 month: Some(month),
                 kind: Some(VisitKind::Respite),
                 status: Some(VisitStatus::Submitted),
-                child: None,
-                from: None,
+                ..VisitFilter::default()
             },
         ),
         ("month only", VisitFilter { month: Some(month), ..VisitFilter::default() }),

@@ -457,6 +457,7 @@ impl Carebook {
                 kind: filter.kind,
                 status: filter.status,
                 from: filter.from,
+                fiscal_year: None,
             })
             .await?;
         let mut ctx = RowContext::new(self).await?;

@@ -141,7 +141,7 @@ fn list() -> Res<()> {
         let app = Carebook::open(dir.path()).await?;
         let pool = app.store().pool().clone();
         let month: YearMonth = "2026-06".parse()?;
-        let filter = VisitFilter { month: Some(month), kind: Some(VisitKind::Respite), status: Some(VisitStatus::Submitted), child: None, from: None };
+        let filter = VisitFilter { month: Some(month), kind: Some(VisitKind::Respite), status: Some(VisitStatus::Submitted), ..VisitFilter::default() };
         let current = "WHERE (?1 IS NULL OR child_id = ?1) AND (?2 IS NULL OR month = ?2) AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR status = ?4) ORDER BY start, id";
         let plan = |sql: String, binds: Vec<Option<String>>| {
             let pool = pool.clone();

@@ -683,7 +683,7 @@ async fn show(env: &Env, id: VisitId) -> anyhow::Result<()> {
 
 async fn list(env: &Env, a: ListArgs) -> anyhow::Result<()> {
     let app = env.open().await?;
-    let filter = VisitFilter { child: a.child, month: a.month, kind: a.kind, status: a.status, from: None };
+    let filter = VisitFilter { child: a.child, month: a.month, kind: a.kind, status: a.status, ..Default::default() };
     let rows = app.visits(&filter).await?;
     if env.json {
         return print_json(&rows);

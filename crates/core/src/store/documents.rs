@@ -52,6 +52,21 @@ impl Store {
             .map_err(CoreError::from)
     }
 
+    /// The face sheets of the children of `municipality` (as the index has it), read in one query,
+    /// by kana then id.
+    pub async fn children_of(&self, municipality: &str) -> Result<Vec<carebook_domain::Child>, CoreError> {
+        let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+            "SELECT d.id, d.bytes FROM documents d JOIN children c ON c.id = d.id \
+             WHERE c.municipality = ?1 AND d.kind = 'child' ORDER BY c.kana, c.id",
+        )
+        .bind(municipality)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|(id, bytes)| Ok(RecordDoc::<carebook_domain::Child>::load(id, bytes, self.actor.clone())?.value().clone()))
+            .collect()
+    }
+
     /// Loads a record's document.
     pub async fn load<T: Record>(&self, id: &str) -> Result<RecordDoc<T>, CoreError> {
         let bytes = self.bytes(T::KIND, id).await?.ok_or_else(|| CoreError::NotFound { kind: T::KIND, id: id.to_string() })?;

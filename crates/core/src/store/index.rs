@@ -164,6 +164,8 @@ pub struct VisitFilter {
     pub status: Option<VisitStatus>,
     /// Only visits on or after this day.
     pub from: Option<Date>,
+    /// Only visits of this fiscal year.
+    pub fiscal_year: Option<FiscalYear>,
 }
 
 impl Store {
@@ -241,6 +243,9 @@ impl Store {
         }
         if let Some(from) = filter.from {
             qb.push(" AND date >= ").push_bind(from);
+        }
+        if let Some(fy) = filter.fiscal_year {
+            qb.push(" AND fiscal_year = ").push_bind(fy.0);
         }
         qb.push(" ORDER BY start, id");
         let rows: Vec<VisitRow> = qb.build_query_as().fetch_all(&self.pool).await?;

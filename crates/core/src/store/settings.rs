@@ -1,5 +1,7 @@
 //! Device settings, municipality rules and checklist templates.
 
+use std::collections::HashMap;
+
 use carebook_domain::{ChecklistTemplate, Date, Message, MunicipalityRules, RuleBook};
 use sqlx::Sqlite;
 
@@ -23,6 +25,29 @@ impl Store {
             Some(r) => Ok(r),
             None => rules_in(&self.pool, code).await,
         }
+    }
+
+    /// The settings of `code` in force on each of `days`, the book read once (as
+    /// [`Store::rules_on`] for each day).
+    pub async fn rules_on_days(&self, code: &str, days: impl IntoIterator<Item = Date>) -> Result<HashMap<Date, MunicipalityRules>, CoreError> {
+        let book = book_in(&self.pool).await?;
+        let mut local: Option<MunicipalityRules> = None;
+        let mut out = HashMap::new();
+        for day in days {
+            let rules = match book.published_rules_on(code, day) {
+                Some(r) => r,
+                None => match &local {
+                    Some(r) => r.clone(),
+                    None => {
+                        let r = rules_in(&self.pool, code).await?;
+                        local = Some(r.clone());
+                        r
+                    }
+                },
+            };
+            out.insert(day, rules);
+        }
+        Ok(out)
     }
 
     /// The published settings and templates as last synced (empty before the first sync).
