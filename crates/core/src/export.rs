@@ -714,12 +714,14 @@ pub fn to_pdf(heading: &[String], t: &Table, font: &std::path::Path) -> Result<V
     use krilla::geom::{PathBuilder, Point};
     use krilla::page::PageSettings;
     use krilla::paint::{Fill, Stroke};
-    use krilla::text::{Font, TextDirection};
+    use krilla::text::Font;
     use krilla::Document;
 
     let step = |what: &str| CoreError::step(Message::new("PDF の書き出し", "writing the PDF"), what.to_string());
     let data = std::fs::read(font).map_err(|e| CoreError::step(Message::new("PDF 用フォントの読み込み", "reading the PDF font"), e))?;
-    let font = Font::new(data.into(), 0).ok_or_else(|| step("the font file is not a font krilla can read"))?;
+    let data = std::sync::Arc::new(data);
+    let font = Font::new(data.clone().into(), 0).ok_or_else(|| step("the font file is not a font krilla can read"))?;
+    let shaper = Shaper::new(&data, 0).ok_or_else(|| step("the font file is not a font the shaper can read"))?;
 
     const W: f32 = 842.0;
     const H: f32 = 595.0;
@@ -785,7 +787,7 @@ pub fn to_pdf(heading: &[String], t: &Table, font: &std::path::Path) -> Result<V
             for (i, line) in heading.iter().enumerate() {
                 let sz = if i == 0 { 13.0 } else { 9.0 };
                 y += sz + 6.0;
-                s.draw_text(Point::from_xy(MARGIN, y - 6.0), font.clone(), sz, line, false, TextDirection::Auto);
+                s.draw_glyphs(Point::from_xy(MARGIN, y - 6.0), &shaper.shape(line), font.clone(), line, sz, false);
             }
             y += 6.0;
         }
@@ -793,8 +795,9 @@ pub fn to_pdf(heading: &[String], t: &Table, font: &std::path::Path) -> Result<V
             let mut x = MARGIN;
             for ((lines, right), w) in cells.iter().zip(&cols) {
                 for (k, text) in lines.iter().enumerate() {
-                    let at = if *right { x + w - 3.0 * scale - text_width(text) * size } else { x + 3.0 * scale };
-                    s.draw_text(Point::from_xy(at, top + size + k as f32 * line_h), font.clone(), size, text, false, TextDirection::Auto);
+                    let glyphs = shaper.shape(text);
+                    let at = if *right { x + w - 3.0 * scale - Shaper::width(&glyphs) * size } else { x + 3.0 * scale };
+                    s.draw_glyphs(Point::from_xy(at, top + size + k as f32 * line_h), &glyphs, font.clone(), text, size, false);
                 }
                 x += w;
             }
@@ -824,18 +827,69 @@ pub fn to_pdf(heading: &[String], t: &Table, font: &std::path::Path) -> Result<V
             }
         }
         let footer = format!("{} / {}", n + 1, total);
-        s.draw_text(
-            Point::from_xy(W - MARGIN - text_width(&footer) * 8.0, H - MARGIN / 2.0),
+        let glyphs = shaper.shape(&footer);
+        s.draw_glyphs(
+            Point::from_xy(W - MARGIN - Shaper::width(&glyphs) * 8.0, H - MARGIN / 2.0),
+            &glyphs,
             font.clone(),
-            8.0,
             &footer,
+            8.0,
             false,
-            TextDirection::Auto,
         );
         s.finish();
         page.finish();
     }
     doc.finish().map_err(|e| step(&format!("{e:?}")))
+}
+
+/// Shapes text, left to right, with one face of the font for the whole document (building a
+/// face reads the font's lookup tables, which for a CJK font costs far more than shaping a
+/// cell).
+struct Shaper<'a> {
+    face: rustybuzz::Face<'a>,
+    units_per_em: f32,
+}
+
+impl<'a> Shaper<'a> {
+    fn new(data: &'a [u8], index: u32) -> Option<Self> {
+        let face = rustybuzz::Face::from_slice(data, index)?;
+        let units_per_em = f32::from(face.units_per_em() as u16);
+        Some(Shaper { face, units_per_em })
+    }
+
+    /// The glyphs of `text`, each with the range of the text it shows (its cluster up to the
+    /// next one), advances in ems.
+    fn shape(&self, text: &str) -> Vec<krilla::text::KrillaGlyph> {
+        use krilla::text::{GlyphId, KrillaGlyph};
+        let mut buffer = rustybuzz::UnicodeBuffer::new();
+        buffer.push_str(text);
+        buffer.guess_segment_properties();
+        buffer.set_direction(rustybuzz::Direction::LeftToRight);
+        let out = rustybuzz::shape(&self.face, &[], buffer);
+        let (infos, positions) = (out.glyph_infos(), out.glyph_positions());
+        let em = self.units_per_em;
+        (0..out.len())
+            .map(|i| {
+                let start = infos[i].cluster as usize;
+                let end = infos[i + 1..].iter().map(|g| g.cluster as usize).find(|&c| c != start).unwrap_or(text.len());
+                let p = positions[i];
+                KrillaGlyph::new(
+                    GlyphId::new(infos[i].glyph_id),
+                    p.x_advance as f32 / em,
+                    p.x_offset as f32 / em,
+                    p.y_offset as f32 / em,
+                    p.y_advance as f32 / em,
+                    start..end,
+                    None,
+                )
+            })
+            .collect()
+    }
+
+    /// The width of shaped glyphs in ems.
+    fn width(glyphs: &[krilla::text::KrillaGlyph]) -> f32 {
+        glyphs.iter().map(|g| g.x_advance).sum()
+    }
 }
 
 /// A cell laid out for print: its lines, and whether it is a number (right-aligned).

@@ -323,7 +323,12 @@ fn claim() -> Res<()> {
             (carebook_core::export::claim_table(&written), carebook_core::export::claim_heading(&written))
         });
         let pdf = timed("to_pdf (font read, layout, subset, write)", 3, || carebook_core::export::to_pdf(&heading, &table, &font));
-        println!("PDF: {} bytes", pdf?.len());
+        let pdf = pdf?;
+        println!("PDF: {} bytes", pdf.len());
+        // To look at it: CAREBOOK_PROBE_PDF=/tmp/claim.pdf probe claim
+        if let Some(path) = std::env::var_os("CAREBOOK_PROBE_PDF") {
+            std::fs::write(&path, &pdf)?;
+        }
         app.store().clone().close().await;
         Ok::<_, Box<dyn std::error::Error>>(())
     })

@@ -29,7 +29,11 @@ impl Store {
 
     /// The settings of `code` in force on each of `days`, the book read once (as
     /// [`Store::rules_on`] for each day).
-    pub async fn rules_on_days(&self, code: &str, days: impl IntoIterator<Item = Date>) -> Result<HashMap<Date, MunicipalityRules>, CoreError> {
+    pub async fn rules_on_days(
+        &self,
+        code: &str,
+        days: impl IntoIterator<Item = Date>,
+    ) -> Result<HashMap<Date, MunicipalityRules>, CoreError> {
         let book = book_in(&self.pool).await?;
         let mut local: Option<MunicipalityRules> = None;
         let mut out = HashMap::new();
