@@ -2213,7 +2213,12 @@ removed: Array<AccessRemoval>,
 /**
  * The cursor after the sync.
  */
-cursor: number, };
+cursor: number, 
+/**
+ * The server had been restored from a backup since the last sync: this many records the
+ * server had accepted were sent again (the pull started over from the beginning).
+ */
+resent_after_restore: number | null, };
 
 export type SyncStatus = { 
 /**

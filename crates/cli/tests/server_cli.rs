@@ -798,3 +798,129 @@ fn a_coordinator_records_work_and_meetings_and_reads_the_years_report() {
     let refused = carebook(nurse, &["coordinator", "report", "--station", "st-kakuu", "--fy", &fy], None);
     assert!(!refused.status.success(), "a nurse reads no coordinator records");
 }
+
+/// Backups that restore (issue 15, item 5), on SQLite and on PostgreSQL: three devices record
+/// and sync; the operator backs up while the server runs (three times, keeping two); the
+/// devices record more and sync, and one record stays on its tablet unsent; the database is
+/// lost and the backup restored. At their next sync the devices notice the server's new epoch,
+/// pull again from the start and push back what the backup lacks: a fresh device then finds
+/// every record any device held, and the office's copies of nurses' records are not shown as
+/// refused on the office's tablet.
+#[test]
+fn after_backing_up_losing_the_database_and_restoring_every_record_a_device_held_is_on_the_server_again() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for db in [carebook_testkit::Db::Sqlite, carebook_testkit::Db::Postgres] {
+        let Some(test_db) = rt.block_on(carebook_testkit::TestDb::create(db)) else { continue };
+        backup_restore_story(&test_db.url);
+        rt.block_on(test_db.drop_database());
+    }
+}
+
+fn backup_restore_story(db: &str) {
+    let server_dir = tempfile::tempdir().unwrap();
+    let backups = tempfile::tempdir().unwrap();
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let srv = server_dir.path();
+    let people = [("nurse-a", "nurse"), ("nurse-b", "nurse"), ("office-a", "office")];
+    for (user, role) in people {
+        ok(
+            srv,
+            &["server", "user", "add", "--username", user, "--role", role, "--org", "st-kakuu", "--database", db],
+            Some("kakuu-sora-pw-1\n"),
+        );
+    }
+    let server = start_server(srv, db);
+    let url = server.url();
+    let (nurse_a, nurse_b, office, fresh) = (dirs[0].path(), dirs[1].path(), dirs[2].path(), dirs[3].path());
+    for (dir, (user, _)) in [nurse_a, nurse_b, office].into_iter().zip(people) {
+        ok(dir, &["login", "--server", &url, "--user", user], Some("kakuu-sora-pw-1\n"));
+    }
+    let visit = |dir: &std::path::Path, child: &str, day: &str| ok(dir, &VisitArgs::nursing(child).date(day).args(), None);
+
+    // Before the backup: one child, a visit by each nurse.
+    let hana = add_hana(nurse_a, "taxed");
+    visit(nurse_a, &hana, "2026-06-01");
+    ok(nurse_a, &["sync"], None);
+    ok(nurse_b, &["sync"], None);
+    visit(nurse_b, &hana, "2026-06-02");
+    for dir in [nurse_b, office] {
+        ok(dir, &["sync"], None);
+    }
+
+    // Three backups while the server runs; two generations kept.
+    let mut written = Vec::new();
+    for _ in 0..3 {
+        let out = json(srv, &["server", "backup", "--dir", backups.path().to_str().unwrap(), "--keep", "2", "--database", db], None);
+        written.push(std::path::PathBuf::from(out["path"].as_str().unwrap()));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let kept = carebook_server::backups_in(backups.path()).unwrap();
+    assert_eq!(kept, written[1..], "the two newest are kept");
+    let backup = written[2].clone();
+
+    // After the backup: a second child and three visits reach the server; one visit stays on
+    // nurse B's tablet.
+    let sora = add_hana(nurse_a, "tax_exempt");
+    visit(nurse_a, &sora, "2026-07-01");
+    visit(nurse_a, &hana, "2026-07-02");
+    ok(nurse_a, &["sync"], None);
+    ok(nurse_b, &["sync"], None);
+    visit(nurse_b, &sora, "2026-07-03");
+    ok(nurse_b, &["sync"], None);
+    ok(office, &["sync"], None);
+    visit(nurse_b, &hana, "2026-07-04");
+    // 2 children; 2 visits before the backup, 3 after it, 1 not sent.
+    let (children, visits) = (2, 2 + 3 + 1);
+    assert_eq!(json(office, &["visit", "list"], None).as_array().unwrap().len(), visits - 1);
+
+    // The database is lost; the backup comes back, on the same address.
+    let addr = server.addr().to_string();
+    assert!(server.terminate().success());
+    if db.starts_with("sqlite") {
+        let file = db.trim_start_matches("sqlite://");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{file}{suffix}"));
+        }
+    } else {
+        let out = Command::new("psql")
+            .args([db, "-v", "ON_ERROR_STOP=1", "-q", "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let not_a_backup = server_dir.path().join("server.stderr");
+    let refused = carebook(srv, &["server", "restore", not_a_backup.to_str().unwrap(), "--database", db], None);
+    assert!(
+        !refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("not a"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    ok(srv, &["server", "restore", backup.to_str().unwrap(), "--database", db], None);
+    let server = ServerProcess::start_on(std::path::Path::new(env!("CARGO_BIN_EXE_carebook")), srv, db, &addr);
+
+    // The office first: its copies of the nurses' records go back where it may write them, and
+    // none of them is marked refused on its tablet.
+    let report = json(office, &["sync"], None);
+    assert_eq!(report["resent_after_restore"].as_u64(), Some((children + visits - 1) as u64), "{report}");
+    assert_eq!(report["rejected"], 0, "{report}");
+    for dir in [nurse_a, nurse_b] {
+        let out = ok(dir, &["sync"], None);
+        assert!(out.contains("復元されていた") && out.contains("restored from a backup"), "{out}");
+    }
+    ok(office, &["sync"], None);
+    let pending = json(office, &["sync", "--status"], None);
+    assert_eq!(pending["pending"], 0, "{pending}");
+    let office_visits = json(office, &["visit", "list"], None);
+    assert_eq!(office_visits.as_array().unwrap().len(), visits, "{office_visits}");
+    assert!(office_visits.as_array().unwrap().iter().all(|v| v["rejected"].is_null() || v["rejected"] == false), "{office_visits}");
+
+    // A device that never synced before finds every record any device held.
+    ok(fresh, &["login", "--server", &server.url(), "--user", "office-a"], Some("kakuu-sora-pw-1\n"));
+    ok(fresh, &["sync"], None);
+    assert_eq!(json(fresh, &["child", "list"], None).as_array().unwrap().len(), children);
+    assert_eq!(json(fresh, &["visit", "list"], None).as_array().unwrap().len(), visits);
+    // A second sync finds nothing more to do: the epoch is the device's now.
+    let again = json(nurse_a, &["sync"], None);
+    assert!(again["resent_after_restore"].is_null() && again["sent"] == 0, "{again}");
+    drop(server);
+}

@@ -16,7 +16,7 @@ use std::io::Write;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use carebook_domain::wire::{fit_in_bytes as fit_bytes, CATCH_UP_MAX_CHILDREN};
+use carebook_domain::wire::{fit_in_bytes as fit_bytes, ServerEpoch, CATCH_UP_MAX_CHILDREN};
 use carebook_domain::ChildId;
 use carebook_domain::{
     buckets_digest, CatchUpRequest, CatchUpResponse, ChangesResponse, DateTime, Directory, DocPayload, ErrorBody, LoginRequest,
@@ -30,6 +30,9 @@ use crate::{clock, Carebook, CoreError};
 
 const SESSION: &str = "session";
 const CURSOR: &str = "cursor";
+/// The server's epoch at the last sync (`GET /api/v1/epoch`; it changes when the server is
+/// restored from a backup).
+const SERVER_EPOCH: &str = "server_epoch";
 const LAST_SYNC: &str = "last_sync_at";
 /// The organisation's directory (names, stations) as the server last sent it, and its ETag.
 const DIRECTORY: &str = "directory";
@@ -126,6 +129,9 @@ pub struct SyncReport {
     pub removed: Vec<AccessRemoval>,
     /// The cursor after the sync.
     pub cursor: i64,
+    /// The server had been restored from a backup since the last sync: this many records the
+    /// server had accepted were sent again (the pull started over from the beginning).
+    pub resent_after_restore: Option<u64>,
 }
 
 /// The device's sync state, for the status line.
@@ -171,7 +177,11 @@ fn offline(e: reqwest::Error) -> CoreError {
 
 /// Sends a request and turns a non-success answer into the server's `ErrorBody`.
 pub(crate) async fn send<T: for<'de> Deserialize<'de>>(req: reqwest::RequestBuilder) -> Result<T, CoreError> {
-    let resp = req.send().await.map_err(offline)?;
+    answer(req.send().await.map_err(offline)?).await
+}
+
+/// A response's JSON, or the server's `ErrorBody` when it did not succeed.
+async fn answer<T: for<'de> Deserialize<'de>>(resp: reqwest::Response) -> Result<T, CoreError> {
     let status = resp.status();
     if status.is_success() {
         return resp.json::<T>().await.map_err(offline);
@@ -312,7 +322,7 @@ impl Carebook {
         match self.sync_with(&session, progress).await {
             Err(CoreError::Server { status: 401, body }) if body.code == "device_revoked" => {
                 let wiped = self.store.wipe_records().await?;
-                self.store.remove_settings(&[SESSION, CURSOR, LAST_SYNC, DIRECTORY, DIRECTORY_ETAG]).await?;
+                self.store.remove_settings(&[SESSION, CURSOR, LAST_SYNC, DIRECTORY, DIRECTORY_ETAG, SERVER_EPOCH]).await?;
                 Err(CoreError::DeviceRevoked { removed: wiped.removed, kept: wiped.kept })
             }
             other => other,
@@ -322,6 +332,7 @@ impl Carebook {
     async fn sync_with(&self, s: &Session, progress: &mut (dyn FnMut(SyncProgress) + Send)) -> Result<SyncReport, CoreError> {
         let mut report = SyncReport::default();
         let auth = format!("Bearer {}", s.token);
+        report.resent_after_restore = self.check_epoch(s, &auth).await?;
 
         // Push: every waiting record, in batches.
         let total = self.store.pending_count().await?.max(0) as u64;
@@ -363,6 +374,38 @@ impl Carebook {
         self.refresh_directory(s, &auth).await?;
         self.store.set_setting(LAST_SYNC, &clock::now_jst().to_string()).await?;
         Ok(report)
+    }
+
+    /// Compares the server's epoch with the one of the last sync. When it changed (the server
+    /// was restored from a backup, which may lack what it accepted since), every record the
+    /// server had accepted waits to be pushed again and the pull starts over; returns how many.
+    /// The first epoch seen is only kept. A server without epochs (older) changes nothing.
+    async fn check_epoch(&self, s: &Session, auth: &str) -> Result<Option<u64>, CoreError> {
+        let resp = http()
+            .get(format!("{}/api/v1/epoch", s.server_url))
+            .header(reqwest::header::AUTHORIZATION, auth)
+            .send()
+            .await
+            .map_err(offline)?;
+        if resp.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let ServerEpoch { epoch } = answer(resp).await?;
+        match self.store.setting(SERVER_EPOCH).await? {
+            Some(known) if known == epoch => Ok(None),
+            Some(_) => {
+                let resent = self.store.restart_sync(&[CURSOR, DIRECTORY_ETAG, RULE_BOOK_ETAG], SERVER_EPOCH, &epoch).await?;
+                tracing::warn!(
+                    resent,
+                    "the server was restored from a backup: pulling again from the start, pushing back what it had accepted"
+                );
+                Ok(Some(resent))
+            }
+            None => {
+                self.store.set_setting(SERVER_EPOCH, &epoch).await?;
+                Ok(None)
+            }
+        }
     }
 
     /// Fetches the organisation's directory and the published settings and templates when they
@@ -459,6 +502,11 @@ impl Carebook {
                 PushOutcome::Accepted => {
                     report.accepted += 1;
                     self.store.mark_synced(&doc.id, doc.version).await?;
+                }
+                PushOutcome::Rejected if doc.resend => {
+                    // Accepted before the restore; this account may not write it now (the
+                    // device that may brings it back): not this device's refusal to show.
+                    self.store.mark_not_restored(&doc.id, doc.version).await?;
                 }
                 PushOutcome::Rejected => {
                     report.rejected += 1;
@@ -773,6 +821,7 @@ mod tests {
             kind: carebook_domain::RecordKind::Visit,
             bytes: carebook_domain::bounds::bombs::compressed_change(mib),
             version: 1,
+            resend: false,
         };
         // 30 KiB or so as sent, 20 MiB each once inflated: three fit in 64 MiB, not four.
         let batch: Vec<PendingDoc> = (0..5).map(|_| doc(20)).collect();

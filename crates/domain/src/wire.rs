@@ -290,6 +290,15 @@ pub struct ChangesResponse {
     pub buckets: Option<Vec<String>>,
 }
 
+/// The server's epoch (`GET /api/v1/epoch`): a random id that every restore of the server's
+/// database from a backup replaces. A device that sees it change pulls again from the start and
+/// pushes back every record it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerEpoch {
+    /// The id.
+    pub epoch: String,
+}
+
 /// Every record of some children, up to a cursor: what a device missed of children it may
 /// now read (its feed cursor had already passed their records).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -106,7 +106,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use model::{Config, ConfigError, Error, OrgKind, QuarantineQuota, Result};
-pub use storage::{open_storage, Backend, DeviceSummary, Health, OrgEvent, Storage, UserSummary, ONE_TIME_PASSWORD_SECS};
+pub use storage::{
+    backups_in, open_storage, restore, Backend, DeviceSummary, Health, OrgEvent, Storage, UserSummary, ONE_TIME_PASSWORD_SECS,
+};
 
 /// A running server.
 ///

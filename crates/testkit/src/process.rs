@@ -24,17 +24,22 @@ impl ServerProcess {
     /// with the data folder `data`, the extra environment `env` (e.g. `CAREBOOK_*` limits), and
     /// waits until it listens. Its standard error goes to `data/server.stderr`.
     pub fn start(binary: &Path, data: &Path, database: &str, env: &[(&str, &str)]) -> ServerProcess {
-        Self::launch(binary, data, database, env, None)
+        Self::launch(binary, data, database, env, None, "127.0.0.1:0")
+    }
+
+    /// [`ServerProcess::start`] on `addr` (as a server restarted where its devices know it).
+    pub fn start_on(binary: &Path, data: &Path, database: &str, addr: &str) -> ServerProcess {
+        Self::launch(binary, data, database, &[], None, addr)
     }
 
     /// [`ServerProcess::start`] with the process's descriptor limit (RLIMIT_NOFILE, soft and
     /// hard) set to `nofile`: it is started through `sh -c 'ulimit -n …; exec …'`, so the pid is
     /// the server's own.
     pub fn start_with_nofile(binary: &Path, data: &Path, database: &str, env: &[(&str, &str)], nofile: u64) -> ServerProcess {
-        Self::launch(binary, data, database, env, Some(nofile))
+        Self::launch(binary, data, database, env, Some(nofile), "127.0.0.1:0")
     }
 
-    fn launch(binary: &Path, data: &Path, database: &str, env: &[(&str, &str)], nofile: Option<u64>) -> ServerProcess {
+    fn launch(binary: &Path, data: &Path, database: &str, env: &[(&str, &str)], nofile: Option<u64>, listen: &str) -> ServerProcess {
         let stderr_path = data.join("server.stderr");
         let stderr = std::fs::File::create(&stderr_path).expect("a file for the server's stderr");
         let mut cmd = match nofile {
@@ -45,7 +50,7 @@ impl ServerProcess {
                 sh
             }
         };
-        cmd.arg("--data-dir").arg(data).args(["server", "start", "--listen", "127.0.0.1:0", "--database", database]);
+        cmd.arg("--data-dir").arg(data).args(["server", "start", "--listen", listen, "--database", database]);
         cmd.env_remove("CAREBOOK_DATA_DIR").env_remove("CAREBOOK_DATABASE_URL").env_remove("CAREBOOK_LISTEN");
         for (k, v) in env {
             cmd.env(k, v);

@@ -49,6 +49,32 @@ pub enum ServerCmd {
         #[command(flatten)]
         opts: ServerOpts,
     },
+    /// バックアップを作成（サーバー稼働中でよい）/ write a consistent backup while the server runs
+    /// (SQLite: VACUUM INTO; PostgreSQL: pg_dump), keeping the newest generations.
+    Backup {
+        /// 保存先フォルダ / the folder for the backups.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// 残す世代数 / how many backups to keep (the oldest beyond are removed).
+        #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        keep: u32,
+        /// この時間ごとに繰り返す（Ctrl-C で終了）/ repeat every this many hours until stopped
+        /// (or schedule the command with cron or a systemd timer).
+        #[arg(long, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(1..=720))]
+        every: Option<u32>,
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
+    /// バックアップから復元（サーバーを止めてから）/ restore a backup (stop the server first): the
+    /// database is replaced (SQLite keeps the old file beside it) and gets a new epoch, so every
+    /// device pulls again and pushes back what the backup lacks.
+    Restore {
+        /// バックアップファイル / the backup file (carebook-….sqlite or .pgdump).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
     /// 保留箱の端末ごとの使用量と上限超過 / what each device's refused pushes take in the
     /// quarantine, and how many were refused for its quota, since when.
     Quarantine {
@@ -381,6 +407,39 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
             for o in orgs {
                 out!("{}  {}  {}  {}", o.id, o.kind, shown(o.shown_name()), o.municipality.as_deref().unwrap_or("-"));
             }
+            Ok(())
+        }
+        ServerCmd::Backup { dir, keep, every, opts } => {
+            let url = config(&opts)?.database_url();
+            let storage = storage(&opts).await?;
+            loop {
+                let path = storage.backup(&url, &dir, keep as usize).await?;
+                let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                if env.json {
+                    print_json(&serde_json::json!({ "path": path, "bytes": bytes }))?;
+                } else {
+                    eprintln!("バックアップを作成しました / backup written ({bytes} bytes)");
+                    out!("{}", path.display());
+                }
+                let Some(hours) = every else { break };
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(u64::from(hours) * 3600)) => {}
+                    _ = tokio::signal::ctrl_c() => break,
+                }
+            }
+            storage.close().await;
+            Ok(())
+        }
+        ServerCmd::Restore { file, opts } => {
+            let url = config(&opts)?.database_url();
+            let epoch = carebook_server::restore(&url, &file).await?;
+            if env.json {
+                return print_json(&serde_json::json!({ "restored": file, "epoch": epoch }));
+            }
+            eprintln!(
+                "復元しました。各端末は次の同期で最初から受信し直し、手元の記録を送り直します / restored: each device pulls again from the start at its next sync and pushes back what it holds"
+            );
+            out!("{}", file.display());
             Ok(())
         }
         ServerCmd::Events { subject, opts } => {

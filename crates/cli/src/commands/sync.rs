@@ -102,6 +102,11 @@ pub async fn sync(env: &Env, args: SyncArgs) -> anyhow::Result<()> {
         if env.json {
             return print_json(&report);
         }
+        if let Some(n) = report.resent_after_restore {
+            out!(
+                "サーバーがバックアップから復元されていたため、最初から受信し直し、記録 {n} 件を送り直しました / the server had been restored from a backup: pulled again from the start and sent {n} records again"
+            );
+        }
         out!(
             "同期しました / synced: 送信 sent {} (受理 accepted {}, 差し戻し rejected {}), 受信 received {}",
             report.sent,

@@ -13,7 +13,7 @@ impl Store {
     /// changed again), oldest first.
     pub async fn pending(&self, limit: i64) -> Result<Vec<PendingDoc>, CoreError> {
         Ok(sqlx::query_as(
-            "SELECT id, kind, bytes, local_version AS version FROM documents
+            "SELECT id, kind, bytes, local_version AS version, resend FROM documents
              WHERE local_version > synced_version ORDER BY kind = 'visit', updated_at, id LIMIT ?1",
         )
         .bind(limit)
@@ -40,13 +40,50 @@ impl Store {
     /// The server accepted `version` of a record.
     pub async fn mark_synced(&self, id: &str, version: i64) -> Result<(), CoreError> {
         sqlx::query(
-            "UPDATE documents SET synced_version = max(synced_version, ?2), rejected_code = NULL, rejected_reason = NULL WHERE id = ?1",
+            "UPDATE documents SET synced_version = max(synced_version, ?2), rejected_code = NULL, rejected_reason = NULL, resend = 0 WHERE id = ?1",
         )
         .bind(id)
         .bind(version)
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// The server, restored from a backup, refused `version` of a record it had accepted before
+    /// (this account may not write it; the device that may brings it back): back to synced,
+    /// not marked refused.
+    pub async fn mark_not_restored(&self, id: &str, version: i64) -> Result<(), CoreError> {
+        sqlx::query("UPDATE documents SET synced_version = max(synced_version, ?2), resend = 0 WHERE id = ?1")
+            .bind(id)
+            .bind(version)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The server was restored from a backup (its epoch is now `epoch`): every record it had
+    /// accepted waits to be pushed again (marked `resend`), the settings named in `forget` (the
+    /// change cursor, the ETags) are removed so the next pull starts over, and the epoch is
+    /// kept under `epoch_key` — all in one transaction. Returns how many records will be sent
+    /// again. Records waiting already, and refused ones, stay as they are.
+    pub async fn restart_sync(&self, forget: &[&str], epoch_key: &str, epoch: &str) -> Result<u64, CoreError> {
+        let mut tx = self.pool.begin().await?;
+        let resent = sqlx::query(
+            "UPDATE documents SET synced_version = 0, resend = 1 WHERE local_version <= synced_version AND rejected_code IS NULL",
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        for key in forget {
+            sqlx::query("DELETE FROM device WHERE key = ?1").bind(key).execute(&mut *tx).await?;
+        }
+        sqlx::query("INSERT INTO device (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(epoch_key)
+            .bind(epoch)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(resent)
     }
 
     /// The server refused `version` of a record: keep it, marked, and stop pushing it until it
@@ -119,7 +156,7 @@ impl Store {
         let children: Vec<&str> = buckets.iter().map(|b| carebook_domain::bucket_child(b)).collect();
         let ids = serde_json::to_string(&children)?;
         Ok(sqlx::query_as(
-            "SELECT id, kind, bytes, local_version AS version FROM documents
+            "SELECT id, kind, bytes, local_version AS version, resend FROM documents
              WHERE local_version > synced_version AND child_id IN (SELECT value FROM json_each(?1)) ORDER BY kind = 'visit', id",
         )
         .bind(ids)
@@ -235,6 +272,8 @@ pub struct PendingDoc {
     pub bytes: Vec<u8>,
     /// The local version these bytes are.
     pub version: i64,
+    /// Pushed again after a restore of the server (it had accepted this version before).
+    pub resend: bool,
 }
 
 /// A record the server refused, kept on the device with the reason.

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
-use carebook_domain::wire::{AuditEntry, QuarantineDevice, QuarantineEntry};
+use carebook_domain::wire::{AuditEntry, QuarantineDevice, QuarantineEntry, ServerEpoch};
 use carebook_domain::{
     buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, CoordinatorWorkRecord, FiscalYear, Grant, LoginRequest, LoginResponse,
     Message, NewCoordinatorWork, NewGrant, NewPerson, NewPurchase, NewRegionalMeeting, OneTimePassword, PersonAdded, PersonChange,
@@ -101,6 +101,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/quarantine", get(quarantine))
         .route("/api/v1/quarantine/devices", get(quarantine_devices))
         .route("/api/v1/directory", get(directory))
+        .route("/api/v1/epoch", get(epoch))
         .route("/api/v1/children/{id}/transfer", post(transfer_child))
         .route("/api/v1/rules", get(rule_book).post(publish_rules))
         .route("/api/v1/purchases", get(list_purchases).post(add_purchase))
@@ -170,6 +171,11 @@ async fn push_documents(
 /// Every organisation, and the people the caller works with (staff pickers, names).
 async fn directory(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> Result<Response, ApiError> {
     json_with_etag(&state.storage.directory(&caller).await?, &headers)
+}
+
+/// The server's epoch, which every restore from a backup replaces (any signed-in device).
+async fn epoch(State(state): State<AppState>, _caller: Caller) -> Result<Json<ServerEpoch>, ApiError> {
+    Ok(Json(ServerEpoch { epoch: state.storage.epoch().await? }))
 }
 
 /// Every published version of municipality settings and checklist templates.

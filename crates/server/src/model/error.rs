@@ -108,6 +108,8 @@ pub enum Error {
     Io(#[from] std::io::Error),
     /// A background task panicked or was cancelled.
     Task(#[from] tokio::task::JoinError),
+    /// A backup could not be written, or one could not be restored; the message says what.
+    Backup(Message),
 }
 
 impl Error {
@@ -204,6 +206,7 @@ impl Error {
             }
             Error::Io(e) => Message::new(format!("サーバーのエラーです：{e}"), format!("server error: {e}")),
             Error::Task(e) => Message::new(format!("サーバーの処理が止まりました：{e}"), format!("server task failed: {e}")),
+            Error::Backup(m) => m.clone(),
         }
     }
 }

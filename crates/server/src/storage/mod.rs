@@ -15,7 +15,8 @@
 //! - `quarantine`: refused pushes within their quota;
 //! - `rules`: municipality settings and checklist templates as dated versions;
 //! - `transfers`: children moved from one station to another;
-//! - `audit`: the accepted changes of a record (and its transfers).
+//! - `audit`: the accepted changes of a record (and its transfers);
+//! - `backup`: backups while the server runs, restoring one, and the server's epoch.
 
 use std::path::Path;
 use std::time::Duration;
@@ -30,6 +31,7 @@ use crate::model::{Error, QuarantineQuota, Result};
 
 mod accounts;
 mod audit;
+mod backup;
 mod coordination;
 mod devices;
 mod documents;
@@ -41,6 +43,7 @@ mod rules;
 mod transfers;
 
 pub use accounts::UserSummary;
+pub use backup::{backups_in, restore};
 pub use devices::DeviceSummary;
 pub(crate) use documents::{FaceSheet, Page, StoredDoc, Version};
 pub use people::{OrgEvent, ONE_TIME_PASSWORD_SECS};
@@ -216,7 +219,9 @@ impl Storage {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Storage { pool, backend, writer: Default::default(), sqlite_file, timeout, quota: QuarantineQuota::default() })
+        let storage = Storage { pool, backend, writer: Default::default(), sqlite_file, timeout, quota: QuarantineQuota::default() };
+        storage.ensure_epoch().await?;
+        Ok(storage)
     }
 
     /// Whether the database answers within the timeout, and (SQLite) whether its disk has room.
