@@ -3,7 +3,7 @@
 // Expected values are worked out by hand from tests/fake/{shared,office}.ts.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, stop, openApp, calls, shot, PORTRAIT } from "./harness.mjs";
+import { start, stop, openApp, calls, shot, PORTRAIT, pickDate } from "./harness.mjs";
 
 before(start);
 after(stop);
@@ -51,7 +51,7 @@ test("office review: the month filter by default, flags as badges, filtering by 
   assert.deepEqual(await rowIds(page), [V(3)]);
 
   await page.locator("input[name=expired_instruction]").uncheck();
-  await page.locator("input[name=month]").fill("2026-10");
+  await pickDate(page.locator("[data-name=month]"), "2026-10");
   await page.getByTestId("o-empty").waitFor();
   assert.equal((await lastFilter(page)).month, "2026-10");
   assert.deepEqual(page.pageErrors, []);
@@ -126,7 +126,7 @@ test("office month summary: sessions, uses, hours, year used, remaining (over th
   assert.deepEqual(await cells(TARO), { sessions: "3", uses: "3", month: "9時間30分", year: "289時間30分", remaining: "1時間30分超過", cap: "288時間" });
   assert.match(await page.getByTestId("o-month").innerText(), /2026年11月のレスパイト利用/);
   await shot(page, "office-month");
-  await page.locator("input[name=summary-month]").fill("2026-10");
+  await pickDate(page.locator("[data-name=summary-month]"), "2026-10");
   await page.getByText("この月のレスパイト利用はありません").waitFor();
   assert.deepEqual((await calls(page, "respite_month")).at(-1).args, { month: "2026-10" });
   assert.deepEqual(page.pageErrors, []);

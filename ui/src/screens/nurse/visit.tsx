@@ -7,6 +7,7 @@ import { ApiError, call } from "../../api";
 import { useApp } from "../../context";
 import { fmtDayTime, fmtMinutes, label, t } from "../../i18n";
 import { ErrorBox, Field, useLoad } from "../../ui";
+import { DateField } from "../../dates";
 import { jstMs, nowJst, num, orgName, uid, vitalAt } from "./util";
 import { InstructionWarning, SendState } from "./home";
 import { ChecklistPart, FieldProblems, FormState, GuardianPart, HandoverPart, RespitePart, useFormState } from "./parts";
@@ -359,7 +360,7 @@ function Times({ v, set, day, setDay }: { v: Visit; set: Set; day: string; setDa
       </div>
       <div class="n-form-grid">
         <Field label={t("n_day")}>
-          <input type="date" value={day} disabled={readOnly} data-testid="n-day" onChange={(e) => changeDay((e.target as HTMLInputElement).value)} />
+          <DateField name="day" value={day} disabled={readOnly} testid="n-day" onChange={changeDay} />
         </Field>
         <Field label={t("n_start_time")}>
           <TimeInput value={time(v.actual_start)} disabled={readOnly} testid="n-start-time" onChange={(hm) => setTime("actual_start", hm)} />

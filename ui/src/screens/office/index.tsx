@@ -14,6 +14,7 @@ import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, la
 import { useApp } from "../../context";
 import { ALL } from "../../shared";
 import { ErrorBox, Field, useLoad } from "../../ui";
+import { MonthField } from "../../dates";
 import { People } from "./people";
 import { Municipalities } from "./municipality";
 import { DaytimeClaimTab } from "./daytime";
@@ -166,7 +167,7 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
       <section class="card o-filters" aria-label={t("o_filters")}>
         <div class="o-filter-grid">
           <Field label={t("o_month")}>
-            <input type="month" name="month" value={filter.month ?? ""} onChange={(e) => set({ month: (e.target as HTMLInputElement).value || null })} />
+            <MonthField name="month" value={filter.month ?? ""} emptyLabel={t("o_all")} onChange={(m) => set({ month: m || null })} />
           </Field>
           <Field label={t("o_child")}>
             <select name="child" value={filter.child ?? ""} onChange={(e) => set({ child: (e.target as HTMLSelectElement).value || null })}>
@@ -656,7 +657,7 @@ function MonthSummary({ month, setMonth }: { month: string; setMonth: (m: string
         <span class="spacer" />
         <label class="row">
           {t("o_month")}
-          <input type="month" name="summary-month" value={month} onChange={(e) => (e.target as HTMLInputElement).value && setMonth((e.target as HTMLInputElement).value)} class="o-month-input" />
+          <MonthField name="summary-month" value={month} onChange={(m) => m && setMonth(m)} />
         </label>
       </div>
       <ErrorBox error={rows.error} />

@@ -8,6 +8,7 @@ import { ApiError, call } from "../../api";
 import { fmtDate, fmtMinutes, fmtUnix, label, lang, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ErrorBox, Field, useLoad } from "../../ui";
+import { DateField } from "../../dates";
 import { FieldProblems } from "./people";
 
 const TIERS: IncomeTier[] = ["public_assistance", "tax_exempt", "taxed"];
@@ -291,7 +292,7 @@ function PublishForm({ m, today, entries, onPublished }: { m: Muni; today: strin
         {input("max", t("o_mu_f_max"), max, setMax, "0.5")}
         <div>
           <Field label={t("o_mu_f_from")}>
-            <input name="from" type="date" min={today} value={from} onInput={(ev) => setFrom(ev.currentTarget.value)} />
+            <DateField name="from" min={today} value={from} onChange={setFrom} />
           </Field>
           <FieldProblems error={fieldErrors} field={FORM.from} />
         </div>

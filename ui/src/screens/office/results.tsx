@@ -12,6 +12,7 @@ import { ApiError, call } from "../../api";
 import { fmtDate, fmtUnix, label, lang, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ErrorBox, Field, useLoad } from "../../ui";
+import { DateField } from "../../dates";
 import { ExportBar, useExport, yen } from "./claim";
 import { FieldProblems } from "./people";
 
@@ -313,7 +314,7 @@ function PurchaseForm({ station, today, onAdded }: { station: string; today: str
         </div>
         <div>
           <Field label={t("o_res_date")}>
-            <input type="date" name="date" value={date} max={today} onInput={(e) => setDate(e.currentTarget.value)} aria-invalid={problems.some((p) => p.field === "date")} />
+            <DateField name="date" value={date} max={today} onChange={setDate} invalid={problems.some((p) => p.field === "date")} />
           </Field>
           <FieldProblems error={fieldErrors} field="date" />
         </div>
