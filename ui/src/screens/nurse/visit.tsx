@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { CareGiven, CareItem, Directory, Org, Person, Problem, StaffMember, Visit, VisitRow, VitalReading } from "../../bindings";
 import { ApiError, call } from "../../api";
 import { useApp } from "../../context";
-import { fmtDayTime, fmtMinutes, label, t } from "../../i18n";
+import { fmtDayTime, fmtMinutes, label, paren, t } from "../../i18n";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import { DateField } from "../../dates";
 import { jstMs, nowJst, num, orgName, uid, vitalAt } from "./util";
@@ -464,10 +464,12 @@ function StaffPart({ v, set, dir }: { v: Visit; set: Set; dir: Directory | null 
           <select value="" data-testid="n-staff-pick" onChange={(e) => pick((e.target as HTMLSelectElement).value)}>
             <option value="">{t("n_staff_pick_none")}</option>
             {groups.map((g) => (
-              <optgroup label={`${g.org?.name || g.id}${g.id === v.station.id ? `（${t("n_staff_own")}）` : ""}`} data-station={g.id}>
+              <optgroup label={`${g.org?.name || g.id}${g.id === v.station.id ? paren(t("n_staff_own")) : ""}`} data-station={g.id}>
                 {g.people.map((p) => (
                   <option value={p.id} disabled={taken.has(p.id)}>
-                    {p.name}（{p.kana}）{p.profession ? ` ${label(labels.profession, p.profession)}` : ""}
+                    {p.name}
+                    {paren(p.kana)}
+                    {p.profession ? ` ${label(labels.profession, p.profession)}` : ""}
                   </option>
                 ))}
               </optgroup>

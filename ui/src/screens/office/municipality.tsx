@@ -5,7 +5,7 @@
 import { useState } from "preact/hooks";
 import type { ErrorBody, IncomeTier, MunicipalityRules, Problem, RuleVersion } from "../../bindings";
 import { ApiError, call } from "../../api";
-import { fmtDate, fmtMinutes, fmtUnix, label, lang, t } from "../../i18n";
+import { fmtDate, fmtMinutes, fmtUnix, label, lang, paren, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import { DateField } from "../../dates";
@@ -81,7 +81,7 @@ export function Municipalities({ readOnly = false }: { readOnly?: boolean }) {
               <select name="municipality" value={current?.code} onChange={(e) => (setPicked((e.target as HTMLSelectElement).value), setDone(null))} data-testid="o-muni-pick">
                 {list.map((m) => (
                   <option value={m.code}>
-                    {lang.value === "ja" ? `${muniName(m.today)}（${m.code}）` : `${muniName(m.today)} (${m.code})`}
+                    {`${muniName(m.today)}${paren(m.code)}`}
                   </option>
                 ))}
               </select>
