@@ -135,14 +135,14 @@ test("office month summary: sessions, uses, hours, year used, remaining (over th
 test("office in English, portrait: labels, a refused approval's reason, history note, month summary", async () => {
   const page = await openApp({ user: OFFICE }, { lang: "en", viewport: PORTRAIT });
   await page.getByTestId("o-row").first().waitFor();
-  assert.match(await row(page, 3).innerText(), /Fri 20 Nov 2026 14:00\s+架空 たろう\s+nursing visit\s+1 h\s+submitted\s+Not confirmed by guardian\s*Outside instruction/);
+  assert.match(await row(page, 3).innerText(), /Fri 20 Nov 2026 14:00\s+架空 たろう\s+nursing visit\s+見本 看護師\s+1 h\s+submitted\s+Not confirmed by guardian\s*Outside instruction/);
   await row(page, 3).getByTestId("o-select").check();
   assert.equal(await page.getByTestId("o-approve").innerText(), "Approve 1 selected");
   await page.getByTestId("o-approve").click();
   const failed = page.locator(`[data-testid=o-result][data-id="${V(3)}"]`);
   await failed.waitFor();
   assert.match(await failed.innerText(), /Not approved: cannot approve a visit outside the doctor's instruction period$/);
-  // The table still fits: no sideways scroll of the page in portrait.
+  // The table still fits, the 担当 column too: no sideways scroll of the page in portrait.
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
 
   await row(page, 3).getByTestId("o-open").click();
