@@ -37,7 +37,7 @@ type Props = {
   max?: string;
   disabled?: boolean;
   testid?: string;
-  /** Marks every select `aria-invalid` (a problem is named under the field). */
+  /** Marks each select `aria-invalid` (a problem is named under the field). */
   invalid?: boolean;
   /** The label of a blank choice (e.g. すべて): the field may then be emptied (""). */
   emptyLabel?: string;
@@ -64,9 +64,9 @@ function useParts(value: string, onChange: (iso: string) => void, min: string | 
   return { parts, pick };
 }
 
-function YearSelect({ name, parts, pick, years: ys, disabled, blank }: { name: string; parts: Parts; pick: (p: Partial<Parts>) => void; years: number[]; disabled?: boolean; blank?: string }) {
+function YearSelect({ name, parts, pick, years: ys, disabled, blank, invalid }: { name: string; parts: Parts; pick: (p: Partial<Parts>) => void; years: number[]; disabled?: boolean; blank?: string; invalid?: boolean }) {
   return (
-    <select name={`${name}-year`} data-part="year" aria-label={t("date_year")} value={parts.y} disabled={disabled} onChange={(e) => pick({ y: e.currentTarget.value })}>
+    <select name={`${name}-year`} data-part="year" aria-label={t("date_year")} aria-invalid={invalid || undefined} value={parts.y} disabled={disabled} onChange={(e) => pick({ y: e.currentTarget.value })}>
       {(blank !== undefined || !parts.y) && <option value="">{blank ?? t("date_unset")}</option>}
       {ys.map((y) => (
         <option value={String(y)}>{lang.value === "ja" ? `${y}年` : String(y)}</option>
@@ -75,10 +75,10 @@ function YearSelect({ name, parts, pick, years: ys, disabled, blank }: { name: s
   );
 }
 
-function MonthSelect({ name, parts, pick, min, max, disabled, blank }: { name: string; parts: Parts; pick: (p: Partial<Parts>) => void; min?: string; max?: string; disabled?: boolean; blank?: string }) {
+function MonthSelect({ name, parts, pick, min, max, disabled, blank, invalid }: { name: string; parts: Parts; pick: (p: Partial<Parts>) => void; min?: string; max?: string; disabled?: boolean; blank?: string; invalid?: boolean }) {
   const out = (m: number) => !!parts.y && ((!!min && `${parts.y}-${pad(m)}` < min.slice(0, 7)) || (!!max && `${parts.y}-${pad(m)}` > max.slice(0, 7)));
   return (
-    <select name={`${name}-month`} data-part="month" aria-label={t("date_month")} value={parts.m} disabled={disabled} onChange={(e) => pick({ m: e.currentTarget.value })}>
+    <select name={`${name}-month`} data-part="month" aria-label={t("date_month")} aria-invalid={invalid || undefined} value={parts.m} disabled={disabled} onChange={(e) => pick({ m: e.currentTarget.value })}>
       {(blank !== undefined || !parts.m) && <option value="">{blank ?? t("date_unset")}</option>}
       {range(1, 12).map((m) => (
         <option value={pad(m)} disabled={out(m)}>
@@ -98,10 +98,10 @@ export function DateField({ name, value, onChange, min, max, disabled, testid, e
     const iso = `${parts.y}-${parts.m}-${pad(d)}`;
     return (!!min && iso < min) || (!!max && iso > max);
   };
-  const year = <YearSelect name={name} parts={parts} pick={pick} years={years(value, min, max)} disabled={disabled} blank={emptyLabel} />;
-  const month = <MonthSelect name={name} parts={parts} pick={pick} min={min} max={max} disabled={disabled} blank={emptyLabel} />;
+  const year = <YearSelect name={name} parts={parts} pick={pick} years={years(value, min, max)} disabled={disabled} blank={emptyLabel} invalid={invalid} />;
+  const month = <MonthSelect name={name} parts={parts} pick={pick} min={min} max={max} disabled={disabled} blank={emptyLabel} invalid={invalid} />;
   const day = (
-    <select name={`${name}-day`} data-part="day" aria-label={t("date_day")} value={parts.d} disabled={disabled} onChange={(e) => pick({ d: e.currentTarget.value })}>
+    <select name={`${name}-day`} data-part="day" aria-label={t("date_day")} aria-invalid={invalid || undefined} value={parts.d} disabled={disabled} onChange={(e) => pick({ d: e.currentTarget.value })}>
       {(emptyLabel !== undefined || !parts.d) && <option value="">{emptyLabel ?? t("date_unset")}</option>}
       {range(1, last).map((d) => (
         <option value={pad(d)} disabled={out(d)}>
@@ -111,7 +111,7 @@ export function DateField({ name, value, onChange, min, max, disabled, testid, e
     </select>
   );
   return (
-    <span class="date-field" role="group" data-name={name} data-value={value} data-testid={testid} aria-invalid={invalid || undefined}>
+    <span class="date-field" role="group" data-name={name} data-value={value} data-testid={testid}>
       {lang.value === "ja" ? [year, month, day] : [day, month, year]}
     </span>
   );
@@ -120,10 +120,10 @@ export function DateField({ name, value, onChange, min, max, disabled, testid, e
 /** A month: year and month selects (2026年 12月 / Dec 2026). */
 export function MonthField({ name, value, onChange, min, max, disabled, testid, emptyLabel, invalid }: Props) {
   const { parts, pick } = useParts(value, onChange, min, max, true);
-  const year = <YearSelect name={name} parts={parts} pick={pick} years={years(value, min, max)} disabled={disabled} blank={emptyLabel} />;
-  const month = <MonthSelect name={name} parts={parts} pick={pick} min={min} max={max} disabled={disabled} blank={emptyLabel} />;
+  const year = <YearSelect name={name} parts={parts} pick={pick} years={years(value, min, max)} disabled={disabled} blank={emptyLabel} invalid={invalid} />;
+  const month = <MonthSelect name={name} parts={parts} pick={pick} min={min} max={max} disabled={disabled} blank={emptyLabel} invalid={invalid} />;
   return (
-    <span class="date-field" role="group" data-name={name} data-value={value} data-testid={testid} aria-invalid={invalid || undefined}>
+    <span class="date-field" role="group" data-name={name} data-value={value} data-testid={testid}>
       {lang.value === "ja" ? [year, month] : [month, year]}
     </span>
   );
