@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { AppStatus, Labels } from "./bindings";
 import { call } from "./api";
-import { lang, onLangChange, setLang, t, label } from "./i18n";
+import { dateEra, lang, onLangChange, setEra, setLang, t, label } from "./i18n";
 import { ErrorBox } from "./ui";
 import { LoginScreen, PinScreen, UnlockScreen } from "./screens/setup";
 import { SyncBar } from "./screens/sync";
@@ -65,6 +65,16 @@ export function App() {
             {t("lang_en")}
           </button>
         </div>
+        {lang.value === "ja" && (
+          <div class="era" role="group" aria-label={t("era")}>
+            <button class={dateEra.value === "western" ? "on" : ""} aria-pressed={dateEra.value === "western"} onClick={() => setEra("western")} data-testid="era-western">
+              {t("era_western")}
+            </button>
+            <button class={dateEra.value === "japanese" ? "on" : ""} aria-pressed={dateEra.value === "japanese"} onClick={() => setEra("japanese")} data-testid="era-japanese">
+              {t("era_japanese")}
+            </button>
+          </div>
+        )}
         {ready && status.pin_set && (
           <button onClick={() => call("lock", {}).then(setStatus, setError)} data-testid="lock">
             {t("lock")}

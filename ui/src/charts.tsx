@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ComponentChildren } from "preact";
 import type { Chart as ChartT, ChartConfiguration, ChartDataset, Plugin } from "chart.js";
 import type { MonthRespiteRow, RespiteYear } from "./bindings";
-import { fmtMinutes, fyLabel, lang, t, type Key } from "./i18n";
+import { fmtMinutes, fyLabel, lang, paren, t, type Key } from "./i18n";
 
 const COLORS = { accent: "#2e8b57", accentSoft: "rgba(46, 139, 87, 0.85)", danger: "#b91c1c", line: "#1e3a8a", fg: "#1d2b27", band: "rgba(46, 139, 87, 0.12)", grid: "#e3e9e6" };
 
@@ -462,7 +462,8 @@ export function VitalsChart({ points, age, visits }: { points: VitalPoint[]; age
           <ul>
             {outs.map(({ p, k }) => (
               <li key={p.at + k}>
-                ▲ {shortWhen(p.at)} {t(`ch_v_${k}` as Key)} {fmtVital(k, p[k])} {t(`ch_u_${k}` as Key)}（{t("ch_range", { lo: ranges[k][0], hi: ranges[k][1], unit: t(`ch_u_${k}` as Key) })}）
+                ▲ {shortWhen(p.at)} {t(`ch_v_${k}` as Key)} {fmtVital(k, p[k])} {t(`ch_u_${k}` as Key)}
+                {paren(t("ch_range", { lo: ranges[k][0], hi: ranges[k][1], unit: t(`ch_u_${k}` as Key) }))}
               </li>
             ))}
           </ul>

@@ -226,7 +226,7 @@ test("charts, nurse in English, portrait: vital labels and ranges, no sideways s
   assert.equal(await page.getByTestId("n-sheet-vitals").locator("h2").innerText(), "Vital signs over time");
   assert.match(await chart.locator("[data-testid=chart-vital][data-k=pulse] h4").innerText(), /Pulse\s+usual 80–120 \/min/);
   assert.match(await chart.locator("[data-testid=chart-vital][data-k=temperature_c] h4").innerText(), /Temperature\s+usual 36–37\.4 °C/);
-  assert.equal(await chart.getByTestId("chart-vitals-out").innerText(), "1 value(s) outside the usual range\n▲ 2/4 10:15 SpO₂ 91 %（usual 95–100 %）");
+  assert.equal(await chart.getByTestId("chart-vitals-out").innerText(), "1 value(s) outside the usual range\n▲ 2/4 10:15 SpO₂ 91 % (usual 95–100 %)");
   await drawn(chart);
   assert.ok(await noSideways(page));
   assert.deepEqual(page.pageErrors, []);

@@ -4,7 +4,7 @@
 // a municipality's welfare section. Expected values are worked out by hand in tests/fake/claim.ts.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, stop, openApp, calls, shot, PORTRAIT } from "./harness.mjs";
+import { start, stop, openApp, calls, shot, PORTRAIT, pickDate } from "./harness.mjs";
 
 before(start);
 after(stop);
@@ -31,10 +31,10 @@ test("claim: last month by default; each line, the instruction fee, hours, the c
   // Today is 2026-11-24 in the fake: the claim starts at last month, October (nothing in it).
   assert.deepEqual((await calls(page, "monthly_claim")).at(-1).args, { municipality: "13103", month: "2026-10" });
   await page.getByTestId("o-claim-none").waitFor();
-  assert.equal(await page.locator("input[name=claim-month]").inputValue(), "2026-10");
+  assert.equal(await page.locator("[data-name=claim-month]").getAttribute("data-value"), "2026-10");
   assert.deepEqual(await page.locator("select[name=claim-municipality] option").allInnerTexts(), ["港区（13103）", "文京区（13105）"]);
 
-  await page.locator("input[name=claim-month]").fill("2026-11");
+  await pickDate(page.locator("[data-name=claim-month]"), "2026-11");
   const child = page.locator(`[data-testid=o-claim-child][data-child="${HANA}"]`);
   await child.waitFor();
   assert.deepEqual((await calls(page, "monthly_claim")).at(-1).args, { municipality: "13103", month: "2026-11" });
@@ -98,7 +98,7 @@ test("claim: last month by default; each line, the instruction fee, hours, the c
 
 test("claim: every reason of each session not claimed, over the cap, past midnight; nothing claimed totals 0円", async () => {
   const page = await openClaim();
-  await page.locator("input[name=claim-month]").fill("2026-11");
+  await pickDate(page.locator("[data-name=claim-month]"), "2026-11");
   await page.locator(`[data-testid=o-claim-child][data-child="${HANA}"]`).waitFor();
   await page.locator("select[name=claim-municipality]").selectOption("13105");
   const child = page.locator(`[data-testid=o-claim-child][data-child="${TARO}"]`);
@@ -117,7 +117,7 @@ test("claim: every reason of each session not claimed, over the cap, past midnig
 
 test("claim export: each button sends its format and shows where the file was saved, disabled while writing", async () => {
   const page = await openClaim();
-  await page.locator("input[name=claim-month]").fill("2026-11");
+  await pickDate(page.locator("[data-name=claim-month]"), "2026-11");
   await page.locator(`[data-testid=o-claim-child][data-child="${HANA}"]`).waitFor();
   const expected = [
     ["csv", "o-export-csv", "CSV（Excel）", "claim-13103-2026-11.csv"],
@@ -143,7 +143,7 @@ test("claim export: each button sends its format and shows where the file was sa
 
 test("claim export: 印刷用PDF beside the others sends \"pdf\", shows progress and where the PDF was saved", async () => {
   const page = await openClaim();
-  await page.locator("input[name=claim-month]").fill("2026-11");
+  await pickDate(page.locator("[data-name=claim-month]"), "2026-11");
   await page.locator(`[data-testid=o-claim-child][data-child="${HANA}"]`).waitFor();
   const group = page.locator(".o-claim-export button");
   assert.deepEqual(await group.evaluateAll((bs) => bs.map((b) => b.dataset.format)), ["csv", "csv_shift_jis", "xlsx", "pdf"]);
@@ -173,7 +173,7 @@ test("claim: the reasons a session is not claimed are the core's labels (Labels.
   ]) {
     const page = await openApp({ user: OFFICE, data: { labels: { unclaimed } } }, { lang });
     await page.getByTestId("o-tab-claim").click();
-    await page.locator("input[name=claim-month]").fill("2026-11");
+    await pickDate(page.locator("[data-name=claim-month]"), "2026-11");
     const hana = page.locator(`[data-testid=o-claim-child][data-child="${HANA}"]`);
     await hana.waitFor();
     assert.equal((await cells(hana.getByTestId("o-unclaimed-row"))).reasons, first);
@@ -189,7 +189,7 @@ test("claim: the reasons a session is not claimed are the core's labels (Labels.
 
 test("claim export errors in words: Shift_JIS names the row and column it cannot write; a failed write says why", async () => {
   const page = await openClaim();
-  await page.locator("input[name=claim-month]").fill("2026-11");
+  await pickDate(page.locator("[data-name=claim-month]"), "2026-11");
   await page.locator(`[data-testid=o-claim-child][data-child="${HANA}"]`).waitFor();
   await page.locator("select[name=claim-municipality]").selectOption("13105");
   await page.locator(`[data-testid=o-claim-child][data-child="${TARO}"]`).waitFor();
@@ -217,7 +217,7 @@ test("claim export errors in words: Shift_JIS names the row and column it cannot
 
 test("claim in English, portrait 820 px: words, yen, the past-midnight mark, 44 px controls, no sideways scroll", async () => {
   const page = await openClaim({ lang: "en", viewport: PORTRAIT });
-  await page.locator("input[name=claim-month]").fill("2026-11");
+  await pickDate(page.locator("[data-name=claim-month]"), "2026-11");
   const child = page.locator(`[data-testid=o-claim-child][data-child="${HANA}"]`);
   await child.waitFor();
   assert.equal(await page.getByTestId("o-claim-title").innerText(), "Claim of Minato for Nov 2026");

@@ -7,7 +7,7 @@
 // run at most to the end of fiscal 2027, Fri 31 Mar 2028. Child A (見本 はな)'s guardian is 見本 花子.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, stop, openApp, calls, PORTRAIT } from "./harness.mjs";
+import { start, stop, openApp, calls, PORTRAIT, pickDate } from "./harness.mjs";
 
 before(start);
 after(stop);
@@ -46,19 +46,19 @@ test("consent: recording one with the defaults saves the face sheet with exactly
   const form = page.getByTestId("n-consent-form");
   // The defaults: the sheet's guardian, today, the only scope, the end of this fiscal year.
   assert.equal(await form.locator("input[name=by]").inputValue(), "見本 花子");
-  assert.equal(await form.locator("input[name=given_on]").inputValue(), "2026-11-24");
-  assert.equal(await form.locator("input[name=until]").inputValue(), "2027-03-31");
+  assert.equal(await form.locator("[data-name=given_on]").getAttribute("data-value"), "2026-11-24");
+  assert.equal(await form.locator("[data-name=until]").getAttribute("data-value"), "2027-03-31");
   assert.equal(await form.locator("select[name=scope]").inputValue(), SCOPE);
   assert.deepEqual(await form.locator("select[name=scope] option").allInnerTexts(), ["在宅レスパイト事業の記録（フェイスシート・訪問記録）"]);
   // Each field has its label.
   for (const [name, text] of [["by", "同意した保護者"], ["given_on", "同意日（この日から有効）"], ["until", "期限（最終日）"], ["scope", "共有する範囲"]]) {
-    assert.match(await form.locator(`label.field:has([name=${name}]) .label`).innerText(), new RegExp(text.replace(/[（）]/g, ".")));
+    assert.match(await form.locator(`label.field:has([name=${name}], [data-name=${name}]) .label`).innerText(), new RegExp(text.replace(/[（）]/g, ".")));
   }
   await fitsTablet(page);
   assert.equal((await saves(page)).length, 0, "nothing saved before Save");
 
   await form.locator("input[name=by]").fill("見本 太郎");
-  await form.locator("input[name=given_on]").fill("2026-11-20");
+  await pickDate(form.locator("[data-name=given_on]"), "2026-11-20");
   await page.getByTestId("n-consent-save").click();
   await page.getByTestId("n-consent-notice").waitFor();
   assert.equal(await page.getByTestId("n-consent-notice").innerText(), "同意を記録しました");
@@ -84,21 +84,21 @@ test("consent: past the end of the next fiscal year is refused and named by the 
   await page.getByTestId("n-consent-record").click();
   const form = page.getByTestId("n-consent-form");
   // Given in fiscal 2026: at most to 31 Mar 2028; 1 Apr 2028 is one day too long.
-  await form.locator("input[name=given_on]").fill("2026-04-01");
-  await form.locator("input[name=until]").fill("2028-04-01");
+  await pickDate(form.locator("[data-name=given_on]"), "2026-04-01");
+  await pickDate(form.locator("[data-name=until]"), "2028-04-01");
   await page.getByTestId("n-consent-save").click();
   const problem = form.locator("[data-testid=n-field-problem][data-field='sharing.until']");
   await problem.waitFor();
   assert.equal(await problem.getAttribute("data-code"), "too_long");
   assert.equal(await problem.innerText(), "同意の期限は翌年度末（2028-03-31）までです（2028-04-01 が入力されています）");
   // Next to the until field, and no other field is blamed.
-  assert.equal(await form.locator("input[name=until] >> xpath=ancestor::div[1]").locator("[data-field='sharing.until']").count(), 1);
+  assert.equal(await form.locator("[data-name=until] >> xpath=ancestor::div[1]").locator("[data-field='sharing.until']").count(), 1);
   assert.equal(await form.locator("[data-testid=n-field-problem]").count(), 1);
   assert.equal(await stateText(page), "同意なし", "nothing recorded");
 
   // A blank name is named by the name field.
   await form.locator("input[name=by]").fill("  ");
-  await form.locator("input[name=until]").fill("2028-03-31");
+  await pickDate(form.locator("[data-name=until]"), "2028-03-31");
   await page.getByTestId("n-consent-save").click();
   await form.locator("[data-field='sharing.by']").waitFor();
   assert.equal(await form.locator("[data-field='sharing.by']").innerText(), "同意した保護者の氏名を入力してください");
@@ -114,20 +114,22 @@ test("consent: past the end of the next fiscal year is refused and named by the 
   assert.deepEqual(page.pageErrors, []);
 });
 
-test("consent: an empty date is named by its field before anything is sent", async () => {
+test("consent: the dates start filled and cannot be emptied; the day given offers no future day", async () => {
   const page = await openApp();
   await openSheet(page);
   await page.getByTestId("n-consent-record").click();
   const form = page.getByTestId("n-consent-form");
-  await form.locator("input[name=until]").fill("");
-  await page.getByTestId("n-consent-save").click();
-  await form.locator("[data-field='sharing.until']").waitFor();
-  assert.equal(await form.locator("[data-field='sharing.until']").innerText(), "日付を選んでください");
+  // No blank choice in any part of either date.
+  assert.equal(await form.locator("[data-name=given_on] option[value=''], [data-name=until] option[value='']").count(), 0);
+  // Today is 2026-11-24: the 25th to the 30th of November cannot be the day given.
+  const given = form.locator("[data-name=given_on]");
+  assert.deepEqual(await given.locator("select[data-part=day] option[disabled]").evaluateAll((os) => os.map((o) => o.value)), ["25", "26", "27", "28", "29", "30"]);
+  assert.equal(await given.locator("select[data-part=month] option[value='12']").isDisabled(), true);
   assert.equal((await saves(page)).length, 0);
   assert.deepEqual(page.pageErrors, []);
 });
 
-test("consent: withdrawing asks first, then saves the day it was withdrawn; a future day is refused by the field", async () => {
+test("consent: withdrawing asks first, then saves the day it was withdrawn; the picker offers no day after today nor before the consent", async () => {
   const page = await openApp(withSharing({ [A]: consent("2026-04-01", "2027-03-31") }));
   await openSheet(page);
   assert.equal(await stateText(page), "同意あり（2026年4月1日(水)〜2027年3月31日(水)）");
@@ -135,7 +137,7 @@ test("consent: withdrawing asks first, then saves the day it was withdrawn; a fu
   await page.getByTestId("n-consent-withdraw").click();
   const confirm = page.getByTestId("n-consent-confirm");
   assert.match(await confirm.innerText(), /見本 はなさんの記録の区市町村との共有の同意を撤回しますか？/);
-  assert.equal(await confirm.locator("input[name=withdrawn_on]").inputValue(), "2026-11-24", "today by default");
+  assert.equal(await confirm.locator("[data-name=withdrawn_on]").getAttribute("data-value"), "2026-11-24", "today by default");
   await fitsTablet(page);
   await page.getByTestId("n-consent-withdraw-no").click();
   assert.equal(await page.getByTestId("n-consent-confirm").count(), 0);
@@ -143,20 +145,19 @@ test("consent: withdrawing asks first, then saves the day it was withdrawn; a fu
   assert.equal(await stateText(page), "同意あり（2026年4月1日(水)〜2027年3月31日(水)）");
 
   await page.getByTestId("n-consent-withdraw").click();
-  await confirm.locator("input[name=withdrawn_on]").fill("2026-11-25");
-  await page.getByTestId("n-consent-withdraw-yes").click();
-  const problem = confirm.locator("[data-testid=n-field-problem][data-field='sharing.withdrawn_on']");
-  await problem.waitFor();
-  assert.equal(await problem.getAttribute("data-code"), "future");
-  assert.equal(await problem.innerText(), "撤回日 2026-11-25 が未来の日付です（撤回を受けた日を入力してください）");
+  // Not after today, not before the day given (2026-04-01): the picker offers neither.
+  const on = confirm.locator("[data-name=withdrawn_on]");
+  assert.deepEqual(await on.locator("select[data-part=day] option[disabled]").evaluateAll((os) => os.map((o) => o.value)), ["25", "26", "27", "28", "29", "30"]);
+  await pickDate(on, "2026-04-01");
+  assert.deepEqual(await on.locator("select[data-part=month] option[disabled]").evaluateAll((os) => os.map((o) => o.value)), ["01", "02", "03", "12"]);
 
-  await confirm.locator("input[name=withdrawn_on]").fill("2026-11-20");
+  await pickDate(confirm.locator("[data-name=withdrawn_on]"), "2026-11-20");
   await page.getByTestId("n-consent-withdraw-yes").click();
   await page.getByTestId("n-consent-notice").waitFor();
   assert.equal(await page.getByTestId("n-consent-notice").innerText(), "撤回を記録しました");
   const sent = await saves(page);
-  assert.equal(sent.length, 2);
-  assert.deepEqual(sent[1].sharing, { by: "見本 花子", given_on: "2026-04-01", scope: "respite_records", until: "2027-03-31", withdrawn_on: "2026-11-20" });
+  assert.equal(sent.length, 1);
+  assert.deepEqual(sent[0].sharing, { by: "見本 花子", given_on: "2026-04-01", scope: "respite_records", until: "2027-03-31", withdrawn_on: "2026-11-20" });
   assert.equal(await stateText(page), "撤回済み（2026年11月20日(金)に撤回）");
   assert.equal(await page.getByTestId("n-consent").getAttribute("data-state"), "withdrawn");
   assert.equal(await page.getByTestId("n-consent-withdraw").count(), 0);
@@ -199,8 +200,8 @@ test("consent in English, portrait: the states, the labels, recording and a refu
 
   await page.getByTestId("n-consent-record").click();
   const form = page.getByTestId("n-consent-form");
-  assert.equal(await form.locator("label.field:has([name=until]) .label").innerText(), "Until (last day)");
-  await form.locator("input[name=until]").fill("2028-04-01");
+  assert.equal(await form.locator("label.field:has([data-name=until]) .label").innerText(), "Until (last day)");
+  await pickDate(form.locator("[data-name=until]"), "2028-04-01");
   await page.getByTestId("n-consent-save").click();
   await form.locator("[data-field='sharing.until']").waitFor();
   // Given today (fiscal 2026): the limit is the end of fiscal 2027.

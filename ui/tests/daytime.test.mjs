@@ -5,7 +5,7 @@
 // worked out by hand in tests/fake/daytime.ts.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, stop, openApp, calls, shot, PORTRAIT } from "./harness.mjs";
+import { start, stop, openApp, calls, shot, PORTRAIT, pickDate } from "./harness.mjs";
 
 before(start);
 after(stop);
@@ -21,7 +21,7 @@ async function openDaytime(opts) {
   const page = await openApp({ user: OFFICE }, opts);
   await page.getByTestId("o-tab-daytime").click();
   await page.getByTestId("o-daytime-title").waitFor();
-  await page.locator("[data-testid=o-daytime] input[name=claim-month]").fill("2026-11");
+  await pickDate(page.locator("[data-testid=o-daytime] [data-name=claim-month]"), "2026-11");
   await page.locator(`[data-testid=o-daytime-child][data-child="${HANA}"]`).waitFor();
   return page;
 }

@@ -79,3 +79,15 @@ export async function shot(page, name) {
   await mkdir(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
+
+/** Picks `iso` (`YYYY-MM-DD`, or `YYYY-MM` in a month field) in a date field of src/dates.tsx
+ * (`field`: its group, `[data-name=…]`): the year, the month, then the day, as a person would. */
+export async function pickDate(field, iso) {
+  const [y, m, d] = iso.split("-");
+  await field.locator("select[data-part=year]").selectOption(y);
+  await field.locator("select[data-part=month]").selectOption(m);
+  if (d) await field.locator("select[data-part=day]").selectOption(d);
+}
+
+/** The ISO value a date or month field holds ("" when empty). */
+export const dateValue = (field) => field.getAttribute("data-value");

@@ -8,7 +8,7 @@
 // 2026-11-24).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, stop, openApp, calls, shot, PORTRAIT } from "./harness.mjs";
+import { start, stop, openApp, calls, shot, PORTRAIT, pickDate } from "./harness.mjs";
 
 before(start);
 after(stop);
@@ -59,8 +59,9 @@ test("municipality settings: today's settings in words; the versions show the bu
   const form = page.getByTestId("o-muni-form");
   assert.equal(await form.locator("input[name=cap]").inputValue(), "144");
   assert.equal(await form.locator("input[name=min]").inputValue(), "2");
-  assert.equal(await form.locator("input[name=from]").inputValue(), "2026-11-24");
-  assert.equal(await form.locator("input[name=from]").getAttribute("min"), "2026-11-24", "the picker offers no earlier day");
+  assert.equal(await form.locator("[data-name=from]").getAttribute("data-value"), "2026-11-24");
+  const earlier = await form.locator("[data-name=from] select[data-part=day] option[disabled]").evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(earlier, Array.from({ length: 23 }, (_, i) => String(i + 1).padStart(2, "0")), "the picker offers no day before today");
   assert.equal(await page.getByTestId("o-muni-keep").innerText(), "この日より前の訪問は、それぞれの日の設定のまま計算されます。");
 
   // 文京区 has no published version: its built-in settings only.
@@ -82,7 +83,7 @@ test("municipality settings: publishing from a future date asks first, then adds
   await openMuni(page);
   const form = page.getByTestId("o-muni-form");
   await form.locator("input[name=cap]").fill("150");
-  await form.locator("input[name=from]").fill("2026-12-01");
+  await pickDate(form.locator("[data-name=from]"), "2026-12-01");
   await page.getByTestId("o-muni-publish").click();
   const confirm = page.getByTestId("o-muni-confirm");
   assert.match(await confirm.innerText(), /港区の設定を2026年12月1日\(火\)から変えますか？\s+年間の上限: 144時間 → 150時間/);
@@ -114,7 +115,7 @@ test("municipality settings: publishing from a future date asks first, then adds
   assert.match(await version(page, "2026-10-01").innerText(), /適用中/);
   // A later version is compared with the scheduled one it follows, not with today's.
   await form.locator("input[name=cap]").fill("160");
-  await form.locator("input[name=from]").fill("2027-01-04");
+  await pickDate(form.locator("[data-name=from]"), "2027-01-04");
   await page.getByTestId("o-muni-publish").click();
   assert.match(await page.getByTestId("o-muni-confirm").innerText(), /年間の上限: 150時間 → 160時間/);
   await page.getByTestId("o-muni-no").click();
@@ -142,23 +143,30 @@ test("municipality settings: a version from today is in force at once and cannot
   assert.deepEqual(page.pageErrors, []);
 });
 
+// The picker offers no day before today; the server still refuses a day that became past while
+// the form was open (midnight passed: the fake's today moves on, the form keeps its day).
+const midnightPassed = (page) =>
+  page.evaluate(() => {
+    window.__FAKE__.s.today = { ...window.__FAKE__.s.today, date: "2026-11-25" };
+  });
+
 test("municipality settings: a past date is refused and named by the date field; a unit problem by the unit field", async () => {
   const page = await openApp({ user: OFFICE });
   await openMuni(page);
   const form = page.getByTestId("o-muni-form");
-  await form.locator("input[name=from]").fill("2026-11-01");
+  await midnightPassed(page);
   await page.getByTestId("o-muni-publish").click();
   await page.getByTestId("o-muni-yes").click();
   const problem = form.locator("[data-testid=o-field-problem][data-field=effective_from]");
   await problem.waitFor();
-  assert.equal(await problem.innerText(), "適用開始日は今日（2026-11-24）以降にしてください。記録済みの訪問の設定は変わりません");
+  assert.equal(await problem.innerText(), "適用開始日は今日（2026-11-25）以降にしてください。記録済みの訪問の設定は変わりません");
   assert.equal(await problem.getAttribute("data-code"), "in_the_past");
   // Next to the date field, not in a box of its own.
-  assert.equal(await form.locator("input[name=from] >> xpath=ancestor::div[1]").locator("[data-field=effective_from]").count(), 1);
+  assert.equal(await form.locator("[data-name=from] >> xpath=ancestor::div[1]").locator("[data-field=effective_from]").count(), 1);
   assert.equal(await page.getByTestId("error").count(), 0);
   assert.equal(await page.getByTestId("o-version").count(), 2, "no version added");
 
-  await form.locator("input[name=from]").fill("2027-04-01");
+  await pickDate(form.locator("[data-name=from]"), "2027-04-01");
   await form.locator("input[name=min]").fill("1.75");
   await page.getByTestId("o-muni-publish").click();
   await page.getByTestId("o-muni-yes").click();
@@ -194,20 +202,20 @@ test("municipality settings in English, portrait: changes, a past date refused, 
   assert.equal(await page.getByTestId("o-muni-keep").innerText(), "Visits before this date keep the settings of their own date.");
 
   const form = page.getByTestId("o-muni-form");
-  await form.locator("input[name=from]").fill("2026-11-23");
+  await midnightPassed(page);
   await page.getByTestId("o-muni-publish").click();
-  assert.match(await page.getByTestId("o-muni-confirm").innerText(), /Change Minato's settings from Mon 23 Nov 2026\?/);
+  assert.match(await page.getByTestId("o-muni-confirm").innerText(), /Change Minato's settings from Tue 24 Nov 2026\?/);
   await page.getByTestId("o-muni-yes").click();
   const problem = form.locator("[data-testid=o-field-problem][data-field=effective_from]");
   await problem.waitFor();
-  assert.equal(await problem.innerText(), "the version must apply from today (2026-11-24) or later: visits already recorded keep their settings");
+  assert.equal(await problem.innerText(), "the version must apply from today (2026-11-25) or later: visits already recorded keep their settings");
   await fitsTablet(page);
   await page.getByTestId("o-version").nth(1).evaluate((el) => el.scrollIntoView({ block: "center" }));
   await shot(page, "office-municipality-en");
 
   const off = await openApp({ user: OFFICE, sync: { online: false, pending: 0, rejected: [], removed: [], lastSyncAt: null, progress: null } }, { lang: "en" });
   await openMuni(off);
-  await off.getByTestId("o-muni-form").locator("input[name=from]").fill("2026-12-01");
+  await pickDate(off.getByTestId("o-muni-form").locator("[data-name=from]"), "2026-12-01");
   await off.getByTestId("o-muni-publish").click();
   await off.getByTestId("o-muni-yes").click();
   await off.locator("[data-testid=error][data-code=offline]").waitFor();

@@ -339,8 +339,8 @@ test("the staff picker in English, in portrait: names with kana, the own station
   const staff = page.getByTestId("n-staff");
   assert.match(await staff.innerText(), /Pick who was there/);
   const pick = staff.getByTestId("n-staff-pick");
-  assert.equal(await pick.locator("optgroup").getAttribute("label"), "見本訪問看護ステーション（own station）");
-  await pick.selectOption({ label: "見本 夏子（みほん なつこ） associate nurse" });
+  assert.equal(await pick.locator("optgroup").getAttribute("label"), "見本訪問看護ステーション (own station)");
+  await pick.selectOption({ label: "見本 夏子 (みほん なつこ) associate nurse" });
   const row = page.getByTestId("n-staff-row").nth(1);
   assert.equal(await row.getByTestId("n-staff-profession").innerText(), "associate nurse");
   assert.match(await row.getByTestId("n-staff-station").innerText(), /^Station: 見本訪問看護ステーション$/);

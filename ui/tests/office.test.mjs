@@ -3,7 +3,7 @@
 // Expected values are worked out by hand from tests/fake/{shared,office}.ts.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, stop, openApp, calls, shot, PORTRAIT } from "./harness.mjs";
+import { start, stop, openApp, calls, shot, PORTRAIT, pickDate } from "./harness.mjs";
 
 before(start);
 after(stop);
@@ -51,7 +51,7 @@ test("office review: the month filter by default, flags as badges, filtering by 
   assert.deepEqual(await rowIds(page), [V(3)]);
 
   await page.locator("input[name=expired_instruction]").uncheck();
-  await page.locator("input[name=month]").fill("2026-10");
+  await pickDate(page.locator("[data-name=month]"), "2026-10");
   await page.getByTestId("o-empty").waitFor();
   assert.equal((await lastFilter(page)).month, "2026-10");
   assert.deepEqual(page.pageErrors, []);
@@ -126,7 +126,7 @@ test("office month summary: sessions, uses, hours, year used, remaining (over th
   assert.deepEqual(await cells(TARO), { sessions: "3", uses: "3", month: "9時間30分", year: "289時間30分", remaining: "1時間30分超過", cap: "288時間" });
   assert.match(await page.getByTestId("o-month").innerText(), /2026年11月のレスパイト利用/);
   await shot(page, "office-month");
-  await page.locator("input[name=summary-month]").fill("2026-10");
+  await pickDate(page.locator("[data-name=summary-month]"), "2026-10");
   await page.getByText("この月のレスパイト利用はありません").waitFor();
   assert.deepEqual((await calls(page, "respite_month")).at(-1).args, { month: "2026-10" });
   assert.deepEqual(page.pageErrors, []);
@@ -135,14 +135,14 @@ test("office month summary: sessions, uses, hours, year used, remaining (over th
 test("office in English, portrait: labels, a refused approval's reason, history note, month summary", async () => {
   const page = await openApp({ user: OFFICE }, { lang: "en", viewport: PORTRAIT });
   await page.getByTestId("o-row").first().waitFor();
-  assert.match(await row(page, 3).innerText(), /Fri 20 Nov 2026 14:00\s+架空 たろう\s+nursing visit\s+1 h\s+submitted\s+Not confirmed by guardian\s*Outside instruction/);
+  assert.match(await row(page, 3).innerText(), /Fri 20 Nov 2026 14:00\s+架空 たろう\s+nursing visit\s+見本 看護師\s+1 h\s+submitted\s+Not confirmed by guardian\s*Outside instruction/);
   await row(page, 3).getByTestId("o-select").check();
   assert.equal(await page.getByTestId("o-approve").innerText(), "Approve 1 selected");
   await page.getByTestId("o-approve").click();
   const failed = page.locator(`[data-testid=o-result][data-id="${V(3)}"]`);
   await failed.waitFor();
   assert.match(await failed.innerText(), /Not approved: cannot approve a visit outside the doctor's instruction period$/);
-  // The table still fits: no sideways scroll of the page in portrait.
+  // The table still fits, the 担当 column too: no sideways scroll of the page in portrait.
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
 
   await row(page, 3).getByTestId("o-open").click();

@@ -6,7 +6,7 @@
 // expected figures are worked out here by hand.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, stop, openApp, calls, shot, PORTRAIT } from "./harness.mjs";
+import { start, stop, openApp, calls, shot, PORTRAIT, pickDate, dateValue } from "./harness.mjs";
 
 before(start);
 after(stop);
@@ -107,7 +107,7 @@ test("results: a purchase with a wrong cost is named at the cost field and the t
   const form = page.getByTestId("o-res-form");
   await form.locator("input[name=item]").fill("見本 小児用体温計");
   await form.locator("input[name=note]").fill("見本薬局");
-  assert.equal(await form.locator("input[name=date]").inputValue(), "2026-11-24", "today by default");
+  assert.equal(await form.locator("[data-name=date]").getAttribute("data-value"), "2026-11-24", "today by default");
 
   // Not a number: refused on the screen, nothing sent.
   await form.locator("input[name=cost]").fill("三千円");
@@ -131,19 +131,18 @@ test("results: a purchase with a wrong cost is named at the cost field and the t
   assert.equal(await form.locator("input[name=cost]").getAttribute("aria-invalid"), "true");
   assert.equal(await page.getByTestId("o-res-purchase").count(), 2);
 
-  // A date after today and a blank item: each at its own field.
+  // A date after today cannot be picked (25–30 November are not offered); a blank item is named at its field.
+  assert.deepEqual(await form.locator("[data-name=date] select[data-part=day] option[disabled]").evaluateAll((os) => os.map((o) => o.value)), ["25", "26", "27", "28", "29", "30"]);
   await form.locator("input[name=item]").fill(" ");
-  await form.locator("input[name=date]").fill("2026-11-25");
   await form.locator("input[name=cost]").fill("3980");
   await page.getByTestId("o-res-add").click();
-  await form.locator("[data-testid=o-field-problem][data-field=date]").waitFor();
+  await form.locator("[data-testid=o-field-problem][data-field=item]").waitFor();
   assert.equal(await form.locator("[data-testid=o-field-problem][data-field=item]").innerText(), "購入した物品を入力してください");
-  assert.equal(await form.locator("[data-testid=o-field-problem][data-field=date]").innerText(), "購入日は今日（2026-11-24）以前にしてください（2026-11-25）");
   assert.equal(await form.locator("[data-testid=o-field-problem][data-field=cost_yen]").count(), 0);
 
   // Right: full-width digits with a comma are read as 3,980 yen.
   await form.locator("input[name=item]").fill("見本 小児用体温計");
-  await form.locator("input[name=date]").fill("2026-11-20");
+  await pickDate(form.locator("[data-name=date]"), "2026-11-20");
   await form.locator("input[name=cost]").fill("３，９８０");
   await page.getByTestId("o-res-add").click();
   await page.getByTestId("o-res-added").waitFor();
@@ -168,7 +167,7 @@ test("results: the amount granted is recorded, a wrong amount named at its field
   const form = page.getByTestId("o-res-grant-form");
   assert.equal(await form.locator("h4").innerText(), "交付決定額を記録する");
   // Today (2026-11-24) by default: within the year and not after today.
-  assert.equal(await form.locator("input[name=decided_on]").inputValue(), "2026-11-24");
+  assert.equal(await dateValue(form.locator("[data-name=decided_on]")), "2026-11-24");
   await form.locator("input[name=grant-note]").fill("見本 第12号");
 
   // Not a number: refused on the screen, nothing sent, the note kept.

@@ -6,7 +6,7 @@
 // values by hand from tests/fake/{shared,office}.ts.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, stop, openApp, calls, PORTRAIT } from "./harness.mjs";
+import { start, stop, openApp, calls, PORTRAIT, pickDate } from "./harness.mjs";
 
 before(start);
 after(stop);
@@ -84,7 +84,7 @@ test("send back: not offered for approved or draft records, a child handed over,
   }
   // The record already sent back, found by its month: a draft with its reason, nothing to send.
   await page.getByTestId("o-back").click();
-  await page.locator("input[name=month]").fill("2026-09");
+  await pickDate(page.locator("[data-name=month]"), "2026-09");
   await openDetail(page, RETURNED);
   assert.equal((await fields(page))["状態"], "下書き（差し戻し中）");
   assert.equal(await page.getByTestId("o-returned").innerText(), "差し戻し中：終了時刻を確認してください（見本 事務、2026年11月24日(火) 9:30）");

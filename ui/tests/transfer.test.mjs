@@ -10,7 +10,7 @@
 // ST-KAKUU from Mon 16 Nov 2026, recorded by 見本 事務.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, stop, openApp, calls, PORTRAIT } from "./harness.mjs";
+import { start, stop, openApp, calls, PORTRAIT, pickDate, dateValue } from "./harness.mjs";
 
 before(start);
 after(stop);
@@ -44,9 +44,11 @@ test("transfer: offered after the signed handover visit only; the unsigned one s
   const offer = page.getByTestId("o-transfer");
   await offer.waitFor();
   assert.equal(await offer.locator("h3").innerText(), "架空訪問看護ステーションへ移管する");
-  const day = offer.locator("input[name=first_day]");
-  assert.equal(await day.inputValue(), "2026-11-19", "the day after the visit");
-  assert.equal(await day.getAttribute("min"), "2026-11-18", "not before the visit");
+  const day = offer.locator("[data-name=first_day]");
+  assert.equal(await dateValue(day), "2026-11-19", "the day after the visit");
+  // Not before the visit: the picker offers no earlier day.
+  assert.deepEqual(await day.locator("select[data-part=day] option:not([disabled])").evaluateAll((os) => os.map((o) => o.value)), ["18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30"]);
+  assert.equal(await day.locator("select[data-part=month] option[value='10']").isDisabled(), true);
   assert.match(await offer.locator("label.field .label").innerText(), /移管日/);
   assert.equal(await page.getByTestId("o-transfer-why").count(), 0);
   assert.equal(await page.getByTestId("o-transferred").count(), 0);
@@ -56,7 +58,7 @@ test("transfer: offered after the signed handover visit only; the unsigned one s
   await why.waitFor();
   assert.equal(await why.innerText(), "この同行訪問からはまだ移管できません\n両方の事業所の署名がそろうと移管できます（署名がまだ：架空訪問看護ステーション）");
   assert.equal(await page.getByTestId("o-transfer").count(), 0);
-  assert.equal(await page.locator("input[name=first_day]").count(), 0);
+  assert.equal(await page.locator("[data-name=first_day]").count(), 0);
 
   await backAndOpen(page, NURSING);
   assert.match(await page.getByTestId("o-detail").innerText(), /見本 そら[\s\S]*訪問看護/);
@@ -104,27 +106,35 @@ test("transfer: cancelling the confirmation sends nothing; confirming sends exac
   assert.deepEqual(page.pageErrors, []);
 });
 
+// The picker offers no day before the visit (first test); the backend's own refusal is met when
+// the visit's day changed after the offer opened (the nurse's correction, synced meanwhile).
+const visitMovedTo20th = (page) =>
+  page.evaluate((id) => {
+    window.__FAKE__.s.data.transfer.visits[id].actual_start = "2026-11-20T10:00";
+  }, SIGNED);
+
 test("transfer: a first day before the visit is refused under the date field; the chosen date stays; a later day goes through", async () => {
   const page = await openApp(SCENARIO);
   await openDetail(page, SIGNED);
   const offer = page.getByTestId("o-transfer");
-  const day = offer.locator("input[name=first_day]");
-  await day.fill("2026-11-17");
+  const day = offer.locator("[data-name=first_day]");
+  await visitMovedTo20th(page);
+  await pickDate(day, "2026-11-19");
   await page.getByTestId("o-transfer-ask").click();
-  assert.match(await page.getByTestId("o-transfer-confirm").innerText(), /2026年11月17日\(火\)から/);
+  assert.match(await page.getByTestId("o-transfer-confirm").innerText(), /2026年11月19日\(木\)から/);
   await page.getByTestId("o-transfer-yes").click();
   const problem = offer.locator("[data-testid=o-field-problem][data-field=first_day]");
   await problem.waitFor();
   assert.equal(await problem.getAttribute("data-code"), "before_handover");
-  assert.equal(await problem.innerText(), "移管日 2026-11-17 が同行訪問の日 2026-11-18 より前です");
+  assert.equal(await problem.innerText(), "移管日 2026-11-19 が同行訪問の日 2026-11-20 より前です");
   // Right under the date input, and nothing else blamed.
   assert.equal(await offer.locator(".o-transfer-day [data-field=first_day]").count(), 1);
   assert.equal(await offer.locator("[data-testid=error]").count(), 0);
-  assert.equal(await day.inputValue(), "2026-11-17", "the chosen date stays");
+  assert.equal(await dateValue(day), "2026-11-19", "the chosen date stays");
   assert.equal(await page.getByTestId("o-transferred").count(), 0);
-  assert.deepEqual((await calls(page, "transfer_child"))[0].args.request.first_day, "2026-11-17");
+  assert.deepEqual((await calls(page, "transfer_child"))[0].args.request.first_day, "2026-11-19");
 
-  await day.fill("2026-11-20");
+  await pickDate(day, "2026-11-20");
   await page.getByTestId("o-transfer-ask").click();
   await page.getByTestId("o-transfer-yes").click();
   await page.getByTestId("o-transferred").waitFor();
@@ -151,7 +161,7 @@ test("transfer: a refusal about the handover itself is shown in the panel, in th
   assert.equal(await problem.getAttribute("data-code"), "signer_station");
   assert.equal(await problem.innerText(), "署名した 架空 次郎 さんは ST-KAKUU の職員ではありません");
   assert.equal(await offer.locator("[data-testid=o-field-problem]").count(), 0, "the date is not blamed");
-  assert.equal(await offer.locator("input[name=first_day]").inputValue(), "2026-11-19");
+  assert.equal(await offer.locator("[data-name=first_day]").getAttribute("data-value"), "2026-11-19");
   assert.equal(await page.getByTestId("o-transfer-ask").count(), 1);
   await page.getByTestId("lang-en").click();
   assert.equal(await problem.innerText(), 'the signer "u-kakuu-jiro" is not a person of station ST-KAKUU');
@@ -199,22 +209,23 @@ test("transfer in English, portrait: the offer, the confirmation, a refusal and 
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false, "no sideways scrolling");
   };
   await fits();
-  await offer.locator("input[name=first_day]").fill("2026-11-17");
+  await visitMovedTo20th(page);
+  await pickDate(offer.locator("[data-name=first_day]"), "2026-11-19");
   await page.getByTestId("o-transfer-ask").click();
   const confirm = page.getByTestId("o-transfer-confirm");
-  assert.equal(await confirm.locator("strong").innerText(), "Transfer 見本 そら to 架空訪問看護ステーション from Tue 17 Nov 2026?");
+  assert.equal(await confirm.locator("strong").innerText(), "Transfer 見本 そら to 架空訪問看護ステーション from Thu 19 Nov 2026?");
   assert.match(await confirm.locator("p").innerText(), /^From the first day, 架空訪問看護ステーション reads and records all of this child's records\. This station can still read the visit records its own staff wrote/);
   assert.deepEqual(await confirm.locator("button").allInnerTexts(), ["Transfer", "Cancel"]);
   await fits();
   await page.getByTestId("o-transfer-yes").click();
   const problem = offer.locator("[data-field=first_day]");
   await problem.waitFor();
-  assert.equal(await problem.innerText(), "the first day 2026-11-17 is before the handover visit on 2026-11-18");
-  await offer.locator("input[name=first_day]").fill("2026-11-19");
+  assert.equal(await problem.innerText(), "the first day 2026-11-19 is before the handover visit on 2026-11-20");
+  await pickDate(offer.locator("[data-name=first_day]"), "2026-11-20");
   await page.getByTestId("o-transfer-ask").click();
   await page.getByTestId("o-transfer-yes").click();
   await page.getByTestId("o-transferred").waitFor();
-  assert.equal(await page.getByTestId("o-transferred").innerText(), "Transferred: from Thu 19 Nov 2026 to 架空訪問看護ステーション (recorded by 見本 事務)");
+  assert.equal(await page.getByTestId("o-transferred").innerText(), "Transferred: from Fri 20 Nov 2026 to 架空訪問看護ステーション (recorded by 見本 事務)");
 
   await backAndOpen(page, UNSIGNED);
   assert.match(await page.getByTestId("o-transfer-why").innerText(), /A transfer is possible once both stations have signed \(not signed yet: 架空訪問看護ステーション\)/);

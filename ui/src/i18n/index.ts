@@ -35,12 +35,38 @@ export function setLang(l: Lang) {
   listeners.forEach((f) => f());
 }
 
+/** How dates are shown in Japanese: 西暦 (2026年12月2日) or 和暦 (令和8年12月2日). A setting of
+ * this device's UI, kept like the language; English always shows the Gregorian year. */
+export type Era = "western" | "japanese";
+const ERA_KEY = "carebook.era";
+
+function initialEra(): Era {
+  try {
+    return localStorage.getItem(ERA_KEY) === "japanese" ? "japanese" : "western";
+  } catch {
+    return "western";
+  }
+}
+
+export const dateEra = { value: initialEra() as Era };
+
+export function setEra(e: Era) {
+  dateEra.value = e;
+  try {
+    localStorage.setItem(ERA_KEY, e);
+  } catch {
+    /* private mode: the choice lasts for this run */
+  }
+  listeners.forEach((f) => f());
+}
+
+/** Called when the language or the era setting changes. */
 export function onLangChange(f: () => void): () => void {
   listeners.add(f);
   return () => listeners.delete(f);
 }
 
-const dicts = { ja: { ...common.ja, ...nurse.ja, ...parent.ja, ...office.ja, ...charts.ja, ...coordinator.ja }, en: { ...common.en, ...nurse.en, ...parent.en, ...office.en, ...charts.en, ...coordinator.en } };
+export const dicts = { ja: { ...common.ja, ...nurse.ja, ...parent.ja, ...office.ja, ...charts.ja, ...coordinator.ja }, en: { ...common.en, ...nurse.en, ...parent.en, ...office.en, ...charts.en, ...coordinator.en } };
 export type Key = keyof typeof dicts.ja;
 
 /** The text for `key`, with `{name}` placeholders filled from `vars`. */
@@ -80,12 +106,33 @@ const WEEK_JA = ["日", "月", "火", "水", "木", "金", "土"];
 const WEEK_EN = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTH_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-/** `2026-05-01` → `2026年5月1日(金)` / `Fri 1 May 2026`. */
-export function fmtDate(date: string | null | undefined): string {
+/** The Japanese eras since 1926, newest first: the first day of each and its name. */
+const ERAS: [string, string][] = [
+  ["2019-05-01", "令和"],
+  ["1989-01-08", "平成"],
+  ["1926-12-25", "昭和"],
+];
+
+/** The year of `date` (`YYYY-MM-DD`) in Japanese: `2026年`, or with the era `令和8年` (the first
+ * year `元年`: 2019-05-01 is 令和元年, 2019-04-30 平成31年). Before 1926 always the Gregorian year. */
+export function yearJa(date: string, era: Era = dateEra.value): string {
+  const y = Number(date.slice(0, 4));
+  if (era === "japanese")
+    for (const [from, name] of ERAS)
+      if (date >= from) {
+        const n = y - Number(from.slice(0, 4)) + 1;
+        return `${name}${n === 1 ? "元" : n}年`;
+      }
+  return `${y}年`;
+}
+
+/** `2026-05-01` → `2026年5月1日(金)` (`令和8年5月1日(金)` with the era) / `Fri 1 May 2026`.
+ * The language and the era default to the current settings. */
+export function fmtDate(date: string | null | undefined, l: Lang = lang.value, era: Era = dateEra.value): string {
   if (!date) return "—";
   const [y, m, d] = date.slice(0, 10).split("-").map(Number);
   const wd = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
-  return lang.value === "ja" ? `${y}年${m}月${d}日(${WEEK_JA[wd]})` : `${WEEK_EN[wd]} ${d} ${MONTH_EN[m - 1]} ${y}`;
+  return l === "ja" ? `${yearJa(date.slice(0, 10), era)}${m}月${d}日(${WEEK_JA[wd]})` : `${WEEK_EN[wd]} ${d} ${MONTH_EN[m - 1]} ${y}`;
 }
 
 /** `2026-05-01T09:30` → date and `9:30`. */
@@ -101,10 +148,18 @@ export function fmtTime(dt: string | null | undefined): string {
   return `${Number(h)}:${mi}`;
 }
 
-/** `2026-05` → `2026年5月` / `May 2026`. */
-export function fmtMonth(ym: string): string {
+/** `2026-05` → `2026年5月` (`令和8年5月` with the era: the era of the month's first day) / `May 2026`. */
+export function fmtMonth(ym: string, l: Lang = lang.value, era: Era = dateEra.value): string {
   const [y, m] = ym.split("-").map(Number);
-  return lang.value === "ja" ? `${y}年${m}月` : `${MONTH_EN[m - 1]} ${y}`;
+  return l === "ja" ? `${yearJa(`${ym.slice(0, 7)}-01`, era)}${m}月` : `${MONTH_EN[m - 1]} ${y}`;
+}
+
+/** The short English month names (`Jan` … `Dec`). */
+export const MONTHS_EN = MONTH_EN;
+
+/** A note in brackets after a text: `（…）` in Japanese, ` (…)` in English. */
+export function paren(s: string): string {
+  return lang.value === "ja" ? `（${s}）` : ` (${s})`;
 }
 
 /** Unix seconds → local date and time. */

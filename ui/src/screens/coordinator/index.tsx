@@ -10,6 +10,7 @@ import { ApiError, call } from "../../api";
 import { fmtDate, fmtMinutes, label, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ErrorBox, Field, useLoad } from "../../ui";
+import { DateField } from "../../dates";
 import { FieldProblems } from "../office/people";
 import { yen } from "../office/claim";
 import { fyName, localProblems } from "../office/results";
@@ -144,7 +145,7 @@ function WorkForm({ station, kids, onSaved }: { station: string; kids: { id: str
       </Field>
       <FieldProblems error={error} field="child_id" />
       <Field label={t("k_date")}>
-        <input type="date" name="k-date" value={date} onInput={(e) => setDate((e.target as HTMLInputElement).value)} />
+        <DateField name="k-date" value={date} onChange={setDate} />
       </Field>
       <FieldProblems error={error} field="date" />
       <Field label={t("k_minutes")}>
@@ -202,7 +203,7 @@ function MeetingForm({ station, onSaved }: { station: string; onSaved: () => voi
     <form class="card" onSubmit={submit} data-testid="k-meeting-form">
       <h3>{t("k_add_meeting")}</h3>
       <Field label={t("k_date")}>
-        <input type="date" name="m-date" value={date} onInput={(e) => setDate((e.target as HTMLInputElement).value)} />
+        <DateField name="m-date" value={date} onChange={setDate} />
       </Field>
       <FieldProblems error={error} field="date" />
       <Field label={t("k_meeting_kind")}>

@@ -9,6 +9,7 @@ import { ApiError, call, problemText } from "../../api";
 import { useApp } from "../../context";
 import { fmtDate, label, t } from "../../i18n";
 import { ErrorBox, Field } from "../../ui";
+import { DateField } from "../../dates";
 
 type State = "none" | "in_force" | "not_yet" | "withdrawn" | "expired";
 
@@ -173,13 +174,13 @@ function RecordForm({ child, onCancel, onSave }: { child: Child; onCancel: () =>
         </div>
         <div>
           <Field label={t("n_sh_given_on")}>
-            <input name="given_on" type="date" max={today} value={given} onInput={(e) => setGiven(e.currentTarget.value)} />
+            <DateField name="given_on" max={today} value={given} onChange={setGiven} />
           </Field>
           <FieldProblems error={fields} field="sharing.given_on" />
         </div>
         <div>
           <Field label={t("n_sh_until")} hint={t("n_sh_until_hint")}>
-            <input name="until" type="date" value={until} onInput={(e) => setUntil(e.currentTarget.value)} />
+            <DateField name="until" value={until} onChange={setUntil} />
           </Field>
           <FieldProblems error={fields} field="sharing.until" />
         </div>
@@ -223,7 +224,7 @@ function WithdrawForm({ child, sharing, onCancel, onSave }: { child: Child; shar
       <strong id="n-consent-confirm">{t("n_sh_withdraw_confirm", { name: child.name })}</strong>
       <p>{t("n_sh_withdraw_body")}</p>
       <Field label={t("n_sh_withdrawn_on")}>
-        <input name="withdrawn_on" type="date" min={sharing.given_on} max={today} value={on} onInput={(e) => setOn(e.currentTarget.value)} />
+        <DateField name="withdrawn_on" min={sharing.given_on} max={today} value={on} onChange={setOn} />
       </Field>
       <FieldProblems error={fields} field="sharing.withdrawn_on" />
       {other && <ErrorBox error={other} />}

@@ -4,7 +4,7 @@ import { useContext, useEffect, useRef, useState } from "preact/hooks";
 import type { CheckStatus, Directory, Problem, RespitePreview, Station, Visit } from "../../bindings";
 import { call, problemText } from "../../api";
 import { useApp } from "../../context";
-import { fmtMinutes, fmtTime, label, lang, t } from "../../i18n";
+import { fmtMinutes, fmtTime, label, lang, paren, t } from "../../i18n";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import { nowJst, orgName, uid } from "./util";
 import type { Set } from "./visit";
@@ -280,7 +280,8 @@ function SignOffBox({ v, dir, which, stationId, onSign }: { v: Visit; dir: Direc
       <strong>{t(which === "from_sign_off" ? "n_sign_from" : "n_sign_to")}</strong>
       {signed ? (
         <p data-testid={`n-${which}-done`}>
-          ✓ {signed.name}（{fmtTime(signed.at)}）
+          ✓ {signed.name}
+          {paren(fmtTime(signed.at))}
           <button disabled={readOnly} data-testid={`n-${which}-undo`} onClick={() => !readOnly && onSign(null)}>
             {t("n_undo")}
           </button>
@@ -303,7 +304,8 @@ function SignOffBox({ v, dir, which, stationId, onSign }: { v: Visit; dir: Direc
             >
               {list.map((s, i) => (
                 <option key={s.id} value={i} data-id={s.id}>
-                  {s.name}（{orgName(dir, s.station_id)}）
+                  {s.name}
+                  {paren(orgName(dir, s.station_id))}
                 </option>
               ))}
             </select>

@@ -2,7 +2,7 @@
 // and the guardian's consent to share with the municipality (consent.tsx).
 import { call } from "../../api";
 import { useApp } from "../../context";
-import { fmtDate, fmtMinutes, fyLabel, label, t } from "../../i18n";
+import { fmtDate, fmtMinutes, fyLabel, label, paren, t } from "../../i18n";
 import { ErrorBox, useLoad } from "../../ui";
 import { InstructionWarning } from "./home";
 import { ConsentCard } from "./consent";
@@ -48,7 +48,8 @@ export function FaceSheet({ id, onRecord }: { id: string; onRecord: (id: string,
             <InstructionWarning state={s.instruction_state} />
             {di ? (
               <p>
-                {di.doctor}（{di.institution}）
+                {di.doctor}
+                {paren(di.institution)}
                 <br />
                 {t("n_valid_period", { from: fmtDate(di.valid_from), until: fmtDate(di.valid_until) })}
                 <br />
@@ -115,7 +116,7 @@ function ContactList({ list }: { list: { name: string; relation: string; phone: 
       {list.map((p, i) => (
         <li key={i}>
           <span>
-            {p.name} <span class="muted">（{p.relation}）</span>
+            {p.name} <span class="muted">{paren(p.relation)}</span>
           </span>
           <a class="n-tel" href={`tel:${p.phone.replace(/[^\d+]/g, "")}`} data-testid="n-tel">
             {t("n_call")} {p.phone}

@@ -5,8 +5,9 @@ import { useEffect, useState } from "preact/hooks";
 import type { CareGiven, CareItem, Directory, Org, Person, Problem, StaffMember, Visit, VisitRow, VitalReading } from "../../bindings";
 import { ApiError, call } from "../../api";
 import { useApp } from "../../context";
-import { fmtDayTime, fmtMinutes, label, t } from "../../i18n";
+import { fmtDayTime, fmtMinutes, label, paren, t } from "../../i18n";
 import { ErrorBox, Field, useLoad } from "../../ui";
+import { DateField } from "../../dates";
 import { jstMs, nowJst, num, orgName, uid, vitalAt } from "./util";
 import { InstructionWarning, SendState } from "./home";
 import { ChecklistPart, FieldProblems, FormState, GuardianPart, HandoverPart, RespitePart, useFormState } from "./parts";
@@ -359,7 +360,7 @@ function Times({ v, set, day, setDay }: { v: Visit; set: Set; day: string; setDa
       </div>
       <div class="n-form-grid">
         <Field label={t("n_day")}>
-          <input type="date" value={day} disabled={readOnly} data-testid="n-day" onChange={(e) => changeDay((e.target as HTMLInputElement).value)} />
+          <DateField name="day" value={day} disabled={readOnly} testid="n-day" onChange={changeDay} />
         </Field>
         <Field label={t("n_start_time")}>
           <TimeInput value={time(v.actual_start)} disabled={readOnly} testid="n-start-time" onChange={(hm) => setTime("actual_start", hm)} />
@@ -463,10 +464,12 @@ function StaffPart({ v, set, dir }: { v: Visit; set: Set; dir: Directory | null 
           <select value="" data-testid="n-staff-pick" onChange={(e) => pick((e.target as HTMLSelectElement).value)}>
             <option value="">{t("n_staff_pick_none")}</option>
             {groups.map((g) => (
-              <optgroup label={`${g.org?.name || g.id}${g.id === v.station.id ? `（${t("n_staff_own")}）` : ""}`} data-station={g.id}>
+              <optgroup label={`${g.org?.name || g.id}${g.id === v.station.id ? paren(t("n_staff_own")) : ""}`} data-station={g.id}>
                 {g.people.map((p) => (
                   <option value={p.id} disabled={taken.has(p.id)}>
-                    {p.name}（{p.kana}）{p.profession ? ` ${label(labels.profession, p.profession)}` : ""}
+                    {p.name}
+                    {paren(p.kana)}
+                    {p.profession ? ` ${label(labels.profession, p.profession)}` : ""}
                   </option>
                 ))}
               </optgroup>

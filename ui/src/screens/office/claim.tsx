@@ -7,9 +7,10 @@
 import { useState } from "preact/hooks";
 import type { ChildClaim, ExportFormat, ExportedFile, Fee, MonthlyClaim } from "../../bindings";
 import { call } from "../../api";
-import { fmtDate, fmtMinutes, fmtMonth, fmtTime, label, lang, t, type Key } from "../../i18n";
+import { fmtDate, fmtMinutes, fmtMonth, fmtTime, label, lang, paren, t, type Key } from "../../i18n";
 import { useApp } from "../../context";
 import { ErrorBox, useLoad } from "../../ui";
+import { MonthField } from "../../dates";
 
 /** 22500 → `22,500円` / `¥22,500`. */
 export const yen = (n: number) => t("o_c_yen", { n: n.toLocaleString("en-US") });
@@ -128,13 +129,13 @@ export function MonthlyClaimPicker<T>({
             {t("o_c_muni")}
             <select name="claim-municipality" value={code ?? ""} onChange={(e) => (setPicked((e.target as HTMLSelectElement).value), reset())} data-testid="o-claim-muni">
               {list.map((m) => (
-                <option value={m.code}>{`${m.name}（${m.code}）`}</option>
+                <option value={m.code}>{`${m.name}${paren(m.code)}`}</option>
               ))}
             </select>
           </label>
           <label class="row">
             {t("o_c_month")}
-            <input type="month" name="claim-month" class="o-month-input" value={month} onChange={(e) => (e.target as HTMLInputElement).value && (setMonth((e.target as HTMLInputElement).value), reset())} />
+            <MonthField name="claim-month" value={month} onChange={(m) => m && (setMonth(m), reset())} />
           </label>
         </div>
         <ExportBar ready={!!c} exp={exp} />

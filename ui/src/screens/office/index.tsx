@@ -10,10 +10,11 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ApproveResult, FieldChange, HistoryEntry, ReviewFilter, VisitDetail, VisitRow } from "../../bindings";
 import { ApiError, call, errorText, pickLang, problemText } from "../../api";
-import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, lang, pickHalf, t } from "../../i18n";
+import { fmtDate, fmtDateTime, fmtMinutes, fmtMonth, fmtTime, fmtUnix, label, lang, paren, pickHalf, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ALL } from "../../shared";
 import { ErrorBox, Field, useLoad } from "../../ui";
+import { MonthField } from "../../dates";
 import { People } from "./people";
 import { Municipalities } from "./municipality";
 import { DaytimeClaimTab } from "./daytime";
@@ -166,7 +167,7 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
       <section class="card o-filters" aria-label={t("o_filters")}>
         <div class="o-filter-grid">
           <Field label={t("o_month")}>
-            <input type="month" name="month" value={filter.month ?? ""} onChange={(e) => set({ month: (e.target as HTMLInputElement).value || null })} />
+            <MonthField name="month" value={filter.month ?? ""} emptyLabel={t("o_all")} onChange={(m) => set({ month: m || null })} />
           </Field>
           <Field label={t("o_child")}>
             <select name="child" value={filter.child ?? ""} onChange={(e) => set({ child: (e.target as HTMLSelectElement).value || null })}>
@@ -278,13 +279,15 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
               <tr>
                 {!readOnly && (
                   <th class="o-sel">
-                    <input type="checkbox" aria-label={t("o_select_all")} title={t("o_select_all")} checked={allOn} disabled={!selectable.length} onChange={() => setSelected(allOn ? [] : selectable)} data-testid="o-select-all" />
+                    <label class="o-hit">
+                      <input type="checkbox" aria-label={t("o_select_all")} title={t("o_select_all")} checked={allOn} disabled={!selectable.length} onChange={() => setSelected(allOn ? [] : selectable)} data-testid="o-select-all" />
+                    </label>
                   </th>
                 )}
                 <th>{t("o_col_date")}</th>
                 <th>{t("o_col_child")}</th>
                 <th>{t("o_col_kind")}</th>
-                <th class="o-wide">{t("o_col_staff")}</th>
+                <th>{t("o_col_staff")}</th>
                 <th>{t("o_col_length")}</th>
                 <th>{t("o_col_status")}</th>
                 <th>{t("o_col_flags")}</th>
@@ -299,14 +302,18 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
                   <tr key={s.id} data-testid="o-row" data-id={s.id} class={chosen.includes(s.id) ? "o-chosen" : ""}>
                     {!readOnly && (
                       <td class="o-sel">
-                        {can && <input type="checkbox" checked={chosen.includes(s.id)} onChange={() => toggle(s.id)} aria-label={t("o_select_row", { name: r.child_name, date: fmtDate(s.date) })} data-testid="o-select" />}
+                        {can && (
+                          <label class="o-hit">
+                            <input type="checkbox" checked={chosen.includes(s.id)} onChange={() => toggle(s.id)} aria-label={t("o_select_row", { name: r.child_name, date: fmtDate(s.date) })} data-testid="o-select" />
+                          </label>
+                        )}
                       </td>
                     )}
-                    <td>
-                      {fmtDate(s.date)} {fmtTime(s.start)}
+                    <td data-k="date">
+                      <span class="o-nw">{fmtDate(s.date)}</span> <span class="o-nw">{fmtTime(s.start)}</span>
                     </td>
-                    <td>
-                      {r.child_name}
+                    <td data-k="child">
+                      <span class="o-nw">{r.child_name}</span>
                       {r.handed_over && (
                         <>
                           {" "}
@@ -316,13 +323,22 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
                         </>
                       )}
                     </td>
-                    <td>{label(labels.visit_kind, s.kind)}</td>
-                    <td class="o-wide">{r.staff.join("、")}</td>
-                    <td>{s.duration_minutes ? fmtMinutes(s.duration_minutes) : "—"}</td>
-                    <td data-testid="o-status" data-status={s.status}>
+                    <td data-k="kind">{label(labels.visit_kind, s.kind)}</td>
+                    <td data-k="staff">
+                      {r.staff.map((n, i) => (
+                        <>
+                          {i > 0 && "、"}
+                          <span class="o-nw">{n}</span>
+                        </>
+                      ))}
+                    </td>
+                    <td data-k="length" class="o-nw">
+                      {s.duration_minutes ? fmtMinutes(s.duration_minutes) : "—"}
+                    </td>
+                    <td data-testid="o-status" data-k="status" class="o-nw" data-status={s.status}>
                       {label(labels.status, s.status)}
                     </td>
-                    <td>
+                    <td data-k="flags">
                       <Flags row={r} />
                     </td>
                     <td>
@@ -414,7 +430,7 @@ function DetailBody({ d, onChanged }: { d: VisitDetail; onChanged: () => void })
     [t("o_scheduled"), span(v.scheduled_start, v.scheduled_end)],
     [t("o_actual"), span(v.actual_start, v.actual_end)],
     [t("o_outcome"), label(labels.outcome, v.outcome)],
-    [t("o_staff"), v.staff.map((m) => `${m.name}（${label(labels.staff_role, m.role)}）`).join("、") || "—"],
+    [t("o_staff"), v.staff.map((m) => `${m.name}${paren(label(labels.staff_role, m.role))}`).join(lang.value === "ja" ? "、" : ", ") || "—"],
     [
       t("o_guardian"),
       !g ? t("o_guardian_no") : g.kind === "confirmed" ? t("o_guardian_yes", { name: g.name, at: fmtDateTime(g.at) }) : t("o_guardian_not", { reason: g.reason }),
@@ -656,7 +672,7 @@ function MonthSummary({ month, setMonth }: { month: string; setMonth: (m: string
         <span class="spacer" />
         <label class="row">
           {t("o_month")}
-          <input type="month" name="summary-month" value={month} onChange={(e) => (e.target as HTMLInputElement).value && setMonth((e.target as HTMLInputElement).value)} class="o-month-input" />
+          <MonthField name="summary-month" value={month} onChange={(m) => m && setMonth(m)} />
         </label>
       </div>
       <ErrorBox error={rows.error} />

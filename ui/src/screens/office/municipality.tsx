@@ -5,9 +5,10 @@
 import { useState } from "preact/hooks";
 import type { ErrorBody, IncomeTier, MunicipalityRules, Problem, RuleVersion } from "../../bindings";
 import { ApiError, call } from "../../api";
-import { fmtDate, fmtMinutes, fmtUnix, label, lang, t } from "../../i18n";
+import { fmtDate, fmtMinutes, fmtUnix, label, lang, paren, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ErrorBox, Field, useLoad } from "../../ui";
+import { DateField } from "../../dates";
 import { FieldProblems } from "./people";
 
 const TIERS: IncomeTier[] = ["public_assistance", "tax_exempt", "taxed"];
@@ -80,7 +81,7 @@ export function Municipalities({ readOnly = false }: { readOnly?: boolean }) {
               <select name="municipality" value={current?.code} onChange={(e) => (setPicked((e.target as HTMLSelectElement).value), setDone(null))} data-testid="o-muni-pick">
                 {list.map((m) => (
                   <option value={m.code}>
-                    {lang.value === "ja" ? `${muniName(m.today)}（${m.code}）` : `${muniName(m.today)} (${m.code})`}
+                    {`${muniName(m.today)}${paren(m.code)}`}
                   </option>
                 ))}
               </select>
@@ -291,7 +292,7 @@ function PublishForm({ m, today, entries, onPublished }: { m: Muni; today: strin
         {input("max", t("o_mu_f_max"), max, setMax, "0.5")}
         <div>
           <Field label={t("o_mu_f_from")}>
-            <input name="from" type="date" min={today} value={from} onInput={(ev) => setFrom(ev.currentTarget.value)} />
+            <DateField name="from" min={today} value={from} onChange={setFrom} />
           </Field>
           <FieldProblems error={fieldErrors} field={FORM.from} />
         </div>

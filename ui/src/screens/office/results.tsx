@@ -13,6 +13,7 @@ import { ApiError, call } from "../../api";
 import { fmtDate, fmtUnix, label, lang, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ErrorBox, Field, useLoad } from "../../ui";
+import { DateField } from "../../dates";
 import { ExportBar, useExport, yen } from "./claim";
 import { FieldProblems } from "./people";
 
@@ -317,7 +318,7 @@ function PurchaseForm({ station, today, onAdded }: { station: string; today: str
         </div>
         <div>
           <Field label={t("o_res_date")}>
-            <input type="date" name="date" value={date} max={today} onInput={(e) => setDate(e.currentTarget.value)} aria-invalid={invalid("date")} />
+            <DateField name="date" value={date} max={today} onChange={setDate} invalid={invalid("date")} />
           </Field>
           <FieldProblems error={fieldErrors} field="date" />
         </div>
@@ -431,7 +432,7 @@ function GrantForm({ station, fy, grant, today, onSet }: { station: string; fy: 
         </div>
         <div>
           <Field label={t("o_res_decided_on")}>
-            <input type="date" name="decided_on" value={decided} min={`${fy}-04-01`} max={lastDay} onInput={(e) => setDecided(e.currentTarget.value)} aria-invalid={invalid("decided_on")} />
+            <DateField name="decided_on" value={decided} min={`${fy}-04-01`} max={lastDay} onChange={setDecided} invalid={invalid("decided_on")} />
           </Field>
           <FieldProblems error={atFields} field="decided_on" />
         </div>

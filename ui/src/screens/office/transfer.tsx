@@ -9,6 +9,7 @@ import { ApiError, call } from "../../api";
 import { fmtDate, label, t } from "../../i18n";
 import { useApp } from "../../context";
 import { ErrorBox, Field, useLoad } from "../../ui";
+import { DateField } from "../../dates";
 import { FieldProblems } from "./people";
 
 /** `YYYY-MM-DD` → the next day. */
@@ -115,14 +116,13 @@ function TransferOffer({ v, day, childName, to, onDone }: { v: Visit; day: strin
       <p class="muted">{t("o_tr_intro", { to })}</p>
       <div class="o-transfer-day">
         <Field label={t("o_tr_first_day", { to })}>
-          <input
-            type="date"
+          <DateField
             name="first_day"
             min={day}
             value={first}
             disabled={confirming}
-            onInput={(ev) => {
-              setFirst(ev.currentTarget.value);
+            onChange={(d) => {
+              setFirst(d);
               setConfirming(false);
             }}
           />

@@ -1,6 +1,6 @@
 // The parent screens: for each child, respite hours left this fiscal year (a ring with the
 // numbers), the sessions used, and confirming sessions not yet confirmed. Read-only otherwise.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { ChildCard, RespiteSession, RespiteYear } from "../../bindings";
 import { call } from "../../api";
 import { fmtDate, fmtDateTime, fmtMinutes, fyLabel, t } from "../../i18n";
@@ -117,6 +117,15 @@ function Sessions({ childId, sessions, toConfirm, reload }: { childId: string; s
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
+  // The form opens below the table: bring it into view and put the cursor in its name field, so
+  // the tap visibly does something.
+  const form = useRef<HTMLFormElement>(null);
+  const nameBox = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (!confirming) return;
+    form.current?.scrollIntoView({ block: "center" });
+    nameBox.current?.focus({ preventScroll: true });
+  }, [confirming?.visit_id]);
   const LIMIT = 5;
   // Newest first; unconfirmed sessions always stay in view.
   const shown = all ? sessions : sessions.filter((s, i) => i < LIMIT || !s.confirmed);
@@ -209,13 +218,13 @@ function Sessions({ childId, sessions, toConfirm, reload }: { childId: string; s
         </button>
       )}
       {confirming && (
-        <form class="card p-confirm-form" onSubmit={submit} data-testid="p-confirm-form">
+        <form ref={form} class="card p-confirm-form" onSubmit={submit} data-testid="p-confirm-form">
           <h3>{t("p_confirm_title", { date: fmtDateTime(confirming.start) })}</h3>
           <p>
             {fmtMinutes(confirming.billable_minutes)} · {confirming.nurses.join("、")}
           </p>
           <Field label={t("p_confirm_name")}>
-            <input name="confirm-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} autoComplete="name" />
+            <input ref={nameBox} name="confirm-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} autoComplete="name" />
           </Field>
           <ErrorBox error={error} />
           <div class="row">
