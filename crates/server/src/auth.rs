@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::model::backoff::{BackoffShape, FAILURE_WINDOW_MS};
 use crate::model::{today_jst, unix_now, unix_now_ms, Caller, Config, Error, Result};
 use crate::password::{Busy, Hasher};
-use crate::storage::Storage;
+use crate::storage::{SignIn, Storage};
 
 /// `last_seen` is written at most this often per device.
 const LAST_SEEN_EVERY_SECS: i64 = 60;
@@ -121,6 +121,7 @@ pub(crate) async fn login(
         storage.restart_login_backoff(&name_key, failed_at, free_name).await?;
         storage.restart_login_backoff(&address_key, failed_at, free_address).await?;
         storage.prune_login_attempts(window_start).await?;
+        storage.log_sign_in(SignIn::Failed, username, None, None, &client).await?;
         tracing::info!(username, client, "login failed");
         return Err(Error::WrongPassword);
     };
@@ -128,6 +129,7 @@ pub(crate) async fn login(
     storage.refund_login_attempt(&address_key, free_address).await?;
     // The password was right: the account's state may now be told.
     if user.disabled_at.is_some() {
+        storage.log_sign_in(SignIn::Refused, username, Some((&user.info.id, user.info.role)), None, &client).await?;
         tracing::warn!(username = %user.info.username, "login refused: the account is disabled");
         return Err(Error::AccountDisabled);
     }
@@ -160,6 +162,7 @@ pub(crate) async fn login(
     let expires_at = now.saturating_add(config.token_ttl_days.saturating_mul(86_400));
     let name = if device_name.is_empty() { "(unnamed)" } else { device_name };
     let device_id = storage.create_device(&user.info.id, name, &hash, now, expires_at).await?;
+    storage.log_sign_in(SignIn::Done, &user.info.username, Some((&user.info.id, user.info.role)), Some(&device_id), &client).await?;
     tracing::info!(username = %user.info.username, device_id, "login");
     Ok(LoginResponse { token, device_id, expires_at, user: user.info })
 }

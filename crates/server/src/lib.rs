@@ -107,7 +107,7 @@ use tokio::task::JoinHandle;
 
 pub use model::{Config, ConfigError, Error, OrgKind, QuarantineQuota, Result};
 pub use storage::{
-    backups_in, open_storage, restore, Backend, DeviceSummary, Health, OrgEvent, Storage, UserSummary, ONE_TIME_PASSWORD_SECS,
+    backups_in, open_storage, restore, AccessEntry, Backend, DeviceSummary, Health, OrgEvent, Storage, UserSummary, ONE_TIME_PASSWORD_SECS,
 };
 
 /// A running server.

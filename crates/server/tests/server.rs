@@ -261,6 +261,7 @@ carebook_testkit::on_both_backends!(
     a_transfer_needs_the_giving_office_a_handover_signed_by_both_stations_and_a_free_first_day,
     a_stations_office_records_and_lists_its_purchases_of_a_fiscal_year_and_nobody_else_may,
     a_stations_grant_for_a_year_is_recorded_replaced_and_read_by_its_office_only,
+    the_access_log_names_sign_ins_failed_ones_and_whose_devices_received_a_childs_records,
     a_coordinator_reads_face_sheets_only_and_records_work_for_its_stations_children_and_meetings,
 );
 
@@ -2118,6 +2119,44 @@ async fn a_stations_grant_for_a_year_is_recorded_replaced_and_read_by_its_office
     assert_eq!(set.len(), 2);
     assert!(set.iter().any(|e| e.detail.contains("800000 yen (was 1000000 yen)")), "{set:?}");
     assert!(set.iter().all(|e| !e.detail.contains("第1号")));
+    h.finish().await;
+}
+
+// ---- who saw what ---------------------------------------------------------------------------
+
+async fn the_access_log_names_sign_ins_failed_ones_and_whose_devices_received_a_childs_records(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    // A wrong password, then the nurse and the office sign in.
+    assert_eq!(h.login_as("office-a", "not-the-password-1").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(h.login_as("nobody-here", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    let (nurse, child, _visit) = station_a_child(&h).await;
+    let child_id = child.value().id.to_string();
+    let office = h.login("office-a").await;
+    // The nurse's own syncs are not logged as reads; the office's and the admin's are, one line
+    // per child with the number of its records (the face sheet and the visit: 2).
+    assert_eq!(h.changes(&nurse, 0, None).await.documents.len(), 2);
+    assert_eq!(h.changes(&office.token, 0, None).await.documents.len(), 2);
+    let admin = h.token("admin").await;
+    assert_eq!(h.changes(&admin, 0, None).await.documents.len(), 2);
+    // Nothing new: nothing received, nothing logged.
+    assert!(h.changes(&office.token, i64::MAX / 2, None).await.documents.is_empty());
+
+    let about: Vec<(String, String, i64)> =
+        h.storage.access_log(Some(&child_id), None, 100).await.unwrap().into_iter().map(|e| (e.action, e.username, e.records)).collect();
+    assert_eq!(about, [("received".to_string(), "admin".to_string(), 2), ("received".to_string(), "office-a".to_string(), 2)]);
+    let office_lines = h.storage.access_log(None, Some("office-a"), 100).await.unwrap();
+    let actions: Vec<&str> = office_lines.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["received", "sign_in", "sign_in_failed"], "newest first");
+    assert_eq!(office_lines[1].device_id.as_deref(), Some(office.device_id.as_str()));
+    assert_eq!(office_lines[0].device_id.as_deref(), Some(office.device_id.as_str()), "the device that received");
+    assert_eq!(office_lines[1].role.as_deref(), Some("office"));
+    assert!(office_lines.iter().all(|e| e.client == "127.0.0.1"), "{office_lines:?}");
+    let unknown = h.storage.access_log(None, Some("nobody-here"), 100).await.unwrap();
+    assert_eq!((unknown.len(), unknown[0].action.as_str(), unknown[0].role.as_deref()), (1, "sign_in_failed", None));
+    // No line carries a record's contents: only ids, counts, names of accounts and addresses.
+    let all = serde_json::to_string(&h.storage.access_log(None, None, 1000).await.unwrap()).unwrap();
+    assert!(!all.contains(&child.value().name) && !all.contains(&child.value().diagnosis), "{all}");
     h.finish().await;
 }
 

@@ -49,6 +49,22 @@ pub enum ServerCmd {
         #[command(flatten)]
         opts: ServerOpts,
     },
+    /// 誰が見たか：サインイン（失敗を含む）と、事務・区市町村・管理者の端末が受け取った記録 /
+    /// who saw what: sign-ins (failed ones too) and the records office, municipality and
+    /// administrator devices received, newest first ("who saw my child's records?": --child).
+    Access {
+        /// この子どもの記録についてのみ / only about this child's records.
+        #[arg(long, value_name = "CHILD_ID")]
+        child: Option<String>,
+        /// このアカウントについてのみ / only what this account did.
+        #[arg(long, value_name = "USERNAME")]
+        user: Option<String>,
+        /// 表示する件数 / at most this many lines.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+        limit: i64,
+        #[command(flatten)]
+        opts: ServerOpts,
+    },
     /// バックアップを作成（サーバー稼働中でよい）/ write a consistent backup while the server runs
     /// (SQLite: VACUUM INTO; PostgreSQL: pg_dump), keeping the newest generations.
     Backup {
@@ -406,6 +422,35 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
             }
             for o in orgs {
                 out!("{}  {}  {}  {}", o.id, o.kind, shown(o.shown_name()), o.municipality.as_deref().unwrap_or("-"));
+            }
+            Ok(())
+        }
+        ServerCmd::Access { child, user, limit, opts } => {
+            let lines = storage(&opts).await?.access_log(child.as_deref(), user.as_deref(), limit).await?;
+            if env.json {
+                return print_json(&lines);
+            }
+            for e in &lines {
+                let what = match e.action.as_str() {
+                    "sign_in" => "サインイン sign-in".to_string(),
+                    "sign_in_failed" => "サインイン失敗 failed sign-in".to_string(),
+                    "sign_in_refused" => "サインイン拒否 refused sign-in".to_string(),
+                    "received" => format!("受信 received {} 件 records of {}", e.records, e.child_id.as_deref().unwrap_or("")),
+                    other => other.to_string(),
+                };
+                let device = e.device_id.as_deref().unwrap_or("-");
+                out!(
+                    "{}  {}  {}  {}  {}  {}",
+                    unix_jst(e.at),
+                    shown(&e.username),
+                    e.role.as_deref().unwrap_or("-"),
+                    device,
+                    what,
+                    e.client
+                );
+            }
+            if lines.is_empty() {
+                eprintln!("該当する記録はありません / nothing logged");
             }
             Ok(())
         }

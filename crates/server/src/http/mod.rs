@@ -432,9 +432,15 @@ fn page_bounds(config: &Config, limit: Option<i64>, max_bytes: Option<i64>) -> R
     Ok(Page { limit, max_bytes })
 }
 
+/// The client's address as the connection gives it, for the access log.
+fn client_of(extensions: &Extensions) -> String {
+    extensions.get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
+}
+
 async fn changes(
     State(state): State<AppState>,
     caller: Caller,
+    extensions: Extensions,
     params: Result<Query<ChangesParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(params) = params
@@ -462,6 +468,7 @@ async fn changes(
         );
     }
     let answer = state.storage.changes(&caller, since, page, params.total).await?;
+    state.storage.log_received(&caller, &client_of(&extensions), &answer.documents).await?;
     Ok(page_json(&answer, &answer.documents))
 }
 
@@ -482,6 +489,7 @@ fn page_json<T: serde::Serialize>(page: &T, documents: &[ChangedDoc]) -> Respons
 async fn catch_up(
     State(state): State<AppState>,
     caller: Caller,
+    extensions: Extensions,
     body: Result<Json<CatchUpRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(req) = body.map_err(ApiError::from_json)?;
@@ -501,6 +509,7 @@ async fn catch_up(
     }
     let page = page_bounds(&state.config, req.limit, req.max_bytes)?;
     let answer = state.storage.catch_up(&caller, &req, page).await?;
+    state.storage.log_received(&caller, &client_of(&extensions), &answer.documents).await?;
     Ok(page_json(&answer, &answer.documents))
 }
 

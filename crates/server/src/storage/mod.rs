@@ -16,6 +16,8 @@
 //! - `rules`: municipality settings and checklist templates as dated versions;
 //! - `transfers`: children moved from one station to another;
 //! - `audit`: the accepted changes of a record (and its transfers);
+//! - `access_log`: who saw what — sign-ins and the records each office, municipality or
+//!   administrator device received;
 //! - `backup`: backups while the server runs, restoring one, and the server's epoch.
 
 use std::path::Path;
@@ -29,6 +31,7 @@ use sqlx::AnyPool;
 
 use crate::model::{Error, QuarantineQuota, Result};
 
+mod access_log;
 mod accounts;
 mod audit;
 mod backup;
@@ -42,6 +45,8 @@ mod quarantine;
 mod rules;
 mod transfers;
 
+pub use access_log::AccessEntry;
+pub(crate) use access_log::SignIn;
 pub use accounts::UserSummary;
 pub use backup::{backups_in, restore};
 pub use devices::DeviceSummary;
