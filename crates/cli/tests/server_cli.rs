@@ -924,3 +924,67 @@ fn backup_restore_story(db: &str) {
     assert!(again["resent_after_restore"].is_null() && again["sent"] == 0, "{again}");
     drop(server);
 }
+
+/// TLS end to end with the real binary (issue 15, item 2): the server serves HTTPS from a
+/// certificate of the organisation's own CA; a device that names that CA
+/// (`CAREBOOK_CA_CERT`) signs in and syncs; one that does not is refused, told that the
+/// certificate could not be verified; and no device sends a password over `http://` to
+/// another machine — it is refused before any connection, naming the field.
+#[test]
+fn devices_sync_over_https_with_the_organisations_ca_and_refuse_an_unknown_ca_and_plain_http() {
+    use carebook_testkit::tls_file;
+    let server_dir = tempfile::tempdir().unwrap();
+    let srv = server_dir.path();
+    let db = format!("sqlite://{}", srv.join("server.sqlite").display());
+    ok(
+        srv,
+        &["server", "user", "add", "--username", "nurse-a", "--role", "nurse", "--org", "st-kakuu", "--database", &db],
+        Some("kakuu-sora-pw-1\n"),
+    );
+    let (cert, key) = (tls_file("server.pem"), tls_file("server.key"));
+    let env = [("CAREBOOK_TLS_CERT", cert.to_str().unwrap()), ("CAREBOOK_TLS_KEY", key.to_str().unwrap())];
+    let server = ServerProcess::start(std::path::Path::new(env!("CARGO_BIN_EXE_carebook")), srv, &db, &env);
+    let url = server.url();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let with_ca = |dir: &std::path::Path, args: &[&str], stdin: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_carebook"));
+        cmd.arg("--data-dir").arg(dir).args(args).env("CAREBOOK_CA_CERT", tls_file("ca.pem"));
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        if let Some(input) = stdin {
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    };
+
+    // With the organisation's CA: signs in, records, syncs.
+    let tablet = tempfile::tempdir().unwrap();
+    let out = with_ca(tablet.path(), &["login", "--server", &url, "--user", "nurse-a"], Some("kakuu-sora-pw-1\n"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let child = add_hana(tablet.path(), "taxed");
+    ok(tablet.path(), &VisitArgs::nursing(&child).args(), None);
+    let out = with_ca(tablet.path(), &["sync", "--json"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((report["sent"].as_u64(), report["accepted"].as_u64()), (Some(2), Some(2)), "{report}");
+
+    // Without it: the certificate is not trusted, and the message says so.
+    let stranger = tempfile::tempdir().unwrap();
+    let out = carebook(stranger.path(), &["login", "--server", &url, "--user", "nurse-a"], Some("kakuu-sora-pw-1\n"));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("証明書を確認できません") && err.contains("certificate could not be verified") && err.contains("CAREBOOK_CA_CERT"),
+        "{err}"
+    );
+    assert!(json(stranger.path(), &["sync", "--status"], None)["user"].is_null(), "no session kept");
+
+    // Plain HTTP to another machine: refused before connecting (192.0.2.1 is a documentation
+    // address nobody answers on), naming the field.
+    let out = with_ca(stranger.path(), &["login", "--server", "http://192.0.2.1:8080", "--user", "nurse-a"], Some("kakuu-sora-pw-1\n"));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("server") && err.contains("https://") && err.contains("unencrypted"), "{err}");
+    drop(server);
+}

@@ -17,13 +17,13 @@ impl Carebook {
     async fn coordination_list<T: DeserializeOwned>(&self, what: &str, station: &str, fy: FiscalYear) -> Result<Vec<T>, CoreError> {
         let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
         let url = format!("{}/api/v1/coordination/{what}", s.server_url);
-        send(http().get(url).query(&[("station", station), ("fy", &fy.0.to_string())]).bearer_auth(&s.token)).await
+        send(http()?.get(url).query(&[("station", station), ("fy", &fy.0.to_string())]).bearer_auth(&s.token)).await
     }
 
     /// Sends a new record to the server (`what`: `work` or `meetings`).
     async fn coordination_add<B: Serialize, T: DeserializeOwned>(&self, what: &str, body: &B) -> Result<T, CoreError> {
         let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
-        send(http().post(format!("{}/api/v1/coordination/{what}", s.server_url)).bearer_auth(&s.token).json(body)).await
+        send(http()?.post(format!("{}/api/v1/coordination/{what}", s.server_url)).bearer_auth(&s.token).json(body)).await
     }
 
     /// The coordinator work of `station` dated in `fy`.

@@ -24,6 +24,12 @@ pub enum CoreError {
     },
     /// The server cannot be reached (no signal, server down). Nothing is lost: records wait.
     Offline(String),
+    /// The server's certificate could not be verified (rustls's reason): not a missing signal
+    /// but a wrong address, a server of another organisation, or a missing CA
+    /// (`CAREBOOK_CA_CERT`). Nothing is sent; records stay on the device.
+    Untrusted(String),
+    /// The organisation's CA file (`CAREBOOK_CA_CERT`) cannot be used; why, naming the file.
+    CaCertificate(String),
     /// The server cannot serve now (503: its database is down, its disk full) and said when to
     /// try again. Nothing is lost: records wait on the device, and the sync loop retries then.
     Unavailable {
@@ -96,6 +102,8 @@ impl CoreError {
             | CoreError::Io(_)
             | CoreError::Step { .. } => "storage",
             CoreError::Offline(_) => "offline",
+            CoreError::Untrusted(_) => "untrusted_certificate",
+            CoreError::CaCertificate(_) => "ca_certificate",
             CoreError::Server { body, .. } | CoreError::Unavailable { body, .. } => &body.code,
             CoreError::NotLoggedIn => "not_logged_in",
             CoreError::DeviceRevoked { .. } => "device_revoked",
@@ -130,6 +138,14 @@ impl CoreError {
             CoreError::Locked { id } => {
                 Message::new(format!("承認済みの記録 {id} は変更できません"), format!("visit {id} is approved and locked"))
             }
+            CoreError::Untrusted(why) => Message::new(
+                format!("サーバーの証明書を確認できません（{why}）。アドレスが正しいか、組織の CA 証明書を CAREBOOK_CA_CERT で指定しているか確かめてください。記録は端末に保存されています"),
+                format!("the server's certificate could not be verified ({why}): check the address, and name the organisation's CA certificate in CAREBOOK_CA_CERT; records are kept on this device"),
+            ),
+            CoreError::CaCertificate(why) => Message::new(
+                format!("組織の CA 証明書（CAREBOOK_CA_CERT）を使えません：{why}"),
+                format!("cannot use the organisation's CA certificate (CAREBOOK_CA_CERT): {why}"),
+            ),
             CoreError::Offline(why) => Message::new(
                 format!("サーバーに接続できません。記録は端末に保存されています（{why}）"),
                 format!("cannot reach the server; records are kept on this device ({why})"),

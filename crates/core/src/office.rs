@@ -16,7 +16,7 @@ impl Carebook {
     /// A record's history on the server, oldest first.
     pub async fn record_history(&self, record_id: &str) -> Result<Vec<AuditEntry>, CoreError> {
         let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
-        send(http().get(format!("{}/api/v1/records/{record_id}/history", s.server_url)).bearer_auth(&s.token)).await
+        send(http()?.get(format!("{}/api/v1/records/{record_id}/history", s.server_url)).bearer_auth(&s.token)).await
     }
 
     /// A visit's history on the server, oldest first, each entry with what it changed: the
@@ -40,21 +40,21 @@ impl Carebook {
     /// Pushes the server refused, newest first (the office's own organisation).
     pub async fn quarantine(&self) -> Result<Vec<QuarantineEntry>, CoreError> {
         let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
-        send(http().get(format!("{}/api/v1/quarantine", s.server_url)).bearer_auth(&s.token)).await
+        send(http()?.get(format!("{}/api/v1/quarantine", s.server_url)).bearer_auth(&s.token)).await
     }
 
     /// What each device's refused pushes take in the server's quarantine, and how many were
     /// refused because its quota was full (the office's own organisation).
     pub async fn quarantine_devices(&self) -> Result<Vec<QuarantineDevice>, CoreError> {
         let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
-        send(http().get(format!("{}/api/v1/quarantine/devices", s.server_url)).bearer_auth(&s.token)).await
+        send(http()?.get(format!("{}/api/v1/quarantine/devices", s.server_url)).bearer_auth(&s.token)).await
     }
 
     /// The people the account manages (an office its organisation's, an administrator
     /// everyone), with their devices and assignments.
     pub async fn people(&self) -> Result<Vec<PersonDetail>, CoreError> {
         let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
-        send(http().get(format!("{}/api/v1/people", s.server_url)).bearer_auth(&s.token)).await
+        send(http()?.get(format!("{}/api/v1/people", s.server_url)).bearer_auth(&s.token)).await
     }
 
     /// Adds a person; the answer carries the one-time password to hand them.
@@ -84,7 +84,7 @@ impl Carebook {
 
     async fn post_people<B: Serialize, T: for<'de> serde::Deserialize<'de>>(&self, path: &str, body: &B) -> Result<T, CoreError> {
         let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
-        send(http().post(format!("{}/api/v1/people{path}", s.server_url)).bearer_auth(&s.token).json(body)).await
+        send(http()?.post(format!("{}/api/v1/people{path}", s.server_url)).bearer_auth(&s.token).json(body)).await
     }
 }
 

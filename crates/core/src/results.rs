@@ -21,7 +21,7 @@ impl Carebook {
     pub async fn purchases(&self, station: &str, fy: FiscalYear) -> Result<Vec<Purchase>, CoreError> {
         let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
         let url = format!("{}/api/v1/purchases", s.server_url);
-        send(http().get(url).query(&[("station", station), ("fy", &fy.0.to_string())]).bearer_auth(&s.token)).await
+        send(http()?.get(url).query(&[("station", station), ("fy", &fy.0.to_string())]).bearer_auth(&s.token)).await
     }
 
     /// Records an equipment purchase on the server (checked here first: nothing is sent when a
@@ -29,7 +29,7 @@ impl Carebook {
     pub async fn add_purchase(&self, p: &NewPurchase) -> Result<Purchase, CoreError> {
         p.validate(clock::today_jst()).into_result()?;
         let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
-        send(http().post(format!("{}/api/v1/purchases", s.server_url)).bearer_auth(&s.token).json(p)).await
+        send(http()?.post(format!("{}/api/v1/purchases", s.server_url)).bearer_auth(&s.token).json(p)).await
     }
 
     /// The amount granted to `station` for `fy` (交付決定額), from the server; `None` when the
@@ -37,7 +37,7 @@ impl Carebook {
     pub async fn grant(&self, station: &str, fy: FiscalYear) -> Result<Option<Grant>, CoreError> {
         let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
         let url = format!("{}/api/v1/grants", s.server_url);
-        send(http().get(url).query(&[("station", station), ("fy", &fy.0.to_string())]).bearer_auth(&s.token)).await
+        send(http()?.get(url).query(&[("station", station), ("fy", &fy.0.to_string())]).bearer_auth(&s.token)).await
     }
 
     /// Records the amount granted to a station for a year on the server, replacing the one
@@ -45,7 +45,7 @@ impl Carebook {
     pub async fn set_grant(&self, g: &NewGrant) -> Result<Grant, CoreError> {
         g.validate(clock::today_jst()).into_result()?;
         let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
-        send(http().put(format!("{}/api/v1/grants", s.server_url)).bearer_auth(&s.token).json(g)).await
+        send(http()?.put(format!("{}/api/v1/grants", s.server_url)).bearer_auth(&s.token).json(g)).await
     }
 
     /// The results report of `station` for `fy`. Needs the server for the purchases and the

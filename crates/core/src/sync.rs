@@ -154,12 +154,36 @@ pub struct SyncStatus {
     pub removed: Vec<AccessRemoval>,
 }
 
-pub(crate) fn http() -> &'static reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| {
-        // One process-wide TLS provider; another crate may have installed one already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+/// The environment variable naming a PEM file of an organisation's own CA certificates, trusted
+/// besides the system's roots (a server whose certificate the organisation issued itself).
+pub const CA_CERT_ENV: &str = "CAREBOOK_CA_CERT";
+
+/// The organisation's CA certificates named by [`CA_CERT_ENV`], if set.
+fn organisation_roots() -> Result<Vec<reqwest::Certificate>, String> {
+    let Some(path) = std::env::var_os(CA_CERT_ENV).filter(|p| !p.is_empty()) else { return Ok(Vec::new()) };
+    let shown = std::path::Path::new(&path).display().to_string();
+    let pem = std::fs::read(&path).map_err(|e| format!("{shown}: {e}"))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("{shown}: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!("{shown}: no CERTIFICATE in the file"));
+    }
+    Ok(certs)
+}
+
+/// The process's HTTP client: HTTPS checked against the system's roots and the organisation's
+/// CA ([`CA_CERT_ENV`]). A CA file that cannot be used is an error of every request, naming it.
+pub(crate) fn http() -> Result<&'static reqwest::Client, CoreError> {
+    static CLIENT: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+    CLIENT.get_or_init(build_client).as_ref().map_err(|e| CoreError::CaCertificate(e.clone()))
+}
+
+fn build_client() -> Result<reqwest::Client, String> {
+    // One process-wide TLS provider; another crate may have installed one already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let roots = organisation_roots()?;
+    {
         reqwest::Client::builder()
+            .tls_certs_merge(roots)
             .connect_timeout(Duration::from_secs(10))
             // The server closes a connection idle for its header timeout (10 s by default); a
             // pooled one is let go first, so a request is not sent on a closing connection.
@@ -167,12 +191,67 @@ pub(crate) fn http() -> &'static reqwest::Client {
             .timeout(Duration::from_secs(120))
             .user_agent(concat!("carebook/", env!("CARGO_PKG_VERSION")))
             .build()
-            .expect("building the HTTP client")
-    })
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Refuses a server address that would send the password and the records unencrypted:
+/// `https://` always, `http://` only to this machine (`localhost`, `127.0.0.0/8`, `::1`), for
+/// development.
+pub fn check_server_url(url: &str) -> Result<(), CoreError> {
+    let refuse = |code: &str, ja: String, en: String| {
+        let mut p = carebook_domain::Problems::new();
+        p.push("server", code, ja, en);
+        Err(CoreError::Invalid(p))
+    };
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return refuse(
+            "url",
+            format!("サーバーのアドレスが正しくありません（例：https://carebook.example.jp）：{url}"),
+            format!("server: expected an address such as https://carebook.example.jp, got {url:?}"),
+        );
+    };
+    let host = parsed.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => refuse(
+            "insecure_url",
+            format!("http:// ではパスワードと記録が暗号化されずに送られます。https:// のアドレスを指定してください（http:// はこの端末内の開発用サーバーにだけ使えます）：{url}"),
+            format!("server: expected an https:// address (http:// sends the password and the records unencrypted; it is allowed only to this machine, for development), got {url:?}"),
+        ),
+        other => refuse(
+            "url",
+            format!("サーバーのアドレスは https:// で始めてください（{other}:// は使えません）：{url}"),
+            format!("server: expected an https:// address, got {url:?}"),
+        ),
+    }
 }
 
 fn offline(e: reqwest::Error) -> CoreError {
-    CoreError::Offline(e.without_url().to_string())
+    let e = e.without_url();
+    // A certificate the device cannot verify is no missing signal: say so, with rustls's reason.
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+    while let Some(s) = source {
+        // An io::Error hides what it wraps from `source()`.
+        let inner = s.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).map(|e| e as &dyn std::error::Error);
+        if let Some(tls) = s.downcast_ref::<rustls::Error>().or_else(|| inner.and_then(|e| e.downcast_ref::<rustls::Error>())) {
+            return CoreError::Untrusted(tls.to_string());
+        }
+        source = s.source().or(inner);
+    }
+    // What went wrong, through every cause (reqwest's own text says only "error sending request").
+    let mut source = std::error::Error::source(&e);
+    let mut text = e.to_string();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = s.source().or_else(|| s.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).map(|e| e as &dyn std::error::Error));
+    }
+    CoreError::Offline(text)
 }
 
 /// Sends a request and turns a non-success answer into the server's `ErrorBody`.
@@ -212,7 +291,7 @@ fn gzip_json<T: Serialize>(value: &T) -> Result<Vec<u8>, CoreError> {
 
 /// An authenticated POST of `body` as gzipped JSON.
 fn post_gzip_json<T: Serialize>(s: &Session, auth: &str, path: &str, body: &T) -> Result<reqwest::RequestBuilder, CoreError> {
-    Ok(http()
+    Ok(http()?
         .post(format!("{}{path}", s.server_url))
         .header("authorization", auth)
         .header("content-type", "application/json")
@@ -226,7 +305,7 @@ async fn join_fetch(task: tokio::task::JoinHandle<Result<ChangesResponse, CoreEr
 
 /// One page of `/changes` after `since`, for a device holding the buckets of `digest`.
 async fn fetch_page(base: String, auth: String, since: i64, digest: String, total: bool) -> Result<ChangesResponse, CoreError> {
-    let req = http()
+    let req = http()?
         .get(format!("{base}/api/v1/changes"))
         .header("authorization", auth)
         .query(&[("since", since), ("limit", PULL_PAGE)])
@@ -274,13 +353,14 @@ impl Carebook {
         device_name: &str,
     ) -> Result<Session, CoreError> {
         let base = server_url.trim_end_matches('/').to_string();
+        check_server_url(&base)?;
         let req = LoginRequest {
             username: username.into(),
             password: password.into(),
             device_name: device_name.into(),
             new_password: new_password.map(Into::into),
         };
-        let resp: LoginResponse = send(http().post(format!("{base}/api/v1/login")).json(&req)).await?;
+        let resp: LoginResponse = send(http()?.post(format!("{base}/api/v1/login")).json(&req)).await?;
         let session =
             Session { server_url: base, token: resp.token, device_id: resp.device_id, expires_at: resp.expires_at, user: resp.user };
         let json = serde_json::to_string(&session)?;
@@ -330,6 +410,7 @@ impl Carebook {
     }
 
     async fn sync_with(&self, s: &Session, progress: &mut (dyn FnMut(SyncProgress) + Send)) -> Result<SyncReport, CoreError> {
+        check_server_url(&s.server_url)?;
         let mut report = SyncReport::default();
         let auth = format!("Bearer {}", s.token);
         report.resent_after_restore = self.check_epoch(s, &auth).await?;
@@ -381,7 +462,7 @@ impl Carebook {
     /// server had accepted waits to be pushed again and the pull starts over; returns how many.
     /// The first epoch seen is only kept. A server without epochs (older) changes nothing.
     async fn check_epoch(&self, s: &Session, auth: &str) -> Result<Option<u64>, CoreError> {
-        let resp = http()
+        let resp = http()?
             .get(format!("{}/api/v1/epoch", s.server_url))
             .header(reqwest::header::AUTHORIZATION, auth)
             .send()
@@ -430,7 +511,7 @@ impl Carebook {
         path: &str,
         etag_key: &str,
     ) -> Result<Option<String>, CoreError> {
-        let mut req = http().get(format!("{}{path}", s.server_url)).header(reqwest::header::AUTHORIZATION, auth);
+        let mut req = http()?.get(format!("{}{path}", s.server_url)).header(reqwest::header::AUTHORIZATION, auth);
         if let Some(etag) = self.store.setting(etag_key).await? {
             req = req.header(reqwest::header::IF_NONE_MATCH, etag);
         }
@@ -457,7 +538,8 @@ impl Carebook {
         let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
         let auth = format!("Bearer {}", s.token);
         let published: RuleVersion =
-            send(http().post(format!("{}/api/v1/rules", s.server_url)).header(reqwest::header::AUTHORIZATION, &auth).json(version)).await?;
+            send(http()?.post(format!("{}/api/v1/rules", s.server_url)).header(reqwest::header::AUTHORIZATION, &auth).json(version))
+                .await?;
         if let Some(text) = self.fetch_if_changed::<RuleBook>(&s, &auth, "/api/v1/rules", RULE_BOOK_ETAG).await? {
             self.store.set_rule_book(&text).await?;
         }
@@ -472,7 +554,7 @@ impl Carebook {
         let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
         let auth = format!("Bearer {}", s.token);
         let url = format!("{}/api/v1/children/{child_id}/transfer", s.server_url);
-        let transfer: Transfer = send(http().post(url).header(reqwest::header::AUTHORIZATION, &auth).json(request)).await?;
+        let transfer: Transfer = send(http()?.post(url).header(reqwest::header::AUTHORIZATION, &auth).json(request)).await?;
         if let Some(text) = self.fetch_if_changed::<Directory>(&s, &auth, "/api/v1/directory", DIRECTORY_ETAG).await? {
             self.store.set_setting(DIRECTORY, &text).await?;
         }
@@ -796,6 +878,37 @@ impl SyncLoop {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn https_is_taken_and_http_only_to_this_machine() {
+        for ok in [
+            "https://carebook.example.jp",
+            "https://10.0.0.5:8443",
+            "http://localhost:8080",
+            "http://127.0.0.1:9",
+            "http://127.9.9.9",
+            "http://[::1]:80",
+        ] {
+            assert!(check_server_url(ok).is_ok(), "{ok}");
+        }
+        let code = |url: &str| match check_server_url(url) {
+            Err(CoreError::Invalid(p)) => (p.0[0].field.clone(), p.0[0].code.clone(), p.0[0].en.clone()),
+            other => panic!("{url}: {other:?}"),
+        };
+        for insecure in [
+            "http://carebook.example.jp",
+            "http://10.0.0.5:8080",
+            "http://192.0.2.1",
+            "http://[2001:db8::1]",
+            "http://localhost.example.jp",
+        ] {
+            let (field, code, en) = code(insecure);
+            assert_eq!((field.as_str(), code.as_str()), ("server", "insecure_url"), "{insecure}");
+            assert!(en.contains("https://") && en.contains(insecure), "{en}");
+        }
+        assert_eq!(code("ftp://carebook.example.jp").1, "url");
+        assert_eq!(code("carebook.example.jp").1, "url");
+    }
 
     #[test]
     fn removals_are_listed_for_two_weeks() {

@@ -96,6 +96,7 @@ mod push;
 mod rulebook;
 mod serve;
 mod storage;
+mod tls;
 mod transfer;
 
 use std::net::SocketAddr;
@@ -118,6 +119,7 @@ pub struct ServerHandle {
     local_addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    certs: Option<Arc<tls::Certs>>,
 }
 
 impl ServerHandle {
@@ -128,7 +130,25 @@ impl ServerHandle {
 
     /// `http://<local address>`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.local_addr)
+        match self.certs {
+            // The certificate names the host, not the address.
+            Some(_) => format!("https://localhost:{}", self.local_addr.port()),
+            None => format!("http://{}", self.local_addr),
+        }
+    }
+
+    /// Whether it serves HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.certs.is_some()
+    }
+
+    /// Reads the TLS certificate and key files again (what SIGHUP does): new connections get
+    /// the new certificate, open ones go on. On an error the certificate in use stays.
+    pub fn reload_tls(&self) -> Result<()> {
+        match &self.certs {
+            Some(certs) => certs.reload(),
+            None => Ok(()),
+        }
     }
 
     /// Stops accepting connections, lets requests in flight finish, and waits until it has.
@@ -147,9 +167,14 @@ impl ServerHandle {
 pub fn launch_with_listener(config: Config, storage: Storage, listener: TcpListener) -> Result<ServerHandle> {
     config.check()?;
     let local_addr = listener.local_addr()?;
+    let certs = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::Certs::open(cert, key)?),
+        _ => None,
+    };
     let limits = serve::Limits {
         header_timeout: std::time::Duration::from_secs(config.header_timeout_secs),
         max_connections: serve::connection_limit(config.max_connections),
+        tls: certs.as_ref().map(tls::Certs::server_config),
     };
     let storage = storage.with_quarantine_quota(config.quarantine_quota());
     let heavy = push::Heavy::new(&config);
@@ -159,7 +184,7 @@ pub fn launch_with_listener(config: Config, storage: Storage, listener: TcpListe
     let task = tokio::spawn(serve::serve(listener, app, limits, async move {
         let _ = stopped.await;
     }));
-    Ok(ServerHandle { local_addr, stop: Some(stop), task })
+    Ok(ServerHandle { local_addr, stop: Some(stop), task, certs })
 }
 
 /// Opens the database, listens on `config.listen`, and serves until SIGTERM or Ctrl-C, then
@@ -174,6 +199,21 @@ pub async fn run_with(config: Config, on_listen: impl FnOnce(SocketAddr)) -> Res
     let storage = Storage::open_with(&config.database_url(), std::time::Duration::from_secs(config.database_timeout_secs)).await?;
     let listener = TcpListener::bind(&config.listen).await.map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
     let server = launch_with_listener(config, storage.clone(), listener)?;
+    #[cfg(unix)]
+    if let Some(certs) = server.certs.clone() {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(mut hup) => {
+                tokio::spawn(async move {
+                    while hup.recv().await.is_some() {
+                        if let Err(e) = certs.reload() {
+                            tracing::error!(error = %e, "TLS certificate not reloaded; the one in use stays");
+                        }
+                    }
+                });
+            }
+            Err(e) => tracing::error!(error = %e, "cannot listen for SIGHUP: the TLS certificate reloads only on restart"),
+        }
+    }
     on_listen(server.local_addr());
     tracing::info!(addr = %server.local_addr(), backend = ?storage.backend(), "carebook server listening");
     shutdown_signal().await;
@@ -223,7 +263,7 @@ mod layers {
         &["storage"],
         &["access"],
         &["auth", "coordination", "people", "purchases", "push", "rulebook", "transfer"],
-        &["http"],
+        &["http", "tls"],
         &["serve"],
     ];
 

@@ -14,6 +14,9 @@
 //!   limit when that helps); `accept` failing with EMFILE/ENFILE makes room and waits briefly.
 //! - Every request carries `ConnectInfo<SocketAddr>`, as `into_make_service_with_connect_info`
 //!   gives it, so handlers may key on the client's address.
+//! - **HTTPS**: with a TLS configuration, each connection's handshake runs in its own task under
+//!   the request-head timeout (a client that never finishes it holds nothing for long), then
+//!   HTTP/1.1 is served over it exactly as over plain TCP.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -78,10 +81,12 @@ impl Connections {
 }
 
 /// How the loop serves.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Limits {
     pub header_timeout: Duration,
     pub max_connections: usize,
+    /// HTTPS with this configuration; plain HTTP without.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// Counts a request in progress until dropped.
@@ -199,26 +204,24 @@ pub(crate) async fn serve(
                 answer
             }
         });
-        let conn = http.serve_connection(TokioIo::new(stream), service);
         let connections = connections.clone();
         let mut shutting_down = shutting_down.clone();
+        let http = http.clone();
+        let tls = limits.tls.clone();
+        let handshake_timeout = limits.header_timeout;
         tokio::spawn(async move {
-            tokio::pin!(conn);
-            let finished = tokio::select! {
-                result = conn.as_mut() => Some(result),
-                () = evict.notified() => None,
-                stopping = shutting_down.wait_for(|stop| *stop) => stopping.err().map(|_| Ok(())),
-            };
-            let result = match finished {
-                Some(result) => result,
-                None => {
-                    conn.as_mut().graceful_shutdown();
-                    conn.await
+            match tls {
+                None => drive(http.serve_connection(TokioIo::new(stream), service), evict, &mut shutting_down).await,
+                Some(config) => {
+                    match tokio::time::timeout(handshake_timeout, tokio_rustls::TlsAcceptor::from(config).accept(stream)).await {
+                        Ok(Ok(tls_stream)) => {
+                            drive(http.serve_connection(TokioIo::new(tls_stream), service), evict, &mut shutting_down).await
+                        }
+                        // A client that does not trust the certificate, or speaks no TLS.
+                        Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
                 }
-            };
-            if let Err(e) = result {
-                // Timeouts, resets and malformed requests: the peer's doing, nothing to keep.
-                tracing::debug!(error = %e, "connection ended");
             }
             lock(&connections).open.remove(&id);
             drop(shutting_down);
@@ -229,6 +232,33 @@ pub(crate) async fn serve(
     drop(shutting_down);
     shutdown.closed().await;
     Ok(())
+}
+
+/// Serves one connection until it ends, is asked to give way (`evict`), or the server stops.
+async fn drive<I, S>(conn: http1::Connection<I, S>, evict: Arc<Notify>, shutting_down: &mut watch::Receiver<bool>)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::HttpService<Incoming>,
+    S::ResBody: 'static,
+    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    tokio::pin!(conn);
+    let finished = tokio::select! {
+        result = conn.as_mut() => Some(result),
+        () = evict.notified() => None,
+        stopping = shutting_down.wait_for(|stop| *stop) => stopping.err().map(|_| Ok(())),
+    };
+    let result = match finished {
+        Some(result) => result,
+        None => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        // Timeouts, resets and malformed requests: the peer's doing, nothing to keep.
+        tracing::debug!(error = %e, "connection ended");
+    }
 }
 
 fn lock(connections: &Mutex<Connections>) -> std::sync::MutexGuard<'_, Connections> {
@@ -279,7 +309,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let limits = Limits { header_timeout: Duration::from_secs(5), max_connections: 4 };
+        let limits = Limits { header_timeout: Duration::from_secs(5), max_connections: 4, tls: None };
         let task = tokio::spawn(serve(listener, Router::new().route("/", get(whoami)), limits, async move {
             let _ = stopped.await;
         }));

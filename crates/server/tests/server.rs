@@ -2235,3 +2235,54 @@ async fn a_coordinator_reads_face_sheets_only_and_records_work_for_its_stations_
     assert!(ours_events.iter().all(|e| !e.detail.contains("架空")));
     h.finish().await;
 }
+
+// ---- HTTPS ----------------------------------------------------------------------------------
+
+/// The server serves HTTPS from its configured certificate; a client that trusts only the
+/// organisation's CA refuses a certificate of another CA and takes the organisation's once it
+/// is reloaded (new connections get it, without a restart); a broken file is refused by the
+/// reload, which keeps the certificate in use; plain HTTP on the HTTPS port gets no answer.
+#[tokio::test]
+async fn https_is_served_from_the_configured_certificate_and_a_reload_takes_a_new_one() {
+    use carebook_testkit::tls_file;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::copy(tls_file("other-server.pem"), &cert).unwrap();
+    std::fs::copy(tls_file("server.key"), &key).unwrap();
+    let db = TestDb::create(Db::Sqlite).await.unwrap();
+    let storage = open_storage(&db.url).await.unwrap();
+    let config = Config { data_dir: db.dir.path().into(), tls_cert: Some(cert.clone()), tls_key: Some(key.clone()), ..Config::default() };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = launch_with_listener(config, storage.clone(), listener).unwrap();
+    assert!(server.is_tls());
+    let health = format!("{}/health", server.base_url());
+    assert!(health.starts_with("https://localhost:"), "{health}");
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(tls_file("ca.pem")).unwrap()).unwrap();
+    // A new client each time: a new connection, so a new handshake.
+    let client = || reqwest::Client::builder().tls_certs_only([ca.clone()]).timeout(Duration::from_secs(20)).build().unwrap();
+
+    let refused = client().get(&health).send().await.unwrap_err();
+    assert!(format!("{refused:?}").contains("UnknownIssuer"), "{refused:?}");
+    let plain = reqwest::Client::new().get(format!("http://{}/health", server.local_addr())).send().await;
+    assert!(plain.as_ref().map_or(true, |r| !r.status().is_success()), "{plain:?}");
+
+    std::fs::copy(tls_file("server.pem"), &cert).unwrap();
+    server.reload_tls().unwrap();
+    let res = client().get(&health).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    std::fs::write(&cert, "not a certificate").unwrap();
+    let err = server.reload_tls().unwrap_err().to_string();
+    assert!(err.contains("cert.pem"), "{err}");
+    assert_eq!(client().get(&health).send().await.unwrap().status(), StatusCode::OK, "the certificate in use stays");
+
+    // Only one of the two files: refused before anything listens.
+    let half = Config { data_dir: db.dir.path().into(), tls_cert: Some(cert.clone()), ..Config::default() };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let Err(err) = launch_with_listener(half, storage.clone(), listener) else { panic!("a certificate without its key was taken") };
+    let err = err.to_string();
+    assert!(err.contains("tls_key"), "{err}");
+    server.shutdown().await.unwrap();
+    storage.close().await;
+}

@@ -13,6 +13,13 @@ use carebook_domain::{
     Child, ChildId, Contact, DoctorInstruction, IncomeTier, Profession, ScoreEntry, StaffMember, StaffRole, Station, Visit, VisitKind,
 };
 
+/// The test-only TLS files (`crates/testkit/tls`, made by its `make.sh`): `ca.pem` (a
+/// fictional organisation's CA), `server.pem` and `server.key` (localhost and 127.0.0.1, signed by
+/// it), `other-ca.pem` and `other-server.pem` (the same name signed by a CA nobody trusts).
+pub fn tls_file(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tls").join(name)
+}
+
 /// A device store in a temporary directory, removed when dropped.
 #[derive(Debug)]
 pub struct TempDevice {

@@ -17,6 +17,8 @@ pub struct ServerProcess {
     process: Child,
     addr: String,
     stderr_path: PathBuf,
+    /// `http` or `https`, as the server said.
+    scheme: &'static str,
 }
 
 impl ServerProcess {
@@ -64,12 +66,13 @@ impl ServerProcess {
             let _ = tx.send(line);
         });
         let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
-        let Some(addr) = line.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next()).map(str::to_string) else {
+        let scheme = if line.contains("https://") { "https" } else { "http" };
+        let Some(addr) = line.split("://").nth(1).and_then(|rest| rest.split_whitespace().next()).map(str::to_string) else {
             let _ = process.kill();
             let err = std::fs::read_to_string(&stderr_path).unwrap_or_default();
             panic!("the server did not start: {line:?}\n{err}");
         };
-        ServerProcess { process, addr, stderr_path }
+        ServerProcess { process, addr, stderr_path, scheme }
     }
 
     /// `127.0.0.1:PORT`.
@@ -77,9 +80,9 @@ impl ServerProcess {
         &self.addr
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://…` when it serves HTTPS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// The process id.

@@ -312,9 +312,10 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
             }
             let _ = tracing_subscriber::fmt().with_target(false).with_writer(std::io::stderr).try_init();
             let db = redact(&config.database_url());
+            let scheme = if config.tls_cert.is_some() { "https" } else { "http" };
             // One line on standard output once bound, with the real port (also for port 0).
             carebook_server::run_with(config, |addr| {
-                println!("Carebook サーバー server: http://{addr} ({db})");
+                println!("Carebook サーバー server: {scheme}://{addr} ({db})");
                 let _ = std::io::Write::flush(&mut std::io::stdout());
             })
             .await?;

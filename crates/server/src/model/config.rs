@@ -95,6 +95,12 @@ pub struct Config {
     /// The most all refused pushes together may take in the quarantine, bytes
     /// (`CAREBOOK_QUARANTINE_TOTAL_BYTES`); at least `quarantine_device_bytes`.
     pub quarantine_total_bytes: i64,
+    /// The certificate chain (PEM) to serve HTTPS with (`CAREBOOK_TLS_CERT`); with
+    /// [`Config::tls_key`]. Without both, plain HTTP (for development or behind a proxy). The
+    /// files are read again on SIGHUP: new connections get the new certificate, open ones go on.
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of [`Config::tls_cert`] (`CAREBOOK_TLS_KEY`).
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -123,6 +129,8 @@ impl Default for Config {
             database_timeout_secs: 5,
             quarantine_device_bytes: QuarantineQuota::DEFAULT.per_device,
             quarantine_total_bytes: QuarantineQuota::DEFAULT.total,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -273,12 +281,29 @@ impl Config {
         if let Some(v) = env("CAREBOOK_QUARANTINE_TOTAL_BYTES") {
             config.quarantine_total_bytes = parse_env("CAREBOOK_QUARANTINE_TOTAL_BYTES", v)?;
         }
+        if let Some(v) = env("CAREBOOK_TLS_CERT") {
+            config.tls_cert = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env("CAREBOOK_TLS_KEY") {
+            config.tls_key = Some(PathBuf::from(v));
+        }
         config.check()?;
         Ok(config)
     }
 
     /// Refuses settings the server cannot run with.
     pub fn check(&self) -> Result<(), ConfigError> {
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            let (field, value) = match &self.tls_cert {
+                Some(c) => ("tls_key", format!("(none; tls_cert = {})", c.display())),
+                None => ("tls_cert", format!("(none; tls_key = {})", self.tls_key.as_deref().unwrap_or(Path::new("")).display())),
+            };
+            return Err(ConfigError::Invalid {
+                field,
+                value,
+                reason: Message::new("HTTPS には証明書と秘密鍵の両方が必要です", "HTTPS needs both the certificate and its key"),
+            });
+        }
         if self.token_ttl_days < 0 {
             return Err(ConfigError::Invalid {
                 field: "token_ttl_days",

@@ -108,8 +108,9 @@ pub enum Error {
     Io(#[from] std::io::Error),
     /// A background task panicked or was cancelled.
     Task(#[from] tokio::task::JoinError),
-    /// A backup could not be written, or one could not be restored; the message says what.
-    Backup(Message),
+    /// A file could not be written or used (a backup, a restore, a TLS certificate); the message
+    /// says what.
+    Unusable(Message),
 }
 
 impl Error {
@@ -206,7 +207,7 @@ impl Error {
             }
             Error::Io(e) => Message::new(format!("サーバーのエラーです：{e}"), format!("server error: {e}")),
             Error::Task(e) => Message::new(format!("サーバーの処理が止まりました：{e}"), format!("server task failed: {e}")),
-            Error::Backup(m) => m.clone(),
+            Error::Unusable(m) => m.clone(),
         }
     }
 }

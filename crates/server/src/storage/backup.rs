@@ -26,7 +26,7 @@ const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 const PGDUMP_MAGIC: &[u8] = b"PGDMP";
 
 fn failed(ja: impl Into<String>, en: impl Into<String>) -> Error {
-    Error::Backup(Message::new(ja, en))
+    Error::Unusable(Message::new(ja, en))
 }
 
 /// `2026-12-03T201530.123Z`: sortable, readable, unique to the millisecond.
