@@ -1,5 +1,6 @@
 // End-to-end: the real Tauri app (target/debug/carebook-app) in a real window (run under Xvfb),
-// driven through tauri-driver and WebKitWebDriver, against a real Carebook server on port 0.
+// driven through tauri-driver and WebKitWebDriver, against a real Carebook server on port 0, over
+// HTTPS with a test CA the devices are told to trust.
 // Three tablets: a nurse logs in, sets a PIN, records a respite session for a child the server
 // sent (the hours before/after come from the real rules), submits and syncs; the office approves
 // it on its tablet and syncs; the parent's tablet shows the hours left; the office's CLI device
@@ -21,6 +22,11 @@ const target = process.env.CARGO_TARGET_DIR ?? join(repo, "target");
 const CLI = join(target, "debug", "carebook");
 const APP = join(target, "debug", "carebook-app");
 const tmp = mkdtempSync(join(tmpdir(), "carebook-e2e-"));
+// Over real TLS: the server serves the test certificate (crates/testkit/tls, a fictional
+// organisation's CA), and every device — the app and the CLI — trusts that CA.
+const TLS = join(repo, "crates", "testkit", "tls");
+const SERVER_TLS = { CAREBOOK_TLS_CERT: join(TLS, "server.pem"), CAREBOOK_TLS_KEY: join(TLS, "server.key") };
+const DEVICE_TLS = { CAREBOOK_CA_CERT: join(TLS, "ca.pem") };
 const procs = [];
 const groups = [];
 
@@ -40,7 +46,7 @@ after(() => {
 
 /** The CLI, with `stdin` as its input (passwords). */
 function cli(dataDir, args, stdin) {
-  return execFileSync(CLI, ["--data-dir", dataDir, ...args], { input: stdin ?? "", encoding: "utf8" });
+  return execFileSync(CLI, ["--data-dir", dataDir, ...args], { input: stdin ?? "", encoding: "utf8", env: { ...process.env, ...DEVICE_TLS } });
 }
 
 function freePort() {
@@ -54,14 +60,17 @@ function freePort() {
 
 /** Starts the server on port 0 and reads the real address from its first line. */
 function startServer(db) {
-  const p = spawn(CLI, ["--data-dir", join(tmp, "server"), "server", "start", "--listen", "127.0.0.1:0", "--database", db], { stdio: ["ignore", "pipe", "inherit"] });
+  const p = spawn(CLI, ["--data-dir", join(tmp, "server"), "server", "start", "--listen", "127.0.0.1:0", "--database", db], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...SERVER_TLS },
+  });
   procs.push(p);
   return new Promise((res, rej) => {
     let out = "";
     p.stdout.on("data", (d) => {
       out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)/);
-      if (m) res(`http://127.0.0.1:${m[1]}`);
+      const m = out.match(/https:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) res(`https://127.0.0.1:${m[1]}`);
     });
     p.on("exit", (c) => rej(new Error(`server exited ${c}`)));
   });
@@ -156,7 +165,7 @@ async function withApp(dataDir, serverUrl, fn) {
   const driverProc = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     stdio: ["ignore", log, log],
     detached: true,
-    env: { ...process.env, CAREBOOK_DATA_DIR: dataDir, CAREBOOK_SERVER_URL: serverUrl },
+    env: { ...process.env, ...DEVICE_TLS, CAREBOOK_DATA_DIR: dataDir, CAREBOOK_SERVER_URL: serverUrl },
   });
   groups.push(driverProc.pid);
   const wd = new Driver(`http://127.0.0.1:${port}`);
