@@ -145,6 +145,18 @@ fn office_list(c: &mut Criterion) {
             b.iter(|| RT.block_on(app.visits(black_box(&filter))).expect("list"))
         });
     }
+    // The office's review table itself: the same narrowing, with each row's staff names,
+    // confirmation and flags from the index.
+    let review = ReviewFilter {
+        month: Some(month),
+        kind: Some(VisitKind::Respite),
+        status: Some(VisitStatus::Submitted),
+        ..ReviewFilter::default()
+    };
+    g.bench_function("review rows, month + kind + status", |b| {
+        let app = &device().app;
+        b.iter(|| RT.block_on(app.review(black_box(&review))).expect("review"))
+    });
     g.finish();
 }
 

@@ -1041,5 +1041,17 @@ async fn the_office_list_narrowed_by_month_kind_and_status_uses_its_index() {
     .await
     .unwrap();
     let detail = plan.iter().map(|p| p.3.as_str()).collect::<Vec<_>>().join("; ");
-    assert!(detail.contains("USING INDEX visits_month_kind_status"), "{detail}");
+    assert!(detail.contains("INDEX visits_month_kind_status "), "{detail}");
+    // The rows come in the list's order from the index: no sort afterwards.
+    assert!(!detail.contains("TEMP B-TREE"), "{detail}");
+    // The same for the claim's year of one kind, and for a month alone.
+    for (sql, index) in [
+        ("SELECT id FROM visits WHERE 1 = 1 AND kind = 'respite' AND fiscal_year = 2026 ORDER BY start, id", "visits_year_kind"),
+        ("SELECT id FROM visits WHERE 1 = 1 AND month = '2026-05' ORDER BY start, id", "visits_month"),
+    ] {
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}"))).fetch_all(pool).await.unwrap();
+        let detail = plan.iter().map(|p| p.3.as_str()).collect::<Vec<_>>().join("; ");
+        assert!(detail.contains(&format!("INDEX {index} ")) && !detail.contains("TEMP B-TREE"), "{sql}: {detail}");
+    }
 }

@@ -146,6 +146,38 @@ pub struct IndexedVisit {
     pub review: ReviewFacts,
 }
 
+/// `SELECT columns FROM visits` with a `WHERE` of only the filters given, so SQLite can use the
+/// index that fits them (`visits_month_kind_status` for the office's month list) instead of
+/// scanning the table; in time order.
+fn visit_query(columns: &str, filter: &VisitFilter) -> QueryBuilder<Sqlite> {
+    let mut qb = QueryBuilder::<Sqlite>::new(columns);
+    qb.push(" WHERE 1 = 1");
+    if let Some(child) = filter.child {
+        qb.push(" AND child_id = ").push_bind(child);
+    }
+    if let Some(month) = filter.month {
+        qb.push(" AND month = ").push_bind(month);
+    }
+    if let Some(kind) = filter.kind {
+        qb.push(" AND kind = ").push_bind(kind);
+    }
+    if let Some(status) = filter.status {
+        qb.push(" AND status = ").push_bind(status);
+    }
+    if let Some(from) = filter.from {
+        qb.push(" AND date >= ").push_bind(from);
+    }
+    if let Some(fy) = filter.fiscal_year {
+        qb.push(" AND fiscal_year = ").push_bind(fy.0);
+    }
+    qb.push(" ORDER BY start, id");
+    qb
+}
+
+/// The summary columns of a visits index row, for `SELECT`.
+const SUMMARY_COLUMNS: &str =
+    "SELECT id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status FROM visits";
+
 /// The columns of a visits index row, for `SELECT`.
 const VISIT_COLUMNS: &str =
     "SELECT id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status, \
@@ -218,37 +250,16 @@ impl Store {
         .ok_or_else(|| CoreError::NotFound { kind: RecordKind::Child, id: id.to_string() })
     }
 
-    /// Visits from the index, in time order.
+    /// Visits from the index, in time order: the summary columns only (no review facts to read
+    /// and parse).
     pub async fn visits(&self, filter: &VisitFilter) -> Result<Vec<VisitSummary>, CoreError> {
-        Ok(self.indexed_visits(filter).await?.into_iter().map(|v| v.summary).collect())
+        let rows: Vec<SummaryRow> = visit_query(SUMMARY_COLUMNS, filter).build_query_as().fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(VisitSummary::from).collect())
     }
 
-    /// Visits from the index with their review facts, in time order. The `WHERE` holds only the
-    /// filters given, so SQLite can use the index that fits them (`visits_month_kind_status` for
-    /// the office's month list) instead of scanning the table.
+    /// Visits from the index with their review facts, in time order.
     pub async fn indexed_visits(&self, filter: &VisitFilter) -> Result<Vec<IndexedVisit>, CoreError> {
-        let mut qb = QueryBuilder::<Sqlite>::new(VISIT_COLUMNS);
-        qb.push(" WHERE 1 = 1");
-        if let Some(child) = filter.child {
-            qb.push(" AND child_id = ").push_bind(child);
-        }
-        if let Some(month) = filter.month {
-            qb.push(" AND month = ").push_bind(month);
-        }
-        if let Some(kind) = filter.kind {
-            qb.push(" AND kind = ").push_bind(kind);
-        }
-        if let Some(status) = filter.status {
-            qb.push(" AND status = ").push_bind(status);
-        }
-        if let Some(from) = filter.from {
-            qb.push(" AND date >= ").push_bind(from);
-        }
-        if let Some(fy) = filter.fiscal_year {
-            qb.push(" AND fiscal_year = ").push_bind(fy.0);
-        }
-        qb.push(" ORDER BY start, id");
-        let rows: Vec<VisitRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<VisitRow> = visit_query(VISIT_COLUMNS, filter).build_query_as().fetch_all(&self.pool).await?;
         rows.into_iter().map(IndexedVisit::try_from).collect()
     }
 
