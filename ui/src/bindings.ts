@@ -2218,7 +2218,11 @@ cursor: number,
  * The server had been restored from a backup since the last sync: this many records the
  * server had accepted were sent again (the pull started over from the beginning).
  */
-resent_after_restore: number | null, };
+resent_after_restore: number | null, 
+/**
+ * Records opened and exports made on this device reported to the server's access log.
+ */
+access_events: number, };
 
 export type SyncStatus = { 
 /**

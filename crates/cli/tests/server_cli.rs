@@ -988,3 +988,61 @@ fn devices_sync_over_https_with_the_organisations_ca_and_refuse_an_unknown_ca_an
     assert!(err.contains("server") && err.contains("https://") && err.contains("unencrypted"), "{err}");
     drop(server);
 }
+
+/// Who saw what, from the command line (issue 15, item 4): an office's tablet opens a nurse's
+/// visit and exports the month's claim while offline; its next sync reports both, and
+/// `server access --child` answers "who saw this child's records?" with the office's sign-in,
+/// the records its device received, the visit it opened; `--user` lists the export. A failed
+/// sign-in is there too; the nurse's own reading is not.
+#[test]
+fn the_access_log_answers_who_saw_a_childs_records_with_what_an_office_opened_and_exported() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let srv = server_dir.path();
+    let db = format!("sqlite://{}", srv.join("server.sqlite").display());
+    for (user, role) in [("nurse-a", "nurse"), ("office-a", "office")] {
+        ok(
+            srv,
+            &["server", "user", "add", "--username", user, "--role", role, "--org", "st-kakuu", "--database", &db],
+            Some("kakuu-sora-pw-1\n"),
+        );
+    }
+    let server = start_server(srv, &db);
+    let (nurse, office) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (nurse, office) = (nurse.path(), office.path());
+    assert!(!carebook(office, &["login", "--server", &server.url(), "--user", "office-a"], Some("wrong-password-1\n")).status.success());
+    for (dir, user) in [(nurse, "nurse-a"), (office, "office-a")] {
+        ok(dir, &["login", "--server", &server.url(), "--user", user], Some("kakuu-sora-pw-1\n"));
+    }
+    let child = add_hana(nurse, "taxed");
+    let visit = json(nurse, &VisitArgs::nursing(&child).date("2026-06-01").args(), None)["id"].as_str().unwrap().to_string();
+    ok(nurse, &["sync"], None);
+    ok(nurse, &["visit", "show", &visit], None);
+    ok(office, &["sync"], None);
+    // Offline work on the office's tablet: noted, not yet reported.
+    ok(office, &["visit", "show", &visit], None);
+    let out_dir = tempfile::tempdir().unwrap();
+    let csv = out_dir.path().join("claim.csv");
+    ok(office, &["export", "claim", "--municipality", "13105", "--month", "2026-06", "--out", csv.to_str().unwrap()], None);
+    let report = json(office, &["sync"], None);
+    assert_eq!(report["access_events"], 2, "{report}");
+    assert_eq!(json(office, &["sync"], None)["access_events"], 0, "reported once");
+
+    let about = json(srv, &["server", "access", "--child", &child, "--database", &db], None);
+    let lines: Vec<(String, String)> = about
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap().to_string(), e["username"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(lines, [("opened".to_string(), "office-a".to_string()), ("received".to_string(), "office-a".to_string())], "{about}");
+    assert_eq!(about[0]["record_id"], visit.as_str());
+    assert_eq!(about[0]["what"], "visit");
+    assert!(about[0]["happened_at"].as_i64().unwrap() <= about[0]["at"].as_i64().unwrap());
+    let office_lines = json(srv, &["server", "access", "--user", "office-a", "--database", &db], None);
+    let actions: Vec<&str> = office_lines.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["exported", "opened", "received", "sign_in", "sign_in_failed"], "{office_lines}");
+    assert_eq!(office_lines[0]["what"], "claim 13105 2026-06 csv");
+    let text = ok(srv, &["server", "access", "--child", &child, "--database", &db], None);
+    assert!(text.contains("閲覧 opened visit") && text.contains("受信 received 2 件"), "{text}");
+    drop(server);
+}

@@ -4,7 +4,7 @@
 //! its own: rules come from `carebook_domain`, numbers from the index.
 
 use crate::store::IndexedVisit;
-use std::collections::hash_map::Entry;
+use crate::ChildRow;
 use std::collections::{HashMap, HashSet};
 
 use carebook_domain::{
@@ -321,6 +321,7 @@ impl Carebook {
     pub async fn child_sheet(&self, id: ChildId) -> Result<ChildSheet, CoreError> {
         let today = clock::today_jst();
         let child = self.child(id).await?;
+        self.note_opened(&id.to_string(), id, "face_sheet").await?;
         Ok(ChildSheet {
             score: child.score(),
             instruction_state: child.instruction_state(today),
@@ -542,6 +543,7 @@ impl Carebook {
     /// reason when the server cannot be asked).
     pub async fn visit_detail(&self, id: VisitId) -> Result<VisitDetail, CoreError> {
         let visit = self.visit(id).await?;
+        self.note_opened(&id.to_string(), visit.child_id, "visit").await?;
         let row = self.visit_row(id).await?;
         let warnings = self.visit_warnings(id).await?;
         let (history, history_error) = match self.visit_history(id).await {
@@ -613,20 +615,22 @@ fn lead_of(u: &UserInfo) -> StaffMember {
     }
 }
 
-/// The child a row is of: its face sheet, or for a child this station handed over to another
-/// (its face sheet left the device with the transfer) only what the transfer recorded.
+/// A row's child: its index row, or the name the directory keeps of one handed over to another
+/// station (no longer on this device).
 enum RowChild {
-    Sheet(Box<Child>),
+    Indexed(ChildRow),
     HandedOver { name: String },
 }
 
-/// What rows share: refused records, records waiting to sync, each child's over-cap sessions,
-/// face sheet and municipality rules, read once per list.
+/// What rows share, read once per list: refused records, records waiting to sync, the children's
+/// index rows, each municipality's rules for a year's cap, and each child's over-cap sessions of
+/// a year. A row reads no document.
 struct RowContext {
     rejected: HashMap<String, RejectedDoc>,
     pending: HashSet<String>,
+    children: HashMap<ChildId, RowChild>,
+    caps: HashMap<(String, FiscalYear), MunicipalityRules>,
     over_cap: HashMap<(ChildId, FiscalYear), HashSet<VisitId>>,
-    children: HashMap<ChildId, (RowChild, MunicipalityRules)>,
     directory: Option<carebook_domain::Directory>,
 }
 
@@ -634,67 +638,66 @@ impl RowContext {
     async fn new(app: &Carebook) -> Result<RowContext, CoreError> {
         let rejected = app.store().rejected().await?.into_iter().map(|r| (r.id.clone(), r)).collect();
         let pending = app.store().pending_ids().await?.into_iter().collect();
-        Ok(RowContext { rejected, pending, over_cap: HashMap::new(), children: HashMap::new(), directory: None })
+        let children = app.store().children().await?.into_iter().map(|c| (c.id, RowChild::Indexed(c))).collect();
+        Ok(RowContext { rejected, pending, children, caps: HashMap::new(), over_cap: HashMap::new(), directory: None })
     }
 
-    /// The child of a row, and the rules of its municipality.
-    async fn child(&mut self, app: &Carebook, id: ChildId) -> Result<&(RowChild, MunicipalityRules), CoreError> {
+    /// The child of a row: from the index, else (handed over) the directory's name.
+    async fn child(&mut self, app: &Carebook, id: ChildId) -> Result<&RowChild, CoreError> {
         if !self.children.contains_key(&id) {
-            let (child, municipality) = match app.child(id).await {
-                Ok(child) => {
-                    let m = child.municipality.clone();
-                    (RowChild::Sheet(Box::new(child)), m)
-                }
-                Err(not_found @ CoreError::NotFound { .. }) => {
-                    let directory = match &self.directory {
-                        Some(d) => d,
-                        None => self.directory.insert(app.directory().await?),
-                    };
-                    let Some(t) = directory.transfer_of(&id.to_string()) else { return Err(not_found) };
-                    (RowChild::HandedOver { name: t.child_name.clone() }, t.municipality.clone())
-                }
-                Err(e) => return Err(e),
+            let directory = match &self.directory {
+                Some(d) => d,
+                None => self.directory.insert(app.directory().await?),
             };
-            let rules = app.store().rules(&municipality).await?;
-            self.children.insert(id, (child, rules));
+            let Some(t) = directory.transfer_of(&id.to_string()) else {
+                return Err(CoreError::NotFound { kind: carebook_domain::RecordKind::Child, id: id.to_string() });
+            };
+            self.children.insert(id, RowChild::HandedOver { name: t.child_name.clone() });
         }
         Ok(&self.children[&id])
     }
 
-    /// The row of an indexed visit: everything from the index, the child's face sheet (read
-    /// once per child) and the device's sync state; never the visit's document.
+    /// The sessions of `child`'s year `fy` past its cap (as `respite_remaining` counts them:
+    /// the cap as the settings in force today say, or on the year's last day for a past year).
+    async fn over_cap(&mut self, app: &Carebook, child: &ChildRow, fy: FiscalYear) -> Result<&HashSet<VisitId>, CoreError> {
+        if !self.over_cap.contains_key(&(child.id, fy)) {
+            let key = (child.municipality.clone(), fy);
+            if !self.caps.contains_key(&key) {
+                let day = clock::today_jst().min(fy.last_day());
+                self.caps.insert(key.clone(), app.store().rules_on(&child.municipality, day).await?);
+            }
+            let cap = self.caps[&key].cap_minutes(fy, child.respite_enrolled_on);
+            let uses = app.store().respite_uses(child.id, fy).await?;
+            self.over_cap.insert((child.id, fy), respite_ledger(fy, cap, uses).over_cap.into_iter().collect());
+        }
+        Ok(&self.over_cap[&(child.id, fy)])
+    }
+
+    /// The row of an indexed visit: everything from the index and the device's sync state;
+    /// never a document.
     async fn row(&mut self, app: &Carebook, IndexedVisit { summary, review }: IndexedVisit) -> Result<VisitRow, CoreError> {
-        let (child, _) = self.child(app, summary.child_id).await?;
-        let sheet = match child {
-            RowChild::Sheet(c) => Some(c.as_ref().clone()),
+        let indexed = match self.child(app, summary.child_id).await? {
+            RowChild::Indexed(c) => Some(c.clone()),
             RowChild::HandedOver { .. } => None,
         };
-        let over_cap = match summary.fiscal_year {
+        let over_cap = match (summary.fiscal_year, &indexed) {
             // The ledger needs the child's whole year: not held for a child handed over.
-            Some(fy) if summary.kind == VisitKind::Respite && sheet.is_some() => {
-                if let Entry::Vacant(e) = self.over_cap.entry((summary.child_id, fy)) {
-                    e.insert(app.respite_remaining(summary.child_id, Some(fy)).await?.ledger.over_cap.into_iter().collect());
-                }
-                self.over_cap[&(summary.child_id, fy)].contains(&summary.id)
-            }
+            (Some(fy), Some(child)) if summary.kind == VisitKind::Respite => self.over_cap(app, child, fy).await?.contains(&summary.id),
             _ => false,
         };
-        let instruction_expired = match (&sheet, summary.date) {
-            (Some(child), Some(d)) => {
-                matches!(child.instruction_state(d), InstructionState::Expired | InstructionState::Missing | InstructionState::NotYetValid)
-            }
+        let instruction_expired = match (&indexed, summary.date) {
+            (Some(child), Some(d)) => child.instruction_lapsed_on(d),
             _ => false,
         };
-        let (child, _) = &self.children[&summary.child_id];
-        let child_name = match child {
-            RowChild::Sheet(c) => c.name.clone(),
+        let child_name = match &self.children[&summary.child_id] {
+            RowChild::Indexed(c) => c.name.clone(),
             RowChild::HandedOver { name } => name.clone(),
         };
         let key = summary.id.to_string();
         let rejected = self.rejected.get(&key);
         Ok(VisitRow {
             child_name,
-            handed_over: sheet.is_none(),
+            handed_over: indexed.is_none(),
             staff: review.staff_names,
             flags: VisitFlags {
                 over_cap,

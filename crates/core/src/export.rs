@@ -66,7 +66,9 @@ pub async fn write_claim(
 ) -> Result<ExportedFile, CoreError> {
     let claim = app.monthly_claim(municipality, month).await?;
     let bytes = format.write(&claim_table(&claim), &claim_heading(&claim))?;
-    save(dir, format!("claim-{}-{month}.{}", plain_name(municipality), format.extension()), bytes).await
+    let file = save(dir, format!("claim-{}-{month}.{}", plain_name(municipality), format.extension()), bytes).await?;
+    app.note_export(&format!("claim {municipality} {month} {}", format.extension())).await?;
+    Ok(file)
 }
 
 /// Writes the daytime-care claim of `municipality` for `month` into `dir` as
@@ -81,7 +83,9 @@ pub async fn write_daytime_claim(
 ) -> Result<ExportedFile, CoreError> {
     let claim = app.daytime_claim(municipality, month).await?;
     let bytes = format.write(&daytime_claim_table(&claim), &daytime_claim_heading(&claim))?;
-    save(dir, format!("daytime-claim-{}-{month}.{}", plain_name(municipality), format.extension()), bytes).await
+    let file = save(dir, format!("daytime-claim-{}-{month}.{}", plain_name(municipality), format.extension()), bytes).await?;
+    app.note_export(&format!("daytime claim {municipality} {month} {}", format.extension())).await?;
+    Ok(file)
 }
 
 /// A name kept to letters, digits, `-` and `_` for a file name (anything else becomes `_`).
@@ -481,7 +485,9 @@ pub async fn write_results_report(
 ) -> Result<ExportedFile, CoreError> {
     let report = app.results_report(station, fy).await?;
     let bytes = format.write(&results_table(&report), &results_heading(&report))?;
-    save(dir, results_file_name(station, fy, format), bytes).await
+    let file = save(dir, results_file_name(station, fy, format), bytes).await?;
+    app.note_export(&format!("results report {station} FY{} {}", fy.0, format.extension())).await?;
+    Ok(file)
 }
 
 /// The columns of a daytime-care claim table.
@@ -1098,5 +1104,7 @@ pub async fn write_visit_pdf(
     let templates = app.templates().await?;
     let bytes = to_pdf(&visit_heading(&visit, &child_name), &visit_table(&visit, &child_name, &templates), &japanese_font()?)?;
     let day = visit.actual_start.or(visit.scheduled_start).map_or("undated".to_string(), |t| t.date.to_string());
-    save(dir, format!("visit-{day}-{}.pdf", &id.to_string()[..8]), bytes).await
+    let file = save(dir, format!("visit-{day}-{}.pdf", &id.to_string()[..8]), bytes).await?;
+    app.note_export(&format!("visit record {id} pdf")).await?;
+    Ok(file)
 }

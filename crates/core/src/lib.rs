@@ -22,6 +22,7 @@ pub mod export;
 pub mod lock;
 pub mod office;
 pub mod results;
+pub mod seen;
 pub mod store;
 pub mod sync;
 

@@ -132,6 +132,8 @@ pub struct SyncReport {
     /// The server had been restored from a backup since the last sync: this many records the
     /// server had accepted were sent again (the pull started over from the beginning).
     pub resent_after_restore: Option<u64>,
+    /// Records opened and exports made on this device reported to the server's access log.
+    pub access_events: u64,
 }
 
 /// The device's sync state, for the status line.
@@ -261,10 +263,26 @@ pub(crate) async fn send<T: for<'de> Deserialize<'de>>(req: reqwest::RequestBuil
 
 /// A response's JSON, or the server's `ErrorBody` when it did not succeed.
 async fn answer<T: for<'de> Deserialize<'de>>(resp: reqwest::Response) -> Result<T, CoreError> {
-    let status = resp.status();
-    if status.is_success() {
+    if resp.status().is_success() {
         return resp.json::<T>().await.map_err(offline);
     }
+    Err(failure(resp).await)
+}
+
+/// Sends a request whose success has no body: `true` when it succeeded, `false` when the server
+/// does not know the route (an older server: 404), else the server's error.
+pub(crate) async fn answer_empty(req: reqwest::RequestBuilder) -> Result<bool, CoreError> {
+    let resp = req.send().await.map_err(offline)?;
+    match resp.status() {
+        s if s.is_success() => Ok(true),
+        reqwest::StatusCode::NOT_FOUND => Ok(false),
+        _ => Err(failure(resp).await),
+    }
+}
+
+/// The server's `ErrorBody` of a response that did not succeed, as a `CoreError`.
+async fn failure(resp: reqwest::Response) -> CoreError {
+    let status = resp.status();
     let retry_after =
         resp.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let text = resp.text().await.unwrap_or_default();
@@ -272,12 +290,12 @@ async fn answer<T: for<'de> Deserialize<'de>>(resp: reqwest::Response) -> Result
         ErrorBody::new("http_error", Message::new(format!("サーバーエラーです（{status}）"), format!("server answered {status}")))
     });
     if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
-        return Err(CoreError::Unavailable {
+        return CoreError::Unavailable {
             retry_after_secs: retry_after.unwrap_or(UNAVAILABLE_RETRY_SECS).clamp(1, 300),
             body: Box::new(body),
-        });
+        };
     }
-    Err(CoreError::Server { status: status.as_u16(), body: Box::new(body) })
+    CoreError::Server { status: status.as_u16(), body: Box::new(body) }
 }
 
 /// How long to wait after a 503 that did not say (`Retry-After`).
@@ -431,6 +449,9 @@ impl Carebook {
             self.push_batch(s, &auth, &batch, &mut report).await?;
             progress(SyncProgress { phase: SyncPhase::Push, done: report.sent, total: total.max(report.sent) });
         }
+
+        // What this device's user opened or exported since the last sync, for the access log.
+        report.access_events = self.report_access_events(s, &auth).await?;
 
         // Pull: the feed, reconciling the buckets whenever the account's access changed.
         let mut pull = PullProgress::default();

@@ -257,7 +257,17 @@ async fn a_store_is_backed_up_before_a_pending_migration_runs() {
     let c = dev.app.add_child(child("13105")).await.unwrap();
     // Make the store look as if it predated the schema: the migration is pending again.
     let pool = dev.app.store().pool();
-    for t in ["visits", "children", "documents", "device", "municipality_rules", "checklist_templates", "sync_buckets", "access_removals"] {
+    for t in [
+        "visits",
+        "children",
+        "documents",
+        "device",
+        "municipality_rules",
+        "checklist_templates",
+        "sync_buckets",
+        "access_removals",
+        "access_events",
+    ] {
         sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE {t}"))).execute(pool).await.unwrap();
     }
     sqlx::query("DELETE FROM _sqlx_migrations").execute(pool).await.unwrap();

@@ -299,6 +299,86 @@ pub struct ServerEpoch {
     pub epoch: String,
 }
 
+/// The most access events one report holds (`POST /api/v1/access/events`).
+pub const ACCESS_EVENTS_MAX: usize = 500;
+
+/// What an office, municipality or administrator device's user did with records on the device,
+/// reported at the next sync (the device may have been offline): opened a record, or exported a
+/// claim or a report. Names, never contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessEvent {
+    /// When, by the device's clock (Unix seconds).
+    pub at: i64,
+    /// `opened` or `exported`.
+    pub action: String,
+    /// The record opened, if one.
+    #[serde(default)]
+    pub record_id: Option<String>,
+    /// The child it concerns, if one.
+    #[serde(default)]
+    pub child_id: Option<String>,
+    /// What it was, in a few words: `visit`, `face_sheet`, `claim 13105 2026-11` …
+    pub what: String,
+}
+
+/// A device's report of its access events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessEvents {
+    /// At most [`ACCESS_EVENTS_MAX`].
+    pub events: Vec<AccessEvent>,
+}
+
+impl AccessEvents {
+    /// Every problem, each naming its field (`events[3].what` …): at most
+    /// [`ACCESS_EVENTS_MAX`] events; an action of `opened` or `exported`; ids of 1–64 plain
+    /// characters; `what` of 1–200 characters on one line; a time within the last 400 days and
+    /// at most a day ahead of `now` (Unix seconds; a tablet's clock may be off).
+    pub fn validate(&self, now: i64) -> crate::Problems {
+        let mut p = crate::Problems::new();
+        if self.events.len() > ACCESS_EVENTS_MAX {
+            p.push(
+                "events",
+                "too_many",
+                format!("1回に送れるのは{ACCESS_EVENTS_MAX}件までです（{}件）", self.events.len()),
+                format!("events: expected at most {ACCESS_EVENTS_MAX}, got {}", self.events.len()),
+            );
+            return p;
+        }
+        for (i, e) in self.events.iter().enumerate() {
+            let f = |name: &str| format!("events[{i}].{name}");
+            if !matches!(e.action.as_str(), "opened" | "exported") {
+                p.push(f("action"), "action", "操作は opened か exported です", format!("{}: expected opened or exported", f("action")));
+            }
+            for (name, id) in [("record_id", &e.record_id), ("child_id", &e.child_id)] {
+                if let Some(id) = id {
+                    if id.is_empty() || id.len() > 64 || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                        p.push(
+                            f(name),
+                            "id",
+                            "ID は空白を含まない1〜64文字です",
+                            format!("{}: expected an id of 1–64 characters", f(name)),
+                        );
+                    }
+                }
+            }
+            if e.what.trim().is_empty() {
+                p.push(f("what"), "required", "内容がありません", format!("{}: expected what was opened or exported", f("what")));
+            } else {
+                p.text(&f("what"), &e.what, 200, false);
+            }
+            if e.at < now - 400 * 86_400 || e.at > now + 86_400 {
+                p.push(
+                    f("at"),
+                    "time",
+                    "時刻が正しくありません",
+                    format!("{}: expected a time within the last 400 days, got {}", f("at"), e.at),
+                );
+            }
+        }
+        p
+    }
+}
+
 /// Every record of some children, up to a cursor: what a device missed of children it may
 /// now read (its feed cursor had already passed their records).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

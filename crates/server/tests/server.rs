@@ -2154,6 +2154,37 @@ async fn the_access_log_names_sign_ins_failed_ones_and_whose_devices_received_a_
     assert!(office_lines.iter().all(|e| e.client == "127.0.0.1"), "{office_lines:?}");
     let unknown = h.storage.access_log(None, Some("nobody-here"), 100).await.unwrap();
     assert_eq!((unknown.len(), unknown[0].action.as_str(), unknown[0].role.as_deref()), (1, "sign_in_failed", None));
+    // What devices report they opened or exported: kept for the office, not for a nurse; every
+    // wrong field named, nothing kept from a refused report.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let event = |action: &str, at: i64, what: &str| serde_json::json!({"at": at, "action": action, "record_id": "v-1", "child_id": child_id, "what": what});
+    let report = |token: String, events: Vec<serde_json::Value>| {
+        let h = &h;
+        async move { post_json(h, &token, "/api/v1/access/events", serde_json::json!({ "events": events })).await }
+    };
+    assert_eq!(report(office.token.clone(), vec![event("opened", now - 3600, "visit")]).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(report(nurse.clone(), vec![event("opened", now, "visit")]).await.status(), StatusCode::NO_CONTENT);
+    let bad = report(
+        office.token.clone(),
+        vec![event("opened", now, "visit"), event("deleted", now, "visit"), event("exported", now + 3 * 86_400, "x".repeat(201).as_str())],
+    )
+    .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let fields: Vec<String> = error_body(bad).await.problems.into_iter().map(|p| p.field).collect();
+    assert_eq!(fields, ["events[1].action", "events[2].what", "events[2].at"]);
+    let too_many = report(office.token.clone(), vec![event("opened", now, "visit"); 501]).await;
+    assert_eq!(too_many.status(), StatusCode::BAD_REQUEST);
+    let opened: Vec<(String, Option<String>, Option<i64>)> = h
+        .storage
+        .access_log(Some(&child_id), None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "opened")
+        .map(|e| (e.username, e.record_id, e.happened_at))
+        .collect();
+    assert_eq!(opened, [("office-a".to_string(), Some("v-1".to_string()), Some(now - 3600))]);
+
     // No line carries a record's contents: only ids, counts, names of accounts and addresses.
     let all = serde_json::to_string(&h.storage.access_log(None, None, 1000).await.unwrap()).unwrap();
     assert!(!all.contains(&child.value().name) && !all.contains(&child.value().diagnosis), "{all}");

@@ -124,6 +124,7 @@ pub async fn run(env: &Env, cmd: ExportCmd) -> anyhow::Result<()> {
             let bytes = format.write(&results_table(&report), &results_heading(&report))?;
             let path = out.unwrap_or_else(|| PathBuf::from(results_file_name(&station, fy, format)));
             write_file(&path, &bytes)?;
+            app.note_export(&format!("results report {station} FY{} {}", fy.0, format.extension())).await?;
             if env.json {
                 return print_json(&serde_json::json!({ "path": path, "bytes": bytes.len(), "report": report }));
             }
@@ -153,6 +154,7 @@ pub async fn run(env: &Env, cmd: ExportCmd) -> anyhow::Result<()> {
             let ext = format.extension();
             let path = out.unwrap_or_else(|| PathBuf::from(format!("claim-{municipality}-{month}.{ext}")));
             write_file(&path, &bytes)?;
+            app.note_export(&format!("claim {municipality} {month} {ext}")).await?;
             if env.json {
                 return print_json(&serde_json::json!({ "path": path, "bytes": bytes.len(), "claim": claim }));
             }
@@ -179,6 +181,7 @@ pub async fn run(env: &Env, cmd: ExportCmd) -> anyhow::Result<()> {
             let ext = format.extension();
             let path = out.unwrap_or_else(|| PathBuf::from(format!("daytime-claim-{municipality}-{month}.{ext}")));
             write_file(&path, &bytes)?;
+            app.note_export(&format!("daytime claim {municipality} {month} {}", format.extension())).await?;
             if env.json {
                 return print_json(&serde_json::json!({ "path": path, "bytes": bytes.len(), "claim": claim }));
             }

@@ -437,6 +437,13 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
                     "sign_in_failed" => "サインイン失敗 failed sign-in".to_string(),
                     "sign_in_refused" => "サインイン拒否 refused sign-in".to_string(),
                     "received" => format!("受信 received {} 件 records of {}", e.records, e.child_id.as_deref().unwrap_or("")),
+                    "opened" => format!(
+                        "閲覧 opened {} {} ({})",
+                        e.what,
+                        e.record_id.as_deref().unwrap_or(""),
+                        e.happened_at.map_or(String::new(), unix_jst)
+                    ),
+                    "exported" => format!("書き出し exported {} ({})", e.what, e.happened_at.map_or(String::new(), unix_jst)),
                     other => other.to_string(),
                 };
                 let device = e.device_id.as_deref().unwrap_or("-");

@@ -554,6 +554,7 @@ fn print_record_summary(s: &VisitSummary, when: &str, report: Option<&RespiteRep
 async fn show(env: &Env, id: VisitId) -> anyhow::Result<()> {
     let app = env.open().await?;
     let v = app.visit(id).await?;
+    app.note_opened(&id.to_string(), v.child_id, "visit").await?;
     if env.json {
         return print_json(&v);
     }

@@ -57,6 +57,19 @@ pub struct ChildRow {
     pub score_total: u32,
     /// Last valid day of the doctor's instruction.
     pub instruction_until: Option<Date>,
+    /// First valid day of the doctor's instruction.
+    pub instruction_from: Option<Date>,
+}
+
+impl ChildRow {
+    /// Whether the doctor's instruction was missing or not in force on `day` (as
+    /// `Child::instruction_state` says Missing, NotYetValid or Expired).
+    pub fn instruction_lapsed_on(&self, day: Date) -> bool {
+        match (self.instruction_from, self.instruction_until) {
+            (Some(from), Some(until)) => day < from || day > until,
+            _ => true,
+        }
+    }
 }
 
 /// One row of the visits index, as stored.
@@ -231,7 +244,7 @@ impl Store {
     /// The children index.
     pub async fn children(&self) -> Result<Vec<ChildRow>, CoreError> {
         Ok(sqlx::query_as(
-            "SELECT id, name, kana, birth_date, municipality, income_tier, respite_enrolled_on, score_total, instruction_until
+            "SELECT id, name, kana, birth_date, municipality, income_tier, respite_enrolled_on, score_total, instruction_until, instruction_from
              FROM children ORDER BY kana, id",
         )
         .fetch_all(&self.pool)
@@ -241,7 +254,7 @@ impl Store {
     /// One child's index row.
     pub async fn child_row(&self, id: ChildId) -> Result<ChildRow, CoreError> {
         sqlx::query_as(
-            "SELECT id, name, kana, birth_date, municipality, income_tier, respite_enrolled_on, score_total, instruction_until
+            "SELECT id, name, kana, birth_date, municipality, income_tier, respite_enrolled_on, score_total, instruction_until, instruction_from
              FROM children WHERE id = ?1",
         )
         .bind(id)
@@ -305,8 +318,8 @@ async fn index_bytes<T: Indexed>(id: &str, bytes: &[u8], actor: &ActorId, tx: &m
 impl Indexed for Child {
     async fn write_index(&self, tx: &mut Transaction<'static, Sqlite>) -> Result<(), CoreError> {
         sqlx::query(
-            "INSERT OR REPLACE INTO children (id, name, kana, birth_date, municipality, income_tier, respite_enrolled_on, score_total, instruction_until)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT OR REPLACE INTO children (id, name, kana, birth_date, municipality, income_tier, respite_enrolled_on, score_total, instruction_until, instruction_from)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )
         .bind(self.id)
         .bind(&self.name)
@@ -317,6 +330,7 @@ impl Indexed for Child {
         .bind(self.respite_enrolled_on)
         .bind(i64::from(self.score().total()))
         .bind(self.doctor_instruction.as_ref().map(|i| i.valid_until))
+        .bind(self.doctor_instruction.as_ref().map(|i| i.valid_from))
         .execute(&mut **tx)
         .await?;
         Ok(())

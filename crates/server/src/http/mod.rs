@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carebook_domain::wire::CATCH_UP_MAX_CHILDREN;
-use carebook_domain::wire::{AuditEntry, QuarantineDevice, QuarantineEntry, ServerEpoch};
+use carebook_domain::wire::{AccessEvents, AuditEntry, QuarantineDevice, QuarantineEntry, ServerEpoch};
 use carebook_domain::{
     buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, CoordinatorWorkRecord, FiscalYear, Grant, LoginRequest, LoginResponse,
     Message, NewCoordinatorWork, NewGrant, NewPerson, NewPurchase, NewRegionalMeeting, OneTimePassword, PersonAdded, PersonChange,
@@ -28,9 +28,9 @@ use tower_http::timeout::RequestBodyDeadlineLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::Standing;
-use crate::model::{today_jst, unix_now, Caller, Config};
+use crate::model::{today_jst, unix_now, Caller, Config, Error};
 use crate::password::Hasher;
-use crate::storage::{Page, Storage};
+use crate::storage::{logs_reads, Page, Storage};
 use crate::{access, auth, coordination, people, purchases, push, rulebook, transfer};
 
 mod error;
@@ -102,6 +102,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/quarantine/devices", get(quarantine_devices))
         .route("/api/v1/directory", get(directory))
         .route("/api/v1/epoch", get(epoch))
+        .route("/api/v1/access/events", post(access_events))
         .route("/api/v1/children/{id}/transfer", post(transfer_child))
         .route("/api/v1/rules", get(rule_book).post(publish_rules))
         .route("/api/v1/purchases", get(list_purchases).post(add_purchase))
@@ -176,6 +177,23 @@ async fn directory(State(state): State<AppState>, caller: Caller, headers: Heade
 /// The server's epoch, which every restore from a backup replaces (any signed-in device).
 async fn epoch(State(state): State<AppState>, _caller: Caller) -> Result<Json<ServerEpoch>, ApiError> {
     Ok(Json(ServerEpoch { epoch: state.storage.epoch().await? }))
+}
+
+/// What the caller's device reports its user opened or exported (checked field by field; kept
+/// in the access log with the caller's account and device). An account whose reads are not
+/// logged (a nurse, a parent) is answered without keeping anything.
+async fn access_events(
+    State(state): State<AppState>,
+    caller: Caller,
+    extensions: Extensions,
+    body: Result<Json<AccessEvents>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(events) = body.map_err(ApiError::from_json)?;
+    events.validate(unix_now()).into_result().map_err(|p| ApiError::from(Error::Problems(p)))?;
+    if logs_reads(&caller) {
+        state.storage.log_reported(&caller, &client_of(&extensions), &events.events).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Every published version of municipality settings and checklist templates.

@@ -1,7 +1,7 @@
-//! Who saw what (`access_log`): sign-ins, failed and refused ones, and the records of each child
-//! an office, municipality or administrator account received on one of its devices. A row names
-//! the account, the device, the child, how many records, the address and the time — never a
-//! record's contents.
+//! Who saw what (`access_log`): sign-ins, failed and refused ones, the records of each child an
+//! office, municipality or administrator account received on one of its devices, and what such a
+//! device reported its user opened or exported. A row names the account, the device, the child,
+//! the record, how many records, the address and the time — never a record's contents.
 
 use carebook_domain::{ChangedDoc, Role};
 use serde::Serialize;
@@ -15,7 +15,7 @@ use crate::model::{unix_now, Caller, Result};
 pub struct AccessEntry {
     /// When (Unix seconds).
     pub at: i64,
-    /// `sign_in`, `sign_in_failed`, `sign_in_refused` or `received`.
+    /// `sign_in`, `sign_in_failed`, `sign_in_refused`, `received`, `opened` or `exported`.
     pub action: String,
     /// The account name (as typed, for a failed sign-in).
     pub username: String,
@@ -29,6 +29,12 @@ pub struct AccessEntry {
     pub records: i64,
     /// The client's address as the server saw it.
     pub client: String,
+    /// The record opened, for `opened`.
+    pub record_id: Option<String>,
+    /// What was opened or exported, in a few words.
+    pub what: String,
+    /// When it happened by the device's clock, for what a device reported.
+    pub happened_at: Option<i64>,
 }
 
 /// What a sign-in attempt came to.
@@ -117,7 +123,7 @@ impl Storage {
     /// records), or everything the account `username` did, or all of it; at most `limit` lines.
     pub async fn access_log(&self, child: Option<&str>, username: Option<&str>, limit: i64) -> Result<Vec<AccessEntry>> {
         let rows = sqlx::query(
-            "SELECT at, action, username, role, device_id, child_id, records, client FROM access_log \
+            "SELECT at, action, username, role, device_id, child_id, records, client, record_id, what, happened_at FROM access_log \
              WHERE ($1 = '' OR child_id = $1) AND ($2 = '' OR username = $2) ORDER BY id DESC LIMIT $3",
         )
         .bind(child.unwrap_or(""))
@@ -136,8 +142,42 @@ impl Storage {
                     child_id: r.try_get("child_id")?,
                     records: r.try_get("records")?,
                     client: r.try_get("client")?,
+                    record_id: r.try_get("record_id")?,
+                    what: r.try_get("what")?,
+                    happened_at: r.try_get("happened_at")?,
                 })
             })
             .collect()
+    }
+}
+
+impl Storage {
+    /// Logs what `caller`'s device reported its user opened or exported (already checked), in
+    /// one transaction.
+    pub(crate) async fn log_reported(&self, caller: &Caller, client: &str, events: &[carebook_domain::wire::AccessEvent]) -> Result<()> {
+        let now = unix_now();
+        let mut tx = self.pool.begin().await?;
+        for e in events {
+            sqlx::query(
+                "INSERT INTO access_log (at, action, username, user_id, role, device_id, child_id, records, client, record_id, what, happened_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(now)
+            .bind(&e.action)
+            .bind(&caller.username)
+            .bind(&caller.user_id)
+            .bind(caller.role.name())
+            .bind(&caller.device_id)
+            .bind(e.child_id.clone())
+            .bind(i64::from(e.record_id.is_some()))
+            .bind(client)
+            .bind(e.record_id.clone())
+            .bind(&e.what)
+            .bind(e.at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }

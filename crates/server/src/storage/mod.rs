@@ -46,7 +46,7 @@ mod rules;
 mod transfers;
 
 pub use access_log::AccessEntry;
-pub(crate) use access_log::SignIn;
+pub(crate) use access_log::{logs_reads, SignIn};
 pub use accounts::UserSummary;
 pub use backup::{backups_in, restore};
 pub use devices::DeviceSummary;
