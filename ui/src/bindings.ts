@@ -2030,7 +2030,11 @@ respite_length: boolean,
 /**
  * Only daytime-care days under 8 hours.
  */
-short_day: boolean, };
+short_day: boolean, 
+/**
+ * At most this many rows, the first in time order (a screen pages through a long month).
+ */
+limit: number | null, };
 
 export type Role = "nurse" | "parent" | "office" | "admin" | "municipality" | "coordinator";
 

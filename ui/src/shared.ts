@@ -20,4 +20,5 @@ export const ALL: ReviewFilter = {
   respite_length: false,
   short_day: false,
   from: null,
+  limit: null,
 };

@@ -19,8 +19,10 @@ const row = (page, n) => page.locator(`[data-testid=o-row][data-id="${V(n)}"]`);
 test("office review: the month filter by default, flags as badges, filtering by kind and by a flag", async () => {
   const page = await openApp({ user: OFFICE });
   await page.getByTestId("o-row").first().waitFor();
-  assert.deepEqual(await lastFilter(page), { month: "2026-11", child: null, station: null, kind: null, status: null, over_cap: false, rejected: false, unconfirmed: false, expired_instruction: false, respite_length: false, short_day: false, from: null });
+  assert.deepEqual(await lastFilter(page), { month: "2026-11", child: null, station: null, kind: null, status: null, over_cap: false, rejected: false, unconfirmed: false, expired_instruction: false, respite_length: false, short_day: false, from: null, limit: 201 });
   assert.deepEqual(await rowIds(page), [V(1), V(2), V(3), V(4), V(5)]);
+  assert.equal(await page.getByTestId("o-count").innerText(), "5件");
+  assert.equal(await page.getByTestId("o-more").count(), 0, "nothing more to show");
   const flags3 = await row(page, 3).locator("[data-flag]").evaluateAll((b) => b.map((x) => x.dataset.flag));
   assert.deepEqual(flags3, ["unconfirmed", "instruction_expired"]);
   assert.match(await row(page, 3).innerText(), /架空 たろう\s+訪問看護\s+見本 看護師\s+1時間\s+提出済み\s+保護者未確認\s*指示書期間外/);
@@ -54,6 +56,40 @@ test("office review: the month filter by default, flags as badges, filtering by 
   await pickDate(page.locator("[data-name=month]"), "2026-10");
   await page.getByTestId("o-empty").waitFor();
   assert.equal((await lastFilter(page)).month, "2026-10");
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("office review: a long month comes 200 rows at a time, and さらに表示 adds the next 200", async () => {
+  const page = await openApp({ user: OFFICE });
+  await page.getByTestId("o-row").first().waitFor();
+  // 445 more respite sessions in November (copies of the first row with their own ids and days):
+  // with the fake's two, 447.
+  await page.evaluate(() => {
+    const s = window.__FAKE__.s.data.shared;
+    const base = s.visits[0];
+    for (let i = 0; i < 445; i++) {
+      const day = `2026-11-${String(1 + (i % 28)).padStart(2, "0")}`;
+      const id = `c0000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+      s.visits.push({ ...base, summary: { ...base.summary, id, date: day, start: `${day}T08:00` } });
+    }
+  });
+  await page.locator("select[name=kind]").selectOption("respite");
+  await page.getByTestId("o-more").waitFor();
+  assert.equal(await page.getByTestId("o-row").count(), 200);
+  assert.equal(await page.getByTestId("o-count").innerText(), "最初の200件（続きがあります）");
+  assert.equal((await lastFilter(page)).limit, 201, "one row more than shown tells whether more follow");
+  assert.equal(await page.getByTestId("o-more").innerText(), "さらに表示（次の200件）");
+  await page.getByTestId("o-more").click();
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=o-row]").length === 400);
+  assert.equal((await lastFilter(page)).limit, 401);
+  await page.getByTestId("o-more").click();
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=o-row]").length === 447);
+  assert.equal(await page.getByTestId("o-count").innerText(), "447件");
+  assert.equal(await page.getByTestId("o-more").count(), 0);
+  // A new filter starts from the first page again.
+  await page.locator("select[name=kind]").selectOption("");
+  await page.getByTestId("o-more").waitFor();
+  assert.equal(await page.getByTestId("o-row").count(), 200);
   assert.deepEqual(page.pageErrors, []);
 });
 

@@ -157,6 +157,13 @@ fn office_list(c: &mut Criterion) {
         let app = &device().app;
         b.iter(|| RT.block_on(app.review(black_box(&review))).expect("review"))
     });
+    // What the office's screen asks for first: a whole month, a page of 200 (and one more to
+    // know whether more follow).
+    let first_page = ReviewFilter { month: Some(month), limit: Some(201), ..ReviewFilter::default() };
+    g.bench_function("review rows, month only, first page", |b| {
+        let app = &device().app;
+        b.iter(|| RT.block_on(app.review(black_box(&first_page))).expect("review"))
+    });
     g.finish();
 }
 

@@ -126,6 +126,22 @@ pub struct ReviewFilter {
     pub respite_length: bool,
     /// Only daytime-care days under 8 hours.
     pub short_day: bool,
+    /// At most this many rows, the first in time order (a screen pages through a long month).
+    pub limit: Option<u32>,
+}
+
+impl ReviewFilter {
+    /// Whether rows are dropped after they are made (the station, or a flag), so a limit cannot
+    /// go to the query.
+    fn narrows_rows(&self) -> bool {
+        self.station.is_some()
+            || self.over_cap
+            || self.rejected
+            || self.unconfirmed
+            || self.expired_instruction
+            || self.respite_length
+            || self.short_day
+    }
 }
 
 /// A visit with its row and, when the server can be asked, its history.
@@ -459,6 +475,9 @@ impl Carebook {
                 status: filter.status,
                 from: filter.from,
                 fiscal_year: None,
+                // When rows are dropped after they are made (a station or a flag), the limit
+                // counts those kept, below; otherwise the query itself stops there.
+                limit: filter.limit.filter(|_| !filter.narrows_rows()),
             })
             .await?;
         let mut ctx = RowContext::new(self).await?;
@@ -479,6 +498,9 @@ impl Carebook {
                 continue;
             }
             out.push(row);
+            if filter.limit.is_some_and(|n| out.len() >= n as usize) {
+                break;
+            }
         }
         Ok(out)
     }

@@ -1055,3 +1055,28 @@ async fn the_office_list_narrowed_by_month_kind_and_status_uses_its_index() {
         assert!(detail.contains(&format!("INDEX {index} ")) && !detail.contains("TEMP B-TREE"), "{sql}: {detail}");
     }
 }
+
+/// A long month pages: `limit` gives the first rows in time order, from the query itself; with
+/// a flag that drops rows after they are made, it counts the rows kept.
+#[tokio::test]
+async fn the_review_list_gives_the_first_rows_of_a_month_when_limited() {
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let mut ids = Vec::new();
+    for day in [5, 1, 4, 2, 3] {
+        let start = format!("2026-05-0{day}T09:00");
+        let end = format!("2026-05-0{day}T12:00");
+        ids.push((day, dev.app.record_visit(respite(c.id, &start, &end)).await.unwrap().id));
+    }
+    ids.sort();
+    let month = ReviewFilter { month: Some("2026-05".parse().unwrap()), ..ReviewFilter::default() };
+    let all = dev.app.review(&month).await.unwrap();
+    assert_eq!(all.len(), 5);
+    let first: Vec<_> =
+        dev.app.review(&ReviewFilter { limit: Some(3), ..month.clone() }).await.unwrap().into_iter().map(|r| r.summary.id).collect();
+    assert_eq!(first, ids[..3].iter().map(|(_, id)| *id).collect::<Vec<_>>(), "days 1, 2, 3");
+    // Every one of them is unconfirmed (no guardian confirmation): the limit counts rows kept.
+    let flagged = dev.app.review(&ReviewFilter { limit: Some(2), unconfirmed: true, ..month.clone() }).await.unwrap();
+    assert_eq!(flagged.iter().map(|r| r.summary.id).collect::<Vec<_>>(), ids[..2].iter().map(|(_, id)| *id).collect::<Vec<_>>());
+    assert!(flagged.iter().all(|r| r.flags.unconfirmed));
+}

@@ -1,7 +1,8 @@
 // The fake backend's data for the charts (tests/charts.test.mjs), switched on by a scenario with
 // `data: { charts: true }` (and `today` late in the fiscal year, e.g. 2027-03-20); without it every
 // command answers as before. Fictional (見本); every number is worked out by hand below.
-import type { MonthRespiteRow, RespiteSession, RespiteYear, ReviewFilter, Visit, VisitDetail, VisitRow, VitalHistory, VitalReading } from "../../src/bindings";
+import { ALL } from "../../src/shared";
+import type { MonthRespiteRow, RespiteSession, RespiteYear, Visit, VisitDetail, VisitRow, VitalHistory, VitalReading } from "../../src/bindings";
 import type { FakeBackend, Handlers } from "./backend";
 import { parentCommands } from "./parent";
 import { officeCommands } from "./office";
@@ -125,7 +126,6 @@ function chartVisit(b: FakeBackend, i: number): Visit {
   return { ...base, id: vid(i), actual_start: `${date}T10:00`, actual_end: `${date}T11:00`, scheduled_start: `${date}T10:00`, vitals: [reading], status: "approved" };
 }
 
-const ALL: ReviewFilter = { month: null, child: null, station: null, kind: null, status: null, from: null, over_cap: false, rejected: false, unconfirmed: false, expired_instruction: false, respite_length: false, short_day: false };
 
 export const chartsCommands: Handlers = {
   // As the core reads it (Carebook::vital_history): the ten newest visits of the child that took

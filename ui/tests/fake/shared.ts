@@ -74,5 +74,5 @@ function matches(r: VisitRow, f: ReviewFilter): boolean {
 
 export const sharedCommands: Handlers = {
   children: (b) => shared(b).children,
-  visits: (b, a) => shared(b).visits.filter((r) => matches(r, a.filter)),
+  visits: (b, a) => shared(b).visits.filter((r) => matches(r, a.filter)).slice(0, a.filter.limit ?? undefined),
 };

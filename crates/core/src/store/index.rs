@@ -184,6 +184,9 @@ fn visit_query(columns: &str, filter: &VisitFilter) -> QueryBuilder<Sqlite> {
         qb.push(" AND fiscal_year = ").push_bind(fy.0);
     }
     qb.push(" ORDER BY start, id");
+    if let Some(n) = filter.limit {
+        qb.push(" LIMIT ").push_bind(i64::from(n));
+    }
     qb
 }
 
@@ -211,6 +214,8 @@ pub struct VisitFilter {
     pub from: Option<Date>,
     /// Only visits of this fiscal year.
     pub fiscal_year: Option<FiscalYear>,
+    /// At most this many, the first in time order.
+    pub limit: Option<u32>,
 }
 
 impl Store {

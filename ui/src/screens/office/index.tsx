@@ -104,12 +104,17 @@ const FLAGS = [
   ["short_day", "o_flag_short_day"],
 ] as const;
 
+/** Rows of the review list shown at first, and added by さらに表示. */
+const PAGE = 200;
+
 function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter; setFilter: (f: ReviewFilter) => void; onOpen: (id: string) => void; readOnly: boolean }) {
   const { labels, dataStamp } = useApp();
   const kids = useLoad(() => call("children", {}), [dataStamp]);
   const dir = useLoad(() => call("directory", {}), [dataStamp]);
   const stations = (dir.data?.orgs ?? []).filter((o) => o.kind === "station");
-  const rows = useLoad(() => call("visits", { filter }), [JSON.stringify(filter), dataStamp]);
+  // A long month comes a page at a time: one row more than shown says whether there are more.
+  const [shown, setShown] = useState(PAGE);
+  const rows = useLoad(() => call("visits", { filter: { ...filter, limit: shown + 1 } }), [JSON.stringify(filter), shown, dataStamp]);
   const [selected, setSelected] = useState<string[]>([]);
   const [results, setResults] = useState<{ r: ApproveResult; row?: VisitRow }[] | null>(null);
   const [busy, setBusy] = useState(false);
@@ -117,9 +122,11 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
 
   const set = (patch: Partial<ReviewFilter>) => {
     setSelected([]);
+    setShown(PAGE);
     setFilter({ ...filter, ...patch });
   };
-  const list = rows.data ?? [];
+  const list = (rows.data ?? []).slice(0, shown);
+  const more = (rows.data?.length ?? 0) > shown;
   // Nothing to select for those who may not approve, nor records of a child handed over to
   // another station (kept read-only: the server refuses any change to them).
   const selectable = readOnly ? [] : list.filter((r) => r.summary.status !== "approved" && !r.handed_over).map((r) => r.summary.id);
@@ -237,7 +244,7 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
 
       <div class="row o-actions">
         <span class="muted" data-testid="o-count">
-          {t("o_count", { n: list.length })}
+          {more ? t("o_count_more", { n: list.length }) : t("o_count", { n: list.length })}
         </span>
         <span class="spacer" />
         {!readOnly && (
@@ -351,6 +358,13 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
               })}
             </tbody>
           </table>
+        </div>
+      )}
+      {more && (
+        <div class="row o-more">
+          <button type="button" onClick={() => setShown(shown + PAGE)} data-testid="o-more">
+            {t("o_more", { n: PAGE })}
+          </button>
         </div>
       )}
     </>
