@@ -620,9 +620,11 @@ mod agrees_with_the_sql {
         }
         let (denied, allowed, municipal, kept, face_sheets) = (seen[0].get(), seen[1].get(), seen[2].get(), seen[3].get(), seen[4].get());
         assert!(denied > 20 && allowed > 20, "both answers were tried: {denied} denied, {allowed} allowed");
-        assert!(municipal > 3, "municipalities were allowed consented children: {municipal}");
-        assert!(kept > 3, "offices kept their own visits of children they handed over: {kept}");
-        assert!(face_sheets > 3, "coordinators read their station's face sheets: {face_sheets}");
+        // The worlds are random: each rarer path must have been tried, however often (a fixed
+        // count above one failed now and then on a world set that tried it only 3 times).
+        assert!(municipal > 0, "municipalities were allowed consented children: {municipal}");
+        assert!(kept > 0, "offices kept their own visits of children they handed over: {kept}");
+        assert!(face_sheets > 0, "coordinators read their station's face sheets: {face_sheets}");
     }
 
     #[test]
