@@ -24,7 +24,7 @@ function loadLib(): Promise<Lib> {
     libPromise = import("chart.js").then(({ Chart, BarController, LineController, BarElement, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip }) => {
       Chart.register(BarController, LineController, BarElement, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);
       Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
-      Chart.defaults.font.size = 13;
+      Chart.defaults.font.size = chartFontSize();
       Chart.defaults.color = COLORS.fg;
       Chart.defaults.animation = false;
       return { Chart, hatch: makeHatch() };
@@ -63,6 +63,7 @@ function ChartCanvas({ config, label, height, testid }: { config: (lib: Lib) => 
     loadLib().then(
       (lib) => {
         if (!live || !ref.current) return;
+        lib.Chart.defaults.font.size = chartFontSize();
         chart = new lib.Chart(ref.current, config(lib));
         setDrawn(true);
       },
@@ -101,7 +102,7 @@ function lineLabel(id: string, axis: string, value: number, text: string, color:
       const y = scale.getPixelForValue(value);
       const g = chart.ctx;
       g.save();
-      g.font = `bold 13px ${Chart_font()}`;
+      g.font = `bold ${chartFontSize()}px ${Chart_font()}`;
       g.fillStyle = color;
       g.textAlign = "left";
       g.textBaseline = "bottom";
@@ -117,6 +118,8 @@ function lineLabel(id: string, axis: string, value: number, text: string, color:
 }
 
 const Chart_font = () => getComputedStyle(document.documentElement).fontFamily;
+/** 13 px at the standard text size (17 px), scaled with the text size setting. */
+const chartFontSize = () => Math.round((13 * (parseFloat(getComputedStyle(document.documentElement).fontSize) || 17)) / 17);
 
 const MONTH_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 /** `2027-02` → `2月` / `Feb`. */
