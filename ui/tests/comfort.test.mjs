@@ -124,6 +124,19 @@ for (const lang of ["ja", "en"]) {
       }));
       assert.ok(wide.doc <= wide.win, `${name}: page ${wide.doc} px wide in a ${wide.win} px screen; past the edge: ${wide.past.join(", ")}`);
       assert.deepEqual(wide.past, [], name);
+      if (name === "visit form") {
+        // The fixed save bar grows with the text: its message line and every button whole, inside it.
+        const bar = await page.getByTestId("n-savebar").evaluate((bar) => {
+          const b = bar.getBoundingClientRect();
+          const inside = (e) => {
+            const r = e.getBoundingClientRect();
+            return r.top >= b.top - 0.5 && r.bottom <= b.bottom + 0.5 && r.left >= b.left - 0.5 && r.right <= b.right + 0.5 && r.right <= window.innerWidth;
+          };
+          return { out: [...bar.querySelectorAll("button, [data-testid=n-message]")].filter((e) => !inside(e)).map((e) => e.dataset.testid), buttons: bar.querySelectorAll("button").length };
+        });
+        assert.ok(bar.buttons >= 4, "the bar's buttons");
+        assert.deepEqual(bar.out, [], "nothing of the save bar cut off");
+      }
       if (name === "office review") {
         const t = await page.evaluate(() => {
           const w = document.querySelector(".o-table-wrap");
