@@ -252,34 +252,56 @@ test("the colours switch overrides the system, is kept after a reload, and è‡ªå‹
   assert.deepEqual(page.pageErrors, []);
 });
 
-/** Tabs `n` times; for each focused element: what it is and its outline. */
-const tabThrough = (page, n) =>
-  (async () => {
-    const seen = [];
-    for (let i = 0; i < n; i++) {
-      await page.keyboard.press("Tab");
-      seen.push(
-        await page.evaluate(() => {
-          const el = document.activeElement;
-          const st = getComputedStyle(el);
-          return { what: `${el.tagName.toLowerCase()} ${el.dataset.testid ?? el.getAttribute("name") ?? ""}`.trim(), width: parseFloat(st.outlineWidth), style: st.outlineStyle, color: st.outlineColor };
-        }),
-      );
+/** Tabs up to `n` times (until the focus leaves the page); for each focused element: what it is, whether it is in <main>, its outline and
+ * the contrast of the outline's colour against what is behind the element. */
+const tabThrough = async (page, n) => {
+  const seen = [];
+  for (let i = 0; i < n; i++) {
+    await page.keyboard.press("Tab");
+    seen.push(
+      await page.evaluate(() => {
+        const el = document.activeElement;
+        const st = getComputedStyle(el);
+        const rgb = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+        const bg = (e) => {
+          for (; e; e = e.parentElement) {
+            const c = rgb(getComputedStyle(e).backgroundColor);
+            if (c.length === 3 || (c.length === 4 && c[3] >= 1)) return c.slice(0, 3);
+            if (c.length === 4 && c[3] > 0 && e !== el) return c.slice(0, 3); // a translucent layer: close enough
+          }
+          return [255, 255, 255];
+        };
+        const lum = ([r, g, b]) => [r, g, b].map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+        const [x, y] = [lum(rgb(st.outlineColor)), lum(bg(el.parentElement))].sort((p, q) => q - p);
+        return {
+          what: `${el.tagName.toLowerCase()} ${el.dataset.testid ?? el.getAttribute("name") ?? ""}`.trim(),
+          inMain: !!el.closest("main"),
+          width: parseFloat(st.outlineWidth),
+          style: st.outlineStyle,
+          contrast: (x + 0.05) / (y + 0.05),
+        };
+      }),
+    );
+    // Past the last control the focus leaves the page: the round ends.
+    if (seen.at(-1).what === "body") {
+      seen.pop();
+      break;
     }
-    return seen;
-  })();
+  }
+  return seen;
+};
 
 for (const colorScheme of ["light", "dark"]) {
-  test(`keyboard focus (${colorScheme}): Tab moves through the controls, each showing an outline of at least 2 px`, async () => {
+  test(`keyboard focus (${colorScheme}): Tab moves through the header and the screen's controls, each showing an outline of at least 2 px at 3:1`, async () => {
     for (const name of ["nurse home", "visit form", "office review", "parent"]) {
       const page = await open(name, { colorScheme });
-      const seen = await tabThrough(page, 12);
-      assert.ok(new Set(seen.map((s) => s.what)).size >= 6, `${name}: focus moves (${seen.map((s) => s.what).join(", ")})`);
-      assert.equal(seen.filter((s) => s.what === "body").length, 0, `${name}: always on a control`);
+      const seen = await tabThrough(page, 24);
+      assert.ok(new Set(seen.map((s) => s.what)).size >= 12, `${name}: focus moves (${seen.map((s) => s.what).join(", ")})`);
+      assert.ok(seen.filter((s) => s.inMain).length >= 5, `${name}: into the screen itself (${seen.map((s) => s.what).join(", ")})`);
       assert.deepEqual(
-        seen.filter((s) => !(s.width >= 2 && s.style !== "none")),
+        seen.filter((s) => !(s.width >= 2 && s.style !== "none" && s.contrast >= 3)),
         [],
-        `${name}: every focused control shows an outline`,
+        `${name}: every focused control shows an outline of at least 2 px, 3:1 against the background`,
       );
       await page.context().close();
     }
