@@ -1,7 +1,7 @@
 // Reading comfort (issue 14): the text size and the colour theme, settings of this device's UI kept
 // in localStorage like the language and the era. The size scales the root font size, so every
-// rem/em in the CSS grows with it; Ctrl + / Ctrl − / Ctrl 0 (and Ctrl + the wheel, a touchpad's
-// pinch) step it, since the app's window ignores the browser zoom. The theme follows the system
+// rem/em in the CSS grows with it; Ctrl + / Ctrl − / Ctrl 0, Ctrl + the wheel (a touchpad's pinch)
+// and a two-finger pinch on the screen step it, since the app's window ignores the browser zoom. The theme follows the system
 // (`prefers-color-scheme`) unless light or dark is chosen; it is applied as `data-theme` on <html>.
 
 export type TextSize = "standard" | "large" | "xlarge";
@@ -95,6 +95,25 @@ export function installComfort() {
     else return;
     e.preventDefault();
   });
+  // Two fingers on the screen pinching apart or together: one step each time their distance has
+  // grown or shrunk by a third since the gesture began or the last step. Listening only (passive):
+  // scrolling and the signature pad are left alone.
+  let pinchFrom = 0;
+  const spread = (e: TouchEvent) => Math.hypot(e.touches[0].clientX - e.touches[1].clientX, e.touches[0].clientY - e.touches[1].clientY);
+  window.addEventListener("touchstart", (e) => (pinchFrom = e.touches.length === 2 ? spread(e) : 0), { passive: true });
+  window.addEventListener(
+    "touchmove",
+    (e) => {
+      if (e.touches.length !== 2 || !pinchFrom) return;
+      const d = spread(e);
+      if (d >= pinchFrom * 1.33 || d <= pinchFrom * 0.75) {
+        stepTextSize(d > pinchFrom ? 1 : -1);
+        pinchFrom = d;
+      }
+    },
+    { passive: true },
+  );
+  window.addEventListener("touchend", () => (pinchFrom = 0), { passive: true });
   // A touchpad's pinch arrives as a wheel event with ctrlKey: one step per gesture burst.
   window.addEventListener(
     "wheel",

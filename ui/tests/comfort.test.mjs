@@ -57,7 +57,7 @@ async function open(name, opts = {}) {
 const px = (page, selector) => page.locator(selector).first().evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
 
 for (const lang of ["ja", "en"]) {
-  test(`text size (${lang}): 大 and 特大 scale the text by 1.18 and 1.35, kept after a reload; Ctrl + / Ctrl − / Ctrl 0 step it`, async () => {
+  test(`text size (${lang}): 大 and 特大 scale the text by 1.18 and 1.35, kept after a reload; Ctrl + / Ctrl − / Ctrl 0, Ctrl + wheel and a two-finger pinch step it`, async () => {
     const page = await open("nurse home", { lang });
     const group = page.getByRole("group", { name: lang === "ja" ? "文字の大きさ" : "Text size" });
     assert.deepEqual(await group.getByRole("button").allInnerTexts(), lang === "ja" ? ["標準", "大", "特大"] : ["Standard", "Large", "Extra large"]);
@@ -101,6 +101,23 @@ for (const lang of ["ja", "en"]) {
     await page.mouse.wheel(0, 100);
     await page.keyboard.up("Control");
     await expectScale(1, "Ctrl + wheel down");
+    // Two fingers on the screen: pinching apart steps it up, together down.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Emulation.setTouchEmulationEnabled", { enabled: true, maxTouchPoints: 2 });
+    const pinch = async (from, to) => {
+      const points = (d) => [
+        { x: 600 - d / 2, y: 500, id: 1 },
+        { x: 600 + d / 2, y: 500, id: 2 },
+      ];
+      await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: points(from) });
+      for (let i = 1; i <= 5; i++) await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: points(from + ((to - from) * i) / 5) });
+      await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+    };
+    await pinch(100, 150);
+    await expectScale(1.18, "pinched apart");
+    await pinch(200, 140);
+    await expectScale(1, "pinched together");
+    await cdp.detach();
     assert.deepEqual(page.pageErrors, []);
   });
 }
