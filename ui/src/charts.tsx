@@ -10,6 +10,7 @@ import type { ComponentChildren } from "preact";
 import type { Chart as ChartT, ChartConfiguration, ChartDataset, Plugin } from "chart.js";
 import type { MonthRespiteRow, RespiteYear } from "./bindings";
 import { fmtMinutes, fyLabel, lang, paren, t, type Key } from "./i18n";
+import { onComfortChange, textSize, TEXT_SCALE } from "./comfort";
 
 const COLORS = { accent: "#2e8b57", accentSoft: "rgba(46, 139, 87, 0.85)", danger: "#b91c1c", line: "#1e3a8a", fg: "#1d2b27", band: "rgba(46, 139, 87, 0.12)", grid: "#e3e9e6" };
 
@@ -57,6 +58,9 @@ function makeHatch(): CanvasPattern | string {
 function ChartCanvas({ config, label, height, testid }: { config: (lib: Lib) => ChartConfiguration; label: string; height: number; testid?: string }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const [drawn, setDrawn] = useState(false);
+  // Drawn again at another text size: its text and its height follow the setting.
+  const [size, setSize] = useState(textSize.value);
+  useEffect(() => onComfortChange(() => setSize(textSize.value)), []);
   useEffect(() => {
     let live = true;
     let chart: ChartT | null = null;
@@ -74,9 +78,9 @@ function ChartCanvas({ config, label, height, testid }: { config: (lib: Lib) => 
       live = false;
       chart?.destroy();
     };
-  }, [config]);
+  }, [config, size]);
   return (
-    <div class="chart-box" style={{ height: `${height}px` }} data-drawn={drawn ? "true" : "false"}>
+    <div class="chart-box" style={{ height: `${Math.round(height * TEXT_SCALE[size])}px` }} data-drawn={drawn ? "true" : "false"}>
       <canvas ref={ref} role="img" aria-label={label} data-testid={testid} />
     </div>
   );

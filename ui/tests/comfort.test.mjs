@@ -394,3 +394,17 @@ test("the office table's 44 px checkbox targets: each row's box is named after i
     await page.context().close();
   }
 });
+
+test("a chart follows the text size: its box 1.35 times as tall at 特大, the canvas filling it", async () => {
+  const page = await open("parent");
+  const box = page.locator(".chart-box").first();
+  await page.locator(".chart-box[data-drawn=true]").first().waitFor();
+  const before = (await box.boundingBox()).height;
+  await page.getByTestId("size-xlarge").click();
+  await page.waitForFunction((h) => Math.abs(document.querySelector(".chart-box").getBoundingClientRect().height - Math.round(h * 1.35)) <= 1, before);
+  await page.locator(".chart-box[data-drawn=true]").first().waitFor();
+  // The canvas fills the taller box.
+  const canvas = await page.locator(".chart-box canvas").first().boundingBox();
+  assert.ok(Math.abs(canvas.height - Math.round(before * 1.35)) <= 2, `canvas ${canvas.height} px, box ${before} × 1.35`);
+  assert.deepEqual(page.pageErrors, []);
+});
