@@ -408,3 +408,35 @@ test("a chart follows the text size: its box 1.35 times as tall at 特大, the c
   assert.ok(Math.abs(canvas.height - Math.round(before * 1.35)) <= 2, `canvas ${canvas.height} px, box ${before} × 1.35`);
   assert.deepEqual(page.pageErrors, []);
 });
+
+for (const colorScheme of ["light", "dark"]) {
+  test(`the other screens (${colorScheme}): readable text and named controls (face sheet, the office's tabs and a record, the coordinator)`, async () => {
+    const results = {};
+    const check = async (page, where) => {
+      await page.waitForTimeout(300);
+      const c = await lowContrast(page);
+      const n = await unnamed(page);
+      results[where] = { contrast: c.bad, unnamed: n.bad };
+    };
+    const nurse = await open("nurse home", { colorScheme });
+    await nurse.locator(`[data-testid=n-child-card][data-id="${CHILD_A}"]`).getByTestId("n-child-open").click();
+    await nurse.getByTestId("n-sheet").waitFor();
+    await check(nurse, "face sheet");
+    const office = await open("office review", { colorScheme });
+    await office.getByTestId("o-open").first().click();
+    await office.getByTestId("o-detail").waitFor();
+    await check(office, "record");
+    for (const tab of ["month", "claim", "daytime", "results", "people", "municipality"]) {
+      await office.getByTestId(`o-tab-${tab}`).click();
+      await office.locator(`[data-testid=o-tab-${tab}][aria-selected=true]`).waitFor();
+      await office.waitForFunction(() => !document.querySelector("main")?.innerText.includes("読み込み中"));
+      await check(office, tab);
+    }
+    const coord = await openApp({ user: { id: "u-coord", username: "mihon-chosei", role: "coordinator", org_id: "ST-MIHON", name: "見本 調整", profession: null } }, { colorScheme });
+    await coord.getByTestId("k-children").waitFor();
+    await check(coord, "coordinator");
+    const bad = Object.entries(results).filter(([, r]) => r.contrast.length || r.unnamed.length);
+    assert.deepEqual(bad, []);
+    for (const p of [nurse, office, coord]) assert.deepEqual(p.pageErrors, []);
+  });
+}
