@@ -1,5 +1,5 @@
 // The frame: first run (server, login, PIN), the lock, then the screens of the account's role
-// under a header with the sync line and the language switch.
+// under a header with the sync line and the switches: language, era, text size and colours.
 import { useEffect, useState } from "preact/hooks";
 import type { AppStatus, Labels } from "./bindings";
 import { call } from "./api";
@@ -12,6 +12,7 @@ import { ParentApp } from "./screens/parent";
 import { CoordinatorApp } from "./screens/coordinator";
 import { OfficeApp } from "./screens/office";
 import { AppContext } from "./context";
+import { onComfortChange, setTextSize, setTheme, textSize, theme, TEXT_SIZES, THEMES } from "./comfort";
 
 export function App() {
   const [, setTick] = useState(0);
@@ -21,6 +22,7 @@ export function App() {
   const [dataStamp, setDataStamp] = useState<string | null>(null);
 
   useEffect(() => onLangChange(() => setTick((n) => n + 1)), []);
+  useEffect(() => onComfortChange(() => setTick((n) => n + 1)), []);
   useEffect(() => {
     document.documentElement.lang = lang.value;
     call("app_status", {}).then(setStatus, setError);
@@ -58,10 +60,10 @@ export function App() {
         )}
         <span class="spacer" />
         <div class="lang" role="group" aria-label={t("language")}>
-          <button class={lang.value === "ja" ? "on" : ""} onClick={() => setLang("ja")} data-testid="lang-ja">
+          <button class={lang.value === "ja" ? "on" : ""} aria-pressed={lang.value === "ja"} lang="ja" onClick={() => setLang("ja")} data-testid="lang-ja">
             {t("lang_ja")}
           </button>
-          <button class={lang.value === "en" ? "on" : ""} onClick={() => setLang("en")} data-testid="lang-en">
+          <button class={lang.value === "en" ? "on" : ""} aria-pressed={lang.value === "en"} lang="en" onClick={() => setLang("en")} data-testid="lang-en">
             {t("lang_en")}
           </button>
         </div>
@@ -75,6 +77,26 @@ export function App() {
             </button>
           </div>
         )}
+        <div class="switch text-size" role="group" aria-label={t("text_size")} title={t("text_size_hint")}>
+          {TEXT_SIZES.map((sz) => (
+            <button class={textSize.value === sz ? "on" : ""} aria-pressed={textSize.value === sz} onClick={() => setTextSize(sz)} data-testid={`size-${sz}`}>
+              {t(`text_size_${sz}`)}
+            </button>
+          ))}
+        </div>
+        <div class="switch theme" role="group" aria-label={t("theme")}>
+          {THEMES.map((th) => (
+            <button
+              class={theme.value === th ? "on" : ""}
+              aria-pressed={theme.value === th}
+              onClick={() => setTheme(th)}
+              title={th === "system" ? t("theme_system_hint") : undefined}
+              data-testid={`theme-${th}`}
+            >
+              {t(`theme_${th}`)}
+            </button>
+          ))}
+        </div>
         {ready && status.pin_set && (
           <button onClick={() => call("lock", {}).then(setStatus, setError)} data-testid="lock">
             {t("lock")}

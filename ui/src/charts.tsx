@@ -10,6 +10,7 @@ import type { ComponentChildren } from "preact";
 import type { Chart as ChartT, ChartConfiguration, ChartDataset, Plugin } from "chart.js";
 import type { MonthRespiteRow, RespiteYear } from "./bindings";
 import { fmtMinutes, fyLabel, lang, paren, t, type Key } from "./i18n";
+import { onComfortChange, textSize, TEXT_SCALE } from "./comfort";
 
 const COLORS = { accent: "#2e8b57", accentSoft: "rgba(46, 139, 87, 0.85)", danger: "#b91c1c", line: "#1e3a8a", fg: "#1d2b27", band: "rgba(46, 139, 87, 0.12)", grid: "#e3e9e6" };
 
@@ -24,7 +25,7 @@ function loadLib(): Promise<Lib> {
     libPromise = import("chart.js").then(({ Chart, BarController, LineController, BarElement, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip }) => {
       Chart.register(BarController, LineController, BarElement, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);
       Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
-      Chart.defaults.font.size = 13;
+      Chart.defaults.font.size = chartFontSize();
       Chart.defaults.color = COLORS.fg;
       Chart.defaults.animation = false;
       return { Chart, hatch: makeHatch() };
@@ -57,12 +58,16 @@ function makeHatch(): CanvasPattern | string {
 function ChartCanvas({ config, label, height, testid }: { config: (lib: Lib) => ChartConfiguration; label: string; height: number; testid?: string }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const [drawn, setDrawn] = useState(false);
+  // Drawn again at another text size: its text and its height follow the setting.
+  const [size, setSize] = useState(textSize.value);
+  useEffect(() => onComfortChange(() => setSize(textSize.value)), []);
   useEffect(() => {
     let live = true;
     let chart: ChartT | null = null;
     loadLib().then(
       (lib) => {
         if (!live || !ref.current) return;
+        lib.Chart.defaults.font.size = chartFontSize();
         chart = new lib.Chart(ref.current, config(lib));
         setDrawn(true);
       },
@@ -73,9 +78,9 @@ function ChartCanvas({ config, label, height, testid }: { config: (lib: Lib) => 
       live = false;
       chart?.destroy();
     };
-  }, [config]);
+  }, [config, size]);
   return (
-    <div class="chart-box" style={{ height: `${height}px` }} data-drawn={drawn ? "true" : "false"}>
+    <div class="chart-box" style={{ height: `${Math.round(height * TEXT_SCALE[size])}px` }} data-drawn={drawn ? "true" : "false"}>
       <canvas ref={ref} role="img" aria-label={label} data-testid={testid} />
     </div>
   );
@@ -101,7 +106,7 @@ function lineLabel(id: string, axis: string, value: number, text: string, color:
       const y = scale.getPixelForValue(value);
       const g = chart.ctx;
       g.save();
-      g.font = `bold 13px ${Chart_font()}`;
+      g.font = `bold ${chartFontSize()}px ${Chart_font()}`;
       g.fillStyle = color;
       g.textAlign = "left";
       g.textBaseline = "bottom";
@@ -117,6 +122,8 @@ function lineLabel(id: string, axis: string, value: number, text: string, color:
 }
 
 const Chart_font = () => getComputedStyle(document.documentElement).fontFamily;
+/** 13 px at the standard text size (17 px), scaled with the text size setting. */
+const chartFontSize = () => Math.round((13 * (parseFloat(getComputedStyle(document.documentElement).fontSize) || 17)) / 17);
 
 const MONTH_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 /** `2027-02` → `2月` / `Feb`. */

@@ -48,10 +48,11 @@ export async function stop() {
 
 /**
  * Opens the app with `scenario` overriding the fake backend's data (see tests/fake/scenario.ts),
- * in `lang` ("ja" default, or "en"), at a tablet `viewport`.
+ * in `lang` ("ja" default, or "en"), at a tablet `viewport`, with the system's `colorScheme`
+ * ("light" default, or "dark").
  */
-export async function openApp(scenario = {}, { lang = "ja", viewport = LANDSCAPE } = {}) {
-  const context = await browser.newContext({ viewport, locale: lang === "ja" ? "ja-JP" : "en-GB", timezoneId: "Asia/Tokyo" });
+export async function openApp(scenario = {}, { lang = "ja", viewport = LANDSCAPE, colorScheme = "light" } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme, locale: lang === "ja" ? "ja-JP" : "en-GB", timezoneId: "Asia/Tokyo" });
   await context.addInitScript(
     ([s, l]) => {
       window.__SCENARIO__ = s;

@@ -281,34 +281,36 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
         </p>
       ) : (
         <div class="o-table-wrap">
-          <table class="o-table">
-            <thead>
-              <tr>
+          {/* Explicit roles: at a large text size in portrait the rows are laid out as cards
+              (office.css), and a table whose display changes may lose its semantics. */}
+          <table class="o-table" role="table">
+            <thead role="rowgroup">
+              <tr role="row">
                 {!readOnly && (
-                  <th class="o-sel">
+                  <th class="o-sel" role="columnheader">
                     <label class="o-hit">
                       <input type="checkbox" aria-label={t("o_select_all")} title={t("o_select_all")} checked={allOn} disabled={!selectable.length} onChange={() => setSelected(allOn ? [] : selectable)} data-testid="o-select-all" />
                     </label>
                   </th>
                 )}
-                <th>{t("o_col_date")}</th>
-                <th>{t("o_col_child")}</th>
-                <th>{t("o_col_kind")}</th>
-                <th>{t("o_col_staff")}</th>
-                <th>{t("o_col_length")}</th>
-                <th>{t("o_col_status")}</th>
-                <th>{t("o_col_flags")}</th>
-                <th />
+                <th role="columnheader">{t("o_col_date")}</th>
+                <th role="columnheader">{t("o_col_child")}</th>
+                <th role="columnheader">{t("o_col_kind")}</th>
+                <th role="columnheader">{t("o_col_staff")}</th>
+                <th role="columnheader">{t("o_col_length")}</th>
+                <th role="columnheader">{t("o_col_status")}</th>
+                <th role="columnheader">{t("o_col_flags")}</th>
+                <th role="columnheader" aria-label={t("o_open")} />
               </tr>
             </thead>
-            <tbody>
+            <tbody role="rowgroup">
               {list.map((r) => {
                 const s = r.summary;
                 const can = !readOnly && s.status !== "approved" && !r.handed_over;
                 return (
-                  <tr key={s.id} data-testid="o-row" data-id={s.id} class={chosen.includes(s.id) ? "o-chosen" : ""}>
+                  <tr role="row" key={s.id} data-testid="o-row" data-id={s.id} class={chosen.includes(s.id) ? "o-chosen" : ""}>
                     {!readOnly && (
-                      <td class="o-sel">
+                      <td class="o-sel" role="cell">
                         {can && (
                           <label class="o-hit">
                             <input type="checkbox" checked={chosen.includes(s.id)} onChange={() => toggle(s.id)} aria-label={t("o_select_row", { name: r.child_name, date: fmtDate(s.date) })} data-testid="o-select" />
@@ -316,10 +318,10 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
                         )}
                       </td>
                     )}
-                    <td data-k="date">
+                    <td role="cell" data-k="date">
                       <span class="o-nw">{fmtDate(s.date)}</span> <span class="o-nw">{fmtTime(s.start)}</span>
                     </td>
-                    <td data-k="child">
+                    <td role="cell" data-k="child">
                       <span class="o-nw">{r.child_name}</span>
                       {r.handed_over && (
                         <>
@@ -330,8 +332,8 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
                         </>
                       )}
                     </td>
-                    <td data-k="kind">{label(labels.visit_kind, s.kind)}</td>
-                    <td data-k="staff">
+                    <td role="cell" data-k="kind">{label(labels.visit_kind, s.kind)}</td>
+                    <td role="cell" data-k="staff">
                       {r.staff.map((n, i) => (
                         <>
                           {i > 0 && "、"}
@@ -339,16 +341,16 @@ function Review({ filter, setFilter, onOpen, readOnly }: { filter: ReviewFilter;
                         </>
                       ))}
                     </td>
-                    <td data-k="length" class="o-nw">
+                    <td role="cell" data-k="length" class="o-nw">
                       {s.duration_minutes ? fmtMinutes(s.duration_minutes) : "—"}
                     </td>
-                    <td data-testid="o-status" data-k="status" class="o-nw" data-status={s.status}>
+                    <td role="cell" data-testid="o-status" data-k="status" class="o-nw" data-status={s.status}>
                       {label(labels.status, s.status)}
                     </td>
-                    <td data-k="flags">
+                    <td role="cell" data-k="flags">
                       <Flags row={r} />
                     </td>
-                    <td>
+                    <td role="cell" data-k="open">
                       <button onClick={() => onOpen(s.id)} data-testid="o-open">
                         {t("o_open")}
                       </button>
