@@ -5,7 +5,7 @@
 // computes it. In Japanese and in English.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, stop, openApp, PORTRAIT } from "./harness.mjs";
+import { start, stop, openApp, shot, PORTRAIT } from "./harness.mjs";
 
 before(start);
 after(stop);
@@ -129,6 +129,7 @@ for (const lang of ["ja", "en"]) {
       const page = await openApp(s.scenario, { lang, viewport: PORTRAIT });
       await page.getByTestId("size-xlarge").click();
       await s.go(page);
+      if (lang === "ja" && name === "office review") await shot(page, "xlarge-office-review-portrait");
       assert.ok(Math.abs((await px(page, "body")) - 17 * 1.35) < 0.01, "特大");
       const wide = await page.evaluate(() => ({
         doc: document.documentElement.scrollWidth,
@@ -227,6 +228,7 @@ for (const lang of ["ja", "en"]) {
       assert.ok(c.checked > 10, `${name}: ${c.checked} texts checked`);
       assert.deepEqual(c.bad, [], name);
       assert.deepEqual(page.pageErrors, [], name);
+      if (lang === "ja" && (name === "nurse home" || name === "office review")) await shot(page, `dark-${name.replace(" ", "-")}`);
       await page.context().close();
     }
   });

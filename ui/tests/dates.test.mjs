@@ -5,7 +5,7 @@
 // (a Tuesday).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start, stop, openApp, calls, pickDate, dateValue, PORTRAIT } from "./harness.mjs";
+import { start, stop, openApp, calls, pickDate, dateValue, shot, PORTRAIT } from "./harness.mjs";
 
 before(start);
 after(stop);
@@ -149,5 +149,6 @@ test("the nurse's home list shows 令和 with the setting", async () => {
   await page.getByTestId("n-today").getByTestId("n-visit-row").first().waitFor();
   assert.match(await page.getByTestId("n-today").getByTestId("n-visit-row").first().innerText(), /令和8年11月24日\(火\)/);
   assert.doesNotMatch(await page.getByTestId("n-home-screen").innerText(), /2026年/);
+  await shot(page, "nurse-home-era");
   assert.deepEqual(page.pageErrors, []);
 });

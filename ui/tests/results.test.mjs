@@ -205,6 +205,8 @@ test("results: the amount granted is recorded, a wrong amount named at its field
   await page.waitForFunction(() => document.querySelector("[data-testid=o-res-grant]")?.dataset.state === "over");
   assert.equal((await cells(card)).left, `${yen(50000 - OXIMETER - SUCTION)}交付決定額を ${yen(OXIMETER + SUCTION - 50000)} 超えています`);
   assert.equal(await page.getByTestId("o-res-over").innerText(), `交付決定額を ${yen(33100)} 超えています`);
+  await card.scrollIntoViewIfNeeded();
+  await shot(page, "office-results-grant");
   const colour = await card.locator("[data-k=left]").evaluate((e) => getComputedStyle(e).color);
   assert.equal(colour, await page.evaluate(() => { const p = document.createElement("p"); p.style.color = "var(--danger)"; document.body.append(p); const c = getComputedStyle(p).color; p.remove(); return c; }));
   assert.deepEqual(page.pageErrors, []);
