@@ -233,27 +233,30 @@ pub fn check_server_url(url: &str) -> Result<(), CoreError> {
 
 fn offline(e: reqwest::Error) -> CoreError {
     let e = e.without_url();
-    // A certificate the device cannot verify is no missing signal: say so, with rustls's reason.
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
-    while let Some(s) = source {
-        // An io::Error hides what it wraps from `source()`.
-        let inner = s.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).map(|e| e as &dyn std::error::Error);
-        if let Some(tls) = s.downcast_ref::<rustls::Error>().or_else(|| inner.and_then(|e| e.downcast_ref::<rustls::Error>())) {
+    // What went wrong, through every cause (reqwest's own text says only "error sending request").
+    let mut text = e.to_string();
+    for cause in causes(&e) {
+        // A certificate the device cannot verify is no missing signal: say so, with rustls's reason.
+        let tls = cause.downcast_ref::<rustls::Error>().or_else(|| wrapped(cause).and_then(|w| w.downcast_ref::<rustls::Error>()));
+        if let Some(tls) = tls {
             return CoreError::Untrusted(tls.to_string());
         }
-        source = s.source().or(inner);
-    }
-    // What went wrong, through every cause (reqwest's own text says only "error sending request").
-    let mut source = std::error::Error::source(&e);
-    let mut text = e.to_string();
-    while let Some(s) = source {
-        let more = s.to_string();
+        let more = cause.to_string();
         if !text.contains(&more) {
             text = format!("{text}: {more}");
         }
-        source = s.source().or_else(|| s.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).map(|e| e as &dyn std::error::Error));
     }
     CoreError::Offline(text)
+}
+
+/// The error an `io::Error` wraps, which its `source()` skips.
+fn wrapped<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a (dyn std::error::Error + 'static)> {
+    e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).map(|w| w as &(dyn std::error::Error + 'static))
+}
+
+/// Every cause under `e`, the errors `io::Error`s wrap included.
+fn causes<'a>(e: &'a (dyn std::error::Error + 'static)) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(e.source(), |s| s.source().or_else(|| wrapped(*s)))
 }
 
 /// Sends a request and turns a non-success answer into the server's `ErrorBody`.

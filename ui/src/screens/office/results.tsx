@@ -335,17 +335,7 @@ function PurchaseForm({ station, today, onAdded }: { station: string; today: str
           <FieldProblems error={fieldErrors} field="note" />
         </div>
       </div>
-      {elsewhere && <ErrorBox error={error} />}
-      {done && (
-        <p class="ok" role="status" data-testid="o-res-added">
-          {done}
-        </p>
-      )}
-      <div class="row">
-        <button class="primary" type="submit" disabled={busy} data-testid="o-res-add">
-          {busy ? t("o_res_adding") : t("o_res_add_button")}
-        </button>
-      </div>
+      <FormEnd error={elsewhere ? error : null} done={done} busy={busy} doneId="o-res-added" saveId="o-res-add" />
     </form>
   );
 }
@@ -443,17 +433,27 @@ function GrantForm({ station, fy, grant, today, onSet }: { station: string; fy: 
           <FieldProblems error={atFields} field="note" />
         </div>
       </div>
-      {elsewhere && <ErrorBox error={error} />}
+      <FormEnd error={elsewhere ? error : null} done={done} busy={busy} doneId="o-res-grant-done" saveId="o-res-grant-save" />
+    </form>
+  );
+}
+
+/** The end of a form of this tab: the error that belongs to no field, what was recorded, and
+ *  the button that records. */
+function FormEnd({ error, done, busy, doneId, saveId }: { error: unknown; done: string | null; busy: boolean; doneId: string; saveId: string }) {
+  return (
+    <>
+      {!!error && <ErrorBox error={error} />}
       {done && (
-        <p class="ok" role="status" data-testid="o-res-grant-done">
+        <p class="ok" role="status" data-testid={doneId}>
           {done}
         </p>
       )}
       <div class="row">
-        <button class="primary" type="submit" disabled={busy} data-testid="o-res-grant-save">
+        <button class="primary" type="submit" disabled={busy} data-testid={saveId}>
           {busy ? t("o_res_adding") : t("o_res_add_button")}
         </button>
       </div>
-    </form>
+    </>
   );
 }
