@@ -88,7 +88,7 @@ pg_stop() {
 }
 
 # What the Tauri app needs to build (WebKitGTK and friends) and the UI to build (Node, npm).
-APP_BUILD_PACKAGES=(pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev fonts-noto-cjk)
+APP_BUILD_PACKAGES=(pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev fonts-noto-cjk)
 # What the UI and app tests need on top: Chromium for Playwright, WebKitWebDriver + Xvfb for the
 # real app window.
 # Exports are read back by real readers: LibreOffice (headless) opens the CSV and the workbook,

@@ -27,6 +27,10 @@ mkdir -p "$demo/server"
 # Demo accounts (fictional), all with the one demo password: the password rule refuses an
 # account's own name (carebook_domain::password). A demo made before that rule is made again.
 demo_password="kakuu-mihon-2026"
+# The CLI's device stores (the seeding devices) are encrypted under this fictional passphrase;
+# the app's is the demo PIN below.
+export CAREBOOK_PASSPHRASE="kakuu-mihon-passphrase"
+demo_pin="1234"
 new_db=0
 # A seeding that did not finish starts again from scratch.
 [ -f "$demo/.seeded-v5" ] || rm -rf "$demo/server" "$demo/seed" "$demo/seed-coordinator" "$demo"/app-*
@@ -83,12 +87,13 @@ fi
 
 app_dir="$demo/app-$role"
 if [ ! -f "$app_dir/carebook.sqlite" ]; then
-  echo "$demo_password" | $cb --data-dir "$app_dir" login --server "$url" --user "mihon-$role" >/dev/null
+  # Signed in ahead, with the demo PIN wrapping the app's key.
+  echo "$demo_password" | CAREBOOK_PASSPHRASE="$demo_pin" $cb --data-dir "$app_dir" login --server "$url" --user "mihon-$role" >/dev/null
 fi
 
 hint="見本アカウント（パスワードはどれも $demo_password）: 看護師 mihon-nurse / 保護者 mihon-parent / 事務 mihon-office / コーディネーター mihon-coordinator。保護者で開く: scripts/run.sh parent、事務で開く: scripts/run.sh office、コーディネーターで開く: scripts/run.sh coordinator"
 echo
-echo "Carebook を見本の${role}として開きます（初回は PIN を決めてください）。"
+echo "Carebook を見本の${role}として開きます（PIN は見本の $demo_pin）。"
 echo "保護者として開く: scripts/run.sh parent    事務として開く: scripts/run.sh office    コーディネーターとして開く: scripts/run.sh coordinator"
-echo "Opening Carebook as the demo $role (first time: choose a PIN). As the parent: scripts/run.sh parent; as the office: scripts/run.sh office; as the coordinator: scripts/run.sh coordinator."
+echo "Opening Carebook as the demo $role (the demo PIN is $demo_pin). As the parent: scripts/run.sh parent; as the office: scripts/run.sh office; as the coordinator: scripts/run.sh coordinator."
 CAREBOOK_DATA_DIR="$app_dir" CAREBOOK_SERVER_URL="$url" CAREBOOK_DEMO_HINT="$hint" ./target/debug/carebook-app

@@ -16,6 +16,7 @@ use carebook_core::app::{
     VitalHistory,
 };
 use carebook_core::export::{ExportFormat, ExportedFile};
+use carebook_core::vault::{self, DataKey, VaultState, WipePolicy};
 use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
     ChecklistTemplate, Child, ChildId, CoordinatorReport, CoordinatorWorkRecord, Date, DateTime, DaytimeClaim, Directory, ErrorBody,
@@ -38,18 +39,34 @@ mod tests;
 /// How often the background sync runs while it succeeds.
 const SYNC_EVERY: Duration = Duration::from_secs(60);
 
-/// What the shell holds: the device's use cases, the background sync, and whether the PIN has
-/// opened the app in this run.
+/// What the shell holds: the device's use cases once the store is open, the store's key, the
+/// background sync, and whether the PIN has opened the app in this run.
+///
+/// The store is encrypted (`carebook_core::vault`): after a restart it stays closed until the
+/// PIN unwraps its key. Locking the app later keeps it open, so the records still sync.
 #[derive(Debug)]
 pub struct Shell {
-    core: Carebook,
+    data_dir: PathBuf,
+    core: Mutex<Option<Opened>>,
+    /// A store from before encryption with its PIN still an Argon2id hash inside it: the PIN
+    /// opens it once more, and it is encrypted under a key wrapped by that PIN.
+    legacy: Mutex<Option<Carebook>>,
     sync: Mutex<Option<SyncLoop>>,
     unlocked: AtomicBool,
+    policy: WipePolicy,
+    idle_lock_secs: u32,
     default_server_url: Option<String>,
     demo_hint: Option<String>,
     /// Where exports are written: `CAREBOOK_EXPORT_DIR`, else the user's downloads folder, else
     /// `exports` in the data folder.
     export_dir: PathBuf,
+}
+
+/// The open store and its key (kept to wrap it again when the PIN is set or changed).
+#[derive(Debug, Clone)]
+struct Opened {
+    core: Carebook,
+    key: DataKey,
 }
 
 /// Where the app stands: logged in or not, locked or not, and today.
@@ -66,6 +83,9 @@ pub struct AppStatus {
     pub pin_set: bool,
     /// The PIN has opened the app in this run (always true when no PIN is set yet).
     pub unlocked: bool,
+    /// Seconds without a touch or a key after which the app locks itself
+    /// (`CAREBOOK_IDLE_LOCK_MINUTES`, 5 minutes unless set; 0 never).
+    pub idle_lock_secs: u32,
     /// Today (JST) and the fiscal year.
     pub today: Today,
     /// How to log in as the demo's other people (demo runs only).
@@ -85,28 +105,94 @@ pub struct SyncView {
 }
 
 impl Shell {
-    /// Opens the store in `data_dir` and starts the background sync if logged in.
+    /// Opens the data folder: a new device's store is made with a new key (not yet wrapped: the
+    /// PIN comes after the sign-in), a store whose key the PIN wraps waits for the PIN, and a
+    /// store from before encryption is encrypted (after its PIN, if it had one). The
+    /// background sync starts once the store is open and protected by a PIN.
     pub async fn open(data_dir: PathBuf, default_server_url: Option<String>, demo_hint: Option<String>) -> Result<Shell, CoreError> {
-        let core = Carebook::open(&data_dir).await?;
-        let pin_set = core.pin_is_set().await?;
-        let export_dir = data_dir.join("exports");
-        let shell = Shell { core, sync: Mutex::new(None), unlocked: AtomicBool::new(!pin_set), default_server_url, demo_hint, export_dir };
-        if shell.core.session().await?.is_some() {
-            shell.start_sync();
+        let idle_lock_secs = std::env::var("CAREBOOK_IDLE_LOCK_MINUTES")
+            .ok()
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .map_or(5 * 60, |m| m.min(24 * 60) * 60);
+        let shell = Shell {
+            export_dir: data_dir.join("exports"),
+            data_dir,
+            core: Mutex::new(None),
+            legacy: Mutex::new(None),
+            sync: Mutex::new(None),
+            unlocked: AtomicBool::new(false),
+            policy: WipePolicy::from_env(),
+            idle_lock_secs,
+            default_server_url,
+            demo_hint,
+        };
+        match vault::state(&shell.data_dir)? {
+            VaultState::Locked => {}
+            VaultState::Plain => {
+                let plain = Carebook::open_unencrypted(&shell.data_dir).await?;
+                if plain.pin_is_set().await? {
+                    *lock(&shell.legacy) = Some(plain);
+                } else {
+                    plain.store().clone().close().await;
+                    shell.open_new_key().await?;
+                }
+            }
+            VaultState::New => shell.open_new_key().await?,
+            VaultState::Unprotected => {
+                let key = vault::unprotected_key(&shell.data_dir)?.ok_or(CoreError::AppLocked)?;
+                shell.opened(key).await?;
+            }
         }
         Ok(shell)
     }
 
-    fn start_sync(&self) {
-        let mut guard = self.sync.lock().unwrap_or_else(|e| e.into_inner());
+    /// A new key, not yet wrapped, and the store under it (a new device, or a plain store
+    /// without a PIN, encrypted now): open until the PIN is set.
+    async fn open_new_key(&self) -> Result<(), CoreError> {
+        let key = vault::create(&self.data_dir, None).await?;
+        self.opened(key).await
+    }
+
+    /// Opens the store under `key`, opens the app, and starts the sync when a PIN protects the
+    /// key and someone is signed in.
+    async fn opened(&self, key: DataKey) -> Result<(), CoreError> {
+        let core = Carebook::open(&self.data_dir, &key).await?;
+        *lock(&self.core) = Some(Opened { core, key });
+        self.unlocked.store(true, Ordering::SeqCst);
+        self.start_sync_if_protected().await
+    }
+
+    fn core(&self) -> Option<Carebook> {
+        lock(&self.core).as_ref().map(|o| o.core.clone())
+    }
+
+    fn pin_set(&self) -> Result<bool, CoreError> {
+        Ok(vault::is_protected(&self.data_dir)? || lock(&self.legacy).is_some())
+    }
+
+    /// Starts the background sync once there is an account and a PIN: nothing of a child's is
+    /// pulled onto the device before its key is wrapped.
+    async fn start_sync_if_protected(&self) -> Result<(), CoreError> {
+        let Some(core) = self.core() else { return Ok(()) };
+        if !vault::is_protected(&self.data_dir)? || core.session().await?.is_none() {
+            return Ok(());
+        }
+        let mut guard = lock(&self.sync);
         if let Some(old) = guard.take() {
             old.stop();
         }
-        *guard = Some(SyncLoop::spawn(self.core.clone(), SYNC_EVERY));
+        *guard = Some(SyncLoop::spawn(core, SYNC_EVERY));
+        Ok(())
+    }
+
+    fn stop_sync(&self) {
+        if let Some(old) = lock(&self.sync).take() {
+            old.stop();
+        }
     }
 
     fn sync_now(&self) {
-        if let Some(l) = self.sync.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        if let Some(l) = lock(&self.sync).as_ref() {
             l.sync_now();
         }
     }
@@ -114,71 +200,135 @@ impl Shell {
     /// The app, once the PIN has opened it: every command but those that run while locked gets
     /// it through this check (`commands!`).
     fn open_core(&self) -> Result<Open<'_>, CoreError> {
-        if self.unlocked.load(Ordering::SeqCst) {
-            Ok(Open { shell: self })
-        } else {
-            Err(CoreError::AppLocked)
+        match self.core() {
+            Some(core) if self.unlocked.load(Ordering::SeqCst) => Ok(Open { shell: self, core }),
+            _ => Err(CoreError::AppLocked),
         }
     }
 
     async fn status(&self) -> Result<AppStatus, CoreError> {
-        let session = self.core.session().await?;
+        let session = match self.core() {
+            Some(core) => core.session().await?,
+            None => None,
+        };
         Ok(AppStatus {
             server_url: session.as_ref().map(|s| s.server_url.clone()),
             user: session.map(|s| s.user),
             default_server_url: self.default_server_url.clone(),
-            pin_set: self.core.pin_is_set().await?,
+            pin_set: self.pin_set()?,
             unlocked: self.unlocked.load(Ordering::SeqCst),
+            idle_lock_secs: self.idle_lock_secs,
             today: Today::now(),
             demo_hint: self.demo_hint.clone(),
         })
     }
 
     async fn login(&self, server_url: &str, username: &str, password: &str, new_password: Option<&str>) -> Result<AppStatus, CoreError> {
+        let core = self.core().ok_or(CoreError::AppLocked)?;
+        if self.pin_set()? && !self.unlocked.load(Ordering::SeqCst) {
+            return Err(CoreError::AppLocked);
+        }
         let device = format!("Carebook app ({})", std::env::consts::OS);
-        self.core.login_with(server_url.trim(), username.trim(), password, new_password, &device).await?;
-        self.start_sync();
+        core.login_with(server_url.trim(), username.trim(), password, new_password, &device).await?;
+        self.start_sync_if_protected().await?;
         self.status().await
     }
 
-    /// Sets the PIN. Only open (`commands!`): with no PIN set yet the app is open.
+    /// Sets or changes the PIN: the store's key is wrapped by it (nothing in the store is
+    /// rewritten). Only open (`commands!`): with no PIN set yet the app is open.
     async fn set_pin(&self, pin: &str) -> Result<AppStatus, CoreError> {
-        self.core.set_pin(pin).await?;
+        let key = lock(&self.core).as_ref().map(|o| o.key.clone()).ok_or(CoreError::AppLocked)?;
+        vault::protect(&self.data_dir, &key, pin).await?;
         self.unlocked.store(true, Ordering::SeqCst);
+        self.start_sync_if_protected().await?;
+        self.note_unsent().await;
         self.status().await
     }
 
     async fn unlock(&self, pin: &str) -> Result<AppStatus, CoreError> {
-        self.core.verify_pin(pin).await?;
-        self.unlocked.store(true, Ordering::SeqCst);
-        self.status().await
+        let legacy = lock(&self.legacy).clone();
+        if let Some(plain) = legacy {
+            // The PIN of a store from before encryption: checked by its hash, then it becomes the
+            // PIN that wraps the new key.
+            plain.verify_pin(pin).await?;
+            plain.forget_pin().await?;
+            plain.store().clone().close().await;
+            *lock(&self.legacy) = None;
+            let key = vault::create(&self.data_dir, Some(pin)).await?;
+            self.opened(key).await?;
+            return self.status().await;
+        }
+        match vault::unlock(&self.data_dir, pin, self.policy).await {
+            Ok(key) => {
+                if self.core().is_none() {
+                    self.opened(key).await?;
+                }
+                self.unlocked.store(true, Ordering::SeqCst);
+                self.status().await
+            }
+            Err(wiped @ CoreError::Wiped { .. }) => {
+                // The files are gone: what is left in memory goes too, and the app starts again
+                // as a new device (sign in, then a PIN).
+                self.stop_sync();
+                let old = lock(&self.core).take();
+                if let Some(o) = old {
+                    o.core.store().clone().close().await;
+                }
+                vault::wipe(&self.data_dir)?;
+                self.open_new_key().await?;
+                Err(wiped)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn lock(&self) -> Result<AppStatus, CoreError> {
-        if self.core.pin_is_set().await? {
+        if self.pin_set()? {
             self.unlocked.store(false, Ordering::SeqCst);
+            self.note_unsent().await;
         }
         self.status().await
     }
 
-    async fn sync_view(&self) -> Result<SyncView, CoreError> {
-        let run = self.sync.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map(SyncLoop::status).unwrap_or_default();
-        let online = run.last_success_at.is_some() && run.last_error.as_ref().is_none_or(|e| e.code != "offline");
-        Ok(SyncView { online, status: self.core.sync_status().await?, run })
+    /// Notes in the key file how many records wait to be sent, for the warning a wrong PIN gives
+    /// before the wipe. A failure here only leaves the last count.
+    async fn note_unsent(&self) {
+        let Some(core) = self.core() else { return };
+        if let Ok(status) = core.sync_status().await {
+            if let Err(e) = vault::note_unsent(&self.data_dir, status.pending.max(0) as u64) {
+                tracing::warn!(error = %e, "could not note the unsent records in the key file");
+            }
+        }
     }
+
+    async fn sync_view(&self, core: &Carebook) -> Result<SyncView, CoreError> {
+        let run = lock(&self.sync).as_ref().map(SyncLoop::status).unwrap_or_default();
+        let online = run.last_success_at.is_some() && run.last_error.as_ref().is_none_or(|e| e.code != "offline");
+        let status = core.sync_status().await?;
+        if vault::is_protected(&self.data_dir)? {
+            vault::note_unsent(&self.data_dir, status.pending.max(0) as u64)?;
+        }
+        Ok(SyncView { online, status, run })
+    }
+}
+
+/// A mutex's value, also after a panic while it was held (its values are replaced whole).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The app opened by the PIN (or with no PIN set yet): what every command that may not run while
 /// locked gets, derefing to the core. Only `Shell::open_core` makes one.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Open<'a> {
     shell: &'a Shell,
+    core: Carebook,
 }
 
 impl std::ops::Deref for Open<'_> {
     type Target = Carebook;
     fn deref(&self) -> &Carebook {
-        &self.shell.core
+        &self.core
     }
 }
 
@@ -208,9 +358,9 @@ commands! {
     /// Locks the app (locking a locked app changes nothing).
     [while_locked] fn lock(s) -> AppStatus { s.lock().await }
     /// The sync line.
-    fn sync_view(s) -> SyncView { s.shell.sync_view().await }
+    fn sync_view(s) -> SyncView { s.shell.sync_view(&s).await }
     /// Syncs now.
-    fn sync_now(s) -> SyncView { s.shell.sync_now(); s.shell.sync_view().await }
+    fn sync_now(s) -> SyncView { s.shell.sync_now(); s.shell.sync_view(&s).await }
     /// Every choice's labels in both languages.
     fn labels(_s) -> Labels { Ok(Labels::all()) }
     /// Checklist templates.
@@ -343,6 +493,16 @@ pub fn run() {
             Ok(())
         })
         .invoke_handler(invoke_handler())
-        .run(tauri::generate_context!())
-        .expect("Carebook could not start");
+        .build(tauri::generate_context!())
+        .expect("Carebook could not start")
+        .run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                // SQLCipher's connections are closed before OpenSSL's exit handlers run.
+                let shell = handle.state::<Shell>();
+                shell.stop_sync();
+                if let Some(core) = shell.core() {
+                    tauri::async_runtime::block_on(core.store().clone().close());
+                }
+            }
+        });
 }

@@ -300,3 +300,84 @@ async fn a_purchase_is_checked_on_the_device_and_the_results_report_needs_the_se
     assert_eq!(export.to_body().code, "not_logged_in");
     assert!(!shell.export_dir.exists(), "no file written without a report");
 }
+
+/// The files of a data folder that hold `needle` in plain text.
+fn plain_holders(dir: &std::path::Path, needle: &str) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .filter(|e| std::fs::read(e.path()).unwrap().windows(needle.len()).any(|w| w == needle.as_bytes()))
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn after_a_restart_the_store_stays_closed_until_the_pin_opens_it() {
+    let (shell, dir) = locked_shell().await;
+    let core = shell.core().unwrap();
+    let c = core.add_child(carebook_domain::Child { name: "見本 閉子".into(), ..carebook_testkit::child("13105") }).await.unwrap();
+    core.store().clone().close().await;
+    drop(shell);
+
+    let shell = Shell::open(dir.path().into(), None, None).await.unwrap();
+    assert!(shell.core().is_none(), "the store is not opened before the PIN");
+    let status = cmd::app_status::call(&shell).await.unwrap();
+    assert!(status.pin_set && !status.unlocked && status.user.is_none(), "{status:?}");
+    assert!(cmd::children::call(&shell).await.is_err_and(|e| e.code() == "app_locked"));
+    let wrong = cmd::unlock::call(&shell, "1357".into()).await.unwrap_err();
+    assert!(matches!(&wrong, CoreError::Invalid(p) if p.has_code("wrong_pin")), "{wrong:?}");
+    assert!(shell.core().is_none(), "a wrong PIN opens nothing");
+    assert!(cmd::unlock::call(&shell, "2468".into()).await.unwrap().unlocked);
+    let names: Vec<String> = cmd::children::call(&shell).await.unwrap().into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["見本 閉子"]);
+    assert_eq!(plain_holders(dir.path(), "見本 閉子"), Vec::<String>::new());
+    let _ = c;
+}
+
+#[tokio::test]
+async fn the_wrong_pin_that_reaches_the_limit_wipes_the_device_and_it_starts_as_a_new_one() {
+    let (mut shell, dir) = locked_shell().await;
+    shell.policy = WipePolicy { wipe_after: 3 };
+    shell.core().unwrap().add_child(carebook_testkit::child("13105")).await.unwrap();
+    // Locking counts what waits to be sent (the face sheet), for the warnings.
+    cmd::lock::call(&shell).await.unwrap();
+    for left in [2, 1] {
+        let err = cmd::unlock::call(&shell, "0000".into()).await.unwrap_err();
+        assert!(err.to_string().contains(&format!("あと {left} 回")), "{err}");
+    }
+    let err = cmd::unlock::call(&shell, "0000".into()).await.unwrap_err();
+    assert_eq!(err.code(), "device_wiped");
+    assert!(matches!(err, CoreError::Wiped { unsent: 1 }), "{err:?}");
+    // A new, empty device, open for a sign-in and then a PIN; the old PIN means nothing.
+    let status = cmd::app_status::call(&shell).await.unwrap();
+    assert!(!status.pin_set && status.unlocked && status.user.is_none(), "{status:?}");
+    assert_eq!(cmd::children::call(&shell).await.unwrap(), vec![]);
+    assert!(cmd::unlock::call(&shell, "2468".into()).await.is_ok(), "with no PIN set, unlocking is a no-op");
+    assert_eq!(carebook_core::vault::state(dir.path()).unwrap(), VaultState::Unprotected);
+}
+
+#[tokio::test]
+async fn a_store_from_before_encryption_is_opened_by_its_old_pin_and_then_encrypted_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let plain = Carebook::open_unencrypted(dir.path()).await.unwrap();
+        plain.set_pin("97531").await.unwrap();
+        plain.add_child(carebook_domain::Child { name: "見本 旧子".into(), ..carebook_testkit::child("13105") }).await.unwrap();
+        plain.store().clone().close().await;
+    }
+    assert_eq!(plain_holders(dir.path(), "見本 旧子"), [carebook_core::store::DB_FILE]);
+    let shell = Shell::open(dir.path().into(), None, None).await.unwrap();
+    let status = cmd::app_status::call(&shell).await.unwrap();
+    assert!(status.pin_set && !status.unlocked, "the old PIN still locks it: {status:?}");
+    assert!(cmd::unlock::call(&shell, "1234".into()).await.is_err());
+    assert!(cmd::unlock::call(&shell, "97531".into()).await.unwrap().unlocked);
+    assert_eq!(cmd::children::call(&shell).await.unwrap().len(), 1);
+    assert_eq!(plain_holders(dir.path(), "見本 旧子"), Vec::<String>::new());
+    drop(shell);
+    // The same PIN opens it after a restart, now through the key file.
+    let shell = Shell::open(dir.path().into(), None, None).await.unwrap();
+    assert_eq!(carebook_core::vault::state(dir.path()).unwrap(), VaultState::Locked);
+    assert!(cmd::unlock::call(&shell, "97531".into()).await.unwrap().unlocked);
+    assert_eq!(cmd::children::call(&shell).await.unwrap().len(), 1);
+}

@@ -28,6 +28,7 @@ export function App() {
     call("app_status", {}).then(setStatus, setError);
   }, []);
   const ready = !!status?.user && status.pin_set && status.unlocked;
+  useIdleLock(ready ? (status?.idle_lock_secs ?? 0) : 0, () => call("lock", {}).then(setStatus, setError));
   useEffect(() => {
     if (ready && !labels) call("labels", {}).then(setLabels, setError);
   }, [ready]);
@@ -35,9 +36,11 @@ export function App() {
   let body;
   if (error) body = <ErrorBox error={error} />;
   else if (!status) body = <p class="muted">{t("loading")}</p>;
+  // A PIN locks everything, the sign-in too: after a restart the encrypted store opens only
+  // with it, so who is signed in is not known before.
+  else if (status.pin_set && !status.unlocked) body = <UnlockScreen onDone={setStatus} />;
   else if (!status.user) body = <LoginScreen status={status} onDone={setStatus} />;
   else if (!status.pin_set) body = <PinScreen onDone={setStatus} />;
-  else if (!status.unlocked) body = <UnlockScreen onDone={setStatus} />;
   else if (!labels) body = <p class="muted">{t("loading")}</p>;
   else {
     const role = status.user.role;
@@ -107,4 +110,27 @@ export function App() {
       <main>{body}</main>
     </div>
   );
+}
+
+/** Locks the app after `secs` seconds without a touch, a click, a key or the wheel (0: never). */
+function useIdleLock(secs: number, lockNow: () => void) {
+  useEffect(() => {
+    if (secs <= 0) return;
+    let last = Date.now();
+    const seen = () => {
+      last = Date.now();
+    };
+    const events = ["pointerdown", "keydown", "wheel", "touchstart"] as const;
+    events.forEach((e) => window.addEventListener(e, seen, { passive: true, capture: true }));
+    const timer = window.setInterval(() => {
+      if (Date.now() - last >= secs * 1000) {
+        last = Date.now();
+        lockNow();
+      }
+    }, Math.min(1000, secs * 250));
+    return () => {
+      window.clearInterval(timer);
+      events.forEach((e) => window.removeEventListener(e, seen, { capture: true }));
+    };
+  }, [secs]);
 }

@@ -49,6 +49,11 @@ pin_set: boolean,
  */
 unlocked: boolean, 
 /**
+ * Seconds without a touch or a key after which the app locks itself
+ * (`CAREBOOK_IDLE_LOCK_MINUTES`, 5 minutes unless set; 0 never).
+ */
+idle_lock_secs: number, 
+/**
  * Today (JST) and the fiscal year.
  */
 today: Today, 

@@ -52,6 +52,52 @@ test("the lock asks for the PIN; a wrong PIN is refused", async () => {
   await page.getByTestId("unlock-form").waitFor();
 });
 
+test("after a restart the PIN comes before anything, the sign-in too (the store opens only with it)", async () => {
+  // As the shell after a restart: locked, and who is signed in is not known yet.
+  const page = await openApp({ unlocked: false, user: null, serverUrl: null });
+  await page.getByTestId("unlock-form").waitFor();
+  assert.equal(await page.getByTestId("login-form").count(), 0);
+  await page.locator("input[name=pin]").fill("1234");
+  await page.getByTestId("unlock-submit").click();
+  await page.getByTestId("login-form").waitFor();
+});
+
+for (const lang of ["ja", "en"]) {
+  test(`wrong PINs warn with the tries left and the unsent records, then the device is wiped and asks for a sign-in (${lang})`, async () => {
+    const page = await openApp({ unlocked: false, wipeAfter: 3, sync: { online: false, pending: 2, rejected: [], lastSyncAt: null, progress: null } }, { lang });
+    await page.getByTestId("unlock-form").waitFor();
+    for (const left of [2, 1]) {
+      await page.locator("input[name=pin]").fill("0000");
+      await page.getByTestId("unlock-submit").click();
+      const warning = page.locator("li[data-code=wrong_pin]");
+      await warning.waitFor();
+      const text = await warning.innerText();
+      if (lang === "ja") assert.match(text, new RegExp(`あと ${left} 回間違えると.*未送信の記録 2 件`));
+      else assert.match(text, new RegExp(`${left} more wrong tries erase this device's records \\(2 records not yet sent`));
+    }
+    await page.locator("input[name=pin]").fill("0000");
+    await page.getByTestId("unlock-submit").click();
+    await page.getByTestId("wiped").waitFor();
+    assert.match(await page.getByTestId("wiped").innerText(), lang === "ja" ? /記録を消去しました[\s\S]*2 件/ : /records were erased[\s\S]*2 not yet sent/);
+    await page.getByTestId("wiped-continue").click();
+    await page.getByTestId("login-form").waitFor();
+    assert.deepEqual(page.pageErrors, []);
+  });
+}
+
+test("the app locks itself after the idle time, and a touch before it keeps it open", async () => {
+  const page = await openApp({ idleLockSecs: 2 });
+  await page.getByTestId("who").waitFor();
+  // Touches every half second for three seconds: past the idle time, but never idle that long.
+  for (let i = 0; i < 6; i++) {
+    await page.waitForTimeout(500);
+    await page.mouse.click(5, 300);
+  }
+  assert.equal(await page.getByTestId("unlock-form").count(), 0, "still open while in use");
+  await page.getByTestId("unlock-form").waitFor({ timeout: 5000 });
+  assert.equal((await calls(page, "lock")).length, 1);
+});
+
 test("sync line: offline, waiting records, refused records with the reason, progress; in English too", async () => {
   const scenario = {
     sync: {

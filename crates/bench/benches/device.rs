@@ -34,7 +34,7 @@ impl Device {
     fn seeded(n: usize) -> Device {
         let cached = seeded_store(n).expect("seeding the store");
         let dir = copy_store(&cached).expect("copying the seeded store");
-        let app = RT.block_on(Carebook::open(dir.path())).expect("opening the store");
+        let app = RT.block_on(Carebook::open_unencrypted(dir.path())).expect("opening the store");
         Device { app, _dir: dir }
     }
 }
@@ -227,7 +227,7 @@ fn claim(c: &mut Criterion) {
         state.get_or_init(|| {
             let cached = claim_store().expect("seeding the claim store");
             let dir = copy_store(&cached).expect("copying the claim store");
-            let app = RT.block_on(Carebook::open(dir.path())).expect("opening the store");
+            let app = RT.block_on(Carebook::open_unencrypted(dir.path())).expect("opening the store");
             let claim = RT.block_on(app.monthly_claim(CLAIM_MUNICIPALITY, claim_month())).expect("the claim");
             // Counts only (never times): what the claim must hold, from the plan the store was seeded with.
             let plan = claim_plan();

@@ -479,7 +479,7 @@ async fn seed_with(
     n: usize,
     visit: impl Fn(usize) -> Visit + Send + Sync + 'static,
 ) -> Result<(), CoreError> {
-    let app = Carebook::open(dir).await?;
+    let app = Carebook::open_unencrypted(dir).await?;
     for child in children {
         app.add_child(child).await?;
     }

@@ -34,6 +34,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use carebook_core::vault::WipePolicy;
 use carebook_core::{Carebook, CoreError};
 use carebook_domain::{ErrorBody, Message};
 use clap::{Parser, Subcommand};
@@ -101,12 +102,31 @@ pub struct Env {
     data_dir: PathBuf,
     /// Print JSON.
     pub json: bool,
+    /// The stores opened, closed before the process ends: SQLCipher's connections must be
+    /// closed before OpenSSL's exit handlers run.
+    opened: std::sync::Mutex<Vec<Carebook>>,
 }
 
 impl Env {
-    /// Opens the device store.
+    /// Opens the device store with the passphrase in `CAREBOOK_PASSPHRASE` (the store is
+    /// encrypted; a new device's key is made and wrapped by it).
     pub async fn open(&self) -> anyhow::Result<Carebook> {
-        Ok(Carebook::open(&self.data_dir).await?)
+        let passphrase = std::env::var("CAREBOOK_PASSPHRASE").ok().filter(|p| !p.is_empty()).context(Message::new(
+            "端末の記録は暗号化されています。パスフレーズ（8 文字以上）か PIN を環境変数 CAREBOOK_PASSPHRASE に設定してください",
+            "the device store is encrypted: set its passphrase (8 characters or more) or PIN in CAREBOOK_PASSPHRASE",
+        ))?;
+        let key = carebook_core::vault::key_for_passphrase(&self.data_dir, &passphrase, WipePolicy::from_env()).await?;
+        let app = Carebook::open(&self.data_dir, &key).await?;
+        self.opened.lock().unwrap_or_else(|e| e.into_inner()).push(app.clone());
+        Ok(app)
+    }
+
+    /// Closes every store opened, waiting for their connections.
+    async fn close(&self) {
+        let opened = std::mem::take(&mut *self.opened.lock().unwrap_or_else(|e| e.into_inner()));
+        for app in opened {
+            app.store().clone().close().await;
+        }
     }
 }
 
@@ -126,21 +146,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(d) => d,
         None => default_data_dir()?,
     };
-    let env = Env { data_dir, json: cli.json };
-    match cli.command {
-        Command::Child(c) => child::run(&env, c).await,
-        Command::Visit(c) => visit::run(&env, c).await,
-        Command::Respite(c) => respite::run(&env, c).await,
-        Command::Checklist(c) => checklist::run(&env, c).await,
-        Command::Municipality(c) => municipality::run(&env, c).await,
-        Command::Index(c) => index::run(&env, c).await,
-        Command::Export(c) => export::run(&env, c).await,
-        Command::Purchase(c) => purchase::run(&env, c).await,
-        Command::Coordinator(c) => coordinator::run(&env, c).await,
-        Command::Demo => demo::run(&env).await,
-        Command::Login(a) => sync::login(&env, a).await,
-        Command::Sync(a) => sync::sync(&env, a).await,
-        Command::Server(c) => server::run(&env, c).await,
+    let env = Env { data_dir, json: cli.json, opened: Default::default() };
+    let result = run_command(&env, cli.command).await;
+    env.close().await;
+    result
+}
+
+async fn run_command(env: &Env, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Child(c) => child::run(env, c).await,
+        Command::Visit(c) => visit::run(env, c).await,
+        Command::Respite(c) => respite::run(env, c).await,
+        Command::Checklist(c) => checklist::run(env, c).await,
+        Command::Municipality(c) => municipality::run(env, c).await,
+        Command::Index(c) => index::run(env, c).await,
+        Command::Export(c) => export::run(env, c).await,
+        Command::Purchase(c) => purchase::run(env, c).await,
+        Command::Coordinator(c) => coordinator::run(env, c).await,
+        Command::Demo => demo::run(env).await,
+        Command::Login(a) => sync::login(env, a).await,
+        Command::Sync(a) => sync::sync(env, a).await,
+        Command::Server(c) => server::run(env, c).await,
     }
 }
 

@@ -18,6 +18,7 @@ impl Carebook {
 
     fn run(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_carebook"))
+            .env("CAREBOOK_PASSPHRASE", carebook_testkit::cli::PASSPHRASE)
             .arg("--data-dir")
             .arg(self.dir.path())
             .args(args)
@@ -191,6 +192,7 @@ fn every_kind_of_error_says_it_in_japanese_and_in_english() {
     assert_bilingual(&own);
     // The server library's error beneath the CLI's context: both in both languages.
     let out = Command::new(env!("CARGO_BIN_EXE_carebook"))
+        .env("CAREBOOK_PASSPHRASE", carebook_testkit::cli::PASSPHRASE)
         .args(["--data-dir"])
         .arg(cb.dir.path())
         .args(["server", "user", "list", "--json"])
@@ -529,6 +531,7 @@ fn index_rebuild_counts_every_record() {
 fn the_data_dir_comes_from_the_environment_when_not_given() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_carebook"))
+        .env("CAREBOOK_PASSPHRASE", carebook_testkit::cli::PASSPHRASE)
         .args(["child", "list", "--json"])
         .env("CAREBOOK_DATA_DIR", dir.path())
         .output()
@@ -543,13 +546,13 @@ impl Carebook {
     /// The stored document bytes of a visit (what a write would change), read with the core.
     fn visit_bytes(&self, id: &str) -> Vec<u8> {
         let id = id.parse().unwrap();
-        runtime().block_on(async { carebook_core::Carebook::open(self.dir.path()).await.unwrap().export_visit(id).await.unwrap() })
+        runtime().block_on(async { open_device(self.dir.path()).await.export_visit(id).await.unwrap() })
     }
 
     /// The stored document bytes of a child's face sheet.
     fn child_bytes(&self, id: &str) -> Vec<u8> {
         let id = id.parse().unwrap();
-        runtime().block_on(async { carebook_core::Carebook::open(self.dir.path()).await.unwrap().export_child(id).await.unwrap() })
+        runtime().block_on(async { open_device(self.dir.path()).await.export_child(id).await.unwrap() })
     }
 
     /// Runs an edit that must fail with exit code 1 and `--json`; returns the error body and stderr.
@@ -772,7 +775,7 @@ fn an_approved_visit_is_locked_against_edits() {
     let child = cb.add_child("13105");
     let id = recorded_id(&cb.run(&VisitArgs::nursing(&child).set("--guardian-name", "見本 母").submit().args()));
     runtime().block_on(async {
-        let app = carebook_core::Carebook::open(cb.dir.path()).await.unwrap();
+        let app = open_device(cb.dir.path()).await;
         app.set_visit_status(id.parse().unwrap(), carebook_domain::VisitStatus::Approved).await.unwrap();
     });
     let stored = cb.visit_bytes(&id);
@@ -793,10 +796,7 @@ fn concurrent_cli_edits_on_two_devices_merge_and_both_survive() {
     let id = nursing_visit(&a, &child);
     let copy = |from: &Carebook, to: &Carebook| {
         runtime().block_on(async {
-            let (src, dst) = (
-                carebook_core::Carebook::open(from.dir.path()).await.unwrap(),
-                carebook_core::Carebook::open(to.dir.path()).await.unwrap(),
-            );
+            let (src, dst) = (open_device(from.dir.path()).await, open_device(to.dir.path()).await);
             let child_id = child.parse().unwrap();
             dst.import_child(child_id, &src.export_child(child_id).await.unwrap()).await.unwrap();
             let visit_id = id.parse().unwrap();
@@ -1153,4 +1153,10 @@ fn the_daytime_fee_table_is_set_shown_and_checked() {
     let bad = cb.run(&["municipality", "set", "13105", "--daytime-charge", "rich:yen:1"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("\"rich\"") && stderr(&bad).contains("taxed"), "{}", stderr(&bad));
+}
+
+/// Opens a CLI test's device store in the test itself, with the passphrase the CLI was given.
+async fn open_device(dir: &std::path::Path) -> carebook_core::Carebook {
+    let key = carebook_core::vault::key_for_passphrase(dir, carebook_testkit::cli::PASSPHRASE, Default::default()).await.unwrap();
+    carebook_core::Carebook::open(dir, &key).await.unwrap()
 }

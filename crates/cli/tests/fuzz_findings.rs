@@ -58,6 +58,7 @@ fn bundle_chunks_found_by_fuzzing_are_refused_as_corrupt_records_without_memory_
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("server.sqlite").display());
     let mut add = Command::new(env!("CARGO_BIN_EXE_carebook"))
+        .env("CAREBOOK_PASSPHRASE", carebook_testkit::cli::PASSPHRASE)
         .arg("--data-dir")
         .arg(dir.path())
         .args(["server", "user", "add", "--username", "fuzz-nurse", "--role", "nurse", "--org", "st-kakuu", "--database", &db])

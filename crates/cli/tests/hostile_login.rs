@@ -18,6 +18,7 @@ const PASSWORD: &str = "kakuu-sora-pw-1";
 
 fn carebook(data: &Path, args: &[&str], stdin: &str) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_carebook"));
+    cmd.env("CAREBOOK_PASSPHRASE", carebook_testkit::cli::PASSPHRASE);
     cmd.arg("--data-dir").arg(data).args(args).env_remove("CAREBOOK_DATA_DIR").env_remove("CAREBOOK_DATABASE_URL");
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("the binary runs");

@@ -16,6 +16,7 @@ fn raw_hostile(s: &str) -> Option<char> {
 
 fn run(dir: &std::path::Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_carebook"))
+        .env("CAREBOOK_PASSPHRASE", carebook_testkit::cli::PASSPHRASE)
         .arg("--data-dir")
         .arg(dir)
         .args(args)
@@ -43,7 +44,7 @@ const NOTE: &str = "一行目\r\n二行目\u{1b}[2J\u{2028}三行目\u{9b}";
 #[tokio::test]
 async fn record_text_with_escape_sequences_and_bidirectional_overrides_is_printed_escaped_and_kept() {
     // Records stored as they were before the limits: imported as document bytes, not validated.
-    let dev = TempDevice::new().await.unwrap();
+    let dev = TempDevice::with_passphrase(carebook_testkit::cli::PASSPHRASE).await.unwrap();
     let mut kid = child("13105");
     kid.name = NAME.into();
     kid.diagnosis = NOTE.into();
@@ -104,6 +105,7 @@ async fn a_device_past_its_quarantine_quota_is_refused_and_the_operator_sees_it(
     const PW: &str = "kakuu-password-long-1";
     for (user, role, org) in [("nurse-a", "nurse", "st-a"), ("nurse-b", "nurse", "st-b")] {
         let out = Command::new(env!("CARGO_BIN_EXE_carebook"))
+            .env("CAREBOOK_PASSPHRASE", carebook_testkit::cli::PASSPHRASE)
             .arg("--data-dir")
             .arg(srv)
             .args(["server", "user", "add", "--username", user, "--role", role, "--org", org, "--database", &db])
@@ -149,6 +151,7 @@ async fn a_device_past_its_quarantine_quota_is_refused_and_the_operator_sees_it(
 
     let run = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_carebook"))
+            .env("CAREBOOK_PASSPHRASE", carebook_testkit::cli::PASSPHRASE)
             .arg("--data-dir")
             .arg(srv)
             .args(args)

@@ -22,6 +22,7 @@ fn binary() -> &'static Path {
 
 fn add_user(data: &Path, db: &str, username: &str) {
     let mut cmd = Command::new(binary());
+    cmd.env("CAREBOOK_PASSPHRASE", carebook_testkit::cli::PASSPHRASE);
     cmd.arg("--data-dir").arg(data).args(["server", "user", "add", "--username", username, "--role", "nurse", "--org", "st-kakuu"]);
     cmd.args(["--database", db]).env_remove("CAREBOOK_DATA_DIR").env_remove("CAREBOOK_DATABASE_URL");
     let mut p = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();

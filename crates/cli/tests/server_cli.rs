@@ -12,6 +12,7 @@ use serde_json::Value;
 
 fn carebook(data: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_carebook"));
+    cmd.env("CAREBOOK_PASSPHRASE", carebook_testkit::cli::PASSPHRASE);
     cmd.arg("--data-dir").arg(data).args(args).env_remove("CAREBOOK_DATA_DIR").env_remove("CAREBOOK_DATABASE_URL");
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("the binary runs");
@@ -948,6 +949,7 @@ fn devices_sync_over_https_with_the_organisations_ca_and_refuse_an_unknown_ca_an
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
     let with_ca = |dir: &std::path::Path, args: &[&str], stdin: Option<&str>| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_carebook"));
+        cmd.env("CAREBOOK_PASSPHRASE", carebook_testkit::cli::PASSPHRASE);
         cmd.arg("--data-dir").arg(dir).args(args).env("CAREBOOK_CA_CERT", tls_file("ca.pem"));
         cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().unwrap();

@@ -58,6 +58,11 @@ pub enum CoreError {
     },
     /// The app is locked: the PIN opens it.
     AppLocked,
+    /// Too many wrong PINs in a row: the device's store and key were deleted.
+    Wiped {
+        /// Records that were waiting to be sent when the app last counted them.
+        unsent: u64,
+    },
     /// The record is of a child this station handed over to another: this device keeps the
     /// visits its staff wrote to read, and writes none.
     HandedOver {
@@ -108,6 +113,7 @@ impl CoreError {
             CoreError::NotLoggedIn => "not_logged_in",
             CoreError::DeviceRevoked { .. } => "device_revoked",
             CoreError::AppLocked => "app_locked",
+            CoreError::Wiped { .. } => "device_wiped",
             CoreError::HandedOver { .. } => "handed_over",
         }
     }
@@ -177,6 +183,10 @@ impl CoreError {
                 format!("this device was revoked; {removed} records were removed from it ({kept} the office could not take stay on it: tell the office)"),
             ),
             CoreError::AppLocked => Message::new("アプリはロックされています。PIN を入力してください", "the app is locked: enter the PIN"),
+            CoreError::Wiped { unsent } => Message::new(
+                format!("PIN の誤りが続いたため、この端末の記録を消去しました（未送信だった記録 {unsent} 件）。送信済みの記録は、ログインし直すとサーバーから戻ります"),
+                format!("too many wrong PINs: this device's records were erased ({unsent} not yet sent). Records already sent come back from the server after signing in again"),
+            ),
             CoreError::Storage(e) => storage.with_detail(e),
             CoreError::Migrate(e) => Message::new(
                 format!("{}：端末の保存形式を更新できませんでした：{e}", storage.ja),

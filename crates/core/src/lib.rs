@@ -3,7 +3,9 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), carebook_core::CoreError> {
-//! let app = carebook_core::Carebook::open(std::path::Path::new("/tmp/carebook-demo")).await?;
+//! let dir = std::path::Path::new("/tmp/carebook-demo");
+//! let key = carebook_core::vault::unlock(dir, "見本のパスフレーズ", Default::default()).await?;
+//! let app = carebook_core::Carebook::open(dir, &key).await?;
 //! for child in app.children().await? {
 //!     let report = app.respite_remaining(child.id, None).await?;
 //!     println!("{} {} h", child.name, report.ledger.remaining_minutes as f64 / 60.0);
@@ -25,6 +27,7 @@ pub mod results;
 pub mod seen;
 pub mod store;
 pub mod sync;
+pub mod vault;
 
 use std::path::Path;
 
@@ -63,9 +66,16 @@ pub struct RespiteReport {
 }
 
 impl Carebook {
-    /// Opens the store in `data_dir`.
-    pub async fn open(data_dir: &Path) -> Result<Carebook, CoreError> {
-        Ok(Carebook { store: Store::open(data_dir).await? })
+    /// Opens the store in `data_dir`, encrypted with `key` (see [`vault`] for where the key
+    /// comes from).
+    pub async fn open(data_dir: &Path, key: &vault::DataKey) -> Result<Carebook, CoreError> {
+        Ok(Carebook { store: Store::open(data_dir, key).await? })
+    }
+
+    /// Opens a store without encryption: the benchmarks' side-by-side figures and tests of a
+    /// store from before encryption only ([`Store::open_unencrypted`]).
+    pub async fn open_unencrypted(data_dir: &Path) -> Result<Carebook, CoreError> {
+        Ok(Carebook { store: Store::open_unencrypted(data_dir).await? })
     }
 
     /// The store underneath.

@@ -60,6 +60,12 @@ impl Carebook {
         self.store().set_setting(PIN_HASH, &hash).await
     }
 
+    /// Forgets the PIN's hash (the PIN of a store from before encryption, which now wraps the
+    /// store's key instead).
+    pub async fn forget_pin(&self) -> Result<(), CoreError> {
+        self.store().remove_settings(&[PIN_HASH, PIN_FAILURES, PIN_WAIT_UNTIL]).await
+    }
+
     /// Checks the PIN; a wrong one is `invalid` with the problem on `pin`.
     /// After five wrong PINs in a row each further try must wait ([`pin_wait_secs`]); a try
     /// during the wait is refused without checking the PIN.

@@ -400,15 +400,12 @@ async fn a_page_from_a_hostile_server_with_bombs_is_refused_before_it_inflates_a
 /// Closes the device's store, runs `sql` on its file through a connection of its own (as
 /// another program or a damaged disk would change it), and opens the device again.
 async fn write_into_store_file(dev: TempDevice, sql: &str) -> TempDevice {
-    use sqlx::{ConnectOptions, Connection};
-    let TempDevice { app, dir } = dev;
-    app.store().clone().close().await;
-    let mut conn =
-        sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join(carebook_core::store::DB_FILE)).connect().await.unwrap();
+    use sqlx::Connection;
+    dev.app.store().clone().close().await;
+    let mut conn = dev.raw_connection().await.unwrap();
     sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.unwrap();
     conn.close().await.unwrap();
-    let app = carebook_core::Carebook::open(dir.path()).await.unwrap();
-    TempDevice { app, dir }
+    dev.reopen().await.unwrap()
 }
 
 #[tokio::test]

@@ -1,5 +1,8 @@
 //! Argument lists for the `carebook` binary in tests, so each test says only what matters to it.
 
+/// The passphrase the CLI tests' devices are encrypted with (`CAREBOOK_PASSPHRASE`).
+pub const PASSPHRASE: &str = "架空のパスフレーズ";
+
 /// The fictional station the CLI tests record with (`--station id:name`).
 pub const STATION: &str = "st1:架空訪問看護ステーション";
 /// The fictional lead nurse the CLI tests record with (`--staff id:name:role:profession`).

@@ -8,6 +8,7 @@ pub mod process;
 pub use db::{Db, TestDb};
 pub use process::ServerProcess;
 
+use carebook_core::vault::DataKey;
 use carebook_core::{Carebook, CoreError};
 use carebook_domain::{
     Child, ChildId, Contact, DoctorInstruction, IncomeTier, Profession, ScoreEntry, StaffMember, StaffRole, Station, Visit, VisitKind,
@@ -27,22 +28,44 @@ pub struct TempDevice {
     pub app: Carebook,
     /// The directory (kept alive as long as the device).
     pub dir: tempfile::TempDir,
+    /// The store's key (a random one: the tests that need a PIN go through `vault`).
+    pub key: DataKey,
 }
 
 impl TempDevice {
     /// A fresh, empty device.
     pub async fn new() -> Result<TempDevice, CoreError> {
         let dir = tempfile::tempdir()?;
-        let app = Carebook::open(dir.path()).await?;
-        Ok(TempDevice { app, dir })
+        let key = DataKey::random()?;
+        let app = Carebook::open(dir.path(), &key).await?;
+        Ok(TempDevice { app, dir, key })
+    }
+
+    /// A fresh, empty device whose key is wrapped by `passphrase`, as the CLI makes one (for
+    /// tests that run the `carebook` binary on it with `CAREBOOK_PASSPHRASE`).
+    pub async fn with_passphrase(passphrase: &str) -> Result<TempDevice, CoreError> {
+        let dir = tempfile::tempdir()?;
+        let key = carebook_core::vault::create(dir.path(), Some(passphrase)).await?;
+        let app = Carebook::open(dir.path(), &key).await?;
+        Ok(TempDevice { app, dir, key })
     }
 
     /// Reopens the same directory (as after an app restart).
     pub async fn reopen(self) -> Result<TempDevice, CoreError> {
-        let TempDevice { app, dir } = self;
+        let TempDevice { app, dir, key } = self;
         app.store().clone().close().await;
-        let app = Carebook::open(dir.path()).await?;
-        Ok(TempDevice { app, dir })
+        let app = Carebook::open(dir.path(), &key).await?;
+        Ok(TempDevice { app, dir, key })
+    }
+
+    /// A connection of its own to the store's file, with the key (as another program that knows
+    /// the key, or a damaged disk, would change it). Close the device's store first.
+    pub async fn raw_connection(&self) -> Result<sqlx::SqliteConnection, CoreError> {
+        use sqlx::ConnectOptions;
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(self.dir.path().join(carebook_core::store::DB_FILE))
+            .pragma("key", self.key.sqlcipher_pragma());
+        Ok(options.connect().await?)
     }
 }
 

@@ -139,6 +139,7 @@ export function PinScreen({ onDone }: { onDone: (s: AppStatus) => void }) {
 export function UnlockScreen({ onDone }: { onDone: (s: AppStatus) => void }) {
   const [pin, setPin] = useState("");
   const [error, setError] = useState<unknown>(null);
+  const [wiped, setWiped] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
@@ -147,8 +148,19 @@ export function UnlockScreen({ onDone }: { onDone: (s: AppStatus) => void }) {
     } catch (err) {
       setError(err);
       setPin("");
+      if ((err as { code?: string })?.code === "device_wiped") setWiped(true);
     }
   };
+  if (wiped)
+    return (
+      <div class="card narrow" data-testid="wiped">
+        <h1>{t("wiped_title")}</h1>
+        <ErrorBox error={error} />
+        <button class="primary" type="button" data-testid="wiped-continue" onClick={() => call("app_status", {}).then(onDone, setError)}>
+          {t("wiped_continue")}
+        </button>
+      </div>
+    );
   return (
     <form class="card narrow" onSubmit={submit} data-testid="unlock-form">
       <h1>{t("unlock_title")}</h1>

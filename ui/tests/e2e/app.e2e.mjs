@@ -9,7 +9,7 @@
 // Needs: cargo build -p carebook-cli -p carebook-app; tauri-driver; WebKitWebDriver; a display.
 // Run: xvfb-run -a node ui/tests/e2e/app.e2e.mjs
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, openSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
@@ -46,7 +46,9 @@ after(() => {
 
 /** The CLI, with `stdin` as its input (passwords). */
 function cli(dataDir, args, stdin) {
-  return execFileSync(CLI, ["--data-dir", dataDir, ...args], { input: stdin ?? "", encoding: "utf8", env: { ...process.env, ...DEVICE_TLS } });
+  // The CLI's device stores are encrypted under a passphrase (fictional).
+  const env = { ...process.env, ...DEVICE_TLS, CAREBOOK_PASSPHRASE: "架空のパスフレーズ-e2e" };
+  return execFileSync(CLI, ["--data-dir", dataDir, ...args], { input: stdin ?? "", encoding: "utf8", env });
 }
 
 function freePort() {
@@ -216,7 +218,8 @@ test("nurse, office and parent on real app windows against a real server: record
   mkdirSync(shots, { recursive: true });
 
   // The nurse: a wrong password is named; then a respite session 9:00–12:00 today, submitted, synced.
-  await withApp(join(tmp, "app-nurse"), url, async (wd) => {
+  const nurseDir = join(tmp, "app-nurse");
+  await withApp(nurseDir, url, async (wd) => {
     await wd.wait("[data-testid=login-form]", 60000);
     await wd.type("input[name=username]", "e2e-nurse");
     await wd.type("input[name=password]", "wrong-password");
@@ -247,6 +250,11 @@ test("nurse, office and parent on real app windows against a real server: record
     await syncNow(wd);
     assert.match(await wd.text("[data-testid=sync-online]"), /オンライン/);
   });
+  // The tablet's files hold the child's name and the note only encrypted (carebook_core::vault).
+  for (const name of readdirSync(nurseDir).filter((n) => statSync(join(nurseDir, n)).isFile())) {
+    const bytes = readFileSync(join(nurseDir, name));
+    for (const secret of ["架空 そら", "吸引 3 回", "e2e-nurse"]) assert.equal(bytes.includes(Buffer.from(secret)), false, `${name} holds ${secret} in plain text`);
+  }
 
   // The office: the session arrives in the review table; approve it and sync.
   await withApp(join(tmp, "app-office"), url, async (wd) => {

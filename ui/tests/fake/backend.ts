@@ -65,7 +65,30 @@ const commonCommands: Handlers = {
     return b.status();
   },
   unlock: (b, a) => {
-    if (a.pin !== b.s.pin) fail("invalid", "入力内容に問題があります", "the input is invalid", [{ field: "pin", code: "wrong_pin", ja: "PIN が違います", en: "wrong PIN" }]);
+    if (b.s.pin !== null && a.pin !== b.s.pin) {
+      // As carebook_core::vault: each wrong PIN warns of the wipe; the last one wipes.
+      b.s.pinFailures += 1;
+      const left = b.s.wipeAfter - b.s.pinFailures;
+      const unsent = b.s.sync.pending;
+      if (left <= 0) {
+        Object.assign(b.s, { pin: null, unlocked: true, user: null, serverUrl: null, pinFailures: 0 });
+        b.s.sync.pending = 0;
+        fail(
+          "device_wiped",
+          `PIN の誤りが続いたため、この端末の記録を消去しました（未送信だった記録 ${unsent} 件）。送信済みの記録は、ログインし直すとサーバーから戻ります`,
+          `too many wrong PINs: this device's records were erased (${unsent} not yet sent). Records already sent come back from the server after signing in again`,
+        );
+      }
+      fail("invalid", "入力内容に問題があります", "the input is invalid", [
+        {
+          field: "pin",
+          code: "wrong_pin",
+          ja: `PIN が違います。あと ${left} 回間違えると、この端末の記録を消去します（未送信の記録 ${unsent} 件も失われます）`,
+          en: `wrong PIN. ${left} more wrong tries erase this device's records (${unsent} records not yet sent will be lost)`,
+        },
+      ]);
+    }
+    b.s.pinFailures = 0;
     b.s.unlocked = true;
     return b.status();
   },
@@ -107,6 +130,7 @@ export class FakeBackend {
       default_server_url: "http://127.0.0.1:8080",
       pin_set: this.s.pin !== null,
       unlocked: this.s.pin === null || this.s.unlocked,
+      idle_lock_secs: this.s.idleLockSecs,
       today: this.s.today,
       demo_hint: null,
     };

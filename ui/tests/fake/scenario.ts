@@ -13,6 +13,11 @@ export type Scenario = {
   serverUrl: string | null;
   pin: string | null;
   unlocked: boolean;
+  /** Wrong PINs in a row, and how many wipe the device (carebook_core::vault::WipePolicy). */
+  pinFailures: number;
+  wipeAfter: number;
+  /** `AppStatus.idle_lock_secs`. */
+  idleLockSecs: number;
   sync: { online: boolean; pending: number; rejected: RejectedDoc[]; removed: AccessRemoval[]; lastSyncAt: string | null; progress: SyncProgress | null };
   /** The organisation as last synced (`directory`); empty before the first sync. */
   directory: Directory;
@@ -59,6 +64,9 @@ export function baseScenario(): Scenario {
     serverUrl: "http://127.0.0.1:8080",
     pin: "1234",
     unlocked: true,
+    pinFailures: 0,
+    wipeAfter: 10,
+    idleLockSecs: 300,
     sync: { online: true, pending: 0, rejected: [], removed: [], lastSyncAt: "2026-11-24T09:55", progress: null },
     directory: baseDirectory(),
     data: {},

@@ -100,7 +100,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = seeded_store(n)?;
     let rt = carebook_bench::runtime();
     let (avg, max, file): (f64, i64, u64) = rt.block_on(async {
-        let app = carebook_core::Carebook::open(&dir).await?;
+        let app = carebook_core::Carebook::open_unencrypted(&dir).await?;
         let (avg, max): (f64, i64) = sqlx_avg(&app).await?;
         app.store().clone().close().await;
         Ok::<_, carebook_core::CoreError>((

@@ -109,7 +109,7 @@ fn roundtrip() -> Res<()> {
     ] {
         rt.block_on(async {
             let dir = tempfile::tempdir()?;
-            let app = Carebook::open(dir.path()).await?;
+            let app = Carebook::open_unencrypted(dir.path()).await?;
             let pool = app.store().pool().clone();
             let n = 5000;
             let (t, c) = (Instant::now(), cpu());
@@ -138,7 +138,7 @@ fn list() -> Res<()> {
     let dir = copy_store(&seeded_store(100_000)?)?;
     let rt = runtime();
     rt.block_on(async {
-        let app = Carebook::open(dir.path()).await?;
+        let app = Carebook::open_unencrypted(dir.path()).await?;
         let pool = app.store().pool().clone();
         let month: YearMonth = "2026-06".parse()?;
         let filter = VisitFilter { month: Some(month), kind: Some(VisitKind::Respite), status: Some(VisitStatus::Submitted), ..VisitFilter::default() };
@@ -213,7 +213,7 @@ fn claim() -> Res<()> {
     let dir = copy_store(&claim_store()?)?;
     let rt = runtime();
     rt.block_on(async {
-        let app = Carebook::open(dir.path()).await?;
+        let app = Carebook::open_unencrypted(dir.path()).await?;
         let store = app.store();
         let month = claim_month();
         let fy = month.first_day().fiscal_year();
@@ -359,7 +359,7 @@ fn respite() -> Res<()> {
         ("multi-thread runtime", runtime()),
     ] {
         rt.block_on(async {
-            let app = Carebook::open(dir.path()).await?;
+            let app = Carebook::open_unencrypted(dir.path()).await?;
             let pool = app.store().pool().clone();
             let child = child_id(0);
             for _ in 0..2 {
@@ -394,7 +394,7 @@ fn rebuild() -> Res<()> {
     // 1. The real rebuild.
     let dir = copy_store(&cached)?;
     let reference = rt.block_on(async {
-        let app = Carebook::open(dir.path()).await?;
+        let app = Carebook::open_unencrypted(dir.path()).await?;
         let (t, c) = (Instant::now(), cpu());
         let r = app.rebuild_index().await?;
         report(&format!("Store::rebuild_index, per record ({} records)", r.indexed), r.indexed, t.elapsed(), cpu() - c);
@@ -406,7 +406,7 @@ fn rebuild() -> Res<()> {
     // 2. Where it goes: the same steps one at a time, with the real `Indexed::write_index`.
     let dir = copy_store(&cached)?;
     rt.block_on(async {
-        let app = Carebook::open(dir.path()).await?;
+        let app = Carebook::open_unencrypted(dir.path()).await?;
         let pool = app.store().pool().clone();
         let actor = app.store().actor().clone();
         let (t, c) = (Instant::now(), cpu());
@@ -436,7 +436,7 @@ fn rebuild() -> Res<()> {
     //    it must give the same index.
     let dir = copy_store(&cached)?;
     let fp = rt.block_on(async {
-        let app = Carebook::open(dir.path()).await?;
+        let app = Carebook::open_unencrypted(dir.path()).await?;
         let pool = app.store().pool().clone();
         let actor = app.store().actor().clone();
         let (t, c) = (Instant::now(), cpu());

@@ -115,7 +115,7 @@ pub async fn big_run(backend: Backend, o: &BigOptions, out: &mut Report) -> Res<
     // Every login before the restart (Argon2id's memory would count in the server's peak).
     let proxy = Proxy::start(server.addr)?;
     let dir = tempfile::tempdir()?;
-    let app = Carebook::open(dir.path()).await?;
+    let app = Carebook::open_unencrypted(dir.path()).await?;
     app.login(&proxy.url(), "nurse-big", PASSWORD, "bench-tablet").await?;
     let mut raws = Vec::new();
     for i in 0..4 {

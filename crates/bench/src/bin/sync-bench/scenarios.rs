@@ -102,7 +102,7 @@ impl World {
     /// A new, empty device logged in through the proxy.
     pub async fn device(&self, user: &str) -> Res<Device> {
         let dir = tempfile::tempdir()?;
-        let app = Carebook::open(dir.path()).await?;
+        let app = Carebook::open_unencrypted(dir.path()).await?;
         app.login(&self.proxy.url(), user, PASSWORD, "bench-tablet").await?;
         Ok(Device { app, _dir: dir })
     }
