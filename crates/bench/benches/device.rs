@@ -37,6 +37,16 @@ impl Device {
         let app = RT.block_on(Carebook::open_unencrypted(dir.path())).expect("opening the store");
         Device { app, _dir: dir }
     }
+
+    /// The same store encrypted as the app keeps it (SQLCipher under a random key): the copy
+    /// is encrypted when opened with a key, as a store from before encryption is.
+    fn seeded_encrypted(n: usize) -> Device {
+        let cached = seeded_store(n).expect("seeding the store");
+        let dir = copy_store(&cached).expect("copying the seeded store");
+        let key = carebook_core::vault::DataKey::random().expect("a key");
+        let app = RT.block_on(Carebook::open(dir.path(), &key)).expect("opening and encrypting the store");
+        Device { app, _dir: dir }
+    }
 }
 
 /// 1. Create and store a realistic visit: document and index row in one transaction, on a device
@@ -283,6 +293,40 @@ fn claim(c: &mut Criterion) {
     g.finish();
 }
 
+/// 9. What encryption costs: recording and opening a visit at 10k, and the remaining hours at
+///    100k, on the plain store and on the same store under SQLCipher.
+fn encryption(c: &mut Criterion) {
+    let mut g = c.benchmark_group("encryption");
+    for (store, open) in [("plain", Device::seeded as fn(usize) -> Device), ("sqlcipher", Device::seeded_encrypted)] {
+        let ten_k = OnceCell::new();
+        let ten_k = || {
+            ten_k.get_or_init(|| {
+                let device = open(10_000);
+                let visit = RT.block_on(device.app.record_visit(realistic_respite(child_id(0)))).expect("recording").id;
+                (device, visit)
+            })
+        };
+        g.bench_function(BenchmarkId::new("record_visit 10k", store), |b| {
+            let app = &ten_k().0.app;
+            b.iter_batched(
+                || realistic_respite(child_id(0)),
+                |v| RT.block_on(app.record_visit(v)).expect("recording a valid visit"),
+                BatchSize::SmallInput,
+            )
+        });
+        g.bench_function(BenchmarkId::new("open visit 10k", store), |b| {
+            let (device, id) = ten_k();
+            b.iter(|| RT.block_on(device.app.visit(black_box(*id))).expect("opening"))
+        });
+        let hundred_k = OnceCell::new();
+        g.bench_function(BenchmarkId::new("respite_remaining 100k", store), |b| {
+            let device: &Device = hundred_k.get_or_init(|| open(100_000));
+            b.iter(|| RT.block_on(device.app.respite_remaining(black_box(child_id(0)), Some(BENCH_FY))).expect("ledger"))
+        });
+    }
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3)).sample_size(30)
 }
@@ -290,6 +334,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = device;
     config = config();
-    targets = store_visit, open_visit, respite_remaining, office_list, rebuild_index, app_screens, claim
+    targets = store_visit, open_visit, respite_remaining, office_list, rebuild_index, app_screens, claim, encryption
 }
 criterion_main!(device);

@@ -1,6 +1,8 @@
-//! The app's local lock: a PIN (4–8 digits) or a passphrase (8 characters or more) that reopens
-//! the app on this device. Only an Argon2id hash is kept, in the device settings; the PIN never
-//! leaves the device and is never logged. Wrong PINs in a row make the next try wait.
+//! The PIN's rules and back-off: a PIN (4–8 digits) or a passphrase (8 characters or more) that
+//! reopens the app on this device, never leaving it and never logged. Wrong PINs in a row make
+//! the next try wait. Today the PIN unwraps the store's key ([`crate::vault`]); the hash kept in
+//! the device settings ([`Carebook::verify_pin`]) is how a store from before encryption was
+//! locked, and opens it once more before it is encrypted under that PIN.
 
 use std::time::Duration;
 

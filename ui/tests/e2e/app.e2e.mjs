@@ -255,6 +255,17 @@ test("nurse, office and parent on real app windows against a real server: record
     const bytes = readFileSync(join(nurseDir, name));
     for (const secret of ["架空 そら", "吸引 3 回", "e2e-nurse"]) assert.equal(bytes.includes(Buffer.from(secret)), false, `${name} holds ${secret} in plain text`);
   }
+  // Restarted, the app asks for the PIN before anything; the PIN opens the store again.
+  await withApp(nurseDir, url, async (wd) => {
+    await wd.wait("[data-testid=unlock-form]", 60000);
+    assert.equal((await wd.findAll("[data-testid=login-form]")).length, 0);
+    await wd.type("input[name=pin]", "1357");
+    await wd.click("[data-testid=unlock-submit]");
+    await waitFor("the wrong PIN's warning", async () => /あと 9 回間違えると/.test(await wd.text("[data-testid=unlock-form]")));
+    await wd.type("input[name=pin]", "2468");
+    await wd.click("[data-testid=unlock-submit]");
+    await wd.wait(`[data-testid=n-child-card][data-id="${childId}"]`, 30000);
+  });
 
   // The office: the session arrives in the review table; approve it and sync.
   await withApp(join(tmp, "app-office"), url, async (wd) => {
