@@ -4,6 +4,7 @@ pub const COMMANDS: &[&str] = &[
     "app_status",
     "login",
     "set_pin",
+    "change_pin",
     "unlock",
     "lock",
     "sync_view",

@@ -245,6 +245,17 @@ impl Shell {
         self.status().await
     }
 
+    /// Changes the PIN: the current one first (a wrong one counts towards the wipe, as at the
+    /// lock), then the store's key is wrapped by the new one. Nothing in the store changes.
+    async fn change_pin(&self, current: &str, pin: &str) -> Result<AppStatus, CoreError> {
+        if !self.pin_set()? {
+            return self.set_pin(pin).await;
+        }
+        carebook_core::lock::check_pin(pin).into_result()?;
+        self.unlock(current).await?;
+        self.set_pin(pin).await
+    }
+
     async fn unlock(&self, pin: &str) -> Result<AppStatus, CoreError> {
         let legacy = lock(&self.legacy).clone();
         if let Some(plain) = legacy {
@@ -312,6 +323,13 @@ impl Shell {
     }
 }
 
+/// `set_pin` once a PIN is set: changing it needs the current one (`change_pin`).
+fn pin_is_set() -> carebook_domain::Problems {
+    let mut p = carebook_domain::Problems::new();
+    p.push("current", "pin_set", "PIN は設定済みです。変更には今の PIN が必要です", "a PIN is set: changing it needs the current one");
+    p
+}
+
 /// A mutex's value, also after a panic while it was held (its values are replaced whole).
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -351,8 +369,15 @@ commands! {
     [while_locked] fn login(s, server_url: String, username: String, password: String, new_password: Option<String>) -> AppStatus {
         s.login(&server_url, &username, &password, new_password.as_deref()).await
     }
-    /// Sets the PIN (first run, or changing it while open).
-    fn set_pin(s, pin: String) -> AppStatus { s.shell.set_pin(&pin).await }
+    /// Sets the first PIN (the first run; once set, `change_pin` changes it).
+    fn set_pin(s, pin: String) -> AppStatus {
+        if s.shell.pin_set()? {
+            return Err(CoreError::Invalid(pin_is_set()));
+        }
+        s.shell.set_pin(&pin).await
+    }
+    /// Changes the PIN, given the current one.
+    fn change_pin(s, current: String, pin: String) -> AppStatus { s.shell.change_pin(&current, &pin).await }
     /// Opens the app with the PIN.
     [while_locked] fn unlock(s, pin: String) -> AppStatus { s.unlock(&pin).await }
     /// Locks the app (locking a locked app changes nothing).

@@ -381,3 +381,28 @@ async fn a_store_from_before_encryption_is_opened_by_its_old_pin_and_then_encryp
     assert!(cmd::unlock::call(&shell, "97531".into()).await.unwrap().unlocked);
     assert_eq!(cmd::children::call(&shell).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn changing_the_pin_needs_the_current_one_and_keeps_every_record() {
+    let (shell, dir) = locked_shell().await;
+    cmd::unlock::call(&shell, "2468".into()).await.unwrap();
+    shell.core().unwrap().add_child(carebook_domain::Child { name: "見本 替子".into(), ..carebook_testkit::child("13105") }).await.unwrap();
+    // The first-run command cannot replace a PIN that is set.
+    let err = cmd::set_pin::call(&shell, "1111".into()).await.unwrap_err();
+    assert!(matches!(&err, CoreError::Invalid(p) if p.has_code("pin_set")), "{err:?}");
+    // A wrong current PIN changes nothing and counts like a wrong PIN at the lock.
+    let err = cmd::change_pin::call(&shell, "0000".into(), "97531".into()).await.unwrap_err();
+    assert!(err.to_string().contains("あと 9 回"), "{err}");
+    // A new PIN that breaks the rules is refused before the current one is even checked.
+    let err = cmd::change_pin::call(&shell, "2468".into(), "12".into()).await.unwrap_err();
+    assert!(matches!(&err, CoreError::Invalid(p) if p.has_code("pin_length")), "{err:?}");
+    cmd::change_pin::call(&shell, "2468".into(), "97531".into()).await.unwrap();
+    shell.core().unwrap().store().clone().close().await;
+    drop(shell);
+
+    let shell = Shell::open(dir.path().into(), None, None).await.unwrap();
+    assert!(cmd::unlock::call(&shell, "2468".into()).await.is_err(), "the old PIN no longer opens it");
+    assert!(cmd::unlock::call(&shell, "97531".into()).await.unwrap().unlocked);
+    let names: Vec<String> = cmd::children::call(&shell).await.unwrap().into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["見本 替子"]);
+}

@@ -20,6 +20,7 @@ export function App() {
   const [labels, setLabels] = useState<Labels | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [dataStamp, setDataStamp] = useState<string | null>(null);
+  const [changingPin, setChangingPin] = useState(false);
 
   useEffect(() => onLangChange(() => setTick((n) => n + 1)), []);
   useEffect(() => onComfortChange(() => setTick((n) => n + 1)), []);
@@ -41,6 +42,16 @@ export function App() {
   else if (status.pin_set && !status.unlocked) body = <UnlockScreen onDone={setStatus} />;
   else if (!status.user) body = <LoginScreen status={status} onDone={setStatus} />;
   else if (!status.pin_set) body = <PinScreen onDone={setStatus} />;
+  else if (changingPin)
+    body = (
+      <PinScreen
+        onDone={(s) => {
+          setStatus(s);
+          setChangingPin(false);
+        }}
+        onCancel={() => setChangingPin(false)}
+      />
+    );
   else if (!labels) body = <p class="muted">{t("loading")}</p>;
   else {
     const role = status.user.role;
@@ -100,6 +111,11 @@ export function App() {
             </button>
           ))}
         </div>
+        {ready && status.pin_set && (
+          <button onClick={() => setChangingPin(true)} data-testid="change-pin">
+            {t("pin_change")}
+          </button>
+        )}
         {ready && status.pin_set && (
           <button onClick={() => call("lock", {}).then(setStatus, setError)} data-testid="lock">
             {t("lock")}

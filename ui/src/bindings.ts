@@ -2761,6 +2761,7 @@ export type Commands = {
   app_status: { args: {  }; result: AppStatus };
   login: { args: { serverUrl: string; username: string; password: string; newPassword: string | null }; result: AppStatus };
   set_pin: { args: { pin: string }; result: AppStatus };
+  change_pin: { args: { current: string; pin: string }; result: AppStatus };
   unlock: { args: { pin: string }; result: AppStatus };
   lock: { args: {  }; result: AppStatus };
   sync_view: { args: {  }; result: SyncView };

@@ -98,6 +98,33 @@ test("the app locks itself after the idle time, and a touch before it keeps it o
   assert.equal((await calls(page, "lock")).length, 1);
 });
 
+for (const lang of ["ja", "en"]) {
+  test(`changing the PIN asks for the current one; a wrong one is counted, then the new PIN locks the app (${lang})`, async () => {
+    const page = await openApp({}, { lang, viewport: lang === "en" ? PORTRAIT : undefined });
+    await page.getByTestId("change-pin").click();
+    await page.getByTestId("pin-form").waitFor();
+    await page.locator("input[name=pin-current]").fill("0000");
+    await page.locator("input[name=pin]").fill("97531");
+    await page.locator("input[name=pin-again]").fill("97531");
+    await page.getByTestId("pin-submit").click();
+    const warning = page.locator("li[data-code=wrong_pin]");
+    await warning.waitFor();
+    assert.match(await warning.innerText(), lang === "ja" ? /あと 9 回/ : /9 more wrong tries/);
+    await page.locator("input[name=pin-current]").fill("1234");
+    await page.getByTestId("pin-submit").click();
+    await page.getByTestId("who").waitFor();
+    assert.deepEqual((await calls(page, "change_pin")).at(-1).args, { current: "1234", pin: "97531" });
+    await page.getByTestId("lock").click();
+    await page.locator("input[name=pin]").fill("1234");
+    await page.getByTestId("unlock-submit").click();
+    await page.locator("li[data-code=wrong_pin]").waitFor();
+    await page.locator("input[name=pin]").fill("97531");
+    await page.getByTestId("unlock-submit").click();
+    await page.getByTestId("who").waitFor();
+    assert.deepEqual(page.pageErrors, []);
+  });
+}
+
 test("sync line: offline, waiting records, refused records with the reason, progress; in English too", async () => {
   const scenario = {
     sync: {

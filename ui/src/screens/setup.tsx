@@ -97,7 +97,10 @@ export function LoginScreen({ status, onDone }: { status: AppStatus; onDone: (s:
   );
 }
 
-export function PinScreen({ onDone }: { onDone: (s: AppStatus) => void }) {
+/** The first PIN; with `onCancel`, a change of PIN, which asks for the current one first. */
+export function PinScreen({ onDone, onCancel }: { onDone: (s: AppStatus) => void; onCancel?: () => void }) {
+  const changing = !!onCancel;
+  const [current, setCurrent] = useState("");
   const [pin, setPin] = useState("");
   const [again, setAgain] = useState("");
   const [error, setError] = useState<unknown>(null);
@@ -108,16 +111,22 @@ export function PinScreen({ onDone }: { onDone: (s: AppStatus) => void }) {
     if (pin !== again) return setMismatch(true);
     setMismatch(false);
     try {
-      onDone(await call("set_pin", { pin }));
+      onDone(await (changing ? call("change_pin", { current, pin }) : call("set_pin", { pin })));
     } catch (err) {
       setError(err);
+      setCurrent("");
     }
   };
   return (
     <form class="card narrow" onSubmit={submit} data-testid="pin-form">
-      <h1>{t("pin_title")}</h1>
-      <p>{t("pin_lead")}</p>
-      <Field label={t("pin")}>
+      <h1>{t(changing ? "pin_change_title" : "pin_title")}</h1>
+      <p>{t(changing ? "pin_change_lead" : "pin_lead")}</p>
+      {changing && (
+        <Field label={t("pin_current")}>
+          <input name="pin-current" type="password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} autoFocus required />
+        </Field>
+      )}
+      <Field label={t(changing ? "pin_new" : "pin")}>
         <input name="pin" type="password" value={pin} onInput={(e) => setPin(e.currentTarget.value)} required />
       </Field>
       <Field label={t("pin_again")}>
@@ -129,9 +138,16 @@ export function PinScreen({ onDone }: { onDone: (s: AppStatus) => void }) {
         </div>
       )}
       <ErrorBox error={error} />
-      <button class="primary" type="submit" data-testid="pin-submit">
-        {t("pin_set")}
-      </button>
+      <div class="row">
+        <button class="primary" type="submit" data-testid="pin-submit">
+          {t(changing ? "pin_change" : "pin_set")}
+        </button>
+        {onCancel && (
+          <button type="button" onClick={onCancel} data-testid="pin-cancel">
+            {t("cancel")}
+          </button>
+        )}
+      </div>
     </form>
   );
 }

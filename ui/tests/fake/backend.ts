@@ -64,6 +64,22 @@ const commonCommands: Handlers = {
     b.s.unlocked = true;
     return b.status();
   },
+  change_pin: (b, a) => {
+    if (!/^\d{4,8}$/.test(a.pin) && a.pin.length < 8)
+      fail("invalid", "入力内容に問題があります", "the input is invalid", [
+        { field: "pin", code: "pin_length", ja: "PIN は 4〜8 桁の数字です", en: "a PIN has 4–8 digits" },
+      ]);
+    if (a.current !== b.s.pin) {
+      b.s.pinFailures += 1;
+      const left = b.s.wipeAfter - b.s.pinFailures;
+      fail("invalid", "入力内容に問題があります", "the input is invalid", [
+        { field: "pin", code: "wrong_pin", ja: `PIN が違います。あと ${left} 回間違えると、この端末の記録を消去します`, en: `wrong PIN. ${left} more wrong tries erase this device's records` },
+      ]);
+    }
+    b.s.pinFailures = 0;
+    b.s.pin = a.pin;
+    return b.status();
+  },
   unlock: (b, a) => {
     if (b.s.pin !== null && a.pin !== b.s.pin) {
       // As carebook_core::vault: each wrong PIN warns of the wipe; the last one wipes.
