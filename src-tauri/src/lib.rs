@@ -136,7 +136,7 @@ impl Shell {
 
     async fn login(&self, server_url: &str, username: &str, password: &str, new_password: Option<&str>) -> Result<AppStatus, CoreError> {
         let device = format!("Carebook app ({})", std::env::consts::OS);
-        self.core.login_with(server_url.trim(), username.trim(), password, new_password, &device).await?;
+        self.core.login_with(server_url.trim(), username.trim(), password, new_password, None, &device).await?;
         self.start_sync();
         self.status().await
     }

@@ -61,7 +61,7 @@ pub async fn login(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     let new_password = if args.new_password { Some(read_secret("新しいパスワード new password: ")?) } else { None };
     let app = env.open().await?;
     let device = args.device_name.unwrap_or_else(|| std::env::var("HOSTNAME").unwrap_or_else(|_| "carebook-cli".into()));
-    let session = match app.login_with(&args.server, &args.user, &password, new_password.as_deref(), &device).await {
+    let session = match app.login_with(&args.server, &args.user, &password, new_password.as_deref(), None, &device).await {
         Err(carebook_core::CoreError::Server { body, .. }) if body.code == "password_change_required" => anyhow::bail!(
             "{}\n--new-password を付け、標準入力の2行目に新しいパスワードを入れてください / add --new-password and give your new password on the second line of standard input",
             body.message
