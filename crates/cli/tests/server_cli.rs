@@ -1105,7 +1105,9 @@ fn an_office_enrols_a_second_factor_from_the_command_line_and_then_signs_in_with
     ok(dev, &with_recovery, Some("kakuu-sora-pw-1\n"));
     let spent = carebook(dev, &with_recovery, Some("kakuu-sora-pw-1\n"));
     assert_eq!(spent.status.code(), Some(1));
-    // An office may not remove it.
+    // An office may not remove it; the operator may (phone and codes lost): it enrols again.
     assert_eq!(carebook(dev, &["account", "second-factor", "remove"], Some("kakuu-sora-pw-1\n")).status.code(), Some(1));
+    ok(srv, &["server", "user", "reset-second-factor", "--user", "office-a", "--database", &db], None);
+    assert_eq!(json(dev, &login, Some("kakuu-sora-pw-1\n"))["second_factor_enrolment_required"], true);
     drop(server);
 }

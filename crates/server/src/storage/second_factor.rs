@@ -130,4 +130,13 @@ impl Storage {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Removes the second factor of `username`, for the operator (a person who lost both the
+    /// phone and the recovery codes); logged in `access_log` as `second_factor_removed` from
+    /// `operator`. An account that must have one enrols again at its next login.
+    pub async fn reset_second_factor(&self, username: &str) -> Result<()> {
+        let user_id = self.user_id(username).await?;
+        self.remove_second_factor(&user_id).await?;
+        self.log_account_change(super::AccountChange::SecondFactorRemoved, username.trim(), None, None, "operator").await
+    }
 }
