@@ -5,7 +5,7 @@ import type { AppStatus, Labels } from "./bindings";
 import { call } from "./api";
 import { dateEra, lang, onLangChange, setEra, setLang, t, label } from "./i18n";
 import { ErrorBox } from "./ui";
-import { LoginScreen, PinScreen, UnlockScreen } from "./screens/setup";
+import { LoginScreen, PinScreen, SecondFactorScreen, UnlockScreen } from "./screens/setup";
 import { SyncBar } from "./screens/sync";
 import { NurseApp } from "./screens/nurse";
 import { ParentApp } from "./screens/parent";
@@ -27,7 +27,7 @@ export function App() {
     document.documentElement.lang = lang.value;
     call("app_status", {}).then(setStatus, setError);
   }, []);
-  const ready = !!status?.user && status.pin_set && status.unlocked;
+  const ready = !!status?.user && status.pin_set && status.unlocked && !status.second_factor_enrolment_required;
   useEffect(() => {
     if (ready && !labels) call("labels", {}).then(setLabels, setError);
   }, [ready]);
@@ -38,6 +38,7 @@ export function App() {
   else if (!status.user) body = <LoginScreen status={status} onDone={setStatus} />;
   else if (!status.pin_set) body = <PinScreen onDone={setStatus} />;
   else if (!status.unlocked) body = <UnlockScreen onDone={setStatus} />;
+  else if (status.second_factor_enrolment_required) body = <SecondFactorScreen required onDone={() => call("app_status", {}).then(setStatus, setError)} />;
   else if (!labels) body = <p class="muted">{t("loading")}</p>;
   else {
     const role = status.user.role;
