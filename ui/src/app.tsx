@@ -5,7 +5,7 @@ import type { AppStatus, Labels } from "./bindings";
 import { call } from "./api";
 import { dateEra, lang, onLangChange, setEra, setLang, t, label } from "./i18n";
 import { ErrorBox } from "./ui";
-import { LoginScreen, PinScreen, SecondFactorScreen, UnlockScreen } from "./screens/setup";
+import { LoginScreen, PinScreen, SecondFactorScreen, SecondFactorSettings, UnlockScreen } from "./screens/setup";
 import { SyncBar } from "./screens/sync";
 import { NurseApp } from "./screens/nurse";
 import { ParentApp } from "./screens/parent";
@@ -20,6 +20,7 @@ export function App() {
   const [labels, setLabels] = useState<Labels | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [dataStamp, setDataStamp] = useState<string | null>(null);
+  const [secondFactor, setSecondFactor] = useState(false);
 
   useEffect(() => onLangChange(() => setTick((n) => n + 1)), []);
   useEffect(() => onComfortChange(() => setTick((n) => n + 1)), []);
@@ -40,6 +41,7 @@ export function App() {
   else if (!status.unlocked) body = <UnlockScreen onDone={setStatus} />;
   else if (status.second_factor_enrolment_required) body = <SecondFactorScreen required onDone={() => call("app_status", {}).then(setStatus, setError)} />;
   else if (!labels) body = <p class="muted">{t("loading")}</p>;
+  else if (secondFactor) body = <SecondFactorSettings onClose={() => setSecondFactor(false)} />;
   else {
     const role = status.user.role;
     body = (
@@ -98,6 +100,11 @@ export function App() {
             </button>
           ))}
         </div>
+        {ready && (
+          <button class={secondFactor ? "on" : ""} aria-pressed={secondFactor} onClick={() => setSecondFactor(!secondFactor)} data-testid="sf-open">
+            {t("sf_open")}
+          </button>
+        )}
         {ready && status.pin_set && (
           <button onClick={() => call("lock", {}).then(setStatus, setError)} data-testid="lock">
             {t("lock")}

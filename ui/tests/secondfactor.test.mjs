@@ -101,3 +101,41 @@ test("the enrolment in English", async () => {
   assert.match(await page.getByTestId("sf-codes").innerText(), /They are not shown again once you close this screen/);
   assert.deepEqual(page.pageErrors, []);
 });
+
+test("a nurse turns two-factor sign-in on from the header, sees it on, and turns it off with the password", async () => {
+  const page = await openApp({});
+  await page.getByTestId("sf-open").click();
+  await page.locator("[data-testid=sf-settings][data-enrolled=false]").waitFor();
+  assert.match(await page.getByTestId("sf-state").innerText(), /二要素認証は使っていません/);
+  assert.equal(await page.getByTestId("sf-required").count(), 0, "a nurse need not");
+  await page.getByTestId("sf-start").click();
+  await page.locator("input[name=sf-code]").fill("135790");
+  await page.getByTestId("sf-confirm").click();
+  await page.getByTestId("sf-codes").waitFor();
+  await page.getByTestId("sf-done").click();
+  await page.locator("[data-testid=sf-settings][data-enrolled=true]").waitFor();
+  assert.equal(await page.getByTestId("sf-state").innerText(), "二要素認証を使っています（回復コードの残り 3）");
+
+  await page.locator("input[name=sf-password]").fill("not-the-password");
+  await page.getByTestId("sf-remove").click();
+  await page.locator("[data-testid=error] li[data-code=wrong_password]").waitFor();
+  await page.locator("input[name=sf-password]").fill("mihon-nurse");
+  await page.getByTestId("sf-remove").click();
+  await page.locator("[data-testid=sf-settings][data-enrolled=false]").waitFor();
+  assert.deepEqual((await calls(page, "remove_second_factor")).map((c) => c.args.password), ["not-the-password", "mihon-nurse"]);
+  await page.getByTestId("sf-close").click();
+  await page.getByTestId("sf-settings").waitFor({ state: "detached" });
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test("an office with two-factor sign-in on is told it must keep it; in English", async () => {
+  const page = await openApp({ user: OFFICE }, { lang: "en" });
+  await page.getByTestId("sf-open").waitFor();
+  await page.evaluate(() => (window.__FAKE__.s.data.secondFactor = { started: true, enrolled: true, left: 7 }));
+  await page.getByTestId("sf-open").click();
+  await page.locator("[data-testid=sf-settings][data-enrolled=true]").waitFor();
+  assert.equal(await page.getByTestId("sf-state").innerText(), "Two-factor sign-in is on (7 recovery codes left)");
+  assert.match(await page.getByTestId("sf-settings").innerText(), /Accounts of this role must keep two-factor sign-in/);
+  assert.equal(await page.getByTestId("sf-remove").count(), 0);
+  assert.deepEqual(page.pageErrors, []);
+});

@@ -90,6 +90,13 @@ const ja = {
   sf_codes_title: "回復コード — 今すぐ書き留めてください",
   sf_codes_lead: "スマートフォンをなくしたときにログインに使うコードです。紙に書き留め、安全な場所に保管してください。各コードは一度だけ使えます。この画面を閉じると二度と表示されません。",
   sf_codes_done: "書き留めました",
+  sf_open: "二要素認証",
+  sf_on: "二要素認証を使っています（回復コードの残り {n}）",
+  sf_off: "二要素認証は使っていません。使うと、パスワードが漏れても他人はログインできません。",
+  sf_keep: "この役割のアカウントは二要素認証を外せません。",
+  sf_remove_password: "パスワード（確認のため）",
+  sf_remove: "二要素認証を外す",
+  sf_close: "閉じる",
 } as const;
 
 const en: Record<keyof typeof ja, string> = {
@@ -183,6 +190,13 @@ const en: Record<keyof typeof ja, string> = {
   sf_codes_title: "Recovery codes — write them down now",
   sf_codes_lead: "Use these to sign in if you lose your phone. Write them on paper and keep them somewhere safe. Each works once. They are not shown again once you close this screen.",
   sf_codes_done: "I have written them down",
+  sf_open: "Two-factor sign-in",
+  sf_on: "Two-factor sign-in is on ({n} recovery codes left)",
+  sf_off: "Two-factor sign-in is off. With it, a leaked password alone does not let anyone sign in.",
+  sf_keep: "Accounts of this role must keep two-factor sign-in.",
+  sf_remove_password: "Password (to confirm)",
+  sf_remove: "Turn off two-factor sign-in",
+  sf_close: "Close",
 };
 
 export const common = { ja, en };

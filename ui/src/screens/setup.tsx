@@ -1,7 +1,7 @@
 // First run: server address and login (the role comes from the account), then a PIN; later runs
 // open with the PIN.
-import { useState } from "preact/hooks";
-import type { AppStatus, SecondFactorEnrolment } from "../bindings";
+import { useEffect, useState } from "preact/hooks";
+import type { AppStatus, SecondFactorEnrolment, SecondFactorStatus } from "../bindings";
 import { ApiError, call, problemText } from "../api";
 import { t } from "../i18n";
 import { ErrorBox, Field } from "../ui";
@@ -194,6 +194,68 @@ export function SecondFactorScreen({ required, onDone }: { required: boolean; on
         </>
       )}
       <ErrorBox error={error} />
+    </form>
+  );
+}
+
+/** The account's second factor from the header: enrol one, or see it is on and (roles that need
+ * not have one) turn it off with the password. */
+export function SecondFactorSettings({ onClose }: { onClose: () => void }) {
+  const [status, setStatus] = useState<SecondFactorStatus | null>(null);
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const load = () => call("second_factor_status", {}).then(setStatus, setError);
+  useEffect(() => void load(), []);
+  const remove = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      setStatus(await call("remove_second_factor", { password }));
+      setPassword("");
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const close = (
+    <button type="button" onClick={onClose} data-testid="sf-close">
+      {t("sf_close")}
+    </button>
+  );
+  if (!status)
+    return (
+      <section class="card narrow">
+        <ErrorBox error={error} />
+        {close}
+      </section>
+    );
+  if (!status.enrolled)
+    return (
+      <div data-testid="sf-settings" data-enrolled="false">
+        <p class="card narrow" data-testid="sf-state">
+          {t("sf_off")}
+        </p>
+        <SecondFactorScreen required={false} onDone={load} />
+        <p class="narrow">{close}</p>
+      </div>
+    );
+  return (
+    <form class="card narrow" onSubmit={remove} data-testid="sf-settings" data-enrolled="true">
+      <h1>{t("sf_open")}</h1>
+      <p data-testid="sf-state">{t("sf_on", { n: status.recovery_codes_left })}</p>
+      {status.required ? (
+        <p class="hint">{t("sf_keep")}</p>
+      ) : (
+        <>
+          <Field label={t("sf_remove_password")}>
+            <input name="sf-password" type="password" autoComplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
+          </Field>
+          <button type="submit" data-testid="sf-remove">
+            {t("sf_remove")}
+          </button>
+        </>
+      )}
+      <ErrorBox error={error} />
+      {close}
     </form>
   );
 }
