@@ -270,6 +270,7 @@ carebook_testkit::on_both_backends!(
     an_office_without_a_second_factor_may_only_enrol_one,
     an_eight_character_password_needs_a_second_factor,
     a_device_idle_past_idle_days_must_log_in_again,
+    one_code_sent_twice_at_once_signs_in_once,
 );
 
 // ---- stories ------------------------------------------------------------------------------
@@ -2576,5 +2577,19 @@ async fn a_device_idle_past_idle_days_must_log_in_again(db: Db) {
     h.world().await;
     let login = h.login("nurse-a").await;
     assert_eq!(h.get(&login.token, "/api/v1/changes?buckets=x").await.status(), StatusCode::OK, "a device seen today works");
+    h.finish().await;
+}
+
+async fn one_code_sent_twice_at_once_signs_in_once(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (secret, _) = h.enrol(&h.token("nurse-a").await).await;
+    let code = totp_code(&secret, unix_now() + 30);
+    // Both logins read the same last step before either keeps the new one: the conditional
+    // update lets only one of them through.
+    let (a, b) = tokio::join!(h.login_otp("nurse-a", PASSWORD, Some(&code)), h.login_otp("nurse-a", PASSWORD, Some(&code)));
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::UNAUTHORIZED]);
     h.finish().await;
 }
