@@ -55,7 +55,8 @@ if [ ! -f "$demo/server/server.sqlite" ]; then
 fi
 
 step "starting the demo server on $url"
-$cb --data-dir "$demo/server" server start --listen "127.0.0.1:$port" --database "$db" 2>"$demo/server/server.log" &
+# The demo accounts (fictional, one shared password) sign in without a second factor.
+CAREBOOK_REQUIRE_SECOND_FACTOR=false $cb --data-dir "$demo/server" server start --listen "127.0.0.1:$port" --database "$db" 2>"$demo/server/server.log" &
 server_pid=$!
 trap 'kill -TERM $server_pid 2>/dev/null; wait $server_pid 2>/dev/null || true' EXIT
 wait_port "$port"

@@ -109,6 +109,12 @@ mod server_stories {
 
     const PASSWORD: &str = "kakuu-password-1";
 
+    /// The server's defaults, but the stories' office and administrator accounts sign in with a
+    /// password alone (the second factor has stories of its own in the server's tests).
+    fn test_config() -> Config {
+        Config { require_second_factor: false, ..Config::default() }
+    }
+
     struct World {
         db: TestDb,
         storage: Storage,
@@ -118,7 +124,7 @@ mod server_stories {
 
     impl World {
         async fn start(db: Db) -> Option<World> {
-            Self::start_with(db, Config::default()).await
+            Self::start_with(db, test_config()).await
         }
 
         async fn start_with(db: Db, config: Config) -> Option<World> {
@@ -135,7 +141,7 @@ mod server_stories {
         async fn second_server(&self) -> (ServerHandle, Storage) {
             let storage = open_storage(&self.db.url).await.unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            (launch_with_listener(Config::default(), storage.clone(), listener).unwrap(), storage)
+            (launch_with_listener(test_config(), storage.clone(), listener).unwrap(), storage)
         }
 
         async fn device_on(&self, url: &str, user: &str) -> TempDevice {
@@ -160,7 +166,7 @@ mod server_stories {
             let addr = server.local_addr();
             server.shutdown().await.unwrap();
             let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-            self.server = Some(launch_with_listener(Config::default(), self.storage.clone(), listener).unwrap());
+            self.server = Some(launch_with_listener(test_config(), self.storage.clone(), listener).unwrap());
         }
 
         async fn finish(mut self) {
@@ -679,19 +685,19 @@ mod server_stories {
             Err(CoreError::Server { status: 403, body }) => assert_eq!(body.code, "password_change_required"),
             other => panic!("expected password_change_required, got {other:?}"),
         }
-        match dev.app.login_with(&w.url, "hanako", &one_time, Some("short"), "tablet").await {
+        match dev.app.login_with(&w.url, "hanako", &one_time, Some("short"), None, "tablet").await {
             Err(CoreError::Server { status: 400, body }) => {
                 assert_eq!(body.code, "invalid");
                 assert!(body.problems.iter().all(|p| p.field == "new_password") && !body.problems.is_empty(), "{body:?}");
             }
             other => panic!("expected invalid, got {other:?}"),
         }
-        match dev.app.login_with(&w.url, "hanako", &one_time, Some(&one_time), "tablet").await {
+        match dev.app.login_with(&w.url, "hanako", &one_time, Some(&one_time), None, "tablet").await {
             Err(CoreError::Server { status: 400, body }) => assert!(body.problems.iter().any(|p| p.code == "same_as_one_time")),
             other => panic!("expected the one-time password refused as the new one, got {other:?}"),
         }
         let own = "kakuu-sora-no-pasuwaado-7";
-        let session = dev.app.login_with(&w.url, "hanako", &one_time, Some(own), "tablet").await.unwrap();
+        let session = dev.app.login_with(&w.url, "hanako", &one_time, Some(own), None, "tablet").await.unwrap();
         assert_eq!((session.user.name.as_str(), session.user.profession), ("見本 花子", Some(Profession::PublicHealthNurse)));
         // The one-time password is spent; her own works.
         let other = TempDevice::new().await.unwrap();
@@ -735,7 +741,7 @@ mod server_stories {
     }
 
     async fn an_edit_refused_when_the_quarantine_is_full_stays_on_the_device_marked_and_is_pushed_again_once_changed(db: Db) {
-        let Some(w) = World::start_with(db, Config { quarantine_device_bytes: 64 * 1024, ..Config::default() }).await else { return };
+        let Some(w) = World::start_with(db, Config { quarantine_device_bytes: 64 * 1024, ..test_config() }).await else { return };
         w.user("nurse-a", Role::Nurse, "st-kakuu").await;
         w.user("office-a", Role::Office, "st-kakuu").await;
         w.user("parent-hana", Role::Parent, "st-kakuu").await;
@@ -1035,7 +1041,7 @@ mod server_stories {
         // characters: about 100 KB) be larger than a page; the benchmark measures the server's
         // memory with many such visits.
         const PAGE: i64 = 32 * 1024;
-        let Some(w) = World::start_with(db, Config { changes_page_bytes: PAGE, ..Config::default() }).await else { return };
+        let Some(w) = World::start_with(db, Config { changes_page_bytes: PAGE, ..test_config() }).await else { return };
         w.user("nurse-a", Role::Nurse, "st-kakuu").await;
         let a = w.device("nurse-a").await;
         let (kid, small) = child_with_visits(&a, 30).await;
@@ -1318,7 +1324,7 @@ mod server_stories {
             url.parse::<std::net::SocketAddr>().unwrap()
         };
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-        w.server = Some(launch_with_listener(Config::default(), w.storage.clone(), listener).unwrap());
+        w.server = Some(launch_with_listener(test_config(), w.storage.clone(), listener).unwrap());
         let r = sync(&dev).await;
         assert_eq!((r.sent, r.accepted), (51, 51));
         assert_eq!(dev.app.sync_status().await.unwrap().pending, 0);
@@ -1379,7 +1385,7 @@ mod server_stories {
 
         let addr: std::net::SocketAddr = w.url.trim_start_matches("http://").parse().unwrap();
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-        w.server = Some(launch_with_listener(Config::default(), w.storage.clone(), listener).unwrap());
+        w.server = Some(launch_with_listener(test_config(), w.storage.clone(), listener).unwrap());
         sync_loop.sync_now();
         wait_for(&mut rx, |s| s.failures == 0 && s.last_error.is_none()).await;
         assert_eq!(dev.app.sync_status().await.unwrap().pending, 0);

@@ -21,8 +21,9 @@ use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
     ChecklistTemplate, Child, ChildId, CoordinatorReport, CoordinatorWorkRecord, Date, DateTime, DaytimeClaim, Directory, ErrorBody,
     FiscalYear, Grant, GuardianConfirmation, MonthlyClaim, MunicipalityRules, NewCoordinatorWork, NewGrant, NewPerson, NewPurchase,
-    NewRegionalMeeting, OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Purchase, RegionalMeetingRecord,
-    ResultsReport, RuleBook, RuleVersion, Transfer, TransferRequest, UserInfo, Visit, VisitId, VisitKind, YearMonth,
+    NewRegionalMeeting, OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Purchase, RecoveryCodes,
+    RegionalMeetingRecord, ResultsReport, RuleBook, RuleVersion, SecondFactorEnrolment, SecondFactorStatus, Transfer, TransferRequest,
+    UserInfo, Visit, VisitId, VisitKind, YearMonth,
 };
 use serde::Serialize;
 use tauri::Manager;
@@ -90,6 +91,9 @@ pub struct AppStatus {
     pub today: Today,
     /// How to log in as the demo's other people (demo runs only).
     pub demo_hint: Option<String>,
+    /// The account must enrol a second factor before the app can sync (office, municipality,
+    /// administrator without one): the app shows the enrolment first.
+    pub second_factor_enrolment_required: bool,
 }
 
 /// The sync line: online, progress, waiting and refused records.
@@ -212,6 +216,7 @@ impl Shell {
             None => None,
         };
         Ok(AppStatus {
+            second_factor_enrolment_required: session.as_ref().is_some_and(|s| s.second_factor_enrolment_required),
             server_url: session.as_ref().map(|s| s.server_url.clone()),
             user: session.map(|s| s.user),
             default_server_url: self.default_server_url.clone(),
@@ -223,13 +228,20 @@ impl Shell {
         })
     }
 
-    async fn login(&self, server_url: &str, username: &str, password: &str, new_password: Option<&str>) -> Result<AppStatus, CoreError> {
+    async fn login(
+        &self,
+        server_url: &str,
+        username: &str,
+        password: &str,
+        new_password: Option<&str>,
+        otp: Option<&str>,
+    ) -> Result<AppStatus, CoreError> {
         let core = self.core().ok_or(CoreError::AppLocked)?;
         if self.pin_set()? && !self.unlocked.load(Ordering::SeqCst) {
             return Err(CoreError::AppLocked);
         }
         let device = format!("Carebook app ({})", std::env::consts::OS);
-        core.login_with(server_url.trim(), username.trim(), password, new_password, &device).await?;
+        core.login_with(server_url.trim(), username.trim(), password, new_password, otp, &device).await?;
         self.start_sync_if_protected().await?;
         self.status().await
     }
@@ -365,9 +377,11 @@ commands! {
     [while_locked] fn app_status(s) -> AppStatus { s.status().await }
     /// Logs in to a server; the role comes from the account. Runs while locked: with no account
     /// on the device (first run, or after a revocation) the login screen comes before the PIN.
-    /// With a one-time password (`password_change_required`), `new_password` is the person's own.
-    [while_locked] fn login(s, server_url: String, username: String, password: String, new_password: Option<String>) -> AppStatus {
-        s.login(&server_url, &username, &password, new_password.as_deref()).await
+    /// With a one-time password (`password_change_required`), `new_password` is the person's own;
+    /// `otp` is the second factor's code (or a recovery code) when the server asks for it
+    /// (`second_factor_required`).
+    [while_locked] fn login(s, server_url: String, username: String, password: String, new_password: Option<String>, otp: Option<String>) -> AppStatus {
+        s.login(&server_url, &username, &password, new_password.as_deref(), otp.as_deref()).await
     }
     /// Sets the first PIN (the first run; once set, `change_pin` changes it).
     fn set_pin(s, pin: String) -> AppStatus {
@@ -473,6 +487,18 @@ commands! {
     fn transfer_child(s, child_id: ChildId, request: TransferRequest) -> Transfer { s.changed(s.transfer_child(child_id, &request).await) }
     /// Gives a person a one-time password.
     fn reset_person_password(s, username: String) -> OneTimePassword { s.reset_person_password(&username).await }
+    /// Where the account stands with its second factor.
+    fn second_factor_status(s) -> SecondFactorStatus { s.second_factor_status().await }
+    /// Starts enrolling a second factor: the secret, its URI and QR code (SVG, shown as an image).
+    /// Replacing one in force takes the account's password.
+    fn start_second_factor(s, password: Option<String>) -> SecondFactorEnrolment { s.start_second_factor(password.as_deref()).await }
+    /// Confirms the enrolment with the authenticator app's code: the recovery codes, shown once.
+    fn confirm_second_factor(s, code: String) -> RecoveryCodes { s.changed(s.confirm_second_factor(&code).await) }
+    /// Removes the second factor (accounts that need not have one), with the password.
+    fn remove_second_factor(s, password: String) -> SecondFactorStatus {
+        s.remove_second_factor(&password).await?;
+        s.second_factor_status().await
+    }
     /// A station's results report (実績報告) for a fiscal year: the accompanied handover visits,
     /// each child's first-visit equipment checklist, the equipment purchases and their total, the
     /// amount granted and what is left (office of the station, admin; the purchases and the grant

@@ -5,7 +5,7 @@ import type { AppStatus, Labels } from "./bindings";
 import { call } from "./api";
 import { dateEra, lang, onLangChange, setEra, setLang, t, label } from "./i18n";
 import { ErrorBox } from "./ui";
-import { LoginScreen, PinScreen, UnlockScreen } from "./screens/setup";
+import { LoginScreen, PinScreen, SecondFactorScreen, SecondFactorSettings, UnlockScreen } from "./screens/setup";
 import { SyncBar } from "./screens/sync";
 import { NurseApp } from "./screens/nurse";
 import { ParentApp } from "./screens/parent";
@@ -21,6 +21,7 @@ export function App() {
   const [error, setError] = useState<unknown>(null);
   const [dataStamp, setDataStamp] = useState<string | null>(null);
   const [changingPin, setChangingPin] = useState(false);
+  const [secondFactor, setSecondFactor] = useState(false);
 
   useEffect(() => onLangChange(() => setTick((n) => n + 1)), []);
   useEffect(() => onComfortChange(() => setTick((n) => n + 1)), []);
@@ -28,7 +29,7 @@ export function App() {
     document.documentElement.lang = lang.value;
     call("app_status", {}).then(setStatus, setError);
   }, []);
-  const ready = !!status?.user && status.pin_set && status.unlocked;
+  const ready = !!status?.user && status.pin_set && status.unlocked && !status.second_factor_enrolment_required;
   useIdleLock(ready ? (status?.idle_lock_secs ?? 0) : 0, () => call("lock", {}).then(setStatus, setError));
   useEffect(() => {
     if (ready && !labels) call("labels", {}).then(setLabels, setError);
@@ -42,6 +43,7 @@ export function App() {
   else if (status.pin_set && !status.unlocked) body = <UnlockScreen onDone={setStatus} />;
   else if (!status.user) body = <LoginScreen status={status} onDone={setStatus} />;
   else if (!status.pin_set) body = <PinScreen onDone={setStatus} />;
+  else if (status.second_factor_enrolment_required) body = <SecondFactorScreen required onDone={() => call("app_status", {}).then(setStatus, setError)} />;
   else if (changingPin)
     body = (
       <PinScreen
@@ -53,6 +55,7 @@ export function App() {
       />
     );
   else if (!labels) body = <p class="muted">{t("loading")}</p>;
+  else if (secondFactor) body = <SecondFactorSettings onClose={() => setSecondFactor(false)} />;
   else {
     const role = status.user.role;
     body = (
@@ -111,6 +114,11 @@ export function App() {
             </button>
           ))}
         </div>
+        {ready && (
+          <button class={secondFactor ? "on" : ""} aria-pressed={secondFactor} onClick={() => setSecondFactor(!secondFactor)} data-testid="sf-open">
+            {t("sf_open")}
+          </button>
+        )}
         {ready && status.pin_set && (
           <button onClick={() => setChangingPin(true)} data-testid="change-pin">
             {t("pin_change")}

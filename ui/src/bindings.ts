@@ -60,7 +60,12 @@ today: Today,
 /**
  * How to log in as the demo's other people (demo runs only).
  */
-demo_hint: string | null, };
+demo_hint: string | null, 
+/**
+ * The account must enrol a second factor before the app can sync (office, municipality,
+ * administrator without one): the app shows the enrolment first.
+ */
+second_factor_enrolment_required: boolean, };
 
 export type ApproveResult = { 
 /**
@@ -1718,6 +1723,12 @@ by: string,
  */
 at: number, };
 
+export type RecoveryCodes = { 
+/**
+ * The codes (`xxxx-xxxx-xxxx-xxxx`).
+ */
+codes: Array<string>, };
+
 export type RegionalMeeting = { 
 /**
  * The day it was held.
@@ -2094,6 +2105,38 @@ item: CareItem,
  * The watch level.
  */
 watch: Watch, };
+
+export type SecondFactorEnrolment = { 
+/**
+ * The secret in base32, for typing into the app by hand.
+ */
+secret: string, 
+/**
+ * The `otpauth://totp/…` URI the QR code holds.
+ */
+uri: string, 
+/**
+ * The QR code as an SVG document (show it as an image, never as markup).
+ */
+qr_svg: string, };
+
+export type SecondFactorStatus = { 
+/**
+ * A second factor is confirmed.
+ */
+enrolled: boolean, 
+/**
+ * An enrolment waits for its first code.
+ */
+pending: boolean, 
+/**
+ * The account must have one (its role, and the server's setting).
+ */
+required: boolean, 
+/**
+ * Recovery codes not yet used.
+ */
+recovery_codes_left: number, };
 
 export type SharingConsent = { 
 /**
@@ -2759,7 +2802,7 @@ export type YearMonth = string;
 /** Every command: its arguments as `invoke` sends them, and its result. */
 export type Commands = {
   app_status: { args: {  }; result: AppStatus };
-  login: { args: { serverUrl: string; username: string; password: string; newPassword: string | null }; result: AppStatus };
+  login: { args: { serverUrl: string; username: string; password: string; newPassword: string | null; otp: string | null }; result: AppStatus };
   set_pin: { args: { pin: string }; result: AppStatus };
   change_pin: { args: { current: string; pin: string }; result: AppStatus };
   unlock: { args: { pin: string }; result: AppStatus };
@@ -2803,6 +2846,10 @@ export type Commands = {
   export_visit: { args: { id: VisitId }; result: ExportedFile };
   transfer_child: { args: { childId: ChildId; request: TransferRequest }; result: Transfer };
   reset_person_password: { args: { username: string }; result: OneTimePassword };
+  second_factor_status: { args: {  }; result: SecondFactorStatus };
+  start_second_factor: { args: { password: string | null }; result: SecondFactorEnrolment };
+  confirm_second_factor: { args: { code: string }; result: RecoveryCodes };
+  remove_second_factor: { args: { password: string }; result: SecondFactorStatus };
   results_report: { args: { station: string; fy: FiscalYear }; result: ResultsReport };
   export_results_report: { args: { station: string; fy: FiscalYear; format: ExportFormat }; result: ExportedFile };
   add_purchase: { args: { purchase: NewPurchase }; result: Purchase };

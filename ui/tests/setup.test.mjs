@@ -20,7 +20,7 @@ test("first run: login with the server address, then a PIN; a wrong password is 
   await page.getByTestId("login-submit").click();
   await page.getByTestId("pin-form").waitFor();
   const [login] = (await calls(page, "login")).slice(-1);
-  assert.deepEqual(login.args, { serverUrl: "http://127.0.0.1:8080", username: "mihon-kango", password: "mihon-nurse", newPassword: null });
+  assert.deepEqual(login.args, { serverUrl: "http://127.0.0.1:8080", username: "mihon-kango", password: "mihon-nurse", newPassword: null, otp: null });
 
   await page.locator("input[name=pin]").fill("12");
   await page.locator("input[name=pin-again]").fill("12");
@@ -224,7 +224,7 @@ test("a one-time password: a new one is asked for twice; a mismatch is caught be
   await page.getByTestId("login-submit").click();
   await page.getByTestId("pin-form").waitFor();
   const last = (await calls(page, "login")).at(-1).args;
-  assert.deepEqual(last, { serverUrl: "http://127.0.0.1:8080", username: "kakuu-shinjin", password: "KARI-2468-MIHON", newPassword: "mihon-atarashii-pw" });
+  assert.deepEqual(last, { serverUrl: "http://127.0.0.1:8080", username: "kakuu-shinjin", password: "KARI-2468-MIHON", newPassword: "mihon-atarashii-pw", otp: null });
   await page.locator("input[name=pin]").fill("2468");
   await page.locator("input[name=pin-again]").fill("2468");
   await page.getByTestId("pin-submit").click();

@@ -39,7 +39,7 @@ use carebook_core::{Carebook, CoreError};
 use carebook_domain::{ErrorBody, Message};
 use clap::{Parser, Subcommand};
 
-use commands::{checklist, child, coordinator, demo, export, index, municipality, purchase, respite, server, sync, visit};
+use commands::{account, checklist, child, coordinator, demo, export, index, municipality, purchase, respite, server, sync, visit};
 
 /// Carebook: records for visiting nurses caring for children who need medical care at home.
 /// Carebook（医療的ケア児の訪問看護記録）.
@@ -91,6 +91,9 @@ enum Command {
     Login(sync::LoginArgs),
     /// サーバーと同期 / sync with the server (progress on stderr).
     Sync(sync::SyncArgs),
+    /// 自分のアカウント：二要素認証 / your own account: two-factor sign-in.
+    #[command(subcommand)]
+    Account(account::AccountCmd),
     /// 中央サーバー（運用者向け） / the central server and its operator commands.
     #[command(subcommand)]
     Server(server::ServerCmd),
@@ -166,6 +169,7 @@ async fn run_command(env: &Env, command: Command) -> anyhow::Result<()> {
         Command::Demo => demo::run(env).await,
         Command::Login(a) => sync::login(env, a).await,
         Command::Sync(a) => sync::sync(env, a).await,
+        Command::Account(c) => account::run(env, c).await,
         Command::Server(c) => server::run(env, c).await,
     }
 }

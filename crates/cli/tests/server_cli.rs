@@ -1048,3 +1048,68 @@ fn the_access_log_answers_who_saw_a_childs_records_with_what_an_office_opened_an
     assert!(text.contains("閲覧 opened visit") && text.contains("受信 received 2 件"), "{text}");
     drop(server);
 }
+
+/// The code of `secret` (base32) now + `ahead` seconds, computed with totp-rs (RFC 6238, SHA1, 6
+/// digits, 30 s), not with the server's code.
+fn totp_code(secret: &str, ahead: u64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let bytes = totp_rs::Secret::try_from_base32(secret).unwrap().as_ref().to_vec();
+    totp_rs::Builder::new().with_secret(bytes).build().unwrap().generate(now + ahead).to_string()
+}
+
+#[test]
+fn an_office_enrols_a_second_factor_from_the_command_line_and_then_signs_in_with_its_codes() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let device_dir = tempfile::tempdir().unwrap();
+    let (srv, dev) = (server_dir.path(), device_dir.path());
+    let db = format!("sqlite://{}", srv.join("server.sqlite").display());
+    ok(
+        srv,
+        &["server", "user", "add", "--username", "office-a", "--role", "office", "--org", "st-kakuu", "--database", &db],
+        Some("kakuu-sora-pw-1\n"),
+    );
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_carebook"));
+    let server = ServerProcess::start(exe, srv, &db, &[("CAREBOOK_REQUIRE_SECOND_FACTOR", "true")]);
+    let url = server.url();
+    let login = ["login", "--server", url.as_str(), "--user", "office-a"];
+
+    // Signed in with the password alone, the office may only enrol.
+    let first = json(dev, &login, Some("kakuu-sora-pw-1\n"));
+    assert_eq!(first["second_factor_enrolment_required"], true);
+    let text = ok(dev, &login, Some("kakuu-sora-pw-1\n"));
+    assert!(text.contains("carebook account second-factor start"), "{text}");
+    let refused = carebook(dev, &["sync"], None);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("二要素認証"), "{}", String::from_utf8_lossy(&refused.stderr));
+
+    let svg = dev.join("qr.svg");
+    let started = json(dev, &["account", "second-factor", "start", "--qr-svg", svg.to_str().unwrap()], None);
+    let secret = started["secret"].as_str().unwrap().to_string();
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    let wrong = carebook(dev, &["account", "second-factor", "confirm", "000000x"], None);
+    assert_eq!(wrong.status.code(), Some(1), "not a code");
+    let codes = json(dev, &["account", "second-factor", "confirm", &totp_code(&secret, 0)], None);
+    let codes: Vec<String> = codes["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+    assert_eq!(codes.len(), 10);
+    assert!(carebook(dev, &["sync"], None).status.success(), "the same device syncs once enrolled");
+    let status = json(dev, &["account", "second-factor", "status"], None);
+    assert_eq!((status["enrolled"].clone(), status["required"].clone()), (Value::Bool(true), Value::Bool(true)));
+
+    // Without --otp (and no terminal to ask on) the login says what to add.
+    let asked = carebook(dev, &login, Some("kakuu-sora-pw-1\n"));
+    assert_eq!(asked.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&asked.stderr).contains("--otp"), "{}", String::from_utf8_lossy(&asked.stderr));
+    let code = totp_code(&secret, 30);
+    let with_code = [&login[..], &["--otp", &code]].concat();
+    assert_eq!(json(dev, &with_code, Some("kakuu-sora-pw-1\n"))["second_factor_enrolment_required"], false);
+    // A recovery code signs in once.
+    let with_recovery = [&login[..], &["--otp", &codes[3]]].concat();
+    ok(dev, &with_recovery, Some("kakuu-sora-pw-1\n"));
+    let spent = carebook(dev, &with_recovery, Some("kakuu-sora-pw-1\n"));
+    assert_eq!(spent.status.code(), Some(1));
+    // An office may not remove it; the operator may (phone and codes lost): it enrols again.
+    assert_eq!(carebook(dev, &["account", "second-factor", "remove"], Some("kakuu-sora-pw-1\n")).status.code(), Some(1));
+    ok(srv, &["server", "user", "reset-second-factor", "--user", "office-a", "--database", &db], None);
+    assert_eq!(json(dev, &login, Some("kakuu-sora-pw-1\n"))["second_factor_enrolment_required"], true);
+    drop(server);
+}

@@ -20,7 +20,8 @@ use carebook_domain::wire::{fit_in_bytes as fit_bytes, ServerEpoch, CATCH_UP_MAX
 use carebook_domain::ChildId;
 use carebook_domain::{
     buckets_digest, CatchUpRequest, CatchUpResponse, ChangesResponse, DateTime, Directory, DocPayload, ErrorBody, LoginRequest,
-    LoginResponse, Message, PushOutcome, PushRequest, PushResponse, RuleBook, RuleVersion, Transfer, TransferRequest, UserInfo,
+    LoginResponse, Message, PushOutcome, PushRequest, PushResponse, RecoveryCodes, RuleBook, RuleVersion, SecondFactorConfirm,
+    SecondFactorEnrolment, SecondFactorRemove, SecondFactorStart, SecondFactorStatus, Transfer, TransferRequest, UserInfo,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Notify};
@@ -81,6 +82,10 @@ pub struct Session {
     pub expires_at: i64,
     /// The account.
     pub user: UserInfo,
+    /// The account must enrol a second factor before this token works for anything else
+    /// ([`Carebook::start_second_factor`], [`Carebook::confirm_second_factor`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub second_factor_enrolment_required: bool,
 }
 
 /// Which half of a sync is running.
@@ -360,17 +365,21 @@ impl PullProgress {
 impl Carebook {
     /// Logs this device in. The password is sent once; the device keeps only its own token.
     pub async fn login(&self, server_url: &str, username: &str, password: &str, device_name: &str) -> Result<Session, CoreError> {
-        self.login_with(server_url, username, password, None, device_name).await
+        self.login_with(server_url, username, password, None, None, device_name).await
     }
 
     /// Logs in, replacing a one-time password (`password`) with `new_password` when one is
-    /// given (the server refuses a one-time password without one: `password_change_required`).
+    /// given (the server refuses a one-time password without one: `password_change_required`),
+    /// with `otp`, the authenticator app's code or a recovery code, for an account with a second
+    /// factor (without one the server answers `second_factor_required` once the password is
+    /// right, and `second_factor_wrong` for a wrong or used code).
     pub async fn login_with(
         &self,
         server_url: &str,
         username: &str,
         password: &str,
         new_password: Option<&str>,
+        otp: Option<&str>,
         device_name: &str,
     ) -> Result<Session, CoreError> {
         let base = server_url.trim_end_matches('/').to_string();
@@ -380,13 +389,56 @@ impl Carebook {
             password: password.into(),
             device_name: device_name.into(),
             new_password: new_password.map(Into::into),
+            otp: otp.map(Into::into),
         };
         let resp: LoginResponse = send(http()?.post(format!("{base}/api/v1/login")).json(&req)).await?;
-        let session =
-            Session { server_url: base, token: resp.token, device_id: resp.device_id, expires_at: resp.expires_at, user: resp.user };
+        let session = Session {
+            server_url: base,
+            token: resp.token,
+            device_id: resp.device_id,
+            expires_at: resp.expires_at,
+            user: resp.user,
+            second_factor_enrolment_required: resp.second_factor_enrolment_required,
+        };
         let json = serde_json::to_string(&session)?;
         self.store.set_setting(SESSION, &json).await?;
         Ok(session)
+    }
+
+    /// Where this account stands with its second factor.
+    pub async fn second_factor_status(&self) -> Result<SecondFactorStatus, CoreError> {
+        let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
+        send(http()?.get(format!("{}/api/v1/account/second-factor", s.server_url)).bearer_auth(&s.token)).await
+    }
+
+    /// Starts enrolling a second factor: the secret, its URI and QR code for the authenticator
+    /// app. Replacing a confirmed one needs the account's `password`.
+    pub async fn start_second_factor(&self, password: Option<&str>) -> Result<SecondFactorEnrolment, CoreError> {
+        let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
+        let body = SecondFactorStart { password: password.map(Into::into) };
+        send(http()?.post(format!("{}/api/v1/account/second-factor", s.server_url)).bearer_auth(&s.token).json(&body)).await
+    }
+
+    /// Confirms the enrolment with the app's code: the recovery codes (shown once). The device's
+    /// token then works for everything again.
+    pub async fn confirm_second_factor(&self, code: &str) -> Result<RecoveryCodes, CoreError> {
+        let mut s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
+        let body = SecondFactorConfirm { code: code.trim().into() };
+        let codes: RecoveryCodes =
+            send(http()?.post(format!("{}/api/v1/account/second-factor/confirm", s.server_url)).bearer_auth(&s.token).json(&body)).await?;
+        if s.second_factor_enrolment_required {
+            s.second_factor_enrolment_required = false;
+            self.store.set_setting(SESSION, &serde_json::to_string(&s)?).await?;
+        }
+        Ok(codes)
+    }
+
+    /// Removes the account's second factor (accounts that need not have one), with its password.
+    pub async fn remove_second_factor(&self, password: &str) -> Result<(), CoreError> {
+        let s = self.session().await?.ok_or(CoreError::NotLoggedIn)?;
+        let body = SecondFactorRemove { password: password.into() };
+        answer_empty(http()?.delete(format!("{}/api/v1/account/second-factor", s.server_url)).bearer_auth(&s.token).json(&body)).await?;
+        Ok(())
     }
 
     /// The current login, if any.

@@ -117,6 +117,7 @@ pub use visit::{
 };
 pub use wire::{
     buckets_digest, AuditEntry, CatchUpCursor, CatchUpRequest, CatchUpResponse, ChangedDoc, ChangesResponse, DocPayload, ErrorBody,
-    LoginRequest, LoginResponse, Message, PushOutcome, PushRequest, PushResponse, PushResult, QuarantineDevice, QuarantineEntry, Role,
-    UserInfo, QUARANTINE_FULL,
+    LoginRequest, LoginResponse, Message, PushOutcome, PushRequest, PushResponse, PushResult, QuarantineDevice, QuarantineEntry,
+    RecoveryCodes, Role, SecondFactorConfirm, SecondFactorEnrolment, SecondFactorRemove, SecondFactorStart, SecondFactorStatus, UserInfo,
+    QUARANTINE_FULL,
 };

@@ -6,6 +6,10 @@
 //! |---|---|---|
 //! | GET | `/health` | → `{"status":"ok","database":"ok","disk":"ok"}`; 503 `"unwell"` naming the part (`database`: `unavailable`, `disk`: `full`) |
 //! | POST | `/api/v1/login` | [`LoginRequest`] → [`LoginResponse`] |
+//! | GET | `/api/v1/account/second-factor` | → [`SecondFactorStatus`] |
+//! | POST | `/api/v1/account/second-factor` | [`SecondFactorStart`] → [`SecondFactorEnrolment`] (a new secret, waiting for its first code) |
+//! | POST | `/api/v1/account/second-factor/confirm` | [`SecondFactorConfirm`] → [`RecoveryCodes`] (shown once) |
+//! | DELETE | `/api/v1/account/second-factor` | [`SecondFactorRemove`] → 204 (accounts that need not have one) |
 //! | POST | `/api/v1/push` | [`PushRequest`] → [`PushResponse`] (per-document results) |
 //! | GET | `/api/v1/changes?since=N&buckets=D[&limit=M][&max_bytes=B][&total=true]` | → [`ChangesResponse`] (documents the caller may read with `seq > N`, or the caller's buckets when `D` is out of date) |
 //! | POST | `/api/v1/changes/catch-up` | [`CatchUpRequest`] → [`CatchUpResponse`] (every record of newly readable children) |
@@ -161,6 +165,11 @@ pub struct LoginRequest {
     /// (a login with a one-time password and no new one is refused `password_change_required`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_password: Option<String>,
+    /// The account's second factor: the 6-digit code of its authenticator app, or one of its
+    /// recovery codes (spent). An account with a second factor and no code here is refused
+    /// `second_factor_required` — only once the password was right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otp: Option<String>,
 }
 
 /// Who is logged in.
@@ -194,6 +203,71 @@ pub struct LoginResponse {
     pub expires_at: i64,
     /// The account.
     pub user: UserInfo,
+    /// The account must enrol a second factor (office, municipality, administrator): until it
+    /// confirms one, the token only works for `/api/v1/account/second-factor…`; every other
+    /// route answers `second_factor_enrolment_required`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub second_factor_enrolment_required: bool,
+}
+
+/// Where the caller's account stands with its second factor.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorStatus {
+    /// A second factor is confirmed.
+    pub enrolled: bool,
+    /// An enrolment waits for its first code.
+    pub pending: bool,
+    /// The account must have one (its role, and the server's setting).
+    pub required: bool,
+    /// Recovery codes not yet used.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub recovery_codes_left: i64,
+}
+
+/// Starts an enrolment. Replacing a confirmed second factor needs the account's password.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorStart {
+    /// The account's password (only when it already has a second factor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// A new TOTP secret for the authenticator app, waiting for its first code.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorEnrolment {
+    /// The secret in base32, for typing into the app by hand.
+    pub secret: String,
+    /// The `otpauth://totp/…` URI the QR code holds.
+    pub uri: String,
+    /// The QR code as an SVG document (show it as an image, never as markup).
+    pub qr_svg: String,
+}
+
+/// Confirms an enrolment with a code of the app.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorConfirm {
+    /// The app's current 6-digit code.
+    pub code: String,
+}
+
+/// The recovery codes of a confirmed second factor: shown once, each works once.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodes {
+    /// The codes (`xxxx-xxxx-xxxx-xxxx`).
+    pub codes: Vec<String>,
+}
+
+/// Removes the account's second factor (only accounts that need not have one).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorRemove {
+    /// The account's password.
+    pub password: String,
 }
 
 /// A document on the wire: its id, schema and automerge bytes (base64 in JSON).

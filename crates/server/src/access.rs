@@ -423,7 +423,7 @@ mod agrees_with_the_sql {
             let (org, kind) = ORGS[i % ORGS.len()];
             let info = storage.add_user(&username, "umi-to-sora-no-mihon", Role::Office, org, kind).await.unwrap();
             let token_hash = [i as u8; 32];
-            storage.create_device(&info.id, "見本の端末", &token_hash, unix_now(), unix_now() + 86_400).await.unwrap();
+            storage.create_device(&info.id, "見本の端末", &token_hash, unix_now(), unix_now() + 86_400, false).await.unwrap();
             out.push(Account { username, token_hash });
         }
         out

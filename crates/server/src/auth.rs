@@ -11,9 +11,10 @@ use carebook_domain::{check_password, password, LoginRequest, LoginResponse, Mes
 use sha2::{Digest, Sha256};
 
 use crate::model::backoff::{BackoffShape, FAILURE_WINDOW_MS};
+use crate::model::second_factor;
 use crate::model::{today_jst, unix_now, unix_now_ms, Caller, Config, Error, Result};
 use crate::password::{Busy, Hasher};
-use crate::storage::{SignIn, Storage};
+use crate::storage::{AccountChange, SignIn, Storage};
 
 /// `last_seen` is written at most this often per device.
 const LAST_SEEN_EVERY_SECS: i64 = 60;
@@ -125,9 +126,40 @@ pub(crate) async fn login(
         tracing::info!(username, client, "login failed");
         return Err(Error::WrongPassword);
     };
+    // The password was right. With a second factor, its code decides whether the attempt failed.
+    let mut recovery_used = false;
+    if let Some(secret) = user.totp_secret.as_deref() {
+        let Some(typed) = req.otp.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
+            // Not a failure, but not a success either: the name's count is kept as it was.
+            storage.refund_login_attempt(&name_key, free_name).await?;
+            storage.refund_login_attempt(&address_key, free_address).await?;
+            return Err(Error::SecondFactorRequired);
+        };
+        let accepted = if second_factor::looks_like_code(typed) {
+            match second_factor::check(secret, typed, unix_now(), user.totp_last_step)? {
+                Some(step) => storage.use_totp_step(&user.info.id, step).await?,
+                None => false,
+            }
+        } else if let Some(hash) = second_factor::recovery_hash(typed) {
+            recovery_used = storage.spend_recovery_code(&user.info.id, &hash).await?;
+            recovery_used
+        } else {
+            false
+        };
+        if !accepted {
+            let failed_at = unix_now_ms();
+            storage.restart_login_backoff(&name_key, failed_at, free_name).await?;
+            storage.restart_login_backoff(&address_key, failed_at, free_address).await?;
+            storage.prune_login_attempts(window_start).await?;
+            let who = Some((user.info.id.as_str(), user.info.role));
+            storage.log_sign_in(SignIn::SecondFactorWrong, &user.info.username, who, None, &client).await?;
+            tracing::info!(username, client, "login failed: wrong second-factor code");
+            return Err(Error::SecondFactorWrong);
+        }
+    }
     storage.clear_login_attempts(&name_key).await?;
     storage.refund_login_attempt(&address_key, free_address).await?;
-    // The password was right: the account's state may now be told.
+    // Both factors were right: the account's state may now be told.
     if user.disabled_at.is_some() {
         storage.log_sign_in(SignIn::Refused, username, Some((&user.info.id, user.info.role)), None, &client).await?;
         tracing::warn!(username = %user.info.username, "login refused: the account is disabled");
@@ -138,7 +170,8 @@ pub(crate) async fn login(
             return Err(Error::OneTimePasswordExpired);
         }
         let Some(own) = req.new_password else { return Err(Error::PasswordChangeRequired) };
-        let mut problems = match check_password(&own, &user.info.username, PasswordStrength::PasswordOnly) {
+        let strength = if user.totp_secret.is_some() { PasswordStrength::WithSecondFactor } else { PasswordStrength::PasswordOnly };
+        let mut problems = match check_password(&own, &user.info.username, strength) {
             Ok(()) => Problems::default(),
             Err(p) => p,
         };
@@ -156,23 +189,40 @@ pub(crate) async fn login(
         }
         let hash = crate::password::hash_password(own).await?;
         storage.replace_one_time_password(&user.info.id, &user.info.username, &hash).await?;
+        let who = Some((user.info.id.as_str(), user.info.role));
+        storage.log_account_change(AccountChange::PasswordChanged, &user.info.username, who, None, &client).await?;
     }
+    let enrol_only = config.require_second_factor && second_factor::required_for(user.info.role) && user.totp_secret.is_none();
     let (token, hash) = new_token()?;
     let now = unix_now();
     let expires_at = now.saturating_add(config.token_ttl_days.saturating_mul(86_400));
     let name = if device_name.is_empty() { "(unnamed)" } else { device_name };
-    let device_id = storage.create_device(&user.info.id, name, &hash, now, expires_at).await?;
+    let device_id = storage.create_device(&user.info.id, name, &hash, now, expires_at, enrol_only).await?;
     storage.log_sign_in(SignIn::Done, &user.info.username, Some((&user.info.id, user.info.role)), Some(&device_id), &client).await?;
-    tracing::info!(username = %user.info.username, device_id, "login");
-    Ok(LoginResponse { token, device_id, expires_at, user: user.info })
+    if recovery_used {
+        let who = Some((user.info.id.as_str(), user.info.role));
+        storage.log_account_change(AccountChange::RecoveryCodeUsed, &user.info.username, who, Some(&device_id), &client).await?;
+    }
+    tracing::info!(username = %user.info.username, device_id, enrol_only, "login");
+    Ok(LoginResponse { token, device_id, expires_at, user: user.info, second_factor_enrolment_required: enrol_only })
 }
 
 /// What a login that found the password checks busy is told to wait.
 const LOGIN_BUSY_RETRY_SECS: i64 = 2;
 
-/// The account and device behind a bearer token.
-pub(crate) async fn authenticate(storage: &Storage, token: &str) -> Result<Caller> {
-    match device_caller(storage, token).await? {
+/// The account and device behind a bearer token (a device that may only enrol a second factor
+/// is refused `second_factor_enrolment_required`).
+pub(crate) async fn authenticate(storage: &Storage, config: &Config, token: &str) -> Result<Caller> {
+    match device_caller(storage, config, token, false).await? {
+        (caller, Standing::Active) => Ok(caller),
+        (_, Standing::Revoked) => Err(Error::DeviceRevoked),
+    }
+}
+
+/// The account and device behind a bearer token, also when the device may only enrol a second
+/// factor: for the second-factor routes.
+pub(crate) async fn authenticate_enrolling(storage: &Storage, config: &Config, token: &str) -> Result<Caller> {
+    match device_caller(storage, config, token, true).await? {
         (caller, Standing::Active) => Ok(caller),
         (_, Standing::Revoked) => Err(Error::DeviceRevoked),
     }
@@ -188,8 +238,10 @@ pub(crate) enum Standing {
     Revoked,
 }
 
-/// The account and device behind a bearer token that has not expired, revoked or not.
-pub(crate) async fn device_caller(storage: &Storage, token: &str) -> Result<(Caller, Standing)> {
+/// The account and device behind a bearer token that has not expired, revoked or not. An active
+/// device idle for `idle_days` (no request since, or since its login) is expired like its token;
+/// one that may only enrol a second factor is refused unless `enrolling`.
+pub(crate) async fn device_caller(storage: &Storage, config: &Config, token: &str, enrolling: bool) -> Result<(Caller, Standing)> {
     if token.is_empty() || token.len() > 256 {
         return Err(Error::UnknownToken);
     }
@@ -201,6 +253,16 @@ pub(crate) async fn device_caller(storage: &Storage, token: &str) -> Result<(Cal
     if now >= d.expires_at {
         // A revoked device is told so whatever its token's age: it must remove its records.
         return Err(if standing == Standing::Revoked { Error::DeviceRevoked } else { Error::TokenExpired });
+    }
+    if standing == Standing::Active {
+        let idle_since = d.last_seen.unwrap_or(d.created_at);
+        if now - idle_since >= config.idle_days.saturating_mul(86_400) {
+            tracing::info!(device_id = %d.device_id, "token refused: the device was idle past idle_days");
+            return Err(Error::TokenExpired);
+        }
+        if d.enrol_only && config.require_second_factor && !enrolling {
+            return Err(Error::SecondFactorEnrolmentRequired);
+        }
     }
     if standing == Standing::Active && d.last_seen.is_none_or(|seen| now - seen >= LAST_SEEN_EVERY_SECS) {
         storage.touch_device(&d.device_id, now).await?;

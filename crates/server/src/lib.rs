@@ -85,6 +85,7 @@
 // The layers, each importing only those above it in this list (see `model`; the test
 // `the_layers_import_only_downward` holds them to it).
 mod access;
+mod account;
 mod auth;
 mod coordination;
 mod http;
@@ -262,7 +263,7 @@ mod layers {
         &["password"],
         &["storage"],
         &["access"],
-        &["auth", "coordination", "people", "purchases", "push", "rulebook", "transfer"],
+        &["account", "auth", "coordination", "people", "purchases", "push", "rulebook", "transfer"],
         &["http", "tls"],
         &["serve"],
     ];

@@ -26,7 +26,7 @@ impl Harness {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let db = TestDb::create(db).await?;
         let storage = open_storage(&db.url).await.unwrap();
-        let mut config = Config { data_dir: db.dir.path().into(), ..Config::default() };
+        let mut config = Config { data_dir: db.dir.path().into(), require_second_factor: false, ..Config::default() };
         tweak(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let server = launch_with_listener(config, storage.clone(), listener).unwrap();

@@ -39,7 +39,9 @@ impl Harness {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let db = TestDb::create(db).await?;
         let storage = open_storage(&db.url).await.unwrap();
-        let mut config = Config { data_dir: db.dir.path().into(), ..Config::default() };
+        // The stories' office and administrator accounts sign in with a password alone; the
+        // second factor's stories turn the requirement back on.
+        let mut config = Config { data_dir: db.dir.path().into(), require_second_factor: false, ..Config::default() };
         tweak(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let server = launch_with_listener(config, storage.clone(), listener).unwrap();
@@ -263,6 +265,12 @@ carebook_testkit::on_both_backends!(
     a_stations_grant_for_a_year_is_recorded_replaced_and_read_by_its_office_only,
     the_access_log_names_sign_ins_failed_ones_and_whose_devices_received_a_childs_records,
     a_coordinator_reads_face_sheets_only_and_records_work_for_its_stations_children_and_meetings,
+    a_second_factor_is_enrolled_then_asked_and_wrong_replayed_or_spent_codes_are_refused,
+    wrong_codes_count_in_the_login_back_off,
+    an_office_without_a_second_factor_may_only_enrol_one,
+    an_eight_character_password_needs_a_second_factor,
+    a_device_idle_past_idle_days_must_log_in_again,
+    one_code_sent_twice_at_once_signs_in_once,
 );
 
 // ---- stories ------------------------------------------------------------------------------
@@ -2316,4 +2324,272 @@ async fn https_is_served_from_the_configured_certificate_and_a_reload_takes_a_ne
     assert!(err.contains("tls_key"), "{err}");
     server.shutdown().await.unwrap();
     storage.close().await;
+}
+
+// ---- the second factor (issue 15, item 3) -------------------------------------------------
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// The code of `secret` (base32) at unix time `at`, computed here with totp-rs itself (RFC 6238,
+/// SHA1, 6 digits, 30 s), not with the server's code.
+fn totp_code(secret: &str, at: u64) -> String {
+    let bytes = totp_rs::Secret::try_from_base32(secret).unwrap().as_ref().to_vec();
+    let totp = totp_rs::Builder::new().with_secret(bytes).build().unwrap();
+    totp.generate(at).to_string()
+}
+
+/// A code that is none of the three `secret` accepts around now.
+fn wrong_code(secret: &str) -> String {
+    let now = unix_now();
+    let valid: Vec<String> = [now - 30, now, now + 30, now + 60].iter().map(|t| totp_code(secret, *t)).collect();
+    (0..1_000_000u32).map(|n| format!("{n:06}")).find(|c| !valid.contains(c)).unwrap()
+}
+
+impl Harness {
+    async fn login_otp(&self, username: &str, password: &str, otp: Option<&str>) -> reqwest::Response {
+        let mut body = serde_json::json!({"username": username, "password": password, "device_name": "架空タブレット"});
+        if let Some(otp) = otp {
+            body["otp"] = otp.into();
+        }
+        self.http.post(self.url("/api/v1/login")).json(&body).send().await.unwrap()
+    }
+
+    /// Enrols a second factor for the device of `token`: its secret and recovery codes.
+    async fn enrol(&self, token: &str) -> (String, Vec<String>) {
+        let res = post_json(self, token, "/api/v1/account/second-factor", serde_json::json!({})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let e: serde_json::Value = res.json().await.unwrap();
+        let secret = e["secret"].as_str().unwrap().to_string();
+        let res =
+            post_json(self, token, "/api/v1/account/second-factor/confirm", serde_json::json!({"code": totp_code(&secret, unix_now())}))
+                .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let codes: carebook_domain::RecoveryCodes = res.json().await.unwrap();
+        (secret, codes.codes)
+    }
+
+    async fn access_actions(&self, username: &str) -> Vec<String> {
+        let mut log = self.storage.access_log(None, Some(username), 1000).await.unwrap();
+        log.reverse();
+        log.into_iter().map(|e| e.action).collect()
+    }
+}
+
+async fn a_second_factor_is_enrolled_then_asked_and_wrong_replayed_or_spent_codes_are_refused(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let token = h.token("nurse-a").await;
+    let status: carebook_domain::SecondFactorStatus = h.get(&token, "/api/v1/account/second-factor").await.json().await.unwrap();
+    assert_eq!((status.enrolled, status.pending, status.required), (false, false, false), "a nurse may, need not");
+
+    // Start: the secret as text, in the URI, and a QR code (SVG).
+    let res = post_json(&h, &token, "/api/v1/account/second-factor", serde_json::json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let e: carebook_domain::SecondFactorEnrolment = res.json().await.unwrap();
+    assert_eq!(e.secret.len(), 32, "160 bits, base32");
+    assert!(e.uri.starts_with("otpauth://totp/Carebook%3Anurse-a?") && e.uri.contains(&format!("secret={}", e.secret)), "{}", e.uri);
+    assert!(e.qr_svg.starts_with("<?xml") && e.qr_svg.contains("<svg"), "an SVG document");
+    // Until confirmed, the password alone still signs in.
+    assert_eq!(h.login_otp("nurse-a", PASSWORD, None).await.status(), StatusCode::OK);
+
+    // A wrong code does not confirm it.
+    let res = post_json(&h, &token, "/api/v1/account/second-factor/confirm", serde_json::json!({"code": wrong_code(&e.secret)})).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = error_body(res).await;
+    assert_eq!((body.code.as_str(), body.problems[0].code.as_str()), ("invalid", "second_factor_wrong"));
+    let res =
+        post_json(&h, &token, "/api/v1/account/second-factor/confirm", serde_json::json!({"code": totp_code(&e.secret, unix_now())})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let codes = res.json::<carebook_domain::RecoveryCodes>().await.unwrap().codes;
+    assert_eq!(codes.len(), 10);
+    let status: carebook_domain::SecondFactorStatus = h.get(&token, "/api/v1/account/second-factor").await.json().await.unwrap();
+    assert_eq!((status.enrolled, status.pending, status.recovery_codes_left), (true, false, 10));
+
+    // The password alone no longer signs in; a wrong password is told nothing of the factor.
+    let res = h.login_otp("nurse-a", PASSWORD, None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_body(res).await.code, "second_factor_required");
+    let res = h.login_otp("nurse-a", "not-the-password", None).await;
+    assert_eq!(error_body(res).await.code, "unauthorized");
+    let res = h.login_otp("nurse-a", "not-the-password", Some(&totp_code(&e.secret, unix_now() + 30))).await;
+    assert_eq!(error_body(res).await.code, "unauthorized", "a right code does not help a wrong password");
+    // A wrong code is refused.
+    let res = h.login_otp("nurse-a", PASSWORD, Some(&wrong_code(&e.secret))).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_body(res).await.code, "second_factor_wrong");
+    // The code of the next step (the confirmation spent this one's) signs in, once.
+    let next = totp_code(&e.secret, unix_now() + 30);
+    let res = h.login_otp("nurse-a", PASSWORD, Some(&next)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let login: LoginResponse = res.json().await.unwrap();
+    assert!(!login.second_factor_enrolment_required);
+    let res = h.login_otp("nurse-a", PASSWORD, Some(&next)).await;
+    assert_eq!(error_body(res).await.code, "second_factor_wrong", "a code is accepted once");
+    // The code of the step the confirmation used is spent too.
+    let res = h.login_otp("nurse-a", PASSWORD, Some(&totp_code(&e.secret, unix_now() - 30))).await;
+    assert_eq!(error_body(res).await.code, "second_factor_wrong", "an earlier step is never accepted after a later one");
+
+    // A recovery code works once, however typed.
+    assert_eq!(h.login_otp("nurse-a", PASSWORD, Some(&codes[0])).await.status(), StatusCode::OK);
+    let res = h.login_otp("nurse-a", PASSWORD, Some(&codes[0])).await;
+    assert_eq!(error_body(res).await.code, "second_factor_wrong", "a recovery code is spent");
+    assert_eq!(h.login_otp("nurse-a", PASSWORD, Some(&codes[1].to_uppercase().replace('-', " "))).await.status(), StatusCode::OK);
+    let status: carebook_domain::SecondFactorStatus = h.get(&token, "/api/v1/account/second-factor").await.json().await.unwrap();
+    assert_eq!(status.recovery_codes_left, 10 - 2);
+
+    // Removing it takes the password.
+    let remove = |password: &str| {
+        h.http.delete(h.url("/api/v1/account/second-factor")).bearer_auth(&token).json(&serde_json::json!({"password": password})).send()
+    };
+    let res = remove("not-the-password").await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_body(res).await.problems[0].code, "wrong_password");
+    assert_eq!(remove(PASSWORD).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(h.login_otp("nurse-a", PASSWORD, None).await.status(), StatusCode::OK);
+
+    // The access log has each change, and never the secret nor a code.
+    let actions = h.access_actions("nurse-a").await;
+    let count = |a: &str| actions.iter().filter(|x| *x == a).count();
+    assert_eq!(count("second_factor_enrolled"), 1);
+    assert_eq!(count("second_factor_wrong"), 3 + 1, "the wrong code, the replayed one, the earlier step, the spent recovery code");
+    assert_eq!(count("recovery_code_used"), 2);
+    assert_eq!(count("second_factor_removed"), 1);
+    let everything = serde_json::to_string(&h.storage.access_log(None, None, 1000).await.unwrap()).unwrap();
+    assert!(!everything.contains(&e.secret) && codes.iter().all(|c| !everything.contains(c.as_str())));
+    h.finish().await;
+}
+
+async fn wrong_codes_count_in_the_login_back_off(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (secret, _) = h.enrol(&h.token("nurse-a").await).await;
+    let wrong = wrong_code(&secret);
+    for _ in 0..5 {
+        assert_eq!(error_body(h.login_otp("nurse-a", PASSWORD, Some(&wrong)).await).await.code, "second_factor_wrong");
+    }
+    // Past the free failures even the right code waits, as after wrong passwords.
+    let res = h.login_otp("nurse-a", PASSWORD, Some(&totp_code(&secret, unix_now() + 30))).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Asking for the code (no code given) is not a failure: it does not lock the name.
+    let Some(h2) = Harness::start(db).await else { return };
+    h2.world().await;
+    h2.enrol(&h2.token("nurse-a").await).await;
+    for _ in 0..8 {
+        assert_eq!(error_body(h2.login_otp("nurse-a", PASSWORD, None).await).await.code, "second_factor_required");
+    }
+    h.finish().await;
+    h2.finish().await;
+}
+
+async fn an_office_without_a_second_factor_may_only_enrol_one(db: Db) {
+    let Some(h) = Harness::start_with(db, |c| c.require_second_factor = true).await else { return };
+    h.world().await;
+    let office = h.login("office-a").await;
+    assert!(office.second_factor_enrolment_required);
+    let res = h.get(&office.token, "/api/v1/changes?buckets=x").await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_body(res).await.code, "second_factor_enrolment_required");
+    assert_eq!(h.get(&office.token, "/api/v1/people").await.status(), StatusCode::FORBIDDEN);
+    let res = h.push_raw(&office.token, vec![]).await;
+    assert_eq!(error_body(res).await.code, "second_factor_enrolment_required", "pushes too");
+    let status: carebook_domain::SecondFactorStatus = h.get(&office.token, "/api/v1/account/second-factor").await.json().await.unwrap();
+    assert_eq!((status.enrolled, status.required), (false, true));
+    // A nurse is not held to it, an administrator is.
+    let nurse = h.login("nurse-a").await;
+    assert!(!nurse.second_factor_enrolment_required);
+    assert_eq!(h.get(&nurse.token, "/api/v1/changes?buckets=x").await.status(), StatusCode::OK);
+    assert!(h.login("admin").await.second_factor_enrolment_required);
+
+    // Enrolled, the same device may do the rest, and the next login asks for the code.
+    let (secret, _) = h.enrol(&office.token).await;
+    assert_eq!(h.get(&office.token, "/api/v1/changes?buckets=x").await.status(), StatusCode::OK);
+    assert_eq!(error_body(h.login_as("office-a", PASSWORD).await).await.code, "second_factor_required");
+    let res = h.login_otp("office-a", PASSWORD, Some(&totp_code(&secret, unix_now() + 30))).await;
+    let again: LoginResponse = res.json().await.unwrap();
+    assert!(!again.second_factor_enrolment_required);
+    assert_eq!(h.get(&again.token, "/api/v1/changes?buckets=x").await.status(), StatusCode::OK);
+    // An office may not remove its second factor.
+    let res = h
+        .http
+        .delete(h.url("/api/v1/account/second-factor"))
+        .bearer_auth(&again.token)
+        .json(&serde_json::json!({"password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(h.access_actions("office-a").await.iter().filter(|a| *a == "second_factor_enrolled").count(), 1);
+    h.finish().await;
+}
+
+async fn an_eight_character_password_needs_a_second_factor(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let eight = "Hz7#kq2P";
+    match h.storage.set_password("nurse-a", eight).await {
+        Err(carebook_server::Error::Password(p)) => assert_eq!(p.0[0].code, "too_short"),
+        other => panic!("8 characters without a second factor: {other:?}"),
+    }
+    let (secret, codes) = h.enrol(&h.token("nurse-a").await).await;
+    h.storage.set_password("nurse-a", eight).await.unwrap();
+    match h.storage.set_password("nurse-a", "Hz7#kq2").await {
+        Err(carebook_server::Error::Password(p)) => assert_eq!(p.0[0].code, "too_short", "7 are too few even so"),
+        other => panic!("7 characters: {other:?}"),
+    }
+    assert_eq!(h.login_otp("nurse-a", eight, Some(&totp_code(&secret, unix_now() + 30))).await.status(), StatusCode::OK);
+    let actions = h.access_actions("nurse-a").await;
+    assert_eq!(actions.iter().filter(|a| *a == "password_changed").count(), 1);
+
+    // A one-time password is replaced under the same rule: 8 characters with the factor (signed
+    // in with a recovery code: the step of the code above is spent).
+    let one_time = h.storage.reset_password("nurse-a", None).await.unwrap().password;
+    let res = h
+        .http
+        .post(h.url("/api/v1/login"))
+        .json(&serde_json::json!({"username": "nurse-a", "password": one_time, "device_name": "架空", "new_password": "Qw3$zx9L",
+            "otp": codes[0]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let actions = h.access_actions("nurse-a").await;
+    assert_eq!(actions.iter().filter(|a| *a == "password_reset").count(), 1);
+    assert_eq!(actions.iter().filter(|a| *a == "password_changed").count(), 2);
+    assert_eq!(actions.iter().filter(|a| *a == "recovery_code_used").count(), 1);
+    h.finish().await;
+}
+
+async fn a_device_idle_past_idle_days_must_log_in_again(db: Db) {
+    let Some(h) = Harness::start_with(db, |c| c.idle_days = 0).await else { return };
+    h.world().await;
+    let login = h.login("nurse-a").await;
+    let res = h.get(&login.token, "/api/v1/changes?buckets=x").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_body(res).await.code, "token_expired", "the device logs in again and keeps its records");
+    // A revoked device is still told it was revoked.
+    h.storage.revoke_device(&login.device_id).await.unwrap();
+    assert_eq!(error_body(h.get(&login.token, "/api/v1/changes?buckets=x").await).await.code, "device_revoked");
+    h.finish().await;
+
+    let Some(h) = Harness::start_with(db, |c| c.idle_days = 1).await else { return };
+    h.world().await;
+    let login = h.login("nurse-a").await;
+    assert_eq!(h.get(&login.token, "/api/v1/changes?buckets=x").await.status(), StatusCode::OK, "a device seen today works");
+    h.finish().await;
+}
+
+async fn one_code_sent_twice_at_once_signs_in_once(db: Db) {
+    let Some(h) = Harness::start(db).await else { return };
+    h.world().await;
+    let (secret, _) = h.enrol(&h.token("nurse-a").await).await;
+    let code = totp_code(&secret, unix_now() + 30);
+    // Both logins read the same last step before either keeps the new one: the conditional
+    // update lets only one of them through.
+    let (a, b) = tokio::join!(h.login_otp("nurse-a", PASSWORD, Some(&code)), h.login_otp("nurse-a", PASSWORD, Some(&code)));
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::UNAUTHORIZED]);
+    h.finish().await;
 }

@@ -1,7 +1,7 @@
 // First run: server address and login (the role comes from the account), then a PIN; later runs
 // open with the PIN.
-import { useState } from "preact/hooks";
-import type { AppStatus } from "../bindings";
+import { useEffect, useState } from "preact/hooks";
+import type { AppStatus, SecondFactorEnrolment, SecondFactorStatus } from "../bindings";
 import { ApiError, call, problemText } from "../api";
 import { t } from "../i18n";
 import { ErrorBox, Field } from "../ui";
@@ -15,6 +15,9 @@ export function LoginScreen({ status, onDone }: { status: AppStatus; onDone: (s:
   const [newPassword, setNewPassword] = useState("");
   const [newAgain, setNewAgain] = useState("");
   const [mismatch, setMismatch] = useState(false);
+  // Set once the server said the password is right and the account has a second factor.
+  const [needsCode, setNeedsCode] = useState(false);
+  const [otp, setOtp] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const submit = async (e: Event) => {
@@ -24,10 +27,16 @@ export function LoginScreen({ status, onDone }: { status: AppStatus; onDone: (s:
     setMismatch(false);
     setBusy(true);
     try {
-      onDone(await call("login", { serverUrl, username, password, newPassword: oneTime ? newPassword : null }));
+      onDone(await call("login", { serverUrl, username, password, newPassword: oneTime ? newPassword : null, otp: needsCode && otp.trim() ? otp.trim() : null }));
     } catch (err) {
       const e = ApiError.from(err);
-      if (e.code === "password_change_required") {
+      if (e.code === "second_factor_required") {
+        setNeedsCode(true);
+        setError(null);
+      } else if (e.code === "second_factor_wrong") {
+        setOtp("");
+        setError(e);
+      } else if (e.code === "password_change_required") {
         setOneTime(true);
         setError(null);
       } else {
@@ -43,6 +52,8 @@ export function LoginScreen({ status, onDone }: { status: AppStatus; onDone: (s:
   const otherError = e && !(newProblems.length && newProblems.length === e.problems().length) ? e : null;
   const help = e?.code === "account_disabled" ? t("login_disabled_help") : e?.code === "one_time_password_expired" ? t("login_expired_help") : null;
   const resetOneTime = () => {
+    setNeedsCode(false);
+    setOtp("");
     setOneTime(false);
     setNewPassword("");
     setNewAgain("");
@@ -61,6 +72,15 @@ export function LoginScreen({ status, onDone }: { status: AppStatus; onDone: (s:
       <Field label={t("password")}>
         <input name="password" type="password" autoComplete="current-password" value={password} onInput={(e) => (setPassword(e.currentTarget.value), resetOneTime())} required />
       </Field>
+      {needsCode && (
+        <div class="one-time" data-testid="login-otp" role="region" aria-label={t("otp_title")}>
+          <h2>{t("otp_title")}</h2>
+          <p>{t("otp_lead")}</p>
+          <Field label={t("otp")}>
+            <input name="otp" autoComplete="one-time-code" autoFocus value={otp} onInput={(e) => setOtp(e.currentTarget.value)} required />
+          </Field>
+        </div>
+      )}
       {oneTime && (
         <div class="one-time" data-testid="login-one-time" role="region" aria-label={t("one_time_title")}>
           <h2>{t("one_time_title")}</h2>
@@ -90,9 +110,152 @@ export function LoginScreen({ status, onDone }: { status: AppStatus; onDone: (s:
         </p>
       )}
       <button class="primary" type="submit" disabled={busy} data-testid="login-submit">
-        {busy ? t("logging_in") : oneTime ? t("set_password_login") : t("login")}
+        {busy ? t("logging_in") : oneTime ? t("set_password_login") : needsCode ? t("otp_login") : t("login")}
       </button>
       {status.demo_hint && <p class="hint" data-testid="demo-hint">{status.demo_hint}</p>}
+    </form>
+  );
+}
+
+/** Enrolling a second factor: the QR code (an image, never markup) and the secret as text, a code
+ * of the app, then the recovery codes once. `required`: the account can do nothing else first. */
+export function SecondFactorScreen({ required, onDone }: { required: boolean; onDone: () => void }) {
+  const [enrolment, setEnrolment] = useState<SecondFactorEnrolment | null>(null);
+  const [code, setCode] = useState("");
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const start = async () => {
+    setError(null);
+    setBusy(true);
+    try {
+      setEnrolment(await call("start_second_factor", { password: null }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const confirm = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      setCodes((await call("confirm_second_factor", { code: code.trim() })).codes);
+    } catch (err) {
+      setError(err);
+      setCode("");
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (codes)
+    return (
+      <section class="card narrow" data-testid="sf-codes">
+        <h1>{t("sf_codes_title")}</h1>
+        <p class="warning">{t("sf_codes_lead")}</p>
+        <ol class="recovery-codes" data-testid="sf-code-list">
+          {codes.map((c) => (
+            <li>
+              <code>{c}</code>
+            </li>
+          ))}
+        </ol>
+        <button class="primary" onClick={onDone} data-testid="sf-done">
+          {t("sf_codes_done")}
+        </button>
+      </section>
+    );
+  return (
+    <form class="card narrow" onSubmit={confirm} data-testid="sf-form">
+      <h1>{t("sf_title")}</h1>
+      {required && <p data-testid="sf-required">{t("sf_required_lead")}</p>}
+      {!enrolment ? (
+        <button class="primary" type="button" onClick={start} disabled={busy} data-testid="sf-start">
+          {t("sf_start")}
+        </button>
+      ) : (
+        <>
+          <p>{t("sf_step_scan")}</p>
+          <img class="qr" src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(enrolment.qr_svg)}`} alt={t("sf_qr_alt")} width={200} height={200} data-testid="sf-qr" />
+          <p class="hint">{t("sf_secret")}</p>
+          <p>
+            <code class="secret" data-testid="sf-secret">
+              {enrolment.secret.replace(/(.{4})(?=.)/g, "$1 ")}
+            </code>
+          </p>
+          <p>{t("sf_step_code")}</p>
+          <Field label={t("sf_code")}>
+            <input name="sf-code" inputMode="numeric" autoComplete="one-time-code" value={code} onInput={(e) => setCode(e.currentTarget.value)} required />
+          </Field>
+          <button class="primary" type="submit" disabled={busy} data-testid="sf-confirm">
+            {t("sf_confirm")}
+          </button>
+        </>
+      )}
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+/** The account's second factor from the header: enrol one, or see it is on and (roles that need
+ * not have one) turn it off with the password. */
+export function SecondFactorSettings({ onClose }: { onClose: () => void }) {
+  const [status, setStatus] = useState<SecondFactorStatus | null>(null);
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const load = () => call("second_factor_status", {}).then(setStatus, setError);
+  useEffect(() => void load(), []);
+  const remove = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      setStatus(await call("remove_second_factor", { password }));
+      setPassword("");
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const close = (
+    <button type="button" onClick={onClose} data-testid="sf-close">
+      {t("sf_close")}
+    </button>
+  );
+  if (!status)
+    return (
+      <section class="card narrow">
+        <ErrorBox error={error} />
+        {close}
+      </section>
+    );
+  if (!status.enrolled)
+    return (
+      <div data-testid="sf-settings" data-enrolled="false">
+        <p class="card narrow" data-testid="sf-state">
+          {t("sf_off")}
+        </p>
+        <SecondFactorScreen required={false} onDone={load} />
+        <p class="narrow">{close}</p>
+      </div>
+    );
+  return (
+    <form class="card narrow" onSubmit={remove} data-testid="sf-settings" data-enrolled="true">
+      <h1>{t("sf_open")}</h1>
+      <p data-testid="sf-state">{t("sf_on", { n: status.recovery_codes_left })}</p>
+      {status.required ? (
+        <p class="hint">{t("sf_keep")}</p>
+      ) : (
+        <>
+          <Field label={t("sf_remove_password")}>
+            <input name="sf-password" type="password" autoComplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
+          </Field>
+          <button type="submit" data-testid="sf-remove">
+            {t("sf_remove")}
+          </button>
+        </>
+      )}
+      <ErrorBox error={error} />
+      {close}
     </form>
   );
 }

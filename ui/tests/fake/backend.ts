@@ -19,6 +19,7 @@ import { daytimeCommands } from "./daytime";
 import { coordinatorCommands } from "./coordinator";
 import { chartsCommands } from "./charts";
 import { resultsCommands } from "./results";
+import { secondFactorCommands } from "./second_factor";
 
 export type { Scenario };
 type Cmd = keyof Commands;
@@ -40,6 +41,14 @@ const commonCommands: Handlers = {
     const account = b.s.accounts.find((x) => x.user.username === a.username && x.password === a.password);
     if (!a.serverUrl.startsWith("http")) fail("invalid", `サーバーのアドレス ${a.serverUrl} が正しくありません`, `invalid server address ${a.serverUrl}`);
     if (!account) fail("bad_credentials", "ユーザー名またはパスワードが違います", "wrong username or password");
+    if (account.otp) {
+      if (!a.otp) fail("second_factor_required", "認証アプリの 6 桁のコード（または回復コード）を入力してください", "enter the 6-digit code of your authenticator app (or a recovery code)");
+      // Like the server: spaces in a code are ignored.
+      const typed = a.otp.replace(/\s/g, "");
+      const recovery = (account.recovery ?? []).indexOf(a.otp);
+      if (typed !== account.otp && recovery < 0) fail("second_factor_wrong", "確認コードが違うか、すでに使われています。次のコードを入力してください", "the code is wrong or was already used; enter the next one");
+      if (recovery >= 0) account.recovery!.splice(recovery, 1);
+    }
     if (account.disabled) fail("account_disabled", "このアカウントは停止されています", "this account is disabled");
     if (account.oneTime) {
       if (account.expired) fail("one_time_password_expired", "仮パスワードの有効期限が切れています", "the one-time password has expired");
@@ -53,6 +62,7 @@ const commonCommands: Handlers = {
     }
     b.s.user = account.user;
     b.s.serverUrl = a.serverUrl;
+    b.s.enrolRequired = !!account.enrol;
     return b.status();
   },
   set_pin: (b, a) => {
@@ -129,7 +139,7 @@ export class FakeBackend {
   private handlers: Handlers;
   constructor(overrides: Partial<Scenario>) {
     this.s = { ...baseScenario(), ...overrides };
-    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands, ...claimCommands, ...daytimeCommands, ...coordinatorCommands, ...chartsCommands, ...resultsCommands };
+    this.handlers = { ...commonCommands, ...sharedCommands, ...nurseCommands, ...parentCommands, ...officeCommands, ...peopleCommands, ...rulesCommands, ...consentCommands, ...transferCommands, ...claimCommands, ...daytimeCommands, ...coordinatorCommands, ...chartsCommands, ...resultsCommands, ...secondFactorCommands };
     seedTransfer(this);
   }
 
@@ -149,6 +159,7 @@ export class FakeBackend {
       idle_lock_secs: this.s.idleLockSecs,
       today: this.s.today,
       demo_hint: null,
+      second_factor_enrolment_required: !!this.s.enrolRequired,
     };
   }
 

@@ -3,8 +3,19 @@
 import type { AccessRemoval, Directory, RejectedDoc, SyncProgress, Today, UserInfo } from "../../src/bindings";
 
 /** An account the fake's login knows. `oneTime`: the password is a one-time one (the server asks
- * for a new one); `expired`: that one-time password has run out; `disabled`: the account is off. */
-export type Account = { user: UserInfo; password: string; oneTime?: boolean; expired?: boolean; disabled?: boolean };
+ * for a new one); `expired`: that one-time password has run out; `disabled`: the account is off;
+ * `otp`: the one code its (fictional) authenticator app shows, and `recovery` its unused recovery
+ * codes — the server asks for one of them; `enrol`: it must enrol a second factor after login. */
+export type Account = {
+  user: UserInfo;
+  password: string;
+  oneTime?: boolean;
+  expired?: boolean;
+  disabled?: boolean;
+  otp?: string;
+  recovery?: string[];
+  enrol?: boolean;
+};
 
 export type Scenario = {
   today: Today;
@@ -18,6 +29,8 @@ export type Scenario = {
   wipeAfter: number;
   /** `AppStatus.idle_lock_secs`. */
   idleLockSecs: number;
+  /** The logged-in account must enrol a second factor before anything else. */
+  enrolRequired?: boolean;
   sync: { online: boolean; pending: number; rejected: RejectedDoc[]; removed: AccessRemoval[]; lastSyncAt: string | null; progress: SyncProgress | null };
   /** The organisation as last synced (`directory`); empty before the first sync. */
   directory: Directory;

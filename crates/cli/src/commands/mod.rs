@@ -1,5 +1,6 @@
 //! One module per top-level subcommand.
 
+pub mod account;
 pub mod checklist;
 pub mod child;
 pub mod coordinator;

@@ -146,6 +146,10 @@ pub enum UserCmd {
     /// 仮パスワードを発行（3日間有効。次のログインで本人が新しいパスワードを設定。端末は再ログインが必要）
     /// / issue a one-time password (valid 3 days; the next login sets the person's own; every device must log in again).
     ResetPassword(UserArg),
+    /// 二要素認証を外す（スマートフォンも回復コードもなくしたとき。必須の役割は次のログインで登録し直し）
+    /// / remove an account's second factor (phone and recovery codes both lost); an account that
+    /// must have one enrols again at its next login.
+    ResetSecondFactor(UserArg),
     /// 1人の詳細（端末・担当児童） / one person with their devices and assignments.
     Show(UserArg),
     /// 担当児童を割り当て / assign a child to a nurse, or a parent's own child.
@@ -390,6 +394,14 @@ pub async fn run(env: &Env, cmd: ServerCmd) -> anyhow::Result<()> {
         ServerCmd::User(UserCmd::Enable(UserArg { user, opts })) => {
             storage(&opts).await?.enable_user(&user, None).await?;
             out!("有効に戻しました（各端末で再ログインが必要です） / enabled (each device logs in again): {}", user.trim());
+            Ok(())
+        }
+        ServerCmd::User(UserCmd::ResetSecondFactor(UserArg { user, opts })) => {
+            storage(&opts).await?.reset_second_factor(&user).await?;
+            if env.json {
+                return print_json(&serde_json::json!({ "username": user.trim(), "second_factor": false }));
+            }
+            out!("二要素認証を外しました / the second factor was removed: {}", user.trim());
             Ok(())
         }
         ServerCmd::User(UserCmd::ResetPassword(UserArg { user, opts })) => {

@@ -25,6 +25,11 @@ pub struct LoginArgs {
     /// password: the second line of standard input is the new password of your own.
     #[arg(long)]
     pub new_password: bool,
+    /// 二要素認証の確認コード（認証アプリの 6 桁、または回復コード） / the second factor: the
+    /// authenticator app's 6-digit code, or a recovery code. Without it, a terminal is asked for
+    /// it when the account has one.
+    #[arg(long, value_name = "CODE")]
+    pub otp: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -61,15 +66,32 @@ pub async fn login(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     let new_password = if args.new_password { Some(read_secret("新しいパスワード new password: ")?) } else { None };
     let app = env.open().await?;
     let device = args.device_name.unwrap_or_else(|| std::env::var("HOSTNAME").unwrap_or_else(|_| "carebook-cli".into()));
-    let session = match app.login_with(&args.server, &args.user, &password, new_password.as_deref(), &device).await {
-        Err(carebook_core::CoreError::Server { body, .. }) if body.code == "password_change_required" => anyhow::bail!(
-            "{}\n--new-password を付け、標準入力の2行目に新しいパスワードを入れてください / add --new-password and give your new password on the second line of standard input",
-            body.message
-        ),
-        other => other?,
+    let mut otp = args.otp;
+    let session = loop {
+        match app.login_with(&args.server, &args.user, &password, new_password.as_deref(), otp.as_deref(), &device).await {
+            Err(carebook_core::CoreError::Server { body, .. }) if body.code == "password_change_required" => anyhow::bail!(
+                "{}\n--new-password を付け、標準入力の2行目に新しいパスワードを入れてください / add --new-password and give your new password on the second line of standard input",
+                body.message
+            ),
+            Err(carebook_core::CoreError::Server { body, .. }) if body.code == "second_factor_required" && otp.is_none() => {
+                if !std::io::stdin().is_terminal() {
+                    anyhow::bail!(
+                        "{}\n--otp CODE を付けてください / add --otp CODE (the app's code or a recovery code)",
+                        body.message
+                    );
+                }
+                otp = Some(read_secret("確認コード code: ")?);
+            }
+            other => break other?,
+        }
     };
     if env.json {
-        return print_json(&serde_json::json!({ "user": session.user, "device_id": session.device_id, "expires_at": session.expires_at }));
+        return print_json(&serde_json::json!({
+            "user": session.user,
+            "device_id": session.device_id,
+            "expires_at": session.expires_at,
+            "second_factor_enrolment_required": session.second_factor_enrolment_required,
+        }));
     }
     out!(
         "ログインしました / logged in: {} {} ({} / {}), 端末 device {}",
@@ -79,6 +101,11 @@ pub async fn login(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         session.user.role.name(),
         session.device_id
     );
+    if session.second_factor_enrolment_required {
+        out!(
+            "このアカウントは二要素認証の登録が必要です。登録するまで同期できません: carebook account second-factor start / this account must enrol a second factor before it can sync: carebook account second-factor start"
+        );
+    }
     Ok(())
 }
 

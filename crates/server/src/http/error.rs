@@ -106,6 +106,11 @@ impl From<Error> for ApiError {
             Error::WrongPassword | Error::UnknownToken => return ApiError::unauthorized("unauthorized", e.message()),
             Error::DeviceRevoked => return ApiError::unauthorized("device_revoked", e.message()),
             Error::TokenExpired => return ApiError::unauthorized("token_expired", e.message()),
+            Error::SecondFactorRequired => return ApiError::unauthorized("second_factor_required", e.message()),
+            Error::SecondFactorWrong => return ApiError::unauthorized("second_factor_wrong", e.message()),
+            Error::SecondFactorEnrolmentRequired => {
+                return ApiError::new(StatusCode::FORBIDDEN, "second_factor_enrolment_required", e.message())
+            }
             Error::OneTimePasswordExpired => return ApiError::unauthorized("one_time_password_expired", e.message()),
             Error::AccountDisabled => return ApiError::new(StatusCode::FORBIDDEN, "account_disabled", e.message()),
             Error::PasswordChangeRequired => return ApiError::new(StatusCode::FORBIDDEN, "password_change_required", e.message()),
@@ -223,6 +228,23 @@ mod tests {
                 Message::new("ログインの有効期限が切れました。もう一度ログインしてください", "the token has expired; log in again"),
                 None
             )
+        );
+        assert_eq!(
+            answer(Error::SecondFactorRequired),
+            (
+                unauthorized,
+                "second_factor_required",
+                Message::new(
+                    "認証アプリの 6 桁のコード（または回復コード）を入力してください",
+                    "enter the 6-digit code of your authenticator app (or a recovery code)"
+                ),
+                None
+            )
+        );
+        assert_eq!((answer(Error::SecondFactorWrong).0, answer(Error::SecondFactorWrong).1), (unauthorized, "second_factor_wrong"));
+        assert_eq!(
+            (answer(Error::SecondFactorEnrolmentRequired).0, answer(Error::SecondFactorEnrolmentRequired).1),
+            (StatusCode::FORBIDDEN, "second_factor_enrolment_required")
         );
         // 1,001 ms is 2 s rounded up; no wait at all still asks for 1 s.
         assert_eq!(

@@ -17,7 +17,8 @@ use carebook_domain::wire::{AccessEvents, AuditEntry, QuarantineDevice, Quaranti
 use carebook_domain::{
     buckets_digest, CatchUpRequest, ChangedDoc, ChangesResponse, CoordinatorWorkRecord, FiscalYear, Grant, LoginRequest, LoginResponse,
     Message, NewCoordinatorWork, NewGrant, NewPerson, NewPurchase, NewRegionalMeeting, OneTimePassword, PersonAdded, PersonChange,
-    PersonDetail, PersonDisabled, Purchase, PushRequest, PushResponse, RegionalMeetingRecord, Role, RuleVersion, Transfer, TransferRequest,
+    PersonDetail, PersonDisabled, Purchase, PushRequest, PushResponse, RecoveryCodes, RegionalMeetingRecord, Role, RuleVersion,
+    SecondFactorConfirm, SecondFactorEnrolment, SecondFactorRemove, SecondFactorStart, SecondFactorStatus, Transfer, TransferRequest,
 };
 use serde::Deserialize;
 use sha2::Digest as _;
@@ -31,7 +32,7 @@ use crate::auth::Standing;
 use crate::model::{today_jst, unix_now, Caller, Config, Error};
 use crate::password::Hasher;
 use crate::storage::{logs_reads, Page, Storage};
-use crate::{access, auth, coordination, people, purchases, push, rulebook, transfer};
+use crate::{access, account, auth, coordination, people, purchases, push, rulebook, transfer};
 
 mod error;
 
@@ -68,7 +69,18 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(auth::authenticate(&state.storage, bearer(parts)).await?)
+        Ok(auth::authenticate(&state.storage, &state.config, bearer(parts)).await?)
+    }
+}
+
+/// The caller of the second-factor routes: also a device that may only enrol one.
+struct Enroller(Caller);
+
+impl FromRequestParts<AppState> for Enroller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Enroller(auth::authenticate_enrolling(&state.storage, &state.config, bearer(parts)).await?))
     }
 }
 
@@ -79,7 +91,7 @@ impl FromRequestParts<AppState> for Pusher {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (caller, standing) = auth::device_caller(&state.storage, bearer(parts)).await?;
+        let (caller, standing) = auth::device_caller(&state.storage, &state.config, bearer(parts), false).await?;
         Ok(Pusher(caller, standing))
     }
 }
@@ -94,6 +106,8 @@ pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/api/v1/login", post(login))
+        .route("/api/v1/account/second-factor", get(second_factor_status).post(second_factor_start).delete(second_factor_remove))
+        .route("/api/v1/account/second-factor/confirm", post(second_factor_confirm))
         .route("/api/v1/push", post(push_documents))
         .route("/api/v1/changes", get(changes))
         .route("/api/v1/changes/catch-up", post(catch_up))
@@ -154,6 +168,40 @@ async fn login(
     let Json(req) = body.map_err(ApiError::from_json)?;
     let client = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     Ok(Json(auth::login(&state.storage, &state.hasher, &state.config, client, req).await?))
+}
+
+async fn second_factor_status(State(state): State<AppState>, Enroller(caller): Enroller) -> Result<Json<SecondFactorStatus>, ApiError> {
+    Ok(Json(account::status(&state.storage, &state.config, &caller).await?))
+}
+
+async fn second_factor_start(
+    State(state): State<AppState>,
+    Enroller(caller): Enroller,
+    body: Result<Json<SecondFactorStart>, JsonRejection>,
+) -> Result<Json<SecondFactorEnrolment>, ApiError> {
+    let Json(req) = body.map_err(ApiError::from_json)?;
+    Ok(Json(account::start(&state.storage, &state.hasher, &caller, req).await?))
+}
+
+async fn second_factor_confirm(
+    State(state): State<AppState>,
+    Enroller(caller): Enroller,
+    extensions: Extensions,
+    body: Result<Json<SecondFactorConfirm>, JsonRejection>,
+) -> Result<Json<RecoveryCodes>, ApiError> {
+    let Json(req) = body.map_err(ApiError::from_json)?;
+    Ok(Json(account::confirm(&state.storage, &caller, &client_of(&extensions), req).await?))
+}
+
+async fn second_factor_remove(
+    State(state): State<AppState>,
+    Enroller(caller): Enroller,
+    extensions: Extensions,
+    body: Result<Json<SecondFactorRemove>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(req) = body.map_err(ApiError::from_json)?;
+    account::remove(&state.storage, &state.hasher, &state.config, &caller, &client_of(&extensions), req).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn push_documents(

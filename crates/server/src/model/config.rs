@@ -21,6 +21,13 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// How many days a device's token works after login (`CAREBOOK_TOKEN_TTL_DAYS`).
     pub token_ttl_days: i64,
+    /// How many days a device may go without a request before it must log in again
+    /// (`CAREBOOK_IDLE_DAYS`; counted from its last request, or its login when it made none).
+    pub idle_days: i64,
+    /// Whether office, municipality and administrator accounts must have a second factor (TOTP)
+    /// (`CAREBOOK_REQUIRE_SECOND_FACTOR`, `true` or `false`): without one, their login gives a
+    /// token that may only enrol one.
+    pub require_second_factor: bool,
     /// The largest request body accepted, after decompression (`CAREBOOK_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
     /// The most documents one `/changes` page holds (`CAREBOOK_CHANGES_PAGE_LIMIT`).
@@ -110,6 +117,8 @@ impl Default for Config {
             database_url: None,
             data_dir: PathBuf::from("./carebook-server-data"),
             token_ttl_days: 30,
+            idle_days: 14,
+            require_second_factor: true,
             max_body_bytes: 16 * 1024 * 1024,
             changes_page_limit: 500,
             changes_page_bytes: 4 * 1024 * 1024,
@@ -224,6 +233,12 @@ impl Config {
         if let Some(v) = env("CAREBOOK_TOKEN_TTL_DAYS") {
             config.token_ttl_days = parse_env("CAREBOOK_TOKEN_TTL_DAYS", v)?;
         }
+        if let Some(v) = env("CAREBOOK_IDLE_DAYS") {
+            config.idle_days = parse_env("CAREBOOK_IDLE_DAYS", v)?;
+        }
+        if let Some(v) = env("CAREBOOK_REQUIRE_SECOND_FACTOR") {
+            config.require_second_factor = parse_env("CAREBOOK_REQUIRE_SECOND_FACTOR", v)?;
+        }
         if let Some(v) = env("CAREBOOK_MAX_BODY_BYTES") {
             config.max_body_bytes = parse_env("CAREBOOK_MAX_BODY_BYTES", v)?;
         }
@@ -308,6 +323,13 @@ impl Config {
             return Err(ConfigError::Invalid {
                 field: "token_ttl_days",
                 value: self.token_ttl_days.to_string(),
+                reason: Message::new("0 以上にしてください", "must not be negative"),
+            });
+        }
+        if self.idle_days < 0 {
+            return Err(ConfigError::Invalid {
+                field: "idle_days",
+                value: self.idle_days.to_string(),
                 reason: Message::new("0 以上にしてください", "must not be negative"),
             });
         }

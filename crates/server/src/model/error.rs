@@ -83,8 +83,18 @@ pub enum Error {
     OneTimePasswordExpired,
     /// The caller's role or organisation does not allow this (answered `forbidden`).
     Forbidden(Message),
-    /// A request with an expired token (answered `token_expired`).
+    /// A request with an expired token, or from a device idle past `idle_days` (answered
+    /// `token_expired`).
     TokenExpired,
+    /// A login with the right password to an account with a second factor, without a code
+    /// (answered `second_factor_required`).
+    SecondFactorRequired,
+    /// A login with the right password and a wrong, used or replayed code (answered
+    /// `second_factor_wrong`; counted like a wrong password).
+    SecondFactorWrong,
+    /// A request from a device whose account must enrol a second factor first (answered
+    /// `second_factor_enrolment_required`).
+    SecondFactorEnrolmentRequired,
     /// Too many failed logins under one of the attempt's keys (answered `too_many_attempts`).
     TooManyAttempts {
         /// How long to wait, whole seconds rounded up.
@@ -190,6 +200,18 @@ impl Error {
             Error::TokenExpired => {
                 Message::new("ログインの有効期限が切れました。もう一度ログインしてください", "the token has expired; log in again")
             }
+            Error::SecondFactorRequired => Message::new(
+                "認証アプリの 6 桁のコード（または回復コード）を入力してください",
+                "enter the 6-digit code of your authenticator app (or a recovery code)",
+            ),
+            Error::SecondFactorWrong => Message::new(
+                "確認コードが違うか、すでに使われています。次のコードを入力してください",
+                "the code is wrong or was already used; enter the next one",
+            ),
+            Error::SecondFactorEnrolmentRequired => Message::new(
+                "このアカウントには二要素認証の設定が必要です。認証アプリを登録してください",
+                "this account must set up two-factor sign-in first: enrol an authenticator app",
+            ),
             Error::TooManyAttempts { secs } => Message::new(
                 format!("ログインの失敗が続いたため {secs} 秒待ってください"),
                 format!("too many failed logins; try again in {secs} s"),

@@ -11,6 +11,7 @@ use carebook_domain::{Date, Role};
 pub(crate) mod backoff;
 mod config;
 mod error;
+pub mod second_factor;
 
 pub use config::{Config, ConfigError};
 pub(crate) use error::Unavailable;

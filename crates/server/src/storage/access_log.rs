@@ -15,7 +15,10 @@ use crate::model::{unix_now, Caller, Result};
 pub struct AccessEntry {
     /// When (Unix seconds).
     pub at: i64,
-    /// `sign_in`, `sign_in_failed`, `sign_in_refused`, `received`, `opened` or `exported`.
+    /// `sign_in`, `sign_in_failed`, `sign_in_refused`, `second_factor_wrong`, `received`,
+    /// `opened`, `exported`, or a change to the account's sign-in ([`AccountChange`]):
+    /// `password_changed`, `password_reset`, `second_factor_enrolled`, `second_factor_removed`,
+    /// `recovery_code_used`.
     pub action: String,
     /// The account name (as typed, for a failed sign-in).
     pub username: String,
@@ -46,6 +49,36 @@ pub(crate) enum SignIn {
     Failed,
     /// Right password, refused (a disabled account).
     Refused,
+    /// Right password, a wrong (or used) second-factor code.
+    SecondFactorWrong,
+}
+
+/// A change to how an account signs in, for the access log (never the password, the secret or
+/// a code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AccountChange {
+    /// The account's own password was set (by the person, or by an operator).
+    PasswordChanged,
+    /// A one-time password was issued.
+    PasswordReset,
+    /// A second factor was confirmed (new recovery codes shown).
+    SecondFactorEnrolled,
+    /// The second factor was removed.
+    SecondFactorRemoved,
+    /// A recovery code was spent at a sign-in.
+    RecoveryCodeUsed,
+}
+
+impl AccountChange {
+    fn action(self) -> &'static str {
+        match self {
+            AccountChange::PasswordChanged => "password_changed",
+            AccountChange::PasswordReset => "password_reset",
+            AccountChange::SecondFactorEnrolled => "second_factor_enrolled",
+            AccountChange::SecondFactorRemoved => "second_factor_removed",
+            AccountChange::RecoveryCodeUsed => "recovery_code_used",
+        }
+    }
 }
 
 /// Whether the records `caller` receives are logged: the roles that read other people's work
@@ -70,7 +103,32 @@ impl Storage {
             SignIn::Done => "sign_in",
             SignIn::Failed => "sign_in_failed",
             SignIn::Refused => "sign_in_refused",
+            SignIn::SecondFactorWrong => "second_factor_wrong",
         };
+        self.log_account_row(action, username, user, device_id, client).await
+    }
+
+    /// Logs a change to how the account `username` signs in; `client` is the address it came
+    /// from, or `operator` for the server's command line.
+    pub(crate) async fn log_account_change(
+        &self,
+        change: AccountChange,
+        username: &str,
+        user: Option<(&str, Role)>,
+        device_id: Option<&str>,
+        client: &str,
+    ) -> Result<()> {
+        self.log_account_row(change.action(), username, user, device_id, client).await
+    }
+
+    async fn log_account_row(
+        &self,
+        action: &str,
+        username: &str,
+        user: Option<(&str, Role)>,
+        device_id: Option<&str>,
+        client: &str,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO access_log (at, action, username, user_id, role, device_id, child_id, records, client) \
              VALUES ($1, $2, $3, $4, $5, $6, NULL, 0, $7)",

@@ -66,6 +66,10 @@ pub(crate) struct LoginUser {
     pub disabled_at: Option<i64>,
     /// Until when a one-time password may be used, if the password is one.
     pub one_time_until: Option<i64>,
+    /// The confirmed second factor's secret (base32), if any.
+    pub totp_secret: Option<String>,
+    /// The last time step whose code was accepted.
+    pub totp_last_step: i64,
 }
 
 /// [`UserInfo`] from a row with `id, username, role, org_id, display_name, profession`.
@@ -293,15 +297,18 @@ impl Storage {
         settle(tx, result).await
     }
 
-    /// Sets a new password for `username` (the same rule as [`Storage::add_user`]) and ends the
+    /// Sets a new password for `username` (the same rule as [`Storage::add_user`], 8 characters
+    /// instead of 13 when the account has a second factor) and ends the
     /// account's sessions: every device of the account that is not revoked has its token expire
     /// now, so it must log in again with the new password. Its records stay on it (an expired
     /// token, unlike a revoked device, removes nothing), and edits waiting there are pushed after
     /// that login. Returns how many devices were logged out.
     pub async fn set_password(&self, username: &str, password: &str) -> Result<u64> {
         let username = username.trim();
-        check_password(password, username, PasswordStrength::PasswordOnly).map_err(Error::Password)?;
         let user_id = self.user_id(username).await?;
+        let strength =
+            if self.has_second_factor(username).await? { PasswordStrength::WithSecondFactor } else { PasswordStrength::PasswordOnly };
+        check_password(password, username, strength).map_err(Error::Password)?;
         let hash = password::hash_password(password.to_string()).await?;
         let now = unix_now();
         let _turn = self.write_turn().await;
@@ -313,6 +320,7 @@ impl Storage {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.log_account_change(super::AccountChange::PasswordChanged, username, None, None, "operator").await?;
         Ok(ended.rows_affected())
     }
 
@@ -354,8 +362,8 @@ impl Storage {
 
     pub(crate) async fn user_for_login(&self, username: &str) -> Result<Option<LoginUser>> {
         let row = sqlx::query(
-            "SELECT id, username, password_hash, role, org_id, display_name, profession, disabled_at, one_time_until \
-             FROM users WHERE username = $1",
+            "SELECT id, username, password_hash, role, org_id, display_name, profession, disabled_at, one_time_until, totp_secret, \
+             totp_last_step FROM users WHERE username = $1",
         )
         .bind(username)
         .fetch_optional(&self.pool)
@@ -366,6 +374,8 @@ impl Storage {
                 password_hash: r.try_get("password_hash")?,
                 disabled_at: r.try_get("disabled_at")?,
                 one_time_until: r.try_get("one_time_until")?,
+                totp_secret: r.try_get("totp_secret")?,
+                totp_last_step: r.try_get("totp_last_step")?,
             })
         })
         .transpose()

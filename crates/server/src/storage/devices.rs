@@ -37,11 +37,14 @@ pub(crate) struct DeviceAuth {
     pub org_id: String,
     /// The municipality code of the account's organisation (a welfare section's).
     pub municipality: Option<String>,
+    pub created_at: i64,
     pub expires_at: i64,
     pub last_seen: Option<i64>,
     pub revoked_at: Option<i64>,
     /// When the account was disabled, if it is.
     pub disabled_at: Option<i64>,
+    /// Whether the device may only enrol a second factor.
+    pub enrol_only: bool,
 }
 
 impl Storage {
@@ -92,26 +95,38 @@ impl Storage {
     }
 
     /// Stores a new device and its token hash; returns only once the row is committed (a login
-    /// answers success only then).
-    pub(crate) async fn create_device(&self, user_id: &str, name: &str, token_hash: &[u8], now: i64, expires_at: i64) -> Result<String> {
+    /// answers success only then). `enrol_only`: it may only enrol a second factor until one is confirmed.
+    pub(crate) async fn create_device(
+        &self,
+        user_id: &str,
+        name: &str,
+        token_hash: &[u8],
+        now: i64,
+        expires_at: i64,
+        enrol_only: bool,
+    ) -> Result<String> {
         let id = uuid::Uuid::new_v4().to_string();
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO devices (id, user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&id)
-            .bind(user_id)
-            .bind(name)
-            .bind(token_hash)
-            .bind(now)
-            .bind(expires_at)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO devices (id, user_id, name, token_hash, created_at, expires_at, enrol_only) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(now)
+        .bind(expires_at)
+        .bind(i64::from(enrol_only))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     pub(crate) async fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<DeviceAuth>> {
         let row = sqlx::query(
-            "SELECT d.id, d.user_id, u.username, u.role, u.org_id, o.municipality, d.expires_at, d.last_seen, d.revoked_at, u.disabled_at \
+            "SELECT d.id, d.user_id, u.username, u.role, u.org_id, o.municipality, d.created_at, d.expires_at, d.last_seen, d.revoked_at, \
+             u.disabled_at, d.enrol_only \
              FROM devices d JOIN users u ON u.id = d.user_id LEFT JOIN orgs o ON o.id = u.org_id WHERE d.token_hash = $1",
         )
         .bind(token_hash)
@@ -125,10 +140,12 @@ impl Storage {
                 role: role_of(r.try_get("role")?)?,
                 org_id: r.try_get("org_id")?,
                 municipality: r.try_get("municipality")?,
+                created_at: r.try_get("created_at")?,
                 expires_at: r.try_get("expires_at")?,
                 last_seen: r.try_get("last_seen")?,
                 revoked_at: r.try_get("revoked_at")?,
                 disabled_at: r.try_get("disabled_at")?,
+                enrol_only: r.try_get::<i64, _>("enrol_only")? != 0,
             })
         })
         .transpose()

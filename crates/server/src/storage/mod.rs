@@ -43,10 +43,11 @@ mod people;
 mod purchases;
 mod quarantine;
 mod rules;
+mod second_factor;
 mod transfers;
 
 pub use access_log::AccessEntry;
-pub(crate) use access_log::{logs_reads, SignIn};
+pub(crate) use access_log::{logs_reads, AccountChange, SignIn};
 pub use accounts::UserSummary;
 pub use backup::{backups_in, restore};
 pub use devices::DeviceSummary;

@@ -270,6 +270,8 @@ impl Storage {
             .await?;
         event(&mut tx, actor, "password_reset", username.trim(), "one-time password issued").await?;
         tx.commit().await?;
+        let by = if actor.is_some() { "people-api" } else { "operator" };
+        self.log_account_change(super::AccountChange::PasswordReset, username.trim(), None, None, by).await?;
         Ok(OneTimePassword { username: username.trim().into(), password, expires_at })
     }
 

@@ -157,7 +157,8 @@ pub fn serve_main(url: &str) -> Res<()> {
         let storage = open_storage(url).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let dir = tempfile::tempdir()?;
-        let config = carebook_server::Config { data_dir: dir.path().into(), ..carebook_server::Config::default() };
+        let config =
+            carebook_server::Config { data_dir: dir.path().into(), require_second_factor: false, ..carebook_server::Config::default() };
         let server = carebook_server::launch_with_listener(config, storage.clone(), listener)?;
         println!("LISTENING {}", server.local_addr());
         std::io::stdout().flush()?;
@@ -411,7 +412,8 @@ pub fn gzip_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
 impl RawDevice {
     pub async fn login(base: &str, user: &str, device: &str) -> Res<RawDevice> {
         let http = http_client();
-        let req = LoginRequest { username: user.into(), password: PASSWORD.into(), device_name: device.into(), new_password: None };
+        let req =
+            LoginRequest { username: user.into(), password: PASSWORD.into(), device_name: device.into(), new_password: None, otp: None };
         let resp = http.post(format!("{base}/api/v1/login")).json(&req).send().await?;
         if !resp.status().is_success() {
             return Err(format!("login {user}: {} {}", resp.status(), resp.text().await.unwrap_or_default()).into());
