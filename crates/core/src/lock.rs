@@ -26,6 +26,18 @@ pub fn pin_wait_secs(failures: u32) -> i64 {
 /// The PIN's back-off, in the one shape every back-off has.
 const PIN_BACKOFF: Backoff = Backoff { free: PIN_FREE_TRIES as u64, first: Duration::from_secs(30), max: Duration::from_secs(15 * 60) };
 
+/// A try during the back-off's wait, `secs` before the next one may be made.
+pub(crate) fn pin_wait(secs: i64) -> Problems {
+    let mut p = Problems::new();
+    p.push(
+        "pin",
+        "pin_wait",
+        format!("PIN の誤りが続いたため、{secs} 秒後にもう一度入力してください"),
+        format!("too many wrong PINs: try again in {secs} s"),
+    );
+    p
+}
+
 /// Every problem with a new PIN or passphrase.
 pub fn check_pin(pin: &str) -> Problems {
     let mut p = Problems::new();
@@ -78,15 +90,7 @@ impl Carebook {
         let wait_until: i64 = self.store().setting(PIN_WAIT_UNTIL).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
         let now = crate::clock::unix_now();
         if now < wait_until {
-            let secs = wait_until - now;
-            let mut p = Problems::new();
-            p.push(
-                "pin",
-                "pin_wait",
-                format!("PIN の誤りが続いたため、{secs} 秒後にもう一度入力してください"),
-                format!("too many wrong PINs: try again in {secs} s"),
-            );
-            return Err(p.into());
+            return Err(pin_wait(wait_until - now).into());
         }
         let pin = pin.to_string();
         let ok = tokio::task::spawn_blocking(move || hashing::verify(&pin, &hash)).await?;

@@ -29,7 +29,7 @@ use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
-use crate::lock::{check_pin, pin_wait_secs};
+use crate::lock::{check_pin, pin_wait, pin_wait_secs};
 use crate::store::DB_FILE;
 use crate::{clock, CoreError};
 
@@ -321,15 +321,7 @@ pub async fn unlock(dir: &Path, pin: &str, policy: WipePolicy) -> Result<DataKey
     };
     let now = clock::unix_now();
     if now < file.wait_until {
-        let secs = file.wait_until - now;
-        let mut p = Problems::new();
-        p.push(
-            "pin",
-            "pin_wait",
-            format!("PIN の誤りが続いたため、{secs} 秒後にもう一度入力してください"),
-            format!("too many wrong PINs: try again in {secs} s"),
-        );
-        return Err(p.into());
+        return Err(pin_wait(file.wait_until - now).into());
     }
     let salt = hex::decode(&salt).map_err(|e| broken(dir, e))?;
     let wrapped = hex::decode(&wrapped).map_err(|e| broken(dir, e))?;

@@ -200,3 +200,24 @@ async fn a_tampered_key_file_opens_nothing_and_says_which_file() {
     let err = vault::unlock(dir, PIN, WipePolicy::default()).await.unwrap_err();
     assert!(err.to_string().contains("Argon2id memory") || format!("{err:?}").contains("Argon2id memory"), "{err:?}");
 }
+
+#[tokio::test]
+async fn after_five_wrong_pins_even_the_right_one_waits_and_nothing_is_wiped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (app, _) = filled_device(dir).await;
+    app.store().clone().close().await;
+    for _ in 0..5 {
+        let err = vault::unlock(dir, "1111", WipePolicy::default()).await.unwrap_err();
+        assert!(matches!(&err, CoreError::Invalid(p) if p.has_code("wrong_pin")), "{err:?}");
+    }
+    // The fifth wrong PIN starts a 30-second wait: the right PIN is refused unchecked, and the
+    // refusal does not count towards the wipe.
+    for _ in 0..3 {
+        let err = vault::unlock(dir, PIN, WipePolicy::default()).await.unwrap_err();
+        let CoreError::Invalid(p) = &err else { panic!("{err:?}") };
+        assert!(p.has_code("pin_wait"), "{p:?}");
+        assert!(p.0[0].en.contains("try again in 30 s") || p.0[0].en.contains("try again in 29 s"), "{}", p.0[0].en);
+    }
+    assert_eq!(vault::state(dir).unwrap(), VaultState::Locked);
+}
