@@ -21,6 +21,7 @@ export function App() {
   const [error, setError] = useState<unknown>(null);
   const [dataStamp, setDataStamp] = useState<string | null>(null);
   const [changingPin, setChangingPin] = useState(false);
+  const [signingIn, setSigningIn] = useState(false);
   const [secondFactor, setSecondFactor] = useState(false);
 
   useEffect(() => onLangChange(() => setTick((n) => n + 1)), []);
@@ -44,6 +45,17 @@ export function App() {
   else if (!status.user) body = <LoginScreen status={status} onDone={setStatus} />;
   else if (!status.pin_set) body = <PinScreen onDone={setStatus} />;
   else if (status.second_factor_enrolment_required) body = <SecondFactorScreen required onDone={() => call("app_status", {}).then(setStatus, setError)} />;
+  else if (signingIn)
+    body = (
+      <LoginScreen
+        status={status}
+        onDone={(s) => {
+          setStatus(s);
+          setSigningIn(false);
+        }}
+        onCancel={() => setSigningIn(false)}
+      />
+    );
   else if (changingPin)
     body = (
       <PinScreen
@@ -130,7 +142,7 @@ export function App() {
           </button>
         )}
       </header>
-      {ready && <SyncBar onData={setDataStamp} />}
+      {ready && <SyncBar onData={setDataStamp} onSignIn={() => setSigningIn(true)} />}
       <main>{body}</main>
     </div>
   );

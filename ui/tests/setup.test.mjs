@@ -125,6 +125,27 @@ for (const lang of ["ja", "en"]) {
   });
 }
 
+for (const lang of ["ja", "en"]) {
+  test(`a token the server no longer takes asks for a sign-in again, with the server and the account filled in and the records kept (${lang})`, async () => {
+    const page = await openApp({ sync: { online: true, pending: 2, rejected: [], removed: [], lastSyncAt: "2026-11-10T09:00", progress: null, expired: true } }, { lang });
+    const expired = page.getByTestId("sync-expired");
+    await expired.waitFor();
+    assert.match(await expired.innerText(), lang === "ja" ? /ログインの有効期限が切れました/ : /the token has expired/);
+    await page.getByTestId("sync-signin").click();
+    await page.getByTestId("login-form").waitFor();
+    assert.equal(await page.locator("input[name=username]").inputValue(), "mihon-kango");
+    await page.locator("input[name=password]").fill("mihon-nurse");
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("who").waitFor();
+    const [login] = (await calls(page, "login")).slice(-1);
+    assert.equal(login.args.username, "mihon-kango");
+    await page.getByTestId("sync-pending").waitFor();
+    // The sync line hears the new token at its next look (every 3 s).
+    await page.getByTestId("sync-expired").waitFor({ state: "detached", timeout: 8000 });
+    assert.deepEqual(page.pageErrors, []);
+  });
+}
+
 test("sync line: offline, waiting records, refused records with the reason, progress; in English too", async () => {
   const scenario = {
     sync: {

@@ -6,9 +6,11 @@ import { ApiError, call, problemText } from "../api";
 import { t } from "../i18n";
 import { ErrorBox, Field } from "../ui";
 
-export function LoginScreen({ status, onDone }: { status: AppStatus; onDone: (s: AppStatus) => void }) {
-  const [serverUrl, setServerUrl] = useState(status.default_server_url ?? "");
-  const [username, setUsername] = useState("");
+/** The login; signed in already (signing in again after the token expired), the server and the
+ * account are filled in, and the records on the tablet stay. */
+export function LoginScreen({ status, onDone, onCancel }: { status: AppStatus; onDone: (s: AppStatus) => void; onCancel?: () => void }) {
+  const [serverUrl, setServerUrl] = useState(status.server_url ?? status.default_server_url ?? "");
+  const [username, setUsername] = useState(status.user?.username ?? "");
   const [password, setPassword] = useState("");
   // Set once the server said the password is a one-time one: then a new one is asked, twice.
   const [oneTime, setOneTime] = useState(false);
@@ -112,6 +114,11 @@ export function LoginScreen({ status, onDone }: { status: AppStatus; onDone: (s:
       <button class="primary" type="submit" disabled={busy} data-testid="login-submit">
         {busy ? t("logging_in") : oneTime ? t("set_password_login") : needsCode ? t("otp_login") : t("login")}
       </button>
+      {onCancel && (
+        <button type="button" onClick={onCancel} data-testid="login-cancel">
+          {t("cancel")}
+        </button>
+      )}
       {status.demo_hint && <p class="hint" data-testid="demo-hint">{status.demo_hint}</p>}
     </form>
   );

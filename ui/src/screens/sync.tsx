@@ -6,8 +6,10 @@ import type { SyncView } from "../bindings";
 import { call, errorText, pickLang } from "../api";
 import { fmtDateTime, t } from "../i18n";
 
-/** `onData` hears the time of each finished sync that brought records in. */
-export function SyncBar({ onData }: { onData?: (stamp: string) => void }) {
+/** `onData` hears the time of each finished sync that brought records in; `onSignIn` opens the
+ * login again when the server no longer takes the device's token (its age, or too long without
+ * a sync: `token_expired`). */
+export function SyncBar({ onData, onSignIn }: { onData?: (stamp: string) => void; onSignIn?: () => void }) {
   const [view, setView] = useState<SyncView | null>(null);
   const [open, setOpen] = useState<"rejected" | "removed" | null>(null);
   const stamp = view?.run.last_success_at ?? null;
@@ -39,6 +41,7 @@ export function SyncBar({ onData }: { onData?: (stamp: string) => void }) {
   const rejected = view.status.rejected;
   const removed = view.status.removed;
   const toggle = (what: "rejected" | "removed") => setOpen(open === what ? null : what);
+  const signInAgain = view.run.last_error?.code === "token_expired" || view.run.last_error?.code === "unknown_token";
   return (
     <div class={`sync ${view.online ? "online" : "offline"}`} data-testid="sync-bar">
       <span class="dot" aria-hidden="true" />
@@ -62,6 +65,16 @@ export function SyncBar({ onData }: { onData?: (stamp: string) => void }) {
         </span>
       )}
       {!view.online && view.run.last_error && <span class="muted" data-testid="sync-error">{errorText(view.run.last_error)}</span>}
+      {signInAgain && (
+        <span class="badge warn" role="alert" data-testid="sync-expired">
+          {errorText(view.run.last_error!)}
+        </span>
+      )}
+      {signInAgain && onSignIn && (
+        <button class="primary" onClick={onSignIn} data-testid="sync-signin">
+          {t("sync_signin")}
+        </button>
+      )}
       <span class="spacer" />
       <button onClick={() => call("sync_now", {}).then(setView)} disabled={view.run.syncing} data-testid="sync-now">
         {t("sync_now")}

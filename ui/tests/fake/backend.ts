@@ -63,6 +63,7 @@ const commonCommands: Handlers = {
     b.s.user = account.user;
     b.s.serverUrl = a.serverUrl;
     b.s.enrolRequired = !!account.enrol;
+    b.s.sync.expired = false;
     return b.status();
   },
   set_pin: (b, a) => {
@@ -173,7 +174,11 @@ export class FakeBackend {
         progress: sy.progress,
         last_success_at: sy.lastSyncAt,
         last_report: null,
-        last_error: sy.online ? null : errorBody("offline", "サーバーに接続できません。記録は端末に保存されています", "cannot reach the server; records are kept on this device"),
+        last_error: sy.expired
+          ? errorBody("token_expired", "ログインの有効期限が切れました。もう一度ログインしてください", "the token has expired; log in again")
+          : sy.online
+            ? null
+            : errorBody("offline", "サーバーに接続できません。記録は端末に保存されています", "cannot reach the server; records are kept on this device"),
         failures: sy.online ? 0 : 1,
       },
     };

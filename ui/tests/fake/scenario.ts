@@ -31,7 +31,8 @@ export type Scenario = {
   idleLockSecs: number;
   /** The logged-in account must enrol a second factor before anything else. */
   enrolRequired?: boolean;
-  sync: { online: boolean; pending: number; rejected: RejectedDoc[]; removed: AccessRemoval[]; lastSyncAt: string | null; progress: SyncProgress | null };
+  /** `expired`: the server answered `token_expired` (the token's age, or `idle_days` without a sync). */
+  sync: { online: boolean; pending: number; rejected: RejectedDoc[]; removed: AccessRemoval[]; lastSyncAt: string | null; progress: SyncProgress | null; expired?: boolean };
   /** The organisation as last synced (`directory`); empty before the first sync. */
   directory: Directory;
   /** Area data (children, visits …), owned by the area's fake file. */
