@@ -15,6 +15,7 @@ pub const COMMANDS: &[&str] = &[
     "child_sheet",
     "save_child",
     "vital_history",
+    "previous_visit",
     "visits",
     "visit_detail",
     "new_visit",

@@ -12,8 +12,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use carebook_core::app::{
-    ApproveResult, ChildCard, ChildSheet, Labels, MonthRespiteRow, RespitePreview, RespiteYear, ReviewFilter, Today, VisitDetail, VisitRow,
-    VitalHistory,
+    ApproveResult, ChildCard, ChildSheet, Labels, MonthRespiteRow, PreviousVisit, RespitePreview, RespiteYear, ReviewFilter, Today,
+    VisitDetail, VisitRow, VitalHistory,
 };
 use carebook_core::export::{ExportFormat, ExportedFile};
 use carebook_core::vault::{self, DataKey, VaultState, WipePolicy};
@@ -417,6 +417,9 @@ commands! {
     }
     /// A child's vital signs over its ten newest visits, from this device.
     fn vital_history(s, child_id: ChildId) -> VitalHistory { s.vital_history(child_id, 10).await }
+    /// The child's visit before `visit_id` (前回の値): the newest that took place, to read and to
+    /// copy its care and plan from.
+    fn previous_visit(s, child_id: ChildId, visit_id: Option<VisitId>) -> Option<PreviousVisit> { s.previous_visit(child_id, visit_id).await }
     /// Visits with their flags (lists and the review table).
     fn visits(s, filter: ReviewFilter) -> Vec<VisitRow> { s.review(&filter).await }
     /// A visit with its history.

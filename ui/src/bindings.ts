@@ -1661,6 +1661,40 @@ role: StaffRole,
  */
 station: ReportStation, };
 
+export type PreviousVisit = { 
+/**
+ * The visit.
+ */
+id: VisitId, 
+/**
+ * Its kind.
+ */
+kind: VisitKind, 
+/**
+ * When it started.
+ */
+start: DateTime, 
+/**
+ * When it ended.
+ */
+end: DateTime | null, 
+/**
+ * Staff names, lead first.
+ */
+staff: Array<string>, 
+/**
+ * Its vital signs (to read, not to copy).
+ */
+vitals: Array<VitalReading>, 
+/**
+ * The care given.
+ */
+care: Array<CareGiven>, 
+/**
+ * Its SOAP note.
+ */
+note: SoapNote, };
+
 export type ProRating = { "kind": "none" } | { "kind": "proportional_months" } | { "kind": "per_remaining_month", 
 /**
  * Minutes per remaining month.
@@ -2815,6 +2849,7 @@ export type Commands = {
   child_sheet: { args: { id: ChildId }; result: ChildSheet };
   save_child: { args: { child: Child }; result: ChildSheet };
   vital_history: { args: { childId: ChildId }; result: VitalHistory };
+  previous_visit: { args: { childId: ChildId; visitId: VisitId | null }; result: PreviousVisit | null };
   visits: { args: { filter: ReviewFilter }; result: Array<VisitRow> };
   visit_detail: { args: { id: VisitId }; result: VisitDetail };
   new_visit: { args: { childId: ChildId; kind: VisitKind }; result: Visit };

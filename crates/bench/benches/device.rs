@@ -225,6 +225,18 @@ fn app_screens(c: &mut Criterion) {
         let child = RT.block_on(app.children()).expect("children")[0].id;
         b.iter(|| RT.block_on(app.respite_year(black_box(child), None)).expect("year"))
     });
+    // Issue 14: opening a child with its previous visit (前回の値), ≤ 20 ms at 10k.
+    g.bench_function("child_sheet + previous_visit (one child)", |b| {
+        let app = &device().app;
+        let child = RT.block_on(app.children()).expect("children")[0].id;
+        let previous = RT.block_on(app.previous_visit(child, None)).expect("previous").expect("a seeded child has visits");
+        eprintln!("  [previous visit: {} care items, {} vital readings]", previous.care.len(), previous.vitals.len());
+        b.iter(|| {
+            let sheet = RT.block_on(app.child_sheet(black_box(child))).expect("sheet");
+            let previous = RT.block_on(app.previous_visit(black_box(child), None)).expect("previous");
+            (sheet, previous)
+        })
+    });
     g.finish();
 }
 

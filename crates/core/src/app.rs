@@ -180,6 +180,30 @@ pub struct VitalPoint {
     pub temperature_c: Option<f64>,
 }
 
+/// The child's visit before another (前回の値, [`Carebook::previous_visit`]): what the nurse looks
+/// at while recording. The form copies its care and its plan on a tap; never its vital signs,
+/// which are measured anew.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreviousVisit {
+    /// The visit.
+    pub id: VisitId,
+    /// Its kind.
+    pub kind: VisitKind,
+    /// When it started.
+    pub start: DateTime,
+    /// When it ended.
+    pub end: Option<DateTime>,
+    /// Staff names, lead first.
+    pub staff: Vec<String>,
+    /// Its vital signs (to read, not to copy).
+    pub vitals: Vec<carebook_domain::VitalReading>,
+    /// The care given.
+    pub care: Vec<carebook_domain::CareGiven>,
+    /// Its SOAP note.
+    pub note: carebook_domain::SoapNote,
+}
+
 /// A child's vital signs over its last visits ([`Carebook::vital_history`]).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -542,6 +566,40 @@ impl Carebook {
         }
         points.sort_by(|a, b| a.at.cmp(&b.at).then(a.visit_id.cmp(&b.visit_id)));
         Ok(VitalHistory { visits: rows.len() as u32, points })
+    }
+
+    /// The newest visit of `child` that took place (outcome done) before `before` — the visit
+    /// being recorded, when it has a start: the visits that started earlier; otherwise the
+    /// newest of all but it. `None` for a child's first visit. Reads the index for the child's
+    /// visits and one document.
+    pub async fn previous_visit(&self, child: ChildId, before: Option<VisitId>) -> Result<Option<PreviousVisit>, CoreError> {
+        let filter = VisitFilter { child: Some(child), ..Default::default() };
+        let rows = self.store().visits(&filter).await?;
+        let until = before.and_then(|id| rows.iter().find(|r| r.id == id)).and_then(|r| r.start);
+        let Some(row) = rows
+            .iter()
+            .filter(|r| Some(r.id) != before && r.outcome == Outcome::Done)
+            .filter_map(|r| r.start.map(|start| (start, r)))
+            .filter(|(start, _)| until.is_none_or(|u| *start < u))
+            .max_by(|(a, x), (b, y)| a.cmp(b).then(x.id.cmp(&y.id)))
+            .map(|(_, r)| r)
+        else {
+            return Ok(None);
+        };
+        let v = self.visit(row.id).await?;
+        let Some(start) = v.actual_start.or(row.start) else { return Ok(None) };
+        let mut staff = v.staff.clone();
+        staff.sort_by_key(|s| s.role != StaffRole::Lead);
+        Ok(Some(PreviousVisit {
+            id: v.id,
+            kind: v.kind,
+            start,
+            end: v.actual_end,
+            staff: staff.into_iter().map(|s| s.name).collect(),
+            vitals: v.vitals,
+            care: v.care,
+            note: v.note,
+        }))
     }
 
     /// Sends a submitted visit back to its nurse (差し戻し, office) with what to fix: a draft

@@ -1080,3 +1080,43 @@ async fn the_review_list_gives_the_first_rows_of_a_month_when_limited() {
     assert_eq!(flagged.iter().map(|r| r.summary.id).collect::<Vec<_>>(), ids[..2].iter().map(|(_, id)| *id).collect::<Vec<_>>());
     assert!(flagged.iter().all(|r| r.flags.unconfirmed));
 }
+
+#[tokio::test]
+async fn the_previous_visit_is_the_newest_that_took_place_before_the_one_being_recorded() {
+    use carebook_domain::{CareGiven, CareItem, Outcome};
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap().id;
+    let other = dev.app.add_child(child("13105")).await.unwrap().id;
+    // 5/1 done, with care and a plan; 5/10 absent; 5/20 the visit being recorded; a later visit
+    // of another child.
+    let mut first = respite(c, "2026-05-01T09:00", "2026-05-01T12:00");
+    first.staff = vec![nurse("b", StaffRole::Accompanying), nurse("a", StaffRole::Lead)];
+    first.care.push(CareGiven {
+        id: "c1".into(),
+        item: CareItem::Suction,
+        count: Some(5),
+        amount_ml: None,
+        rate_ml_per_h: None,
+        oxygen_l_per_min: None,
+        note: "白色痰".into(),
+    });
+    first.note.plan = "次回も吸引".into();
+    let first = dev.app.record_visit(first).await.unwrap().id;
+    let mut absent = respite(c, "2026-05-10T09:00", "2026-05-10T12:00");
+    absent.outcome = Outcome::Absent;
+    dev.app.record_visit(absent).await.unwrap();
+    let now = dev.app.record_visit(respite(c, "2026-05-20T09:00", "2026-05-20T12:00")).await.unwrap().id;
+    dev.app.record_visit(respite(other, "2026-05-25T09:00", "2026-05-25T12:00")).await.unwrap();
+
+    let p = dev.app.previous_visit(c, Some(now)).await.unwrap().expect("a visit before 5/20");
+    assert_eq!(p.id, first, "the absent 5/10 is skipped");
+    assert_eq!(p.start, dt("2026-05-01T09:00"));
+    assert_eq!(p.staff.len(), 2);
+    assert_eq!(p.staff[0], nurse("a", StaffRole::Lead).name, "lead first");
+    assert_eq!((p.care.len(), p.care[0].count, p.care[0].note.as_str()), (1, Some(5), "白色痰"));
+    assert_eq!(p.note.plan.as_str(), "次回も吸引");
+    // The first visit has none before it; with no visit given, the newest that took place.
+    assert_eq!(dev.app.previous_visit(c, Some(first)).await.unwrap(), None);
+    assert_eq!(dev.app.previous_visit(c, None).await.unwrap().map(|p| p.id), Some(now));
+    assert_eq!(dev.app.previous_visit(ChildId::random(), None).await.unwrap(), None);
+}

@@ -123,7 +123,10 @@ function chartVisit(b: FakeBackend, i: number): Visit {
   const [date, pulse, respiration, spo2, temperature_c] = VITALS[i];
   const base = nurseCommands.new_visit!(b, { childId: CHILD_A, kind: "nursing" }) as Visit;
   const reading: VitalReading = { id: `cv${i}`, at: `${date}T10:15`, respiration, pulse, temperature_c, spo2, bp_systolic: null, bp_diastolic: null };
-  return { ...base, id: vid(i), actual_start: `${date}T10:00`, actual_end: `${date}T11:00`, scheduled_start: `${date}T10:00`, vitals: [reading], status: "approved" };
+  // Each visit suctioned i + 1 times, with a plan of its own (fictional).
+  const care = [{ id: `cc${i}`, item: "suction" as const, count: i + 1, amount_ml: null, rate_ml_per_h: null, oxygen_l_per_min: null, note: "白色痰（見本）" }];
+  const note = { ...base.note, objective: `架空の観察 ${date}`, plan: `架空の計画 ${date}` };
+  return { ...base, id: vid(i), actual_start: `${date}T10:00`, actual_end: `${date}T11:00`, scheduled_start: `${date}T10:00`, vitals: [reading], care, note, status: "approved" };
 }
 
 
@@ -146,6 +149,19 @@ export const chartsCommands: Handlers = {
     }
     points.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
     return { visits: recent.length, points };
+  },
+  // As the core reads it (Carebook::previous_visit): the newest visit of the child that took
+  // place, before the one being recorded when it has a start.
+  previous_visit: async (b, a) => {
+    const rows = (await b.handle("visits", { filter: { ...ALL, child: a.childId } })) as VisitRow[];
+    const until = rows.find((r) => r.summary.id === a.visitId)?.summary.start ?? null;
+    const row = rows
+      .filter((r) => r.summary.id !== a.visitId && r.summary.start && r.summary.outcome === "done" && (!until || r.summary.start < until))
+      .sort((x, y) => (x.summary.start! < y.summary.start! ? 1 : -1))[0];
+    if (!row) return null;
+    const { visit: v } = (await b.handle("visit_detail", { id: row.summary.id })) as VisitDetail;
+    const staff = [...v.staff].sort((x, y) => Number(x.role !== "lead") - Number(y.role !== "lead")).map((s) => s.name);
+    return { id: v.id, kind: v.kind, start: v.actual_start ?? row.summary.start!, end: v.actual_end, staff, vitals: v.vitals, care: v.care, note: v.note };
   },
   respite_year: (b, a) => {
     if (!on(b)) return parentCommands.respite_year!(b, a);

@@ -7,6 +7,7 @@ import { ErrorBox, useLoad } from "../../ui";
 import { InstructionWarning } from "./home";
 import { ConsentCard } from "./consent";
 import { VitalsCard } from "./chart";
+import { PreviousCard } from "./previous";
 
 export function FaceSheet({ id, onRecord }: { id: string; onRecord: (id: string, kind?: "nursing" | "respite" | "handover") => void }) {
   const { labels } = useApp();
@@ -103,6 +104,7 @@ export function FaceSheet({ id, onRecord }: { id: string; onRecord: (id: string,
           </div>
         </div>
       </div>
+      <PreviousCard childId={c.id} visitId={null} />
       <VitalsCard childId={c.id} age={s.age_years} />
       <ConsentCard sheet={s} onSaved={setData} />
     </div>

@@ -9,6 +9,7 @@ import { fmtDayTime, fmtMinutes, label, paren, t } from "../../i18n";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import { DateField } from "../../dates";
 import { jstMs, nowJst, num, orgName, uid, vitalAt } from "./util";
+import { PreviousCard } from "./previous";
 import { InstructionWarning, SendState } from "./home";
 import { ChecklistPart, FieldProblems, FormState, GuardianPart, HandoverPart, RespitePart, useFormState } from "./parts";
 
@@ -199,6 +200,7 @@ export function VisitForm({ initial, onDone, row: initialRow = null, warnings: i
           <Times v={v} set={set} day={day} setDay={setDay} />
           {v.kind === "respite" && <RespitePart v={v} />}
           <StaffPart v={v} set={set} dir={dir.data} />
+          <PreviousCard childId={v.child_id} visitId={v.id} set={readOnly ? undefined : set} />
           <VitalsPart v={v} set={set} />
           <CarePart v={v} set={set} items={(child?.score ?? []).map((s) => s.item)} />
           <SoapPart v={v} set={set} />
