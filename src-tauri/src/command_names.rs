@@ -16,6 +16,7 @@ pub const COMMANDS: &[&str] = &[
     "save_child",
     "vital_history",
     "previous_visit",
+    "notices",
     "visits",
     "visit_detail",
     "new_visit",

@@ -417,6 +417,9 @@ commands! {
     }
     /// A child's vital signs over its ten newest visits, from this device.
     fn vital_history(s, child_id: ChildId) -> VitalHistory { s.vital_history(child_id, 10).await }
+    /// What to tell the user without being asked (お知らせ): instructions expiring or expired,
+    /// records waiting for the guardian, checklist problems, records sent back.
+    fn notices(s) -> Vec<carebook_core::notices::Notice> { s.notices().await }
     /// The child's visit before `visit_id` (前回の値): the newest that took place, to read and to
     /// copy its care and plan from.
     fn previous_visit(s, child_id: ChildId, visit_id: Option<VisitId>) -> Option<PreviousVisit> { s.previous_visit(child_id, visit_id).await }

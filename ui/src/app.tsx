@@ -7,6 +7,7 @@ import { dateEra, lang, onLangChange, setEra, setLang, t, label } from "./i18n";
 import { ErrorBox } from "./ui";
 import { LoginScreen, PinScreen, SecondFactorScreen, SecondFactorSettings, UnlockScreen } from "./screens/setup";
 import { SyncBar } from "./screens/sync";
+import { NoticesButton } from "./screens/notices";
 import { NurseApp } from "./screens/nurse";
 import { ParentApp } from "./screens/parent";
 import { CoordinatorApp } from "./screens/coordinator";
@@ -126,6 +127,7 @@ export function App() {
             </button>
           ))}
         </div>
+        {ready && status.user && <NoticesButton role={status.user.role} stamp={dataStamp} />}
         {ready && (
           <button class={secondFactor ? "on" : ""} aria-pressed={secondFactor} onClick={() => setSecondFactor(!secondFactor)} data-testid="sf-open">
             {t("sf_open")}

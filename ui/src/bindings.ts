@@ -1471,6 +1471,35 @@ title: string,
  */
 cost_yen: number, };
 
+export type Notice = { 
+/**
+ * What it is about.
+ */
+kind: NoticeKind, 
+/**
+ * The child.
+ */
+child_id: ChildId, 
+/**
+ * The child's name.
+ */
+child_name: string, 
+/**
+ * The record, for those about one.
+ */
+visit_id: VisitId | null, 
+/**
+ * The day: the instruction's last day, or the record's.
+ */
+on: Date | null, 
+/**
+ * What to look at, in both languages: the checklist items with a problem, the office's
+ * reason for sending back.
+ */
+detail: Message | null, };
+
+export type NoticeKind = "instruction_expiring" | "instruction_expired" | "awaiting_confirmation" | "checklist_problem" | "sent_back";
+
 export type OneTimePassword = { 
 /**
  * Account name.
@@ -2849,6 +2878,7 @@ export type Commands = {
   child_sheet: { args: { id: ChildId }; result: ChildSheet };
   save_child: { args: { child: Child }; result: ChildSheet };
   vital_history: { args: { childId: ChildId }; result: VitalHistory };
+  notices: { args: {  }; result: Array<Notice> };
   previous_visit: { args: { childId: ChildId; visitId: VisitId | null }; result: PreviousVisit | null };
   visits: { args: { filter: ReviewFilter }; result: Array<VisitRow> };
   visit_detail: { args: { id: VisitId }; result: VisitDetail };

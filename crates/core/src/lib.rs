@@ -22,6 +22,7 @@ pub mod daytime;
 pub mod error;
 pub mod export;
 pub mod lock;
+pub mod notices;
 pub mod office;
 pub mod results;
 pub mod seen;

@@ -1120,3 +1120,64 @@ async fn the_previous_visit_is_the_newest_that_took_place_before_the_one_being_r
     assert_eq!(dev.app.previous_visit(c, None).await.unwrap().map(|p| p.id), Some(now));
     assert_eq!(dev.app.previous_visit(ChildId::random(), None).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn notices_name_expiring_and_expired_instructions_checklist_problems_sent_back_and_waiting_records() {
+    use carebook_core::notices::NoticeKind;
+    use carebook_domain::{CheckEntry, CheckStatus, Date};
+    let dev = TempDevice::new().await.unwrap();
+    let today = clock::today_jst();
+    let day = |d: i64| Date::from_days_since_epoch(today.days_since_epoch() + d);
+    let with_instruction = |name: &str, from: i64, until: i64| {
+        let mut c = child("13105");
+        c.name = name.into();
+        let i = c.doctor_instruction.as_mut().unwrap();
+        (i.valid_from, i.valid_until) = (day(from), day(until));
+        c
+    };
+    // Ten days left (≤ 14: expiring); expired yesterday; sixty days left (nothing to say).
+    let soon = dev.app.add_child(with_instruction("見本 近子", -100, 10)).await.unwrap().id;
+    let gone = dev.app.add_child(with_instruction("見本 切子", -100, -1)).await.unwrap().id;
+    let fine = dev.app.add_child(with_instruction("見本 良子", -100, 60)).await.unwrap().id;
+    // The fine child's last visit found a problem with the ventilator; an earlier one with the
+    // suction unit no longer counts.
+    let mut older = respite(fine, "2026-05-01T09:00", "2026-05-01T12:00");
+    older.checklist.template_id = "home_devices".into();
+    older.checklist.items.insert("suction_unit".into(), CheckEntry { status: CheckStatus::Problem, note: "古い".into() });
+    dev.app.record_visit(older).await.unwrap();
+    let mut last = respite(fine, "2026-05-08T09:00", "2026-05-08T12:00");
+    last.checklist.template_id = "home_devices".into();
+    last.checklist.items.insert("ventilator".into(), CheckEntry { status: CheckStatus::Problem, note: "回路に水滴".into() });
+    last.checklist.items.insert("suction_unit".into(), CheckEntry { status: CheckStatus::Ok, note: String::new() });
+    let last = dev.app.record_visit(last).await.unwrap().id;
+    // A record submitted without the guardian's confirmation; another submitted then sent back.
+    let mut waiting = respite(soon, "2026-05-02T09:00", "2026-05-02T12:00");
+    waiting.guardian = Some(not_confirmed());
+    let waiting = dev.app.record_visit(waiting).await.unwrap().id;
+    dev.app.submit_visit(waiting).await.unwrap();
+    let mut back = respite(gone, "2026-05-03T09:00", "2026-05-03T12:00");
+    back.guardian = Some(confirmed_by_guardian());
+    let back = dev.app.record_visit(back).await.unwrap().id;
+    dev.app.submit_visit(back).await.unwrap();
+    dev.app.send_back_visit(back, "開始時刻を確認してください").await.unwrap();
+
+    let notices = dev.app.notices().await.unwrap();
+    let got: Vec<(NoticeKind, ChildId, Option<VisitId>)> = notices.iter().map(|n| (n.kind, n.child_id, n.visit_id)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (NoticeKind::InstructionExpired, gone, None),
+            (NoticeKind::SentBack, gone, Some(back)),
+            (NoticeKind::ChecklistProblem, fine, Some(last)),
+            (NoticeKind::InstructionExpiring, soon, None),
+            (NoticeKind::AwaitingConfirmation, soon, Some(waiting)),
+        ],
+        "{notices:#?}"
+    );
+    assert_eq!(notices[0].on, Some(day(-1)));
+    assert_eq!(notices[1].detail.as_ref().unwrap().ja, "開始時刻を確認してください");
+    let problem = notices[2].detail.as_ref().unwrap();
+    assert!(problem.ja.contains("回路に水滴") && !problem.ja.contains("古い"), "{problem:?}");
+    assert_eq!(notices[3].on, Some(day(10)));
+    assert_eq!(notices[3].child_name, "見本 近子");
+}

@@ -75,6 +75,8 @@ const commonCommands: Handlers = {
     b.s.unlocked = true;
     return b.status();
   },
+  // The notices as the scenario says (the core works them out: Carebook::notices).
+  notices: (b) => b.s.notices,
   change_pin: (b, a) => {
     if (!/^\d{4,8}$/.test(a.pin) && a.pin.length < 8)
       fail("invalid", "入力内容に問題があります", "the input is invalid", [

@@ -1,6 +1,6 @@
 // The fake backend's data: fictional people (見本), a fixed "today" (2026-11-24, 令和8年度).
 // Tests override parts of it through `window.__SCENARIO__` before the app loads.
-import type { AccessRemoval, Directory, RejectedDoc, SyncProgress, Today, UserInfo } from "../../src/bindings";
+import type { AccessRemoval, Directory, Notice, RejectedDoc, SyncProgress, Today, UserInfo } from "../../src/bindings";
 
 /** An account the fake's login knows. `oneTime`: the password is a one-time one (the server asks
  * for a new one); `expired`: that one-time password has run out; `disabled`: the account is off;
@@ -26,6 +26,8 @@ export type Scenario = {
   unlocked: boolean;
   /** Wrong PINs in a row, and how many wipe the device (carebook_core::vault::WipePolicy). */
   pinFailures: number;
+  /** What `notices` answers. */
+  notices: Notice[];
   wipeAfter: number;
   /** `AppStatus.idle_lock_secs`. */
   idleLockSecs: number;
@@ -79,6 +81,7 @@ export function baseScenario(): Scenario {
     pin: "1234",
     unlocked: true,
     pinFailures: 0,
+    notices: [],
     wipeAfter: 10,
     idleLockSecs: 300,
     sync: { online: true, pending: 0, rejected: [], removed: [], lastSyncAt: "2026-11-24T09:55", progress: null },
