@@ -355,7 +355,20 @@ fn demo_run_twice_seeds_the_children_once() {
         assert!(!c["ledger"]["sessions"].as_array().unwrap().is_empty());
     }
     assert_eq!(cb.json(&["visit", "list", "--kind", "handover"]).as_array().unwrap().len(), 1);
-    assert_eq!(cb.json(&["visit", "list", "--kind", "nursing"]).as_array().unwrap().len(), 1);
+    // One nursing visit that took place, and the nurse's plan: today, and three days on (and a
+    // respite session tomorrow) — drafts with only a planned start.
+    let nursing = cb.json(&["visit", "list", "--kind", "nursing"]);
+    assert_eq!(nursing.as_array().unwrap().len(), 3, "{nursing}");
+    let today = carebook_core::clock::today_jst();
+    let planned: Vec<String> = cb
+        .json(&["visit", "list", "--status", "draft"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["date"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let day = |n: i64| carebook_domain::Date::from_days_since_epoch(today.days_since_epoch() + n).to_string();
+    assert_eq!(planned, [day(0), day(1), day(3)]);
 }
 
 #[test]

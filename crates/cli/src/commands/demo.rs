@@ -277,6 +277,19 @@ async fn seed(app: &Carebook) -> anyhow::Result<()> {
     });
     v.guardian = Some(GuardianConfirmation::Confirmed { name: "見本 父".into(), at: end, signature: String::new() });
     record(app, v, VisitStatus::Submitted).await?;
+
+    // The nurse's plan: visits planned for today and the next days (drafts with only a planned
+    // start), so that the app opens on a day's work.
+    for (kind, day, h, m) in [
+        (VisitKind::Nursing, today, 10, 0),
+        (VisitKind::Respite, days_after(today, 1), 13, 0),
+        (VisitKind::Nursing, days_after(today, 3), 10, 0),
+    ] {
+        let mut v = Visit::new(hana.id, kind, station());
+        v.scheduled_start = Some(at(day, h, m));
+        v.staff.push(nurse(&n1, &n1_name, StaffRole::Lead, STATION_ID));
+        app.record_visit(v).await?;
+    }
     Ok(())
 }
 
