@@ -1,6 +1,8 @@
 // Words of the parent screens.
 const ja = {
   p_title: "レスパイトの利用状況",
+  p_upcoming: "今後の予定",
+  p_upcoming_none: "予定されている訪問はありません",
   p_lead: "今年度の在宅レスパイトの残り時間と利用履歴です。",
   p_no_children: "表示できるお子さんがいません",
   p_gauge_label: "{fy}の残り時間 {time}",
@@ -33,6 +35,8 @@ const ja = {
 
 const en: Record<keyof typeof ja, string> = {
   p_title: "Respite use",
+  p_upcoming: "Coming up",
+  p_upcoming_none: "No visit planned",
   p_lead: "Respite hours left this fiscal year, and the sessions used.",
   p_no_children: "No children to show",
   p_gauge_label: "{time} left in {fy}",

@@ -6,6 +6,8 @@ import { useApp } from "../../context";
 import { fmtDate, fmtMinutes, fmtTime, label, t } from "../../i18n";
 import { ErrorBox, useLoad } from "../../ui";
 import { ALL } from "./util";
+import { useState } from "preact/hooks";
+import { WeekView } from "./plan";
 
 export function InstructionWarning({ state }: { state: string }) {
   const { labels } = useApp();
@@ -117,9 +119,19 @@ export function Home({ onChild, onVisit, onRecord }: { onChild: (id: string) => 
   const returned = (drafts.data ?? []).filter((r) => r.returned).sort((a, b) => (a.summary.start ?? "").localeCompare(b.summary.start ?? ""));
   const todays = rows.filter((r) => r.summary.date === today);
   const upcoming = rows.filter((r) => (r.summary.date ?? "") > today);
+  const [week, setWeek] = useState(false);
   return (
     <div class="n-home" data-testid="n-home-screen">
-      <div class="n-cols">
+      <div class="row n-home-switch" role="group">
+        <button class={week ? "" : "on"} aria-pressed={!week} onClick={() => setWeek(false)} data-testid="n-list-open">
+          {t("n_list")}
+        </button>
+        <button class={week ? "on" : ""} aria-pressed={week} onClick={() => setWeek(true)} data-testid="n-week-open">
+          {t("n_week")}
+        </button>
+      </div>
+      {week && <WeekView onVisit={onVisit} />}
+      <div class="n-cols" hidden={week}>
         <section>
           {returned.length > 0 && (
             <>

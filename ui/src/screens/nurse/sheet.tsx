@@ -8,10 +8,14 @@ import { InstructionWarning } from "./home";
 import { ConsentCard } from "./consent";
 import { VitalsCard } from "./chart";
 import { PreviousCard } from "./previous";
+import { PlanForm } from "./plan";
+import { useState } from "preact/hooks";
 
 export function FaceSheet({ id, onRecord }: { id: string; onRecord: (id: string, kind?: "nursing" | "respite" | "handover") => void }) {
   const { labels } = useApp();
   const { data: s, error, setData } = useLoad(() => call("child_sheet", { id }), [id]);
+  const [planning, setPlanning] = useState(false);
+  const [planned, setPlanned] = useState(false);
   if (error) return <ErrorBox error={error} />;
   if (!s) return <p class="muted">{t("loading")}</p>;
   const c = s.child;
@@ -40,8 +44,26 @@ export function FaceSheet({ id, onRecord }: { id: string; onRecord: (id: string,
           <button onClick={() => onRecord(c.id, "handover")} data-testid="n-record-handover">
             {t("n_record_handover")}
           </button>
+          <button onClick={() => setPlanning(true)} data-testid="n-plan">
+            {t("n_plan")}
+          </button>
         </div>
+        {planned && (
+          <p class="ok" role="status" data-testid="n-plan-saved">
+            {t("n_plan_saved")}
+          </p>
+        )}
       </div>
+      {planning && (
+        <PlanForm
+          childId={c.id}
+          onDone={() => {
+            setPlanning(false);
+            setPlanned(true);
+          }}
+          onCancel={() => setPlanning(false)}
+        />
+      )}
       <div class="n-cols">
         <div>
           <div class="card" data-testid="n-sheet-instruction">

@@ -3,9 +3,9 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ChildCard, RespiteSession, RespiteYear } from "../../bindings";
 import { call } from "../../api";
-import { fmtDate, fmtDateTime, fmtMinutes, fyLabel, t } from "../../i18n";
+import { fmtDate, fmtDateTime, fmtMinutes, fmtTime, fyLabel, label, t } from "../../i18n";
 import { useApp } from "../../context";
-import { nowJst } from "../../shared";
+import { ALL, nowJst } from "../../shared";
 import { ErrorBox, Field, useLoad } from "../../ui";
 import { ParentYearChart } from "./chart";
 import "./parent.css";
@@ -35,7 +35,30 @@ function ChildRespite({ child }: { child: ChildCard }) {
       <ErrorBox error={year.error} />
       {!year.data && !year.error && <p class="muted">{t("loading")}</p>}
       {year.data && <YearView year={year.data} reload={year.reload} />}
+      <Upcoming childId={child.id} />
     </section>
+  );
+}
+
+/** The visits and sessions the station has planned for the child, from today (予定). */
+function Upcoming({ childId }: { childId: string }) {
+  const { status, dataStamp, labels } = useApp();
+  const today = status.today.date;
+  const rows = useLoad(() => call("visits", { filter: { ...ALL, child: childId, from: today } }), [childId, today, dataStamp]);
+  const planned = (rows.data ?? []).filter((r) => r.summary.status === "draft").sort((a, b) => (a.summary.start ?? "").localeCompare(b.summary.start ?? ""));
+  if (!rows.data) return <ErrorBox error={rows.error} />;
+  return (
+    <div class="p-upcoming" data-testid="p-upcoming">
+      <h3>{t("p_upcoming")}</h3>
+      {planned.length === 0 && <p class="muted">{t("p_upcoming_none")}</p>}
+      <ul>
+        {planned.map((r) => (
+          <li data-testid="p-upcoming-visit" data-id={r.summary.id} key={r.summary.id}>
+            {fmtDate(r.summary.date)} {fmtTime(r.summary.start)} {label(labels.visit_kind, r.summary.kind)}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
