@@ -22,6 +22,7 @@ for (const [lang, viewport] of [["ja", undefined], ["en", PORTRAIT]]) {
     assert.match(await sheet.getByTestId("n-previous-vitals").innerText(), /106/);
     assert.match(await sheet.getByTestId("n-previous-care").innerText(), lang === "ja" ? /吸引.*8/ : /[Ss]uction.*8/);
     assert.match(await sheet.getByTestId("n-previous-plan").innerText(), /架空の計画 2027-03-18/);
+    await sheet.scrollIntoViewIfNeeded();
     await shot(page, `previous-sheet-${lang}`);
 
     await page.getByTestId("n-record").click();
