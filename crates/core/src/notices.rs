@@ -85,21 +85,27 @@ impl Carebook {
                 }
             }
         }
-        let rows = self.review(&ReviewFilter::default()).await?;
-        for r in rows {
-            let on = r.summary.date;
+        // Two narrow reads of the index, not the whole of it: drafts (those sent back), and
+        // submitted records without the guardian's confirmation.
+        let drafts = self.review(&ReviewFilter { status: Some(VisitStatus::Draft), ..Default::default() }).await?;
+        let waiting = self.review(&ReviewFilter { status: Some(VisitStatus::Submitted), unconfirmed: true, ..Default::default() }).await?;
+        for r in drafts.iter().chain(&waiting) {
             let base = |kind, detail| Notice {
                 kind,
                 child_id: r.summary.child_id,
                 child_name: r.child_name.clone(),
                 visit_id: Some(r.summary.id),
-                on,
+                on: r.summary.date,
                 detail,
             };
-            if let Some(returned) = r.returned.as_ref().filter(|_| r.summary.status == VisitStatus::Draft) {
-                out.push(base(NoticeKind::SentBack, Some(Message::new(returned.reason.clone(), returned.reason.clone()))));
-            } else if r.summary.status == VisitStatus::Submitted && r.flags.unconfirmed && !r.handed_over {
-                out.push(base(NoticeKind::AwaitingConfirmation, None));
+            match (&r.returned, r.summary.status) {
+                (Some(returned), VisitStatus::Draft) => {
+                    out.push(base(NoticeKind::SentBack, Some(Message::new(returned.reason.clone(), returned.reason.clone()))))
+                }
+                (_, VisitStatus::Submitted) if r.flags.unconfirmed && !r.handed_over => {
+                    out.push(base(NoticeKind::AwaitingConfirmation, None))
+                }
+                _ => {}
             }
         }
         let rank = |k: NoticeKind| match k {
