@@ -111,15 +111,40 @@ pub struct Env {
 }
 
 impl Env {
-    /// Opens the device store with the passphrase in `CAREBOOK_PASSPHRASE` (the store is
-    /// encrypted; a new device's key is made and wrapped by it).
+    /// Opens the device store, which is always encrypted. With a passphrase in
+    /// `CAREBOOK_PASSPHRASE` its key is wrapped by it (a new device's key is made and wrapped;
+    /// a key not yet wrapped is wrapped now). Without one, a new device's key is kept beside the
+    /// store unwrapped — protected by the folder's permissions only, as the app's before its
+    /// first PIN — and stderr says so; a store whose key a passphrase wraps needs it.
     pub async fn open(&self) -> anyhow::Result<Carebook> {
-        let passphrase = std::env::var("CAREBOOK_PASSPHRASE").ok().filter(|p| !p.is_empty()).context(Message::new(
-            "端末の記録は暗号化されています。パスフレーズ（8 文字以上）か PIN を環境変数 CAREBOOK_PASSPHRASE に設定してください",
-            "the device store is encrypted: set its passphrase (8 characters or more) or PIN in CAREBOOK_PASSPHRASE",
-        ))?;
-        let key = carebook_core::vault::key_for_passphrase(&self.data_dir, &passphrase, WipePolicy::from_env()).await?;
-        let app = Carebook::open(&self.data_dir, &key).await?;
+        use carebook_core::vault::{self, VaultState};
+        let passphrase = std::env::var("CAREBOOK_PASSPHRASE").ok().filter(|p| !p.is_empty());
+        let dir = &self.data_dir;
+        let key = match (passphrase, vault::state(dir)?) {
+            (Some(p), VaultState::Unprotected) => {
+                let key = vault::unprotected_key(dir)?.context("the key file changed while it was read")?;
+                vault::protect(dir, &key, &p).await?;
+                key
+            }
+            (Some(p), _) => vault::key_for_passphrase(dir, &p, WipePolicy::from_env()).await?,
+            (None, VaultState::New | VaultState::Plain) => {
+                vault::secure_dir(dir)?;
+                eprintln!(
+                    "{}",
+                    Message::new(
+                        "注意: 端末の記録は暗号化しましたが、鍵はパスフレーズで保護されていません（CAREBOOK_PASSPHRASE を設定すると保護されます）",
+                        "note: the device store is encrypted, but its key is not protected by a passphrase (set CAREBOOK_PASSPHRASE to protect it)",
+                    )
+                );
+                vault::create(dir, None).await?
+            }
+            (None, VaultState::Unprotected) => vault::unprotected_key(dir)?.context("the key file changed while it was read")?,
+            (None, VaultState::Locked) => anyhow::bail!(Message::new(
+                "この端末の記録はパスフレーズで保護されています。パスフレーズか PIN を環境変数 CAREBOOK_PASSPHRASE に設定してください",
+                "this device store is protected by a passphrase: set it (or the PIN) in CAREBOOK_PASSPHRASE",
+            )),
+        };
+        let app = Carebook::open(dir, &key).await?;
         self.opened.lock().unwrap_or_else(|e| e.into_inner()).push(app.clone());
         Ok(app)
     }

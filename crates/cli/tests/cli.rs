@@ -1173,3 +1173,50 @@ async fn open_device(dir: &std::path::Path) -> carebook_core::Carebook {
     let key = carebook_core::vault::key_for_passphrase(dir, carebook_testkit::cli::PASSPHRASE, Default::default()).await.unwrap();
     carebook_core::Carebook::open(dir, &key).await.unwrap()
 }
+
+/// The CLI without `CAREBOOK_PASSPHRASE`: the store is encrypted all the same, its key kept
+/// beside it unwrapped (stderr says so); a passphrase given later wraps it, and from then on the
+/// store needs it.
+#[test]
+fn without_a_passphrase_the_store_is_encrypted_and_says_its_key_is_unprotected_until_one_wraps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |passphrase: Option<&str>, args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_carebook"));
+        cmd.arg("--data-dir").arg(dir.path()).args(args).env_remove("CAREBOOK_DATA_DIR").env_remove("CAREBOOK_PASSPHRASE");
+        if let Some(p) = passphrase {
+            cmd.env("CAREBOOK_PASSPHRASE", p);
+        }
+        cmd.output().unwrap()
+    };
+    let add = [
+        "child",
+        "add",
+        "--name",
+        "見本 鍵子",
+        "--kana",
+        "みほん かぎこ",
+        "--birth",
+        "2020-04-02",
+        "--municipality",
+        "13105",
+        "--tier",
+        "tax_exempt",
+    ];
+    let out = run(None, &add);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("CAREBOOK_PASSPHRASE"), "{}", stderr(&out));
+    let store = std::fs::read(dir.path().join(carebook_core::store::DB_FILE)).unwrap();
+    assert!(!store.windows("見本 鍵子".len()).any(|w| w == "見本 鍵子".as_bytes()), "the name in plain text");
+    assert_eq!(carebook_core::vault::state(dir.path()).unwrap(), carebook_core::vault::VaultState::Unprotected);
+    // Again without one: no second note, the child is there.
+    let out = run(None, &["child", "list"]);
+    assert!(out.status.success() && stdout(&out).contains("見本 鍵子") && stderr(&out).is_empty(), "{}", stderr(&out));
+    // A passphrase wraps the key; then the store needs it, and a wrong one is counted.
+    assert!(run(Some("見本のパスフレーズ"), &["child", "list"]).status.success());
+    assert_eq!(carebook_core::vault::state(dir.path()).unwrap(), carebook_core::vault::VaultState::Locked);
+    let out = run(None, &["child", "list"]);
+    assert!(!out.status.success() && stderr(&out).contains("CAREBOOK_PASSPHRASE"), "{}", stderr(&out));
+    let out = run(Some("違うパスフレーズです"), &["child", "list"]);
+    assert!(!out.status.success() && stderr(&out).contains("あと 9 回"), "{}", stderr(&out));
+    assert!(stdout(&run(Some("見本のパスフレーズ"), &["child", "list"])).contains("見本 鍵子"));
+}
