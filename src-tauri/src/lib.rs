@@ -160,7 +160,7 @@ impl Shell {
     /// Opens the store under `key`, opens the app, and starts the sync when a PIN protects the
     /// key and someone is signed in.
     async fn opened(&self, key: DataKey) -> Result<(), CoreError> {
-        let core = Carebook::open(&self.data_dir, &key).await?;
+        let core = Carebook::open_with_key(&self.data_dir, &key).await?;
         *lock(&self.core) = Some(Opened { core, key });
         self.unlocked.store(true, Ordering::SeqCst);
         self.start_sync_if_protected().await

@@ -44,7 +44,7 @@ impl Device {
         let cached = seeded_store(n).expect("seeding the store");
         let dir = copy_store(&cached).expect("copying the seeded store");
         let key = carebook_core::vault::DataKey::random().expect("a key");
-        let app = RT.block_on(Carebook::open(dir.path(), &key)).expect("opening and encrypting the store");
+        let app = RT.block_on(Carebook::open_with_key(dir.path(), &key)).expect("opening and encrypting the store");
         Device { app, _dir: dir }
     }
 }

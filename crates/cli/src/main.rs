@@ -128,7 +128,6 @@ impl Env {
             }
             (Some(p), _) => vault::key_for_passphrase(dir, &p, WipePolicy::from_env()).await?,
             (None, VaultState::New | VaultState::Plain) => {
-                vault::secure_dir(dir)?;
                 eprintln!(
                     "{}",
                     Message::new(
@@ -136,15 +135,15 @@ impl Env {
                         "note: the device store is encrypted, but its key is not protected by a passphrase (set CAREBOOK_PASSPHRASE to protect it)",
                     )
                 );
-                vault::create(dir, None).await?
+                vault::unwrapped_key(dir).await?
             }
-            (None, VaultState::Unprotected) => vault::unprotected_key(dir)?.context("the key file changed while it was read")?,
+            (None, VaultState::Unprotected) => vault::unwrapped_key(dir).await?,
             (None, VaultState::Locked) => anyhow::bail!(Message::new(
                 "この端末の記録はパスフレーズで保護されています。パスフレーズか PIN を環境変数 CAREBOOK_PASSPHRASE に設定してください",
                 "this device store is protected by a passphrase: set it (or the PIN) in CAREBOOK_PASSPHRASE",
             )),
         };
-        let app = Carebook::open(dir, &key).await?;
+        let app = Carebook::open_with_key(dir, &key).await?;
         self.opened.lock().unwrap_or_else(|e| e.into_inner()).push(app.clone());
         Ok(app)
     }

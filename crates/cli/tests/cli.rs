@@ -1171,7 +1171,7 @@ fn the_daytime_fee_table_is_set_shown_and_checked() {
 /// Opens a CLI test's device store in the test itself, with the passphrase the CLI was given.
 async fn open_device(dir: &std::path::Path) -> carebook_core::Carebook {
     let key = carebook_core::vault::key_for_passphrase(dir, carebook_testkit::cli::PASSPHRASE, Default::default()).await.unwrap();
-    carebook_core::Carebook::open(dir, &key).await.unwrap()
+    carebook_core::Carebook::open_with_key(dir, &key).await.unwrap()
 }
 
 /// The CLI without `CAREBOOK_PASSPHRASE`: the store is encrypted all the same, its key kept

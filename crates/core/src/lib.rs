@@ -5,7 +5,7 @@
 //! # async fn demo() -> Result<(), carebook_core::CoreError> {
 //! let dir = std::path::Path::new("/tmp/carebook-demo");
 //! let key = carebook_core::vault::unlock(dir, "見本のパスフレーズ", Default::default()).await?;
-//! let app = carebook_core::Carebook::open(dir, &key).await?;
+//! let app = carebook_core::Carebook::open_with_key(dir, &key).await?;
 //! for child in app.children().await? {
 //!     let report = app.respite_remaining(child.id, None).await?;
 //!     println!("{} {} h", child.name, report.ledger.remaining_minutes as f64 / 60.0);
@@ -68,9 +68,17 @@ pub struct RespiteReport {
 
 impl Carebook {
     /// Opens the store in `data_dir`, encrypted with `key` (see [`vault`] for where the key
-    /// comes from).
-    pub async fn open(data_dir: &Path, key: &vault::DataKey) -> Result<Carebook, CoreError> {
-        Ok(Carebook { store: Store::open(data_dir, key).await? })
+    /// comes from: the app's PIN, the CLI's passphrase).
+    pub async fn open_with_key(data_dir: &Path, key: &vault::DataKey) -> Result<Carebook, CoreError> {
+        Ok(Carebook { store: Store::open_with_key(data_dir, key).await? })
+    }
+
+    /// Opens the store in `data_dir`, encrypted all the same, with a key that no PIN wraps
+    /// ([`vault::unwrapped_key`]: made on first use, kept beside the store, protected by the
+    /// folder's permissions only). A store whose key a PIN wraps is refused: unlock it
+    /// ([`vault::unlock`]) and use [`Carebook::open_with_key`].
+    pub async fn open(data_dir: &Path) -> Result<Carebook, CoreError> {
+        Ok(Carebook { store: Store::open(data_dir).await? })
     }
 
     /// Opens a store without encryption: the benchmarks' side-by-side figures and tests of a

@@ -269,6 +269,26 @@ pub async fn key_for_passphrase(dir: &Path, passphrase: &str, policy: WipePolicy
     }
 }
 
+/// The folder's key when no PIN wraps it: made (unwrapped) for a new folder or a store from
+/// before encryption, read when it is not wrapped yet. A key a PIN wraps is refused, naming
+/// the file: it needs [`unlock`].
+pub async fn unwrapped_key(dir: &Path) -> Result<DataKey, CoreError> {
+    match state(dir)? {
+        VaultState::New | VaultState::Plain => {
+            secure_dir(dir)?;
+            create(dir, None).await
+        }
+        VaultState::Unprotected => unprotected_key(dir)?.ok_or_else(|| broken(dir, "the key file changed while it was read")),
+        VaultState::Locked => Err(CoreError::step(
+            Message::new(
+                format!("{} の鍵は PIN で保護されています。PIN で開いてください", key_path(dir).display()),
+                format!("the key in {} is protected by a PIN: unlock it with the PIN", key_path(dir).display()),
+            ),
+            "wrapped key",
+        )),
+    }
+}
+
 /// The key of a folder whose key is not wrapped yet (`None` when it is, or there is none).
 pub fn unprotected_key(dir: &Path) -> Result<Option<DataKey>, CoreError> {
     match read(dir)? {

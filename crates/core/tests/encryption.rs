@@ -35,7 +35,7 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 async fn filled_device(dir: &Path) -> (Carebook, carebook_domain::ChildId) {
     let key = vault::create(dir, None).await.unwrap();
     vault::protect(dir, &key, PIN).await.unwrap();
-    let app = Carebook::open(dir, &key).await.unwrap();
+    let app = Carebook::open_with_key(dir, &key).await.unwrap();
     let c = app.add_child(carebook_domain::Child { name: NAME.into(), ..child("13105") }).await.unwrap();
     let mut v = respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00");
     v.note.objective = NOTE.into();
@@ -76,10 +76,10 @@ async fn the_store_its_log_and_its_key_file_hold_no_name_note_or_token_and_it_op
     assert_eq!(plain.code(), "storage");
     assert!(plain.to_string().contains("鍵が違うか"), "{plain}");
     let other = vault::DataKey::random().unwrap();
-    assert!(Carebook::open(dir, &other).await.is_err());
+    assert!(Carebook::open_with_key(dir, &other).await.is_err());
     // The PIN unwraps the key, and everything is there.
     let key = vault::unlock(dir, PIN, WipePolicy::default()).await.unwrap();
-    let app = Carebook::open(dir, &key).await.unwrap();
+    let app = Carebook::open_with_key(dir, &key).await.unwrap();
     assert_eq!(app.child(child_id).await.unwrap().name, NAME);
     assert_eq!(app.visits(&Default::default()).await.unwrap().len(), 1);
 }
@@ -148,7 +148,7 @@ async fn changing_the_pin_wraps_the_same_key_again_and_loses_nothing() {
 
     assert!(vault::unlock(dir, PIN, WipePolicy::default()).await.is_err(), "the old PIN no longer opens it");
     let key = vault::unlock(dir, "見本のパスフレーズ", WipePolicy::default()).await.unwrap();
-    let app = Carebook::open(dir, &key).await.unwrap();
+    let app = Carebook::open_with_key(dir, &key).await.unwrap();
     assert_eq!(app.child(child_id).await.unwrap().name, NAME);
 }
 
@@ -164,7 +164,7 @@ async fn a_store_from_before_encryption_is_encrypted_with_its_records_and_its_pl
     assert_eq!(vault::state(dir).unwrap(), VaultState::Plain);
 
     let key = vault::key_for_passphrase(dir, "見本のパスフレーズ", WipePolicy::default()).await.unwrap();
-    let app = Carebook::open(dir, &key).await.unwrap();
+    let app = Carebook::open_with_key(dir, &key).await.unwrap();
     assert_eq!(app.child(c.id).await.unwrap().name, NAME);
     app.store().clone().close().await;
     assert_eq!(vault::state(dir).unwrap(), VaultState::Locked);
@@ -220,4 +220,27 @@ async fn after_five_wrong_pins_even_the_right_one_waits_and_nothing_is_wiped() {
         assert!(p.0[0].en.contains("try again in 30 s") || p.0[0].en.contains("try again in 29 s"), "{}", p.0[0].en);
     }
     assert_eq!(vault::state(dir).unwrap(), VaultState::Locked);
+}
+
+#[tokio::test]
+async fn opening_without_a_key_encrypts_under_one_kept_beside_the_store_and_a_pin_wrapped_store_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let app = Carebook::open(dir).await.unwrap();
+    let c = app.add_child(carebook_domain::Child { name: NAME.into(), ..child("13105") }).await.unwrap();
+    app.store().clone().close().await;
+    assert_eq!(vault::state(dir).unwrap(), VaultState::Unprotected);
+    let store = std::fs::read(dir.join(DB_FILE)).unwrap();
+    assert!(!contains(&store, NAME) && !store.starts_with(b"SQLite format 3"));
+    // The same key again: the child is there.
+    let app = Carebook::open(dir).await.unwrap();
+    assert_eq!(app.child(c.id).await.unwrap().name, NAME);
+    // Once a PIN wraps the key, only the PIN opens it.
+    let key = vault::unprotected_key(dir).unwrap().unwrap();
+    vault::protect(dir, &key, PIN).await.unwrap();
+    app.store().clone().close().await;
+    let err = Carebook::open(dir).await.unwrap_err();
+    assert!(err.to_string().contains("PIN"), "{err}");
+    let key = vault::unlock(dir, PIN, WipePolicy::default()).await.unwrap();
+    assert_eq!(Carebook::open_with_key(dir, &key).await.unwrap().child(c.id).await.unwrap().name, NAME);
 }

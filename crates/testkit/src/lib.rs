@@ -37,7 +37,7 @@ impl TempDevice {
     pub async fn new() -> Result<TempDevice, CoreError> {
         let dir = tempfile::tempdir()?;
         let key = DataKey::random()?;
-        let app = Carebook::open(dir.path(), &key).await?;
+        let app = Carebook::open_with_key(dir.path(), &key).await?;
         Ok(TempDevice { app, dir, key })
     }
 
@@ -46,7 +46,7 @@ impl TempDevice {
     pub async fn with_passphrase(passphrase: &str) -> Result<TempDevice, CoreError> {
         let dir = tempfile::tempdir()?;
         let key = carebook_core::vault::create(dir.path(), Some(passphrase)).await?;
-        let app = Carebook::open(dir.path(), &key).await?;
+        let app = Carebook::open_with_key(dir.path(), &key).await?;
         Ok(TempDevice { app, dir, key })
     }
 
@@ -54,7 +54,7 @@ impl TempDevice {
     pub async fn reopen(self) -> Result<TempDevice, CoreError> {
         let TempDevice { app, dir, key } = self;
         app.store().clone().close().await;
-        let app = Carebook::open(dir.path(), &key).await?;
+        let app = Carebook::open_with_key(dir.path(), &key).await?;
         Ok(TempDevice { app, dir, key })
     }
 

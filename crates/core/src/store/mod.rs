@@ -57,8 +57,15 @@ impl Store {
     /// in WAL mode, and brings its schema up to date. A store from before encryption is
     /// encrypted first ([`encrypt_plain_store`]). An existing store is copied to
     /// `carebook.sqlite.bak-<version>` (encrypted the same) before a migration changes it.
-    pub async fn open(data_dir: &Path, key: &DataKey) -> Result<Store, CoreError> {
+    pub async fn open_with_key(data_dir: &Path, key: &DataKey) -> Result<Store, CoreError> {
         Store::open_with(data_dir, Some(key)).await
+    }
+
+    /// [`Store::open_with_key`] with the folder's key that no PIN wraps
+    /// ([`crate::vault::unwrapped_key`]).
+    pub async fn open(data_dir: &Path) -> Result<Store, CoreError> {
+        let key = crate::vault::unwrapped_key(data_dir).await?;
+        Store::open_with_key(data_dir, &key).await
     }
 
     /// Opens a store without encryption. Only for what has no key by design: the benchmarks'
