@@ -16,7 +16,7 @@ pub struct AccessEntry {
     /// When (Unix seconds).
     pub at: i64,
     /// `sign_in`, `sign_in_failed`, `sign_in_refused`, `second_factor_wrong`, `received`,
-    /// `opened`, `exported`, or a change to the account's sign-in ([`AccountChange`]):
+    /// `opened`, `exported`, or a change to the account's sign-in (`AccountChange`):
     /// `password_changed`, `password_reset`, `second_factor_enrolled`, `second_factor_removed`,
     /// `recovery_code_used`.
     pub action: String,
