@@ -229,8 +229,7 @@ fn app_screens(c: &mut Criterion) {
     g.bench_function("child_sheet + previous_visit (one child)", |b| {
         let app = &device().app;
         let child = RT.block_on(app.children()).expect("children")[0].id;
-        let previous = RT.block_on(app.previous_visit(child, None)).expect("previous").expect("a seeded child has visits");
-        eprintln!("  [previous visit: {} care items, {} vital readings]", previous.care.len(), previous.vitals.len());
+        RT.block_on(app.previous_visit(child, None)).expect("previous").expect("a seeded child has visits");
         b.iter(|| {
             let sheet = RT.block_on(app.child_sheet(black_box(child))).expect("sheet");
             let previous = RT.block_on(app.previous_visit(black_box(child), None)).expect("previous");
