@@ -33,11 +33,14 @@ for (const [lang, viewport] of [["ja", undefined], ["en", PORTRAIT]]) {
     assert.match(await page.getByTestId("n-week-range").innerText(), lang === "ja" ? /11月23日.*〜.*11月29日/ : /23.*29/);
     const friday = page.locator('[data-testid=n-week-day][data-date="2026-11-27"]');
     const planned = friday.getByTestId("n-week-visit");
+    // The week loads its visits after it opens: wait for them before counting.
+    await planned.first().waitFor();
     assert.equal(await planned.count(), 1);
     assert.match(await planned.innerText(), /14:30/);
     await planned.getByTestId("n-week-planned").waitFor();
     // Today's visit (a draft in the fake) is in its own day.
     const tuesday = page.locator('[data-testid=n-week-day][data-date="2026-11-24"]');
+    await tuesday.getByTestId("n-week-visit").first().waitFor();
     assert.equal(await tuesday.getByTestId("n-week-visit").count(), 1);
     await shot(page, `week-${lang}`);
     // The next week has none of these.

@@ -33,6 +33,7 @@ for (const [lang, viewport] of [["ja", undefined], ["en", PORTRAIT]]) {
     await form.getByTestId("n-previous-copy-plan").click();
     // Twice: the same care item is not added again.
     await form.getByTestId("n-previous-copy-care").click();
+    await page.getByTestId("n-care-row").first().waitFor();
     assert.equal(await page.getByTestId("n-care-row").count(), 1);
     assert.equal(await page.getByTestId("n-care-count").inputValue(), "8");
     assert.equal(await page.getByTestId("n-soap-plan").inputValue(), "架空の計画 2027-03-18");
