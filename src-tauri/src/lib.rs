@@ -55,6 +55,9 @@ pub struct Shell {
     sync: Mutex<Option<SyncLoop>>,
     unlocked: AtomicBool,
     policy: WipePolicy,
+    /// The count of unsent records last written to the key file: the sync line, polled every
+    /// few seconds, writes it (and reads the file) only when it changed.
+    noted_unsent: Mutex<Option<u64>>,
     idle_lock_secs: u32,
     default_server_url: Option<String>,
     demo_hint: Option<String>,
@@ -126,6 +129,7 @@ impl Shell {
             sync: Mutex::new(None),
             unlocked: AtomicBool::new(false),
             policy: WipePolicy::from_env(),
+            noted_unsent: Mutex::new(None),
             idle_lock_secs,
             default_server_url,
             demo_hint,
@@ -162,6 +166,7 @@ impl Shell {
     async fn opened(&self, key: DataKey) -> Result<(), CoreError> {
         let core = Carebook::open_with_key(&self.data_dir, &key).await?;
         *lock(&self.core) = Some(Opened { core, key });
+        *lock(&self.noted_unsent) = None;
         self.unlocked.store(true, Ordering::SeqCst);
         self.start_sync_if_protected().await
     }
@@ -318,19 +323,28 @@ impl Shell {
     async fn note_unsent(&self) {
         let Some(core) = self.core() else { return };
         if let Ok(status) = core.sync_status().await {
-            if let Err(e) = vault::note_unsent(&self.data_dir, status.pending.max(0) as u64) {
+            if let Err(e) = self.note_count(status.pending) {
                 tracing::warn!(error = %e, "could not note the unsent records in the key file");
             }
         }
+    }
+
+    /// Writes `pending` to the key file when it differs from what was last written.
+    fn note_count(&self, pending: i64) -> Result<(), CoreError> {
+        let n = pending.max(0) as u64;
+        let mut noted = lock(&self.noted_unsent);
+        if *noted != Some(n) {
+            vault::note_unsent(&self.data_dir, n)?;
+            *noted = Some(n);
+        }
+        Ok(())
     }
 
     async fn sync_view(&self, core: &Carebook) -> Result<SyncView, CoreError> {
         let run = lock(&self.sync).as_ref().map(SyncLoop::status).unwrap_or_default();
         let online = run.last_success_at.is_some() && run.last_error.as_ref().is_none_or(|e| e.code != "offline");
         let status = core.sync_status().await?;
-        if vault::is_protected(&self.data_dir)? {
-            vault::note_unsent(&self.data_dir, status.pending.max(0) as u64)?;
-        }
+        self.note_count(status.pending)?;
         Ok(SyncView { online, status, run })
     }
 }

@@ -573,6 +573,28 @@ impl Carebook {
     /// newest of all but it. `None` for a child's first visit. Reads the index for the child's
     /// visits and one document.
     pub async fn previous_visit(&self, child: ChildId, before: Option<VisitId>) -> Result<Option<PreviousVisit>, CoreError> {
+        let Some((start, v)) = self.previous_visit_record(child, before).await? else { return Ok(None) };
+        let mut staff = v.staff.clone();
+        staff.sort_by_key(|s| s.role != StaffRole::Lead);
+        Ok(Some(PreviousVisit {
+            id: v.id,
+            kind: v.kind,
+            start,
+            end: v.actual_end,
+            staff: staff.into_iter().map(|s| s.name).collect(),
+            vitals: v.vitals,
+            care: v.care,
+            note: v.note,
+        }))
+    }
+
+    /// The record behind [`Carebook::previous_visit`], with its start: the notices read its
+    /// checklist from the same one document.
+    pub(crate) async fn previous_visit_record(
+        &self,
+        child: ChildId,
+        before: Option<VisitId>,
+    ) -> Result<Option<(DateTime, Visit)>, CoreError> {
         let filter = VisitFilter { child: Some(child), ..Default::default() };
         let rows = self.store().visits(&filter).await?;
         let until = before.and_then(|id| rows.iter().find(|r| r.id == id)).and_then(|r| r.start);
@@ -587,19 +609,7 @@ impl Carebook {
             return Ok(None);
         };
         let v = self.visit(row.id).await?;
-        let Some(start) = v.actual_start.or(row.start) else { return Ok(None) };
-        let mut staff = v.staff.clone();
-        staff.sort_by_key(|s| s.role != StaffRole::Lead);
-        Ok(Some(PreviousVisit {
-            id: v.id,
-            kind: v.kind,
-            start,
-            end: v.actual_end,
-            staff: staff.into_iter().map(|s| s.name).collect(),
-            vitals: v.vitals,
-            care: v.care,
-            note: v.note,
-        }))
+        Ok(v.actual_start.or(row.start).map(|start| (start, v)))
     }
 
     /// Sends a submitted visit back to its nurse (差し戻し, office) with what to fix: a draft

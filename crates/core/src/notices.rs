@@ -63,8 +63,7 @@ impl Carebook {
                 _ => {}
             }
             // The child's latest visit that took place, and what its checklist found.
-            if let Some(last) = self.previous_visit(row.id, None).await? {
-                let visit = self.visit(last.id).await?;
+            if let Some((start, visit)) = self.previous_visit_record(row.id, None).await? {
                 let template = templates.iter().find(|t| t.id == visit.checklist.template_id);
                 let problems: Vec<(String, String)> = visit
                     .checklist
@@ -81,7 +80,7 @@ impl Carebook {
                 if !problems.is_empty() {
                     let ja = problems.iter().map(|p| p.0.as_str()).collect::<Vec<_>>().join("、");
                     let en = problems.iter().map(|p| p.1.as_str()).collect::<Vec<_>>().join(", ");
-                    out.push(notice(NoticeKind::ChecklistProblem, Some(last.id), Some(last.start.date), Some(Message::new(ja, en))));
+                    out.push(notice(NoticeKind::ChecklistProblem, Some(visit.id), Some(start.date), Some(Message::new(ja, en))));
                 }
             }
         }
