@@ -217,7 +217,9 @@ async fn after_five_wrong_pins_even_the_right_one_waits_and_nothing_is_wiped() {
         let err = vault::unlock(dir, PIN, WipePolicy::default()).await.unwrap_err();
         let CoreError::Invalid(p) = &err else { panic!("{err:?}") };
         assert!(p.has_code("pin_wait"), "{p:?}");
-        assert!(p.0[0].en.contains("try again in 30 s") || p.0[0].en.contains("try again in 29 s"), "{}", p.0[0].en);
+        // The wait is 30 s from the fifth wrong PIN; however slow the machine, some of it is left.
+        let secs: i64 = p.0[0].en.trim_start_matches("too many wrong PINs: try again in ").trim_end_matches(" s").parse().unwrap();
+        assert!((1..=30).contains(&secs), "{}", p.0[0].en);
     }
     assert_eq!(vault::state(dir).unwrap(), VaultState::Locked);
 }
