@@ -715,7 +715,7 @@ enum RowChild {
 /// What rows share, read once per list: refused records, records waiting to sync, the children's
 /// index rows, each municipality's rules for a year's cap, and each child's over-cap sessions of
 /// a year. A row reads no document.
-struct RowContext {
+pub(crate) struct RowContext {
     rejected: HashMap<String, RejectedDoc>,
     pending: HashSet<String>,
     children: HashMap<ChildId, RowChild>,
@@ -725,7 +725,7 @@ struct RowContext {
 }
 
 impl RowContext {
-    async fn new(app: &Carebook) -> Result<RowContext, CoreError> {
+    pub(crate) async fn new(app: &Carebook) -> Result<RowContext, CoreError> {
         let rejected = app.store().rejected().await?.into_iter().map(|r| (r.id.clone(), r)).collect();
         let pending = app.store().pending_ids().await?.into_iter().collect();
         let children = app.store().children().await?.into_iter().map(|c| (c.id, RowChild::Indexed(c))).collect();
@@ -765,7 +765,7 @@ impl RowContext {
 
     /// The row of an indexed visit: everything from the index and the device's sync state;
     /// never a document.
-    async fn row(&mut self, app: &Carebook, IndexedVisit { summary, review }: IndexedVisit) -> Result<VisitRow, CoreError> {
+    pub(crate) async fn row(&mut self, app: &Carebook, IndexedVisit { summary, review }: IndexedVisit) -> Result<VisitRow, CoreError> {
         let indexed = match self.child(app, summary.child_id).await? {
             RowChild::Indexed(c) => Some(c.clone()),
             RowChild::HandedOver { .. } => None,
