@@ -11,9 +11,13 @@ use super::index::{visit_fields, ChildRow, IndexedVisit, VisitRow};
 use super::Store;
 use crate::error::CoreError;
 
-/// The index columns of a visit and its text, for `SELECT`.
-const SEARCH_COLUMNS: &str =
-    concat!("SELECT ", visit_fields!(), ", (SELECT t.text FROM visit_text t WHERE t.id = visits.id) AS text FROM visits");
+/// The index columns and text of the visits whose ids are `?1` (a JSON array), newest first.
+const SEARCH_ROWS: &str = concat!(
+    "SELECT ",
+    visit_fields!(),
+    ", (SELECT t.text FROM visit_text t WHERE t.id = visits.id) AS text FROM visits \
+     WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY start DESC, id DESC"
+);
 
 #[derive(sqlx::FromRow)]
 struct SearchRow {
@@ -148,8 +152,9 @@ impl Store {
         if query.dates.is_empty() && !query.words.is_empty() {
             found.children = children.iter().filter(|c| named.iter().all(|ids| ids.contains(&c.id))).cloned().collect();
         }
-        let mut qb = QueryBuilder::<Sqlite>::new(SEARCH_COLUMNS);
-        qb.push(" WHERE 1 = 1");
+        // First the ids, newest first: sorting every match (all 10k when a word is in every
+        // note) costs little while the rows carry only their start and id.
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT id FROM visits WHERE 1 = 1");
         for (word, ids) in query.words.iter().zip(&named) {
             let Some(expression) = match_expression(word) else { continue };
             qb.push(" AND (child_id IN (SELECT value FROM json_each(")
@@ -166,9 +171,12 @@ impl Store {
             };
         }
         qb.push(" ORDER BY start DESC, id DESC LIMIT ").push_bind(i64::from(limit) + 1);
-        let rows: Vec<SearchRow> = qb.build_query_as().fetch_all(&self.pool).await?;
-        found.more = rows.len() > limit as usize;
-        for row in rows.into_iter().take(limit as usize) {
+        let mut ids: Vec<String> = qb.build_query_scalar().fetch_all(&self.pool).await?;
+        found.more = ids.len() > limit as usize;
+        ids.truncate(limit as usize);
+        // Then the rows and texts of those listed only.
+        let rows: Vec<SearchRow> = sqlx::query_as(SEARCH_ROWS).bind(serde_json::to_string(&ids)?).fetch_all(&self.pool).await?;
+        for row in rows {
             found.visits.push(FoundVisit { visit: row.visit.try_into()?, text: VisitText(row.text.unwrap_or_default()) });
         }
         Ok(found)
