@@ -9,7 +9,7 @@ use crate::app::{RowContext, VisitRow};
 use crate::{Carebook, CoreError};
 
 /// At most this many visits are listed; the rest are counted as more.
-pub const SEARCH_LIMIT: u32 = 100;
+pub const SEARCH_LIMIT: u32 = 50;
 
 /// Visits of the backlog a search indexes before it looks (so a store that has one, after an
 /// update or a sync the app did not follow with [`Carebook::index_search_backlog`], catches up

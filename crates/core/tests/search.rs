@@ -217,3 +217,24 @@ async fn a_search_reads_part_of_a_backlog_first_and_an_unreadable_document_leave
     assert!(found(&dev, "吸引").await.is_empty());
     assert_eq!(found(&dev, "胃ろう").await, vec![vs[1].id]);
 }
+
+/// The statement `Store::search` builds for one word: the visits read newest first from
+/// `visits_start` (no sort of every match), the terms' rows mapped to visit ids through the
+/// covering index `visit_text_n_id` (not the rows with their text). Facts of the plan, not times.
+#[tokio::test]
+async fn the_search_reads_visits_in_time_order_and_maps_terms_to_ids_by_an_index() {
+    let dev = TempDevice::new().await.unwrap();
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "EXPLAIN QUERY PLAN SELECT id FROM visits WHERE 1 = 1 AND (+child_id IN (SELECT value FROM json_each('[]')) \
+         OR +id IN (SELECT t.id FROM visit_text t INDEXED BY visit_text_n_id WHERE t.n IN \
+         (SELECT rowid FROM visit_terms WHERE visit_terms MATCH '\"吸引\"'))) \
+         ORDER BY start DESC, id DESC LIMIT 51",
+    )
+    .fetch_all(dev.app.store().pool())
+    .await
+    .unwrap();
+    let detail = plan.iter().map(|p| p.3.as_str()).collect::<Vec<_>>().join("; ");
+    assert!(detail.contains("INDEX visits_start"), "{detail}");
+    assert!(!detail.contains("TEMP B-TREE FOR ORDER BY"), "{detail}");
+    assert!(detail.contains("COVERING INDEX visit_text_n_id"), "{detail}");
+}

@@ -89,8 +89,12 @@ impl Store {
     /// cannot be read leaves the backlog unindexed (its text is not found; everything else
     /// about it is).
     pub async fn index_search_backlog(&self, batch: u32) -> Result<u32, CoreError> {
+        if self.search_backlog().await? == 0 {
+            return Ok(0);
+        }
+        // The backlog drives (a plain join may scan every document to find an empty backlog).
         let rows: Vec<(String, Vec<u8>)> =
-            sqlx::query_as("SELECT p.id, d.bytes FROM search_pending p JOIN documents d ON d.id = p.id ORDER BY p.id LIMIT ?1")
+            sqlx::query_as("SELECT p.id, d.bytes FROM search_pending p CROSS JOIN documents d ON d.id = p.id ORDER BY p.id LIMIT ?1")
                 .bind(i64::from(batch))
                 .fetch_all(&self.pool)
                 .await?;
@@ -157,9 +161,11 @@ impl Store {
         let mut qb = QueryBuilder::<Sqlite>::new("SELECT id FROM visits WHERE 1 = 1");
         for (word, ids) in query.words.iter().zip(&named) {
             let Some(expression) = match_expression(word) else { continue };
-            qb.push(" AND (child_id IN (SELECT value FROM json_each(")
+            // `+` keeps SQLite from answering the OR through each side's index and sorting
+            // every match: it reads `visits_start` newest first and stops at the page's end.
+            qb.push(" AND (+child_id IN (SELECT value FROM json_each(")
                 .push_bind(serde_json::to_string(&ids.iter().map(ToString::to_string).collect::<Vec<_>>())?)
-                .push(")) OR id IN (SELECT t.id FROM visit_text t WHERE t.n IN (SELECT rowid FROM visit_terms WHERE visit_terms MATCH ")
+                .push(")) OR +id IN (SELECT t.id FROM visit_text t INDEXED BY visit_text_n_id WHERE t.n IN (SELECT rowid FROM visit_terms WHERE visit_terms MATCH ")
                 .push_bind(expression)
                 .push(")))");
         }
