@@ -73,11 +73,13 @@ impl Carebook {
         self.store().index_search_backlog(BACKLOG_PER_SEARCH).await?;
         let q = SearchQuery::parse(query);
         let found = self.store().search(&q, SEARCH_LIMIT).await?;
-        let mut ctx = RowContext::new(self).await?;
         let mut visits = Vec::with_capacity(found.visits.len());
-        for v in found.visits {
-            let excerpt = v.text.excerpt(&q.words, EXCERPT_CHARS);
-            visits.push(VisitFound { row: ctx.row(self, v.visit).await?, excerpt });
+        if !found.visits.is_empty() {
+            let mut ctx = RowContext::new(self).await?;
+            for v in found.visits {
+                let excerpt = v.text.excerpt(&q.words, EXCERPT_CHARS);
+                visits.push(VisitFound { row: ctx.row(self, v.visit).await?, excerpt });
+            }
         }
         Ok(SearchResults {
             children: found

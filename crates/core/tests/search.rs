@@ -219,7 +219,7 @@ async fn a_search_reads_part_of_a_backlog_first_and_an_unreadable_document_leave
 }
 
 /// The statement `Store::search` builds for one word: the visits read newest first from
-/// `visits_start` (no sort of every match), the terms' rows mapped to visit ids through the
+/// the covering index `visits_start` (no sort of every match, no visit row read), the terms' rows mapped to visit ids through the
 /// covering index `visit_text_n_id` (not the rows with their text). Facts of the plan, not times.
 #[tokio::test]
 async fn the_search_reads_visits_in_time_order_and_maps_terms_to_ids_by_an_index() {
@@ -234,7 +234,7 @@ async fn the_search_reads_visits_in_time_order_and_maps_terms_to_ids_by_an_index
     .await
     .unwrap();
     let detail = plan.iter().map(|p| p.3.as_str()).collect::<Vec<_>>().join("; ");
-    assert!(detail.contains("INDEX visits_start"), "{detail}");
+    assert!(detail.contains("COVERING INDEX visits_start"), "{detail}");
     assert!(!detail.contains("TEMP B-TREE FOR ORDER BY"), "{detail}");
     assert!(detail.contains("COVERING INDEX visit_text_n_id"), "{detail}");
 }
