@@ -256,6 +256,21 @@ fn app_screens(c: &mut Criterion) {
             b.iter(|| RT.block_on(app.search(black_box(&query))).expect("search"))
         });
     }
+    // The same on a tablet whose records were all sent (the seeded store's 10k records all wait
+    // to be sent, which each list's rows look up).
+    let sent = OnceCell::new();
+    g.bench_function("search: a word in every visit's notes (吸引), every record sent", |b| {
+        let app = &sent
+            .get_or_init(|| {
+                let d = Device::seeded(10_000);
+                RT.block_on(sqlx::query("UPDATE documents SET synced_version = local_version").execute(d.app.store().pool()))
+                    .expect("marking every record sent");
+                RT.block_on(d.app.index_search_backlog()).expect("indexing for search");
+                d
+            })
+            .app;
+        b.iter(|| RT.block_on(app.search(black_box("吸引"))).expect("search"))
+    });
     // The store's part of the first (the query and the listed rows' text), without the rows'
     // flags that `Carebook::search` adds as every list does.
     g.bench_function("search: Store::search only (吸引)", |b| {

@@ -10,6 +10,7 @@ pub mod index;
 pub mod municipality;
 pub mod purchase;
 pub mod respite;
+pub mod search;
 pub mod server;
 pub mod sync;
 pub mod visit;
