@@ -75,7 +75,7 @@ impl Carebook {
         let found = self.store().search(&q, SEARCH_LIMIT).await?;
         let mut visits = Vec::with_capacity(found.visits.len());
         if !found.visits.is_empty() {
-            let mut ctx = RowContext::new(self).await?;
+            let mut ctx = RowContext::new(self, found.visits.iter().map(|v| v.visit.summary.id)).await?;
             for v in found.visits {
                 let excerpt = v.text.excerpt(&q.words, EXCERPT_CHARS);
                 visits.push(VisitFound { row: ctx.row(self, v.visit).await?, excerpt });
