@@ -18,6 +18,7 @@ pub const COMMANDS: &[&str] = &[
     "previous_visit",
     "notices",
     "search",
+    "plan_visit",
     "visits",
     "visit_detail",
     "new_visit",

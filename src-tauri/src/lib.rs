@@ -434,6 +434,11 @@ commands! {
     /// What to tell the user without being asked (お知らせ): instructions expiring or expired,
     /// records waiting for the guardian, checklist problems, records sent back.
     fn notices(s) -> Vec<carebook_core::notices::Notice> { s.notices().await }
+    /// Plans a visit (予定): a draft with only its planned start, led by `nurse_id` (a person of
+    /// the station, from the directory) or by the account itself; it waits to sync.
+    fn plan_visit(s, child_id: ChildId, kind: VisitKind, start: DateTime, nurse_id: Option<String>) -> VisitRow {
+        s.changed(s.plan_visit(child_id, kind, start, nurse_id.as_deref()).await)
+    }
     /// Searches the children and visits on this device (names, kana, dates, the notes' text).
     fn search(s, query: String) -> carebook_core::search::SearchResults { s.search(&query).await }
     /// The child's visit before `visit_id` (前回の値): the newest that took place, to read and to

@@ -2949,6 +2949,7 @@ export type Commands = {
   save_child: { args: { child: Child }; result: ChildSheet };
   vital_history: { args: { childId: ChildId }; result: VitalHistory };
   notices: { args: {  }; result: Array<Notice> };
+  plan_visit: { args: { childId: ChildId; kind: VisitKind; start: DateTime; nurseId: string | null }; result: VisitRow };
   search: { args: { query: string }; result: SearchResults };
   previous_visit: { args: { childId: ChildId; visitId: VisitId | null }; result: PreviousVisit | null };
   visits: { args: { filter: ReviewFilter }; result: Array<VisitRow> };

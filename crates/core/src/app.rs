@@ -389,6 +389,37 @@ impl Carebook {
         Ok(visit)
     }
 
+    /// Plans a visit (予定): a draft of `child` by the account's station with only its planned
+    /// start, which the nurse records when she gets there. `nurse` (a person of the station, from
+    /// the synced directory) leads it; without one, the account itself (a nurse planning her
+    /// own). The office plans its nurses' visits this way; the draft reaches the nurse's tablet
+    /// at the next sync, as every record of the station's children does.
+    pub async fn plan_visit(&self, child: ChildId, kind: VisitKind, start: DateTime, nurse: Option<&str>) -> Result<VisitRow, CoreError> {
+        let mut visit = self.new_visit(child, kind).await?;
+        if let Some(id) = nurse {
+            let directory = self.directory().await?;
+            let person = directory.person(id).filter(|p| p.org_id == visit.station.id && p.profession.is_some()).ok_or_else(|| {
+                let mut p = carebook_domain::Problems::new();
+                p.push(
+                    "staff",
+                    "unknown_person",
+                    format!("担当者 {id} はこのステーションの職員名簿にいません（同期して名簿を更新してください）"),
+                    format!("{id} is not among this station's staff in the directory (sync to refresh it)"),
+                );
+                CoreError::Invalid(p)
+            })?;
+            visit.staff = vec![StaffMember {
+                id: person.id.clone(),
+                name: person.name.clone(),
+                profession: person.profession.unwrap_or(carebook_domain::Profession::Nurse),
+                role: StaffRole::Lead,
+                station_id: person.org_id.clone(),
+            }];
+        }
+        visit.scheduled_start = Some(start);
+        self.save_visit(visit).await
+    }
+
     /// The station's name from the organisation's directory; else the name it was last
     /// recorded under on this device; else its code.
     async fn station_name(&self, id: &str) -> Result<String, CoreError> {

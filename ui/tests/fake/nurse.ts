@@ -186,6 +186,18 @@ function store(b: FakeBackend, v: Visit): VisitRow {
 
 export const nurseCommands: Handlers = {
   child_sheet: (b, a) => sheet(b, a.id),
+  // As Carebook::plan_visit: a draft with only its planned start, led by a person of the
+  // account's station in the directory (else the account itself).
+  plan_visit: async (b, a) => {
+    const v = (await nurseCommands.new_visit!(b, { childId: a.childId, kind: a.kind })) as Visit;
+    if (a.nurseId !== null) {
+      const p = b.s.directory.people.find((x) => x.id === a.nurseId && x.org_id === v.station.id && x.profession);
+      if (!p) fail("invalid", "入力内容に問題があります", "the input is invalid", [{ field: "staff", code: "unknown_person", ja: `担当者 ${a.nurseId} はこのステーションの職員名簿にいません（同期して名簿を更新してください）`, en: `${a.nurseId} is not among this station's staff in the directory (sync to refresh it)` }]);
+      v.staff = [{ id: p.id, name: p.name, profession: p.profession!, role: "lead", station_id: p.org_id }];
+    }
+    v.scheduled_start = a.start;
+    return store(b, v);
+  },
   new_visit: (b, a) => {
     if (![CHILD_A, CHILD_B].includes(a.childId) && !shared(b).children.some((c) => c.id === a.childId)) fail("not_found", `お子さん ${a.childId} が見つかりません`, `no child ${a.childId}`);
     const u = b.s.user!;

@@ -81,7 +81,7 @@ function addDays(date: string, n: number): string {
 }
 
 /** A week of the visits on the tablet, Monday to Sunday; a planned one says 予定. */
-export function WeekView({ onVisit }: { onVisit: (id: string) => void }) {
+export function WeekView({ onVisit, withStaff }: { onVisit: (id: string) => void; withStaff?: boolean }) {
   const { labels, status, dataStamp } = useApp();
   const [monday, setMonday] = useState(mondayOf(status.today.date));
   const sunday = addDays(monday, 6);
@@ -116,6 +116,11 @@ export function WeekView({ onVisit }: { onVisit: (id: string) => void }) {
                 <span class="n-when">{fmtTime(r.summary.start)}</span>
                 <strong>{r.child_name}</strong>
                 <span>{label(labels.visit_kind, r.summary.kind)}</span>
+                {withStaff && r.staff.length > 0 && (
+                  <span class="muted" data-testid="n-week-lead">
+                    {r.staff[0]}
+                  </span>
+                )}
                 {r.summary.status === "draft" ? (
                   <span class="badge" data-testid="n-week-planned">
                     {t("n_planned")}

@@ -25,8 +25,9 @@ import { RecordSections } from "./record";
 import "./office.css";
 import { MonthCharts } from "./chart";
 import { SearchBox } from "../search";
+import { OfficePlan } from "./plan";
 
-type Tab = "review" | "month" | "claim" | "daytime" | "results" | "people" | "municipality";
+type Tab = "review" | "plan" | "month" | "claim" | "daytime" | "results" | "people" | "municipality";
 
 export function OfficeApp() {
   const { status } = useApp();
@@ -50,6 +51,11 @@ export function OfficeApp() {
         <button role="tab" class={tab === "review" ? "on" : ""} aria-selected={tab === "review"} onClick={() => (setTab("review"), setDetail(null))} data-testid="o-tab-review">
           {t(readOnly ? "o_tab_review_ro" : "o_tab_review")}
         </button>
+        {!readOnly && (
+          <button role="tab" class={tab === "plan" ? "on" : ""} aria-selected={tab === "plan"} onClick={() => (setTab("plan"), setDetail(null))} data-testid="o-tab-plan">
+            {t("o_tab_plan")}
+          </button>
+        )}
         <button role="tab" class={tab === "month" ? "on" : ""} aria-selected={tab === "month"} onClick={() => (setTab("month"), setDetail(null))} data-testid="o-tab-month">
           {t("o_tab_month")}
         </button>
@@ -77,7 +83,9 @@ export function OfficeApp() {
           {t("o_tab_muni")}
         </button>
       </div>
-      {tab === "people" && !readOnly ? (
+      {tab === "plan" && !readOnly ? (
+        <OfficePlan onOpen={(id) => (setTab("review"), setDetail(id))} />
+      ) : tab === "people" && !readOnly ? (
         <People />
       ) : tab === "municipality" ? (
         <Municipalities readOnly={readOnly} />
