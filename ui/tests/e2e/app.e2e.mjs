@@ -273,6 +273,13 @@ test("nurse, office and parent on real app windows against a real server: record
     await firstRun(wd, "e2e-office", "kakuu-office-pw");
     await wd.wait("[data-testid=o-row] [data-testid=o-select]", 30000);
     assert.equal((await wd.findAll("[data-testid=o-row]")).length, 1);
+    // The session came with the pull, indexed from the server's fields; its note becomes
+    // searchable from its document on this tablet (the backlog), found by a word of it.
+    await wd.type("[data-testid=search-input]", "機嫌");
+    await waitFor("the note found by search", async () => (await wd.findAll("[data-testid=search-visit]")).length === 1, 30000);
+    assert.match(await wd.text("[data-testid=search-excerpt]"), /吸引 3 回、機嫌良好/);
+    await wd.click("[data-testid=search-clear]");
+    await wd.wait("[data-testid=o-row] [data-testid=o-select]");
     await wd.click("[data-testid=o-row] [data-testid=o-select]");
     await wd.click("[data-testid=o-approve]");
     await wd.wait("[data-testid=o-result][data-ok=true]");

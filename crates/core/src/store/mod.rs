@@ -149,6 +149,29 @@ impl Store {
     }
 }
 
+/// Runs `f` on every item on blocking threads, one part per core (at most 8), and gives the
+/// parts' handles in the items' order: CPU-bound decoding of documents (a pulled page, the search
+/// backlog) off the async threads.
+fn on_every_core<T, R>(items: Vec<T>, f: impl Fn(T) -> R + Clone + Send + 'static) -> Vec<tokio::task::JoinHandle<Vec<R>>>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+{
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let per = items.len().div_ceil(threads).max(1);
+    let mut parts = Vec::new();
+    let mut items = items.into_iter();
+    loop {
+        let part: Vec<T> = items.by_ref().take(per).collect();
+        if part.is_empty() {
+            break;
+        }
+        let f = f.clone();
+        parts.push(tokio::task::spawn_blocking(move || part.into_iter().map(f).collect()));
+    }
+    parts
+}
+
 async fn device_actor(pool: &SqlitePool) -> Result<ActorId, CoreError> {
     let existing: Option<String> = sqlx::query_scalar("SELECT value FROM device WHERE key = 'actor'").fetch_optional(pool).await?;
     if let Some(hex) = existing {

@@ -12,7 +12,7 @@ use sqlx::{QueryBuilder, Sqlite};
 use super::documents::within_bounds;
 use super::index::{write_visit_rows, Indexed};
 use super::search::{queue_visit_texts, write_visit_text};
-use super::{Origin, Store};
+use super::{on_every_core, Origin, Store};
 use crate::clock;
 use crate::error::CoreError;
 
@@ -50,18 +50,8 @@ impl Store {
             .collect();
 
         // Decode on every core; keep the page's order.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-        let per = work.len().div_ceil(threads).max(1);
-        let mut parts = Vec::new();
-        let mut work = work.into_iter();
-        loop {
-            let part: Vec<_> = work.by_ref().take(per).collect();
-            if part.is_empty() {
-                break;
-            }
-            let actor = self.actor.clone();
-            parts.push(tokio::task::spawn_blocking(move || part.into_iter().map(|(d, mine)| prepare(d, mine, &actor)).collect::<Vec<_>>()));
-        }
+        let actor = self.actor.clone();
+        let parts = on_every_core(work, move |(d, mine)| prepare(d, mine, &actor));
         let mut prepared = Vec::new();
         for part in parts {
             for p in part

@@ -8,7 +8,7 @@ use carebook_domain::{load_visit_text, ChildId, DateFilter, Message, SearchQuery
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 use super::index::{visit_fields, ChildRow, IndexedVisit, VisitRow};
-use super::Store;
+use super::{on_every_core, Store};
 use crate::error::CoreError;
 
 /// The index columns and text of the visits whose ids are `?1` (a JSON array), newest first.
@@ -99,19 +99,7 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?;
         if !rows.is_empty() {
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-            let per = rows.len().div_ceil(threads).max(1);
-            let mut parts = Vec::new();
-            let mut rows = rows.into_iter();
-            loop {
-                let part: Vec<_> = rows.by_ref().take(per).collect();
-                if part.is_empty() {
-                    break;
-                }
-                parts.push(tokio::task::spawn_blocking(move || {
-                    part.into_iter().map(|(id, bytes)| (load_visit_text(&id, &bytes), id)).collect::<Vec<_>>()
-                }));
-            }
+            let parts = on_every_core(rows, |(id, bytes): (String, Vec<u8>)| (load_visit_text(&id, &bytes), id));
             let mut tx = self.pool.begin().await?;
             for part in parts {
                 let read = part
