@@ -17,6 +17,7 @@ import { ErrorBox, Field, useLoad } from "../../ui";
 import { MonthField } from "../../dates";
 import { People } from "./people";
 import { Municipalities } from "./municipality";
+import { PhrasesEditor } from "./phrases";
 import { DaytimeClaimTab } from "./daytime";
 import { TransferSection } from "./transfer";
 import { Claim } from "./claim";
@@ -25,7 +26,7 @@ import { RecordSections } from "./record";
 import "./office.css";
 import { MonthCharts } from "./chart";
 
-type Tab = "review" | "month" | "claim" | "daytime" | "results" | "people" | "municipality";
+type Tab = "review" | "month" | "claim" | "daytime" | "results" | "people" | "municipality" | "phrases";
 
 export function OfficeApp() {
   const { status } = useApp();
@@ -73,11 +74,18 @@ export function OfficeApp() {
         <button role="tab" class={tab === "municipality" ? "on" : ""} aria-selected={tab === "municipality"} onClick={() => (setTab("municipality"), setDetail(null))} data-testid="o-tab-municipality">
           {t("o_tab_muni")}
         </button>
+        {!readOnly && (
+          <button role="tab" class={tab === "phrases" ? "on" : ""} aria-selected={tab === "phrases"} onClick={() => (setTab("phrases"), setDetail(null))} data-testid="o-tab-phrases">
+            {t("o_tab_phrases")}
+          </button>
+        )}
       </div>
       {tab === "people" && !readOnly ? (
         <People />
       ) : tab === "municipality" ? (
         <Municipalities readOnly={readOnly} />
+      ) : tab === "phrases" && !readOnly ? (
+        <PhrasesEditor />
       ) : tab === "claim" && !readOnly ? (
         <Claim />
       ) : tab === "daytime" && !readOnly ? (
