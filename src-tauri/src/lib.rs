@@ -21,7 +21,7 @@ use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
     ChecklistTemplate, Child, ChildId, CoordinatorReport, CoordinatorWorkRecord, Date, DateTime, DaytimeClaim, Directory, ErrorBody,
     FiscalYear, Grant, GuardianConfirmation, MonthlyClaim, MunicipalityRules, NewCoordinatorWork, NewGrant, NewPerson, NewPurchase,
-    NewRegionalMeeting, OneTimePassword, PersonAdded, PhraseList, PersonChange, PersonDetail, PersonDisabled, Purchase, RecoveryCodes,
+    NewRegionalMeeting, OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, PhraseList, Purchase, RecoveryCodes,
     RegionalMeetingRecord, ResultsReport, RuleBook, RuleVersion, SecondFactorEnrolment, SecondFactorStatus, Transfer, TransferRequest,
     UserInfo, Visit, VisitId, VisitKind, YearMonth,
 };
