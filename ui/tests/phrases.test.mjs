@@ -162,8 +162,11 @@ for (const [lang, viewport] of [["ja", undefined], ["en", PORTRAIT]]) {
   });
 }
 
-test("a nurse has no phrases tab", async () => {
+test("a nurse and a municipality's welfare section have no phrases tab", async () => {
   const page = await openApp();
   await page.getByTestId("n-child-card").first().waitFor();
   assert.equal(await page.getByTestId("o-tab-phrases").count(), 0);
+  const muni = await openApp({ user: { id: "u-minato", username: "minato-fukushi", role: "municipality", org_id: "MU-13103", name: "見本 港区福祉課", profession: null } });
+  await muni.getByTestId("o-tab-municipality").waitFor();
+  assert.equal(await muni.getByTestId("o-tab-phrases").count(), 0);
 });
