@@ -30,14 +30,18 @@ export function PhrasesEditor() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<string | null>(null);
+  // Edits not yet published: a sync that brings a new book does not wipe them.
+  const [dirty, setDirty] = useState(false);
   useEffect(() => {
-    if (current.data) setItems(structuredClone(current.data.items));
+    if (current.data && !dirty) setItems(structuredClone(current.data.items));
   }, [current.data]);
   const list = items ?? [];
-  const upd = (i: number, p: Partial<Phrase>) => {
-    setItems(list.map((x, j) => (j === i ? { ...x, ...p } : x)));
+  const edit = (next: Phrase[]) => {
+    setItems(next);
+    setDirty(true);
     setDone(null);
   };
+  const upd = (i: number, p: Partial<Phrase>) => edit(list.map((x, j) => (j === i ? { ...x, ...p } : x)));
 
   const publish = async (e: Event) => {
     e.preventDefault();
@@ -57,6 +61,7 @@ export function PhrasesEditor() {
     try {
       const v = await call("publish_rule_version", { version });
       setDone(t("o_ph_published", { n: list.length, date: fmtDate(v.effective_from) }));
+      setDirty(false);
       setN((x) => x + 1);
     } catch (err) {
       setError(err);
@@ -104,14 +109,14 @@ export function PhrasesEditor() {
                 <input value={p.category} data-testid="o-phrase-category" onInput={(ev) => upd(i, { category: (ev.target as HTMLInputElement).value })} />
               </Field>
               <FieldProblems error={e} field={`phrases.items[${i}].category`} />
-              <button type="button" class="o-phrase-remove" data-testid="o-phrase-remove" onClick={() => (setItems(list.filter((_, j) => j !== i)), setDone(null))}>
+              <button type="button" class="o-phrase-remove" data-testid="o-phrase-remove" onClick={() => edit(list.filter((_, j) => j !== i))}>
                 ✕ {t("o_ph_remove")}
               </button>
             </li>
           ))}
         </ol>
         {list.length === 0 && current.data && <p class="muted" data-testid="o-phrase-empty">{t("o_ph_empty")}</p>}
-        <button type="button" data-testid="o-phrase-add" onClick={() => (setItems([...list, { text: "", places: ["s", "o", "a", "p"], category: "" }]), setDone(null))}>
+        <button type="button" data-testid="o-phrase-add" onClick={() => edit([...list, { text: "", places: ["s", "o", "a", "p"], category: "" }])}>
           ＋ {t("o_ph_add")}
         </button>
         <div class="row o-phrase-publish">
