@@ -19,6 +19,7 @@ pub const COMMANDS: &[&str] = &[
     "vital_history",
     "previous_visit",
     "notices",
+    "search",
     "visits",
     "visit_detail",
     "new_visit",

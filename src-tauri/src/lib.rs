@@ -438,6 +438,8 @@ commands! {
     /// What to tell the user without being asked (お知らせ): instructions expiring or expired,
     /// records waiting for the guardian, checklist problems, records sent back.
     fn notices(s) -> Vec<carebook_core::notices::Notice> { s.notices().await }
+    /// Searches the children and visits on this device (names, kana, dates, the notes' text).
+    fn search(s, query: String) -> carebook_core::search::SearchResults { s.search(&query).await }
     /// The child's visit before `visit_id` (前回の値): the newest that took place, to read and to
     /// copy its care and plan from.
     fn previous_visit(s, child_id: ChildId, visit_id: Option<VisitId>) -> Option<PreviousVisit> { s.previous_visit(child_id, visit_id).await }

@@ -358,6 +358,24 @@ instructions: Array<InstructionFee>,
  */
 total: Fee, };
 
+export type ChildFound = { 
+/**
+ * Id.
+ */
+id: ChildId, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Kana.
+ */
+kana: string, 
+/**
+ * Birth date.
+ */
+birth_date: Date, };
+
 export type ChildId = string;
 
 export type ChildSheet = { 
@@ -571,6 +589,24 @@ kind: WorkKind,
 note: string, };
 
 export type Date = string;
+
+export type DateFilter = { "kind": "day", 
+/**
+ * The day.
+ */
+date: Date, } | { "kind": "month", 
+/**
+ * The month.
+ */
+month: YearMonth, } | { "kind": "month_day", 
+/**
+ * 1–12.
+ */
+month: number, 
+/**
+ * 1–31.
+ */
+day: number, };
 
 export type DateTime = string;
 
@@ -2200,6 +2236,29 @@ item: CareItem,
  */
 watch: Watch, };
 
+export type SearchResults = { 
+/**
+ * Children whose name or kana holds every word (only when no date was asked).
+ */
+children: Array<ChildFound>, 
+/**
+ * Visits matching every word (in the child's name or kana or the visit's notes) and every
+ * date, newest first, at most [`SEARCH_LIMIT`].
+ */
+visits: Array<VisitFound>, 
+/**
+ * More visits match than are listed.
+ */
+more: boolean, 
+/**
+ * The words of the query searched as dates.
+ */
+dates: Array<DateFilter>, 
+/**
+ * Visits received from the server whose notes are not searchable yet.
+ */
+pending: number, };
+
 export type SecondFactorEnrolment = { 
 /**
  * The secret in base32, for typing into the app by hand.
@@ -2728,6 +2787,17 @@ short_day: boolean,
  */
 pending_sync: boolean, };
 
+export type VisitFound = { 
+/**
+ * Its row, as the lists show it.
+ */
+row: VisitRow, 
+/**
+ * The line of its notes where the words were found, cut around them (none when only the
+ * child's name or the date matched).
+ */
+excerpt: string | null, };
+
 export type VisitId = string;
 
 export type VisitKind = "nursing" | "respite" | "handover" | "daytime";
@@ -2912,6 +2982,7 @@ export type Commands = {
   save_child: { args: { child: Child }; result: ChildSheet };
   vital_history: { args: { childId: ChildId }; result: VitalHistory };
   notices: { args: {  }; result: Array<Notice> };
+  search: { args: { query: string }; result: SearchResults };
   previous_visit: { args: { childId: ChildId; visitId: VisitId | null }; result: PreviousVisit | null };
   visits: { args: { filter: ReviewFilter }; result: Array<VisitRow> };
   visit_detail: { args: { id: VisitId }; result: VisitDetail };

@@ -236,6 +236,75 @@ fn app_screens(c: &mut Criterion) {
             (sheet, previous)
         })
     });
+    // Issue 14: search at 10k visits, ≤ 20 ms. Every seeded visit has the same notes, so a
+    // word of them matches all 10k (the most a search can find, sorted to list the newest 100).
+    let kana = carebook_bench::bench_child(0).kana;
+    // A day the seeded visits fall on (they share about 50 days over two years).
+    let day = carebook_bench::seeded_visit(0, 10_000).actual_start.expect("a seeded visit took place").date;
+    for (name, query) in [
+        ("search: a word in every visit's notes (吸引)", "吸引".to_string()),
+        ("search: one character (痰)", "痰".to_string()),
+        ("search: a word in no visit (けいれん)", "けいれん".to_string()),
+        ("search: a child's kana + a word of the notes", format!("{kana} 吸引")),
+        ("search: a day of any year (M/D)", format!("{}/{}", day.month(), day.day())),
+    ] {
+        g.bench_function(name, |b| {
+            let app = &device().app;
+            RT.block_on(app.index_search_backlog()).expect("indexing for search");
+            let r = RT.block_on(app.search(&query)).expect("search");
+            eprintln!("  [{query}: {} visits listed, more: {}, {} children]", r.visits.len(), r.more, r.children.len());
+            b.iter(|| RT.block_on(app.search(black_box(&query))).expect("search"))
+        });
+    }
+    // The same on a tablet whose records were all sent (the seeded store's 10k records all wait
+    // to be sent, which each list's rows look up).
+    let sent = OnceCell::new();
+    g.bench_function("search: a word in every visit's notes (吸引), every record sent", |b| {
+        let app = &sent
+            .get_or_init(|| {
+                let d = Device::seeded(10_000);
+                RT.block_on(sqlx::query("UPDATE documents SET synced_version = local_version").execute(d.app.store().pool()))
+                    .expect("marking every record sent");
+                RT.block_on(d.app.index_search_backlog()).expect("indexing for search");
+                d
+            })
+            .app;
+        b.iter(|| RT.block_on(app.search(black_box("吸引"))).expect("search"))
+    });
+    // The store's part of the first (the query and the listed rows' text), without the rows'
+    // flags that `Carebook::search` adds as every list does.
+    g.bench_function("search: Store::search only (吸引)", |b| {
+        let app = &device().app;
+        let q = carebook_domain::SearchQuery::parse("吸引");
+        b.iter(|| RT.block_on(app.store().search(black_box(&q), carebook_core::search::SEARCH_LIMIT)).expect("search"))
+    });
+    g.finish();
+}
+
+/// 10. Making 10k received visits searchable: reading each one's text from its document and
+///     indexing its terms (what the app does after the first sync of a tablet).
+fn search_backlog(c: &mut Criterion) {
+    let device = OnceCell::new();
+    let device = || device.get_or_init(|| Device::seeded(10_000));
+    let mut g = c.benchmark_group("search_backlog_10k");
+    g.sampling_mode(SamplingMode::Flat).sample_size(10).measurement_time(Duration::from_secs(20));
+    g.bench_function("index_search_backlog (10k visits)", |b| {
+        let app = &device().app;
+        b.iter_batched(
+            || {
+                RT.block_on(async {
+                    let pool = app.store().pool();
+                    sqlx::query("DELETE FROM visit_text").execute(pool).await.expect("clearing the text");
+                    sqlx::query("INSERT OR IGNORE INTO search_pending (id) SELECT id FROM documents WHERE kind = 'visit'")
+                        .execute(pool)
+                        .await
+                        .expect("queueing every visit");
+                })
+            },
+            |()| assert_eq!(RT.block_on(app.index_search_backlog()).expect("indexing"), 10_000),
+            BatchSize::PerIteration,
+        )
+    });
     g.finish();
 }
 
@@ -345,6 +414,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = device;
     config = config();
-    targets = store_visit, open_visit, respite_remaining, office_list, rebuild_index, app_screens, claim, encryption
+    targets = store_visit, open_visit, respite_remaining, office_list, rebuild_index, app_screens, claim, encryption, search_backlog
 }
 criterion_main!(device);

@@ -40,7 +40,7 @@ use carebook_domain::{ErrorBody, Message};
 use clap::{Parser, Subcommand};
 
 use commands::{
-    account, checklist, child, coordinator, demo, export, index, municipality, phrases, purchase, respite, server, sync, visit,
+    account, checklist, child, coordinator, demo, export, index, municipality, phrases, purchase, respite, search, server, sync, visit,
 };
 
 /// Carebook: records for visiting nurses caring for children who need medical care at home.
@@ -87,6 +87,8 @@ enum Command {
     /// 医療的ケア児等コーディネーター支援 / coordinator support: work, meetings, the year's report.
     #[command(subcommand)]
     Coordinator(coordinator::CoordinatorCmd),
+    /// 検索：名前・かな・日付・記録の言葉 / search children and visits by name, kana, date and the notes' words.
+    Search(search::SearchArgs),
     /// 索引の保守 / index maintenance (support tooling).
     #[command(subcommand)]
     Index(index::IndexCmd),
@@ -193,6 +195,7 @@ async fn run_command(env: &Env, command: Command) -> anyhow::Result<()> {
         Command::Municipality(c) => municipality::run(env, c).await,
         Command::Phrases(c) => phrases::run(env, c).await,
         Command::Index(c) => index::run(env, c).await,
+        Command::Search(a) => search::run(env, a).await,
         Command::Export(c) => export::run(env, c).await,
         Command::Purchase(c) => purchase::run(env, c).await,
         Command::Coordinator(c) => coordinator::run(env, c).await,

@@ -1220,3 +1220,37 @@ fn without_a_passphrase_the_store_is_encrypted_and_says_its_key_is_unprotected_u
     assert!(!out.status.success() && stderr(&out).contains("あと 9 回"), "{}", stderr(&out));
     assert!(stdout(&run(Some("見本のパスフレーズ"), &["child", "list"])).contains("見本 鍵子"));
 }
+
+#[test]
+fn search_finds_visits_by_a_word_of_their_notes_and_a_date_with_the_line_it_is_in() {
+    let cb = Carebook::new();
+    let child = cb.add_child("13105");
+    let with = recorded_id(
+        &cb.run(
+            &VisitArgs::respite(&child)
+                .date("2026-05-31")
+                .start("09:00")
+                .end("12:00")
+                .set("--subjective", "夜間に痰が多くカテーテル交換")
+                .args(),
+        ),
+    );
+    let other = recorded_id(
+        &cb.run(&VisitArgs::respite(&child).date("2026-06-01").start("09:00").end("11:00").set("--subjective", "発熱なし").args()),
+    );
+    let ids = |v: &Value| {
+        v["visits"].as_array().unwrap().iter().map(|s| s["row"]["summary"]["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    // Katakana typed in hiragana; the line it is in comes back.
+    let found = cb.json(&["search", "かてーてる"]);
+    assert_eq!(ids(&found), vec![with.clone()]);
+    assert_eq!(found["visits"][0]["excerpt"], "夜間に痰が多くカテーテル交換");
+    // The child's kana finds both, newest first, and the child; a date narrows to one.
+    let both = cb.json(&["search", "はな"]);
+    assert_eq!(ids(&both), vec![other.clone(), with.clone()]);
+    assert_eq!(both["children"][0]["id"], child.as_str());
+    assert_eq!(ids(&cb.json(&["search", "はな", "6/1"])), vec![other]);
+    assert!(ids(&cb.json(&["search", "嘔吐"])).is_empty());
+    let human = cb.ok(&["search", "カテーテル"]);
+    assert!(human.contains(&with) && human.contains("夜間に痰が多くカテーテル交換") && human.contains("記録 1件"), "{human}");
+}

@@ -504,7 +504,7 @@ impl Carebook {
                 limit: filter.limit.filter(|_| !filter.narrows_rows()),
             })
             .await?;
-        let mut ctx = RowContext::new(self).await?;
+        let mut ctx = RowContext::new(self, visits.iter().map(|v| v.summary.id)).await?;
         let mut out = Vec::new();
         for s in visits {
             if filter.station.as_deref().is_some_and(|st| st != s.summary.station_id) {
@@ -532,7 +532,7 @@ impl Carebook {
     /// One visit's row with its flags.
     pub async fn visit_row(&self, id: VisitId) -> Result<VisitRow, CoreError> {
         let visit = self.store().indexed_visit(id).await?;
-        RowContext::new(self).await?.row(self, visit).await
+        RowContext::new(self, [id]).await?.row(self, visit).await
     }
 
     /// The vital signs of `child`'s `limit` newest visits that took place, oldest reading first,
@@ -715,7 +715,7 @@ enum RowChild {
 /// What rows share, read once per list: refused records, records waiting to sync, the children's
 /// index rows, each municipality's rules for a year's cap, and each child's over-cap sessions of
 /// a year. A row reads no document.
-struct RowContext {
+pub(crate) struct RowContext {
     rejected: HashMap<String, RejectedDoc>,
     pending: HashSet<String>,
     children: HashMap<ChildId, RowChild>,
@@ -725,9 +725,13 @@ struct RowContext {
 }
 
 impl RowContext {
-    async fn new(app: &Carebook) -> Result<RowContext, CoreError> {
-        let rejected = app.store().rejected().await?.into_iter().map(|r| (r.id.clone(), r)).collect();
-        let pending = app.store().pending_ids().await?.into_iter().collect();
+    /// The context of a list of the visits `ids` (the rows to be made; only their sync state is
+    /// read).
+    pub(crate) async fn new(app: &Carebook, ids: impl IntoIterator<Item = VisitId>) -> Result<RowContext, CoreError> {
+        let ids: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
+        let (pending, rejected) = app.store().sync_marks(&ids).await?;
+        let rejected = rejected.into_iter().map(|r| (r.id.clone(), r)).collect();
+        let pending = pending.into_iter().collect();
         let children = app.store().children().await?.into_iter().map(|c| (c.id, RowChild::Indexed(c))).collect();
         Ok(RowContext { rejected, pending, children, caps: HashMap::new(), over_cap: HashMap::new(), directory: None })
     }
@@ -765,7 +769,7 @@ impl RowContext {
 
     /// The row of an indexed visit: everything from the index and the device's sync state;
     /// never a document.
-    async fn row(&mut self, app: &Carebook, IndexedVisit { summary, review }: IndexedVisit) -> Result<VisitRow, CoreError> {
+    pub(crate) async fn row(&mut self, app: &Carebook, IndexedVisit { summary, review }: IndexedVisit) -> Result<VisitRow, CoreError> {
         let indexed = match self.child(app, summary.child_id).await? {
             RowChild::Indexed(c) => Some(c.clone()),
             RowChild::HandedOver { .. } => None,

@@ -25,6 +25,7 @@ pub mod lock;
 pub mod notices;
 pub mod office;
 pub mod results;
+pub mod search;
 pub mod seen;
 pub mod store;
 pub mod sync;

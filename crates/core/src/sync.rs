@@ -918,6 +918,14 @@ impl SyncLoop {
                 if stop {
                     break;
                 }
+                // What the sync received becomes searchable by its notes (read from the documents
+                // after the sync, so the sync itself reads no more than the index needs). A failure
+                // here leaves the backlog for the next round; search still finds names and dates.
+                if result.is_ok() {
+                    if let Err(e) = app.index_search_backlog().await {
+                        tracing::warn!(code = e.code(), "indexing received visits for search failed; retried after the next sync");
+                    }
+                }
                 // A server that is unavailable for now (503) says when to come back: the loop
                 // waits that long rather than the growing back-off; the records wait meanwhile.
                 let wait = match &result {

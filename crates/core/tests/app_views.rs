@@ -1181,3 +1181,32 @@ async fn notices_name_expiring_and_expired_instructions_checklist_problems_sent_
     assert_eq!(notices[3].on, Some(day(10)));
     assert_eq!(notices[3].child_name, "見本 近子");
 }
+
+/// Every list reads which records wait to be sent and which were refused (`RowContext`): from
+/// the two partial indexes holding only those (migration `20261124000002_sync_state.sql`), not
+/// by scanning every document's bytes.
+#[tokio::test]
+async fn the_lists_find_waiting_and_refused_records_by_their_indexes() {
+    let dev = TempDevice::new().await.unwrap();
+    let pool = dev.app.store().pool();
+    for (sql, index) in [
+        ("SELECT id FROM documents WHERE local_version > synced_version", "documents_pending"),
+        ("SELECT count(*) FROM documents WHERE local_version > synced_version", "documents_pending"),
+        (
+            "SELECT id, kind, rejected_code AS code, COALESCE(rejected_reason, '') AS reason FROM documents WHERE rejected_code IS NOT NULL ORDER BY id",
+            "documents_rejected",
+        ),
+    ] {
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}"))).fetch_all(pool).await.unwrap();
+        let detail = plan.iter().map(|p| p.3.as_str()).collect::<Vec<_>>().join("; ");
+        assert!(detail.contains(&format!("INDEX {index}")), "{sql}: {detail}");
+    }
+    // And they hold what the queries return: a record saved here waits; once sent, it does not.
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    assert_eq!(dev.app.store().pending_ids().await.unwrap(), vec![c.id.to_string()]);
+    dev.app.store().mark_synced(&c.id.to_string(), 1).await.unwrap();
+    assert!(dev.app.store().pending_ids().await.unwrap().is_empty());
+    dev.app.store().mark_rejected(&c.id.to_string(), 1, "invalid", "架空の理由").await.unwrap();
+    assert_eq!(dev.app.store().rejected().await.unwrap().len(), 1);
+}

@@ -260,6 +260,9 @@ async fn a_store_is_backed_up_before_a_pending_migration_runs() {
     for t in [
         "visits",
         "children",
+        "visit_text",
+        "visit_terms",
+        "search_pending",
         "documents",
         "device",
         "municipality_rules",

@@ -19,6 +19,7 @@ use autosurgeon::{hydrate, reconcile, Hydrate, HydrateError, Reconcile};
 use crate::child::Child;
 use crate::ids::ChildId;
 use crate::schema::{Described, Mismatch, KIND_KEY, SCHEMA_VERSION, VERSION_KEY};
+use crate::search::VisitTextView;
 use crate::validation::labelled_enum;
 use crate::visit::{Visit, VisitIndexView};
 use crate::wire::Message;
@@ -352,17 +353,30 @@ pub fn root_id(doc: &AutoCommit) -> Option<String> {
 /// a device storing a visit it received needs no more. Unreadable bytes, fields that do not fit
 /// and a document holding another record are the same errors as [`RecordDoc::load`] gives.
 pub fn load_visit_index(id: &str, bytes: &[u8]) -> Result<VisitIndexView, DocError> {
+    load_visit_part(id, bytes, |v: &VisitIndexView| v.id)
+}
+
+/// A visit's searchable text ([`crate::VisitText`]) read from its document's bytes, hydrating
+/// only the text fields: what a device indexes for search for a visit it received without
+/// loading it. Checked like [`load_visit_index`].
+pub fn load_visit_text(id: &str, bytes: &[u8]) -> Result<crate::VisitText, DocError> {
+    load_visit_part(id, bytes, |v: &VisitTextView| v.id).map(|v| v.text())
+}
+
+/// Some fields of a visit, hydrated from untrusted bytes within the bounds; its id must be `id`.
+fn load_visit_part<V: Hydrate>(id: &str, bytes: &[u8], id_of: impl Fn(&V) -> crate::VisitId) -> Result<V, DocError> {
     let kind = RecordKind::Visit;
     let corrupt = |reason: String| DocError::Corrupt { kind, id: id.to_string(), reason };
     let doc = read_untrusted(bytes, || automerge::Automerge::load(bytes)).map_err(corrupt)?.map_err(|e| corrupt(e.to_string()))?;
     schema_version(&doc, kind, id)?;
-    let view: VisitIndexView = guarded(|| hydrate(&doc)).map_err(corrupt)?.map_err(|e| DocError::Schema {
+    let view: V = guarded(|| hydrate(&doc)).map_err(corrupt)?.map_err(|e| DocError::Schema {
         kind,
         id: id.to_string(),
         reason: explain::<VisitIndexView, _>(&doc, e),
     })?;
-    if view.id.to_string() != id {
-        return Err(DocError::IdMismatch { kind, id: id.to_string(), found: view.id.to_string() });
+    let found = id_of(&view);
+    if found.to_string() != id {
+        return Err(DocError::IdMismatch { kind, id: id.to_string(), found: found.to_string() });
     }
     Ok(view)
 }
@@ -542,6 +556,33 @@ mod tests {
         assert_eq!(view.summary(&rules).uses, 2);
         assert!(matches!(load_visit_index("other", &bytes), Err(DocError::IdMismatch { .. })));
         assert!(matches!(load_visit_index(&v.id.to_string(), &bytes[..bytes.len() / 2]), Err(DocError::Corrupt { .. })));
+    }
+
+    #[test]
+    fn the_text_read_from_bytes_is_the_whole_visits_text_in_its_order() {
+        use crate::checklist::{CheckEntry, CheckStatus};
+        let mut v = respite("2026-05-01T09:00", "2026-05-01T13:00");
+        v.note.subjective = "S 夜間よく眠れた".into();
+        v.note.plan = "P 次回も観察".into();
+        v.care.push(crate::visit::CareGiven {
+            id: "c1".into(),
+            item: crate::score::CareItem::Ventilator,
+            count: None,
+            amount_ml: None,
+            rate_ml_per_h: None,
+            oxygen_l_per_min: None,
+            note: "回路の結露を除去".into(),
+        });
+        v.checklist.items.insert("oxygen".into(), CheckEntry { status: CheckStatus::Problem, note: "予備ボンベなし".into() });
+        v.returned =
+            Some(crate::visit::Returned { reason: "署名を追加".into(), by: "見本 事務".into(), at: v.actual_start.unwrap() });
+        let bytes = RecordDoc::create(v.clone(), ActorId::random()).save();
+        let text = load_visit_text(&v.id.to_string(), &bytes).unwrap();
+        // S, P (O and A empty), the care note, the checklist note, the reason: one per line.
+        assert_eq!(text.0, "S 夜間よく眠れた\nP 次回も観察\n回路の結露を除去\n予備ボンベなし\n署名を追加");
+        assert_eq!(text, v.search_text());
+        assert!(matches!(load_visit_text("other", &bytes), Err(DocError::IdMismatch { .. })));
+        assert!(matches!(load_visit_text(&v.id.to_string(), &bytes[..bytes.len() / 2]), Err(DocError::Corrupt { .. })));
     }
 
     #[test]

@@ -69,6 +69,7 @@ pub mod rulebook;
 pub mod rules;
 pub mod schema;
 pub mod score;
+pub mod search;
 #[cfg(feature = "sqlx")]
 pub mod sql;
 pub mod transfer;
@@ -110,6 +111,7 @@ pub use rules::{
     MunicipalityRules, ProRating, RespiteCount, RespiteLedger, RespiteUse, UserCharge,
 };
 pub use score::{medical_care_score, validate_score, CareItem, Score, ScoreEntry, Watch};
+pub use search::{load_visit_text, DateFilter, SearchQuery, VisitText};
 pub use transfer::{bucket_child, own_records_bucket, Transfer, TransferRequest};
 pub use validation::{Label, Problem, Problems, UnknownName};
 pub use visit::{

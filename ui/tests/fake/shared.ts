@@ -1,7 +1,7 @@
 // Data and commands the nurse, parent and office screens share: the children on the device and
 // the visit rows. Fictional (見本). Tests change them through `window.__SCENARIO__.data` or by
 // editing `window.__FAKE__.s.data` before acting.
-import type { ChildCard, VisitRow, VisitSummary, ReviewFilter } from "../../src/bindings";
+import type { ChildCard, DateFilter, SearchResults, VisitRow, VisitSummary, ReviewFilter } from "../../src/bindings";
 import type { Handlers } from "./backend";
 
 export const CHILD_A = "11111111-1111-4111-8111-111111111111";
@@ -42,7 +42,12 @@ export function sharedData() {
     // month filter) and before today (the nurse's today-and-later lists).
     { summary: summary(RETURNED, CHILD_A, "nursing", "2026-09-28T10:00", 60, "draft"), child_name: "見本 はな", handed_over: false, staff: ["見本 看護師"], flags: { ...flags }, rejected_reason: null, returned: { ...RETURNED_BY } },
   ];
-  return { children, visits };
+  // The notes' text of some visits, for `search` (the core reads it from the documents).
+  const notes: Record<string, string> = {
+    "a0000000-0000-4000-8000-000000000001": "夜間に痰が多く吸引3回\n白色痰、カテーテル交換",
+    "a0000000-0000-4000-8000-000000000003": "発熱なし\n吸引1回",
+  };
+  return { children, visits, notes, searchPending: 0 };
 }
 
 type Shared = ReturnType<typeof sharedData>;
@@ -72,7 +77,56 @@ function matches(r: VisitRow, f: ReviewFilter): boolean {
   );
 }
 
+/** Folds as the core does (roughly): NFKC, lower case, katakana as hiragana, no spaces. */
+const fold = (x: string) =>
+  x
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[\u30a1-\u30f6]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x60))
+    .replace(/\s/g, "");
+
+/** A stand-in for Carebook::search over the shared rows and notes: every word in the child's
+ * name or kana or the visit's notes, `M/D` a day of any year; newest first. The real matching
+ * (pairs of characters, dates in every form) is the core's and tested there. */
+function search(b: FakeBackendLike, query: string): SearchResults {
+  const d = shared(b);
+  const dates: DateFilter[] = [];
+  const words: string[] = [];
+  for (const w of query.split(/\s+/).filter((x) => x)) {
+    const md = /^(\d{1,2})\/(\d{1,2})$/.exec(w);
+    if (md) dates.push({ kind: "month_day", month: Number(md[1]), day: Number(md[2]) });
+    else words.push(w);
+  }
+  const inName = (c: ChildCard | undefined, w: string) => !!c && (fold(c.name).includes(fold(w)) || fold(c.kana).includes(fold(w)));
+  const visits = d.visits
+    .filter((r) => {
+      const child = d.children.find((c) => c.id === r.summary.child_id);
+      const text = fold(d.notes[r.summary.id] ?? "");
+      const day = r.summary.date ?? "";
+      return (
+        words.every((w) => inName(child, w) || text.includes(fold(w))) &&
+        dates.every((x) => x.kind === "month_day" && Number(day.slice(5, 7)) === x.month && Number(day.slice(8, 10)) === x.day)
+      );
+    })
+    .sort((x, y) => (y.summary.start ?? "").localeCompare(x.summary.start ?? ""))
+    .map((row) => {
+      const line = (d.notes[row.summary.id] ?? "").split("\n").find((l) => words.some((w) => fold(l).includes(fold(w))));
+      return { row, excerpt: line ?? null };
+    });
+  const children = words.length && !dates.length ? d.children.filter((c) => words.every((w) => inName(c, w))) : [];
+  return {
+    children: children.map((c) => ({ id: c.id, name: c.name, kana: c.kana, birth_date: "2019-06-01" })),
+    visits,
+    more: false,
+    dates,
+    pending: d.searchPending,
+  };
+}
+
+type FakeBackendLike = { s: { data: Record<string, unknown> } };
+
 export const sharedCommands: Handlers = {
+  search: (b, a) => search(b, a.query),
   children: (b) => shared(b).children,
   visits: (b, a) => shared(b).visits.filter((r) => matches(r, a.filter)).slice(0, a.filter.limit ?? undefined),
 };

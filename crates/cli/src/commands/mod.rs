@@ -11,6 +11,7 @@ pub mod municipality;
 pub mod phrases;
 pub mod purchase;
 pub mod respite;
+pub mod search;
 pub mod server;
 pub mod sync;
 pub mod visit;

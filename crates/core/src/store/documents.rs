@@ -39,6 +39,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         doc.value().write_index(&mut tx).await?;
+        doc.value().write_search(&mut tx).await?;
         tx.commit().await.map_err(CoreError::from)
     }
 

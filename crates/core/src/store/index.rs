@@ -25,6 +25,14 @@ pub trait Indexed: Record {
         &'t self,
         tx: &'t mut Transaction<'static, Sqlite>,
     ) -> impl std::future::Future<Output = Result<(), CoreError>> + Send + 't;
+
+    /// Writes what search finds of this value (a visit's text; nothing for a face sheet, whose
+    /// name search reads from its index row). Not part of [`Store::rebuild_index`]: the text
+    /// depends on no setting.
+    fn write_search<'t>(
+        &'t self,
+        tx: &'t mut Transaction<'static, Sqlite>,
+    ) -> impl std::future::Future<Output = Result<(), CoreError>> + Send + 't;
 }
 
 /// The result of rebuilding the index.
@@ -74,7 +82,7 @@ impl ChildRow {
 
 /// One row of the visits index, as stored.
 #[derive(sqlx::FromRow)]
-struct VisitRow {
+pub(super) struct VisitRow {
     #[sqlx(flatten)]
     summary: SummaryRow,
     staff_names: String,
@@ -194,10 +202,17 @@ fn visit_query(columns: &str, filter: &VisitFilter) -> QueryBuilder<Sqlite> {
 const SUMMARY_COLUMNS: &str =
     "SELECT id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status FROM visits";
 
+/// The columns of a visits index row ([`VisitRow`]).
+macro_rules! visit_fields {
+    () => {
+        "id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status, \
+         staff_names, lead, confirmed, returned, respite_length, short_day"
+    };
+}
+pub(super) use visit_fields;
+
 /// The columns of a visits index row, for `SELECT`.
-const VISIT_COLUMNS: &str =
-    "SELECT id, child_id, kind, station_id, date, start, fiscal_year, duration_minutes, billable_minutes, uses, outcome, status, \
-     staff_names, lead, confirmed, returned, respite_length, short_day FROM visits";
+const VISIT_COLUMNS: &str = concat!("SELECT ", visit_fields!(), " FROM visits");
 
 /// Filters for the visit list; `None` means any.
 #[derive(Debug, Clone, Default)]
@@ -340,11 +355,19 @@ impl Indexed for Child {
         .await?;
         Ok(())
     }
+
+    async fn write_search(&self, _tx: &mut Transaction<'static, Sqlite>) -> Result<(), CoreError> {
+        Ok(())
+    }
 }
 
 impl Indexed for Visit {
     async fn write_index(&self, tx: &mut Transaction<'static, Sqlite>) -> Result<(), CoreError> {
         write_visit_rows(tx, &[&self.index_view()]).await
+    }
+
+    async fn write_search(&self, tx: &mut Transaction<'static, Sqlite>) -> Result<(), CoreError> {
+        super::search::write_visit_text(tx, self.id, &self.search_text()).await
     }
 }
 

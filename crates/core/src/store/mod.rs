@@ -3,12 +3,14 @@
 //!
 //! By area: opening, migrations and the backup before them (here); documents — save,
 //! load, merge, bytes (`documents.rs`); the index — its rows, queries and rebuild (`index.rs`);
-//! the pull pipeline (`pull.rs`); sync state — pending, rejected, buckets, removals
+//! the pull pipeline (`pull.rs`); search — visits' text, its backlog and the query
+//! (`search.rs`); sync state — pending, rejected, buckets, removals
 //! (`sync_state.rs`); settings, municipality rules and checklist templates (`settings.rs`).
 
 mod documents;
 mod index;
 mod pull;
+mod search;
 mod settings;
 mod sync_state;
 
@@ -28,6 +30,7 @@ use crate::vault::DataKey;
 pub use index::write_visit_rows;
 pub use index::{ChildRow, Indexed, IndexedVisit, RebuildReport, VisitFilter};
 pub use pull::{PageMerge, PreparedPage};
+pub use search::{Found, FoundVisit};
 pub use sync_state::{AccessRemoval, Buckets, PendingDoc, RejectedDoc, Wiped};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/device");

@@ -5,12 +5,13 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use automerge::ActorId;
 use carebook_domain::{
-    load_visit_index, ChangedDoc, Child, ChildId, DocError, Message, Record, RecordDoc, RecordKind, Visit, VisitIndexView,
+    load_visit_index, ChangedDoc, Child, ChildId, DocError, Message, Record, RecordDoc, RecordKind, Visit, VisitIndexView, VisitText,
 };
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::documents::within_bounds;
 use super::index::{write_visit_rows, Indexed};
+use super::search::{queue_visit_texts, write_visit_text};
 use super::{Origin, Store};
 use crate::clock;
 use crate::error::CoreError;
@@ -75,7 +76,7 @@ impl Store {
             }
         }
         // Face sheets first: a visit's index row needs its child's municipality.
-        prepared.sort_by_key(|w| matches!(w.row, IndexRow::Visit(_)));
+        prepared.sort_by_key(|w| matches!(w.row, IndexRow::Visit(..)));
         Ok(PreparedPage { prepared, report })
     }
 
@@ -119,13 +120,21 @@ impl Store {
             }
         }
         let mut visits = Vec::new();
+        let mut unread = Vec::new();
         for (w, _) in prepared.iter().zip(&written).filter(|(_, ok)| **ok) {
             match &w.row {
                 IndexRow::Child(c) => c.write_index(&mut tx).await?,
-                IndexRow::Visit(v) => visits.push(v),
+                IndexRow::Visit(v, text) => {
+                    visits.push(v);
+                    match text {
+                        Some(text) => write_visit_text(&mut tx, v.id, text).await?,
+                        None => unread.push(v.id),
+                    }
+                }
             }
         }
         write_visit_rows(&mut tx, &visits).await?;
+        queue_visit_texts(&mut tx, &unread).await?;
         // A child whose records arrive without the device holding its bucket (access changed
         // while the page was read) is held incomplete: the next sync catches it up or removes it.
         let children: BTreeSet<String> =
@@ -202,14 +211,16 @@ impl PreparedPage {
 #[derive(Debug)]
 enum IndexRow {
     Child(Box<Child>),
-    Visit(VisitIndexView),
+    /// A visit's index fields, and its searchable text when the whole visit was read (a merge);
+    /// without it the visit waits on the search backlog.
+    Visit(VisitIndexView, Option<Box<VisitText>>),
 }
 
 impl IndexRow {
     fn child_id(&self) -> ChildId {
         match self {
             IndexRow::Child(c) => c.id,
-            IndexRow::Visit(v) => v.child_id,
+            IndexRow::Visit(v, _) => v.child_id,
         }
     }
 }
@@ -253,17 +264,16 @@ fn prepare(doc: ChangedDoc, local: Option<LocalCopy>, actor: &ActorId) -> Prepar
             // The server read the index fields from this very version (it validated the whole
             // visit when it accepted it); without them, or for another record, load the document.
             RecordKind::Visit => match index.filter(|v| v.id.to_string() == id) {
-                Some(view) => Ok(Some((None, IndexRow::Visit(view)))),
-                None => load_visit_index(&id, &bytes).map(|v| Some((None, IndexRow::Visit(v)))),
+                Some(view) => Ok(Some((None, IndexRow::Visit(view, None)))),
+                None => load_visit_index(&id, &bytes).map(|v| Some((None, IndexRow::Visit(v, None)))),
             },
         },
         Some((mine, version)) => match kind {
             RecordKind::Child => {
                 merged::<Child>(&id, &mine, &bytes, actor).map(|m| m.map(|(b, c)| (Some((b, version)), IndexRow::Child(Box::new(c)))))
             }
-            RecordKind::Visit => {
-                merged::<Visit>(&id, &mine, &bytes, actor).map(|m| m.map(|(b, v)| (Some((b, version)), IndexRow::Visit(v.index_view()))))
-            }
+            RecordKind::Visit => merged::<Visit>(&id, &mine, &bytes, actor)
+                .map(|m| m.map(|(b, v)| (Some((b, version)), IndexRow::Visit(v.index_view(), Some(Box::new(v.search_text())))))),
         },
     };
     match result {

@@ -8,6 +8,7 @@ import { ErrorBox, useLoad } from "../../ui";
 import { ALL } from "./util";
 import { useState } from "preact/hooks";
 import { WeekView } from "./plan";
+import { SearchBox } from "../search";
 
 export function InstructionWarning({ state }: { state: string }) {
   const { labels } = useApp();
@@ -106,7 +107,19 @@ export function ChildCardView({ c, onChild, onRecord }: { c: ChildCard; onChild:
   );
 }
 
-export function Home({ onChild, onVisit, onRecord }: { onChild: (id: string) => void; onVisit: (id: string) => void; onRecord: (id: string) => void }) {
+export function Home({
+  onChild,
+  onVisit,
+  onRecord,
+  query,
+  setQuery,
+}: {
+  onChild: (id: string) => void;
+  onVisit: (id: string) => void;
+  onRecord: (id: string) => void;
+  query: string;
+  setQuery: (q: string) => void;
+}) {
   const { status, dataStamp } = useApp();
   const today = status.today.date;
   const children = useLoad(() => call("children", {}), [dataStamp]);
@@ -122,7 +135,8 @@ export function Home({ onChild, onVisit, onRecord }: { onChild: (id: string) => 
   const [week, setWeek] = useState(false);
   return (
     <div class="n-home" data-testid="n-home-screen">
-      <div class="row n-home-switch" role="group">
+      <SearchBox query={query} setQuery={setQuery} onVisit={onVisit} onChild={onChild} />
+      <div class="row n-home-switch" role="group" style={query.trim() ? { display: "none" } : undefined}>
         <button class={week ? "" : "on"} aria-pressed={!week} onClick={() => setWeek(false)} data-testid="n-list-open">
           {t("n_list")}
         </button>
@@ -130,8 +144,8 @@ export function Home({ onChild, onVisit, onRecord }: { onChild: (id: string) => 
           {t("n_week")}
         </button>
       </div>
-      {week && <WeekView onVisit={onVisit} />}
-      <div class="n-cols" hidden={week}>
+      {week && !query.trim() && <WeekView onVisit={onVisit} />}
+      <div class="n-cols" hidden={week || !!query.trim()}>
         <section>
           {returned.length > 0 && (
             <>

@@ -14,6 +14,8 @@ type View = { v: "home" } | { v: "sheet"; id: string } | { v: "visit"; visit: Vi
 export function NurseApp() {
   const [view, setView] = useState<View>({ v: "home" });
   const [error, setError] = useState<unknown>(null);
+  // The search stays as it was when a result is opened and the nurse comes back.
+  const [query, setQuery] = useState("");
   const home = () => {
     setError(null);
     setView({ v: "home" });
@@ -34,7 +36,7 @@ export function NurseApp() {
         </button>
       )}
       <ErrorBox error={error} />
-      {view.v === "home" && <Home onChild={(id) => setView({ v: "sheet", id })} onVisit={open} onRecord={record} />}
+      {view.v === "home" && <Home onChild={(id) => setView({ v: "sheet", id })} onVisit={open} onRecord={record} query={query} setQuery={setQuery} />}
       {view.v === "sheet" && <FaceSheet id={view.id} onRecord={record} />}
       {view.v === "visit" && <VisitForm key={view.visit.id} initial={view.visit} saved={view.saved} row={view.row} warnings={view.warnings} onDone={home} />}
     </div>

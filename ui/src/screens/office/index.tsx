@@ -25,6 +25,7 @@ import { Results } from "./results";
 import { RecordSections } from "./record";
 import "./office.css";
 import { MonthCharts } from "./chart";
+import { SearchBox } from "../search";
 
 type Tab = "review" | "month" | "claim" | "daytime" | "results" | "people" | "municipality" | "phrases";
 
@@ -37,6 +38,8 @@ export function OfficeApp() {
   // The filter lives here so it survives opening a record and coming back.
   const [filter, setFilter] = useState<ReviewFilter>({ ...ALL, month });
   const [summaryMonth, setSummaryMonth] = useState(month);
+  // The search stays as it was when a result is opened and the office comes back.
+  const [query, setQuery] = useState("");
   return (
     <div class="office">
       {readOnly && (
@@ -97,7 +100,18 @@ export function OfficeApp() {
       ) : detail ? (
         <Detail id={detail} onBack={() => setDetail(null)} />
       ) : (
-        <Review filter={filter} setFilter={setFilter} onOpen={setDetail} readOnly={readOnly} />
+        <>
+          <SearchBox
+            query={query}
+            setQuery={setQuery}
+            onVisit={setDetail}
+            onChild={(child) => {
+              setQuery("");
+              setFilter({ ...ALL, child, month: null });
+            }}
+          />
+          {!query.trim() && <Review filter={filter} setFilter={setFilter} onOpen={setDetail} readOnly={readOnly} />}
+        </>
       )}
     </div>
   );
