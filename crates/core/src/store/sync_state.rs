@@ -101,6 +101,25 @@ impl Store {
         Ok(())
     }
 
+    /// Of the records `ids`, those waiting to be sent and those the server refused: what a list's
+    /// rows say of each (the cost follows the list, not how many records wait on the device).
+    pub async fn sync_marks(&self, ids: &[String]) -> Result<(Vec<String>, Vec<RejectedDoc>), CoreError> {
+        let ids = serde_json::to_string(ids)?;
+        let pending =
+            sqlx::query_scalar("SELECT id FROM documents WHERE id IN (SELECT value FROM json_each(?1)) AND local_version > synced_version")
+                .bind(&ids)
+                .fetch_all(&self.pool)
+                .await?;
+        let rejected = sqlx::query_as(
+            "SELECT id, kind, rejected_code AS code, COALESCE(rejected_reason, '') AS reason FROM documents
+             WHERE id IN (SELECT value FROM json_each(?1)) AND rejected_code IS NOT NULL ORDER BY id",
+        )
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((pending, rejected))
+    }
+
     /// Records the server refused.
     pub async fn rejected(&self) -> Result<Vec<RejectedDoc>, CoreError> {
         Ok(sqlx::query_as(
