@@ -85,6 +85,16 @@ if [ "$new_db" = 1 ]; then
     --title "架空 地域の協議の場" --cost-yen 150000 >/dev/null
   touch "$demo/.seeded-v5"
 fi
+# The demo station's canned phrases (定型文, generic sentences), published by the office's
+# device; also into a demo seeded before phrases existed.
+if [ ! -f "$demo/.phrases-v1" ]; then
+  step "demo canned phrases of demo-st1"
+  if $cb --data-dir "$demo/seed" phrases publish scripts/demo-phrases.json >/dev/null; then
+    touch "$demo/.phrases-v1"
+  else
+    echo "the demo phrases were not published (the seeding device may need to log in again); the demo goes on without them" >&2
+  fi
+fi
 
 app_dir="$demo/app-$role"
 if [ ! -f "$app_dir/carebook.sqlite" ]; then

@@ -11,6 +11,8 @@ pub const COMMANDS: &[&str] = &[
     "sync_now",
     "labels",
     "templates",
+    "visit_phrases",
+    "station_phrases",
     "children",
     "child_sheet",
     "save_child",

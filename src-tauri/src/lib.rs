@@ -21,7 +21,7 @@ use carebook_core::{Carebook, CoreError, LoopStatus, SyncLoop, SyncStatus};
 use carebook_domain::{
     ChecklistTemplate, Child, ChildId, CoordinatorReport, CoordinatorWorkRecord, Date, DateTime, DaytimeClaim, Directory, ErrorBody,
     FiscalYear, Grant, GuardianConfirmation, MonthlyClaim, MunicipalityRules, NewCoordinatorWork, NewGrant, NewPerson, NewPurchase,
-    NewRegionalMeeting, OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, Purchase, RecoveryCodes,
+    NewRegionalMeeting, OneTimePassword, PersonAdded, PersonChange, PersonDetail, PersonDisabled, PhraseList, Purchase, RecoveryCodes,
     RegionalMeetingRecord, ResultsReport, RuleBook, RuleVersion, SecondFactorEnrolment, SecondFactorStatus, Transfer, TransferRequest,
     UserInfo, Visit, VisitId, VisitKind, YearMonth,
 };
@@ -418,6 +418,10 @@ commands! {
     fn labels(_s) -> Labels { Ok(Labels::all()) }
     /// Checklist templates.
     fn templates(s) -> Vec<ChecklistTemplate> { s.templates().await }
+    /// The canned phrases (定型文) of a visit's station in force on its date, as last synced.
+    fn visit_phrases(s, visit: Visit) -> PhraseList { s.visit_phrases(&visit).await }
+    /// The canned phrases of the account's station in force on a date (default today), as last synced (office).
+    fn station_phrases(s, on: Option<Date>) -> PhraseList { s.station_phrases(on).await }
     /// The children on this device.
     fn children(s) -> Vec<ChildCard> { s.child_cards().await }
     /// A child's face sheet.
@@ -488,7 +492,7 @@ commands! {
     fn rule_book(s) -> RuleBook { s.store().rule_book().await }
     /// A municipality's settings in force on a date.
     fn municipality_rules(s, code: String, on: Date) -> MunicipalityRules { s.store().rules_on(&code, on).await }
-    /// Publishes a version of a municipality's settings or of a template, applying from its date (office).
+    /// Publishes a version of a municipality's settings, of a template or of the station's canned phrases, applying from its date (office).
     fn publish_rule_version(s, version: RuleVersion) -> RuleVersion { s.changed(s.publish_rule_version(&version).await) }
     /// The monthly respite claim of a municipality (office).
     fn monthly_claim(s, municipality: String, month: YearMonth) -> MonthlyClaim { s.monthly_claim(&municipality, month).await }

@@ -174,6 +174,7 @@ impl Sample for RuleVersion {
             effective_from: Date::sample(),
             rules: Some(carebook_domain::MunicipalityRules::builtin("13105")),
             template: None,
+            phrases: None,
             author: String::new(),
             recorded_at: 0,
         }

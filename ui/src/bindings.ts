@@ -1726,6 +1726,32 @@ role: StaffRole,
  */
 station: ReportStation, };
 
+export type Phrase = { 
+/**
+ * The text inserted (one line).
+ */
+text: string, 
+/**
+ * Where it may be inserted (at least one place).
+ */
+places: Array<PhrasePlace>, 
+/**
+ * A short label grouping phrases in the picker (吸引, 胃ろう …); empty for none.
+ */
+category: string, };
+
+export type PhraseList = { 
+/**
+ * The station whose list it is (the organisation id of its staff).
+ */
+station_id: string, 
+/**
+ * The phrases, in the order the picker shows them.
+ */
+items: Array<Phrase>, };
+
+export type PhrasePlace = "s" | "o" | "a" | "p" | "care";
+
 export type PreviousVisit = { 
 /**
  * The visit.
@@ -2161,7 +2187,7 @@ versions: Array<RuleVersion>, };
 
 export type RuleVersion = { 
 /**
- * The municipality code or the template id.
+ * The municipality code, the template id or the station id.
  */
 key: string, 
 /**
@@ -2176,6 +2202,11 @@ rules: MunicipalityRules | null,
  * The template, when a template.
  */
 template: ChecklistTemplate | null, 
+/**
+ * The canned phrases, when a station's (absent in what older servers and devices write,
+ * read as none).
+ */
+phrases?: PhraseList | null, 
 /**
  * Who published it (the person's name, else the account name).
  */
@@ -2944,6 +2975,8 @@ export type Commands = {
   sync_now: { args: {  }; result: SyncView };
   labels: { args: {  }; result: Labels };
   templates: { args: {  }; result: Array<ChecklistTemplate> };
+  visit_phrases: { args: { visit: Visit }; result: PhraseList };
+  station_phrases: { args: { on: Date | null }; result: PhraseList };
   children: { args: {  }; result: Array<ChildCard> };
   child_sheet: { args: { id: ChildId }; result: ChildSheet };
   save_child: { args: { child: Child }; result: ChildSheet };

@@ -39,7 +39,9 @@ use carebook_core::{Carebook, CoreError};
 use carebook_domain::{ErrorBody, Message};
 use clap::{Parser, Subcommand};
 
-use commands::{account, checklist, child, coordinator, demo, export, index, municipality, purchase, respite, search, server, sync, visit};
+use commands::{
+    account, checklist, child, coordinator, demo, export, index, municipality, phrases, purchase, respite, search, server, sync, visit,
+};
 
 /// Carebook: records for visiting nurses caring for children who need medical care at home.
 /// Carebook（医療的ケア児の訪問看護記録）.
@@ -73,6 +75,9 @@ enum Command {
     /// 自治体ごとの設定 / municipality settings.
     #[command(subcommand)]
     Municipality(municipality::MunicipalityCmd),
+    /// 事業所の定型文 / the station's canned phrases.
+    #[command(subcommand)]
+    Phrases(phrases::PhrasesCmd),
     /// 請求・報告の書き出し / exports: the monthly claim, the results report, a visit record.
     #[command(subcommand)]
     Export(export::ExportCmd),
@@ -188,6 +193,7 @@ async fn run_command(env: &Env, command: Command) -> anyhow::Result<()> {
         Command::Respite(c) => respite::run(env, c).await,
         Command::Checklist(c) => checklist::run(env, c).await,
         Command::Municipality(c) => municipality::run(env, c).await,
+        Command::Phrases(c) => phrases::run(env, c).await,
         Command::Index(c) => index::run(env, c).await,
         Command::Search(a) => search::run(env, a).await,
         Command::Export(c) => export::run(env, c).await,

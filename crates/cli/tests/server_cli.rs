@@ -342,6 +342,23 @@ fn a_municipality_setting_changed_by_the_office_reaches_a_nurses_device_from_its
     let ids = |v: Value| v.as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
     assert!(ids(json(nurse, &["checklist", "templates"], None)).contains(&"kakuu_own".to_string()));
     assert!(!ids(json(nurse, &["checklist", "templates", "--on", "2026-04-01"], None)).contains(&"kakuu_own".to_string()));
+
+    // The station's canned phrases, from a file, reach the nurse's device.
+    let file = office.join("phrases.json");
+    let phrases =
+        r#"[{"text":"本人の機嫌良好。","places":["s","o"]},{"text":"胃ろう周囲の発赤なし。","places":["care"],"category":"胃ろう"}]"#;
+    std::fs::write(&file, phrases).unwrap();
+    ok(office, &["phrases", "publish", file.to_str().unwrap()], None);
+    ok(nurse, &["sync"], None);
+    let list = json(nurse, &["phrases", "show"], None);
+    assert_eq!(list["station_id"], "st-kakuu");
+    let texts: Vec<&str> = list["items"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["本人の機嫌良好。", "胃ろう周囲の発赤なし。"]);
+    assert_eq!(json(nurse, &["phrases", "show", "--on", "2026-04-01"], None)["items"], serde_json::json!([]), "not before its date");
+    // A nurse cannot publish them.
+    let refused = carebook(nurse, &["phrases", "publish", file.to_str().unwrap()], None);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("定型文"), "{}", String::from_utf8_lossy(&refused.stderr));
     drop(server);
 }
 

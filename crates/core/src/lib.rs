@@ -34,8 +34,8 @@ pub mod vault;
 use std::path::Path;
 
 use carebook_domain::{
-    respite_ledger, ChecklistTemplate, Child, ChildId, FiscalYear, Problems, RecordDoc, RecordKind, RespiteLedger, Visit, VisitContext,
-    VisitId, VisitKind, VisitStatus, VisitSummary,
+    respite_ledger, ChecklistTemplate, Child, ChildId, Date, FiscalYear, PhraseList, Problems, RecordDoc, RecordKind, RespiteLedger, Visit,
+    VisitContext, VisitId, VisitKind, VisitStatus, VisitSummary,
 };
 use serde::Serialize;
 
@@ -251,6 +251,25 @@ impl Carebook {
     /// Checklist templates.
     pub async fn templates(&self) -> Result<Vec<ChecklistTemplate>, CoreError> {
         self.store.templates().await
+    }
+
+    /// The canned phrases (定型文) a nurse may insert into `visit`: its station's list in force
+    /// on its date (`Visit::rule_date`), from the rule book as last synced, so offline too.
+    /// Empty when the station has none.
+    pub async fn visit_phrases(&self, visit: &Visit) -> Result<PhraseList, CoreError> {
+        let book = self.store.rule_book().await?;
+        Ok(book.phrases_on(&visit.station.id, visit.rule_date(clock::today_jst())))
+    }
+
+    /// The canned phrases of the logged-in account's station in force on `date` (today when
+    /// none), as last synced: what its office edits. Empty, keyed by the station, when it has
+    /// none; an error before a login.
+    pub async fn station_phrases(&self, date: Option<Date>) -> Result<PhraseList, CoreError> {
+        let Some(session) = self.session().await? else {
+            return Err(CoreError::NotLoggedIn);
+        };
+        let book = self.store.rule_book().await?;
+        Ok(book.phrases_on(&session.user.org_id, date.unwrap_or_else(clock::today_jst)))
     }
 
     /// Re-derives the index from the documents.

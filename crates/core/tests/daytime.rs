@@ -41,6 +41,7 @@ fn book() -> RuleBook {
             effective_from: "2026-11-16".parse().unwrap(),
             rules: Some(rules),
             template: None,
+            phrases: None,
             author: "見本 事務".into(),
             recorded_at: 1_790_000_000,
         }],

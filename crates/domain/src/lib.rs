@@ -63,6 +63,7 @@ pub mod history;
 pub mod ids;
 pub mod password;
 pub mod people;
+pub mod phrases;
 pub mod results;
 pub mod rulebook;
 pub mod rules;
@@ -98,6 +99,7 @@ pub use people::{
     validate_name, DeviceBrief, Directory, NewPerson, OneTimePassword, Org, OrgKind, Person, PersonAdded, PersonChange, PersonDetail,
     PersonDisabled,
 };
+pub use phrases::{validate_phrases, Phrase, PhraseList, PhrasePlace};
 pub use results::{
     results_report, CheckedItem, ChildChecklist, Grant, HandoverLine, NewGrant, NewPurchase, PersonPresent, Purchase, ReportChild,
     ReportStation, ResultsReport,

@@ -1,4 +1,5 @@
-//! Municipality settings and checklist templates as organisation data that changes over time.
+//! Municipality settings, checklist templates and stations' canned phrases (定型文) as
+//! organisation data that changes over time.
 //!
 //! Each change is a new version that applies from a date ([`RuleVersion::effective_from`]); a
 //! version never changes what applied before its date, so a visit is always checked, counted and
@@ -6,14 +7,17 @@
 //! ([`MunicipalityRules::builtin`], [`crate::builtin_templates`]) are the first versions: they
 //! apply until the first published version of that municipality or template.
 //!
-//! The [`RuleBook`] is the same on every device and on the server (the server keeps the
-//! versions; devices fetch them at each sync), so the preview, the ledger, validation and the
-//! claim all use one version for one date.
+//! The [`RuleBook`]'s municipality settings and templates are the same on every device and on
+//! the server (the server keeps the versions; devices fetch them at each sync), so the preview,
+//! the ledger, validation and the claim all use one version for one date. Canned phrases are
+//! station data: a device receives the lists of its own account's station only (the server
+//! filters them per caller), and they decide nothing, they are only text to insert.
 
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Date;
 use crate::checklist::{builtin_templates, validate_template, ChecklistTemplate};
+use crate::phrases::{validate_phrases, PhraseList};
 use crate::rules::MunicipalityRules;
 use crate::validation::{labelled_enum, Problems};
 
@@ -24,14 +28,17 @@ labelled_enum! {
         Municipality = ("municipality", "区市町村の設定", "municipality settings"),
         /// A checklist template (keyed by its id).
         Template = ("template", "チェックリストのひな形", "checklist template"),
+        /// A station's canned phrases (keyed by its station id).
+        Phrases = ("phrases", "定型文", "canned phrases"),
     }
 }
 
-/// One published version of a municipality's settings or of a template.
+/// One published version of a municipality's settings, of a template or of a station's
+/// canned phrases: exactly one of `rules`, `template` and `phrases`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleVersion {
-    /// The municipality code or the template id.
+    /// The municipality code, the template id or the station id.
     pub key: String,
     /// The first day it applies (JST).
     pub effective_from: Date,
@@ -39,6 +46,10 @@ pub struct RuleVersion {
     pub rules: Option<MunicipalityRules>,
     /// The template, when a template.
     pub template: Option<ChecklistTemplate>,
+    /// The canned phrases, when a station's (absent in what older servers and devices write,
+    /// read as none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phrases: Option<PhraseList>,
     /// Who published it (the person's name, else the account name).
     pub author: String,
     /// Unix seconds it was published.
@@ -51,33 +62,41 @@ impl RuleVersion {
     pub fn kind(&self) -> RuleKind {
         if self.template.is_some() {
             RuleKind::Template
+        } else if self.phrases.is_some() {
+            RuleKind::Phrases
         } else {
             RuleKind::Municipality
         }
     }
 
-    /// Problems with it: exactly one of `rules` and `template`, keyed by its code or id, and
-    /// valid itself.
+    /// Problems with it: exactly one of `rules`, `template` and `phrases`, keyed by its code or
+    /// id, and valid itself.
     pub fn validate(&self) -> Problems {
         let mut p = Problems::default();
-        match (&self.rules, &self.template) {
-            (Some(r), None) => {
+        match (&self.rules, &self.template, &self.phrases) {
+            (Some(r), None, None) => {
                 if r.code != self.key {
                     p.push("key", "mismatch", "キーが区市町村コードと一致しません", "the key must be the municipality code");
                 }
                 p.extend_prefixed("rules", r.validate());
             }
-            (None, Some(t)) => {
+            (None, Some(t), None) => {
                 if t.id != self.key {
                     p.push("key", "mismatch", "キーがひな形のIDと一致しません", "the key must be the template id");
                 }
                 p.extend_prefixed("template", validate_template(t));
             }
+            (None, None, Some(l)) => {
+                if l.station_id != self.key {
+                    p.push("key", "mismatch", "キーが定型文の事業所IDと一致しません", "the key must be the phrase list's station id");
+                }
+                p.extend_prefixed("phrases", validate_phrases(l));
+            }
             _ => p.push(
                 "rules",
                 "one_of",
-                "区市町村の設定かひな形のどちらか一方を指定してください",
-                "give exactly one of rules and template",
+                "区市町村の設定・ひな形・定型文のどれか1つを指定してください",
+                "give exactly one of rules, template and phrases",
             ),
         }
         p
@@ -140,11 +159,29 @@ impl RuleBook {
         }
         all
     }
+
+    /// A station's canned phrases in force on `date`: its latest version from on or before that
+    /// date (the latest published wins a tie), else an empty list.
+    pub fn phrases_on(&self, station_id: &str, date: Date) -> PhraseList {
+        self.in_force(RuleKind::Phrases, station_id, date)
+            .and_then(|v| v.phrases.clone())
+            .unwrap_or_else(|| PhraseList { station_id: station_id.to_string(), items: Vec::new() })
+    }
+
+    /// The book as `station_ids` see it: every municipality and template version, and the
+    /// phrase lists of those stations only (`None`: every station's, for an administrator).
+    pub fn visible_to(mut self, station_ids: Option<&[&str]>) -> RuleBook {
+        if let Some(ids) = station_ids {
+            self.versions.retain(|v| v.kind() != RuleKind::Phrases || ids.contains(&v.key.as_str()));
+        }
+        self
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::phrases::{Phrase, PhrasePlace};
 
     fn d(s: &str) -> Date {
         s.parse().unwrap()
@@ -158,6 +195,7 @@ mod tests {
             effective_from: d(from),
             rules: Some(rules),
             template: None,
+            phrases: None,
             author: "架空 事務".into(),
             recorded_at: at,
         }
@@ -189,6 +227,7 @@ mod tests {
             effective_from: d(from),
             rules: None,
             template: Some(t.clone()),
+            phrases: None,
             author: "架空 事務".into(),
             recorded_at: 1,
         };
@@ -213,5 +252,90 @@ mod tests {
         assert!(v.validate().0.iter().any(|p| p.field.starts_with("rules.")), "{:?}", v.validate());
         v.rules = None;
         assert!(v.validate().has_code("one_of"));
+    }
+
+    fn phrases(station: &str, from: &str, texts: &[&str], at: i64) -> RuleVersion {
+        let items = texts.iter().map(|t| Phrase { text: t.to_string(), places: vec![PhrasePlace::Objective], category: String::new() });
+        RuleVersion {
+            key: station.into(),
+            effective_from: d(from),
+            rules: None,
+            template: None,
+            phrases: Some(PhraseList { station_id: station.into(), items: items.collect() }),
+            author: "架空 事務".into(),
+            recorded_at: at,
+        }
+    }
+
+    #[test]
+    fn a_station_s_phrases_in_force_are_its_latest_version_from_on_or_before_the_date() {
+        let texts = |l: PhraseList| l.items.into_iter().map(|p| p.text).collect::<Vec<_>>();
+        let book = RuleBook {
+            versions: vec![
+                phrases("st1", "2026-12-01", &["咳なし。"], 1),
+                phrases("st1", "2027-01-01", &["咳なし。", "発熱なし。"], 2),
+                phrases("st2", "2026-11-01", &["他の事業所。"], 3),
+                version("13101", "2026-10-01", 200, 4),
+            ],
+        };
+        assert!(texts(book.phrases_on("st1", d("2026-11-30"))).is_empty(), "before the first version");
+        assert_eq!(book.phrases_on("st1", d("2026-11-30")).station_id, "st1");
+        assert_eq!(texts(book.phrases_on("st1", d("2026-12-01"))), ["咳なし。"], "from its first day");
+        assert_eq!(texts(book.phrases_on("st1", d("2026-12-31"))), ["咳なし。"]);
+        assert_eq!(texts(book.phrases_on("st1", d("2027-01-01"))), ["咳なし。", "発熱なし。"]);
+        assert_eq!(texts(book.phrases_on("st2", d("2027-01-01"))), ["他の事業所。"], "another station's own list");
+        assert!(texts(book.phrases_on("st3", d("2027-01-01"))).is_empty());
+        // Two versions from the same day: the later published one.
+        let mut book = book;
+        book.versions.push(phrases("st1", "2027-01-01", &["吸引後、SpO2 98%。"], 5));
+        assert_eq!(texts(book.phrases_on("st1", d("2027-02-01"))), ["吸引後、SpO2 98%。"]);
+        // A phrase list is neither settings nor a template.
+        assert_eq!(book.rules_on("st1", d("2027-02-01")), MunicipalityRules::builtin("st1"));
+        assert!(!book.has_rules("st1"));
+        assert_eq!(book.templates_on(d("2027-02-01")), builtin_templates());
+    }
+
+    #[test]
+    fn a_station_sees_its_own_phrases_and_every_setting() {
+        let book = RuleBook {
+            versions: vec![
+                phrases("st1", "2026-12-01", &["咳なし。"], 1),
+                phrases("st2", "2026-12-01", &["他。"], 2),
+                version("13101", "2026-10-01", 200, 3),
+            ],
+        };
+        let keys = |b: RuleBook| b.versions.into_iter().map(|v| v.key).collect::<Vec<_>>();
+        assert_eq!(keys(book.clone().visible_to(Some(&["st1"]))), ["st1", "13101"]);
+        assert_eq!(keys(book.clone().visible_to(Some(&["st3"]))), ["13101"]);
+        assert_eq!(keys(book.visible_to(None)), ["st1", "st2", "13101"]);
+    }
+
+    #[test]
+    fn a_phrase_version_is_keyed_by_its_station_and_valid_and_holds_nothing_else() {
+        let mut v = phrases("st1", "2026-12-01", &["咳なし。"], 1);
+        assert_eq!(v.kind(), RuleKind::Phrases);
+        assert!(v.validate().is_empty(), "{}", v.validate());
+        v.key = "st2".into();
+        assert!(v.validate().has_field("key"));
+        v.key = "st1".into();
+        v.phrases.as_mut().unwrap().items.push(Phrase {
+            text: "咳なし。".into(),
+            places: vec![PhrasePlace::Care],
+            category: String::new(),
+        });
+        assert!(v.validate().has_field("phrases.items[1].text"), "{}", v.validate());
+        v.phrases.as_mut().unwrap().items.pop();
+        v.rules = Some(MunicipalityRules::builtin("13101"));
+        assert!(v.validate().has_code("one_of"));
+    }
+
+    #[test]
+    fn a_version_written_before_phrases_existed_still_reads_and_is_written_the_same() {
+        let old = version("13101", "2026-10-01", 200, 1);
+        let json = serde_json::to_string(&old).unwrap();
+        assert!(!json.contains("phrases"), "no new key in an old kind's body: {json}");
+        let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        value.as_object_mut().unwrap().remove("phrases");
+        assert_eq!(serde_json::from_value::<RuleVersion>(value).unwrap(), old);
     }
 }

@@ -4,7 +4,10 @@
 // Publishing needs the server (offline → `offline`), an office or admin (`forbidden`), and a
 // date from the fake's today on (`invalid` on `effective_from`); a version already in force
 // cannot be replaced; the settings' own checks give problems on `rules.*`.
-import type { MunicipalityRules, Problem, RuleBook, RuleVersion } from "../../src/bindings";
+// The station ST-MIHON has a list of canned phrases (定型文) from 2026-04-01; only an office of
+// that station (or an admin) publishes one (`forbidden` otherwise), and the list's checks give
+// problems on `phrases.items[i].*`, as the domain's do.
+import type { MunicipalityRules, PhraseList, Problem, RuleBook, RuleVersion, Visit } from "../../src/bindings";
 import { fail, type Handlers, type FakeBackend } from "./backend";
 import { NOW } from "./people";
 
@@ -58,8 +61,50 @@ function baseBook(): RuleBook {
         author: "見本 事務",
         recorded_at: PUBLISHED_AT,
       },
+      {
+        key: "ST-MIHON",
+        effective_from: "2026-04-01",
+        rules: null,
+        template: null,
+        phrases: {
+          station_id: "ST-MIHON",
+          items: [
+            { text: "本人の機嫌良好。", places: ["s", "o"], category: "全身状態" },
+            { text: "吸引時、白色痰少量あり。", places: ["o", "care"], category: "吸引" },
+            { text: "胃ろう周囲の発赤なし。", places: ["o", "care"], category: "胃ろう" },
+            { text: "次回も同様に観察を続ける。", places: ["p"], category: "" },
+          ],
+        },
+        author: "見本 事務",
+        recorded_at: PUBLISHED_AT,
+      },
     ],
   };
+}
+
+/** A station's phrases in force on a date (the latest version from on or before it). */
+function phrasesOn(b: FakeBackend, station: string, on: string): PhraseList {
+  const v = book(b)
+    .versions.filter((x) => x.key === station && x.phrases && x.effective_from <= on)
+    .sort((x, y) => (x.effective_from < y.effective_from ? 1 : x.effective_from > y.effective_from ? -1 : y.recorded_at - x.recorded_at))[0];
+  return structuredClone(v?.phrases ?? { station_id: station, items: [] });
+}
+
+/** Roughly the domain's checks of a phrase list, on `phrases.*`. */
+function checkPhrases(l: PhraseList): Problem[] {
+  const p: Problem[] = [];
+  if (l.items.length > 200) p.push({ field: "phrases.items", code: "too_many", ja: `定型文は200件までです（${l.items.length}件）`, en: `at most 200 phrases, got ${l.items.length}` });
+  l.items.forEach((it, i) => {
+    const f = `phrases.items[${i}]`;
+    const text = it.text.trim();
+    if (!text) p.push({ field: `${f}.text`, code: "required", ja: "定型文を入力してください", en: "the phrase is empty" });
+    else if (l.items.slice(0, i).some((o) => o.text.trim() === text))
+      p.push({ field: `${f}.text`, code: "duplicate", ja: `定型文「${text}」が重複しています`, en: `the phrase "${text}" appears twice` });
+    if ([...it.text].length > 200) p.push({ field: `${f}.text`, code: "too_long", ja: `200文字以内で入力してください（${[...it.text].length}文字）`, en: `at most 200 characters, got ${[...it.text].length}` });
+    if (!it.places.length) p.push({ field: `${f}.places`, code: "required", ja: "使う欄（S・O・A・P・ケアのメモ）を1つ以上選んでください", en: "choose at least one place (s, o, a, p, care)" });
+    if ([...it.category].length > 20) p.push({ field: `${f}.category`, code: "too_long", ja: "20文字以内で入力してください", en: "at most 20 characters" });
+  });
+  return p;
 }
 
 function book(b: FakeBackend): RuleBook {
@@ -92,6 +137,16 @@ export const rulesCommands: Handlers = {
   // The book as last synced: on the device, so it reads offline too.
   rule_book: (b) => structuredClone(book(b)),
   municipality_rules: (b, a) => structuredClone(rulesOn(b, a.code, a.on)),
+  visit_phrases: (b, a) => {
+    const v: Visit = a.visit;
+    const on = (v.actual_start ?? v.scheduled_start ?? b.s.today.date).slice(0, 10);
+    return phrasesOn(b, v.station.id, on);
+  },
+  station_phrases: (b, a) => {
+    const user = b.s.user;
+    if (!user) fail("not_logged_in", "ログインしていません", "not logged in");
+    return phrasesOn(b, user.org_id, a.on ?? b.s.today.date);
+  },
   publish_rule_version: (b, a) => {
     if (!b.s.sync.online) fail("offline", "サーバーに接続できません。設定の公開には接続が必要です", "cannot reach the server; publishing settings needs a connection");
     const user = b.s.user;
@@ -99,7 +154,13 @@ export const rulesCommands: Handlers = {
       fail("forbidden", "区市町村の設定とひな形は事務担当と管理者が変更します", "only office staff and administrators change municipality settings and templates");
     const v: RuleVersion = a.version;
     const today = b.s.today.date;
-    const problems = v.rules ? check(v.rules) : [{ field: "rules", code: "one_of", ja: "区市町村の設定かひな形のどちらか一方を指定してください", en: "give exactly one of rules and template" }];
+    if (v.phrases && user.role === "office" && v.key !== user.org_id)
+      fail("forbidden", "他の事業所の定型文は変更できません。自分の事業所の定型文だけを変更できます", "an office changes its own station's canned phrases only, not another station's");
+    const problems = v.rules
+      ? check(v.rules)
+      : v.phrases
+        ? checkPhrases(v.phrases)
+        : [{ field: "rules", code: "one_of", ja: "区市町村の設定・ひな形・定型文のどれか1つを指定してください", en: "give exactly one of rules, template and phrases" }];
     if (v.effective_from < today && user.role !== "admin")
       problems.push({
         field: "effective_from",
@@ -109,7 +170,7 @@ export const rulesCommands: Handlers = {
       });
     if (problems.length) fail("invalid", "入力内容に問題があります", "the input is invalid", problems);
     const versions = book(b).versions;
-    const same = versions.findIndex((x) => x.key === v.key && x.effective_from === v.effective_from && !!x.rules === !!v.rules);
+    const same = versions.findIndex((x) => x.key === v.key && x.effective_from === v.effective_from && !!x.rules === !!v.rules && !!x.phrases === !!v.phrases);
     if (same >= 0 && v.effective_from <= today)
       fail("invalid", "入力内容に問題があります", "the input is invalid", [
         {

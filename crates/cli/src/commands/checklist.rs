@@ -40,6 +40,7 @@ pub async fn run(env: &Env, cmd: ChecklistCmd) -> anyhow::Result<()> {
                 effective_from: from.unwrap_or_else(carebook_core::clock::today_jst),
                 rules: None,
                 template: Some(template),
+                phrases: None,
                 author: String::new(),
                 recorded_at: 0,
             };

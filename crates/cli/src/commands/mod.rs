@@ -8,6 +8,7 @@ pub mod demo;
 pub mod export;
 pub mod index;
 pub mod municipality;
+pub mod phrases;
 pub mod purchase;
 pub mod respite;
 pub mod search;

@@ -127,6 +127,7 @@ pub async fn run(env: &Env, cmd: MunicipalityCmd) -> anyhow::Result<()> {
                 effective_from: from,
                 rules: Some(rules.clone()),
                 template: None,
+                phrases: None,
                 author: String::new(),
                 recorded_at: 0,
             };

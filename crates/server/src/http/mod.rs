@@ -244,12 +244,14 @@ async fn access_events(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Every published version of municipality settings and checklist templates.
-async fn rule_book(State(state): State<AppState>, _caller: Caller, headers: HeaderMap) -> Result<Response, ApiError> {
-    json_with_etag(&state.storage.rule_book().await?, &headers)
+/// Every published version of municipality settings and checklist templates, and the canned
+/// phrases of the caller's station (its ETag is of what this caller sees).
+async fn rule_book(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> Result<Response, ApiError> {
+    json_with_etag(&rulebook::visible_book(&state.storage, &caller).await?, &headers)
 }
 
-/// Publishes a version of a municipality's settings or of a template (office, admin).
+/// Publishes a version of a municipality's settings, of a template (office, admin) or of a
+/// station's canned phrases (its office, admin).
 async fn publish_rules(
     State(state): State<AppState>,
     caller: Caller,

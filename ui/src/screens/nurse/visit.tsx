@@ -2,7 +2,7 @@
 // numbers, checklist, handover and guardian confirmation. Check, save and submit show the
 // backend's problems by their fields; only a draft can be changed.
 import { useEffect, useState } from "preact/hooks";
-import type { CareGiven, CareItem, Directory, Org, Person, Problem, StaffMember, Visit, VisitRow, VitalReading } from "../../bindings";
+import type { CareGiven, CareItem, Directory, Org, Person, PhrasePlace, Problem, StaffMember, Visit, VisitRow, VitalReading } from "../../bindings";
 import { ApiError, call } from "../../api";
 import { useApp } from "../../context";
 import { fmtDayTime, fmtMinutes, label, paren, t } from "../../i18n";
@@ -12,6 +12,7 @@ import { jstMs, nowJst, num, orgName, uid, vitalAt } from "./util";
 import { PreviousCard } from "./previous";
 import { InstructionWarning, SendState } from "./home";
 import { ChecklistPart, FieldProblems, FormState, GuardianPart, HandoverPart, RespitePart, useFormState } from "./parts";
+import { insertPhrase, PhraseButton, Phrases, useCursor } from "./phrases";
 
 export type Set = (f: (v: Visit) => Visit) => void;
 
@@ -56,6 +57,8 @@ export function VisitForm({ initial, onDone, row: initialRow = null, warnings: i
   // The organisation as last synced: staff are picked from it by name.
   const dir = useLoad(() => call("directory", {}), []);
   const [day, setDay] = useState((initial.actual_start ?? initial.scheduled_start ?? status.today.date).slice(0, 10));
+  // The station's canned phrases in force on the visit's day, as last synced (offline too).
+  const phrases = useLoad(() => call("visit_phrases", { visit: v }), [v.station.id, day]);
 
   /** A refusal: its problems by their fields, a count (or the error's text) in the bar. */
   const refused = (e: unknown, key: "n_check_problems" | "n_refused" | "n_submit_refused") => {
@@ -132,6 +135,7 @@ export function VisitForm({ initial, onDone, row: initialRow = null, warnings: i
   const others = problems.filter((p) => !PLACED.some((x) => p.field.startsWith(x)));
   return (
     <FormState.Provider value={{ problems, warnings, readOnly }}>
+      <Phrases.Provider value={phrases.data}>
       <div class="n-visit-form" data-testid="n-visit-form">
         {v.returned && v.status === "draft" && (
           <div class="warning" role="note" data-testid="n-returned-note">
@@ -231,6 +235,7 @@ export function VisitForm({ initial, onDone, row: initialRow = null, warnings: i
           </div>
         </div>
       </div>
+      </Phrases.Provider>
     </FormState.Provider>
   );
 }
@@ -571,9 +576,7 @@ function CarePart({ v, set, items }: { v: Visit; set: Set; items: CareItem[] }) 
           <Field label={t("n_amount")}>
             <input inputMode="decimal" value={c.amount_ml ?? ""} data-testid="n-care-amount" onChange={(e) => upd(c.id, { amount_ml: num((e.target as HTMLInputElement).value) })} />
           </Field>
-          <Field label={t("n_note")}>
-            <input value={c.note} data-testid="n-care-note" onInput={(e) => upd(c.id, { note: (e.target as HTMLInputElement).value })} />
-          </Field>
+          <CareNote note={c.note} onChange={(note) => upd(c.id, { note })} />
           <button class="n-remove" onClick={() => set((x) => ({ ...x, care: x.care.filter((y) => y.id !== c.id) }))}>
             ✕ {t("n_remove")}
           </button>
@@ -585,21 +588,65 @@ function CarePart({ v, set, items }: { v: Visit; set: Set; items: CareItem[] }) 
 
 function SoapPart({ v, set }: { v: Visit; set: Set }) {
   const parts = [
-    ["subjective", "n_soap_s"],
-    ["objective", "n_soap_o"],
-    ["assessment", "n_soap_a"],
-    ["plan", "n_soap_p"],
+    ["subjective", "n_soap_s", "s"],
+    ["objective", "n_soap_o", "o"],
+    ["assessment", "n_soap_a", "a"],
+    ["plan", "n_soap_p", "p"],
   ] as const;
   return (
     <div class="card" data-testid="n-soap">
       <h2>{t("n_soap")}</h2>
       <div class="n-soap-grid">
-        {parts.map(([k, key]) => (
-          <Field label={t(key)} key={k}>
-            <textarea value={v.note[k]} data-testid={`n-soap-${k}`} onInput={(e) => set((x) => ({ ...x, note: { ...x.note, [k]: (e.target as HTMLTextAreaElement).value } }))} />
-          </Field>
+        {parts.map(([k, key, place]) => (
+          <SoapField key={k} label={t(key)} testid={`n-soap-${k}`} place={place} value={v.note[k]} onChange={(text) => set((x) => ({ ...x, note: { ...x.note, [k]: text } }))} />
         ))}
       </div>
+    </div>
+  );
+}
+
+/** A SOAP field with its 定型文 button: a phrase goes in at the cursor, or on a new line at the end. */
+function SoapField({ label, testid, place, value, onChange }: { label: string; testid: string; place: PhrasePlace; value: string; onChange: (v: string) => void }) {
+  const { readOnly } = useFormState();
+  const c = useCursor();
+  return (
+    <div class="n-soap-field">
+      <Field label={label}>
+        <textarea {...c.track} value={value} data-testid={testid} onInput={(e) => onChange((e.target as HTMLTextAreaElement).value)} />
+      </Field>
+      <PhraseButton
+        place={place}
+        disabled={readOnly}
+        testid={testid}
+        onPick={(text) => {
+          const next = insertPhrase(value, text, c.cursor.current, "\n");
+          onChange(next.value);
+          c.moveTo(next.at);
+        }}
+      />
+    </div>
+  );
+}
+
+/** A care entry's note with its 定型文 button: a phrase goes in at the cursor, or after a space at the end. */
+function CareNote({ note, onChange }: { note: string; onChange: (v: string) => void }) {
+  const { readOnly } = useFormState();
+  const c = useCursor();
+  return (
+    <div class="n-care-note">
+      <Field label={t("n_note")}>
+        <input {...c.track} value={note} data-testid="n-care-note" onInput={(e) => onChange((e.target as HTMLInputElement).value)} />
+      </Field>
+      <PhraseButton
+        place="care"
+        disabled={readOnly}
+        testid="n-care-note"
+        onPick={(text) => {
+          const next = insertPhrase(note, text, c.cursor.current, " ");
+          onChange(next.value);
+          c.moveTo(next.at);
+        }}
+      />
     </div>
   );
 }

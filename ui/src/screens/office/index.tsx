@@ -17,6 +17,7 @@ import { ErrorBox, Field, useLoad } from "../../ui";
 import { MonthField } from "../../dates";
 import { People } from "./people";
 import { Municipalities } from "./municipality";
+import { PhrasesEditor } from "./phrases";
 import { DaytimeClaimTab } from "./daytime";
 import { TransferSection } from "./transfer";
 import { Claim } from "./claim";
@@ -27,7 +28,7 @@ import { MonthCharts } from "./chart";
 import { SearchBox } from "../search";
 import { OfficePlan } from "./plan";
 
-type Tab = "review" | "plan" | "month" | "claim" | "daytime" | "results" | "people" | "municipality";
+type Tab = "review" | "plan" | "month" | "claim" | "daytime" | "results" | "people" | "municipality" | "phrases";
 
 export function OfficeApp() {
   const { status } = useApp();
@@ -82,6 +83,11 @@ export function OfficeApp() {
         <button role="tab" class={tab === "municipality" ? "on" : ""} aria-selected={tab === "municipality"} onClick={() => (setTab("municipality"), setDetail(null))} data-testid="o-tab-municipality">
           {t("o_tab_muni")}
         </button>
+        {!readOnly && (
+          <button role="tab" class={tab === "phrases" ? "on" : ""} aria-selected={tab === "phrases"} onClick={() => (setTab("phrases"), setDetail(null))} data-testid="o-tab-phrases">
+            {t("o_tab_phrases")}
+          </button>
+        )}
       </div>
       {tab === "plan" && !readOnly ? (
         <OfficePlan onOpen={(id) => (setTab("review"), setDetail(id))} />
@@ -89,6 +95,8 @@ export function OfficeApp() {
         <People />
       ) : tab === "municipality" ? (
         <Municipalities readOnly={readOnly} />
+      ) : tab === "phrases" && !readOnly ? (
+        <PhrasesEditor />
       ) : tab === "claim" && !readOnly ? (
         <Claim />
       ) : tab === "daytime" && !readOnly ? (
