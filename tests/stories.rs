@@ -497,7 +497,7 @@ mod server_stories {
         let mut rules = office.app.store().rules("13105").await.unwrap();
         rules.unit_minutes = 60;
         let v = |rules: Option<carebook_domain::MunicipalityRules>, template: Option<ChecklistTemplate>, key: &str, from: Date| {
-            RuleVersion { key: key.into(), effective_from: from, rules, template, author: String::new(), recorded_at: 0 }
+            RuleVersion { key: key.into(), effective_from: from, rules, template, phrases: None, author: String::new(), recorded_at: 0 }
         };
         // Not from a past date: that would change visits already recorded.
         match office.app.publish_rule_version(&v(Some(rules.clone()), None, "13105", past)).await {
