@@ -517,3 +517,61 @@ async fn a_record_of_a_newer_schema_version_is_reported_as_such_and_the_stored_c
     assert!(err.to_string().contains("アプリを更新してください") && err.to_string().contains("update the app"), "{err}");
     assert_eq!(dev.app.visit(s.id).await.unwrap().place, "自宅");
 }
+
+/// A rule book whose settings or templates changed re-derives the index; one where only a
+/// station's canned phrases changed does not (a rebuild reads every document: seconds at 10k).
+/// Seen through an index row changed by hand: a rebuild puts it back.
+#[tokio::test]
+async fn only_a_change_of_settings_or_templates_in_the_rule_book_rebuilds_the_index() {
+    use carebook_domain::{Phrase, PhraseList, PhrasePlace, RuleBook, RuleVersion};
+    let dev = TempDevice::new().await.unwrap();
+    let c = dev.app.add_child(child("13105")).await.unwrap();
+    let v = dev.app.record_visit(respite(c.id, "2026-05-01T09:00", "2026-05-01T12:00")).await.unwrap();
+    let store = dev.app.store();
+    let tamper = || async {
+        sqlx::query("UPDATE visits SET billable_minutes = 1 WHERE id = ?1").bind(v.id.to_string()).execute(store.pool()).await.unwrap();
+    };
+    let billable = || async {
+        sqlx::query_scalar::<_, i64>("SELECT billable_minutes FROM visits WHERE id = ?1")
+            .bind(v.id.to_string())
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    };
+    let phrases = |text: &str| RuleVersion {
+        key: "st-kakuu".into(),
+        effective_from: "2026-04-01".parse().unwrap(),
+        rules: None,
+        template: None,
+        phrases: Some(PhraseList {
+            station_id: "st-kakuu".into(),
+            items: vec![Phrase { text: text.into(), places: vec![PhrasePlace::Subjective], category: String::new() }],
+        }),
+        author: "見本 事務".into(),
+        recorded_at: 1,
+    };
+    let settings = |cap_hours: u32| {
+        let mut rules = MunicipalityRules::builtin("13105");
+        rules.annual_cap_minutes = cap_hours * 60;
+        RuleVersion {
+            key: "13105".into(),
+            effective_from: "2026-04-01".parse().unwrap(),
+            rules: Some(rules),
+            template: None,
+            phrases: None,
+            author: "見本 事務".into(),
+            recorded_at: 2,
+        }
+    };
+    let set = |versions: Vec<RuleVersion>| async move {
+        store.set_rule_book(&serde_json::to_string(&RuleBook { versions }).unwrap()).await.unwrap();
+    };
+    // 3 h of respite, one lead: 180 minutes, as the first book's rebuild derives it.
+    set(vec![settings(288), phrases("本人の機嫌良好。")]).await;
+    assert_eq!(billable().await, 180);
+    tamper().await;
+    set(vec![settings(288), phrases("胃ろう周囲の発赤なし。")]).await;
+    assert_eq!(billable().await, 1, "a change of phrases alone re-derives nothing");
+    set(vec![settings(300), phrases("胃ろう周囲の発赤なし。")]).await;
+    assert_eq!(billable().await, 180, "a change of settings re-derives the index");
+}
