@@ -1254,3 +1254,19 @@ fn search_finds_visits_by_a_word_of_their_notes_and_a_date_with_the_line_it_is_i
     let human = cb.ok(&["search", "カテーテル"]);
     assert!(human.contains(&with) && human.contains("夜間に痰が多くカテーテル交換") && human.contains("記録 1件"), "{human}");
 }
+
+#[tokio::test]
+async fn a_planned_visit_shows_its_planned_start_and_no_outcome_yet() {
+    let cb = Carebook::new();
+    let child = cb.add_child("13105");
+    // A plan as the app makes one (the CLI records visits that took place): only its start.
+    let app = open_device(cb.dir.path()).await;
+    let mut v = app.new_visit(child.parse().unwrap(), carebook_domain::VisitKind::Respite).await.unwrap();
+    v.scheduled_start = Some("2026-12-10T10:30".parse().unwrap());
+    (v.station, v.staff) = (carebook_testkit::station(), vec![carebook_testkit::nurse("n1", carebook_domain::StaffRole::Lead)]);
+    let plan = app.save_visit(v).await.unwrap().summary.id.to_string();
+    app.store().clone().close().await;
+    let shown = cb.ok(&["visit", "show", &plan]);
+    assert!(shown.contains("予定 scheduled: 2026-12-10 10:30"), "{shown}");
+    assert!(shown.contains("未実施（予定）") && !shown.contains("実施 (done)"), "{shown}");
+}

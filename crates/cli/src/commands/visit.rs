@@ -565,12 +565,19 @@ async fn show(env: &Env, id: VisitId) -> anyhow::Result<()> {
     out!("  児童 child: {} ({})", shown(&child_name), v.child_id);
     out!("  ステーション station: {} ({})", shown(&v.station.name), shown(&v.station.id));
     out!("  場所 place: {}", shown(&v.place));
-    if let (Some(a), Some(b)) = (v.scheduled_start, v.scheduled_end) {
-        out!("  予定 scheduled: {} {}–{} {}", a.date, a.time, b.date, b.time);
+    match (v.scheduled_start, v.scheduled_end) {
+        (Some(a), Some(b)) => out!("  予定 scheduled: {} {}–{} {}", a.date, a.time, b.date, b.time),
+        (Some(a), None) => out!("  予定 scheduled: {} {}", a.date, a.time),
+        _ => {}
     }
     let dur = v.duration_minutes().map(|m| format!("（{m}分 min）")).unwrap_or_default();
     out!("  実績 actual: {}{dur}", span(&v));
-    out!("  結果 outcome: {}  状態 status: {}", v.outcome.label(), v.status.label());
+    if v.actual_start.is_none() && v.status == carebook_domain::VisitStatus::Draft {
+        // A plan (予定): nothing took place yet, so no outcome to show.
+        out!("  結果 outcome: 未実施（予定） / not yet (planned)  状態 status: {}", v.status.label());
+    } else {
+        out!("  結果 outcome: {}  状態 status: {}", v.outcome.label(), v.status.label());
+    }
     if let Some(r) = &v.returned {
         out!("  差し戻し sent back: {} {} — {}", shown(&r.by), r.at.date, shown_lines(&r.reason, "    "));
     }
