@@ -19,6 +19,12 @@ const BACKLOG_PER_SEARCH: u32 = 200;
 /// Visits of the backlog indexed in one transaction by [`Carebook::index_search_backlog`].
 const BACKLOG_BATCH: u32 = 500;
 
+/// The longest query taken, in characters, and the most words in it: each word is a clause of
+/// the query, so a pasted page would make one search do a great deal of work.
+pub const QUERY_MAX_CHARS: usize = 200;
+/// See [`QUERY_MAX_CHARS`].
+pub const QUERY_MAX_WORDS: usize = 10;
+
 /// The characters of a visit's text a result shows around the first word found.
 const EXCERPT_CHARS: usize = 60;
 
@@ -70,8 +76,27 @@ impl Carebook {
     /// `令和8年12月2日` …) the visit must fall on. Japanese is matched on any run of characters,
     /// katakana and hiragana alike.
     pub async fn search(&self, query: &str) -> Result<SearchResults, CoreError> {
-        self.store().index_search_backlog(BACKLOG_PER_SEARCH).await?;
         let q = SearchQuery::parse(query);
+        let chars = query.chars().count();
+        let words = q.words.len() + q.dates.len();
+        let mut problems = carebook_domain::Problems::new();
+        if chars > QUERY_MAX_CHARS {
+            problems.push(
+                "query",
+                "too_long",
+                format!("検索する言葉は{QUERY_MAX_CHARS}文字までにしてください（{chars}文字）"),
+                format!("a search takes at most {QUERY_MAX_CHARS} characters ({chars} given)"),
+            );
+        } else if words > QUERY_MAX_WORDS {
+            problems.push(
+                "query",
+                "too_many_words",
+                format!("検索する言葉は{QUERY_MAX_WORDS}個までにしてください（{words}個）"),
+                format!("a search takes at most {QUERY_MAX_WORDS} words and dates ({words} given)"),
+            );
+        }
+        problems.into_result()?;
+        self.store().index_search_backlog(BACKLOG_PER_SEARCH).await?;
         let found = self.store().search(&q, SEARCH_LIMIT).await?;
         let mut visits = Vec::with_capacity(found.visits.len());
         if !found.visits.is_empty() {

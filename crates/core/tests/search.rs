@@ -238,3 +238,22 @@ async fn the_search_reads_visits_in_time_order_and_maps_terms_to_ids_by_an_index
     assert!(!detail.contains("TEMP B-TREE FOR ORDER BY"), "{detail}");
     assert!(detail.contains("COVERING INDEX visit_text_n_id"), "{detail}");
 }
+
+/// A query is bounded: each word is a clause of the search, so a pasted page is refused naming
+/// the field and the limit, and nothing is searched.
+#[tokio::test]
+async fn a_query_too_long_or_with_too_many_words_is_refused_naming_the_limit() {
+    let dev = TempDevice::new().await.unwrap();
+    let long = "吸".repeat(201);
+    let body = dev.app.search(&long).await.unwrap_err().to_body();
+    assert_eq!((body.problems[0].field.as_str(), body.problems[0].code.as_str()), ("query", "too_long"));
+    assert!(body.problems[0].ja.contains("200文字まで") && body.problems[0].ja.contains("201文字"), "{}", body.problems[0].ja);
+    let eleven = (1..=11).map(|i| format!("語{i}")).collect::<Vec<_>>().join(" ");
+    let body = dev.app.search(&eleven).await.unwrap_err().to_body();
+    assert_eq!(body.problems[0].code, "too_many_words");
+    assert!(body.problems[0].en.contains("(11 given)"), "{}", body.problems[0].en);
+    // At the limits, it searches.
+    assert!(dev.app.search(&"吸".repeat(200)).await.is_ok());
+    let ten = (1..=10).map(|i| format!("語{i}")).collect::<Vec<_>>().join(" ");
+    assert!(dev.app.search(&ten).await.unwrap().visits.is_empty());
+}
