@@ -49,6 +49,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
 
+pub mod attachment;
 pub mod backoff;
 pub mod bounds;
 pub mod calendar;
